@@ -1,0 +1,12 @@
+package org.lowrank.cli;
+
+import java.util.List;
+
+/** The subcommands of {@code lowrank}, in the order of the pipeline. */
+final class Subcommands {
+  private Subcommands() {}
+
+  static List<Object> all() {
+    return List.of();
+  }
+}
