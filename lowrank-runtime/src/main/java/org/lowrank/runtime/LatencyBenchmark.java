@@ -1,0 +1,114 @@
+package org.lowrank.runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.lowrank.graph.TensorValue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Measures inference latency in ONNX Runtime: median (with p10/p90) of N timed runs after warm-up, on
+ * seeded random inputs, with an explicit thread count. Comparisons interleave the two models run by
+ * run, so machine noise hits both alike.
+ */
+public final class LatencyBenchmark {
+  private static final Logger LOG = LoggerFactory.getLogger(LatencyBenchmark.class);
+
+  /**
+   * @param warmupRuns unmeasured runs first (>= 0)
+   * @param measuredRuns timed runs (>= 1)
+   * @param threads ONNX Runtime intra-op threads (>= 1; inter-op is 1)
+   * @param seed seed of the random inputs
+   */
+  public record Settings(int warmupRuns, int measuredRuns, int threads, long seed) {
+    public Settings {
+      if (warmupRuns < 0 || measuredRuns < 1 || threads < 1) {
+        throw new IllegalArgumentException(
+            "need warmupRuns >= 0, measuredRuns >= 1, threads >= 1; got " + warmupRuns + ", "
+                + measuredRuns + ", " + threads);
+      }
+    }
+
+    /** 10 warm-up runs, 50 timed runs, 1 thread, seed 42. */
+    public static Settings defaults() {
+      return new Settings(10, 50, 1, 42L);
+    }
+
+    public Settings withThreads(int n) {
+      return new Settings(warmupRuns, measuredRuns, n, seed);
+    }
+
+    public Settings withRuns(int warmup, int measured) {
+      return new Settings(warmup, measured, threads, seed);
+    }
+
+    RuntimeOptions runtimeOptions() {
+      return RuntimeOptions.withThreads(threads);
+    }
+  }
+
+  private LatencyBenchmark() {}
+
+  /** Latency of an open session at {@code batchSize} (the session's own thread count applies). */
+  public static LatencyResult measure(OrtRunner runner, int batchSize, Settings settings) {
+    Map<String, TensorValue> feeds = runner.randomInputs(batchSize, settings.seed());
+    long[] nanos = runner.timeRuns(feeds, settings.warmupRuns(), settings.measuredRuns());
+    return LatencyResult.of(batchSize, runner.options().intraOpThreads(), nanos);
+  }
+
+  /** Latency of a serialized model at {@code batchSize}, in a session opened with the settings. */
+  public static LatencyResult measure(byte[] modelBytes, int batchSize, Settings settings) {
+    try (OrtRunner r = OrtRunner.open(modelBytes, "model", settings.runtimeOptions())) {
+      return measure(r, batchSize, settings);
+    }
+  }
+
+  /**
+   * Original vs rewritten latency at each batch size. Both sessions are open at once and timed
+   * alternately (one run of each per step) after both are warmed up.
+   *
+   * @param flopsRatio rewritten FLOPs / original FLOPs, reported alongside (NaN if unknown)
+   */
+  public static LatencyComparison compare(
+      String label,
+      byte[] originalBytes,
+      byte[] rewrittenBytes,
+      double flopsRatio,
+      int[] batchSizes,
+      Settings settings) {
+    RuntimeOptions opts = settings.runtimeOptions();
+    List<LatencyComparison.Row> rows = new ArrayList<>();
+    try (OrtRunner orig = OrtRunner.open(originalBytes, label + " (original)", opts);
+        OrtRunner rewr = OrtRunner.open(rewrittenBytes, label + " (rewritten)", opts)) {
+      for (int batch : batchSizes) {
+        Map<String, TensorValue> feeds = orig.randomInputs(batch, settings.seed());
+        try (OrtRunner.PreparedFeeds po = orig.prepare(feeds);
+            OrtRunner.PreparedFeeds pr = rewr.prepare(feeds)) {
+          for (int i = 0; i < settings.warmupRuns(); i++) {
+            po.runOnce();
+            pr.runOnce();
+          }
+          long[] to = new long[settings.measuredRuns()];
+          long[] tr = new long[settings.measuredRuns()];
+          for (int i = 0; i < to.length; i++) {
+            if (i % 2 == 0) {
+              to[i] = po.runOnce();
+              tr[i] = pr.runOnce();
+            } else {
+              tr[i] = pr.runOnce();
+              to[i] = po.runOnce();
+            }
+          }
+          LatencyComparison.Row row =
+              new LatencyComparison.Row(
+                  LatencyResult.of(batch, opts.intraOpThreads(), to),
+                  LatencyResult.of(batch, opts.intraOpThreads(), tr));
+          LOG.debug("{} batch {}: speedup {}", label, batch, row.speedup());
+          rows.add(row);
+        }
+      }
+    }
+    return new LatencyComparison(label, flopsRatio, rows);
+  }
+}

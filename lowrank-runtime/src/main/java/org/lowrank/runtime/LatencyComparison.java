@@ -1,0 +1,48 @@
+package org.lowrank.runtime;
+
+import java.util.List;
+
+/**
+ * Original vs rewritten model latency, side by side per batch size, with the FLOPs ratio the caller
+ * computed from the model analysis.
+ *
+ * @param label what was compared (e.g. "resnet20, Tucker-2 25%")
+ * @param flopsRatio rewritten FLOPs / original FLOPs (NaN when unknown)
+ * @param rows one row per batch size
+ */
+public record LatencyComparison(String label, double flopsRatio, List<Row> rows) {
+
+  /** One batch size: both measurements, taken interleaved in the same time window. */
+  public record Row(LatencyResult original, LatencyResult rewritten) {
+    public int batchSize() {
+      return original.batchSize();
+    }
+
+    /** Original median / rewritten median (> 1 means the rewrite is faster). */
+    public double speedup() {
+      return original.medianMillis() / rewritten.medianMillis();
+    }
+  }
+
+  public LatencyComparison {
+    rows = List.copyOf(rows);
+  }
+
+  /** A plain-text table (for the CLI or a benchmark main to print). */
+  public String toTable() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(label).append(String.format("  (FLOPs ratio rewritten/original %.3f)%n", flopsRatio));
+    sb.append(String.format(
+        "%6s %8s | %12s %10s %10s | %12s %10s %10s | %8s%n",
+        "batch", "threads", "orig ms med", "p10", "p90", "rewr ms med", "p10", "p90", "speedup"));
+    for (Row r : rows) {
+      LatencyResult o = r.original();
+      LatencyResult w = r.rewritten();
+      sb.append(String.format(
+          "%6d %8d | %12.3f %10.3f %10.3f | %12.3f %10.3f %10.3f | %7.2fx%n",
+          r.batchSize(), o.intraOpThreads(), o.medianMillis(), o.p10Millis(), o.p90Millis(),
+          w.medianMillis(), w.p10Millis(), w.p90Millis(), r.speedup()));
+    }
+    return sb.toString();
+  }
+}

@@ -1,0 +1,61 @@
+package org.lowrank.runtime;
+
+import java.util.Arrays;
+
+/**
+ * Latency statistics of one model at one batch size, from wall-clock times of single runs measured
+ * after warm-up. Percentiles use the nearest-rank method on the sorted run times.
+ *
+ * @param batchSize inputs per run
+ * @param intraOpThreads ONNX Runtime intra-op threads of the session
+ * @param runs number of measured runs
+ * @param medianMillis median run time
+ * @param p10Millis 10th percentile
+ * @param p90Millis 90th percentile
+ * @param minMillis fastest run
+ * @param meanMillis arithmetic mean
+ */
+public record LatencyResult(
+    int batchSize,
+    int intraOpThreads,
+    int runs,
+    double medianMillis,
+    double p10Millis,
+    double p90Millis,
+    double minMillis,
+    double meanMillis) {
+
+  /** Statistics of the given run times (nanoseconds; not modified). */
+  public static LatencyResult of(int batchSize, int intraOpThreads, long[] runNanos) {
+    if (runNanos.length == 0) {
+      throw new IllegalArgumentException("no measured runs: measuredRuns must be >= 1");
+    }
+    long[] s = runNanos.clone();
+    Arrays.sort(s);
+    double mean = Arrays.stream(s).average().orElse(0) / 1e6;
+    return new LatencyResult(
+        batchSize,
+        intraOpThreads,
+        s.length,
+        median(s) / 1e6,
+        nearestRank(s, 0.10) / 1e6,
+        nearestRank(s, 0.90) / 1e6,
+        s[0] / 1e6,
+        mean);
+  }
+
+  private static double median(long[] sorted) {
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
+  }
+
+  private static double nearestRank(long[] sorted, double q) {
+    int idx = (int) Math.ceil(q * sorted.length) - 1;
+    return sorted[Math.max(0, Math.min(sorted.length - 1, idx))];
+  }
+
+  /** Inputs per second at the median latency. */
+  public double throughputPerSecond() {
+    return batchSize * 1000.0 / medianMillis;
+  }
+}
