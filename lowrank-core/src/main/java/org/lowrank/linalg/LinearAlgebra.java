@@ -1,0 +1,93 @@
+package org.lowrank.linalg;
+
+/**
+ * Dense double-precision linear algebra on row-major {@code double[]} matrices. An m x n matrix A
+ * holds A[i][j] at index {@code i * n + j}. Unless stated otherwise no argument is modified and
+ * every result is a fresh array owned by the caller.
+ *
+ * <p>Implementations are thread-safe. The native thread count is a process-wide OpenBLAS setting:
+ * each call applies this instance's {@link #threads()} before it runs.
+ */
+public interface LinearAlgebra {
+
+  /** System property read by {@link #defaultInstance()} for the BLAS thread count (default 1). */
+  String THREADS_PROPERTY = "lowrank.blas.threads";
+
+  /** Native OpenBLAS/LAPACKE backend using {@code threads} BLAS threads (at least 1). */
+  static LinearAlgebra openBlas(int threads) {
+    return new OpenBlasLinearAlgebra(threads);
+  }
+
+  /**
+   * A shared OpenBLAS instance with the thread count of system property {@value #THREADS_PROPERTY}
+   * (default 1, the safe choice on a shared 2-core machine).
+   */
+  static LinearAlgebra defaultInstance() {
+    return OpenBlasLinearAlgebra.DefaultHolder.INSTANCE;
+  }
+
+  /** Number of BLAS threads this instance runs with. */
+  int threads();
+
+  /**
+   * C = alpha op(A) op(B) + beta C (BLAS dgemm), op(X) = X or X^T; op(A) is m x k, op(B) is k x n,
+   * C is m x n. A is stored m x k (k x m when transposed), B k x n (n x k when transposed). Modifies
+   * {@code c} only. 2mnk flops.
+   */
+  void gemm(
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      double alpha,
+      double[] a,
+      double[] b,
+      double beta,
+      double[] c);
+
+  /** Returns op(A) op(B) (m x n); see {@link #gemm}. */
+  default double[] multiply(boolean transA, boolean transB, int m, int n, int k, double[] a, double[] b) {
+    double[] c = new double[Math.multiplyExact(m, n)];
+    gemm(transA, transB, m, n, k, 1.0, a, b, 0.0, c);
+    return c;
+  }
+
+  /** Returns A B for A m x k and B k x n. */
+  default double[] multiply(double[] a, double[] b, int m, int k, int n) {
+    return multiply(false, false, m, n, k, a, b);
+  }
+
+  /**
+   * Gram matrix of an m x n matrix A: A A^T (m x m) when {@code rowGram}, else A^T A (n x n), both
+   * triangles filled (BLAS dsyrk, m^2 n resp. n^2 m flops).
+   */
+  double[] gram(double[] a, int m, int n, boolean rowGram);
+
+  /** Thin SVD of an m x n matrix (LAPACK dgesdd, divide and conquer). */
+  Svd svd(double[] a, int m, int n);
+
+  /** Singular values only of an m x n matrix, non-increasing (LAPACK dgesdd, job 'N'). */
+  double[] singularValues(double[] a, int m, int n);
+
+  /** Thin column-pivoted QR of an m x n matrix (LAPACK dgeqp3 + dorgqr). */
+  PivotedQr pivotedQr(double[] a, int m, int n);
+
+  /** Eigendecomposition of a symmetric n x n matrix (LAPACK dsyevd); only the upper triangle is read. */
+  SymmetricEigen symmetricEigen(double[] a, int n);
+
+  /**
+   * Solves A X = B for X (LAPACK dgesv, LU with partial pivoting); A is n x n, B and X are n x nrhs.
+   *
+   * @throws LinearAlgebraException if A is exactly singular
+   */
+  double[] solve(double[] a, int n, double[] b, int nrhs);
+
+  /**
+   * Solves A X = B for symmetric positive (semi-)definite A by Cholesky (LAPACK dposv), falling back
+   * to LU when A is not numerically positive definite. A is n x n, B and X are n x nrhs.
+   *
+   * @throws LinearAlgebraException if A is singular
+   */
+  double[] solveSymmetric(double[] a, int n, double[] b, int nrhs);
+}

@@ -1,0 +1,318 @@
+package org.lowrank.linalg;
+
+import static org.bytedeco.openblas.global.openblas.CblasLower;
+import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
+import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
+import static org.bytedeco.openblas.global.openblas.CblasTrans;
+import static org.bytedeco.openblas.global.openblas.CblasUpper;
+import static org.bytedeco.openblas.global.openblas.LAPACK_COL_MAJOR;
+import static org.bytedeco.openblas.global.openblas.LAPACK_ROW_MAJOR;
+
+import org.bytedeco.openblas.global.openblas;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link LinearAlgebra} on the JavaCPP OpenBLAS preset. Row-major inputs are handed to column-major
+ * LAPACK as their transpose wherever the routine allows it (SVD), which avoids LAPACKE's internal
+ * transposition copies.
+ */
+final class OpenBlasLinearAlgebra implements LinearAlgebra {
+  private static final Logger LOG = LoggerFactory.getLogger(OpenBlasLinearAlgebra.class);
+  private static final Object NATIVE_LOCK = new Object();
+  private static volatile int appliedThreads = -1;
+
+  static final class DefaultHolder {
+    static final LinearAlgebra INSTANCE =
+        new OpenBlasLinearAlgebra(Integer.getInteger(THREADS_PROPERTY, 1));
+
+    private DefaultHolder() {}
+  }
+
+  private final int threads;
+
+  OpenBlasLinearAlgebra(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException(
+          "BLAS thread count must be at least 1, got " + threads + " (use 1 on shared machines)");
+    }
+    this.threads = threads;
+    applyThreads();
+  }
+
+  @Override
+  public int threads() {
+    return threads;
+  }
+
+  private void applyThreads() {
+    if (appliedThreads != threads) {
+      synchronized (NATIVE_LOCK) {
+        if (appliedThreads != threads) {
+          long t0 = System.nanoTime();
+          openblas.blas_set_num_threads(threads);
+          if (appliedThreads < 0) {
+            LOG.debug("OpenBLAS ready in {} ms", (System.nanoTime() - t0) / 1_000_000);
+          }
+          LOG.debug("OpenBLAS threads set to {}", threads);
+          appliedThreads = threads;
+        }
+      }
+    }
+  }
+
+  @Override
+  public void gemm(
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      double alpha,
+      double[] a,
+      double[] b,
+      double beta,
+      double[] c) {
+    requireLength("gemm A", a, (long) m * k);
+    requireLength("gemm B", b, (long) k * n);
+    requireLength("gemm C", c, (long) m * n);
+    if (m == 0 || n == 0) {
+      return;
+    }
+    if (k == 0) {
+      for (int i = 0; i < m * n; i++) {
+        c[i] = beta == 0 ? 0 : beta * c[i];
+      }
+      return;
+    }
+    applyThreads();
+    openblas.cblas_dgemm(
+        CblasRowMajor,
+        transA ? CblasTrans : CblasNoTrans,
+        transB ? CblasTrans : CblasNoTrans,
+        m,
+        n,
+        k,
+        alpha,
+        a,
+        transA ? m : k,
+        b,
+        transB ? k : n,
+        beta,
+        c,
+        n);
+  }
+
+  @Override
+  public double[] gram(double[] a, int m, int n, boolean rowGram) {
+    requireLength("gram A", a, (long) m * n);
+    int size = rowGram ? m : n;
+    double[] c = new double[Math.multiplyExact(size, size)];
+    if (m == 0 || n == 0) {
+      return c;
+    }
+    applyThreads();
+    // Row-major dsyrk: NoTrans gives A A^T with A of N=m rows and K=n columns; Trans gives A^T A.
+    openblas.cblas_dsyrk(
+        CblasRowMajor,
+        CblasUpper,
+        rowGram ? CblasNoTrans : CblasTrans,
+        size,
+        rowGram ? n : m,
+        1.0,
+        a,
+        n,
+        0.0,
+        c,
+        size);
+    for (int i = 0; i < size; i++) {
+      for (int j = 0; j < i; j++) {
+        c[i * size + j] = c[j * size + i];
+      }
+    }
+    return c;
+  }
+
+  @Override
+  public Svd svd(double[] a, int m, int n) {
+    requireLength("svd A", a, (long) m * n);
+    int k = Math.min(m, n);
+    double[] s = new double[k];
+    double[] u = new double[Math.multiplyExact(m, k)];
+    double[] vt = new double[Math.multiplyExact(k, n)];
+    if (k == 0) {
+      return new Svd(m, n, u, s, vt);
+    }
+    requireFinite("svd", a);
+    applyThreads();
+    // The row-major m x n buffer is the column-major n x m matrix A^T = V S U^T. LAPACK's "U" of
+    // A^T (n x k, column-major) is V, i.e. the row-major k x n buffer V^T; its "VT" (k x m,
+    // column-major) is U^T, i.e. the row-major m x k buffer U.
+    double[] work = a.clone();
+    int info =
+        openblas.LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, work, n, s, vt, n, u, k);
+    check("dgesdd", info, m, n);
+    return new Svd(m, n, u, s, vt);
+  }
+
+  @Override
+  public double[] singularValues(double[] a, int m, int n) {
+    requireLength("singularValues A", a, (long) m * n);
+    int k = Math.min(m, n);
+    double[] s = new double[k];
+    if (k == 0) {
+      return s;
+    }
+    requireFinite("singularValues", a);
+    applyThreads();
+    double[] work = a.clone();
+    double[] dummy = new double[1];
+    int info =
+        openblas.LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'N', n, m, work, n, s, dummy, 1, dummy, 1);
+    check("dgesdd", info, m, n);
+    return s;
+  }
+
+  @Override
+  public PivotedQr pivotedQr(double[] a, int m, int n) {
+    requireLength("pivotedQr A", a, (long) m * n);
+    int k = Math.min(m, n);
+    int[] perm = new int[n];
+    if (k == 0) {
+      for (int j = 0; j < n; j++) {
+        perm[j] = j;
+      }
+      return new PivotedQr(m, n, new double[0], new double[0], perm);
+    }
+    requireFinite("pivotedQr", a);
+    applyThreads();
+    double[] col = transposeToColumnMajor(a, m, n);
+    int[] jpvt = new int[n];
+    double[] tau = new double[k];
+    check("dgeqp3", openblas.LAPACKE_dgeqp3(LAPACK_COL_MAJOR, m, n, col, m, jpvt, tau), m, n);
+    double[] r = new double[k * n];
+    for (int i = 0; i < k; i++) {
+      for (int j = i; j < n; j++) {
+        r[i * n + j] = col[i + j * m];
+      }
+    }
+    check("dorgqr", openblas.LAPACKE_dorgqr(LAPACK_COL_MAJOR, m, k, k, col, m, tau), m, k);
+    double[] q = new double[m * k];
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < k; j++) {
+        q[i * k + j] = col[i + j * m];
+      }
+    }
+    for (int j = 0; j < n; j++) {
+      perm[j] = jpvt[j] - 1;
+    }
+    return new PivotedQr(m, n, q, r, perm);
+  }
+
+  @Override
+  public SymmetricEigen symmetricEigen(double[] a, int n) {
+    requireLength("symmetricEigen A", a, (long) n * n);
+    if (n == 0) {
+      return new SymmetricEigen(0, new double[0], new double[0]);
+    }
+    requireFinite("symmetricEigen", a);
+    applyThreads();
+    // Symmetric: the row-major upper triangle is the column-major lower triangle.
+    double[] z = a.clone();
+    double[] w = new double[n];
+    check("dsyevd", openblas.LAPACKE_dsyevd(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, z, n, w), n, n);
+    // Column-major output: eigenvector of w[j] (ascending) at z[i + j n]. Reorder to descending.
+    double[] values = new double[n];
+    double[] vectors = new double[n * n];
+    for (int t = 0; t < n; t++) {
+      int src = n - 1 - t;
+      values[t] = w[src];
+      for (int i = 0; i < n; i++) {
+        vectors[i * n + t] = z[i + src * n];
+      }
+    }
+    return new SymmetricEigen(n, values, vectors);
+  }
+
+  @Override
+  public double[] solve(double[] a, int n, double[] b, int nrhs) {
+    requireLength("solve A", a, (long) n * n);
+    requireLength("solve B", b, (long) n * nrhs);
+    if (n == 0 || nrhs == 0) {
+      return new double[n * nrhs];
+    }
+    requireFinite("solve", a);
+    requireFinite("solve", b);
+    applyThreads();
+    double[] lu = a.clone();
+    double[] x = b.clone();
+    int info = openblas.LAPACKE_dgesv(LAPACK_ROW_MAJOR, n, nrhs, lu, n, new int[n], x, nrhs);
+    if (info > 0) {
+      throw new LinearAlgebraException(
+          "dgesv: the " + n + "x" + n + " matrix is singular (U(" + info + "," + info + ") = 0)");
+    }
+    check("dgesv", info, n, n);
+    return x;
+  }
+
+  @Override
+  public double[] solveSymmetric(double[] a, int n, double[] b, int nrhs) {
+    requireLength("solveSymmetric A", a, (long) n * n);
+    requireLength("solveSymmetric B", b, (long) n * nrhs);
+    if (n == 0 || nrhs == 0) {
+      return new double[n * nrhs];
+    }
+    requireFinite("solveSymmetric", a);
+    requireFinite("solveSymmetric", b);
+    applyThreads();
+    double[] chol = a.clone();
+    double[] x = b.clone();
+    int info = openblas.LAPACKE_dposv(LAPACK_ROW_MAJOR, (byte) 'U', n, nrhs, chol, n, x, nrhs);
+    if (info > 0) {
+      return solve(a, n, b, nrhs);
+    }
+    check("dposv", info, n, n);
+    return x;
+  }
+
+  private static double[] transposeToColumnMajor(double[] a, int m, int n) {
+    double[] col = new double[m * n];
+    for (int i = 0; i < m; i++) {
+      int row = i * n;
+      for (int j = 0; j < n; j++) {
+        col[i + j * m] = a[row + j];
+      }
+    }
+    return col;
+  }
+
+  private static void requireLength(String what, double[] x, long expected) {
+    if (expected > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException(what + ": " + expected + " elements exceed a Java array");
+    }
+    if (x.length != expected) {
+      throw new IllegalArgumentException(
+          what + ": expected " + expected + " elements for the given dimensions, found " + x.length);
+    }
+  }
+
+  private static void requireFinite(String op, double[] x) {
+    for (int i = 0; i < x.length; i++) {
+      if (!Double.isFinite(x[i])) {
+        throw new LinearAlgebraException(
+            op + ": input element " + i + " is " + x[i] + "; inputs must be finite");
+      }
+    }
+  }
+
+  private static void check(String routine, int info, int m, int n) {
+    if (info < 0) {
+      throw new LinearAlgebraException(
+          routine + " on a " + m + "x" + n + " matrix: illegal argument " + (-info) + " (a bug in lowrank)");
+    }
+    if (info > 0) {
+      throw new LinearAlgebraException(
+          routine + " on a " + m + "x" + n + " matrix did not converge (info " + info + ")");
+    }
+  }
+}
