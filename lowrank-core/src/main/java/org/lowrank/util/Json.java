@@ -102,19 +102,19 @@ public final class Json {
       for (int x : a) {
         l.add((long) x);
       }
-      writeArray(sb, l, 0, level);
+      writeArray(sb, l, indent, level);
     } else if (v instanceof long[] a) {
       List<Object> l = new ArrayList<>();
       for (long x : a) {
         l.add(x);
       }
-      writeArray(sb, l, 0, level);
+      writeArray(sb, l, indent, level);
     } else if (v instanceof double[] a) {
       List<Object> l = new ArrayList<>();
       for (double x : a) {
         l.add(x);
       }
-      writeArray(sb, l, 0, level);
+      writeArray(sb, l, indent, level);
     } else {
       quote(sb, v.toString());
     }
