@@ -1,0 +1,375 @@
+package org.lowrank.train.exec;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.lowrank.graph.Attribute;
+import org.lowrank.graph.Node;
+import org.lowrank.graph.TensorValue;
+
+/**
+ * Shape-manipulating kernels: Flatten, Reshape, Transpose, Concat, Slice, Pad, Squeeze, Unsqueeze,
+ * Shape, Gather, Expand, Constant. Integer operands (shapes, axes, pads) are int64 arrays read back
+ * to Java when the kernel runs, so shape sub-graphs (Shape -> Gather -> Concat -> Reshape) follow
+ * the actual batch size.
+ */
+final class ShapeKernels {
+  private ShapeKernels() {}
+
+  static void register(Map<String, Kernels.Factory> f) {
+    f.put("Flatten", ShapeKernels::flatten);
+    f.put("Reshape", ShapeKernels::reshape);
+    f.put("Transpose", ShapeKernels::transpose);
+    f.put("Concat", ShapeKernels::concat);
+    f.put("Slice", ShapeKernels::slice);
+    f.put("Pad", ShapeKernels::pad);
+    f.put("Squeeze", ShapeKernels::squeeze);
+    f.put("Unsqueeze", ShapeKernels::unsqueeze);
+    f.put("Shape", ShapeKernels::shape);
+    f.put("Gather", ShapeKernels::gather);
+    f.put("Expand", (n, o) -> (c, in) -> Kernels.one(expand(in[0], in[1].toLongArray())));
+    f.put("Constant", ShapeKernels::constant);
+    f.put("ConstantOfShape", ShapeKernels::constantOfShape);
+  }
+
+  static long[] longs(NDArray a) {
+    if (a.getDataType() != DataType.INT64) {
+      a = a.toType(DataType.INT64, false);
+    }
+    return a.toLongArray();
+  }
+
+  private static Kernel flatten(Node n, long opset) {
+    long axisAttr = n.attrLong("axis", 1);
+    return (c, in) -> {
+      Shape s = in[0].getShape();
+      int r = s.dimension();
+      long axis = axisAttr < 0 ? axisAttr + r : axisAttr;
+      if (axis < 0 || axis > r) {
+        throw new IllegalArgumentException("node " + n.label() + ": axis " + axisAttr + " for rank " + r);
+      }
+      return Kernels.one(in[0].reshape(s.slice(0, (int) axis).size(), s.slice((int) axis).size()));
+    };
+  }
+
+  private static Kernel reshape(Node n, long opset) {
+    boolean allowZero = n.attrLong("allowzero", 0) != 0;
+    long[] attrShape = n.attrLongs("shape", null);
+    return (c, in) -> {
+      long[] target = opset < 5 ? attrShape : longs(in[1]);
+      long[] dims = in[0].getShape().getShape();
+      long[] out = target.clone();
+      for (int i = 0; i < out.length; i++) {
+        if (out[i] == 0 && !allowZero) {
+          out[i] = dims[i];
+        }
+      }
+      return Kernels.one(in[0].reshape(new Shape(out)));
+    };
+  }
+
+  private static Kernel transpose(Node n, long opset) {
+    long[] permAttr = n.attrLongs("perm", null);
+    return (c, in) -> {
+      int r = in[0].getShape().dimension();
+      int[] perm = new int[r];
+      for (int i = 0; i < r; i++) {
+        perm[i] = permAttr == null ? r - 1 - i : (int) permAttr[i];
+      }
+      return Kernels.one(in[0].transpose(perm));
+    };
+  }
+
+  private static Kernel concat(Node n, long opset) {
+    long axisAttr = n.attrLong("axis", 1);
+    return (c, in) -> {
+      int r = in[0].getShape().dimension();
+      int axis = (int) Kernels.normalizeAxis(axisAttr, r, n);
+      return Kernels.one(in.length == 1 ? in[0].duplicate() : Kernels.concat(in, axis));
+    };
+  }
+
+  /** Slices one axis with ONNX clamping rules; negative steps flip the axis first. */
+  static NDArray sliceAxis(NDArray x, int axis, long start, long end, long step) {
+    long d = x.getShape().get(axis);
+    if (step > 0) {
+      long s = clamp(start < 0 ? start + d : start, 0, d);
+      long e = clamp(end < 0 ? end + d : end, 0, d);
+      if (s == 0 && e == d && step == 1) {
+        return x;
+      }
+      e = Math.max(e, s);
+      return x.get(new NDIndex().addAllDim(axis).addSliceDim(s, e, step));
+    }
+    if (step == 0) {
+      throw new IllegalArgumentException("Slice step 0");
+    }
+    long s = clamp(start < 0 ? start + d : start, -1, d - 1);
+    long e = clamp(end < 0 ? end + d : end, -1, d - 1);
+    // positions s, s+step, ... > e  map to flipped positions d-1-s, ... < d-1-e
+    long fs = d - 1 - s;
+    long fe = Math.max(d - 1 - e, fs);
+    return x.flip(axis).get(new NDIndex().addAllDim(axis).addSliceDim(fs, fe, -step));
+  }
+
+  private static long clamp(long v, long lo, long hi) {
+    return Math.max(lo, Math.min(hi, v));
+  }
+
+  private static Kernel slice(Node n, long opset) {
+    long[] aStarts = n.attrLongs("starts", null);
+    long[] aEnds = n.attrLongs("ends", null);
+    long[] aAxes = n.attrLongs("axes", null);
+    return (c, in) -> {
+      long[] starts;
+      long[] ends;
+      long[] axes;
+      long[] steps = null;
+      if (opset < 10) {
+        starts = aStarts;
+        ends = aEnds;
+        axes = aAxes;
+      } else {
+        starts = longs(in[1]);
+        ends = longs(in[2]);
+        axes = in.length > 3 && in[3] != null ? longs(in[3]) : null;
+        steps = in.length > 4 && in[4] != null ? longs(in[4]) : null;
+      }
+      NDArray y = in[0];
+      int r = y.getShape().dimension();
+      for (int i = 0; i < starts.length; i++) {
+        int axis = (int) Kernels.normalizeAxis(axes == null ? i : axes[i], r, n);
+        y = sliceAxis(y, axis, starts[i], ends[i], steps == null ? 1 : steps[i]);
+      }
+      return Kernels.one(y == in[0] ? y.duplicate() : y);
+    };
+  }
+
+  private static Kernel pad(Node n, long opset) {
+    String mode = n.attrString("mode", "constant");
+    if (!Arrays.asList("constant", "reflect", "edge", "wrap").contains(mode)) {
+      throw new UnsupportedOpException(n.opType(), n.name(), "mode=" + mode);
+    }
+    long[] aPads = n.attrLongs(opset < 2 ? "paddings" : "pads", null);
+    float aValue = n.attrFloat("value", 0f);
+    return (c, in) -> {
+      NDArray x = in[0];
+      int r = x.getShape().dimension();
+      long[] pads;
+      double value;
+      long[] axes = null;
+      if (opset < 11) {
+        pads = aPads;
+        value = aValue;
+      } else {
+        pads = longs(in[1]);
+        value = in.length > 2 && in[2] != null && in[2].size() > 0
+            ? in[2].toType(DataType.FLOAT64, false).getDouble() : 0;
+        axes = in.length > 3 && in[3] != null ? longs(in[3]) : null;
+      }
+      long[] begin = new long[r];
+      long[] end = new long[r];
+      int na = axes == null ? r : axes.length;
+      for (int i = 0; i < na; i++) {
+        int axis = axes == null ? i : (int) Kernels.normalizeAxis(axes[i], r, n);
+        begin[axis] = pads[i];
+        end[axis] = pads[i + na];
+      }
+      if (mode.equals("constant")) {
+        NDArray y = ConvKernels.padSpatial(x, begin, end, value);
+        return Kernels.one(y == x ? x.duplicate() : y);
+      }
+      NDArray y = x;
+      for (int axis = 0; axis < r; axis++) {
+        if (begin[axis] == 0 && end[axis] == 0) {
+          continue;
+        }
+        y = padAxis(y, axis, begin[axis], end[axis], mode, n);
+      }
+      return Kernels.one(y == x ? x.duplicate() : y);
+    };
+  }
+
+  /** Edge, reflect or wrap padding of one axis by concatenation of slices. */
+  private static NDArray padAxis(NDArray x, int axis, long b, long e, String mode, Node n) {
+    long d = x.getShape().get(axis);
+    if (b < 0 || e < 0) {
+      throw new IllegalArgumentException("node " + n.label() + ": negative pads with mode " + mode);
+    }
+    List<NDArray> parts = new ArrayList<>();
+    NDIndex all = new NDIndex().addAllDim(axis);
+    switch (mode) {
+      case "edge" -> {
+        if (b > 0) {
+          parts.add(x.get(all.addSliceDim(0, 1)).repeat(axis, b));
+        }
+        parts.add(x);
+        if (e > 0) {
+          parts.add(x.get(new NDIndex().addAllDim(axis).addSliceDim(d - 1, d)).repeat(axis, e));
+        }
+      }
+      case "reflect" -> {
+        if (b >= d || e >= d) {
+          throw new IllegalArgumentException(
+              "node " + n.label() + ": reflect pad " + b + "/" + e + " needs axis size > pad, found " + d);
+        }
+        if (b > 0) {
+          parts.add(x.get(all.addSliceDim(1, b + 1)).flip(axis));
+        }
+        parts.add(x);
+        if (e > 0) {
+          parts.add(x.get(new NDIndex().addAllDim(axis).addSliceDim(d - 1 - e, d - 1)).flip(axis));
+        }
+      }
+      default -> { // wrap
+        if (b > d || e > d) {
+          throw new IllegalArgumentException("node " + n.label() + ": wrap pad larger than the axis");
+        }
+        if (b > 0) {
+          parts.add(x.get(all.addSliceDim(d - b, d)));
+        }
+        parts.add(x);
+        if (e > 0) {
+          parts.add(x.get(new NDIndex().addAllDim(axis).addSliceDim(0, e)));
+        }
+      }
+    }
+    return Kernels.concat(parts.toArray(new NDArray[0]), axis);
+  }
+
+  private static Kernel squeeze(Node n, long opset) {
+    long[] aAxes = n.attrLongs("axes", null);
+    return (c, in) -> {
+      long[] axes = opset < 13 ? aAxes : (in.length > 1 && in[1] != null ? longs(in[1]) : null);
+      long[] dims = in[0].getShape().getShape();
+      boolean[] drop = new boolean[dims.length];
+      if (axes == null) {
+        for (int i = 0; i < dims.length; i++) {
+          drop[i] = dims[i] == 1;
+        }
+      } else {
+        for (long a : axes) {
+          int ax = (int) Kernels.normalizeAxis(a, dims.length, n);
+          if (dims[ax] != 1) {
+            throw new IllegalArgumentException(
+                "node " + n.label() + ": cannot squeeze axis " + a + " of size " + dims[ax]);
+          }
+          drop[ax] = true;
+        }
+      }
+      long[] out = new long[dims.length];
+      int k = 0;
+      for (int i = 0; i < dims.length; i++) {
+        if (!drop[i]) {
+          out[k++] = dims[i];
+        }
+      }
+      return Kernels.one(in[0].reshape(new Shape(Arrays.copyOf(out, k))));
+    };
+  }
+
+  private static Kernel unsqueeze(Node n, long opset) {
+    long[] aAxes = n.attrLongs("axes", null);
+    return (c, in) -> {
+      long[] axes = opset < 13 ? aAxes : longs(in[1]);
+      long[] dims = in[0].getShape().getShape();
+      int r = dims.length + axes.length;
+      boolean[] added = new boolean[r];
+      for (long a : axes) {
+        added[(int) Kernels.normalizeAxis(a, r, n)] = true;
+      }
+      long[] out = new long[r];
+      int k = 0;
+      for (int i = 0; i < r; i++) {
+        out[i] = added[i] ? 1 : dims[k++];
+      }
+      return Kernels.one(in[0].reshape(new Shape(out)));
+    };
+  }
+
+  private static Kernel shape(Node n, long opset) {
+    Long startAttr = n.hasAttribute("start") ? n.attrLong("start", 0) : null;
+    Long endAttr = n.hasAttribute("end") ? n.attrLong("end", 0) : null;
+    return (c, in) -> {
+      long[] dims = in[0].getShape().getShape();
+      int r = dims.length;
+      long s = startAttr == null ? 0 : clamp(startAttr < 0 ? startAttr + r : startAttr, 0, r);
+      long e = endAttr == null ? r : clamp(endAttr < 0 ? endAttr + r : endAttr, 0, r);
+      long[] out = Arrays.copyOfRange(dims, (int) s, (int) Math.max(s, e));
+      return Kernels.one(c.manager().create(out, new Shape(out.length)));
+    };
+  }
+
+  /** Gather along {@code axis}: out shape = data[:axis] + indices.shape + data[axis+1:]. */
+  private static Kernel gather(Node n, long opset) {
+    long axisAttr = n.attrLong("axis", 0);
+    return (c, in) -> {
+      NDArray data = in[0];
+      NDArray idx = in[1];
+      int r = data.getShape().dimension();
+      int axis = (int) Kernels.normalizeAxis(axisAttr, r, n);
+      if (idx.getDataType() != DataType.INT64) {
+        idx = idx.toType(DataType.INT64, false);
+      }
+      return Kernels.one(data.get(new NDIndex().addAllDim(axis).addIndices("{}", idx)));
+    };
+  }
+
+  static NDArray expand(NDArray x, long[] shape) {
+    long[] dims = x.getShape().getShape();
+    int r = Math.max(dims.length, shape.length);
+    long[] out = new long[r];
+    for (int i = 0; i < r; i++) {
+      long a = i - (r - dims.length) >= 0 ? dims[i - (r - dims.length)] : 1;
+      long b = i - (r - shape.length) >= 0 ? shape[i - (r - shape.length)] : 1;
+      out[i] = a == 1 ? b : a;
+    }
+    return x.broadcast(new Shape(out));
+  }
+
+  /** Constant: the value of a {@code value*} attribute. */
+  static TensorValue constantValue(Node n) {
+    for (Attribute a : n.attributes().values()) {
+      switch (a.name()) {
+        case "value":
+          return a.asTensor();
+        case "value_float":
+          return TensorValue.scalar(a.asFloat());
+        case "value_floats": {
+          float[] v = a.asFloats();
+          return TensorValue.ofFloats(new long[] {v.length}, v);
+        }
+        case "value_int":
+          return TensorValue.ofLongs(new long[0], new long[] {a.asLong()});
+        case "value_ints": {
+          long[] v = a.asLongs();
+          return TensorValue.ofLongs(new long[] {v.length}, v);
+        }
+        default:
+          break;
+      }
+    }
+    throw new UnsupportedOpException(
+        n.opType(), n.name(), "needs one of value, value_float(s), value_int(s)");
+  }
+
+  /** ConstantOfShape: a tensor of the shape given by input 0 filled with {@code value} (default 0f). */
+  private static Kernel constantOfShape(Node n, long opset) {
+    TensorValue v = n.hasAttribute("value") ? n.attributes().get("value").asTensor() : TensorValue.scalar(0f);
+    return (c, in) -> {
+      long[] dims = longs(in[0]);
+      NDArray one = Tensors.toNDArray(c.manager(), v).reshape(new Shape());
+      return Kernels.one(one.broadcast(new Shape(dims)).duplicate());
+    };
+  }
+
+  private static Kernel constant(Node n, long opset) {
+    TensorValue v = constantValue(n);
+    return (c, in) -> Kernels.one(Tensors.toNDArray(c.manager(), v));
+  }
+}

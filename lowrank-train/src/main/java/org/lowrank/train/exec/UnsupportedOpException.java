@@ -1,0 +1,35 @@
+package org.lowrank.train.exec;
+
+/**
+ * Thrown when building an executor for a graph that contains an operator (or an attribute value of
+ * an operator) the executor cannot run. The message names the op type and the node.
+ */
+public final class UnsupportedOpException extends IllegalArgumentException {
+  private static final long serialVersionUID = 1L;
+
+  private final String opType;
+  private final String nodeName;
+
+  public UnsupportedOpException(String opType, String nodeName, String detail) {
+    super(
+        "unsupported op "
+            + opType
+            + " at node '"
+            + nodeName
+            + "': "
+            + detail
+            + " (supported ops: "
+            + String.join(", ", Kernels.supportedOps())
+            + ")");
+    this.opType = opType;
+    this.nodeName = nodeName;
+  }
+
+  public String opType() {
+    return opType;
+  }
+
+  public String nodeName() {
+    return nodeName;
+  }
+}
