@@ -1,0 +1,58 @@
+package org.lowrank.plan.select;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.lowrank.plan.Choice;
+import org.lowrank.plan.CostModel;
+import org.lowrank.plan.LayerGeometry;
+import org.lowrank.plan.Method;
+
+/**
+ * Candidate ranks of a layer: fractions f of the full rank on a grid that is fine at small ranks
+ * (where the savings are) and coarse near full rank, optionally rounded up to a multiple (hardware
+ * friendly shapes). Only choices that lower both parameters and MACs survive.
+ */
+public final class CandidateGrid {
+  private static final int LEVELS = 48;
+
+  private CandidateGrid() {}
+
+  /** Grid fraction {@code i} of {@code LEVELS}: quadratic spacing from ~0 to 1. */
+  static double level(int i) {
+    double t = (double) i / LEVELS;
+    return t * t;
+  }
+
+  /** The reducing candidates of {@code method} on a layer (TT-matrix excluded: see TtMatrixModes). */
+  public static List<Choice> choices(LayerGeometry g, Method method, int rankMultiple) {
+    int[] max = CostModel.maxRanks(g, method);
+    Set<Choice> out = new LinkedHashSet<>();
+    for (int i = 1; i <= LEVELS; i++) {
+      Choice c = scaled(g, method, max, level(i), rankMultiple);
+      if (CostModel.reducesCost(g, c)) {
+        out.add(c);
+      }
+    }
+    return new ArrayList<>(out);
+  }
+
+  /** Ranks ceil(f * max) rounded up to {@code rankMultiple}, each within [1, max]. */
+  public static Choice scaled(LayerGeometry g, Method method, int[] max, double f, int rankMultiple) {
+    int[] r = new int[max.length];
+    for (int k = 0; k < max.length; k++) {
+      r[k] = round(Math.max(1, (int) Math.ceil(f * max[k] - 1e-9)), rankMultiple, max[k]);
+    }
+    return Choice.of(method, r);
+  }
+
+  /** {@code rank} rounded up to a multiple of {@code multiple} (1 = no rounding), capped at max. */
+  public static int round(int rank, int multiple, int max) {
+    if (multiple <= 1) {
+      return Math.min(rank, max);
+    }
+    int r = (rank + multiple - 1) / multiple * multiple;
+    return Math.min(r, max);
+  }
+}

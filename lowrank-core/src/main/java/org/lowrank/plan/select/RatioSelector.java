@@ -1,0 +1,48 @@
+package org.lowrank.plan.select;
+
+import java.util.Map;
+import org.lowrank.plan.CostModel;
+import org.lowrank.plan.Method;
+
+/**
+ * Fixed-ratio baseline: every layer keeps ranks ceil(ratio * full rank) (for CP, the rank at which
+ * CP's parameters equal the layer's). Under a global budget the ratio is found by bisection.
+ */
+public final class RatioSelector implements RankSelector.Uniform {
+  private final double ratio;
+  private final int rankMultiple;
+
+  public RatioSelector(double ratio, int rankMultiple) {
+    if (!(ratio > 0 && ratio <= 1)) {
+      throw new IllegalArgumentException("rank ratio must be in (0, 1], found " + ratio);
+    }
+    this.ratio = ratio;
+    this.rankMultiple = Math.max(1, rankMultiple);
+  }
+
+  @Override
+  public String name() {
+    return "ratio";
+  }
+
+  @Override
+  public Map<String, Object> settings() {
+    return Map.of("ratio", ratio, "rank_multiple", (long) rankMultiple);
+  }
+
+  @Override
+  public double defaultScale() {
+    return ratio;
+  }
+
+  @Override
+  public double maxScale() {
+    return 1;
+  }
+
+  @Override
+  public int[] ranks(LayerInput layer, Method method, double scale) {
+    int[] max = CostModel.maxRanks(layer.geometry(), method);
+    return CandidateGrid.scaled(layer.geometry(), method, max, scale, rankMultiple).ranks();
+  }
+}
