@@ -19,8 +19,13 @@ final class ConvKernels {
     f.put("ConvTranspose", ConvKernels::convTranspose);
     f.put("MaxPool", ConvKernels::maxPool);
     f.put("AveragePool", ConvKernels::averagePool);
-    f.put("GlobalAveragePool", (n, o) -> (c, in) -> Kernels.one(in[0].mean(spatialAxes(in[0]), true)));
-    f.put("GlobalMaxPool", (n, o) -> (c, in) -> Kernels.one(in[0].max(spatialAxes(in[0]), true)));
+    f.put(
+        "GlobalAveragePool",
+        (n, o) -> (c, in) -> Kernels.one(Kernels.mean(in[0], spatialAxes(in[0]), true)));
+    f.put(
+        "GlobalMaxPool",
+        (n, o) -> (c, in) ->
+            Kernels.one(Kernels.successive(in[0], spatialAxes(in[0]), true, NDArray::max)));
   }
 
   /** Window geometry attributes shared by convolution and pooling. */
@@ -190,12 +195,13 @@ final class ConvKernels {
         long[] t = target.length == nd ? target : Arrays.copyOfRange(target, target.length - nd, target.length);
         for (int i = 0; i < nd; i++) {
           long total = s[i] * (inSize[i] - 1) + op[i] + (k[i] - 1) * d[i] + 1 - t[i];
+          long half = Math.floorDiv(total, 2);
           if (w.autoPad().equals("SAME_UPPER")) {
-            begin[i] = total / 2;
-            end[i] = total - total / 2;
+            begin[i] = half;
+            end[i] = total - half;
           } else {
-            begin[i] = total - total / 2;
-            end[i] = total / 2;
+            begin[i] = total - half;
+            end[i] = half;
           }
         }
       } else if (w.pads() != null && !w.autoPad().equals("VALID")) {
@@ -335,7 +341,9 @@ final class ConvKernels {
       long[][] p = w.resolvePads(spatial(x), w.kernel());
       Shape k = new Shape(w.kernel());
       Shape st = new Shape(window(w, nd, true));
-      if (symmetric(p) && withinHalfKernel(p[0], w.kernel())) {
+      // the engine's count_include_pad=false path is not used: it divided by the full window
+      boolean noPad = Arrays.stream(p[0]).allMatch(v -> v == 0) && Arrays.stream(p[1]).allMatch(v -> v == 0);
+      if (noPad || (countPad && symmetric(p) && withinHalfKernel(p[0], w.kernel()))) {
         return Kernels.one(x.getNDArrayInternal().avgPool(k, st, new Shape(p[0]), w.ceil(), countPad));
       }
       Shape zero = new Shape(new long[nd]);

@@ -82,10 +82,10 @@ final class Kernels {
     FACTORIES.put("MatMul", (n, o) -> (c, in) -> one(in[0].matMul(in[1])));
     FACTORIES.put("Softmax", (n, o) -> softmax(n, o, false));
     FACTORIES.put("LogSoftmax", (n, o) -> softmax(n, o, true));
-    FACTORIES.put("ReduceMean", (n, o) -> reduce(n, o >= 18, NDArray::mean));
+    FACTORIES.put("ReduceMean", (n, o) -> reduce(n, o >= 18, Kernels::mean));
     FACTORIES.put("ReduceSum", (n, o) -> reduce(n, o >= 13, NDArray::sum));
-    FACTORIES.put("ReduceMax", (n, o) -> reduce(n, o >= 18, NDArray::max));
-    FACTORIES.put("ReduceMin", (n, o) -> reduce(n, o >= 18, NDArray::min));
+    FACTORIES.put("ReduceMax", (n, o) -> reduce(n, o >= 18, (x, a, k) -> successive(x, a, k, NDArray::max)));
+    FACTORIES.put("ReduceMin", (n, o) -> reduce(n, o >= 18, (x, a, k) -> successive(x, a, k, NDArray::min)));
     FACTORIES.put("Cast", Kernels::cast);
     ConvKernels.register(FACTORIES);
     ShapeKernels.register(FACTORIES);
@@ -210,8 +210,28 @@ final class Kernels {
     };
   }
 
-  private interface Reduction {
+  interface Reduction {
     NDArray apply(NDArray x, int[] axes, boolean keepDims);
+  }
+
+  /** Mean over several axes (the engine's mean takes one axis): sum / count. */
+  static NDArray mean(NDArray x, int[] axes, boolean keepDims) {
+    long count = 1;
+    for (int a : axes) {
+      count *= x.getShape().get(a);
+    }
+    return x.sum(axes, keepDims).div(count);
+  }
+
+  /** A one-axis reduction applied axis by axis (last axis first, so indices stay valid). */
+  static NDArray successive(NDArray x, int[] axes, boolean keepDims, Reduction oneAxis) {
+    int[] sorted = axes.clone();
+    java.util.Arrays.sort(sorted);
+    NDArray y = x;
+    for (int i = sorted.length - 1; i >= 0; i--) {
+      y = oneAxis.apply(y, new int[] {sorted[i]}, keepDims);
+    }
+    return y;
   }
 
   /** ReduceX with axes from the attribute or (newer opsets) the optional second input. */
