@@ -52,7 +52,7 @@ public final class LatencyBenchmark {
 
   /** Latency of an open session at {@code batchSize} (the session's own thread count applies). */
   public static LatencyResult measure(OrtRunner runner, int batchSize, Settings settings) {
-    Map<String, TensorValue> feeds = runner.randomInputs(batchSize, settings.seed());
+    Map<String, TensorValue> feeds = feedsAtBatch(runner, batchSize, settings.seed());
     long[] nanos = runner.timeRuns(feeds, settings.warmupRuns(), settings.measuredRuns());
     return LatencyResult.of(batchSize, runner.options().intraOpThreads(), nanos);
   }
@@ -82,7 +82,7 @@ public final class LatencyBenchmark {
     try (OrtRunner orig = OrtRunner.open(originalBytes, label + " (original)", opts);
         OrtRunner rewr = OrtRunner.open(rewrittenBytes, label + " (rewritten)", opts)) {
       for (int batch : batchSizes) {
-        Map<String, TensorValue> feeds = orig.randomInputs(batch, settings.seed());
+        Map<String, TensorValue> feeds = feedsAtBatch(orig, batch, settings.seed());
         try (OrtRunner.PreparedFeeds po = orig.prepare(feeds);
             OrtRunner.PreparedFeeds pr = rewr.prepare(feeds)) {
           for (int i = 0; i < settings.warmupRuns(); i++) {
@@ -110,5 +110,20 @@ public final class LatencyBenchmark {
       }
     }
     return new LatencyComparison(label, flopsRatio, rows);
+  }
+
+  /** Random inputs whose leading dimension is {@code batchSize}, or an error for fixed batches. */
+  private static Map<String, TensorValue> feedsAtBatch(OrtRunner runner, int batchSize, long seed) {
+    Map<String, TensorValue> feeds = runner.randomInputs(batchSize, seed);
+    for (Map.Entry<String, TensorValue> e : feeds.entrySet()) {
+      TensorValue t = e.getValue();
+      if (t.rank() == 0 || t.dim(0) != batchSize) {
+        throw new IllegalArgumentException(
+            "model '" + runner.source() + "' input '" + e.getKey() + "' has shape "
+                + java.util.Arrays.toString(t.dims()) + ", not batch " + batchSize
+                + "; export the model with a symbolic batch dimension");
+      }
+    }
+    return feeds;
   }
 }

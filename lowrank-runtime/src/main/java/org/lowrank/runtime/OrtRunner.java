@@ -19,8 +19,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.lowrank.graph.DataType;
+import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.ValueInfo;
+import org.lowrank.onnx.OnnxWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +73,11 @@ public final class OrtRunner implements AutoCloseable {
               + "; check that the model passes the ONNX checker for its opset",
           e);
     }
+  }
+
+  /** Opens a session on an in-memory model, serialized with {@link OnnxWriter}. */
+  public static OrtRunner open(Model model, String sourceName, RuntimeOptions options) {
+    return open(OnnxWriter.toBytes(model), sourceName, options);
   }
 
   /** Opens a session on an ONNX file. */
@@ -183,11 +190,11 @@ public final class OrtRunner implements AutoCloseable {
   }
 
   /**
-   * Seeded random inputs, one per model input: standard normal floats, with a symbolic leading
-   * (batch) dimension set to {@code batchSize}.
+   * Seeded random inputs, one per model input: standard normal floats, every symbolic dimension
+   * (normally just the batch) set to {@code batchSize}. A model with a fixed batch runs at that
+   * batch.
    *
-   * @throws IllegalArgumentException when an input has another symbolic dimension, a fixed batch
-   *     different from {@code batchSize}, or a non-float type
+   * @throws IllegalArgumentException when an input has unknown rank or a non-float type
    */
   public Map<String, TensorValue> randomInputs(int batchSize, long seed) {
     Random rnd = new Random(seed);
@@ -216,18 +223,7 @@ public final class OrtRunner implements AutoCloseable {
     }
     for (int d = 0; d < dims.length; d++) {
       if (dims[d] < 0) {
-        if (d != 0) {
-          throw new IllegalArgumentException(
-              "model '" + source + "' input '" + in.name() + "' has symbolic dimension " + d
-                  + " in shape " + Arrays.toString(dims)
-                  + "; only the leading batch dimension may be symbolic, feed inputs explicitly");
-        }
         dims[d] = batchSize;
-      } else if (d == 0 && dims[0] != batchSize) {
-        throw new IllegalArgumentException(
-            "model '" + source + "' input '" + in.name() + "' has a fixed batch of " + dims[0]
-                + ", cannot run batch " + batchSize
-                + "; export the model with a symbolic batch dimension");
       }
     }
     return dims;
