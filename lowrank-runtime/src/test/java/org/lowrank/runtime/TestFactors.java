@@ -71,15 +71,23 @@ final class TestFactors {
     double[][] uo = orthogonal(cout, rnd);
     double[][] ui = orthogonal(cin, rnd);
     float[] wd = w.toFloatArray();
+    // t[a, i, s] = sum_o U_out[o, a] W[o, i, s]; core[a, b, s] = sum_i t[a, i, s] U_in[i, b]
+    double[] t = new double[cout * cin * kk];
+    for (int o = 0; o < cout; o++) {
+      for (int a = 0; a < cout; a++) {
+        double u = uo[o][a];
+        for (int x = 0; x < cin * kk; x++) {
+          t[a * cin * kk + x] += u * wd[o * cin * kk + x];
+        }
+      }
+    }
     float[] core = new float[cout * cin * kk];
     for (int a = 0; a < cout; a++) {
       for (int b = 0; b < cin; b++) {
         for (int s = 0; s < kk; s++) {
           double acc = 0;
-          for (int o = 0; o < cout; o++) {
-            for (int i = 0; i < cin; i++) {
-              acc += uo[o][a] * wd[(o * cin + i) * kk + s] * ui[i][b];
-            }
+          for (int i = 0; i < cin; i++) {
+            acc += t[(a * cin + i) * kk + s] * ui[i][b];
           }
           core[(a * cin + b) * kk + s] = (float) acc;
         }

@@ -1,0 +1,54 @@
+package org.lowrank.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.Node;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.onnx.OnnxReader;
+import org.lowrank.rewrite.ConvLayer;
+import org.lowrank.rewrite.FactorizedLayer;
+import org.lowrank.rewrite.LayerRewriter;
+
+/** A real model with every kxk conv rewritten at full Tucker-2 rank still gives its stored output. */
+class ResNetRewriteTest {
+
+  @Test
+  void resnet20AllConvsFullRankTucker2ReproducesStoredOutput() throws Exception {
+    Path dir = TestData.modelDir("resnet20_cifar10");
+    Path file = dir.resolve("model.onnx");
+    Assumptions.assumeTrue(Files.isRegularFile(file), "shared model absent: " + file);
+    Model model = OnnxReader.read(file);
+    Random rnd = new Random(20);
+    Map<String, FactorizedLayer> specs = new LinkedHashMap<>();
+    for (Node n : model.graph().nodes()) {
+      if (n.opType().equals("Conv")) {
+        ConvLayer c = ConvLayer.of(model.graph(), n);
+        if (!c.isGrouped() && c.weight().dim(2) > 1) {
+          specs.put(LayerRewriter.layerName(n), TestFactors.tucker2Exact(c.weight(), rnd));
+        }
+      }
+    }
+    assertEquals(19, specs.size(), "ResNet-20 has 19 3x3 convs");
+    Model rewritten = LayerRewriter.rewriteAll(model, specs);
+    assertEquals(0, rewritten.graph().nodes().stream()
+        .filter(n -> n.opType().equals("Conv") && specs.containsKey(n.name())).count());
+    assertEquals(model.opset(), rewritten.opset());
+    assertEquals(model.irVersion(), rewritten.irVersion());
+
+    TensorValue input = TestData.readTensor(dir.resolve("test_data_set_0/input_0.pb"));
+    TensorValue expected = TestData.readTensor(dir.resolve("test_data_set_0/output_0.pb"));
+    try (OrtRunner r = OrtRunner.open(rewritten, "resnet20 tucker2 full rank", RuntimeOptions.singleThreaded())) {
+      OutputDifference d = ExportCheck.difference("output_0", expected, r.run(input));
+      assertTrue(d.maxRelativeDifference() <= 1e-4, d.toString());
+    }
+  }
+}
