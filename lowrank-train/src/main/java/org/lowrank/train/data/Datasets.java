@@ -1,0 +1,95 @@
+package org.lowrank.train.data;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** Dataset helpers: subsets and seeded random limits. */
+public final class Datasets {
+  private Datasets() {}
+
+  /** The examples of {@code base} at {@code indices}, in that order (the base stays open). */
+  public static ImageDataset subset(ImageDataset base, int[] indices) {
+    for (int i : indices) {
+      if (i < 0 || i >= base.size()) {
+        throw new IllegalArgumentException(
+            "index " + i + " out of range for " + base.description() + " of size " + base.size());
+      }
+    }
+    int[] idx = indices.clone();
+    return new ImageDataset() {
+      @Override
+      public int size() {
+        return idx.length;
+      }
+
+      @Override
+      public int channels() {
+        return base.channels();
+      }
+
+      @Override
+      public int height() {
+        return base.height();
+      }
+
+      @Override
+      public int width() {
+        return base.width();
+      }
+
+      @Override
+      public List<String> classNames() {
+        return base.classNames();
+      }
+
+      @Override
+      public Example get(int index) throws IOException {
+        return base.get(idx[index]);
+      }
+
+      @Override
+      public String description() {
+        return base.description() + " (subset of " + idx.length + ")";
+      }
+    };
+  }
+
+  /** {@code n} examples drawn without replacement with the given seed (all if n >= size). */
+  public static ImageDataset limit(ImageDataset base, int n, long seed) {
+    if (n >= base.size()) {
+      return base;
+    }
+    int[] perm = permutation(base.size(), seed);
+    int[] idx = new int[n];
+    System.arraycopy(perm, 0, idx, 0, n);
+    java.util.Arrays.sort(idx);
+    return subset(base, idx);
+  }
+
+  /** The first {@code n} examples. */
+  public static ImageDataset first(ImageDataset base, int n) {
+    int m = Math.min(n, base.size());
+    int[] idx = new int[m];
+    for (int i = 0; i < m; i++) {
+      idx[i] = i;
+    }
+    return subset(base, idx);
+  }
+
+  /** A seeded Fisher-Yates permutation of 0..n-1. */
+  public static int[] permutation(int n, long seed) {
+    int[] p = new int[n];
+    for (int i = 0; i < n; i++) {
+      p[i] = i;
+    }
+    SplittableRandom r = new SplittableRandom(seed);
+    for (int i = n - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+}
