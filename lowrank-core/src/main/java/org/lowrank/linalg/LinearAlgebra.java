@@ -71,7 +71,7 @@ public interface LinearAlgebra {
   double[] singularValues(double[] a, int m, int n);
 
   /** Thin column-pivoted QR of an m x n matrix (LAPACK dgeqp3 + dorgqr). */
-  PivotedQr pivotedQr(double[] a, int m, int n);
+  PivotedQrDecomposition pivotedQr(double[] a, int m, int n);
 
   /** Eigendecomposition of a symmetric n x n matrix (LAPACK dsyevd); only the upper triangle is read. */
   SymmetricEigen symmetricEigen(double[] a, int n);

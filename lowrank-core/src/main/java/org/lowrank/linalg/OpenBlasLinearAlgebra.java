@@ -174,7 +174,7 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
   }
 
   @Override
-  public PivotedQr pivotedQr(double[] a, int m, int n) {
+  public PivotedQrDecomposition pivotedQr(double[] a, int m, int n) {
     requireLength("pivotedQr A", a, (long) m * n);
     int k = Math.min(m, n);
     int[] perm = new int[n];
@@ -182,7 +182,7 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
       for (int j = 0; j < n; j++) {
         perm[j] = j;
       }
-      return new PivotedQr(m, n, new double[0], new double[0], perm);
+      return new PivotedQrDecomposition(m, n, new double[0], new double[0], perm);
     }
     requireFinite("pivotedQr", a);
     applyThreads();
@@ -206,7 +206,7 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
     for (int j = 0; j < n; j++) {
       perm[j] = jpvt[j] - 1;
     }
-    return new PivotedQr(m, n, q, r, perm);
+    return new PivotedQrDecomposition(m, n, q, r, perm);
   }
 
   @Override

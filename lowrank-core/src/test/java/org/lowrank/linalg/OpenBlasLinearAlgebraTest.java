@@ -96,7 +96,7 @@ class OpenBlasLinearAlgebraTest {
     for (int[] mn : new int[][] {{8, 5}, {5, 8}, {6, 6}}) {
       int m = mn[0], n = mn[1], k = Math.min(m, n);
       double[] a = random(7, m * n);
-      PivotedQr qr = la.pivotedQr(a, m, n);
+      PivotedQrDecomposition qr = la.pivotedQr(a, m, n);
       double[] qrp = naive(false, false, m, n, k, qr.q(), qr.r());
       for (int i = 0; i < m; i++) {
         for (int j = 0; j < n; j++) {

@@ -11,7 +11,7 @@ package org.lowrank.linalg;
  * @param r R, k x n row-major, upper triangular (trapezoidal when k &lt; n)
  * @param permutation P as a 0-based column index map, length n
  */
-public record PivotedQr(int rows, int cols, double[] q, double[] r, int[] permutation) {
+public record PivotedQrDecomposition(int rows, int cols, double[] q, double[] r, int[] permutation) {
   /** k = min(m, n). */
   public int size() {
     return Math.min(rows, cols);

@@ -1,0 +1,419 @@
+package org.lowrank.decomp;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Random;
+import org.lowrank.linalg.LinearAlgebra;
+import org.lowrank.linalg.LinearAlgebraException;
+import org.lowrank.tensor.DenseTensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * CP decomposition by alternating least squares (Kolda &amp; Bader 2009, Fig. 3.3) for tensors of any
+ * order N >= 2. Each sweep updates A_n = X_(n) (⊙_{k != n} A_k) V^+ with V = ∗_{k != n} A_k^T A_k
+ * (+ ridge I), then normalizes the columns of A_n into lambda. The MTTKRP X_(n) (⊙ A_k) is one GEMM
+ * against the Khatri-Rao product of the trailing modes plus a weighted sum over the leading ones,
+ * without unfolding copies: about 2 R prod_k I_k flops per mode.
+ *
+ * <p>Stops when the relative error changes by less than the tolerance between sweeps (error from the
+ * cheap inner-product formula, switched to the exact residual once it falls below 1e-5), or after
+ * maxIterations sweeps. Non-finite factors, a singular normal system or a growing error raise a
+ * {@link ConvergenceException} naming the iteration and suggesting a ridge or a lower rank.
+ */
+public final class CpAls implements Factorizer<CpTensor> {
+  private static final Logger LOG = LoggerFactory.getLogger(CpAls.class);
+  private static final String NAME = "CpAls";
+
+  /** Initialization of the factors. */
+  public enum Init {
+    /** A_n = leading R left singular vectors of X_(n), seeded Gaussian columns beyond I_n (default). */
+    SVD,
+    /** Seeded standard Gaussian factors. */
+    RANDOM
+  }
+
+  /** A fitted CP tensor with its diagnostics. */
+  public record Fit(CpTensor tensor, int iterations, double relativeError, boolean converged) {}
+
+  private final LinearAlgebra la;
+  private final Init init;
+  private final long seed;
+  private final double tolerance;
+  private final int maxIterations;
+  private final double ridge;
+
+  private CpAls(Builder b) {
+    this.la = b.la;
+    this.init = b.init;
+    this.seed = b.seed;
+    this.tolerance = b.tolerance;
+    this.maxIterations = b.maxIterations;
+    this.ridge = b.ridge;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Defaults: SVD init, seed 0, tolerance 1e-8, 500 iterations, no ridge. */
+  public static CpAls create() {
+    return builder().build();
+  }
+
+  /** {@code ranks} is the single CP rank R, in 1..min_n prod_{k != n} I_k. */
+  @Override
+  public CpTensor factorize(DenseTensor x, int... ranks) {
+    Checks.requireRankCount(NAME, ranks, 1, "the CP rank R");
+    return fit(x, ranks[0]).tensor();
+  }
+
+  /** Largest accepted CP rank for a shape: min_n prod_{k != n} I_k (enough for an exact fit). */
+  public static int maxRank(int[] shape) {
+    long total = Checks.product(shape);
+    long best = Long.MAX_VALUE;
+    for (int s : shape) {
+      best = Math.min(best, s == 0 ? 0 : total / s);
+    }
+    return Checks.clampToInt(best);
+  }
+
+  /** R sum_k I_k (weights folded into a factor). */
+  public static long parameterCount(int[] shape, int rank) {
+    return CpTensor.parameterCount(shape, rank);
+  }
+
+  /** Fits a rank-R CP tensor and reports iterations and the final relative error. */
+  public Fit fit(DenseTensor x, int rank) {
+    Checks.requireOrder(NAME, x, 2, Integer.MAX_VALUE);
+    int[] shape = x.shape();
+    Checks.requireRank(NAME, "CP rank", rank, maxRank(shape), shape);
+    Checks.requireFinite(NAME, x);
+    int order = shape.length;
+    double[] data = x.toArray();
+    double normX = x.frobeniusNorm();
+    double[][] a = initialFactors(x, rank);
+    double[] lambda = new double[rank];
+    Arrays.fill(lambda, 1);
+    for (int n = 0; n < order; n++) {
+      normalizeColumns(a[n], shape[n], rank, lambda, n);
+    }
+    if (normX == 0) {
+      Arrays.fill(lambda, 0);
+      return new Fit(toTensor(a, lambda, shape), 0, 0, true);
+    }
+    double[][] grams = new double[order][];
+    for (int n = 0; n < order; n++) {
+      grams[n] = la.gram(a[n], shape[n], rank, false);
+    }
+    double prevError = Double.NaN;
+    double firstError = Double.NaN;
+    double error = Double.NaN;
+    boolean converged = false;
+    int it = 0;
+    while (it < maxIterations) {
+      it++;
+      double[] m = null;
+      for (int n = 0; n < order; n++) {
+        m = mttkrp(data, shape, a, n, rank);
+        double[] v = hadamardOfGrams(grams, n, rank);
+        a[n] = solveUpdate(v, m, shape[n], rank, it, shape);
+        normalizeColumns(a[n], shape[n], rank, lambda, n);
+        grams[n] = la.gram(a[n], shape[n], rank, false);
+      }
+      error = relativeError(data, shape, normX, a, lambda, grams, m, rank);
+      if (!Double.isFinite(error)) {
+        throw new ConvergenceException(
+            NAME + ": rank " + rank + " on shape " + Arrays.toString(shape) + " produced non-finite factors at iteration "
+                + it + "; use optRidge(1e-6) or a lower rank, or Init.SVD");
+      }
+      if (it == 1) {
+        firstError = error;
+      } else if (error > Math.max(10 * firstError, 1e3)) {
+        throw new ConvergenceException(
+            NAME + ": rank " + rank + " on shape " + Arrays.toString(shape) + " diverged at iteration " + it
+                + " (relative error " + error + ", first iteration " + firstError
+                + "); use optRidge(1e-6) or a lower rank");
+      }
+      LOG.debug("CP-ALS iteration {}: relative error {}", it, error);
+      if (Math.abs(prevError - error) < tolerance || error < 1e-14) {
+        converged = true;
+        break;
+      }
+      prevError = error;
+    }
+    if (!converged) {
+      LOG.debug("CP-ALS rank {} on {} stopped after {} iterations at relative error {}", rank, Arrays.toString(shape), it, error);
+    }
+    return new Fit(toTensor(a, lambda, shape), it, error, converged);
+  }
+
+  // ------------------------------------------------------------------ steps
+
+  private double[][] initialFactors(DenseTensor x, int rank) {
+    int[] shape = x.shape();
+    Random rnd = new Random(seed);
+    double[][] a = new double[shape.length][];
+    for (int n = 0; n < shape.length; n++) {
+      int rows = shape[n];
+      double[] f = new double[rows * rank];
+      int fromSvd = 0;
+      if (init == Init.SVD && rows > 0) {
+        LeftSpectrum sp = LeftSpectrum.ofMode(la, x, n, false, Math.min(rank, rows));
+        fromSvd = Math.min(rank, sp.available());
+        double[] u = sp.leading(fromSvd);
+        for (int i = 0; i < rows; i++) {
+          System.arraycopy(u, i * fromSvd, f, i * rank, fromSvd);
+        }
+      }
+      for (int i = 0; i < rows; i++) {
+        for (int c = fromSvd; c < rank; c++) {
+          f[i * rank + c] = rnd.nextGaussian();
+        }
+      }
+      a[n] = f;
+    }
+    return a;
+  }
+
+  /**
+   * M = X_(n) (⊙_{k != n} A_k), I_n x R. With X viewed as [L, I_n, Rt] (L = prod_{k &lt; n} I_k, Rt =
+   * prod_{k > n} I_k): T = X[(L I_n) x Rt] KR_right (GEMM), then M[i, c] = sum_l T[l, i, c] KR_left[l, c].
+   */
+  private double[] mttkrp(double[] x, int[] shape, double[][] a, int n, int rank) {
+    int in = shape[n];
+    int left = 1;
+    for (int k = 0; k < n; k++) {
+      left *= shape[k];
+    }
+    int right = 1;
+    for (int k = n + 1; k < shape.length; k++) {
+      right *= shape[k];
+    }
+    double[] kl = khatriRao(a, shape, 0, n, rank);
+    if (right == 1) {
+      // M = X[L x I_n]^T KR_left
+      return la.multiply(true, false, in, rank, left, x, kl);
+    }
+    double[] kr = khatriRao(a, shape, n + 1, shape.length, rank);
+    double[] t = la.multiply(false, false, left * in, rank, right, x, kr);
+    if (left == 1) {
+      return t;
+    }
+    double[] m = new double[in * rank];
+    for (int l = 0; l < left; l++) {
+      int klRow = l * rank;
+      int tBlock = l * in * rank;
+      for (int i = 0; i < in; i++) {
+        int tr = tBlock + i * rank;
+        int mr = i * rank;
+        for (int c = 0; c < rank; c++) {
+          m[mr + c] += t[tr + c] * kl[klRow + c];
+        }
+      }
+    }
+    return m;
+  }
+
+  /** Row-major Khatri-Rao product of A_from..A_{to-1} (a 1 x R row of ones when empty). */
+  private static double[] khatriRao(double[][] a, int[] shape, int from, int to, int rank) {
+    double[] acc = new double[rank];
+    Arrays.fill(acc, 1);
+    int rows = 1;
+    for (int k = from; k < to; k++) {
+      int br = shape[k];
+      double[] b = a[k];
+      double[] next = new double[rows * br * rank];
+      for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < br; j++) {
+          int dst = (i * br + j) * rank;
+          for (int c = 0; c < rank; c++) {
+            next[dst + c] = acc[i * rank + c] * b[j * rank + c];
+          }
+        }
+      }
+      acc = next;
+      rows *= br;
+    }
+    return acc;
+  }
+
+  private double[] hadamardOfGrams(double[][] grams, int skip, int rank) {
+    double[] v = new double[rank * rank];
+    Arrays.fill(v, 1);
+    for (int k = 0; k < grams.length; k++) {
+      if (k != skip) {
+        for (int i = 0; i < v.length; i++) {
+          v[i] *= grams[k][i];
+        }
+      }
+    }
+    if (ridge > 0) {
+      for (int c = 0; c < rank; c++) {
+        v[c * rank + c] += ridge;
+      }
+    }
+    return v;
+  }
+
+  /** A_n = M V^{-1}: solves V A_n^T = M^T (V symmetric). */
+  private double[] solveUpdate(double[] v, double[] m, int rows, int rank, int it, int[] shape) {
+    double[] mt = transpose(m, rows, rank);
+    double[] sol;
+    try {
+      sol = la.solveSymmetric(v, rank, mt, rows);
+    } catch (LinearAlgebraException e) {
+      throw new ConvergenceException(
+          NAME + ": rank " + rank + " on shape " + Arrays.toString(shape) + ": singular normal equations at iteration "
+              + it + " (" + e.getMessage() + "); use optRidge(1e-6) or a lower rank", e);
+    }
+    return transpose(sol, rank, rows);
+  }
+
+  private static double[] transpose(double[] x, int rows, int cols) {
+    double[] t = new double[x.length];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < cols; j++) {
+        t[j * rows + i] = x[i * cols + j];
+      }
+    }
+    return t;
+  }
+
+  /** Divides each column by its 2-norm, stored in lambda; a zero column becomes a unit vector. */
+  private static void normalizeColumns(double[] f, int rows, int rank, double[] lambda, int mode) {
+    for (int c = 0; c < rank; c++) {
+      double s = 0;
+      for (int i = 0; i < rows; i++) {
+        s += f[i * rank + c] * f[i * rank + c];
+      }
+      double norm = Math.sqrt(s);
+      if (norm > 0 && Double.isFinite(norm)) {
+        for (int i = 0; i < rows; i++) {
+          f[i * rank + c] /= norm;
+        }
+      } else if (rows > 0 && norm == 0) {
+        f[((c + mode) % rows) * rank + c] = 1;
+      }
+      lambda[c] = norm;
+    }
+  }
+
+  /**
+   * ||X - X̂|| / ||X|| from ||X||^2 - 2 &lt;X, X̂> + ||X̂||^2, with &lt;X, X̂> = sum M ∗ A_{N-1} lambda
+   * (M the last MTTKRP) and ||X̂||^2 = lambda^T (∗_k A_k^T A_k) lambda; below 1e-5 the cancellation
+   * dominates, so the exact residual is computed instead.
+   */
+  private double relativeError(
+      double[] x, int[] shape, double normX, double[][] a, double[] lambda, double[][] grams, double[] m, int rank) {
+    int last = shape.length - 1;
+    double inner = 0;
+    double[] al = a[last];
+    for (int i = 0; i < shape[last]; i++) {
+      for (int c = 0; c < rank; c++) {
+        inner += m[i * rank + c] * al[i * rank + c] * lambda[c];
+      }
+    }
+    double[] v = hadamardOfGrams(grams, -1, rank);
+    if (ridge > 0) {
+      for (int c = 0; c < rank; c++) {
+        v[c * rank + c] -= ridge;
+      }
+    }
+    double normHat2 = 0;
+    for (int c = 0; c < rank; c++) {
+      for (int e = 0; e < rank; e++) {
+        normHat2 += lambda[c] * lambda[e] * v[c * rank + e];
+      }
+    }
+    double err2 = normX * normX - 2 * inner + normHat2;
+    double rel = Math.sqrt(Math.max(err2, 0)) / normX;
+    if (Double.isFinite(rel) && rel < 1e-5) {
+      return exactResidual(x, shape, normX, a, lambda, rank);
+    }
+    return rel;
+  }
+
+  /** ||X - (A_0 diag(lambda)) KR(A_1..A_{N-1})^T|| / ||X|| with one GEMM. */
+  private double exactResidual(double[] x, int[] shape, double normX, double[][] a, double[] lambda, int rank) {
+    int i0 = shape[0];
+    double[] a0 = a[0].clone();
+    for (int i = 0; i < a0.length; i++) {
+      a0[i] *= lambda[i % rank];
+    }
+    double[] kr = khatriRao(a, shape, 1, shape.length, rank);
+    int rest = kr.length / rank;
+    double[] r = x.clone();
+    la.gemm(false, true, i0, rest, rank, -1.0, a0, kr, 1.0, r);
+    return DenseTensor.of(r, r.length).frobeniusNorm() / normX;
+  }
+
+  private static CpTensor toTensor(double[][] a, double[] lambda, int[] shape) {
+    List<DenseTensor> f = new ArrayList<>();
+    for (int n = 0; n < shape.length; n++) {
+      f.add(DenseTensor.of(a[n], shape[n], lambda.length));
+    }
+    return new CpTensor(lambda, f);
+  }
+
+  /** Builder: all options optional. */
+  public static final class Builder {
+    private LinearAlgebra la = LinearAlgebra.defaultInstance();
+    private Init init = Init.SVD;
+    private long seed;
+    private double tolerance = 1e-8;
+    private int maxIterations = 500;
+    private double ridge;
+
+    private Builder() {}
+
+    public Builder optLinearAlgebra(LinearAlgebra la) {
+      this.la = Objects.requireNonNull(la);
+      return this;
+    }
+
+    public Builder optInit(Init init) {
+      this.init = Objects.requireNonNull(init);
+      return this;
+    }
+
+    /** Seed of the random initialization (and of the random columns of the SVD init). */
+    public Builder optSeed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** Stop when the relative error changes by less than this between sweeps (default 1e-8). */
+    public Builder optTolerance(double tolerance) {
+      if (!(tolerance >= 0)) {
+        throw new IllegalArgumentException(NAME + ": tolerance must be >= 0, got " + tolerance);
+      }
+      this.tolerance = tolerance;
+      return this;
+    }
+
+    /** Maximum ALS sweeps (default 500). */
+    public Builder optMaxIterations(int maxIterations) {
+      if (maxIterations < 1) {
+        throw new IllegalArgumentException(NAME + ": maxIterations must be >= 1, got " + maxIterations);
+      }
+      this.maxIterations = maxIterations;
+      return this;
+    }
+
+    /** Tikhonov term added to the diagonal of the normal equations (default 0). */
+    public Builder optRidge(double ridge) {
+      if (!(ridge >= 0)) {
+        throw new IllegalArgumentException(NAME + ": ridge must be >= 0, got " + ridge);
+      }
+      this.ridge = ridge;
+      return this;
+    }
+
+    public CpAls build() {
+      return new CpAls(this);
+    }
+  }
+}
