@@ -1,0 +1,104 @@
+package org.lowrank.analysis;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.lowrank.plan.LayerGeometry;
+import org.lowrank.plan.Method;
+
+/**
+ * One Conv/Gemm/MatMul layer with a constant weight, as the profile sees it (batch 1).
+ *
+ * @param name node name (the output name when the node is unnamed)
+ * @param opType Conv, Gemm or MatMul
+ * @param kind "conv1d", "conv2d", "conv3d", "conv2d-depthwise", "conv2d-grouped", or "dense"
+ * @param weightName the weight's initializer name
+ * @param weightShape conv W [C_out, C_in/groups, k...]; Gemm/MatMul the weight as stored
+ * @param hasBias whether a constant bias is part of the layer (Conv/Gemm input 2)
+ * @param strides conv strides (empty for dense)
+ * @param pads conv pads as applied [b_1..b_n, e_1..e_n], auto_pad resolved (empty for dense)
+ * @param dilations conv dilations (empty for dense)
+ * @param groups conv groups (1 for dense)
+ * @param inputShape shape of the activation input
+ * @param outputShape shape of the output
+ * @param params weights + bias
+ * @param macs multiply-accumulates per sample: conv C_out*C_in/g*K*P_out, dense rows*in*out
+ * @param geometry what the cost model and planner need
+ * @param methods the factorization methods that apply (empty when the layer is skipped)
+ * @param skipReason why no method applies, or "" when some do
+ * @param methodNotes why a method that could apply to this kind of layer does not
+ */
+public record LayerProfile(
+    String name,
+    String opType,
+    String kind,
+    String weightName,
+    long[] weightShape,
+    boolean hasBias,
+    long[] strides,
+    long[] pads,
+    long[] dilations,
+    long groups,
+    long[] inputShape,
+    long[] outputShape,
+    long params,
+    long macs,
+    LayerGeometry geometry,
+    List<Method> methods,
+    String skipReason,
+    Map<Method, String> methodNotes) {
+
+  public LayerProfile {
+    weightShape = weightShape.clone();
+    strides = strides.clone();
+    pads = pads.clone();
+    dilations = dilations.clone();
+    inputShape = inputShape.clone();
+    outputShape = outputShape.clone();
+    methods = List.copyOf(methods);
+    skipReason = skipReason == null ? "" : skipReason;
+    methodNotes = Collections.unmodifiableMap(new LinkedHashMap<>(methodNotes));
+  }
+
+  /** True for convolutions (any spatial rank, any groups). */
+  public boolean isConv() {
+    return opType.equals("Conv");
+  }
+
+  /** True when at least one method applies. */
+  public boolean isFactorizable() {
+    return !methods.isEmpty();
+  }
+
+  /** Accessors return copies: the record stays immutable. */
+  @Override
+  public long[] weightShape() {
+    return weightShape.clone();
+  }
+
+  @Override
+  public long[] strides() {
+    return strides.clone();
+  }
+
+  @Override
+  public long[] pads() {
+    return pads.clone();
+  }
+
+  @Override
+  public long[] dilations() {
+    return dilations.clone();
+  }
+
+  @Override
+  public long[] inputShape() {
+    return inputShape.clone();
+  }
+
+  @Override
+  public long[] outputShape() {
+    return outputShape.clone();
+  }
+}

@@ -1,0 +1,277 @@
+package org.lowrank.analysis;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.lowrank.graph.Graph;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.ModelException;
+import org.lowrank.graph.Node;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.graph.UnsupportedModelException;
+import org.lowrank.plan.Choice;
+import org.lowrank.plan.CostModel;
+import org.lowrank.plan.LayerGeometry;
+import org.lowrank.plan.Method;
+
+/**
+ * Stage 2, Analyze: per-layer shapes, parameters and MACs of a model, and which factorization
+ * methods apply to each Conv/Gemm/MatMul layer with a constant weight (and why a layer is skipped).
+ *
+ * <p>Totals: {@link #totalParams()} counts every floating-point initializer element after weight
+ * folding (weights, biases, normalization parameters), integer shape constants excluded; {@link
+ * #totalMacs()} counts the multiply-accumulates of every Conv, ConvTranspose, Gemm and MatMul node
+ * per sample (batch 1), whether its weight is constant or not. Element-wise ops, pooling and
+ * normalization are not counted.
+ *
+ * @param inputShapes the input shapes used (batch 1 unless overridden)
+ * @param layers the Conv/Gemm/MatMul layers with constant weights, in graph order
+ * @param totalParams all floating-point parameters of the model
+ * @param totalMacs MACs of all Conv/ConvTranspose/Gemm/MatMul nodes per sample
+ */
+public record ModelProfile(
+    Map<String, long[]> inputShapes, List<LayerProfile> layers, long totalParams, long totalMacs) {
+
+  public ModelProfile {
+    Map<String, long[]> copy = new LinkedHashMap<>();
+    inputShapes.forEach((k, v) -> copy.put(k, v.clone()));
+    inputShapes = Collections.unmodifiableMap(copy);
+    layers = List.copyOf(layers);
+  }
+
+  /** Profiles a model with its declared input shapes (symbolic batch taken as 1) and default rules. */
+  public static ModelProfile of(Model model) {
+    return of(model, Map.of(), ProfileOptions.DEFAULTS);
+  }
+
+  /**
+   * Profiles a model.
+   *
+   * @param inputShapes per-input shape overrides (may be empty)
+   * @throws ModelException for a malformed graph, {@link UnsupportedModelException} for an op
+   *     without shape inference
+   */
+  public static ModelProfile of(Model model, Map<String, long[]> inputShapes, ProfileOptions options) {
+    Model folded = WeightFolding.fold(model);
+    InferredShapes shapes = ShapeInference.infer(folded, inputShapes);
+    Graph g = folded.graph();
+    long batch = 1;
+    if (!g.runtimeInputs().isEmpty()) {
+      long[] first = shapes.require(g.runtimeInputs().get(0).name());
+      batch = first.length > 0 ? Math.max(first[0], 1) : 1;
+    }
+    List<LayerProfile> layers = new ArrayList<>();
+    long macs = 0;
+    for (Node n : g.nodes()) {
+      if (!(n.domain().isEmpty() || n.domain().equals("ai.onnx"))) {
+        continue;
+      }
+      switch (n.opType()) {
+        case "Conv", "Gemm", "MatMul", "ConvTranspose" -> {
+          macs = Math.addExact(macs, nodeMacs(n, shapes, batch));
+          LayerProfile lp = layer(g, n, shapes, options, batch);
+          if (lp != null) {
+            layers.add(lp);
+          }
+        }
+        default -> {}
+      }
+    }
+    long params = 0;
+    for (TensorValue t : g.initializers().values()) {
+      if (t.isFloatingPoint()) {
+        params = Math.addExact(params, t.elementCount());
+      }
+    }
+    Map<String, long[]> used = new LinkedHashMap<>();
+    g.runtimeInputs().forEach(v -> used.put(v.name(), shapes.require(v.name())));
+    return new ModelProfile(used, layers, params, macs);
+  }
+
+  /** Parameters in layers where at least one method applies. */
+  public long factorizableParams() {
+    return layers.stream().filter(LayerProfile::isFactorizable).mapToLong(LayerProfile::params).sum();
+  }
+
+  /** MACs in layers where at least one method applies. */
+  public long factorizableMacs() {
+    return layers.stream().filter(LayerProfile::isFactorizable).mapToLong(LayerProfile::macs).sum();
+  }
+
+  /** The layer with the given name. */
+  public java.util.Optional<LayerProfile> layer(String name) {
+    return layers.stream().filter(l -> l.name().equals(name)).findFirst();
+  }
+
+  private static String layerName(Node n) {
+    return n.name().isEmpty() ? n.output(0) : n.name();
+  }
+
+  /** MACs per sample of a Conv/ConvTranspose/Gemm/MatMul node. */
+  private static long nodeMacs(Node n, InferredShapes s, long batch) {
+    long[] x = s.require(n.input(0));
+    long[] w = s.require(n.input(1));
+    long[] y = s.require(n.output(0));
+    long total = switch (n.opType()) {
+      case "Conv" -> Math.multiplyExact(Shapes.product(y), Shapes.product(w, 1, w.length));
+      case "ConvTranspose" -> Math.multiplyExact(Shapes.product(x), Shapes.product(w, 1, w.length));
+      case "Gemm" -> Math.multiplyExact(Shapes.product(y), n.attrLong("transA", 0) == 1 ? x[0] : x[1]);
+      default -> Math.multiplyExact(Shapes.product(y), x[x.length - 1]);
+    };
+    return perSample(total, batch);
+  }
+
+  /** A whole-batch count divided by the batch size when it divides evenly. */
+  private static long perSample(long total, long batch) {
+    return total % batch == 0 ? total / batch : total;
+  }
+
+  private static LayerProfile layer(Graph g, Node n, InferredShapes s, ProfileOptions o, long batch) {
+    if (n.opType().equals("ConvTranspose")) {
+      return null;
+    }
+    String wName = n.input(1);
+    TensorValue w = g.initializers().get(wName);
+    boolean weightOnLeft = false;
+    if (w == null && n.opType().equals("MatMul") && g.initializers().containsKey(n.input(0))) {
+      w = g.initializers().get(n.input(0));
+      wName = n.input(0);
+      weightOnLeft = true;
+    }
+    if (w == null) {
+      return null; // activation x activation: not a layer with weights
+    }
+    return n.opType().equals("Conv") ? conv(g, n, w, wName, s, o) : dense(g, n, w, wName, weightOnLeft, s, o, batch);
+  }
+
+  private static LayerProfile conv(Graph g, Node n, TensorValue w, String wName, InferredShapes s, ProfileOptions o) {
+    long[] x = s.require(n.input(0));
+    long[] y = s.require(n.output(0));
+    long[] wd = w.dims();
+    int d = wd.length - 2;
+    long groups = n.attrLong("group", 1);
+    long[] kernel = Arrays.copyOfRange(wd, 2, wd.length);
+    ShapeInference.Window win = ShapeInference.window(n, Arrays.copyOfRange(x, 2, x.length), kernel, false);
+    boolean hasBias = !n.input(2).isEmpty();
+    TensorValue bias = hasBias ? g.initializers().get(n.input(2)) : null;
+    long cout = wd[0];
+    long cin = x[1];
+    boolean depthwise = groups > 1 && groups == cin && wd[1] == 1;
+    String kind = "conv" + d + "d" + (depthwise ? "-depthwise" : groups > 1 ? "-grouped" : "");
+    long weights = w.elementCount();
+    long params = weights + (hasBias ? (bias != null ? bias.elementCount() : cout) : 0);
+    long macs = Shapes.product(y, 2, y.length) * Shapes.product(wd, 0, wd.length);
+    LayerGeometry geo = LayerGeometry.conv(layerName(n), cout, cin, groups, kernel,
+        Arrays.copyOfRange(x, 2, x.length), Arrays.copyOfRange(y, 2, y.length), hasBias);
+    List<Method> methods = new ArrayList<>();
+    Map<Method, String> notes = new EnumMap<>(Method.class);
+    String skip = "";
+    if (depthwise) {
+      skip = "depthwise convolution: no channel mixing to factorize";
+    } else if (groups > 1) {
+      skip = "grouped convolution (groups=" + groups + "): the conv factorizations need groups=1";
+    } else if (d < 1 || d > 3) {
+      skip = "conv with " + d + " spatial axes: only conv1d/2d/3d are factorized";
+    } else if (o.skipPointwise() && Shapes.product(kernel) == 1) {
+      skip = "1x1 convolution: a Tucker-2/CP/TT chain of 1x1 convs does not pay off";
+    } else if (weights < o.minWeights()) {
+      skip = "too small: " + weights + " weights < " + o.minWeights();
+    } else {
+      for (Method m : new Method[] {Method.TUCKER2, Method.CP, Method.TT}) {
+        Choice c = m == Method.CP ? Choice.of(m, 1) : Choice.of(m, 1, 1);
+        if (CostModel.reducesCost(geo, c)) {
+          methods.add(m);
+        } else {
+          notes.put(m, "would not reduce cost even at rank 1");
+        }
+      }
+      if (methods.isEmpty()) {
+        skip = "would not reduce cost: no rank of tucker/cp/tt is cheaper than the layer";
+      }
+    }
+    return new LayerProfile(layerName(n), n.opType(), kind, wName, wd, hasBias, win.strides(), win.pads(),
+        win.dilations(), groups, x, y, params, macs, geo, methods, skip, notes);
+  }
+
+  private static LayerProfile dense(Graph g, Node n, TensorValue w, String wName, boolean weightOnLeft,
+      InferredShapes s, ProfileOptions o, long batch) {
+    long[] x = s.require(n.input(weightOnLeft ? 1 : 0));
+    long[] y = s.require(n.output(0));
+    long[] wd = w.dims();
+    boolean hasBias = n.opType().equals("Gemm") && !n.input(2).isEmpty();
+    long out;
+    long in;
+    long rows;
+    String skip = "";
+    if (n.opType().equals("Gemm")) {
+      boolean tb = n.attrLong("transB", 0) == 1;
+      in = tb ? wd[1] : wd[0];
+      out = tb ? wd[0] : wd[1];
+      rows = n.attrLong("transA", 0) == 1 ? x[1] : x[0];
+    } else if (wd.length != 2) {
+      in = wd.length >= 2 ? wd[wd.length - 2] : wd[0];
+      out = wd.length >= 2 ? wd[wd.length - 1] : 1;
+      rows = 1;
+      skip = "MatMul with a rank-" + wd.length + " weight: only matrices are factorized";
+    } else if (weightOnLeft) {
+      out = wd[0];
+      in = wd[1];
+      rows = Shapes.product(y) / out;
+    } else {
+      in = wd[0];
+      out = wd[1];
+      rows = Shapes.product(y) / out;
+    }
+    rows = Math.max(1, perSample(rows, batch));
+    TensorValue bias = hasBias ? g.initializers().get(n.input(2)) : null;
+    long params = w.elementCount() + (hasBias ? (bias != null ? bias.elementCount() : out) : 0);
+    long macs = Math.multiplyExact(Math.multiplyExact(rows, in), out);
+    LayerGeometry geo = LayerGeometry.dense(layerName(n), out, in, rows, hasBias);
+    List<Method> methods = new ArrayList<>();
+    Map<Method, String> notes = new EnumMap<>(Method.class);
+    if (skip.isEmpty() && w.elementCount() < o.minWeights()) {
+      skip = "too small: " + w.elementCount() + " weights < " + o.minWeights();
+    }
+    if (skip.isEmpty()) {
+      for (Method m : new Method[] {Method.SVD, Method.QR}) {
+        if (CostModel.reducesCost(geo, Choice.of(m, 1))) {
+          methods.add(m);
+        } else {
+          notes.put(m, "would not reduce cost even at rank 1");
+        }
+      }
+      int[] om = twoModes(out);
+      int[] im = twoModes(in);
+      if (om == null || im == null) {
+        notes.put(Method.TTM, "no TT-matrix modes: " + (om == null ? "output size " + out : "input size " + in)
+            + " does not factor into two modes > 1");
+      } else if (CostModel.reducesCost(geo, Choice.ttm(om, im, new int[] {1}))) {
+        methods.add(Method.TTM);
+      } else {
+        notes.put(Method.TTM, "would not reduce cost even at rank 1");
+      }
+      if (methods.isEmpty()) {
+        skip = "would not reduce cost: no rank of svd/qr/ttm is cheaper than the layer";
+      }
+    }
+    return new LayerProfile(layerName(n), n.opType(), "dense", wName, wd, hasBias, new long[0], new long[0],
+        new long[0], 1, x, y, params, macs, geo, methods, skip, notes);
+  }
+
+  /** The factorization n = a*b with a <= b, both > 1, a as close to sqrt(n) as possible; null if none. */
+  static int[] twoModes(long n) {
+    if (n > Integer.MAX_VALUE) {
+      return null;
+    }
+    for (long a = (long) Math.sqrt(n); a > 1; a--) {
+      if (n % a == 0) {
+        return new int[] {(int) a, (int) (n / a)};
+      }
+    }
+    return null;
+  }
+}

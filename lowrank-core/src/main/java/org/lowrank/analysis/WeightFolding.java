@@ -1,0 +1,162 @@
+package org.lowrank.analysis;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.lowrank.graph.Graph;
+import org.lowrank.graph.GraphValidator;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.Node;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.graph.TopologicalOrder;
+import org.lowrank.graph.ValueInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Folds constants into initializers so that every Conv/Gemm/MatMul weight is a known initializer:
+ * {@code Constant} nodes become initializers, and the ops of {@link ConstantOps} whose inputs are
+ * all constant (Reshape/Transpose/Unsqueeze/Squeeze/Identity/Cast/... of initializers, shape
+ * arithmetic) are evaluated and replaced by their result. Initializers that only fed folded nodes are
+ * dropped; the rest of the graph is untouched. The graph is validated and sorted first.
+ *
+ * <p>In: a model as read. Out: an equivalent model with fewer nodes. Next: shape inference and the
+ * profile, or a rewrite.
+ */
+public final class WeightFolding {
+  private static final Logger LOG = LoggerFactory.getLogger(WeightFolding.class);
+
+  /** Folded results larger than this many elements are left as nodes (64 Mi elements, 256 MiB). */
+  public static final long MAX_FOLDED_ELEMENTS = 1L << 26;
+
+  private WeightFolding() {}
+
+  /** The folded model (the same instance when nothing folds). */
+  public static Model fold(Model model) {
+    Model sorted = GraphValidator.validateAndSort(model);
+    Graph g = sorted.graph();
+    long opset = model.opset();
+    Map<String, TensorValue> known = new LinkedHashMap<>(g.initializers());
+    Set<String> graphOutputs = new HashSet<>();
+    g.outputs().forEach(v -> graphOutputs.add(v.name()));
+    Set<String> overridable = new HashSet<>();
+    g.inputs().forEach(v -> overridable.add(v.name())); // IR < 4: initializers that are inputs may be fed
+    Map<String, TensorValue> added = new LinkedHashMap<>();
+    List<Node> kept = new ArrayList<>();
+    int folded = 0;
+    for (Node n : g.nodes()) {
+      Optional<TensorValue> v = foldable(n, known, overridable, graphOutputs, opset);
+      if (v.isPresent()) {
+        known.put(n.output(0), v.get());
+        added.put(n.output(0), v.get());
+        folded++;
+      } else {
+        kept.add(n);
+      }
+    }
+    if (folded == 0) {
+      return sorted;
+    }
+    Set<String> used = new HashSet<>(graphOutputs);
+    for (Node n : kept) {
+      used.addAll(TopologicalOrder.dependencies(n));
+    }
+    Graph.Builder b = g.toBuilder().nodes(kept);
+    Map<String, List<Node>> consumers = g.consumers();
+    Map<String, TensorValue> inits = new LinkedHashMap<>();
+    for (Map.Entry<String, TensorValue> e : known.entrySet()) {
+      String name = e.getKey();
+      boolean original = g.initializers().containsKey(name);
+      boolean unusedBefore = original && !consumers.containsKey(name) && !used.contains(name);
+      if (used.contains(name) || overridable.contains(name) || unusedBefore) {
+        inits.put(name, e.getValue());
+      }
+    }
+    b.initializers(inits);
+    if (sorted.irVersion() < 4) {
+      // old IR: every initializer must also be a graph input
+      Set<String> inputs = new HashSet<>();
+      g.inputs().forEach(v -> inputs.add(v.name()));
+      for (Map.Entry<String, TensorValue> e : added.entrySet()) {
+        if (inits.containsKey(e.getKey()) && !inputs.contains(e.getKey())) {
+          b.addInput(ValueInfo.of(e.getKey(), e.getValue().dataType(), e.getValue().dims()));
+        }
+      }
+      List<ValueInfo> ins = new ArrayList<>();
+      for (ValueInfo v : b.build().inputs()) {
+        if (!g.initializers().containsKey(v.name()) || inits.containsKey(v.name()) || !overridable.contains(v.name())) {
+          ins.add(v);
+        }
+      }
+      b.inputs(ins);
+    }
+    LOG.debug("folded {} constant nodes into initializers", folded);
+    return sorted.withGraph(b.build());
+  }
+
+  private static Optional<TensorValue> foldable(
+      Node n, Map<String, TensorValue> known, Set<String> overridable, Set<String> graphOutputs, long opset) {
+    if (!ConstantOps.SUPPORTED.contains(n.opType())
+        || !(n.domain().isEmpty() || n.domain().equals("ai.onnx"))
+        || n.outputs().size() != 1
+        || graphOutputs.contains(n.output(0))) {
+      return Optional.empty();
+    }
+    List<TensorValue> ins = new ArrayList<>();
+    for (String in : n.inputs()) {
+      if (in.isEmpty()) {
+        ins.add(null);
+        continue;
+      }
+      TensorValue t = known.get(in);
+      if (t == null || overridable.contains(in)) {
+        return Optional.empty();
+      }
+      ins.add(t);
+    }
+    if (!n.opType().equals("Constant") && !n.opType().equals("Range") && ins.isEmpty()) {
+      return Optional.empty();
+    }
+    if (n.opType().equals("Constant")) {
+      try {
+        return Optional.of(ConstantOps.constantValue(n));
+      } catch (UnsupportedOperationException e) {
+        return Optional.empty();
+      }
+    }
+    if (tooLarge(n, ins)) {
+      return Optional.empty();
+    }
+    return ConstantOps.evaluate(n, ins, opset);
+  }
+
+  /** Guards ops whose output size comes from an input value (ConstantOfShape, Expand, Range). */
+  private static boolean tooLarge(Node n, List<TensorValue> ins) {
+    try {
+      return switch (n.opType()) {
+        case "ConstantOfShape" -> Shapes.product(ins.get(0).toLongArray()) > MAX_FOLDED_ELEMENTS;
+        case "Expand" -> ins.size() < 2 || ins.get(1) == null
+            || Shapes.product(max(ins.get(0).dims(), ins.get(1).toLongArray())) > MAX_FOLDED_ELEMENTS;
+        case "Range" -> true; // sizes from float arithmetic: left to the runtime
+        default -> false;
+      };
+    } catch (ArithmeticException e) {
+      return true;
+    }
+  }
+
+  private static long[] max(long[] a, long[] b) {
+    int r = Math.max(a.length, b.length);
+    long[] out = new long[r];
+    for (int i = 0; i < r; i++) {
+      long x = i - (r - a.length) >= 0 ? a[i - (r - a.length)] : 1;
+      long y = i - (r - b.length) >= 0 ? b[i - (r - b.length)] : 1;
+      out[i] = Math.max(Math.abs(x), Math.abs(y));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,111 @@
+package org.lowrank.analysis;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.lowrank.graph.Attribute;
+import org.lowrank.graph.DataType;
+import org.lowrank.graph.Graph;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.Node;
+import org.lowrank.graph.ValueInfo;
+import org.lowrank.plan.Method;
+
+class ModelProfileTest {
+
+  private static Model cnn() {
+    return Model.of(Graph.builder()
+        .addInput(new ValueInfo("x", DataType.FLOAT, List.of(ValueInfo.Dim.symbolic("batch"), ValueInfo.Dim.of(16), ValueInfo.Dim.of(16), ValueInfo.Dim.of(16))))
+        .putInitializer("w1", TestGraphs.random(1, 32, 16, 3, 3))
+        .putInitializer("b1", TestGraphs.random(2, 32))
+        .putInitializer("wd", TestGraphs.random(3, 32, 1, 3, 3))
+        .putInitializer("wg", TestGraphs.random(4, 32, 8, 3, 3))
+        .putInitializer("wp", TestGraphs.random(5, 64, 32, 1, 1))
+        .putInitializer("ws", TestGraphs.random(6, 4, 64, 1, 1))
+        .putInitializer("fc", TestGraphs.random(7, 13, 256))
+        .putInitializer("fcb", TestGraphs.random(8, 13))
+        .addNode(Node.builder("Conv").name("conv").inputs("x", "w1", "b1").outputs("a").attrInts("pads", 1, 1, 1, 1).attrInts("strides", 2, 2).build())
+        .addNode(Node.builder("Conv").name("dw").inputs("a", "wd").outputs("b").attr("group", 32L).attr("auto_pad", "SAME_UPPER").build())
+        .addNode(Node.builder("Conv").name("grouped").inputs("b", "wg").outputs("c").attr("group", 4L).attrInts("pads", 1, 1, 1, 1).build())
+        .addNode(Node.builder("Conv").name("pointwise").inputs("c", "wp").outputs("d").build())
+        .addNode(Node.builder("Conv").name("small").inputs("d", "ws").outputs("e").build())
+        .addNode(Node.builder("Flatten").name("flatten").inputs("e").outputs("f").build())
+        .addNode(Node.builder("Constant").name("fc.w").outputs("fcw").attribute(Attribute.of("value", TestGraphs.random(9, 256, 13))).build())
+        .addNode(Node.builder("Gemm").name("gemm").inputs("f", "fc", "fcb").outputs("g").attr("transB", 1L).build())
+        .addNode(Node.builder("MatMul").name("matmul").inputs("f", "fcw").outputs("h").build())
+        .addNode(Node.builder("Add").name("sum").inputs("g", "h").outputs("y").build())
+        .addOutput(new ValueInfo("y", DataType.FLOAT, null))
+        .build(), 13);
+  }
+
+  @Test
+  void layersKindsCostsAndMethods() {
+    ModelProfile p = ModelProfile.of(cnn());
+    assertEquals(List.of("conv", "dw", "grouped", "pointwise", "small", "gemm", "matmul"), p.layers().stream().map(LayerProfile::name).toList());
+    LayerProfile conv = p.layer("conv").orElseThrow();
+    assertEquals("conv2d", conv.kind());
+    assertArrayEquals(new long[] {1, 32, 8, 8}, conv.outputShape());
+    assertEquals(32 * 16 * 9 + 32, conv.params());
+    assertEquals(32L * 16 * 9 * 64, conv.macs());
+    assertEquals(List.of(Method.TUCKER2, Method.CP, Method.TT), conv.methods());
+    assertArrayEquals(new long[] {2, 2}, conv.strides());
+    assertArrayEquals(new long[] {1, 1, 1, 1}, conv.pads());
+
+    LayerProfile dw = p.layer("dw").orElseThrow();
+    assertEquals("conv2d-depthwise", dw.kind());
+    assertTrue(dw.skipReason().contains("depthwise"));
+    assertArrayEquals(new long[] {1, 1, 1, 1}, dw.pads()); // SAME_UPPER resolved
+    assertTrue(p.layer("grouped").orElseThrow().skipReason().contains("groups=4"));
+    assertEquals("conv2d-grouped", p.layer("grouped").orElseThrow().kind());
+    assertTrue(p.layer("pointwise").orElseThrow().skipReason().contains("1x1"));
+    assertTrue(p.layer("small").orElseThrow().skipReason().contains("1x1")); // 1x1 is checked first
+    ModelProfile noPointwiseSkip = ModelProfile.of(cnn(), Map.of(), new ProfileOptions(512, false));
+    assertTrue(noPointwiseSkip.layer("small").orElseThrow().skipReason().contains("too small"), noPointwiseSkip.layer("small").orElseThrow().skipReason());
+    assertTrue(noPointwiseSkip.layer("pointwise").orElseThrow().isFactorizable());
+
+    LayerProfile gemm = p.layer("gemm").orElseThrow();
+    assertEquals("dense", gemm.kind());
+    assertEquals(13 * 256 + 13, gemm.params());
+    assertEquals(13 * 256, gemm.macs());
+    assertEquals(List.of(Method.SVD, Method.QR), gemm.methods());
+    assertTrue(gemm.methodNotes().get(Method.TTM).contains("13"), gemm.methodNotes().toString()); // 13 is prime
+    LayerProfile mm = p.layer("matmul").orElseThrow();
+    assertEquals("fcw", mm.weightName()); // Constant folded into an initializer
+    assertEquals(13 * 256, mm.params());
+
+    long params = 32 * 16 * 9 + 32 + 32 * 9 + 32 * 8 * 9 + 64 * 32 + 4 * 64 + 13 * 256 + 13 + 256 * 13;
+    assertEquals(params, p.totalParams());
+    long macs = 32L * 16 * 9 * 64 + 32 * 9 * 64 + 32 * 8 * 9 * 64 + 64 * 32 * 64 + 4 * 64 * 64 + 2 * 13 * 256;
+    assertEquals(macs, p.totalMacs());
+    assertArrayEquals(new long[] {1, 16, 16, 16}, p.inputShapes().get("x"));
+
+    // batch 4: per-sample numbers unchanged
+    ModelProfile b4 = ModelProfile.of(cnn(), Map.of("x", new long[] {4, 16, 16, 16}), ProfileOptions.DEFAULTS);
+    assertEquals(macs, b4.totalMacs());
+    assertEquals(13 * 256, b4.layer("gemm").orElseThrow().macs());
+  }
+
+  @Test
+  void conv1dAndConv3dKinds() {
+    Model m = Model.of(Graph.builder()
+        .addInput(ValueInfo.of("x", DataType.FLOAT, 1, 8, 50))
+        .addInput(ValueInfo.of("v", DataType.FLOAT, 1, 4, 6, 6, 6))
+        .putInitializer("w1", TestGraphs.random(1, 16, 8, 5))
+        .putInitializer("w3", TestGraphs.random(2, 8, 4, 3, 3, 3))
+        .addNode(Node.builder("Conv").name("c1").inputs("x", "w1").outputs("y1").build())
+        .addNode(Node.builder("Conv").name("c3").inputs("v", "w3").outputs("y3").build())
+        .addOutput(new ValueInfo("y1", DataType.FLOAT, null))
+        .addOutput(new ValueInfo("y3", DataType.FLOAT, null))
+        .build(), 13);
+    ModelProfile p = ModelProfile.of(m);
+    assertEquals("conv1d", p.layer("c1").orElseThrow().kind());
+    assertEquals(16L * 8 * 5 * 46, p.layer("c1").orElseThrow().macs());
+    assertEquals("conv3d", p.layer("c3").orElseThrow().kind());
+    assertArrayEquals(new long[] {1, 8, 4, 4, 4}, p.layer("c3").orElseThrow().outputShape());
+    assertTrue(p.layer("c3").orElseThrow().isFactorizable());
+  }
+}
