@@ -1,0 +1,297 @@
+package org.lowrank.train.dse;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.lowrank.graph.DataType;
+import org.lowrank.graph.Graph;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.Node;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.graph.ValueInfo;
+import org.lowrank.plan.Budget;
+import org.lowrank.plan.BudgetAllocator;
+import org.lowrank.plan.Candidate;
+import org.lowrank.plan.Choice;
+import org.lowrank.plan.Cost;
+import org.lowrank.plan.CostModel;
+import org.lowrank.plan.LayerDecision;
+import org.lowrank.plan.Method;
+import org.lowrank.plan.Plan;
+import org.lowrank.plan.select.LayerInput;
+import org.lowrank.plan.select.Planner;
+import org.lowrank.progress.ProgressListener;
+import org.lowrank.tensor.DenseTensor;
+
+class SimilaritySelectorTest {
+  private static final int PLANTED = 4;
+
+  /**
+   * x [N, 3, 8, 8] -> conv1 (3->16, 3x3, pad 1) -> Relu -> conv2 (16->16, 3x3, pad 1, Tucker-2 rank
+   * (4, 4) plus {@code noise}) -> Relu -> Flatten -> fc (Gemm 1024->10, transB). Seeded weights.
+   */
+  static Model model(double noise) {
+    DenseTensor core = DenseTensor.random(11, PLANTED, PLANTED, 3, 3);
+    DenseTensor w2 = core.modeProduct(DenseTensor.random(12, 16, PLANTED), 0)
+        .modeProduct(DenseTensor.random(13, 16, PLANTED), 1)
+        .plus(DenseTensor.random(14, 16, 16, 3, 3).scale(noise))
+        .scale(0.1);
+    Random rnd = new Random(3);
+    Graph g = Graph.builder().name("tiny")
+        .addInput(new ValueInfo("x", DataType.FLOAT,
+            List.of(ValueInfo.Dim.symbolic("N"), ValueInfo.Dim.of(3), ValueInfo.Dim.of(8), ValueInfo.Dim.of(8))))
+        .putInitializer("w1", random(rnd, 0.3, 16, 3, 3, 3))
+        .putInitializer("b1", random(rnd, 0.1, 16))
+        .putInitializer("w2", TensorValue.ofFloats(new long[] {16, 16, 3, 3}, w2.toFloats()))
+        .putInitializer("b2", random(rnd, 0.1, 16))
+        .putInitializer("wf", random(rnd, 0.05, 10, 1024))
+        .putInitializer("bf", random(rnd, 0.1, 10))
+        .addNode(Node.builder("Conv").name("conv1").inputs("x", "w1", "b1").outputs("h1")
+            .attrInts("kernel_shape", 3, 3).attrInts("pads", 1, 1, 1, 1).build())
+        .addNode(Node.builder("Relu").name("relu1").inputs("h1").outputs("a1").build())
+        .addNode(Node.builder("Conv").name("conv2").inputs("a1", "w2", "b2").outputs("h2")
+            .attrInts("kernel_shape", 3, 3).attrInts("pads", 1, 1, 1, 1).build())
+        .addNode(Node.builder("Relu").name("relu2").inputs("h2").outputs("a2").build())
+        .addNode(Node.builder("Flatten").name("flat").inputs("a2").outputs("f").attr("axis", 1L).build())
+        .addNode(Node.builder("Gemm").name("fc").inputs("f", "wf", "bf").outputs("y")
+            .attr("transB", 1L).build())
+        .addOutput(new ValueInfo("y", DataType.FLOAT, null))
+        .build();
+    return Model.of(g, 13);
+  }
+
+  static TensorValue random(Random rnd, double scale, long... dims) {
+    float[] f = new float[Math.toIntExact(TensorValue.elementCount(dims))];
+    for (int i = 0; i < f.length; i++) {
+      f[i] = (float) (scale * rnd.nextGaussian());
+    }
+    return TensorValue.ofFloats(dims, f);
+  }
+
+  static TensorValue batch(int n, long seed) {
+    return random(new Random(seed), 1.0, n, 3, 8, 8);
+  }
+
+  static SimilaritySelector.Builder selector(Model m, double threshold) {
+    return SimilaritySelector.builder(m).calibration(batch(32, 5)).threshold(threshold).seed(1);
+  }
+
+  @Test
+  void plantedTuckerRankIsFoundExactly() {
+    try (SimilaritySelector s = selector(model(0), 0.999).build()) {
+      LayerInput conv2 = s.layer("conv2");
+      assertEquals(16, conv2.geometry().cout());
+      assertArrayEquals(new long[] {8, 8}, conv2.geometry().outSpatial());
+      BudgetAllocator.LayerOptions o = s.options(conv2, List.of(Method.TUCKER2));
+      Candidate pick = o.candidates().get(o.preferred());
+      // tolerance: exact; at the planted rank W_hat = W up to rounding, one rank less drops a component
+      assertArrayEquals(new int[] {PLANTED, PLANTED}, pick.choice().ranks(), o.candidates().toString());
+      assertTrue(pick.score() > 0.99999, "similarity at the planted rank " + pick.score());
+      double below = s.similarity("conv2", Choice.of(Method.TUCKER2, PLANTED - 1, PLANTED - 1));
+      assertTrue(below < 0.999, "similarity below the planted rank " + below);
+      assertTrue(o.candidates().get(0).isOriginal());
+      assertTrue(o.candidates().size() >= 5, "spread candidates for the allocator: " + o.candidates().size());
+    }
+  }
+
+  @Test
+  void higherThresholdNeverGivesSmallerRanks() {
+    Model m = model(0.3);
+    double[] thresholds = {0.8, 0.9, 0.95, 0.99, 0.999};
+    for (List<Method> methods : List.of(List.of(Method.TUCKER2), List.of(Method.TT), List.of(Method.CP),
+        List.of(Method.TUCKER2, Method.CP, Method.TT))) {
+      long prev = 0;
+      for (double t : thresholds) {
+        try (SimilaritySelector s = selector(m, t).build()) {
+          BudgetAllocator.LayerOptions o = s.options(s.layer("conv2"), methods);
+          Candidate pick = o.candidates().get(o.preferred());
+          long params = pick.cost().params();
+          assertTrue(params >= prev, methods + " threshold " + t + ": " + pick + " cheaper than at a lower one");
+          assertTrue(pick.isOriginal() || pick.score() >= t);
+          prev = params;
+        }
+      }
+    }
+  }
+
+  @Test
+  void perfectReconstructionHasSimilarityOne() {
+    for (SimilarityMetric metric : SimilarityMetric.values()) {
+      try (SimilaritySelector s = selector(model(0.3), 0.98).metric(metric).build()) {
+        double full = s.similarity("conv2", Choice.of(Method.TUCKER2, 16, 16));
+        assertEquals(1.0, full, 1e-5, metric + " at full Tucker-2 rank");
+        double svd = s.similarity("fc", Choice.of(Method.SVD, 10));
+        assertEquals(1.0, svd, 1e-5, metric + " at full SVD rank");
+        assertTrue(s.similarity("conv2", Choice.of(Method.TUCKER2, 2, 2)) < 0.999);
+      }
+    }
+    try (NDManager nd = NDManager.newBaseManager("PyTorch")) {
+      NDArray y = nd.randomNormal(new Shape(6, 4, 5, 5));
+      assertEquals(1.0, SimilarityMetric.COSINE.compute(y, y), 1e-12);
+      assertEquals(1.0, SimilarityMetric.LINEAR_CKA.compute(y, y), 1e-12);
+      assertEquals(-1.0, SimilarityMetric.COSINE.compute(y, y.neg()), 1e-12);
+    }
+  }
+
+  @Test
+  void ckaIsInvariantToOrthogonalTransformsAndIsotropicScaling() {
+    Random rnd = new Random(9);
+    int n = 20;
+    int p = 30;
+    try (NDManager nd = NDManager.newBaseManager("PyTorch")) {
+      for (int trial = 0; trial < 5; trial++) {
+        double[] y = gaussian(rnd, n * p);
+        double[] q = orthogonal(rnd, p);
+        double scale = 0.1 + 10 * rnd.nextDouble();
+        double[] z = new double[n * p];
+        for (int i = 0; i < n; i++) {
+          for (int j = 0; j < p; j++) {
+            double v = 0;
+            for (int k = 0; k < p; k++) {
+              v += y[i * p + k] * q[k * p + j];
+            }
+            z[i * p + j] = scale * v;
+          }
+        }
+        NDArray ya = nd.create(y, new Shape(n, p));
+        NDArray za = nd.create(z, new Shape(n, p));
+        assertEquals(1.0, SimilarityMetric.LINEAR_CKA.compute(ya, za), 1e-9, "trial " + trial);
+        // cosine is not: it compares values, not representations
+        assertTrue(SimilarityMetric.COSINE.compute(ya, za) < 0.9);
+        NDArray other = nd.create(gaussian(rnd, n * p), new Shape(n, p));
+        double unrelated = SimilarityMetric.LINEAR_CKA.compute(ya, other);
+        assertTrue(unrelated < 0.9, "unrelated maps: " + unrelated);
+        assertEquals(unrelated, SimilarityMetric.LINEAR_CKA.compute(za, other), 1e-9);
+      }
+    }
+  }
+
+  private static double[] gaussian(Random rnd, int n) {
+    double[] d = new double[n];
+    for (int i = 0; i < n; i++) {
+      d[i] = rnd.nextGaussian();
+    }
+    return d;
+  }
+
+  /** A random orthogonal p x p matrix: Gram-Schmidt on Gaussian columns. */
+  private static double[] orthogonal(Random rnd, int p) {
+    double[][] cols = new double[p][];
+    for (int j = 0; j < p; j++) {
+      double[] v = gaussian(rnd, p);
+      for (int k = 0; k < j; k++) {
+        double dot = 0;
+        for (int i = 0; i < p; i++) {
+          dot += v[i] * cols[k][i];
+        }
+        for (int i = 0; i < p; i++) {
+          v[i] -= dot * cols[k][i];
+        }
+      }
+      double norm = 0;
+      for (double x : v) {
+        norm += x * x;
+      }
+      norm = Math.sqrt(norm);
+      for (int i = 0; i < p; i++) {
+        v[i] /= norm;
+      }
+      cols[j] = v;
+    }
+    double[] q = new double[p * p];
+    for (int i = 0; i < p; i++) {
+      for (int j = 0; j < p; j++) {
+        q[i * p + j] = cols[j][i];
+      }
+    }
+    return q;
+  }
+
+  @Test
+  void plannerMeetsAParamsBudget() {
+    try (SimilaritySelector s = selector(model(0.3), 0.98).build()) {
+      List<LayerInput> layers = s.layers();
+      assertEquals(List.of("conv1", "conv2", "fc"), layers.stream().map(LayerInput::name).toList());
+      Cost total = Cost.ZERO;
+      for (LayerInput l : layers) {
+        total = total.plus(CostModel.original(l.geometry()));
+      }
+      for (List<Method> methods : List.of(List.of(Method.TUCKER2, Method.SVD),
+          List.of(Method.TUCKER2, Method.CP, Method.TT, Method.SVD, Method.QR))) {
+        Budget b = Budget.keepParams(0.4);
+        Plan plan = Planner.plan(new Planner.Request("tiny.onnx", layers, List.of(), total, methods, s, b, 1),
+            ProgressListener.NONE);
+        assertTrue(plan.keptParamsFraction() <= 0.4 + 1e-12, methods + " kept " + plan.keptParamsFraction());
+        assertTrue(plan.keptParamsFraction() > 0.25, methods + " wastes budget: " + plan.keptParamsFraction());
+        assertEquals("similarity", plan.selector());
+        assertEquals("cosine", plan.settings().get("metric"));
+        LayerDecision fc = plan.layer("fc");
+        assertNotNull(fc.choice(), "the 1024x10 classifier is the cheapest to factorize: " + fc);
+        for (LayerDecision d : plan.layers()) {
+          if (d.choice() != null) {
+            assertTrue(d.after().params() < d.before().params(), d.toString());
+            assertTrue(d.score() <= 1 + 1e-9 && d.score() > 0, d.toString());
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void badInputsAreClearErrors() {
+    Model m = model(0);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> SimilaritySelector.builder(m).calibration(random(new Random(1), 1, 4, 3, 9, 9)).build());
+    assertTrue(e.getMessage().contains("does not match model input 'x'"), e.getMessage());
+    assertTrue(e.getMessage().contains("[4, 3, 9, 9]"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> SimilaritySelector.builder(m).build());
+    assertTrue(e.getMessage().contains("no calibration batch"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> SimilaritySelector.builder(m).calibration(new float[10], 1, 3, 8, 8));
+    assertTrue(e.getMessage().contains("needs 192"), e.getMessage());
+    for (double t : new double[] {0, -0.5, 1.01, Double.NaN}) {
+      e = assertThrows(IllegalArgumentException.class, () -> SimilaritySelector.builder(m).threshold(t));
+      assertTrue(e.getMessage().contains("threshold must be in (0, 1]"), e.getMessage());
+    }
+    SimilaritySelector.builder(m).threshold(1.0);
+    e = assertThrows(IllegalArgumentException.class,
+        () -> selector(m, 0.9).layers(List.of("conv2", "nope")).build());
+    assertTrue(e.getMessage().contains("'nope'") && e.getMessage().contains("conv1"), e.getMessage());
+    try (SimilaritySelector s = selector(m, 0.9).build()) {
+      LayerInput conv2 = s.layer("conv2");
+      LayerInput renamed = new LayerInput("conv9", conv2.kind(), conv2.geometry(), conv2.weight());
+      e = assertThrows(IllegalArgumentException.class, () -> s.options(renamed, List.of(Method.TUCKER2)));
+      assertTrue(e.getMessage().contains("no factorizable layer named 'conv9'"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> s.layer("relu1"));
+      assertTrue(e.getMessage().contains("'relu1'"), e.getMessage());
+      LayerInput other = new LayerInput("conv2", conv2.kind(), conv2.geometry(), conv2.weight().scale(2));
+      e = assertThrows(IllegalArgumentException.class, () -> s.options(other, List.of(Method.TUCKER2)));
+      assertTrue(e.getMessage().contains("differs from the model's"), e.getMessage());
+      e = assertThrows(IllegalArgumentException.class, () -> s.options(conv2, List.of(Method.SVD)));
+      assertTrue(e.getMessage().contains("svd does not apply"), e.getMessage());
+    }
+  }
+
+  @Test
+  void spreadCoversBothEnds() {
+    assertArrayEquals(new int[] {0, 3, 6, 9}, SimilaritySelector.spread(10, 4));
+    assertArrayEquals(new int[] {0, 1, 2}, SimilaritySelector.spread(3, 10));
+    assertArrayEquals(new int[0], SimilaritySelector.spread(0, 10));
+    List<Integer> all = new ArrayList<>();
+    for (int i : SimilaritySelector.spread(48, 10)) {
+      all.add(i);
+    }
+    assertEquals(10, all.size());
+    assertEquals(47, all.get(all.size() - 1));
+  }
+}
