@@ -54,7 +54,7 @@ public record ConvLayer(
             .orElseThrow(
                 () -> new UnsupportedModelException(
                     node,
-                    "weight '" + wName + "' is not an initializer or Constant; fold constants"
+                    "weight '" + wName + "' is not an initializer or Constant; fold constants (WeightFolding.fold)"
                         + " before rewriting"));
     if (w.rank() < 3 || w.rank() > 5) {
       throw new UnsupportedModelException(

@@ -59,7 +59,7 @@ public record DenseLayer(
       throw new UnsupportedModelException(
           node, "input B '" + node.input(1) + "' is not an initializer or Constant"
               + (op.equals("MatMul") ? " (nor is input A)" : "")
-              + "; fold constants before rewriting");
+              + "; fold constants (WeightFolding.fold) before rewriting");
     }
     TensorValue weight = w.get();
     if (weight.rank() != 2) {

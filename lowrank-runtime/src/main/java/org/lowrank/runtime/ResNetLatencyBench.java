@@ -1,0 +1,138 @@
+package org.lowrank.runtime;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.lowrank.analysis.ModelProfile;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.Node;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.onnx.OnnxReader;
+import org.lowrank.onnx.OnnxTensors;
+import org.lowrank.onnx.OnnxWriter;
+import org.lowrank.plan.Choice;
+import org.lowrank.plan.Method;
+import org.lowrank.rewrite.ConvLayer;
+import org.lowrank.rewrite.FactorizedLayer;
+import org.lowrank.rewrite.LayerFactorizer;
+import org.lowrank.rewrite.LayerRewriter;
+
+/**
+ * Benchmark (not a test): does factorizing every conv of a CIFAR ResNet make it faster in ONNX
+ * Runtime? Baseline: the original model. Candidate: every non-grouped kxk conv (k > 1) replaced by
+ * its factorization at ranks = {@code fraction} of the channels. Prints the FLOPs ratio (MACs of
+ * {@link ModelProfile}) and the interleaved latency table, batch 1 and batch 32.
+ *
+ * <pre>
+ * java -cp ... org.lowrank.runtime.ResNetLatencyBench [model.onnx] [--method tucker|tt|cp]
+ *     [--fraction 0.25] [--threads 1] [--warmup 10] [--runs 50] [--batches 1,32]
+ * </pre>
+ *
+ * The model defaults to ../shared/data/models/resnet20_cifar10/model.onnx from the repository root
+ * (or $LOWRANK_SHARED_DATA/models/...).
+ */
+public final class ResNetLatencyBench {
+  private ResNetLatencyBench() {}
+
+  public static void main(String[] args) throws Exception {
+    String shared = System.getenv().getOrDefault("LOWRANK_SHARED_DATA", "../shared/data");
+    Path modelPath = Path.of(shared, "models", "resnet20_cifar10", "model.onnx");
+    Method method = Method.TUCKER2;
+    double fraction = 0.25;
+    int threads = 1;
+    int warmup = 10;
+    int runs = 50;
+    int[] batches = {1, 32};
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--method" -> method = Method.parse(args[++i]);
+        case "--fraction" -> fraction = Double.parseDouble(args[++i]);
+        case "--threads" -> threads = Integer.parseInt(args[++i]);
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+        case "--runs" -> runs = Integer.parseInt(args[++i]);
+        case "--batches" -> batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        default -> modelPath = Path.of(args[i]);
+      }
+    }
+    Model original = OnnxReader.read(modelPath);
+    Model rewritten = factorizeAllConvs(original, method, fraction);
+    ModelProfile po = ModelProfile.of(original);
+    ModelProfile pr = ModelProfile.of(rewritten);
+    double flopsRatio = (double) pr.totalMacs() / po.totalMacs();
+
+    byte[] a = OnnxWriter.toBytes(original);
+    byte[] b = OnnxWriter.toBytes(rewritten);
+    System.out.printf(Locale.ROOT, "model %s, %s at %.0f%% of channels: params %d -> %d, MACs/image %d -> %d%n",
+        modelPath, method.cliName(), 100 * fraction, po.totalParams(), pr.totalParams(),
+        po.totalMacs(), pr.totalMacs());
+    Path input = modelPath.resolveSibling("test_data_set_0").resolve("input_0.pb");
+    if (Files.isRegularFile(input)) {
+      TensorValue x = OnnxTensors.read(input);
+      try (OrtRunner ro = OrtRunner.open(a, "original", RuntimeOptions.withThreads(threads));
+          OrtRunner rr = OrtRunner.open(b, "rewritten", RuntimeOptions.withThreads(threads))) {
+        TensorValue yo = ro.run(x);
+        TensorValue yr = rr.run(x);
+        System.out.printf(Locale.ROOT,
+            "stored input (batch %d), before fine-tuning: max rel logit diff %.3f, top-1 agreement %.1f%%%n",
+            x.dim(0), ExportCheck.difference("logits", yo, yr).maxRelativeDifference(),
+            100 * top1Agreement(yo, yr));
+      }
+    }
+    LatencyBenchmark.Settings settings = new LatencyBenchmark.Settings(warmup, runs, threads, 42L);
+    String label = modelPath.getParent().getFileName() + " " + method.cliName() + " "
+        + Math.round(100 * fraction) + "% ranks";
+    LatencyComparison cmp = LatencyBenchmark.compare(label, a, b, flopsRatio, batches, settings);
+    System.out.print(cmp.toTable());
+  }
+
+  /** Every non-grouped conv with a kernel larger than 1 factorized at {@code fraction} ranks. */
+  static Model factorizeAllConvs(Model model, Method method, double fraction) {
+    LayerFactorizer f = LayerFactorizer.builder().optSeed(1).build();
+    Map<String, FactorizedLayer> specs = new LinkedHashMap<>();
+    for (Node n : model.graph().nodes()) {
+      if (!n.opType().equals("Conv")) {
+        continue;
+      }
+      ConvLayer c = ConvLayer.of(model.graph(), n);
+      long kk = Arrays.stream(c.kernel()).reduce(1, (x, y) -> x * y);
+      if (c.isGrouped() || kk == 1) {
+        continue;
+      }
+      int rOut = (int) Math.max(1, Math.round(fraction * c.outChannels()));
+      int rIn = (int) Math.max(1, Math.round(fraction * c.inChannels()));
+      Choice choice = switch (method) {
+        case TUCKER2, TT -> Choice.of(method, rOut, rIn);
+        case CP -> Choice.of(method, rOut);
+        default -> throw new IllegalArgumentException("conv methods only: tucker, tt, cp");
+      };
+      String layer = LayerRewriter.layerName(n);
+      specs.put(layer, f.factorize(model.graph(), layer, choice));
+    }
+    return LayerRewriter.rewriteAll(model, specs);
+  }
+
+  private static double top1Agreement(TensorValue a, TensorValue b) {
+    int n = (int) a.dim(0);
+    int c = (int) a.dim(1);
+    int agree = 0;
+    for (int i = 0; i < n; i++) {
+      if (argmax(a, i * c, c) == argmax(b, i * c, c)) {
+        agree++;
+      }
+    }
+    return (double) agree / n;
+  }
+
+  private static int argmax(TensorValue t, int off, int len) {
+    int best = 0;
+    for (int j = 1; j < len; j++) {
+      if (t.floatAt(off + j) > t.floatAt(off + best)) {
+        best = j;
+      }
+    }
+    return best;
+  }
+}
