@@ -65,8 +65,8 @@ import org.slf4j.LoggerFactory;
  * <p><b>Defaults.</b> Cosine similarity, threshold 0.98 (about a 20% relative output error per
  * layer before fine-tuning; see {@link SimilarityMetric}), 64 calibration samples (enough for a
  * stable mean cosine on CIFAR-sized inputs, small enough to cache every layer input of ResNet-56 in
- * a few hundred MB), 10 spread grid points per method, no rank rounding, CP-ALS with at most 100
- * sweeps and tolerance 1e-6 (the search needs the fit's similarity, not its last digits).
+ * a few hundred MB), 10 spread grid points per method (enough for the allocator to trade across
+ * layers; each costs one factorization and one layer evaluation), no rank rounding.
  *
  * <p>Deterministic for a seed (calibration subset when the batch is larger than the calibration
  * size, CP-ALS init) and a thread count. Not thread-safe. Holds native memory: close it.
@@ -89,8 +89,6 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
   private final long seed;
   private final int rankMultiple;
   private final int maxCandidates;
-  private final int cpMaxIterations;
-  private final double cpTolerance;
   private final WeightApproximation approximation;
   private final ProgressListener progress;
   private final NDManager manager;
@@ -107,10 +105,8 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     this.seed = b.seed;
     this.rankMultiple = b.rankMultiple;
     this.maxCandidates = b.maxCandidates;
-    this.cpMaxIterations = b.cpMaxIterations;
-    this.cpTolerance = b.cpTolerance;
     this.progress = b.progress;
-    this.approximation = new WeightApproximation(b.la, b.seed, b.cpMaxIterations, b.cpTolerance);
+    this.approximation = new WeightApproximation(b.la, b.seed);
     List<ValueInfo> ins = model.graph().runtimeInputs();
     if (ins.size() != 1) {
       throw new IllegalArgumentException(
@@ -204,8 +200,6 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     s.put("calibration_size", calibration.dim(0));
     s.put("max_candidates", (long) maxCandidates);
     s.put("rank_multiple", (long) rankMultiple);
-    s.put("cp_max_iterations", (long) cpMaxIterations);
-    s.put("cp_tolerance", cpTolerance);
     s.put("seed", seed);
     s.put("evaluation", "layer by layer on the original inputs (no error accumulation)");
     return Collections.unmodifiableMap(s);
@@ -489,8 +483,6 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     private long seed;
     private int rankMultiple = 1;
     private int maxCandidates = DEFAULT_MAX_CANDIDATES;
-    private int cpMaxIterations = 100;
-    private double cpTolerance = 1e-6;
     private LinearAlgebra la = LinearAlgebra.defaultInstance();
     private ProgressListener progress = ProgressListener.NONE;
     private Collection<String> layers;
@@ -562,17 +554,6 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
         throw new IllegalArgumentException("max candidates per method must be >= 2, found " + k);
       }
       this.maxCandidates = k;
-      return this;
-    }
-
-    /** CP-ALS sweeps at most (default 100) and its stopping tolerance (default 1e-6). */
-    public Builder cpAls(int maxIterations, double tolerance) {
-      if (maxIterations < 1 || !(tolerance > 0)) {
-        throw new IllegalArgumentException(
-            "CP-ALS needs iterations >= 1 and tolerance > 0, found " + maxIterations + ", " + tolerance);
-      }
-      this.cpMaxIterations = maxIterations;
-      this.cpTolerance = tolerance;
       return this;
     }
 

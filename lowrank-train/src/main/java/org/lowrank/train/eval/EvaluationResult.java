@@ -1,0 +1,11 @@
+package org.lowrank.train.eval;
+
+/**
+ * Accuracy and loss of a model on a labelled dataset.
+ *
+ * @param examples number of examples evaluated
+ * @param top1 fraction of examples whose highest score is the label
+ * @param top5 fraction whose label is among the 5 highest scores (top-K for K < 5 classes)
+ * @param meanLoss mean cross-entropy of softmax(logits) against the labels, in nats
+ */
+public record EvaluationResult(long examples, double top1, double top5, double meanLoss) {}

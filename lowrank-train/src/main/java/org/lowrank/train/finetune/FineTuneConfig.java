@@ -1,0 +1,263 @@
+package org.lowrank.train.finetune;
+
+import java.util.List;
+import java.util.Objects;
+import org.lowrank.graph.Model;
+import org.lowrank.train.data.DataLoader;
+
+/**
+ * Settings of a fine-tuning run, built with {@link #builder()}: {@code setX} for required values
+ * (none), {@code optX} for optional ones, {@code build()} validates. Defaults: SGD with Nesterov
+ * momentum 0.9, learning rate 0.01 with cosine decay to 0, no warm-up, weight decay 5e-4 on
+ * weights of rank >= 2 only, one epoch, no gradient clipping, seed 0, no distillation.
+ *
+ * <p>Loss: L = (1 - kdWeight) CE(s, y) + kdWeight T^2 KL(softmax(t / T) || softmax(s / T)) +
+ * layerWeight sum_pairs mean((S_i - D_i)^2), where s / t are student / teacher logits and S_i / D_i
+ * the matched layer outputs (MISSION.md method A uses layerWeight 0.5). KL and layer terms need a
+ * teacher.
+ */
+public final class FineTuneConfig {
+  private final OptimizerKind optimizer;
+  private final double learningRate;
+  private final double minLearningRate;
+  private final double momentum;
+  private final double weightDecay;
+  private final boolean decayAll;
+  private final double beta1;
+  private final double beta2;
+  private final double adamEpsilon;
+  private final int epochs;
+  private final long steps;
+  private final long warmupSteps;
+  private final double warmupFraction;
+  private final boolean cosine;
+  private final double gradientClipNorm;
+  private final long seed;
+  private final Model teacher;
+  private final double temperature;
+  private final double kdWeight;
+  private final List<LayerPair> layerPairs;
+  private final double layerWeight;
+  private final DataLoader validation;
+  private final FineTuneListener listener;
+
+  private FineTuneConfig(Builder b) {
+    optimizer = b.optimizer;
+    learningRate = b.learningRate;
+    minLearningRate = b.minLearningRate;
+    momentum = b.momentum;
+    weightDecay = b.weightDecay;
+    decayAll = b.decayAll;
+    beta1 = b.beta1;
+    beta2 = b.beta2;
+    adamEpsilon = b.adamEpsilon;
+    epochs = b.epochs;
+    steps = b.steps;
+    warmupSteps = b.warmupSteps;
+    warmupFraction = b.warmupFraction;
+    cosine = b.cosine;
+    gradientClipNorm = b.gradientClipNorm;
+    seed = b.seed;
+    teacher = b.teacher;
+    temperature = b.temperature;
+    kdWeight = b.kdWeight;
+    layerPairs = List.copyOf(b.layerPairs);
+    layerWeight = b.layerWeight;
+    validation = b.validation;
+    listener = b.listener;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** Builder for {@link FineTuneConfig}. */
+  public static final class Builder {
+    private OptimizerKind optimizer = OptimizerKind.SGD_NESTEROV;
+    private double learningRate = 0.01;
+    private double minLearningRate;
+    private double momentum = 0.9;
+    private double weightDecay = 5e-4;
+    private boolean decayAll;
+    private double beta1 = 0.9;
+    private double beta2 = 0.999;
+    private double adamEpsilon = 1e-8;
+    private int epochs = 1;
+    private long steps;
+    private long warmupSteps = -1;
+    private double warmupFraction;
+    private boolean cosine = true;
+    private double gradientClipNorm;
+    private long seed;
+    private Model teacher;
+    private double temperature = 4;
+    private double kdWeight;
+    private List<LayerPair> layerPairs = List.of();
+    private double layerWeight = 0.5;
+    private DataLoader validation;
+    private FineTuneListener listener = new FineTuneListener() {};
+
+    public Builder optOptimizer(OptimizerKind kind) {
+      optimizer = Objects.requireNonNull(kind);
+      return this;
+    }
+
+    /** Peak learning rate (after warm-up). */
+    public Builder optLearningRate(double lr) {
+      learningRate = lr;
+      return this;
+    }
+
+    /** Final learning rate of the cosine schedule (default 0). */
+    public Builder optMinLearningRate(double lr) {
+      minLearningRate = lr;
+      return this;
+    }
+
+    /** Nesterov momentum of SGD (default 0.9). */
+    public Builder optMomentum(double m) {
+      momentum = m;
+      return this;
+    }
+
+    /** Weight decay; by default applied to parameters of rank >= 2 (not biases or BN). */
+    public Builder optWeightDecay(double wd) {
+      weightDecay = wd;
+      return this;
+    }
+
+    /** Also decays biases and BatchNormalization scale / bias. */
+    public Builder optDecayAllParameters(boolean all) {
+      decayAll = all;
+      return this;
+    }
+
+    public Builder optAdamBetas(double b1, double b2) {
+      beta1 = b1;
+      beta2 = b2;
+      return this;
+    }
+
+    /** Number of epochs (default 1); ignored when {@link #optSteps} is set. */
+    public Builder optEpochs(int n) {
+      epochs = n;
+      return this;
+    }
+
+    /** Total optimizer steps, cycling through the data as needed (overrides epochs). */
+    public Builder optSteps(long n) {
+      steps = n;
+      return this;
+    }
+
+    /** Warm-up length in steps. */
+    public Builder optWarmupSteps(long n) {
+      warmupSteps = n;
+      return this;
+    }
+
+    /** Warm-up length as a fraction of all steps (used when no step count is given). */
+    public Builder optWarmupFraction(double f) {
+      warmupFraction = f;
+      return this;
+    }
+
+    /** Cosine decay after warm-up (default true); false keeps the rate constant. */
+    public Builder optCosine(boolean c) {
+      cosine = c;
+      return this;
+    }
+
+    /** Clips the global L2 norm of all gradients to {@code maxNorm} (0 = off). */
+    public Builder optGradientClipNorm(double maxNorm) {
+      gradientClipNorm = maxNorm;
+      return this;
+    }
+
+    /** Seed of the engine's random generator (Dropout). Data order is seeded by the DataLoader. */
+    public Builder optSeed(long s) {
+      seed = s;
+      return this;
+    }
+
+    /** Teacher (e.g. the uncompressed model) for distillation. */
+    public Builder optTeacher(Model t) {
+      teacher = t;
+      return this;
+    }
+
+    /** Logit distillation: temperature T and weight in (0, 1] of the KL term. */
+    public Builder optLogitDistillation(double temperature, double weight) {
+      this.temperature = temperature;
+      this.kdWeight = weight;
+      return this;
+    }
+
+    /** Layer-output matching pairs and their weight (MISSION.md method A: 0.5). */
+    public Builder optLayerMatching(List<LayerPair> pairs, double weight) {
+      layerPairs = List.copyOf(pairs);
+      layerWeight = weight;
+      return this;
+    }
+
+    /** Validation data, evaluated after every epoch; the best epoch's weights are returned. */
+    public Builder optValidation(DataLoader v) {
+      validation = v;
+      return this;
+    }
+
+    public Builder optListener(FineTuneListener l) {
+      listener = Objects.requireNonNull(l);
+      return this;
+    }
+
+    public FineTuneConfig build() {
+      check(learningRate > 0, "learning rate must be > 0, got " + learningRate);
+      check(minLearningRate >= 0 && minLearningRate <= learningRate,
+          "minimum learning rate must be in [0, " + learningRate + "], got " + minLearningRate);
+      check(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got " + momentum);
+      check(weightDecay >= 0, "weight decay must be >= 0, got " + weightDecay);
+      check(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1)");
+      check(epochs > 0 || steps > 0, "set optEpochs(n > 0) or optSteps(n > 0)");
+      check(steps >= 0, "steps must be >= 0, got " + steps);
+      check(warmupFraction >= 0 && warmupFraction < 1, "warm-up fraction must be in [0, 1)");
+      check(gradientClipNorm >= 0, "gradient clip norm must be >= 0");
+      check(kdWeight >= 0 && kdWeight <= 1, "distillation weight must be in [0, 1], got " + kdWeight);
+      check(temperature > 0, "temperature must be > 0");
+      check(layerWeight >= 0, "layer matching weight must be >= 0");
+      check(teacher != null || (kdWeight == 0 && layerPairs.isEmpty()),
+          "logit distillation and layer matching need a teacher: call optTeacher(model)");
+      return new FineTuneConfig(this);
+    }
+
+    private static void check(boolean ok, String msg) {
+      if (!ok) {
+        throw new IllegalArgumentException(msg);
+      }
+    }
+  }
+
+  public OptimizerKind optimizer() { return optimizer; }
+  public double learningRate() { return learningRate; }
+  public double minLearningRate() { return minLearningRate; }
+  public double momentum() { return momentum; }
+  public double weightDecay() { return weightDecay; }
+  public boolean decayAllParameters() { return decayAll; }
+  public double beta1() { return beta1; }
+  public double beta2() { return beta2; }
+  public double adamEpsilon() { return adamEpsilon; }
+  public int epochs() { return epochs; }
+  public long steps() { return steps; }
+  public long warmupSteps() { return warmupSteps; }
+  public double warmupFraction() { return warmupFraction; }
+  public boolean cosine() { return cosine; }
+  public double gradientClipNorm() { return gradientClipNorm; }
+  public long seed() { return seed; }
+  public Model teacher() { return teacher; }
+  public double temperature() { return temperature; }
+  public double kdWeight() { return kdWeight; }
+  public List<LayerPair> layerPairs() { return layerPairs; }
+  public double layerWeight() { return layerWeight; }
+  public DataLoader validation() { return validation; }
+  public FineTuneListener listener() { return listener; }
+}
