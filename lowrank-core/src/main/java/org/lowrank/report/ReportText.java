@@ -1,0 +1,93 @@
+package org.lowrank.report;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.lowrank.report.CompressionReport.Accuracy;
+import org.lowrank.report.CompressionReport.Latency;
+
+/** A few aligned plain-text lines summarizing a report, for the CLI's standard output. */
+public final class ReportText {
+  private static final int LABEL_WIDTH = 10;
+
+  private ReportText() {}
+
+  /**
+   * The summary: model, plan, parameters, FLOPs, accuracy (when measured), latency rows (when
+   * measured), total time and warnings, one labelled line each; ends with a newline. ASCII only.
+   */
+  public static String summary(CompressionReport r) {
+    List<String[]> lines = new ArrayList<>();
+    String model = r.modelName();
+    if (!r.modelPath().isEmpty() && !r.modelPath().equals(model)) {
+      model += " (" + r.modelPath() + ")";
+    }
+    if (r.inputShape().length > 0) {
+      model += ", input " + Fmt.shape(r.inputShape(), "x");
+    }
+    lines.add(new String[] {"model", model});
+    lines.add(new String[] {"plan", r.selector() + " selector, " + r.method() + ", budget "
+        + r.budget() + "; " + r.factorizedLayerCount() + " of " + r.plan().layers().size()
+        + " layers factorized"});
+    lines.add(new String[] {"params", Fmt.count(r.totalBefore().params()) + " -> "
+        + Fmt.count(r.totalAfter().params()) + "  (" + Fmt.percent(-r.paramsRemovedFraction(), 1)
+        + ", " + Fmt.speedup(r.compressionRatio()) + " smaller)"});
+    lines.add(new String[] {"FLOPs", Fmt.compact(2.0 * r.totalBefore().macs()) + " -> "
+        + Fmt.compact(2.0 * r.totalAfter().macs()) + "  (" + Fmt.percent(-r.flopsRemovedFraction(), 1)
+        + ")"});
+    accuracyLine(r).ifPresent(lines::add);
+    String label = "latency";
+    for (Latency l : r.latency()) {
+      lines.add(new String[] {label, "batch " + l.batchSize() + ", " + l.threads()
+          + (l.threads() == 1 ? " thread: " : " threads: ") + Fmt.millis(l.originalMillis()) + " -> "
+          + Fmt.millis(l.compressedMillis()) + "  (" + Fmt.speedup(l.speedup()) + ")"});
+      label = "";
+    }
+    if (!r.timingsSeconds().isEmpty()) {
+      double total = r.timingsSeconds().values().stream().mapToDouble(Double::doubleValue).sum();
+      StringBuilder sb = new StringBuilder(Fmt.seconds(total)).append(" (");
+      String sep = "";
+      for (Map.Entry<String, Double> e : r.timingsSeconds().entrySet()) {
+        sb.append(sep).append(e.getKey()).append(' ').append(Fmt.seconds(e.getValue()));
+        sep = ", ";
+      }
+      lines.add(new String[] {"time", sb.append(')').toString()});
+    }
+    label = "warning";
+    for (String w : r.warnings()) {
+      lines.add(new String[] {label, w});
+      label = "";
+    }
+    StringBuilder out = new StringBuilder();
+    for (String[] l : lines) {
+      out.append(String.format("%-" + LABEL_WIDTH + "s  %s%n", l[0], oneLine(l[1])));
+    }
+    return out.toString();
+  }
+
+  private static Optional<String[]> accuracyLine(CompressionReport r) {
+    List<String> parts = new ArrayList<>();
+    r.accuracyBefore().ifPresent(a -> parts.add(Fmt.percent(a.top1(), 2) + " original"));
+    r.accuracyCompressed().ifPresent(a -> parts.add(Fmt.percent(a.top1(), 2) + " compressed"));
+    r.accuracyFinetuned().ifPresent(a -> parts.add(Fmt.percent(a.top1(), 2) + " fine-tuned"));
+    if (parts.isEmpty()) {
+      return Optional.empty();
+    }
+    StringBuilder sb = new StringBuilder(String.join(" -> ", parts));
+    Accuracy any = r.accuracyFinal().or(r::accuracyBefore).orElseThrow();
+    sb.append("  (");
+    if (r.accuracyBefore().isPresent() && r.accuracyFinal().isPresent()) {
+      sb.append(Fmt.points(r.accuracyFinal().get().top1() - r.accuracyBefore().get().top1()))
+          .append("; ");
+    }
+    sb.append(any.dataset().isEmpty() ? "" : any.dataset() + ", ")
+        .append(Fmt.count(any.samples())).append(" samples)");
+    return Optional.of(new String[] {"top-1", sb.toString()});
+  }
+
+  /** Control characters (e.g. newlines in a layer or file name) would break the alignment. */
+  private static String oneLine(String s) {
+    return s.replaceAll("\\p{Cntrl}", " ");
+  }
+}
