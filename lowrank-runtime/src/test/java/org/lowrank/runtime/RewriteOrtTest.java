@@ -223,4 +223,18 @@ class RewriteOrtTest {
     Model once = LayerRewriter.rewriteAll(model, Map.of("conv", TestFactors.cpExact(w, true, new Random(3))));
     assertMatches(model, once);
   }
+
+  @Test
+  void oldOpsetUsesGemmWithZeroBiasAndSliceAttributes() {
+    for (Model m13 : List.of(SyntheticModels.gemm(12, 6, false, true, 0.5f, 2f, true, 51L),
+        SyntheticModels.matmul(12, 6, false, true, 52L))) {
+      Model m9 = new Model(m13.graph(), 4, Map.of("", 9L), "test", "", "", Map.of());
+      TensorValue w = DenseLayer.of(m9.graph(), m9.graph().node("fc").orElseThrow()).weight();
+      Model lr = LayerRewriter.rewrite(m9, "fc", TestFactors.lowRankExact(w, new Random(1)));
+      Model tt = LayerRewriter.rewrite(m9, "fc", TestFactors.ttMatrixExact(w, new long[] {2, 3}, new long[] {3, 4}));
+      assertEquals(9, lr.opset());
+      assertMatches(m9, lr);
+      assertMatches(m9, tt);
+    }
+  }
 }
