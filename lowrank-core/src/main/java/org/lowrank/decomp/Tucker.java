@@ -134,13 +134,16 @@ public final class Tucker implements Factorizer<TuckerTensor> {
     return modes;
   }
 
-  /** Builder: all options optional (default HOOI over all modes, 50 iterations, tolerance 1e-10). */
+  /**
+   * Builder: all options optional (default HOOI over all modes, at most 100 sweeps, tolerance 1e-4:
+   * the TensorLy defaults).
+   */
   public static final class Builder {
     private LinearAlgebra la = LinearAlgebra.defaultInstance();
     private Method method = Method.HOOI;
     private int[] modes;
-    private int maxIterations = 50;
-    private double tolerance = 1e-10;
+    private int maxIterations = 100;
+    private double tolerance = 1e-4;
     private boolean exactSvd;
 
     private Builder() {}
@@ -171,7 +174,7 @@ public final class Tucker implements Factorizer<TuckerTensor> {
       return this;
     }
 
-    /** HOOI sweeps after the HOSVD start (default 50). */
+    /** HOOI sweeps after the HOSVD start (default 100). */
     public Builder optMaxIterations(int maxIterations) {
       if (maxIterations < 0) {
         throw new IllegalArgumentException(NAME + ": maxIterations must be >= 0, got " + maxIterations);
@@ -180,7 +183,7 @@ public final class Tucker implements Factorizer<TuckerTensor> {
       return this;
     }
 
-    /** HOOI stops when ||G|| changes by at most tolerance ||X|| (default 1e-10). */
+    /** HOOI stops when ||G|| changes by at most tolerance ||X|| between sweeps (default 1e-4). */
     public Builder optTolerance(double tolerance) {
       if (!(tolerance >= 0)) {
         throw new IllegalArgumentException(NAME + ": tolerance must be >= 0, got " + tolerance);

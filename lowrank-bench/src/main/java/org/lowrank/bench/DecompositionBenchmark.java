@@ -1,0 +1,334 @@
+package org.lowrank.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.BiFunction;
+import org.lowrank.decomp.ConvKernels;
+import org.lowrank.decomp.ConvTensorTrainSvd;
+import org.lowrank.decomp.CpAls;
+import org.lowrank.decomp.FactorizedTensor;
+import org.lowrank.decomp.PivotedQr;
+import org.lowrank.decomp.TruncatedSvd;
+import org.lowrank.decomp.TtMatrixSvd;
+import org.lowrank.decomp.Tucker;
+import org.lowrank.decomp.Tucker2;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.linalg.LinearAlgebra;
+import org.lowrank.onnx.OnnxReader;
+import org.lowrank.tensor.DenseTensor;
+
+/**
+ * How fast and how accurate is each decomposition on CNN-sized weights? For every case (a conv kernel
+ * [Cout, Cin, k, k] or a dense weight [M, N]) and rank r in 8/16/32/64/128 it runs the applicable
+ * methods {@code --repeats} times and prints case, method, ranks, parameters, compression, median
+ * milliseconds and relative error ||W - W^||_F / ||W||_F. Ranks infeasible for a case are skipped.
+ *
+ * <p>Conv methods: tucker2-hosvd, tucker2-hooi (ranks r, r), cp3 (CP-ALS on the [Cout, k*k, Cin]
+ * view, SVD init, tol 1e-8, 100 sweeps, the TensorLy parafac defaults), cp4 (CP-ALS on the 4-way
+ * kernel, only with --methods), tt3 (3-core TT-SVD, tied rank r). Dense methods: svd (Gram route),
+ * svd-gesdd (LAPACK dgesdd baseline), qr (pivoted), ttm (TT-matrix, d = 3, max rank r).
+ *
+ * <p>Inputs: seeded Gaussian weights (default), {@code --cases} entries that are paths to a {@link
+ * WeightFile} header, or every conv weight of an ONNX model ({@code --model}). Run: {@code ./bench
+ * decompositions [--threads 1] [--repeats 3] [--quick]}.
+ */
+public final class DecompositionBenchmark {
+  static final String DEFAULT_CASES = "64x64x3x3,128x128x3x3,256x256x3x3,512x512x3x3,256x128x3x3,4096x512";
+  static final String QUICK_CASES = "64x64x3x3,256x128x3x3,1024x256";
+  static final String DEFAULT_METHODS = "tucker2-hosvd,tucker2-hooi,cp3,tt3,svd,svd-gesdd,qr,ttm";
+
+  private DecompositionBenchmark() {}
+
+  record Case(String name, DenseTensor weight) {}
+
+  /** One table row. */
+  public record Row(String caseName, String method, String ranks, long parameters, double compression, double medianMillis, double relativeError) {}
+
+  private record Method(String name, boolean conv, BiFunction<DenseTensor, Integer, FactorizedTensor> run, BiFunction<DenseTensor, Integer, DenseTensor> reference) {}
+
+  private static final class Options {
+    int threads = 1;
+    int repeats = 3;
+    long seed = 1;
+    int cpIterations = 100;
+    String cases = DEFAULT_CASES;
+    int[] ranks = {8, 16, 32, 64, 128};
+    Set<String> methods = new LinkedHashSet<>(Arrays.asList(DEFAULT_METHODS.split(",")));
+    Path model;
+    Path writeCases;
+    Path csv;
+    boolean quick;
+  }
+
+  /** Runs the benchmark with command-line arguments; returns the exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
+    Options o;
+    try {
+      o = parse(args);
+    } catch (IllegalArgumentException e) {
+      err.println("decompositions: " + e.getMessage());
+      return 2;
+    }
+    if (o == null) {
+      out.println(help());
+      return 0;
+    }
+    LinearAlgebra la = LinearAlgebra.openBlas(o.threads);
+    long t0 = System.nanoTime();
+    la.svd(DenseTensor.random(0, 64, 64).toArray(), 64, 64);
+    err.printf(Locale.ROOT, "first native call (OpenBLAS load + 64x64 SVD): %.1f ms; BLAS threads: %d%n",
+        (System.nanoTime() - t0) / 1e6, la.threads());
+
+    List<Case> cases = loadCases(o);
+    if (o.writeCases != null) {
+      Files.createDirectories(o.writeCases);
+      for (Case c : cases) {
+        WeightFile.write(o.writeCases.resolve(c.name() + ".json"), c.weight());
+      }
+      err.println("wrote " + cases.size() + " cases to " + o.writeCases);
+    }
+    List<Method> methods = methods(la, o);
+    warmUp(methods);
+
+    List<Row> rows = new ArrayList<>();
+    out.println(header());
+    for (Case c : cases) {
+      boolean conv = c.weight().order() >= 3;
+      for (Method m : methods) {
+        if (m.conv() != conv) {
+          continue;
+        }
+        DenseTensor reference = m.reference().apply(c.weight(), 0);
+        for (int r : o.ranks) {
+          Row row = measure(c, m, r, reference, o.repeats);
+          if (row != null) {
+            rows.add(row);
+            out.println(format(row));
+            out.flush();
+          }
+        }
+      }
+    }
+    if (o.csv != null) {
+      StringBuilder sb = new StringBuilder("case,method,ranks,parameters,compression,median_ms,relative_error\n");
+      for (Row r : rows) {
+        sb.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%.3f,%.3f,%.6g%n", r.caseName(), r.method(), r.ranks(),
+            r.parameters(), r.compression(), r.medianMillis(), r.relativeError()));
+      }
+      Files.writeString(o.csv, sb.toString());
+    }
+    return 0;
+  }
+
+  private static Row measure(Case c, Method m, int r, DenseTensor reference, int repeats) {
+    double[] ms = new double[repeats];
+    FactorizedTensor f = null;
+    for (int i = 0; i < repeats; i++) {
+      long t = System.nanoTime();
+      try {
+        f = m.run().apply(c.weight(), r);
+      } catch (IllegalArgumentException infeasible) {
+        return null;
+      }
+      ms[i] = (System.nanoTime() - t) / 1e6;
+    }
+    Arrays.sort(ms);
+    double median = repeats % 2 == 1 ? ms[repeats / 2] : (ms[repeats / 2 - 1] + ms[repeats / 2]) / 2;
+    return new Row(c.name(), m.name(), Arrays.toString(f.ranks()).replace(" ", ""), f.parameterCount(),
+        f.compressionRatio(), median, f.relativeError(reference));
+  }
+
+  /** One untimed pass of every method on small inputs, so JIT compilation is not timed. */
+  private static void warmUp(List<Method> methods) {
+    DenseTensor conv = DenseTensor.random(99, 32, 32, 3, 3);
+    DenseTensor dense = DenseTensor.random(99, 256, 64);
+    for (Method m : methods) {
+      for (int i = 0; i < 3; i++) {
+        m.run().apply(m.conv() ? conv : dense, 8);
+      }
+    }
+  }
+
+  private static List<Method> methods(LinearAlgebra la, Options o) {
+    TruncatedSvd svd = TruncatedSvd.builder().optLinearAlgebra(la).build();
+    TruncatedSvd gesdd = TruncatedSvd.builder().optLinearAlgebra(la).optAlgorithm(TruncatedSvd.Algorithm.DIVIDE_AND_CONQUER).build();
+    PivotedQr qr = PivotedQr.create(la);
+    TtMatrixSvd ttm = TtMatrixSvd.builder().optLinearAlgebra(la).optOrder(3).build();
+    Tucker2 hosvd = Tucker2.create(Tucker.Method.HOSVD, la);
+    Tucker2 hooi = Tucker2.create(Tucker.Method.HOOI, la);
+    CpAls cp = CpAls.builder().optLinearAlgebra(la).optInit(CpAls.Init.SVD).optTolerance(1e-8).optMaxIterations(o.cpIterations).build();
+    ConvTensorTrainSvd tt = ConvTensorTrainSvd.create(la, false);
+    BiFunction<DenseTensor, Integer, DenseTensor> same = (w, r) -> w;
+    Map<String, Method> all = Map.of(
+        "tucker2-hosvd", new Method("tucker2-hosvd", true, (w, r) -> hosvd.factorize(w, r, r), same),
+        "tucker2-hooi", new Method("tucker2-hooi", true, (w, r) -> hooi.factorize(w, r, r), same),
+        "cp3", new Method("cp3", true, (w, r) -> cp.factorize(ConvKernels.threeWay(w), r), (w, r) -> ConvKernels.threeWay(w)),
+        "cp4", new Method("cp4", true, (w, r) -> cp.factorize(w, r), same),
+        "tt3", new Method("tt3", true, (w, r) -> tt.factorize(w, r), same),
+        "svd", new Method("svd", false, (w, r) -> svd.factorize(w, r), same),
+        "svd-gesdd", new Method("svd-gesdd", false, (w, r) -> gesdd.factorize(w, r), same),
+        "qr", new Method("qr", false, (w, r) -> qr.factorize(w, r), same),
+        "ttm", new Method("ttm", false, (w, r) -> ttm.factorizeMaxRank(w, r), same));
+    List<Method> chosen = new ArrayList<>();
+    for (String name : o.methods) {
+      Method m = all.get(name);
+      if (m == null) {
+        throw new IllegalArgumentException("unknown method '" + name + "', known: " + all.keySet());
+      }
+      chosen.add(m);
+    }
+    return chosen;
+  }
+
+  private static List<Case> loadCases(Options o) throws IOException {
+    List<Case> cases = new ArrayList<>();
+    if (o.model != null) {
+      Model model = OnnxReader.read(o.model);
+      for (Map.Entry<String, TensorValue> e : model.graph().initializers().entrySet()) {
+        TensorValue t = e.getValue();
+        if (t.isFloatingPoint() && t.rank() == 4 && t.dim(2) * t.dim(3) > 1 && t.elementCount() >= 512) {
+          int[] shape = Arrays.stream(t.dims()).mapToInt(Math::toIntExact).toArray();
+          cases.add(new Case(e.getKey(), DenseTensor.fromFloats(t.toFloatArray(), shape)));
+        }
+      }
+      if (!o.cases.equals(DEFAULT_CASES) || cases.isEmpty()) {
+        cases.addAll(parseCases(o.cases, o.seed));
+      }
+      return cases;
+    }
+    return parseCases(o.cases, o.seed);
+  }
+
+  private static List<Case> parseCases(String spec, long seed) throws IOException {
+    List<Case> cases = new ArrayList<>();
+    for (String item : spec.split(",")) {
+      String s = item.trim();
+      if (s.isEmpty()) {
+        continue;
+      }
+      if (s.endsWith(".json")) {
+        Path p = Path.of(s);
+        cases.add(new Case(p.getFileName().toString().replace(".json", ""), WeightFile.read(p)));
+        continue;
+      }
+      int[] shape;
+      try {
+        shape = Arrays.stream(s.split("x")).mapToInt(Integer::parseInt).toArray();
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("case '" + s + "' is neither a shape like 64x64x3x3 nor a .json weight header");
+      }
+      // Gaussian with He scaling (std sqrt(2 / fan_in)); the scale does not affect relative errors.
+      int fanIn = shape.length >= 3 ? DenseTensor.sizeOf(shape) / shape[0] : shape[1];
+      cases.add(new Case(s, DenseTensor.random(seed + cases.size(), shape).scale(Math.sqrt(2.0 / fanIn))));
+    }
+    return cases;
+  }
+
+  private static Options parse(String[] args) {
+    Options o = new Options();
+    boolean casesGiven = false;
+    boolean ranksGiven = false;
+    boolean repeatsGiven = false;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      switch (a) {
+        case "--help", "-h" -> {
+          return null;
+        }
+        case "--threads" -> o.threads = positive(a, value(args, ++i, a));
+        case "--repeats" -> {
+          o.repeats = positive(a, value(args, ++i, a));
+          repeatsGiven = true;
+        }
+        case "--seed" -> o.seed = Long.parseLong(value(args, ++i, a));
+        case "--cp-iterations" -> o.cpIterations = positive(a, value(args, ++i, a));
+        case "--cases" -> {
+          o.cases = value(args, ++i, a);
+          casesGiven = true;
+        }
+        case "--ranks" -> {
+          o.ranks = Arrays.stream(value(args, ++i, a).split(",")).mapToInt(s -> positive("--ranks", s.trim())).toArray();
+          ranksGiven = true;
+        }
+        case "--methods" -> o.methods = new LinkedHashSet<>(Arrays.asList(value(args, ++i, a).split(",")));
+        case "--model" -> o.model = Path.of(value(args, ++i, a));
+        case "--write-cases" -> o.writeCases = Path.of(value(args, ++i, a));
+        case "--csv" -> o.csv = Path.of(value(args, ++i, a));
+        case "--quick" -> o.quick = true;
+        default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
+      }
+    }
+    if (o.quick) {
+      if (!casesGiven) {
+        o.cases = QUICK_CASES;
+      }
+      if (!ranksGiven) {
+        o.ranks = new int[] {8, 32};
+      }
+      if (!repeatsGiven) {
+        o.repeats = 1;
+      }
+    }
+    return o;
+  }
+
+  private static String value(String[] args, int i, String option) {
+    if (i >= args.length) {
+      throw new IllegalArgumentException(option + " needs a value");
+    }
+    return args[i];
+  }
+
+  private static int positive(String option, String v) {
+    int n;
+    try {
+      n = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + " expects a positive integer, got '" + v + "'");
+    }
+    if (n < 1) {
+      throw new IllegalArgumentException(option + " expects a positive integer, got " + n);
+    }
+    return n;
+  }
+
+  static String header() {
+    return String.format(Locale.ROOT, "%-16s %-14s %-10s %12s %8s %11s %10s", "case", "method", "ranks", "params", "ratio", "median_ms", "rel_err");
+  }
+
+  static String format(Row r) {
+    return String.format(Locale.ROOT, "%-16s %-14s %-10s %12d %8.2f %11.1f %10.4f", r.caseName(), r.method(), r.ranks(),
+        r.parameters(), r.compression(), r.medianMillis(), r.relativeError());
+  }
+
+  static String help() {
+    return """
+        usage: ./bench decompositions [options]
+          --threads N        BLAS threads (default 1)
+          --repeats N        timed runs per (case, method, rank); the median is printed (default 3)
+          --cases LIST       comma-separated shapes (64x64x3x3, 4096x512: seeded Gaussian, He-scaled) or
+                             paths to NAME.json weight headers: {"shape":[..],"dtype":"float32"} with
+                             NAME.bin beside it (row-major little-endian float32)
+                             (default %s)
+          --model FILE.onnx  add every k x k conv weight (>= 512 weights) of an ONNX model as a case
+          --ranks LIST       ranks r (default 8,16,32,64,128; infeasible ones are skipped)
+          --methods LIST     of tucker2-hosvd, tucker2-hooi, cp3, cp4, tt3, svd, svd-gesdd, qr, ttm
+                             (default %s)
+          --cp-iterations N  CP-ALS sweeps (default 100; tolerance 1e-8)
+          --seed S           seed of the generated weights (default 1)
+          --write-cases DIR  also write the cases in the weight format (for other tools)
+          --csv FILE         also write the table as CSV
+          --quick            cases %s, ranks 8,32, 1 repeat
+        """.formatted(DEFAULT_CASES, DEFAULT_METHODS, QUICK_CASES);
+  }
+}
