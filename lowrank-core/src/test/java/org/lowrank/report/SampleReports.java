@@ -20,7 +20,7 @@ import org.lowrank.report.CompressionReport.Latency;
  * Reports for tests: a ResNet-20 (CIFAR-10) hybrid plan whose layer costs come from the real
  * {@link CostModel}; accuracies and latencies are made up but plausible. The CLI's rendering test
  * reads the same report from lowrank-cli/src/test/resources/report/sample-report.json, which is
- * {@code ReportJson.write(SampleReports.resnet20(List.of()))}.
+ * {@code ReportJson.write(SampleReports.resnet20(List.of("<script>alert(1)</script>")))}.
  */
 final class SampleReports {
   private SampleReports() {}
