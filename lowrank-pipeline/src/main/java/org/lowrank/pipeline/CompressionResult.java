@@ -1,0 +1,45 @@
+package org.lowrank.pipeline;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.lowrank.analysis.ModelProfile;
+import org.lowrank.graph.Model;
+import org.lowrank.plan.Plan;
+import org.lowrank.runtime.ExportCheckResult;
+import org.lowrank.runtime.LatencyComparison;
+
+/**
+ * What a pipeline run produced.
+ *
+ * @param original the model as read
+ * @param compressed the rewritten (and possibly fine-tuned) model
+ * @param plan the plan that was applied
+ * @param before the original model's profile
+ * @param after the compressed model's profile (measured on the rewritten graph, not predicted)
+ * @param rewriteCheck ONNX Runtime outputs of the compressed model vs the original graph carrying
+ *     the factors' dense reconstructions (before fine-tuning): checks the rewrite itself
+ * @param latency original vs compressed latency in ONNX Runtime, or null when not measured
+ * @param output where the compressed model was written, or null
+ * @param stageSeconds wall time per stage
+ */
+public record CompressionResult(
+    Model original,
+    Model compressed,
+    Plan plan,
+    ModelProfile before,
+    ModelProfile after,
+    ExportCheckResult rewriteCheck,
+    LatencyComparison latency,
+    Path output,
+    Map<String, Double> stageSeconds) {
+
+  /** Fraction of parameters removed, 0..1. */
+  public double paramsRemoved() {
+    return 1.0 - (double) after.totalParams() / before.totalParams();
+  }
+
+  /** Fraction of MACs removed, 0..1. */
+  public double flopsRemoved() {
+    return 1.0 - (double) after.totalMacs() / before.totalMacs();
+  }
+}

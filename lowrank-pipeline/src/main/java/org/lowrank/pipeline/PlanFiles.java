@@ -1,0 +1,82 @@
+package org.lowrank.pipeline;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.lowrank.analysis.LayerProfile;
+import org.lowrank.analysis.ModelProfile;
+import org.lowrank.plan.Cost;
+import org.lowrank.plan.CostModel;
+import org.lowrank.plan.LayerDecision;
+import org.lowrank.plan.Plan;
+import org.lowrank.report.ReportFiles;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Plan files: written atomically, read back and checked against the model they are applied to. The
+ * costs stored in a (possibly hand-edited) file are recomputed from the model; a layer name that is
+ * not in the model, a method that does not fit a layer or a rank beyond the full rank is an error
+ * naming the file and the layer.
+ */
+public final class PlanFiles {
+  private static final Logger LOG = LoggerFactory.getLogger(PlanFiles.class);
+
+  private PlanFiles() {}
+
+  public static void write(Plan plan, Path out) throws IOException {
+    ReportFiles.writeAtomically(out, plan.toJson());
+  }
+
+  /** Reads a plan and validates it against {@code profile}. */
+  public static Plan readFor(Path file, ModelProfile profile) throws IOException {
+    Plan p = Plan.fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    List<LayerDecision> checked = new ArrayList<>();
+    Cost after = new Cost(profile.totalParams(), profile.totalMacs());
+    for (LayerDecision d : p.layers()) {
+      LayerProfile lp = profile.layer(d.layer()).orElseThrow(() -> new IllegalArgumentException(
+          file + ": layer '" + d.layer() + "' is not a Conv/Gemm/MatMul layer of the model; "
+              + "its layers are " + profile.layers().stream().map(LayerProfile::name).toList()));
+      Cost before = CostModel.original(lp.geometry());
+      if (!d.isFactorized()) {
+        checked.add(new LayerDecision(d.layer(), lp.kind(), null, before, before, d.score(), d.note()));
+        continue;
+      }
+      String where = file + ", layer '" + d.layer() + "' (" + lp.kind() + ")";
+      if (d.choice().method().forConv() != lp.isConv()) {
+        throw new IllegalArgumentException(where + ": method " + d.choice().method().cliName()
+            + " does not apply; use " + (lp.isConv() ? "tucker, cp or tt" : "svd, qr or ttm"));
+      }
+      if (lp.groups() > 1) {
+        throw new IllegalArgumentException(where + ": grouped convolutions cannot be factorized");
+      }
+      if (d.choice().method().rankCount() > 0 && d.choice().method() != org.lowrank.plan.Method.CP) {
+        int[] max = CostModel.maxRanks(lp.geometry(), d.choice().method());
+        for (int i = 0; i < max.length; i++) {
+          if (d.choice().ranks()[i] > max[i]) {
+            throw new IllegalArgumentException(where + ": rank " + d.choice().ranks()[i]
+                + " exceeds the full rank " + max[i] + " of this layer; use at most " + max[i]);
+          }
+        }
+      }
+      Cost c;
+      try {
+        c = CostModel.factorized(lp.geometry(), d.choice());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
+      }
+      String note = d.note();
+      if (c.params() >= before.params() || c.macs() >= before.macs()) {
+        note = (note.isEmpty() ? "" : note + "; ") + "ranks from the plan file do not lower the cost";
+        LOG.warn("{}: ranks {} do not lower the layer's cost ({} -> {})", where, d.choice(), before, c);
+      }
+      checked.add(new LayerDecision(d.layer(), lp.kind(), d.choice(), before, c, d.score(), note));
+      after = after.minus(before).plus(c);
+    }
+    return new Plan(p.model(), p.selector(), p.budget(), p.seed(), p.settings(), checked,
+        new Cost(profile.totalParams(), profile.totalMacs()), after);
+  }
+}
