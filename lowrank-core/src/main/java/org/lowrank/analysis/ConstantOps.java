@@ -96,7 +96,9 @@ public final class ConstantOps {
             case "Where" -> where(node, x, input(inputs, 1), input(inputs, 2));
             default -> null;
           });
-    } catch (IllegalArgumentException | ArithmeticException e) {
+    } catch (TooLargeException e) {
+      return Optional.empty(); // left to the runtime
+    } catch (IllegalArgumentException | ArithmeticException | IllegalStateException | IndexOutOfBoundsException e) {
       throw new ModelException(node, "cannot evaluate on constant inputs: " + e.getMessage(), e);
     }
   }
@@ -248,10 +250,32 @@ public final class ConstantOps {
     return TensorValue.ofLongs(t.dataType(), dims, out);
   }
 
+  /** Results larger than this many elements are not evaluated (16 Mi elements, 64 MiB of floats). */
+  public static final long MAX_RESULT_ELEMENTS = 1L << 24;
+
+  /** A result too large to evaluate here: not an error of the model. */
+  private static final class TooLargeException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    TooLargeException() {
+      super(null, null, false, false);
+    }
+  }
+
   private static int checkedSize(long[] dims) {
-    long n = Shapes.product(dims);
-    if (n > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("result of " + n + " elements is too large");
+    for (long d : dims) {
+      if (d < 0) {
+        throw new IllegalArgumentException("negative dimension in " + Arrays.toString(dims));
+      }
+    }
+    long n;
+    try {
+      n = Shapes.product(dims);
+    } catch (ArithmeticException e) {
+      throw new TooLargeException();
+    }
+    if (n > MAX_RESULT_ELEMENTS) {
+      throw new TooLargeException();
     }
     return (int) n;
   }

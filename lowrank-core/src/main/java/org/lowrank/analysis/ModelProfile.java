@@ -56,6 +56,14 @@ public record ModelProfile(
    *     without shape inference
    */
   public static ModelProfile of(Model model, Map<String, long[]> inputShapes, ProfileOptions options) {
+    try {
+      return profile(model, inputShapes, options);
+    } catch (ArithmeticException e) {
+      throw new ModelException("parameter or MAC counts overflow a long; bogus dimensions? (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private static ModelProfile profile(Model model, Map<String, long[]> inputShapes, ProfileOptions options) {
     Model folded = WeightFolding.fold(model);
     InferredShapes shapes = ShapeInference.infer(folded, inputShapes);
     Graph g = folded.graph();
@@ -72,8 +80,15 @@ public record ModelProfile(
       }
       switch (n.opType()) {
         case "Conv", "Gemm", "MatMul", "ConvTranspose" -> {
-          macs = Math.addExact(macs, nodeMacs(n, shapes, batch));
-          LayerProfile lp = layer(g, n, shapes, options, batch);
+          LayerProfile lp;
+          try {
+            macs = Math.addExact(macs, nodeMacs(n, shapes, batch));
+            lp = layer(g, n, shapes, options, batch);
+          } catch (ModelException | ArithmeticException e) {
+            throw e;
+          } catch (RuntimeException e) {
+            throw new ModelException(n, "malformed layer (" + e + ")", e);
+          }
           if (lp != null) {
             layers.add(lp);
           }

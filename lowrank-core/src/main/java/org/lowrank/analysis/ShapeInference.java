@@ -47,11 +47,11 @@ public final class ShapeInference {
           "InstanceNormalization", "Softmax", "LogSoftmax", "Hardmax", "Mish", "ThresholdedRelu",
           "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "IsNaN", "IsInf", "Shrink",
           "Trilu", "CumSum", "QuantizeLinear", "DequantizeLinear", "MeanVarianceNormalization",
-          "Swish", "BitwiseNot");
+          "Swish", "BitwiseNot", "PRelu");
 
   private static final Set<String> BROADCAST =
       Set.of(
-          "Add", "Sub", "Mul", "Div", "Pow", "PRelu", "Max", "Min", "Sum", "Mean", "Equal", "Less",
+          "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Equal", "Less",
           "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Where", "Mod", "BitShift",
           "BitwiseAnd", "BitwiseOr", "BitwiseXor");
 
@@ -62,6 +62,15 @@ public final class ShapeInference {
       Set.of(
           "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
           "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare");
+
+  private static final Map<String, Integer> MIN_INPUTS =
+      Map.ofEntries(
+          Map.entry("Conv", 2), Map.entry("ConvTranspose", 2), Map.entry("Gemm", 2), Map.entry("MatMul", 2),
+          Map.entry("Gather", 2), Map.entry("GatherElements", 2), Map.entry("Expand", 2), Map.entry("Tile", 2),
+          Map.entry("ConstantOfShape", 1), Map.entry("Range", 3), Map.entry("BatchNormalization", 1),
+          Map.entry("MaxPool", 1), Map.entry("AveragePool", 1), Map.entry("Reshape", 1), Map.entry("Slice", 1),
+          Map.entry("Pad", 1), Map.entry("Concat", 1), Map.entry("Flatten", 1), Map.entry("Transpose", 1),
+          Map.entry("Squeeze", 1), Map.entry("Unsqueeze", 1), Map.entry("Shape", 1), Map.entry("Split", 1));
 
   private final Graph graph;
   private final long opset;
@@ -100,7 +109,15 @@ public final class ShapeInference {
     ShapeInference s = new ShapeInference(sorted.graph(), sorted.opset());
     s.seed(inputShapes);
     for (Node n : sorted.graph().nodes()) {
-      s.visit(n);
+      try {
+        s.visit(n);
+      } catch (ModelException e) {
+        throw e;
+      } catch (ArithmeticException e) {
+        throw new ModelException(n, "dimension arithmetic overflows; bogus dimensions?", e);
+      } catch (RuntimeException e) {
+        throw new ModelException(n, "malformed node (" + e + ")", e);
+      }
     }
     return new InferredShapes(s.shapes, s.types, s.values);
   }
@@ -151,6 +168,11 @@ public final class ShapeInference {
         }
         dims = given.clone();
       } else {
+        if (!v.hasShape() && v.elementType() == DataType.UNDEFINED) {
+          throw new UnsupportedModelException(
+              "input '" + v.name() + "' is not a tensor of a supported type (a sequence, map or optional?);"
+                  + " lowrank handles tensor inputs only");
+        }
         if (!v.hasShape()) {
           throw new ModelException(
               "input '" + v.name() + "' has no declared shape; give it with --input-shape");
@@ -196,6 +218,13 @@ public final class ShapeInference {
         throw new ModelException(n, "the shape of input '" + name + "' is unknown");
       }
       in.add(s);
+    }
+    Integer min = MIN_INPUTS.get(n.opType());
+    if (min != null && (n.inputs().size() < min || n.input(0).isEmpty())) {
+      throw new ModelException(n, "expects at least " + min + " inputs, found " + n.inputs());
+    }
+    if (n.outputs().isEmpty()) {
+      throw new ModelException(n, "has no outputs");
     }
     long[][] out;
     boolean standard = n.domain().isEmpty() || n.domain().equals("ai.onnx");

@@ -10,6 +10,7 @@ import java.util.Set;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.GraphValidator;
 import org.lowrank.graph.Model;
+import org.lowrank.graph.ModelException;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.TopologicalOrder;
@@ -30,8 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class WeightFolding {
   private static final Logger LOG = LoggerFactory.getLogger(WeightFolding.class);
 
-  /** Folded results larger than this many elements are left as nodes (64 Mi elements, 256 MiB). */
-  public static final long MAX_FOLDED_ELEMENTS = 1L << 26;
+  /** Folded results larger than this many elements are left as nodes. */
+  public static final long MAX_FOLDED_ELEMENTS = ConstantOps.MAX_RESULT_ELEMENTS;
 
   private WeightFolding() {}
 
@@ -49,7 +50,14 @@ public final class WeightFolding {
     List<Node> kept = new ArrayList<>();
     int folded = 0;
     for (Node n : g.nodes()) {
-      Optional<TensorValue> v = foldable(n, known, overridable, graphOutputs, opset);
+      Optional<TensorValue> v;
+      try {
+        v = foldable(n, known, overridable, graphOutputs, opset);
+      } catch (ModelException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw new ModelException(n, "malformed node: " + e.getMessage(), e);
+      }
       if (v.isPresent()) {
         known.put(n.output(0), v.get());
         added.put(n.output(0), v.get());

@@ -76,7 +76,11 @@ public final class OnnxReader {
           source, "not a valid ONNX model: protobuf parsing failed (" + e.getMessage()
               + "); the file is truncated or corrupt", e);
     }
-    return new OnnxReader(source).model(proto);
+    try {
+      return new OnnxReader(source).model(proto);
+    } catch (RuntimeException e) {
+      throw new OnnxFormatException(source, "malformed model: " + e.getMessage(), e);
+    }
   }
 
   /** The file a model was read from, if it was read by {@link #read(Path)} and its graph is unchanged. */
