@@ -70,4 +70,30 @@ class OrtRunnerTest {
     assertEquals(3.0, r.meanMillis(), 1e-12);
     assertEquals(4000.0 / 3.0, r.throughputPerSecond(), 1e-9);
   }
+
+  @Test
+  void latencyComparisonHasOneRowPerBatchAndRejectsFixedBatch() {
+    SyntheticModels.ConvSpec spec = RewriteOrtTest.convSpecs().get(1);
+    byte[] a = org.lowrank.onnx.OnnxWriter.toBytes(SyntheticModels.conv(spec, 1L, false));
+    byte[] b = org.lowrank.onnx.OnnxWriter.toBytes(SyntheticModels.conv(spec, 2L, false));
+    LatencyBenchmark.Settings s = new LatencyBenchmark.Settings(1, 3, 1, 5L);
+    LatencyComparison c = LatencyBenchmark.compare("tiny", a, b, 0.5, new int[] {1, 4}, s);
+    assertEquals(2, c.rows().size());
+    assertEquals(4, c.rows().get(1).batchSize());
+    assertEquals(3, c.rows().get(0).original().runs());
+    assertTrue(c.rows().get(0).rewritten().medianMillis() > 0);
+    assertTrue(c.toTable().contains("tiny") && c.toTable().contains("0.500"), c.toTable());
+    LatencyResult single = LatencyBenchmark.measure(a, 2, s);
+    assertEquals(2, single.batchSize());
+    assertEquals(1, single.intraOpThreads());
+
+    org.lowrank.graph.Model fixed = SyntheticModels.conv(spec, 1L, false);
+    org.lowrank.graph.Graph g = fixed.graph().toBuilder()
+        .inputs(java.util.List.of(org.lowrank.graph.ValueInfo.of("x", org.lowrank.graph.DataType.FLOAT, 2, 5, 11, 9)))
+        .build();
+    byte[] fixedBytes = org.lowrank.onnx.OnnxWriter.toBytes(fixed.withGraph(g));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> LatencyBenchmark.measure(fixedBytes, 1, s));
+    assertTrue(e.getMessage().contains("batch"), e.getMessage());
+  }
 }
