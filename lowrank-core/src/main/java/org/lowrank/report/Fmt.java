@@ -66,6 +66,9 @@ final class Fmt {
 
   /** A speedup factor: 1.8123 -> "1.81x". */
   static String speedup(double x) {
+    if (!Double.isFinite(x)) {
+      return "n/a";
+    }
     return String.format(Locale.ROOT, "%.2fx", x);
   }
 

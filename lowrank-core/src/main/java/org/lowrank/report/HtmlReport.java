@@ -34,6 +34,8 @@ public final class HtmlReport {
   public static final String LATENCY_CHART_ID = "chart-latency";
 
   private static final String ARROW = " \u2192 ";
+  /** Longer layer names are shortened in the middle in the table (full name as tooltip). */
+  private static final int MAX_NAME_CHARS = 44;
 
   private HtmlReport() {}
 
@@ -189,7 +191,7 @@ public final class HtmlReport {
           .append(escape(d.layer())).append("\">")
           .append("<td class=\"num idx\">").append(i++).append("</td>")
           .append("<td class=\"layer\"><div class=\"name\" title=\"").append(escape(d.layer()))
-          .append("\">").append(escape(d.layer())).append("</div>")
+          .append("\">").append(escape(SvgCharts.shorten(d.layer(), MAX_NAME_CHARS))).append("</div>")
           .append(d.note().isEmpty() ? "" : "<div class=\"note\">" + escape(d.note()) + "</div>")
           .append("</td>")
           .append("<td>").append(escape(d.kind())).append("</td>")
@@ -201,8 +203,7 @@ public final class HtmlReport {
           .append("<td class=\"kept-cell\"><span class=\"kept\"><i style=\"width:")
           .append(SvgCharts.num(100 * Math.min(1, kept))).append("%\"></i></span>")
           .append(Fmt.percent(kept, 1)).append("</td>")
-          .append("<td class=\"num\">").append(Fmt.count(d.before().macs())).append("</td>")
-          .append("<td class=\"num\">").append(Fmt.count(d.after().macs())).append("</td>")
+          .append(macs(d.before().macs())).append(macs(d.after().macs()))
           .append("<td class=\"num\">").append(Fmt.score(d.score())).append("</td></tr>\n");
     }
     double kept = r.totalBefore().params() == 0 ? 1
@@ -213,9 +214,13 @@ public final class HtmlReport {
         .append("<td class=\"kept-cell\"><span class=\"kept\"><i style=\"width:")
         .append(SvgCharts.num(100 * Math.min(1, kept))).append("%\"></i></span>")
         .append(Fmt.percent(kept, 1)).append("</td>")
-        .append("<td class=\"num\">").append(Fmt.count(r.totalBefore().macs())).append("</td>")
-        .append("<td class=\"num\">").append(Fmt.count(r.totalAfter().macs())).append("</td>")
+        .append(macs(r.totalBefore().macs())).append(macs(r.totalAfter().macs()))
         .append("<td></td></tr></tfoot>\n</table></div>\n</section>\n");
+  }
+
+  /** A MAC count cell: short form, the exact count as tooltip. */
+  private static String macs(long n) {
+    return "<td class=\"num\" title=\"" + Fmt.count(n) + "\">" + Fmt.compact(n) + "</td>";
   }
 
   /** "16, 16" for most methods; TT-matrix adds its modes: "4, 4 (out 4×4×4, in 8×4×2)". */
@@ -407,7 +412,7 @@ public final class HtmlReport {
       h1{font-size:28px;margin:4px 0 8px;word-break:break-all}
       .meta{display:flex;flex-wrap:wrap;gap:4px 20px;color:var(--muted);font-size:13px}
       .meta b{color:var(--fg);font-weight:600;word-break:break-all}
-      .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:14px;margin:0 0 18px}
+      .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(220px,1fr));gap:14px;margin:0 0 18px}
       .card{background:var(--panel);border:1px solid var(--line);border-radius:10px;padding:14px 18px;\
       box-shadow:0 1px 2px rgba(16,24,40,.04)}
       .card .k{font-size:12px;color:var(--muted);text-transform:uppercase;letter-spacing:.05em;font-weight:600}
@@ -431,7 +436,7 @@ public final class HtmlReport {
       tfoot td,tfoot th{font-weight:600;border-top:1px solid #d0d5dd;border-bottom:0}
       table.layers th,table.layers td{padding:5px 8px}
       table.layers thead th{white-space:normal;vertical-align:bottom}
-      td.layer{max-width:330px;white-space:normal}
+      td.layer{max-width:360px;white-space:normal}
       td.layer .name{font-family:ui-monospace,"SFMono-Regular",Menlo,"DejaVu Sans Mono",monospace;\
       font-size:12px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
       td.layer .note{color:var(--muted);font-size:11.5px;line-height:1.3;margin-top:1px}

@@ -29,15 +29,16 @@ final class SvgCharts {
    *
    * @param label the category (escaped when drawn; long labels are shortened, full text in a tooltip)
    * @param values one value per series, >= 0
-   * @param valueLabels text drawn after each bar
+   * @param valueLabels one text per value, drawn joined by arrows after the longest bar
    * @param trailing text right-aligned at the end of the row (e.g. "-77.6%"), or ""
    * @param tone CSS class of the trailing text ("good", "bad" or "")
    */
   record BarGroup(String label, double[] values, String[] valueLabels, String trailing, String tone) {}
 
   /**
-   * A horizontal grouped bar chart: per group one bar per series ({@code class="bar s<i>"}), a
-   * shared linear axis from 0 with gridlines at round ticks, a legend on top.
+   * A horizontal grouped bar chart: per group one bar per series ({@code class="bar s<i>"}) and
+   * the values as text after the longest bar, a shared linear axis from 0 with gridlines at round
+   * ticks, a legend on top.
    *
    * @param id the svg element's id
    * @param title accessible title of the chart
@@ -53,8 +54,9 @@ final class SvgCharts {
     double labelW = labelChars * CHAR_WIDTH + 16;
     int longestTrail = groups.stream().mapToInt(g -> g.trailing().length()).max().orElse(0);
     double trailW = longestTrail == 0 ? 0 : longestTrail * CHAR_WIDTH + 20;
+    int longestValue = groups.stream().mapToInt(g -> valueText(g).length()).max().orElse(0);
     double left = labelW;
-    double right = width - trailW - 64; // room for the value labels after the bars
+    double right = width - trailW - longestValue * CHAR_WIDTH * 0.9 - 12;
     double top = 50;
     double height = top + groups.size() * groupH + 8;
     double max = groups.stream().flatMapToDouble(g -> java.util.Arrays.stream(g.values()))
@@ -82,15 +84,17 @@ final class SvgCharts {
       s.raw("<text x=\"" + num(left - 8) + "\" y=\"" + num(gy + (n * barH + (n - 1) * 2) / 2 + 4)
           + "\" class=\"label\" text-anchor=\"end\"><title>" + Html.escape(g.label()) + "</title>"
           + Html.escape(shown) + "</text>");
+      double longestBar = 0;
       for (int i = 0; i < n; i++) {
         double y = gy + i * (barH + 2);
         double w = Math.max(x.apply(g.values()[i]) - left, g.values()[i] > 0 ? 1 : 0);
+        longestBar = Math.max(longestBar, w);
         s.raw("<rect class=\"bar s" + i + "\" x=\"" + num(left) + "\" y=\"" + num(y) + "\" width=\""
             + num(w) + "\" height=\"" + num(barH) + "\" rx=\"1.5\"><title>"
             + Html.escape(g.label() + ", " + series[i] + ": " + g.valueLabels()[i])
             + "</title></rect>");
-        s.text(left + w + 4, y + barH - 1.5, g.valueLabels()[i], "value", "start");
       }
+      s.text(left + longestBar + 6, gy + (n * barH + (n - 1) * 2) / 2 + 4, valueText(g), "value", "start");
       if (!g.trailing().isEmpty()) {
         s.text(width - 4, gy + (n * barH + (n - 1) * 2) / 2 + 4, g.trailing(),
             g.tone().isEmpty() ? "trail" : "trail " + g.tone(), "end");
@@ -192,6 +196,12 @@ final class SvgCharts {
       }
     }
     return s.close();
+  }
+
+  /** The values of a group after its longest bar: "36.9k \u2192 2.24k", one value when all equal. */
+  private static String valueText(BarGroup g) {
+    boolean same = java.util.Arrays.stream(g.valueLabels()).distinct().count() == 1;
+    return same ? g.valueLabels()[0] : String.join(" \u2192 ", g.valueLabels());
   }
 
   private static boolean overlaps(double[] a, double[] b) {
