@@ -12,6 +12,10 @@ public class UnsupportedModelException extends ModelException {
     super(message);
   }
 
+  public UnsupportedModelException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
   public UnsupportedModelException(Node node, String message) {
     super(node, message);
   }
