@@ -426,7 +426,10 @@ public final class CompressionReport {
       return this;
     }
 
-    /** Names what explored points' quality measures, e.g. "top-1 accuracy" or "cosine similarity". */
+    /**
+     * Names what explored points' quality measures, e.g. "top-1 accuracy" or "cosine similarity".
+     * When the name contains "accuracy" the HTML page shows the values as percentages.
+     */
     public Builder optExplorationMetric(String metric) {
       this.explorationMetric = Objects.requireNonNull(metric, "metric");
       return this;

@@ -9,7 +9,10 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.lowrank.plan.Budget;
+import org.lowrank.plan.Cost;
 import org.lowrank.plan.LayerDecision;
+import org.lowrank.plan.Plan;
 
 class HtmlReportTest {
   private static final String EVIL = "<script>alert(1)</script>";
@@ -122,6 +125,25 @@ class HtmlReportTest {
     assertTrue(html.contains("id=\"layers\""));
     assertTrue(html.contains(HtmlReport.PARAMS_CHART_ID));
     assertFalse(html.contains("NaN") || html.contains("null"), "no placeholders leak");
+  }
+
+  @Test
+  void degenerateInputsRenderWithoutPlaceholders() {
+    Plan p = SampleReports.resnet20Plan(List.of());
+    Plan empty = new Plan("empty", "ratio", Budget.none(), 0, null, List.of(), new Cost(10, 10), new Cost(10, 10));
+    CompressionReport r = CompressionReport.builder().setPlan(empty)
+        .optExplored(new CompressionReport.ExploredPoint("only", 0.5, 0.5, 0.9, true))
+        .optAccuracyCompressed(CompressionReport.Accuracy.top1(0.5, "", 10))
+        .build();
+    String html = HtmlReport.render(r);
+    assertFalse(html.contains("NaN") || html.contains("Infinity") || html.contains("null"), html);
+    assertTrue(html.contains("none (per-layer threshold)"));
+    assertFalse(html.contains(HtmlReport.PARAMS_CHART_ID), "no layers, no chart");
+    assertEquals(1, count(html, "<circle class=\"point selected\""));
+    String text = ReportText.summary(r);
+    assertFalse(text.contains("NaN") || text.contains("Infinity"), text);
+    assertEquals(p.layers().size(), count(HtmlReport.render(
+        CompressionReport.builder().setPlan(p).build()), "<tr class=\"layer-row"));
   }
 
   @Test
