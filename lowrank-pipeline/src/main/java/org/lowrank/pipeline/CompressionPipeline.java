@@ -3,6 +3,7 @@ package org.lowrank.pipeline;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,20 @@ import java.util.function.Function;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.analysis.ProfileOptions;
 import org.lowrank.graph.Model;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.train.data.Augmentation;
+import org.lowrank.train.data.Batch;
+import org.lowrank.train.data.DataLoader;
+import org.lowrank.train.data.Datasets;
+import org.lowrank.train.data.ImageDataset;
+import org.lowrank.train.eval.EvaluationResult;
+import org.lowrank.train.eval.Evaluator;
+import org.lowrank.train.eval.ExecutorPredictor;
+import org.lowrank.train.exec.GraphExecutor;
+import org.lowrank.train.finetune.FineTuneConfig;
+import org.lowrank.train.finetune.FineTuneResult;
+import org.lowrank.train.finetune.FineTuner;
+import org.lowrank.train.finetune.LayerPair;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
@@ -29,6 +44,7 @@ import org.lowrank.runtime.ExportCheck;
 import org.lowrank.runtime.ExportCheckResult;
 import org.lowrank.runtime.LatencyBenchmark;
 import org.lowrank.runtime.LatencyComparison;
+import org.lowrank.runtime.OrtRunner;
 import org.lowrank.runtime.RuntimeOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,8 +58,12 @@ import org.slf4j.LoggerFactory;
 public final class CompressionPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(CompressionPipeline.class);
 
-  /** What a selector factory gets: the model, its profile and the selected layers. */
-  public record SelectorContext(Model model, ModelProfile profile, List<LayerInput> layers, long seed) {}
+  /**
+   * What a selector factory gets: the model, its profile, the selected layers, the seed, and a
+   * calibration batch of training images (NCHW, normalized) or null when no data was given.
+   */
+  public record SelectorContext(
+      Model model, ModelProfile profile, List<LayerInput> layers, long seed, TensorValue calibration) {}
 
   private final Builder b;
 
@@ -58,6 +78,7 @@ public final class CompressionPipeline {
   /** Runs every stage; writes the output model when one was set. */
   public CompressionResult run() throws IOException {
     Map<String, Double> seconds = new LinkedHashMap<>();
+    Map<String, EvaluationResult> accuracy = new LinkedHashMap<>();
     PipelineListener l = b.listener;
 
     long t = start(l, "read");
@@ -67,12 +88,13 @@ public final class CompressionPipeline {
     t = start(l, "analyze");
     ModelProfile before = profile(original);
     LayerSelection.Result selection = b.selection.apply(original, before);
+    long[] inputShape = before.inputShapes().values().iterator().next();
     seconds.put("analyze", elapsed(t));
 
     t = start(l, "plan");
     Plan plan = b.planFile != null
         ? PlanFiles.readFor(b.planFile, before)
-        : plan(original, before, selection);
+        : plan(original, before, selection, calibration(inputShape));
     seconds.put("plan", elapsed(t));
 
     t = start(l, "factorize");
@@ -86,7 +108,28 @@ public final class CompressionPipeline {
     seconds.put("check", elapsed(t));
 
     Model compressed = rw.model();
+    if (b.data != null && b.evalLimit >= 0) {
+      t = start(l, "evaluate");
+      accuracy.put("original", evaluate(original, inputShape, "original"));
+      accuracy.put("compressed", evaluate(compressed, inputShape, "compressed"));
+      seconds.put("evaluate", elapsed(t));
+    }
+    FineTuneResult tuned = null;
+    if (b.fineTune != null) {
+      t = start(l, "fine-tune");
+      tuned = fineTune(original, compressed, plan, inputShape);
+      compressed = tuned.model();
+      seconds.put("fine-tune", elapsed(t));
+      if (b.evalLimit >= 0) {
+        accuracy.put("fine-tuned", evaluate(compressed, inputShape, "fine-tuned"));
+      }
+    }
     ModelProfile after = profile(compressed);
+    if (b.data != null && b.evalLimit >= 0) {
+      t = start(l, "evaluate");
+      accuracy.put("final (onnxruntime)", evaluateInOrt(compressed, inputShape));
+      seconds.merge("evaluate", elapsed(t), Double::sum);
+    }
 
     Path written = null;
     if (b.output != null) {
@@ -107,7 +150,89 @@ public final class CompressionPipeline {
       seconds.put("measure", elapsed(t));
     }
     return new CompressionResult(original, compressed, plan, before, after, check, latency, written,
-        seconds);
+        accuracy, tuned, seconds, b.seed);
+  }
+
+  /** The calibration batch for data-driven selectors: training images chosen with the seed. */
+  private TensorValue calibration(long[] inputShape) throws IOException {
+    if (b.data == null || b.calibrationSize <= 0) {
+      return null;
+    }
+    try (ImageDataset train = b.data.open("train", inputShape)) {
+      ImageDataset subset = Datasets.limit(train, Math.min(b.calibrationSize, train.size()), b.seed);
+      DataLoader loader = DataLoader.builder(subset).setBatchSize(subset.size())
+          .optNormalization(b.data.normalization()).build();
+      Batch batch = loader.epoch(0).next();
+      return TensorValue.ofFloats(batch.shape(), batch.data());
+    }
+  }
+
+  /** Top-1/top-5 of a model on the test split (at most evalLimit images; 0 = all), in the executor. */
+  private EvaluationResult evaluate(Model model, long[] inputShape, String what) throws IOException {
+    try (ImageDataset test = b.data.open("test", inputShape);
+        GraphExecutor exec = GraphExecutor.of(model)) {
+      DataLoader loader = testLoader(test);
+      b.listener.start("evaluate " + what, loader.batchesPerEpoch());
+      EvaluationResult r = Evaluator.evaluate(new ExecutorPredictor(exec), loader,
+          n -> b.listener.progress(n, ""));
+      b.listener.finish(String.format(java.util.Locale.ROOT, "top-1 %.2f%%", 100 * r.top1()));
+      return r;
+    }
+  }
+
+  /** Top-1 of the deployed form: the model serialized and run in ONNX Runtime. */
+  private EvaluationResult evaluateInOrt(Model model, long[] inputShape) throws IOException {
+    try (ImageDataset test = b.data.open("test", inputShape);
+        OrtRunner ort = OrtRunner.open(OnnxWriter.toBytes(model), "compressed",
+            RuntimeOptions.withThreads(b.threads))) {
+      return Evaluator.evaluate(new OrtPredictor(ort), testLoader(test));
+    }
+  }
+
+  private DataLoader testLoader(ImageDataset test) {
+    ImageDataset ds = b.evalLimit > 0 && b.evalLimit < test.size()
+        ? Datasets.limit(test, b.evalLimit, b.seed) : test;
+    return DataLoader.builder(ds).setBatchSize(100).optNormalization(b.data.normalization()).build();
+  }
+
+  private FineTuneResult fineTune(Model teacher, Model student, Plan plan, long[] inputShape)
+      throws IOException {
+    FineTuneSettings f = b.fineTune;
+    if (b.data == null) {
+      throw new IllegalArgumentException("fine-tuning needs training data: set a dataset");
+    }
+    try (ImageDataset train = b.data.open("train", inputShape)) {
+      ImageDataset ds = f.trainLimit() > 0 && f.trainLimit() < train.size()
+          ? Datasets.limit(train, f.trainLimit(), b.seed) : train;
+      DataLoader.Builder lb = DataLoader.builder(ds).setBatchSize(f.batchSize()).optShuffle(b.seed)
+          .optNormalization(b.data.normalization()).optDropLast(true);
+      if (f.augment()) {
+        lb.optAugmentation(Augmentation.cifar(b.seed));
+      }
+      DataLoader loader = lb.build();
+      FineTuneConfig.Builder cb = FineTuneConfig.builder().optOptimizer(f.optimizer())
+          .optLearningRate(f.learningRate()).optWeightDecay(f.weightDecay()).optSeed(b.seed)
+          .optListener(new FineTuneProgress(b.listener, loader.batchesPerEpoch(), f));
+      if (f.steps() > 0) {
+        cb.optSteps(f.steps());
+      } else {
+        cb.optEpochs(f.epochs());
+      }
+      if (f.distill()) {
+        List<LayerPair> pairs = new ArrayList<>();
+        for (LayerDecision d : plan.layers()) {
+          if (d.isFactorized()) {
+            String out = LayerRewriter.findLayer(teacher.graph(), d.layer()).output(0);
+            pairs.add(new LayerPair(out, out));
+          }
+        }
+        cb.optTeacher(teacher).optLogitDistillation(f.temperature(), f.kdWeight());
+        if (!pairs.isEmpty() && f.layerWeight() > 0) {
+          cb.optLayerMatching(pairs, f.layerWeight());
+        }
+      }
+      return FineTuner.run(student, loader, cb.build());
+    }
   }
 
   private ModelProfile profile(Model m) {
@@ -118,7 +243,8 @@ public final class CompressionPipeline {
     return ModelProfile.of(m, shapes, b.profileOptions);
   }
 
-  private Plan plan(Model model, ModelProfile profile, LayerSelection.Result selection) {
+  private Plan plan(
+      Model model, ModelProfile profile, LayerSelection.Result selection, TensorValue calibration) {
     if (selection.selected().isEmpty()) {
       throw new IllegalArgumentException(
           b.model + ": no layer can be factorized with methods " + names(b.methods)
@@ -126,7 +252,7 @@ public final class CompressionPipeline {
                   .map(d -> d.layer() + " (" + d.note() + ")").toList());
     }
     RankSelector selector = b.selectorFactory.apply(
-        new SelectorContext(model, profile, selection.selected(), b.seed));
+        new SelectorContext(model, profile, selection.selected(), b.seed, calibration));
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
     return Planner.plan(new Planner.Request(b.model.getFileName().toString(), selection.selected(),
         selection.skipped(), total, b.methods, selector, b.budget, b.seed), b.listener);
@@ -184,6 +310,37 @@ public final class CompressionPipeline {
     private int latencyWarmup = 10;
     private int latencyRuns = 50;
     private PipelineListener listener = PipelineListener.NONE;
+    private DataSource data;
+    private int calibrationSize = 64;
+    private int evalLimit = -1;
+    private FineTuneSettings fineTune;
+
+    /** Labelled images for calibration, evaluation and fine-tuning. */
+    public Builder optData(DataSource v) {
+      data = v;
+      return this;
+    }
+
+    /** Calibration images for data-driven selectors (default 64; 0 = none). */
+    public Builder optCalibrationSize(int v) {
+      calibrationSize = v;
+      return this;
+    }
+
+    /**
+     * Evaluate top-1 before and after compression (and after fine-tuning) on at most {@code limit}
+     * test images (0 = the whole test split); negative = no evaluation (the default).
+     */
+    public Builder optEvaluation(int limit) {
+      evalLimit = limit;
+      return this;
+    }
+
+    /** Fine-tune the compressed model once (needs {@link #optData}). */
+    public Builder optFineTune(FineTuneSettings v) {
+      fineTune = v;
+      return this;
+    }
 
     /** The ONNX model to compress (never modified or overwritten). */
     public Builder setModel(Path v) {
@@ -273,6 +430,12 @@ public final class CompressionPipeline {
       }
       if (threads < 1) {
         throw new IllegalArgumentException("threads must be >= 1, found " + threads);
+      }
+      if (fineTune != null && data == null) {
+        throw new IllegalArgumentException("fine-tuning needs a dataset (optData / --data)");
+      }
+      if (evalLimit >= 0 && data == null) {
+        throw new IllegalArgumentException("evaluation needs a dataset (optData / --data)");
       }
       if (selection == null) {
         selection = LayerSelection.defaults(methods);

@@ -7,6 +7,8 @@ import org.lowrank.graph.Model;
 import org.lowrank.plan.Plan;
 import org.lowrank.runtime.ExportCheckResult;
 import org.lowrank.runtime.LatencyComparison;
+import org.lowrank.train.eval.EvaluationResult;
+import org.lowrank.train.finetune.FineTuneResult;
 
 /**
  * What a pipeline run produced.
@@ -20,7 +22,10 @@ import org.lowrank.runtime.LatencyComparison;
  *     the factors' dense reconstructions (before fine-tuning): checks the rewrite itself
  * @param latency original vs compressed latency in ONNX Runtime, or null when not measured
  * @param output where the compressed model was written, or null
+ * @param accuracy test accuracy by stage ("original", "compressed", "fine-tuned"), when evaluated
+ * @param fineTune the fine-tuning run, or null
  * @param stageSeconds wall time per stage
+ * @param seed the seed of every random step
  */
 public record CompressionResult(
     Model original,
@@ -31,7 +36,15 @@ public record CompressionResult(
     ExportCheckResult rewriteCheck,
     LatencyComparison latency,
     Path output,
-    Map<String, Double> stageSeconds) {
+    Map<String, EvaluationResult> accuracy,
+    FineTuneResult fineTune,
+    Map<String, Double> stageSeconds,
+    long seed) {
+
+  public CompressionResult {
+    accuracy = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(accuracy));
+    stageSeconds = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stageSeconds));
+  }
 
   /** Fraction of parameters removed, 0..1. */
   public double paramsRemoved() {

@@ -1,0 +1,84 @@
+package org.lowrank.pipeline;
+
+import org.lowrank.train.finetune.OptimizerKind;
+
+/**
+ * One-shot fine-tuning of the whole compressed model (MISSION.md): optimizer, schedule and data
+ * size, and optional distillation from the original model (logit KL with a temperature, plus
+ * matching the outputs of every factorized layer to the original layer's).
+ *
+ * @param epochs passes over the training data (used when {@code steps} is 0)
+ * @param steps optimizer steps instead of epochs (0 = use epochs)
+ * @param batchSize training batch size
+ * @param learningRate peak learning rate (cosine schedule with warm-up)
+ * @param optimizer SGD with Nesterov momentum or AdamW
+ * @param weightDecay decoupled (AdamW) or L2 (SGD) weight decay
+ * @param trainLimit use at most this many training images (0 = all), chosen with the seed
+ * @param augment random crop with padding and horizontal flip (for natural images)
+ * @param distill distill from the original model
+ * @param temperature logit distillation temperature
+ * @param kdWeight weight of the logit distillation term
+ * @param layerWeight weight of the layer-output matching term
+ */
+public record FineTuneSettings(
+    int epochs,
+    long steps,
+    int batchSize,
+    double learningRate,
+    OptimizerKind optimizer,
+    double weightDecay,
+    int trainLimit,
+    boolean augment,
+    boolean distill,
+    double temperature,
+    double kdWeight,
+    double layerWeight) {
+
+  public FineTuneSettings {
+    if (epochs < 0 || steps < 0 || (epochs == 0 && steps == 0)) {
+      throw new IllegalArgumentException(
+          "fine-tuning needs epochs >= 1 or steps >= 1, found epochs " + epochs + ", steps " + steps);
+    }
+    if (batchSize < 1 || !(learningRate > 0)) {
+      throw new IllegalArgumentException(
+          "fine-tuning needs batch size >= 1 and a positive learning rate, found " + batchSize
+              + " and " + learningRate);
+    }
+  }
+
+  /** SGD (Nesterov 0.9), lr 0.01, weight decay 5e-4, batch 64, distillation on. */
+  public static FineTuneSettings epochs(int epochs) {
+    return new FineTuneSettings(epochs, 0, 64, 0.01, OptimizerKind.SGD_NESTEROV, 5e-4, 0, false,
+        true, 4.0, 0.5, 0.5);
+  }
+
+  public FineTuneSettings withLearningRate(double lr) {
+    return new FineTuneSettings(epochs, steps, batchSize, lr, optimizer, weightDecay, trainLimit,
+        augment, distill, temperature, kdWeight, layerWeight);
+  }
+
+  public FineTuneSettings withTrainLimit(int limit) {
+    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay, limit,
+        augment, distill, temperature, kdWeight, layerWeight);
+  }
+
+  public FineTuneSettings withSteps(long n) {
+    return new FineTuneSettings(epochs, n, batchSize, learningRate, optimizer, weightDecay, trainLimit,
+        augment, distill, temperature, kdWeight, layerWeight);
+  }
+
+  public FineTuneSettings withBatchSize(int n) {
+    return new FineTuneSettings(epochs, steps, n, learningRate, optimizer, weightDecay, trainLimit,
+        augment, distill, temperature, kdWeight, layerWeight);
+  }
+
+  public FineTuneSettings withDistillation(boolean on) {
+    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
+        trainLimit, augment, on, temperature, kdWeight, layerWeight);
+  }
+
+  public FineTuneSettings withAugmentation(boolean on) {
+    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
+        trainLimit, on, distill, temperature, kdWeight, layerWeight);
+  }
+}

@@ -1,0 +1,67 @@
+package org.lowrank.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank.plan.Budget;
+import org.lowrank.plan.Method;
+import org.lowrank.train.data.Normalization;
+import org.lowrank.train.eval.EvaluationResult;
+
+class PipelineWithDataTest {
+  @TempDir Path tmp;
+
+  static DataSource cifar() {
+    return new DataSource(SharedData.require("cifar10/cifar10-jpeg.zip"),
+        Normalization.of(new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f}));
+  }
+
+  @Test
+  void evaluatesFineTunesAndExportedModelAgreesInOnnxRuntime() throws Exception {
+    Path model = SharedData.require("models/resnet20_cifar10/model.onnx");
+    CompressionResult r = CompressionPipeline.builder()
+        .setModel(model)
+        .optOutput(tmp.resolve("out.onnx"))
+        .optMethods(List.of(Method.TUCKER2))
+        .optBudget(Budget.keepParams(0.5))
+        .optSelector(Selectors.energy(0.95, 1))
+        .optData(cifar())
+        .optEvaluation(200)
+        .optFineTune(FineTuneSettings.epochs(1).withSteps(8).withBatchSize(16).withLearningRate(0.001)
+            .withTrainLimit(256))
+        .build()
+        .run();
+    EvaluationResult orig = r.accuracy().get("original");
+    EvaluationResult tuned = r.accuracy().get("fine-tuned");
+    EvaluationResult ort = r.accuracy().get("final (onnxruntime)");
+    assertEquals(200, orig.examples());
+    assertTrue(orig.top1() > 0.6, "ResNet-20 scores ~80% on JPEG CIFAR-10: " + orig.top1());
+    assertNotNull(r.accuracy().get("compressed"));
+    assertNotNull(r.fineTune());
+    assertEquals(8, r.fineTune().steps());
+    // the exported model predicts the same in ONNX Runtime as in the executor
+    assertEquals(tuned.top1(), ort.top1(), 0.011, "executor " + tuned + " vs ORT " + ort);
+  }
+
+  @Test
+  void dataMismatchAndMissingDataAreClearErrors() throws Exception {
+    Path model = SharedData.require("models/resnet20_cifar10/model.onnx");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> CompressionPipeline.builder().setModel(model)
+            .optFineTune(FineTuneSettings.epochs(1)).build());
+    assertTrue(e.getMessage().contains("dataset"), e.getMessage());
+    Path fashion = Path.of("/usr/share/datasets/fashion-mnist");
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(fashion));
+    IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
+        () -> CompressionPipeline.builder().setModel(model).optMethods(List.of(Method.TUCKER2))
+            .optData(new DataSource(fashion, Normalization.unit())).optEvaluation(10).build().run());
+    assertTrue(e2.getMessage().contains("1x28x28") && e2.getMessage().contains("3x32x32"),
+        e2.getMessage());
+  }
+}
