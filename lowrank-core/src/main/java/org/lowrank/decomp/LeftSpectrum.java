@@ -9,9 +9,10 @@ import org.lowrank.tensor.DenseTensor;
  * Left singular vectors and squared singular values of a row-major m x n matrix A, the building
  * block of HOSVD, HOOI, TT-SVD and the CP SVD initialization.
  *
- * <p>Two routes: the eigendecomposition of the Gram matrix A A^T (m^2 n + O(m^3) flops, used when A
- * is wide, m &lt;= n, or when more than min(m, n) vectors are needed), or a thin SVD (dgesdd) when
- * A is tall or {@code exact} is requested. The Gram route squares the condition number: a singular
+ * <p>Routes: the eigendecomposition of the Gram matrix A A^T (m^2 n + O(m^3) flops, used when A is
+ * wide, m &lt;= n, or when more than min(m, n) vectors are needed; only the top k eigenpairs when k
+ * &lt;= m/4); for a tall A with a known k, the top k eigenvectors V_k of A^T A followed by the thin
+ * SVD of A V_k; otherwise, or when {@code exact} is requested, a thin SVD (dgesdd) of A. The Gram route squares the condition number: a singular
  * value below ~1e-8 sigma_1 loses relative accuracy, but the leading subspace (what truncation
  * keeps) stays accurate to ~eps sigma_1^2 / (sigma_r^2 - sigma_{r+1}^2).
  *
@@ -24,21 +25,38 @@ record LeftSpectrum(int rows, int available, double[] squaredValues, double[] ve
 
   static LeftSpectrum of(LinearAlgebra la, double[] a, int m, int n, boolean exact, int needed) {
     int min = Math.min(m, n);
-    boolean gram = needed > min || (!exact && m <= n);
-    if (gram) {
-      SymmetricEigen e = la.symmetricEigen(la.gram(a, m, n, true), m);
-      double[] sq = e.values().clone();
-      for (int i = 0; i < sq.length; i++) {
-        sq[i] = Math.max(0, sq[i]);
-      }
-      return new LeftSpectrum(m, m, sq, e.vectors());
+    if (needed > min || (!exact && m <= n)) {
+      // Wide: eigenvectors of A A^T (only the top `needed` when that is a small share).
+      double[] gram = la.gram(a, m, n, true);
+      SymmetricEigen e = needed > 0 && needed <= m / 4 ? la.symmetricEigen(gram, m, needed) : la.symmetricEigen(gram, m);
+      return new LeftSpectrum(m, e.count(), clampNonNegative(e.values()), e.vectors());
+    }
+    if (!exact && needed > 0) {
+      // Tall, rank known: V_k from A^T A, then the thin SVD of Y = A V_k (m x k) gives U_k and S_k.
+      double[] gram = la.gram(a, m, n, false);
+      SymmetricEigen e = needed <= n / 4 ? la.symmetricEigen(gram, n, needed) : la.symmetricEigen(gram, n);
+      double[] vk = TruncatedSvd.columns(e.vectors(), n, e.count(), needed);
+      Svd small = la.svd(la.multiply(false, false, m, needed, n, a, vk), m, needed);
+      return new LeftSpectrum(m, needed, squares(small.singularValues()), small.u());
     }
     Svd svd = la.svd(a, m, n);
-    double[] sq = new double[min];
-    for (int i = 0; i < min; i++) {
-      sq[i] = svd.singularValues()[i] * svd.singularValues()[i];
+    return new LeftSpectrum(m, min, squares(svd.singularValues()), svd.u());
+  }
+
+  private static double[] squares(double[] s) {
+    double[] sq = new double[s.length];
+    for (int i = 0; i < s.length; i++) {
+      sq[i] = s[i] * s[i];
     }
-    return new LeftSpectrum(m, min, sq, svd.u());
+    return sq;
+  }
+
+  private static double[] clampNonNegative(double[] v) {
+    double[] c = v.clone();
+    for (int i = 0; i < c.length; i++) {
+      c[i] = Math.max(0, c[i]);
+    }
+    return c;
   }
 
   /** The spectrum of the mode-{@code mode} unfolding of x (column order does not matter here). */

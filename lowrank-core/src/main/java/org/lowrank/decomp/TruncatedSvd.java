@@ -120,20 +120,24 @@ public final class TruncatedSvd implements Factorizer<LowRankMatrix> {
     }
     if (m >= n) {
       // V_r from W^T W; Y = W V_r = U_y S V_y^T; W_r = U_y S (V_r V_y)^T.
-      SymmetricEigen e = la.symmetricEigen(la.gram(a, m, n, false), n);
-      double[] vr = columns(e.vectors(), n, n, r);
+      SymmetricEigen e = topEigen(la.gram(a, m, n, false), n, r);
+      double[] vr = columns(e.vectors(), n, e.count(), r);
       double[] y = la.multiply(false, false, m, r, n, a, vr);
       Svd small = la.svd(y, m, r);
       double[] vt = la.multiply(false, true, r, n, r, small.vt(), vr);
       return new Triplets(small.u(), small.singularValues(), vt, r);
     }
     // U_r from W W^T; Y = U_r^T W = U_y S V_y^T; W_r = (U_r U_y) S V_y^T.
-    SymmetricEigen e = la.symmetricEigen(la.gram(a, m, n, true), m);
-    double[] ur = columns(e.vectors(), m, m, r);
+    SymmetricEigen e = topEigen(la.gram(a, m, n, true), m, r);
+    double[] ur = columns(e.vectors(), m, e.count(), r);
     double[] y = la.multiply(true, false, r, n, m, ur, a);
     Svd small = la.svd(y, r, n);
     double[] u = la.multiply(false, false, m, r, r, ur, small.u());
     return new Triplets(u, small.singularValues(), small.vt(), r);
+  }
+
+  private SymmetricEigen topEigen(double[] gram, int n, int r) {
+    return r <= n / 4 ? la.symmetricEigen(gram, n, r) : la.symmetricEigen(gram, n);
   }
 
   private LowRankMatrix toFormat(Triplets t, int m, int n) {

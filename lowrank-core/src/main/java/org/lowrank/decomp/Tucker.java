@@ -73,11 +73,14 @@ public final class Tucker implements Factorizer<TuckerTensor> {
       double normX = x.frobeniusNorm();
       double prev = core.frobeniusNorm();
       for (int it = 1; it <= maxIterations; it++) {
+        DenseTensor y = x;
         for (int t = 0; t < s.length; t++) {
-          DenseTensor y = project(x, s, u, t);
+          y = project(x, s, u, t);
           u.set(t, leading(y, s[t], ranks[t]));
         }
-        core = project(x, s, u, -1);
+        // y has every factored mode but the last projected: finish the core from it.
+        int last = s.length - 1;
+        core = y.modeProduct(u.get(last).transpose(), s[last], la);
         double norm = core.frobeniusNorm();
         LOG.debug("HOOI iteration {}: ||G|| = {}", it, norm);
         if (Math.abs(norm - prev) <= tolerance * normX) {

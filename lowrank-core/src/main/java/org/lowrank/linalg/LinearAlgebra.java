@@ -77,6 +77,12 @@ public interface LinearAlgebra {
   SymmetricEigen symmetricEigen(double[] a, int n);
 
   /**
+   * The k largest eigenpairs of a symmetric n x n matrix (LAPACK dsyevr, MRRR): values length k,
+   * vectors n x k. Cheaper than the full decomposition when k is well below n.
+   */
+  SymmetricEigen symmetricEigen(double[] a, int n, int k);
+
+  /**
    * Solves A X = B for X (LAPACK dgesv, LU with partial pivoting); A is n x n, B and X are n x nrhs.
    *
    * @throws LinearAlgebraException if A is exactly singular

@@ -235,6 +235,44 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
   }
 
   @Override
+  public SymmetricEigen symmetricEigen(double[] a, int n, int k) {
+    requireLength("symmetricEigen A", a, (long) n * n);
+    if (k < 0 || k > n) {
+      throw new IllegalArgumentException("symmetricEigen: k must be in 0.." + n + ", got " + k);
+    }
+    if (k == n) {
+      return symmetricEigen(a, n);
+    }
+    if (k == 0) {
+      return new SymmetricEigen(n, new double[0], new double[0]);
+    }
+    requireFinite("symmetricEigen", a);
+    applyThreads();
+    double[] work = a.clone();
+    double[] w = new double[n];
+    double[] z = new double[n * k];
+    int[] found = new int[1];
+    int[] support = new int[2 * k];
+    // Eigenvalues il..iu (1-based, ascending order) are the k largest.
+    int info = openblas.LAPACKE_dsyevr(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'I', (byte) 'L', n, work, n, 0, 0,
+        n - k + 1, n, 0, found, w, z, n, support);
+    check("dsyevr", info, n, n);
+    if (found[0] != k) {
+      throw new LinearAlgebraException("dsyevr returned " + found[0] + " eigenpairs, expected " + k);
+    }
+    double[] values = new double[k];
+    double[] vectors = new double[n * k];
+    for (int t = 0; t < k; t++) {
+      int src = k - 1 - t;
+      values[t] = w[src];
+      for (int i = 0; i < n; i++) {
+        vectors[i * k + t] = z[i + src * n];
+      }
+    }
+    return new SymmetricEigen(n, values, vectors);
+  }
+
+  @Override
   public double[] solve(double[] a, int n, double[] b, int nrhs) {
     requireLength("solve A", a, (long) n * n);
     requireLength("solve B", b, (long) n * nrhs);

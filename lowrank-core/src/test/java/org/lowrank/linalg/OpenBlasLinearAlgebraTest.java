@@ -129,6 +129,24 @@ class OpenBlasLinearAlgebraTest {
   }
 
   @Test
+  void partialEigenMatchesFull() {
+    int n = 9;
+    double[] b = random(12, n * n);
+    double[] a = naive(false, true, n, n, n, b, b);
+    SymmetricEigen full = la.symmetricEigen(a, n);
+    SymmetricEigen top = la.symmetricEigen(a, n, 3);
+    assertEquals(3, top.count());
+    for (int j = 0; j < 3; j++) {
+      assertEquals(full.values()[j], top.values()[j], 1e-10);
+      double dot = 0;
+      for (int i = 0; i < n; i++) {
+        dot += full.vectors()[i * n + j] * top.vectors()[i * 3 + j];
+      }
+      assertEquals(1.0, Math.abs(dot), 1e-10);
+    }
+  }
+
+  @Test
   void solvesGeneralAndSymmetric() {
     int n = 5;
     double[] b = random(9, n * n);
