@@ -112,18 +112,16 @@ public final class LatencyBenchmark {
     return new LatencyComparison(label, flopsRatio, rows);
   }
 
-  /** Random inputs whose leading dimension is {@code batchSize}, or an error for fixed batches. */
+  /** Random inputs at {@code batchSize}, or an error when an input has no symbolic (batch) dim. */
   private static Map<String, TensorValue> feedsAtBatch(OrtRunner runner, int batchSize, long seed) {
-    Map<String, TensorValue> feeds = runner.randomInputs(batchSize, seed);
-    for (Map.Entry<String, TensorValue> e : feeds.entrySet()) {
-      TensorValue t = e.getValue();
-      if (t.rank() == 0 || t.dim(0) != batchSize) {
+    for (org.lowrank.graph.ValueInfo in : runner.inputs()) {
+      if (in.isFullyKnown()) {
         throw new IllegalArgumentException(
-            "model '" + runner.source() + "' input '" + e.getKey() + "' has shape "
-                + java.util.Arrays.toString(t.dims()) + ", not batch " + batchSize
+            "model '" + runner.source() + "' input '" + in.name() + "' has the fixed shape "
+                + java.util.Arrays.toString(in.dims()) + ", cannot run batch " + batchSize
                 + "; export the model with a symbolic batch dimension");
       }
     }
-    return feeds;
+    return runner.randomInputs(batchSize, seed);
   }
 }
