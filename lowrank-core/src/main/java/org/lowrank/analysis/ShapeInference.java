@@ -63,6 +63,23 @@ public final class ShapeInference {
           "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
           "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare");
 
+  private static final Set<String> OTHER_RULES =
+      Set.of(
+          "Constant", "Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool",
+          "GlobalMaxPool", "GlobalLpPool", "Gemm", "MatMul", "BatchNormalization", "LayerNormalization",
+          "Dropout", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Slice", "Pad",
+          "Shape", "Size", "Gather", "GatherElements", "ConstantOfShape", "Expand", "Tile", "Range", "Split",
+          "ArgMax", "ArgMin", "TopK", "Resize", "Upsample", "DepthToSpace", "SpaceToDepth");
+
+  /**
+   * True when the default-domain op has a shape rule here (other ops need shapes declared in the
+   * model's value infos).
+   */
+  public static boolean supports(String opType) {
+    return SAME_SHAPE.contains(opType) || BROADCAST.contains(opType) || REDUCE.contains(opType)
+        || OTHER_RULES.contains(opType);
+  }
+
   private static final Map<String, Integer> MIN_INPUTS =
       Map.ofEntries(
           Map.entry("Conv", 2), Map.entry("ConvTranspose", 2), Map.entry("Gemm", 2), Map.entry("MatMul", 2),
@@ -229,7 +246,7 @@ public final class ShapeInference {
     long[][] out;
     boolean standard = n.domain().isEmpty() || n.domain().equals("ai.onnx");
     try {
-      out = standard ? infer(n, in) : null;
+      out = standard && supports(n.opType()) ? infer(n, in) : null;
     } catch (ArithmeticException e) {
       throw new ModelException(n, "dimension arithmetic overflows (" + e.getMessage() + "); bogus dimensions?", e);
     }

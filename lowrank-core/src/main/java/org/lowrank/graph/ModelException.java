@@ -26,7 +26,15 @@ public class ModelException extends RuntimeException {
 
   /** An error located at a node, with a cause; its label is prefixed to the message. */
   public ModelException(Node node, String message, Throwable cause) {
-    this("node " + node.label() + ": " + message, node.name(), node.opType(), cause);
+    this("node " + describe(node) + ": " + message, node.name(), node.opType(), cause);
+  }
+
+  /** The node's label; an unnamed node is identified by its first output. */
+  private static String describe(Node node) {
+    if (!node.name().isEmpty() || node.outputs().isEmpty() || node.output(0).isEmpty()) {
+      return node.label();
+    }
+    return "<unnamed> (" + node.opType() + ") producing '" + node.output(0) + "'";
   }
 
   protected ModelException(String message, String nodeName, String opType, Throwable cause) {

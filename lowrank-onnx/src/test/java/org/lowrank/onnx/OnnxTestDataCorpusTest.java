@@ -18,6 +18,7 @@ import org.lowrank.analysis.ModelProfile;
 import org.lowrank.analysis.ShapeInference;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.ModelException;
+import org.lowrank.graph.Node;
 import org.lowrank.graph.UnsupportedModelException;
 import org.lowrank.graph.ValueInfo;
 
@@ -43,6 +44,7 @@ class OnnxTestDataCorpusTest {
     int profiled = 0;
     int unsupported = 0;
     int outputsChecked = 0;
+    int outputsByRule = 0;
     for (Path f : files) {
       Model m;
       try {
@@ -62,6 +64,10 @@ class OnnxTestDataCorpusTest {
           if (o.isFullyKnown()) {
             assertArrayEquals(o.dims(), s.require(o.name()), f + ": output " + o.name());
             outputsChecked++;
+            Node producer = m.graph().producers().get(o.name());
+            if (producer != null && producer.domain().isEmpty() && ShapeInference.supports(producer.opType())) {
+              outputsByRule++;
+            }
           }
         }
       } catch (UnsupportedModelException e) {
@@ -70,8 +76,10 @@ class OnnxTestDataCorpusTest {
         throw new AssertionError(f + ": a valid test model was reported as malformed: " + e.getMessage(), e);
       }
     }
-    System.out.printf("libonnx-testdata: %d models, %d read, %d unsupported on read, %d profiled, %d output shapes checked%n",
-        files.size(), read, unsupported, profiled, outputsChecked);
+    System.out.printf("libonnx-testdata: %d models, %d read, %d unsupported on read, %d profiled, %d output shapes"
+        + " checked, %d of them computed by our shape rules%n", files.size(), read, unsupported, profiled, outputsChecked,
+        outputsByRule);
+    assertTrue(outputsByRule >= 500, outputsByRule + " outputs checked against our own rules");
     assertEquals(files.size(), read + unsupported);
     assertTrue(read >= files.size() * 0.99, read + " of " + files.size());
     assertTrue(profiled >= files.size() * 0.8, profiled + " of " + files.size());
