@@ -78,4 +78,37 @@ public final class ExportCheck {
     double rel = refMax > 0 ? maxAbs / refMax : maxAbs;
     return new OutputDifference(name, maxAbs, rel, refMax, n);
   }
+
+  /**
+   * Fraction of rows whose argmax agrees, for classifier logits [N, classes] (1.0 when every
+   * prediction matches).
+   *
+   * @throws IllegalArgumentException when the shapes differ or are not 2-D
+   */
+  public static double top1Agreement(TensorValue expected, TensorValue actual) {
+    if (expected.rank() != 2 || !Arrays.equals(expected.dims(), actual.dims())) {
+      throw new IllegalArgumentException(
+          "top-1 agreement needs two [N, classes] tensors, found " + Arrays.toString(expected.dims())
+              + " and " + Arrays.toString(actual.dims()));
+    }
+    int n = (int) expected.dim(0);
+    int c = (int) expected.dim(1);
+    int agree = 0;
+    for (int i = 0; i < n; i++) {
+      if (argmax(expected, i * c, c) == argmax(actual, i * c, c)) {
+        agree++;
+      }
+    }
+    return n == 0 ? 1.0 : (double) agree / n;
+  }
+
+  private static int argmax(TensorValue t, int off, int len) {
+    int best = 0;
+    for (int j = 1; j < len; j++) {
+      if (t.floatAt(off + j) > t.floatAt(off + best)) {
+        best = j;
+      }
+    }
+    return best;
+  }
 }

@@ -28,7 +28,7 @@ import org.lowrank.rewrite.LayerRewriter;
  *
  * <pre>
  * java -cp ... org.lowrank.runtime.ResNetLatencyBench [model.onnx] [--method tucker|tt|cp]
- *     [--fraction 0.25] [--threads 1] [--warmup 10] [--runs 50] [--batches 1,32]
+ *     [--fraction 0.25] [--threads 1] [--warmup 10] [--runs 50] [--batches 1,32] [--per-layer]
  * </pre>
  *
  * The model defaults to ../shared/data/models/resnet20_cifar10/model.onnx from the repository root
@@ -46,6 +46,7 @@ public final class ResNetLatencyBench {
     int warmup = 10;
     int runs = 50;
     int[] batches = {1, 32};
+    boolean perLayer = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--method" -> method = Method.parse(args[++i]);
@@ -53,6 +54,7 @@ public final class ResNetLatencyBench {
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--runs" -> runs = Integer.parseInt(args[++i]);
+        case "--per-layer" -> perLayer = true;
         case "--batches" -> batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         default -> modelPath = Path.of(args[i]);
       }
@@ -78,7 +80,7 @@ public final class ResNetLatencyBench {
         System.out.printf(Locale.ROOT,
             "stored input (batch %d), before fine-tuning: max rel logit diff %.3f, top-1 agreement %.1f%%%n",
             x.dim(0), ExportCheck.difference("logits", yo, yr).maxRelativeDifference(),
-            100 * top1Agreement(yo, yr));
+            100 * ExportCheck.top1Agreement(yo, yr));
       }
     }
     LatencyBenchmark.Settings settings = new LatencyBenchmark.Settings(warmup, runs, threads, 42L);
@@ -86,10 +88,38 @@ public final class ResNetLatencyBench {
         + Math.round(100 * fraction) + "% ranks";
     LatencyComparison cmp = LatencyBenchmark.compare(label, a, b, flopsRatio, batches, settings);
     System.out.print(cmp.toTable());
+    if (perLayer) {
+      printPerLayer(original, method, fraction, batches, settings);
+    }
+  }
+
+  /** One line per factorized layer: its MAC ratio and speedup alone, at each batch size. */
+  private static void printPerLayer(Model model, Method method, double fraction, int[] batches,
+      LatencyBenchmark.Settings settings) {
+    Model folded = org.lowrank.analysis.WeightFolding.fold(model);
+    Map<String, FactorizedLayer> specs = factorizations(folded, method, fraction);
+    StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-28s %10s", "layer", "MAC ratio"));
+    for (int b : batches) {
+      head.append(String.format(Locale.ROOT, " %14s", "speedup b" + b));
+    }
+    System.out.println(head);
+    for (Map.Entry<String, FactorizedLayer> e : specs.entrySet()) {
+      LatencyComparison c = LayerLatency.compare(folded, e.getKey(), e.getValue(), batches, settings);
+      StringBuilder line = new StringBuilder(
+          String.format(Locale.ROOT, "%-28s %10.3f", e.getKey(), c.flopsRatio()));
+      for (LatencyComparison.Row r : c.rows()) {
+        line.append(String.format(Locale.ROOT, " %13.2fx", r.speedup()));
+      }
+      System.out.println(line);
+    }
   }
 
   /** Every non-grouped conv with a kernel larger than 1 factorized at {@code fraction} ranks. */
   static Model factorizeAllConvs(Model model, Method method, double fraction) {
+    return LayerRewriter.rewriteAll(model, factorizations(model, method, fraction));
+  }
+
+  private static Map<String, FactorizedLayer> factorizations(Model model, Method method, double fraction) {
     LayerFactorizer f = LayerFactorizer.builder().optSeed(1).build();
     Map<String, FactorizedLayer> specs = new LinkedHashMap<>();
     for (Node n : model.graph().nodes()) {
@@ -111,28 +141,6 @@ public final class ResNetLatencyBench {
       String layer = LayerRewriter.layerName(n);
       specs.put(layer, f.factorize(model.graph(), layer, choice));
     }
-    return LayerRewriter.rewriteAll(model, specs);
-  }
-
-  private static double top1Agreement(TensorValue a, TensorValue b) {
-    int n = (int) a.dim(0);
-    int c = (int) a.dim(1);
-    int agree = 0;
-    for (int i = 0; i < n; i++) {
-      if (argmax(a, i * c, c) == argmax(b, i * c, c)) {
-        agree++;
-      }
-    }
-    return (double) agree / n;
-  }
-
-  private static int argmax(TensorValue t, int off, int len) {
-    int best = 0;
-    for (int j = 1; j < len; j++) {
-      if (t.floatAt(off + j) > t.floatAt(off + best)) {
-        best = j;
-      }
-    }
-    return best;
+    return specs;
   }
 }

@@ -96,4 +96,17 @@ class OrtRunnerTest {
         () -> LatencyBenchmark.measure(fixedBytes, 1, s));
     assertTrue(e.getMessage().contains("batch"), e.getMessage());
   }
+
+  @Test
+  void differenceAndTop1Agreement() {
+    TensorValue a = TensorValue.ofFloats(new long[] {2, 3}, new float[] {1, 5, 2, -4, 0, 8});
+    TensorValue b = TensorValue.ofFloats(new long[] {2, 3}, new float[] {1, 5, 6, -4, 0, 7.5f});
+    OutputDifference d = ExportCheck.difference("y", a, b);
+    assertEquals(4.0, d.maxAbsDifference(), 1e-12);
+    assertEquals(0.5, d.maxRelativeDifference(), 1e-12);
+    assertEquals(0.5, ExportCheck.top1Agreement(a, b), 1e-12);
+    assertEquals(1.0, ExportCheck.top1Agreement(a, a), 1e-12);
+    assertThrows(IllegalArgumentException.class,
+        () -> ExportCheck.difference("y", a, a.reshape(new long[] {3, 2})));
+  }
 }
