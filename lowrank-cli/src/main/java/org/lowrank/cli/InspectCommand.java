@@ -157,6 +157,29 @@ public final class InspectCommand implements Callable<Integer> {
     return sb.toString();
   }
 
+  /** Compact conv window: "s2 p1" (+ " d2" dilation, " g4" groups when not 1); "-" for dense. */
+  private static String window(LayerProfile l) {
+    if (!l.isConv()) {
+      return "-";
+    }
+    StringBuilder sb = new StringBuilder("s").append(compact(l.strides())).append(" p").append(compact(l.pads()));
+    if (Arrays.stream(l.dilations()).anyMatch(d -> d != 1)) {
+      sb.append(" d").append(compact(l.dilations()));
+    }
+    if (l.groups() != 1) {
+      sb.append(" g").append(l.groups());
+    }
+    return sb.toString();
+  }
+
+  /** "1" when all values are equal, else "1,2,1,2". */
+  private static String compact(long[] v) {
+    if (v.length > 0 && Arrays.stream(v).allMatch(x -> x == v[0])) {
+      return Long.toString(v[0]);
+    }
+    return String.join(",", Arrays.stream(v).mapToObj(Long::toString).toList());
+  }
+
   private static String num(long v) {
     return String.format(Locale.ROOT, "%,d", v);
   }
@@ -170,9 +193,10 @@ public final class InspectCommand implements Callable<Integer> {
 
   private void printTable(PrintWriter out, Model m, ModelProfile p) {
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"layer", "op", "kind", "weight shape", "output shape", "params", "MACs", "methods / skip reason"});
+    rows.add(new String[] {"layer", "op", "kind", "weight shape", "stride/pad", "output shape", "params", "MACs",
+        "methods / skip reason"});
     for (LayerProfile l : p.layers()) {
-      rows.add(new String[] {l.name(), l.opType(), l.kind(), shape(l.weightShape()), shape(l.outputShape()),
+      rows.add(new String[] {l.name(), l.opType(), l.kind(), shape(l.weightShape()), window(l), shape(l.outputShape()),
           num(l.params()), num(l.macs()), methods(l)});
     }
     int cols = rows.get(0).length;
@@ -192,7 +216,7 @@ public final class InspectCommand implements Callable<Integer> {
       String[] r = rows.get(i);
       StringBuilder sb = new StringBuilder();
       for (int c = 0; c < cols; c++) {
-        boolean numeric = c == 5 || c == 6;
+        boolean numeric = c == 6 || c == 7;
         String cell = numeric ? pad(r[c], w[c], true) : (c == cols - 1 ? r[c] : pad(r[c], w[c], false));
         sb.append(cell).append(c == cols - 1 ? "" : "  ");
       }

@@ -56,7 +56,7 @@ class InspectCommandTest {
     assertTrue(lines[0].contains("input input 1x3x32x32"), lines[0]);
     assertTrue(r.out().contains("layer") && r.out().contains("methods / skip reason"));
     String conv = Arrays.stream(lines).filter(l -> l.startsWith("/layer3/layer3.2/conv2/Conv")).findFirst().orElseThrow();
-    assertTrue(conv.contains("conv2d") && conv.contains("64x64x3x3") && conv.contains("1x64x8x8")
+    assertTrue(conv.contains("conv2d") && conv.contains("s1 p1") && conv.contains("64x64x3x3") && conv.contains("1x64x8x8")
         && conv.contains("36,928") && conv.contains("2,359,296") && conv.contains("tucker,cp,tt"), conv);
     String first = Arrays.stream(lines).filter(l -> l.startsWith("/conv1/Conv")).findFirst().orElseThrow();
     assertTrue(first.contains("skip: too small"), first);

@@ -62,14 +62,20 @@ public final class OnnxTensors {
     if (!Files.isRegularFile(file)) {
       throw new OnnxFormatException(file.toString(), "no such file (or not a regular file)");
     }
-    long size = Files.size(file);
-    if (size > Integer.MAX_VALUE - 8) {
-      throw new OnnxUnsupportedException(
-          file.toString(),
-          "file is " + size + " bytes; protobuf files are limited to 2 GiB, larger models must use"
-              + " external data, which lowrank does not read");
+    try {
+      long size = Files.size(file);
+      if (size > Integer.MAX_VALUE - 8) {
+        throw new OnnxUnsupportedException(
+            file.toString(),
+            "file is " + size + " bytes; protobuf files are limited to 2 GiB, larger models must use"
+                + " external data, which lowrank does not read");
+      }
+      return Files.readAllBytes(file);
+    } catch (OnnxFormatException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new OnnxFormatException(file.toString(), "cannot read the file (" + e + ")", e);
     }
-    return Files.readAllBytes(file);
   }
 
   private static TensorProto parseProto(byte[] bytes, String source) throws OnnxFormatException {
