@@ -1,6 +1,7 @@
 package org.lowrank.report;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -42,6 +43,7 @@ final class SvgCharts {
    *
    * @param id the svg element's id
    * @param title accessible title of the chart
+   * @param width viewBox width, {@link #WIDTH} or {@link #HALF_WIDTH}
    * @param series series names, one per value of each group
    * @param axis tick label format
    */
@@ -59,7 +61,7 @@ final class SvgCharts {
     double right = width - trailW - longestValue * CHAR_WIDTH * 0.9 - 12;
     double top = 50;
     double height = top + groups.size() * groupH + 8;
-    double max = groups.stream().flatMapToDouble(g -> java.util.Arrays.stream(g.values()))
+    double max = groups.stream().flatMapToDouble(g -> Arrays.stream(g.values()))
         .max().orElse(0);
     double[] ticks = ticks(0, max > 0 ? max : 1, right - left < 500 ? 3 : 5);
     double domainMax = ticks[ticks.length - 1];
@@ -79,9 +81,10 @@ final class SvgCharts {
     for (int gi = 0; gi < groups.size(); gi++) {
       BarGroup g = groups.get(gi);
       double gy = top + gi * groupH + 4;
+      double baseline = gy + (n * barH + (n - 1) * 2) / 2 + 4; // text centred on the group
       String shown = shorten(g.label(), labelChars);
       s.raw("<g class=\"group\">");
-      s.raw("<text x=\"" + num(left - 8) + "\" y=\"" + num(gy + (n * barH + (n - 1) * 2) / 2 + 4)
+      s.raw("<text x=\"" + num(left - 8) + "\" y=\"" + num(baseline)
           + "\" class=\"label\" text-anchor=\"end\"><title>" + Html.escape(g.label()) + "</title>"
           + Html.escape(shown) + "</text>");
       double longestBar = 0;
@@ -94,9 +97,9 @@ final class SvgCharts {
             + Html.escape(g.label() + ", " + series[i] + ": " + g.valueLabels()[i])
             + "</title></rect>");
       }
-      s.text(left + longestBar + 6, gy + (n * barH + (n - 1) * 2) / 2 + 4, valueText(g), "value", "start");
+      s.text(left + longestBar + 6, baseline, valueText(g), "value", "start");
       if (!g.trailing().isEmpty()) {
-        s.text(width - 4, gy + (n * barH + (n - 1) * 2) / 2 + 4, g.trailing(),
+        s.text(width - 4, baseline, g.trailing(),
             g.tone().isEmpty() ? "trail" : "trail " + g.tone(), "end");
       }
       s.raw("</g>");
@@ -200,7 +203,7 @@ final class SvgCharts {
 
   /** The values of a group after its longest bar: "36.9k \u2192 2.24k", one value when all equal. */
   private static String valueText(BarGroup g) {
-    boolean same = java.util.Arrays.stream(g.valueLabels()).distinct().count() == 1;
+    boolean same = Arrays.stream(g.valueLabels()).distinct().count() == 1;
     return same ? g.valueLabels()[0] : String.join(" \u2192 ", g.valueLabels());
   }
 
