@@ -13,8 +13,8 @@ import org.slf4j.LoggerFactory;
  * Tucker decomposition X ~ G ×_{k in S} U_k over all modes or a subset S (partial Tucker; unfactored
  * modes keep their full size in the core), by HOSVD (De Lathauwer et al. 2000: U_k = leading r_k left
  * singular vectors of X_(k), G = X ×_k U_k^T) or HOOI (higher-order orthogonal iteration, started from
- * HOSVD: U_k = leading vectors of (X ×_{j != k} U_j^T)_(k), repeated until ||G||_F changes by less than
- * tolerance ||X||_F). Factors have orthonormal columns, so ||X - X̂||^2 = ||X||^2 - ||G||^2.
+ * HOSVD: U_k = leading vectors of (X ×_{j != k} U_j^T)_(k), repeated until the relative error
+ * sqrt(||X||^2 - ||G||^2) / ||X|| changes by less than the tolerance between sweeps). Factors have orthonormal columns, so ||X - X̂||^2 = ||X||^2 - ||G||^2.
  */
 public final class Tucker implements Factorizer<TuckerTensor> {
   private static final Logger LOG = LoggerFactory.getLogger(Tucker.class);
@@ -71,7 +71,7 @@ public final class Tucker implements Factorizer<TuckerTensor> {
     DenseTensor core = project(x, s, u, -1);
     if (method == Method.HOOI) {
       double normX = x.frobeniusNorm();
-      double prev = core.frobeniusNorm();
+      double prev = errorFromCore(normX, core);
       for (int it = 1; it <= maxIterations; it++) {
         DenseTensor y = x;
         for (int t = 0; t < s.length; t++) {
@@ -81,12 +81,12 @@ public final class Tucker implements Factorizer<TuckerTensor> {
         // y has every factored mode but the last projected: finish the core from it.
         int last = s.length - 1;
         core = y.modeProduct(u.get(last).transpose(), s[last], la);
-        double norm = core.frobeniusNorm();
-        LOG.debug("HOOI iteration {}: ||G|| = {}", it, norm);
-        if (Math.abs(norm - prev) <= tolerance * normX) {
+        double err = errorFromCore(normX, core);
+        LOG.debug("HOOI iteration {}: relative error {}", it, err);
+        if (Math.abs(prev - err) <= tolerance) {
           break;
         }
-        prev = norm;
+        prev = err;
       }
     }
     return new TuckerTensor(core, s, u);
@@ -95,6 +95,15 @@ public final class Tucker implements Factorizer<TuckerTensor> {
   /** Core plus factors; see {@link TuckerTensor#parameterCount(int[], int[], int[])}. */
   public static long parameterCount(int[] shape, int[] modes, int[] ranks) {
     return TuckerTensor.parameterCount(shape, modes, ranks);
+  }
+
+  /** sqrt(|‖X‖² - ‖G‖²|) / ‖X‖, exact for orthonormal factors (0 for a zero tensor). */
+  private static double errorFromCore(double normX, DenseTensor core) {
+    if (normX == 0) {
+      return 0;
+    }
+    double g = core.frobeniusNorm() / normX;
+    return Math.sqrt(Math.abs(1 - g * g));
   }
 
   private DenseTensor leading(DenseTensor y, int mode, int r) {
@@ -186,7 +195,7 @@ public final class Tucker implements Factorizer<TuckerTensor> {
       return this;
     }
 
-    /** HOOI stops when ||G|| changes by at most tolerance ||X|| between sweeps (default 1e-4). */
+    /** HOOI stops when the relative error changes by at most this between sweeps (default 1e-4). */
     public Builder optTolerance(double tolerance) {
       if (!(tolerance >= 0)) {
         throw new IllegalArgumentException(NAME + ": tolerance must be >= 0, got " + tolerance);
