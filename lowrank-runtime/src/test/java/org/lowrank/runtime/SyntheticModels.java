@@ -33,8 +33,13 @@ final class SyntheticModels {
     return new ValueInfo(name, DataType.FLOAT, shape);
   }
 
-  static ValueInfo unknownShape(String name) {
-    return new ValueInfo(name, DataType.FLOAT, null);
+  /** A float value of known rank whose dimensions are all symbolic. */
+  static ValueInfo symbolicShape(String name, int rank) {
+    List<ValueInfo.Dim> shape = new ArrayList<>();
+    for (int i = 0; i < rank; i++) {
+      shape.add(ValueInfo.Dim.symbolic(name + "_d" + i));
+    }
+    return new ValueInfo(name, DataType.FLOAT, shape);
   }
 
   static long[] concatC(long c, long[] spatial) {
@@ -97,7 +102,7 @@ final class SyntheticModels {
     }
     g.addNode(conv.build());
     g.addNode(Node.builder("Relu").name("relu").inputs("conv_out").outputs("y").build());
-    g.addOutput(unknownShape("y"));
+    g.addOutput(symbolicShape("y", 2 + s.kernel().length));
     return Model.of(g.build(), OPSET);
   }
 
@@ -113,7 +118,7 @@ final class SyntheticModels {
             .attrInts("kernel_shape", 3, 3).attr("group", 2L).attrInts("pads", 1, 1, 1, 1).build())
         .addNode(Node.builder("Conv").name("conv").inputs("h", "conv.weight", "conv.bias").outputs("y")
             .attrInts("kernel_shape", 3, 3).build())
-        .addOutput(unknownShape("y"))
+        .addOutput(symbolicShape("y", 4))
         .build();
     return Model.of(g, OPSET);
   }
@@ -137,7 +142,7 @@ final class SyntheticModels {
     g.addNode(Node.builder("Gemm").name("fc").inputs(inputs).outputs("y")
         .attr("transA", transA ? 1L : 0L).attr("transB", transB ? 1L : 0L)
         .attr("alpha", alpha).attr("beta", beta).build());
-    g.addOutput(unknownShape("y"));
+    g.addOutput(symbolicShape("y", 2));
     return Model.of(g.build(), OPSET);
   }
 
@@ -159,7 +164,7 @@ final class SyntheticModels {
       mm.inputs("x", "fc.weight");
     }
     g.addNode(mm.build());
-    g.addOutput(unknownShape("y"));
+    g.addOutput(symbolicShape("y", sequence ? 3 : 2));
     return Model.of(g.build(), OPSET);
   }
 }
