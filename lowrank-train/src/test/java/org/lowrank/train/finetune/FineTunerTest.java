@@ -22,7 +22,7 @@ import org.lowrank.train.eval.Evaluator;
 import org.lowrank.train.eval.ExecutorPredictor;
 import org.lowrank.train.exec.GraphExecutor;
 
-class FineTunerTest {
+public class FineTunerTest {
 
   /** 1x8x8 images; class c has a bright 3x3 blob at one of three places, plus noise. */
   static ImageDataset blobs(int n, long seed) {
@@ -60,7 +60,7 @@ class FineTunerTest {
     return TensorValue.ofFloats(dims, v);
   }
 
-  static Model tinyCnn(long seed) {
+  public static Model tinyCnn(long seed) {
     Random r = new Random(seed);
     float[] ones = {1, 1, 1, 1};
     Graph g = Graph.builder().name("tiny")

@@ -1,0 +1,106 @@
+package org.lowrank.train.bench;
+
+import ai.djl.engine.Engine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.lowrank.graph.Model;
+import org.lowrank.onnx.OnnxReader;
+import org.lowrank.train.data.Batch;
+import org.lowrank.train.data.DataLoader;
+import org.lowrank.train.data.ImageDataset;
+import org.lowrank.train.eval.ExecutorPredictor;
+import org.lowrank.train.exec.GraphExecutor;
+import org.lowrank.train.finetune.FineTuneConfig;
+import org.lowrank.train.finetune.FineTuneListener;
+import org.lowrank.train.finetune.FineTuner;
+
+/**
+ * Question: how many images per second does one fine-tuning step (forward + backward + SGD
+ * Nesterov update) of ResNet-20 process at batch 128, and how fast is eval-mode inference?
+ * Baseline: PyTorch on the same machine (ARCHITECTURE.md: parity for a small CNN on 2 cores).
+ *
+ * <p>Run: {@code java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=N -cp <classpath>
+ * org.lowrank.train.bench.TrainThroughputBench [model.onnx] [batch] [steps]}. The model defaults to
+ * ResNet-20 under {@code $LOWRANK_SHARED_DATA} or ../shared/data. Synthetic 32x32 RGB data, so
+ * decoding does not count. Prints a table; returns nothing else.
+ */
+public final class TrainThroughputBench {
+  private TrainThroughputBench() {}
+
+  /** Result of one measurement. */
+  public record Result(int batch, int steps, double trainImagesPerSecond, double evalImagesPerSecond) {}
+
+  public static void main(String[] args) throws Exception {
+    Path model = args.length > 0 ? Path.of(args[0]) : defaultModel();
+    int batch = args.length > 1 ? Integer.parseInt(args[1]) : 128;
+    int steps = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+    Result r = run(OnnxReader.read(model), batch, steps);
+    System.out.printf("model            %s%n", model);
+    System.out.printf("engine threads   %d (ai.djl.pytorch.num_threads)%n",
+        Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()));
+    System.out.printf("engine           %s%n", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+    System.out.printf("%-28s %10s%n", "measurement (batch " + batch + ")", "images/s");
+    System.out.printf("%-28s %10.1f%n", "train step (fwd+bwd+SGD)", r.trainImagesPerSecond());
+    System.out.printf("%-28s %10.1f%n", "eval forward", r.evalImagesPerSecond());
+  }
+
+  static Path defaultModel() {
+    String p = System.getProperty("LOWRANK_SHARED_DATA", System.getenv("LOWRANK_SHARED_DATA"));
+    Path base = p != null ? Path.of(p) : Path.of("..", "shared", "data");
+    if (!Files.exists(base)) {
+      base = Path.of("..", "..", "shared", "data");
+    }
+    return base.resolve("models/resnet20_cifar10/model.onnx");
+  }
+
+  /** Random 3x32x32 images (seeded) with 10 classes. */
+  static ImageDataset synthetic(int n) {
+    return new ImageDataset() {
+      public int size() { return n; }
+      public int channels() { return 3; }
+      public int height() { return 32; }
+      public int width() { return 32; }
+      public List<String> classNames() { return java.util.Collections.nCopies(10, "c"); }
+      public Example get(int i) {
+        byte[] px = new byte[3 * 32 * 32];
+        new Random(i).nextBytes(px);
+        return new Example(px, i % 10);
+      }
+      public String description() { return "synthetic"; }
+    };
+  }
+
+  /** Measures {@code steps} training steps after 3 warm-up steps, and as many eval batches. */
+  public static Result run(Model model, int batch, int steps) {
+    int warm = 3;
+    DataLoader data = DataLoader.builder(synthetic(batch * 4)).setBatchSize(batch).optDropLast(true).build();
+    List<Double> ips = new ArrayList<>();
+    FineTuner.run(model, data, FineTuneConfig.builder().optLearningRate(1e-4).optSteps(warm + steps)
+        .optListener(new FineTuneListener() {
+          @Override
+          public void onStep(StepEvent e) {
+            if (e.step() > warm) {
+              ips.add(e.imagesPerSecond());
+            }
+          }
+        }).build());
+    double train = ips.size() / ips.stream().mapToDouble(v -> 1 / v).sum();
+    Batch b = data.epoch(0).next();
+    double eval;
+    try (GraphExecutor ex = GraphExecutor.of(model)) {
+      ExecutorPredictor p = new ExecutorPredictor(ex);
+      for (int i = 0; i < warm; i++) {
+        p.logits(b);
+      }
+      long t0 = System.nanoTime();
+      for (int i = 0; i < steps; i++) {
+        p.logits(b);
+      }
+      eval = (double) steps * batch / ((System.nanoTime() - t0) / 1e9);
+    }
+    return new Result(batch, steps, train, eval);
+  }
+}
