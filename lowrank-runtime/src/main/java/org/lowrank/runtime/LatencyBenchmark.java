@@ -10,7 +10,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Measures inference latency in ONNX Runtime: median (with p10/p90) of N timed runs after warm-up, on
  * seeded random inputs, with an explicit thread count. Comparisons interleave the two models run by
- * run, so machine noise hits both alike.
+ * run, so machine noise hits both alike. With one intra-op thread the calling thread's CPU time is
+ * reported too: on a shared, busy machine it is the steadier measure of the model's own cost.
  */
 public final class LatencyBenchmark {
   private static final Logger LOG = LoggerFactory.getLogger(LatencyBenchmark.class);
@@ -53,8 +54,8 @@ public final class LatencyBenchmark {
   /** Latency of an open session at {@code batchSize} (the session's own thread count applies). */
   public static LatencyResult measure(OrtRunner runner, int batchSize, Settings settings) {
     Map<String, TensorValue> feeds = feedsAtBatch(runner, batchSize, settings.seed());
-    long[] nanos = runner.timeRuns(feeds, settings.warmupRuns(), settings.measuredRuns());
-    return LatencyResult.of(batchSize, runner.options().intraOpThreads(), nanos);
+    OrtRunner.RunTimes t = runner.timeRuns(feeds, settings.warmupRuns(), settings.measuredRuns());
+    return LatencyResult.of(batchSize, runner.options().intraOpThreads(), t.wallNanos, t.cpuNanos);
   }
 
   /** Latency of a serialized model at {@code batchSize}, in a session opened with the settings. */
@@ -89,21 +90,22 @@ public final class LatencyBenchmark {
             po.runOnce();
             pr.runOnce();
           }
-          long[] to = new long[settings.measuredRuns()];
-          long[] tr = new long[settings.measuredRuns()];
-          for (int i = 0; i < to.length; i++) {
+          OrtRunner.RunTimes to = new OrtRunner.RunTimes(settings.measuredRuns());
+          OrtRunner.RunTimes tr = new OrtRunner.RunTimes(settings.measuredRuns());
+          for (int i = 0; i < settings.measuredRuns(); i++) {
             if (i % 2 == 0) {
-              to[i] = po.runOnce();
-              tr[i] = pr.runOnce();
+              to.record(i, po);
+              tr.record(i, pr);
             } else {
-              tr[i] = pr.runOnce();
-              to[i] = po.runOnce();
+              tr.record(i, pr);
+              to.record(i, po);
             }
           }
+          int threads = opts.intraOpThreads();
           LatencyComparison.Row row =
               new LatencyComparison.Row(
-                  LatencyResult.of(batch, opts.intraOpThreads(), to),
-                  LatencyResult.of(batch, opts.intraOpThreads(), tr));
+                  LatencyResult.of(batch, threads, to.wallNanos, to.cpuNanos),
+                  LatencyResult.of(batch, threads, tr.wallNanos, tr.cpuNanos));
           LOG.debug("{} batch {}: speedup {}", label, batch, row.speedup());
           rows.add(row);
         }

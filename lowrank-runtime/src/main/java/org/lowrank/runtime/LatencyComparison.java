@@ -1,6 +1,7 @@
 package org.lowrank.runtime;
 
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Original vs rewritten model latency, side by side per batch size, with the FLOPs ratio the caller
@@ -18,9 +19,14 @@ public record LatencyComparison(String label, double flopsRatio, List<Row> rows)
       return original.batchSize();
     }
 
-    /** Original median / rewritten median (> 1 means the rewrite is faster). */
+    /** Original median / rewritten median wall time (> 1 means the rewrite is faster). */
     public double speedup() {
       return original.medianMillis() / rewritten.medianMillis();
+    }
+
+    /** Original / rewritten median CPU time of the calling thread (NaN when not measured). */
+    public double cpuSpeedup() {
+      return original.cpuMedianMillis() / rewritten.cpuMedianMillis();
     }
   }
 
@@ -31,17 +37,19 @@ public record LatencyComparison(String label, double flopsRatio, List<Row> rows)
   /** A plain-text table (for the CLI or a benchmark main to print). */
   public String toTable() {
     StringBuilder sb = new StringBuilder();
-    sb.append(label).append(String.format("  (FLOPs ratio rewritten/original %.3f)%n", flopsRatio));
-    sb.append(String.format(
-        "%6s %8s | %12s %10s %10s | %12s %10s %10s | %8s%n",
-        "batch", "threads", "orig ms med", "p10", "p90", "rewr ms med", "p10", "p90", "speedup"));
+    sb.append(label).append(String.format(Locale.ROOT, "  (FLOPs ratio rewritten/original %.3f)%n", flopsRatio));
+    sb.append(String.format(Locale.ROOT,
+        "%6s %8s | %12s %9s %9s %9s | %12s %9s %9s %9s | %8s %8s%n",
+        "batch", "threads", "orig ms med", "p10", "p90", "cpu med", "rewr ms med", "p10", "p90",
+        "cpu med", "speedup", "cpu"));
     for (Row r : rows) {
       LatencyResult o = r.original();
       LatencyResult w = r.rewritten();
-      sb.append(String.format(
-          "%6d %8d | %12.3f %10.3f %10.3f | %12.3f %10.3f %10.3f | %7.2fx%n",
+      sb.append(String.format(Locale.ROOT,
+          "%6d %8d | %12.3f %9.3f %9.3f %9.3f | %12.3f %9.3f %9.3f %9.3f | %7.2fx %7.2fx%n",
           r.batchSize(), o.intraOpThreads(), o.medianMillis(), o.p10Millis(), o.p90Millis(),
-          w.medianMillis(), w.p10Millis(), w.p90Millis(), r.speedup()));
+          o.cpuMedianMillis(), w.medianMillis(), w.p10Millis(), w.p90Millis(), w.cpuMedianMillis(),
+          r.speedup(), r.cpuSpeedup()));
     }
     return sb.toString();
   }

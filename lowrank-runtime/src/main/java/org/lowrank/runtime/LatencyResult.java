@@ -14,6 +14,8 @@ import java.util.Arrays;
  * @param p90Millis 90th percentile
  * @param minMillis fastest run
  * @param meanMillis arithmetic mean
+ * @param cpuMedianMillis median CPU time of the calling thread per run (the run's whole compute time
+ *     only with one intra-op thread; NaN when not measured)
  */
 public record LatencyResult(
     int batchSize,
@@ -23,10 +25,19 @@ public record LatencyResult(
     double p10Millis,
     double p90Millis,
     double minMillis,
-    double meanMillis) {
+    double meanMillis,
+    double cpuMedianMillis) {
 
-  /** Statistics of the given run times (nanoseconds; not modified). */
+  /** Statistics of the given wall-clock run times (nanoseconds; not modified), CPU time unknown. */
   public static LatencyResult of(int batchSize, int intraOpThreads, long[] runNanos) {
+    return of(batchSize, intraOpThreads, runNanos, null);
+  }
+
+  /**
+   * Statistics of the given wall-clock and CPU run times (nanoseconds; not modified; {@code
+   * cpuNanos} may be null or hold negative values when CPU time is unavailable).
+   */
+  public static LatencyResult of(int batchSize, int intraOpThreads, long[] runNanos, long[] cpuNanos) {
     if (runNanos.length == 0) {
       throw new IllegalArgumentException("no measured runs: measuredRuns must be >= 1");
     }
@@ -41,7 +52,17 @@ public record LatencyResult(
         nearestRank(s, 0.10) / 1e6,
         nearestRank(s, 0.90) / 1e6,
         s[0] / 1e6,
-        mean);
+        mean,
+        cpuMedian(cpuNanos));
+  }
+
+  private static double cpuMedian(long[] cpuNanos) {
+    if (cpuNanos == null || cpuNanos.length == 0 || Arrays.stream(cpuNanos).anyMatch(c -> c < 0)) {
+      return Double.NaN;
+    }
+    long[] c = cpuNanos.clone();
+    Arrays.sort(c);
+    return median(c) / 1e6;
   }
 
   private static double median(long[] sorted) {

@@ -69,6 +69,9 @@ class OrtRunnerTest {
     assertEquals(1.0, r.minMillis(), 1e-12);
     assertEquals(3.0, r.meanMillis(), 1e-12);
     assertEquals(4000.0 / 3.0, r.throughputPerSecond(), 1e-9);
+    assertTrue(Double.isNaN(r.cpuMedianMillis()));
+    LatencyResult c = LatencyResult.of(1, 1, new long[] {2_000_000, 4_000_000}, new long[] {1_000_000, 2_000_000});
+    assertEquals(1.5, c.cpuMedianMillis(), 1e-12);
   }
 
   @Test
@@ -82,6 +85,7 @@ class OrtRunnerTest {
     assertEquals(4, c.rows().get(1).batchSize());
     assertEquals(3, c.rows().get(0).original().runs());
     assertTrue(c.rows().get(0).rewritten().medianMillis() > 0);
+    assertTrue(c.rows().get(0).rewritten().cpuMedianMillis() > 0, "CPU time measured");
     assertTrue(c.toTable().contains("tiny") && c.toTable().contains("0.500"), c.toTable());
     LatencyResult single = LatencyBenchmark.measure(a, 2, s);
     assertEquals(2, single.batchSize());
