@@ -157,10 +157,25 @@ public record ModelProfile(
       wName = n.input(0);
       weightOnLeft = true;
     }
+    if (w == null && (n.opType().equals("Conv") || n.opType().equals("Gemm"))) {
+      return runtimeWeight(n, s);
+    }
     if (w == null) {
       return null; // activation x activation: not a layer with weights
     }
     return n.opType().equals("Conv") ? conv(g, n, w, wName, s, o) : dense(g, n, w, wName, weightOnLeft, s, o, batch);
+  }
+
+  /** A Conv/Gemm whose weight is computed at run time: listed, never factorized. */
+  private static LayerProfile runtimeWeight(Node n, InferredShapes s) {
+    long[] wd = s.require(n.input(1));
+    String kind = n.opType().equals("Conv") ? "conv" + (wd.length - 2) + "d" : "dense";
+    LayerGeometry geo = n.opType().equals("Conv")
+        ? LayerGeometry.conv(layerName(n), wd[0], wd[1], 1, new long[0], new long[0], new long[0], false)
+        : LayerGeometry.dense(layerName(n), 0, 0, 1, false);
+    return new LayerProfile(layerName(n), n.opType(), kind, n.input(1), wd, false, new long[0], new long[0],
+        new long[0], n.attrLong("group", 1), s.require(n.input(0)), s.require(n.output(0)), 0, 0, geo, List.of(),
+        "weight '" + n.input(1) + "' is computed at run time, not a constant", Map.of());
   }
 
   private static LayerProfile conv(Graph g, Node n, TensorValue w, String wName, InferredShapes s, ProfileOptions o) {

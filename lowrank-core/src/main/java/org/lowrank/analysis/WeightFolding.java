@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * {@code Constant} nodes become initializers, and the ops of {@link ConstantOps} whose inputs are
  * all constant (Reshape/Transpose/Unsqueeze/Squeeze/Identity/Cast/... of initializers, shape
  * arithmetic) are evaluated and replaced by their result. Initializers that only fed folded nodes are
- * dropped; the rest of the graph is untouched. The graph is validated and sorted first.
+ * dropped (with their graph input, for models that list initializers as inputs); the rest of the
+ * graph is untouched. The graph is validated and sorted first. Initializers are treated as constants
+ * even when a graph input of the same name could override them.
  *
  * <p>In: a model as read. Out: an equivalent model with fewer nodes. Next: shape inference and the
  * profile, or a rewrite.
@@ -44,15 +46,13 @@ public final class WeightFolding {
     Map<String, TensorValue> known = new LinkedHashMap<>(g.initializers());
     Set<String> graphOutputs = new HashSet<>();
     g.outputs().forEach(v -> graphOutputs.add(v.name()));
-    Set<String> overridable = new HashSet<>();
-    g.inputs().forEach(v -> overridable.add(v.name())); // IR < 4: initializers that are inputs may be fed
     Map<String, TensorValue> added = new LinkedHashMap<>();
     List<Node> kept = new ArrayList<>();
     int folded = 0;
     for (Node n : g.nodes()) {
       Optional<TensorValue> v;
       try {
-        v = foldable(n, known, overridable, graphOutputs, opset);
+        v = foldable(n, known, graphOutputs, opset);
       } catch (ModelException e) {
         throw e;
       } catch (RuntimeException e) {
@@ -78,36 +78,36 @@ public final class WeightFolding {
     Map<String, TensorValue> inits = new LinkedHashMap<>();
     for (Map.Entry<String, TensorValue> e : known.entrySet()) {
       String name = e.getKey();
-      boolean original = g.initializers().containsKey(name);
-      boolean unusedBefore = original && !consumers.containsKey(name) && !used.contains(name);
-      if (used.contains(name) || overridable.contains(name) || unusedBefore) {
+      boolean unusedBefore = g.initializers().containsKey(name) && !consumers.containsKey(name);
+      if (used.contains(name) || unusedBefore) {
         inits.put(name, e.getValue());
       }
     }
     b.initializers(inits);
+    // graph inputs that only gave an initializer a default (keep_initializers_as_inputs) go with it
+    List<ValueInfo> ins = new ArrayList<>();
+    Set<String> inputNames = new HashSet<>();
+    for (ValueInfo v : g.inputs()) {
+      if (!g.initializers().containsKey(v.name()) || inits.containsKey(v.name())) {
+        ins.add(v);
+        inputNames.add(v.name());
+      }
+    }
     if (sorted.irVersion() < 4) {
       // old IR: every initializer must also be a graph input
-      Set<String> inputs = new HashSet<>();
-      g.inputs().forEach(v -> inputs.add(v.name()));
       for (Map.Entry<String, TensorValue> e : added.entrySet()) {
-        if (inits.containsKey(e.getKey()) && !inputs.contains(e.getKey())) {
-          b.addInput(ValueInfo.of(e.getKey(), e.getValue().dataType(), e.getValue().dims()));
+        if (inits.containsKey(e.getKey()) && !inputNames.contains(e.getKey())) {
+          ins.add(ValueInfo.of(e.getKey(), e.getValue().dataType(), e.getValue().dims()));
         }
       }
-      List<ValueInfo> ins = new ArrayList<>();
-      for (ValueInfo v : b.build().inputs()) {
-        if (!g.initializers().containsKey(v.name()) || inits.containsKey(v.name()) || !overridable.contains(v.name())) {
-          ins.add(v);
-        }
-      }
-      b.inputs(ins);
     }
+    b.inputs(ins);
     LOG.debug("folded {} constant nodes into initializers", folded);
     return sorted.withGraph(b.build());
   }
 
   private static Optional<TensorValue> foldable(
-      Node n, Map<String, TensorValue> known, Set<String> overridable, Set<String> graphOutputs, long opset) {
+      Node n, Map<String, TensorValue> known, Set<String> graphOutputs, long opset) {
     if (!ConstantOps.SUPPORTED.contains(n.opType())
         || !(n.domain().isEmpty() || n.domain().equals("ai.onnx"))
         || n.outputs().size() != 1
@@ -121,7 +121,7 @@ public final class WeightFolding {
         continue;
       }
       TensorValue t = known.get(in);
-      if (t == null || overridable.contains(in)) {
+      if (t == null) {
         return Optional.empty();
       }
       ins.add(t);

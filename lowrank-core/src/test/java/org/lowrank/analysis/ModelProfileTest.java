@@ -90,6 +90,20 @@ class ModelProfileTest {
   }
 
   @Test
+  void convWithRuntimeWeightIsListedButSkipped() {
+    Model m = Model.of(Graph.builder()
+        .addInput(ValueInfo.of("x", DataType.FLOAT, 1, 8, 10, 10))
+        .addInput(ValueInfo.of("w", DataType.FLOAT, 16, 8, 3, 3))
+        .addNode(Node.builder("Conv").name("dyn").inputs("x", "w").outputs("y").build())
+        .addOutput(new ValueInfo("y", DataType.FLOAT, null))
+        .build(), 13);
+    LayerProfile l = ModelProfile.of(m).layer("dyn").orElseThrow();
+    assertTrue(l.skipReason().contains("run time"), l.skipReason());
+    assertArrayEquals(new long[] {1, 16, 8, 8}, l.outputShape());
+    assertEquals(16L * 8 * 9 * 64, ModelProfile.of(m).totalMacs());
+  }
+
+  @Test
   void conv1dAndConv3dKinds() {
     Model m = Model.of(Graph.builder()
         .addInput(ValueInfo.of("x", DataType.FLOAT, 1, 8, 50))

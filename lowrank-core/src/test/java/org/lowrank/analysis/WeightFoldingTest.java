@@ -55,7 +55,7 @@ class WeightFoldingTest {
   }
 
   @Test
-  void graphOutputsAndOverridableInputsAreNotFolded() {
+  void graphOutputsStayAndInitializerInputsFoldWithTheirInput() {
     Graph g = Graph.builder()
         .addInput(ValueInfo.of("x", DataType.FLOAT, 2))
         .addInput(ValueInfo.of("k", DataType.FLOAT, 2)) // an input with a default (initializer)
@@ -67,6 +67,10 @@ class WeightFoldingTest {
         .addOutput(ValueInfo.of("z", DataType.FLOAT))
         .build();
     Graph f = WeightFolding.fold(Model.of(g, 13)).graph();
-    assertEquals(3, f.nodes().size());
+    // the Constant feeding a graph output stays; Identity(k) folds, and the input "k" goes with its initializer
+    assertEquals(List.of("add", "c"), f.nodes().stream().map(Node::name).toList());
+    assertEquals(List.of("x"), f.inputs().stream().map(ValueInfo::name).toList());
+    assertTrue(f.initializer("k2").isPresent());
+    assertFalse(f.initializer("k").isPresent());
   }
 }
