@@ -31,16 +31,16 @@ class DemoAssetsTest {
   void trainsOnFirstUseThenLoadsTheCachedFile(@TempDir Path tmp) throws Exception {
     Path data = FashionData.directory();
     Path cache = tmp.resolve("cache");
-    DemoAsset first = DemoAssets.trainedFashionCnn(cache, data, quick());
+    DemoAsset first = DemoAssets.trained(DemoModel.FASHION_CNN, cache, data, quick());
     assertTrue(first.trained());
-    assertEquals(cache.resolve(DemoAssets.FASHION_CNN_FILE), first.file());
+    assertEquals(cache.resolve(DemoModel.FASHION_CNN.fileName()), first.file());
     assertTrue(Files.isRegularFile(first.file()));
     try (var files = Files.list(cache)) {
       assertEquals(1, files.count(), "no temporary file left behind");
     }
-    DemoAssets.checkFashionCnn(OnnxReader.read(first.file()), first.file());
+    DemoAssets.check(DemoModel.FASHION_CNN, OnnxReader.read(first.file()), first.file());
 
-    DemoAsset second = DemoAssets.trainedFashionCnn(cache, data, quick());
+    DemoAsset second = DemoAssets.trained(DemoModel.FASHION_CNN, cache, data, quick());
     assertFalse(second.trained(), "second call reads the cache");
     assertArrayEquals(fc1(first.model()), fc1(second.model()));
     assertEquals(first.file(), second.file());
@@ -49,35 +49,36 @@ class DemoAssetsTest {
   @Test
   void unusableCacheFilesAreReplaced(@TempDir Path tmp) throws Exception {
     Path data = FashionData.directory();
-    Path file = tmp.resolve(DemoAssets.FASHION_CNN_FILE);
+    Path file = tmp.resolve(DemoModel.FASHION_CNN.fileName());
 
     Files.write(file, new byte[] {8, 1, 18, 3, 'b', 'a', 'd', 0x7f, 0x7f});
-    DemoAsset fromGarbage = DemoAssets.trainedFashionCnn(tmp, data, quick());
+    DemoAsset fromGarbage = DemoAssets.trained(DemoModel.FASHION_CNN, tmp, data, quick());
     assertTrue(fromGarbage.trained());
-    DemoAssets.checkFashionCnn(OnnxReader.read(file), file);
+    DemoAssets.check(DemoModel.FASHION_CNN, OnnxReader.read(file), file);
 
     // a valid ONNX file holding another model is not mistaken for the demo model
     OnnxWriter.write(DemoModels.vggStyle(0), file);
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> DemoAssets.checkFashionCnn(OnnxReader.read(file), file));
-    assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("not the demo model"),
+        () -> DemoAssets.check(DemoModel.FASHION_CNN, OnnxReader.read(file), file));
+    assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("not the fashion_cnn model"),
         e.getMessage());
-    assertTrue(DemoAssets.trainedFashionCnn(tmp, data, quick()).trained());
+    DemoAssets.check(DemoModel.VGG_STYLE, OnnxReader.read(file), file);
+    assertTrue(DemoAssets.trained(DemoModel.FASHION_CNN, tmp, data, quick()).trained());
 
     // a truncated file
     byte[] good = Files.readAllBytes(file);
     Files.write(file, java.util.Arrays.copyOf(good, good.length / 2));
-    DemoAsset fromTruncated = DemoAssets.trainedFashionCnn(tmp, data, quick());
+    DemoAsset fromTruncated = DemoAssets.trained(DemoModel.FASHION_CNN, tmp, data, quick());
     assertTrue(fromTruncated.trained());
     assertArrayEquals(fc1(fromGarbage.model()), fc1(fromTruncated.model()), "same seed, same model");
-    assertFalse(DemoAssets.trainedFashionCnn(tmp, data, quick()).trained());
+    assertFalse(DemoAssets.trained(DemoModel.FASHION_CNN, tmp, data, quick()).trained());
   }
 
   @Test
   void missingDatasetNamesTheDebianPackage(@TempDir Path tmp) {
     Path noData = tmp.resolve("no-data");
     NoSuchFileException e = assertThrows(NoSuchFileException.class,
-        () -> DemoAssets.trainedFashionCnn(tmp.resolve("cache"), noData, quick()));
+        () -> DemoAssets.trained(DemoModel.FASHION_CNN, tmp.resolve("cache"), noData, quick()));
     assertTrue(e.getMessage().contains("dataset-fashion-mnist"), e.getMessage());
     assertTrue(e.getMessage().contains("scripts/install.sh"), e.getMessage());
     assertTrue(e.getMessage().contains("train-images-idx3-ubyte.gz"), e.getMessage());
