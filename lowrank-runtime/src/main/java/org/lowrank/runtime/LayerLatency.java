@@ -68,7 +68,11 @@ public final class LayerLatency {
     }
     b.addNode(node);
     for (String out : node.outputs()) {
-      b.addOutput(new ValueInfo(out, DataType.FLOAT, null));
+      List<ValueInfo.Dim> dims = new ArrayList<>();
+      for (int d = 0; d < shapes.require(out).length; d++) {
+        dims.add(ValueInfo.Dim.symbolic(out + "_d" + d));
+      }
+      b.addOutput(new ValueInfo(out, DataType.FLOAT, dims));
     }
     return folded.withGraph(b.build());
   }
