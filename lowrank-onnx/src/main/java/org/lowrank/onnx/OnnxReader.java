@@ -25,6 +25,8 @@ import java.util.WeakHashMap;
 import org.lowrank.graph.Attribute;
 import org.lowrank.graph.DataType;
 import org.lowrank.graph.Graph;
+import org.lowrank.graph.GraphValidator;
+import org.lowrank.graph.ModelException;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
@@ -64,6 +66,25 @@ public final class OnnxReader {
     Model m = parse(OnnxTensors.readBounded(file), file.toString());
     SOURCES.put(m.graph(), file.toAbsolutePath().normalize());
     return m;
+  }
+
+  /**
+   * Reads a model file and checks its graph with {@link GraphValidator} (no cycles, no dangling
+   * inputs, one producer per value), sorting the nodes topologically if needed. Graph errors become
+   * an {@link OnnxFormatException} naming the file and the node.
+   */
+  public static Model readValidated(Path file) throws IOException {
+    Model m = read(file);
+    Model checked;
+    try {
+      checked = GraphValidator.validateAndSort(m);
+    } catch (ModelException e) {
+      throw new OnnxFormatException(file.toString(), e.getMessage(), e);
+    }
+    if (checked != m) {
+      SOURCES.put(checked.graph(), file.toAbsolutePath().normalize());
+    }
+    return checked;
   }
 
   /** Parses a serialized model; {@code source} labels error messages (e.g. a file name). */

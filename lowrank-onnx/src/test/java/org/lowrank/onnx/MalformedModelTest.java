@@ -157,6 +157,11 @@ class MalformedModelTest {
     Exception e = loadAndProfile(model(cyc), "cycle.onnx");
     assertTrue(e instanceof ModelException && e.getMessage().contains("cycle") && e.getMessage().contains("add (Add)"), String.valueOf(e));
 
+    Path cycFile = tmp.resolve("cycle.onnx");
+    Files.write(cycFile, model(cyc));
+    OnnxFormatException ce = assertThrows(OnnxFormatException.class, () -> OnnxReader.readValidated(cycFile));
+    assertTrue(ce.getMessage().startsWith(cycFile + ": node ") && ce.getMessage().contains("cycle"), ce.getMessage());
+
     GraphProto.Builder unknown = convGraph().addNode(node("Conv", "conv", new String[] {"x", "w"}, "c"))
         .addNode(node("WarpDrive", "engage", new String[] {"c"}, "y"));
     e = loadAndProfile(model(unknown), "unknown.onnx");
