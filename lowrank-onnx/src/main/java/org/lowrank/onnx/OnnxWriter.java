@@ -91,7 +91,11 @@ public final class OnnxWriter {
       b.setDocString(model.docString());
     }
     for (Map.Entry<String, Long> e : model.opsetImports().entrySet()) {
-      b.addOpsetImport(OperatorSetIdProto.newBuilder().setDomain(e.getKey()).setVersion(e.getValue()));
+      OperatorSetIdProto.Builder o = OperatorSetIdProto.newBuilder().setVersion(e.getValue());
+      if (!e.getKey().isEmpty()) {
+        o.setDomain(e.getKey());
+      }
+      b.addOpsetImport(o);
     }
     for (Map.Entry<String, String> e : model.metadata().entrySet()) {
       b.addMetadataProps(StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue()));

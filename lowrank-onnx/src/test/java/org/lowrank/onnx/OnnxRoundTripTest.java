@@ -51,6 +51,13 @@ class OnnxRoundTripTest {
       }
     }
     assertEquals(orig.getGraph().getNodeCount(), b.graph().nodes().size());
+    // nodes, inputs and outputs are the very same protobuf messages as in the original file
+    ModelProto written = ModelProto.parseFrom(Files.readAllBytes(out));
+    assertEquals(orig.getGraph().getNodeList(), written.getGraph().getNodeList());
+    assertEquals(orig.getGraph().getInputList(), written.getGraph().getInputList());
+    assertEquals(orig.getGraph().getOutputList(), written.getGraph().getOutputList());
+    assertEquals(orig.getOpsetImportList(), written.getOpsetImportList());
+    assertEquals(orig.getIrVersion(), written.getIrVersion());
   }
 
   @Test
