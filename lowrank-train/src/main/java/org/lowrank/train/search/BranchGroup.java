@@ -3,25 +3,18 @@ package org.lowrank.train.search;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The trainable state of layers that share a shape, a branch layout and a candidate count: for L
- * layers with B candidate ranks each, N = L*B branches whose factors are zero-padded to the group's
- * largest rank r_max and stored batched, so one batched matmul rebuilds every branch. Zero padding is
- * exact and stays zero under SGD: every gradient entry of a padded row/column is a product with
- * another padded (zero) entry.
- *
- * <ul>
- *   <li>CHAIN (TT, Tucker-2): F1 [N, rows, r_max], F2 [N, r_max, mid*r_max], F3 [N, r_max, cols];
- *       What = (F1 F2) reshaped [N, rows*mid, r_max] times F3.
- *   <li>CP (CP3, SVD as CP with mid = 1): F1 = A [N, rows, r_max], F2 = B [N, mid, r_max], F3 = C
- *       [N, cols, r_max]; What = A (B kr C)^T.
- * </ul>
- * Logits [L, B] start at 0. All arrays live in the search's manager; {@link #close()} frees them.
+ * The trainable state of layers that share a shape, a branch layout and a candidate count (L layers,
+ * B candidate ranks each): the branch factors, the logits [L, B] (init 0) and their momentum, the
+ * targets T/||W|| [L, M] (M = rows*mid*cols) and r / max(R_i) per branch. Factors are stored batched
+ * so that one batched matmul rebuilds the mixtures of all L layers; unused (padding) entries are
+ * zero and stay zero under SGD, since every gradient entry of a padded row or column is a product
+ * with another zero entry. All arrays live in the search's manager; {@link #close()} frees them.
  */
-final class BranchGroup implements AutoCloseable {
-  final LayerTarget.Form form;
+abstract class BranchGroup implements AutoCloseable {
   final List<LayerTarget> layers;
   final int[][] ranks;
   final int rows;
@@ -29,56 +22,128 @@ final class BranchGroup implements AutoCloseable {
   final int cols;
   final int count;
   final int branches;
-  final int rmax;
-  final NDArray f1;
-  final NDArray f2;
-  final NDArray f3;
   final NDArray logits;
+  final NDArray logitMomentum;
   /** r / max(R_i) per branch, [L, B]. */
   final NDArray relativeRanks;
-  /** T / ||W|| per layer, [L, rows*mid*cols]. */
+  /** T / ||W|| per layer, [L, M]. */
   final NDArray target;
-  final NDArray[] factorMomentum;
-  final NDArray logitMomentum;
+  private final List<NDArray> owned = new ArrayList<>();
 
-  /**
-   * @param factors per layer and branch the initial factors from {@link LayerTarget#initialFactors}
-   */
-  BranchGroup(NDManager manager, List<LayerTarget> layers, int[][] ranks, double[][][][] factors) {
+  BranchGroup(NDManager manager, List<LayerTarget> layers, int[][] ranks) {
     this.layers = List.copyOf(layers);
     this.ranks = ranks;
     LayerTarget first = layers.get(0);
-    this.form = first.form();
     this.rows = first.rows;
     this.mid = first.mid;
     this.cols = first.cols;
     this.count = layers.size();
     this.branches = ranks[0].length;
-    int rm = 1;
-    for (int[] rs : ranks) {
-      for (int r : rs) {
-        rm = Math.max(rm, r);
+    int m = rows * mid * cols;
+    float[] rel = new float[count * branches];
+    float[] tg = new float[count * m];
+    for (int l = 0; l < count; l++) {
+      int max = 0;
+      for (int r : ranks[l]) {
+        max = Math.max(max, r);
+      }
+      for (int b = 0; b < branches; b++) {
+        rel[l * branches + b] = (float) ranks[l][b] / max;
+      }
+      double[] t = layers.get(l).t;
+      for (int k = 0; k < m; k++) {
+        tg[l * m + k] = (float) t[k];
       }
     }
-    this.rmax = rm;
-    int n = count * branches;
-    long m = (long) rows * mid * cols;
-    float[] a1;
-    float[] a2;
-    float[] a3;
-    Shape s1;
-    Shape s2;
-    Shape s3;
-    if (form == LayerTarget.Form.CHAIN) {
-      a1 = new float[n * rows * rmax];
-      a2 = new float[n * rmax * mid * rmax];
-      a3 = new float[n * rmax * cols];
+    this.logits = param(manager, new float[count * branches], new Shape(count, branches));
+    this.logitMomentum = own(manager.zeros(new Shape(count, branches)));
+    this.relativeRanks = own(manager.create(rel, new Shape(count, branches)));
+    this.target = own(manager.create(tg, new Shape(count, m)));
+  }
+
+  /** A group in the layout of the layers' form. */
+  static BranchGroup create(NDManager manager, List<LayerTarget> layers, int[][] ranks,
+      LayerTarget.InitialBranch[][] init) {
+    return layers.get(0).form() == LayerTarget.Form.CHAIN
+        ? new Chain(manager, layers, ranks, init)
+        : new Concatenated(manager, layers, ranks, init);
+  }
+
+  /** The trainable factor arrays. */
+  abstract NDArray[] factors();
+
+  /** Momentum buffers aligned with {@link #factors()}. */
+  abstract NDArray[] factorMomentum();
+
+  /**
+   * The mixed weights sum_r p_r What_r of every layer, [L, M] in the row-major T layout.
+   *
+   * @param p probabilities [L, B]
+   * @param detachFactors true to stop gradients into the factors
+   */
+  abstract NDArray mixed(NDArray p, boolean detachFactors);
+
+  /** Squared error per layer ||T_l - mixed_l||^2, [L]. */
+  NDArray squaredError(NDArray mixed) {
+    return target.sub(mixed).square().sum(new int[] {1});
+  }
+
+  final NDArray param(NDManager manager, float[] data, Shape shape) {
+    NDArray a = own(manager.create(data, shape));
+    a.setRequiresGradient(true);
+    return a;
+  }
+
+  final NDArray own(NDArray a) {
+    owned.add(a);
+    return a;
+  }
+
+  @Override
+  public void close() {
+    for (NDArray a : owned) {
+      a.close();
+    }
+  }
+
+  static NDArray detach(NDArray a, boolean detach) {
+    return detach ? a.stopGradient() : a;
+  }
+
+  /**
+   * TT / Tucker-2 branches G1 [rows, r] G2 [r, mid, r] G3 [r, cols], zero-padded to the group's
+   * largest rank r_max and batched over N = L*B branches: F1 [N, rows, r_max], F2 [N, r_max,
+   * mid*r_max], F3 [N, r_max, cols]. What = (F1 F2) as [N, rows*mid, r_max] times F3, then the
+   * mixture p [L, 1, B] x What [L, B, M]. About 2 N r_max (rows*mid*r_max + rows*mid*cols) flops.
+   */
+  static final class Chain extends BranchGroup {
+    private final int rmax;
+    private final NDArray[] factors;
+    private final NDArray[] momentum;
+
+    Chain(NDManager manager, List<LayerTarget> layers, int[][] ranks, LayerTarget.InitialBranch[][] init) {
+      super(manager, layers, ranks);
+      int rm = 1;
+      for (int[] rs : ranks) {
+        for (int r : rs) {
+          rm = Math.max(rm, r);
+        }
+      }
+      this.rmax = rm;
+      int n = count * branches;
+      float[] a1 = new float[n * rows * rmax];
+      float[] a2 = new float[n * rmax * mid * rmax];
+      float[] a3 = new float[n * rmax * cols];
       for (int l = 0; l < count; l++) {
         for (int b = 0; b < branches; b++) {
           int i = l * branches + b;
           int r = ranks[l][b];
-          double[][] f = factors[l][b];
-          padColumns(f[0], rows, r, a1, i * rows * rmax, rmax);
+          double[][] f = init[l][b].factors();
+          for (int o = 0; o < rows; o++) {
+            for (int k = 0; k < r; k++) {
+              a1[(i * rows + o) * rmax + k] = (float) f[0][o * r + k];
+            }
+          }
           for (int a = 0; a < r; a++) {
             for (int s = 0; s < mid; s++) {
               for (int c = 0; c < r; c++) {
@@ -91,108 +156,110 @@ final class BranchGroup implements AutoCloseable {
           }
         }
       }
-      s1 = new Shape(n, rows, rmax);
-      s2 = new Shape(n, rmax, (long) mid * rmax);
-      s3 = new Shape(n, rmax, cols);
-    } else {
-      a1 = new float[n * rows * rmax];
-      a2 = new float[n * mid * rmax];
-      a3 = new float[n * cols * rmax];
+      Shape s1 = new Shape(n, rows, rmax);
+      Shape s2 = new Shape(n, rmax, (long) mid * rmax);
+      Shape s3 = new Shape(n, rmax, cols);
+      factors = new NDArray[] {param(manager, a1, s1), param(manager, a2, s2), param(manager, a3, s3)};
+      momentum = new NDArray[] {own(manager.zeros(s1)), own(manager.zeros(s2)), own(manager.zeros(s3))};
+    }
+
+    @Override
+    NDArray[] factors() {
+      return factors.clone();
+    }
+
+    @Override
+    NDArray[] factorMomentum() {
+      return momentum.clone();
+    }
+
+    @Override
+    NDArray mixed(NDArray p, boolean detachFactors) {
+      int n = count * branches;
+      NDArray x = detach(factors[0], detachFactors).matMul(detach(factors[1], detachFactors));
+      NDArray what = x.reshape(n, (long) rows * mid, rmax).matMul(detach(factors[2], detachFactors))
+          .reshape(count, branches, (long) rows * mid * cols);
+      return p.expandDims(1).matMul(what).squeeze(1);
+    }
+  }
+
+  /**
+   * CP3 branches A [rows, r] B [mid, r] C [cols, r] (and SVD as CP with mid = 1, B = 1). A sum of
+   * CP tensors is one CP tensor, so each layer's branches are stored side by side, unpadded: A [L,
+   * rows, S], B [L, mid, S], C [L, cols, S] with S = max_l sum_b r_lb, and a constant one-hot map
+   * [L, B, S] from columns to branches. The mixture is (A * p_col) (B kr C)^T with p_col = p x map:
+   * about 2 L S rows*mid*cols flops, no per-branch tensor and no padding to the largest rank.
+   */
+  static final class Concatenated extends BranchGroup {
+    private final int width;
+    private final NDArray[] factors;
+    private final NDArray[] momentum;
+    private final NDArray columnMap;
+
+    Concatenated(NDManager manager, List<LayerTarget> layers, int[][] ranks,
+        LayerTarget.InitialBranch[][] init) {
+      super(manager, layers, ranks);
+      int w = 1;
+      for (int[] rs : ranks) {
+        int s = 0;
+        for (int r : rs) {
+          s += r;
+        }
+        w = Math.max(w, s);
+      }
+      this.width = w;
+      float[] a1 = new float[count * rows * width];
+      float[] a2 = new float[count * mid * width];
+      float[] a3 = new float[count * cols * width];
+      float[] map = new float[count * branches * width];
       for (int l = 0; l < count; l++) {
+        int offset = 0;
         for (int b = 0; b < branches; b++) {
-          int i = l * branches + b;
           int r = ranks[l][b];
-          double[][] f = factors[l][b];
-          padColumns(f[0], rows, r, a1, i * rows * rmax, rmax);
-          padColumns(f[1], mid, r, a2, i * mid * rmax, rmax);
-          padColumns(f[2], cols, r, a3, i * cols * rmax, rmax);
+          double[][] f = init[l][b].factors();
+          place(f[0], rows, r, a1, l, offset);
+          place(f[1], mid, r, a2, l, offset);
+          place(f[2], cols, r, a3, l, offset);
+          for (int k = 0; k < r; k++) {
+            map[(l * branches + b) * width + offset + k] = 1;
+          }
+          offset += r;
         }
       }
-      s1 = new Shape(n, rows, rmax);
-      s2 = new Shape(n, mid, rmax);
-      s3 = new Shape(n, cols, rmax);
+      Shape s1 = new Shape(count, rows, width);
+      Shape s2 = new Shape(count, mid, width);
+      Shape s3 = new Shape(count, cols, width);
+      factors = new NDArray[] {param(manager, a1, s1), param(manager, a2, s2), param(manager, a3, s3)};
+      momentum = new NDArray[] {own(manager.zeros(s1)), own(manager.zeros(s2)), own(manager.zeros(s3))};
+      columnMap = own(manager.create(map, new Shape(count, branches, width)));
     }
-    this.f1 = param(manager, a1, s1);
-    this.f2 = param(manager, a2, s2);
-    this.f3 = param(manager, a3, s3);
-    this.logits = param(manager, new float[n], new Shape(count, branches));
-    float[] rel = new float[n];
-    float[] tg = new float[(int) (count * m)];
-    for (int l = 0; l < count; l++) {
-      int max = 0;
-      for (int r : ranks[l]) {
-        max = Math.max(max, r);
-      }
-      for (int b = 0; b < branches; b++) {
-        rel[l * branches + b] = (float) ranks[l][b] / max;
-      }
-      double[] t = layers.get(l).t;
-      for (int k = 0; k < t.length; k++) {
-        tg[(int) (l * m) + k] = (float) t[k];
+
+    private void place(double[] f, int n, int r, float[] out, int layer, int offset) {
+      for (int i = 0; i < n; i++) {
+        for (int k = 0; k < r; k++) {
+          out[(layer * n + i) * width + offset + k] = (float) f[i * r + k];
+        }
       }
     }
-    this.relativeRanks = manager.create(rel, new Shape(count, branches));
-    this.target = manager.create(tg, new Shape(count, m));
-    this.factorMomentum = new NDArray[] {
-        manager.zeros(s1), manager.zeros(s2), manager.zeros(s3)};
-    this.logitMomentum = manager.zeros(new Shape(count, branches));
-  }
 
-  private static NDArray param(NDManager manager, float[] data, Shape shape) {
-    NDArray a = manager.create(data, shape);
-    a.setRequiresGradient(true);
-    return a;
-  }
-
-  private static void padColumns(double[] f, int n, int r, float[] out, int offset, int rmax) {
-    for (int i = 0; i < n; i++) {
-      for (int k = 0; k < r; k++) {
-        out[offset + i * rmax + k] = (float) f[i * r + k];
-      }
+    @Override
+    NDArray[] factors() {
+      return factors.clone();
     }
-  }
 
-  NDArray[] factors() {
-    return new NDArray[] {f1, f2, f3};
-  }
-
-  /** Every branch rebuilt, [L, B, rows*mid*cols] (row-major T layout). */
-  NDArray reconstruct(NDArray g1, NDArray g2, NDArray g3) {
-    int n = count * branches;
-    NDArray what;
-    if (form == LayerTarget.Form.CHAIN) {
-      NDArray x = g1.matMul(g2); // [N, rows, mid*rmax]
-      what = x.reshape(n, (long) rows * mid, rmax).matMul(g3); // [N, rows*mid, cols]
-    } else {
-      NDArray kr = g2.expandDims(2).mul(g3.expandDims(1)); // [N, mid, cols, rmax]
-      NDArray krt = kr.reshape(n, (long) mid * cols, rmax).transpose(0, 2, 1);
-      what = g1.matMul(krt); // [N, rows, mid*cols]
+    @Override
+    NDArray[] factorMomentum() {
+      return momentum.clone();
     }
-    return what.reshape(count, branches, (long) rows * mid * cols);
-  }
 
-  /** The mixture sum_r p_r What_r, [L, rows*mid*cols], for p [L, B]. */
-  static NDArray mix(NDArray p, NDArray what) {
-    return p.expandDims(1).matMul(what).squeeze(1);
-  }
-
-  /** Squared error per layer ||T_l - mix_l||^2, [L]. */
-  NDArray squaredError(NDArray mixed) {
-    return target.sub(mixed).square().sum(new int[] {1});
-  }
-
-  /** Squared error of every branch alone, [L, B]. */
-  NDArray branchSquaredError(NDArray what) {
-    return target.expandDims(1).sub(what).square().sum(new int[] {2});
-  }
-
-  @Override
-  public void close() {
-    for (NDArray a : new NDArray[] {f1, f2, f3, logits, relativeRanks, target, logitMomentum}) {
-      a.close();
-    }
-    for (NDArray a : factorMomentum) {
-      a.close();
+    @Override
+    NDArray mixed(NDArray p, boolean detachFactors) {
+      NDArray pcol = p.expandDims(1).matMul(columnMap); // [L, 1, S]
+      NDArray a = detach(factors[0], detachFactors).mul(pcol); // [L, rows, S]
+      NDArray kr = detach(factors[1], detachFactors).expandDims(2)
+          .mul(detach(factors[2], detachFactors).expandDims(1)); // [L, mid, cols, S]
+      NDArray krt = kr.reshape(count, (long) mid * cols, width).transpose(0, 2, 1);
+      return a.matMul(krt).reshape(count, (long) rows * mid * cols);
     }
   }
 }

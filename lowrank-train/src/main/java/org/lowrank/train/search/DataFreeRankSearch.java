@@ -272,40 +272,29 @@ public final class DataFreeRankSearch {
     int branches = 0;
     try {
       long ti = System.nanoTime();
+      double[][] scores = new double[n][];
       for (List<Integer> idx : byKey.values()) {
         List<LayerTarget> ls = new ArrayList<>();
         int[][] rs = new int[idx.size()][];
-        double[][][][] fs = new double[idx.size()][][][];
+        LayerTarget.InitialBranch[][] init = new LayerTarget.InitialBranch[idx.size()][];
         for (int j = 0; j < idx.size(); j++) {
-          LayerTarget t = targets.get(idx.get(j));
+          int i = idx.get(j);
+          LayerTarget t = targets.get(i);
           ls.add(t);
-          rs[j] = cands[idx.get(j)];
-          fs[j] = new double[rs[j].length][][];
+          rs[j] = cands[i];
+          init[j] = new LayerTarget.InitialBranch[rs[j].length];
+          scores[i] = new double[rs[j].length];
           for (int b = 0; b < rs[j].length; b++) {
-            fs[j][b] = t.initialFactors(rs[j][b], config.cpAlsIterations());
+            init[j][b] = t.initialBranch(rs[j][b], config.cpAlsIterations());
+            scores[i][b] = 1 - init[j][b].relativeError();
           }
           branches += rs[j].length;
         }
-        groups.add(new BranchGroup(manager, ls, rs, fs));
+        groups.add(BranchGroup.create(manager, ls, rs, init));
         members.add(idx.stream().mapToInt(Integer::intValue).toArray());
       }
       LOG.debug("stage {}: initial decompositions of {} branches in {} ms", stage, branches,
           (System.nanoTime() - ti) / 1_000_000);
-      double[][] scores = new double[n][];
-      try (NDScope scope = new NDScope()) {
-        scope.suppressNotUsedWarning();
-        for (int g = 0; g < groups.size(); g++) {
-          BranchGroup bg = groups.get(g);
-          float[] err = bg.branchSquaredError(bg.reconstruct(bg.f1, bg.f2, bg.f3)).toFloatArray();
-          for (int j = 0; j < bg.count; j++) {
-            double[] s = new double[bg.branches];
-            for (int b = 0; b < bg.branches; b++) {
-              s[b] = 1 - Math.sqrt(Math.max(0, err[j * bg.branches + b]));
-            }
-            scores[members.get(g)[j]] = s;
-          }
-        }
-      }
       double[] last = train(manager, groups, n, progress, stage, stageCount, step);
       double[][] probs = new double[n][];
       for (int g = 0; g < groups.size(); g++) {
@@ -358,8 +347,9 @@ public final class DataFreeRankSearch {
         List<NDArray[]> factorSets = new ArrayList<>();
         for (BranchGroup g : groups) {
           NDArray[] ps = g.factors();
-          for (int k = 0; k < 3; k++) {
-            factorSets.add(new NDArray[] {ps[k], ps[k].getGradient(), g.factorMomentum[k]});
+          NDArray[] ms = g.factorMomentum();
+          for (int k = 0; k < ps.length; k++) {
+            factorSets.add(new NDArray[] {ps[k], ps[k].getGradient(), ms[k]});
           }
         }
         sgdStep(factorSets, 1.0, config.factorLearningRate());
@@ -394,16 +384,15 @@ public final class DataFreeRankSearch {
     Map<String, NDArray> mixedWeights = new LinkedHashMap<>();
     boolean validation = config.validationLoss() != null;
     for (BranchGroup g : groups) {
-      NDArray what = g.reconstruct(g.f1, g.f2, g.f3);
       NDArray p = g.logits.softmax(1);
-      NDArray mixed = BranchGroup.mix(validation ? p.stopGradient() : p, what);
+      NDArray mixed = g.mixed(validation ? p.stopGradient() : p, false);
       NDArray err = g.squaredError(mixed).sum();
       NDArray x = p.mul(g.relativeRanks).sum(new int[] {1});
       NDArray cost = x.pow((float) config.beta()).sum();
       errSum = errSum == null ? err : errSum.add(err);
       costSum = costSum == null ? cost : costSum.add(cost);
       if (validation) {
-        NDArray mixedForLogits = BranchGroup.mix(p, what.stopGradient());
+        NDArray mixedForLogits = g.mixed(p, true);
         for (int j = 0; j < g.count; j++) {
           LayerTarget t = g.layers.get(j);
           NDArray w = mixedForLogits.get(j).reshape(g.rows, g.mid, g.cols).transpose(0, 2, 1)

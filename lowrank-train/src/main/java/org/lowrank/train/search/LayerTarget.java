@@ -110,12 +110,13 @@ final class LayerTarget {
    * ({@link Tucker2}), CP-ALS of T ({@link CpAls}, at most {@code cpIterations} sweeps, tolerance
    * 1e-6) and the truncated SVD ({@link TruncatedSvd}, balanced split).
    */
-  double[][] initialFactors(int r, int cpIterations) {
-    return switch (layer.method()) {
+  InitialBranch initialBranch(int r, int cpIterations) {
+    switch (layer.method()) {
       case TT -> {
         ConvTensorTrain tt = ConvTensorTrainSvd.create(la, false).factorize(kernel(), r);
-        yield new double[][] {
-            tt.outputFactor().toArray(), tt.core().toArray(), tt.inputFactor().toArray()};
+        return new InitialBranch(r, new double[][] {
+            tt.outputFactor().toArray(), tt.core().toArray(), tt.inputFactor().toArray()},
+            DenseTensor.relativeError(kernel(), tt.reconstruct()));
       }
       case TUCKER2 -> {
         TuckerTensor tk = Tucker2.create(Tucker.Method.HOOI, la).factorize(kernel(), r, r);
@@ -129,25 +130,34 @@ final class LayerTarget {
             }
           }
         }
-        yield new double[][] {
-            tk.factor(0).orElseThrow().toArray(), g2, tk.factor(1).orElseThrow().transpose().toArray()};
+        return new InitialBranch(r, new double[][] {
+            tk.factor(0).orElseThrow().toArray(), g2, tk.factor(1).orElseThrow().transpose().toArray()},
+            DenseTensor.relativeError(kernel(), tk.reconstruct()));
       }
       case CP -> {
         CpAls als = CpAls.builder().optLinearAlgebra(la).optSeed(seed).optTolerance(1e-6)
             .optMaxIterations(cpIterations).build();
-        CpTensor cp = als.fit(DenseTensor.of(t, rows, mid, cols), r).tensor();
-        yield balancedCp(cp, r);
+        DenseTensor three = DenseTensor.of(t, rows, mid, cols);
+        CpTensor cp = als.fit(three, r).tensor();
+        return new InitialBranch(r, balancedCp(cp, r), DenseTensor.relativeError(three, cp.reconstruct()));
       }
       case SVD -> {
-        LowRankMatrix lr = TruncatedSvd.builder().optLinearAlgebra(la).build()
-            .factorize(DenseTensor.of(t, rows, cols), r);
+        DenseTensor w = DenseTensor.of(t, rows, cols);
+        LowRankMatrix lr = TruncatedSvd.builder().optLinearAlgebra(la).build().factorize(w, r);
         double[] ones = new double[r];
         java.util.Arrays.fill(ones, 1);
-        yield new double[][] {lr.left().toArray(), ones, lr.right().transpose().toArray()};
+        return new InitialBranch(r, new double[][] {lr.left().toArray(), ones,
+            lr.right().transpose().toArray()}, DenseTensor.relativeError(w, lr.reconstruct()));
       }
       default -> throw new IllegalStateException("unsupported method " + layer.method());
-    };
+    }
   }
+
+  /**
+   * A branch's initial factors and the relative error ||T - That||_F / ||T||_F of that
+   * decomposition (computed in double precision).
+   */
+  record InitialBranch(int rank, double[][] factors, double relativeError) {}
 
   /** CP factors with lambda spread evenly: column r of each factor scaled by lambda_r^(1/3). */
   private static double[][] balancedCp(CpTensor cp, int r) {

@@ -1,0 +1,124 @@
+package org.lowrank.train.search;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.lowrank.analysis.LayerProfile;
+import org.lowrank.analysis.ModelProfile;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.linalg.LinearAlgebra;
+import org.lowrank.onnx.OnnxReader;
+import org.lowrank.plan.Budget;
+import org.lowrank.plan.Cost;
+import org.lowrank.plan.Method;
+
+/**
+ * Measures the data-free search on real models: every 3x3 conv (groups 1, at least 512 weights, as
+ * the default layer selection) searched with TT and with CP under a global parameter budget. Prints
+ * one table per model and method (a measurement tool, not library code). Usage:
+ *
+ * <pre>
+ *   java -cp &lt;lowrank-train classpath&gt; org.lowrank.train.search.SearchTiming \
+ *       [--threads 2] [--keep 0.22] [--methods tt,cp] [model.onnx ...]
+ * </pre>
+ * Without models it runs ResNet-20 and ResNet-56 from the shared data directory (system property or
+ * environment variable {@code LOWRANK_SHARED_DATA}, else {@code ../shared/data} relative to the
+ * working directory, i.e. the repository root). Threads apply to both PyTorch and OpenBLAS; set
+ * them before anything else loads the engine.
+ */
+public final class SearchTiming {
+  private SearchTiming() {}
+
+  public static void main(String[] args) throws Exception {
+    int threads = 2;
+    double keep = 0.22;
+    List<Method> methods = List.of(Method.TT, Method.CP);
+    List<Path> models = new ArrayList<>();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--threads" -> threads = Integer.parseInt(args[++i]);
+        case "--keep" -> keep = Double.parseDouble(args[++i]);
+        case "--methods" -> methods = Arrays.stream(args[++i].split(",")).map(Method::parse).toList();
+        default -> models.add(Path.of(args[i]));
+      }
+    }
+    if (models.isEmpty()) {
+      Path data = sharedData();
+      models.add(data.resolve("models/resnet20_cifar10/model.onnx"));
+      models.add(data.resolve("models/resnet56_cifar10/model.onnx"));
+    }
+    System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    System.setProperty("ai.djl.offline", "true");
+    LinearAlgebra la = LinearAlgebra.openBlas(threads);
+    System.out.printf(Locale.ROOT, "data-free rank search, keep %.2f of params, %d threads%n", keep, threads);
+    for (Path file : models) {
+      Model model = OnnxReader.read(file);
+      ModelProfile profile = ModelProfile.of(model);
+      for (Method method : methods) {
+        List<SearchLayer> layers = selectLayers(model, profile, method);
+        DataFreeSearchConfig config = DataFreeSearchConfig.builder()
+            .optBudget(Budget.keepParams(keep))
+            .optModelCost(new Cost(profile.totalParams(), profile.totalMacs()))
+            .optLinearAlgebra(la)
+            .build();
+        RankSearchResult r = new DataFreeRankSearch(config).search(layers);
+        print(file, method, profile, r);
+      }
+    }
+  }
+
+  /** 3x3 convs, groups 1, that the profile marks factorizable by {@code method}. */
+  static List<SearchLayer> selectLayers(Model model, ModelProfile profile, Method method) {
+    List<SearchLayer> out = new ArrayList<>();
+    for (LayerProfile l : profile.layers()) {
+      long[] w = l.weightShape();
+      boolean conv3x3 = l.isConv() && l.groups() == 1 && w.length == 4 && w[2] == 3 && w[3] == 3;
+      if (!conv3x3 || !l.methods().contains(method)) {
+        continue;
+      }
+      TensorValue weight = model.graph().initializer(l.weightName()).orElseThrow(
+          () -> new IllegalStateException("layer " + l.name() + ": weight " + l.weightName()
+              + " is not an initializer"));
+      out.add(new SearchLayer(l.name(), l.geometry(), weight, method));
+    }
+    return out;
+  }
+
+  private static void print(Path file, Method method, ModelProfile profile, RankSearchResult r) {
+    Cost saved = r.layersBefore().minus(r.layersAfter());
+    double keptParams = 1 - (double) saved.params() / profile.totalParams();
+    double keptMacs = 1 - (double) saved.macs() / profile.totalMacs();
+    System.out.printf(Locale.ROOT, "%n%s, %s: %d layers, search %.1f s, model params kept %.3f, "
+            + "MACs kept %.3f%n", file.getParent().getFileName(), method.cliName(), r.layers().size(),
+        r.elapsedMillis() / 1000.0, keptParams, keptMacs);
+    for (RankSearchResult.StageSummary s : r.stages()) {
+      System.out.printf(Locale.ROOT, "  stage step %d: %d branches, %d groups, %.1f s, E %.4f%n",
+          s.step(), s.branches(), s.groups(), s.millis() / 1000.0, s.finalError());
+    }
+    System.out.printf("  %-28s %-16s %9s %6s %8s%n", "layer", "shape", "preferred", "chosen", "score");
+    for (LayerRankResult l : r.layers()) {
+      System.out.printf(Locale.ROOT, "  %-28s %-16s %9d %6d %8.4f%n", l.layer(),
+          shape(r, l), l.preferredRank(), l.rank(), l.chosenCandidate().score());
+    }
+  }
+
+  private static String shape(RankSearchResult r, LayerRankResult l) {
+    org.lowrank.plan.Candidate c = l.candidates().get(0);
+    return l.candidates().size() + " cands";
+  }
+
+  private static Path sharedData() {
+    String p = System.getProperty("LOWRANK_SHARED_DATA", System.getenv("LOWRANK_SHARED_DATA"));
+    Path data = p != null ? Path.of(p) : Path.of("..", "shared", "data");
+    if (!Files.isDirectory(data)) {
+      throw new IllegalArgumentException("shared data not found at " + data.toAbsolutePath()
+          + ": set LOWRANK_SHARED_DATA or pass model files");
+    }
+    return data;
+  }
+}
