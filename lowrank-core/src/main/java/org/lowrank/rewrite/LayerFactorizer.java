@@ -1,21 +1,15 @@
 package org.lowrank.rewrite;
 
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
 import org.lowrank.decomp.ConvKernels;
-import org.lowrank.decomp.ConvTensorTrain;
 import org.lowrank.decomp.ConvTensorTrainSvd;
 import org.lowrank.decomp.CpAls;
-import org.lowrank.decomp.CpTensor;
-import org.lowrank.decomp.LowRankMatrix;
 import org.lowrank.decomp.PivotedQr;
 import org.lowrank.decomp.TruncatedSvd;
-import org.lowrank.decomp.TtMatrix;
 import org.lowrank.decomp.TtMatrixSvd;
+import org.lowrank.decomp.Tucker;
 import org.lowrank.decomp.Tucker2;
-import org.lowrank.decomp.TuckerTensor;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.ModelException;
 import org.lowrank.graph.Node;
@@ -98,55 +92,34 @@ public final class LayerFactorizer {
    * @throws IllegalArgumentException for a dense method or infeasible ranks
    */
   public FactorizedLayer factorizeConv(TensorValue weight, Choice choice) {
-    DenseTensor w = toDense(weight);
+    DenseTensor w = FormatSpecs.dense(weight);
     int[] r = choice.ranks();
     switch (choice.method()) {
       case TUCKER2 -> {
-        TuckerTensor t = Tucker2.create(org.lowrank.decomp.Tucker.Method.HOOI, la).factorize(w, r);
-        return new Tucker2Conv(
-            toTensor(t.factor(0).orElseThrow()), toTensor(t.core()), toTensor(t.factor(1).orElseThrow()));
+        return FormatSpecs.tucker2(Tucker2.create(Tucker.Method.HOOI, la).factorize(w, r));
       }
       case TT -> {
-        ConvTensorTrain tt = ConvTensorTrainSvd.create(la, false).factorize(w, r);
-        int[] k = tt.spatialShape();
-        int[] mid = new int[k.length + 2];
-        mid[0] = tt.rank1();
-        System.arraycopy(k, 0, mid, 1, k.length);
-        mid[k.length + 1] = tt.rank2();
-        return new TtConv(
-            toTensor(tt.outputFactor()), toTensor(tt.core().reshape(mid)), toTensor(tt.inputFactor()));
+        return FormatSpecs.tt(ConvTensorTrainSvd.create(la, false).factorize(w, r));
       }
       case CP -> {
-        return cp(w, r);
+        int[] k = ConvKernels.spatialShape(w);
+        long[] kernel = Arrays.stream(k).asLongStream().toArray();
+        CpAls als = CpAls.builder().optLinearAlgebra(la).optSeed(seed).build();
+        if (!separableCp || k.length == 1) {
+          return FormatSpecs.cp(als.factorize(ConvKernels.threeWay(w), r), kernel);
+        }
+        // [Cout, Cin, k..] -> [Cout, k.., Cin]
+        int n = w.order();
+        int[] perm = new int[n];
+        for (int j = 1; j < n - 1; j++) {
+          perm[j] = j + 1;
+        }
+        perm[n - 1] = 1;
+        return FormatSpecs.cp(als.factorize(w.permute(perm), r), kernel);
       }
       default -> throw new IllegalArgumentException(
           choice.method().cliName() + " is a dense-layer method; conv methods are tucker, cp, tt");
     }
-  }
-
-  private FactorizedLayer cp(DenseTensor w, int[] ranks) {
-    int[] k = ConvKernels.spatialShape(w);
-    CpAls als = CpAls.builder().optLinearAlgebra(la).optSeed(seed).build();
-    if (!separableCp || k.length == 1) {
-      CpTensor cp = als.factorize(ConvKernels.threeWay(w), ranks);
-      return CpConv.cp3(toTensor(cp.factor(0)), toTensor(cp.factor(1)), toTensor(cp.factor(2)),
-              toLongs(k))
-          .withWeights(toFloats(cp.weights()));
-    }
-    // [Cout, Cin, k..] -> [Cout, k.., Cin]
-    int n = w.order();
-    int[] perm = new int[n];
-    for (int j = 1; j < n - 1; j++) {
-      perm[j] = j + 1;
-    }
-    perm[n - 1] = 1;
-    CpTensor cp = als.factorize(w.permute(perm), ranks);
-    List<TensorValue> axes = new ArrayList<>();
-    for (int j = 1; j < n - 1; j++) {
-      axes.add(toTensor(cp.factor(j)));
-    }
-    return CpConv.separable(toTensor(cp.factor(0)), axes, toTensor(cp.factor(n - 1)))
-        .withWeights(toFloats(cp.weights()));
   }
 
   /**
@@ -155,51 +128,24 @@ public final class LayerFactorizer {
    * @throws IllegalArgumentException for a conv method or infeasible ranks
    */
   public FactorizedLayer factorizeDense(TensorValue weight, Choice choice) {
-    DenseTensor w = toDense(weight);
+    DenseTensor w = FormatSpecs.dense(weight);
     switch (choice.method()) {
       case SVD -> {
-        LowRankMatrix lr = TruncatedSvd.builder().optLinearAlgebra(la).build().factorize(w, choice.ranks());
-        return new LowRankDense("svd", toTensor(lr.left()), toTensor(lr.right()));
+        return FormatSpecs.lowRank("svd",
+            TruncatedSvd.builder().optLinearAlgebra(la).build().factorize(w, choice.ranks()));
       }
       case QR -> {
-        LowRankMatrix lr = PivotedQr.create(la).factorize(w, choice.ranks());
-        return new LowRankDense("qr", toTensor(lr.left()), toTensor(lr.right()));
+        return FormatSpecs.lowRank("qr", PivotedQr.create(la).factorize(w, choice.ranks()));
       }
       case TTM -> {
-        TtMatrix tt = TtMatrixSvd.builder().optLinearAlgebra(la)
+        return FormatSpecs.ttMatrix(TtMatrixSvd.builder().optLinearAlgebra(la)
             .optOrder(choice.outModes().length)
             .optRowFactors(choice.outModes()).optColFactors(choice.inModes())
-            .build().factorize(w, choice.ranks());
-        List<TensorValue> cores = new ArrayList<>();
-        for (DenseTensor g : tt.cores()) {
-          cores.add(toTensor(g));
-        }
-        return new TtMatrixDense(cores);
+            .build().factorize(w, choice.ranks()));
       }
       default -> throw new IllegalArgumentException(
           choice.method().cliName() + " is a conv method; dense methods are svd, qr, ttm");
     }
-  }
-
-  static DenseTensor toDense(TensorValue t) {
-    int[] shape = Arrays.stream(t.dims()).mapToInt(Math::toIntExact).toArray();
-    return DenseTensor.fromFloats(t.toFloatArray(), shape);
-  }
-
-  static TensorValue toTensor(DenseTensor t) {
-    return TensorValue.ofFloats(Arrays.stream(t.shape()).asLongStream().toArray(), t.toFloats());
-  }
-
-  private static long[] toLongs(int[] v) {
-    return Arrays.stream(v).asLongStream().toArray();
-  }
-
-  private static float[] toFloats(double[] v) {
-    float[] f = new float[v.length];
-    for (int i = 0; i < v.length; i++) {
-      f[i] = (float) v[i];
-    }
-    return f;
   }
 
   /** Builder: all options have defaults. */
