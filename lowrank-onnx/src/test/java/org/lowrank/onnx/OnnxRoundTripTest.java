@@ -58,6 +58,8 @@ class OnnxRoundTripTest {
     assertEquals(orig.getGraph().getOutputList(), written.getGraph().getOutputList());
     assertEquals(orig.getOpsetImportList(), written.getOpsetImportList());
     assertEquals(orig.getIrVersion(), written.getIrVersion());
+    // the weights too: same names, types, dims and raw bytes
+    assertEquals(orig.getGraph().getInitializerList(), written.getGraph().getInitializerList());
   }
 
   @Test
