@@ -69,7 +69,8 @@ public final class ShapeInference {
           "GlobalMaxPool", "GlobalLpPool", "Gemm", "MatMul", "BatchNormalization", "LayerNormalization",
           "Dropout", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Slice", "Pad",
           "Shape", "Size", "Gather", "GatherElements", "ConstantOfShape", "Expand", "Tile", "Range", "Split",
-          "ArgMax", "ArgMin", "TopK", "Resize", "Upsample", "DepthToSpace", "SpaceToDepth");
+          "ArgMax", "ArgMin", "TopK", "Resize", "Upsample", "DepthToSpace", "SpaceToDepth", "Einsum",
+          "ScatterND", "ScatterElements");
 
   /**
    * True when the default-domain op has a shape rule here (other ops need shapes declared in the
@@ -518,6 +519,8 @@ public final class ShapeInference {
       }
       case "Resize", "Upsample" -> one(resize(n, x));
       case "DepthToSpace", "SpaceToDepth" -> one(depthSpace(n, x));
+      case "ScatterND", "ScatterElements" -> one(x);
+      case "Einsum" -> one(einsum(n, in));
       default -> null;
     };
   }
@@ -857,6 +860,74 @@ public final class ShapeInference {
       y[i] = (long) Math.floor(x[i] * (double) scales.floatAt(i));
     }
     return y;
+  }
+
+  /**
+   * Einsum output shape: each letter's size from the inputs, "..." broadcast across inputs; implicit
+   * output (no "->") = the letters used once, in alphabetical order, after the broadcast "..." dims.
+   */
+  static long[] einsum(Node n, List<long[]> in) {
+    String eq = n.attrString("equation", "").replace(" ", "");
+    int arrow = eq.indexOf("->");
+    String lhs = arrow >= 0 ? eq.substring(0, arrow) : eq;
+    String[] terms = lhs.split(",", -1);
+    if (terms.length != in.size()) {
+      throw new ModelException(n, "equation '" + eq + "' has " + terms.length + " operands, the node " + in.size());
+    }
+    Map<Character, Long> size = new HashMap<>();
+    Map<Character, Integer> count = new HashMap<>();
+    long[] ellipsis = new long[0];
+    for (int t = 0; t < terms.length; t++) {
+      String term = terms[t];
+      long[] d = in.get(t);
+      int dots = term.indexOf("...");
+      String letters = term.replace("...", "");
+      int ellRank = d.length - letters.length();
+      if (ellRank < 0 || (dots < 0 && ellRank != 0)) {
+        throw new ModelException(n, "operand " + t + " '" + term + "' does not match shape " + Shapes.str(d));
+      }
+      int pos = 0;
+      for (int i = 0; i < term.length(); i++) {
+        if (i == dots) {
+          ellipsis = Shapes.broadcast(n, ellipsis, Arrays.copyOfRange(d, pos, pos + ellRank));
+          pos += ellRank;
+          i += 2;
+          continue;
+        }
+        char c = term.charAt(i);
+        long v = d[pos++];
+        Long prev = size.get(c);
+        if (prev != null && prev != v && prev != 1 && v != 1) {
+          throw new ModelException(n, "letter '" + c + "' is " + prev + " and " + v + " in equation '" + eq + "'");
+        }
+        size.put(c, prev == null || prev == 1 ? v : prev);
+        count.merge(c, 1, Integer::sum);
+      }
+    }
+    String rhs;
+    if (arrow >= 0) {
+      rhs = eq.substring(arrow + 2);
+    } else {
+      StringBuilder sb = new StringBuilder(ellipsis.length > 0 ? "..." : "");
+      count.keySet().stream().filter(c -> count.get(c) == 1).sorted().forEach(sb::append);
+      rhs = sb.toString();
+    }
+    List<Long> out = new ArrayList<>();
+    for (int i = 0; i < rhs.length(); i++) {
+      if (rhs.startsWith("...", i)) {
+        for (long v : ellipsis) {
+          out.add(v);
+        }
+        i += 2;
+        continue;
+      }
+      Long v = size.get(rhs.charAt(i));
+      if (v == null) {
+        throw new ModelException(n, "output letter '" + rhs.charAt(i) + "' of '" + eq + "' is not in any operand");
+      }
+      out.add(v);
+    }
+    return out.stream().mapToLong(Long::longValue).toArray();
   }
 
   private static long[] depthSpace(Node n, long[] x) {

@@ -142,6 +142,18 @@ class ShapeInferenceTest {
   }
 
   @Test
+  void einsum() {
+    Map<String, TensorValue> w = Map.of("w", TestGraphs.random(1, 4, 5, 6));
+    assertArrayEquals(new long[] {2, 3, 5, 6}, out(Node.builder("Einsum").inputs("x", "w").outputs("y").attr("equation", "abi,ijk->abjk").build(),
+        new long[] {2, 3, 4}, w, 13));
+    // implicit output: letters used once, alphabetical, after the ellipsis
+    assertArrayEquals(new long[] {7, 2, 6, 5}, out(Node.builder("Einsum").inputs("x", "w").outputs("y").attr("equation", "...ai,ikj").build(),
+        new long[] {7, 2, 4}, w, 13));
+    assertThrows(ModelException.class, () -> out(Node.builder("Einsum").inputs("x", "w").outputs("y").attr("equation", "ab,bcd->ad").build(),
+        new long[] {2, 3}, w, 13));
+  }
+
+  @Test
   void hugeDimensionsFailCleanly() {
     ModelException e = assertThrows(ModelException.class, () -> out(Node.builder("Reshape").name("r").inputs("x", "s").outputs("y").build(),
         new long[] {1, 4}, Map.of("s", TestGraphs.longs(Long.MAX_VALUE / 2, 4)), 13));
