@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Random;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.linalg.LinearAlgebraException;
+import org.lowrank.linalg.NativeMatrix;
 import org.lowrank.tensor.DenseTensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * order N >= 2. Each sweep updates A_n = X_(n) (⊙_{k != n} A_k) V^+ with V = ∗_{k != n} A_k^T A_k
  * (+ ridge I), then normalizes the columns of A_n into lambda. The MTTKRP X_(n) (⊙ A_k) is one GEMM
  * against the Khatri-Rao product of the trailing modes plus a weighted sum over the leading ones,
- * without unfolding copies: about 2 R prod_k I_k flops per mode.
+ * without unfolding copies: about 2 R prod_k I_k flops per mode. When the last mode has at least 16
+ * entries, the product Y = X ×_{N-1} A_{N-1}^T is formed once per sweep and serves the first N-1
+ * modes (a dimension-tree saving: two large GEMMs per sweep for a 3-way tensor instead of three).
  *
  * <p>Stops when the relative error changes by less than the tolerance between sweeps (error from the
  * cheap inner-product formula, switched to the exact residual once it falls below 1e-5), or after
@@ -26,6 +29,8 @@ import org.slf4j.LoggerFactory;
 public final class CpAls implements Factorizer<CpTensor> {
   private static final Logger LOG = LoggerFactory.getLogger(CpAls.class);
   private static final String NAME = "CpAls";
+  /** Smallest last-mode size for which the shared partial MTTKRP pays off. */
+  private static final int SHARED_MIN_LAST = 16;
 
   /** Initialization of the factors. */
   public enum Init {
@@ -108,6 +113,15 @@ public final class CpAls implements Factorizer<CpTensor> {
     for (int n = 0; n < order; n++) {
       grams[n] = la.gram(a[n], shape[n], rank, false);
     }
+    try (NativeMatrix nativeX = la.upload(data, data.length / shape[order - 1], shape[order - 1])) {
+      return iterate(x, data, nativeX, normX, a, lambda, grams, rank);
+    }
+  }
+
+  private Fit iterate(
+      DenseTensor x, double[] data, NativeMatrix nativeX, double normX, double[][] a, double[] lambda, double[][] grams, int rank) {
+    int[] shape = x.shape();
+    int order = shape.length;
     double prevError = Double.NaN;
     double firstError = Double.NaN;
     double error = Double.NaN;
@@ -116,8 +130,15 @@ public final class CpAls implements Factorizer<CpTensor> {
     while (it < maxIterations) {
       it++;
       double[] m = null;
+      // Y = X[(prod_{k<N-1} I_k) x I_{N-1}] A_{N-1} serves the MTTKRPs of modes 0..N-2 (A_{N-1} only
+      // changes at the end of the sweep): one GEMM instead of N-1 when the last mode is large.
+      int last = order - 1;
+      double[] partial = null;
+      if (order >= 3 && shape[last] >= SHARED_MIN_LAST) {
+        partial = la.multiply(false, false, data.length / shape[last], rank, shape[last], nativeX, a[last]);
+      }
       for (int n = 0; n < order; n++) {
-        m = mttkrp(data, shape, a, n, rank);
+        m = partial != null && n < last ? mttkrpFromPartial(partial, shape, a, n, rank) : mttkrp(nativeX, shape, a, n, rank);
         double[] v = hadamardOfGrams(grams, n, rank);
         a[n] = solveUpdate(v, m, shape[n], rank, it, shape);
         normalizeColumns(a[n], shape[n], rank, lambda, n);
@@ -182,7 +203,7 @@ public final class CpAls implements Factorizer<CpTensor> {
    * M = X_(n) (⊙_{k != n} A_k), I_n x R. With X viewed as [L, I_n, Rt] (L = prod_{k &lt; n} I_k, Rt =
    * prod_{k > n} I_k): T = X[(L I_n) x Rt] KR_right (GEMM), then M[i, c] = sum_l T[l, i, c] KR_left[l, c].
    */
-  private double[] mttkrp(double[] x, int[] shape, double[][] a, int n, int rank) {
+  private double[] mttkrp(NativeMatrix x, int[] shape, double[][] a, int n, int rank) {
     int in = shape[n];
     int left = 1;
     for (int k = 0; k < n; k++) {
@@ -211,6 +232,46 @@ public final class CpAls implements Factorizer<CpTensor> {
         int mr = i * rank;
         for (int c = 0; c < rank; c++) {
           m[mr + c] += t[tr + c] * kl[klRow + c];
+        }
+      }
+    }
+    return m;
+  }
+
+  /**
+   * MTTKRP of mode n &lt; N-1 from Y = X ×_{N-1} A_{N-1}^T viewed as [L, I_n, Rt, R] (Rt = prod_{n &lt; k &lt;
+   * N-1} I_k): M[i, c] = sum_{l, t} Y[l, i, t, c] KR_left[l, c] KR_mid[t, c]. 2 |Y| flops.
+   */
+  private static double[] mttkrpFromPartial(double[] y, int[] shape, double[][] a, int n, int rank) {
+    int last = shape.length - 1;
+    int in = shape[n];
+    int left = 1;
+    for (int k = 0; k < n; k++) {
+      left *= shape[k];
+    }
+    int right = 1;
+    for (int k = n + 1; k < last; k++) {
+      right *= shape[k];
+    }
+    double[] kl = khatriRao(a, shape, 0, n, rank);
+    double[] kr = khatriRao(a, shape, n + 1, last, rank);
+    double[] m = new double[in * rank];
+    double[] acc = new double[rank];
+    for (int l = 0; l < left; l++) {
+      for (int i = 0; i < in; i++) {
+        java.util.Arrays.fill(acc, 0);
+        int base = (l * in + i) * right * rank;
+        for (int t = 0; t < right; t++) {
+          int yr = base + t * rank;
+          int kt = t * rank;
+          for (int c = 0; c < rank; c++) {
+            acc[c] += y[yr + c] * kr[kt + c];
+          }
+        }
+        int mr = i * rank;
+        int kl0 = l * rank;
+        for (int c = 0; c < rank; c++) {
+          m[mr + c] += acc[c] * kl[kl0 + c];
         }
       }
     }

@@ -46,6 +46,33 @@ public interface LinearAlgebra {
       double beta,
       double[] c);
 
+  /** Copies an m x n row-major matrix to native memory for repeated use as a GEMM operand. */
+  NativeMatrix upload(double[] a, int m, int n);
+
+  /**
+   * {@link #gemm} with A held in native memory: op(A) is m x k and the buffer is read as a row-major
+   * m x k (k x m when transposed) matrix, whatever shape it was uploaded with (only the element
+   * count must match). Modifies {@code c} only.
+   */
+  void gemm(
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      double alpha,
+      NativeMatrix a,
+      double[] b,
+      double beta,
+      double[] c);
+
+  /** Returns op(A) op(B) (m x n) for a native A; see {@link #gemm}. */
+  default double[] multiply(boolean transA, boolean transB, int m, int n, int k, NativeMatrix a, double[] b) {
+    double[] c = new double[Math.multiplyExact(m, n)];
+    gemm(transA, transB, m, n, k, 1.0, a, b, 0.0, c);
+    return c;
+  }
+
   /** Returns op(A) op(B) (m x n); see {@link #gemm}. */
   default double[] multiply(boolean transA, boolean transB, int m, int n, int k, double[] a, double[] b) {
     double[] c = new double[Math.multiplyExact(m, n)];

@@ -8,6 +8,7 @@ import static org.bytedeco.openblas.global.openblas.CblasUpper;
 import static org.bytedeco.openblas.global.openblas.LAPACK_COL_MAJOR;
 import static org.bytedeco.openblas.global.openblas.LAPACK_ROW_MAJOR;
 
+import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.openblas.global.openblas;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,6 +102,56 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
         beta,
         c,
         n);
+  }
+
+  @Override
+  public NativeMatrix upload(double[] a, int m, int n) {
+    return new NativeMatrix(a, m, n);
+  }
+
+  @Override
+  public void gemm(
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      double alpha,
+      NativeMatrix a,
+      double[] b,
+      double beta,
+      double[] c) {
+    long stored = transA ? (long) k * m : (long) m * k;
+    if ((long) a.rows() * a.cols() != stored) {
+      throw new IllegalArgumentException(
+          "gemm: native A holds " + (long) a.rows() * a.cols() + " elements, op(A) " + m + "x" + k + " needs " + stored);
+    }
+    requireLength("gemm B", b, (long) k * n);
+    requireLength("gemm C", c, (long) m * n);
+    if (m == 0 || n == 0 || k == 0) {
+      gemm(transA, transB, m, n, k, alpha, new double[(int) stored], b, beta, c);
+      return;
+    }
+    applyThreads();
+    try (DoublePointer pb = new DoublePointer(b);
+        DoublePointer pc = new DoublePointer(c)) {
+      openblas.cblas_dgemm(
+          CblasRowMajor,
+          transA ? CblasTrans : CblasNoTrans,
+          transB ? CblasTrans : CblasNoTrans,
+          m,
+          n,
+          k,
+          alpha,
+          a.pointer(),
+          transA ? m : k,
+          pb,
+          transB ? k : n,
+          beta,
+          pc,
+          n);
+      pc.get(c);
+    }
   }
 
   @Override

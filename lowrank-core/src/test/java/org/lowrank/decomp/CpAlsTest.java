@@ -62,7 +62,7 @@ class CpAlsTest extends FactorizerContractTest<CpTensor> {
 
   @Test
   void plantedRankRecoveredThreeAndFourWayWithSvdInit() {
-    int[][] shapes = {{10, 9, 8}, {12, 9, 7}, {6, 5, 4, 3}, {8, 6, 3, 3}, {7, 3, 5}};
+    int[][] shapes = {{10, 9, 8}, {12, 9, 7}, {6, 5, 4, 3}, {8, 6, 3, 3}, {7, 3, 5}, {6, 5, 20}, {4, 3, 5, 16}, {12, 9, 24}};
     for (int[] shape : shapes) {
       for (long seed = 1; seed <= 4; seed++) {
         DenseTensor x = Planted.cp(seed, shape, 3);

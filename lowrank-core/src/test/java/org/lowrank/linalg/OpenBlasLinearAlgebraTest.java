@@ -50,6 +50,19 @@ class OpenBlasLinearAlgebraTest {
   }
 
   @Test
+  void nativeOperandGemmMatchesArrayGemm() {
+    int m = 6, n = 4, k = 5;
+    double[] a = random(21, m * k);
+    double[] b = random(22, k * n);
+    try (NativeMatrix na = la.upload(a, m, k)) {
+      assertArrayEquals(la.multiply(false, false, m, n, k, a, b), la.multiply(false, false, m, n, k, na, b), 0.0);
+      // the same buffer read as its transpose-view k x m: op(A) = A^T is 5x6 -> product with 6x4
+      double[] b2 = random(23, m * n);
+      assertArrayEquals(la.multiply(true, false, k, n, m, a, b2), la.multiply(true, false, k, n, m, na, b2), 0.0);
+    }
+  }
+
+  @Test
   void gramMatchesProduct() {
     double[] a = random(3, 6 * 9);
     assertArrayEquals(naive(false, true, 6, 6, 9, a, a), la.gram(a, 6, 9, true), 1e-12);
