@@ -237,4 +237,28 @@ class RewriteOrtTest {
       assertMatches(m9, tt);
     }
   }
+
+  @Test
+  void reshapedInitializerWeightIsRewrittenAfterWeightFolding() {
+    // Gemm weight computed as Reshape(flat initializer, shape): refused as is, rewritten once folded
+    Random rnd = new Random(61);
+    org.lowrank.graph.Graph g = org.lowrank.graph.Graph.builder().name("reshaped")
+        .addInput(SyntheticModels.batched("x", 12))
+        .putInitializer("flat", TestFactors.random(rnd, 72))
+        .putInitializer("shape", TensorValue.ofLongs(new long[] {2}, new long[] {6, 12}))
+        .addNode(Node.builder("Reshape").name("w_reshape").inputs("flat", "shape").outputs("fc.weight").build())
+        .addNode(Node.builder("Gemm").name("fc").inputs("x", "fc.weight").outputs("y").attr("transB", 1L).build())
+        .addOutput(SyntheticModels.symbolicShape("y", 2))
+        .build();
+    Model model = Model.of(g, SyntheticModels.OPSET);
+    LowRankDense lr = LowRankDense.of(TestFactors.random(rnd, 6, 2), TestFactors.random(rnd, 2, 12));
+    UnsupportedModelException e = assertThrows(UnsupportedModelException.class,
+        () -> LayerRewriter.rewrite(model, "fc", lr));
+    assertTrue(e.getMessage().contains("WeightFolding"), e.getMessage());
+    Model folded = org.lowrank.analysis.WeightFolding.fold(model);
+    TensorValue w = DenseLayer.of(folded.graph(), folded.graph().node("fc").orElseThrow()).weight();
+    Model rewritten = LayerRewriter.rewrite(folded, "fc", TestFactors.lowRankExact(w, new Random(2)));
+    assertFalse(rewritten.graph().initializers().containsKey("flat"));
+    assertMatches(model, rewritten);
+  }
 }
