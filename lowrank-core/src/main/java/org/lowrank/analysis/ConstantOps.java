@@ -82,8 +82,8 @@ public final class ConstantOps {
               yield x.reshape(new long[] {Shapes.product(d, 0, axis), Shapes.product(d, axis, d.length)});
             }
             case "Transpose" -> transpose(node, x, node.attrLongs("perm", null));
-            case "Unsqueeze" -> x.reshape(unsqueezeDims(node, x.dims(), axesOf(node, inputs, opset, 13)));
-            case "Squeeze" -> x.reshape(squeezeDims(node, x.dims(), axesOf(node, inputs, opset, 13)));
+            case "Unsqueeze" -> x.reshape(unsqueezeDims(node, x.dims(), axesOf(node, inputs)));
+            case "Squeeze" -> x.reshape(squeezeDims(node, x.dims(), axesOf(node, inputs)));
             case "Concat" -> concat(node, inputs);
             case "Gather" -> gather(node, x, input(inputs, 1));
             case "Slice" -> slice(node, x, inputs, opset);
@@ -162,8 +162,8 @@ public final class ConstantOps {
     return out;
   }
 
-  /** Axes of Squeeze/Unsqueeze/Reduce*: input 1 from {@code inputFormOpset} on, else the attribute. */
-  static long[] axesOf(Node node, List<TensorValue> inputs, long opset, long inputFormOpset) {
+  /** Axes of Squeeze/Unsqueeze: input 1 when present (opset >= 13), else the attribute. */
+  static long[] axesOf(Node node, List<TensorValue> inputs) {
     if (inputs.size() > 1 && inputs.get(1) != null) {
       return inputs.get(1).toLongArray();
     }

@@ -386,7 +386,7 @@ public final class ShapeInference {
     return n.input(i).isEmpty() ? null : valueOf(n, i, role);
   }
 
-  private List<TensorValue> inputValues(Node n, int count) {
+  private List<TensorValue> inputValues(Node n) {
     List<TensorValue> vs = new ArrayList<>();
     for (int i = 0; i < n.inputs().size(); i++) {
       vs.add(i == 0 || n.input(i).isEmpty() ? null : valueOf(n, i, "parameter #" + i));
@@ -471,7 +471,7 @@ public final class ShapeInference {
       case "Squeeze" -> one(ConstantOps.squeezeDims(n, x, axes(n)));
       case "Unsqueeze" -> one(ConstantOps.unsqueezeDims(n, x, axes(n)));
       case "Concat" -> one(concat(n, in));
-      case "Slice" -> one(ConstantOps.sliceSpec(n, x, inputValues(n, 5), opset).outDims());
+      case "Slice" -> one(ConstantOps.sliceSpec(n, x, inputValues(n), opset).outDims());
       case "Pad" -> one(pad(n, x));
       case "Shape" -> {
         long[] r = shapeRange(n, x.length);
