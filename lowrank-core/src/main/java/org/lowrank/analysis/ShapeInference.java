@@ -140,6 +140,26 @@ public final class ShapeInference {
     return new InferredShapes(s.shapes, s.types, s.values);
   }
 
+  /**
+   * The model with a value info (element type and inferred shape) for every node output that is not
+   * a graph output, replacing the value infos it had; graph inputs and outputs are left as declared.
+   * Handy for viewers and for cutting sub-graphs out of the model.
+   */
+  public static Model annotate(Model model, InferredShapes shapes) {
+    Graph g = model.graph();
+    java.util.Set<String> outputs = new java.util.HashSet<>();
+    g.outputs().forEach(v -> outputs.add(v.name()));
+    List<ValueInfo> infos = new ArrayList<>();
+    for (Node n : g.nodes()) {
+      for (String o : n.outputs()) {
+        if (!o.isEmpty() && !outputs.contains(o) && shapes.shape(o).isPresent()) {
+          infos.add(ValueInfo.of(o, shapes.type(o).orElse(DataType.UNDEFINED), shapes.require(o)));
+        }
+      }
+    }
+    return model.withGraph(g.toBuilder().valueInfos(infos).build());
+  }
+
   private static List<String> names(List<ValueInfo> vs) {
     List<String> out = new ArrayList<>();
     vs.forEach(v -> out.add(v.name()));

@@ -14,6 +14,7 @@ import org.lowrank.analysis.ShapeInference;
 import org.lowrank.analysis.WeightFolding;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
+import org.lowrank.graph.ValueInfo;
 import org.lowrank.plan.Method;
 
 /** Weight folding, shape inference and the profile on the real ResNet-20/56 exports. */
@@ -29,6 +30,14 @@ class RealModelAnalysisTest {
     assertArrayEquals(new long[] {1, 64, 8, 8}, s.require("/layer3/layer3.0/shortcut/Pad_output_0"));
     assertArrayEquals(new long[] {1, 64}, s.require("/Reshape_output_0"));
     assertArrayEquals(new long[] {7, 10}, ShapeInference.infer(m, new long[] {7, 3, 32, 32}).require("logits"));
+
+    Model annotated = ShapeInference.annotate(m, s);
+    assertEquals(m.graph().nodes().size() - 1, annotated.graph().valueInfos().size()); // every output but logits
+    Model back = OnnxReader.parse(OnnxWriter.toBytes(annotated), "annotated");
+    ValueInfo pad = back.graph().valueInfos().stream()
+        .filter(v -> v.name().equals("/layer2/layer2.0/shortcut/Pad_output_0")).findFirst().orElseThrow();
+    assertArrayEquals(new long[] {1, 32, 16, 16}, pad.dims());
+    assertEquals(org.lowrank.graph.DataType.FLOAT, pad.elementType());
   }
 
   @Test
