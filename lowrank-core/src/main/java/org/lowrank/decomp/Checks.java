@@ -34,10 +34,14 @@ final class Checks {
   }
 
   static void requireRank(String algorithm, String which, int value, int max, int[] shape) {
+    requireRank(algorithm, which, value, max, "for shape " + Arrays.toString(shape));
+  }
+
+  /** "ALG: which must be in 1..max (why), got value". */
+  static void requireRank(String algorithm, String which, int value, int max, String why) {
     if (value < 1 || value > max) {
       throw new IllegalArgumentException(
-          algorithm + ": " + which + " must be in 1.." + max + " for shape " + Arrays.toString(shape)
-              + ", got " + value);
+          algorithm + ": " + which + " must be in 1.." + max + " (" + why + "), got " + value);
     }
   }
 

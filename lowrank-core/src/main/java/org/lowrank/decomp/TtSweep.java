@@ -19,16 +19,19 @@ final class TtSweep {
     /** @param bond k in 1..d-1; @param maxRank min(r_{k-1} I_k, prod_{j>k} I_j) */
     int rank(int bond, int maxRank, LeftSpectrum spectrum);
 
-    /** Rank needed from the spectrum ahead of time, or -1 if unknown. */
-    int needed(int bond, int maxRank);
+    /**
+     * Rank needed from the spectrum ahead of time, or -1 if unknown; {@code bound} explains maxRank
+     * for error messages.
+     */
+    int needed(int bond, int maxRank, String bound);
   }
 
   /** Exactly the given ranks; validated against the running maximum with the algorithm's name. */
   static RankRule fixed(String algorithm, int[] ranks, int[] shape) {
     return new RankRule() {
       @Override
-      public int needed(int bond, int maxRank) {
-        Checks.requireRank(algorithm, "TT rank r_" + bond + " (given r_" + (bond - 1) + ")", ranks[bond - 1], maxRank, shape);
+      public int needed(int bond, int maxRank, String bound) {
+        Checks.requireRank(algorithm, "TT rank r_" + bond, ranks[bond - 1], maxRank, bound);
         return ranks[bond - 1];
       }
 
@@ -43,7 +46,7 @@ final class TtSweep {
   static RankRule capped(int cap) {
     return new RankRule() {
       @Override
-      public int needed(int bond, int maxRank) {
+      public int needed(int bond, int maxRank, String bound) {
         return Math.min(cap, maxRank);
       }
 
@@ -62,7 +65,7 @@ final class TtSweep {
     double budget = relTol * relTol * normX * normX / Math.max(1, order - 1);
     return new RankRule() {
       @Override
-      public int needed(int bond, int maxRank) {
+      public int needed(int bond, int maxRank, String bound) {
         return -1;
       }
 
@@ -87,7 +90,10 @@ final class TtSweep {
         cols *= shape[j];
       }
       int maxRank = Math.min(rows, cols);
-      int needed = rule.needed(k + 1, maxRank);
+      String tail = k + 2 == d ? "I_" + d : "I_" + (k + 2) + "*..*I_" + d;
+      String bound = "min(" + (k == 0 ? "" : "r_" + k + "*") + "I_" + (k + 1) + ", " + tail + ") = min(" + rows + ", " + cols
+          + ") on the TT modes " + Arrays.toString(shape);
+      int needed = rule.needed(k + 1, maxRank, bound);
       LeftSpectrum sp = LeftSpectrum.of(la, c, rows, cols, exact, needed);
       int r = rule.rank(k + 1, maxRank, sp);
       double[] u = sp.leading(r);

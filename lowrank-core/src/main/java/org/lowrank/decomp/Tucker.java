@@ -57,11 +57,8 @@ public final class Tucker implements Factorizer<TuckerTensor> {
     int[] shape = x.shape();
     for (int t = 0; t < s.length; t++) {
       int k = s[t];
-      long others = x.size() / Math.max(1, shape[k]);
-      if (x.size() == 0) {
-        others = 0;
-      }
-      Checks.requireRank(NAME, "rank of mode " + k, ranks[t], Checks.clampToInt(Math.min(shape[k], Math.max(1, others))), shape);
+      long others = Checks.product(shape) / Math.max(1, shape[k]);
+      Checks.requireRank(NAME, "rank of mode " + k, ranks[t], Checks.clampToInt(Math.min(shape[k], others)), shape);
     }
     Checks.requireFinite(NAME, x);
     List<DenseTensor> u = new ArrayList<>();
