@@ -146,8 +146,27 @@ public final class OnnxReader {
       meta.put(e.getKey(), e.getValue());
     }
     Graph g = graph(p.getGraph(), "graph");
+    int unknown = p.getUnknownFields().asMap().size() + unknownFields(p.getGraph());
+    if (unknown > 0) {
+      LOG.warn("{}: {} fields unknown to lowrank's ONNX schema (IR version {}) are dropped on reading",
+          source, unknown, p.getIrVersion());
+    }
     return new Model(
         g, p.getIrVersion(), opsets, p.getProducerName(), p.getProducerVersion(), p.getDocString(), meta);
+  }
+
+  private static int unknownFields(GraphProto g) {
+    int n = g.getUnknownFields().asMap().size();
+    for (NodeProto np : g.getNodeList()) {
+      n += np.getUnknownFields().asMap().size();
+      for (AttributeProto a : np.getAttributeList()) {
+        n += a.getUnknownFields().asMap().size();
+        if (a.hasG()) {
+          n += unknownFields(a.getG());
+        }
+      }
+    }
+    return n;
   }
 
   private static String bytesHint(ModelProto p) {
