@@ -97,6 +97,8 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
   private final Map<String, long[]> outputDims = new HashMap<>();
   private final Map<String, Map<Choice, Double>> scores = new HashMap<>();
   private boolean calibrated;
+  private long factorizeNanos;
+  private long evaluateNanos;
 
   private SimilaritySelector(Builder b) {
     this.model = b.model;
@@ -328,8 +330,12 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     }
     double s;
     try (NDManager batch = parent.newSubManager()) {
+      long t0 = System.nanoTime();
       DenseTensor w = approximation.reconstruct(p.weight(), choice);
+      long t1 = System.nanoTime();
       s = metric.compute(ref, p.run(manager, batch, x, w));
+      factorizeNanos += t1 - t0;
+      evaluateNanos += System.nanoTime() - t1;
     } catch (RuntimeException e) {
       LOG.warn("layer '{}': candidate {} could not be evaluated and is dropped: {}", p.name(), choice,
           e.getMessage());
@@ -428,8 +434,9 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       progress.finish("");
     }
     Candidate pick = cands.get(preferred);
-    LOG.info("layer '{}': {} candidates in {} ms, preferred {} (similarity {})", layer.name(),
-        evaluations, (System.nanoTime() - t0) / 1_000_000,
+    LOG.info("layer '{}': {} candidates in {} ms (so far {} ms factorizing, {} ms evaluating), preferred {} "
+        + "(similarity {})", layer.name(), evaluations, (System.nanoTime() - t0) / 1_000_000,
+        factorizeNanos / 1_000_000, evaluateNanos / 1_000_000,
         pick.isOriginal() ? "original" : pick.choice(), fmt(pick.score()));
     return new BudgetAllocator.LayerOptions(layer.name(), cands, preferred);
   }
