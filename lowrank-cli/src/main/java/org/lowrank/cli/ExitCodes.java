@@ -21,8 +21,14 @@ public final class ExitCodes {
   /** The exit code for a failure. */
   public static int of(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof UnsupportedOperationException) {
+      if (c instanceof UnsupportedOperationException
+          || c instanceof org.lowrank.graph.UnsupportedModelException
+          || c instanceof org.lowrank.onnx.OnnxUnsupportedException
+          || c instanceof org.lowrank.train.exec.UnsupportedOpException) {
         return UNSUPPORTED;
+      }
+      if (c instanceof org.lowrank.graph.ModelException) {
+        return BAD_INPUT;
       }
       if (c instanceof IllegalArgumentException
           || c instanceof NoSuchFileException

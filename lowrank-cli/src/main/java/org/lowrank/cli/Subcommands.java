@@ -7,6 +7,7 @@ final class Subcommands {
   private Subcommands() {}
 
   static List<Object> all() {
-    return List.of();
+    return List.of(new InspectCommand(), new PlanCommand(), new CompressCommand(),
+        new FinetuneCommand(), new EvaluateCommand(), new BenchCommand(), new DemoCommand());
   }
 }

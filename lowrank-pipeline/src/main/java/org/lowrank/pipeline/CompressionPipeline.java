@@ -75,12 +75,14 @@ public final class CompressionPipeline {
     return new Builder();
   }
 
-  /** Runs every stage; writes the output model when one was set. */
-  public CompressionResult run() throws IOException {
-    Map<String, Double> seconds = new LinkedHashMap<>();
-    Map<String, EvaluationResult> accuracy = new LinkedHashMap<>();
-    PipelineListener l = b.listener;
+  /** The result of the first three stages: read, analyze, plan. */
+  public record Planned(Model original, ModelProfile profile, long[] inputShape, Plan plan,
+      Map<String, Double> stageSeconds) {}
 
+  /** Runs read, analyze and plan only (what {@code lowrank plan} does). */
+  public Planned plan() throws IOException {
+    Map<String, Double> seconds = new LinkedHashMap<>();
+    PipelineListener l = b.listener;
     long t = start(l, "read");
     Model original = OnnxReader.read(b.model);
     seconds.put("read", elapsed(t));
@@ -96,8 +98,21 @@ public final class CompressionPipeline {
         ? PlanFiles.readFor(b.planFile, before)
         : plan(original, before, selection, calibration(inputShape));
     seconds.put("plan", elapsed(t));
+    return new Planned(original, before, inputShape, plan, seconds);
+  }
 
-    t = start(l, "factorize");
+  /** Runs every stage; writes the output model when one was set. */
+  public CompressionResult run() throws IOException {
+    Planned planned = plan();
+    Map<String, Double> seconds = new LinkedHashMap<>(planned.stageSeconds());
+    Map<String, EvaluationResult> accuracy = new LinkedHashMap<>();
+    PipelineListener l = b.listener;
+    Model original = planned.original();
+    ModelProfile before = planned.profile();
+    long[] inputShape = planned.inputShape();
+    Plan plan = planned.plan();
+
+    long t = start(l, "factorize");
     Rewritten rw = factorizeAndRewrite(original, plan, l);
     seconds.put("factorize", elapsed(t));
 
@@ -254,8 +269,23 @@ public final class CompressionPipeline {
     RankSelector selector = b.selectorFactory.apply(
         new SelectorContext(model, profile, selection.selected(), b.seed, calibration));
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
-    return Planner.plan(new Planner.Request(b.model.getFileName().toString(), selection.selected(),
-        selection.skipped(), total, b.methods, selector, b.budget, b.seed), b.listener);
+    try {
+      Plan p = Planner.plan(new Planner.Request(b.model.getFileName().toString(), selection.selected(),
+          selection.skipped(), total, b.methods, selector, b.budget, b.seed), b.listener);
+      List<String> order = profile.layers().stream().map(lp -> lp.name()).toList();
+      List<LayerDecision> sorted = new ArrayList<>(p.layers());
+      sorted.sort(java.util.Comparator.comparingInt(d -> order.indexOf(d.layer())));
+      return new Plan(p.model(), p.selector(), p.budget(), p.seed(), p.settings(), sorted,
+          p.modelBefore(), p.modelAfter());
+    } finally {
+      if (selector instanceof AutoCloseable c) {
+        try {
+          c.close();
+        } catch (Exception e) {
+          LOG.warn("closing selector {}: {}", selector.name(), e.toString());
+        }
+      }
+    }
   }
 
   /** The rewritten model and the reference with the same factors as dense weights. */

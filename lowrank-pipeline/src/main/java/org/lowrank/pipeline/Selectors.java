@@ -1,15 +1,54 @@
 package org.lowrank.pipeline;
 
+import java.util.Locale;
 import java.util.function.Function;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.plan.select.EnergySelector;
+import org.lowrank.plan.select.LayerInput;
 import org.lowrank.plan.select.RankSelector;
 import org.lowrank.plan.select.RatioSelector;
 import org.lowrank.plan.select.VbmfSelector;
+import org.lowrank.progress.ProgressListener;
+import org.lowrank.train.dse.SimilarityMetric;
+import org.lowrank.train.dse.SimilaritySelector;
 
 /** Factories of the rank selectors, for {@link CompressionPipeline.Builder#optSelector}. */
 public final class Selectors {
+  /** Selector names accepted by {@link #byName}. */
+  public static final String NAMES = "similarity, datafree, vbmf, energy, ratio";
+
   private Selectors() {}
+
+  /**
+   * Settings of a selector chosen by name; each selector reads the fields it uses.
+   *
+   * @param threshold feature-map similarity threshold (similarity)
+   * @param metric "cosine" or "cka" (similarity)
+   * @param energy energy fraction (energy)
+   * @param ratio rank ratio (ratio)
+   * @param rankMultiple round ranks up to a multiple of this (1 = no rounding)
+   */
+  public record Settings(double threshold, String metric, double energy, double ratio, int rankMultiple) {
+    public static Settings defaults() {
+      return new Settings(SimilaritySelector.DEFAULT_THRESHOLD, "cosine", 0.9, 0.25, 1);
+    }
+  }
+
+  /** The selector called {@code name} (see {@link #NAMES}). */
+  public static Function<CompressionPipeline.SelectorContext, RankSelector> byName(
+      String name, Settings s, ProgressListener progress) {
+    return switch (name.toLowerCase(Locale.ROOT)) {
+      case "energy" -> energy(s.energy(), s.rankMultiple());
+      case "ratio" -> ratio(s.ratio(), s.rankMultiple());
+      case "vbmf" -> vbmf(s.rankMultiple());
+      case "similarity" -> similarity(s.threshold(), SimilarityMetric.parse(s.metric()),
+          s.rankMultiple(), progress);
+      case "datafree" -> throw new UnsupportedOperationException(
+          "the data-free selector is not wired into the pipeline yet; use " + NAMES.replace("datafree, ", ""));
+      default -> throw new IllegalArgumentException(
+          "unknown selector '" + name + "': expected one of " + NAMES);
+    };
+  }
 
   /** Energy threshold (fraction of squared Frobenius norm kept per factored unfolding). */
   public static Function<CompressionPipeline.SelectorContext, RankSelector> energy(
@@ -26,5 +65,30 @@ public final class Selectors {
   /** EVBMF ranks (scaled to meet a budget). */
   public static Function<CompressionPipeline.SelectorContext, RankSelector> vbmf(int rankMultiple) {
     return ctx -> new VbmfSelector(rankMultiple, LinearAlgebra.defaultInstance());
+  }
+
+  /**
+   * Feature-map similarity (method B): needs the pipeline's calibration batch, so a dataset must be
+   * set ({@link CompressionPipeline.Builder#optData}).
+   */
+  public static Function<CompressionPipeline.SelectorContext, RankSelector> similarity(
+      double threshold, SimilarityMetric metric, int rankMultiple, ProgressListener progress) {
+    return ctx -> {
+      if (ctx.calibration() == null) {
+        throw new IllegalArgumentException(
+            "the similarity selector compares feature maps on calibration images: pass a dataset "
+                + "(--data), or use a weight-only selector (vbmf, energy, ratio)");
+      }
+      return SimilaritySelector.builder(ctx.model())
+          .calibration(ctx.calibration())
+          .calibrationSize((int) ctx.calibration().dim(0))
+          .threshold(threshold)
+          .metric(metric)
+          .seed(ctx.seed())
+          .rankMultiple(rankMultiple)
+          .layers(ctx.layers().stream().map(LayerInput::name).toList())
+          .progress(progress)
+          .build();
+    };
   }
 }

@@ -1,0 +1,67 @@
+package org.lowrank.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.lowrank.analysis.ModelProfile;
+import org.lowrank.onnx.OnnxReader;
+import org.lowrank.runtime.LatencyBenchmark;
+import org.lowrank.runtime.LatencyComparison;
+import org.lowrank.runtime.LatencyResult;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code lowrank bench MODEL [OTHER]}: ONNX Runtime latency, two models side by side. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = {"ONNX Runtime latency (median of timed runs after warm-up) at several batch",
+        "sizes; with a second model, both are timed alternately and the speedup is reported."})
+public final class BenchCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "MODEL.onnx") Path model;
+
+  @Parameters(index = "1", arity = "0..1", paramLabel = "OTHER.onnx") Path other;
+
+  @Option(names = "--batches", split = ",", defaultValue = "1,32", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+  int[] batches;
+
+  @Option(names = "--runs", defaultValue = "50", description = "Timed runs (default: ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--warmup", defaultValue = "10", description = "Warm-up runs (default: ${DEFAULT-VALUE}).")
+  int warmup;
+
+  @Mixin CommonOptions common;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    common.apply();
+    PrintWriter out = spec.commandLine().getOut();
+    LatencyBenchmark.Settings s = LatencyBenchmark.Settings.defaults().withThreads(common.threads)
+        .withRuns(warmup, runs);
+    byte[] a = Files.readAllBytes(model);
+    ModelProfile pa = ModelProfile.of(OnnxReader.parse(a, model.toString()));
+    if (other == null) {
+      out.printf(Locale.ROOT, "%-6s %-8s %12s %12s %12s%n", "batch", "threads", "median ms", "p90 ms", "img/s");
+      for (int batch : batches) {
+        LatencyResult r = LatencyBenchmark.measure(a, batch, s);
+        out.printf(Locale.ROOT, "%-6d %-8d %12.3f %12.3f %12.1f%n", batch, r.intraOpThreads(),
+            r.medianMillis(), r.p90Millis(), r.throughputPerSecond());
+      }
+    } else {
+      byte[] b = Files.readAllBytes(other);
+      ModelProfile pb = ModelProfile.of(OnnxReader.parse(b, other.toString()));
+      LatencyComparison c = LatencyBenchmark.compare(model.getFileName() + " vs " + other.getFileName(),
+          a, b, (double) pb.totalMacs() / pa.totalMacs(), batches, s);
+      out.print(c.toTable());
+      out.printf(Locale.ROOT, "params %,d -> %,d, MACs %,d -> %,d%n", pa.totalParams(), pb.totalParams(),
+          pa.totalMacs(), pb.totalMacs());
+    }
+    out.flush();
+    return ExitCodes.OK;
+  }
+}

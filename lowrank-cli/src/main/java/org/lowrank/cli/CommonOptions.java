@@ -1,0 +1,40 @@
+package org.lowrank.cli;
+
+import picocli.CommandLine.Option;
+
+/**
+ * Options every command shares: threads, seed, verbosity. Thread counts are applied as system
+ * properties before any native library starts (OpenBLAS, PyTorch and ONNX Runtime read them once).
+ */
+public final class CommonOptions {
+  @Option(names = "--threads", paramLabel = "N",
+      description = "Threads for ONNX Runtime, PyTorch and BLAS (default: all cores).")
+  int threads = Runtime.getRuntime().availableProcessors();
+
+  @Option(names = "--seed", paramLabel = "S", description = "Seed of every random step (default: ${DEFAULT-VALUE}).")
+  long seed = 42;
+
+  @Option(names = {"-q", "--quiet"}, description = "No progress bars.")
+  boolean quiet;
+
+  @Option(names = {"-v", "--verbose"}, description = "Log more (-v info, -vv debug) on stderr.")
+  boolean[] verbose = new boolean[0];
+
+  /** Applies threads and log level; call first thing in a command. */
+  void apply() {
+    if (threads < 1) {
+      throw new IllegalArgumentException("--threads must be >= 1, found " + threads);
+    }
+    System.setProperty("lowrank.blas.threads", Integer.toString(threads));
+    System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    System.setProperty("ai.djl.offline", "true");
+    String level = verbose.length >= 2 ? "debug" : verbose.length == 1 ? "info" : "warn";
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+  }
+
+  ProgressBar progress() {
+    return ProgressBar.stderr(quiet);
+  }
+}

@@ -1,0 +1,121 @@
+package org.lowrank.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.lowrank.pipeline.CompressionPipeline;
+import org.lowrank.pipeline.CompressionResult;
+import org.lowrank.pipeline.FineTuneSettings;
+import org.lowrank.pipeline.Reports;
+import org.lowrank.report.CompressionReport;
+import org.lowrank.report.HtmlReport;
+import org.lowrank.report.ReportFiles;
+import org.lowrank.report.ReportJson;
+import org.lowrank.report.ReportText;
+import org.lowrank.train.finetune.OptimizerKind;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code lowrank compress MODEL -o OUT.onnx}: the whole pipeline. Writes OUT.onnx plus
+ * OUT.report.json and OUT.report.html, and prints a summary.
+ */
+@Command(name = "compress", mixinStandardHelpOptions = true,
+    description = {"Compress a model: plan ranks, factorize, rewrite, optionally fine-tune once,",
+        "export ONNX, and report parameters, FLOPs, accuracy and ONNX Runtime latency."})
+public final class CompressCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "MODEL.onnx") Path model;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "OUT.onnx", required = true,
+      description = "The compressed model (the report files go beside it).")
+  Path output;
+
+  @Option(names = "--finetune-epochs", paramLabel = "N", defaultValue = "0",
+      description = "Fine-tune the compressed model for N epochs (needs --data).")
+  int epochs;
+
+  @Option(names = "--finetune-steps", paramLabel = "N", defaultValue = "0",
+      description = "Fine-tune for N optimizer steps instead of epochs.")
+  long steps;
+
+  @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.01", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
+  double lr;
+
+  @Option(names = "--batch-size", paramLabel = "B", defaultValue = "64", description = "Fine-tuning batch size (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--optimizer", paramLabel = "sgd|adam", defaultValue = "sgd", description = "SGD with Nesterov momentum or AdamW (default: ${DEFAULT-VALUE}).")
+  String optimizer;
+
+  @Option(names = "--train-limit", paramLabel = "N", defaultValue = "0", description = "Fine-tune on at most N training images (0 = all).")
+  int trainLimit;
+
+  @Option(names = "--augment", description = "Random crop and flip while fine-tuning (natural images).")
+  boolean augment;
+
+  @Option(names = "--no-distill", description = "Fine-tune on labels only (default: distill from the original).")
+  boolean noDistill;
+
+  @Option(names = "--eval-limit", paramLabel = "N", defaultValue = "0",
+      description = "Evaluate on at most N test images (0 = all; needs --data).")
+  int evalLimit;
+
+  @Option(names = "--latency-batches", paramLabel = "B", split = ",", defaultValue = "1,32",
+      description = "ONNX Runtime latency at these batch sizes (default: ${DEFAULT-VALUE}).")
+  int[] latencyBatches;
+
+  @Option(names = "--no-latency", description = "Skip the latency measurement.")
+  boolean noLatency;
+
+  @Mixin CommonOptions common;
+  @Mixin PlanningOptions planning;
+  @Mixin DataOptions data;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    common.apply();
+    ProgressBar bar = common.progress();
+    CompressionPipeline.Builder b = CompressionPipeline.builder().setModel(model).optOutput(output)
+        .optSeed(common.seed).optThreads(common.threads)
+        .optListener(new StageProgress(bar, System.err, common.quiet));
+    planning.configure(b, data, bar);
+    if (data.present()) {
+      b.optData(data.source()).optEvaluation(evalLimit);
+    }
+    if (epochs > 0 || steps > 0) {
+      if (!data.present()) {
+        throw new IllegalArgumentException("fine-tuning needs training data: add --data PATH");
+      }
+      b.optFineTune(new FineTuneSettings(Math.max(epochs, 1), steps, batchSize, lr,
+          optimizer.equalsIgnoreCase("adam") ? OptimizerKind.ADAM : OptimizerKind.SGD_NESTEROV,
+          optimizer.equalsIgnoreCase("adam") ? 1e-4 : 5e-4, trainLimit, augment, !noDistill, 4.0, 0.5,
+          0.5));
+    }
+    if (!noLatency) {
+      b.optLatency(5, 30, latencyBatches);
+    }
+    CompressionResult r = b.build().run();
+    CompressionReport report = Reports.of(r, model.toString(),
+        data.present() ? data.data.getFileName() + " test" : "");
+    Path json = sibling(output, ".report.json");
+    Path html = sibling(output, ".report.html");
+    ReportFiles.writeAtomically(json, ReportJson.write(report));
+    ReportFiles.writeAtomically(html, HtmlReport.render(report));
+    PrintWriter out = spec.commandLine().getOut();
+    out.print(ReportText.summary(report));
+    out.println("wrote " + output + ", " + json + ", " + html);
+    out.flush();
+    return ExitCodes.OK;
+  }
+
+  /** OUT.onnx -> OUT + suffix. */
+  static Path sibling(Path out, String suffix) {
+    String name = out.getFileName().toString();
+    String stem = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
+    return out.resolveSibling(stem + suffix);
+  }
+}

@@ -1,0 +1,76 @@
+package org.lowrank.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.lowrank.analysis.ModelProfile;
+import org.lowrank.graph.Model;
+import org.lowrank.onnx.OnnxReader;
+import org.lowrank.pipeline.OrtPredictor;
+import org.lowrank.runtime.OrtRunner;
+import org.lowrank.runtime.RuntimeOptions;
+import org.lowrank.train.data.DataLoader;
+import org.lowrank.train.data.Datasets;
+import org.lowrank.train.data.ImageDataset;
+import org.lowrank.train.eval.AgreementResult;
+import org.lowrank.train.eval.EvaluationResult;
+import org.lowrank.train.eval.Evaluator;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code lowrank evaluate MODEL --data D}: top-1/top-5 in ONNX Runtime, and agreement with another model. */
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = {"Top-1 and top-5 accuracy and loss of a model on a test split, run in ONNX",
+        "Runtime; with --against, how often two models predict the same class."})
+public final class EvaluateCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "MODEL.onnx") Path model;
+
+  @Option(names = "--against", paramLabel = "OTHER.onnx", description = "Also report agreement with this model.")
+  Path against;
+
+  @Option(names = "--split", defaultValue = "test", description = "Split to evaluate (default: ${DEFAULT-VALUE}).")
+  String split;
+
+  @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "At most N images (0 = all).")
+  int limit;
+
+  @Mixin CommonOptions common;
+  @Mixin DataOptions data;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    common.apply();
+    if (!data.present()) {
+      throw new IllegalArgumentException("evaluate needs labelled images: add --data PATH");
+    }
+    Model m = OnnxReader.read(model);
+    long[] shape = ModelProfile.of(m).inputShapes().values().iterator().next();
+    PrintWriter out = spec.commandLine().getOut();
+    RuntimeOptions opts = RuntimeOptions.withThreads(common.threads);
+    try (ImageDataset all = data.source().open(split, shape);
+        OrtRunner ort = OrtRunner.open(model, opts)) {
+      ImageDataset ds = limit > 0 && limit < all.size() ? Datasets.limit(all, limit, common.seed) : all;
+      DataLoader loader = DataLoader.builder(ds).setBatchSize(100)
+          .optNormalization(data.source().normalization()).build();
+      ProgressBar bar = common.progress();
+      bar.start("evaluate " + model.getFileName(), loader.batchesPerEpoch());
+      EvaluationResult r = Evaluator.evaluate(new OrtPredictor(ort), loader, n -> bar.progress(n, ""));
+      bar.finish("");
+      out.printf(Locale.ROOT, "%s on %s (%d images): top-1 %.2f%%, top-5 %.2f%%, loss %.4f%n",
+          model.getFileName(), ds.description(), r.examples(), 100 * r.top1(), 100 * r.top5(), r.meanLoss());
+      if (against != null) {
+        try (OrtRunner other = OrtRunner.open(against, opts)) {
+          AgreementResult a = Evaluator.agreement(new OrtPredictor(other), new OrtPredictor(ort), loader);
+          out.printf(Locale.ROOT, "agreement with %s: %s%n", against.getFileName(), a);
+        }
+      }
+    }
+    out.flush();
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,47 @@
+package org.lowrank.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.lowrank.pipeline.CompressionPipeline;
+import org.lowrank.pipeline.PlanFiles;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code lowrank plan MODEL -o PLAN.json}: choose a method and ranks per layer, write the plan. */
+@Command(name = "plan", mixinStandardHelpOptions = true,
+    description = {"Choose a factorization method and ranks for every layer under a budget and",
+        "write the plan (JSON, editable; apply it with 'lowrank compress --plan')."})
+public final class PlanCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "MODEL.onnx") Path model;
+
+  @Option(names = {"-o", "--output"}, paramLabel = "PLAN.json", required = true,
+      description = "Where to write the plan.")
+  Path output;
+
+  @Mixin CommonOptions common;
+  @Mixin PlanningOptions planning;
+  @Mixin DataOptions data;
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    common.apply();
+    if (output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
+      throw new IllegalArgumentException(output + ": the plan would overwrite the model");
+    }
+    ProgressBar bar = common.progress();
+    CompressionPipeline.Builder b = CompressionPipeline.builder().setModel(model)
+        .optSeed(common.seed).optThreads(common.threads)
+        .optListener(new StageProgress(bar, System.err, common.quiet));
+    planning.configure(b, data, bar);
+    CompressionPipeline.Planned p = b.build().plan();
+    PlanFiles.write(p.plan(), output);
+    PlanTable.print(p.plan(), spec.commandLine().getOut());
+    spec.commandLine().getOut().println("plan written to " + output);
+    spec.commandLine().getOut().flush();
+    return ExitCodes.OK;
+  }
+}

@@ -1,0 +1,128 @@
+package org.lowrank.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import org.lowrank.pipeline.CompressionPipeline;
+import org.lowrank.pipeline.LayerSelection;
+import org.lowrank.pipeline.Selectors;
+import org.lowrank.plan.Budget;
+import org.lowrank.plan.Method;
+import org.lowrank.progress.ProgressListener;
+import picocli.CommandLine.Option;
+
+/** How ranks are chosen: selector, methods, budget, layer rules, or a plan file. */
+public final class PlanningOptions {
+  @Option(names = "--selector", paramLabel = "NAME", defaultValue = "auto",
+      description = {"Rank selector: similarity (feature maps on calibration data), vbmf, energy,",
+          "ratio; auto = similarity with --data, else energy (default: ${DEFAULT-VALUE})."})
+  String selector;
+
+  @Option(names = "--method", paramLabel = "M", defaultValue = "hybrid",
+      description = {"tucker, cp, tt (convolutions), svd, qr (dense), or hybrid = the cheapest",
+          "passing method per layer; comma-separated lists allowed (default: ${DEFAULT-VALUE})."})
+  String method;
+
+  @Option(names = "--keep-params", paramLabel = "F",
+      description = "Global budget: keep this fraction of the model's parameters, e.g. 0.25.")
+  Double keepParams;
+
+  @Option(names = "--keep-flops", paramLabel = "F",
+      description = "Global budget: keep this fraction of the model's FLOPs (MACs).")
+  Double keepFlops;
+
+  @Option(names = "--threshold", paramLabel = "T",
+      description = "Similarity a layer must keep (similarity selector; default 0.98).")
+  Double threshold;
+
+  @Option(names = "--metric", paramLabel = "cosine|cka", defaultValue = "cosine",
+      description = "Feature-map similarity metric (default: ${DEFAULT-VALUE}).")
+  String metric;
+
+  @Option(names = "--energy", paramLabel = "E", defaultValue = "0.9",
+      description = "Energy fraction kept (energy selector; default: ${DEFAULT-VALUE}).")
+  double energy;
+
+  @Option(names = "--ratio", paramLabel = "R", defaultValue = "0.25",
+      description = "Rank / full rank (ratio selector; default: ${DEFAULT-VALUE}).")
+  double ratio;
+
+  @Option(names = "--rank-multiple", paramLabel = "K", defaultValue = "1",
+      description = "Round ranks up to a multiple of K, e.g. 8 (default: ${DEFAULT-VALUE}).")
+  int rankMultiple;
+
+  @Option(names = "--calibration", paramLabel = "N", defaultValue = "64",
+      description = "Calibration images for the similarity selector (default: ${DEFAULT-VALUE}).")
+  int calibration;
+
+  @Option(names = "--include", split = ",", paramLabel = "LAYER",
+      description = "Factorize these layers even if a default rule skips them.")
+  List<String> include = new ArrayList<>();
+
+  @Option(names = "--exclude", split = ",", paramLabel = "LAYER", description = "Never factorize these layers.")
+  List<String> exclude = new ArrayList<>();
+
+  @Option(names = "--include-first", description = "Also factorize the first convolution.")
+  boolean includeFirst;
+
+  @Option(names = "--include-classifier", description = "Also factorize the last dense layer.")
+  boolean includeClassifier;
+
+  @Option(names = "--plan", paramLabel = "PLAN.json", description = "Apply this plan instead of searching.")
+  Path plan;
+
+  @Option(names = "--input-shape", paramLabel = "D0,D1,...", split = ",",
+      description = "Model input shape, e.g. 1,3,32,32 (default: as declared, batch 1).")
+  long[] inputShape;
+
+  List<Method> methods() {
+    List<Method> out = new ArrayList<>();
+    for (String m : method.split(",")) {
+      if (m.trim().equalsIgnoreCase("hybrid")) {
+        out.addAll(List.of(Method.TUCKER2, Method.CP, Method.TT, Method.SVD, Method.QR));
+      } else {
+        out.add(Method.parse(m));
+      }
+    }
+    return out.stream().distinct().toList();
+  }
+
+  Budget budget() {
+    if (keepParams != null && keepFlops != null) {
+      throw new IllegalArgumentException("give one budget: --keep-params or --keep-flops, not both");
+    }
+    if (keepParams != null) {
+      return Budget.keepParams(keepParams);
+    }
+    if (keepFlops != null) {
+      return Budget.keepFlops(keepFlops);
+    }
+    return Budget.none();
+  }
+
+  /** Configures the planning part of a pipeline builder. */
+  CompressionPipeline.Builder configure(
+      CompressionPipeline.Builder b, DataOptions data, ProgressListener progress) {
+    List<Method> ms = methods();
+    b.optMethods(ms).optBudget(budget())
+        .optSelection(new LayerSelection(new HashSet<>(include), new HashSet<>(exclude), !includeFirst,
+            !includeClassifier, ms))
+        .optCalibrationSize(calibration);
+    if (inputShape != null) {
+      b.optInputShape(inputShape);
+    }
+    if (plan != null) {
+      b.optPlan(plan);
+      return b;
+    }
+    String name = selector.equals("auto") ? (data.present() ? "similarity" : "energy") : selector;
+    Selectors.Settings d = Selectors.Settings.defaults();
+    b.optSelector(Selectors.byName(name, new Selectors.Settings(
+        threshold == null ? d.threshold() : threshold, metric, energy, ratio, rankMultiple), progress));
+    if (data.present()) {
+      b.optData(data.source());
+    }
+    return b;
+  }
+}

@@ -1,0 +1,81 @@
+package org.lowrank.pipeline;
+
+import java.util.Map;
+import org.lowrank.plan.LayerDecision;
+import org.lowrank.report.CompressionReport;
+import org.lowrank.runtime.LatencyComparison;
+import org.lowrank.train.eval.EvaluationResult;
+
+/** Builds the {@link CompressionReport} of a pipeline run (JSON and HTML writers live in core). */
+public final class Reports {
+  private Reports() {}
+
+  /**
+   * @param r the run
+   * @param datasetName how to name the evaluation data in the report (e.g. "CIFAR-10 test")
+   */
+  public static CompressionReport of(CompressionResult r, String modelPath, String datasetName) {
+    CompressionReport.Builder b = CompressionReport.builder()
+        .setPlan(r.plan())
+        .optModelPath(modelPath)
+        .optInputShape(r.before().inputShapes().values().iterator().next())
+        .optTotals(
+            new org.lowrank.plan.Cost(r.before().totalParams(), r.before().totalMacs()),
+            new org.lowrank.plan.Cost(r.after().totalParams(), r.after().totalMacs()))
+        .optSeed("pipeline", r.seed())
+        .optVersion("lowrank", version())
+        .optVersion("java", System.getProperty("java.version"))
+        .optScoreLabel(scoreLabel(r.plan().selector()));
+    r.stageSeconds().forEach(b::optTiming);
+    accuracy(r, "original", datasetName).ifPresent(b::optAccuracyBefore);
+    accuracy(r, "compressed", datasetName).ifPresent(b::optAccuracyCompressed);
+    accuracy(r, "fine-tuned", datasetName).ifPresent(b::optAccuracyFinetuned);
+    LatencyComparison lat = r.latency();
+    if (lat != null) {
+      for (LatencyComparison.Row row : lat.rows()) {
+        b.optLatency(new CompressionReport.Latency(row.batchSize(), row.original().intraOpThreads(),
+            row.original().medianMillis(), row.rewritten().medianMillis()));
+      }
+    }
+    b.optExplorationMetric(scoreLabel(r.plan().selector()));
+    for (LayerDecision d : r.plan().layers()) {
+      if (d.isFactorized() && Double.isFinite(d.score())) {
+        b.optExplored(new CompressionReport.ExploredPoint(d.layer() + " " + d.choice(),
+            (double) d.after().params() / d.before().params(),
+            (double) d.after().macs() / d.before().macs(), d.score(), true));
+      }
+      if (d.note().contains("do not lower")) {
+        b.optWarning(d.layer() + ": " + d.note());
+      }
+    }
+    if (!r.rewriteCheck().passes(1e-3)) {
+      b.optWarning("rewrite check: " + r.rewriteCheck());
+    }
+    return b.build();
+  }
+
+  private static java.util.Optional<CompressionReport.Accuracy> accuracy(
+      CompressionResult r, String key, String dataset) {
+    Map<String, EvaluationResult> acc = r.accuracy();
+    EvaluationResult e = acc.get(key);
+    if (e == null && key.equals("fine-tuned")) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.ofNullable(e).map(x ->
+        new CompressionReport.Accuracy(x.top1(), x.top5(), dataset, x.examples()));
+  }
+
+  private static String scoreLabel(String selector) {
+    return switch (selector) {
+      case "similarity" -> "feature-map similarity";
+      case "datafree" -> "1 - relative reconstruction error";
+      default -> "energy kept";
+    };
+  }
+
+  /** The lowrank version from the jar manifest, or "dev". */
+  public static String version() {
+    String v = Reports.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+}
