@@ -234,6 +234,14 @@ public final class ConstantOps {
   // ---- element gathering: every data-movement op is "output element i comes from source index src[i]"
 
   private static TensorValue gatherElements(TensorValue t, long[] dims, int[] src) {
+    if (t.hasDoublePrecision()) {
+      double[] d = t.toDoubleArray();
+      double[] out = new double[src.length];
+      for (int i = 0; i < src.length; i++) {
+        out[i] = d[src[i]];
+      }
+      return TensorValue.ofDoubles(dims, out);
+    }
     if (t.isFloatingPoint()) {
       float[] f = t.toFloatArray();
       float[] out = new float[src.length];

@@ -7,25 +7,33 @@ import java.util.Objects;
  * An immutable constant tensor of the graph (an initializer or a constant attribute): element type,
  * dimensions and row-major data. Floating-point types are held as {@code float[]}, integral and
  * boolean types as {@code long[]}; the declared {@link #dataType()} is kept so a writer can restore
- * the original encoding. Accessors return copies: callers can never modify a weight in place.
+ * the original encoding. DOUBLE tensors made by {@link #ofDoubles} keep full double precision (read
+ * back exactly by {@link #toDoubleArray()}). Accessors return copies: callers can never modify a
+ * weight in place.
  */
 public final class TensorValue {
   private final DataType dataType;
   private final long[] dims;
   private final float[] floats;
   private final long[] longs;
+  private final double[] doubles;
 
   private TensorValue(DataType dataType, long[] dims, float[] floats, long[] longs) {
+    this(dataType, dims, floats, longs, null);
+  }
+
+  private TensorValue(DataType dataType, long[] dims, float[] floats, long[] longs, double[] doubles) {
     this.dataType = Objects.requireNonNull(dataType, "dataType");
     this.dims = dims.clone();
     long n = elementCount(this.dims);
-    int have = floats != null ? floats.length : longs.length;
+    int have = floats != null ? floats.length : doubles != null ? doubles.length : longs.length;
     if (n != have) {
       throw new IllegalArgumentException(
           "tensor of shape " + Arrays.toString(dims) + " needs " + n + " elements, got " + have);
     }
     this.floats = floats;
     this.longs = longs;
+    this.doubles = doubles;
   }
 
   /** A float tensor (data is copied). */
@@ -39,6 +47,11 @@ public final class TensorValue {
       throw new IllegalArgumentException(type + " is not a floating-point type");
     }
     return new TensorValue(type, dims, data.clone(), null);
+  }
+
+  /** A DOUBLE tensor holding full double precision (data is copied). */
+  public static TensorValue ofDoubles(long[] dims, double[] data) {
+    return new TensorValue(DataType.DOUBLE, dims, null, null, data.clone());
   }
 
   /** An INT64 tensor (data is copied). */
@@ -90,17 +103,29 @@ public final class TensorValue {
   }
 
   public long elementCount() {
-    return floats != null ? floats.length : longs.length;
+    return floats != null ? floats.length : doubles != null ? doubles.length : longs.length;
   }
 
   public boolean isFloatingPoint() {
-    return floats != null;
+    return floats != null || doubles != null;
+  }
+
+  /** True for a DOUBLE tensor made by {@link #ofDoubles} (full double precision). */
+  public boolean hasDoublePrecision() {
+    return doubles != null;
   }
 
   /** The elements as floats (a copy); integral tensors are converted. */
   public float[] toFloatArray() {
     if (floats != null) {
       return floats.clone();
+    }
+    if (doubles != null) {
+      float[] out = new float[doubles.length];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = (float) doubles[i];
+      }
+      return out;
     }
     float[] out = new float[longs.length];
     for (int i = 0; i < out.length; i++) {
@@ -111,6 +136,9 @@ public final class TensorValue {
 
   /** The elements as doubles (a copy). */
   public double[] toDoubleArray() {
+    if (doubles != null) {
+      return doubles.clone();
+    }
     double[] out = new double[(int) elementCount()];
     for (int i = 0; i < out.length; i++) {
       out[i] = floats != null ? floats[i] : longs[i];
@@ -123,26 +151,31 @@ public final class TensorValue {
     if (longs != null) {
       return longs.clone();
     }
-    long[] out = new long[floats.length];
+    long[] out = new long[(int) elementCount()];
     for (int i = 0; i < out.length; i++) {
-      out[i] = (long) floats[i];
+      out[i] = doubles != null ? (long) doubles[i] : (long) floats[i];
     }
     return out;
   }
 
   /** Element {@code i} (row-major) as a float. */
   public float floatAt(int i) {
-    return floats != null ? floats[i] : longs[i];
+    return floats != null ? floats[i] : doubles != null ? (float) doubles[i] : longs[i];
+  }
+
+  /** Element {@code i} (row-major) as a double (exact for {@link #ofDoubles} tensors). */
+  public double doubleAt(int i) {
+    return floats != null ? floats[i] : doubles != null ? doubles[i] : longs[i];
   }
 
   /** Element {@code i} (row-major) as a long. */
   public long longAt(int i) {
-    return longs != null ? longs[i] : (long) floats[i];
+    return longs != null ? longs[i] : doubles != null ? (long) doubles[i] : (long) floats[i];
   }
 
   /** The same data with new dimensions of equal element count. */
   public TensorValue reshape(long[] newDims) {
-    return new TensorValue(dataType, newDims, floats, longs);
+    return new TensorValue(dataType, newDims, floats, longs, doubles);
   }
 
   @Override
@@ -151,12 +184,14 @@ public final class TensorValue {
         && dataType == t.dataType
         && Arrays.equals(dims, t.dims)
         && Arrays.equals(floats, t.floats)
-        && Arrays.equals(longs, t.longs);
+        && Arrays.equals(longs, t.longs)
+        && Arrays.equals(doubles, t.doubles);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(dataType, Arrays.hashCode(dims), Arrays.hashCode(floats), Arrays.hashCode(longs));
+    return Objects.hash(dataType, Arrays.hashCode(dims), Arrays.hashCode(floats), Arrays.hashCode(longs),
+        Arrays.hashCode(doubles));
   }
 
   @Override

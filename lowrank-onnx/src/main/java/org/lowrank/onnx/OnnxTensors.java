@@ -17,8 +17,8 @@ import org.lowrank.graph.TensorValue;
  * serialized TensorProto file (the {@code .pb} files of an ONNX {@code test_data_set_N} folder).
  *
  * <p>Reading accepts {@code raw_data} (little-endian) and the typed fields ({@code float_data},
- * {@code int32_data}, {@code int64_data}, {@code double_data}, {@code uint64_data}); FLOAT16,
- * BFLOAT16 and DOUBLE become float, the declared type is kept. The declared element count is checked
+ * {@code int32_data}, {@code int64_data}, {@code double_data}, {@code uint64_data}); FLOAT16 and
+ * BFLOAT16 become float (exactly), DOUBLE keeps double precision, the declared type is kept. The declared element count is checked
  * against the data actually present before anything is allocated. Writing always uses {@code
  * raw_data} in the declared type.
  */
@@ -166,15 +166,15 @@ public final class OnnxTensors {
   }
 
   private static TensorValue fromRaw(DataType type, long[] dims, int n, ByteBuffer b) {
+    if (type == DataType.DOUBLE) {
+      double[] d = new double[n];
+      b.asDoubleBuffer().get(d);
+      return TensorValue.ofDoubles(dims, d);
+    }
     if (type.isFloatingPoint()) {
       float[] f = new float[n];
       switch (type) {
         case FLOAT -> b.asFloatBuffer().get(f);
-        case DOUBLE -> {
-          for (int i = 0; i < n; i++) {
-            f[i] = (float) b.getDouble();
-          }
-        }
         case FLOAT16 -> {
           for (int i = 0; i < n; i++) {
             f[i] = HalfFloats.halfToFloat(b.getShort() & 0xffff);
@@ -239,13 +239,19 @@ public final class OnnxTensors {
           source, what + " of type " + type + " and shape " + Arrays.toString(dims) + " needs " + n
               + " values, found " + have + " in " + field + " and no raw_data");
     }
+    if (type == DataType.DOUBLE) {
+      double[] d = new double[n];
+      for (int i = 0; i < n; i++) {
+        d[i] = p.getDoubleData(i);
+      }
+      return TensorValue.ofDoubles(dims, d);
+    }
     if (type.isFloatingPoint()) {
       float[] f = new float[n];
       for (int i = 0; i < n; i++) {
         f[i] =
             switch (type) {
               case FLOAT -> p.getFloatData(i);
-              case DOUBLE -> (float) p.getDoubleData(i);
               case FLOAT16 -> HalfFloats.halfToFloat(p.getInt32Data(i) & 0xffff);
               case BFLOAT16 -> HalfFloats.bfloat16ToFloat(p.getInt32Data(i) & 0xffff);
               default -> throw new IllegalStateException(type.toString());
@@ -276,15 +282,12 @@ public final class OnnxTensors {
     DataType type = t.dataType();
     int n = (int) t.elementCount();
     ByteBuffer b = ByteBuffer.allocate(Math.multiplyExact(n, type.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
-    if (t.isFloatingPoint()) {
+    if (type == DataType.DOUBLE) {
+      b.asDoubleBuffer().put(t.toDoubleArray());
+    } else if (t.isFloatingPoint()) {
       float[] f = t.toFloatArray();
       switch (type) {
         case FLOAT -> b.asFloatBuffer().put(f);
-        case DOUBLE -> {
-          for (float v : f) {
-            b.putDouble(v);
-          }
-        }
         case FLOAT16 -> {
           for (float v : f) {
             b.putShort((short) HalfFloats.floatToHalf(v));

@@ -28,9 +28,10 @@ class OnnxTensorsTest {
   void typedFieldsAreRead() throws Exception {
     TensorValue f = OnnxTensors.fromProto(proto(TensorProto.DataType.FLOAT, 2).addAllFloatData(List.of(1f, -2f)).build(), "s", "t");
     assertArrayEquals(new float[] {1f, -2f}, f.toFloatArray());
-    TensorValue d = OnnxTensors.fromProto(proto(TensorProto.DataType.DOUBLE, 1).addDoubleData(0.25).build(), "s", "t");
+    TensorValue d = OnnxTensors.fromProto(proto(TensorProto.DataType.DOUBLE, 1).addDoubleData(0.1).build(), "s", "t");
     assertEquals(DataType.DOUBLE, d.dataType());
-    assertEquals(0.25f, d.floatAt(0));
+    assertEquals(0.1, d.doubleAt(0)); // full double precision, not 0.1f
+    TestModels.assertSameTensor(d, OnnxTensors.parse(OnnxTensors.toBytes(d, "d"), "mem"), "double");
     TensorValue l = OnnxTensors.fromProto(proto(TensorProto.DataType.INT64, 2).addInt64Data(-1).addInt64Data(1L << 40).build(), "s", "t");
     assertArrayEquals(new long[] {-1, 1L << 40}, l.toLongArray());
     TensorValue i = OnnxTensors.fromProto(proto(TensorProto.DataType.INT32, 1, 2).addInt32Data(5).addInt32Data(-6).build(), "s", "t");

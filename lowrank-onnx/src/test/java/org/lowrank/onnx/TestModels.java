@@ -186,7 +186,13 @@ final class TestModels {
     assertEquals(a.dataType(), b.dataType(), where + " type");
     assertArrayEquals(a.dims(), b.dims(), where + " dims");
     assertEquals(a.isFloatingPoint(), b.isFloatingPoint(), where);
-    if (a.isFloatingPoint()) {
+    if (a.dataType() == DataType.DOUBLE) {
+      double[] x = a.toDoubleArray();
+      double[] y = b.toDoubleArray();
+      for (int i = 0; i < x.length; i++) {
+        assertEquals(Double.doubleToRawLongBits(x[i]), Double.doubleToRawLongBits(y[i]), where + " data bits [" + i + "]");
+      }
+    } else if (a.isFloatingPoint()) {
       assertArrayEquals(rawBits(a.toFloatArray()), rawBits(b.toFloatArray()), where + " data bits");
     } else {
       assertArrayEquals(a.toLongArray(), b.toLongArray(), where + " data");
