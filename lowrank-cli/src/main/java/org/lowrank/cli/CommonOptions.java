@@ -32,6 +32,7 @@ public final class CommonOptions {
     String level = verbose.length >= 2 ? "debug" : verbose.length == 1 ? "info" : "warn";
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
   }
 
   ProgressBar progress() {

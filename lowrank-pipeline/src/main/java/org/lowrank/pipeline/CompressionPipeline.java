@@ -62,8 +62,8 @@ public final class CompressionPipeline {
    * What a selector factory gets: the model, its profile, the selected layers, the seed, and a
    * calibration batch of training images (NCHW, normalized) or null when no data was given.
    */
-  public record SelectorContext(
-      Model model, ModelProfile profile, List<LayerInput> layers, long seed, TensorValue calibration) {}
+  public record SelectorContext(Model model, ModelProfile profile, List<LayerInput> layers, long seed,
+      TensorValue calibration, Budget budget) {}
 
   private final Builder b;
 
@@ -267,7 +267,7 @@ public final class CompressionPipeline {
                   .map(d -> d.layer() + " (" + d.note() + ")").toList());
     }
     RankSelector selector = b.selectorFactory.apply(
-        new SelectorContext(model, profile, selection.selected(), b.seed, calibration));
+        new SelectorContext(model, profile, selection.selected(), b.seed, calibration, b.budget));
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
     try {
       Plan p = Planner.plan(new Planner.Request(b.model.getFileName().toString(), selection.selected(),

@@ -43,11 +43,21 @@ public final class Selectors {
       case "vbmf" -> vbmf(s.rankMultiple());
       case "similarity" -> similarity(s.threshold(), SimilarityMetric.parse(s.metric()),
           s.rankMultiple(), progress);
-      case "datafree" -> throw new UnsupportedOperationException(
-          "the data-free selector is not wired into the pipeline yet; use " + NAMES.replace("datafree, ", ""));
+      case "datafree" -> dataFree(progress);
       default -> throw new IllegalArgumentException(
           "unknown selector '" + name + "': expected one of " + NAMES);
     };
+  }
+
+  /**
+   * The data-free continuous rank search (method A): softmax-relaxed ranks trained on weight
+   * reconstruction times a rank cost, under the pipeline's budget; no data needed.
+   */
+  public static Function<CompressionPipeline.SelectorContext, RankSelector> dataFree(
+      ProgressListener progress) {
+    return ctx -> new DataFreeSelector(ctx.layers(), ctx.budget(),
+        new org.lowrank.plan.Cost(ctx.profile().totalParams(), ctx.profile().totalMacs()), ctx.seed(),
+        progress);
   }
 
   /** Energy threshold (fraction of squared Frobenius norm kept per factored unfolding). */
