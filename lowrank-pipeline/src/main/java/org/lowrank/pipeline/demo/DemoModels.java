@@ -26,9 +26,10 @@ public final class DemoModels {
   /**
    * The demo model: conv3x3(1->32) ReLU, MaxPool2, conv3x3(32->64) ReLU, MaxPool2, conv3x3(64->64)
    * ReLU, Flatten, Gemm(3136->256) ReLU, Gemm(256->10). Spatial sizes 28 -> 14 -> 7. Parameters
-   * 876,938 (fc1 803,072 of them); 6.43 M multiply-accumulates per image, dominated by conv2 (3.61 M)
-   * and conv3 (1.81 M). Compressible in both kinds of layers: the dense layer holds 92% of the
-   * parameters, the convolutions 84% of the MACs.
+   * 861,386 (fc1 803,072 of them); 6,450,176 multiply-accumulates per image, dominated by conv2
+   * (3.61 M) and conv3 (1.81 M). Compressible in both kinds of layers: the dense layers hold 93% of
+   * the parameters, the convolutions 87% of the MACs. Trained by {@link DemoTrainer}'s defaults (3
+   * epochs) it reaches about 91.6% test top-1.
    */
   public static Model fashionCnn(long seed) {
     return new CnnBuilder("fashion_cnn", INPUT, 1, 28, 28, seed)
@@ -44,8 +45,8 @@ public final class DemoModels {
   /**
    * A VGG-style model with large dense layers (issue 7, experiment 2): two blocks of two
    * conv3x3+ReLU (32 then 64 channels) each closed by MaxPool2, then Flatten, Gemm(3136->512) ReLU,
-   * Gemm(512->512) ReLU, Gemm(512->10). Parameters 1,940,714 (dense 1,873,930); 19.9 M MACs per
-   * image.
+   * Gemm(512->512) ReLU, Gemm(512->10). Parameters 1,938,922 (dense 1,873,930, 96.6%); 20,162,048
+   * MACs per image (convolutions 90.7%).
    */
   public static Model vggStyle(long seed) {
     return new CnnBuilder("vgg_style", INPUT, 1, 28, 28, seed)

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.train.data.IdxDataset;
+import org.lowrank.train.finetune.FineTuneListener;
 import org.lowrank.train.finetune.OptimizerKind;
 
 /**
@@ -36,7 +37,16 @@ public final class TrainDemoModel {
       case "vgg" -> DemoModels.vggStyle(seed);
       default -> throw new IllegalArgumentException("model must be fashion or vgg, got " + which);
     };
-    DemoTrainer.Builder tb = DemoTrainer.builder().optSeed(seed);
+    DemoTrainer.Builder tb = DemoTrainer.builder().optSeed(seed)
+        .optFineTuneListener(new FineTuneListener() {
+          @Override
+          public void onStep(StepEvent e) {
+            if (e.step() % 50 == 0) {
+              System.err.printf("step %d/%d loss %.4f lr %.5f %.0f images/s%n", e.step(), e.totalSteps(),
+                  e.loss(), e.learningRate(), e.imagesPerSecond());
+            }
+          }
+        });
     if (a.containsKey("epochs")) {
       tb.optEpochs(Integer.parseInt(a.get("epochs")));
     }
