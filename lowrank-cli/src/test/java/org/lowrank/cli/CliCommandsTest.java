@@ -1,0 +1,101 @@
+package org.lowrank.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank.plan.Plan;
+import picocli.CommandLine;
+
+/** The pipeline verbs run in process: exit codes, stdout, stderr and the files written. */
+class CliCommandsTest {
+  @TempDir Path tmp;
+
+  record Run(int code, String out, String err) {}
+
+  static Run run(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cl = Main.commandLine();
+    cl.setOut(new PrintWriter(out));
+    cl.setErr(new PrintWriter(err));
+    int code = cl.execute(args);
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  static Path resnet20() {
+    String env = System.getenv("LOWRANK_SHARED_DATA");
+    Path p = (env != null ? Path.of(env) : Path.of("..", "..", "shared", "data"))
+        .resolve("models/resnet20_cifar10/model.onnx").toAbsolutePath().normalize();
+    Assumptions.assumeTrue(Files.isRegularFile(p), "shared data not found: " + p);
+    return p;
+  }
+
+  @Test
+  void planThenCompressWithThePlanWritesModelAndReports() throws Exception {
+    Path plan = tmp.resolve("plan.json");
+    Run p = run("plan", resnet20().toString(), "-o", plan.toString(), "--method", "tucker",
+        "--selector", "ratio", "--keep-params", "0.4", "-q", "--threads", "1");
+    assertEquals(0, p.code(), p.err());
+    assertTrue(p.out().contains("/layer3/layer3.2/conv2/Conv"), p.out());
+    Plan parsed = Plan.fromJson(Files.readString(plan), plan.toString());
+    assertTrue(parsed.keptParamsFraction() <= 0.4);
+    Path out = tmp.resolve("r20.onnx");
+    Run c = run("compress", resnet20().toString(), "-o", out.toString(), "--plan", plan.toString(),
+        "--no-latency", "-q", "--threads", "1");
+    assertEquals(0, c.code(), c.err());
+    assertTrue(Files.size(out) > 10_000);
+    assertTrue(Files.readString(tmp.resolve("r20.report.json")).contains("\"lowrank-report\""));
+    assertTrue(Files.readString(tmp.resolve("r20.report.html")).contains("<svg"));
+    assertTrue(c.out().contains("params"), c.out());
+  }
+
+  @Test
+  void benchComparesTwoModels() {
+    Run b = run("bench", resnet20().toString(), resnet20().toString(), "--batches", "1",
+        "--runs", "3", "--warmup", "1", "--threads", "1");
+    assertEquals(0, b.code(), b.err());
+    assertTrue(b.out().contains("speedup") || b.out().contains("x"), b.out());
+  }
+
+  @Test
+  void badInputGivesOneLineErrorsNonZeroExitAndWritesNothing() throws Exception {
+    Path out = tmp.resolve("never.onnx");
+    Run missing = run("compress", tmp.resolve("nope.onnx").toString(), "-o", out.toString());
+    assertEquals(ExitCodes.BAD_INPUT, missing.code());
+    assertTrue(missing.err().contains("nope.onnx"), missing.err());
+    assertEquals(1, missing.err().strip().lines().count(), missing.err());
+
+    Path junk = tmp.resolve("junk.onnx");
+    Files.write(junk, new byte[] {1, 2, 3, 4, 5, 6, 7});
+    Run notOnnx = run("compress", junk.toString(), "-o", out.toString(), "-q");
+    assertEquals(ExitCodes.BAD_INPUT, notOnnx.code(), notOnnx.err());
+    assertTrue(notOnnx.err().contains("junk.onnx"), notOnnx.err());
+
+    Run budget = run("compress", resnet20().toString(), "-o", out.toString(), "--keep-params", "0.001",
+        "--method", "tucker", "--selector", "ratio", "-q", "--threads", "1");
+    assertEquals(ExitCodes.BAD_INPUT, budget.code(), budget.err());
+    assertTrue(budget.err().contains("impossible budget"), budget.err());
+
+    Run overwrite = run("compress", resnet20().toString(), "-o", resnet20().toString(), "-q");
+    assertEquals(ExitCodes.BAD_INPUT, overwrite.code(), overwrite.err());
+    assertTrue(overwrite.err().contains("overwrite"), overwrite.err());
+
+    Run badMethod = run("plan", resnet20().toString(), "-o", tmp.resolve("p.json").toString(),
+        "--method", "svdd", "-q");
+    assertEquals(ExitCodes.BAD_INPUT, badMethod.code(), badMethod.err());
+    assertTrue(badMethod.err().contains("svdd"), badMethod.err());
+
+    try (Stream<Path> files = Files.list(tmp)) {
+      assertFalse(files.anyMatch(f -> !f.equals(junk)), "nothing written on failure");
+    }
+  }
+}
