@@ -95,12 +95,31 @@ public final class DemoAssets {
       }
       IdxDataset train = FashionMnist.train(dataDir);
       IdxDataset test = FashionMnist.test(dataDir);
+      requireWritable(cacheDir);
       LOG.info("training {} (first use; cached afterwards in {})", which, file);
       DemoTrainingResult r = trainer.train(which.build(SEED), train, test);
-      Files.createDirectories(cacheDir);
-      OnnxWriter.write(r.model(), file);
+      try {
+        OnnxWriter.write(r.model(), file);
+      } catch (IOException e) {
+        throw new IOException("cannot write the trained model to " + file + " (" + e
+            + "); set $" + CACHE_ENV + " to a writable folder", e);
+      }
       LOG.info("{} cached in {} (test top-1 {})", which, file, String.format("%.4f", r.testTop1()));
       return new DemoAsset(file, r.model(), r);
+    }
+  }
+
+  /** Creates {@code dir} and checks it is writable before minutes of training are spent. */
+  private static void requireWritable(Path dir) throws IOException {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new IOException("cannot create the model cache folder " + dir + " (" + e + "); set $"
+          + CACHE_ENV + " to a writable folder", e);
+    }
+    if (!Files.isWritable(dir)) {
+      throw new IOException("the model cache folder " + dir + " is not writable; set $" + CACHE_ENV
+          + " to a writable folder");
     }
   }
 

@@ -86,4 +86,22 @@ class DemoAssetsTest {
     NoSuchFileException t = assertThrows(NoSuchFileException.class, () -> FashionMnist.test(noData));
     assertTrue(t.getMessage().contains("t10k-labels-idx1-ubyte.gz"), t.getMessage());
   }
+
+  @Test
+  void unwritableCacheFolderFailsBeforeTraining(@TempDir Path tmp) throws Exception {
+    Path data = FashionData.directory();
+    Path notADir = tmp.resolve("file");
+    Files.writeString(notADir, "x");
+    DemoTrainer failing = DemoTrainer.builder().optTrainLimit(64)
+        .optListener(new org.lowrank.progress.ProgressListener() {
+          @Override
+          public void start(String task, long total) {
+            throw new AssertionError("no training may start: " + task);
+          }
+        }).build();
+    java.io.IOException e = assertThrows(java.io.IOException.class,
+        () -> DemoAssets.trained(DemoModel.FASHION_CNN, notADir, data, failing));
+    assertTrue(e.getMessage().contains(notADir.toString()) && e.getMessage().contains("LOWRANK_CACHE"),
+        e.getMessage());
+  }
 }
