@@ -14,6 +14,7 @@ public final class BenchMain {
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     switch (args[0]) {
       case "decompositions" -> System.exit(DecompositionBenchmark.run(rest, System.out, System.err));
+      case "results" -> System.exit(org.lowrank.bench.results.ResultsBench.run(rest, System.out, System.err));
       default -> {
         System.err.println("bench: unknown benchmark '" + args[0] + "'");
         usage();

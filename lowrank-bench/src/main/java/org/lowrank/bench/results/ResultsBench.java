@@ -1,0 +1,823 @@
+package org.lowrank.bench.results;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.lowrank.analysis.LayerProfile;
+import org.lowrank.analysis.ModelProfile;
+import org.lowrank.bench.DecompositionBenchmark;
+import org.lowrank.graph.Model;
+import org.lowrank.onnx.OnnxReader;
+import org.lowrank.pipeline.CompressionPipeline;
+import org.lowrank.pipeline.CompressionResult;
+import org.lowrank.pipeline.DataSource;
+import org.lowrank.pipeline.FineTuneSettings;
+import org.lowrank.pipeline.Selectors;
+import org.lowrank.pipeline.demo.DemoAsset;
+import org.lowrank.pipeline.demo.DemoAssets;
+import org.lowrank.pipeline.demo.DemoModel;
+import org.lowrank.pipeline.demo.FashionMnist;
+import org.lowrank.plan.Budget;
+import org.lowrank.plan.LayerDecision;
+import org.lowrank.plan.Method;
+import org.lowrank.progress.ProgressListener;
+import org.lowrank.runtime.LatencyComparison;
+import org.lowrank.train.bench.TrainThroughputBench;
+import org.lowrank.train.data.Normalization;
+import org.lowrank.train.eval.EvaluationResult;
+
+/**
+ * {@code ./bench results}: runs the experiments of issue 7 and writes RESULTS.md, every measured
+ * number produced here, the published figures ({@link Published}) beside them and labelled, each
+ * row with the command that reruns it. RESULTS.md is rewritten (atomically) after every row, so an
+ * interrupted run leaves the rows done so far.
+ *
+ * <ol>
+ *   <li>ResNet-20/56 on CIFAR-10 JPEG: Tucker-2, CP, TT, hybrid x {datafree, similarity} at a
+ *       params budget: params/FLOPs removed, top-1 original / compressed / fine-tuned, ONNX Runtime
+ *       latency at batch 1 and 32 (wall and CPU speedup).
+ *   <li>VGG-style CNN on Fashion-MNIST: SVD, QR, TT-matrix, hybrid on the dense layers; Tucker-2,
+ *       CP, TT, hybrid on the convolutions; params removed per layer type and accuracy drop.
+ *   <li>Baselines at equal budget (vbmf, energy, ratio vs similarity, datafree), before fine-tuning.
+ *   <li>Decomposition speed ({@link DecompositionBenchmark} --quick) and training throughput.
+ * </ol>
+ *
+ * Options: {@code --quick} (small subsets, few steps), {@code --experiments 1,2,3,4}, {@code
+ * --epochs N} (fine-tuning epochs), {@code --threads N} (PyTorch threads), {@code --ort-threads N}
+ * (ONNX Runtime threads for latency and ORT evaluation, default 1 so CPU time is the whole
+ * compute), {@code --out FILE}, {@code --seed S}, {@code --eval N} (test images, 0 = all), {@code
+ * --train-limit N} (fine-tuning images, 0 = all), {@code --models resnet20,resnet56}, {@code
+ * --data-root DIR} (default $LOWRANK_SHARED_DATA or ../shared/data), {@code --only ID-substring}.
+ */
+public final class ResultsBench {
+  /** Params budget of experiments 1 and 3: ~22% kept, as in issue 5 (RENE removes 77.62%). */
+  static final double KEEP_PARAMS = 0.22;
+  /** Methods of experiment 1 and their row names. */
+  static final Map<String, List<Method>> CONV_METHODS = methods("tucker", List.of(Method.TUCKER2),
+      "cp", List.of(Method.CP), "tt", List.of(Method.TT), "hybrid",
+      List.of(Method.TUCKER2, Method.CP, Method.TT));
+  static final Map<String, List<Method>> FC_METHODS = methods("svd", List.of(Method.SVD),
+      "qr", List.of(Method.QR), "ttm", List.of(Method.TTM), "hybrid",
+      List.of(Method.SVD, Method.QR, Method.TTM));
+
+  private final Options o;
+  private final PrintStream err;
+  private final Instant started = Instant.now();
+  private final double loadAtStart = loadAverage();
+  private final List<Row> e1 = new ArrayList<>();
+  private final List<Row> e2 = new ArrayList<>();
+  private final List<Row> e3 = new ArrayList<>();
+  private final Map<String, String> e2Notes = new LinkedHashMap<>();
+  private String decompositionTable;
+  private final List<String[]> throughput = new ArrayList<>();
+  private Model throughputModel;
+  private String throughputModelName;
+  private boolean finished;
+
+  private ResultsBench(Options o, PrintStream err) {
+    this.o = o;
+    this.err = err;
+  }
+
+  /** Command-line options; see the class comment. */
+  static final class Options {
+    boolean quick;
+    Set<Integer> experiments = new LinkedHashSet<>(List.of(1, 2, 3, 4));
+    int epochs = 1;
+    int threads = 2;
+    int ortThreads = 1;
+    Path out = Path.of("RESULTS.md");
+    long seed = 42;
+    Integer eval;
+    Integer trainLimit;
+    List<String> models = List.of("resnet20");
+    Path dataRoot;
+    String only;
+    final List<String> given = new ArrayList<>();
+
+    int evalImages() {
+      return eval != null ? eval : quick ? 200 : 2000;
+    }
+
+    int cifarTrainLimit() {
+      return trainLimit != null ? trainLimit : quick ? 256 : 10000;
+    }
+
+    int fashionTrainLimit() {
+      return trainLimit != null ? trainLimit : quick ? 512 : 20000;
+    }
+
+    int calibration() {
+      return quick ? 16 : 64;
+    }
+  }
+
+  /**
+   * One experiment row: its id, the command that reruns it, the pipeline result (null when it
+   * failed), wall seconds, the error when it failed, and its settings as text.
+   */
+  record Row(String id, String selector, String method, String budget, CompressionResult result,
+      double seconds, String error) {}
+
+  /** Runs with command-line arguments; returns the exit code. */
+  public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+    Options o;
+    try {
+      o = parse(args);
+    } catch (IllegalArgumentException e) {
+      err.println("results: " + e.getMessage());
+      err.println(usage());
+      return 2;
+    }
+    if (o == null) {
+      out.println(usage());
+      return 0;
+    }
+    // PyTorch reads these once, when the engine loads: set them before any DJL use.
+    setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(o.threads));
+    setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
+    setIfAbsent("ai.djl.offline", "true");
+    ResultsBench b = new ResultsBench(o, err);
+    b.runAll();
+    out.println("wrote " + o.out);
+    return 0;
+  }
+
+  private void runAll() throws IOException {
+    write();
+    if (o.experiments.contains(1)) {
+      for (String m : o.models) {
+        experiment1(m);
+      }
+    }
+    if (o.experiments.contains(2)) {
+      experiment2();
+    }
+    if (o.experiments.contains(3)) {
+      experiment3();
+    }
+    if (o.experiments.contains(4)) {
+      experiment4();
+    }
+    finished = true;
+    write();
+  }
+
+  // ---------------------------------------------------------------- experiment 1
+
+  private Path modelPath(String name) {
+    return dataRoot().resolve("models").resolve(name + "_cifar10").resolve("model.onnx");
+  }
+
+  private DataSource cifar() {
+    return new DataSource(dataRoot().resolve("cifar10").resolve("cifar10-jpeg.zip"), Normalization.imagenet());
+  }
+
+  private FineTuneSettings cifarFineTune() {
+    FineTuneSettings f = FineTuneSettings.epochs(o.epochs).withAugmentation(true)
+        .withTrainLimit(o.cifarTrainLimit());
+    return o.quick ? f.withSteps(8).withBatchSize(32) : f;
+  }
+
+  private void experiment1(String model) throws IOException {
+    for (String selector : List.of("datafree", "similarity")) {
+      for (var m : CONV_METHODS.entrySet()) {
+        String id = "e1/" + model + "/" + m.getKey() + "/" + selector;
+        if (!wanted(id)) {
+          continue;
+        }
+        Row r = compress(id, selector, m.getKey(), Budget.keepParams(KEEP_PARAMS), () -> CompressionPipeline.builder()
+            .setModel(modelPath(model))
+            .optMethods(m.getValue())
+            .optBudget(Budget.keepParams(KEEP_PARAMS))
+            .optSelector(Selectors.byName(selector, Selectors.Settings.defaults(), ProgressListener.NONE))
+            .optData(cifar())
+            .optCalibrationSize(o.calibration())
+            .optEvaluation(o.evalImages())
+            .optFineTune(cifarFineTune())
+            .optLatency(o.quick ? 2 : 5, o.quick ? 5 : 30, 1, 32)
+            .optThreads(o.ortThreads)
+            .optSeed(o.seed));
+        e1.add(r);
+        if (throughputModel == null && r.result() != null) {
+          throughputModel = r.result().compressed();
+          throughputModelName = id + " (compressed, fine-tuned)";
+        }
+        write();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- experiment 2
+
+  private void experiment2() throws IOException {
+    DemoModel which = DemoModel.VGG_STYLE;
+    DemoAsset asset;
+    try {
+      asset = DemoAssets.trained(which, DemoAssets.defaultCacheDir(), ProgressListener.NONE);
+    } catch (IOException | RuntimeException e) {
+      e2Notes.put("error", "the demo model could not be loaded or trained: " + e);
+      write();
+      return;
+    }
+    ModelProfile profile = ModelProfile.of(asset.model());
+    e2Notes.put("model", which + " (" + asset.file().getFileName() + ", " + profile.totalParams()
+        + " params; " + typeParams(profile, true) + " in conv layers, " + typeParams(profile, false)
+        + " in dense layers)");
+    DataSource data = new DataSource(FashionMnist.directory(), FashionMnist.NORMALIZATION);
+    FineTuneSettings ft = FineTuneSettings.epochs(o.epochs).withTrainLimit(o.fashionTrainLimit());
+    if (o.quick) {
+      ft = ft.withSteps(10);
+    }
+    for (boolean conv : new boolean[] {false, true}) {
+      // The budget that removes the target share of this layer type (plus a margin of 1.5 points),
+      // the other type kept as it is.
+      double removeShare = (conv ? Published.CONV_REMOVED : Published.FC_REMOVED).value() / 100 + 0.015;
+      long type = typeParams(profile, conv);
+      double keep = (profile.totalParams() - removeShare * type) / profile.totalParams();
+      for (var m : (conv ? CONV_METHODS : FC_METHODS).entrySet()) {
+        for (Budget budget : m.getKey().equals("hybrid")
+            ? List.of(Budget.keepParams(round4(keep)), Budget.none()) : List.of(Budget.keepParams(round4(keep)))) {
+          String id = "e2/vgg/" + (conv ? "conv/" : "fc/") + m.getKey() + (budget.isNone() ? "/threshold" : "");
+          if (!wanted(id)) {
+            continue;
+          }
+          FineTuneSettings f = ft;
+          e2.add(compress(id, "similarity", m.getKey(), budget, () -> CompressionPipeline.builder()
+              .setModel(asset.file())
+              .optMethods(m.getValue())
+              .optBudget(budget)
+              .optSelector(Selectors.byName("similarity", Selectors.Settings.defaults(), ProgressListener.NONE))
+              .optData(data)
+              .optCalibrationSize(o.calibration())
+              .optEvaluation(o.quick ? 1000 : 0)
+              .optFineTune(f)
+              .optThreads(o.ortThreads)
+              .optSeed(o.seed)));
+          write();
+        }
+      }
+    }
+  }
+
+  static long typeParams(ModelProfile p, boolean conv) {
+    return p.layers().stream().filter(l -> l.isConv() == conv).mapToLong(LayerProfile::params).sum();
+  }
+
+  /** Fraction of the parameters of one layer type (conv or dense) the plan removes, 0..1. */
+  static double typeRemoved(List<LayerDecision> layers, boolean conv) {
+    long before = 0;
+    long after = 0;
+    for (LayerDecision d : layers) {
+      if (d.kind().startsWith("conv") == conv) {
+        before += d.before().params();
+        after += d.after().params();
+      }
+    }
+    return before == 0 ? Double.NaN : 1 - (double) after / before;
+  }
+
+  // ---------------------------------------------------------------- experiment 3
+
+  private void experiment3() throws IOException {
+    String model = "resnet20";
+    for (String method : List.of("tucker", "hybrid")) {
+      for (String selector : List.of("vbmf", "energy", "ratio", "similarity", "datafree")) {
+        String id = "e3/" + model + "/" + method + "/" + selector;
+        Row reuse = e1.stream().filter(r -> r.id().equals("e1/" + model + "/" + method + "/" + selector)
+            && r.result() != null).findFirst().orElse(null);
+        if (reuse != null) {
+          e3.add(new Row(reuse.id(), selector, method, reuse.budget(), reuse.result(), reuse.seconds(), null));
+          continue;
+        }
+        if (!wanted(id)) {
+          continue;
+        }
+        List<Method> methods = CONV_METHODS.get(method);
+        e3.add(compress(id, selector, method, Budget.keepParams(KEEP_PARAMS), () -> CompressionPipeline.builder()
+            .setModel(modelPath(model))
+            .optMethods(methods)
+            .optBudget(Budget.keepParams(KEEP_PARAMS))
+            .optSelector(Selectors.byName(selector, Selectors.Settings.defaults(), ProgressListener.NONE))
+            .optData(cifar())
+            .optCalibrationSize(o.calibration())
+            .optEvaluation(o.evalImages())
+            .optThreads(o.ortThreads)
+            .optSeed(o.seed)));
+        write();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- experiment 4
+
+  private void experiment4() throws IOException {
+    if (wanted("e4/decompositions")) {
+      ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      long t0 = System.nanoTime();
+      try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+        DecompositionBenchmark.run(new String[] {"--quick", "--threads", "1"}, ps, err);
+      } catch (Exception e) {
+        buf.writeBytes(("failed: " + e).getBytes(StandardCharsets.UTF_8));
+      }
+      decompositionTable = buf.toString(StandardCharsets.UTF_8)
+          + String.format(Locale.ROOT, "(wall time %.1f s)%n", seconds(t0));
+      write();
+    }
+    if (wanted("e4/throughput")) {
+      int batch = o.quick ? 16 : 64;
+      int steps = o.quick ? 3 : 10;
+      List<Object[]> models = new ArrayList<>();
+      models.add(new Object[] {"resnet20 (original)", modelPath("resnet20")});
+      if (throughputModel != null) {
+        models.add(new Object[] {throughputModelName, throughputModel});
+      }
+      for (Object[] m : models) {
+        long t0 = System.nanoTime();
+        try {
+          Model model = m[1] instanceof Model mm ? mm : OnnxReader.read((Path) m[1]);
+          TrainThroughputBench.Result r = TrainThroughputBench.run(model, batch, steps);
+          throughput.add(new String[] {(String) m[0], Integer.toString(batch), Integer.toString(steps),
+              f1(r.trainImagesPerSecond()), f1(r.evalImagesPerSecond()), f1(seconds(t0))});
+        } catch (Exception e) {
+          err.println("throughput " + m[0] + " failed: " + e);
+          throughput.add(new String[] {(String) m[0], Integer.toString(batch), Integer.toString(steps),
+              "failed: " + e.getMessage(), "", f1(seconds(t0))});
+        }
+        write();
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- running rows
+
+  private interface PipelineSpec {
+    CompressionPipeline.Builder builder() throws IOException;
+  }
+
+  private Row compress(String id, String selector, String method, Budget budget, PipelineSpec spec) {
+    err.printf(Locale.ROOT, "[results] %s ... (%s UTC)%n", id, Instant.now().truncatedTo(ChronoUnit.SECONDS));
+    long t0 = System.nanoTime();
+    try {
+      CompressionResult r = spec.builder().build().run();
+      Row row = new Row(id, selector, method, budget.toString(), r, seconds(t0), null);
+      err.printf(Locale.ROOT, "[results] %s done in %.0f s: params removed %s, accuracy %s%n", id,
+          row.seconds(), pct(r.paramsRemoved()), r.accuracy().entrySet().stream()
+              .map(e -> e.getKey() + " " + top1(e.getValue())).collect(Collectors.joining(", ")));
+      return row;
+    } catch (Exception | OutOfMemoryError e) {
+      err.printf(Locale.ROOT, "[results] %s failed after %.0f s: %s%n", id, seconds(t0), e);
+      e.printStackTrace(err);
+      String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      return new Row(id, selector, method, budget.toString(), null, seconds(t0), msg);
+    }
+  }
+
+  private boolean wanted(String id) {
+    return o.only == null || id.contains(o.only);
+  }
+
+  /** The command that reruns one row into a scratch file. */
+  String rerun(String id) {
+    List<String> args = new ArrayList<>(List.of("./bench", "results"));
+    args.addAll(o.given);
+    args.addAll(List.of("--experiments", id.substring(1, 2), "--only", id, "--out", "/tmp/row.md"));
+    return String.join(" ", args);
+  }
+
+  private void write() throws IOException {
+    document().write(o.out);
+  }
+
+  // ---------------------------------------------------------------- the document
+
+  ResultsDocument document() {
+    ResultsDocument d = new ResultsDocument("lowrank results");
+    d.paragraph("Generated by `" + command() + "` (org.lowrank.bench.results.ResultsBench). "
+        + "Every number below comes from that run, except rows labelled **published**, copied from "
+        + "MISSION.md. Each row names the command that reruns it. "
+        + (finished ? "The run completed." : "**The run was still in progress (or was interrupted) "
+            + "when this file was written: rows not shown did not run.**"));
+    d.paragraph(o.quick
+        ? "**Mode: --quick.** Every row below used small subsets and a few steps (see settings): "
+            + "the numbers show the pipeline works, not the accuracy it reaches."
+        : "**Mode: full (as much as fits on a shared 2-core machine).** Subsets used are listed in "
+            + "the settings and stated per experiment.");
+    Map<String, String> facts = new LinkedHashMap<>();
+    facts.put("started (UTC)", started.truncatedTo(ChronoUnit.SECONDS).toString());
+    facts.put("written (UTC)", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+    facts.put("wall time so far", f1(Instant.now().getEpochSecond() - started.getEpochSecond()) + " s");
+    facts.put("machine", Runtime.getRuntime().availableProcessors() + " cores (nproc), "
+        + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB max heap, "
+        + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+        + String.format(Locale.ROOT, "; load average %.1f at start, %.1f now (shared machine: "
+            + "other jobs ran concurrently, wall times are inflated)", loadAtStart, loadAverage()));
+    facts.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+    facts.put("seed", o.seed + " (every selector, factorization, subset and fine-tuning step)");
+    facts.put("threads", "PyTorch (DJL) " + System.getProperty("ai.djl.pytorch.num_threads")
+        + " intra-op / 1 inter-op; ONNX Runtime " + o.ortThreads + " intra-op (latency and ORT "
+        + "evaluation; with 1 thread the CPU time of the calling thread is the whole compute)");
+    facts.put("CIFAR-10 evaluation", o.evalImages() == 0 ? "all 10000 test images"
+        : o.evalImages() + " of 10000 test images (seeded subset, same for every row)");
+    facts.put("CIFAR-10 fine-tuning", o.quick ? "8 steps of batch 32 (quick)"
+        : o.epochs + " epoch(s) over " + (o.cifarTrainLimit() == 0 ? "all 50000"
+            : o.cifarTrainLimit() + " of 50000") + " training images, batch 64, SGD Nesterov lr 0.01, "
+            + "cosine, random crop + flip, distillation from the original (logits T=4 + factorized "
+            + "layer outputs)");
+    facts.put("Fashion-MNIST", (o.quick ? "evaluation on 1000 of 10000 test images; fine-tuning 10 steps"
+        : "evaluation on all 10000 test images; fine-tuning " + o.epochs + " epoch(s) over "
+            + o.fashionTrainLimit() + " of 60000 training images") + ", batch 64, SGD lr 0.01, distillation");
+    facts.put("calibration (similarity selector)", o.calibration() + " training images");
+    facts.put("git", gitDescribe());
+    d.facts(facts);
+    if (o.experiments.contains(1)) {
+      section1(d);
+    }
+    if (o.experiments.contains(2)) {
+      section2(d);
+    }
+    if (o.experiments.contains(3)) {
+      section3(d);
+    }
+    if (o.experiments.contains(4)) {
+      section4(d);
+    }
+    return d;
+  }
+
+  private void section1(ResultsDocument d) {
+    ResultsDocument.Section s = d.section("1. ResNet on CIFAR-10 (JPEG): four methods x two selectors");
+    s.paragraph("Budget: keep " + pct(KEEP_PARAMS) + " of the parameters (whole model). Top-1 in %, on "
+        + "the evaluation subset above; CIFAR-10 here is JPEG (quality ~75), so absolute accuracies "
+        + "sit below the published lossless ones: compare drops. \"drop\" = original - fine-tuned "
+        + "(executor); \"ORT\" = the fine-tuned model run in ONNX Runtime. Fine-tuning: "
+        + (o.quick ? "8 steps only (quick)." : o.epochs + " epoch(s) on " + o.cifarTrainLimit()
+            + " images: far less than the papers' schedules."));
+    MarkdownTable t = new MarkdownTable("source", "row", "params removed", "FLOPs removed",
+        "top-1 original", "compressed", "fine-tuned", "ORT", "drop", "plan s", "wall s");
+    for (Published.Figure f : Published.RENE_RESNET20) {
+      t.add(Published.RENE, f.model() + " " + f.method(), f2(f.paramsRemoved()) + "%",
+          f2(f.flopsRemoved()) + "%", f2(f.top1Before()), "", f2(f.top1After()), "", f2(f.drop()), "", "");
+    }
+    for (Row r : e1) {
+      if (r.result() == null) {
+        t.add("measured", r.id(), "failed: " + r.error(), "", "", "", "", "", "", "", f1(r.seconds()));
+        continue;
+      }
+      CompressionResult c = r.result();
+      t.add("measured", r.id(), pct(c.paramsRemoved()), pct(c.flopsRemoved()), top1(c, "original"),
+          top1(c, "compressed"), top1(c, "fine-tuned"), top1(c, "final (onnxruntime)"), f2(drop(c)),
+          f1(c.stageSeconds().getOrDefault("plan", Double.NaN)), f1(r.seconds()));
+    }
+    s.table(t);
+    MarkdownTable lat = new MarkdownTable("row", "b1 original ms", "b1 compressed ms", "b1 speedup (wall)",
+        "b1 speedup (CPU)", "b32 original ms", "b32 compressed ms", "b32 speedup (wall)", "b32 speedup (CPU)",
+        "fine-tune images/s");
+    for (Row r : e1) {
+      if (r.result() == null || r.result().latency() == null) {
+        continue;
+      }
+      List<String> cells = new ArrayList<>(List.of(r.id()));
+      for (int batch : new int[] {1, 32}) {
+        LatencyComparison.Row lr = latencyRow(r.result(), batch);
+        cells.addAll(lr == null ? List.of("", "", "", "") : List.of(f2(lr.original().medianMillis()),
+            f2(lr.rewritten().medianMillis()), f2(lr.speedup()) + "x", f2(lr.cpuSpeedup()) + "x"));
+      }
+      cells.add(fineTuneRate(r.result()));
+      lat.add(cells.toArray(String[]::new));
+    }
+    s.paragraph("ONNX Runtime latency (median of the measured runs, original and compressed measured "
+        + "interleaved; CPU = calling thread's CPU time, robust to the machine's load with 1 thread). "
+        + "Published promise: >= 1.8x speedup.");
+    s.table(lat);
+    s.paragraph("Targets (issue 7): " + Published.PARAMS_REMOVED_R20.describe() + ", "
+        + Published.DROP_R20.describe() + " (RENE: 77.62% removed, -0.43), " + Published.SPEEDUP.describe()
+        + ". A miss states by how much (computed).");
+    MarkdownTable tg = new MarkdownTable("row", Published.PARAMS_REMOVED_R20.describe(),
+        Published.DROP_R20.describe(), "b1 " + Published.SPEEDUP.describe() + " (CPU)",
+        "b32 " + Published.SPEEDUP.describe() + " (CPU)");
+    for (Row r : e1) {
+      if (r.result() == null) {
+        continue;
+      }
+      CompressionResult c = r.result();
+      LatencyComparison.Row b1 = latencyRow(c, 1);
+      LatencyComparison.Row b32 = latencyRow(c, 32);
+      tg.add(r.id(), Published.PARAMS_REMOVED_R20.verdict(100 * c.paramsRemoved()),
+          Published.DROP_R20.verdict(drop(c)),
+          Published.SPEEDUP.verdict(b1 == null ? Double.NaN : b1.cpuSpeedup()),
+          Published.SPEEDUP.verdict(b32 == null ? Double.NaN : b32.cpuSpeedup()));
+    }
+    s.table(tg);
+    s.code(commands(e1));
+  }
+
+  private void section2(ResultsDocument d) {
+    ResultsDocument.Section s = d.section("2. CNN with large dense layers on Fashion-MNIST");
+    s.paragraph("Model: " + e2Notes.getOrDefault("model", "(not loaded yet)") + ". Selector: "
+        + "feature-map similarity (cosine, default threshold). FC rows factorize only the dense "
+        + "layers (the classifier is kept), conv rows only the convolutions (the first conv is kept). "
+        + "Budgeted rows ask for the share of the layer type's parameters that meets the target plus "
+        + "1.5 points; \"threshold\" rows have no budget (the cheapest candidate per layer that clears "
+        + "the similarity threshold, the paper's protocol). \"removed\" counts all layers of the type, "
+        + "kept ones included. drop = original - fine-tuned top-1 (points)."
+        + (e2Notes.containsKey("error") ? " **" + e2Notes.get("error") + "**" : ""));
+    MarkdownTable t = new MarkdownTable("source", "row", "budget", "FC params removed",
+        "conv params removed", "model params removed", "top-1 original", "compressed", "fine-tuned",
+        "drop", "target (type)", "target (drop < 1.5)", "wall s");
+    for (Published.Figure f : Published.DSE_AVERAGES) {
+      boolean fc = f.model().startsWith("FC");
+      t.add(Published.DSE, f.model() + " " + f.method(), "threshold",
+          fc ? f2(f.paramsRemoved()) + "%" : "", fc ? "" : f2(f.paramsRemoved()) + "%", "", "", "", "",
+          "< 1.5", "", "", "");
+    }
+    for (Row r : e2) {
+      if (r.result() == null) {
+        t.add("measured", r.id(), r.budget(), "failed: " + r.error(), "", "", "", "", "", "", "", "",
+            f1(r.seconds()));
+        continue;
+      }
+      CompressionResult c = r.result();
+      boolean conv = r.id().contains("/conv/");
+      double fc = typeRemoved(c.plan().layers(), false);
+      double cv = typeRemoved(c.plan().layers(), true);
+      Target typeTarget = conv ? Published.CONV_REMOVED : Published.FC_REMOVED;
+      t.add("measured", r.id(), r.budget(), pct(fc), pct(cv), pct(c.paramsRemoved()), top1(c, "original"),
+          top1(c, "compressed"), top1(c, "fine-tuned"), f2(drop(c)),
+          typeTarget.verdict(100 * (conv ? cv : fc)), Published.DROP_FASHION.verdict(drop(c)),
+          f1(r.seconds()));
+    }
+    s.table(t);
+    s.paragraph("The drop target of the paper is \"< 1.5\"; the verdict treats 1.5 itself as met.");
+    s.code(commands(e2));
+  }
+
+  private void section3(ResultsDocument d) {
+    ResultsDocument.Section s = d.section("3. Baselines at equal budget (ResNet-20, before fine-tuning)");
+    s.paragraph("Same budget (keep " + pct(KEEP_PARAMS) + " of the parameters), same evaluation subset; "
+        + "top-1 right after factorization, no fine-tuning. Rows of the two selectors reuse the "
+        + "experiment-1 runs (their \"compressed\" accuracy is measured before fine-tuning).");
+    MarkdownTable t = new MarkdownTable("row", "selector", "method", "params removed", "FLOPs removed",
+        "top-1 original", "compressed (no fine-tuning)", "drop", "plan s", "wall s");
+    for (Row r : e3) {
+      if (r.result() == null) {
+        t.add(r.id(), r.selector(), r.method(), "failed: " + r.error(), "", "", "", "", "", f1(r.seconds()));
+        continue;
+      }
+      CompressionResult c = r.result();
+      t.add(r.id(), r.selector(), r.method(), pct(c.paramsRemoved()), pct(c.flopsRemoved()),
+          top1(c, "original"), top1(c, "compressed"),
+          f2(acc(c, "original") - acc(c, "compressed")),
+          f1(c.stageSeconds().getOrDefault("plan", Double.NaN)), f1(r.seconds()));
+    }
+    s.table(t);
+    s.code(commands(e3.stream().filter(r -> r.id().startsWith("e3/")).toList()));
+  }
+
+  private void section4(ResultsDocument d) {
+    ResultsDocument.Section s = d.section("4. Decomposition speed and training throughput");
+    s.paragraph("Decompositions of seeded Gaussian weights (`./bench decompositions --quick --threads 1`, "
+        + "run in-process): median wall and CPU milliseconds, relative error.");
+    s.code(decompositionTable == null ? "(not run yet)" : decompositionTable);
+    s.paragraph("Training throughput (org.lowrank.train.bench.TrainThroughputBench: synthetic 3x32x32 "
+        + "images, SGD step forward + backward, and inference forward; PyTorch threads as above). "
+        + "Rerun: `" + rerun("e4/throughput") + "`.");
+    MarkdownTable t = new MarkdownTable("model", "batch", "measured steps", "train images/s",
+        "eval images/s", "wall s");
+    throughput.forEach(t::add);
+    s.table(t);
+    s.paragraph("Fine-tuning throughput of each experiment-1 row (with distillation: the teacher's "
+        + "forward pass is included) is in the latency table of section 1.");
+  }
+
+  private String commands(List<Row> rows) {
+    if (rows.isEmpty()) {
+      return "(no rows yet)";
+    }
+    return rows.stream().map(r -> rerun(r.id())).collect(Collectors.joining("\n"));
+  }
+
+  // ---------------------------------------------------------------- formatting
+
+  static LatencyComparison.Row latencyRow(CompressionResult c, int batch) {
+    if (c.latency() == null) {
+      return null;
+    }
+    return c.latency().rows().stream().filter(r -> r.batchSize() == batch).findFirst().orElse(null);
+  }
+
+  /** Top-1 in % at a stage, NaN when not evaluated. */
+  static double acc(CompressionResult c, String stage) {
+    EvaluationResult e = c.accuracy().get(stage);
+    return e == null ? Double.NaN : 100 * e.top1();
+  }
+
+  /** original - fine-tuned (or - compressed without fine-tuning), points. */
+  static double drop(CompressionResult c) {
+    double after = c.accuracy().containsKey("fine-tuned") ? acc(c, "fine-tuned") : acc(c, "compressed");
+    return acc(c, "original") - after;
+  }
+
+  private static String top1(CompressionResult c, String stage) {
+    return f2(acc(c, stage));
+  }
+
+  private static String top1(EvaluationResult e) {
+    return f2(100 * e.top1());
+  }
+
+  private String fineTuneRate(CompressionResult c) {
+    if (c.fineTune() == null || c.fineTune().seconds() <= 0) {
+      return "";
+    }
+    int batch = cifarFineTune().batchSize();
+    return f1(c.fineTune().steps() * batch / c.fineTune().seconds());
+  }
+
+  static String pct(double fraction) {
+    return Double.isNaN(fraction) ? "n/a" : String.format(Locale.ROOT, "%.2f%%", 100 * fraction);
+  }
+
+  static String f2(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.2f", v);
+  }
+
+  static String f1(double v) {
+    return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%.1f", v);
+  }
+
+  private static double round4(double v) {
+    return Math.round(v * 10000) / 10000.0;
+  }
+
+  private static double seconds(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private String command() {
+    return "./bench results" + (o.given.isEmpty() ? "" : " " + String.join(" ", o.given))
+        + (o.experiments.equals(Set.of(1, 2, 3, 4)) ? "" : " --experiments "
+            + o.experiments.stream().map(String::valueOf).collect(Collectors.joining(",")))
+        + (o.only == null ? "" : " --only " + o.only)
+        + (o.out.equals(Path.of("RESULTS.md")) ? "" : " --out " + o.out);
+  }
+
+  private static double loadAverage() {
+    return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+  }
+
+  private static String gitDescribe() {
+    try {
+      Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
+      String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      return p.waitFor() == 0 ? "commit " + s + " (plus uncommitted changes, if any)" : "unknown";
+    } catch (IOException e) {
+      return "unknown";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "unknown";
+    }
+  }
+
+  private Path dataRoot() {
+    if (o.dataRoot != null) {
+      return o.dataRoot;
+    }
+    String env = System.getProperty("LOWRANK_SHARED_DATA", System.getenv("LOWRANK_SHARED_DATA"));
+    if (env != null && !env.isBlank()) {
+      return Path.of(env);
+    }
+    Path p = Path.of("..", "shared", "data");
+    return Files.exists(p) ? p : Path.of("..", "..", "shared", "data");
+  }
+
+  private static void setIfAbsent(String key, String value) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, value);
+    }
+  }
+
+  private static Map<String, List<Method>> methods(Object... kv) {
+    Map<String, List<Method>> m = new LinkedHashMap<>();
+    for (int i = 0; i < kv.length; i += 2) {
+      @SuppressWarnings("unchecked")
+      List<Method> v = (List<Method>) kv[i + 1];
+      m.put((String) kv[i], v);
+    }
+    return java.util.Collections.unmodifiableMap(m);
+  }
+
+  // ---------------------------------------------------------------- options
+
+  /** Parses the options; null for --help. */
+  static Options parse(String[] args) {
+    Options o = new Options();
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--help") || a.equals("-h")) {
+        return null;
+      }
+      if (a.equals("--quick")) {
+        o.quick = true;
+        o.given.add(a);
+        continue;
+      }
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException(a + ": missing value");
+      }
+      String v = args[++i];
+      try {
+        switch (a) {
+          case "--experiments" -> {
+            o.experiments = new LinkedHashSet<>();
+            for (String e : v.split(",")) {
+              int n = Integer.parseInt(e.trim());
+              if (n < 1 || n > 4) {
+                throw new IllegalArgumentException("--experiments: expected numbers 1..4, found " + n);
+              }
+              o.experiments.add(n);
+            }
+            continue; // not repeated in rerun commands (each names its own experiment)
+          }
+          case "--epochs" -> o.epochs = positive(a, v);
+          case "--threads" -> o.threads = positive(a, v);
+          case "--ort-threads" -> o.ortThreads = positive(a, v);
+          case "--out" -> {
+            o.out = Path.of(v);
+            continue;
+          }
+          case "--seed" -> o.seed = Long.parseLong(v);
+          case "--eval" -> o.eval = nonNegative(a, v);
+          case "--train-limit" -> o.trainLimit = nonNegative(a, v);
+          case "--models" -> {
+            o.models = Arrays.stream(v.split(",")).map(String::trim).toList();
+            for (String m : o.models) {
+              if (!m.equals("resnet20") && !m.equals("resnet56")) {
+                throw new IllegalArgumentException("--models: expected resnet20 and/or resnet56, found " + m);
+              }
+            }
+          }
+          case "--data-root" -> o.dataRoot = Path.of(v);
+          case "--only" -> {
+            o.only = v;
+            continue;
+          }
+          default -> throw new IllegalArgumentException("unknown option " + a);
+        }
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(a + ": expected a number, found '" + v + "'");
+      }
+      o.given.add(a);
+      o.given.add(v);
+    }
+    return o;
+  }
+
+  private static int positive(String name, String v) {
+    int n = Integer.parseInt(v);
+    if (n < 1) {
+      throw new IllegalArgumentException(name + ": expected >= 1, found " + n);
+    }
+    return n;
+  }
+
+  private static int nonNegative(String name, String v) {
+    int n = Integer.parseInt(v);
+    if (n < 0) {
+      throw new IllegalArgumentException(name + ": expected >= 0, found " + n);
+    }
+    return n;
+  }
+
+  static String usage() {
+    return """
+        usage: ./bench results [--quick] [--experiments 1,2,3,4] [--epochs N] [--threads N]
+                               [--ort-threads N] [--out RESULTS.md] [--seed S] [--eval N]
+                               [--train-limit N] [--models resnet20,resnet56] [--data-root DIR]
+                               [--only ROW-ID-SUBSTRING]
+          Runs the experiments of issue 7 and writes RESULTS.md (atomically, after every row).
+          --quick        small subsets and a few steps (minutes)
+          --epochs       fine-tuning epochs (default 1)
+          --threads      PyTorch intra-op threads (default 2)
+          --ort-threads  ONNX Runtime threads for latency and ORT evaluation (default 1)
+          --eval         CIFAR-10 test images to evaluate on, 0 = all (default 2000; quick 200)
+          --train-limit  fine-tuning images, 0 = all (default CIFAR 10000 / Fashion 20000)
+          --data-root    shared data (default $LOWRANK_SHARED_DATA or ../shared/data)
+        """;
+  }
+}
