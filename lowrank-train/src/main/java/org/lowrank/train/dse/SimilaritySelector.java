@@ -55,9 +55,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Rank search.</b> Candidates come from {@link CandidateGrid} (only choices that lower both
  * parameters and MACs, optionally rounded to a rank multiple), ordered by increasing rank. Per
- * method, {@code maxCandidates} grid points spread evenly over the grid are evaluated (the allocator
- * trades among them), then the smallest passing grid point is refined by bisection between the last
- * failing and first passing spread points, assuming similarity grows with rank. The preferred
+ * method, a bisection over the grid finds the smallest grid point whose similarity reaches the
+ * threshold, assuming similarity grows with rank (about log2(48) = 6 evaluations); then {@code
+ * maxCandidates} points spread evenly from the smallest rank up to it (the range where a budget
+ * trades similarity for size) and one point halfway above it are evaluated too, so the allocator
+ * can move each layer up or down. Large ranks, the most expensive to factorize (CP-ALS), are only
+ * evaluated when the bisection needs them. The preferred
  * candidate (the pick without a budget) is the one with the fewest parameters over all given
  * methods whose similarity reaches the threshold (hybrid = several methods), or the original layer
  * if none does.
@@ -371,7 +374,7 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     List<Candidate> cands = new ArrayList<>();
     cands.add(Candidate.original(layer.geometry()));
     int preferred = 0;
-    int evaluations = 0;
+    int[] evaluations = {0};
     progress.start("similarity " + layer.name(), -1);
     try (NDManager batch = manager.newSubManager()) {
       NDArray x = inputs.get(p.dataInput());
@@ -391,32 +394,32 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
         double[] s = new double[grid.size()];
         Arrays.fill(s, Double.NaN);
         boolean[] done = new boolean[grid.size()];
-        for (int i : spread(grid.size(), maxCandidates)) {
-          s[i] = similarity(p, batch, x, ref, grid.get(i));
-          done[i] = true;
-          progress.progress(++evaluations, grid.get(i) + " " + fmt(s[i]));
-        }
-        int pass = -1;
-        int fail = -1;
-        for (int i = 0; i < grid.size(); i++) {
-          if (done[i] && s[i] >= threshold) {
-            pass = i;
-            break;
+        int n = grid.size();
+        java.util.function.IntPredicate passes = i -> {
+          if (!done[i]) {
+            s[i] = similarity(p, batch, x, ref, grid.get(i));
+            done[i] = true;
+            progress.progress(++evaluations[0], grid.get(i) + " " + fmt(s[i]));
           }
-          if (done[i]) {
-            fail = i;
-          }
-        }
-        while (pass >= 0 && pass - fail > 1) {
-          int mid = (pass + fail) >>> 1;
-          s[mid] = similarity(p, batch, x, ref, grid.get(mid));
-          done[mid] = true;
-          progress.progress(++evaluations, grid.get(mid) + " " + fmt(s[mid]));
-          if (s[mid] >= threshold) {
-            pass = mid;
+          return s[i] >= threshold;
+        };
+        // bisection: lo fails (or is before the grid), hi passes (or is past the grid)
+        int lo = -1;
+        int hi = n;
+        while (hi - lo > 1) {
+          int mid = (lo + hi) >>> 1;
+          if (passes.test(mid)) {
+            hi = mid;
           } else {
-            fail = mid;
+            lo = mid;
           }
+        }
+        // the trading range up to the smallest passing rank, and one stronger option above it
+        for (int i : spread(Math.min(hi + 1, n), maxCandidates)) {
+          passes.test(i);
+        }
+        if (hi < n - 1) {
+          passes.test((hi + n) >>> 1);
         }
         for (int i = 0; i < grid.size(); i++) {
           if (!done[i] || Double.isNaN(s[i])) {
@@ -555,7 +558,10 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       return this;
     }
 
-    /** Grid points evaluated per layer and method besides the bisection (default 10, at least 2). */
+    /**
+     * Grid points spread from the smallest rank up to the threshold rank, evaluated per layer and
+     * method besides the bisection (default 10, at least 2).
+     */
     public Builder maxCandidates(int k) {
       if (k < 2) {
         throw new IllegalArgumentException("max candidates per method must be >= 2, found " + k);
