@@ -49,12 +49,14 @@ import org.slf4j.LoggerFactory;
  * within {@link CostModel#maxRanks} that strictly lowers its params and MACs.
  *
  * <p><b>Budget.</b> L_W has no term that can reach a given budget (gamma only rescales it), so a
- * global {@link org.lowrank.plan.Budget} is met at each stage's discretization: every candidate rank
- * is scored by 1 - relative error of its initial decomposition, and {@link BudgetAllocator} starts
- * from each layer's argmax rank and trades score across layers until the searched layers (plus the
- * rest of the model, {@code modelCost}, kept as is) fit the budget, then spends leftover budget on
- * the best upgrades. The next stage narrows around the allocated ranks, so the final ranks meet the
- * budget at step 1 resolution. Without a budget the argmax ranks are kept.
+ * global {@link org.lowrank.plan.Budget} is met at each stage's discretization, for the searched
+ * layers plus the rest of the model ({@code modelCost}, kept as is). Mode ALLOCATOR (default): every
+ * candidate rank is scored by 1 - relative error of its initial decomposition, and {@link
+ * BudgetAllocator} starts from each layer's argmax rank and trades score per parameter across
+ * layers until the model fits, then spends leftover budget on the best upgrades. Mode PROPORTIONAL:
+ * all argmax ranks are scaled down by one common factor, which keeps the search's relative ranks
+ * (a budget the argmax ranks already meet leaves them as they are). The next stage narrows around the adjusted ranks, so the final ranks meet the budget at
+ * step-1 resolution. Without a budget the argmax ranks are kept.
  *
  * <p>Native memory: all arrays live in one manager closed at the end of {@link #search}; each step's
  * temporaries are freed by an {@link NDScope}. The engine's thread count is process-wide (system
@@ -149,7 +151,11 @@ public final class DataFreeRankSearch {
         }
         System.arraycopy(preferred, 0, chosen, 0, n);
         if (!config.budget().isNone()) {
-          allocate(targets, cands, run.scores, probs, fixed, total, chosen, stage);
+          if (config.budgetMode() == DataFreeSearchConfig.BudgetMode.PROPORTIONAL) {
+            scale(targets, cands, preferred, fixed, total, chosen, stage);
+          } else {
+            allocate(targets, cands, run.scores, probs, fixed, total, chosen, stage);
+          }
         }
         long ms = (System.nanoTime() - ts) / 1_000_000;
         stages.add(new RankSearchResult.StageSummary(
@@ -242,6 +248,55 @@ public final class DataFreeRankSearch {
     for (int i = 0; i < chosen.length; i++) {
       chosen[i] = picked.get(i).choice().ranks()[0];
     }
+  }
+
+  /**
+   * Budget mode PROPORTIONAL: r_i = the candidate nearest to c * preferred_i, with c <= 1 the
+   * largest common factor (bisection) whose total cost fits the budget.
+   */
+  private void scale(List<LayerTarget> targets, int[][] cands, int[] preferred, Cost fixed,
+      Cost total, int[] chosen, int stage) {
+    org.lowrank.plan.Budget.Kind kind = config.budget().kind();
+    long target = config.budget().target(total);
+    double lo = 0;
+    double hi = 1;
+    if (scaledCost(targets, cands, preferred, lo, chosen, kind) + fixed.get(kind) > target) {
+      throw new IllegalArgumentException(String.format("data-free search, stage %d: impossible "
+          + "budget: %s asks for at most %d %s, but the smallest candidate ranks still need %d; keep "
+          + "a larger fraction or lower rankLow", stage, config.budget(), target,
+          kind.name().toLowerCase(java.util.Locale.ROOT),
+          scaledCost(targets, cands, preferred, lo, chosen, kind) + fixed.get(kind)));
+    }
+    if (scaledCost(targets, cands, preferred, hi, chosen, kind) + fixed.get(kind) > target) {
+      for (int it = 0; it < 60; it++) {
+        double c = (lo + hi) / 2;
+        if (scaledCost(targets, cands, preferred, c, chosen, kind) + fixed.get(kind) <= target) {
+          lo = c;
+        } else {
+          hi = c;
+        }
+      }
+      hi = lo;
+    }
+    scaledCost(targets, cands, preferred, hi, chosen, kind);
+  }
+
+  /** Fills {@code out} with the candidates nearest to c * preferred and returns their summed cost. */
+  private static long scaledCost(List<LayerTarget> targets, int[][] cands, int[] preferred, double c,
+      int[] out, org.lowrank.plan.Budget.Kind kind) {
+    long sum = 0;
+    for (int i = 0; i < targets.size(); i++) {
+      double want = c * preferred[i];
+      int best = cands[i][0];
+      for (int r : cands[i]) {
+        if (Math.abs(r - want) < Math.abs(best - want)) {
+          best = r;
+        }
+      }
+      out[i] = best;
+      sum += CostModel.factorized(targets.get(i).layer.geometry(), targets.get(i).choice(best)).get(kind);
+    }
+    return sum;
   }
 
   static int argmax(double[] p) {
@@ -423,17 +478,21 @@ public final class DataFreeRankSearch {
     for (NDArray[] s : sets) {
       sq += s[1].square().sum().getFloat();
     }
-    double norm = Math.sqrt(sq) * scale;
+    double raw = Math.sqrt(sq);
     double factor = scale;
-    if (norm > config.gradientClip()) {
-      factor *= config.gradientClip() / norm;
+    if (raw * scale > config.gradientClip()) {
+      factor = config.gradientClip() / raw;
     }
+    boolean skip = !(raw > 0) || !Double.isFinite(raw) || !Double.isFinite(factor);
     float mu = (float) config.momentum();
     for (NDArray[] s : sets) {
-      NDArray g = s[1].mul((float) factor);
-      s[2].muli(mu).addi(g);
-      s[0].subi(g.add(s[2].mul(mu)).muli((float) lr));
+      if (!skip) {
+        NDArray g = s[1].mul((float) Math.min(factor, Float.MAX_VALUE));
+        s[2].muli(mu).addi(g);
+        s[0].subi(g.add(s[2].mul(mu)).muli((float) lr));
+      }
       s[1].muli(0f);
     }
   }
+
 }

@@ -26,6 +26,7 @@ import org.lowrank.plan.Cost;
  * @param cpAlsIterations ALS sweeps of the CP branch initialization
  * @param seed seed of every random step (CP initialization columns beyond the unfolding ranks)
  * @param budget global budget; {@link Budget#none()} keeps each layer's most probable rank
+ * @param budgetMode how a budget is met at each stage's discretization
  * @param modelCost the whole model's original cost, the budget's reference; null = the searched
  *     layers only
  * @param linearAlgebra backend of the initial decompositions
@@ -46,12 +47,14 @@ public record DataFreeSearchConfig(
     int cpAlsIterations,
     long seed,
     Budget budget,
+    BudgetMode budgetMode,
     Cost modelCost,
     LinearAlgebra linearAlgebra,
     ValidationLoss validationLoss) {
 
   public DataFreeSearchConfig {
     Objects.requireNonNull(budget, "budget");
+    Objects.requireNonNull(budgetMode, "budgetMode");
     Objects.requireNonNull(linearAlgebra, "linearAlgebra");
     if (rankLow < 1) {
       throw new IllegalArgumentException("rankLow must be >= 1, found " + rankLow);
@@ -90,6 +93,20 @@ public record DataFreeSearchConfig(
     }
   }
 
+  /** How a global budget is met when the search's most probable ranks do not fit it. */
+  public enum BudgetMode {
+    /**
+     * {@link org.lowrank.plan.BudgetAllocator} from the most probable ranks, trading the
+     * candidates' scores (1 - relative error) per parameter (or MAC) across layers (default).
+     */
+    ALLOCATOR,
+    /**
+     * Scale every layer's most probable rank by one common factor c <= 1 (each snapped to its
+     * nearest candidate), the largest c that fits: keeps the search's relative ranks across layers.
+     */
+    PROPORTIONAL
+  }
+
   /** A builder with RENE's CIFAR defaults. */
   public static Builder builder() {
     return new Builder();
@@ -115,6 +132,7 @@ public record DataFreeSearchConfig(
     m.put("logit_lr", logitLearningRate);
     m.put("gradient_clip", gradientClip);
     m.put("cp_als_iterations", (long) cpAlsIterations);
+    m.put("budget_mode", budgetMode.name().toLowerCase(java.util.Locale.ROOT));
     m.put("logit_objective", validationLoss == null ? "reconstruction" : "validation");
     return m;
   }
@@ -135,6 +153,7 @@ public record DataFreeSearchConfig(
     private int cpAlsIterations = 15;
     private long seed = 0;
     private Budget budget = Budget.none();
+    private BudgetMode budgetMode = BudgetMode.ALLOCATOR;
     private Cost modelCost;
     private LinearAlgebra linearAlgebra;
     private ValidationLoss validationLoss;
@@ -196,6 +215,11 @@ public record DataFreeSearchConfig(
       return this;
     }
 
+    public Builder optBudgetMode(BudgetMode budgetMode) {
+      this.budgetMode = budgetMode;
+      return this;
+    }
+
     /** The whole model's original cost, when the searched layers are only part of the model. */
     public Builder optModelCost(Cost modelCost) {
       this.modelCost = modelCost;
@@ -215,7 +239,7 @@ public record DataFreeSearchConfig(
     public DataFreeSearchConfig build() {
       return new DataFreeSearchConfig(rankLow, rankHigh, rankStep, gamma, beta, warmupSteps,
           jointSteps, momentum, factorLearningRate, logitLearningRate, gradientClip,
-          cpAlsIterations, seed, budget,
+          cpAlsIterations, seed, budget, budgetMode,
           modelCost, linearAlgebra == null ? LinearAlgebra.defaultInstance() : linearAlgebra,
           validationLoss);
     }

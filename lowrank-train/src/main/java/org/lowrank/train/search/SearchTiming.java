@@ -66,8 +66,9 @@ public final class SearchTiming {
             .optModelCost(new Cost(profile.totalParams(), profile.totalMacs()))
             .optLinearAlgebra(la)
             .build();
+        long cpu0 = processCpuMillis();
         RankSearchResult r = new DataFreeRankSearch(config).search(layers);
-        print(file, method, profile, r);
+        print(file, method, profile, layers, r, processCpuMillis() - cpu0);
       }
     }
   }
@@ -89,27 +90,36 @@ public final class SearchTiming {
     return out;
   }
 
-  private static void print(Path file, Method method, ModelProfile profile, RankSearchResult r) {
+  private static void print(Path file, Method method, ModelProfile profile, List<SearchLayer> layers,
+      RankSearchResult r, long cpuMillis) {
     Cost saved = r.layersBefore().minus(r.layersAfter());
     double keptParams = 1 - (double) saved.params() / profile.totalParams();
     double keptMacs = 1 - (double) saved.macs() / profile.totalMacs();
-    System.out.printf(Locale.ROOT, "%n%s, %s: %d layers, search %.1f s, model params kept %.3f, "
-            + "MACs kept %.3f%n", file.getParent().getFileName(), method.cliName(), r.layers().size(),
-        r.elapsedMillis() / 1000.0, keptParams, keptMacs);
+    System.out.printf(Locale.ROOT, "%n%s, %s: %d layers, search wall %.1f s (process CPU %.1f s), "
+            + "model params kept %.3f, MACs kept %.3f, seed %d%n", file.getParent().getFileName(),
+        method.cliName(), r.layers().size(), r.elapsedMillis() / 1000.0, cpuMillis / 1000.0,
+        keptParams, keptMacs, r.seed());
     for (RankSearchResult.StageSummary s : r.stages()) {
       System.out.printf(Locale.ROOT, "  stage step %d: %d branches, %d groups, %.1f s, E %.4f%n",
           s.step(), s.branches(), s.groups(), s.millis() / 1000.0, s.finalError());
     }
-    System.out.printf("  %-28s %-16s %9s %6s %8s%n", "layer", "shape", "preferred", "chosen", "score");
-    for (LayerRankResult l : r.layers()) {
-      System.out.printf(Locale.ROOT, "  %-28s %-16s %9d %6d %8.4f%n", l.layer(),
-          shape(r, l), l.preferredRank(), l.rank(), l.chosenCandidate().score());
+    System.out.printf("  %-30s %-9s %5s %9s %6s %7s %7s%n", "layer", "cout,cin", "max", "preferred",
+        "chosen", "params", "score");
+    for (int i = 0; i < layers.size(); i++) {
+      LayerRankResult l = r.layers().get(i);
+      SearchLayer s = layers.get(i);
+      double kept = (double) l.chosenCandidate().cost().params()
+          / org.lowrank.plan.CostModel.original(s.geometry()).params();
+      System.out.printf(Locale.ROOT, "  %-30s %-9s %5d %9d %6d %7.3f %7.4f%n", l.layer(),
+          s.geometry().cout() + "," + s.geometry().cin(), l.feasibleMax(), l.preferredRank(),
+          l.rank(), kept, l.chosenCandidate().score());
     }
   }
 
-  private static String shape(RankSearchResult r, LayerRankResult l) {
-    org.lowrank.plan.Candidate c = l.candidates().get(0);
-    return l.candidates().size() + " cands";
+  private static long processCpuMillis() {
+    java.lang.management.OperatingSystemMXBean os =
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return os instanceof com.sun.management.OperatingSystemMXBean b ? b.getProcessCpuTime() / 1_000_000 : -1;
   }
 
   private static Path sharedData() {

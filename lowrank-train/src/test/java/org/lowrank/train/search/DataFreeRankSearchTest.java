@@ -103,8 +103,9 @@ class DataFreeRankSearchTest {
     assertTrue(r.layer("tt").rank() <= 14);
   }
 
-  @Test
-  void tighterBudgetGivesSmallerRanks() {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(DataFreeSearchConfig.BudgetMode.class)
+  void tighterBudgetGivesSmallerRanks(DataFreeSearchConfig.BudgetMode mode) {
     List<SearchLayer> layers = List.of(
         PlantedLayers.ttConv("a", 32, 32, 20, 0.1, 11, Method.TT),
         PlantedLayers.ttConv("b", 32, 32, 12, 0.1, 12, Method.TT),
@@ -113,9 +114,10 @@ class DataFreeRankSearchTest {
     int[] previous = null;
     for (double keep : new double[] {0.5, 0.3, 0.15}) {
       RankSearchResult r = search(DataFreeSearchConfig.builder().optSteps(5, 40)
-          .optBudget(Budget.keepParams(keep))).search(layers);
+          .optBudget(Budget.keepParams(keep)).optBudgetMode(mode)).search(layers);
       assertTrue(r.layersAfter().params() <= keep * before,
           keep + ": " + r.layersAfter().params() + " > " + keep * before);
+      assertEquals(mode.name().toLowerCase(java.util.Locale.ROOT), r.settings().get("budget_mode"));
       int[] ranks = r.layers().stream().mapToInt(LayerRankResult::rank).toArray();
       if (previous != null) {
         for (int i = 0; i < ranks.length; i++) {
