@@ -12,5 +12,12 @@
  * so the planner (stage 3) can cost a rank without decomposing; the rewriter (stage 5) turns the
  * factors into ONNX ops. Conv kernels are [Cout, Cin, k_1..k_d] for d = 1, 2, 3: spatial modes are
  * just more modes.
+ *
+ * <p>Conv recipes: Tucker-2 = {@code Tucker2.create().factorize(w, r1, r2)}; CP3 = {@code
+ * CpAls.create().factorize(ConvKernels.threeWay(w), r)} (factors [Cout, R], [K, R], [Cin, R]); CP4 =
+ * {@code CpAls.create().factorize(w, r)} (factors [Cout, R], [Cin, R], [k_1, R], [k_2, R]); TT =
+ * {@code ConvTensorTrainSvd.create().factorize(w, r1, r2)}. Dense W[out, in]: {@code TruncatedSvd},
+ * {@code PivotedQr}, {@code TtMatrixSvd}. All run single-threaded BLAS unless given {@code
+ * LinearAlgebra.openBlas(n)}.
  */
 package org.lowrank.decomp;
