@@ -88,6 +88,8 @@ public final class ResultsBench {
   private Model throughputModel;
   private String throughputModelName;
   private boolean finished;
+  private int phase = 1;
+  private final Set<String> attempted = new java.util.HashSet<>();
 
   private ResultsBench(Options o, PrintStream err) {
     this.o = o;
@@ -158,24 +160,40 @@ public final class ResultsBench {
     return 0;
   }
 
+  /**
+   * Runs the core rows of every experiment first (Tucker-2 rows of experiment 1, the hybrid rows of
+   * experiment 2, the weight-only baselines of experiment 3, experiment 4), then, unless --quick,
+   * every other row: on a busy machine the file holds the most informative rows earliest.
+   */
   private void runAll() throws IOException {
     write();
-    if (o.experiments.contains(1)) {
-      for (String m : o.models) {
-        experiment1(m);
+    for (int phase = 1; phase <= (o.quick ? 1 : 2); phase++) {
+      this.phase = phase;
+      if (o.experiments.contains(1)) {
+        for (String m : o.models) {
+          experiment1(m);
+        }
       }
-    }
-    if (o.experiments.contains(2)) {
-      experiment2();
-    }
-    if (o.experiments.contains(3)) {
-      experiment3();
-    }
-    if (o.experiments.contains(4)) {
-      experiment4();
+      if (o.experiments.contains(2)) {
+        experiment2();
+      }
+      if (o.experiments.contains(3)) {
+        experiment3();
+      }
+      if (o.experiments.contains(4) && phase == 1) {
+        experiment4();
+      }
     }
     finished = true;
     write();
+  }
+
+  /** True for the rows of the first phase (see {@link #runAll}). */
+  static boolean core(String id) {
+    return id.startsWith("e1/") ? id.contains("/tucker/") && id.startsWith("e1/resnet20/")
+        : id.startsWith("e2/") ? id.contains("/hybrid") && !id.endsWith("/threshold")
+        : id.startsWith("e3/") ? id.contains("/tucker/")
+        : true;
   }
 
   // ---------------------------------------------------------------- experiment 1
@@ -299,13 +317,13 @@ public final class ResultsBench {
     for (String method : List.of("tucker", "hybrid")) {
       for (String selector : List.of("vbmf", "energy", "ratio", "similarity", "datafree")) {
         String id = "e3/" + model + "/" + method + "/" + selector;
+        if (!wanted(id)) {
+          continue;
+        }
         Row reuse = e1.stream().filter(r -> r.id().equals("e1/" + model + "/" + method + "/" + selector)
             && r.result() != null).findFirst().orElse(null);
         if (reuse != null) {
           e3.add(new Row(reuse.id(), selector, method, reuse.budget(), reuse.result(), reuse.seconds(), null));
-          continue;
-        }
-        if (!wanted(id)) {
           continue;
         }
         List<Method> methods = CONV_METHODS.get(method);
@@ -388,8 +406,10 @@ public final class ResultsBench {
     }
   }
 
+  /** Whether to run a row now: in the current phase, matching --only, not run before. */
   private boolean wanted(String id) {
-    return o.only == null || id.contains(o.only);
+    boolean now = o.only != null ? id.contains(o.only) : core(id) == (phase == 1);
+    return now && attempted.add(id);
   }
 
   /** The command that reruns one row into a scratch file. */
