@@ -89,11 +89,6 @@ public final class DenseTensor {
     return new DenseTensor(d, s);
   }
 
-  /** Package-internal: wraps an array without copying; the caller must not keep {@code data}. */
-  static DenseTensor wrap(double[] data, int... shape) {
-    return new DenseTensor(data, shape.clone());
-  }
-
   // ---------------------------------------------------------------- accessors
 
   /** The shape (a copy). */
