@@ -16,7 +16,7 @@ if [ -n "$jar" ] && [ -f "$cp_file" ]; then
 fi
 if [ "$stale" = 1 ]; then
   echo "lowrank: building $module (first run or sources changed)..." >&2
-  (cd "$root" && mvn -B -q -ntp -DskipTests -pl "$module" -am package) >&2
+  (cd "$root" && mvn -B -q -ntp -Dmaven.test.skip=true -pl "$module" -am package) >&2
   jar=$(ls "$target"/"$module"-*.jar | head -n 1)
 fi
 exec java ${LOWRANK_JAVA_OPTS:--Xmx8g} -Dai.djl.offline=true -cp "$jar:$(cat "$cp_file")" "$main_class" "$@"
