@@ -438,7 +438,7 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     }
     Candidate pick = cands.get(preferred);
     LOG.info("layer '{}': {} candidates in {} ms (so far {} ms factorizing, {} ms evaluating), preferred {} "
-        + "(similarity {})", layer.name(), evaluations, (System.nanoTime() - t0) / 1_000_000,
+        + "(similarity {})", layer.name(), evaluations[0], (System.nanoTime() - t0) / 1_000_000,
         factorizeNanos / 1_000_000, evaluateNanos / 1_000_000,
         pick.isOriginal() ? "original" : pick.choice(), fmt(pick.score()));
     return new BudgetAllocator.LayerOptions(layer.name(), cands, preferred);

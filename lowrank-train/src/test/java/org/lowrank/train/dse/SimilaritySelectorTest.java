@@ -283,6 +283,21 @@ class SimilaritySelectorTest {
   }
 
   @Test
+  void sameSeedGivesTheSameCandidates() {
+    Model m = model(0.3);
+    List<List<Candidate>> runs = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      // a larger batch than the calibration size: the subset is drawn with the seed
+      try (SimilaritySelector s = SimilaritySelector.builder(m).calibration(batch(40, 5)).calibrationSize(24)
+          .seed(7).build()) {
+        assertEquals(24L, s.settings().get("calibration_size"));
+        runs.add(s.options(s.layer("conv2"), List.of(Method.CP, Method.TUCKER2)).candidates());
+      }
+    }
+    assertEquals(runs.get(0), runs.get(1));
+  }
+
+  @Test
   void spreadCoversBothEnds() {
     assertArrayEquals(new int[] {0, 3, 6, 9}, SimilaritySelector.spread(10, 4));
     assertArrayEquals(new int[] {0, 1, 2}, SimilaritySelector.spread(3, 10));
