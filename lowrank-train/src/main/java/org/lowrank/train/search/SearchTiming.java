@@ -23,7 +23,8 @@ import org.lowrank.plan.Method;
  *
  * <pre>
  *   java -cp &lt;lowrank-train classpath&gt; org.lowrank.train.search.SearchTiming \
- *       [--threads 2] [--keep 0.22] [--methods tt,cp] [model.onnx ...]
+ *       [--threads 2] [--keep 0.22 (0 = no budget)] [--mode allocator|proportional]
+ *       [--methods tt,cp] [model.onnx ...]
  * </pre>
  * Without models it runs ResNet-20 and ResNet-56 from the shared data directory (system property or
  * environment variable {@code LOWRANK_SHARED_DATA}, else {@code ../shared/data} relative to the
@@ -37,11 +38,13 @@ public final class SearchTiming {
     int threads = 2;
     double keep = 0.22;
     List<Method> methods = List.of(Method.TT, Method.CP);
+    DataFreeSearchConfig.BudgetMode mode = DataFreeSearchConfig.BudgetMode.ALLOCATOR;
     List<Path> models = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--keep" -> keep = Double.parseDouble(args[++i]);
+        case "--mode" -> mode = DataFreeSearchConfig.BudgetMode.valueOf(args[++i].toUpperCase(Locale.ROOT));
         case "--methods" -> methods = Arrays.stream(args[++i].split(",")).map(Method::parse).toList();
         default -> models.add(Path.of(args[i]));
       }
@@ -55,14 +58,16 @@ public final class SearchTiming {
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     System.setProperty("ai.djl.offline", "true");
     LinearAlgebra la = LinearAlgebra.openBlas(threads);
-    System.out.printf(Locale.ROOT, "data-free rank search, keep %.2f of params, %d threads%n", keep, threads);
+    System.out.printf(Locale.ROOT, "data-free rank search, keep %.2f of params (0 = no budget), "
+        + "budget mode %s, %d threads%n", keep, mode, threads);
     for (Path file : models) {
       Model model = OnnxReader.read(file);
       ModelProfile profile = ModelProfile.of(model);
       for (Method method : methods) {
         List<SearchLayer> layers = selectLayers(model, profile, method);
         DataFreeSearchConfig config = DataFreeSearchConfig.builder()
-            .optBudget(Budget.keepParams(keep))
+            .optBudget(keep > 0 ? Budget.keepParams(keep) : Budget.none())
+            .optBudgetMode(mode)
             .optModelCost(new Cost(profile.totalParams(), profile.totalMacs()))
             .optLinearAlgebra(la)
             .build();
