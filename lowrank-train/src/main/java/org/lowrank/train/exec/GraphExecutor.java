@@ -328,6 +328,26 @@ public final class GraphExecutor implements AutoCloseable {
     }
   }
 
+  /**
+   * Feature maps on IR tensors: evaluates (eval mode) only what the tensors in {@code taps} need
+   * and returns them as IR tensors, keyed by name in tap order. Allocates and frees its own batch
+   * manager.
+   */
+  public Map<String, TensorValue> featureMapValues(
+      Map<String, TensorValue> inputValues, Collection<String> taps) {
+    try (NDManager batch = manager.newSubManager()) {
+      Map<String, NDArray> in = new LinkedHashMap<>();
+      for (Map.Entry<String, TensorValue> e : inputValues.entrySet()) {
+        in.put(e.getKey(), Tensors.toNDArray(batch, e.getValue()));
+      }
+      Map<String, TensorValue> result = new LinkedHashMap<>();
+      for (Map.Entry<String, NDArray> e : featureMaps(batch, in, taps).entrySet()) {
+        result.put(e.getKey(), Tensors.toTensorValue(e.getValue()));
+      }
+      return result;
+    }
+  }
+
   private Map<String, NDArray> run(
       NDManager batch, Map<String, NDArray> inputArrays, boolean training, List<String> wanted) {
     for (String w : wanted) {

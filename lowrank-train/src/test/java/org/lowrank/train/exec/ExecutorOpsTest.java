@@ -161,6 +161,8 @@ class ExecutorOpsTest {
       assertArrayEquals(new long[] {2, 6, 5, 5}, maps.get("p2").getShape().getShape());
       assertThrows(IllegalArgumentException.class,
           () -> ex.featureMaps(batch, Map.of("x", Tensors.toNDArray(batch, x)), List.of("nope")));
+      Map<String, TensorValue> values = ex.featureMapValues(Map.of("x", x), List.of("p2"));
+      assertArrayEquals(maps.get("p2").toFloatArray(), values.get("p2").toFloatArray());
     }
   }
 
