@@ -143,6 +143,11 @@ public final class GraphExecutor implements AutoCloseable {
             roles.putIfAbsent(in.get(i), "param");
           }
         }
+      } else if (op.equals("PRelu") || op.equals("InstanceNormalization")
+          || op.equals("LayerNormalization")) {
+        for (int i = 1; i < in.size(); i++) {
+          roles.putIfAbsent(in.get(i), "param");
+        }
       } else if (op.equals("BatchNormalization")) {
         roles.putIfAbsent(n.input(1), "param");
         roles.putIfAbsent(n.input(2), "param");

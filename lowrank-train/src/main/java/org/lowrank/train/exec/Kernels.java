@@ -87,6 +87,18 @@ final class Kernels {
     FACTORIES.put("ReduceMax", (n, o) -> reduce(n, o >= 18, (x, a, k) -> successive(x, a, k, NDArray::max)));
     FACTORIES.put("ReduceMin", (n, o) -> reduce(n, o >= 18, (x, a, k) -> successive(x, a, k, NDArray::min)));
     FACTORIES.put("Cast", Kernels::cast);
+    FACTORIES.put("PRelu", (n, o) -> (c, in) -> one(in[0].maximum(0f).add(in[1].mul(in[0].minimum(0f)))));
+    FACTORIES.put("Equal", (n, o) -> (c, in) -> one(in[0].eq(in[1])));
+    FACTORIES.put("Greater", (n, o) -> (c, in) -> one(in[0].gt(in[1])));
+    FACTORIES.put("Less", (n, o) -> (c, in) -> one(in[0].lt(in[1])));
+    FACTORIES.put("GreaterOrEqual", (n, o) -> (c, in) -> one(in[0].gte(in[1])));
+    FACTORIES.put("LessOrEqual", (n, o) -> (c, in) -> one(in[0].lte(in[1])));
+    FACTORIES.put("Not", (n, o) -> (c, in) -> one(in[0].logicalNot()));
+    FACTORIES.put("And", (n, o) -> (c, in) -> one(in[0].logicalAnd(in[1])));
+    FACTORIES.put("Or", (n, o) -> (c, in) -> one(in[0].logicalOr(in[1])));
+    FACTORIES.put("Xor", (n, o) -> (c, in) -> one(in[0].logicalXor(in[1])));
+    FACTORIES.put(
+        "Where", (n, o) -> (c, in) -> one(in[1].getNDArrayInternal().where(in[0], in[2])));
     ConvKernels.register(FACTORIES);
     ShapeKernels.register(FACTORIES);
     NormKernels.register(FACTORIES);

@@ -13,6 +13,8 @@ final class NormKernels {
   static void register(Map<String, Kernels.Factory> f) {
     f.put("BatchNormalization", NormKernels::batchNorm);
     f.put("Dropout", NormKernels::dropout);
+    f.put("InstanceNormalization", NormKernels::instanceNorm);
+    f.put("LayerNormalization", NormKernels::layerNorm);
   }
 
   /**
@@ -73,6 +75,59 @@ final class NormKernels {
       boolean training) {
     NDList r = x.getNDArrayInternal().batchNorm(x, mean, var, scale, bias, -1, momentum, eps, training);
     return r.singletonOrThrow();
+  }
+
+  /** y = scale (x - mean) / sqrt(var + eps) + B, statistics over the spatial axes of each (n, c). */
+  private static Kernel instanceNorm(Node n, long opset) {
+    float eps = n.attrFloat("epsilon", 1e-5f);
+    return (c, in) -> {
+      NDArray x = in[0];
+      int r = x.getShape().dimension();
+      int[] axes = ConvKernels.spatialAxes(x);
+      long[] bshape = new long[r];
+      java.util.Arrays.fill(bshape, 1);
+      bshape[1] = x.getShape().get(1);
+      NDArray[] st = normalize(x, axes, eps);
+      return Kernels.one(st[0].mul(in[1].reshape(bshape)).add(in[2].reshape(bshape)));
+    };
+  }
+
+  /** LayerNormalization over the axes from {@code axis} to the last; outputs Y, Mean, InvStdDev. */
+  private static Kernel layerNorm(Node n, long opset) {
+    float eps = n.attrFloat("epsilon", 1e-5f);
+    long axisAttr = n.attrLong("axis", -1);
+    return (c, in) -> {
+      NDArray x = in[0];
+      int r = x.getShape().dimension();
+      int axis = (int) Kernels.normalizeAxis(axisAttr, r, n);
+      int[] axes = new int[r - axis];
+      for (int i = axis; i < r; i++) {
+        axes[i - axis] = i;
+      }
+      NDArray[] st = normalize(x, axes, eps);
+      NDArray y = st[0].mul(in[1]);
+      if (in.length > 2 && in[2] != null) {
+        y = y.add(in[2]);
+      }
+      NDArray[] out = new NDArray[n.outputs().size()];
+      out[0] = y;
+      if (out.length > 1) {
+        out[1] = st[1];
+      }
+      if (out.length > 2) {
+        out[2] = st[2];
+      }
+      return out;
+    };
+  }
+
+  /** (x - mean) / sqrt(var + eps), mean, 1 / sqrt(var + eps) over {@code axes} (kept as size 1). */
+  private static NDArray[] normalize(NDArray x, int[] axes, float eps) {
+    NDArray mean = Kernels.mean(x, axes, true);
+    NDArray centered = x.sub(mean);
+    NDArray std = Kernels.mean(centered.square(), axes, true).add(eps).sqrt();
+    NDArray inv = std.onesLike().div(std);
+    return new NDArray[] {centered.mul(inv), mean, inv};
   }
 
   /** Dropout: ratio from the attribute (opset < 12) or input 1; active in training mode. */

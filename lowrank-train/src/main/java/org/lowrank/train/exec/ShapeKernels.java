@@ -34,6 +34,7 @@ final class ShapeKernels {
     f.put("Gather", ShapeKernels::gather);
     f.put("Expand", (n, o) -> (c, in) -> Kernels.one(expand(in[0], in[1].toLongArray())));
     f.put("Constant", ShapeKernels::constant);
+    f.put("Split", ShapeKernels::split);
     f.put("ConstantOfShape", ShapeKernels::constantOfShape);
   }
 
@@ -330,6 +331,33 @@ final class ShapeKernels {
       out[i] = a == 1 ? b : a;
     }
     return x.broadcast(new Shape(out));
+  }
+
+  /** Split into the sizes of {@code split} (attribute or input 1) or into equal parts. */
+  private static Kernel split(Node n, long opset) {
+    long axisAttr = n.attrLong("axis", 0);
+    long[] attrSplit = n.attrLongs("split", null);
+    int outputs = n.outputs().size();
+    return (c, in) -> {
+      NDArray x = in[0];
+      int axis = (int) Kernels.normalizeAxis(axisAttr, x.getShape().dimension(), n);
+      long d = x.getShape().get(axis);
+      long[] sizes = opset < 13 ? attrSplit : (in.length > 1 && in[1] != null ? longs(in[1]) : null);
+      if (sizes == null) {
+        sizes = new long[outputs];
+        long chunk = (d + outputs - 1) / outputs;
+        for (int i = 0; i < outputs; i++) {
+          sizes[i] = Math.max(0, Math.min(chunk, d - i * chunk));
+        }
+      }
+      NDArray[] out = new NDArray[sizes.length];
+      long start = 0;
+      for (int i = 0; i < sizes.length; i++) {
+        out[i] = x.get(new NDIndex().addAllDim(axis).addSliceDim(start, start + sizes[i]));
+        start += sizes[i];
+      }
+      return out;
+    };
   }
 
   /** Constant: the value of a {@code value*} attribute. */
