@@ -18,6 +18,7 @@ import org.lowrank.plan.Candidate;
 import org.lowrank.plan.Choice;
 import org.lowrank.plan.Cost;
 import org.lowrank.plan.CostModel;
+import org.lowrank.plan.LayerGeometry;
 import org.lowrank.progress.ProgressListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -189,8 +190,10 @@ public final class DataFreeRankSearch {
       Choice c = t.choice(chosen[i]);
       after = after.plus(CostModel.factorized(t.layer.geometry(), c));
       double[] ranksAsProb = probs[i];
+      LayerGeometry g = t.layer.geometry();
+      String kind = g.conv() ? "conv" + g.kernel().length + "d" : "dense";
       results.add(new LayerRankResult(t.layer.name(), t.layer.method(), c, preferred[i], cands[i],
-          ranksAsProb, cs, t.feasibleMax, note));
+          ranksAsProb, cs, t.feasibleMax, kind, CostModel.original(g), note));
     }
     long elapsed = (System.nanoTime() - t0) / 1_000_000;
     LOG.info("data-free search of {} layers done in {} ms: params {} -> {}, MACs {} -> {}", n,

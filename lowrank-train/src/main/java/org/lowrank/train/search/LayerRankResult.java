@@ -3,6 +3,8 @@ package org.lowrank.train.search;
 import java.util.List;
 import org.lowrank.plan.Candidate;
 import org.lowrank.plan.Choice;
+import org.lowrank.plan.Cost;
+import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.Method;
 
 /**
@@ -19,6 +21,8 @@ import org.lowrank.plan.Method;
  *     score 1 - ||W - What_r||_F / ||W||_F of that rank's initial decomposition (what the factorize
  *     stage rebuilds at that rank)
  * @param feasibleMax largest rank allowed (cost-reducing and within CostModel.maxRanks)
+ * @param kind layer kind for plans: "conv1d", "conv2d", "conv3d" or "dense"
+ * @param original the layer's cost as it is
  * @param note why the chosen rank differs from the preferred one, or an adjustment; may be empty
  */
 public record LayerRankResult(
@@ -30,6 +34,8 @@ public record LayerRankResult(
     double[] probabilities,
     List<Candidate> candidates,
     int feasibleMax,
+    String kind,
+    Cost original,
     String note) {
 
   public LayerRankResult {
@@ -46,6 +52,12 @@ public record LayerRankResult(
   /** The scored candidate of the chosen rank. */
   public Candidate chosenCandidate() {
     return candidates.stream().filter(c -> c.choice().equals(choice)).findFirst().orElseThrow();
+  }
+
+  /** This layer's plan decision: the chosen choice, its costs, score and note. */
+  public LayerDecision toDecision() {
+    Candidate c = chosenCandidate();
+    return new LayerDecision(layer, kind, choice, original, c.cost(), c.score(), note);
   }
 
   @Override

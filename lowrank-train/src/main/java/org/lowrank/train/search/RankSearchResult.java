@@ -7,6 +7,7 @@ import org.lowrank.plan.BudgetAllocator;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.Candidate;
 import org.lowrank.plan.Cost;
+import org.lowrank.plan.LayerDecision;
 
 /**
  * Result of {@link DataFreeRankSearch#search}: per layer the chosen ranks, probabilities and scored
@@ -53,6 +54,11 @@ public record RankSearchResult(
   /** The result of one layer by name, or null. */
   public LayerRankResult layer(String name) {
     return layers.stream().filter(l -> l.layer().equals(name)).findFirst().orElse(null);
+  }
+
+  /** The plan decisions of the searched layers, in input order (see {@link LayerRankResult#toDecision()}). */
+  public List<LayerDecision> toLayerDecisions() {
+    return layers.stream().map(LayerRankResult::toDecision).toList();
   }
 
   /**

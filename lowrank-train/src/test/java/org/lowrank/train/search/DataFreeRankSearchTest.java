@@ -40,6 +40,12 @@ class DataFreeRankSearchTest {
     assertTrue(b >= 24 && b <= 26, describe(r));
     assertEquals(2, r.stages().size());
     assertEquals(r.layer("a").choice(), r.layer("a").chosenCandidate().choice());
+    org.lowrank.plan.LayerDecision d = r.toLayerDecisions().get(0);
+    assertEquals("a", d.layer());
+    assertEquals("conv2d", d.kind());
+    assertEquals(r.layer("a").choice(), d.choice());
+    assertEquals(32L * 32 * 9 + 32, d.before().params());
+    assertEquals(CostModel.factorized(layers.get(0).geometry(), d.choice()), d.after());
     // the planted rank's own decomposition is nearly exact: score close to 1 (noise 1e-2)
     assertTrue(r.layer("a").chosenCandidate().score() > 0.98, describe(r));
   }
