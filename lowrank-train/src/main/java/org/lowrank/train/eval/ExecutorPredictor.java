@@ -18,6 +18,10 @@ public final class ExecutorPredictor implements Predictor {
 
   @Override
   public float[] logits(Batch batch) {
+    return GraphExecutor.withoutGradients(() -> compute(batch));
+  }
+
+  private float[] compute(Batch batch) {
     try (NDManager m = executor.manager().newSubManager()) {
       NDArray x = m.create(batch.data(), new Shape(batch.shape()));
       NDList out = executor.forward(m, new NDList(x), false);

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
@@ -266,6 +267,21 @@ public final class GraphExecutor implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs {@code body} with autograd recording off on this thread and restores the previous mode.
+   * PyTorch's grad mode is per thread and on by default in threads other than the one that started
+   * the engine, so inference helpers use this to avoid building autograd graphs.
+   */
+  public static <T> T withoutGradients(Supplier<T> body) {
+    boolean prev = JniUtils.isGradMode();
+    JniUtils.setGradMode(false);
+    try {
+      return body.get();
+    } finally {
+      JniUtils.setGradMode(prev);
+    }
+  }
+
   /** Sets all parameter gradients to zero. */
   public void zeroGradients() {
     for (Parameter p : parameters.values()) {
@@ -319,6 +335,11 @@ public final class GraphExecutor implements AutoCloseable {
    * as IR tensors. Allocates and frees its own batch manager.
    */
   public Map<String, TensorValue> run(Map<String, TensorValue> inputValues, Collection<String> taps) {
+    return withoutGradients(() -> runValues(inputValues, taps));
+  }
+
+  private Map<String, TensorValue> runValues(
+      Map<String, TensorValue> inputValues, Collection<String> taps) {
     try (NDManager batch = manager.newSubManager()) {
       Map<String, NDArray> in = new LinkedHashMap<>();
       for (Map.Entry<String, TensorValue> e : inputValues.entrySet()) {
@@ -339,6 +360,11 @@ public final class GraphExecutor implements AutoCloseable {
    * manager.
    */
   public Map<String, TensorValue> featureMapValues(
+      Map<String, TensorValue> inputValues, Collection<String> taps) {
+    return withoutGradients(() -> featureMapValuesNoGrad(inputValues, taps));
+  }
+
+  private Map<String, TensorValue> featureMapValuesNoGrad(
       Map<String, TensorValue> inputValues, Collection<String> taps) {
     try (NDManager batch = manager.newSubManager()) {
       Map<String, NDArray> in = new LinkedHashMap<>();
