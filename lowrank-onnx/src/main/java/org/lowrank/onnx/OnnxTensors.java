@@ -1,5 +1,6 @@
 package org.lowrank.onnx;
 
+import org.lowrank.util.AtomicFiles;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;

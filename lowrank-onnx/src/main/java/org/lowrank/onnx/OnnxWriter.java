@@ -1,5 +1,6 @@
 package org.lowrank.onnx;
 
+import org.lowrank.util.AtomicFiles;
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;

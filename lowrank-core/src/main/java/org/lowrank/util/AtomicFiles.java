@@ -1,8 +1,9 @@
-package org.lowrank.onnx;
+package org.lowrank.util;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,11 +11,22 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
-/** Atomic file replacement: write a temp file in the target's directory, force it, then rename. */
-final class AtomicFiles {
+/**
+ * Atomic file replacement, so readers never see a half-written file: write a temporary file in the
+ * target's directory (created if missing), force it to disk, then rename it over the target with
+ * {@code ATOMIC_MOVE} (a plain replace where the file system cannot move atomically). On failure the
+ * target is untouched and the temporary file removed. Files are created rw-r--r--.
+ */
+public final class AtomicFiles {
   private AtomicFiles() {}
 
-  static void write(Path target, byte[] bytes) throws IOException {
+  /** Writes {@code text} as UTF-8. */
+  public static void writeString(Path target, String text) throws IOException {
+    write(target, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Writes {@code bytes} (not modified). */
+  public static void write(Path target, byte[] bytes) throws IOException {
     Path abs = target.toAbsolutePath();
     Path dir = abs.getParent();
     if (dir != null) {
