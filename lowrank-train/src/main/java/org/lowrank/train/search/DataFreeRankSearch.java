@@ -62,7 +62,11 @@ import org.slf4j.LoggerFactory;
  * <p>Native memory: all arrays live in one manager closed at the end of {@link #search}; each step's
  * temporaries are freed by an {@link NDScope}. The engine's thread count is process-wide (system
  * property {@code ai.djl.pytorch.num_threads}); the decompositions use the configured {@link
- * org.lowrank.linalg.LinearAlgebra}.
+ * org.lowrank.linalg.LinearAlgebra}. DJL allows one active gradient collector per process, so run
+ * one search (or training loop) at a time.
+ *
+ * <p>Cost, measured on 1 thread: ResNet-56, all 54 3x3 convs, 2 stages of 120 steps: TT about 22 s
+ * and CP about 38 s of CPU time (see {@link SearchTiming}).
  */
 public final class DataFreeRankSearch {
   private static final Logger LOG = LoggerFactory.getLogger(DataFreeRankSearch.class);
