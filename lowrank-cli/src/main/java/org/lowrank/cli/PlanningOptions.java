@@ -20,7 +20,7 @@ public final class PlanningOptions {
   String selector;
 
   @Option(names = "--method", paramLabel = "M", defaultValue = "hybrid",
-      description = {"tucker, cp, tt (convolutions), svd, qr (dense), or hybrid = the cheapest",
+      description = {"tucker, cp, tt (convolutions), svd, qr, ttm (dense), or hybrid = the cheapest",
           "passing method per layer; comma-separated lists allowed (default: ${DEFAULT-VALUE})."})
   String method;
 
@@ -80,7 +80,7 @@ public final class PlanningOptions {
     List<Method> out = new ArrayList<>();
     for (String m : method.split(",")) {
       if (m.trim().equalsIgnoreCase("hybrid")) {
-        out.addAll(List.of(Method.TUCKER2, Method.CP, Method.TT, Method.SVD, Method.QR));
+        out.addAll(List.of(Method.TUCKER2, Method.CP, Method.TT, Method.SVD, Method.QR, Method.TTM));
       } else {
         out.add(Method.parse(m));
       }

@@ -48,6 +48,24 @@ class CompressionPipelineTest {
   }
 
   @Test
+  void denseMethodsOnACnnMatchTheCostModelToo() throws Exception {
+    Path model = tmp.resolve("cnn.onnx");
+    org.lowrank.onnx.OnnxWriter.write(org.lowrank.pipeline.demo.DemoModels.fashionCnn(3), model);
+    for (Method m : List.of(Method.TTM, Method.SVD, Method.QR)) {
+      CompressionResult r = CompressionPipeline.builder().setModel(model)
+          .optMethods(List.of(m)).optBudget(Budget.keepParams(0.5))
+          .optSelector(Selectors.energy(0.5, 1))
+          .optSelection(new LayerSelection(java.util.Set.of(), java.util.Set.of(), true, false, List.of(m)))
+          .build().run();
+      long factorized = r.plan().layers().stream().filter(LayerDecision::isFactorized).count();
+      assertTrue(factorized >= 1, m + ": " + r.plan().layers());
+      assertEquals(r.plan().modelAfter().params(), r.after().totalParams(), m.cliName());
+      assertEquals(r.plan().modelAfter().macs(), r.after().totalMacs(), m.cliName());
+      assertTrue(r.rewriteCheck().passes(1e-3), m + ": " + r.rewriteCheck());
+    }
+  }
+
+  @Test
   void planFileRoundTripAppliesTheSameRanks() throws Exception {
     Path model = SharedData.require("models/resnet20_cifar10/model.onnx");
     CompressionResult first = CompressionPipeline.builder().setModel(model)

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import org.lowrank.decomp.TtMatrixSvd;
 import org.lowrank.plan.Choice;
 import org.lowrank.plan.CostModel;
 import org.lowrank.plan.LayerGeometry;
@@ -25,12 +26,50 @@ public final class CandidateGrid {
     return t * t;
   }
 
-  /** The reducing candidates of {@code method} on a layer (TT-matrix excluded: see TtMatrixModes). */
+  /**
+   * The reducing candidates of {@code method} on a layer. TT-matrix uses d = 2 cores with the most
+   * balanced factorizations of the output and input sizes ({@link #ttmModes}) and one inner rank.
+   */
   public static List<Choice> choices(LayerGeometry g, Method method, int rankMultiple) {
+    if (method == Method.TTM) {
+      return ttmChoices(g, rankMultiple);
+    }
     int[] max = CostModel.maxRanks(g, method);
     Set<Choice> out = new LinkedHashSet<>();
     for (int i = 1; i <= LEVELS; i++) {
       Choice c = scaled(g, method, max, level(i), rankMultiple);
+      if (CostModel.reducesCost(g, c)) {
+        out.add(c);
+      }
+    }
+    return new ArrayList<>(out);
+  }
+
+  /** Output modes (row 0) and input modes (row 1) of the d = 2 TT-matrix of a dense layer. */
+  public static int[][] ttmModes(LayerGeometry g) {
+    return new int[][] {
+      TtMatrixSvd.balancedFactors(Math.toIntExact(g.cout()), 2),
+      TtMatrixSvd.balancedFactors(Math.toIntExact(g.cin()), 2)
+    };
+  }
+
+  /** The largest useful inner rank of the d = 2 TT-matrix: min(m_1 n_1, m_2 n_2). */
+  public static int ttmMaxRank(int[][] modes) {
+    return Math.min(modes[0][0] * modes[1][0], modes[0][1] * modes[1][1]);
+  }
+
+  /** A d = 2 TT-matrix choice of inner rank {@code rank}. */
+  public static Choice ttm(LayerGeometry g, int rank) {
+    int[][] modes = ttmModes(g);
+    return Choice.ttm(modes[0], modes[1], new int[] {rank});
+  }
+
+  private static List<Choice> ttmChoices(LayerGeometry g, int rankMultiple) {
+    int max = ttmMaxRank(ttmModes(g));
+    Set<Choice> out = new LinkedHashSet<>();
+    for (int i = 1; i <= LEVELS; i++) {
+      int r = round(Math.max(1, (int) Math.ceil(level(i) * max - 1e-9)), rankMultiple, max);
+      Choice c = ttm(g, r);
       if (CostModel.reducesCost(g, c)) {
         out.add(c);
       }

@@ -54,7 +54,7 @@ public final class EnergySelector implements RankSelector.Scored {
         yield Spectra.energy(s.output(), t) * Spectra.energy(s.input(), t);
       }
       case SVD, QR -> Spectra.energy(s.output(), r[0]);
-      case TTM -> throw new IllegalArgumentException("ttm energy needs the TT-matrix unfoldings");
+      case TTM -> Spectra.energy(s.ttm(), r[0]);
     };
   }
 
@@ -96,6 +96,11 @@ public final class EnergySelector implements RankSelector.Scored {
   }
 
   private Choice thresholdChoice(LayerInput layer, Method m, Spectra s) {
+    if (m == Method.TTM) {
+      int max = CandidateGrid.ttmMaxRank(CandidateGrid.ttmModes(layer.geometry()));
+      return CandidateGrid.ttm(layer.geometry(),
+          CandidateGrid.round(Spectra.rankForEnergy(s.ttm(), threshold), rankMultiple, max));
+    }
     int[] max = CostModel.maxRanks(layer.geometry(), m);
     int ro = CandidateGrid.round(Spectra.rankForEnergy(s.output(), threshold), rankMultiple, max[0]);
     if (m.rankCount() == 1) {

@@ -84,7 +84,7 @@ public final class Planner {
   }
 
   private static List<Method> applicable(LayerInput l, List<Method> methods) {
-    return methods.stream().filter(m -> m.forConv() == l.geometry().conv() && m != Method.TTM).toList();
+    return methods.stream().filter(m -> m.forConv() == l.geometry().conv()).toList();
   }
 
   private static List<LayerDecision> scored(
@@ -174,6 +174,9 @@ public final class Planner {
       Choice best = null;
       Cost bestCost = null;
       for (Method m : applicable(l, req.methods())) {
+        if (m == Method.TTM) {
+          continue; // uniform selectors scale Tucker/CP/TT/SVD ranks; TT-matrix needs a scored selector
+        }
         Choice c = Choice.of(m, u.ranks(l, m, scale));
         Cost cost = CostModel.factorized(l.geometry(), c);
         if (CostModel.reducesCost(l.geometry(), c) && (best == null || cost.params() < bestCost.params())) {

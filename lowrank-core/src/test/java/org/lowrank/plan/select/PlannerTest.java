@@ -99,6 +99,25 @@ class PlannerTest {
   }
 
   @Test
+  void energyFindsPlantedTtMatrixRank() {
+    // W [out 64 = 8*8, in 72 = 12*6] whose d = 2 TT-matrix has inner rank 3
+    LayerGeometry g = LayerGeometry.dense("fc", 64, 72, 1, true);
+    int[][] modes = CandidateGrid.ttmModes(g);
+    assertArrayEquals(new int[] {8, 8}, modes[0]);
+    assertArrayEquals(new int[] {12, 6}, modes[1]);
+    DenseTensor a = DenseTensor.random(11, 8 * 12, 3).matmul(DenseTensor.random(12, 3, 8 * 6));
+    DenseTensor w = a.reshape(8, 12, 8, 6).permute(0, 2, 1, 3).reshape(64, 72);
+    LayerInput fc = new LayerInput("fc", "dense", g, w);
+    Plan p = Planner.plan(request(List.of(fc), new EnergySelector(0.999999, 1, LA), Budget.none(), Method.TTM),
+        ProgressListener.NONE);
+    assertEquals(Method.TTM, p.layer("fc").choice().method());
+    assertArrayEquals(new int[] {3}, p.layer("fc").choice().ranks());
+    assertArrayEquals(new int[] {8, 8}, p.layer("fc").choice().outModes());
+    assertArrayEquals(new int[] {12, 6}, p.layer("fc").choice().inModes());
+    assertTrue(p.layer("fc").score() > 0.999999);
+  }
+
+  @Test
   void impossibleBudgetIsAClearError() {
     List<LayerInput> layers = List.of(tuckerLayer("a", 16, 4, 1, 0.1));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Planner.plan(
