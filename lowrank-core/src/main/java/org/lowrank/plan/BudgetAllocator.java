@@ -9,9 +9,14 @@ import org.slf4j.LoggerFactory;
 /**
  * Meets a global budget by trading quality across layers. Each layer offers candidates (always
  * including the original layer); the allocator starts from each layer's preferred candidate, then
- * while the model is over budget moves the layer whose cheaper candidate loses the least score per
- * unit of cost saved, and finally spends any slack on the upgrades that gain the most score per unit
- * of cost added. Dominated candidates (costlier and no better than another) are dropped first.
+ * while the model is over budget moves the layer whose cheaper candidate loses the least utility per
+ * unit of cost saved, and finally spends any slack on the upgrades that gain the most utility per
+ * unit of cost added. Dominated candidates (costlier and no better than another) are dropped first.
+ *
+ * <p>Utility is log(score): the model's fidelity is treated as the product of its layers'
+ * fidelities, so halving one layer's score costs as much as halving any other's. A plain sum of
+ * scores would let large layers be cut to almost nothing because each step saves many parameters;
+ * the logarithm makes a layer near zero prohibitively expensive instead.
  */
 public final class BudgetAllocator {
   private static final Logger LOG = LoggerFactory.getLogger(BudgetAllocator.class);
@@ -91,6 +96,11 @@ public final class BudgetAllocator {
     return front;
   }
 
+  /** log(score), floored so that scores at or below zero stay comparable. */
+  static double utility(Candidate c) {
+    return Math.log(Math.max(c.score(), 1e-6));
+  }
+
   /** Index of the preferred candidate on the front, or of the cheapest one at least as good. */
   private static int nearest(List<Candidate> front, Candidate preferred) {
     int idx = front.indexOf(preferred);
@@ -126,7 +136,7 @@ public final class BudgetAllocator {
           if (saved <= 0) {
             continue;
           }
-          double ratio = (cur.score() - f.get(j).score()) / saved;
+          double ratio = (utility(cur) - utility(f.get(j))) / saved;
           if (ratio < bestRatio) {
             bestRatio = ratio;
             bestLayer = i;
@@ -157,7 +167,7 @@ public final class BudgetAllocator {
           if (added <= 0 || used + added > target) {
             continue;
           }
-          double ratio = (f.get(j).score() - cur.score()) / added;
+          double ratio = (utility(f.get(j)) - utility(cur)) / added;
           if (ratio > bestRatio) {
             bestRatio = ratio;
             bestLayer = i;

@@ -56,6 +56,20 @@ class BudgetAllocatorTest {
   }
 
   @Test
+  void aLargeLayerIsNotStarvedToSaveParameters() {
+    // B has 4x A's parameters and the same quality curve, plus a near-zero option that saves a lot.
+    List<Candidate> small = List.of(new Candidate(null, new Cost(100, 100), 1.0), cand(8, 50, 0.9),
+        cand(4, 25, 0.6), cand(2, 10, 0.3));
+    List<Candidate> big = List.of(new Candidate(null, new Cost(400, 400), 1.0), cand(8, 200, 0.9),
+        cand(4, 100, 0.6), cand(2, 40, 0.3), cand(1, 16, 0.05));
+    List<Candidate> got = BudgetAllocator.allocate(
+        List.of(new BudgetAllocator.LayerOptions("a", small, 0), new BudgetAllocator.LayerOptions("b", big, 0)),
+        Cost.ZERO, new Cost(500, 500), Budget.keepParams(0.3));
+    assertEquals(50, got.get(0).cost().params());
+    assertEquals(100, got.get(1).cost().params(), "0.9 x 0.6 beats 0.6 x 0.6 and anything with 0.05");
+  }
+
+  @Test
   void impossibleBudgetNamesTheMinimum() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> BudgetAllocator.allocate(
