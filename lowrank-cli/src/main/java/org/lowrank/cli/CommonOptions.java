@@ -7,9 +7,10 @@ import picocli.CommandLine.Option;
  * properties before any native library starts (OpenBLAS, PyTorch and ONNX Runtime read them once).
  */
 public final class CommonOptions {
-  @Option(names = "--threads", paramLabel = "N",
-      description = "Threads for ONNX Runtime, PyTorch and BLAS (default: all cores).")
-  int threads = Runtime.getRuntime().availableProcessors();
+  @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+      description = {"Threads for ONNX Runtime, PyTorch and BLAS (default: ${DEFAULT-VALUE}; more",
+          "threads help only on an idle machine: on busy shared cores they run slower)."})
+  int threads;
 
   @Option(names = "--seed", paramLabel = "S", description = "Seed of every random step (default: ${DEFAULT-VALUE}).")
   long seed = 42;

@@ -51,9 +51,13 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Fraction of the parameters to keep (default: ${DEFAULT-VALUE}).")
   double keepParams;
 
-  @Option(names = "--finetune-epochs", paramLabel = "N", defaultValue = "1",
-      description = "Fine-tuning epochs after compression (default: ${DEFAULT-VALUE}).")
-  int epochs;
+  @Option(names = "--finetune-steps", paramLabel = "N", defaultValue = "300",
+      description = "Fine-tuning steps of 64 images after compression (default: ${DEFAULT-VALUE}).")
+  long steps;
+
+  @Option(names = "--eval-limit", paramLabel = "N", defaultValue = "0",
+      description = "Evaluate on at most N test images (0 = all 10,000).")
+  int evalLimit;
 
   @Option(names = "--cache", paramLabel = "DIR",
       description = "Where the trained demo model is cached (default: $LOWRANK_CACHE or ~/.cache/lowrank).")
@@ -84,8 +88,8 @@ public final class DemoCommand implements Callable<Integer> {
         .optBudget(Budget.keepParams(keepParams))
         .optSelector(Selectors.byName("similarity", Selectors.Settings.defaults(), bar))
         .optData(new DataSource(FashionMnist.directory(), FashionMnist.NORMALIZATION))
-        .optEvaluation(0)
-        .optFineTune(new FineTuneSettings(epochs, 0, 64, 0.01, OptimizerKind.SGD_NESTEROV, 5e-4, 0,
+        .optEvaluation(evalLimit)
+        .optFineTune(new FineTuneSettings(1, steps, 64, 0.01, OptimizerKind.SGD_NESTEROV, 5e-4, 0,
             false, true, 4.0, 0.5, 0.5))
         .optLatency(5, 30, 1, 32)
         .optSeed(common.seed)

@@ -38,11 +38,13 @@ public final class LayerFactorizer {
   private final LinearAlgebra la;
   private final long seed;
   private final boolean separableCp;
+  private final int cpIterations;
 
   private LayerFactorizer(Builder b) {
     this.la = b.la;
     this.seed = b.seed;
     this.separableCp = b.separableCp;
+    this.cpIterations = b.cpIterations;
   }
 
   public static Builder builder() {
@@ -104,7 +106,8 @@ public final class LayerFactorizer {
       case CP -> {
         int[] k = ConvKernels.spatialShape(w);
         long[] kernel = Arrays.stream(k).asLongStream().toArray();
-        CpAls als = CpAls.builder().optLinearAlgebra(la).optSeed(seed).build();
+        CpAls als = CpAls.builder().optLinearAlgebra(la).optSeed(seed)
+            .optMaxIterations(cpIterations).build();
         if (!separableCp || k.length == 1) {
           return FormatSpecs.cp(als.factorize(ConvKernels.threeWay(w), r), kernel);
         }
@@ -153,6 +156,19 @@ public final class LayerFactorizer {
     private LinearAlgebra la = LinearAlgebra.defaultInstance();
     private long seed;
     private boolean separableCp;
+    private int cpIterations = 500;
+
+    /**
+     * At most this many CP-ALS sweeps (default 500). A search that only rates candidates can use
+     * fewer: its scores are then slightly pessimistic for CP.
+     */
+    public Builder optCpIterations(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("CP-ALS iterations must be >= 1, found " + n);
+      }
+      this.cpIterations = n;
+      return this;
+    }
 
     private Builder() {}
 
