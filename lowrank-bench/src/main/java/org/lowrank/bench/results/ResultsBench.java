@@ -103,6 +103,7 @@ public final class ResultsBench {
     boolean quick;
     Set<Integer> experiments = new LinkedHashSet<>(List.of(1, 2, 3, 4));
     int epochs = 1;
+    double lr = 1e-3;
     int threads = 2;
     int ortThreads = 1;
     Path out = Path.of("RESULTS.md");
@@ -209,7 +210,7 @@ public final class ResultsBench {
   }
 
   private FineTuneSettings cifarFineTune() {
-    FineTuneSettings f = FineTuneSettings.epochs(o.epochs).withAugmentation(true)
+    FineTuneSettings f = FineTuneSettings.epochs(o.epochs).withLearningRate(o.lr).withAugmentation(true)
         .withTrainLimit(o.cifarTrainLimit());
     return o.quick ? f.withSteps(8).withBatchSize(32) : f;
   }
@@ -289,7 +290,8 @@ public final class ResultsBench {
         + " params; " + typeParams(profile, true) + " in conv layers, " + typeParams(profile, false)
         + " in dense layers)");
     DataSource data = new DataSource(FashionMnist.directory(), FashionMnist.NORMALIZATION);
-    FineTuneSettings ft = FineTuneSettings.epochs(o.epochs).withTrainLimit(o.fashionTrainLimit());
+    FineTuneSettings ft = FineTuneSettings.epochs(o.epochs).withLearningRate(o.lr)
+        .withTrainLimit(o.fashionTrainLimit());
     if (o.quick) {
       ft = ft.withSteps(10);
     }
@@ -487,12 +489,13 @@ public final class ResultsBench {
         : o.evalImages() + " of 10000 test images (seeded subset, same for every row)");
     facts.put("CIFAR-10 fine-tuning", o.quick ? "8 steps of batch 32 (quick)"
         : o.epochs + " epoch(s) over " + (o.cifarTrainLimit() == 0 ? "all 50000"
-            : o.cifarTrainLimit() + " of 50000") + " training images, batch 64, SGD Nesterov lr 0.01, "
+            : o.cifarTrainLimit() + " of 50000") + " training images, batch 64, SGD Nesterov peak lr " + o.lr + ", "
             + "cosine, random crop + flip, distillation from the original (logits T=4 + factorized "
             + "layer outputs)");
     facts.put("Fashion-MNIST", (o.quick ? "evaluation on 1000 of 10000 test images; fine-tuning 10 steps"
         : "evaluation on all 10000 test images; fine-tuning " + o.epochs + " epoch(s) over "
-            + o.fashionTrainLimit() + " of 60000 training images") + ", batch 64, SGD lr 0.01, distillation");
+            + o.fashionTrainLimit() + " of 60000 training images") + ", batch 64, SGD peak lr " + o.lr
+        + ", distillation");
     facts.put("calibration (similarity selector)", o.calibration() + " training images");
     facts.put("git", gitDescribe());
     d.facts(facts);
@@ -811,6 +814,12 @@ public final class ResultsBench {
           }
           case "--epochs" -> o.epochs = positive(a, v);
           case "--threads" -> o.threads = positive(a, v);
+          case "--lr" -> {
+            o.lr = Double.parseDouble(v);
+            if (!(o.lr > 0)) {
+              throw new IllegalArgumentException("--lr: expected > 0, found " + v);
+            }
+          }
           case "--ort-threads" -> o.ortThreads = positive(a, v);
           case "--out" -> {
             o.out = Path.of(v);
@@ -861,13 +870,14 @@ public final class ResultsBench {
 
   static String usage() {
     return """
-        usage: ./bench results [--quick] [--experiments 1,2,3,4] [--epochs N] [--threads N]
+        usage: ./bench results [--quick] [--experiments 1,2,3,4] [--epochs N] [--lr LR] [--threads N]
                                [--ort-threads N] [--out RESULTS.md] [--seed S] [--eval N]
                                [--train-limit N] [--models resnet20,resnet56] [--data-root DIR]
                                [--only ROW-ID-SUBSTRING]
           Runs the experiments of issue 7 and writes RESULTS.md (atomically, after every row).
           --quick        small subsets and a few steps (minutes)
           --epochs       fine-tuning epochs (default 1)
+          --lr           fine-tuning peak learning rate (default 0.001; 0.01 diverged with distillation)
           --threads      PyTorch intra-op threads (default 2)
           --ort-threads  ONNX Runtime threads for latency and ORT evaluation (default 1)
           --eval         CIFAR-10 test images to evaluate on, 0 = all (default 2000; quick 200)
