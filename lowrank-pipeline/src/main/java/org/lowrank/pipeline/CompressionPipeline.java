@@ -227,6 +227,7 @@ public final class CompressionPipeline {
       DataLoader loader = lb.build();
       FineTuneConfig.Builder cb = FineTuneConfig.builder().optOptimizer(f.optimizer())
           .optLearningRate(f.learningRate()).optWeightDecay(f.weightDecay()).optSeed(b.seed)
+          .optGradientClipNorm(5.0) // factorized chains can blow up early in fine-tuning (RENE clips at 5)
           .optListener(new FineTuneProgress(b.listener, loader.batchesPerEpoch(), f));
       if (f.steps() > 0) {
         cb.optSteps(f.steps());
