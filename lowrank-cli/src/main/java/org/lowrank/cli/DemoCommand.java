@@ -3,7 +3,6 @@ package org.lowrank.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.lowrank.pipeline.CompressionPipeline;
@@ -17,7 +16,6 @@ import org.lowrank.pipeline.demo.DemoAssets;
 import org.lowrank.pipeline.demo.DemoModel;
 import org.lowrank.pipeline.demo.FashionMnist;
 import org.lowrank.plan.Budget;
-import org.lowrank.plan.Method;
 import org.lowrank.report.CompressionReport;
 import org.lowrank.report.HtmlReport;
 import org.lowrank.report.ReportFiles;
@@ -46,6 +44,12 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--model", paramLabel = "NAME", defaultValue = "fashion-cnn",
       description = "fashion-cnn (default) or vgg (large dense layers).")
   String modelName;
+
+  @Option(names = "--method", paramLabel = "M", defaultValue = "tucker,tt,svd,qr,ttm",
+      description = {"Methods the hybrid chooses from (default: ${DEFAULT-VALUE}; CP is left out",
+          "because its depthwise convolutions ran slower than the original layers in ONNX Runtime",
+          "on this model; add it with --method hybrid)."})
+  String method;
 
   @Option(names = "--keep-params", paramLabel = "F", defaultValue = "0.1",
       description = "Fraction of the parameters to keep (default: ${DEFAULT-VALUE}).")
@@ -84,7 +88,7 @@ public final class DemoCommand implements Callable<Integer> {
     CompressionResult r = CompressionPipeline.builder()
         .setModel(asset.file())
         .optOutput(out)
-        .optMethods(List.of(Method.TUCKER2, Method.CP, Method.TT, Method.SVD, Method.QR))
+        .optMethods(PlanningOptions.parseMethods(method))
         .optBudget(Budget.keepParams(keepParams))
         .optSelector(Selectors.byName("similarity", Selectors.Settings.defaults(), bar))
         .optData(new DataSource(FashionMnist.directory(), FashionMnist.NORMALIZATION))

@@ -77,8 +77,13 @@ public final class PlanningOptions {
   long[] inputShape;
 
   List<Method> methods() {
+    return parseMethods(method);
+  }
+
+  /** "tucker,cp,..." or "hybrid" (every method) as a list of methods. */
+  static List<Method> parseMethods(String spec) {
     List<Method> out = new ArrayList<>();
-    for (String m : method.split(",")) {
+    for (String m : spec.split(",")) {
       if (m.trim().equalsIgnoreCase("hybrid")) {
         out.addAll(List.of(Method.TUCKER2, Method.CP, Method.TT, Method.SVD, Method.QR, Method.TTM));
       } else {
