@@ -113,6 +113,8 @@ public final class ResultsBench {
     List<String> models = List.of("resnet20");
     Path dataRoot;
     String only;
+    final List<Path> append = new ArrayList<>();
+    Path merge;
     final List<String> given = new ArrayList<>();
 
     int evalImages() {
@@ -157,6 +159,16 @@ public final class ResultsBench {
     setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(o.threads));
     setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
     setIfAbsent("ai.djl.offline", "true");
+    if (o.merge != null) {
+      // No experiment: an earlier results file plus the appended ones, e.g. a longer run of a few rows.
+      ResultsDocument d = ResultsDocument.extending(Files.readString(o.merge, StandardCharsets.UTF_8));
+      for (Path p : o.append) {
+        d.appendix(p);
+      }
+      d.write(o.out);
+      out.println("wrote " + o.out);
+      return 0;
+    }
     ResultsBench b = new ResultsBench(o, err);
     b.runAll();
     out.println("wrote " + o.out);
@@ -511,6 +523,9 @@ public final class ResultsBench {
     if (o.experiments.contains(4)) {
       section4(d);
     }
+    for (Path p : o.append) {
+      d.appendix(p);
+    }
     return d;
   }
 
@@ -841,6 +856,14 @@ public final class ResultsBench {
             o.only = v;
             continue;
           }
+          case "--merge" -> {
+            o.merge = Path.of(v);
+            continue;
+          }
+          case "--append" -> {
+            o.append.add(Path.of(v));
+            continue;
+          }
           default -> throw new IllegalArgumentException("unknown option " + a);
         }
       } catch (NumberFormatException e) {
@@ -873,7 +896,8 @@ public final class ResultsBench {
         usage: ./bench results [--quick] [--experiments 1,2,3,4] [--epochs N] [--lr LR] [--threads N]
                                [--ort-threads N] [--out RESULTS.md] [--seed S] [--eval N]
                                [--train-limit N] [--models resnet20,resnet56] [--data-root DIR]
-                               [--only ROW-ID-SUBSTRING]
+                               [--only ROW-ID-SUBSTRING] [--append OTHER-RESULTS.md]
+                               [--merge EARLIER-RESULTS.md]
           Runs the experiments of issue 7 and writes RESULTS.md (atomically, after every row).
           --quick        small subsets and a few steps (minutes)
           --epochs       fine-tuning epochs (default 1)
@@ -882,6 +906,8 @@ public final class ResultsBench {
           --ort-threads  ONNX Runtime threads for latency and ORT evaluation (default 1)
           --eval         CIFAR-10 test images to evaluate on, 0 = all (default 2000; quick 200)
           --train-limit  fine-tuning images, 0 = all (default CIFAR 10000 / Fashion 20000)
+          --merge FILE   run nothing: FILE (an earlier results file) plus the --append files
+          --append FILE  add a results file written by another run of this command as an appendix
           --data-root    shared data (default $LOWRANK_SHARED_DATA or ../shared/data)
         """;
   }

@@ -19,8 +19,18 @@ public final class ResultsDocument {
   private final List<String> preamble = new ArrayList<>();
   private final List<Section> sections = new ArrayList<>();
 
+  /** Markdown this document starts with instead of a title and preamble (see {@link #extending}). */
+  private String base;
+
   public ResultsDocument(String title) {
     this.title = title;
+  }
+
+  /** A document that renders {@code markdown} (an earlier RESULTS.md) followed by its sections. */
+  public static ResultsDocument extending(String markdown) {
+    ResultsDocument d = new ResultsDocument("");
+    d.base = markdown.stripTrailing();
+    return d;
   }
 
   /** A section: a heading, then paragraphs and tables in the order added. */
@@ -70,8 +80,39 @@ public final class ResultsDocument {
     return s;
   }
 
+  /**
+   * Adds another results file (written by another run of the bench) as a section: its title
+   * becomes the section heading, its headings are demoted two levels.
+   */
+  public Section appendix(Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return section("Appendix: " + file.getFileName()).paragraph("**could not read " + file + ": " + e + "**");
+    }
+    return appendix(file.getFileName().toString(), text);
+  }
+
+  /** As {@link #appendix(Path)} with the file's name and content given. */
+  Section appendix(String name, String markdown) {
+    StringBuilder body = new StringBuilder();
+    String heading = "Appendix: " + name;
+    for (String line : markdown.split("\n", -1)) {
+      if (line.startsWith("# ")) {
+        heading = "Appendix: " + line.substring(2).trim() + " (" + name + ")";
+      } else if (line.startsWith("#")) {
+        body.append("##").append(line).append('\n');
+      } else {
+        body.append(line).append('\n');
+      }
+    }
+    return section(heading).paragraph(body.toString().strip());
+  }
+
   public String render() {
-    StringBuilder sb = new StringBuilder("# ").append(title).append("\n\n");
+    StringBuilder sb = base != null ? new StringBuilder(base).append("\n\n")
+        : new StringBuilder("# ").append(title).append("\n\n");
     for (String p : preamble) {
       sb.append(p).append("\n\n");
     }

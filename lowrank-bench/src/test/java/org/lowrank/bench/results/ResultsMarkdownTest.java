@@ -97,6 +97,21 @@ class ResultsMarkdownTest {
   }
 
   @Test
+  void appendixDemotesHeadingsAndNamesItsSource() {
+    ResultsDocument d = new ResultsDocument("main");
+    d.appendix("other.md", "# lowrank results\n\nintro\n\n## 1. ResNet\n\n| a |\n|---|\n| 1 |\n");
+    String md = d.render();
+    assertTrue(md.contains("## Appendix: lowrank results (other.md)\n\nintro\n\n#### 1. ResNet\n\n| a |\n|---|\n| 1 |\n"), md);
+  }
+
+  @Test
+  void extendingKeepsTheEarlierFileAndAddsAppendices() {
+    ResultsDocument d = ResultsDocument.extending("# main\n\nbody\n\n");
+    d.appendix("ft.md", "# lowrank results\n\n## 1. x\n");
+    assertEquals("# main\n\nbody\n\n## Appendix: lowrank results (ft.md)\n\n#### 1. x\n", d.render());
+  }
+
+  @Test
   void formattingHelpers() {
     assertEquals("78.12%", ResultsBench.pct(0.78123));
     assertEquals("n/a", ResultsBench.pct(Double.NaN));
