@@ -165,6 +165,10 @@ public final class ResultsBench {
       for (Path p : o.append) {
         d.appendix(p);
       }
+      d.section("How this file was assembled").paragraph("`./bench results " + String.join(" ", args)
+          + "`: the file given to --merge (written by its own run, command in its first line), then "
+          + "each --append file (separate runs of this command, with their own settings and rerun "
+          + "commands), unchanged except for demoted headings.");
       d.write(o.out);
       out.println("wrote " + o.out);
       return 0;
