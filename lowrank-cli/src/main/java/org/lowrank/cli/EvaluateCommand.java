@@ -54,7 +54,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     RuntimeOptions opts = RuntimeOptions.withThreads(common.threads);
     try (ImageDataset all = data.source().open(split, shape);
         OrtRunner ort = OrtRunner.open(model, opts)) {
-      ImageDataset ds = limit > 0 && limit < all.size() ? Datasets.limit(all, limit, common.seed) : all;
+      ImageDataset ds = limit > 0 ? Datasets.limit(all, limit, common.seed) : all;
       DataLoader loader = DataLoader.builder(ds).setBatchSize(100)
           .optNormalization(data.source().normalization()).build();
       ProgressBar bar = common.progress();

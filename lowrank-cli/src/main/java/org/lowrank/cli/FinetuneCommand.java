@@ -67,8 +67,7 @@ public final class FinetuneCommand implements Callable<Integer> {
     long[] shape = ModelProfile.of(m).inputShapes().values().iterator().next();
     ProgressBar bar = common.progress();
     try (ImageDataset all = data.source().open("train", shape)) {
-      ImageDataset ds = trainLimit > 0 && trainLimit < all.size()
-          ? Datasets.limit(all, trainLimit, common.seed) : all;
+      ImageDataset ds = trainLimit > 0 ? Datasets.limit(all, trainLimit, common.seed) : all;
       DataLoader.Builder lb = DataLoader.builder(ds).setBatchSize(batchSize).optShuffle(common.seed)
           .optNormalization(data.source().normalization()).optDropLast(true);
       if (augment) {

@@ -174,7 +174,7 @@ public final class CompressionPipeline {
       return null;
     }
     try (ImageDataset train = b.data.open("train", inputShape)) {
-      ImageDataset subset = Datasets.limit(train, Math.min(b.calibrationSize, train.size()), b.seed);
+      ImageDataset subset = Datasets.limit(train, b.calibrationSize, b.seed);
       DataLoader loader = DataLoader.builder(subset).setBatchSize(subset.size())
           .optNormalization(b.data.normalization()).build();
       Batch batch = loader.epoch(0).next();
@@ -205,8 +205,7 @@ public final class CompressionPipeline {
   }
 
   private DataLoader testLoader(ImageDataset test) {
-    ImageDataset ds = b.evalLimit > 0 && b.evalLimit < test.size()
-        ? Datasets.limit(test, b.evalLimit, b.seed) : test;
+    ImageDataset ds = b.evalLimit > 0 ? Datasets.limit(test, b.evalLimit, b.seed) : test;
     return DataLoader.builder(ds).setBatchSize(100).optNormalization(b.data.normalization()).build();
   }
 
@@ -217,8 +216,7 @@ public final class CompressionPipeline {
       throw new IllegalArgumentException("fine-tuning needs training data: set a dataset");
     }
     try (ImageDataset train = b.data.open("train", inputShape)) {
-      ImageDataset ds = f.trainLimit() > 0 && f.trainLimit() < train.size()
-          ? Datasets.limit(train, f.trainLimit(), b.seed) : train;
+      ImageDataset ds = f.trainLimit() > 0 ? Datasets.limit(train, f.trainLimit(), b.seed) : train;
       DataLoader.Builder lb = DataLoader.builder(ds).setBatchSize(f.batchSize()).optShuffle(b.seed)
           .optNormalization(b.data.normalization()).optDropLast(true);
       if (f.augment()) {
