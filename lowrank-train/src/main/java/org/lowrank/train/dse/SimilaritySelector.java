@@ -387,11 +387,6 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
               "layer '" + layer.name() + "' is " + (layer.geometry().conv() ? "a convolution" : "dense")
                   + ": method " + m.cliName() + " does not apply");
         }
-        if (!WeightApproximation.supports(m)) {
-          LOG.info("layer '{}': {} is not evaluated by the similarity search (TT-matrix mode choice "
-              + "is not part of the candidate grid); skipped", layer.name(), m.cliName());
-          continue;
-        }
         List<Choice> grid = CandidateGrid.choices(layer.geometry(), m, rankMultiple);
         double[] s = new double[grid.size()];
         Arrays.fill(s, Double.NaN);

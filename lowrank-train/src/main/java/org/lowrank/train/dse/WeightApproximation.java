@@ -5,7 +5,6 @@ import java.util.Objects;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.plan.Choice;
-import org.lowrank.plan.Method;
 import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.tensor.DenseTensor;
@@ -13,12 +12,11 @@ import org.lowrank.tensor.DenseTensor;
 /**
  * The dense weight Ŵ a {@link Choice} stands for: the layer's weight W factorized at the choice's
  * ranks by the same bridge the rewrite uses ({@link LayerFactorizer}: Tucker-2 by HOOI, TT-SVD,
- * CP-ALS CP3 seeded, truncated SVD, pivoted QR), then reconstructed (same shape as W). Scoring Ŵ
+ * CP-ALS CP3 seeded, truncated SVD, pivoted QR, TT-matrix with the choice's output/input modes),
+ * then reconstructed (same shape as W). Scoring Ŵ
  * thus rates exactly the factors {@code compress} will deploy. Running the original op with Ŵ
  * equals running the factorized chain up to float rounding, and is much cheaper to evaluate.
- *
- * <p>TT-matrix is not evaluated here (it needs output/input mode choices the candidate grid does
- * not make). Immutable.
+ * Immutable.
  */
 public final class WeightApproximation {
   private final LayerFactorizer factorizer;
@@ -34,11 +32,6 @@ public final class WeightApproximation {
         .optSeed(seed).optCpIterations(50).build();
   }
 
-  /** Whether {@link #reconstruct} handles this method. */
-  public static boolean supports(Method m) {
-    return m != Method.TTM;
-  }
-
   /**
    * Ŵ for {@code choice} on weight {@code w} (conv [Cout, Cin, k..], dense [out, in]).
    *
@@ -46,10 +39,6 @@ public final class WeightApproximation {
    * @throws org.lowrank.decomp.ConvergenceException if CP-ALS fails
    */
   public DenseTensor reconstruct(DenseTensor w, Choice choice) {
-    if (!supports(choice.method())) {
-      throw new IllegalArgumentException(
-          "ttm candidates are not evaluated by the similarity search (no TT-matrix mode choice)");
-    }
     boolean conv = w.order() >= 3;
     if (choice.method().forConv() != conv) {
       throw new IllegalArgumentException(

@@ -28,6 +28,7 @@ import org.lowrank.plan.CostModel;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.Method;
 import org.lowrank.plan.Plan;
+import org.lowrank.plan.select.CandidateGrid;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.plan.select.Planner;
 import org.lowrank.progress.ProgressListener;
@@ -140,6 +141,25 @@ class SimilaritySelectorTest {
       assertEquals(1.0, SimilarityMetric.COSINE.compute(y, y), 1e-12);
       assertEquals(1.0, SimilarityMetric.LINEAR_CKA.compute(y, y), 1e-12);
       assertEquals(-1.0, SimilarityMetric.COSINE.compute(y, y.neg()), 1e-12);
+    }
+  }
+
+  @Test
+  void ttMatrixCandidatesAreRatedLikeTheOthers() {
+    try (SimilaritySelector s = selector(model(0.3), 0.98).build()) {
+      LayerInput fc = s.layer("fc");
+      // fc is [10, 1024]: modes (2, 5) x (32, 32), largest useful inner rank min(2*32, 5*32) = 64
+      Choice full = CandidateGrid.ttm(fc.geometry(), CandidateGrid.ttmMaxRank(CandidateGrid.ttmModes(fc.geometry())));
+      assertEquals(1.0, s.similarity("fc", full), 1e-5, "TT-matrix at full inner rank");
+      assertTrue(s.similarity("fc", CandidateGrid.ttm(fc.geometry(), 1)) < 0.999);
+      BudgetAllocator.LayerOptions o = s.options(fc, List.of(Method.TTM));
+      assertTrue(o.candidates().size() > 1, "TT-matrix candidates: " + o.candidates());
+      for (Candidate c : o.candidates()) {
+        assertTrue(c.isOriginal() || c.choice().method() == Method.TTM, c.toString());
+        assertTrue(c.isOriginal() || CostModel.reducesCost(fc.geometry(), c.choice()), c.toString());
+      }
+      Candidate pick = o.candidates().get(o.preferred());
+      assertTrue(pick.isOriginal() || pick.score() >= 0.98, pick.toString());
     }
   }
 
