@@ -23,6 +23,13 @@ import org.slf4j.LoggerFactory;
  * Turns selected layers, a selector, methods and a budget into a {@link Plan}. With several methods
  * (hybrid) each layer gets the one whose candidate wins: the best-scoring under the allocator for
  * scored selectors, the fewest parameters at the common scale for uniform ones.
+ *
+ * <p>An optional {@link CandidateFilter} (e.g. measured latency) vetoes candidates first: scored
+ * selectors lose the rejected candidates from their options (the original always stays), uniform
+ * selectors cannot pick a rejected method's ranks. A layer whose every candidate was rejected is
+ * kept with the filter's note; the plan settings record the filter's settings and how many distinct
+ * candidates it dropped ({@code prune_dropped_candidates}) and how many layers it kept ({@code
+ * prune_kept_layers}).
  */
 public final class Planner {
   private static final Logger LOG = LoggerFactory.getLogger(Planner.class);
@@ -40,6 +47,7 @@ public final class Planner {
    * @param selector the rank selector
    * @param budget the global budget
    * @param seed recorded in the plan (the selector's random steps use it)
+   * @param filter vetoes candidates before the choice ({@link CandidateFilter#KEEP_ALL} = none)
    */
   public record Request(
       String model,
@@ -49,16 +57,36 @@ public final class Planner {
       List<Method> methods,
       RankSelector selector,
       Budget budget,
-      long seed) {
+      long seed,
+      CandidateFilter filter) {
     public Request {
       layers = List.copyOf(layers);
       skipped = List.copyOf(skipped);
       methods = List.copyOf(methods);
       Objects.requireNonNull(selector, "selector");
       Objects.requireNonNull(budget, "budget");
+      filter = filter == null ? CandidateFilter.KEEP_ALL : filter;
       if (methods.isEmpty()) {
         throw new IllegalArgumentException("no factorization method given");
       }
+    }
+
+    /** A request without a candidate filter. */
+    public Request(
+        String model,
+        List<LayerInput> layers,
+        List<LayerDecision> skipped,
+        Cost modelTotal,
+        List<Method> methods,
+        RankSelector selector,
+        Budget budget,
+        long seed) {
+      this(model, layers, skipped, modelTotal, methods, selector, budget, seed, CandidateFilter.KEEP_ALL);
+    }
+
+    /** The same request with {@code f} vetoing candidates. */
+    public Request withFilter(CandidateFilter f) {
+      return new Request(model, layers, skipped, modelTotal, methods, selector, budget, seed, f);
     }
   }
 
@@ -68,9 +96,10 @@ public final class Planner {
       selectedBefore = selectedBefore.plus(CostModel.original(l.geometry()));
     }
     Cost fixed = req.modelTotal().minus(selectedBefore);
+    Screen screen = new Screen(req.filter());
     List<LayerDecision> decisions = req.selector() instanceof RankSelector.Scored s
-        ? scored(req, s, fixed, progress)
-        : uniform(req, (RankSelector.Uniform) req.selector(), fixed, progress);
+        ? scored(req, s, fixed, screen, progress)
+        : uniform(req, (RankSelector.Uniform) req.selector(), fixed, screen, progress);
     Cost after = fixed;
     for (LayerDecision d : decisions) {
       after = after.plus(d.after());
@@ -79,27 +108,166 @@ public final class Planner {
     all.addAll(req.skipped());
     Map<String, Object> settings = new java.util.LinkedHashMap<>(req.selector().settings());
     settings.put("methods", req.methods().stream().map(Method::cliName).toList());
+    if (screen.filter.prunes()) {
+      settings.putAll(screen.filter.settings());
+      settings.put("prune_dropped_candidates", screen.dropped());
+      String note = screen.filter.rejectedAllNote();
+      long keptLayers = note.isEmpty() ? 0 : decisions.stream().filter(d -> d.note().contains(note)).count();
+      settings.put("prune_kept_layers", keptLayers);
+      LOG.info("candidate filter {}: dropped {} of {} candidates; {} layer(s) kept because every "
+          + "candidate was dropped", screen.filter.settings(), screen.dropped(), screen.asked(), keptLayers);
+    }
     return new Plan(req.model(), req.selector().name(), req.budget(), req.seed(), settings, all,
         req.modelTotal(), after);
   }
+
+  /**
+   * The request's filter, asked at most once per (layer, choice): uniform selectors revisit the
+   * same ranks many times during their bisection on the scale.
+   */
+  private static final class Screen {
+    final CandidateFilter filter;
+    private final Map<String, Map<Choice, Boolean>> seen = new HashMap<>();
+
+    Screen(CandidateFilter filter) {
+      this.filter = filter;
+    }
+
+    boolean keep(LayerInput l, Choice c) {
+      if (!filter.prunes()) {
+        return true;
+      }
+      Map<Choice, Boolean> m = seen.computeIfAbsent(l.name(), k -> new HashMap<>());
+      Boolean k = m.get(c);
+      if (k == null) {
+        k = filter.keep(l, c);
+        m.put(c, k);
+      }
+      return k;
+    }
+
+    /** Decisions for all of {@code choices}, asking the filter only about the new ones at once. */
+    boolean[] keep(LayerInput l, List<Choice> choices) {
+      boolean[] out = new boolean[choices.size()];
+      if (!filter.prunes()) {
+        java.util.Arrays.fill(out, true);
+        return out;
+      }
+      Map<Choice, Boolean> m = seen.computeIfAbsent(l.name(), k -> new HashMap<>());
+      List<Choice> fresh = choices.stream().filter(c -> !m.containsKey(c)).distinct().toList();
+      if (!fresh.isEmpty()) {
+        boolean[] k = filter.keep(l, fresh);
+        if (k.length != fresh.size()) {
+          throw new IllegalStateException("candidate filter " + filter.settings() + " answered "
+              + k.length + " decisions for " + fresh.size() + " candidates of layer '" + l.name() + "'");
+        }
+        for (int i = 0; i < k.length; i++) {
+          m.put(fresh.get(i), k[i]);
+        }
+      }
+      for (int i = 0; i < out.length; i++) {
+        out[i] = m.get(choices.get(i));
+      }
+      return out;
+    }
+
+    /** Distinct (layer, choice) pairs the filter rejected. */
+    long dropped() {
+      return seen.values().stream().flatMap(m -> m.values().stream()).filter(k -> !k).count();
+    }
+
+    /** Distinct (layer, choice) pairs the filter was asked about. */
+    long asked() {
+      return seen.values().stream().mapToLong(Map::size).sum();
+    }
+
+    /**
+     * {@code o} without the rejected candidates (the original always stays). When the preferred
+     * candidate is rejected, the cheapest kept one scoring at least as well is preferred instead,
+     * else the original.
+     *
+     * @return the pruned options, and whether every factorized candidate was rejected
+     */
+    Pruned prune(LayerInput l, BudgetAllocator.LayerOptions o) {
+      if (!filter.prunes()) {
+        return new Pruned(o, false);
+      }
+      List<Choice> choices = o.candidates().stream().filter(c -> !c.isOriginal())
+          .map(Candidate::choice).toList();
+      if (choices.isEmpty()) {
+        return new Pruned(o, false);
+      }
+      boolean[] keep = keep(l, choices);
+      Candidate preferred = o.candidates().get(o.preferred());
+      List<Candidate> kept = new ArrayList<>();
+      int pref = -1;
+      int original = -1;
+      int factorized = 0;
+      int j = 0;
+      for (Candidate c : o.candidates()) {
+        if (!c.isOriginal() && !keep[j++]) {
+          continue;
+        }
+        kept.add(c);
+        factorized += c.isOriginal() ? 0 : 1;
+        if (c == preferred) {
+          pref = kept.size() - 1;
+        }
+        if (c.isOriginal() && original < 0) {
+          original = kept.size() - 1;
+        }
+      }
+      if (original < 0) {
+        kept.add(Candidate.original(l.geometry()));
+        original = kept.size() - 1;
+      }
+      if (pref < 0) {
+        pref = original;
+        for (int i = 0; i < kept.size(); i++) {
+          Candidate c = kept.get(i);
+          if (!c.isOriginal() && c.score() >= preferred.score()
+              && c.cost().params() < kept.get(pref).cost().params()) {
+            pref = i;
+          }
+        }
+        LOG.debug("layer '{}': preferred {} dropped by the filter, now {}", l.name(),
+            preferred.choice(), kept.get(pref).isOriginal() ? "original" : kept.get(pref).choice());
+      }
+      return new Pruned(new BudgetAllocator.LayerOptions(o.layer(), kept, pref), factorized == 0);
+    }
+  }
+
+  private record Pruned(BudgetAllocator.LayerOptions options, boolean allRejected) {}
 
   private static List<Method> applicable(LayerInput l, List<Method> methods) {
     return methods.stream().filter(m -> m.forConv() == l.geometry().conv()).toList();
   }
 
   private static List<LayerDecision> scored(
-      Request req, RankSelector.Scored s, Cost fixed, ProgressListener progress) {
+      Request req, RankSelector.Scored s, Cost fixed, Screen screen, ProgressListener progress) {
     progress.start("rank search (" + s.name() + ")", req.layers().size());
     List<BudgetAllocator.LayerOptions> options = new ArrayList<>();
+    java.util.Set<String> allRejected = new java.util.HashSet<>();
     int done = 0;
     for (LayerInput l : req.layers()) {
       List<Method> ms = applicable(l, req.methods());
-      options.add(ms.isEmpty()
-          ? new BudgetAllocator.LayerOptions(l.name(), List.of(Candidate.original(l.geometry())), 0)
-          : s.options(l, ms));
+      if (ms.isEmpty()) {
+        options.add(new BudgetAllocator.LayerOptions(l.name(), List.of(Candidate.original(l.geometry())), 0));
+      } else {
+        Pruned p = screen.prune(l, s.options(l, ms));
+        options.add(p.options());
+        if (p.allRejected()) {
+          allRejected.add(l.name());
+        }
+      }
       progress.progress(++done, l.name());
     }
-    List<Candidate> picked = BudgetAllocator.allocate(options, fixed, req.modelTotal(), req.budget());
+    List<Candidate> picked;
+    try {
+      picked = BudgetAllocator.allocate(options, fixed, req.modelTotal(), req.budget());
+    } catch (IllegalArgumentException e) {
+      throw screen.filter.prunes() ? withPruningHint(e, screen) : e;
+    }
     progress.finish("");
     List<LayerDecision> out = new ArrayList<>();
     for (int i = 0; i < picked.size(); i++) {
@@ -109,7 +277,9 @@ public final class Planner {
       if (c.isOriginal()) {
         String why = applicable(l, req.methods()).isEmpty()
             ? "no selected method applies to " + l.kind()
-            : "kept: no candidate met the threshold while lowering the cost";
+            : allRejected.contains(l.name())
+                ? screen.filter.rejectedAllNote()
+                : "kept: no candidate met the threshold while lowering the cost";
         out.add(new LayerDecision(l.name(), l.kind(), null, before, before, 1.0, why));
       } else {
         out.add(new LayerDecision(l.name(), l.kind(), c.choice(), before, c.cost(), c.score(), ""));
@@ -118,8 +288,13 @@ public final class Planner {
     return out;
   }
 
+  private static IllegalArgumentException withPruningHint(IllegalArgumentException e, Screen screen) {
+    return new IllegalArgumentException(e.getMessage() + "; the candidate filter " + screen.filter.settings()
+        + " dropped " + screen.dropped() + " candidate(s): relax it or turn it off", e);
+  }
+
   private static List<LayerDecision> uniform(
-      Request req, RankSelector.Uniform u, Cost fixed, ProgressListener progress) {
+      Request req, RankSelector.Uniform u, Cost fixed, Screen screen, ProgressListener progress) {
     progress.start("rank selection (" + u.name() + ")", req.layers().size());
     Map<String, Spectra> spectra = new HashMap<>();
     LinearAlgebra la = LinearAlgebra.defaultInstance();
@@ -134,17 +309,18 @@ public final class Planner {
       long target = req.budget().target(req.modelTotal());
       double lo = 1e-6;
       double hi = u.maxScale();
-      if (total(req, u, fixed, lo, spectra).get(kind) > target) {
-        long min = total(req, u, fixed, lo, spectra).get(kind);
-        throw new IllegalArgumentException(String.format(
+      if (total(req, u, fixed, lo, spectra, screen).get(kind) > target) {
+        long min = total(req, u, fixed, lo, spectra, screen).get(kind);
+        IllegalArgumentException e = new IllegalArgumentException(String.format(
             "impossible budget: %s asks for at most %d %s of %d, but rank 1 everywhere still needs "
                 + "%d (%.1f%%); keep a larger fraction or include more layers",
             req.budget(), target, kind.name().toLowerCase(), req.modelTotal().get(kind), min,
             100.0 * min / req.modelTotal().get(kind)));
+        throw screen.filter.prunes() ? withPruningHint(e, screen) : e;
       }
       for (int it = 0; it < 50; it++) {
         double mid = (lo + hi) / 2;
-        if (total(req, u, fixed, mid, spectra).get(kind) <= target) {
+        if (total(req, u, fixed, mid, spectra, screen).get(kind) <= target) {
           lo = mid;
         } else {
           hi = mid;
@@ -154,25 +330,27 @@ public final class Planner {
       LOG.info("{}: scale {} meets {}", u.name(), scale, req.budget());
     }
     progress.finish(String.format(java.util.Locale.ROOT, "scale %.4f", scale));
-    return decide(req, u, scale, spectra);
+    return decide(req, u, scale, spectra, screen);
   }
 
   private static Cost total(
-      Request req, RankSelector.Uniform u, Cost fixed, double scale, Map<String, Spectra> spectra) {
+      Request req, RankSelector.Uniform u, Cost fixed, double scale, Map<String, Spectra> spectra,
+      Screen screen) {
     Cost t = fixed;
-    for (LayerDecision d : decide(req, u, scale, spectra)) {
+    for (LayerDecision d : decide(req, u, scale, spectra, screen)) {
       t = t.plus(d.after());
     }
     return t;
   }
 
   private static List<LayerDecision> decide(
-      Request req, RankSelector.Uniform u, double scale, Map<String, Spectra> spectra) {
+      Request req, RankSelector.Uniform u, double scale, Map<String, Spectra> spectra, Screen screen) {
     List<LayerDecision> out = new ArrayList<>();
     for (LayerInput l : req.layers()) {
       Cost before = CostModel.original(l.geometry());
       Choice best = null;
       Cost bestCost = null;
+      boolean rejected = false;
       for (Method m : applicable(l, req.methods())) {
         if (m == Method.TTM) {
           continue; // uniform selectors scale Tucker/CP/TT/SVD ranks; TT-matrix needs a scored selector
@@ -180,15 +358,20 @@ public final class Planner {
         Choice c = Choice.of(m, u.ranks(l, m, scale));
         Cost cost = CostModel.factorized(l.geometry(), c);
         if (CostModel.reducesCost(l.geometry(), c) && (best == null || cost.params() < bestCost.params())) {
-          best = c;
-          bestCost = cost;
+          if (screen.keep(l, c)) {
+            best = c;
+            bestCost = cost;
+          } else {
+            rejected = true;
+          }
         }
       }
       String note = u instanceof VbmfSelector v && v.fellBack(l)
           ? "EVBMF found no component on an unfolding: full rank used there" : "";
       if (best == null) {
         out.add(new LayerDecision(l.name(), l.kind(), null, before, before, 1.0,
-            (note.isEmpty() ? "" : note + "; ") + "kept: these ranks would not lower the cost"));
+            (note.isEmpty() ? "" : note + "; ")
+                + (rejected ? screen.filter.rejectedAllNote() : "kept: these ranks would not lower the cost")));
       } else {
         out.add(new LayerDecision(l.name(), l.kind(), best, before, bestCost,
             EnergySelector.score(spectra.get(l.name()), l.geometry(), best), note));
