@@ -250,11 +250,16 @@ public final class CompressionPipeline {
   }
 
   private ModelProfile profile(Model m) {
+    return ModelProfile.of(m, inputShapes(m), b.profileOptions);
+  }
+
+  /** The input shape override by input name (empty = as declared). */
+  private Map<String, long[]> inputShapes(Model m) {
     Map<String, long[]> shapes = new LinkedHashMap<>();
     if (b.inputShape != null) {
       shapes.put(m.graph().runtimeInputs().get(0).name(), b.inputShape.clone());
     }
-    return ModelProfile.of(m, shapes, b.profileOptions);
+    return shapes;
   }
 
   private Plan plan(
@@ -268,9 +273,17 @@ public final class CompressionPipeline {
     RankSelector selector = b.selectorFactory.apply(
         new SelectorContext(model, profile, selection.selected(), b.seed, calibration, b.budget));
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
+    LatencyFilter pruning = b.pruneRatio > 0
+        ? LatencyFilter.ort(model, inputShapes(model), b.pruneRatio, b.pruneBatch) : null;
     try {
       Plan p = Planner.plan(new Planner.Request(b.model.getFileName().toString(), selection.selected(),
-          selection.skipped(), total, b.methods, selector, b.budget, b.seed), b.listener);
+          selection.skipped(), total, b.methods, selector, b.budget, b.seed).withFilter(pruning), b.listener);
+      if (pruning != null) {
+        LOG.info("latency pruning (ratio {}, batch {}): {} timings in {} s, {} candidates dropped",
+            b.pruneRatio, b.pruneBatch, pruning.timings(),
+            String.format(java.util.Locale.ROOT, "%.1f", pruning.timingSeconds()),
+            p.settings().get("prune_dropped_candidates"));
+      }
       List<String> order = profile.layers().stream().map(lp -> lp.name()).toList();
       List<LayerDecision> sorted = new ArrayList<>(p.layers());
       sorted.sort(java.util.Comparator.comparingInt(d -> order.indexOf(d.layer())));
@@ -343,6 +356,8 @@ public final class CompressionPipeline {
     private int calibrationSize = 64;
     private int evalLimit = -1;
     private FineTuneSettings fineTune;
+    private double pruneRatio;
+    private int pruneBatch = 1;
 
     /** Labelled images for calibration, evaluation and fine-tuning. */
     public Builder optData(DataSource v) {
@@ -443,6 +458,20 @@ public final class CompressionPipeline {
       return this;
     }
 
+    /**
+     * Drops planning candidates whose factorized layer is not faster in ONNX Runtime than the
+     * original layer: keep iff t_factorized &lt;= {@code ratio} * t_original at batch {@code batch},
+     * one intra-op thread ({@link LatencyFilter}). Default: off.
+     *
+     * @param ratio 1.0 keeps candidates not slower than the original; 0.8 demands 20% faster
+     * @param batch batch size of the timed runs (e.g. 1 for online inference)
+     */
+    public Builder optLatencyPruning(double ratio, int batch) {
+      pruneRatio = ratio;
+      pruneBatch = batch;
+      return this;
+    }
+
     public Builder optListener(PipelineListener v) {
       listener = v;
       return this;
@@ -465,6 +494,9 @@ public final class CompressionPipeline {
       }
       if (evalLimit >= 0 && data == null) {
         throw new IllegalArgumentException("evaluation needs a dataset (optData / --data)");
+      }
+      if (pruneRatio != 0) {
+        LatencyFilter.check(pruneRatio, pruneBatch);
       }
       if (selection == null) {
         selection = LayerSelection.defaults(methods);

@@ -1,0 +1,363 @@
+package org.lowrank.pipeline;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Random;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.onnx.OnnxWriter;
+import org.lowrank.plan.Choice;
+import org.lowrank.plan.LayerGeometry;
+import org.lowrank.plan.Method;
+import org.lowrank.plan.select.CandidateFilter;
+import org.lowrank.plan.select.LayerInput;
+import org.lowrank.rewrite.CpConv;
+import org.lowrank.rewrite.FactorizedLayer;
+import org.lowrank.rewrite.LayerRewriter;
+import org.lowrank.rewrite.LowRankDense;
+import org.lowrank.rewrite.TtConv;
+import org.lowrank.rewrite.TtMatrixDense;
+import org.lowrank.rewrite.Tucker2Conv;
+import org.lowrank.runtime.LatencyBenchmark;
+import org.lowrank.runtime.LatencyComparison;
+import org.lowrank.runtime.LayerLatency;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps a candidate only if its factorized layer really runs faster in ONNX Runtime: {@code
+ * t_factorized <= ratio * t_original} for the layer alone at batch {@code B} (ratio 1 = not slower;
+ * 0.8 = at least 20% faster). This is the latency pruning of method B's design-space exploration
+ * (MISSION.md): fewer FLOPs do not always mean less time, e.g. CP's depthwise conv on few channels.
+ *
+ * <p><b>Timing.</b> The layer is cut out of the model once ({@link LayerLatency#isolate}); each
+ * timed candidate is the isolated layer rewritten with random factors of the candidate's ranks (the
+ * values do not change the run time, so no decomposition is computed), timed against the original
+ * in two sessions with one intra-op thread, runs interleaved ({@link LatencyBenchmark#compare}), on
+ * the calling thread's CPU time when the JVM offers it (else wall time). The decision uses this
+ * paired measurement: on a busy shared machine the ratio of two interleaved timings is steadier
+ * than a comparison with an original timed at another moment.
+ *
+ * <p><b>Few timings.</b> Latency is assumed monotone in the ranks: a candidate whose ranks are all
+ * &lt;= those of a measured-faster one is faster, all &gt;= those of a measured-slower one is
+ * slower. Decisions are cached per (layer, method); when a layer's candidates come at once, the
+ * filter times the median unresolved candidate first, so a chain of n ranks needs about log2(n)
+ * timings. The timer is injectable ({@link Timer}) to test this logic without ONNX Runtime.
+ *
+ * <p>Not thread-safe. Not reproducible across machines or loads: the plan records the settings.
+ */
+public final class LatencyFilter implements CandidateFilter {
+  private static final Logger LOG = LoggerFactory.getLogger(LatencyFilter.class);
+
+  /** One paired measurement: the original layer and a candidate, in milliseconds per run. */
+  public record Timing(double originalMillis, double factorizedMillis) {}
+
+  /** Times candidate {@code choice} of {@code layer} against the original layer. */
+  @FunctionalInterface
+  public interface Timer {
+    Timing time(LayerInput layer, Choice choice);
+  }
+
+  private final Timer timer;
+  private final double ratio;
+  private final int batch;
+  /** layer name -> (method and modes) -> what is known. */
+  private final Map<String, Map<String, Known>> known = new HashMap<>();
+  private int timings;
+  private long timingNanos;
+
+  /**
+   * A filter with an injected timer.
+   *
+   * @param ratio keep iff t_factorized &lt;= ratio * t_original, in (0, 10]
+   * @param batch the batch size the timer runs (recorded in the plan), &gt;= 1
+   */
+  public LatencyFilter(Timer timer, double ratio, int batch) {
+    this.timer = Objects.requireNonNull(timer, "timer");
+    check(ratio, batch);
+    this.ratio = ratio;
+    this.batch = batch;
+  }
+
+  /** Rejects a ratio outside (0, 10] or a batch below 1, saying what the values mean. */
+  static void check(double ratio, int batch) {
+    if (!(ratio > 0 && ratio <= 10)) {
+      throw new IllegalArgumentException(
+          "latency pruning ratio must be in (0, 10], found " + ratio
+              + ": 1.0 keeps candidates not slower than the original, 0.8 demands 20% faster");
+    }
+    if (batch < 1) {
+      throw new IllegalArgumentException("latency pruning batch size must be >= 1, found " + batch);
+    }
+  }
+
+  /**
+   * A filter timing the layers of {@code model} in ONNX Runtime.
+   *
+   * @param model the model the layers come from (not modified)
+   * @param inputShapes model input shapes by name for shape inference (empty = as declared)
+   * @param settings warm-up and timed runs, threads (1 recommended) and seed of the random inputs
+   */
+  public static LatencyFilter ort(Model model, Map<String, long[]> inputShapes, double ratio, int batch,
+      LatencyBenchmark.Settings settings) {
+    return new LatencyFilter(new OrtTimer(model, inputShapes, batch, settings), ratio, batch);
+  }
+
+  /** As {@link #ort(Model, Map, double, int, LatencyBenchmark.Settings)} with {@link #defaultSettings}. */
+  public static LatencyFilter ort(Model model, Map<String, long[]> inputShapes, double ratio, int batch) {
+    return ort(model, inputShapes, ratio, batch, defaultSettings());
+  }
+
+  /** 5 warm-up and 20 timed runs per model, one thread, seed 42. */
+  public static LatencyBenchmark.Settings defaultSettings() {
+    return new LatencyBenchmark.Settings(5, 20, 1, 42L);
+  }
+
+  /** Number of timer calls so far (each times one candidate against the original). */
+  public int timings() {
+    return timings;
+  }
+
+  /** Seconds spent in the timer so far. */
+  public double timingSeconds() {
+    return timingNanos / 1e9;
+  }
+
+  public double ratio() {
+    return ratio;
+  }
+
+  public int batch() {
+    return batch;
+  }
+
+  @Override
+  public boolean keep(LayerInput layer, Choice choice) {
+    return keep(layer, List.of(choice))[0];
+  }
+
+  @Override
+  public boolean[] keep(LayerInput layer, List<Choice> choices) {
+    int before = timings;
+    Map<String, List<Choice>> byKey = new LinkedHashMap<>();
+    for (Choice c : choices) {
+      byKey.computeIfAbsent(key(c), k -> new ArrayList<>()).add(c);
+    }
+    for (Map.Entry<String, List<Choice>> e : byKey.entrySet()) {
+      Known k = known.computeIfAbsent(layer.name(), n -> new HashMap<>())
+          .computeIfAbsent(e.getKey(), n -> new Known());
+      List<Choice> open = unresolved(k, e.getValue());
+      while (!open.isEmpty()) {
+        open.sort(Comparator.comparingLong(LatencyFilter::rankSum)
+            .thenComparing(c -> Arrays.toString(c.ranks())));
+        measure(layer, open.get(open.size() / 2), k);
+        open = unresolved(k, open);
+      }
+    }
+    boolean[] out = new boolean[choices.size()];
+    int kept = 0;
+    for (int i = 0; i < out.length; i++) {
+      Choice c = choices.get(i);
+      out[i] = known.get(layer.name()).get(key(c)).resolve(c);
+      kept += out[i] ? 1 : 0;
+    }
+    if (choices.size() > 1) {
+      LOG.info("layer '{}': {} of {} candidates at most {}x the original's time at batch {} ({} timed)",
+          layer.name(), kept, choices.size(), ratio, batch, timings - before);
+    }
+    return out;
+  }
+
+  private void measure(LayerInput layer, Choice c, Known k) {
+    long t0 = System.nanoTime();
+    Timing t = timer.time(layer, c);
+    timingNanos += System.nanoTime() - t0;
+    timings++;
+    boolean faster = t.factorizedMillis() <= ratio * t.originalMillis();
+    LOG.debug("layer '{}' {}: {} ms vs original {} ms at batch {} -> {}", layer.name(), c,
+        fmt(t.factorizedMillis()), fmt(t.originalMillis()), batch, faster ? "keep" : "drop");
+    (faster ? k.faster : k.slower).add(c.ranks());
+    k.decided.put(c, faster);
+  }
+
+  private static List<Choice> unresolved(Known k, List<Choice> cs) {
+    List<Choice> out = new ArrayList<>();
+    for (Choice c : cs) {
+      if (k.resolve(c) == null && !out.contains(c)) {
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  /** Choices compare by ranks only within one method (and, for TT-matrix, the same modes). */
+  private static String key(Choice c) {
+    return c.method() == Method.TTM
+        ? c.method().cliName() + Arrays.toString(c.outModes()) + Arrays.toString(c.inModes())
+        : c.method().cliName();
+  }
+
+  private static long rankSum(Choice c) {
+    return Arrays.stream(c.ranks()).asLongStream().sum();
+  }
+
+  /** What is known about one (layer, method): measured-faster and measured-slower ranks. */
+  private static final class Known {
+    final List<int[]> faster = new ArrayList<>();
+    final List<int[]> slower = new ArrayList<>();
+    final Map<Choice, Boolean> decided = new HashMap<>();
+
+    /** True = faster, false = slower, null = unknown. */
+    Boolean resolve(Choice c) {
+      Boolean d = decided.get(c);
+      if (d != null) {
+        return d;
+      }
+      for (int[] f : faster) {
+        if (allAtMost(c.ranks(), f)) {
+          decided.put(c, true);
+          return true;
+        }
+      }
+      for (int[] s : slower) {
+        if (allAtMost(s, c.ranks())) {
+          decided.put(c, false);
+          return false;
+        }
+      }
+      return null;
+    }
+
+    private static boolean allAtMost(int[] a, int[] b) {
+      if (a.length != b.length) {
+        return false;
+      }
+      for (int i = 0; i < a.length; i++) {
+        if (a[i] > b[i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
+  @Override
+  public Map<String, Object> settings() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("prune_latency", true);
+    m.put("prune_latency_ratio", ratio);
+    m.put("prune_batch", (long) batch);
+    m.put("prune_timings", (long) timings);
+    return m;
+  }
+
+  @Override
+  public String rejectedAllNote() {
+    return ratio == 1.0
+        ? "kept: no factorization was faster than the original in ONNX Runtime (batch " + batch + ")"
+        : String.format(Locale.ROOT, "kept: no factorization ran in at most %.2fx the original's time "
+            + "in ONNX Runtime (batch %d)", ratio, batch);
+  }
+
+  private static String fmt(double v) {
+    return String.format(Locale.ROOT, "%.3f", v);
+  }
+
+  /** Times candidates in ONNX Runtime on layers isolated from one model (each layer once). */
+  static final class OrtTimer implements Timer {
+    private final Model model;
+    private final Map<String, long[]> inputShapes;
+    private final int batch;
+    private final LatencyBenchmark.Settings settings;
+    private final Map<String, Isolated> isolated = new HashMap<>();
+
+    private record Isolated(Model model, byte[] bytes) {}
+
+    OrtTimer(Model model, Map<String, long[]> inputShapes, int batch, LatencyBenchmark.Settings settings) {
+      this.model = Objects.requireNonNull(model, "model");
+      this.inputShapes = Map.copyOf(inputShapes);
+      this.batch = batch;
+      this.settings = Objects.requireNonNull(settings, "settings");
+    }
+
+    @Override
+    public Timing time(LayerInput layer, Choice choice) {
+      Isolated alone = isolated.computeIfAbsent(layer.name(), n -> {
+        Model m = LayerLatency.isolate(model, n, inputShapes);
+        return new Isolated(m, OnnxWriter.toBytes(m));
+      });
+      FactorizedLayer spec = randomFactors(layer.geometry(), choice, settings.seed());
+      Model rewritten = LayerRewriter.rewrite(alone.model(), layer.name(), spec);
+      LatencyComparison.Row row = LatencyBenchmark.compare(layer.name() + " " + choice, alone.bytes(),
+          OnnxWriter.toBytes(rewritten), Double.NaN, new int[] {batch}, settings).rows().get(0);
+      boolean cpu = !Double.isNaN(row.original().cpuMedianMillis())
+          && !Double.isNaN(row.rewritten().cpuMedianMillis());
+      return cpu
+          ? new Timing(row.original().cpuMedianMillis(), row.rewritten().cpuMedianMillis())
+          : new Timing(row.original().medianMillis(), row.rewritten().medianMillis());
+    }
+  }
+
+  /**
+   * Factors of the shapes {@code choice} gives on a layer of geometry {@code g}, filled with seeded
+   * standard normal values: enough to time the rewritten layer (run time does not depend on values).
+   */
+  static FactorizedLayer randomFactors(LayerGeometry g, Choice choice, long seed) {
+    Random rnd = new Random(seed);
+    int[] r = choice.ranks();
+    long cout = g.cout();
+    long cin = g.cin();
+    long[] k = g.kernel();
+    return switch (choice.method()) {
+      case TUCKER2 -> new Tucker2Conv(random(rnd, cout, r[0]), random(rnd, concat(r[0], r[1], k)),
+          random(rnd, cin, r[1]));
+      case TT -> new TtConv(random(rnd, cout, r[0]), random(rnd, ttMiddle(r[0], k, r[1])),
+          random(rnd, r[1], cin));
+      case CP -> CpConv.cp3(random(rnd, cout, r[0]), random(rnd, g.kernelElements(), r[0]),
+          random(rnd, cin, r[0]), k);
+      case SVD, QR -> new LowRankDense(choice.method().cliName(), random(rnd, cout, r[0]),
+          random(rnd, r[0], cin));
+      case TTM -> {
+        List<TensorValue> cores = new ArrayList<>();
+        int d = choice.outModes().length;
+        for (int j = 0; j < d; j++) {
+          long left = j == 0 ? 1 : r[j - 1];
+          long right = j == d - 1 ? 1 : r[j];
+          cores.add(random(rnd, left, choice.outModes()[j], choice.inModes()[j], right));
+        }
+        yield new TtMatrixDense(cores);
+      }
+    };
+  }
+
+  private static long[] concat(long a, long b, long[] rest) {
+    long[] out = new long[rest.length + 2];
+    out[0] = a;
+    out[1] = b;
+    System.arraycopy(rest, 0, out, 2, rest.length);
+    return out;
+  }
+
+  private static long[] ttMiddle(long r1, long[] k, long r2) {
+    long[] out = new long[k.length + 2];
+    out[0] = r1;
+    System.arraycopy(k, 0, out, 1, k.length);
+    out[out.length - 1] = r2;
+    return out;
+  }
+
+  private static TensorValue random(Random rnd, long... dims) {
+    float[] data = new float[Math.toIntExact(TensorValue.elementCount(dims))];
+    for (int i = 0; i < data.length; i++) {
+      data[i] = (float) rnd.nextGaussian();
+    }
+    return TensorValue.ofFloats(dims, data);
+  }
+}
