@@ -4,12 +4,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Stack;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.LayerSelection;
 import org.lowrank.pipeline.Selectors;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.Method;
 import org.lowrank.progress.ProgressListener;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** How ranks are chosen: selector, methods, budget, layer rules, or a plan file. */
@@ -69,12 +71,45 @@ public final class PlanningOptions {
   @Option(names = "--include-classifier", description = "Also factorize the last dense layer.")
   boolean includeClassifier;
 
+  @Option(names = "--prune-latency", arity = "0..1", paramLabel = "RATIO",
+      parameterConsumer = OptionalRatio.class,
+      description = {"Drop candidates whose factorized layer is not faster than the original in ONNX",
+          "Runtime (1 thread, layer timed alone): keep iff time <= RATIO x original (default 1.0;",
+          "0.8 demands 20% faster). A layer with no faster candidate is kept. Off by default."})
+  Double pruneLatency;
+
+  @Option(names = "--prune-batch", paramLabel = "B",
+      description = "Batch size of the --prune-latency timings (default 1).")
+  Integer pruneBatch;
+
   @Option(names = "--plan", paramLabel = "PLAN.json", description = "Apply this plan instead of searching.")
   Path plan;
 
   @Option(names = "--input-shape", paramLabel = "D0,D1,...", split = ",",
       description = "Model input shape, e.g. 1,3,32,32 (default: as declared, batch 1).")
   long[] inputShape;
+
+  /**
+   * Takes the next argument as the ratio only when it is a number, so that {@code --prune-latency
+   * MODEL.onnx} leaves the model to the positional parameter; without a number the ratio is 1.0.
+   */
+  static final class OptionalRatio implements CommandLine.IParameterConsumer {
+    @Override
+    public void consumeParameters(
+        Stack<String> args, CommandLine.Model.ArgSpec arg, CommandLine.Model.CommandSpec spec) {
+      double ratio = 1.0;
+      if (!args.isEmpty() && args.peek().matches("[0-9.].*")) {
+        String v = args.pop();
+        try {
+          ratio = Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+          throw new CommandLine.ParameterException(spec.commandLine(),
+              "--prune-latency takes a ratio such as 0.8, found '" + v + "'");
+        }
+      }
+      arg.setValue(ratio);
+    }
+  }
 
   List<Method> methods() {
     return parseMethods(method);
@@ -117,9 +152,20 @@ public final class PlanningOptions {
     if (inputShape != null) {
       b.optInputShape(inputShape);
     }
+    if (pruneBatch != null && pruneLatency == null) {
+      throw new IllegalArgumentException("--prune-batch sets the batch of --prune-latency: give both");
+    }
     if (plan != null) {
+      if (pruneLatency != null) {
+        throw new IllegalArgumentException(
+            "--prune-latency prunes candidates while planning; it does not apply to --plan "
+                + plan + ": drop one of them");
+      }
       b.optPlan(plan);
       return b;
+    }
+    if (pruneLatency != null) {
+      b.optLatencyPruning(pruneLatency, pruneBatch == null ? 1 : pruneBatch);
     }
     String name = selector.equals("auto") ? (data.present() ? "similarity" : "energy") : selector;
     Selectors.Settings d = Selectors.Settings.defaults();
