@@ -259,6 +259,11 @@ public final class LatencyFilter implements CandidateFilter {
   }
 
   @Override
+  public String description() {
+    return String.format(Locale.ROOT, "latency pruning (ratio %s, batch %d)", ratio, batch);
+  }
+
+  @Override
   public String rejectedAllNote() {
     return ratio == 1.0
         ? "kept: no factorization was faster than the original in ONNX Runtime (batch " + batch + ")"

@@ -34,6 +34,11 @@ public interface CandidateFilter {
     }
 
     @Override
+    public String description() {
+      return "no filter";
+    }
+
+    @Override
     public boolean prunes() {
       return false;
     }
@@ -56,6 +61,11 @@ public interface CandidateFilter {
 
   /** The filter's settings, recorded in the plan (e.g. {@code prune_latency_ratio}). */
   Map<String, Object> settings();
+
+  /** What the filter rejects, for notes and messages, e.g. "latency pruning (ratio 1.0, batch 1)". */
+  default String description() {
+    return "candidate filter " + settings();
+  }
 
   /** The note of a layer kept because every candidate was rejected, e.g. "kept: no factorization..." */
   String rejectedAllNote();

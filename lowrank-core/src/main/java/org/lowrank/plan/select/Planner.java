@@ -114,8 +114,8 @@ public final class Planner {
       String note = screen.filter.rejectedAllNote();
       long keptLayers = note.isEmpty() ? 0 : decisions.stream().filter(d -> d.note().contains(note)).count();
       settings.put("prune_kept_layers", keptLayers);
-      LOG.info("candidate filter {}: dropped {} of {} candidates; {} layer(s) kept because every "
-          + "candidate was dropped", screen.filter.settings(), screen.dropped(), screen.asked(), keptLayers);
+      LOG.info("{}: dropped {} of {} candidates; {} layer(s) kept because every "
+          + "candidate was dropped", screen.filter.description(), screen.dropped(), screen.asked(), keptLayers);
     }
     return new Plan(req.model(), req.selector().name(), req.budget(), req.seed(), settings, all,
         req.modelTotal(), after);
@@ -158,7 +158,7 @@ public final class Planner {
       if (!fresh.isEmpty()) {
         boolean[] k = filter.keep(l, fresh);
         if (k.length != fresh.size()) {
-          throw new IllegalStateException("candidate filter " + filter.settings() + " answered "
+          throw new IllegalStateException(filter.description() + " answered "
               + k.length + " decisions for " + fresh.size() + " candidates of layer '" + l.name() + "'");
         }
         for (int i = 0; i < k.length; i++) {
@@ -186,16 +186,16 @@ public final class Planner {
      * candidate is rejected, the cheapest kept one scoring at least as well is preferred instead,
      * else the original.
      *
-     * @return the pruned options, and whether every factorized candidate was rejected
+     * @return the pruned options, with how many of how many factorized candidates were rejected
      */
     Pruned prune(LayerInput l, BudgetAllocator.LayerOptions o) {
       if (!filter.prunes()) {
-        return new Pruned(o, false);
+        return new Pruned(o, 0, 0);
       }
       List<Choice> choices = o.candidates().stream().filter(c -> !c.isOriginal())
           .map(Candidate::choice).toList();
       if (choices.isEmpty()) {
-        return new Pruned(o, false);
+        return new Pruned(o, 0, 0);
       }
       boolean[] keep = keep(l, choices);
       Candidate preferred = o.candidates().get(o.preferred());
@@ -233,11 +233,16 @@ public final class Planner {
         LOG.debug("layer '{}': preferred {} dropped by the filter, now {}", l.name(),
             preferred.choice(), kept.get(pref).isOriginal() ? "original" : kept.get(pref).choice());
       }
-      return new Pruned(new BudgetAllocator.LayerOptions(o.layer(), kept, pref), factorized == 0);
+      return new Pruned(new BudgetAllocator.LayerOptions(o.layer(), kept, pref), choices.size() - factorized,
+          choices.size());
     }
   }
 
-  private record Pruned(BudgetAllocator.LayerOptions options, boolean allRejected) {}
+  private record Pruned(BudgetAllocator.LayerOptions options, int rejected, int offered) {
+    boolean allRejected() {
+      return offered > 0 && rejected == offered;
+    }
+  }
 
   private static List<Method> applicable(LayerInput l, List<Method> methods) {
     return methods.stream().filter(m -> m.forConv() == l.geometry().conv()).toList();
@@ -247,7 +252,7 @@ public final class Planner {
       Request req, RankSelector.Scored s, Cost fixed, Screen screen, ProgressListener progress) {
     progress.start("rank search (" + s.name() + ")", req.layers().size());
     List<BudgetAllocator.LayerOptions> options = new ArrayList<>();
-    java.util.Set<String> allRejected = new java.util.HashSet<>();
+    Map<String, Pruned> pruned = new HashMap<>();
     int done = 0;
     for (LayerInput l : req.layers()) {
       List<Method> ms = applicable(l, req.methods());
@@ -256,9 +261,7 @@ public final class Planner {
       } else {
         Pruned p = screen.prune(l, s.options(l, ms));
         options.add(p.options());
-        if (p.allRejected()) {
-          allRejected.add(l.name());
-        }
+        pruned.put(l.name(), p);
       }
       progress.progress(++done, l.name());
     }
@@ -274,22 +277,29 @@ public final class Planner {
       LayerInput l = req.layers().get(i);
       Candidate c = picked.get(i);
       Cost before = CostModel.original(l.geometry());
+      Pruned p = pruned.get(l.name());
       if (c.isOriginal()) {
         String why = applicable(l, req.methods()).isEmpty()
             ? "no selected method applies to " + l.kind()
-            : allRejected.contains(l.name())
+            : p.allRejected()
                 ? screen.filter.rejectedAllNote()
-                : "kept: no candidate met the threshold while lowering the cost";
+                : "kept: no candidate met the threshold while lowering the cost"
+                    + (p.rejected() > 0 ? "; " + droppedNote(p, screen) : "");
         out.add(new LayerDecision(l.name(), l.kind(), null, before, before, 1.0, why));
       } else {
-        out.add(new LayerDecision(l.name(), l.kind(), c.choice(), before, c.cost(), c.score(), ""));
+        out.add(new LayerDecision(l.name(), l.kind(), c.choice(), before, c.cost(), c.score(),
+            p != null && p.rejected() > 0 ? droppedNote(p, screen) : ""));
       }
     }
     return out;
   }
 
+  private static String droppedNote(Pruned p, Screen screen) {
+    return screen.filter.description() + " dropped " + p.rejected() + " of " + p.offered() + " candidates";
+  }
+
   private static IllegalArgumentException withPruningHint(IllegalArgumentException e, Screen screen) {
-    return new IllegalArgumentException(e.getMessage() + "; the candidate filter " + screen.filter.settings()
+    return new IllegalArgumentException(e.getMessage() + "; " + screen.filter.description()
         + " dropped " + screen.dropped() + " candidate(s): relax it or turn it off", e);
   }
 

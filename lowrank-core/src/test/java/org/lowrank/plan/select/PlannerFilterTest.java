@@ -118,6 +118,9 @@ class PlannerFilterTest {
     assertTrue(noCp.rejected.size() > 0 && noCp.rejected.size() < noCp.asked.size(), noCp.asked.toString());
     assertEquals((long) noCp.rejected.size(), p.settings().get("prune_dropped_candidates"));
     assertEquals(0L, p.settings().get("prune_kept_layers"));
+    for (LayerDecision d : p.layers()) { // each layer lost its CP candidates and says so
+      assertTrue(d.note().contains("candidate filter {prune_test=true} dropped"), d.note());
+    }
   }
 
   @Test
