@@ -283,7 +283,10 @@ public final class Planner {
             ? "no selected method applies to " + l.kind()
             : p.allRejected()
                 ? screen.filter.rejectedAllNote()
-                : "kept: no candidate met the threshold while lowering the cost"
+                : (!req.budget().isNone() && options.get(i).candidates().size() > 1
+                    ? "kept: under the budget its candidates lose more score per unit saved than "
+                        + "other layers'"
+                    : "kept: no candidate met the threshold while lowering the cost")
                     + (p.rejected() > 0 ? "; " + droppedNote(p, screen) : "");
         out.add(new LayerDecision(l.name(), l.kind(), null, before, before, 1.0, why));
       } else {
