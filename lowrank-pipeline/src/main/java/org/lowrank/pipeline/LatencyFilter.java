@@ -169,7 +169,7 @@ public final class LatencyFilter implements CandidateFilter {
       kept += out[i] ? 1 : 0;
     }
     if (choices.size() > 1) {
-      LOG.info("layer '{}': {} of {} candidates at most {}x the original's time at batch {} ({} timed)",
+      LOG.debug("layer '{}': {} of {} candidates at most {}x the original's time at batch {} ({} timed)",
           layer.name(), kept, choices.size(), ratio, batch, timings - before);
     }
     return out;
