@@ -57,4 +57,7 @@ public final class Published {
   public static final Target FC_REMOVED = Target.atLeast("FC params removed", 92.7, "%");
   public static final Target CONV_REMOVED = Target.atLeast("conv params removed", 82.5, "%");
   public static final Target DROP_FASHION = Target.atMost("top-1 drop", 1.5, " pts");
+  /** Issue 5's search-time goals (experiment 5): seconds on 2 cores. */
+  public static final Target DATAFREE_SEARCH_R56 = Target.atMost("data-free search on ResNet-56", 60, " s");
+  public static final Target DSE_SEARCH = Target.atMost("feature-map DSE", 300, " s");
 }
