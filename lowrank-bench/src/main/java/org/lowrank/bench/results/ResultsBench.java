@@ -771,6 +771,7 @@ public final class ResultsBench {
             : o.cifarTrainLimit() + " of 50000") + " training images, batch 64") + ", SGD Nesterov peak lr "
         + o.cifarLr() + ", weight decay 5e-4, cosine, gradient norm clipped at 5, random crop + flip, "
         + "distillation from the original (logits T=4 + factorized layer outputs)");
+    facts.put("CIFAR-10 fine-tuning settings, as passed to the pipeline", "`" + cifarFineTune() + "`");
     facts.put("Fashion-MNIST", (o.quick ? "evaluation on 1000 of 10000 test images; fine-tuning 10 steps"
         : "evaluation on all 10000 test images; fine-tuning " + o.epochs + " epoch(s) over "
             + o.fashionTrainLimit() + " of 60000 training images") + ", batch 64, SGD peak lr " + o.fashionLr()
@@ -952,9 +953,12 @@ public final class ResultsBench {
         + "evaluation set; top-1 right after factorization, no fine-tuning. Search: the planning call "
         + "alone (CompressionPipeline.plan(): read, analyze, calibration images when the selector uses "
         + "them, the search), wall and process CPU seconds (OperatingSystemMXBean.getProcessCpuTime: "
-        + "all threads of the JVM, so it does not grow with other processes' load) on " + cores()
+        + "all threads of the JVM) on " + cores()
         + " cores (nproc), PyTorch " + System.getProperty("ai.djl.pytorch.num_threads", "?")
         + " threads; rows run one after the other in one JVM (the first one pays the JIT warm-up). "
+        + "Other jobs on the machine inflate wall time, and CPU time too when PyTorch's threads "
+        + "spin-wait for a busy core: compare the load average column (a load above the core count "
+        + "means contention). "
         + "The row then applies that plan (as `lowrank compress --plan`); wall s is the whole row.");
     MarkdownTable t = new MarkdownTable("row", "selector", "method", "params removed", "FLOPs removed",
         "top-1 original", "compressed (no fine-tuning)", "drop", "search wall s", "search CPU s",
@@ -985,8 +989,9 @@ public final class ResultsBench {
         + Published.DATAFREE_SEARCH_R56.describe() + "; " + Published.DSE_SEARCH.describe() + ". The goal "
         + "is wall time on 2 cores; on this shared machine wall time is inflated by other jobs, so the "
         + "verdict is also given against the process CPU time: for a CPU-bound search it bounds from "
-        + "above the wall time on an idle machine (equal with one busy thread, lower with more), and "
-        + "other processes' load does not inflate it.");
+        + "above the wall time on an idle machine (equal with one busy thread, lower with more). Under "
+        + "contention (load average above the core count) PyTorch's spin-waiting threads inflate CPU "
+        + "time too, so a miss at high load says little; rerun the row alone.");
     MarkdownTable t = new MarkdownTable("row", "model", "selector", "method", "params removed (plan)",
         "FLOPs removed (plan)", "search wall s", "search CPU s", "load avg at start", "goal (wall)",
         "goal (CPU time)");
