@@ -144,6 +144,8 @@ public final class ResultsBench {
     Double pruneLatency;
     final List<Path> append = new ArrayList<>();
     Path merge;
+    /** Where reference rows are cached (tests set it; default: DemoAssets.defaultCacheDir()/results). */
+    Path cacheDir;
     final List<String> given = new ArrayList<>();
 
     /** CIFAR-10 test images to evaluate on (0 = all 10000). */
@@ -408,13 +410,13 @@ public final class ResultsBench {
    * The reference row of a model: the original fine-tuned with the rows' exact schedule (same
    * epochs, images, lr, augmentation, seed; distillation from the frozen original as in the rows,
    * which has no factorized layer outputs to match), run through the pipeline with a plan that
-   * factorizes no layer. Run when --only names it, or when no --only is given and no earlier run
-   * with the same settings left its result in the cache; otherwise the cached result is shown,
-   * labelled as such.
+   * factorizes no layer. Run when --only names it, or (in its phase, see {@link #core}) when no
+   * --only is given and no earlier run with the same settings left its result in the cache;
+   * otherwise the cached result is shown, labelled as such.
    */
-  private void reference(String model) throws IOException {
+  void reference(String model) throws IOException {
     String id = "e1/" + model + "/reference";
-    if (references.containsKey(model) || !attempted.add(id)) {
+    if (references.containsKey(model) || attempted.contains(id)) {
       return;
     }
     Path cache = referenceCache(model);
@@ -426,13 +428,15 @@ public final class ResultsBench {
     } catch (IOException | RuntimeException e) {
       err.println("[results] ignoring the cached reference " + cache + ": " + e);
     }
-    boolean run = o.only != null ? id.contains(o.only) : cached == null && phase == 1;
-    if (!run) {
-      if (cached != null) {
-        references.put(model, cached);
-      }
+    boolean named = o.only != null && id.contains(o.only);
+    if (cached != null && !named) {
+      references.put(model, cached);
       return;
     }
+    if (!(o.only != null ? named : core(id) == (phase == 1))) {
+      return;
+    }
+    attempted.add(id);
     Path planFile = Files.createTempFile("lowrank-results-reference-", ".plan.json");
     try {
       Model original = OnnxReader.read(modelPath(model));
@@ -475,9 +479,9 @@ public final class ResultsBench {
         + o.seed + "; data=cifar10-jpeg.zip";
   }
 
-  private Path referenceCache(String model) {
+  Path referenceCache(String model) {
     String key = referenceKey(model);
-    return DemoAssets.defaultCacheDir().resolve("results")
+    return (o.cacheDir != null ? o.cacheDir : DemoAssets.defaultCacheDir().resolve("results"))
         .resolve("reference-" + model + "-" + Integer.toHexString(key.hashCode()) + ".properties");
   }
 

@@ -277,4 +277,27 @@ class ResultsMarkdownTest {
     ResultsBench.Search s = ResultsBench.Search.start().stop();
     assertTrue(s.wallSeconds() >= 0 && s.cpuSeconds() >= 0, s.toString());
   }
+
+  @Test
+  void aRowRunAloneUsesTheCachedReferenceOfTheSameSettingsAndNeverRunsOneUnasked(@TempDir Path dir)
+      throws Exception {
+    ResultsBench.Options o = ResultsBench.parse(
+        new String[] {"--quick", "--experiments", "1", "--only", "e1/resnet20/tt/datafree", "--out", dir.resolve("r.md").toString()});
+    o.cacheDir = dir;
+    ResultsBench b = new ResultsBench(o, System.err);
+    b.reference("resnet20");
+    assertTrue(b.references.isEmpty(), "no cache, not named by --only: nothing runs");
+    ResultsBench.Reference ref = new ResultsBench.Reference("resnet20", 81.03, 82.84, 82.8, 250.5, 140.2,
+        "measured", null);
+    Files.writeString(b.referenceCache("resnet20"), ref.toProperties("other settings", "t1", "g1"));
+    b.reference("resnet20");
+    assertTrue(b.references.isEmpty(), "a cached reference of other settings is ignored");
+    Files.writeString(b.referenceCache("resnet20"), ref.toProperties(b.referenceKey("resnet20"), "t0", "g0"));
+    b.reference("resnet20");
+    ResultsBench.Reference got = b.references.get("resnet20");
+    assertEquals(82.84, got.fineTuned());
+    assertTrue(got.source().contains("cached") && got.source().contains("t0"), got.source());
+    String md = b.document().render();
+    assertTrue(md.contains("| e1/resnet20/reference | 0.00% | 0.00% | 81.03 | (not compressed) | 82.84 |"), md);
+  }
 }
