@@ -44,6 +44,9 @@ public final class CompressCommand implements Callable<Integer> {
   @Option(names = "--lr", paramLabel = "LR", defaultValue = "0.01", description = "Peak learning rate (default: ${DEFAULT-VALUE}).")
   double lr;
 
+  @Option(names = "--warmup", paramLabel = "F", defaultValue = "0.05", description = "Fraction of the fine-tuning steps over which the learning rate rises linearly to its peak, then cosine decay (default: ${DEFAULT-VALUE}).")
+  double warmup;
+
   @Option(names = "--batch-size", paramLabel = "B", defaultValue = "64", description = "Fine-tuning batch size (default: ${DEFAULT-VALUE}).")
   int batchSize;
 
@@ -93,7 +96,7 @@ public final class CompressCommand implements Callable<Integer> {
       b.optFineTune(new FineTuneSettings(Math.max(epochs, 1), steps, batchSize, lr,
           optimizer.equalsIgnoreCase("adam") ? OptimizerKind.ADAM : OptimizerKind.SGD_NESTEROV,
           optimizer.equalsIgnoreCase("adam") ? 1e-4 : 5e-4, trainLimit, augment, !noDistill, 4.0, 0.5,
-          0.5));
+          0.5, warmup));
     }
     if (!noLatency) {
       b.optLatency(5, 30, latencyBatches);

@@ -94,7 +94,7 @@ public final class DemoCommand implements Callable<Integer> {
         .optData(new DataSource(FashionMnist.directory(), FashionMnist.NORMALIZATION))
         .optEvaluation(evalLimit)
         .optFineTune(new FineTuneSettings(1, steps, 64, 0.01, OptimizerKind.SGD_NESTEROV, 5e-4, 0,
-            false, true, 4.0, 0.5, 0.5))
+            false, true, 4.0, 0.5, 0.5, FineTuneSettings.DEFAULT_WARMUP))
         .optLatency(5, 30, 1, 32)
         .optSeed(common.seed)
         .optThreads(common.threads)

@@ -2,21 +2,16 @@ package org.lowrank.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
-import org.lowrank.pipeline.PipelineListener;
-import org.lowrank.train.data.Augmentation;
-import org.lowrank.train.data.DataLoader;
-import org.lowrank.train.data.Datasets;
-import org.lowrank.train.data.ImageDataset;
-import org.lowrank.train.finetune.FineTuneConfig;
-import org.lowrank.train.finetune.FineTuneListener;
+import org.lowrank.pipeline.FineTuneSettings;
+import org.lowrank.pipeline.FineTuning;
 import org.lowrank.train.finetune.FineTuneResult;
-import org.lowrank.train.finetune.FineTuner;
 import org.lowrank.train.finetune.OptimizerKind;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,6 +37,8 @@ public final class FinetuneCommand implements Callable<Integer> {
 
   @Option(names = "--lr", defaultValue = "0.01", description = "Peak learning rate (default: ${DEFAULT-VALUE}).") double lr;
 
+  @Option(names = "--warmup", paramLabel = "F", defaultValue = "0.05", description = "Fraction of the steps with a linear learning-rate warm-up (default: ${DEFAULT-VALUE}).") double warmup;
+
   @Option(names = "--batch-size", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).") int batchSize;
 
   @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd (Nesterov) or adam (default: ${DEFAULT-VALUE}).") String optimizer;
@@ -65,56 +62,17 @@ public final class FinetuneCommand implements Callable<Integer> {
     }
     Model m = OnnxReader.read(model);
     long[] shape = ModelProfile.of(m).inputShapes().values().iterator().next();
-    ProgressBar bar = common.progress();
-    try (ImageDataset all = data.source().open("train", shape)) {
-      ImageDataset ds = trainLimit > 0 ? Datasets.limit(all, trainLimit, common.seed) : all;
-      DataLoader.Builder lb = DataLoader.builder(ds).setBatchSize(batchSize).optShuffle(common.seed)
-          .optNormalization(data.source().normalization()).optDropLast(true);
-      if (augment) {
-        lb.optAugmentation(Augmentation.cifar(common.seed));
-      }
-      DataLoader loader = lb.build();
-      boolean adam = optimizer.equalsIgnoreCase("adam");
-      FineTuneConfig.Builder cb = FineTuneConfig.builder()
-          .optOptimizer(adam ? OptimizerKind.ADAM : OptimizerKind.SGD_NESTEROV)
-          .optLearningRate(lr).optWeightDecay(adam ? 1e-4 : 5e-4).optSeed(common.seed)
-          .optListener(listener(bar, loader.batchesPerEpoch()));
-      if (steps > 0) {
-        cb.optSteps(steps);
-      } else {
-        cb.optEpochs(epochs);
-      }
-      if (teacher != null) {
-        cb.optTeacher(OnnxReader.read(teacher)).optLogitDistillation(4.0, 0.5);
-      }
-      FineTuneResult r = FineTuner.run(m, loader, cb.build());
-      OnnxWriter.write(r.model(), output, model);
-      PrintWriter out = spec.commandLine().getOut();
-      out.printf(Locale.ROOT, "fine-tuned %d steps in %.1f s; wrote %s%n", r.steps(), r.seconds(), output);
-      out.flush();
-    }
+    boolean adam = optimizer.equalsIgnoreCase("adam");
+    FineTuneSettings f = new FineTuneSettings(Math.max(epochs, 1), steps, batchSize, lr,
+        adam ? OptimizerKind.ADAM : OptimizerKind.SGD_NESTEROV, adam ? 1e-4 : 5e-4, trainLimit, augment,
+        teacher != null, 4.0, 0.5, 0.0, warmup);
+    Model t = teacher == null ? null : OnnxReader.read(teacher);
+    FineTuneResult r = FineTuning.run(m, t, List.of(), data.source(), shape, f, common.seed,
+        new StageProgress(common.progress(), System.err, true));
+    OnnxWriter.write(r.model(), output, model);
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf(Locale.ROOT, "fine-tuned %d steps in %.1f s; wrote %s%n", r.steps(), r.seconds(), output);
+    out.flush();
     return ExitCodes.OK;
-  }
-
-  private static FineTuneListener listener(ProgressBar bar, long perEpoch) {
-    PipelineListener p = new StageProgress(bar, System.err, true);
-    return new FineTuneListener() {
-      int epoch = -1;
-
-      @Override
-      public void onStep(StepEvent e) {
-        if (e.epoch() != epoch) {
-          epoch = e.epoch();
-          p.start("epoch " + (epoch + 1), perEpoch);
-        }
-        p.progress(e.step() - (long) e.epoch() * perEpoch,
-            String.format(Locale.ROOT, "loss %.3f acc %.1f%%", e.loss(), 100 * e.batchTop1()));
-      }
-
-      @Override
-      public void onEpoch(EpochEvent e) {
-        p.finish(String.format(Locale.ROOT, "loss %.3f, acc %.1f%%", e.trainLoss(), 100 * e.trainTop1()));
-      }
-    };
   }
 }

@@ -59,6 +59,27 @@ class CliCommandsTest {
   }
 
   @Test
+  void finetuneTrainsAndWritesANewModel() throws Exception {
+    Path data = resnet20().getParent().getParent().getParent().resolve("cifar10/cifar10-jpeg.zip");
+    Assumptions.assumeTrue(Files.isRegularFile(data), "shared data not found: " + data);
+    Path out = tmp.resolve("tuned.onnx");
+    Run f = run("finetune", resnet20().toString(), "-o", out.toString(), "--data", data.toString(),
+        "--normalize", "imagenet", "--teacher", resnet20().toString(), "--steps", "2", "--batch-size", "8",
+        "--train-limit", "32", "--lr", "0.05", "-q", "--threads", "1");
+    assertEquals(0, f.code(), f.err());
+    assertTrue(f.out().contains("fine-tuned 2 steps"), f.out());
+    var before = org.lowrank.onnx.OnnxReader.read(resnet20()).graph().initializers();
+    var after = org.lowrank.onnx.OnnxReader.read(out).graph().initializers();
+    assertEquals(before.keySet(), after.keySet(), "same graph, same initializers");
+    long changed = before.keySet().stream()
+        .filter(k -> !java.util.Arrays.equals(before.get(k).toFloatArray(), after.get(k).toFloatArray())).count();
+    assertTrue(changed > before.size() / 2, "two SGD steps must change the weights: " + changed + " changed");
+    Run same = run("finetune", resnet20().toString(), "-o", resnet20().toString(), "--data", data.toString(),
+        "--steps", "1", "-q");
+    assertEquals(2, same.code(), same.err());
+  }
+
+  @Test
   void benchComparesTwoModels() {
     Run b = run("bench", resnet20().toString(), resnet20().toString(), "--batches", "1",
         "--runs", "3", "--warmup", "1", "--threads", "1");

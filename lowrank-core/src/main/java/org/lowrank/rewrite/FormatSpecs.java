@@ -47,26 +47,35 @@ public final class FormatSpecs {
 
   /**
    * CP of a conv kernel: either of the 3-way view [Cout, K, Cin] (CP3, {@code kernel} gives k..) or of
-   * [Cout, k_1..k_d, Cin] (separable; {@code kernel} must equal the middle modes). Lambda is kept as
-   * the spec's weights.
+   * [Cout, k_1..k_d, Cin] (separable; {@code kernel} must equal the middle modes). Lambda is spread
+   * evenly over the factors: column r of each of the n factors is scaled by |lambda_r|^(1/n) (the
+   * sign goes to the output factor), so the spec's weights are all ones. The product is unchanged,
+   * but no factor carries the whole scale: fine-tuning then sees comparable gradients on every
+   * factor (with the scale on one factor, SGD blew the CP chains up in the first steps).
    *
    * @throws IllegalArgumentException when the CP modes fit neither layout
    */
   public static CpConv cp(CpTensor cp, long... kernel) {
     int n = cp.order();
     long kk = Arrays.stream(kernel).reduce(1, (a, b) -> a * b);
-    float[] lambda = floats(cp.weights());
-    TensorValue out = tensor(cp.factor(0));
-    TensorValue in = tensor(cp.factor(n - 1));
+    double[] lambda = cp.weights();
+    float[] share = new float[lambda.length];
+    float[] signedShare = new float[lambda.length];
+    for (int r = 0; r < lambda.length; r++) {
+      share[r] = (float) Math.pow(Math.abs(lambda[r]), 1.0 / n);
+      signedShare[r] = lambda[r] < 0 ? -share[r] : share[r];
+    }
+    TensorValue out = Tensors.scaleColumns(tensor(cp.factor(0)), signedShare);
+    TensorValue in = Tensors.scaleColumns(tensor(cp.factor(n - 1)), share);
     if (n == 3 && cp.factor(1).dim(0) == kk) {
-      return CpConv.cp3(out, tensor(cp.factor(1)), in, kernel).withWeights(lambda);
+      return CpConv.cp3(out, Tensors.scaleColumns(tensor(cp.factor(1)), share), in, kernel);
     }
     if (n == kernel.length + 2) {
       List<TensorValue> axes = new ArrayList<>();
       for (int j = 1; j < n - 1; j++) {
-        axes.add(tensor(cp.factor(j)));
+        axes.add(Tensors.scaleColumns(tensor(cp.factor(j)), share));
       }
-      return new CpConv(out, axes, in, kernel, lambda);
+      return new CpConv(out, axes, in, kernel, null);
     }
     throw new IllegalArgumentException(
         "CP tensor of shape " + Arrays.toString(cp.shape()) + " fits neither [Cout, K, Cin] nor"
@@ -96,13 +105,5 @@ public final class FormatSpecs {
   public static DenseTensor dense(TensorValue t) {
     int[] shape = Arrays.stream(t.dims()).mapToInt(Math::toIntExact).toArray();
     return DenseTensor.fromFloats(t.toFloatArray(), shape);
-  }
-
-  private static float[] floats(double[] v) {
-    float[] f = new float[v.length];
-    for (int i = 0; i < v.length; i++) {
-      f[i] = (float) v[i];
-    }
-    return f;
   }
 }

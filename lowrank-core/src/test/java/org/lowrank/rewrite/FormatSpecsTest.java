@@ -42,6 +42,23 @@ class FormatSpecsTest {
     assertEquals(2, spec4.spatialFactors().size());
     assertSameReconstruction(new Reconstructed(cp4.reconstruct().permute(0, 3, 1, 2)), spec4);
     assertThrows(IllegalArgumentException.class, () -> FormatSpecs.cp(cp3, 5, 5));
+    // lambda spread evenly: unit weights, and column r of every factor has norm |lambda_r|^(1/3)
+    for (int r = 0; r < 3; r++) {
+      assertEquals(1f, spec3.weights()[r]);
+      double expected = Math.cbrt(Math.abs(cp3.weights()[r]));
+      assertEquals(expected, columnNorm(spec3.outFactor(), r), 1e-4 * expected, "output factor, column " + r);
+      assertEquals(expected, columnNorm(spec3.spatialFactors().get(0), r), 1e-4 * expected, "spatial, column " + r);
+      assertEquals(expected, columnNorm(spec3.inFactor(), r), 1e-4 * expected, "input factor, column " + r);
+    }
+  }
+
+  private static double columnNorm(org.lowrank.graph.TensorValue m, int col) {
+    int cols = (int) m.dim(1);
+    double s = 0;
+    for (int i = col; i < m.elementCount(); i += cols) {
+      s += (double) m.floatAt(i) * m.floatAt(i);
+    }
+    return Math.sqrt(s);
   }
 
   @Test

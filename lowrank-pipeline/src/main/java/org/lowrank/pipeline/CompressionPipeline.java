@@ -13,7 +13,6 @@ import org.lowrank.analysis.ModelProfile;
 import org.lowrank.analysis.ProfileOptions;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
-import org.lowrank.train.data.Augmentation;
 import org.lowrank.train.data.Batch;
 import org.lowrank.train.data.DataLoader;
 import org.lowrank.train.data.Datasets;
@@ -22,9 +21,7 @@ import org.lowrank.train.eval.EvaluationResult;
 import org.lowrank.train.eval.Evaluator;
 import org.lowrank.train.eval.ExecutorPredictor;
 import org.lowrank.train.exec.GraphExecutor;
-import org.lowrank.train.finetune.FineTuneConfig;
 import org.lowrank.train.finetune.FineTuneResult;
-import org.lowrank.train.finetune.FineTuner;
 import org.lowrank.train.finetune.LayerPair;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.onnx.OnnxReader;
@@ -211,42 +208,17 @@ public final class CompressionPipeline {
 
   private FineTuneResult fineTune(Model teacher, Model student, Plan plan, long[] inputShape)
       throws IOException {
-    FineTuneSettings f = b.fineTune;
     if (b.data == null) {
       throw new IllegalArgumentException("fine-tuning needs training data: set a dataset");
     }
-    try (ImageDataset train = b.data.open("train", inputShape)) {
-      ImageDataset ds = f.trainLimit() > 0 ? Datasets.limit(train, f.trainLimit(), b.seed) : train;
-      DataLoader.Builder lb = DataLoader.builder(ds).setBatchSize(f.batchSize()).optShuffle(b.seed)
-          .optNormalization(b.data.normalization()).optDropLast(true);
-      if (f.augment()) {
-        lb.optAugmentation(Augmentation.cifar(b.seed));
+    List<LayerPair> pairs = new ArrayList<>();
+    for (LayerDecision d : plan.layers()) {
+      if (d.isFactorized()) {
+        String out = LayerRewriter.findLayer(teacher.graph(), d.layer()).output(0);
+        pairs.add(new LayerPair(out, out));
       }
-      DataLoader loader = lb.build();
-      FineTuneConfig.Builder cb = FineTuneConfig.builder().optOptimizer(f.optimizer())
-          .optLearningRate(f.learningRate()).optWeightDecay(f.weightDecay()).optSeed(b.seed)
-          .optGradientClipNorm(5.0) // factorized chains can blow up early in fine-tuning (RENE clips at 5)
-          .optListener(new FineTuneProgress(b.listener, loader.batchesPerEpoch(), f));
-      if (f.steps() > 0) {
-        cb.optSteps(f.steps());
-      } else {
-        cb.optEpochs(f.epochs());
-      }
-      if (f.distill()) {
-        List<LayerPair> pairs = new ArrayList<>();
-        for (LayerDecision d : plan.layers()) {
-          if (d.isFactorized()) {
-            String out = LayerRewriter.findLayer(teacher.graph(), d.layer()).output(0);
-            pairs.add(new LayerPair(out, out));
-          }
-        }
-        cb.optTeacher(teacher).optLogitDistillation(f.temperature(), f.kdWeight());
-        if (!pairs.isEmpty() && f.layerWeight() > 0) {
-          cb.optLayerMatching(pairs, f.layerWeight());
-        }
-      }
-      return FineTuner.run(student, loader, cb.build());
     }
+    return FineTuning.run(student, teacher, pairs, b.data, inputShape, b.fineTune, b.seed, b.listener);
   }
 
   private ModelProfile profile(Model m) {

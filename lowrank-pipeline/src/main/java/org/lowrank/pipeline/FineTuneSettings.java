@@ -19,6 +19,9 @@ import org.lowrank.train.finetune.OptimizerKind;
  * @param temperature logit distillation temperature
  * @param kdWeight weight of the logit distillation term
  * @param layerWeight weight of the layer-output matching term
+ * @param warmup fraction of the steps over which the learning rate rises linearly from 0 to its peak
+ *     before the cosine decay (0 = none); factorized chains fresh from the decomposition can blow up
+ *     under the full rate in the first steps
  */
 public record FineTuneSettings(
     int epochs,
@@ -32,7 +35,11 @@ public record FineTuneSettings(
     boolean distill,
     double temperature,
     double kdWeight,
-    double layerWeight) {
+    double layerWeight,
+    double warmup) {
+
+  /** Default warm-up: the first 5% of the steps. */
+  public static final double DEFAULT_WARMUP = 0.05;
 
   public FineTuneSettings {
     if (epochs < 0 || steps < 0 || (epochs == 0 && steps == 0)) {
@@ -44,41 +51,50 @@ public record FineTuneSettings(
           "fine-tuning needs batch size >= 1 and a positive learning rate, found " + batchSize
               + " and " + learningRate);
     }
+    if (!(warmup >= 0 && warmup < 1)) {
+      throw new IllegalArgumentException(
+          "fine-tuning warm-up must be a fraction of the steps in [0, 1), found " + warmup);
+    }
   }
 
-  /** SGD (Nesterov 0.9), lr 0.01, weight decay 5e-4, batch 64, distillation on. */
+  /** SGD (Nesterov 0.9), lr 0.01 with 5% warm-up, weight decay 5e-4, batch 64, distillation on. */
   public static FineTuneSettings epochs(int epochs) {
     return new FineTuneSettings(epochs, 0, 64, 0.01, OptimizerKind.SGD_NESTEROV, 5e-4, 0, false,
-        true, 4.0, 0.5, 0.5);
+        true, 4.0, 0.5, 0.5, DEFAULT_WARMUP);
   }
 
   public FineTuneSettings withLearningRate(double lr) {
     return new FineTuneSettings(epochs, steps, batchSize, lr, optimizer, weightDecay, trainLimit,
-        augment, distill, temperature, kdWeight, layerWeight);
+        augment, distill, temperature, kdWeight, layerWeight, warmup);
   }
 
   public FineTuneSettings withTrainLimit(int limit) {
     return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay, limit,
-        augment, distill, temperature, kdWeight, layerWeight);
+        augment, distill, temperature, kdWeight, layerWeight, warmup);
   }
 
   public FineTuneSettings withSteps(long n) {
     return new FineTuneSettings(epochs, n, batchSize, learningRate, optimizer, weightDecay, trainLimit,
-        augment, distill, temperature, kdWeight, layerWeight);
+        augment, distill, temperature, kdWeight, layerWeight, warmup);
   }
 
   public FineTuneSettings withBatchSize(int n) {
     return new FineTuneSettings(epochs, steps, n, learningRate, optimizer, weightDecay, trainLimit,
-        augment, distill, temperature, kdWeight, layerWeight);
+        augment, distill, temperature, kdWeight, layerWeight, warmup);
   }
 
   public FineTuneSettings withDistillation(boolean on) {
     return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
-        trainLimit, augment, on, temperature, kdWeight, layerWeight);
+        trainLimit, augment, on, temperature, kdWeight, layerWeight, warmup);
   }
 
   public FineTuneSettings withAugmentation(boolean on) {
     return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
-        trainLimit, on, distill, temperature, kdWeight, layerWeight);
+        trainLimit, on, distill, temperature, kdWeight, layerWeight, warmup);
+  }
+
+  public FineTuneSettings withWarmup(double fraction) {
+    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
+        trainLimit, augment, distill, temperature, kdWeight, layerWeight, fraction);
   }
 }

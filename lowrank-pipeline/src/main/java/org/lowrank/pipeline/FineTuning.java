@@ -1,0 +1,72 @@
+package org.lowrank.pipeline;
+
+import java.io.IOException;
+import java.util.List;
+import org.lowrank.graph.Model;
+import org.lowrank.train.data.Augmentation;
+import org.lowrank.train.data.DataLoader;
+import org.lowrank.train.data.Datasets;
+import org.lowrank.train.data.ImageDataset;
+import org.lowrank.train.finetune.FineTuneConfig;
+import org.lowrank.train.finetune.FineTuneResult;
+import org.lowrank.train.finetune.FineTuner;
+import org.lowrank.train.finetune.LayerPair;
+
+/**
+ * One fine-tuning run from {@link FineTuneSettings}: the training split of a {@link DataSource}
+ * (seeded subset, shuffle and augmentation), the optimizer and warm-up + cosine schedule, gradient
+ * clipping at norm 5, and optional distillation from a teacher (logit KL, plus matching the given
+ * layer outputs). Shared by {@link CompressionPipeline}'s fine-tune stage, {@code lowrank finetune}
+ * and the benchmarks, so all of them train the same way.
+ */
+public final class FineTuning {
+  /** Gradient-norm clip: factorized chains can blow up early in fine-tuning (RENE clips at 5). */
+  public static final double CLIP_NORM = 5.0;
+
+  private FineTuning() {}
+
+  /**
+   * Fine-tunes {@code student}.
+   *
+   * @param student the model to train (not modified: the result holds the trained copy)
+   * @param teacher the model to distill from, or null for labels only
+   * @param layerPairs student/teacher outputs to match (empty: logits only); used only with a
+   *     teacher and {@code settings.layerWeight() > 0}
+   * @param data labelled images; the "train" split is used
+   * @param inputShape the model's input shape [N, C, H, W] (N is ignored)
+   * @param settings what and how long to train; {@code settings.distill()} false ignores the teacher
+   * @param seed seed of the subset, shuffle, augmentation and initialization of the optimizer
+   * @param listener progress, one step per epoch
+   */
+  public static FineTuneResult run(Model student, Model teacher, List<LayerPair> layerPairs,
+      DataSource data, long[] inputShape, FineTuneSettings settings, long seed,
+      PipelineListener listener) throws IOException {
+    FineTuneSettings f = settings;
+    try (ImageDataset train = data.open("train", inputShape)) {
+      ImageDataset ds = f.trainLimit() > 0 ? Datasets.limit(train, f.trainLimit(), seed) : train;
+      DataLoader.Builder lb = DataLoader.builder(ds).setBatchSize(f.batchSize()).optShuffle(seed)
+          .optNormalization(data.normalization()).optDropLast(true);
+      if (f.augment()) {
+        lb.optAugmentation(Augmentation.cifar(seed));
+      }
+      DataLoader loader = lb.build();
+      FineTuneConfig.Builder cb = FineTuneConfig.builder().optOptimizer(f.optimizer())
+          .optLearningRate(f.learningRate()).optWeightDecay(f.weightDecay()).optSeed(seed)
+          .optWarmupFraction(f.warmup())
+          .optGradientClipNorm(CLIP_NORM)
+          .optListener(new FineTuneProgress(listener, loader.batchesPerEpoch(), f));
+      if (f.steps() > 0) {
+        cb.optSteps(f.steps());
+      } else {
+        cb.optEpochs(f.epochs());
+      }
+      if (f.distill() && teacher != null) {
+        cb.optTeacher(teacher).optLogitDistillation(f.temperature(), f.kdWeight());
+        if (!layerPairs.isEmpty() && f.layerWeight() > 0) {
+          cb.optLayerMatching(layerPairs, f.layerWeight());
+        }
+      }
+      return FineTuner.run(student, loader, cb.build());
+    }
+  }
+}
