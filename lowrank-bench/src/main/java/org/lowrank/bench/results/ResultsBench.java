@@ -193,9 +193,15 @@ public final class ResultsBench {
   /**
    * Wall and process CPU seconds of one planning call ({@link CompressionPipeline#plan()}: reading
    * and analyzing the model, loading the calibration images, the selector's search), and the
-   * system load average when it started.
+   * system's 1-minute load average when it started and ended.
    */
-  record Search(double wallSeconds, double cpuSeconds, double loadAtStart) {
+  record Search(double wallSeconds, double cpuSeconds, double loadAtStart, double loadAtEnd) {
+
+    /** "start / end" load averages, e.g. "1.2 / 3.4". */
+    String load() {
+      return f1(loadAtStart) + " / " + f1(loadAtEnd);
+    }
+
 
     /** Starts timing; {@link Clock#stop()} gives the search. */
     static Clock start() {
@@ -204,7 +210,7 @@ public final class ResultsBench {
 
     record Clock(long wall0, double cpu0, double load) {
       Search stop() {
-        return new Search((System.nanoTime() - wall0) / 1e9, processCpuSeconds() - cpu0, load);
+        return new Search((System.nanoTime() - wall0) / 1e9, processCpuSeconds() - cpu0, load, loadAverage());
       }
     }
   }
@@ -966,18 +972,18 @@ public final class ResultsBench {
         + "The row then applies that plan (as `lowrank compress --plan`); wall s is the whole row.");
     MarkdownTable t = new MarkdownTable("row", "selector", "method", "params removed", "FLOPs removed",
         "top-1 original", "compressed (no fine-tuning)", "drop", "search wall s", "search CPU s",
-        "load avg at search start", "wall s");
+        "load avg (search start / end)", "wall s");
     for (Row r : e3) {
       if (r.result() == null) {
         t.add(r.id(), r.selector(), r.method(), "failed: " + r.error(), "", "", "", "", searchWall(r),
-            searchCpu(r), r.search() == null ? "" : f1(r.search().loadAtStart()), f1(r.seconds()));
+            searchCpu(r), r.search() == null ? "" : r.search().load(), f1(r.seconds()));
         continue;
       }
       CompressionResult c = r.result();
       t.add(r.id(), r.selector(), r.method(), pct(c.paramsRemoved()), pct(c.flopsRemoved()),
           top1(c, "original"), top1(c, "compressed"),
           f2(acc(c, "original") - acc(c, "compressed")), searchWall(r), searchCpu(r),
-          r.search() == null ? "" : f1(r.search().loadAtStart()), f1(r.seconds()));
+          r.search() == null ? "" : r.search().load(), f1(r.seconds()));
     }
     s.table(t);
     s.code(commands(e3));
@@ -997,14 +1003,14 @@ public final class ResultsBench {
         + "contention (load average above the core count) PyTorch's spin-waiting threads inflate CPU "
         + "time too, so a miss at high load says little; rerun the row alone.");
     MarkdownTable t = new MarkdownTable("row", "model", "selector", "method", "params removed (plan)",
-        "FLOPs removed (plan)", "search wall s", "search CPU s", "load avg at start", "goal (wall)",
+        "FLOPs removed (plan)", "search wall s", "search CPU s", "load avg (start / end)", "goal (wall)",
         "goal (CPU time)");
     for (PlanRow r : e5) {
       Goal g = r.goal();
       Search se = r.search();
       String wall = se == null ? "" : f2(se.wallSeconds());
       String cpu = se == null ? "" : f2(se.cpuSeconds());
-      String load = se == null ? "" : f1(se.loadAtStart());
+      String load = se == null ? "" : se.load();
       if (r.plan() == null) {
         t.add(g.id(), g.model(), g.selector(), g.method(), "failed: " + r.error(), "", wall, cpu, load,
             "not measured", "not measured");
