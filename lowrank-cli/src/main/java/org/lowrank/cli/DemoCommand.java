@@ -21,7 +21,6 @@ import org.lowrank.report.HtmlReport;
 import org.lowrank.report.ReportFiles;
 import org.lowrank.report.ReportJson;
 import org.lowrank.report.ReportText;
-import org.lowrank.train.finetune.OptimizerKind;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -93,8 +92,7 @@ public final class DemoCommand implements Callable<Integer> {
         .optSelector(Selectors.byName("similarity", Selectors.Settings.defaults(), bar))
         .optData(new DataSource(FashionMnist.directory(), FashionMnist.NORMALIZATION))
         .optEvaluation(evalLimit)
-        .optFineTune(new FineTuneSettings(1, steps, 64, 0.01, OptimizerKind.SGD_NESTEROV, 5e-4, 0,
-            false, true, 4.0, 0.5, 0.5, FineTuneSettings.DEFAULT_WARMUP))
+        .optFineTune(FineTuneSettings.epochs(1).withSteps(steps))
         .optLatency(5, 30, 1, 32)
         .optSeed(common.seed)
         .optThreads(common.threads)

@@ -35,13 +35,13 @@ public final class FinetuneCommand implements Callable<Integer> {
 
   @Option(names = "--steps", defaultValue = "0", description = "Optimizer steps instead of epochs.") long steps;
 
-  @Option(names = "--lr", defaultValue = "0.01", description = "Peak learning rate (default: ${DEFAULT-VALUE}).") double lr;
+  @Option(names = "--lr", description = "Peak learning rate (default: 0.001 with adam, 0.01 with sgd).") Double lr;
 
   @Option(names = "--warmup", paramLabel = "F", defaultValue = "0.05", description = "Fraction of the steps with a linear learning-rate warm-up (default: ${DEFAULT-VALUE}).") double warmup;
 
   @Option(names = "--batch-size", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).") int batchSize;
 
-  @Option(names = "--optimizer", defaultValue = "sgd", description = "sgd (Nesterov) or adam (default: ${DEFAULT-VALUE}).") String optimizer;
+  @Option(names = "--optimizer", defaultValue = "adam", description = "sgd (Nesterov) or adam (default: ${DEFAULT-VALUE}).") String optimizer;
 
   @Option(names = "--train-limit", defaultValue = "0", description = "At most N training images (0 = all).") int trainLimit;
 
@@ -62,10 +62,10 @@ public final class FinetuneCommand implements Callable<Integer> {
     }
     Model m = OnnxReader.read(model);
     long[] shape = ModelProfile.of(m).inputShapes().values().iterator().next();
-    boolean adam = optimizer.equalsIgnoreCase("adam");
-    FineTuneSettings f = new FineTuneSettings(Math.max(epochs, 1), steps, batchSize, lr,
-        adam ? OptimizerKind.ADAM : OptimizerKind.SGD_NESTEROV, adam ? 1e-4 : 5e-4, trainLimit, augment,
-        teacher != null, 4.0, 0.5, 0.0, warmup);
+    OptimizerKind kind = CompressCommand.parseOptimizer(optimizer);
+    FineTuneSettings f = new FineTuneSettings(Math.max(epochs, 1), steps, batchSize,
+        lr != null ? lr : FineTuneSettings.defaultLearningRate(kind), kind,
+        FineTuneSettings.defaultWeightDecay(kind), trainLimit, augment, teacher != null, 4.0, 0.5, 0.0, warmup);
     Model t = teacher == null ? null : OnnxReader.read(teacher);
     FineTuneResult r = FineTuning.run(m, t, List.of(), data.source(), shape, f, common.seed,
         new StageProgress(common.progress(), System.err, true));

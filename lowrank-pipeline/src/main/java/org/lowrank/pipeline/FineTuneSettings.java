@@ -57,10 +57,33 @@ public record FineTuneSettings(
     }
   }
 
-  /** SGD (Nesterov 0.9), lr 0.01 with 5% warm-up, weight decay 5e-4, batch 64, distillation on. */
+  /**
+   * The default optimizer: AdamW. On ResNet-20 with CP at 22% of the parameters (400 steps, 2,000
+   * test images) it reached 78.1% top-1 where SGD Nesterov at lr 0.01 reached 74.7% (5% warm-up) or
+   * 75.4% (20% warm-up), and SGD's training loss spiked by orders of magnitude in the first steps.
+   */
+  public static final OptimizerKind DEFAULT_OPTIMIZER = OptimizerKind.ADAM;
+
+  /** Peak learning rate that suits {@code optimizer}: 1e-3 for AdamW, 1e-2 for SGD. */
+  public static double defaultLearningRate(OptimizerKind optimizer) {
+    return optimizer == OptimizerKind.ADAM ? 1e-3 : 1e-2;
+  }
+
+  /** Weight decay that suits {@code optimizer}: 1e-4 (decoupled) for AdamW, 5e-4 (L2) for SGD. */
+  public static double defaultWeightDecay(OptimizerKind optimizer) {
+    return optimizer == OptimizerKind.ADAM ? 1e-4 : 5e-4;
+  }
+
+  /** AdamW, lr 1e-3 with 5% warm-up then cosine, weight decay 1e-4, batch 64, distillation on. */
   public static FineTuneSettings epochs(int epochs) {
-    return new FineTuneSettings(epochs, 0, 64, 0.01, OptimizerKind.SGD_NESTEROV, 5e-4, 0, false,
-        true, 4.0, 0.5, 0.5, DEFAULT_WARMUP);
+    return new FineTuneSettings(epochs, 0, 64, defaultLearningRate(DEFAULT_OPTIMIZER), DEFAULT_OPTIMIZER,
+        defaultWeightDecay(DEFAULT_OPTIMIZER), 0, false, true, 4.0, 0.5, 0.5, DEFAULT_WARMUP);
+  }
+
+  /** The same settings with another optimizer and its default learning rate and weight decay. */
+  public FineTuneSettings withOptimizer(OptimizerKind kind) {
+    return new FineTuneSettings(epochs, steps, batchSize, defaultLearningRate(kind), kind,
+        defaultWeightDecay(kind), trainLimit, augment, distill, temperature, kdWeight, layerWeight, warmup);
   }
 
   public FineTuneSettings withLearningRate(double lr) {
