@@ -785,7 +785,8 @@ public final class ResultsBench {
         : o.evalImages() + " of 10000 test images (seeded subset, same for every row)");
     facts.put("CIFAR-10 fine-tuning", (o.quick ? "8 steps of batch 32 (quick)"
         : o.epochs + " epoch(s) over " + (o.cifarTrainLimit() == 0 ? "all 50000"
-            : o.cifarTrainLimit() + " of 50000") + " training images, batch 64") + ", " + optimizerText(cifarFineTune()) + ", cosine, gradient norm clipped at 5, random crop + flip, "
+            : o.cifarTrainLimit() + " of 50000") + " training images, batch 64") + ", " + optimizerText(cifarFineTune()) + ", cosine, gradient norm clipped at "
+        + org.lowrank.pipeline.FineTuning.CLIP_NORM + ", random crop + flip, "
         + "distillation from the original (logits T=4 + factorized layer outputs)");
     facts.put("CIFAR-10 fine-tuning settings, as passed to the pipeline", "`" + cifarFineTune() + "`");
     facts.put("Fashion-MNIST", (o.quick ? "evaluation on 1000 of 10000 test images; fine-tuning 10 steps"
@@ -1344,8 +1345,8 @@ public final class ResultsBench {
           3 issue 5's baselines table (ResNet-20, no fine-tuning), 4 speed, 5 issue 5's search-time goals.
           --quick          small subsets and a few steps (minutes)
           --epochs         fine-tuning epochs (default 1)
-          --lr             fine-tuning peak learning rate (default CIFAR 0.01, the CLI's;
-                           Fashion-MNIST 0.001)
+          --lr             fine-tuning peak learning rate (default: the product's, as the CLI's
+                           compress/finetune, for its default optimizer; see FineTuneSettings.epochs)
           --threads        PyTorch intra-op threads (default 2)
           --ort-threads    ONNX Runtime threads for latency and ORT evaluation (default 1)
           --eval           CIFAR-10 test images to evaluate on, 0 = all (default all 10000; quick 200)
