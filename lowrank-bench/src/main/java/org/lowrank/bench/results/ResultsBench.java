@@ -295,7 +295,13 @@ public final class ResultsBench {
     setIfAbsent("ai.djl.offline", "true");
     if (o.merge != null) {
       // No experiment: an earlier results file plus the appended ones, e.g. a longer run of a few rows.
-      ResultsDocument d = ResultsDocument.extending(Files.readString(o.merge, StandardCharsets.UTF_8));
+      String baseText = Files.readString(o.merge, StandardCharsets.UTF_8);
+      ResultsDocument d = ResultsDocument.extending(baseText);
+      List<String> parts = new ArrayList<>(List.of(baseText));
+      for (Path p : o.append) {
+        parts.add(Files.readString(p, StandardCharsets.UTF_8));
+      }
+      summarize(d, parts);
       for (Path p : o.append) {
         d.appendix(p);
       }
@@ -747,6 +753,29 @@ public final class ResultsBench {
   }
 
   // ---------------------------------------------------------------- the document
+
+  /**
+   * The merged file's summary: the tables of experiments 1 and 2 from every part (base and appendices)
+   * gathered into one table each, rows copied verbatim (each part's settings and commands are below).
+   */
+  static void summarize(ResultsDocument d, List<String> parts) {
+    ResultsDocument.Section s = d.section("Summary of the parts below");
+    s.paragraph("The tables of experiments 1 and 2 of every part below, rows copied verbatim and each row "
+        + "id kept once (the first part that has it). Each part states its own settings, load and rerun "
+        + "commands.");
+    String[][] tables = {
+      {"drop vs reference", "Experiment 1: accuracy and size"},
+      {"b1 speedup (CPU)", "Experiment 1: ONNX Runtime latency"},
+      {"top-1 drop after fine-tuning", "Experiment 1: targets"},
+      {"target (type)", "Experiment 2: Fashion-MNIST"},
+    };
+    for (String[] t : tables) {
+      String table = ResultsDocument.collectTable(parts, t[0]);
+      if (table != null) {
+        s.paragraph("**" + t[1] + "**\n\n" + table);
+      }
+    }
+  }
 
   /** "AdamW peak lr 0.001, weight decay 1e-4, warm-up 5% of the steps" for the settings list. */
   static String optimizerText(FineTuneSettings f) {

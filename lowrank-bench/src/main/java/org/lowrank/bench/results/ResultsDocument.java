@@ -110,6 +110,47 @@ public final class ResultsDocument {
     return section(heading).paragraph(body.toString().strip());
   }
 
+  /**
+   * One markdown table made of the tables in {@code markdowns} whose header line contains {@code
+   * headerMarker}: the first such header, then every body row in order, a row id (the first cell
+   * like "e1/...") kept once. Rows are copied verbatim; null when no table matches.
+   */
+  public static String collectTable(List<String> markdowns, String headerMarker) {
+    String header = null;
+    List<String> rows = new ArrayList<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (String md : markdowns) {
+      String[] lines = md.split("\n", -1);
+      for (int i = 0; i + 1 < lines.length; i++) {
+        if (!lines[i].startsWith("|") || !lines[i].contains(headerMarker) || !lines[i + 1].startsWith("|---")) {
+          continue;
+        }
+        if (header == null) {
+          header = lines[i] + "\n" + lines[i + 1];
+        }
+        for (int j = i + 2; j < lines.length && lines[j].startsWith("|")
+            && !(j + 1 < lines.length && lines[j + 1].startsWith("|---")); j++) { // stop at another header
+          String id = rowId(lines[j]);
+          if (seen.add(id == null ? lines[j] : id)) {
+            rows.add(lines[j]);
+          }
+        }
+      }
+    }
+    return header == null ? null : header + "\n" + String.join("\n", rows);
+  }
+
+  /** The first cell of a table row that names a row (e.g. "e1/resnet20/cp/similarity"), or null. */
+  private static String rowId(String row) {
+    for (String cell : row.split("\\|")) {
+      String c = cell.trim();
+      if (c.matches("e[0-9]/\\S+") || c.startsWith("ResNet-") || c.startsWith("conv layers") || c.startsWith("FC layers")) {
+        return c;
+      }
+    }
+    return null;
+  }
+
   public String render() {
     StringBuilder sb = base != null ? new StringBuilder(base).append("\n\n")
         : new StringBuilder("# ").append(title).append("\n\n");

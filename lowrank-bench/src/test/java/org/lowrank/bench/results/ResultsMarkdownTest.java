@@ -303,4 +303,18 @@ class ResultsMarkdownTest {
     String md = b.document().render();
     assertTrue(md.contains("| e1/resnet20/reference | 0.00% | 0.00% | 81.03 | (not compressed) | 82.84 |"), md);
   }
+
+  @Test
+  void mergedTablesKeepEachRowOnceInOrder() {
+    String a = "text\n| source | row | drop vs reference |\n|---|---|---|\n| published | ResNet-20 (CIFAR-10) CP | |\n"
+        + "| measured | e1/resnet20/reference | |\n| measured | e1/resnet20/cp/similarity | 2.81 |\n\nmore";
+    String b = "| source | row | drop vs reference |\n|---|---|---|\n| published | ResNet-20 (CIFAR-10) CP | |\n"
+        + "| cached | e1/resnet20/reference | |\n| measured | e1/resnet20/tt/datafree | 9.0 |\n"
+        + "| other | header | x |\n|---|---|---|\n| measured | e2/vgg/fc/svd | 1 |";
+    String t = ResultsDocument.collectTable(java.util.List.of(a, b), "drop vs reference");
+    assertEquals("| source | row | drop vs reference |\n|---|---|---|\n| published | ResNet-20 (CIFAR-10) CP | |\n"
+        + "| measured | e1/resnet20/reference | |\n| measured | e1/resnet20/cp/similarity | 2.81 |\n"
+        + "| measured | e1/resnet20/tt/datafree | 9.0 |", t);
+    assertEquals(null, ResultsDocument.collectTable(java.util.List.of(a, b), "no such header"));
+  }
 }
