@@ -95,7 +95,9 @@ public final class FineTuner {
           if (!Double.isFinite(s.loss)) {
             throw new IllegalStateException(
                 "loss became " + s.loss + " at step " + step + " (epoch " + epoch + "); lower the learning "
-                    + "rate (now " + schedule.at(step - 1) + ") or enable gradient clipping");
+                    + "rate (now " + schedule.at(step - 1) + ")" + (cfg.gradientClipNorm() > 0
+                        ? " or the gradient clip norm (now " + cfg.gradientClipNorm() + ")"
+                        : " or enable gradient clipping"));
           }
         }
         EvaluationResult val = null;
