@@ -5,14 +5,12 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.CompressionResult;
-import org.lowrank.pipeline.FineTuneSettings;
 import org.lowrank.pipeline.Reports;
 import org.lowrank.report.CompressionReport;
 import org.lowrank.report.HtmlReport;
 import org.lowrank.report.ReportFiles;
 import org.lowrank.report.ReportJson;
 import org.lowrank.report.ReportText;
-import org.lowrank.train.finetune.OptimizerKind;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,23 +39,7 @@ public final class CompressCommand implements Callable<Integer> {
       description = "Fine-tune for N optimizer steps instead of epochs.")
   long steps;
 
-  @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (default: 0.001 with adam, 0.01 with sgd).")
-  Double lr;
-
-  @Option(names = "--warmup", paramLabel = "F", defaultValue = "0.05", description = "Fraction of the fine-tuning steps over which the learning rate rises linearly to its peak, then cosine decay (default: ${DEFAULT-VALUE}).")
-  double warmup;
-
-  @Option(names = "--batch-size", paramLabel = "B", defaultValue = "64", description = "Fine-tuning batch size (default: ${DEFAULT-VALUE}).")
-  int batchSize;
-
-  @Option(names = "--optimizer", paramLabel = "sgd|adam", defaultValue = "adam", description = "SGD with Nesterov momentum or AdamW (default: ${DEFAULT-VALUE}).")
-  String optimizer;
-
-  @Option(names = "--train-limit", paramLabel = "N", defaultValue = "0", description = "Fine-tune on at most N training images (0 = all).")
-  int trainLimit;
-
-  @Option(names = "--augment", description = "Random crop and flip while fine-tuning (natural images).")
-  boolean augment;
+  @Mixin FineTuneOptions fineTune;
 
   @Option(names = "--no-distill", description = "Fine-tune on labels only (default: distill from the original).")
   boolean noDistill;
@@ -93,10 +75,7 @@ public final class CompressCommand implements Callable<Integer> {
       if (!data.present()) {
         throw new IllegalArgumentException("fine-tuning needs training data: add --data PATH");
       }
-      OptimizerKind kind = parseOptimizer(optimizer);
-      b.optFineTune(new FineTuneSettings(Math.max(epochs, 1), steps, batchSize,
-          lr != null ? lr : FineTuneSettings.defaultLearningRate(kind), kind,
-          FineTuneSettings.defaultWeightDecay(kind), trainLimit, augment, !noDistill, 4.0, 0.5, 0.5, warmup));
+      b.optFineTune(fineTune.settings(epochs, steps, !noDistill));
     }
     if (!noLatency) {
       b.optLatency(5, 30, latencyBatches);
@@ -120,15 +99,5 @@ public final class CompressCommand implements Callable<Integer> {
     String name = out.getFileName().toString();
     String stem = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
     return out.resolveSibling(stem + suffix);
-  }
-
-  /** "adam" (AdamW) or "sgd" (Nesterov); anything else is a bad-input error. */
-  static OptimizerKind parseOptimizer(String name) {
-    return switch (name.toLowerCase(java.util.Locale.ROOT)) {
-      case "adam", "adamw" -> OptimizerKind.ADAM;
-      case "sgd" -> OptimizerKind.SGD_NESTEROV;
-      default -> throw new IllegalArgumentException(
-          "--optimizer: expected adam or sgd, found '" + name + "'");
-    };
   }
 }

@@ -12,7 +12,6 @@ import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.pipeline.FineTuneSettings;
 import org.lowrank.pipeline.FineTuning;
 import org.lowrank.train.finetune.FineTuneResult;
-import org.lowrank.train.finetune.OptimizerKind;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,18 +34,7 @@ public final class FinetuneCommand implements Callable<Integer> {
 
   @Option(names = "--steps", defaultValue = "0", description = "Optimizer steps instead of epochs.") long steps;
 
-  @Option(names = "--lr", description = "Peak learning rate (default: 0.001 with adam, 0.01 with sgd).") Double lr;
-
-  @Option(names = "--warmup", paramLabel = "F", defaultValue = "0.05", description = "Fraction of the steps with a linear learning-rate warm-up (default: ${DEFAULT-VALUE}).") double warmup;
-
-  @Option(names = "--batch-size", defaultValue = "64", description = "Batch size (default: ${DEFAULT-VALUE}).") int batchSize;
-
-  @Option(names = "--optimizer", defaultValue = "adam", description = "sgd (Nesterov) or adam (default: ${DEFAULT-VALUE}).") String optimizer;
-
-  @Option(names = "--train-limit", defaultValue = "0", description = "At most N training images (0 = all).") int trainLimit;
-
-  @Option(names = "--augment", description = "Random crop and flip.") boolean augment;
-
+  @Mixin FineTuneOptions fineTune;
   @Mixin CommonOptions common;
   @Mixin DataOptions data;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -62,10 +50,7 @@ public final class FinetuneCommand implements Callable<Integer> {
     }
     Model m = OnnxReader.read(model);
     long[] shape = ModelProfile.of(m).inputShapes().values().iterator().next();
-    OptimizerKind kind = CompressCommand.parseOptimizer(optimizer);
-    FineTuneSettings f = new FineTuneSettings(Math.max(epochs, 1), steps, batchSize,
-        lr != null ? lr : FineTuneSettings.defaultLearningRate(kind), kind,
-        FineTuneSettings.defaultWeightDecay(kind), trainLimit, augment, teacher != null, 4.0, 0.5, 0.0, warmup);
+    FineTuneSettings f = fineTune.settings(epochs, steps, teacher != null);
     Model t = teacher == null ? null : OnnxReader.read(teacher);
     FineTuneResult r = FineTuning.run(m, t, List.of(), data.source(), shape, f, common.seed,
         new StageProgress(common.progress(), System.err, true));
