@@ -75,7 +75,7 @@ public final class PlanningOptions {
       parameterConsumer = OptionalRatio.class,
       description = "Drop candidates whose factorized layer is not faster than the original in ONNX "
           + "Runtime (1 thread, layer timed alone at --prune-batch): keep iff time <= RATIO x the "
-          + "original's (RATIO default 1.0; 0.8 demands 20% faster). A layer with no faster candidate "
+          + "original's (RATIO default 1.0; 0.8 demands 20%% faster). A layer with no faster candidate "
           + "is kept. Off by default; adds seconds to planning (ResNet-20: ~3 s at batch 1).")
   Double pruneLatency;
 
