@@ -44,6 +44,13 @@ public final class CompressCommand implements Callable<Integer> {
   @Option(names = "--no-distill", description = "Fine-tune on labels only (default: distill from the original).")
   boolean noDistill;
 
+  @Option(names = "--refit-images", paramLabel = "N",
+      defaultValue = "" + CompressionPipeline.DEFAULT_REFIT_IMAGES,
+      description = "Output reconstruction after factorizing: refit each factorized layer's last "
+          + "1x1 conv / Gemm by least squares so its output matches the original layer's on N "
+          + "training images (default: ${DEFAULT-VALUE}; 0 = off; needs --data).")
+  int refitImages;
+
   @Option(names = "--eval-limit", paramLabel = "N", defaultValue = "0",
       description = "Evaluate on at most N test images (0 = all; needs --data).")
   int evalLimit;
@@ -69,7 +76,7 @@ public final class CompressCommand implements Callable<Integer> {
         .optListener(new StageProgress(bar, System.err, common.quiet));
     planning.configure(b, data, bar);
     if (data.present()) {
-      b.optData(data.source()).optEvaluation(evalLimit);
+      b.optData(data.source()).optEvaluation(evalLimit).optRefit(refitImages);
     }
     if (epochs > 0 || steps > 0) {
       if (!data.present()) {

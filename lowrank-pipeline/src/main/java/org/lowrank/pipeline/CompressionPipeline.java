@@ -23,6 +23,7 @@ import org.lowrank.train.eval.ExecutorPredictor;
 import org.lowrank.train.exec.GraphExecutor;
 import org.lowrank.train.finetune.FineTuneResult;
 import org.lowrank.train.finetune.LayerPair;
+import org.lowrank.train.refit.OutputReconstruction;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
@@ -61,6 +62,9 @@ public final class CompressionPipeline {
    */
   public record SelectorContext(Model model, ModelProfile profile, List<LayerInput> layers, long seed,
       TensorValue calibration, Budget budget) {}
+
+  /** Training images the output reconstruction fits on by default. */
+  public static final int DEFAULT_REFIT_IMAGES = 256;
 
   private final Builder b;
 
@@ -120,11 +124,29 @@ public final class CompressionPipeline {
     seconds.put("check", elapsed(t));
 
     Model compressed = rw.model();
-    if (b.data != null && b.evalLimit >= 0) {
+    boolean evaluating = b.data != null && b.evalLimit >= 0;
+    if (evaluating) {
       t = start(l, "evaluate");
       accuracy.put("original", evaluate(original, inputShape, "original"));
-      accuracy.put("compressed", evaluate(compressed, inputShape, "compressed"));
       seconds.put("evaluate", elapsed(t));
+    }
+    List<OutputReconstruction.LayerFit> refit = List.of();
+    if (b.data != null && b.refitImages > 0) {
+      if (evaluating) {
+        t = start(l, "evaluate");
+        accuracy.put("factorized", evaluate(compressed, inputShape, "factorized"));
+        seconds.merge("evaluate", elapsed(t), Double::sum);
+      }
+      t = start(l, "refit");
+      OutputReconstruction.Result r = refit(original, compressed, plan, inputShape);
+      compressed = r.model();
+      refit = r.layers();
+      seconds.put("refit", elapsed(t));
+    }
+    if (evaluating) {
+      t = start(l, "evaluate");
+      accuracy.put("compressed", evaluate(compressed, inputShape, "compressed"));
+      seconds.merge("evaluate", elapsed(t), Double::sum);
     }
     FineTuneResult tuned = null;
     if (b.fineTune != null) {
@@ -162,7 +184,7 @@ public final class CompressionPipeline {
       seconds.put("measure", elapsed(t));
     }
     return new CompressionResult(original, compressed, plan, before, after, check, latency, written,
-        accuracy, tuned, seconds, b.seed);
+        accuracy, tuned, refit, seconds, b.seed);
   }
 
   /** The calibration batch for data-driven selectors: training images chosen with the seed. */
@@ -170,8 +192,13 @@ public final class CompressionPipeline {
     if (b.data == null || b.calibrationSize <= 0) {
       return null;
     }
+    return trainingImages(inputShape, b.calibrationSize);
+  }
+
+  /** {@code n} training images (normalized, batch first), chosen with the seed. */
+  private TensorValue trainingImages(long[] inputShape, int n) throws IOException {
     try (ImageDataset train = b.data.open("train", inputShape)) {
-      ImageDataset subset = Datasets.limit(train, b.calibrationSize, b.seed);
+      ImageDataset subset = Datasets.limit(train, n, b.seed);
       DataLoader loader = DataLoader.builder(subset).setBatchSize(subset.size())
           .optNormalization(b.data.normalization()).build();
       Batch batch = loader.epoch(0).next();
@@ -204,6 +231,27 @@ public final class CompressionPipeline {
   private DataLoader testLoader(ImageDataset test) {
     ImageDataset ds = b.evalLimit > 0 ? Datasets.limit(test, b.evalLimit, b.seed) : test;
     return DataLoader.builder(ds).setBatchSize(100).optNormalization(b.data.normalization()).build();
+  }
+
+  /** Output reconstruction of every factorized layer's last factor, in graph order. */
+  private OutputReconstruction.Result refit(Model original, Model compressed, Plan plan,
+      long[] inputShape) throws IOException {
+    List<String> layers = plan.layers().stream().filter(LayerDecision::isFactorized)
+        .map(LayerDecision::layer).toList();
+    OutputReconstruction.Result r = OutputReconstruction.refit(original, compressed, layers,
+        trainingImages(inputShape, b.refitImages), OutputReconstruction.Settings.defaults(), b.listener);
+    Map<String, Double> s = OutputReconstruction.summary(r.layers());
+    LOG.info("refit on {} images: {} of {} layers, mean relative output error {} -> {} ({} s)",
+        b.refitImages, s.get("refitted").intValue(), layers.size(),
+        String.format(java.util.Locale.ROOT, "%.4f", s.get("mean_error_before")),
+        String.format(java.util.Locale.ROOT, "%.4f", s.get("mean_error_after")),
+        String.format(java.util.Locale.ROOT, "%.1f", r.seconds()));
+    for (OutputReconstruction.LayerFit f : r.layers()) {
+      if (!f.refitted()) {
+        LOG.info("refit left {} as factorized: {}", f.layer(), f.skipped());
+      }
+    }
+    return r;
   }
 
   private FineTuneResult fineTune(Model teacher, Model student, Plan plan, long[] inputShape)
@@ -326,6 +374,7 @@ public final class CompressionPipeline {
     private PipelineListener listener = PipelineListener.NONE;
     private DataSource data;
     private int calibrationSize = 64;
+    private int refitImages = DEFAULT_REFIT_IMAGES;
     private int evalLimit = -1;
     private FineTuneSettings fineTune;
     private double pruneRatio;
@@ -340,6 +389,20 @@ public final class CompressionPipeline {
     /** Calibration images for data-driven selectors (default 64; 0 = none). */
     public Builder optCalibrationSize(int v) {
       calibrationSize = v;
+      return this;
+    }
+
+    /**
+     * Output reconstruction: after factorizing, refit each factorized layer's last factor (1x1 conv
+     * or Gemm) by least squares so its output matches the original layer's on {@code images}
+     * training images (see {@link OutputReconstruction}); default {@value #DEFAULT_REFIT_IMAGES},
+     * 0 = off. Runs only when data is set.
+     */
+    public Builder optRefit(int images) {
+      if (images < 0) {
+        throw new IllegalArgumentException("refit images must be >= 0 (0 = off), got " + images);
+      }
+      refitImages = images;
       return this;
     }
 

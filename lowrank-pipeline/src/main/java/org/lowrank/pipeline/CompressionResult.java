@@ -1,6 +1,7 @@
 package org.lowrank.pipeline;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.graph.Model;
@@ -9,6 +10,7 @@ import org.lowrank.runtime.ExportCheckResult;
 import org.lowrank.runtime.LatencyComparison;
 import org.lowrank.train.eval.EvaluationResult;
 import org.lowrank.train.finetune.FineTuneResult;
+import org.lowrank.train.refit.OutputReconstruction;
 
 /**
  * What a pipeline run produced.
@@ -22,8 +24,11 @@ import org.lowrank.train.finetune.FineTuneResult;
  *     the factors' dense reconstructions (before fine-tuning): checks the rewrite itself
  * @param latency original vs compressed latency in ONNX Runtime, or null when not measured
  * @param output where the compressed model was written, or null
- * @param accuracy test accuracy by stage ("original", "compressed", "fine-tuned"), when evaluated
+ * @param accuracy test accuracy by stage ("original", "factorized" = before the refit when it ran,
+ *     "compressed", "fine-tuned"), when evaluated
  * @param fineTune the fine-tuning run, or null
+ * @param refit output reconstruction of the factorized layers' last factors on calibration images
+ *     (before fine-tuning), per layer; empty when it did not run
  * @param stageSeconds wall time per stage
  * @param seed the seed of every random step
  */
@@ -38,10 +43,12 @@ public record CompressionResult(
     Path output,
     Map<String, EvaluationResult> accuracy,
     FineTuneResult fineTune,
+    List<OutputReconstruction.LayerFit> refit,
     Map<String, Double> stageSeconds,
     long seed) {
 
   public CompressionResult {
+    refit = List.copyOf(refit);
     accuracy = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(accuracy));
     stageSeconds = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stageSeconds));
   }

@@ -43,6 +43,14 @@ class PipelineWithDataTest {
     assertEquals(200, orig.examples());
     assertTrue(orig.top1() > 0.6, "ResNet-20 scores ~80% on JPEG CIFAR-10: " + orig.top1());
     assertNotNull(r.accuracy().get("compressed"));
+    // output reconstruction ran by default on every factorized layer (Tucker-2 ends in a 1x1 conv)
+    assertNotNull(r.accuracy().get("factorized"));
+    long factorized = r.plan().layers().stream().filter(d -> d.isFactorized()).count();
+    assertTrue(factorized > 0);
+    assertEquals(factorized, r.refit().size());
+    for (var f : r.refit()) {
+      assertTrue(f.refitted() && f.errorAfter() < f.errorBefore(), f.toString());
+    }
     assertNotNull(r.fineTune());
     assertEquals(8, r.fineTune().steps());
     // the exported model predicts the same in ONNX Runtime as in the executor

@@ -142,6 +142,8 @@ public final class ResultsBench {
     Set<String> selectors;
     /** Latency pruning ratio of every row's planning (null = off); batch 1. */
     Double pruneLatency;
+    /** Output reconstruction images of every row (0 = off); the product's default. */
+    int refit = CompressionPipeline.DEFAULT_REFIT_IMAGES;
     final List<Path> append = new ArrayList<>();
     Path merge;
     /** Where reference rows are cached (tests set it; default: DemoAssets.defaultCacheDir()/results). */
@@ -390,8 +392,9 @@ public final class ResultsBench {
     return pruned(b);
   }
 
-  /** The builder with --prune-latency applied (ratio, batch 1), when given. */
+  /** The builder with --refit and, when given, --prune-latency (ratio, batch 1) applied. */
   private CompressionPipeline.Builder pruned(CompressionPipeline.Builder b) {
+    b.optRefit(o.refit);
     return o.pruneLatency == null ? b : b.optLatencyPruning(o.pruneLatency, 1);
   }
 
@@ -823,6 +826,10 @@ public final class ResultsBench {
             + o.fashionTrainLimit() + " of 60000 training images") + ", batch 64, "
         + optimizerText(FineTuneSettings.epochs(1).withLearningRate(o.fashionLr())) + ", distillation");
     facts.put("calibration (similarity selector)", o.calibration() + " training images");
+    facts.put("output reconstruction", o.refit == 0 ? "off (--refit 0)"
+        : "on: after factorizing, each factorized layer's last 1x1 conv / Gemm is refitted by least "
+            + "squares to the original layer's output on " + o.refit + " training images (--refit N; "
+            + "\"compressed\" is after it, before fine-tuning)");
     facts.put("latency pruning of candidates", o.pruneLatency == null ? "off"
         : "on: keep a candidate iff its ONNX Runtime time <= " + o.pruneLatency + " x the original "
             + "layer's, batch 1 (--prune-latency)");
@@ -1296,6 +1303,7 @@ public final class ResultsBench {
           }
           case "--seed" -> o.seed = Long.parseLong(v);
           case "--eval" -> o.eval = nonNegative(a, v);
+          case "--refit" -> o.refit = nonNegative(a, v);
           case "--train-limit" -> o.trainLimit = nonNegative(a, v);
           case "--models" -> {
             o.models = Arrays.stream(v.split(",")).map(String::trim).toList();
@@ -1367,7 +1375,7 @@ public final class ResultsBench {
                                [--train-limit N] [--models resnet20,resnet56] [--data-root DIR]
                                [--only ROW-ID-SUBSTRING] [--methods tucker,cp,tt,hybrid]
                                [--selectors vbmf,energy,ratio,similarity,datafree]
-                               [--prune-latency[=RATIO]] [--append OTHER-RESULTS.md]
+                               [--prune-latency[=RATIO]] [--refit N] [--append OTHER-RESULTS.md]
                                [--merge EARLIER-RESULTS.md]
           Runs the experiments of issues 5 and 7 and writes RESULTS.md (atomically, after every row):
           1 ResNet x methods x {datafree, similarity} + fine-tuning reference, 2 Fashion-MNIST VGG,
@@ -1383,6 +1391,7 @@ public final class ResultsBench {
                            quick 256 / 512)
           --methods        rows of experiments 1 and 3 with these methods only
           --selectors      rows of experiments 1 and 3 with these selectors only
+          --refit          output reconstruction images per row, 0 = off (default: the product's, 256)
           --prune-latency  drop planning candidates not faster in ONNX Runtime than the original
                            layer (keep iff time <= RATIO x original, batch 1; RATIO default 1.0)
           --only           rows whose id contains this text (runs a reference row only if named)

@@ -1,0 +1,182 @@
+package org.lowrank.train.refit;
+
+import java.util.Arrays;
+import java.util.List;
+import org.lowrank.graph.Graph;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.Node;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.rewrite.ConvLayer;
+import org.lowrank.rewrite.DenseLayer;
+
+/**
+ * The last node of a factorized layer seen as an affine map {@code y = M z + c} over its R input
+ * features (package-private): a 1x1 Conv (group 1, stride 1, no padding; M = W [C, R]), a Gemm
+ * {@code alpha z W^T + beta c} (M = alpha W, c scaled by beta) or a MatMul {@code z B} (M = B^T, no
+ * c). Its weight and bias must be initializers read by this node only.
+ */
+record AffineNode(Node node, String input, String weight, String bias, Kind kind, float alpha,
+    float beta, int features, int outputs) {
+
+  enum Kind { CONV, GEMM_OUT_IN, GEMM_IN_OUT, MATMUL }
+
+  boolean hasBias() {
+    return !bias.isEmpty();
+  }
+
+  /** The node as an affine map, or null when it is not one of the supported forms. */
+  static AffineNode of(Graph g, Node n) {
+    if (!n.domain().isEmpty()) {
+      return null;
+    }
+    try {
+      if (n.opType().equals("Conv")) {
+        ConvLayer c = ConvLayer.of(g, n);
+        boolean pointwise = Arrays.stream(c.kernel()).allMatch(k -> k == 1)
+            && Arrays.stream(c.strides()).allMatch(s -> s == 1)
+            && Arrays.stream(c.pads()).allMatch(p -> p == 0)
+            && (c.autoPad().equals("NOTSET") || c.autoPad().equals("VALID"));
+        if (!pointwise || c.isGrouped()) {
+          return null;
+        }
+        return checked(g, new AffineNode(n, n.input(0), c.weightName(), c.biasName(), Kind.CONV, 1f,
+            1f, (int) c.inChannels(), (int) c.outChannels()));
+      }
+      if (n.opType().equals("Gemm") || n.opType().equals("MatMul")) {
+        DenseLayer d = DenseLayer.of(g, n);
+        if (d.weightOnLeft() || d.transA() || d.alpha() == 0f) {
+          return null;
+        }
+        Kind kind = !d.isGemm() ? Kind.MATMUL : d.transB() ? Kind.GEMM_OUT_IN : Kind.GEMM_IN_OUT;
+        String bias = d.isGemm() && d.beta() != 0f ? d.biasName() : "";
+        return checked(g, new AffineNode(n, n.input(0), d.weightName(), bias, kind, d.alpha(),
+            d.beta(), (int) d.inFeatures(), (int) d.outFeatures()));
+      }
+    } catch (RuntimeException e) {
+      return null;
+    }
+    return null;
+  }
+
+  private static AffineNode checked(Graph g, AffineNode a) {
+    if (!ownInitializer(g, a.weight, a.node)) {
+      return null;
+    }
+    if (a.hasBias() && (!ownInitializer(g, a.bias, a.node)
+        || g.initializers().get(a.bias).elementCount() != a.outputs)) {
+      return null;
+    }
+    return a;
+  }
+
+  private static boolean ownInitializer(Graph g, String name, Node node) {
+    if (!g.initializers().containsKey(name)) {
+      return false;
+    }
+    List<Node> readers = g.consumers().getOrDefault(name, List.of());
+    return readers.size() == 1 && readers.get(0) == node;
+  }
+
+  /**
+   * A tensor as a (width [+1]) x S sample matrix: [N, width, spatial..] for a Conv, [.., width] for
+   * a dense node; with {@code appendOne} a last row of ones.
+   */
+  double[] samples(TensorValue t, int width, boolean appendOne) {
+    float[] v = t.toFloatArray();
+    long[] dims = t.dims();
+    int rows = appendOne ? width + 1 : width;
+    double[] a;
+    if (kind == Kind.CONV) {
+      if (dims.length < 2 || dims[1] != width) {
+        throw shape(t, "[N, " + width + ", spatial..]");
+      }
+      int n = (int) dims[0];
+      int p = (int) (t.elementCount() / ((long) n * width));
+      int s = n * p;
+      a = new double[rows * s];
+      for (int i = 0; i < n; i++) {
+        for (int r = 0; r < width; r++) {
+          int src = (i * width + r) * p;
+          int dst = r * s + i * p;
+          for (int q = 0; q < p; q++) {
+            a[dst + q] = v[src + q];
+          }
+        }
+      }
+    } else {
+      if (dims.length < 1 || dims[dims.length - 1] != width) {
+        throw shape(t, "[.., " + width + "]");
+      }
+      int s = (int) (t.elementCount() / width);
+      a = new double[rows * s];
+      for (int i = 0; i < s; i++) {
+        for (int r = 0; r < width; r++) {
+          a[r * s + i] = v[i * width + r];
+        }
+      }
+    }
+    if (appendOne) {
+      int s = a.length / rows;
+      Arrays.fill(a, width * s, rows * s, 1.0);
+    }
+    return a;
+  }
+
+  private IllegalStateException shape(TensorValue t, String expected) {
+    return new IllegalStateException(node.label() + ": expected a tensor " + expected + ", found "
+        + Arrays.toString(t.dims()));
+  }
+
+  /** The current [M c] as a C x n row-major matrix (n = R, or R + 1 with a bias). */
+  double[] currentMatrix(Graph g, int n) {
+    double[] w = g.initializers().get(weight).toDoubleArray();
+    double[] m = new double[outputs * n];
+    for (int o = 0; o < outputs; o++) {
+      for (int r = 0; r < features; r++) {
+        m[o * n + r] = alpha * stored(w, o, r);
+      }
+    }
+    if (hasBias()) {
+      double[] b = g.initializers().get(bias).toDoubleArray();
+      for (int o = 0; o < outputs; o++) {
+        m[o * n + features] = beta * b[o];
+      }
+    }
+    return m;
+  }
+
+  /** Element (out o, in r) of the stored weight. */
+  private double stored(double[] w, int o, int r) {
+    return switch (kind) {
+      case CONV, GEMM_OUT_IN -> w[o * features + r];
+      case GEMM_IN_OUT, MATMUL -> w[r * outputs + o];
+    };
+  }
+
+  /** The model with this node's weight (and bias) replaced by [M c] (C x n, row-major). */
+  Model withWeights(Model model, double[] m) {
+    Graph g = model.graph();
+    int n = hasBias() ? features + 1 : features;
+    TensorValue w0 = g.initializers().get(weight);
+    float[] w = new float[Math.toIntExact(w0.elementCount())];
+    for (int o = 0; o < outputs; o++) {
+      for (int r = 0; r < features; r++) {
+        float value = (float) (m[o * n + r] / alpha);
+        switch (kind) {
+          case CONV, GEMM_OUT_IN -> w[o * features + r] = value;
+          case GEMM_IN_OUT, MATMUL -> w[r * outputs + o] = value;
+        }
+      }
+    }
+    Graph.Builder b = g.toBuilder().putInitializer(weight, TensorValue.ofFloats(w0.dataType(), w0.dims(), w));
+    if (hasBias()) {
+      TensorValue b0 = g.initializers().get(bias);
+      float[] c = new float[outputs];
+      for (int o = 0; o < outputs; o++) {
+        c[o] = (float) (m[o * n + features] / beta);
+      }
+      b.putInitializer(bias, TensorValue.ofFloats(b0.dataType(), b0.dims(), c));
+    }
+    return model.withGraph(b.build());
+  }
+}

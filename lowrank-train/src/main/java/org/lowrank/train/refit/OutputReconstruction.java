@@ -1,0 +1,281 @@
+package org.lowrank.train.refit;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.Node;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.linalg.LinearAlgebra;
+import org.lowrank.progress.ProgressListener;
+import org.lowrank.rewrite.LayerRewriter;
+import org.lowrank.train.exec.GraphExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Output reconstruction: refits the last factor of every factorized layer by least squares so that
+ * the compressed layer's output matches the original layer's output on calibration images.
+ *
+ * <p>The last node of a factorized layer is affine in its input: {@code y = M z + c}, with z the
+ * output of the earlier factors (R channels of a 1x1 Conv, or R features of a Gemm/MatMul) and y the
+ * layer's C outputs. Over S samples (images x spatial positions), with Z (R x S) taken from the
+ * <em>compressed</em> model, so that the error of every earlier compressed layer is corrected too
+ * (asymmetric reconstruction, Zhang et al. 2016), and Y* (C x S) from the original model; Zc is Z
+ * with each feature's mean removed (Z itself without a bias):
+ *
+ * <pre>
+ *   min_{M, c} ||M Z + c 1^T - Y*||_F^2 + lambda ||M||_F^2,   A = [Z; 1^T]  ((R+1) x S)
+ *   [M c] = Y* A^T (A A^T + lambda D)^-1,   D = diag(1, .., 1, 0),  lambda = ridge * tr(Zc Zc^T) / R
+ * </pre>
+ *
+ * <p>Layers are refitted one at a time in the given (graph) order; the Gram matrices are accumulated
+ * over chunks of images, so memory stays at one chunk's feature maps. A layer whose last node is not
+ * such an affine map (TT-matrix chains, strided or grouped convs) or that has too few samples for its
+ * R+1 unknowns per output is left as it is, with the reason recorded.
+ */
+public final class OutputReconstruction {
+  private static final Logger LOG = LoggerFactory.getLogger(OutputReconstruction.class);
+
+  /**
+   * @param ridge lambda relative to the mean feature variance, tr(Zc Zc^T) / R (default 1e-4)
+   * @param minSamplesPerUnknown a layer is refitted only with at least this many samples per unknown
+   *     of one output row (R + 1); default 4
+   * @param chunk images per forward pass (default 64)
+   */
+  public record Settings(double ridge, int minSamplesPerUnknown, int chunk) {
+    public Settings {
+      if (!(ridge >= 0) || Double.isInfinite(ridge)) {
+        throw new IllegalArgumentException("ridge must be finite and >= 0, got " + ridge);
+      }
+      if (minSamplesPerUnknown < 1 || chunk < 1) {
+        throw new IllegalArgumentException(
+            "minSamplesPerUnknown and chunk must be >= 1, got " + minSamplesPerUnknown + ", " + chunk);
+      }
+    }
+
+    public static Settings defaults() {
+      return new Settings(1e-4, 4, 64);
+    }
+  }
+
+  /**
+   * One layer's outcome. Errors are relative, ||y - y*||_F / ||y*||_F over the calibration samples,
+   * with the compressed model's input to the last node; NaN when skipped.
+   *
+   * @param skipped why the layer was left as it is, or null when it was refitted
+   */
+  public record LayerFit(String layer, String node, int features, long samples, double errorBefore,
+      double errorAfter, String skipped) {
+    public boolean refitted() {
+      return skipped == null;
+    }
+  }
+
+  /** The compressed model with the refitted last factors, and what happened per layer. */
+  public record Result(Model model, List<LayerFit> layers, double seconds) {}
+
+  private OutputReconstruction() {}
+
+  /**
+   * Refits the factorized layers of {@code compressed}.
+   *
+   * @param original the uncompressed model (same inputs and outputs)
+   * @param compressed the rewritten model, whose factorized layer chains end in the original layers'
+   *     output tensors
+   * @param layers the factorized layers, by their name in {@code original}, in graph order
+   * @param images calibration inputs for the model's first input, batch first (e.g. [N, C, H, W])
+   */
+  public static Result refit(Model original, Model compressed, List<String> layers, TensorValue images,
+      Settings settings, ProgressListener listener) {
+    long t0 = System.nanoTime();
+    LinearAlgebra la = LinearAlgebra.defaultInstance();
+    String input = original.graph().runtimeInputs().get(0).name();
+    List<TensorValue> chunks = chunks(images, settings.chunk());
+    List<LayerFit> fits = new ArrayList<>();
+    Model current = compressed;
+    listener.start("refit", layers.size());
+    try (GraphExecutor teacher = GraphExecutor.of(original)) {
+      for (String layer : layers) {
+        String out = LayerRewriter.findLayer(original.graph(), layer).output(0);
+        Node last = current.graph().producers().get(out);
+        AffineNode affine = last == null ? null : AffineNode.of(current.graph(), last);
+        LayerFit fit;
+        if (affine == null) {
+          fit = skipped(layer, last, "its last node is not a 1x1 Conv, Gemm or MatMul with constant weights");
+        } else {
+          try (GraphExecutor student = GraphExecutor.of(current)) {
+            Normal eq = accumulate(la, teacher, student, input, chunks, out, affine);
+            fit = solve(la, layer, affine, affine.currentMatrix(current.graph(), eq.n), eq, settings);
+            if (fit.refitted()) {
+              current = affine.withWeights(current, eq.solution);
+            }
+          }
+        }
+        fits.add(fit);
+        LOG.debug("refit {}: {}", layer, fit);
+        listener.progress(fits.size(), layer);
+      }
+    }
+    long done = fits.stream().filter(LayerFit::refitted).count();
+    listener.finish(done + "/" + layers.size() + " layers refitted");
+    return new Result(current, fits, (System.nanoTime() - t0) / 1e9);
+  }
+
+  private static LayerFit skipped(String layer, Node last, String why) {
+    return new LayerFit(layer, last == null ? "" : last.label(), 0, 0, Double.NaN, Double.NaN, why);
+  }
+
+  /** Normal equations of one layer: G = A A^T, H = Y* A^T, yy = ||Y*||^2; solution set by solve. */
+  private static final class Normal {
+    final int n;
+    final int c;
+    final double[] g;
+    final double[] h;
+    double yy;
+    long samples;
+    double[] solution;
+
+    Normal(int n, int c) {
+      this.n = n;
+      this.c = c;
+      this.g = new double[n * n];
+      this.h = new double[c * n];
+    }
+  }
+
+  private static Normal accumulate(LinearAlgebra la, GraphExecutor teacher, GraphExecutor student,
+      String input, List<TensorValue> chunks, String out, AffineNode affine) {
+    int r = affine.features();
+    int n = affine.hasBias() ? r + 1 : r;
+    Normal eq = new Normal(n, affine.outputs());
+    for (TensorValue x : chunks) {
+      TensorValue z = student.featureMapValues(Map.of(input, x), List.of(affine.input())).get(affine.input());
+      TensorValue y = teacher.featureMapValues(Map.of(input, x), List.of(out)).get(out);
+      double[] a = affine.samples(z, r, affine.hasBias());
+      double[] ys = affine.samples(y, affine.outputs(), false);
+      int s = a.length / n;
+      if (ys.length / affine.outputs() != s) {
+        throw new IllegalStateException("layer output " + out + " has " + ys.length / affine.outputs()
+            + " samples but its last node's input " + affine.input() + " has " + s);
+      }
+      double[] gc = la.gram(a, n, s, true);
+      double[] hc = la.multiply(false, true, affine.outputs(), n, s, ys, a);
+      for (int i = 0; i < gc.length; i++) {
+        eq.g[i] += gc[i];
+      }
+      for (int i = 0; i < hc.length; i++) {
+        eq.h[i] += hc[i];
+      }
+      for (double v : ys) {
+        eq.yy += v * v;
+      }
+      eq.samples += s;
+    }
+    return eq;
+  }
+
+  private static LayerFit solve(LinearAlgebra la, String layer, AffineNode affine, double[] before,
+      Normal eq, Settings settings) {
+    int r = affine.features();
+    int n = eq.n;
+    String node = affine.node().label();
+    if (eq.samples < (long) settings.minSamplesPerUnknown() * n) {
+      return new LayerFit(layer, node, r, eq.samples, Double.NaN, Double.NaN,
+          "needs >= " + (long) settings.minSamplesPerUnknown() * n + " samples for " + n
+              + " unknowns per output, has " + eq.samples + " (use more calibration images)");
+    }
+    double errBefore = relativeError(la, eq, before);
+    // lambda is relative to the features' variance (centered when there is a bias column)
+    double trace = 0;
+    for (int i = 0; i < r; i++) {
+      double mean = affine.hasBias() ? eq.g[i * n + r] / eq.samples : 0;
+      trace += eq.g[i * n + i] - eq.samples * mean * mean;
+    }
+    trace = Math.max(trace, 0);
+    double lambda = settings.ridge() * trace / Math.max(1, r);
+    double[] gReg = eq.g.clone();
+    for (int i = 0; i < r; i++) {
+      gReg[i * n + i] += lambda;
+    }
+    // (G + lambda D) X = H^T, X = [M c]^T (n x C)
+    double[] ht = transpose(eq.h, eq.c, n);
+    double[] x;
+    try {
+      x = la.solveSymmetric(gReg, n, ht, eq.c);
+    } catch (RuntimeException e) {
+      return new LayerFit(layer, node, r, eq.samples, errBefore, Double.NaN,
+          "least squares failed: " + e.getMessage());
+    }
+    double[] after = transpose(x, n, eq.c);
+    double errAfter = relativeError(la, eq, after);
+    if (!(errAfter < errBefore)) {
+      return new LayerFit(layer, node, r, eq.samples, errBefore, errAfter,
+          "the refit did not lower the error on the calibration samples");
+    }
+    eq.solution = after;
+    return new LayerFit(layer, node, r, eq.samples, errBefore, errAfter, null);
+  }
+
+  /** ||W A - Y*||_F / ||Y*||_F from the normal equations: sqrt(tr(W G W^T) - 2 tr(W H^T) + yy) / sqrt(yy). */
+  private static double relativeError(LinearAlgebra la, Normal eq, double[] w) {
+    double[] wg = la.multiply(w, eq.g, eq.c, eq.n, eq.n);
+    double sq = eq.yy;
+    for (int i = 0; i < w.length; i++) {
+      sq += wg[i] * w[i] - 2 * w[i] * eq.h[i];
+    }
+    return eq.yy > 0 ? Math.sqrt(Math.max(0, sq) / eq.yy) : 0;
+  }
+
+  static double[] transpose(double[] a, int rows, int cols) {
+    double[] t = new double[a.length];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < cols; j++) {
+        t[j * rows + i] = a[i * cols + j];
+      }
+    }
+    return t;
+  }
+
+  /** Splits [N, ...] into consecutive batches of at most {@code size} along the first axis. */
+  static List<TensorValue> chunks(TensorValue images, int size) {
+    long[] dims = images.dims();
+    if (dims.length < 1 || dims[0] < 1) {
+      throw new IllegalArgumentException("calibration images must be batch-first with N >= 1, got "
+          + Arrays.toString(dims));
+    }
+    float[] all = images.toFloatArray();
+    int per = Math.toIntExact(images.elementCount() / dims[0]);
+    List<TensorValue> out = new ArrayList<>();
+    for (long from = 0; from < dims[0]; from += size) {
+      int n = (int) Math.min(size, dims[0] - from);
+      long[] d = dims.clone();
+      d[0] = n;
+      out.add(TensorValue.ofFloats(d,
+          Arrays.copyOfRange(all, (int) from * per, (int) from * per + n * per)));
+    }
+    return out;
+  }
+
+  /** Per-layer summary for logs and reports: refitted count and mean error before/after. */
+  public static Map<String, Double> summary(List<LayerFit> fits) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    double before = 0;
+    double after = 0;
+    int n = 0;
+    for (LayerFit f : fits) {
+      if (f.refitted()) {
+        before += f.errorBefore();
+        after += f.errorAfter();
+        n++;
+      }
+    }
+    m.put("layers", (double) fits.size());
+    m.put("refitted", (double) n);
+    m.put("mean_error_before", n == 0 ? Double.NaN : before / n);
+    m.put("mean_error_after", n == 0 ? Double.NaN : after / n);
+    return m;
+  }
+}
