@@ -9,7 +9,9 @@ package org.lowrank.plan;
  *   <li>original conv: params C_out*C_in/g*K (+C_out), MACs C_out*C_in/g*K*P_out
  *   <li>Tucker-2 / TT (r_o, r_i): 1x1 C_in->r_i at P_in, kxk r_i->r_o at P_out, 1x1 r_o->C_out at
  *       P_out: params C_in*r_i + r_i*r_o*K + r_o*C_out, MACs C_in*r_i*P_in + r_i*r_o*K*P_out +
- *       r_o*C_out*P_out
+ *       r_o*C_out*P_out; with r_i = C_in the square U_in is folded into the core (kxk C_in->r_o,
+ *       1x1 r_o->C_out: params r_o*(C_in*K + C_out)), with r_o = C_out likewise U_out (1x1 C_in->r_i,
+ *       kxk r_i->C_out: params C_in*r_i + r_i*C_out*K)
  *   <li>CP (r): 1x1 C_in->r at P_in, depthwise kxk at P_out, 1x1 r->C_out: params r*(C_in+K+C_out),
  *       MACs C_in*r*P_in + r*K*P_out + r*C_out*P_out
  *   <li>SVD/QR (r): params r*(in+out), MACs rows*r*(in+out)
@@ -46,6 +48,14 @@ public final class CostModel {
       case TUCKER2, TT -> {
         long ro = c.ranks()[0];
         long ri = c.ranks()[1];
+        if (ri == g.cin()) { // U_in folded into the core: kxk C_in->r_o, 1x1 r_o->C_out
+          long params = ro * g.cin() * k + ro * g.cout();
+          yield new Cost(params + bias, params * g.outPixels());
+        }
+        if (ro == g.cout()) { // U_out folded into the core: 1x1 C_in->r_i, kxk r_i->C_out
+          long params = g.cin() * ri + ri * g.cout() * k;
+          yield new Cost(params + bias, g.cin() * ri * g.inPixels() + ri * g.cout() * k * g.outPixels());
+        }
         long params = g.cin() * ri + ri * ro * k + ro * g.cout();
         long macs = g.cin() * ri * g.inPixels() + (ri * ro * k + ro * g.cout()) * g.outPixels();
         yield new Cost(params + bias, macs);

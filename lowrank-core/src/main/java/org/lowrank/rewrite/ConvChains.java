@@ -37,11 +37,28 @@ final class ConvChains {
         c.node(), c.weight().dims(), Tensors.concat(new long[] {cout, cin}, kernel));
   }
 
-  /** 1x1 (U_in^T), kxk (core), 1x1 (U_out, bias). */
+  /**
+   * 1x1 (U_in^T), kxk (core), 1x1 (U_out, bias); a square factor (r_in = C_in or r_out = C_out) is
+   * folded into the core, leaving two convs.
+   */
   private static void tucker(GraphEdit e, ConvLayer c, Tucker2Conv t, String tag) {
     int d = c.spatialRank();
     long rOut = t.core().dim(0);
     long rIn = t.core().dim(1);
+    if (t.foldsInput()) {
+      String h = conv(e, tag + "_core", c.node().input(0), t.coreTimesIn(), 1, c.strides(),
+          c.dilations(), c.pads(), c.autoPad(), "", null);
+      pointwise(e, tag + "_out", h, t.outFactor().reshape(pointwiseShape(c.outChannels(), rOut, d)),
+          c.biasName(), c.node().output(0));
+      return;
+    }
+    if (t.foldsOutput()) {
+      String h = pointwise(e, tag + "_in", c.node().input(0),
+          Tensors.transpose(t.inFactor()).reshape(pointwiseShape(rIn, c.inChannels(), d)), "", null);
+      conv(e, tag + "_core", h, t.outTimesCore(), 1, c.strides(), c.dilations(), c.pads(),
+          c.autoPad(), c.biasName(), c.node().output(0));
+      return;
+    }
     String h1 =
         pointwise(e, tag + "_in", c.node().input(0),
             Tensors.transpose(t.inFactor()).reshape(pointwiseShape(rIn, c.inChannels(), d)),

@@ -51,9 +51,10 @@ public record TtConv(TensorValue first, TensorValue middle, TensorValue last)
     return Arrays.copyOfRange(middle.dims(), 1, middle.rank() - 1);
   }
 
+  /** Weights of the emitted convs: the Tucker-2 chain's, with a square end factor folded. */
   @Override
   public long parameterCount() {
-    return first.elementCount() + middle.elementCount() + last.elementCount();
+    return asTucker2().parameterCount();
   }
 
   /** The same chain as Tucker-2: U_out = G1, core = G2 with axes (a, b, s), U_in = G3^T. */

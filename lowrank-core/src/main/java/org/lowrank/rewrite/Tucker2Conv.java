@@ -52,8 +52,54 @@ public record Tucker2Conv(TensorValue outFactor, TensorValue core, TensorValue i
     return Arrays.copyOfRange(core.dims(), 2, core.rank());
   }
 
+  /**
+   * True when r_in = C_in: U_in is square and the rewrite folds it into the core, emitting two convs
+   * (kxk C_in->r_out with {@link #coreTimesIn()}, then 1x1 U_out): the truncated SVD of the
+   * output-mode unfolding W_(1) [C_out, C_in K] (channel decomposition).
+   */
+  public boolean foldsInput() {
+    return core.dim(1) == inFactor.dim(0);
+  }
+
+  /**
+   * True when r_out = C_out (and not {@link #foldsInput()}): U_out is square and the rewrite folds
+   * it into the core, emitting 1x1 U_in^T then kxk r_in->C_out with {@link #outTimesCore()}.
+   */
+  public boolean foldsOutput() {
+    return !foldsInput() && core.dim(0) == outFactor.dim(0);
+  }
+
+  /** G x_2 U_in: [r_out, C_in, k..], the kxk conv of the input-folded form. */
+  public TensorValue coreTimesIn() {
+    long rOut = core.dim(0);
+    long rIn = core.dim(1);
+    long cin = inFactor.dim(0);
+    long kk = Tensors.product(kernel());
+    TensorValue t = Tensors.permute(core.reshape(new long[] {rOut, rIn, kk}), 0, 2, 1);
+    t = Tensors.matmul(t.reshape(new long[] {rOut * kk, rIn}), Tensors.transpose(inFactor));
+    t = Tensors.permute(t.reshape(new long[] {rOut, kk, cin}), 0, 2, 1);
+    return t.reshape(Tensors.concat(new long[] {rOut, cin}, kernel()));
+  }
+
+  /** U_out G (mode 1): [C_out, r_in, k..], the kxk conv of the output-folded form. */
+  public TensorValue outTimesCore() {
+    long rOut = core.dim(0);
+    long rIn = core.dim(1);
+    long kk = Tensors.product(kernel());
+    TensorValue t = Tensors.matmul(outFactor, core.reshape(new long[] {rOut, rIn * kk}));
+    return t.reshape(Tensors.concat(new long[] {outFactor.dim(0), rIn}, kernel()));
+  }
+
+  /** Weights of the emitted convs (two when a square factor is folded, else three). */
   @Override
   public long parameterCount() {
+    long kk = Tensors.product(kernel());
+    if (foldsInput()) {
+      return outFactor.elementCount() + core.dim(0) * inFactor.dim(0) * kk;
+    }
+    if (foldsOutput()) {
+      return outFactor.dim(0) * core.dim(1) * kk + inFactor.elementCount();
+    }
     return outFactor.elementCount() + core.elementCount() + inFactor.elementCount();
   }
 

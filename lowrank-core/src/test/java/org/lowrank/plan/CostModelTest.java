@@ -29,6 +29,21 @@ class CostModelTest {
   }
 
   @Test
+  void oneSidedTuckerCountsTwoConvs() {
+    LayerGeometry strided =
+        LayerGeometry.conv("s", 64, 32, 1, new long[] {3, 3}, new long[] {16, 16}, new long[] {8, 8}, false);
+    // r_in = C_in: kxk 32->10 at the output resolution, then 1x1 10->64
+    Cost in = CostModel.factorized(strided, Choice.of(Method.TUCKER2, 10, 32));
+    assertEquals(10 * 32 * 9 + 10 * 64, in.params());
+    assertEquals((10L * 32 * 9 + 10 * 64) * 64, in.macs());
+    // r_out = C_out: 1x1 32->6 at the input resolution, then kxk 6->64
+    Cost out = CostModel.factorized(strided, Choice.of(Method.TUCKER2, 64, 6));
+    assertEquals(32 * 6 + 6 * 64 * 9, out.params());
+    assertEquals(32L * 6 * 256 + 6L * 64 * 9 * 64, out.macs());
+    assertTrue(CostModel.reducesCost(strided, Choice.of(Method.TUCKER2, 10, 32)));
+  }
+
+  @Test
   void cpAndDenseAndTtmCounts() {
     assertEquals(8 * (32 + 9 + 32) + 32, CostModel.factorized(conv, Choice.of(Method.CP, 8)).params());
     LayerGeometry fc = LayerGeometry.dense("fc", 10, 64, 1, true);

@@ -148,7 +148,7 @@ public final class LatencyFilter implements CandidateFilter {
     int before = timings;
     Map<String, List<Choice>> byKey = new LinkedHashMap<>();
     for (Choice c : choices) {
-      byKey.computeIfAbsent(key(c), k -> new ArrayList<>()).add(c);
+      byKey.computeIfAbsent(key(layer, c), k -> new ArrayList<>()).add(c);
     }
     for (Map.Entry<String, List<Choice>> e : byKey.entrySet()) {
       Known k = known.computeIfAbsent(layer.name(), n -> new HashMap<>())
@@ -165,7 +165,7 @@ public final class LatencyFilter implements CandidateFilter {
     int kept = 0;
     for (int i = 0; i < out.length; i++) {
       Choice c = choices.get(i);
-      out[i] = known.get(layer.name()).get(key(c)).resolve(c);
+      out[i] = known.get(layer.name()).get(key(layer, c)).resolve(c);
       kept += out[i] ? 1 : 0;
     }
     if (choices.size() > 1) {
@@ -197,11 +197,24 @@ public final class LatencyFilter implements CandidateFilter {
     return out;
   }
 
-  /** Choices compare by ranks only within one method (and, for TT-matrix, the same modes). */
-  private static String key(Choice c) {
-    return c.method() == Method.TTM
-        ? c.method().cliName() + Arrays.toString(c.outModes()) + Arrays.toString(c.inModes())
-        : c.method().cliName();
+  /**
+   * Choices compare by ranks only within one method and chain shape: for TT-matrix the same modes,
+   * for Tucker-2/TT the same number of convs (a full-rank side is folded away, so (r, C_in) may run
+   * faster than (r, r') with r' < C_in).
+   */
+  private static String key(LayerInput layer, Choice c) {
+    if (c.method() == Method.TTM) {
+      return c.method().cliName() + Arrays.toString(c.outModes()) + Arrays.toString(c.inModes());
+    }
+    if (c.method() == Method.TUCKER2 || c.method() == Method.TT) {
+      if (c.ranks()[1] == layer.geometry().cin()) {
+        return c.method().cliName() + "/input-folded";
+      }
+      if (c.ranks()[0] == layer.geometry().cout()) {
+        return c.method().cliName() + "/output-folded";
+      }
+    }
+    return c.method().cliName();
   }
 
   private static long rankSum(Choice c) {

@@ -146,6 +146,25 @@ class RewriteOrtTest {
     assertTrue(check(model, rewritten).maxRelativeDifference() > 1e-2);
   }
 
+  /** One-sided Tucker-2 (r_in = C_in, or r_out = C_out): the square factor is folded, two convs. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("convSpecs")
+  void oneSidedTuckerFoldsTheSquareFactorAndMatchesDenseReconstruction(ConvSpec s) {
+    Model model = SyntheticModels.conv(s, 5L, false);
+    Random rnd = new Random(6);
+    long[] k = s.kernel();
+    for (long[] ranks : new long[][] {{3, s.cin()}, {s.cout(), 2}}) {
+      Tucker2Conv spec = new Tucker2Conv(TestFactors.random(rnd, s.cout(), ranks[0]),
+          TestFactors.random(rnd, concat(ranks, k)), TestFactors.random(rnd, s.cin(), ranks[1]));
+      Model rewritten = LayerRewriter.rewrite(model, "conv", spec);
+      List<Node> convs = rewritten.graph().nodes().stream().filter(n -> n.opType().equals("Conv")).toList();
+      assertEquals(2, convs.size(), "ranks " + java.util.Arrays.toString(ranks) + ": " + convs);
+      long weights = convs.stream().mapToLong(n -> rewritten.graph().initializers().get(n.input(1)).elementCount()).sum();
+      assertEquals(spec.parameterCount(), weights);
+      assertMatches(LayerRewriter.withWeight(model, "conv", spec.reconstruct()), rewritten);
+    }
+  }
+
   @Test
   void constantWeightIsRewrittenAndItsConstantNodeDropped() {
     ConvSpec s = convSpecs().get(1);
@@ -260,5 +279,11 @@ class RewriteOrtTest {
     Model rewritten = LayerRewriter.rewrite(folded, "fc", TestFactors.lowRankExact(w, new Random(2)));
     assertFalse(rewritten.graph().initializers().containsKey("flat"));
     assertMatches(model, rewritten);
+  }
+
+  private static long[] concat(long[] a, long[] b) {
+    long[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 }

@@ -13,7 +13,8 @@ import org.lowrank.plan.Method;
 /**
  * Candidate ranks of a layer: fractions f of the full rank on a grid that is fine at small ranks
  * (where the savings are) and coarse near full rank, optionally rounded up to a multiple (hardware
- * friendly shapes). Only choices that lower both parameters and MACs survive.
+ * friendly shapes). Only choices that lower both parameters and MACs survive. Tucker-2 also gets the
+ * one-sided choices (r, C_in) and (C_out, r), which the rewrite emits as two convs.
  */
 public final class CandidateGrid {
   private static final int LEVELS = 48;
@@ -40,6 +41,18 @@ public final class CandidateGrid {
       Choice c = scaled(g, method, max, level(i), rankMultiple);
       if (CostModel.reducesCost(g, c)) {
         out.add(c);
+      }
+    }
+    if (method == Method.TUCKER2) {
+      // one-sided: the other mode at full rank, its square factor folded (two convs instead of three)
+      for (int i = 1; i <= LEVELS; i++) {
+        int ro = round(Math.max(1, (int) Math.ceil(level(i) * max[0] - 1e-9)), rankMultiple, max[0]);
+        int ri = round(Math.max(1, (int) Math.ceil(level(i) * max[1] - 1e-9)), rankMultiple, max[1]);
+        for (Choice c : List.of(Choice.of(method, ro, (int) g.cin()), Choice.of(method, (int) g.cout(), ri))) {
+          if (c.ranks()[0] <= max[0] && c.ranks()[1] <= max[1] && CostModel.reducesCost(g, c)) {
+            out.add(c);
+          }
+        }
       }
     }
     return new ArrayList<>(out);

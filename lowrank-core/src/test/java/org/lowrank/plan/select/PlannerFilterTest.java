@@ -139,7 +139,8 @@ class PlannerFilterTest {
 
   @Test
   void aBudgetThePruningMakesImpossibleIsAClearError() {
-    FakeFilter big = new FakeFilter((l, c) -> c.maxRank() >= 30);
+    // keeps only candidates with every rank >= 30 (one-sided Tucker-2 choices have one small rank)
+    FakeFilter big = new FakeFilter((l, c) -> java.util.Arrays.stream(c.ranks()).allMatch(r -> r >= 30));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> plan(
         request(new EnergySelector(0.9, 1, LA), Budget.keepParams(0.2), Method.TUCKER2).withFilter(big)));
     assertTrue(e.getMessage().startsWith("impossible budget"), e.getMessage());
