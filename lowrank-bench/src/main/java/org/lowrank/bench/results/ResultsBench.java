@@ -142,6 +142,8 @@ public final class ResultsBench {
     Set<String> selectors;
     /** Latency pruning ratio of every row's planning (null = off); batch 1. */
     Double pruneLatency;
+    /** Experiment 1's budget as a MACs fraction instead of KEEP_PARAMS (null = params budget). */
+    Double keepFlops;
     /** Output reconstruction images of every row (0 = off); the product's default. */
     int refit = CompressionPipeline.DEFAULT_REFIT_IMAGES;
     final List<Path> append = new ArrayList<>();
@@ -379,11 +381,12 @@ public final class ResultsBench {
   }
 
   /** A pipeline builder for a row of experiments 1, 3 and 5: model, methods, budget, selector, data. */
-  private CompressionPipeline.Builder planning(String model, String method, String selector) {
+  private CompressionPipeline.Builder planning(String model, String method, String selector,
+      Budget budget) {
     CompressionPipeline.Builder b = CompressionPipeline.builder()
         .setModel(modelPath(model))
         .optMethods(CONV_METHODS.get(method))
-        .optBudget(Budget.keepParams(KEEP_PARAMS))
+        .optBudget(budget)
         .optSelector(Selectors.byName(selector, Selectors.Settings.defaults(), ProgressListener.NONE))
         .optData(cifar())
         .optCalibrationSize(o.calibration())
@@ -398,16 +401,27 @@ public final class ResultsBench {
     return o.pruneLatency == null ? b : b.optLatencyPruning(o.pruneLatency, 1);
   }
 
+  /** Experiment 1's budget: keep KEEP_PARAMS of the parameters, or --keep-flops of the MACs. */
+  private Budget e1Budget() {
+    return o.keepFlops == null ? Budget.keepParams(KEEP_PARAMS) : Budget.keepFlops(o.keepFlops);
+  }
+
+  /** Row id suffix of experiment 1 for settings that change the row: budget and latency pruning. */
+  private String e1Suffix() {
+    return (o.keepFlops == null ? "" : "/keep-flops-" + o.keepFlops)
+        + (o.pruneLatency == null ? "" : "/pruned-" + o.pruneLatency);
+  }
+
   private void experiment1(String model) throws IOException {
     reference(model);
     for (String selector : E1_SELECTORS) {
       for (String method : CONV_METHODS.keySet()) {
-        String id = "e1/" + model + "/" + method + "/" + selector;
+        String id = "e1/" + model + "/" + method + "/" + selector + e1Suffix();
         if (!o.allows(method, selector) || !wanted(id)) {
           continue;
         }
-        Row r = compress(id, selector, method, Budget.keepParams(KEEP_PARAMS), true,
-            () -> planning(model, method, selector)
+        Row r = compress(id, selector, method, e1Budget(), true,
+            () -> planning(model, method, selector, e1Budget())
                 .optEvaluation(o.evalImages())
                 .optFineTune(cifarFineTune())
                 .optLatency(o.quick ? 2 : 5, o.quick ? 5 : 30, 1, 32));
@@ -614,7 +628,7 @@ public final class ResultsBench {
           continue;
         }
         e3.add(compress(id, selector, method, Budget.keepParams(KEEP_PARAMS), true,
-            () -> planning(model, method, selector).optEvaluation(o.evalImages())));
+            () -> planning(model, method, selector, Budget.keepParams(KEEP_PARAMS)).optEvaluation(o.evalImages())));
         write();
       }
     }
@@ -631,7 +645,7 @@ public final class ResultsBench {
       err.printf(Locale.ROOT, "[results] %s ... (%s UTC)%n", g.id(), Instant.now().truncatedTo(ChronoUnit.SECONDS));
       Search.Clock clock = Search.start();
       try {
-        Plan plan = planning(g.model(), g.method(), g.selector()).build().plan().plan();
+        Plan plan = planning(g.model(), g.method(), g.selector(), Budget.keepParams(KEEP_PARAMS)).build().plan().plan();
         Search search = clock.stop();
         e5.add(new PlanRow(g, plan, search, null));
         err.printf(Locale.ROOT, "[results] %s planned in %.1f s wall, %.1f s CPU: params removed %s%n",
@@ -862,7 +876,9 @@ public final class ResultsBench {
 
   private void section1(ResultsDocument d) {
     ResultsDocument.Section s = d.section("1. ResNet on CIFAR-10 (JPEG): four methods x two selectors");
-    s.paragraph("Budget: keep " + pct(KEEP_PARAMS) + " of the parameters (whole model). Top-1 in %, on "
+    s.paragraph("Budget: " + (o.keepFlops == null ? "keep " + pct(KEEP_PARAMS) + " of the parameters"
+        : "keep " + pct(o.keepFlops) + " of the MACs (--keep-flops; rows named .../keep-flops-F)")
+        + " (whole model). Top-1 in %, on "
         + "the evaluation set above; CIFAR-10 here is JPEG (quality ~75), so absolute accuracies "
         + "sit below the published lossless ones: compare drops. \"drop\" = original - fine-tuned "
         + "(executor), the issue's definition and the target's criterion; \"ORT\" = the fine-tuned "
@@ -1304,6 +1320,12 @@ public final class ResultsBench {
           case "--seed" -> o.seed = Long.parseLong(v);
           case "--eval" -> o.eval = nonNegative(a, v);
           case "--refit" -> o.refit = nonNegative(a, v);
+          case "--keep-flops" -> {
+            o.keepFlops = Double.parseDouble(v);
+            if (!(o.keepFlops > 0 && o.keepFlops < 1)) {
+              throw new IllegalArgumentException("--keep-flops: expected a fraction in (0, 1), found " + v);
+            }
+          }
           case "--train-limit" -> o.trainLimit = nonNegative(a, v);
           case "--models" -> {
             o.models = Arrays.stream(v.split(",")).map(String::trim).toList();
@@ -1375,7 +1397,7 @@ public final class ResultsBench {
                                [--train-limit N] [--models resnet20,resnet56] [--data-root DIR]
                                [--only ROW-ID-SUBSTRING] [--methods tucker,cp,tt,hybrid]
                                [--selectors vbmf,energy,ratio,similarity,datafree]
-                               [--prune-latency[=RATIO]] [--refit N] [--append OTHER-RESULTS.md]
+                               [--prune-latency[=RATIO]] [--refit N] [--keep-flops F] [--append OTHER-RESULTS.md]
                                [--merge EARLIER-RESULTS.md]
           Runs the experiments of issues 5 and 7 and writes RESULTS.md (atomically, after every row):
           1 ResNet x methods x {datafree, similarity} + fine-tuning reference, 2 Fashion-MNIST VGG,
@@ -1392,6 +1414,8 @@ public final class ResultsBench {
           --methods        rows of experiments 1 and 3 with these methods only
           --selectors      rows of experiments 1 and 3 with these selectors only
           --refit          output reconstruction images per row, 0 = off (default: the product's, 256)
+          --keep-flops F   experiment 1 under a MACs budget (keep F of the MACs) instead of keeping
+                           22% of the parameters; rows are named .../keep-flops-F
           --prune-latency  drop planning candidates not faster in ONNX Runtime than the original
                            layer (keep iff time <= RATIO x original, batch 1; RATIO default 1.0)
           --only           rows whose id contains this text (runs a reference row only if named)
