@@ -11,12 +11,20 @@ import org.lowrank.rewrite.DenseLayer;
 
 /**
  * The last node of a factorized layer seen as an affine map {@code y = M z + c} over its R input
- * features (package-private): a 1x1 Conv (group 1, stride 1, no padding; M = W [C, R]), a Gemm
- * {@code alpha z W^T + beta c} (M = alpha W, c scaled by beta) or a MatMul {@code z B} (M = B^T, no
- * c). Its weight and bias must be initializers read by this node only.
+ * features (package-private): a Conv of group 1 (M = W [C_out, C_in K]; for a 1x1 stride-1 conv z is
+ * its input, otherwise z is the conv's input patches, C_in K features per output position, computed
+ * by a probe conv with a one-hot kernel: im2col in the graph), a Gemm {@code alpha z W^T + beta c}
+ * (M = alpha W, c scaled by beta) or a MatMul {@code z B} (M = B^T, no c). Its weight and bias must
+ * be initializers read by this node only.
+ *
+ * @param patches the probe node producing {@link #input()} (null when the input is used as is)
+ * @param patchKernel the probe's one-hot kernel [C_in K, C_in, k..] (null without a probe)
  */
 record AffineNode(Node node, String input, String weight, String bias, Kind kind, float alpha,
-    float beta, int features, int outputs) {
+    float beta, int features, int outputs, Node patches, TensorValue patchKernel) {
+
+  /** Convs with more input patch features than this are not refitted (Gram matrix size). */
+  static final int MAX_FEATURES = 1024;
 
   enum Kind { CONV, GEMM_OUT_IN, GEMM_IN_OUT, MATMUL }
 
@@ -32,15 +40,38 @@ record AffineNode(Node node, String input, String weight, String bias, Kind kind
     try {
       if (n.opType().equals("Conv")) {
         ConvLayer c = ConvLayer.of(g, n);
+        if (c.isGrouped()) {
+          return null;
+        }
         boolean pointwise = Arrays.stream(c.kernel()).allMatch(k -> k == 1)
             && Arrays.stream(c.strides()).allMatch(s -> s == 1)
             && Arrays.stream(c.pads()).allMatch(p -> p == 0)
             && (c.autoPad().equals("NOTSET") || c.autoPad().equals("VALID"));
-        if (!pointwise || c.isGrouped()) {
+        if (pointwise) {
+          return checked(g, new AffineNode(n, n.input(0), c.weightName(), c.biasName(), Kind.CONV, 1f,
+              1f, (int) c.inChannels(), (int) c.outChannels(), null, null));
+        }
+        long kk = 1;
+        for (long k : c.kernel()) {
+          kk *= k;
+        }
+        long features = c.inChannels() * kk;
+        if (features > MAX_FEATURES) {
           return null;
         }
-        return checked(g, new AffineNode(n, n.input(0), c.weightName(), c.biasName(), Kind.CONV, 1f,
-            1f, (int) c.inChannels(), (int) c.outChannels()));
+        TensorValue eye = oneHotPatches((int) c.inChannels(), c.kernel());
+        String patchOut = n.output(0) + "/refit_patches";
+        Node.Builder pb = Node.builder("Conv").name(n.name() + "/refit_patches")
+            .inputs(n.input(0), patchOut + ".kernel").outputs(patchOut)
+            .attrInts("kernel_shape", c.kernel()).attrInts("strides", c.strides())
+            .attrInts("dilations", c.dilations());
+        if (c.autoPad().equals("NOTSET")) {
+          pb.attrInts("pads", c.pads());
+        } else {
+          pb.attr("auto_pad", c.autoPad());
+        }
+        return checked(g, new AffineNode(n, patchOut, c.weightName(), c.biasName(), Kind.CONV, 1f, 1f,
+            (int) features, (int) c.outChannels(), pb.build(), eye));
       }
       if (n.opType().equals("Gemm") || n.opType().equals("MatMul")) {
         DenseLayer d = DenseLayer.of(g, n);
@@ -50,12 +81,48 @@ record AffineNode(Node node, String input, String weight, String bias, Kind kind
         Kind kind = !d.isGemm() ? Kind.MATMUL : d.transB() ? Kind.GEMM_OUT_IN : Kind.GEMM_IN_OUT;
         String bias = d.isGemm() && d.beta() != 0f ? d.biasName() : "";
         return checked(g, new AffineNode(n, n.input(0), d.weightName(), bias, kind, d.alpha(),
-            d.beta(), (int) d.inFeatures(), (int) d.outFeatures()));
+            d.beta(), (int) d.inFeatures(), (int) d.outFeatures(), null, null));
       }
     } catch (RuntimeException e) {
       return null;
     }
     return null;
+  }
+
+  /** The kernel [C K, C, k..] whose output channel c K + s copies input channel c at offset s. */
+  static TensorValue oneHotPatches(int channels, long[] kernel) {
+    int kk = 1;
+    for (long k : kernel) {
+      kk *= (int) k;
+    }
+    long[] dims = new long[2 + kernel.length];
+    dims[0] = (long) channels * kk;
+    dims[1] = channels;
+    System.arraycopy(kernel, 0, dims, 2, kernel.length);
+    float[] v = new float[Math.toIntExact(TensorValue.elementCount(dims))];
+    for (int c = 0; c < channels; c++) {
+      for (int s = 0; s < kk; s++) {
+        int out = c * kk + s;
+        v[(out * channels + c) * kk + s] = 1f;
+      }
+    }
+    return TensorValue.ofFloats(dims, v);
+  }
+
+  /** {@code model} with the patch probe inserted just before this node (itself when none). */
+  Model probe(Model model) {
+    if (patches == null) {
+      return model;
+    }
+    Graph g = model.graph();
+    List<Node> nodes = new java.util.ArrayList<>();
+    for (Node x : g.nodes()) {
+      if (x == node || x.name().equals(node.name()) && x.outputs().equals(node.outputs())) {
+        nodes.add(patches);
+      }
+      nodes.add(x);
+    }
+    return model.withGraph(g.toBuilder().nodes(nodes).putInitializer(patches.input(1), patchKernel).build());
   }
 
   private static AffineNode checked(Graph g, AffineNode a) {

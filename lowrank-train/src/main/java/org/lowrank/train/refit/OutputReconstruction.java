@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * the compressed layer's output matches the original layer's output on calibration images.
  *
  * <p>The last node of a factorized layer is affine in its input: {@code y = M z + c}, with z the
- * output of the earlier factors (R channels of a 1x1 Conv, or R features of a Gemm/MatMul) and y the
- * layer's C outputs. Over S samples (images x spatial positions), with Z (R x S) taken from the
+ * output of the earlier factors (R channels of a 1x1 Conv, the R = C_in K input patch values of a
+ * kxk Conv, or R features of a Gemm/MatMul) and y the layer's C outputs. Over S samples (images x spatial positions), with Z (R x S) taken from the
  * <em>compressed</em> model, so that the error of every earlier compressed layer is corrected too
  * (asymmetric reconstruction, Zhang et al. 2016), and Y* (C x S) from the original model; Zc is Z
  * with each feature's mean removed (Z itself without a bias):
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Layers are refitted one at a time in the given (graph) order; the Gram matrices are accumulated
  * over chunks of images, so memory stays at one chunk's feature maps. A layer whose last node is not
- * such an affine map (TT-matrix chains, strided or grouped convs) or that has too few samples for its
+ * such an affine map (TT-matrix chains, grouped convs such as CP's depthwise ones) or that has too few samples for its
  * R+1 unknowns per output is left as it is, with the reason recorded.
  */
 public final class OutputReconstruction {
@@ -104,9 +104,10 @@ public final class OutputReconstruction {
         AffineNode affine = last == null ? null : AffineNode.of(current.graph(), last);
         LayerFit fit;
         if (affine == null) {
-          fit = skipped(layer, last, "its last node is not a 1x1 Conv, Gemm or MatMul with constant weights");
+          fit = skipped(layer, last, "its last node is not a Conv (group 1, at most "
+              + AffineNode.MAX_FEATURES + " input patch features), Gemm or MatMul with constant weights");
         } else {
-          try (GraphExecutor student = GraphExecutor.of(current)) {
+          try (GraphExecutor student = GraphExecutor.of(affine.probe(current))) {
             Normal eq = accumulate(la, teacher, student, input, chunks, out, affine);
             fit = solve(la, layer, affine, affine.currentMatrix(current.graph(), eq.n), eq, settings);
             if (fit.refitted()) {

@@ -154,10 +154,40 @@ class OutputReconstructionTest {
     OutputReconstruction.LayerFit fc = r.layers().get(1);
     assertFalse(fc.refitted());
     assertTrue(fc.skipped().contains("calibration images"), fc.skipped());
-    // the unfactorized layer "a" ends in a 3x3 conv: not an affine map of a pointwise input
-    OutputReconstruction.Result none = OutputReconstruction.refit(original, compressed, List.of("a"), calib,
-        OutputReconstruction.Settings.defaults(), ProgressListener.NONE);
+    // a TT-matrix chain ends in a Reshape: not an affine node
+    Model ttm = factorize(original, "fc1", Choice.ttm(new int[] {4, 5}, new int[] {3, 4}, new int[] {2}));
+    OutputReconstruction.Result none = OutputReconstruction.refit(original, ttm, List.of("fc1"),
+        rnd(new Random(14), 1f, 256, 3, 8, 8), OutputReconstruction.Settings.defaults(), ProgressListener.NONE);
     assertFalse(none.layers().get(0).refitted());
-    assertTrue(none.layers().get(0).skipped().contains("1x1 Conv"), none.layers().get(0).skipped());
+    assertTrue(none.layers().get(0).skipped().contains("not a Conv"), none.layers().get(0).skipped());
+  }
+
+  /** A kxk last conv is fitted on its input patches (im2col by a probe conv with a one-hot kernel). */
+  @Test
+  void aScrambledPaddedStridedKxkConvIsRestoredFromItsInputPatches() {
+    Model original = net(15);
+    // make conv b strided: 8x8 -> 4x4
+    Node b = original.graph().node("b").orElseThrow();
+    List<Node> nodes = new java.util.ArrayList<>();
+    for (Node n : original.graph().nodes()) {
+      nodes.add(n == b ? n.toBuilder().attrInts("strides", 2, 2).build() : n);
+    }
+    original = original.withGraph(original.graph().toBuilder().nodes(nodes).build());
+    Model broken = scrambleLast(scrambleLast(original, "ya", 16), "yb", 17);
+    TensorValue calib = rnd(new Random(18), 1f, 64, 3, 8, 8);
+    TensorValue fresh = rnd(new Random(19), 1f, 16, 3, 8, 8);
+
+    OutputReconstruction.Result r = OutputReconstruction.refit(original, broken, List.of("a", "b"), calib,
+        OutputReconstruction.Settings.defaults(), ProgressListener.NONE);
+
+    assertEquals(3 * 9, r.layers().get(0).features());
+    assertEquals(8 * 9, r.layers().get(1).features());
+    assertEquals(64L * 16, r.layers().get(1).samples());
+    for (OutputReconstruction.LayerFit f : r.layers()) {
+      assertTrue(f.refitted() && f.errorBefore() > 0.5 && f.errorAfter() < 1e-3, f.toString());
+    }
+    assertTrue(relativeError(original, r.model(), fresh, "y") < 1e-3);
+    // the probe does not stay in the model
+    assertEquals(original.graph().nodes().size(), r.model().graph().nodes().size());
   }
 }
