@@ -30,6 +30,9 @@ import org.slf4j.LoggerFactory;
 public final class FineTuner {
   private static final Logger LOG = LoggerFactory.getLogger(FineTuner.class);
 
+  /** Non-finite steps in a row after which fine-tuning stops: the run diverged. */
+  static final int MAX_CONSECUTIVE_SKIPS = 10;
+
   private FineTuner() {}
 
   /** Fine-tunes {@code student} on {@code train}. */
@@ -69,6 +72,8 @@ public final class FineTuner {
           cfg.learningRate(), cfg.minLearningRate(), warm, total, cfg.cosine());
       long start = System.nanoTime();
       long step = 0;
+      long skipped = 0;
+      int consecutiveSkips = 0;
       int epoch = 0;
       Model best = null;
       int bestEpoch = -1;
@@ -86,18 +91,30 @@ public final class FineTuner {
           StepStats s = trainStep(student, teacher, updater, b, input, output, studentTaps, teacherTaps,
               cfg, schedule.at(step));
           step++;
-          lossSum += s.loss * b.size();
-          correct += s.correct;
-          seen += b.size();
+          if (Double.isFinite(s.loss)) {
+            lossSum += s.loss * b.size();
+            correct += s.correct;
+            seen += b.size();
+          }
           double ips = b.size() / ((System.nanoTime() - t0) / 1e9);
           cfg.listener().onStep(new FineTuneListener.StepEvent(epoch, step, total, s.loss, s.crossEntropy,
               (double) s.correct / b.size(), schedule.at(step - 1), s.gradNorm, ips));
-          if (!Double.isFinite(s.loss)) {
-            throw new IllegalStateException(
-                "loss became " + s.loss + " at step " + step + " (epoch " + epoch + "); lower the learning "
-                    + "rate (now " + schedule.at(step - 1) + ")" + (cfg.gradientClipNorm() > 0
-                        ? " or the gradient clip norm (now " + cfg.gradientClipNorm() + ")"
-                        : " or enable gradient clipping"));
+          if (!Double.isFinite(s.loss) || !Double.isFinite(s.gradNorm)) {
+            // the update was skipped; a run of them means divergence, not one overflowing batch
+            skipped++;
+            consecutiveSkips++;
+            LOG.warn("step {} (epoch {}): loss {}, gradient norm {}: update skipped ({} so far)", step,
+                epoch, s.loss, s.gradNorm, skipped);
+            if (consecutiveSkips >= MAX_CONSECUTIVE_SKIPS) {
+              throw new IllegalStateException(
+                  "loss became " + s.loss + " at step " + step + " (epoch " + epoch + ") and stayed "
+                      + "non-finite for " + consecutiveSkips + " steps; lower the learning rate (now "
+                      + schedule.at(step - 1) + ")" + (cfg.gradientClipNorm() > 0
+                          ? " or the gradient clip norm (now " + cfg.gradientClipNorm() + ")"
+                          : " or enable gradient clipping"));
+            }
+          } else {
+            consecutiveSkips = 0;
           }
         }
         EvaluationResult val = null;

@@ -37,9 +37,12 @@ final class ParameterUpdater implements AutoCloseable {
     return a;
   }
 
-  /** Updates all parameters with learning rate {@code lr}; returns the gradient norm before clipping. */
+  /**
+   * Updates all parameters with learning rate {@code lr}; returns the gradient norm before clipping.
+   * A non-finite gradient norm (an overflowing batch) skips the update: parameters and optimizer
+   * state stay as they were, and the caller sees the non-finite norm.
+   */
   double step(NDManager batch, double lr) {
-    t++;
     List<NDArray> grads = new ArrayList<>(weights.size());
     NDArray total = null;
     for (NDArray w : weights) {
@@ -49,6 +52,10 @@ final class ParameterUpdater implements AutoCloseable {
       total = total == null ? sq : total.add(sq);
     }
     double norm = total == null ? 0 : Math.sqrt(total.getFloat());
+    if (!Double.isFinite(norm)) {
+      return norm;
+    }
+    t++;
     double scale = 1;
     if (cfg.gradientClipNorm() > 0 && norm > cfg.gradientClipNorm()) {
       scale = cfg.gradientClipNorm() / (norm + 1e-6);

@@ -136,6 +136,16 @@ public class FineTunerTest {
   }
 
   @Test
+  void aDivergingRunStopsAfterARunOfSkippedStepsWithAHint() {
+    DataLoader train = DataLoader.builder(blobs(48, 1)).setBatchSize(4).build();
+    // SGD at lr 1e12 without clipping overflows within a few steps, then every step is non-finite
+    FineTuneConfig cfg = FineTuneConfig.builder().optLearningRate(1e12).optSteps(40).build();
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> FineTuner.run(tinyCnn(2), train, cfg));
+    assertTrue(e.getMessage().contains("stayed non-finite for " + FineTuner.MAX_CONSECUTIVE_SKIPS)
+        && e.getMessage().contains("lower the learning rate"), e.getMessage());
+  }
+
+  @Test
   void datasetShapeMismatchIsReportedUpFront() {
     ImageDataset wrong = new ImageDataset() {
       public int size() { return 4; }
