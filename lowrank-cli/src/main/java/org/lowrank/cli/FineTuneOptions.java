@@ -25,6 +25,11 @@ public final class FineTuneOptions {
   @Option(names = "--augment", description = "Random crop and flip while fine-tuning (natural images).")
   boolean augment;
 
+  @Option(names = "--layer-weight", paramLabel = "W", description = "Weight of the distillation term "
+      + "that matches each factorized layer's output to the original layer's (default: "
+      + "the product's; 0 = logits only).")
+  Double layerWeight;
+
   /**
    * The settings these options give: the optimizer's default learning rate and weight decay unless
    * --lr is given.
@@ -37,6 +42,9 @@ public final class FineTuneOptions {
     FineTuneSettings f = FineTuneSettings.epochs(Math.max(epochs, 1)).withSteps(steps)
         .withBatchSize(batchSize).withOptimizer(parseOptimizer(optimizer)).withTrainLimit(trainLimit)
         .withAugmentation(augment).withDistillation(distill).withWarmup(warmup);
+    if (layerWeight != null) {
+      f = f.withLayerWeight(layerWeight);
+    }
     return lr != null ? f.withLearningRate(lr) : f;
   }
 

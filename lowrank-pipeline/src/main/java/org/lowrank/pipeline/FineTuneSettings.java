@@ -51,6 +51,10 @@ public record FineTuneSettings(
           "fine-tuning needs batch size >= 1 and a positive learning rate, found " + batchSize
               + " and " + learningRate);
     }
+    if (!(layerWeight >= 0) || Double.isInfinite(layerWeight)) {
+      throw new IllegalArgumentException(
+          "the layer-output distillation weight must be finite and >= 0, found " + layerWeight);
+    }
     if (!(warmup >= 0 && warmup < 1)) {
       throw new IllegalArgumentException(
           "fine-tuning warm-up must be a fraction of the steps in [0, 1), found " + warmup);
@@ -119,5 +123,11 @@ public record FineTuneSettings(
   public FineTuneSettings withWarmup(double fraction) {
     return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
         trainLimit, augment, distill, temperature, kdWeight, layerWeight, fraction);
+  }
+
+  /** Weight of the term matching each factorized layer's output to the original's (0 = off). */
+  public FineTuneSettings withLayerWeight(double w) {
+    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
+        trainLimit, augment, distill, temperature, kdWeight, w, warmup);
   }
 }
