@@ -95,6 +95,14 @@ class ResultsMarkdownTest {
     assertThrows(IllegalArgumentException.class, () -> ResultsBench.parse(new String[] {"--epochs", "x"}));
     assertThrows(IllegalArgumentException.class, () -> ResultsBench.parse(new String[] {"--bogus", "1"}));
     assertFalse(ResultsBench.parse(new String[0]).quick);
+    // budget and refit options are parsed, validated and repeated in rerun commands
+    ResultsBench.Options f = ResultsBench.parse(new String[] {"--keep-flops", "0.22", "--refit", "0"});
+    assertEquals(0.22, f.keepFlops, 1e-12);
+    assertEquals(0, f.refit);
+    assertEquals(java.util.List.of("--keep-flops", "0.22", "--refit", "0"), f.given);
+    assertEquals(org.lowrank.pipeline.CompressionPipeline.DEFAULT_REFIT_IMAGES, ResultsBench.parse(new String[0]).refit);
+    assertThrows(IllegalArgumentException.class, () -> ResultsBench.parse(new String[] {"--keep-flops", "1.5"}));
+    assertThrows(IllegalArgumentException.class, () -> ResultsBench.parse(new String[] {"--refit", "-1"}));
   }
 
   @Test
