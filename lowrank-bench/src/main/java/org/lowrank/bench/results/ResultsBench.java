@@ -302,10 +302,12 @@ public final class ResultsBench {
       String baseText = Files.readString(o.merge, StandardCharsets.UTF_8);
       ResultsDocument d = ResultsDocument.extending(baseText);
       List<String> parts = new ArrayList<>(List.of(baseText));
+      List<String> labels = new ArrayList<>(java.util.Collections.singletonList((String) null));
       for (Path p : o.append) {
         parts.add(Files.readString(p, StandardCharsets.UTF_8));
+        labels.add(p.getFileName().toString());
       }
-      summarize(d, parts);
+      summarize(d, parts, labels);
       for (Path p : o.append) {
         d.appendix(p);
       }
@@ -775,11 +777,12 @@ public final class ResultsBench {
    * The merged file's summary: the tables of experiments 1 and 2 from every part (base and appendices)
    * gathered into one table each, rows copied verbatim (each part's settings and commands are below).
    */
-  static void summarize(ResultsDocument d, List<String> parts) {
+  static void summarize(ResultsDocument d, List<String> parts, List<String> labels) {
     ResultsDocument.Section s = d.section("Summary of the parts below");
-    s.paragraph("The tables of experiments 1 and 2 of every part below, rows copied verbatim and each row "
-        + "id kept once (the first part that has it). Each part states its own settings, load and rerun "
-        + "commands.");
+    s.paragraph("The tables of experiments 1 and 2 of every part below, rows copied verbatim. A row id "
+        + "measured again by a later part with other settings (e.g. more fine-tuning epochs) is listed "
+        + "again with that part's file name after the id; cached reference rows are kept once. Each "
+        + "part states its own settings, load and rerun commands.");
     String[][] tables = {
       {"drop vs reference", "Experiment 1: accuracy and size"},
       {"b1 speedup (CPU)", "Experiment 1: ONNX Runtime latency"},
@@ -787,7 +790,7 @@ public final class ResultsBench {
       {"target (type)", "Experiment 2: Fashion-MNIST"},
     };
     for (String[] t : tables) {
-      String table = ResultsDocument.collectTable(parts, t[0]);
+      String table = ResultsDocument.collectTable(parts, labels, t[0]);
       if (table != null) {
         s.paragraph("**" + t[1] + "**\n\n" + table);
       }

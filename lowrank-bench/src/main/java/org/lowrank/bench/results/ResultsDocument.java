@@ -116,10 +116,23 @@ public final class ResultsDocument {
    * like "e1/...") kept once. Rows are copied verbatim; null when no table matches.
    */
   public static String collectTable(List<String> markdowns, String headerMarker) {
+    return collectTable(markdowns, java.util.Collections.nCopies(markdowns.size(), null), headerMarker);
+  }
+
+  /**
+   * {@link #collectTable(List, String)}, except that a measured row whose id an earlier part already
+   * had but whose cells differ (the same row run with other settings, e.g. more epochs) is kept too,
+   * its id followed by its part's label, e.g. "e1/resnet20/cp/similarity (e1_long.md)". Rows of a
+   * part with a null label, and rows not labelled "measured" (cached references), are still kept once.
+   */
+  public static String collectTable(List<String> markdowns, List<String> labels, String headerMarker) {
     String header = null;
     List<String> rows = new ArrayList<>();
-    java.util.Set<String> seen = new java.util.HashSet<>();
-    for (String md : markdowns) {
+    java.util.Map<String, String> seen = new java.util.HashMap<>();
+    java.util.Set<String> kept = new java.util.HashSet<>();
+    for (int k = 0; k < markdowns.size(); k++) {
+      String md = markdowns.get(k);
+      String label = labels.get(k);
       String[] lines = md.split("\n", -1);
       for (int i = 0; i + 1 < lines.length; i++) {
         if (!lines[i].startsWith("|") || !lines[i].contains(headerMarker) || !lines[i + 1].startsWith("|---")) {
@@ -131,8 +144,14 @@ public final class ResultsDocument {
         for (int j = i + 2; j < lines.length && lines[j].startsWith("|")
             && !(j + 1 < lines.length && lines[j + 1].startsWith("|---")); j++) { // stop at another header
           String id = rowId(lines[j]);
-          if (seen.add(id == null ? lines[j] : id)) {
+          String key = id == null ? lines[j] : id;
+          if (!seen.containsKey(key)) {
+            seen.put(key, lines[j]);
             rows.add(lines[j]);
+          } else if (id != null && label != null && lines[j].trim().startsWith("| measured |")
+              && !seen.get(key).equals(lines[j]) && kept.add(id + " (" + label + ")")) {
+            rows.add(lines[j].replaceFirst("\\| " + java.util.regex.Pattern.quote(id) + " \\|",
+                java.util.regex.Matcher.quoteReplacement("| " + id + " (" + label + ") |")));
           }
         }
       }

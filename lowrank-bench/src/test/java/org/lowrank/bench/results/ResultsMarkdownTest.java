@@ -324,5 +324,14 @@ class ResultsMarkdownTest {
         + "| measured | e1/resnet20/reference | |\n| measured | e1/resnet20/cp/similarity | 2.81 |\n"
         + "| measured | e1/resnet20/tt/datafree | 9.0 |", t);
     assertEquals(null, ResultsDocument.collectTable(java.util.List.of(a, b), "no such header"));
+    // with labels, a measured row run again with other numbers is kept under its part's name
+    String c = "| source | row | drop vs reference |\n|---|---|---|\n| measured | e1/resnet20/cp/similarity | 0.90 |\n"
+        + "| measured | e1/resnet20/tt/datafree | 9.0 |\n| cached | e1/resnet20/reference | 1 |";
+    String labelled = ResultsDocument.collectTable(java.util.List.of(a, c), java.util.Arrays.asList(null, "long.md"),
+        "drop vs reference");
+    assertEquals("| source | row | drop vs reference |\n|---|---|---|\n| published | ResNet-20 (CIFAR-10) CP | |\n"
+        + "| measured | e1/resnet20/reference | |\n| measured | e1/resnet20/cp/similarity | 2.81 |\n"
+        + "| measured | e1/resnet20/cp/similarity (long.md) | 0.90 |\n| measured | e1/resnet20/tt/datafree | 9.0 |",
+        labelled);
   }
 }
