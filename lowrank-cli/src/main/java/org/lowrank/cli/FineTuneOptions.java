@@ -7,7 +7,7 @@ import picocli.CommandLine.Option;
 
 /** The fine-tuning options shared by {@code compress} and {@code finetune}. */
 public final class FineTuneOptions {
-  @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (default: 0.001 with adam, 0.01 with sgd).")
+  @Option(names = "--lr", paramLabel = "LR", description = "Peak learning rate (default: 0.003 with adam, 0.01 with sgd).")
   Double lr;
 
   @Option(names = "--warmup", paramLabel = "F", defaultValue = "0.05", description = "Fraction of the fine-tuning steps over which the learning rate rises linearly to its peak, then cosine decay (default: ${DEFAULT-VALUE}).")

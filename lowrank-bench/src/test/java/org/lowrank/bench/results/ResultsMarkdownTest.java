@@ -138,11 +138,11 @@ class ResultsMarkdownTest {
     ResultsBench.Options full = ResultsBench.parse(new String[0]);
     assertEquals(0, full.evalImages(), "all 10000 test images");
     assertEquals(0, full.cifarTrainLimit(), "all 50000 training images");
-    // the product's default optimizer and its learning rate (AdamW, 1e-3)
+    // the product's default optimizer and its learning rate (AdamW, 3e-3)
     assertEquals(org.lowrank.pipeline.FineTuneSettings.defaultLearningRate(
         org.lowrank.pipeline.FineTuneSettings.DEFAULT_OPTIMIZER), full.cifarLr());
-    assertEquals(0.001, full.cifarLr());
-    assertEquals(0.001, full.fashionLr());
+    assertEquals(0.003, full.cifarLr());
+    assertEquals(0.003, full.fashionLr());
     ResultsBench.Options given = ResultsBench.parse(new String[] {"--eval", "1000", "--train-limit", "2048", "--lr", "0.002"});
     assertEquals(1000, given.evalImages());
     assertEquals(2048, given.cifarTrainLimit());
