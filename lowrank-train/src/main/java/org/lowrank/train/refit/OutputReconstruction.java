@@ -77,6 +77,9 @@ public final class OutputReconstruction {
   /** The compressed model with the refitted last factors, and what happened per layer. */
   public record Result(Model model, List<LayerFit> layers, double seconds) {}
 
+  /** Values of the last node's input and output held at once per chunk (about 128 MiB as doubles). */
+  static final long MAX_CHUNK_VALUES = 16L << 20;
+
   private OutputReconstruction() {}
 
   /**
@@ -93,7 +96,7 @@ public final class OutputReconstruction {
     long t0 = System.nanoTime();
     LinearAlgebra la = LinearAlgebra.defaultInstance();
     String input = original.graph().runtimeInputs().get(0).name();
-    List<TensorValue> chunks = chunks(images, settings.chunk());
+    batchSize(images); // validates the batch layout up front
     List<LayerFit> fits = new ArrayList<>();
     Model current = compressed;
     listener.start("refit", layers.size());
@@ -108,7 +111,7 @@ public final class OutputReconstruction {
               + AffineNode.MAX_FEATURES + " input patch features), Gemm or MatMul with constant weights");
         } else {
           try (GraphExecutor student = GraphExecutor.of(affine.probe(current))) {
-            Normal eq = accumulate(la, teacher, student, input, chunks, out, affine);
+            Normal eq = accumulate(la, teacher, student, input, images, settings.chunk(), out, affine);
             fit = solve(la, layer, affine, affine.currentMatrix(current.graph(), eq.n), eq, settings);
             if (fit.refitted()) {
               current = affine.withWeights(current, eq.solution);
@@ -147,12 +150,22 @@ public final class OutputReconstruction {
     }
   }
 
+  /**
+   * Accumulates the normal equations over the images in chunks of at most {@code maxChunk} images,
+   * fewer when one image's samples of the last node's input and output exceed {@link
+   * #MAX_CHUNK_VALUES} / chunk (large feature maps, many patch features).
+   */
   private static Normal accumulate(LinearAlgebra la, GraphExecutor teacher, GraphExecutor student,
-      String input, List<TensorValue> chunks, String out, AffineNode affine) {
+      String input, TensorValue images, int maxChunk, String out, AffineNode affine) {
     int r = affine.features();
     int n = affine.hasBias() ? r + 1 : r;
     Normal eq = new Normal(n, affine.outputs());
-    for (TensorValue x : chunks) {
+    TensorValue one = slice(images, 0, 1);
+    long perImage = student.featureMapValues(Map.of(input, one), List.of(affine.input()))
+        .get(affine.input()).elementCount()
+        + teacher.featureMapValues(Map.of(input, one), List.of(out)).get(out).elementCount();
+    int chunk = (int) Math.max(1, Math.min(maxChunk, MAX_CHUNK_VALUES / Math.max(1, perImage)));
+    for (TensorValue x : chunks(images, chunk)) {
       TensorValue z = student.featureMapValues(Map.of(input, x), List.of(affine.input())).get(affine.input());
       TensorValue y = teacher.featureMapValues(Map.of(input, x), List.of(out)).get(out);
       double[] a = affine.samples(z, r, affine.hasBias());
@@ -242,22 +255,35 @@ public final class OutputReconstruction {
 
   /** Splits [N, ...] into consecutive batches of at most {@code size} along the first axis. */
   static List<TensorValue> chunks(TensorValue images, int size) {
+    long n = batchSize(images);
+    float[] all = images.toFloatArray();
+    List<TensorValue> out = new ArrayList<>();
+    for (long from = 0; from < n; from += size) {
+      out.add(slice(all, images.dims(), from, (int) Math.min(size, n - from)));
+    }
+    return out;
+  }
+
+  /** Images {@code from} .. {@code from + count - 1} of a batch-first tensor. */
+  static TensorValue slice(TensorValue images, long from, int count) {
+    batchSize(images);
+    return slice(images.toFloatArray(), images.dims(), from, count);
+  }
+
+  private static TensorValue slice(float[] all, long[] dims, long from, int count) {
+    int per = Math.toIntExact(all.length / dims[0]);
+    long[] d = dims.clone();
+    d[0] = count;
+    return TensorValue.ofFloats(d, Arrays.copyOfRange(all, (int) from * per, (int) from * per + count * per));
+  }
+
+  private static long batchSize(TensorValue images) {
     long[] dims = images.dims();
     if (dims.length < 1 || dims[0] < 1) {
       throw new IllegalArgumentException("calibration images must be batch-first with N >= 1, got "
           + Arrays.toString(dims));
     }
-    float[] all = images.toFloatArray();
-    int per = Math.toIntExact(images.elementCount() / dims[0]);
-    List<TensorValue> out = new ArrayList<>();
-    for (long from = 0; from < dims[0]; from += size) {
-      int n = (int) Math.min(size, dims[0] - from);
-      long[] d = dims.clone();
-      d[0] = n;
-      out.add(TensorValue.ofFloats(d,
-          Arrays.copyOfRange(all, (int) from * per, (int) from * per + n * per)));
-    }
-    return out;
+    return dims[0];
   }
 
   /** Per-layer summary for logs and reports: refitted count and mean error before/after. */
