@@ -120,10 +120,10 @@ public final class ResultsDocument {
   }
 
   /**
-   * {@link #collectTable(List, String)}, except that a measured row whose id an earlier part already
-   * had but whose cells differ (the same row run with other settings, e.g. more epochs) is kept too,
-   * its id followed by its part's label, e.g. "e1/resnet20/cp/similarity (e1_long.md)". Rows of a
-   * part with a null label, and rows not labelled "measured" (cached references), are still kept once.
+   * {@link #collectTable(List, String)}, except that a row whose id an earlier part already had but
+   * whose cells differ (the same row run with other settings, e.g. more epochs) is kept too, its id
+   * followed by its part's label, e.g. "e1/resnet20/cp/similarity (e1_long.md)". Rows of a part with
+   * a null label, and rows whose source is "cached" (references), are still kept once.
    */
   public static String collectTable(List<String> markdowns, List<String> labels, String headerMarker) {
     String header = null;
@@ -148,7 +148,7 @@ public final class ResultsDocument {
           if (!seen.containsKey(key)) {
             seen.put(key, lines[j]);
             rows.add(lines[j]);
-          } else if (id != null && label != null && lines[j].trim().startsWith("| measured |")
+          } else if (id != null && label != null && !lines[j].trim().startsWith("| cached")
               && !seen.get(key).equals(lines[j]) && kept.add(id + " (" + label + ")")) {
             rows.add(lines[j].replaceFirst("\\| " + java.util.regex.Pattern.quote(id) + " \\|",
                 java.util.regex.Matcher.quoteReplacement("| " + id + " (" + label + ") |")));

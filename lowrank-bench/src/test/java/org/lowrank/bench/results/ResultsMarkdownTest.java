@@ -333,5 +333,10 @@ class ResultsMarkdownTest {
         + "| measured | e1/resnet20/reference | |\n| measured | e1/resnet20/cp/similarity | 2.81 |\n"
         + "| measured | e1/resnet20/cp/similarity (long.md) | 0.90 |\n| measured | e1/resnet20/tt/datafree | 9.0 |",
         labelled);
+    // tables without a source column (latency, targets) keep relabelled duplicates too
+    String l1 = "| row | b1 speedup (CPU) |\n|---|---|\n| e1/r/t | 1.85x |";
+    String l2 = "| row | b1 speedup (CPU) |\n|---|---|\n| e1/r/t | 1.89x |\n| e1/r/u | 1.00x |";
+    assertEquals("| row | b1 speedup (CPU) |\n|---|---|\n| e1/r/t | 1.85x |\n| e1/r/t (b.md) | 1.89x |\n| e1/r/u | 1.00x |",
+        ResultsDocument.collectTable(java.util.List.of(l1, l2), java.util.Arrays.asList(null, "b.md"), "b1 speedup"));
   }
 }
