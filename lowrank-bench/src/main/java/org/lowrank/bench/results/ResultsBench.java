@@ -844,7 +844,8 @@ public final class ResultsBench {
         + optimizerText(FineTuneSettings.epochs(1).withLearningRate(o.fashionLr())) + ", distillation");
     facts.put("calibration (similarity selector)", o.calibration() + " training images");
     facts.put("output reconstruction", o.refit == 0 ? "off (--refit 0)"
-        : "on: after factorizing, each factorized layer's last 1x1 conv / Gemm is refitted by least "
+        : "on: after factorizing, each factorized layer's last factor (1x1 conv, kxk conv on its input "
+            + "patches, or Gemm) is refitted by least "
             + "squares to the original layer's output on " + o.refit + " training images (--refit N; "
             + "\"compressed\" is after it, before fine-tuning)");
     facts.put("latency pruning of candidates", o.pruneLatency == null ? "off"
