@@ -48,17 +48,21 @@ public final class CostModel {
       case TUCKER2, TT -> {
         long ro = c.ranks()[0];
         long ri = c.ranks()[1];
-        if (ri == g.cin()) { // U_in folded into the core: kxk C_in->r_o, 1x1 r_o->C_out
-          long params = ro * g.cin() * k + ro * g.cout();
-          yield new Cost(params + bias, params * g.outPixels());
-        }
-        if (ro == g.cout()) { // U_out folded into the core: 1x1 C_in->r_i, kxk r_i->C_out
-          long params = g.cin() * ri + ri * g.cout() * k;
-          yield new Cost(params + bias, g.cin() * ri * g.inPixels() + ri * g.cout() * k * g.outPixels());
-        }
-        long params = g.cin() * ri + ri * ro * k + ro * g.cout();
-        long macs = g.cin() * ri * g.inPixels() + (ri * ro * k + ro * g.cout()) * g.outPixels();
-        yield new Cost(params + bias, macs);
+        yield switch (TuckerChain.of(g, c)) {
+          case INPUT_FOLDED -> { // kxk C_in->r_o, 1x1 r_o->C_out
+            long params = ro * g.cin() * k + ro * g.cout();
+            yield new Cost(params + bias, params * g.outPixels());
+          }
+          case OUTPUT_FOLDED -> { // 1x1 C_in->r_i, kxk r_i->C_out
+            long params = g.cin() * ri + ri * g.cout() * k;
+            yield new Cost(params + bias, g.cin() * ri * g.inPixels() + ri * g.cout() * k * g.outPixels());
+          }
+          case THREE_CONVS -> {
+            long params = g.cin() * ri + ri * ro * k + ro * g.cout();
+            long macs = g.cin() * ri * g.inPixels() + (ri * ro * k + ro * g.cout()) * g.outPixels();
+            yield new Cost(params + bias, macs);
+          }
+        };
       }
       case CP -> {
         long r = c.ranks()[0];
@@ -72,6 +76,18 @@ public final class CostModel {
       }
       case TTM -> ttm(g, c, bias);
     };
+  }
+
+  /**
+   * The conv chain a Tucker-2 / TT choice (r_o, r_i) is emitted as: with r_i = C_in the square U_in
+   * is folded into the core, else with r_o = C_out the square U_out is; otherwise three convs.
+   */
+  public enum TuckerChain {
+    THREE_CONVS, INPUT_FOLDED, OUTPUT_FOLDED;
+
+    public static TuckerChain of(LayerGeometry g, Choice c) {
+      return c.ranks()[1] == g.cin() ? INPUT_FOLDED : c.ranks()[0] == g.cout() ? OUTPUT_FOLDED : THREE_CONVS;
+    }
   }
 
   private static Cost ttm(LayerGeometry g, Choice c, long bias) {

@@ -240,11 +240,11 @@ public final class CompressionPipeline {
         .map(LayerDecision::layer).toList();
     OutputReconstruction.Result r = OutputReconstruction.refit(original, compressed, layers,
         trainingImages(inputShape, b.refitImages), OutputReconstruction.Settings.defaults(), b.listener);
-    Map<String, Double> s = OutputReconstruction.summary(r.layers());
+    OutputReconstruction.Summary s = OutputReconstruction.Summary.of(r.layers());
     LOG.info("refit on {} images: {} of {} layers, mean relative output error {} -> {} ({} s)",
-        b.refitImages, s.get("refitted").intValue(), layers.size(),
-        String.format(java.util.Locale.ROOT, "%.4f", s.get("mean_error_before")),
-        String.format(java.util.Locale.ROOT, "%.4f", s.get("mean_error_after")),
+        b.refitImages, s.refitted(), s.layers(),
+        String.format(java.util.Locale.ROOT, "%.4f", s.meanErrorBefore()),
+        String.format(java.util.Locale.ROOT, "%.4f", s.meanErrorAfter()),
         String.format(java.util.Locale.ROOT, "%.1f", r.seconds()));
     for (OutputReconstruction.LayerFit f : r.layers()) {
       if (!f.refitted()) {

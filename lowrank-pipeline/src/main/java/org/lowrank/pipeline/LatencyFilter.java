@@ -14,6 +14,7 @@ import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.plan.Choice;
+import org.lowrank.plan.CostModel;
 import org.lowrank.plan.LayerGeometry;
 import org.lowrank.plan.Method;
 import org.lowrank.plan.select.CandidateFilter;
@@ -207,12 +208,7 @@ public final class LatencyFilter implements CandidateFilter {
       return c.method().cliName() + Arrays.toString(c.outModes()) + Arrays.toString(c.inModes());
     }
     if (c.method() == Method.TUCKER2 || c.method() == Method.TT) {
-      if (c.ranks()[1] == layer.geometry().cin()) {
-        return c.method().cliName() + "/input-folded";
-      }
-      if (c.ranks()[0] == layer.geometry().cout()) {
-        return c.method().cliName() + "/output-folded";
-      }
+      return c.method().cliName() + "/" + CostModel.TuckerChain.of(layer.geometry(), c);
     }
     return c.method().cliName();
   }

@@ -158,8 +158,7 @@ class LatencyFilterTest {
   static Map<String, List<Choice>> families(org.lowrank.plan.LayerGeometry g, List<Choice> grid) {
     Map<String, List<Choice>> out = new java.util.LinkedHashMap<>();
     for (Choice c : grid) {
-      String f = c.ranks().length == 2 && c.ranks()[1] == g.cin() ? "input-folded"
-          : c.ranks().length == 2 && c.ranks()[0] == g.cout() ? "output-folded" : "three convs";
+      String f = c.ranks().length == 2 ? CostModel.TuckerChain.of(g, c).toString() : "one rank";
       out.computeIfAbsent(f, k -> new ArrayList<>()).add(c);
     }
     return out;

@@ -46,9 +46,8 @@ public final class CandidateGrid {
     if (method == Method.TUCKER2) {
       // one-sided: the other mode at full rank, its square factor folded (two convs instead of three)
       for (int i = 1; i <= LEVELS; i++) {
-        int ro = round(Math.max(1, (int) Math.ceil(level(i) * max[0] - 1e-9)), rankMultiple, max[0]);
-        int ri = round(Math.max(1, (int) Math.ceil(level(i) * max[1] - 1e-9)), rankMultiple, max[1]);
-        for (Choice c : List.of(Choice.of(method, ro, (int) g.cin()), Choice.of(method, (int) g.cout(), ri))) {
+        int[] r = scaled(g, method, max, level(i), rankMultiple).ranks();
+        for (Choice c : List.of(Choice.of(method, r[0], (int) g.cin()), Choice.of(method, (int) g.cout(), r[1]))) {
           if (c.ranks()[0] <= max[0] && c.ranks()[1] <= max[1] && CostModel.reducesCost(g, c)) {
             out.add(c);
           }

@@ -194,45 +194,43 @@ record AffineNode(Node node, String input, String weight, String bias, Kind kind
         + Arrays.toString(t.dims()));
   }
 
-  /** The current [M c] as a C x n row-major matrix (n = R, or R + 1 with a bias). */
+  /**
+   * The current affine map as X = [M c]^T, an n x C row-major matrix (n = R, or R + 1 with a bias:
+   * row R holds c), the layout of the normal equations' solution.
+   */
   double[] currentMatrix(Graph g, int n) {
     double[] w = g.initializers().get(weight).toDoubleArray();
-    double[] m = new double[outputs * n];
+    double[] x = new double[n * outputs];
     for (int o = 0; o < outputs; o++) {
       for (int r = 0; r < features; r++) {
-        m[o * n + r] = alpha * stored(w, o, r);
+        x[r * outputs + o] = alpha * w[storedIndex(o, r)];
       }
     }
     if (hasBias()) {
       double[] b = g.initializers().get(bias).toDoubleArray();
       for (int o = 0; o < outputs; o++) {
-        m[o * n + features] = beta * b[o];
+        x[features * outputs + o] = beta * b[o];
       }
     }
-    return m;
+    return x;
   }
 
-  /** Element (out o, in r) of the stored weight. */
-  private double stored(double[] w, int o, int r) {
+  /** Index of element (out o, in r) in the stored weight. */
+  private int storedIndex(int o, int r) {
     return switch (kind) {
-      case CONV, GEMM_OUT_IN -> w[o * features + r];
-      case GEMM_IN_OUT, MATMUL -> w[r * outputs + o];
+      case CONV, GEMM_OUT_IN -> o * features + r;
+      case GEMM_IN_OUT, MATMUL -> r * outputs + o;
     };
   }
 
-  /** The model with this node's weight (and bias) replaced by [M c] (C x n, row-major). */
-  Model withWeights(Model model, double[] m) {
+  /** The model with this node's weight (and bias) replaced by X = [M c]^T (n x C, row-major). */
+  Model withWeights(Model model, double[] x) {
     Graph g = model.graph();
-    int n = hasBias() ? features + 1 : features;
     TensorValue w0 = g.initializers().get(weight);
     float[] w = new float[Math.toIntExact(w0.elementCount())];
     for (int o = 0; o < outputs; o++) {
       for (int r = 0; r < features; r++) {
-        float value = (float) (m[o * n + r] / alpha);
-        switch (kind) {
-          case CONV, GEMM_OUT_IN -> w[o * features + r] = value;
-          case GEMM_IN_OUT, MATMUL -> w[r * outputs + o] = value;
-        }
+        w[storedIndex(o, r)] = (float) (x[r * outputs + o] / alpha);
       }
     }
     Graph.Builder b = g.toBuilder().putInitializer(weight, TensorValue.ofFloats(w0.dataType(), w0.dims(), w));
@@ -240,7 +238,7 @@ record AffineNode(Node node, String input, String weight, String bias, Kind kind
       TensorValue b0 = g.initializers().get(bias);
       float[] c = new float[outputs];
       for (int o = 0; o < outputs; o++) {
-        c[o] = (float) (m[o * n + features] / beta);
+        c[o] = (float) (x[features * outputs + o] / beta);
       }
       b.putInitializer(bias, TensorValue.ofFloats(b0.dataType(), b0.dims(), c));
     }

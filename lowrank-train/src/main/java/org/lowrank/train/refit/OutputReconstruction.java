@@ -2,7 +2,6 @@ package org.lowrank.train.refit;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.lowrank.graph.Model;
@@ -132,12 +131,15 @@ public final class OutputReconstruction {
     return new LayerFit(layer, last == null ? "" : last.label(), 0, 0, Double.NaN, Double.NaN, why);
   }
 
-  /** Normal equations of one layer: G = A A^T, H = Y* A^T, yy = ||Y*||^2; solution set by solve. */
+  /**
+   * Normal equations of one layer: G = A A^T (n x n), B = A Y*^T (n x C), yy = ||Y*||^2. The unknown
+   * is X = [M c]^T (n x C), with G X = B; the solution is set by solve.
+   */
   private static final class Normal {
     final int n;
     final int c;
     final double[] g;
-    final double[] h;
+    final double[] b;
     double yy;
     long samples;
     double[] solution;
@@ -146,7 +148,7 @@ public final class OutputReconstruction {
       this.n = n;
       this.c = c;
       this.g = new double[n * n];
-      this.h = new double[c * n];
+      this.b = new double[n * c];
     }
   }
 
@@ -176,12 +178,12 @@ public final class OutputReconstruction {
             + " samples but its last node's input " + affine.input() + " has " + s);
       }
       double[] gc = la.gram(a, n, s, true);
-      double[] hc = la.multiply(false, true, affine.outputs(), n, s, ys, a);
+      double[] bc = la.multiply(false, true, n, affine.outputs(), s, a, ys);
       for (int i = 0; i < gc.length; i++) {
         eq.g[i] += gc[i];
       }
-      for (int i = 0; i < hc.length; i++) {
-        eq.h[i] += hc[i];
+      for (int i = 0; i < bc.length; i++) {
+        eq.b[i] += bc[i];
       }
       for (double v : ys) {
         eq.yy += v * v;
@@ -214,16 +216,14 @@ public final class OutputReconstruction {
     for (int i = 0; i < r; i++) {
       gReg[i * n + i] += lambda;
     }
-    // (G + lambda D) X = H^T, X = [M c]^T (n x C)
-    double[] ht = transpose(eq.h, eq.c, n);
-    double[] x;
+    // (G + lambda D) X = B, X = [M c]^T (n x C)
+    double[] after;
     try {
-      x = la.solveSymmetric(gReg, n, ht, eq.c);
+      after = la.solveSymmetric(gReg, n, eq.b, eq.c);
     } catch (RuntimeException e) {
       return new LayerFit(layer, node, r, eq.samples, errBefore, Double.NaN,
           "least squares failed: " + e.getMessage());
     }
-    double[] after = transpose(x, n, eq.c);
     double errAfter = relativeError(la, eq, after);
     if (!(errAfter < errBefore)) {
       return new LayerFit(layer, node, r, eq.samples, errBefore, errAfter,
@@ -233,24 +233,17 @@ public final class OutputReconstruction {
     return new LayerFit(layer, node, r, eq.samples, errBefore, errAfter, null);
   }
 
-  /** ||W A - Y*||_F / ||Y*||_F from the normal equations: sqrt(tr(W G W^T) - 2 tr(W H^T) + yy) / sqrt(yy). */
-  private static double relativeError(LinearAlgebra la, Normal eq, double[] w) {
-    double[] wg = la.multiply(w, eq.g, eq.c, eq.n, eq.n);
+  /**
+   * ||X^T A - Y*||_F / ||Y*||_F from the normal equations: sqrt(tr(X^T G X) - 2 tr(X^T B) + yy) /
+   * sqrt(yy), for X = [M c]^T (n x C).
+   */
+  private static double relativeError(LinearAlgebra la, Normal eq, double[] x) {
+    double[] gx = la.multiply(eq.g, x, eq.n, eq.n, eq.c);
     double sq = eq.yy;
-    for (int i = 0; i < w.length; i++) {
-      sq += wg[i] * w[i] - 2 * w[i] * eq.h[i];
+    for (int i = 0; i < x.length; i++) {
+      sq += gx[i] * x[i] - 2 * x[i] * eq.b[i];
     }
     return eq.yy > 0 ? Math.sqrt(Math.max(0, sq) / eq.yy) : 0;
-  }
-
-  static double[] transpose(double[] a, int rows, int cols) {
-    double[] t = new double[a.length];
-    for (int i = 0; i < rows; i++) {
-      for (int j = 0; j < cols; j++) {
-        t[j * rows + i] = a[i * cols + j];
-      }
-    }
-    return t;
   }
 
   /** Splits [N, ...] into consecutive batches of at most {@code size} along the first axis. */
@@ -286,23 +279,24 @@ public final class OutputReconstruction {
     return dims[0];
   }
 
-  /** Per-layer summary for logs and reports: refitted count and mean error before/after. */
-  public static Map<String, Double> summary(List<LayerFit> fits) {
-    Map<String, Double> m = new LinkedHashMap<>();
-    double before = 0;
-    double after = 0;
-    int n = 0;
-    for (LayerFit f : fits) {
-      if (f.refitted()) {
-        before += f.errorBefore();
-        after += f.errorAfter();
-        n++;
+  /**
+   * What a refit did over all layers: how many were refitted, and the mean relative output error
+   * of those before and after (NaN when none was).
+   */
+  public record Summary(int layers, int refitted, double meanErrorBefore, double meanErrorAfter) {
+    public static Summary of(List<LayerFit> fits) {
+      double before = 0;
+      double after = 0;
+      int n = 0;
+      for (LayerFit f : fits) {
+        if (f.refitted()) {
+          before += f.errorBefore();
+          after += f.errorAfter();
+          n++;
+        }
       }
+      return new Summary(fits.size(), n, n == 0 ? Double.NaN : before / n, n == 0 ? Double.NaN : after / n);
     }
-    m.put("layers", (double) fits.size());
-    m.put("refitted", (double) n);
-    m.put("mean_error_before", n == 0 ? Double.NaN : before / n);
-    m.put("mean_error_after", n == 0 ? Double.NaN : after / n);
-    return m;
   }
+
 }
