@@ -47,7 +47,7 @@ public final class CompressCommand implements Callable<Integer> {
   @Option(names = "--refit-images", paramLabel = "N",
       defaultValue = "" + CompressionPipeline.DEFAULT_REFIT_IMAGES,
       description = "Output reconstruction after factorizing: refit each factorized layer's last "
-          + "1x1 conv / Gemm by least squares so its output matches the original layer's on N "
+          + "factor (conv or Gemm) by least squares so its output matches the original layer's on N "
           + "training images (default: ${DEFAULT-VALUE}; 0 = off; needs --data).")
   int refitImages;
 

@@ -393,8 +393,8 @@ public final class CompressionPipeline {
     }
 
     /**
-     * Output reconstruction: after factorizing, refit each factorized layer's last factor (1x1 conv
-     * or Gemm) by least squares so its output matches the original layer's on {@code images}
+     * Output reconstruction: after factorizing, refit each factorized layer's last factor (1x1 conv,
+     * kxk conv on its input patches, or Gemm) by least squares so its output matches the original layer's on {@code images}
      * training images (see {@link OutputReconstruction}); default {@value #DEFAULT_REFIT_IMAGES},
      * 0 = off. Runs only when data is set.
      */

@@ -394,11 +394,11 @@ public final class ResultsBench {
         .optCalibrationSize(o.calibration())
         .optThreads(o.ortThreads)
         .optSeed(o.seed);
-    return pruned(b);
+    return rowOptions(b);
   }
 
   /** The builder with --refit and, when given, --prune-latency (ratio, batch 1) applied. */
-  private CompressionPipeline.Builder pruned(CompressionPipeline.Builder b) {
+  private CompressionPipeline.Builder rowOptions(CompressionPipeline.Builder b) {
     b.optRefit(o.refit);
     return o.pruneLatency == null ? b : b.optLatencyPruning(o.pruneLatency, 1);
   }
@@ -581,7 +581,7 @@ public final class ResultsBench {
             continue;
           }
           FineTuneSettings f = ft;
-          e2.add(compress(id, "similarity", m.getKey(), budget, false, () -> pruned(CompressionPipeline.builder()
+          e2.add(compress(id, "similarity", m.getKey(), budget, false, () -> rowOptions(CompressionPipeline.builder()
               .setModel(modelFile)
               .optMethods(m.getValue())
               .optBudget(budget)
