@@ -30,6 +30,14 @@ public final class FineTuneOptions {
       + "the product's; 0 = logits only).")
   Double layerWeight;
 
+  @Option(names = "--kd-weight", paramLabel = "W", description = "Weight in [0, 1] of the logit "
+      + "distillation term; the labels' cross-entropy gets 1 - W (default: the product's, 0.5).")
+  Double kdWeight;
+
+  @Option(names = "--weight-decay", paramLabel = "WD", description = "Weight decay (default: 1e-4 "
+      + "decoupled with adam, 5e-4 with sgd).")
+  Double weightDecay;
+
   /**
    * The settings these options give: the optimizer's default learning rate and weight decay unless
    * --lr is given.
@@ -44,6 +52,12 @@ public final class FineTuneOptions {
         .withAugmentation(augment).withDistillation(distill).withWarmup(warmup);
     if (layerWeight != null) {
       f = f.withLayerWeight(layerWeight);
+    }
+    if (kdWeight != null) {
+      f = f.withKdWeight(kdWeight);
+    }
+    if (weightDecay != null) {
+      f = f.withWeightDecay(weightDecay);
     }
     return lr != null ? f.withLearningRate(lr) : f;
   }

@@ -55,6 +55,14 @@ public record FineTuneSettings(
       throw new IllegalArgumentException(
           "the layer-output distillation weight must be finite and >= 0, found " + layerWeight);
     }
+    if (!(kdWeight >= 0 && kdWeight <= 1)) {
+      throw new IllegalArgumentException(
+          "the logit distillation weight must be in [0, 1] (the cross-entropy gets 1 - weight), found "
+              + kdWeight);
+    }
+    if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+      throw new IllegalArgumentException("weight decay must be finite and >= 0, found " + weightDecay);
+    }
     if (!(warmup >= 0 && warmup < 1)) {
       throw new IllegalArgumentException(
           "fine-tuning warm-up must be a fraction of the steps in [0, 1), found " + warmup);
@@ -134,5 +142,21 @@ public record FineTuneSettings(
   public FineTuneSettings withLayerWeight(double w) {
     return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
         trainLimit, augment, distill, temperature, kdWeight, w, warmup);
+  }
+
+  /**
+   * Weight of the logit distillation term, in [0, 1]; the cross-entropy on the labels gets {@code
+   * 1 - w}. Lower values let the labels pull the model beyond the teacher (e.g. onto a new data
+   * domain); 0 keeps only the layer-output term from the teacher.
+   */
+  public FineTuneSettings withKdWeight(double w) {
+    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
+        trainLimit, augment, distill, temperature, w, layerWeight, warmup);
+  }
+
+  /** Weight decay (decoupled for AdamW, L2 for SGD). */
+  public FineTuneSettings withWeightDecay(double wd) {
+    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, wd, trainLimit,
+        augment, distill, temperature, kdWeight, layerWeight, warmup);
   }
 }
