@@ -38,8 +38,9 @@ public final class PlanningOptions {
       description = "Similarity a layer must keep (similarity selector; default 0.98).")
   Double threshold;
 
-  @Option(names = "--metric", paramLabel = "cosine|cka", defaultValue = "cosine",
-      description = "Feature-map similarity metric (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--metric", paramLabel = "cosine|centered|cka", defaultValue = "cosine",
+      description = "Feature-map similarity metric: cosine, centered (cosine after removing the "
+          + "original's per-channel mean) or linear CKA (default: ${DEFAULT-VALUE}).")
   String metric;
 
   @Option(names = "--energy", paramLabel = "E", defaultValue = "0.9",

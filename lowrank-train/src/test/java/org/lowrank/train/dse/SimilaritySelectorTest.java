@@ -164,6 +164,31 @@ class SimilaritySelectorTest {
   }
 
   @Test
+  void centeredCosineGivesNoCreditForTheKeptBiasAndMean() {
+    try (NDManager nd = NDManager.newBaseManager("PyTorch")) {
+      Shape shape = new Shape(8, 3, 4, 4);
+      NDArray bias = nd.create(new float[] {5f, -4f, 6f}).reshape(1, 3, 1, 1);
+      NDArray signal = nd.randomNormal(0, 1, shape, ai.djl.ndarray.types.DataType.FLOAT32);
+      NDArray y = signal.add(bias);
+      NDArray onlyBias = bias.broadcast(shape); // a candidate that lost all of the signal
+      double plain = SimilarityMetric.COSINE.compute(y, onlyBias);
+      double centered = SimilarityMetric.CENTERED_COSINE.compute(y, onlyBias);
+      assertTrue(plain > 0.95, "plain cosine rates the bias alone " + plain);
+      assertTrue(Math.abs(centered) < 0.1, "centered cosine rates it " + centered);
+      assertEquals(1.0, SimilarityMetric.CENTERED_COSINE.compute(y, y), 1e-9);
+      // the response around the channel means halved: the direction is kept
+      NDArray mu = y.mean(new int[] {3}, true).mean(new int[] {2}, true).mean(new int[] {0}, true);
+      assertEquals(1.0, SimilarityMetric.CENTERED_COSINE.compute(y, y.sub(mu).mul(0.5).add(mu)), 1e-6);
+      double shifted = SimilarityMetric.CENTERED_COSINE.compute(y, y.add(1));
+      assertTrue(shifted < 0.9, "a mean error still counts: " + shifted);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> SimilarityMetric.CENTERED_COSINE.compute(nd.ones(new Shape(1, 5)), nd.ones(new Shape(1, 5))));
+      assertTrue(e.getMessage().contains("calibration batch"), e.getMessage());
+    }
+    assertEquals(SimilarityMetric.CENTERED_COSINE, SimilarityMetric.parse("Centered"));
+  }
+
+  @Test
   void ckaIsInvariantToOrthogonalTransformsAndIsotropicScaling() {
     Random rnd = new Random(9);
     int n = 20;
