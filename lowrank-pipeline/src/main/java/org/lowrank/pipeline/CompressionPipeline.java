@@ -57,11 +57,13 @@ public final class CompressionPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(CompressionPipeline.class);
 
   /**
-   * What a selector factory gets: the model, its profile, the selected layers, the seed, and a
-   * calibration batch of training images (NCHW, normalized) or null when no data was given.
+   * What a selector factory gets: the model, its profile, the selected layers, the seed, a
+   * calibration batch of training images (NCHW, normalized) or null when no data was given, the
+   * budget, and whether the factorized layers will be refitted (output reconstruction), so a
+   * data-driven selector can score candidates as they will be deployed.
    */
   public record SelectorContext(Model model, ModelProfile profile, List<LayerInput> layers, long seed,
-      TensorValue calibration, Budget budget) {}
+      TensorValue calibration, Budget budget, boolean refit) {}
 
   /** Training images the output reconstruction fits on by default. */
   public static final int DEFAULT_REFIT_IMAGES = 256;
@@ -291,7 +293,8 @@ public final class CompressionPipeline {
                   .map(d -> d.layer() + " (" + d.note() + ")").toList());
     }
     RankSelector selector = b.selectorFactory.apply(
-        new SelectorContext(model, profile, selection.selected(), b.seed, calibration, b.budget));
+        new SelectorContext(model, profile, selection.selected(), b.seed, calibration, b.budget,
+            b.data != null && b.refitImages > 0));
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
     LatencyFilter pruning = b.pruneRatio > 0
         ? LatencyFilter.ort(model, inputShapes(model), b.pruneRatio, b.pruneBatch) : null;

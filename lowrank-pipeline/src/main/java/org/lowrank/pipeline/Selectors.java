@@ -96,6 +96,7 @@ public final class Selectors {
           .metric(metric)
           .seed(ctx.seed())
           .rankMultiple(rankMultiple)
+          .refitLastFactor(ctx.refit())
           .layers(ctx.layers().stream().map(LayerInput::name).toList())
           .progress(progress)
           .build();

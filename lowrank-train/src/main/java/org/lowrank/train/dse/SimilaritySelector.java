@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * candidate's ranks and reconstructed ({@link WeightApproximation}); the layer's own op runs with Ŵ
  * on the cached input ({@link LayerProbe}) and its output Ŷ is compared with the original output Y
  * by the {@link SimilarityMetric}. Running the op with the dense Ŵ equals running the factorized
- * chain up to float rounding, at a fraction of the cost.
+ * chain up to float rounding, at a fraction of the cost. By default Ŷ is first replaced by what the
+ * pipeline's output reconstruction will make of it, the least-squares refit of the last factor
+ * ({@link LastFactorRefit}; {@link Builder#refitLastFactor}).
  *
  * <p><b>Layer by layer.</b> Every layer sees the original model's input, not the output of earlier
  * factorized layers: the similarity measures one layer's approximation without error accumulation,
@@ -95,6 +97,8 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
   private final int rankMultiple;
   private final int maxCandidates;
   private final WeightApproximation approximation;
+  private final LinearAlgebra la;
+  private final boolean refitLastFactor;
   private final ProgressListener progress;
   private final NDManager manager;
   private final Map<String, LayerProbe> probes = new LinkedHashMap<>();
@@ -114,6 +118,8 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     this.maxCandidates = b.maxCandidates;
     this.progress = b.progress;
     this.approximation = new WeightApproximation(b.la, b.seed);
+    this.la = b.la;
+    this.refitLastFactor = b.refitLastFactor;
     List<ValueInfo> ins = model.graph().runtimeInputs();
     if (ins.size() != 1) {
       throw new IllegalArgumentException(
@@ -209,6 +215,7 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     s.put("rank_multiple", (long) rankMultiple);
     s.put("seed", seed);
     s.put("evaluation", "layer by layer on the original inputs (no error accumulation)");
+    s.put("refit_last_factor", refitLastFactor);
     return Collections.unmodifiableMap(s);
   }
 
@@ -338,7 +345,11 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       long t0 = System.nanoTime();
       DenseTensor w = approximation.reconstruct(p.weight(), choice);
       long t1 = System.nanoTime();
-      s = metric.compute(ref, p.run(manager, batch, x, w));
+      NDArray out = p.run(manager, batch, x, w);
+      if (refitsLastFactor(p, choice)) {
+        out = LastFactorRefit.apply(ref, out, p.isConv(), la).orElse(out);
+      }
+      s = metric.compute(ref, out);
       factorizeNanos += t1 - t0;
       evaluateNanos += System.nanoTime() - t1;
     } catch (RuntimeException e) {
@@ -348,6 +359,16 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     }
     cache.put(choice, s);
     return s;
+  }
+
+  /**
+   * Whether a candidate is scored after the least-squares refit of its last factor: when enabled,
+   * for chains that end in a 1x1 conv or dense factor (not TT-matrix), on ungrouped layers, with
+   * enough samples ({@link LastFactorRefit#applies}).
+   */
+  private boolean refitsLastFactor(LayerProbe p, Choice choice) {
+    return refitLastFactor && choice.method() != Method.TTM && p.groups() == 1
+        && LastFactorRefit.applies(outputDims(p), p.isConv());
   }
 
   @Override
@@ -491,6 +512,7 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     private int rankMultiple = 1;
     private int maxCandidates = DEFAULT_MAX_CANDIDATES;
     private LinearAlgebra la = LinearAlgebra.defaultInstance();
+    private boolean refitLastFactor = true;
     private ProgressListener progress = ProgressListener.NONE;
     private Collection<String> layers;
     private NDManager manager;
@@ -568,6 +590,17 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     }
 
     /** BLAS/LAPACK backend of the decompositions (default {@link LinearAlgebra#defaultInstance()}). */
+    /**
+     * Score each candidate as it will be deployed after the pipeline's output reconstruction (its
+     * last factor refitted by least squares to the original output; {@link LastFactorRefit}).
+     * Default true, matching {@code compress}'s default; turn off when the layers will not be
+     * refitted.
+     */
+    public Builder refitLastFactor(boolean on) {
+      this.refitLastFactor = on;
+      return this;
+    }
+
     public Builder linearAlgebra(LinearAlgebra linearAlgebra) {
       this.la = Objects.requireNonNull(linearAlgebra, "linearAlgebra");
       return this;

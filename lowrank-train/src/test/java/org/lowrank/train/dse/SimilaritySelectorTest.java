@@ -189,6 +189,25 @@ class SimilaritySelectorTest {
   }
 
   @Test
+  void refitScoringRatesCandidatesAsDeployedAndIsRecorded() {
+    try (SimilaritySelector on = selector(model(0.3), 0.98).build();
+        SimilaritySelector off = selector(model(0.3), 0.98).refitLastFactor(false).build()) {
+      double gain = 0;
+      for (int r : new int[] {1, 2, 4, 8}) {
+        Choice c = Choice.of(Method.TUCKER2, r, r);
+        double a = on.similarity("conv2", c);
+        double b = off.similarity("conv2", c);
+        assertTrue(a >= b - 1e-9, "rank " + r + ": refitted " + a + " < raw " + b);
+        gain = Math.max(gain, a - b);
+      }
+      assertTrue(gain > 1e-3, "the refit changed no score: " + gain);
+      assertEquals(1.0, on.similarity("conv2", Choice.of(Method.TUCKER2, 16, 16)), 1e-5);
+      assertEquals(true, on.settings().get("refit_last_factor"));
+      assertEquals(false, off.settings().get("refit_last_factor"));
+    }
+  }
+
+  @Test
   void ckaIsInvariantToOrthogonalTransformsAndIsotropicScaling() {
     Random rnd = new Random(9);
     int n = 20;
