@@ -146,6 +146,14 @@ public final class ResultsBench {
     Double keepFlops;
     /** Output reconstruction images of every row (0 = off); the product's default. */
     int refit = CompressionPipeline.DEFAULT_REFIT_IMAGES;
+    /** Fine-tuning logit-distillation weight (null = the product's). */
+    Double kdWeight;
+
+    /** The product's fine-tuning settings for {@code epochs} with --kd-weight applied. */
+    FineTuneSettings fineTune(int epochs) {
+      FineTuneSettings f = FineTuneSettings.epochs(epochs);
+      return kdWeight == null ? f : f.withKdWeight(kdWeight);
+    }
     final List<Path> append = new ArrayList<>();
     Path merge;
     /** Where reference rows are cached (tests set it; default: DemoAssets.defaultCacheDir()/results). */
@@ -377,7 +385,7 @@ public final class ResultsBench {
   }
 
   private FineTuneSettings cifarFineTune() {
-    FineTuneSettings f = FineTuneSettings.epochs(o.epochs).withLearningRate(o.cifarLr()).withAugmentation(true)
+    FineTuneSettings f = o.fineTune(o.epochs).withLearningRate(o.cifarLr()).withAugmentation(true)
         .withTrainLimit(o.cifarTrainLimit());
     return o.quick ? f.withSteps(8).withBatchSize(32) : f;
   }
@@ -562,7 +570,7 @@ public final class ResultsBench {
         + " params; " + typeParams(profile, true) + " in conv layers, " + typeParams(profile, false)
         + " in dense layers)");
     DataSource data = new DataSource(FashionMnist.directory(), FashionMnist.NORMALIZATION);
-    FineTuneSettings ft = FineTuneSettings.epochs(o.epochs).withLearningRate(o.fashionLr())
+    FineTuneSettings ft = o.fineTune(o.epochs).withLearningRate(o.fashionLr())
         .withTrainLimit(o.fashionTrainLimit());
     if (o.quick) {
       ft = ft.withSteps(10);
@@ -847,7 +855,8 @@ public final class ResultsBench {
         : "on: after factorizing, each factorized layer's last factor (1x1 conv, kxk conv on its input "
             + "patches, or Gemm) is refitted by least "
             + "squares to the original layer's output on " + o.refit + " training images (--refit N; "
-            + "\"compressed\" is after it, before fine-tuning)");
+            + "\"compressed\" is after it, before fine-tuning); the similarity selector scores "
+            + "each candidate after this refit");
     facts.put("latency pruning of candidates", o.pruneLatency == null ? "off"
         : "on: keep a candidate iff its ONNX Runtime time <= " + o.pruneLatency + " x the original "
             + "layer's, batch 1 (--prune-latency)");
@@ -1324,6 +1333,7 @@ public final class ResultsBench {
           case "--seed" -> o.seed = Long.parseLong(v);
           case "--eval" -> o.eval = nonNegative(a, v);
           case "--refit" -> o.refit = nonNegative(a, v);
+          case "--kd-weight" -> o.kdWeight = o.fineTune(1).withKdWeight(Double.parseDouble(v)).kdWeight();
           case "--keep-flops" -> {
             o.keepFlops = Double.parseDouble(v);
             if (!(o.keepFlops > 0 && o.keepFlops < 1)) {
@@ -1401,7 +1411,8 @@ public final class ResultsBench {
                                [--train-limit N] [--models resnet20,resnet56] [--data-root DIR]
                                [--only ROW-ID-SUBSTRING] [--methods tucker,cp,tt,hybrid]
                                [--selectors vbmf,energy,ratio,similarity,datafree]
-                               [--prune-latency[=RATIO]] [--refit N] [--keep-flops F] [--append OTHER-RESULTS.md]
+                               [--prune-latency[=RATIO]] [--refit N] [--keep-flops F] [--kd-weight W]
+                               [--append OTHER-RESULTS.md]
                                [--merge EARLIER-RESULTS.md]
           Runs the experiments of issues 5 and 7 and writes RESULTS.md (atomically, after every row):
           1 ResNet x methods x {datafree, similarity} + fine-tuning reference, 2 Fashion-MNIST VGG,
@@ -1420,6 +1431,8 @@ public final class ResultsBench {
           --refit          output reconstruction images per row, 0 = off (default: the product's, 256)
           --keep-flops F   experiment 1 under a MACs budget (keep F of the MACs) instead of keeping
                            22% of the parameters; rows are named .../keep-flops-F
+          --kd-weight W    fine-tuning logit-distillation weight in [0, 1], the labels get 1 - W
+                           (default: the product's, 0.5)
           --prune-latency  drop planning candidates not faster in ONNX Runtime than the original
                            layer (keep iff time <= RATIO x original, batch 1; RATIO default 1.0)
           --only           rows whose id contains this text (runs a reference row only if named)

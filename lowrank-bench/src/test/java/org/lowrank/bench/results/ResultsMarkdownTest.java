@@ -103,6 +103,12 @@ class ResultsMarkdownTest {
     assertEquals(org.lowrank.pipeline.CompressionPipeline.DEFAULT_REFIT_IMAGES, ResultsBench.parse(new String[0]).refit);
     assertThrows(IllegalArgumentException.class, () -> ResultsBench.parse(new String[] {"--keep-flops", "1.5"}));
     assertThrows(IllegalArgumentException.class, () -> ResultsBench.parse(new String[] {"--refit", "-1"}));
+    ResultsBench.Options kd = ResultsBench.parse(new String[] {"--kd-weight", "0.1"});
+    assertEquals(0.1, kd.fineTune(3).kdWeight(), 1e-12);
+    assertEquals(java.util.List.of("--kd-weight", "0.1"), kd.given);
+    assertEquals(org.lowrank.pipeline.FineTuneSettings.epochs(1).kdWeight(),
+        ResultsBench.parse(new String[0]).fineTune(1).kdWeight(), 1e-12);
+    assertThrows(IllegalArgumentException.class, () -> ResultsBench.parse(new String[] {"--kd-weight", "2"}));
   }
 
   @Test
