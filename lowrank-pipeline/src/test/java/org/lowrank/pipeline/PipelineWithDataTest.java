@@ -59,6 +59,28 @@ class PipelineWithDataTest {
   }
 
   @Test
+  void selectorsLearnWhetherTheLayersWillBeRefitted() throws Exception {
+    Path model = SharedData.require("models/resnet20_cifar10/model.onnx");
+    List<Boolean> seen = new java.util.ArrayList<>();
+    for (int images : new int[] {CompressionPipeline.DEFAULT_REFIT_IMAGES, 0}) {
+      CompressionPipeline.builder()
+          .setModel(model)
+          .optMethods(List.of(Method.TUCKER2))
+          .optBudget(Budget.keepParams(0.5))
+          .optSelector(ctx -> {
+            seen.add(ctx.refit());
+            return Selectors.energy(0.95, 1).apply(ctx);
+          })
+          .optData(cifar())
+          .optCalibrationSize(4)
+          .optRefit(images)
+          .build()
+          .plan();
+    }
+    assertEquals(List.of(true, false), seen);
+  }
+
+  @Test
   void dataMismatchAndMissingDataAreClearErrors() throws Exception {
     Path model = SharedData.require("models/resnet20_cifar10/model.onnx");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
