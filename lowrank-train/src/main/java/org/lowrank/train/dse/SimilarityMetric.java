@@ -37,7 +37,8 @@ import java.util.Locale;
  *
  * <p>Why cosine is the default: a factorized layer replaces the original in place, so a change of
  * scale or a rotation of its output is an error for the next layer, which cosine sees and CKA does
- * not. Measured on ResNet-20 (all 3x3 convs, 64 CIFAR-10 images, no fine-tuning, 1000 test images,
+ * not. Measured on ResNet-20 (all 3x3 convs, 64 CIFAR-10 images, raw truncations without the refit,
+ * no fine-tuning, 1000 test images,
  * original 81.9% top-1): Tucker-2 at cosine >= 0.98 keeps 89% of the parameters at 67.4% top-1,
  * at CKA >= 0.99 it keeps 30% at 10.7%; CP at cosine 0.98 keeps 40% at 74.5%, at CKA 0.99 16% at
  * 16.3%.

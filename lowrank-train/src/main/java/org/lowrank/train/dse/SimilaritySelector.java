@@ -68,8 +68,9 @@ import org.slf4j.LoggerFactory;
  * if none does.
  *
  * <p><b>Defaults.</b> Cosine similarity, threshold 0.98 (about a 20% relative output error per
- * layer; see {@link SimilarityMetric}; on ResNet-20's 3x3 convs it keeps 40% (CP) to 89% (Tucker-2)
- * of their parameters and loses 7 to 15 points of top-1 before fine-tuning, which the one-shot
+ * layer; see {@link SimilarityMetric}; on ResNet-20's 3x3 convs, scored without the refit, it keeps
+ * 40% (CP) to 89% (Tucker-2) of their parameters and loses 7 to 15 points of top-1 before
+ * fine-tuning, which the one-shot
  * fine-tuning of method B is there to recover), 64 calibration samples (enough for a
  * stable mean cosine on CIFAR-sized inputs, small enough to cache every layer input of ResNet-56 in
  * a few hundred MB), 10 spread grid points per method (enough for the allocator to trade across
