@@ -31,7 +31,8 @@ public final class FineTuneOptions {
   Double layerWeight;
 
   @Option(names = "--kd-weight", paramLabel = "W", description = "Weight in [0, 1] of the logit "
-      + "distillation term; the labels' cross-entropy gets 1 - W (default: the product's, 0.5).")
+      + "distillation term; the labels' cross-entropy gets 1 - W (default: the product's, 0: "
+      + "labels plus layer outputs).")
   Double kdWeight;
 
   @Option(names = "--weight-decay", paramLabel = "WD", description = "Weight decay (default: 1e-4 "

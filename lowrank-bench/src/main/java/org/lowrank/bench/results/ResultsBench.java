@@ -806,6 +806,13 @@ public final class ResultsBench {
   }
 
   /** "AdamW peak lr 0.001, weight decay 1e-4, warm-up 5% of the steps" for the settings list. */
+  /** The distillation terms of {@code f}, e.g. "labels x 0.9 + logits x 0.1 at T=4 + factorized layer outputs x 0.5". */
+  static String distillationText(FineTuneSettings f) {
+    String labels = "labels x " + (1 - f.kdWeight());
+    String logits = f.kdWeight() > 0 ? " + logits x " + f.kdWeight() + " at T=" + f.temperature() : "";
+    return labels + logits + " + factorized layer outputs x " + f.layerWeight();
+  }
+
   static String optimizerText(FineTuneSettings f) {
     return String.format(Locale.ROOT, "%s peak lr %s, weight decay %s, linear warm-up over %.0f%% of the steps",
         f.optimizer() == org.lowrank.train.finetune.OptimizerKind.ADAM ? "AdamW" : "SGD Nesterov",
@@ -844,7 +851,7 @@ public final class ResultsBench {
         : o.epochs + " epoch(s) over " + (o.cifarTrainLimit() == 0 ? "all 50000"
             : o.cifarTrainLimit() + " of 50000") + " training images, batch 64") + ", " + optimizerText(cifarFineTune()) + ", cosine, gradient norm clipped at "
         + org.lowrank.pipeline.FineTuning.CLIP_NORM + ", random crop + flip, "
-        + "distillation from the original (logits T=4 + factorized layer outputs)");
+        + "distillation from the original (" + distillationText(cifarFineTune()) + ")");
     facts.put("CIFAR-10 fine-tuning settings, as passed to the pipeline", "`" + cifarFineTune() + "`");
     facts.put("Fashion-MNIST", (o.quick ? "evaluation on 1000 of 10000 test images; fine-tuning 10 steps"
         : "evaluation on all 10000 test images; fine-tuning " + o.epochs + " epoch(s) over "
@@ -900,8 +907,8 @@ public final class ResultsBench {
             ? "all 50000" : Integer.toString(o.cifarTrainLimit())) + " training images."));
     s.paragraph("**Reference rows** (`e1/MODEL/reference`): the original model, no layer factorized, "
         + "fine-tuned with exactly the rows' schedule (same epochs, images, lr, augmentation, seed, "
-        + "and the same loss: cross-entropy plus logit distillation from the frozen original; there are "
-        + "no factorized layer outputs to match). Fine-tuning on this JPEG training split gains points "
+        + "and the same loss: cross-entropy, plus logit distillation from the frozen original when its "
+        + "weight is above 0; there are no factorized layer outputs to match). Fine-tuning on this JPEG training split gains points "
         + "by adapting to its domain alone, so \"drop vs reference\" = reference fine-tuned - row "
         + "fine-tuned isolates what the compression costs. It is shown for information; the target "
         + "stays \"drop\". A reference labelled \"cached\" was measured by an earlier run of this "
@@ -1432,7 +1439,7 @@ public final class ResultsBench {
           --keep-flops F   experiment 1 under a MACs budget (keep F of the MACs) instead of keeping
                            22% of the parameters; rows are named .../keep-flops-F
           --kd-weight W    fine-tuning logit-distillation weight in [0, 1], the labels get 1 - W
-                           (default: the product's, 0.5)
+                           (default: the product's, 0)
           --prune-latency  drop planning candidates not faster in ONNX Runtime than the original
                            layer (keep iff time <= RATIO x original, batch 1; RATIO default 1.0)
           --only           rows whose id contains this text (runs a reference row only if named)
