@@ -27,7 +27,7 @@ public final class FineTuneOptions {
 
   @Option(names = "--layer-weight", paramLabel = "W", description = "Weight of the distillation term "
       + "that matches each factorized layer's output to the original layer's (default: "
-      + "the product's; 0 = logits only).")
+      + "the product's, 0.5; 0 = no layer matching).")
   Double layerWeight;
 
   @Option(names = "--kd-weight", paramLabel = "W", description = "Weight in [0, 1] of the logit "

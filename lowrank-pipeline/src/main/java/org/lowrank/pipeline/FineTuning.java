@@ -60,9 +60,11 @@ public final class FineTuning {
       } else {
         cb.optEpochs(f.epochs());
       }
-      if (f.distill() && teacher != null) {
+      boolean matchLayers = !layerPairs.isEmpty() && f.layerWeight() > 0;
+      // the teacher runs every step: only attach it when a loss term reads it
+      if (f.distill() && teacher != null && (f.kdWeight() > 0 || matchLayers)) {
         cb.optTeacher(teacher).optLogitDistillation(f.temperature(), f.kdWeight());
-        if (!layerPairs.isEmpty() && f.layerWeight() > 0) {
+        if (matchLayers) {
           cb.optLayerMatching(layerPairs, f.layerWeight());
         }
       }

@@ -149,16 +149,17 @@ public final class ResultsBench {
     /** Fine-tuning logit-distillation weight (null = the product's). */
     Double kdWeight;
 
-    /** The product's fine-tuning settings for {@code epochs} with --kd-weight applied. */
-    FineTuneSettings fineTune(int epochs) {
-      FineTuneSettings f = FineTuneSettings.epochs(epochs);
-      return kdWeight == null ? f : f.withKdWeight(kdWeight);
-    }
     final List<Path> append = new ArrayList<>();
     Path merge;
     /** Where reference rows are cached (tests set it; default: DemoAssets.defaultCacheDir()/results). */
     Path cacheDir;
     final List<String> given = new ArrayList<>();
+
+    /** The product's fine-tuning settings for {@code epochs} with --kd-weight applied. */
+    FineTuneSettings fineTune(int epochs) {
+      FineTuneSettings f = FineTuneSettings.epochs(epochs);
+      return kdWeight == null ? f : f.withKdWeight(kdWeight);
+    }
 
     /** CIFAR-10 test images to evaluate on (0 = all 10000). */
     int evalImages() {
@@ -805,13 +806,27 @@ public final class ResultsBench {
     }
   }
 
-  /** "AdamW peak lr 0.001, weight decay 1e-4, warm-up 5% of the steps" for the settings list. */
-  /** The distillation terms of {@code f}, e.g. "labels x 0.9 + logits x 0.1 at T=4 + factorized layer outputs x 0.5". */
-  static String distillationText(FineTuneSettings f) {
-    String labels = "labels x " + (1 - f.kdWeight());
-    String logits = f.kdWeight() > 0 ? " + logits x " + f.kdWeight() + " at T=" + f.temperature() : "";
-    return labels + logits + " + factorized layer outputs x " + f.layerWeight();
+  /**
+   * The loss terms of {@code f}, e.g. "labels x 0.9 + the original's logits x 0.1 at T=4 + its
+   * factorized layers' outputs x 0.5", or "labels only" without distillation.
+   */
+  static String lossText(FineTuneSettings f) {
+    if (!f.distill()) {
+      return "labels only (no distillation)";
+    }
+    String logits = f.kdWeight() > 0
+        ? " + the original's logits x " + weight(f.kdWeight()) + " at T=" + weight(f.temperature()) : "";
+    return "labels x " + weight(1 - f.kdWeight()) + logits + " + the original's outputs of the "
+        + "factorized layers x " + weight(f.layerWeight());
   }
+
+  /** A loss weight without float noise (1 - 0.7 prints as 0.3). */
+  private static String weight(double w) {
+    return java.math.BigDecimal.valueOf(w).round(new java.math.MathContext(6)).stripTrailingZeros()
+        .toPlainString();
+  }
+
+  /** "AdamW peak lr 0.001, weight decay 1e-4, warm-up 5% of the steps" for the settings list. */
 
   static String optimizerText(FineTuneSettings f) {
     return String.format(Locale.ROOT, "%s peak lr %s, weight decay %s, linear warm-up over %.0f%% of the steps",
@@ -851,19 +866,21 @@ public final class ResultsBench {
         : o.epochs + " epoch(s) over " + (o.cifarTrainLimit() == 0 ? "all 50000"
             : o.cifarTrainLimit() + " of 50000") + " training images, batch 64") + ", " + optimizerText(cifarFineTune()) + ", cosine, gradient norm clipped at "
         + org.lowrank.pipeline.FineTuning.CLIP_NORM + ", random crop + flip, "
-        + "distillation from the original (" + distillationText(cifarFineTune()) + ")");
+        + "loss: " + lossText(cifarFineTune()));
     facts.put("CIFAR-10 fine-tuning settings, as passed to the pipeline", "`" + cifarFineTune() + "`");
     facts.put("Fashion-MNIST", (o.quick ? "evaluation on 1000 of 10000 test images; fine-tuning 10 steps"
         : "evaluation on all 10000 test images; fine-tuning " + o.epochs + " epoch(s) over "
             + o.fashionTrainLimit() + " of 60000 training images") + ", batch 64, "
-        + optimizerText(FineTuneSettings.epochs(1).withLearningRate(o.fashionLr())) + ", distillation");
+        + optimizerText(FineTuneSettings.epochs(1).withLearningRate(o.fashionLr())) + ", loss: "
+        + lossText(o.fineTune(1)));
     facts.put("calibration (similarity selector)", o.calibration() + " training images");
     facts.put("output reconstruction", o.refit == 0 ? "off (--refit 0)"
         : "on: after factorizing, each factorized layer's last factor (1x1 conv, kxk conv on its input "
             + "patches, or Gemm) is refitted by least "
             + "squares to the original layer's output on " + o.refit + " training images (--refit N; "
             + "\"compressed\" is after it, before fine-tuning); the similarity selector scores "
-            + "each candidate after this refit");
+            + "candidates after this refit where the calibration batch has >= 16 samples per unknown "
+            + "(conv layers; dense layers on 64 images keep the raw score)");
     facts.put("latency pruning of candidates", o.pruneLatency == null ? "off"
         : "on: keep a candidate iff its ONNX Runtime time <= " + o.pruneLatency + " x the original "
             + "layer's, batch 1 (--prune-latency)");

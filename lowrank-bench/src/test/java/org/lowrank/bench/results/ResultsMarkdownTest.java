@@ -109,10 +109,13 @@ class ResultsMarkdownTest {
     assertEquals(org.lowrank.pipeline.FineTuneSettings.epochs(1).kdWeight(),
         ResultsBench.parse(new String[0]).fineTune(1).kdWeight(), 1e-12);
     assertThrows(IllegalArgumentException.class, () -> ResultsBench.parse(new String[] {"--kd-weight", "2"}));
-    assertEquals("labels x 1.0 + factorized layer outputs x 0.5",
-        ResultsBench.distillationText(org.lowrank.pipeline.FineTuneSettings.epochs(1)));
-    assertEquals("labels x 0.75 + logits x 0.25 at T=4.0 + factorized layer outputs x 0.5",
-        ResultsBench.distillationText(org.lowrank.pipeline.FineTuneSettings.epochs(1).withKdWeight(0.25)));
+    assertEquals("labels x 1 + the original's outputs of the factorized layers x 0.5",
+        ResultsBench.lossText(org.lowrank.pipeline.FineTuneSettings.epochs(1)));
+    assertEquals("labels x 0.3 + the original's logits x 0.7 at T=4 + the original's outputs of the "
+        + "factorized layers x 0.5",
+        ResultsBench.lossText(org.lowrank.pipeline.FineTuneSettings.epochs(1).withKdWeight(0.7)));
+    assertEquals("labels only (no distillation)",
+        ResultsBench.lossText(org.lowrank.pipeline.FineTuneSettings.epochs(1).withDistillation(false)));
   }
 
   @Test

@@ -16,12 +16,16 @@ import org.lowrank.linalg.LinearAlgebra;
  * <p>A factorized layer's output is Ŷ = L Z + b: L [C, r] the last 1x1 conv or dense factor, Z the
  * r features of the earlier factors. The refit replaces L and b by the least-squares fit of the
  * original output Y on Z. The r feature maps of Z span the same space as the C channels of Ŷ - b
- * (L has full column rank), so the refitted output is computed from Ŷ alone: with S samples
- * (images x positions) as rows and the channels as columns, Ŷc and Yc centered per channel,
+ * when L has full column rank (r <= C; a CP rank above C makes the span smaller, and the score a
+ * lower bound), so the refitted output is computed from Ŷ alone: with S samples (images x
+ * positions) as rows and the channels as columns, Ŷc and Yc centered per channel,
  *
  * <pre>
  *   X = (Ŷc^T Ŷc + lambda I)^-1 Ŷc^T Yc,   refitted = Ŷc X + mean(Y),   lambda = ridge tr(Ŷc^T Ŷc) / C
  * </pre>
+ *
+ * A layer without a bias is refitted without an intercept, as the pipeline does: Ŷ and Y are then
+ * used as they are (no centering, no mean added back).
  *
  * The small ridge suppresses the C - r directions that Ŷ only has by float rounding. When the last
  * factor is a kxk conv (Tucker-2 with its output factor folded in), the pipeline refits that conv on
@@ -53,21 +57,26 @@ final class LastFactorRefit {
    * shape has too few samples ({@link #applies}) or the solve fails.
    *
    * @param reference the original layer's output Y: conv [N, C, spatial..], dense [N, .., C]
-   * @param candidate the factorized layer's output Ŷ, same shape
+   * @param candidate the factorized layer's output Ŷ, same shape; every temporary array is
+   *     attached to its manager
+   * @param intercept whether the layer has a bias, which the refit then fits too
    */
-  static Optional<NDArray> apply(NDArray reference, NDArray candidate, boolean conv, LinearAlgebra la) {
+  static Optional<NDArray> apply(NDArray reference, NDArray candidate, boolean conv, boolean intercept,
+      LinearAlgebra la) {
     long[] shape = reference.getShape().getShape();
     if (!applies(shape, conv)) {
       return Optional.empty();
     }
     int c = Math.toIntExact(channels(shape, conv));
-    NDArray y = samples(reference.toType(DataType.FLOAT64, false), conv, c);
+    NDArray y64 = reference.toType(DataType.FLOAT64, true);
+    y64.attach(candidate.getManager());
+    NDArray y = samples(y64, conv, c);
     NDArray z = samples(candidate.toType(DataType.FLOAT64, false), conv, c);
-    NDArray yMean = y.mean(new int[] {0}, true);
-    NDArray zc = z.sub(z.mean(new int[] {0}, true));
+    NDArray yMean = intercept ? y.mean(new int[] {0}, true) : null;
+    NDArray zc = intercept ? z.sub(z.mean(new int[] {0}, true)) : z;
     NDArray zt = zc.transpose();
     double[] g = zt.matMul(zc).toDoubleArray();
-    double[] b = zt.matMul(y.sub(yMean)).toDoubleArray();
+    double[] b = zt.matMul(intercept ? y.sub(yMean) : y).toDoubleArray();
     double trace = 0;
     for (int i = 0; i < c; i++) {
       trace += g[i * c + i];
@@ -85,7 +94,10 @@ final class LastFactorRefit {
     } catch (RuntimeException e) {
       return Optional.empty();
     }
-    NDArray fit = zc.matMul(zc.getManager().create(x, new Shape(c, c))).add(yMean);
+    NDArray fit = zc.matMul(zc.getManager().create(x, new Shape(c, c)));
+    if (intercept) {
+      fit = fit.add(yMean);
+    }
     return Optional.of(unsamples(fit, shape, conv).toType(candidate.getDataType(), false));
   }
 

@@ -40,11 +40,13 @@ final class LayerProbe implements AutoCloseable {
   private final boolean storedTransposed;
   private final TensorValue weight;
   private final long groups;
+  private final boolean hasBias;
   private final Model probeModel;
   private GraphExecutor executor;
 
   private LayerProbe(String name, Node node, boolean conv, String dataInput, String weightName,
-      long[] storedDims, boolean storedTransposed, TensorValue weight, long groups, Model probeModel) {
+      long[] storedDims, boolean storedTransposed, TensorValue weight, long groups, boolean hasBias,
+      Model probeModel) {
     this.name = name;
     this.node = node;
     this.conv = conv;
@@ -54,6 +56,7 @@ final class LayerProbe implements AutoCloseable {
     this.storedTransposed = storedTransposed;
     this.weight = weight;
     this.groups = groups;
+    this.hasBias = hasBias;
     this.probeModel = probeModel;
   }
 
@@ -109,7 +112,7 @@ final class LayerProbe implements AutoCloseable {
       pg.addOutput(new ValueInfo(node.output(0), DataType.FLOAT, null));
       Model probe = Model.of(pg.build(), model.opset() < 0 ? 13 : model.opset());
       return Optional.of(new LayerProbe(name, node, op.equals("Conv"), x, wName, stored, transposed,
-          w, groups, probe));
+          w, groups, !bias.isEmpty(), probe));
     } catch (ModelException e) {
       return Optional.empty();
     }
@@ -137,6 +140,11 @@ final class LayerProbe implements AutoCloseable {
 
   boolean isConv() {
     return conv;
+  }
+
+  /** Whether the layer adds a (constant) bias. */
+  boolean hasBias() {
+    return hasBias;
   }
 
   long groups() {

@@ -78,6 +78,15 @@ public enum SimilarityMetric {
    * @throws IllegalArgumentException if the shapes differ (or N < 2 for CKA)
    */
   public double compute(NDArray reference, NDArray candidate) {
+    return compute(reference, candidate, false);
+  }
+
+  /**
+   * As {@link #compute(NDArray, NDArray)}, with the channel axis of {@link #CENTERED_COSINE} given:
+   * the last axis when {@code channelsLast} (dense outputs [N, .., C]), else axis 1 (conv outputs
+   * [N, C, spatial..]). The other metrics do not use it.
+   */
+  public double compute(NDArray reference, NDArray candidate, boolean channelsLast) {
     long[] a = reference.getShape().getShape();
     long[] b = candidate.getShape().getShape();
     if (!Arrays.equals(a, b) || a.length < 1) {
@@ -90,21 +99,26 @@ public enum SimilarityMetric {
     NDArray z = candidate.toType(DataType.FLOAT64, false);
     return switch (this) {
       case COSINE -> cosine(y.reshape(n, -1), z.reshape(n, -1));
-      case CENTERED_COSINE -> centeredCosine(y, z);
+      case CENTERED_COSINE -> centeredCosine(y, z, channelsLast);
       case LINEAR_CKA -> linearCka(y.reshape(n, -1), z.reshape(n, -1));
     };
   }
 
   /** Cosine after subtracting the reference's per-channel mean from both maps (see the class doc). */
-  private static double centeredCosine(NDArray y, NDArray z) {
+  private static double centeredCosine(NDArray y, NDArray z, boolean channelsLast) {
     long[] shape = y.getShape().getShape();
     long n = shape[0];
-    long channels = shape.length > 1 ? shape[1] : 1;
+    long channels = shape.length < 2 ? 1 : channelsLast ? shape[shape.length - 1] : shape[1];
     long positions = y.size() / Math.max(1, n * channels);
     if (n * positions < 2) {
       throw new IllegalArgumentException("centered cosine needs at least 2 values per channel to take "
           + "a mean over, found a batch of " + n + " with " + positions + " position(s) per channel; "
           + "use a larger calibration batch");
+    }
+    if (channelsLast) {
+      NDArray y2 = y.reshape(-1, channels);
+      NDArray mu = y2.mean(new int[] {0}, true); // [1, C]
+      return cosine(y2.sub(mu).reshape(n, -1), z.reshape(-1, channels).sub(mu).reshape(n, -1));
     }
     NDArray y3 = y.reshape(n, channels, positions);
     NDArray z3 = z.reshape(n, channels, positions);

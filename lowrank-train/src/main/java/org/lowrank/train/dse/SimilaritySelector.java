@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import org.lowrank.graph.DataType;
@@ -33,6 +34,7 @@ import org.lowrank.plan.select.RankSelector;
 import org.lowrank.progress.ProgressListener;
 import org.lowrank.tensor.DenseTensor;
 import org.lowrank.train.exec.GraphExecutor;
+import org.lowrank.train.refit.OutputReconstruction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -348,9 +350,13 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       long t1 = System.nanoTime();
       NDArray out = p.run(manager, batch, x, w);
       if (refitsLastFactor(p, choice)) {
-        out = LastFactorRefit.apply(ref, out, p.isConv(), la).orElse(out);
+        Optional<NDArray> refitted = LastFactorRefit.apply(ref, out, p.isConv(), p.hasBias(), la);
+        if (refitted.isEmpty()) {
+          LOG.debug("layer '{}': candidate {} scored without the refit (the solve failed)", p.name(), choice);
+        }
+        out = refitted.orElse(out);
       }
-      s = metric.compute(ref, out);
+      s = metric.compute(ref, out, !p.isConv());
       factorizeNanos += t1 - t0;
       evaluateNanos += System.nanoTime() - t1;
     } catch (RuntimeException e) {
@@ -368,8 +374,21 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
    * enough samples ({@link LastFactorRefit#applies}).
    */
   private boolean refitsLastFactor(LayerProbe p, Choice choice) {
-    return refitLastFactor && choice.method() != Method.TTM && p.groups() == 1
-        && LastFactorRefit.applies(outputDims(p), p.isConv());
+    if (!refitLastFactor || choice.method() == Method.TTM || p.groups() != 1
+        || !LastFactorRefit.applies(outputDims(p), p.isConv())) {
+      return false;
+    }
+    // Tucker-2 with r_o = C_out ends in the kxk core over r_i channels: the pipeline refits it on
+    // its r_i K input patches, and skips it above OutputReconstruction.MAX_PATCH_FEATURES
+    int[] w = p.weightShape();
+    if (choice.method() == Method.TUCKER2 && choice.ranks()[0] == w[0] && choice.ranks()[1] != w[1]) {
+      long kernel = 1;
+      for (int i = 2; i < w.length; i++) {
+        kernel *= w[i];
+      }
+      return (long) choice.ranks()[1] * kernel <= OutputReconstruction.MAX_PATCH_FEATURES;
+    }
+    return true;
   }
 
   @Override
@@ -590,7 +609,6 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       return this;
     }
 
-    /** BLAS/LAPACK backend of the decompositions (default {@link LinearAlgebra#defaultInstance()}). */
     /**
      * Score each candidate as it will be deployed after the pipeline's output reconstruction (its
      * last factor refitted by least squares to the original output; {@link LastFactorRefit}).
@@ -602,6 +620,7 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       return this;
     }
 
+    /** BLAS/LAPACK backend of the decompositions (default {@link LinearAlgebra#defaultInstance()}). */
     public Builder linearAlgebra(LinearAlgebra linearAlgebra) {
       this.la = Objects.requireNonNull(linearAlgebra, "linearAlgebra");
       return this;

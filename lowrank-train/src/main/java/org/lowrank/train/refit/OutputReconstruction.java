@@ -79,6 +79,12 @@ public final class OutputReconstruction {
   /** Values of the last node's input and output held at once per chunk (about 128 MiB as doubles). */
   static final long MAX_CHUNK_VALUES = 16L << 20;
 
+  /**
+   * A last conv with more input patch features (C_in K) than this is not refitted: its Gram matrix
+   * would be too large.
+   */
+  public static final int MAX_PATCH_FEATURES = AffineNode.MAX_FEATURES;
+
   private OutputReconstruction() {}
 
   /**

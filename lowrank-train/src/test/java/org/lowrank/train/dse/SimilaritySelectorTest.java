@@ -186,6 +186,17 @@ class SimilaritySelectorTest {
       assertTrue(e.getMessage().contains("calibration batch"), e.getMessage());
     }
     assertEquals(SimilarityMetric.CENTERED_COSINE, SimilarityMetric.parse("Centered"));
+    // dense [N, T, C]: the channels are the last axis
+    try (NDManager nd = NDManager.newBaseManager("PyTorch")) {
+      Shape shape = new Shape(6, 5, 3);
+      NDArray bias = nd.create(new float[] {5f, -4f, 6f}).reshape(1, 1, 3);
+      NDArray y = nd.randomNormal(0, 1, shape, ai.djl.ndarray.types.DataType.FLOAT32).add(bias);
+      NDArray onlyBias = bias.broadcast(shape);
+      double last = SimilarityMetric.CENTERED_COSINE.compute(y, onlyBias, true);
+      assertTrue(Math.abs(last) < 0.2, "channels last: " + last);
+      assertTrue(SimilarityMetric.CENTERED_COSINE.compute(y, onlyBias, false) > 0.5,
+          "axis 1 (tokens) as channels leaves the feature bias in");
+    }
   }
 
   @Test
