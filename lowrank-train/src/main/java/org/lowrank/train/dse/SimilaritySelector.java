@@ -27,6 +27,7 @@ import org.lowrank.plan.BudgetAllocator;
 import org.lowrank.plan.Candidate;
 import org.lowrank.plan.Choice;
 import org.lowrank.plan.CostModel;
+import org.lowrank.plan.LayerGeometry;
 import org.lowrank.plan.Method;
 import org.lowrank.plan.select.CandidateGrid;
 import org.lowrank.plan.select.LayerInput;
@@ -378,17 +379,14 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
         || !LastFactorRefit.applies(outputDims(p), p.isConv())) {
       return false;
     }
-    // Tucker-2 with r_o = C_out ends in the kxk core over r_i channels: the pipeline refits it on
-    // its r_i K input patches, and skips it above OutputReconstruction.MAX_PATCH_FEATURES
-    int[] w = p.weightShape();
-    if (choice.method() == Method.TUCKER2 && choice.ranks()[0] == w[0] && choice.ranks()[1] != w[1]) {
-      long kernel = 1;
-      for (int i = 2; i < w.length; i++) {
-        kernel *= w[i];
-      }
-      return (long) choice.ranks()[1] * kernel <= OutputReconstruction.MAX_PATCH_FEATURES;
+    if (choice.method() != Method.TUCKER2) {
+      return true;
     }
-    return true;
+    // with U_out folded, the chain ends in the kxk core over r_i channels: the pipeline refits it on
+    // its r_i K input patches, and skips it above OutputReconstruction.MAX_PATCH_FEATURES
+    LayerGeometry g = layer(p.name()).geometry();
+    return CostModel.TuckerChain.of(g, choice) != CostModel.TuckerChain.OUTPUT_FOLDED
+        || (long) choice.ranks()[1] * g.kernelElements() <= OutputReconstruction.MAX_PATCH_FEATURES;
   }
 
   @Override

@@ -219,6 +219,31 @@ class SimilaritySelectorTest {
   }
 
   @Test
+  void outputFoldedTuckerKeepsTheRawScoreWhereThePipelineWillNotRefitIt() {
+    Random rnd = new Random(21);
+    Graph g = Graph.builder().name("wide")
+        .addInput(new ValueInfo("x", DataType.FLOAT,
+            List.of(ValueInfo.Dim.symbolic("N"), ValueInfo.Dim.of(120), ValueInfo.Dim.of(4), ValueInfo.Dim.of(4))))
+        .putInitializer("w", random(rnd, 0.1, 16, 120, 3, 3))
+        .putInitializer("b", random(rnd, 0.1, 16))
+        .addNode(Node.builder("Conv").name("conv").inputs("x", "w", "b").outputs("y")
+            .attrInts("kernel_shape", 3, 3).attrInts("pads", 1, 1, 1, 1).build())
+        .addOutput(new ValueInfo("y", DataType.FLOAT, null))
+        .build();
+    Model m = Model.of(g, 13);
+    TensorValue batch = random(new Random(22), 1.0, 32, 120, 4, 4);
+    try (SimilaritySelector on = SimilaritySelector.builder(m).calibration(batch).seed(1).build();
+        SimilaritySelector off = SimilaritySelector.builder(m).calibration(batch).seed(1)
+            .refitLastFactor(false).build()) {
+      // r_o = C_out folds U_out: the last conv is the 3x3 core over r_i channels, r_i * 9 patch features
+      Choice refittable = Choice.of(Method.TUCKER2, 16, 100); // 900 <= 1024
+      Choice tooWide = Choice.of(Method.TUCKER2, 16, 116); // 1044 > 1024: the pipeline skips it
+      assertTrue(on.similarity("conv", refittable) > off.similarity("conv", refittable) + 1e-6);
+      assertEquals(off.similarity("conv", tooWide), on.similarity("conv", tooWide), 0.0);
+    }
+  }
+
+  @Test
   void ckaIsInvariantToOrthogonalTransformsAndIsotropicScaling() {
     Random rnd = new Random(9);
     int n = 20;
