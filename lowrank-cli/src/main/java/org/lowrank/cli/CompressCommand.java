@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.CompressionResult;
+import org.lowrank.pipeline.FidelityGuard;
 import org.lowrank.pipeline.Reports;
 import org.lowrank.report.CompressionReport;
 import org.lowrank.report.HtmlReport;
@@ -62,6 +63,29 @@ public final class CompressCommand implements Callable<Integer> {
   @Option(names = "--no-latency", description = "Skip the latency measurement.")
   boolean noLatency;
 
+  @Option(names = "--max-drop", paramLabel = "P", defaultValue = "" + FidelityGuard.DEFAULT_MAX_DROP,
+      description = "Fidelity guard with --data: top-1 may fall at most P points on the test "
+          + "images, the final model run in ONNX Runtime (default: ${DEFAULT-VALUE}).")
+  double maxDrop;
+
+  @Option(names = "--min-agreement", paramLabel = "A",
+      defaultValue = "" + FidelityGuard.DEFAULT_MIN_AGREEMENT,
+      description = "Fidelity guard without labels: at least this fraction of top-1 predictions "
+          + "unchanged on the test_data_set inputs next to the model, else on seeded random "
+          + "inputs (default: ${DEFAULT-VALUE}).")
+  double minAgreement;
+
+  @Option(names = "--max-output-error", paramLabel = "E",
+      defaultValue = "" + FidelityGuard.DEFAULT_MAX_OUTPUT_ERROR,
+      description = "Fidelity guard for models that are not classifiers: relative output error "
+          + "at most E (default: ${DEFAULT-VALUE}).")
+  double maxOutputError;
+
+  @Option(names = "--force", description = "Write OUT.onnx even when the model fails the fidelity "
+      + "guard (the report still says so); without it a failing model goes to OUT.rejected.onnx "
+      + "and the exit code is " + ExitCodes.FIDELITY + ".")
+  boolean force;
+
   @Mixin CommonOptions common;
   @Mixin PlanningOptions planning;
   @Mixin DataOptions data;
@@ -73,7 +97,8 @@ public final class CompressCommand implements Callable<Integer> {
     ProgressBar bar = common.progress();
     CompressionPipeline.Builder b = CompressionPipeline.builder().setModel(model).optOutput(output)
         .optSeed(common.seed).optThreads(common.threads)
-        .optListener(new StageProgress(bar, System.err, common.quiet));
+        .optListener(new StageProgress(bar, System.err, common.quiet))
+        .optGuard(new FidelityGuard(maxDrop, minAgreement, maxOutputError, force));
     planning.configure(b, data, bar);
     if (data.present()) {
       b.optData(data.source()).optEvaluation(evalLimit).optRefit(refitImages);
@@ -88,17 +113,48 @@ public final class CompressCommand implements Callable<Integer> {
       b.optLatency(5, 30, latencyBatches);
     }
     CompressionResult r = b.build().run();
+    if (!r.fidelity().passed() && !force) {
+      removeStale(output, "this run was rejected");
+    } else {
+      removeStale(CompressionPipeline.rejectedPath(output), "this run passed");
+    }
     CompressionReport report = Reports.of(r, model.toString(),
         data.present() ? data.data.getFileName() + " test" : "");
-    Path json = sibling(output, ".report.json");
-    Path html = sibling(output, ".report.html");
+    Path written = r.output();
+    Path json = sibling(written, ".report.json");
+    Path html = sibling(written, ".report.html");
     ReportFiles.writeAtomically(json, ReportJson.write(report));
     ReportFiles.writeAtomically(html, HtmlReport.render(report));
     PrintWriter out = spec.commandLine().getOut();
     out.print(ReportText.summary(report));
-    out.println("wrote " + output + ", " + json + ", " + html);
+    out.println("wrote " + written + ", " + json + ", " + html);
     out.flush();
+    if (!r.fidelity().passed()) {
+      PrintWriter err = spec.commandLine().getErr();
+      err.println(force
+          ? "lowrank: WARNING: the compressed model FAILED the fidelity guard; written to " + written
+              + " anyway (--force)"
+          : "lowrank: REJECTED: the compressed model failed the fidelity guard; it was written to "
+              + written + ", not " + output + " (exit code " + ExitCodes.FIDELITY
+              + "; --force writes it to " + output + ")");
+      err.flush();
+      return force ? ExitCodes.OK : ExitCodes.FIDELITY;
+    }
     return ExitCodes.OK;
+  }
+
+  /**
+   * After a run, only its own verdict's files may be there (OUT.onnx after a pass, OUT.rejected.onnx
+   * after a rejection): an earlier run's files would pass for this run's result. Removes them,
+   * saying so.
+   */
+  private void removeStale(Path out, String why) throws java.io.IOException {
+    for (Path p : new Path[] {out, sibling(out, ".report.json"), sibling(out, ".report.html")}) {
+      if (java.nio.file.Files.deleteIfExists(p)) {
+        spec.commandLine().getErr().println(
+            "lowrank: removed " + p + " (an earlier run's output; " + why + ")");
+      }
+    }
   }
 
   /** OUT.onnx -> OUT + suffix. */

@@ -15,6 +15,11 @@ public final class ExitCodes {
   public static final int BAD_INPUT = 2;
   /** A well-formed model that uses something lowrank does not support (an operator, a layout). */
   public static final int UNSUPPORTED = 3;
+  /**
+   * The compressed model missed the fidelity guard ({@code --max-drop}, {@code --min-agreement}):
+   * it was written as OUT.rejected.onnx, not OUT.onnx.
+   */
+  public static final int FIDELITY = 4;
 
   private ExitCodes() {}
 

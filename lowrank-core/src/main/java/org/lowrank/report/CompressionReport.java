@@ -102,6 +102,44 @@ public final class CompressionReport {
     }
   }
 
+  /**
+   * The fidelity verdict: the final model against the original in ONNX Runtime.
+   *
+   * @param passed whether it met the guard
+   * @param written where the model was written (OUT.rejected.onnx when it failed), or ""
+   * @param verdict one line: what was measured and whether it passed
+   * @param inputs what the models were compared on (random inputs are labelled as such)
+   * @param samples samples compared
+   * @param top1Agreement fraction of samples with the same top-1 class, NaN for non-classifiers
+   * @param outputError relative output error ||y_c - y_o||_F / ||y_o||_F
+   * @param guard the thresholds, as options (e.g. "--max-drop 1")
+   * @param worstLayers the layers that add the most error, worst first
+   * @param advice what to try when it failed
+   */
+  public record Fidelity(boolean passed, String written, String verdict, String inputs, long samples,
+      double top1Agreement, double outputError, String guard, List<LayerError> worstLayers,
+      List<String> advice) {
+    public Fidelity {
+      written = written == null ? "" : written;
+      worstLayers = List.copyOf(worstLayers);
+      advice = List.copyOf(advice);
+    }
+  }
+
+  /**
+   * Relative error around one factorized layer on the fidelity inputs.
+   *
+   * @param inputError relative error of the tensor entering the layer
+   * @param outputError relative error of the tensor leaving it
+   */
+  public record LayerError(String layer, double inputError, double outputError) {
+    /** What the layer adds: max(0, outputError - inputError). */
+    public double added() {
+      double a = outputError - inputError;
+      return Double.isNaN(a) ? Double.POSITIVE_INFINITY : Math.max(0, a);
+    }
+  }
+
   private final String modelName;
   private final String modelPath;
   private final long[] inputShape;
@@ -121,6 +159,7 @@ public final class CompressionReport {
   private final List<String> warnings;
   private final String scoreLabel;
   private final String created;
+  private final Fidelity fidelity;
 
   private CompressionReport(Builder b) {
     this.plan = b.plan;
@@ -146,6 +185,7 @@ public final class CompressionReport {
     this.warnings = List.copyOf(b.warnings);
     this.scoreLabel = b.scoreLabel;
     this.created = b.created == null ? "" : b.created;
+    this.fidelity = b.fidelity;
   }
 
   public static Builder builder() {
@@ -250,6 +290,11 @@ public final class CompressionReport {
     return warnings;
   }
 
+  /** The fidelity verdict, when the run measured one. */
+  public Optional<Fidelity> fidelity() {
+    return Optional.ofNullable(fidelity);
+  }
+
   /** What a layer's {@link LayerDecision#score()} measures (e.g. "cosine similarity"). */
   public String scoreLabel() {
     return scoreLabel;
@@ -344,6 +389,7 @@ public final class CompressionReport {
     private final List<String> warnings = new ArrayList<>();
     private String scoreLabel = "score";
     private String created;
+    private Fidelity fidelity;
 
     private Builder() {}
 
@@ -437,6 +483,11 @@ public final class CompressionReport {
 
     public Builder optExplored(ExploredPoint point) {
       explored.add(Objects.requireNonNull(point, "point"));
+      return this;
+    }
+
+    public Builder optFidelity(Fidelity f) {
+      this.fidelity = f;
       return this;
     }
 

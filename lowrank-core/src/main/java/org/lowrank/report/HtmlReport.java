@@ -49,6 +49,7 @@ public final class HtmlReport {
         .append("<title>lowrank report: ").append(escape(r.modelName())).append("</title>\n")
         .append("<style>").append(CSS).append("</style>\n</head>\n<body>\n<main>\n");
     header(h, r);
+    fidelity(h, r);
     cards(h, r);
     warnings(h, r);
     paramsChart(h, r);
@@ -134,6 +135,39 @@ public final class HtmlReport {
     h.append("<div class=\"card\"><div class=\"k\">").append(escape(key))
         .append("</div><div class=\"v ").append(tone).append("\">").append(escape(value))
         .append("</div><div class=\"s\">").append(escape(sub)).append("</div></div>\n");
+  }
+
+  /** The verdict first: a green or red banner, and the layers that add the most error. */
+  private static void fidelity(StringBuilder h, CompressionReport r) {
+    if (r.fidelity().isEmpty()) {
+      return;
+    }
+    CompressionReport.Fidelity f = r.fidelity().get();
+    h.append("<section class=\"fidelity ").append(f.passed() ? "pass" : "fail")
+        .append("\" id=\"fidelity\"><b>Fidelity ").append(f.passed() ? "passed" : "FAILED")
+        .append("</b> <span class=\"s\">(guard ").append(escape(f.guard())).append(")</span><p>")
+        .append(escape(f.verdict())).append("</p>");
+    if (!f.written().isEmpty()) {
+      h.append("<p>Written to <code>").append(escape(f.written())).append("</code></p>");
+    }
+    if (!f.worstLayers().isEmpty()) {
+      h.append("<table><tr><th>layer</th><th>relative error in</th><th>out</th><th>added</th></tr>");
+      for (CompressionReport.LayerError e : f.worstLayers()) {
+        h.append("<tr><td>").append(escape(e.layer())).append("</td><td>")
+            .append(String.format(java.util.Locale.ROOT, "%.4f</td><td>%.4f</td><td>%.4f",
+                e.inputError(), e.outputError(), e.added()))
+            .append("</td></tr>");
+      }
+      h.append("</table>");
+    }
+    if (!f.advice().isEmpty()) {
+      h.append("<ul>");
+      for (String a : f.advice()) {
+        h.append("<li>").append(escape(a)).append("</li>");
+      }
+      h.append("</ul>");
+    }
+    h.append("</section>\n");
   }
 
   private static void warnings(StringBuilder h, CompressionReport r) {
@@ -426,7 +460,11 @@ public final class HtmlReport {
       .sub{color:var(--muted);font-size:13px;margin:0 0 12px}
       .warnings{background:#fff8e8;border:1px solid #f3d38b;color:#7a4b00;border-radius:10px;\
       padding:12px 18px;margin:0 0 18px}
-      .warnings ul{margin:6px 0 0;padding-left:20px}
+      .warnings ul{margin:6px 0 0;padding-left:20px}\
+      .fidelity{border-radius:10px;padding:10px 14px;margin:12px 0}\
+      .fidelity.pass{background:#eefaf0;border:1px solid #9fd8aa;color:#1d5e2a}\
+      .fidelity.fail{background:#fdeeee;border:2px solid #e08b8b;color:#8a1111}\
+      .fidelity table{border-collapse:collapse;margin-top:6px}.fidelity td,.fidelity th{padding:2px 10px}
       .table-wrap{overflow-x:auto}
       table{border-collapse:collapse;width:100%;font-size:13px}
       th,td{padding:6px 10px;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}

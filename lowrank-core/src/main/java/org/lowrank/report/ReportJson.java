@@ -93,9 +93,56 @@ public final class ReportJson {
     exploration.put("points", points);
     m.put("exploration", exploration);
     m.put("score_label", r.scoreLabel());
+    r.fidelity().ifPresent(f -> m.put("fidelity", fidelity(f)));
     m.put("warnings", r.warnings());
     m.put("plan", r.plan().toJsonTree());
     return m;
+  }
+
+  private static Map<String, Object> fidelity(CompressionReport.Fidelity f) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("passed", f.passed());
+    m.put("written", f.written());
+    m.put("verdict", f.verdict());
+    m.put("inputs", f.inputs());
+    m.put("samples", f.samples());
+    m.put("top1_agreement", f.top1Agreement());
+    m.put("output_error", f.outputError());
+    m.put("guard", f.guard());
+    List<Object> layers = new ArrayList<>();
+    for (CompressionReport.LayerError e : f.worstLayers()) {
+      Map<String, Object> l = new LinkedHashMap<>();
+      l.put("layer", e.layer());
+      l.put("input_error", e.inputError());
+      l.put("output_error", e.outputError());
+      l.put("added_error", e.added());
+      layers.add(l);
+    }
+    m.put("worst_layers", layers);
+    m.put("advice", f.advice());
+    return m;
+  }
+
+  private static CompressionReport.Fidelity readFidelity(Reader in, Map<String, Object> m) {
+    List<CompressionReport.LayerError> layers = new ArrayList<>();
+    for (Object o : in.list(m, "worst_layers")) {
+      Map<String, Object> l = in.asObj(o, "fidelity.worst_layers[]");
+      layers.add(new CompressionReport.LayerError(in.str(l, "layer"),
+          orNaN(l.get("input_error")), orNaN(l.get("output_error"))));
+    }
+    List<String> advice = new ArrayList<>();
+    for (Object o : in.list(m, "advice")) {
+      advice.add(String.valueOf(o));
+    }
+    return new CompressionReport.Fidelity(Boolean.TRUE.equals(m.get("passed")), in.str(m, "written"),
+        in.str(m, "verdict"), in.str(m, "inputs"),
+        in.num(m.get("samples"), "fidelity.samples").longValue(), orNaN(m.get("top1_agreement")),
+        orNaN(m.get("output_error")), in.str(m, "guard"), layers, advice);
+  }
+
+  /** A number, or NaN where the writer put null (JSON has no NaN or infinity). */
+  private static double orNaN(Object v) {
+    return v instanceof Number n ? n.doubleValue() : Double.NaN;
   }
 
   /**
@@ -169,6 +216,9 @@ public final class ReportJson {
     }
     for (Object w : in.list(m, "warnings")) {
       b.optWarning(String.valueOf(w));
+    }
+    if (m.get("fidelity") instanceof Map<?, ?>) {
+      b.optFidelity(readFidelity(in, in.obj(m, "fidelity")));
     }
     return b.build();
   }

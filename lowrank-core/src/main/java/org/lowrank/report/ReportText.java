@@ -54,6 +54,22 @@ public final class ReportText {
       }
       lines.add(new String[] {"time", sb.append(')').toString()});
     }
+    r.fidelity().ifPresent(f -> {
+      lines.add(new String[] {"fidelity", f.verdict()});
+      if (!f.passed()) {
+        String l = "worst";
+        for (CompressionReport.LayerError e : f.worstLayers()) {
+          lines.add(new String[] {l, String.format(java.util.Locale.ROOT,
+              "%s: relative error %.4f in -> %.4f out", e.layer(), e.inputError(), e.outputError())});
+          l = "";
+        }
+        l = "try";
+        for (String a : f.advice()) {
+          lines.add(new String[] {l, a});
+          l = "";
+        }
+      }
+    });
     label = "warning";
     for (String w : r.warnings()) {
       lines.add(new String[] {label, w});

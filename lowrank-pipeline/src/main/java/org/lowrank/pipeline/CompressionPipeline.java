@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.analysis.ProfileOptions;
@@ -40,6 +41,7 @@ import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.rewrite.LayerRewriter;
 import org.lowrank.runtime.ExportCheck;
 import org.lowrank.runtime.ExportCheckResult;
+import org.lowrank.runtime.FidelityCheck;
 import org.lowrank.runtime.LatencyBenchmark;
 import org.lowrank.runtime.LatencyComparison;
 import org.lowrank.runtime.OrtRunner;
@@ -167,11 +169,20 @@ public final class CompressionPipeline {
       seconds.merge("evaluate", elapsed(t), Double::sum);
     }
 
+    t = start(l, "verify");
+    Fidelity fidelity = verify(original, compressed, plan, inputShape, accuracy, tuned != null);
+    seconds.put("verify", elapsed(t));
+    if (fidelity.passed()) {
+      LOG.info("fidelity {}", fidelity.verdict());
+    } else {
+      LOG.warn("fidelity {}", fidelity.verdict());
+    }
+
     Path written = null;
     if (b.output != null) {
       t = start(l, "export");
-      OnnxWriter.write(compressed, b.output, b.model);
-      written = b.output;
+      written = fidelity.passed() || b.guard.force() ? b.output : rejectedPath(b.output);
+      OnnxWriter.write(compressed, written, b.model);
       seconds.put("export", elapsed(t));
     }
 
@@ -185,8 +196,66 @@ public final class CompressionPipeline {
               .withRuns(b.latencyWarmup, b.latencyRuns));
       seconds.put("measure", elapsed(t));
     }
-    return new CompressionResult(original, compressed, plan, before, after, check, latency, written,
-        accuracy, tuned, refit, seconds, b.seed);
+    return new CompressionResult(original, compressed, plan, before, after, check, fidelity, latency,
+        written, accuracy, tuned, refit, seconds, b.seed);
+  }
+
+  /** Samples the fidelity check compares the models on (test images, or random inputs). */
+  public static final int FIDELITY_SAMPLES = 256;
+
+  /** Where a model that failed the fidelity guard is written: OUT.onnx -> OUT.rejected.onnx. */
+  public static Path rejectedPath(Path output) {
+    String name = output.getFileName().toString();
+    String stem = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
+    return output.resolveSibling(stem + ".rejected.onnx");
+  }
+
+  /**
+   * Compares the final model with the original in ONNX Runtime (see {@link Fidelity}): on labelled
+   * test images when data is given, else on the test_data_set inputs next to the model, else on
+   * seeded random inputs; judged by the guard. A comparison that cannot run fails the guard.
+   */
+  private Fidelity verify(Model original, Model compressed, Plan plan, long[] inputShape,
+      Map<String, EvaluationResult> accuracy, boolean fineTuned) throws IOException {
+    List<FidelityCheck.LayerProbe> probes = new ArrayList<>();
+    for (LayerDecision d : plan.layers()) {
+      if (d.isFactorized()) {
+        org.lowrank.graph.Node n = LayerRewriter.findLayer(original.graph(), d.layer());
+        probes.add(new FidelityCheck.LayerProbe(d.layer(), n.input(0), n.output(0)));
+      }
+    }
+    RuntimeOptions ort = RuntimeOptions.withThreads(b.threads);
+    EvaluationResult before = accuracy.get("original");
+    EvaluationResult after = accuracy.get("final (onnxruntime)");
+    FidelityInputs source = new FidelityInputs(original, inputShape, b.seed);
+    List<FeedSource> sources = new ArrayList<>();
+    if (b.data != null) {
+      sources.add(() -> Optional.of(source.testImages(b.data, FIDELITY_SAMPLES)));
+    } else {
+      sources.add(() -> source.testDataSets(b.model));
+    }
+    sources.add(() -> Optional.of(source.random(FIDELITY_SAMPLES)));
+    Exception failure = null;
+    for (FeedSource s : sources) {
+      try {
+        Optional<FidelityInputs.Feeds> f = s.feeds();
+        if (f.isPresent()) {
+          FidelityCheck.Measurement m =
+              FidelityCheck.measure(original, compressed, probes, f.get().feeds(), ort);
+          return Fidelity.judge(f.get().inputs(), m, before, after, b.guard, fineTuned, b.data != null);
+        }
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("fidelity check: {}; trying the next inputs", e.getMessage());
+        failure = e;
+      }
+    }
+    throw new IllegalStateException("the fidelity check could not compare the models in ONNX Runtime ("
+        + failure.getMessage() + "); the compressed model was not written", failure);
+  }
+
+  /** One way of getting fidelity inputs (empty when this model has none of that kind). */
+  private interface FeedSource {
+    Optional<FidelityInputs.Feeds> feeds() throws IOException;
   }
 
   /** The calibration batch for data-driven selectors: training images chosen with the seed. */
@@ -382,6 +451,16 @@ public final class CompressionPipeline {
     private FineTuneSettings fineTune;
     private double pruneRatio;
     private int pruneBatch = 1;
+    private FidelityGuard guard = FidelityGuard.defaults();
+
+    /**
+     * The fidelity guard (default {@link FidelityGuard#defaults()}): a final model that misses it is
+     * written as {@link #rejectedPath OUT.rejected.onnx} instead of OUT.onnx, unless it forces.
+     */
+    public Builder optGuard(FidelityGuard v) {
+      guard = Objects.requireNonNull(v, "guard");
+      return this;
+    }
 
     /** Labelled images for calibration, evaluation and fine-tuning. */
     public Builder optData(DataSource v) {
@@ -515,12 +594,16 @@ public final class CompressionPipeline {
       return this;
     }
 
+    private static boolean same(Path a, Path b) {
+      return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+
     public CompressionPipeline build() {
       Objects.requireNonNull(model, "setModel: the model to compress is required");
       if (!Files.isRegularFile(model)) {
         throw new IllegalArgumentException(model + ": no such model file");
       }
-      if (output != null && output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
+      if (output != null && (same(output, model) || same(rejectedPath(output), model))) {
         throw new IllegalArgumentException(
             output + ": the output would overwrite the input model; choose another path");
       }

@@ -22,8 +22,10 @@ import org.lowrank.train.refit.OutputReconstruction;
  * @param after the compressed model's profile (measured on the rewritten graph, not predicted)
  * @param rewriteCheck ONNX Runtime outputs of the compressed model vs the original graph carrying
  *     the factors' dense reconstructions (before fine-tuning): checks the rewrite itself
+ * @param fidelity the final model against the original in ONNX Runtime, and the guard's verdict
  * @param latency original vs compressed latency in ONNX Runtime, or null when not measured
- * @param output where the compressed model was written, or null
+ * @param output where the compressed model was written (OUT.rejected.onnx when it failed the
+ *     guard without force), or null
  * @param accuracy test accuracy by stage ("original", "factorized" = before the refit when it ran,
  *     "compressed", "fine-tuned"), when evaluated
  * @param fineTune the fine-tuning run, or null
@@ -39,6 +41,7 @@ public record CompressionResult(
     ModelProfile before,
     ModelProfile after,
     ExportCheckResult rewriteCheck,
+    Fidelity fidelity,
     LatencyComparison latency,
     Path output,
     Map<String, EvaluationResult> accuracy,

@@ -48,11 +48,35 @@ public final class Reports {
         b.optWarning(d.layer() + ": " + d.note());
       }
     }
+    if (r.fidelity() != null) {
+      b.optFidelity(fidelity(r.fidelity(), r.output()));
+    }
     if (!r.rewriteCheck().passes(1e-3)) {
       b.optWarning("rewrite check: " + r.rewriteCheck());
     }
     return b.build();
   }
+
+  /** The report's view of a verdict: at most {@value #WORST_LAYERS} worst layers. */
+  static CompressionReport.Fidelity fidelity(Fidelity f, java.nio.file.Path written) {
+    FidelityGuard g = f.guard();
+    String guard = f.original() != null
+        ? "--max-drop " + g.maxDrop()
+        : Double.isNaN(f.measurement().top1Agreement())
+            ? "--max-output-error " + g.maxOutputError() : "--min-agreement " + g.minAgreement();
+    if (g.force()) {
+      guard += ", --force";
+    }
+    return new CompressionReport.Fidelity(f.passed(), written == null ? "" : written.toString(),
+        f.verdict(), f.inputs().describe(), f.measurement().samples(),
+        f.measurement().top1Agreement(), f.measurement().outputError(), guard,
+        f.worstLayers(WORST_LAYERS).stream().map(e ->
+            new CompressionReport.LayerError(e.layer(), e.inputError(), e.outputError())).toList(),
+        f.advice());
+  }
+
+  /** Layers listed by the fidelity section, worst first. */
+  static final int WORST_LAYERS = 5;
 
   private static java.util.Optional<CompressionReport.Accuracy> accuracy(
       CompressionResult r, String key, String dataset) {

@@ -1,0 +1,146 @@
+package org.lowrank.pipeline;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.lowrank.graph.DataType;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.graph.ValueInfo;
+import org.lowrank.onnx.OnnxTensors;
+import org.lowrank.train.data.Batch;
+import org.lowrank.train.data.DataLoader;
+import org.lowrank.train.data.Datasets;
+import org.lowrank.train.data.ImageDataset;
+
+/**
+ * The inputs a {@link Fidelity} check runs on, as ONNX Runtime feeds in batches the model accepts
+ * (its fixed batch, else {@value #BATCH}): labelled test images, the {@code test_data_set_N/input_K.pb}
+ * files that ONNX model zoos ship next to a model, or seeded standard-normal inputs.
+ */
+final class FidelityInputs {
+  /** Batch of the feeds when the model's batch dimension is free. */
+  static final int BATCH = 32;
+
+  /** Feeds and what they are. */
+  record Feeds(Fidelity.Inputs inputs, List<Map<String, TensorValue>> feeds) {}
+
+  private final List<ValueInfo> inputs;
+  private final long[] inputShape;
+  private final long seed;
+  private final int batch;
+  private final boolean fixedBatch;
+
+  /**
+   * @param model the original model (its runtime inputs are fed)
+   * @param inputShape the resolved shape of the first input (per-sample dimensions are used)
+   */
+  FidelityInputs(Model model, long[] inputShape, long seed) {
+    this.inputs = model.graph().runtimeInputs();
+    this.inputShape = inputShape.clone();
+    this.seed = seed;
+    long[] declared = inputs.get(0).dims();
+    fixedBatch = declared != null && declared.length > 0 && declared[0] > 0;
+    batch = fixedBatch ? (int) declared[0] : BATCH;
+  }
+
+  /** Up to {@code n} test images chosen with the seed, normalized as the data says. */
+  Feeds testImages(DataSource data, int n) throws IOException {
+    requireSingleInput();
+    List<Map<String, TensorValue>> feeds = new ArrayList<>();
+    try (ImageDataset test = data.open("test", inputShape)) {
+      ImageDataset ds = Datasets.limit(test, Math.min(n, test.size()), seed);
+      DataLoader loader = DataLoader.builder(ds).setBatchSize(batch)
+          .optNormalization(data.normalization()).optDropLast(fixedBatch).build();
+      Iterator<Batch> it = loader.epoch(0);
+      while (it.hasNext()) {
+        Batch b = it.next();
+        feeds.add(Map.of(inputs.get(0).name(), TensorValue.ofFloats(b.shape(), b.data())));
+      }
+      return new Feeds(new Fidelity.Inputs(Fidelity.Source.TEST_IMAGES,
+          data.path().getFileName() + " test split"), feeds);
+    }
+  }
+
+  /** The {@code test_data_set_*} folders beside {@code modelFile}, if any hold every input. */
+  Optional<Feeds> testDataSets(Path modelFile) throws IOException {
+    Path dir = modelFile.toAbsolutePath().getParent();
+    List<Path> sets = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "test_data_set_*")) {
+      ds.forEach(p -> {
+        if (Files.isDirectory(p)) {
+          sets.add(p);
+        }
+      });
+    }
+    sets.sort(null);
+    List<Map<String, TensorValue>> feeds = new ArrayList<>();
+    for (Path set : sets) {
+      Map<String, TensorValue> feed = new LinkedHashMap<>();
+      for (int k = 0; k < inputs.size(); k++) {
+        Path f = set.resolve("input_" + k + ".pb");
+        if (!Files.isRegularFile(f)) {
+          return Optional.empty();
+        }
+        feed.put(inputs.get(k).name(), OnnxTensors.read(f));
+      }
+      feeds.add(feed);
+    }
+    if (feeds.isEmpty()) {
+      return Optional.empty();
+    }
+    String names = sets.size() == 1 ? sets.get(0).getFileName().toString()
+        : sets.size() + " folders " + sets.get(0).getFileName() + "..";
+    return Optional.of(new Feeds(new Fidelity.Inputs(Fidelity.Source.TEST_DATA_SET, names), feeds));
+  }
+
+  /** About {@code n} seeded standard-normal samples (whole batches). */
+  Feeds random(int n) {
+    Random rnd = new Random(seed);
+    List<Map<String, TensorValue>> feeds = new ArrayList<>();
+    for (int done = 0; done < n; done += batch) {
+      Map<String, TensorValue> feed = new LinkedHashMap<>();
+      for (int k = 0; k < inputs.size(); k++) {
+        ValueInfo in = inputs.get(k);
+        if (in.elementType() != DataType.FLOAT) {
+          throw new IllegalArgumentException("input '" + in.name() + "' is " + in.elementType()
+              + "; random fidelity inputs are made for float inputs only");
+        }
+        long[] dims = k == 0 ? inputShape.clone() : in.dims();
+        if (dims == null) {
+          throw new IllegalArgumentException("input '" + in.name() + "' has an unknown rank");
+        }
+        dims[0] = batch;
+        for (int d = 1; d < dims.length; d++) {
+          if (dims[d] < 1) {
+            throw new IllegalArgumentException("input '" + in.name() + "' has a free dimension "
+                + d + "; give --input-shape");
+          }
+        }
+        float[] v = new float[Math.toIntExact(TensorValue.elementCount(dims))];
+        for (int i = 0; i < v.length; i++) {
+          v[i] = (float) rnd.nextGaussian();
+        }
+        feed.put(in.name(), TensorValue.ofFloats(dims, v));
+      }
+      feeds.add(feed);
+    }
+    return new Feeds(new Fidelity.Inputs(Fidelity.Source.RANDOM,
+        "seed " + seed + ", " + feeds.size() * batch + " samples"), feeds);
+  }
+
+  private void requireSingleInput() {
+    if (inputs.size() != 1) {
+      throw new IllegalArgumentException("labelled images feed one input; the model has "
+          + inputs.size());
+    }
+  }
+}
