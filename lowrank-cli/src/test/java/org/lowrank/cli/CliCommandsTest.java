@@ -59,6 +59,33 @@ class CliCommandsTest {
   }
 
   @Test
+  void aModelThatFailsTheGuardIsRejectedNotWrittenAsTheOutput() throws Exception {
+    Path out = tmp.resolve("r20.onnx");
+    Files.writeString(out, "an earlier run's output");
+    String[] args = {"compress", resnet20().toString(), "-o", out.toString(), "--method", "tucker",
+        "--selector", "ratio", "--ratio", "0.1", "--no-latency", "-q", "--threads", "1"};
+    Run c = run(args);
+    assertEquals(ExitCodes.FIDELITY, c.code(), c.err());
+    assertFalse(Files.exists(out), "no OUT.onnx after a rejected run, not even an old one");
+    Path rejected = tmp.resolve("r20.rejected.onnx");
+    assertTrue(Files.size(rejected) > 10_000);
+    String json = Files.readString(tmp.resolve("r20.rejected.report.json"));
+    assertTrue(json.contains("\"passed\": false"), json);
+    assertTrue(c.out().contains("fidelity    FAILED: top-1 agreement"), c.out());
+    assertTrue(c.out().contains("test_data_set"), "names the inputs it compared on: " + c.out());
+    assertTrue(c.out().contains("--exclude /layer"), "names the worst layers: " + c.out());
+    assertTrue(c.err().contains("REJECTED") && c.err().contains("--force"), c.err());
+
+    String[] forced = java.util.Arrays.copyOf(args, args.length + 1);
+    forced[args.length] = "--force";
+    Run f = run(forced);
+    assertEquals(ExitCodes.OK, f.code(), f.err());
+    assertTrue(Files.isRegularFile(out));
+    assertFalse(Files.exists(rejected), "the rejected file of the earlier run is gone");
+    assertTrue(f.err().contains("FAILED the fidelity guard"), f.err());
+  }
+
+  @Test
   void finetuneTrainsAndWritesANewModel() throws Exception {
     Path data = resnet20().getParent().getParent().getParent().resolve("cifar10/cifar10-jpeg.zip");
     Assumptions.assumeTrue(Files.isRegularFile(data), "shared data not found: " + data);

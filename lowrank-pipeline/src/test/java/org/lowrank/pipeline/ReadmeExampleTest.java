@@ -32,8 +32,11 @@ class ReadmeExampleTest {
         .build()
         .run();
     System.out.printf("params removed %.1f%%%n", 100 * r.paramsRemoved());
+    System.out.println(r.fidelity().verdict()); // PASSED: ... or FAILED: ... (then r.output() is
+    // model.lowrank.rejected.onnx; .optGuard(FidelityGuard.defaults().withForce(true)) keeps out)
     // README-END
-    assertTrue(Files.isRegularFile(out));
+    assertTrue(Files.isRegularFile(r.output()));
+    assertEquals(r.fidelity().passed() ? out : CompressionPipeline.rejectedPath(out), r.output());
     assertTrue(r.paramsRemoved() >= 0.75 - 1e-9, "budget keeps 25%: " + r.paramsRemoved());
   }
 
