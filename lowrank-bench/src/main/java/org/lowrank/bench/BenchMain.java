@@ -14,6 +14,7 @@ public final class BenchMain {
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     switch (args[0]) {
       case "decompositions" -> System.exit(DecompositionBenchmark.run(rest, System.out, System.err));
+      case "trust" -> System.exit(TrustBench.run(rest, System.out, System.err));
       case "results" -> System.exit(org.lowrank.bench.results.ResultsBench.run(rest, System.out, System.err));
       default -> {
         System.err.println("bench: unknown benchmark '" + args[0] + "'");
@@ -29,6 +30,8 @@ public final class BenchMain {
         usage: ./bench <benchmark> [options]
           decompositions   time SVD, QR, CP-ALS, Tucker-2, TT and TT-matrix on conv/dense weights
                            (./bench decompositions --help for its options)
+          trust            default compress runs judged on the test split -> results/trust.jsonl and
+                           the trust section of RESULTS.md (--only ID, --limit N, --render-only)
         """);
   }
 }
