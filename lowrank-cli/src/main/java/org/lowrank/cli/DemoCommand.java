@@ -106,8 +106,13 @@ public final class DemoCommand implements Callable<Integer> {
     ReportFiles.writeAtomically(html, HtmlReport.render(report));
     PrintWriter o = spec.commandLine().getOut();
     o.print(ReportText.summary(report));
-    o.printf(Locale.ROOT, "wrote %s, %s, %s%n", out, json, html);
+    o.printf(Locale.ROOT, "wrote %s, %s, %s%n", r.output(), json, html);
     o.flush();
+    if (!r.fidelity().passed()) {
+      spec.commandLine().getErr().println("lowrank demo: the compressed model failed the fidelity "
+          + "guard (" + r.fidelity().verdict() + "); written to " + r.output());
+      return ExitCodes.FIDELITY;
+    }
     return ExitCodes.OK;
   }
 }
