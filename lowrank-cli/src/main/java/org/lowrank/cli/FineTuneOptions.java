@@ -35,6 +35,17 @@ public final class FineTuneOptions {
       + "labels plus layer outputs).")
   Double kdWeight;
 
+  @Option(names = "--val-images", paramLabel = "N", description = "Hold out N training images "
+      + "(seeded, at most 5% of the training split, never the test split) to keep the best "
+      + "fine-tuning checkpoint and to keep the model as it was when fine-tuning made it worse; "
+      + "0 = no validation (default: 1000).")
+  Integer valImages;
+
+  @Option(names = "--weight-distill", paramLabel = "W", description = "Weight of the RENE "
+      + "weight-distillation term: mean squared difference between each factorized layer's "
+      + "original weight and the product of its factors (default: 0 = off).")
+  Double weightDistill;
+
   @Option(names = "--weight-decay", paramLabel = "WD", description = "Weight decay (default: 1e-4 "
       + "decoupled with adam, 5e-4 with sgd).")
   Double weightDecay;
@@ -59,6 +70,12 @@ public final class FineTuneOptions {
     }
     if (weightDecay != null) {
       f = f.withWeightDecay(weightDecay);
+    }
+    if (valImages != null) {
+      f = f.withValidationImages(valImages);
+    }
+    if (weightDistill != null) {
+      f = f.withWeightDistillation(weightDistill);
     }
     return lr != null ? f.withLearningRate(lr) : f;
   }

@@ -12,6 +12,7 @@ import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.pipeline.FineTuneSettings;
 import org.lowrank.pipeline.FineTuning;
 import org.lowrank.train.finetune.FineTuneResult;
+import org.lowrank.train.finetune.FineTuneWarning;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -57,6 +58,14 @@ public final class FinetuneCommand implements Callable<Integer> {
     OnnxWriter.write(r.model(), output, model);
     PrintWriter out = spec.commandLine().getOut();
     out.printf(Locale.ROOT, "fine-tuned %d steps in %.1f s; wrote %s%n", r.steps(), r.seconds(), output);
+    if (!Double.isNaN(r.validationTop1Before())) {
+      out.printf(Locale.ROOT, "validation top-1 %.2f%% before, %.2f%% at the best checkpoint%s%n",
+          100 * r.validationTop1Before(), 100 * r.bestValidationTop1(),
+          r.keptOriginal() ? "; the model as it was before fine-tuning was written" : "");
+    }
+    for (FineTuneWarning w : r.warnings()) {
+      out.println("warning: " + w.message());
+    }
     out.flush();
     return ExitCodes.OK;
   }

@@ -14,14 +14,20 @@ import org.lowrank.train.finetune.LayerPair;
 
 /**
  * One fine-tuning run from {@link FineTuneSettings}: the training split of a {@link DataSource}
- * (seeded subset, shuffle and augmentation), the optimizer and warm-up + cosine schedule, gradient
- * clipping at norm 5, and optional distillation from a teacher (logit KL, plus matching the given
- * layer outputs). Shared by {@link CompressionPipeline}'s fine-tune stage, {@code lowrank finetune}
+ * (seeded subset, shuffle and augmentation) with a disjoint held-out validation slice of it, the
+ * optimizer and warm-up + cosine schedule, gradient clipping at norm 5, and optional distillation
+ * from a teacher (logit KL, plus matching the given layer outputs). The validation slice is
+ * evaluated before fine-tuning and {@link #VALIDATIONS_PER_RUN} times or once per epoch, whichever
+ * is more often; the result is the best checkpoint, or the model as it was when fine-tuning made it
+ * worse or diverged (see {@link FineTuneResult#warnings()}). Shared by {@link CompressionPipeline}'s fine-tune stage, {@code lowrank finetune}
  * and the benchmarks, so all of them train the same way.
  */
 public final class FineTuning {
   /** Gradient-norm clip: factorized chains can blow up early in fine-tuning (RENE clips at 5). */
   public static final double CLIP_NORM = 5.0;
+
+  /** Validations spread over a run shorter than this many epochs (one per epoch otherwise). */
+  public static final int VALIDATIONS_PER_RUN = 4;
 
   private FineTuning() {}
 
@@ -43,7 +49,10 @@ public final class FineTuning {
       PipelineListener listener) throws IOException {
     FineTuneSettings f = settings;
     try (ImageDataset train = data.open("train", inputShape)) {
-      ImageDataset ds = f.trainLimit() > 0 ? Datasets.limit(train, f.trainLimit(), seed) : train;
+      int held = (int) Math.min(f.validationImages(),
+          Math.floor(FineTuneSettings.MAX_VALIDATION_FRACTION * train.size()));
+      Datasets.Split split = Datasets.holdOut(train, f.trainLimit(), held, seed);
+      ImageDataset ds = split.train();
       DataLoader.Builder lb = DataLoader.builder(ds).setBatchSize(f.batchSize()).optShuffle(seed)
           .optNormalization(data.normalization()).optDropLast(true);
       if (f.augment()) {
@@ -59,6 +68,13 @@ public final class FineTuning {
         cb.optSteps(f.steps());
       } else {
         cb.optEpochs(f.epochs());
+      }
+      if (split.heldOut() != null) {
+        long total = f.steps() > 0 ? f.steps() : (long) f.epochs() * loader.batchesPerEpoch();
+        long interval = (total + VALIDATIONS_PER_RUN - 1) / VALIDATIONS_PER_RUN;
+        cb.optValidation(DataLoader.builder(split.heldOut()).setBatchSize(100)
+                .optNormalization(data.normalization()).build())
+            .optValidationInterval(interval < loader.batchesPerEpoch() ? interval : 0);
       }
       boolean matchLayers = !layerPairs.isEmpty() && f.layerWeight() > 0;
       // the teacher runs every step: only attach it when a loss term reads it

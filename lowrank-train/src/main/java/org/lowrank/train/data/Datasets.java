@@ -67,6 +67,37 @@ public final class Datasets {
     return subset(base, idx);
   }
 
+  /**
+   * A training set and a disjoint held-out set, drawn from one seeded permutation P of {@code
+   * base}: the held-out examples are the last {@code heldOut} of P, the training examples the first
+   * {@code trainLimit} of the rest (all of the rest when 0). So the training examples are those of
+   * {@link #limit(ImageDataset, int, long)} with the same seed whenever they fit beside the held-out
+   * ones, and adding a held-out set does not change what is trained on.
+   *
+   * @param heldOut examples to hold out, in [0, size)
+   * @param trainLimit examples to train on (0 = all that are not held out)
+   * @return the two subsets; {@code heldOut} is null when 0 examples are held out
+   */
+  public static Split holdOut(ImageDataset base, int trainLimit, int heldOut, long seed) {
+    if (heldOut < 0 || heldOut >= base.size() || trainLimit < 0) {
+      throw new IllegalArgumentException("cannot hold out " + heldOut + " of the " + base.size()
+          + " examples of " + base.description() + " and train on " + trainLimit);
+    }
+    if (heldOut == 0) {
+      return new Split(trainLimit > 0 ? limit(base, trainLimit, seed) : base, null);
+    }
+    int[] perm = permutation(base.size(), seed);
+    int pool = base.size() - heldOut;
+    int[] train = java.util.Arrays.copyOf(perm, trainLimit > 0 ? Math.min(trainLimit, pool) : pool);
+    int[] held = java.util.Arrays.copyOfRange(perm, pool, perm.length);
+    java.util.Arrays.sort(train);
+    java.util.Arrays.sort(held);
+    return new Split(subset(base, train), subset(base, held));
+  }
+
+  /** A training set and the examples held out of it (null when none). */
+  public record Split(ImageDataset train, ImageDataset heldOut) {}
+
   /** The first {@code n} examples. */
   public static ImageDataset first(ImageDataset base, int n) {
     int m = Math.min(n, base.size());

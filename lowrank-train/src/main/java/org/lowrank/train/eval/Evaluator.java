@@ -5,7 +5,11 @@ import java.util.function.IntConsumer;
 import org.lowrank.train.data.Batch;
 import org.lowrank.train.data.DataLoader;
 
-/** Top-1 / top-5 accuracy, loss and model agreement over a {@link DataLoader} epoch. */
+/**
+ * Top-1 / top-5 accuracy, loss and model agreement over a {@link DataLoader} epoch. An example whose
+ * scores hold a NaN or an infinity is a wrong prediction (and is counted as non-finite): comparisons
+ * with NaN are false, so ranking such scores naively would call a diverged model always right.
+ */
 public final class Evaluator {
   private Evaluator() {}
 
@@ -22,6 +26,7 @@ public final class Evaluator {
     long n = 0;
     long top1 = 0;
     long top5 = 0;
+    long nonFinite = 0;
     double loss = 0;
     int done = 0;
     Iterator<Batch> it = data.epoch(0);
@@ -37,6 +42,11 @@ public final class Evaluator {
         }
         int off = i * k;
         float target = logits[off + label];
+        loss += logSumExp(logits, off, k) - target;
+        if (!allFinite(logits, off, k)) {
+          nonFinite++;
+          continue;
+        }
         int rank = 0;
         for (int j = 0; j < k; j++) {
           float v = logits[off + j];
@@ -46,18 +56,18 @@ public final class Evaluator {
         }
         top1 += rank == 0 ? 1 : 0;
         top5 += rank < 5 ? 1 : 0;
-        loss += logSumExp(logits, off, k) - target;
       }
       n += b.size();
       progress.accept(++done);
     }
-    return new EvaluationResult(n, (double) top1 / n, (double) top5 / n, loss / n);
+    return new EvaluationResult(n, (double) top1 / n, (double) top5 / n, loss / n, nonFinite);
   }
 
   /** Agreement of {@code candidate} with {@code reference} (labels ignored). */
   public static AgreementResult agreement(Predictor reference, Predictor candidate, DataLoader data) {
     long n = 0;
     long same = 0;
+    long nonFinite = 0;
     double kl = 0;
     Iterator<Batch> it = data.epoch(0);
     while (it.hasNext()) {
@@ -71,7 +81,10 @@ public final class Evaluator {
       }
       for (int i = 0; i < b.size(); i++) {
         int off = i * k;
-        same += argMax(r, off, k) == argMax(c, off, k) ? 1 : 0;
+        int rc = predictedClass(r, off, k);
+        int cc = predictedClass(c, off, k);
+        same += rc >= 0 && rc == cc ? 1 : 0;
+        nonFinite += rc < 0 || cc < 0 ? 1 : 0;
         double lr = logSumExp(r, off, k);
         double lc = logSumExp(c, off, k);
         for (int j = 0; j < k; j++) {
@@ -81,7 +94,7 @@ public final class Evaluator {
       }
       n += b.size();
     }
-    return new AgreementResult(n, (double) same / n, kl / n);
+    return new AgreementResult(n, (double) same / n, kl / n, nonFinite);
   }
 
   private static int classes(float[] logits, Batch b) {
@@ -90,6 +103,23 @@ public final class Evaluator {
           "model returned " + logits.length + " scores for a batch of " + b.size());
     }
     return logits.length / b.size();
+  }
+
+  /**
+   * The arg-max class of the scores {@code v[off, off + k)}, or -1 when one of them is NaN or
+   * infinite (such an example has no prediction). Ties go to the lower class.
+   */
+  public static int predictedClass(float[] v, int off, int k) {
+    return allFinite(v, off, k) ? argMax(v, off, k) : -1;
+  }
+
+  private static boolean allFinite(float[] v, int off, int k) {
+    for (int j = 0; j < k; j++) {
+      if (!Float.isFinite(v[off + j])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static int argMax(float[] v, int off, int k) {

@@ -12,9 +12,14 @@ import org.lowrank.train.data.DataLoader;
  * weights of rank >= 2 only, one epoch, no gradient clipping, seed 0, no distillation.
  *
  * <p>Loss: L = (1 - kdWeight) CE(s, y) + kdWeight T^2 KL(softmax(t / T) || softmax(s / T)) +
- * layerWeight sum_pairs mean((S_i - D_i)^2), where s / t are student / teacher logits and S_i / D_i
- * the matched layer outputs (MISSION.md method A uses layerWeight 0.5). KL and layer terms need a
- * teacher.
+ * layerWeight (1/P) sum_{i=1..P} mean((S_i - D_i)^2), where s / t are student / teacher logits and
+ * S_i / D_i the P matched layer outputs (MISSION.md method A uses layerWeight 0.5). The layer term
+ * is a mean per element and over the pairs, as in RENE, so its size does not grow with the depth
+ * of the network. KL and layer terms need a teacher.
+ *
+ * <p>Safety net (see {@link FineTuner#run(Model, DataLoader, FineTuneConfig)}): with validation
+ * data the best checkpoint is kept and the pre-fine-tune model is returned when fine-tuning made
+ * validation top-1 worse; a diverged run is retried once at a tenth of the learning rate.
  */
 public final class FineTuneConfig {
   private final OptimizerKind optimizer;
@@ -39,6 +44,9 @@ public final class FineTuneConfig {
   private final List<LayerPair> layerPairs;
   private final double layerWeight;
   private final DataLoader validation;
+  private final long validationInterval;
+  private final boolean keepOriginalIfWorse;
+  private final boolean retryOnDivergence;
   private final FineTuneListener listener;
 
   private FineTuneConfig(Builder b) {
@@ -64,11 +72,52 @@ public final class FineTuneConfig {
     layerPairs = List.copyOf(b.layerPairs);
     layerWeight = b.layerWeight;
     validation = b.validation;
+    validationInterval = b.validationInterval;
+    keepOriginalIfWorse = b.keepOriginalIfWorse;
+    retryOnDivergence = b.retryOnDivergence;
     listener = b.listener;
   }
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** A builder holding every setting of this configuration. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.optimizer = optimizer;
+    b.learningRate = learningRate;
+    b.minLearningRate = minLearningRate;
+    b.momentum = momentum;
+    b.weightDecay = weightDecay;
+    b.decayAll = decayAll;
+    b.beta1 = beta1;
+    b.beta2 = beta2;
+    b.adamEpsilon = adamEpsilon;
+    b.epochs = epochs;
+    b.steps = steps;
+    b.warmupSteps = warmupSteps;
+    b.warmupFraction = warmupFraction;
+    b.cosine = cosine;
+    b.gradientClipNorm = gradientClipNorm;
+    b.seed = seed;
+    b.teacher = teacher;
+    b.temperature = temperature;
+    b.kdWeight = kdWeight;
+    b.layerPairs = layerPairs;
+    b.layerWeight = layerWeight;
+    b.validation = validation;
+    b.validationInterval = validationInterval;
+    b.keepOriginalIfWorse = keepOriginalIfWorse;
+    b.retryOnDivergence = retryOnDivergence;
+    b.listener = listener;
+    return b;
+  }
+
+  /** The same settings with the peak and final learning rates multiplied by {@code factor} > 0. */
+  public FineTuneConfig withLearningRateScaled(double factor) {
+    return toBuilder().optLearningRate(learningRate * factor)
+        .optMinLearningRate(minLearningRate * factor).build();
   }
 
   /** Builder for {@link FineTuneConfig}. */
@@ -95,6 +144,9 @@ public final class FineTuneConfig {
     private List<LayerPair> layerPairs = List.of();
     private double layerWeight = 0.5;
     private DataLoader validation;
+    private long validationInterval;
+    private boolean keepOriginalIfWorse = true;
+    private boolean retryOnDivergence = true;
     private FineTuneListener listener = new FineTuneListener() {};
 
     public Builder optOptimizer(OptimizerKind kind) {
@@ -200,9 +252,36 @@ public final class FineTuneConfig {
       return this;
     }
 
-    /** Validation data, evaluated after every epoch; the best epoch's weights are returned. */
+    /**
+     * Validation data (never the test split), evaluated before fine-tuning, after every epoch and
+     * every {@link #optValidationInterval} steps; the best checkpoint's weights are returned.
+     */
     public Builder optValidation(DataLoader v) {
       validation = v;
+      return this;
+    }
+
+    /** Also evaluates the validation data every {@code steps} optimizer steps (0 = epoch ends only). */
+    public Builder optValidationInterval(long steps) {
+      validationInterval = steps;
+      return this;
+    }
+
+    /**
+     * Returns the model as it was before fine-tuning when the best checkpoint's validation top-1 is
+     * below the pre-fine-tune model's (default true; needs validation data to act).
+     */
+    public Builder optKeepOriginalIfWorse(boolean keep) {
+      keepOriginalIfWorse = keep;
+      return this;
+    }
+
+    /**
+     * Retries a diverged run once from the pre-fine-tune weights at a tenth of the learning rate
+     * (default true); false gives up at once and returns the pre-fine-tune model.
+     */
+    public Builder optRetryOnDivergence(boolean retry) {
+      retryOnDivergence = retry;
       return this;
     }
 
@@ -225,6 +304,7 @@ public final class FineTuneConfig {
       check(kdWeight >= 0 && kdWeight <= 1, "distillation weight must be in [0, 1], got " + kdWeight);
       check(temperature > 0, "temperature must be > 0");
       check(layerWeight >= 0, "layer matching weight must be >= 0");
+      check(validationInterval >= 0, "validation interval must be >= 0, got " + validationInterval);
       check(teacher != null || (kdWeight == 0 && layerPairs.isEmpty()),
           "logit distillation and layer matching need a teacher: call optTeacher(model)");
       return new FineTuneConfig(this);
@@ -259,5 +339,8 @@ public final class FineTuneConfig {
   public List<LayerPair> layerPairs() { return layerPairs; }
   public double layerWeight() { return layerWeight; }
   public DataLoader validation() { return validation; }
+  public long validationInterval() { return validationInterval; }
+  public boolean keepOriginalIfWorse() { return keepOriginalIfWorse; }
+  public boolean retryOnDivergence() { return retryOnDivergence; }
   public FineTuneListener listener() { return listener; }
 }

@@ -11,6 +11,12 @@ public interface FineTuneListener {
   /** After every epoch (and its validation, if configured). */
   default void onEpoch(EpochEvent e) {}
 
+  /** After every evaluation of the validation data. */
+  default void onValidation(FineTuneResult.ValidationPoint p) {}
+
+  /** When something goes wrong (divergence, a retry, the original model kept); also logged. */
+  default void onWarning(FineTuneWarning w) {}
+
   /**
    * One step.
    *

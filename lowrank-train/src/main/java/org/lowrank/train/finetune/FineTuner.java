@@ -5,10 +5,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.lowrank.graph.Model;
@@ -26,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * One-shot fine-tuning of a whole model (e.g. after factorization) on labelled images, optionally
  * distilled from a teacher. Input: an IR {@link Model} with one image input and a logits output;
  * output: a {@link FineTuneResult} whose models can be written with the ONNX writer.
+ *
+ * <p>Fine-tuning never makes a model worse silently: {@link #run(Model, DataLoader,
+ * FineTuneConfig)} keeps the best checkpoint on the validation data, retries a diverged run once
+ * from the pre-fine-tune weights at {@link #RETRY_LEARNING_RATE_FACTOR} times the learning rate,
+ * and returns the pre-fine-tune model when both runs diverged or when validation top-1 fell; each
+ * of these is a {@link FineTuneWarning} in the result, logged and sent to the listener.
  */
 public final class FineTuner {
   private static final Logger LOG = LoggerFactory.getLogger(FineTuner.class);
@@ -33,21 +41,194 @@ public final class FineTuner {
   /** Non-finite steps in a row after which fine-tuning stops: the run diverged. */
   static final int MAX_CONSECUTIVE_SKIPS = 10;
 
+  /** Last finite steps whose median loss the loss-explosion check reads. */
+  static final int LOSS_WINDOW = 10;
+
+  /**
+   * The run diverged when the median loss of the last {@link #LOSS_WINDOW} finite steps exceeds this
+   * factor times max(loss of the first finite step, ln K) for K classes. The first step's loss is
+   * the untrained model's; ln K is the loss of a uniform guess, so a model that starts nearly
+   * perfect may still wobble; the median ignores a few spikes.
+   */
+  static final double LOSS_EXPLOSION_FACTOR = 10;
+
+  /** A diverged run is retried once at this fraction of the learning rate. */
+  public static final double RETRY_LEARNING_RATE_FACTOR = 0.1;
+
   private FineTuner() {}
 
-  /** Fine-tunes {@code student} on {@code train}. */
+  /**
+   * Fine-tunes a copy of {@code student} (not modified) on {@code train}, with the safety net
+   * described in the class comment.
+   */
   public static FineTuneResult run(Model student, DataLoader train, FineTuneConfig cfg) {
+    long start = System.nanoTime();
+    Warnings warnings = new Warnings(cfg.listener());
+    EvaluationResult before = null;
+    Attempt a;
     try (GraphExecutor ex = GraphExecutor.of(student)) {
-      return run(ex, train, cfg);
+      checkInputs(ex, train, cfg);
+      if (cfg.validation() != null) {
+        before = Evaluator.evaluate(new ExecutorPredictor(ex), cfg.validation());
+        LOG.info("validation top-1 before fine-tuning: {} ({} images)", percent(before.top1()),
+            before.examples());
+      }
+      a = attempt(ex, train, cfg);
     }
+    long steps = a.steps;
+    FineTuneConfig used = cfg;
+    boolean retried = false;
+    if (a.divergence != null) {
+      warnings.add(FineTuneWarning.Kind.DIVERGED, a.divergence);
+      if (cfg.retryOnDivergence()) {
+        used = cfg.withLearningRateScaled(RETRY_LEARNING_RATE_FACTOR);
+        retried = true;
+        warnings.add(FineTuneWarning.Kind.RETRIED, String.format(Locale.ROOT,
+            "fine-tuning again from the pre-fine-tune weights at learning rate %.3g (%.3g x %.3g)",
+            used.learningRate(), RETRY_LEARNING_RATE_FACTOR, cfg.learningRate()));
+        try (GraphExecutor ex = GraphExecutor.of(student)) {
+          a = attempt(ex, train, used);
+        }
+        steps += a.steps;
+        if (a.divergence != null) {
+          warnings.add(FineTuneWarning.Kind.DIVERGED, "the retry diverged too: " + a.divergence);
+        }
+      }
+    }
+    boolean keepOriginal = false;
+    if (a.divergence != null) {
+      keepOriginal = true;
+      warnings.add(FineTuneWarning.Kind.KEPT_ORIGINAL, "fine-tuning diverged" + (retried ? " twice" : "")
+          + ": returning the model as it was before fine-tuning");
+    } else if (before != null && cfg.keepOriginalIfWorse() && a.bestTop1 < before.top1()) {
+      keepOriginal = true;
+      warnings.add(FineTuneWarning.Kind.KEPT_ORIGINAL, String.format(Locale.ROOT,
+          "validation top-1 fell from %s before fine-tuning to %s at the best checkpoint (step %d of "
+              + "%d): returning the model as it was before fine-tuning", percent(before.top1()),
+          percent(a.bestTop1), a.bestStep, a.steps));
+    }
+    if (before != null && !keepOriginal) {
+      LOG.info("validation top-1 {} before fine-tuning, {} at the best checkpoint (step {} of {})",
+          percent(before.top1()), percent(a.bestTop1), a.bestStep, a.steps);
+    }
+    Model chosen = keepOriginal ? student : a.best != null ? a.best : a.last;
+    return new FineTuneResult(chosen, a.last, a.bestEpoch, a.bestTop1, a.history, steps,
+        (System.nanoTime() - start) / 1e9, before == null ? Double.NaN : before.top1(), a.bestStep,
+        keepOriginal, retried, used.learningRate(), a.validations, warnings.list);
   }
 
-  /** Fine-tunes the parameters held by {@code student} in place (they stay trained afterwards). */
+  /**
+   * Fine-tunes the parameters held by {@code student} in place (they stay trained afterwards): one
+   * run, without the retry or the fall-back to the pre-fine-tune model; with validation data the
+   * result's {@code model} is the best checkpoint.
+   *
+   * @throws IllegalStateException when the run diverges
+   */
   public static FineTuneResult run(GraphExecutor student, DataLoader train, FineTuneConfig cfg) {
+    long start = System.nanoTime();
+    checkInputs(student, train, cfg);
+    Attempt a = attempt(student, train, cfg);
+    if (a.divergence != null) {
+      throw new IllegalStateException(a.divergence);
+    }
+    return new FineTuneResult(a.best != null ? a.best : a.last, a.last, a.bestEpoch, a.bestTop1,
+        a.history, a.steps, (System.nanoTime() - start) / 1e9, Double.NaN, a.bestStep, false, false,
+        cfg.learningRate(), a.validations, List.of());
+  }
+
+  private static void checkInputs(GraphExecutor student, DataLoader train, FineTuneConfig cfg) {
     ModelInputs.check(student, train.dataset());
     if (cfg.validation() != null) {
       ModelInputs.check(student, cfg.validation().dataset());
     }
+  }
+
+  private static String percent(double top1) {
+    return String.format(Locale.ROOT, "%.2f%%", 100 * top1);
+  }
+
+  /** Warnings of one {@link #run(Model, DataLoader, FineTuneConfig)}: kept, logged and sent on. */
+  private static final class Warnings {
+    final List<FineTuneWarning> list = new ArrayList<>();
+    final FineTuneListener listener;
+
+    Warnings(FineTuneListener listener) {
+      this.listener = listener;
+    }
+
+    void add(FineTuneWarning.Kind kind, String message) {
+      FineTuneWarning w = new FineTuneWarning(kind, message);
+      list.add(w);
+      LOG.warn("fine-tuning: {}", w);
+      listener.onWarning(w);
+    }
+  }
+
+  /**
+   * One training run on {@code student}'s parameters.
+   *
+   * @param best the best checkpoint by validation top-1, null without validation data
+   * @param divergence why the run stopped early, null when it finished
+   */
+  private record Attempt(Model best, Model last, int bestEpoch, long bestStep, double bestTop1,
+      List<FineTuneListener.EpochEvent> history, List<FineTuneResult.ValidationPoint> validations,
+      long steps, String divergence) {}
+
+  /**
+   * Watches the training loss for divergence: {@link #MAX_CONSECUTIVE_SKIPS} non-finite steps in a
+   * row, or a loss explosion ({@link #LOSS_EXPLOSION_FACTOR}).
+   */
+  private static final class DivergenceMonitor {
+    private final FineTuneConfig cfg;
+    private final ArrayDeque<Double> window = new ArrayDeque<>();
+    private double reference = Double.NaN;
+    private int consecutiveSkips;
+    private long skipped;
+
+    DivergenceMonitor(FineTuneConfig cfg) {
+      this.cfg = cfg;
+    }
+
+    /** Records a step; returns why the run diverged, or null. */
+    String observe(StepStats s, long step, int epoch, double lr) {
+      if (!Double.isFinite(s.loss) || !Double.isFinite(s.gradNorm)) {
+        // the update was skipped; a run of them means divergence, not one overflowing batch
+        skipped++;
+        consecutiveSkips++;
+        LOG.warn("step {} (epoch {}): loss {}, gradient norm {}: update skipped ({} so far)", step,
+            epoch, s.loss, s.gradNorm, skipped);
+        if (consecutiveSkips < MAX_CONSECUTIVE_SKIPS) {
+          return null;
+        }
+        return "loss became " + s.loss + " at step " + step + " (epoch " + epoch + ") and stayed "
+            + "non-finite for " + consecutiveSkips + " steps; lower the learning rate (now "
+            + String.format(Locale.ROOT, "%.3g", lr) + ")" + (cfg.gradientClipNorm() > 0
+                ? " or the gradient clip norm (now " + cfg.gradientClipNorm() + ")"
+                : " or enable gradient clipping");
+      }
+      consecutiveSkips = 0;
+      if (Double.isNaN(reference)) {
+        reference = Math.max(s.loss, Math.log(s.classes));
+      }
+      window.addLast(s.loss);
+      if (window.size() > LOSS_WINDOW) {
+        window.removeFirst();
+      }
+      if (window.size() < LOSS_WINDOW) {
+        return null;
+      }
+      double median = window.stream().sorted().skip(LOSS_WINDOW / 2).findFirst().orElseThrow();
+      if (median <= LOSS_EXPLOSION_FACTOR * reference) {
+        return null;
+      }
+      return String.format(Locale.ROOT, "the training loss exploded: median %.4g over the last %d "
+          + "steps at step %d (epoch %d), above %.0f x %.4g (the first step's loss, at least ln %d); "
+          + "lower the learning rate (now %.3g) or the distillation weights", median, LOSS_WINDOW, step,
+          epoch, LOSS_EXPLOSION_FACTOR, reference, s.classes, lr);
+    }
+  }
+
+  private static Attempt attempt(GraphExecutor student, DataLoader train, FineTuneConfig cfg) {
     String input = student.inputNames().get(0);
     String output = student.outputNames().get(0);
     GraphExecutor teacher = null;
@@ -70,16 +251,13 @@ public final class FineTuner {
       long warm = cfg.warmupSteps() >= 0 ? cfg.warmupSteps() : Math.round(cfg.warmupFraction() * total);
       LearningRateSchedule schedule = new LearningRateSchedule(
           cfg.learningRate(), cfg.minLearningRate(), warm, total, cfg.cosine());
-      long start = System.nanoTime();
+      DivergenceMonitor monitor = new DivergenceMonitor(cfg);
+      Checkpoints checkpoints = new Checkpoints(student, cfg);
       long step = 0;
-      long skipped = 0;
-      int consecutiveSkips = 0;
       int epoch = 0;
-      Model best = null;
-      int bestEpoch = -1;
-      double bestTop1 = Double.NaN;
+      String divergence = null;
       List<FineTuneListener.EpochEvent> history = new ArrayList<>();
-      while (step < total) {
+      while (step < total && divergence == null) {
         long epochStart = System.nanoTime();
         double lossSum = 0;
         long correct = 0;
@@ -88,8 +266,9 @@ public final class FineTuner {
         while (it.hasNext() && step < total) {
           Batch b = it.next();
           long t0 = System.nanoTime();
+          double lr = schedule.at(step);
           StepStats s = trainStep(student, teacher, updater, b, input, output, studentTaps, teacherTaps,
-              cfg, schedule.at(step));
+              cfg, lr);
           step++;
           if (Double.isFinite(s.loss)) {
             lossSum += s.loss * b.size();
@@ -98,52 +277,81 @@ public final class FineTuner {
           }
           double ips = b.size() / ((System.nanoTime() - t0) / 1e9);
           cfg.listener().onStep(new FineTuneListener.StepEvent(epoch, step, total, s.loss, s.crossEntropy,
-              (double) s.correct / b.size(), schedule.at(step - 1), s.gradNorm, ips));
-          if (!Double.isFinite(s.loss) || !Double.isFinite(s.gradNorm)) {
-            // the update was skipped; a run of them means divergence, not one overflowing batch
-            skipped++;
-            consecutiveSkips++;
-            LOG.warn("step {} (epoch {}): loss {}, gradient norm {}: update skipped ({} so far)", step,
-                epoch, s.loss, s.gradNorm, skipped);
-            if (consecutiveSkips >= MAX_CONSECUTIVE_SKIPS) {
-              throw new IllegalStateException(
-                  "loss became " + s.loss + " at step " + step + " (epoch " + epoch + ") and stayed "
-                      + "non-finite for " + consecutiveSkips + " steps; lower the learning rate (now "
-                      + schedule.at(step - 1) + ")" + (cfg.gradientClipNorm() > 0
-                          ? " or the gradient clip norm (now " + cfg.gradientClipNorm() + ")"
-                          : " or enable gradient clipping"));
-            }
-          } else {
-            consecutiveSkips = 0;
+              (double) s.correct / b.size(), lr, s.gradNorm, ips));
+          divergence = monitor.observe(s, step, epoch, lr);
+          if (divergence != null) {
+            break;
+          }
+          if (cfg.validationInterval() > 0 && step % cfg.validationInterval() == 0 && step < total) {
+            checkpoints.validate(epoch, step);
           }
         }
-        EvaluationResult val = null;
-        boolean isBest = false;
-        if (cfg.validation() != null) {
-          val = Evaluator.evaluate(new ExecutorPredictor(student), cfg.validation());
-          if (best == null || val.top1() > bestTop1) {
-            best = student.exportWeights();
-            bestTop1 = val.top1();
-            bestEpoch = epoch;
-            isBest = true;
-          }
+        if (divergence != null) {
+          break;
         }
+        EvaluationResult val = checkpoints.validate(epoch, step);
         FineTuneListener.EpochEvent ev = new FineTuneListener.EpochEvent(epoch, step, lossSum / seen,
-            (double) correct / seen, val, isBest, (System.nanoTime() - epochStart) / 1e9);
+            (double) correct / seen, val, val != null && checkpoints.bestStep == step,
+            (System.nanoTime() - epochStart) / 1e9);
         history.add(ev);
         LOG.info("epoch {}: {} steps, train loss {}, train top-1 {}{}", epoch, step,
-            String.format("%.4f", ev.trainLoss()), String.format("%.4f", ev.trainTop1()),
-            val == null ? "" : String.format(", validation top-1 %.4f", val.top1()));
+            String.format(Locale.ROOT, "%.4f", ev.trainLoss()),
+            String.format(Locale.ROOT, "%.4f", ev.trainTop1()),
+            val == null ? "" : String.format(Locale.ROOT, ", validation top-1 %.4f", val.top1()));
         cfg.listener().onEpoch(ev);
         epoch++;
       }
-      Model last = student.exportWeights();
-      return new FineTuneResult(best == null ? last : best, last, bestEpoch, bestTop1, history, step,
-          (System.nanoTime() - start) / 1e9);
+      return new Attempt(checkpoints.best, student.exportWeights(), checkpoints.bestEpoch,
+          checkpoints.bestStep, checkpoints.bestTop1, history, checkpoints.points, step, divergence);
     } finally {
       if (teacher != null) {
         teacher.close();
       }
+    }
+  }
+
+  /** Validation of one run: every evaluation, and the weights of the best one. */
+  private static final class Checkpoints {
+    final GraphExecutor student;
+    final FineTuneConfig cfg;
+    final List<FineTuneResult.ValidationPoint> points = new ArrayList<>();
+    Model best;
+    int bestEpoch = -1;
+    long bestStep = -1;
+    double bestTop1 = Double.NaN;
+    private long lastStep = -1;
+    private EvaluationResult last;
+
+    Checkpoints(GraphExecutor student, FineTuneConfig cfg) {
+      this.student = student;
+      this.cfg = cfg;
+    }
+
+    /** Evaluates the validation data at {@code step} (once per step); null without validation. */
+    EvaluationResult validate(int epoch, long step) {
+      if (cfg.validation() == null) {
+        return null;
+      }
+      if (step == lastStep) {
+        return last;
+      }
+      EvaluationResult r = Evaluator.evaluate(new ExecutorPredictor(student), cfg.validation());
+      boolean isBest = best == null || r.top1() > bestTop1;
+      if (isBest) {
+        best = student.exportWeights();
+        bestTop1 = r.top1();
+        bestEpoch = epoch;
+        bestStep = step;
+      }
+      FineTuneResult.ValidationPoint p =
+          new FineTuneResult.ValidationPoint(epoch, step, r.top1(), r.meanLoss(), isBest);
+      points.add(p);
+      LOG.info("step {} (epoch {}): validation top-1 {}{}", step, epoch, percent(r.top1()),
+          isBest ? " (best so far)" : "");
+      cfg.listener().onValidation(p);
+      lastStep = step;
+      last = r;
+      return r;
     }
   }
 
@@ -154,7 +362,8 @@ public final class FineTuner {
     }
   }
 
-  private record StepStats(double loss, double crossEntropy, long correct, double gradNorm) {}
+  /** One step's numbers; {@code classes} is the number of logits per example. */
+  private record StepStats(double loss, double crossEntropy, long correct, double gradNorm, int classes) {}
 
   private static StepStats trainStep(
       GraphExecutor student, GraphExecutor teacher, ParameterUpdater updater, Batch b, String input,
@@ -193,15 +402,9 @@ public final class FineTuner {
           NDArray kl = logPt.exp().mul(logPt.sub(logits2.div(temp).logSoftmax(1))).sum().div((float) n);
           loss = loss.add(kl.mul((float) (cfg.kdWeight() * temp * temp)));
         }
-        for (int i = 0; i < studentTaps.size(); i++) {
-          NDArray s = out.get(studentTaps.get(i));
-          NDArray d = teacherOut.get(teacherTaps.get(i));
-          if (!s.getShape().equals(d.getShape())) {
-            throw new IllegalArgumentException(
-                "layer matching pair " + studentTaps.get(i) + " / " + teacherTaps.get(i) + ": shapes "
-                    + s.getShape() + " and " + d.getShape() + " differ");
-          }
-          loss = loss.add(s.sub(d).square().mean().mul((float) cfg.layerWeight()));
+        if (!studentTaps.isEmpty()) {
+          loss = loss.add(layerMatching(out, teacherOut, studentTaps, teacherTaps)
+              .mul((float) cfg.layerWeight()));
         }
         gc.backward(loss);
       }
@@ -212,15 +415,30 @@ public final class FineTuner {
       int k = lg.length / n;
       long correct = 0;
       for (int i = 0; i < n; i++) {
-        int arg = 0;
-        for (int j = 1; j < k; j++) {
-          if (lg[i * k + j] > lg[i * k + arg]) {
-            arg = j;
-          }
-        }
-        correct += arg == b.labels()[i] ? 1 : 0;
+        correct += Evaluator.predictedClass(lg, i * k, k) == b.labels()[i] ? 1 : 0;
       }
-      return new StepStats(loss.getFloat(), ce.getFloat(), correct, gradNorm);
+      return new StepStats(loss.getFloat(), ce.getFloat(), correct, gradNorm, k);
     }
+  }
+
+  /**
+   * The layer-output matching term (1/P) sum_{i=1..P} mean((S_i - D_i)^2) over the P pairs: a mean
+   * per element and over the pairs, so it does not grow with the depth of the network.
+   */
+  private static NDArray layerMatching(Map<String, NDArray> student, Map<String, NDArray> teacher,
+      List<String> studentTaps, List<String> teacherTaps) {
+    NDArray sum = null;
+    for (int i = 0; i < studentTaps.size(); i++) {
+      NDArray s = student.get(studentTaps.get(i));
+      NDArray d = teacher.get(teacherTaps.get(i));
+      if (!s.getShape().equals(d.getShape())) {
+        throw new IllegalArgumentException(
+            "layer matching pair " + studentTaps.get(i) + " / " + teacherTaps.get(i) + ": shapes "
+                + s.getShape() + " and " + d.getShape() + " differ");
+      }
+      NDArray term = s.sub(d).square().mean();
+      sum = sum == null ? term : sum.add(term);
+    }
+    return sum.div((float) studentTaps.size());
   }
 }

@@ -1,6 +1,7 @@
 package org.lowrank.train.eval;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -50,5 +51,45 @@ class EvaluatorTest {
     AgreementResult a = Evaluator.agreement(p, p, data);
     assertEquals(1.0, a.top1Agreement(), 1e-12);
     assertEquals(0.0, a.meanKl(), 1e-9);
+  }
+
+  /** A predictor whose scores hold {@code bad} for every example with an even index, else are clean. */
+  private static Predictor poisoned(int k, float bad) {
+    return b -> {
+      float[] out = new float[b.size() * k];
+      for (int i = 0; i < b.size(); i++) {
+        out[i * k + b.labels()[i]] = 1f; // clean examples are all correct
+        if (b.indices()[i] % 2 == 0) {
+          out[i * k + (b.labels()[i] + 1) % k] = bad;
+        }
+      }
+      return out;
+    };
+  }
+
+  @Test
+  void nonFiniteScoresAreWrongPredictionsAndAreCounted() {
+    int k = 4;
+    DataLoader data = DataLoader.builder(labelled(10, k)).setBatchSize(4).build();
+    Predictor nan = b -> {
+      float[] out = new float[b.size() * k];
+      java.util.Arrays.fill(out, Float.NaN);
+      return out;
+    };
+    EvaluationResult r = Evaluator.evaluate(nan, data);
+    assertEquals(0.0, r.top1(), 0.0, "a model that outputs NaN predicts nothing");
+    assertEquals(0.0, r.top5(), 0.0);
+    assertEquals(10, r.nonFinite());
+    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+      EvaluationResult half = Evaluator.evaluate(poisoned(k, bad), data);
+      assertEquals(0.5, half.top1(), 1e-12, "scores with " + bad);
+      assertEquals(5, half.nonFinite());
+      AgreementResult a = Evaluator.agreement(poisoned(k, 0f), poisoned(k, bad), data);
+      assertEquals(0.5, a.top1Agreement(), 1e-12, "agreement with " + bad);
+      assertEquals(5, a.nonFinite());
+    }
+    AgreementResult self = Evaluator.agreement(nan, nan, data);
+    assertEquals(0.0, self.top1Agreement(), 0.0, "two NaN models do not agree");
+    assertTrue(Evaluator.evaluate(poisoned(k, 0f), data).nonFinite() == 0);
   }
 }

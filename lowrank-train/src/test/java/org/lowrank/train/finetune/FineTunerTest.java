@@ -2,6 +2,7 @@ package org.lowrank.train.finetune;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -136,13 +137,126 @@ public class FineTunerTest {
   }
 
   @Test
-  void aDivergingRunStopsAfterARunOfSkippedStepsWithAHint() {
+  void aDivergingInPlaceRunStopsAfterARunOfSkippedStepsWithAHint() {
     DataLoader train = DataLoader.builder(blobs(48, 1)).setBatchSize(4).build();
     // SGD at lr 1e12 without clipping overflows within a few steps, then every step is non-finite
     FineTuneConfig cfg = FineTuneConfig.builder().optLearningRate(1e12).optSteps(40).build();
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> FineTuner.run(tinyCnn(2), train, cfg));
-    assertTrue(e.getMessage().contains("stayed non-finite for " + FineTuner.MAX_CONSECUTIVE_SKIPS)
-        && e.getMessage().contains("lower the learning rate"), e.getMessage());
+    try (GraphExecutor ex = GraphExecutor.of(tinyCnn(2))) {
+      IllegalStateException e = assertThrows(IllegalStateException.class, () -> FineTuner.run(ex, train, cfg));
+      assertTrue(e.getMessage().contains("stayed non-finite for " + FineTuner.MAX_CONSECUTIVE_SKIPS)
+          && e.getMessage().contains("lower the learning rate"), e.getMessage());
+    }
+  }
+
+  private static void assertSameWeights(Model expected, Model actual) {
+    assertEquals(expected.graph().initializers().keySet(), actual.graph().initializers().keySet());
+    for (var e : expected.graph().initializers().entrySet()) {
+      assertArrayEquals(e.getValue().toFloatArray(),
+          actual.graph().initializers().get(e.getKey()).toFloatArray(), 0f, e.getKey());
+    }
+  }
+
+  private static List<FineTuneWarning.Kind> kinds(FineTuneResult r) {
+    return r.warnings().stream().map(FineTuneWarning::kind).toList();
+  }
+
+  @Test
+  void aDivergingRunIsRetriedOnceThenThePreFineTuneModelIsReturned() {
+    DataLoader train = DataLoader.builder(blobs(48, 1)).setBatchSize(4).build();
+    DataLoader val = DataLoader.builder(blobs(30, 2)).setBatchSize(15).build();
+    Model start = tinyCnn(2);
+    List<FineTuneWarning> heard = new ArrayList<>();
+    // SGD at lr 1e6 without clipping: both the run and its retry at 1e5 blow up
+    FineTuneConfig cfg = FineTuneConfig.builder().optLearningRate(1e6).optSteps(40).optValidation(val)
+        .optListener(new FineTuneListener() {
+          @Override
+          public void onWarning(FineTuneWarning w) {
+            heard.add(w);
+          }
+        }).build();
+    FineTuneResult r = FineTuner.run(start, train, cfg);
+    assertTrue(r.retried() && r.keptOriginal(), r.warnings().toString());
+    assertEquals(List.of(FineTuneWarning.Kind.DIVERGED, FineTuneWarning.Kind.RETRIED,
+        FineTuneWarning.Kind.DIVERGED, FineTuneWarning.Kind.KEPT_ORIGINAL), kinds(r));
+    assertEquals(r.warnings(), heard);
+    assertEquals(1e5, r.learningRate(), 1e-6);
+    assertSameWeights(start, r.model());
+    assertEquals(eval(start, val).top1(), r.validationTop1Before(), 1e-12);
+    // without the retry it gives up at once
+    FineTuneResult once = FineTuner.run(start, train, cfg.toBuilder().optRetryOnDivergence(false).build());
+    assertEquals(List.of(FineTuneWarning.Kind.DIVERGED, FineTuneWarning.Kind.KEPT_ORIGINAL), kinds(once));
+    assertSameWeights(start, once.model());
+  }
+
+  /** {@code base} with every label moved to the next class: learning the base hurts on it. */
+  static ImageDataset shiftedLabels(ImageDataset base) {
+    return new ImageDataset() {
+      public int size() { return base.size(); }
+      public int channels() { return base.channels(); }
+      public int height() { return base.height(); }
+      public int width() { return base.width(); }
+      public List<String> classNames() { return base.classNames(); }
+      public Example get(int i) throws java.io.IOException {
+        Example e = base.get(i);
+        return new Example(e.pixels(), (e.label() + 1) % 3);
+      }
+      public String description() { return "shifted " + base.description(); }
+    };
+  }
+
+  @Test
+  void theBestCheckpointIsRestoredAndAWorseModelIsNotReturned() {
+    DataLoader train = DataLoader.builder(blobs(96, 1)).setBatchSize(16).optShuffle(3).build();
+    // validation labels disagree with the training labels, so the more it learns the worse it gets
+    DataLoader val = DataLoader.builder(shiftedLabels(blobs(30, 2))).setBatchSize(30).build();
+    Model start = tinyCnn(5);
+    FineTuneConfig.Builder cb = FineTuneConfig.builder().optLearningRate(0.002).optEpochs(3)
+        .optGradientClipNorm(5).optValidation(val).optValidationInterval(2);
+    FineTuneResult r = FineTuner.run(start, train, cb.optKeepOriginalIfWorse(false).build());
+    assertFalse(r.keptOriginal());
+    assertEquals(18, r.steps());
+    // every 2 steps plus the epoch ends (6, 12, 18 coincide with the interval except the last)
+    assertEquals(List.of(2L, 4L, 6L, 8L, 10L, 12L, 14L, 16L, 18L),
+        r.validations().stream().map(FineTuneResult.ValidationPoint::step).toList());
+    double best = r.validations().stream().mapToDouble(FineTuneResult.ValidationPoint::top1).max().orElseThrow();
+    assertEquals(best, r.bestValidationTop1(), 1e-12);
+    double last = eval(r.lastModel(), val).top1();
+    assertTrue(last < best, "the run must end worse than its best checkpoint: " + r.validations());
+    assertEquals(best, eval(r.model(), val).top1(), 1e-12, "the best checkpoint is returned");
+    assertTrue(r.bestStep() < 18 && r.bestStep() > 0);
+    // with the default, a run whose best checkpoint is below the start is thrown away
+    assertTrue(r.bestValidationTop1() < r.validationTop1Before(), r.validationTop1Before() + " " + best);
+    FineTuneResult safe = FineTuner.run(start, train, cb.optKeepOriginalIfWorse(true).build());
+    assertTrue(safe.keptOriginal() && !safe.retried());
+    assertEquals(List.of(FineTuneWarning.Kind.KEPT_ORIGINAL), kinds(safe));
+    assertTrue(safe.warnings().get(0).message().contains("validation top-1 fell"), safe.warnings().toString());
+    assertSameWeights(start, safe.model());
+  }
+
+  /** The layer-matching part of the first step's loss, for {@code copies} copies of one pair. */
+  private static double firstLayerTerm(Model student, Model teacher, int copies) {
+    DataLoader train = DataLoader.builder(blobs(16, 1)).setBatchSize(16).build();
+    List<FineTuneListener.StepEvent> steps = new ArrayList<>();
+    FineTuneConfig cfg = FineTuneConfig.builder().optSteps(1).optTeacher(teacher)
+        .optLayerMatching(java.util.Collections.nCopies(copies, new LayerPair("a", "a")), 0.5)
+        .optListener(new FineTuneListener() {
+          @Override
+          public void onStep(StepEvent e) {
+            steps.add(e);
+          }
+        }).build();
+    FineTuner.run(student, train, cfg);
+    return steps.get(0).loss() - steps.get(0).crossEntropy();
+  }
+
+  @Test
+  void theLayerTermIsAMeanOverThePairsNotASum() {
+    Model teacher = tinyCnn(5);
+    Model student = tinyCnn(9);
+    double one = firstLayerTerm(student, teacher, 1);
+    assertTrue(one > 1e-3, "the models differ: " + one);
+    assertEquals(one, firstLayerTerm(student, teacher, 4), 1e-5 * one,
+        "four matched layers with the same error weigh as much as one");
   }
 
   @Test
