@@ -48,6 +48,11 @@ public final class Reports {
         b.optWarning(d.layer() + ": " + d.note());
       }
     }
+    if (r.fineTune() != null) {
+      for (org.lowrank.train.finetune.FineTuneWarning w : r.fineTune().warnings()) {
+        b.optWarning("fine-tuning: " + w.message());
+      }
+    }
     if (r.fidelity() != null) {
       b.optFidelity(fidelity(r.fidelity(), r.output()));
     }
