@@ -98,6 +98,22 @@ public final class CandidateGrid {
     return Choice.of(method, r);
   }
 
+  /** {@code k} indices spread evenly over 0..n-1, always including both ends (fewer if n < k). */
+  public static int[] spread(int n, int k) {
+    if (n == 0) {
+      return new int[0];
+    }
+    int m = Math.min(n, Math.max(1, k));
+    if (m == 1) {
+      return new int[] {n - 1};
+    }
+    Set<Integer> idx = new LinkedHashSet<>();
+    for (int j = 0; j < m; j++) {
+      idx.add((int) Math.round((double) j * (n - 1) / (m - 1)));
+    }
+    return idx.stream().mapToInt(Integer::intValue).toArray();
+  }
+
   /** {@code rank} rounded up to a multiple of {@code multiple} (1 = no rounding), capped at max. */
   public static int round(int rank, int multiple, int max) {
     if (multiple <= 1) {

@@ -74,14 +74,42 @@ class PlannerFilterTest {
     return new LayerInput(name, "conv2d", g, w);
   }
 
+  /** A conv kernel [c, c, 3, 3] of CP rank r plus 1% noise: CP keeps most of it at few parameters. */
+  static LayerInput cpLayer(String name, int c, int r, long seed) {
+    DenseTensor a = DenseTensor.random(seed, c, r);
+    DenseTensor b = DenseTensor.random(seed + 1, c, r);
+    DenseTensor k = DenseTensor.random(seed + 2, 9, r);
+    double[] w = new double[c * c * 9];
+    for (int o = 0; o < c; o++) {
+      for (int i = 0; i < c; i++) {
+        for (int s = 0; s < 9; s++) {
+          double v = 0;
+          for (int q = 0; q < r; q++) {
+            v += a.get(o, q) * b.get(i, q) * k.get(s, q);
+          }
+          w[(o * c + i) * 9 + s] = v;
+        }
+      }
+    }
+    DenseTensor t = DenseTensor.of(w, c, c, 3, 3);
+    t = t.plus(DenseTensor.random(seed + 3, c, c, 3, 3).scale(0.01 * t.frobeniusNorm() / Math.sqrt(t.size())));
+    LayerGeometry g = LayerGeometry.conv(name, c, c, 1, new long[] {3, 3}, new long[] {16, 16},
+        new long[] {16, 16}, true);
+    return new LayerInput(name, "conv2d", g, t);
+  }
+
   private static final List<LayerInput> LAYERS = List.of(layer("a", 32, 12, 1), layer("b", 48, 20, 5));
 
   private static Planner.Request request(RankSelector s, Budget b, Method... m) {
+    return request(LAYERS, s, b, m);
+  }
+
+  private static Planner.Request request(List<LayerInput> layers, RankSelector s, Budget b, Method... m) {
     Cost total = new Cost(1000, 1000);
-    for (LayerInput l : LAYERS) {
+    for (LayerInput l : layers) {
       total = total.plus(CostModel.original(l.geometry()));
     }
-    return new Planner.Request("m.onnx", LAYERS, List.of(), total, List.of(m), s, b, 7);
+    return new Planner.Request("m.onnx", layers, List.of(), total, List.of(m), s, b, 7);
   }
 
   private static Plan plan(Planner.Request r) {
@@ -101,12 +129,13 @@ class PlannerFilterTest {
   void scoredSelectorsNeverChooseRejectedCandidates() {
     RankSelector s = new EnergySelector(0.95, 1, LA);
     Budget budget = Budget.keepParams(0.35);
-    // without a filter, CP wins somewhere (it has the fewest parameters per rank)
-    Plan free = plan(request(s, budget, Method.TUCKER2, Method.CP));
+    // without a filter, CP wins on the CP-planted layer
+    List<LayerInput> layers = List.of(cpLayer("a", 32, 20, 1), layer("b", 48, 20, 5));
+    Plan free = plan(request(layers, s, budget, Method.TUCKER2, Method.CP));
     assertTrue(free.layers().stream().anyMatch(d -> d.choice().method() == Method.CP), free.layers().toString());
 
     FakeFilter noCp = new FakeFilter((l, c) -> c.method() != Method.CP && c.maxRank() <= 14);
-    Plan p = plan(request(s, budget, Method.TUCKER2, Method.CP).withFilter(noCp));
+    Plan p = plan(request(layers, s, budget, Method.TUCKER2, Method.CP).withFilter(noCp));
     for (LayerDecision d : p.layers()) {
       assertNotNull(d.choice(), d.toString());
       assertEquals(Method.TUCKER2, d.choice().method(), d.toString());
