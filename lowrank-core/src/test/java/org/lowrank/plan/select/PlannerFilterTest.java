@@ -74,30 +74,6 @@ class PlannerFilterTest {
     return new LayerInput(name, "conv2d", g, w);
   }
 
-  /** A conv kernel [c, c, 3, 3] of CP rank r plus 1% noise: CP keeps most of it at few parameters. */
-  static LayerInput cpLayer(String name, int c, int r, long seed) {
-    DenseTensor a = DenseTensor.random(seed, c, r);
-    DenseTensor b = DenseTensor.random(seed + 1, c, r);
-    DenseTensor k = DenseTensor.random(seed + 2, 9, r);
-    double[] w = new double[c * c * 9];
-    for (int o = 0; o < c; o++) {
-      for (int i = 0; i < c; i++) {
-        for (int s = 0; s < 9; s++) {
-          double v = 0;
-          for (int q = 0; q < r; q++) {
-            v += a.get(o, q) * b.get(i, q) * k.get(s, q);
-          }
-          w[(o * c + i) * 9 + s] = v;
-        }
-      }
-    }
-    DenseTensor t = DenseTensor.of(w, c, c, 3, 3);
-    t = t.plus(DenseTensor.random(seed + 3, c, c, 3, 3).scale(0.01 * t.frobeniusNorm() / Math.sqrt(t.size())));
-    LayerGeometry g = LayerGeometry.conv(name, c, c, 1, new long[] {3, 3}, new long[] {16, 16},
-        new long[] {16, 16}, true);
-    return new LayerInput(name, "conv2d", g, t);
-  }
-
   private static final List<LayerInput> LAYERS = List.of(layer("a", 32, 12, 1), layer("b", 48, 20, 5));
 
   private static Planner.Request request(RankSelector s, Budget b, Method... m) {
@@ -130,7 +106,7 @@ class PlannerFilterTest {
     RankSelector s = new EnergySelector(0.95, 1, LA);
     Budget budget = Budget.keepParams(0.35);
     // without a filter, CP wins on the CP-planted layer
-    List<LayerInput> layers = List.of(cpLayer("a", 32, 20, 1), layer("b", 48, 20, 5));
+    List<LayerInput> layers = List.of(TestLayers.cp("a", 32, 20, 1, 0.01), layer("b", 48, 20, 5));
     Plan free = plan(request(layers, s, budget, Method.TUCKER2, Method.CP));
     assertTrue(free.layers().stream().anyMatch(d -> d.choice().method() == Method.CP), free.layers().toString());
 
