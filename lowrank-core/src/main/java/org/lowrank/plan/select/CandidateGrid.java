@@ -98,6 +98,15 @@ public final class CandidateGrid {
     return Choice.of(method, r);
   }
 
+  /**
+   * True when {@code c} is at the method's largest ranks ({@link CostModel#maxRanks}; TT-matrix:
+   * never): the full rank, which only reproduces the layer, or for CP the rank whose parameters match
+   * the layer's.
+   */
+  public static boolean isFullRank(LayerGeometry g, Choice c) {
+    return c.method() != Method.TTM && java.util.Arrays.equals(c.ranks(), CostModel.maxRanks(g, c.method()));
+  }
+
   /** {@code k} indices spread evenly over 0..n-1, always including both ends (fewer if n < k). */
   public static int[] spread(int n, int k) {
     if (n == 0) {

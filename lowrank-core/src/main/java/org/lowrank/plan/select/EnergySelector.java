@@ -98,7 +98,7 @@ public final class EnergySelector implements RankSelector.Scored {
         }
         Candidate cand = candidate(layer, c);
         cands.add(cand);
-        if (c.equals(passing) && better(cand, cands.get(preferred), preferred == 0)) {
+        if (c.equals(passing) && cand.preferableTo(cands.get(preferred))) {
           preferred = cands.size() - 1;
         }
       }
@@ -108,16 +108,6 @@ public final class EnergySelector implements RankSelector.Scored {
 
   private Candidate candidate(LayerInput layer, Choice c) {
     return new Candidate(c, CostModel.factorized(layer.geometry(), c), energy.score(layer, c));
-  }
-
-  /** Fewer parameters wins; ties go to the higher score. */
-  private static boolean better(Candidate c, Candidate current, boolean currentIsOriginal) {
-    if (currentIsOriginal) {
-      return true;
-    }
-    long a = c.cost().params();
-    long b = current.cost().params();
-    return a < b || (a == b && c.score() > current.score());
   }
 
   /** TT needs r_i <= r_o K (TT-SVD's second core); every other choice of the grid is feasible. */

@@ -91,14 +91,6 @@ public final class KeptEnergy {
     };
   }
 
-  /**
-   * True when {@code c} is at the method's largest rank ({@link CostModel#maxRanks}): the full rank,
-   * which only reproduces the layer, or for CP the rank whose parameters match the layer's.
-   */
-  static boolean isFullRank(LayerInput layer, Choice c) {
-    return c.method() != Method.TTM && Arrays.equals(c.ranks(), CostModel.maxRanks(layer.geometry(), c.method()));
-  }
-
   private Tables tables(LayerInput layer) {
     return tables.computeIfAbsent(layer.name(), k -> new Tables(layer));
   }

@@ -372,16 +372,18 @@ public final class Planner {
       Choice best = null;
       Cost bestCost = null;
       boolean rejected = false;
-      boolean full = true;
+      boolean full = false; // some method is at its full rank
+      boolean below = false; // some method is below it
       for (Method m : applicable(l, req.methods())) {
         if (m == Method.TTM) {
           continue; // uniform selectors scale Tucker/CP/TT/SVD ranks; TT-matrix needs a scored selector
         }
         Choice c = Choice.of(m, u.ranks(l, m, scale));
-        if (KeptEnergy.isFullRank(l, c)) {
+        if (CandidateGrid.isFullRank(l.geometry(), c)) {
+          full = true;
           continue;
         }
-        full = false;
+        below = true;
         Cost cost = CostModel.factorized(l.geometry(), c);
         if (CostModel.reducesCost(l.geometry(), c) && (best == null || cost.params() < bestCost.params())) {
           if (screen.keep(l, c)) {
@@ -396,7 +398,7 @@ public final class Planner {
           ? "EVBMF found no component on an unfolding: full rank used there" : "";
       if (best == null) {
         String why = rejected ? screen.filter.rejectedAllNote()
-            : full ? "kept: full rank at this scale (the layer itself is exact)"
+            : full && !below ? "kept: full rank at this scale (the layer itself is exact)"
                 : "kept: these ranks would not lower the cost";
         out.add(new LayerDecision(l.name(), l.kind(), null, before, before, 1.0,
             (note.isEmpty() ? "" : note + "; ") + why));

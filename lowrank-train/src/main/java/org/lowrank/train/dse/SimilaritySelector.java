@@ -464,7 +464,7 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
           Choice c = grid.get(i);
           Candidate cand = new Candidate(c, CostModel.factorized(layer.geometry(), c), s[i]);
           cands.add(cand);
-          if (s[i] >= threshold && better(cand, cands.get(preferred), preferred == 0)) {
+          if (s[i] >= threshold && cand.preferableTo(cands.get(preferred))) {
             preferred = cands.size() - 1;
           }
         }
@@ -478,16 +478,6 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
         factorizeNanos / 1_000_000, evaluateNanos / 1_000_000,
         pick.isOriginal() ? "original" : pick.choice(), fmt(pick.score()));
     return new BudgetAllocator.LayerOptions(layer.name(), cands, preferred);
-  }
-
-  /** Fewer parameters wins; ties go to the higher similarity. */
-  private static boolean better(Candidate c, Candidate current, boolean currentIsOriginal) {
-    if (currentIsOriginal) {
-      return true;
-    }
-    long a = c.cost().params();
-    long b = current.cost().params();
-    return a < b || (a == b && c.score() > current.score());
   }
 
   private static String fmt(double v) {
