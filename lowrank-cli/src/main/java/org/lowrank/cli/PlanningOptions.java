@@ -44,11 +44,12 @@ public final class PlanningOptions {
   String metric;
 
   @Option(names = "--energy", paramLabel = "E", defaultValue = "0.9",
-      description = "Energy fraction kept (energy selector; default: ${DEFAULT-VALUE}).")
+      description = "Energy fraction each factorized layer keeps, 1 - ||W - W'||^2 / ||W||^2 "
+          + "(energy selector; a layer no method can factorize that well is kept; default: ${DEFAULT-VALUE}).")
   double energy;
 
   @Option(names = "--ratio", paramLabel = "R", defaultValue = "0.25",
-      description = "Rank / full rank (ratio selector; default: ${DEFAULT-VALUE}).")
+      description = "Rank / full rank (ratio selector; 1 keeps every layer as it is; default: ${DEFAULT-VALUE}).")
   double ratio;
 
   @Option(names = "--rank-multiple", paramLabel = "K", defaultValue = "1",

@@ -39,7 +39,9 @@ public final class BudgetAllocator {
    * @param layers the selected layers' options
    * @param fixed cost of everything that is not a selected layer (kept as is)
    * @param total the whole original model's cost (the budget's reference)
-   * @param budget the global budget; {@link Budget#isNone()} returns the preferred candidates
+   * @param budget the global budget; with {@link Budget#isNone()} each layer gets its preferred
+   *     candidate, or when that one is dominated, the cheapest candidate scoring at least as well
+   *     (never one scoring below it: a selector's threshold holds without a budget)
    * @return the chosen candidate per layer, in the order of {@code layers}
    * @throws IllegalArgumentException if even the cheapest candidates exceed the budget
    */
@@ -101,7 +103,10 @@ public final class BudgetAllocator {
     return Math.log(Math.max(c.score(), 1e-6));
   }
 
-  /** Index of the preferred candidate on the front, or of the cheapest one at least as good. */
+  /**
+   * Index of the preferred candidate on the front, or (when it is dominated) of the cheapest front
+   * candidate scoring at least as well: never one scoring below the preferred.
+   */
   private static int nearest(List<Candidate> front, Candidate preferred) {
     int idx = front.indexOf(preferred);
     if (idx >= 0) {

@@ -15,4 +15,17 @@ public record Candidate(Choice choice, Cost cost, double score) {
   public boolean isOriginal() {
     return choice == null;
   }
+
+  /**
+   * The rule selectors prefer passing candidates by: anything beats the original, then fewer
+   * parameters, ties going to the higher score.
+   */
+  public boolean preferableTo(Candidate current) {
+    if (current.isOriginal()) {
+      return !isOriginal();
+    }
+    long a = cost.params();
+    long b = current.cost.params();
+    return a < b || (a == b && score > current.score);
+  }
 }

@@ -80,4 +80,20 @@ class BudgetAllocatorTest {
     assertThrows(IllegalArgumentException.class, () -> Budget.keepParams(1.5));
     assertThrows(IllegalArgumentException.class, () -> Budget.keepFlops(0));
   }
+
+  @Test
+  void withoutBudgetThePreferredCandidateOnlyMovesToACheaperOneScoringAtLeastAsWell() {
+    // the preferred (60, 0.95) is dominated by (50, 0.97); (20, 0.90) is cheaper but scores less
+    Candidate preferred = cand(6, 60, 0.95);
+    Candidate better = cand(5, 50, 0.97);
+    Candidate worse = cand(2, 20, 0.90);
+    List<Candidate> c = List.of(ORIG_A, preferred, better, worse);
+    List<Candidate> got = BudgetAllocator.allocate(List.of(new BudgetAllocator.LayerOptions("a", c, 1)),
+        Cost.ZERO, new Cost(100, 100), Budget.none());
+    assertSame(better, got.get(0));
+    // a layer whose preferred candidate is the original stays original, however cheap the others
+    got = BudgetAllocator.allocate(List.of(new BudgetAllocator.LayerOptions("a", c, 0)),
+        Cost.ZERO, new Cost(100, 100), Budget.none());
+    assertSame(ORIG_A, got.get(0));
+  }
 }

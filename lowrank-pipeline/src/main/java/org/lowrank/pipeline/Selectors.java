@@ -60,10 +60,14 @@ public final class Selectors {
         progress);
   }
 
-  /** Energy threshold (fraction of squared Frobenius norm kept per factored unfolding). */
+  /**
+   * Energy threshold: each factorized layer keeps at least this fraction of its weight's squared
+   * Frobenius norm, 1 - ||W - Ŵ||^2 / ||W||^2, measured on each method's own reconstruction (CP
+   * scored with the pipeline's seed, as deployed).
+   */
   public static Function<CompressionPipeline.SelectorContext, RankSelector> energy(
       double threshold, int rankMultiple) {
-    return ctx -> new EnergySelector(threshold, rankMultiple, LinearAlgebra.defaultInstance());
+    return ctx -> new EnergySelector(threshold, rankMultiple, ctx.seed(), LinearAlgebra.defaultInstance());
   }
 
   /** Fixed ratio of the full rank (scaled to meet a budget). */

@@ -98,6 +98,31 @@ public final class CandidateGrid {
     return Choice.of(method, r);
   }
 
+  /**
+   * True when {@code c} is at the method's largest ranks ({@link CostModel#maxRanks}; TT-matrix:
+   * never): the full rank, which only reproduces the layer, or for CP the rank whose parameters match
+   * the layer's.
+   */
+  public static boolean isFullRank(LayerGeometry g, Choice c) {
+    return c.method() != Method.TTM && java.util.Arrays.equals(c.ranks(), CostModel.maxRanks(g, c.method()));
+  }
+
+  /** {@code k} indices spread evenly over 0..n-1, always including both ends (fewer if n < k). */
+  public static int[] spread(int n, int k) {
+    if (n == 0) {
+      return new int[0];
+    }
+    int m = Math.min(n, Math.max(1, k));
+    if (m == 1) {
+      return new int[] {n - 1};
+    }
+    Set<Integer> idx = new LinkedHashSet<>();
+    for (int j = 0; j < m; j++) {
+      idx.add((int) Math.round((double) j * (n - 1) / (m - 1)));
+    }
+    return idx.stream().mapToInt(Integer::intValue).toArray();
+  }
+
   /** {@code rank} rounded up to a multiple of {@code multiple} (1 = no rounding), capped at max. */
   public static int round(int rank, int multiple, int max) {
     if (multiple <= 1) {

@@ -1,9 +1,10 @@
 package org.lowrank.plan.select;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.plan.BudgetAllocator;
 import org.lowrank.plan.Candidate;
@@ -13,25 +14,47 @@ import org.lowrank.plan.LayerGeometry;
 import org.lowrank.plan.Method;
 
 /**
- * Energy-threshold baseline: a layer's preferred ranks keep a fraction of the squared Frobenius norm
- * of each factored unfolding; every candidate is scored by the energy it keeps (the product over the
- * factored unfoldings), so a global budget trades energy across layers. CP's error has no closed
- * form: a CP rank r is scored as the tied Tucker-2 rank with the same parameter count, a neutral
- * proxy (the similarity and data-free selectors measure CP for real).
+ * Energy-threshold baseline: every candidate is scored by the energy its own method keeps,
+ * 1 - ||W - Ŵ||_F^2 / ||W||_F^2 ({@link KeptEnergy}: exact for SVD, QR and TT-matrix, the truncated
+ * HOSVD's for Tucker-2 and TT, a short CP-ALS for CP; never above what {@code compress} deploys), so
+ * a global budget trades kept energy across layers.
+ *
+ * <p>Without a budget a layer takes, over the given methods, the candidate with the fewest
+ * parameters whose score reaches the threshold. A method that reaches it nowhere (while lowering the
+ * cost) offers no preferred candidate; when no method does, the layer is kept. Per method, the
+ * cheapest passing choice is searched over every rank pair (r_o, r_i) for Tucker-2 and TT, over every
+ * rank for SVD, QR and TT-matrix (each score is O(1) from per-layer tables), and for CP, where every
+ * score is a CP-ALS fit, over the candidate grid: {@value #CP_POINTS} grid ranks spread from the
+ * smallest to the largest are scored (they are CP's candidates), then a bisection between the last
+ * failing and the first passing of them finds the smallest passing grid rank (assuming the score
+ * grows with the rank).
  */
 public final class EnergySelector implements RankSelector.Scored {
+  /** CP grid ranks scored per layer before the threshold bisection. */
+  static final int CP_POINTS = 8;
+
   private final double threshold;
   private final int rankMultiple;
-  private final LinearAlgebra la;
-  private final Map<String, Spectra> spectra = new ConcurrentHashMap<>();
+  private final KeptEnergy energy;
 
+  /** Seed 0 for CP-ALS, as {@link org.lowrank.rewrite.LayerFactorizer#create()}. */
   public EnergySelector(double threshold, int rankMultiple, LinearAlgebra la) {
+    this(threshold, rankMultiple, 0, la);
+  }
+
+  /**
+   * @param threshold energy fraction in (0, 1] a layer's factorization must keep
+   * @param rankMultiple round ranks up to a multiple of this (1 = no rounding)
+   * @param seed CP-ALS seed: the one {@code compress} factorizes with, so CP is scored as deployed
+   * @param la the BLAS/LAPACK backend
+   */
+  public EnergySelector(double threshold, int rankMultiple, long seed, LinearAlgebra la) {
     if (!(threshold > 0 && threshold <= 1)) {
       throw new IllegalArgumentException("energy threshold must be in (0, 1], found " + threshold);
     }
     this.threshold = threshold;
     this.rankMultiple = Math.max(1, rankMultiple);
-    this.la = la;
+    this.energy = new KeptEnergy(la, seed, KeptEnergy.DEFAULT_CP_SWEEPS);
   }
 
   @Override
@@ -41,53 +64,41 @@ public final class EnergySelector implements RankSelector.Scored {
 
   @Override
   public Map<String, Object> settings() {
-    return Map.of("energy", threshold, "rank_multiple", (long) rankMultiple);
+    return Map.of("energy", threshold, "rank_multiple", (long) rankMultiple,
+        "cp_score_sweeps", (long) KeptEnergy.DEFAULT_CP_SWEEPS);
   }
 
-  /** Energy kept by a choice on a layer: the selectors' weight-only quality score in [0, 1]. */
-  public static double score(Spectra s, LayerGeometry g, Choice c) {
-    int[] r = c.ranks();
-    return switch (c.method()) {
-      case TUCKER2, TT -> Spectra.energy(s.output(), r[0]) * Spectra.energy(s.input(), r[1]);
-      case CP -> {
-        int t = equalParameterTuckerRank(g, r[0]);
-        yield Spectra.energy(s.output(), t) * Spectra.energy(s.input(), t);
-      }
-      case SVD, QR -> Spectra.energy(s.output(), r[0]);
-      case TTM -> Spectra.energy(s.ttm(), r[0]);
-    };
-  }
-
-  /** The largest tied Tucker-2 rank t with t (C_in + C_out) + t^2 K <= r (C_in + K + C_out). */
-  static int equalParameterTuckerRank(LayerGeometry g, int cpRank) {
-    double k = g.kernelElements();
-    double b = g.cin() + g.cout();
-    double budget = cpRank * (g.cin() + k + g.cout());
-    return Math.max(1, (int) Math.floor((-b + Math.sqrt(b * b + 4 * k * budget)) / (2 * k)));
-  }
-
-  Spectra spectra(LayerInput layer) {
-    return spectra.computeIfAbsent(layer.name(), k -> Spectra.of(layer, la));
+  /** The kept energy of {@code c} on {@code layer} (cached per layer). */
+  public double score(LayerInput layer, Choice c) {
+    return energy.score(layer, c);
   }
 
   @Override
   public BudgetAllocator.LayerOptions options(LayerInput layer, List<Method> methods) {
-    Spectra s = spectra(layer);
+    LayerGeometry g = layer.geometry();
     List<Candidate> cands = new ArrayList<>();
-    cands.add(Candidate.original(layer.geometry()));
+    cands.add(Candidate.original(g));
+    Set<Choice> seen = new LinkedHashSet<>();
     int preferred = 0;
-    long preferredParams = Long.MAX_VALUE;
     for (Method m : methods) {
-      for (Choice c : CandidateGrid.choices(layer.geometry(), m, rankMultiple)) {
-        cands.add(new Candidate(c, CostModel.factorized(layer.geometry(), c), score(s, layer.geometry(), c)));
+      List<Choice> offered = new ArrayList<>();
+      Choice passing;
+      if (m == Method.CP) {
+        passing = cpThresholdChoice(layer, offered);
+      } else {
+        offered.addAll(CandidateGrid.choices(g, m, rankMultiple));
+        passing = thresholdChoice(layer, m);
+        if (passing != null) {
+          offered.add(passing);
+        }
       }
-      Choice atThreshold = thresholdChoice(layer, m, s);
-      if (CostModel.reducesCost(layer.geometry(), atThreshold)) {
-        Candidate c = new Candidate(atThreshold, CostModel.factorized(layer.geometry(), atThreshold),
-            score(s, layer.geometry(), atThreshold));
-        cands.add(c);
-        if (c.cost().params() < preferredParams) {
-          preferredParams = c.cost().params();
+      for (Choice c : offered) {
+        if (!feasible(g, c) || !seen.add(c)) {
+          continue;
+        }
+        Candidate cand = candidate(layer, c);
+        cands.add(cand);
+        if (c.equals(passing) && cand.preferableTo(cands.get(preferred))) {
           preferred = cands.size() - 1;
         }
       }
@@ -95,27 +106,98 @@ public final class EnergySelector implements RankSelector.Scored {
     return new BudgetAllocator.LayerOptions(layer.name(), cands, preferred);
   }
 
-  private Choice thresholdChoice(LayerInput layer, Method m, Spectra s) {
-    if (m == Method.TTM) {
-      int max = CandidateGrid.ttmMaxRank(CandidateGrid.ttmModes(layer.geometry()));
-      return CandidateGrid.ttm(layer.geometry(),
-          CandidateGrid.round(Spectra.rankForEnergy(s.ttm(), threshold), rankMultiple, max));
-    }
-    int[] max = CostModel.maxRanks(layer.geometry(), m);
-    int ro = CandidateGrid.round(Spectra.rankForEnergy(s.output(), threshold), rankMultiple, max[0]);
-    if (m.rankCount() == 1) {
-      int r = ro;
-      if (m == Method.CP) {
-        int t = Math.max(ro, Spectra.rankForEnergy(s.input(), threshold));
-        r = 1;
-        while (r < max[0] && equalParameterTuckerRank(layer.geometry(), r) < t) {
-          r++;
+  private Candidate candidate(LayerInput layer, Choice c) {
+    return new Candidate(c, CostModel.factorized(layer.geometry(), c), energy.score(layer, c));
+  }
+
+  /** TT needs r_i <= r_o K (TT-SVD's second core); every other choice of the grid is feasible. */
+  private static boolean feasible(LayerGeometry g, Choice c) {
+    return c.method() != Method.TT || c.ranks()[1] <= (long) c.ranks()[0] * g.kernelElements();
+  }
+
+  /**
+   * The cheapest choice of {@code m} (not CP) whose score reaches the threshold while lowering the
+   * cost, or null: every rank (pair) rounded to the rank multiple is tried.
+   */
+  private Choice thresholdChoice(LayerInput layer, Method m) {
+    LayerGeometry g = layer.geometry();
+    if (m.rankCount() == 2) {
+      int[] max = CostModel.maxRanks(g, m);
+      Choice best = null;
+      long bestParams = Long.MAX_VALUE;
+      int[] ris = rankValues(max[1]);
+      for (int ro : rankValues(max[0])) {
+        for (int ri : ris) {
+          Choice c = Choice.of(m, ro, ri);
+          if (!feasible(g, c) || energy.score(layer, c) < threshold) {
+            continue;
+          }
+          // past the first passing r_i only the folded r_i = max (one conv fewer) can cost less
+          for (Choice k : List.of(c, Choice.of(m, ro, max[1]))) {
+            if (feasible(g, k) && CostModel.reducesCost(g, k)) {
+              long p = CostModel.factorized(g, k).params();
+              if (p < bestParams) {
+                best = k;
+                bestParams = p;
+              }
+            }
+          }
+          break;
         }
-        r = CandidateGrid.round(r, rankMultiple, max[0]);
       }
-      return Choice.of(m, r);
+      return best;
     }
-    int ri = CandidateGrid.round(Spectra.rankForEnergy(s.input(), threshold), rankMultiple, max[1]);
-    return Choice.of(m, ro, ri);
+    int max = m == Method.TTM
+        ? CandidateGrid.ttmMaxRank(CandidateGrid.ttmModes(g)) : CostModel.maxRanks(g, m)[0];
+    for (int r : rankValues(max)) {
+      Choice c = m == Method.TTM ? CandidateGrid.ttm(g, r) : Choice.of(m, r);
+      if (energy.score(layer, c) >= threshold) {
+        return CostModel.reducesCost(g, c) ? c : null;
+      }
+    }
+    return null;
+  }
+
+  /** 1..max rounded up to the rank multiple (capped at max), increasing, without repeats. */
+  private int[] rankValues(int max) {
+    return java.util.stream.IntStream.rangeClosed(1, max)
+        .map(r -> CandidateGrid.round(r, rankMultiple, max)).distinct().toArray();
+  }
+
+  /**
+   * The smallest CP grid rank whose score reaches the threshold, or null: {@value #CP_POINTS} grid
+   * ranks spread from the smallest to the largest are scored, then a bisection runs between the last
+   * failing and the first passing of them.
+   *
+   * @param scored receives every CP choice scored here, in increasing rank (CP's candidates)
+   */
+  private Choice cpThresholdChoice(LayerInput layer, List<Choice> scored) {
+    List<Choice> grid = CandidateGrid.choices(layer.geometry(), Method.CP, rankMultiple);
+    java.util.SortedSet<Integer> done = new java.util.TreeSet<>();
+    int lo = -1; // fails (or before the grid)
+    int hi = -1; // passes
+    for (int i : CandidateGrid.spread(grid.size(), CP_POINTS)) {
+      done.add(i);
+      if (hi < 0) {
+        if (energy.score(layer, grid.get(i)) >= threshold) {
+          hi = i;
+        } else {
+          lo = i;
+        }
+      } else {
+        energy.score(layer, grid.get(i));
+      }
+    }
+    while (hi >= 0 && hi - lo > 1) {
+      int mid = (lo + hi) >>> 1;
+      done.add(mid);
+      if (energy.score(layer, grid.get(mid)) >= threshold) {
+        hi = mid;
+      } else {
+        lo = mid;
+      }
+    }
+    done.forEach(i -> scored.add(grid.get(i)));
+    return hi < 0 ? null : grid.get(hi);
   }
 }

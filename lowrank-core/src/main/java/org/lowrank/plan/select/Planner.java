@@ -308,22 +308,14 @@ public final class Planner {
 
   private static List<LayerDecision> uniform(
       Request req, RankSelector.Uniform u, Cost fixed, Screen screen, ProgressListener progress) {
-    progress.start("rank selection (" + u.name() + ")", req.layers().size());
-    Map<String, Spectra> spectra = new HashMap<>();
-    LinearAlgebra la = LinearAlgebra.defaultInstance();
-    int done = 0;
-    for (LayerInput l : req.layers()) {
-      spectra.put(l.name(), Spectra.of(l, la));
-      progress.progress(++done, l.name());
-    }
     double scale = u.defaultScale();
     if (!req.budget().isNone()) {
       Budget.Kind kind = req.budget().kind();
       long target = req.budget().target(req.modelTotal());
       double lo = 1e-6;
       double hi = u.maxScale();
-      if (total(req, u, fixed, lo, spectra, screen).get(kind) > target) {
-        long min = total(req, u, fixed, lo, spectra, screen).get(kind);
+      if (total(req, u, fixed, lo, screen).get(kind) > target) {
+        long min = total(req, u, fixed, lo, screen).get(kind);
         IllegalArgumentException e = new IllegalArgumentException(String.format(
             "impossible budget: %s asks for at most %d %s of %d, but rank 1 everywhere still needs "
                 + "%d (%.1f%%); keep a larger fraction or include more layers",
@@ -333,7 +325,7 @@ public final class Planner {
       }
       for (int it = 0; it < 50; it++) {
         double mid = (lo + hi) / 2;
-        if (total(req, u, fixed, mid, spectra, screen).get(kind) <= target) {
+        if (total(req, u, fixed, mid, screen).get(kind) <= target) {
           lo = mid;
         } else {
           hi = mid;
@@ -342,33 +334,56 @@ public final class Planner {
       scale = lo;
       LOG.info("{}: scale {} meets {}", u.name(), scale, req.budget());
     }
+    // the chosen ranks' kept energy, as the energy selector scores them (CP: a short CP-ALS)
+    progress.start("rank selection (" + u.name() + ")", req.layers().size());
+    KeptEnergy energy = new KeptEnergy(LinearAlgebra.defaultInstance(), req.seed(), KeptEnergy.DEFAULT_CP_SWEEPS);
+    List<LayerDecision> out = new ArrayList<>();
+    int done = 0;
+    for (LayerDecision d : decide(req, u, scale, screen)) {
+      LayerInput l = req.layers().get(done);
+      out.add(d.isFactorized()
+          ? new LayerDecision(d.layer(), d.kind(), d.choice(), d.before(), d.after(),
+              energy.score(l, d.choice()), d.note())
+          : d);
+      progress.progress(++done, l.name());
+    }
     progress.finish(String.format(java.util.Locale.ROOT, "scale %.4f", scale));
-    return decide(req, u, scale, spectra, screen);
+    return out;
   }
 
-  private static Cost total(
-      Request req, RankSelector.Uniform u, Cost fixed, double scale, Map<String, Spectra> spectra,
-      Screen screen) {
+  private static Cost total(Request req, RankSelector.Uniform u, Cost fixed, double scale, Screen screen) {
     Cost t = fixed;
-    for (LayerDecision d : decide(req, u, scale, spectra, screen)) {
+    for (LayerDecision d : decide(req, u, scale, screen)) {
       t = t.plus(d.after());
     }
     return t;
   }
 
-  private static List<LayerDecision> decide(
-      Request req, RankSelector.Uniform u, double scale, Map<String, Spectra> spectra, Screen screen) {
+  /**
+   * Each layer's cheapest reducing choice at {@code scale} (score NaN, filled in by the caller). A
+   * method at its largest ranks ({@link CostModel#maxRanks}) is no choice: at full rank the layer
+   * itself is exact, and CP at the parameter-matching rank saves nothing worth its error; so at a
+   * scale that reaches every method's full rank (ratio 1) every layer is kept as it is.
+   */
+  private static List<LayerDecision> decide(Request req, RankSelector.Uniform u, double scale, Screen screen) {
     List<LayerDecision> out = new ArrayList<>();
     for (LayerInput l : req.layers()) {
       Cost before = CostModel.original(l.geometry());
       Choice best = null;
       Cost bestCost = null;
       boolean rejected = false;
+      boolean full = false; // some method is at its full rank
+      boolean below = false; // some method is below it
       for (Method m : applicable(l, req.methods())) {
         if (m == Method.TTM) {
           continue; // uniform selectors scale Tucker/CP/TT/SVD ranks; TT-matrix needs a scored selector
         }
         Choice c = Choice.of(m, u.ranks(l, m, scale));
+        if (CandidateGrid.isFullRank(l.geometry(), c)) {
+          full = true;
+          continue;
+        }
+        below = true;
         Cost cost = CostModel.factorized(l.geometry(), c);
         if (CostModel.reducesCost(l.geometry(), c) && (best == null || cost.params() < bestCost.params())) {
           if (screen.keep(l, c)) {
@@ -382,12 +397,13 @@ public final class Planner {
       String note = u instanceof VbmfSelector v && v.fellBack(l)
           ? "EVBMF found no component on an unfolding: full rank used there" : "";
       if (best == null) {
+        String why = rejected ? screen.filter.rejectedAllNote()
+            : full && !below ? "kept: full rank at this scale (the layer itself is exact)"
+                : "kept: these ranks would not lower the cost";
         out.add(new LayerDecision(l.name(), l.kind(), null, before, before, 1.0,
-            (note.isEmpty() ? "" : note + "; ")
-                + (rejected ? screen.filter.rejectedAllNote() : "kept: these ranks would not lower the cost")));
+            (note.isEmpty() ? "" : note + "; ") + why));
       } else {
-        out.add(new LayerDecision(l.name(), l.kind(), best, before, bestCost,
-            EnergySelector.score(spectra.get(l.name()), l.geometry(), best), note));
+        out.add(new LayerDecision(l.name(), l.kind(), best, before, bestCost, Double.NaN, note));
       }
     }
     return out;

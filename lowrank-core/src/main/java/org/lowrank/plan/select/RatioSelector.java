@@ -6,7 +6,8 @@ import org.lowrank.plan.Method;
 
 /**
  * Fixed-ratio baseline: every layer keeps ranks ceil(ratio * full rank) (for CP, the rank at which
- * CP's parameters equal the layer's). Under a global budget the ratio is found by bisection.
+ * CP's parameters equal the layer's). A method at its full rank is no choice ({@link Planner}), so
+ * ratio 1 keeps every layer as it is. Under a global budget the ratio is found by bisection.
  */
 public final class RatioSelector implements RankSelector.Uniform {
   private final double ratio;

@@ -77,11 +77,15 @@ class PlannerFilterTest {
   private static final List<LayerInput> LAYERS = List.of(layer("a", 32, 12, 1), layer("b", 48, 20, 5));
 
   private static Planner.Request request(RankSelector s, Budget b, Method... m) {
+    return request(LAYERS, s, b, m);
+  }
+
+  private static Planner.Request request(List<LayerInput> layers, RankSelector s, Budget b, Method... m) {
     Cost total = new Cost(1000, 1000);
-    for (LayerInput l : LAYERS) {
+    for (LayerInput l : layers) {
       total = total.plus(CostModel.original(l.geometry()));
     }
-    return new Planner.Request("m.onnx", LAYERS, List.of(), total, List.of(m), s, b, 7);
+    return new Planner.Request("m.onnx", layers, List.of(), total, List.of(m), s, b, 7);
   }
 
   private static Plan plan(Planner.Request r) {
@@ -101,12 +105,13 @@ class PlannerFilterTest {
   void scoredSelectorsNeverChooseRejectedCandidates() {
     RankSelector s = new EnergySelector(0.95, 1, LA);
     Budget budget = Budget.keepParams(0.35);
-    // without a filter, CP wins somewhere (it has the fewest parameters per rank)
-    Plan free = plan(request(s, budget, Method.TUCKER2, Method.CP));
+    // without a filter, CP wins on the CP-planted layer
+    List<LayerInput> layers = List.of(TestLayers.cp("a", 32, 20, 1, 0.01), layer("b", 48, 20, 5));
+    Plan free = plan(request(layers, s, budget, Method.TUCKER2, Method.CP));
     assertTrue(free.layers().stream().anyMatch(d -> d.choice().method() == Method.CP), free.layers().toString());
 
     FakeFilter noCp = new FakeFilter((l, c) -> c.method() != Method.CP && c.maxRank() <= 14);
-    Plan p = plan(request(s, budget, Method.TUCKER2, Method.CP).withFilter(noCp));
+    Plan p = plan(request(layers, s, budget, Method.TUCKER2, Method.CP).withFilter(noCp));
     for (LayerDecision d : p.layers()) {
       assertNotNull(d.choice(), d.toString());
       assertEquals(Method.TUCKER2, d.choice().method(), d.toString());

@@ -128,4 +128,19 @@ class PlannerTest {
         request(layers, new EnergySelector(0.9, 1, LA), Budget.keepParams(0.01), Method.TUCKER2),
         ProgressListener.NONE));
   }
+
+  @Test
+  void ratioOneKeepsEveryLayerAsItIs() {
+    List<LayerInput> layers = List.of(tuckerLayer("a", 32, 12, 1, 0.3), tuckerLayer("b", 24, 20, 5, 0.3));
+    for (List<Method> methods : List.of(List.of(Method.TUCKER2, Method.CP, Method.TT), List.of(Method.CP),
+        List.of(Method.TT))) {
+      Plan p = Planner.plan(request(layers, new RatioSelector(1.0, 1), Budget.none(),
+          methods.toArray(new Method[0])), ProgressListener.NONE);
+      for (LayerDecision d : p.layers()) {
+        assertEquals(null, d.choice(), methods + ": " + d);
+        assertTrue(d.note().contains("full rank"), d.note());
+      }
+      assertEquals(p.modelBefore(), p.modelAfter());
+    }
+  }
 }

@@ -451,7 +451,7 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
           }
         }
         // the trading range up to the smallest passing rank, and one stronger option above it
-        for (int i : spread(Math.min(hi + 1, n), maxCandidates)) {
+        for (int i : CandidateGrid.spread(Math.min(hi + 1, n), maxCandidates)) {
           passes.test(i);
         }
         if (hi < n - 1) {
@@ -464,7 +464,7 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
           Choice c = grid.get(i);
           Candidate cand = new Candidate(c, CostModel.factorized(layer.geometry(), c), s[i]);
           cands.add(cand);
-          if (s[i] >= threshold && better(cand, cands.get(preferred), preferred == 0)) {
+          if (s[i] >= threshold && cand.preferableTo(cands.get(preferred))) {
             preferred = cands.size() - 1;
           }
         }
@@ -478,32 +478,6 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
         factorizeNanos / 1_000_000, evaluateNanos / 1_000_000,
         pick.isOriginal() ? "original" : pick.choice(), fmt(pick.score()));
     return new BudgetAllocator.LayerOptions(layer.name(), cands, preferred);
-  }
-
-  /** Fewer parameters wins; ties go to the higher similarity. */
-  private static boolean better(Candidate c, Candidate current, boolean currentIsOriginal) {
-    if (currentIsOriginal) {
-      return true;
-    }
-    long a = c.cost().params();
-    long b = current.cost().params();
-    return a < b || (a == b && c.score() > current.score());
-  }
-
-  /** {@code k} indices spread evenly over 0..n-1, always including both ends (fewer if n < k). */
-  static int[] spread(int n, int k) {
-    if (n == 0) {
-      return new int[0];
-    }
-    int m = Math.min(n, Math.max(1, k));
-    if (m == 1) {
-      return new int[] {n - 1};
-    }
-    Set<Integer> idx = new LinkedHashSet<>();
-    for (int j = 0; j < m; j++) {
-      idx.add((int) Math.round((double) j * (n - 1) / (m - 1)));
-    }
-    return idx.stream().mapToInt(Integer::intValue).toArray();
   }
 
   private static String fmt(double v) {

@@ -399,11 +399,11 @@ class SimilaritySelectorTest {
 
   @Test
   void spreadCoversBothEnds() {
-    assertArrayEquals(new int[] {0, 3, 6, 9}, SimilaritySelector.spread(10, 4));
-    assertArrayEquals(new int[] {0, 1, 2}, SimilaritySelector.spread(3, 10));
-    assertArrayEquals(new int[0], SimilaritySelector.spread(0, 10));
+    assertArrayEquals(new int[] {0, 3, 6, 9}, CandidateGrid.spread(10, 4));
+    assertArrayEquals(new int[] {0, 1, 2}, CandidateGrid.spread(3, 10));
+    assertArrayEquals(new int[0], CandidateGrid.spread(0, 10));
     List<Integer> all = new ArrayList<>();
-    for (int i : SimilaritySelector.spread(48, 10)) {
+    for (int i : CandidateGrid.spread(48, 10)) {
       all.add(i);
     }
     assertEquals(10, all.size());
