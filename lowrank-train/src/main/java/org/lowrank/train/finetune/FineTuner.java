@@ -232,10 +232,17 @@ public final class FineTuner {
     String input = student.inputNames().get(0);
     String output = student.outputNames().get(0);
     GraphExecutor teacher = null;
+    WeightDistillation weights = null;
     try (ParameterUpdater updater = new ParameterUpdater(cfg, student)) {
       List<String> studentTaps = new ArrayList<>();
       List<String> teacherTaps = new ArrayList<>();
-      if (cfg.teacher() != null) {
+      if (cfg.teacher() != null && cfg.weightDistillation() > 0 && !cfg.weightPairs().isEmpty()) {
+        weights = WeightDistillation.of(student, cfg.teacher(), cfg.weightPairs());
+        LOG.info("weight distillation on {} of {} layers, weight {}", weights.layers(),
+            cfg.weightPairs().size(), cfg.weightDistillation());
+      }
+      // the teacher runs every step: only when a loss term reads its outputs
+      if (cfg.teacher() != null && (cfg.kdWeight() > 0 || !cfg.layerPairs().isEmpty())) {
         teacher = GraphExecutor.builder(cfg.teacher()).optTrainable(n -> false).build();
         ModelInputs.check(teacher, train.dataset());
         for (LayerPair p : cfg.layerPairs()) {
@@ -267,8 +274,8 @@ public final class FineTuner {
           Batch b = it.next();
           long t0 = System.nanoTime();
           double lr = schedule.at(step);
-          StepStats s = trainStep(student, teacher, updater, b, input, output, studentTaps, teacherTaps,
-              cfg, lr);
+          StepStats s = trainStep(student, teacher, weights, updater, b, input, output, studentTaps,
+              teacherTaps, cfg, lr);
           step++;
           if (Double.isFinite(s.loss)) {
             lossSum += s.loss * b.size();
@@ -306,6 +313,9 @@ public final class FineTuner {
     } finally {
       if (teacher != null) {
         teacher.close();
+      }
+      if (weights != null) {
+        weights.close();
       }
     }
   }
@@ -366,7 +376,8 @@ public final class FineTuner {
   private record StepStats(double loss, double crossEntropy, long correct, double gradNorm, int classes) {}
 
   private static StepStats trainStep(
-      GraphExecutor student, GraphExecutor teacher, ParameterUpdater updater, Batch b, String input,
+      GraphExecutor student, GraphExecutor teacher, WeightDistillation weights,
+      ParameterUpdater updater, Batch b, String input,
       String output, List<String> studentTaps, List<String> teacherTaps, FineTuneConfig cfg, double lr) {
     try (NDManager m = student.manager().newSubManager()) {
       NDArray x = m.create(b.data(), new Shape(b.shape()));
@@ -405,6 +416,9 @@ public final class FineTuner {
         if (!studentTaps.isEmpty()) {
           loss = loss.add(layerMatching(out, teacherOut, studentTaps, teacherTaps)
               .mul((float) cfg.layerWeight()));
+        }
+        if (weights != null && weights.layers() > 0) {
+          loss = loss.add(weights.loss(m).mul((float) cfg.weightDistillation()));
         }
         gc.backward(loss);
       }
