@@ -238,8 +238,15 @@ public final class FineTuner {
       List<String> teacherTaps = new ArrayList<>();
       if (cfg.teacher() != null && cfg.weightDistillation() > 0 && !cfg.weightPairs().isEmpty()) {
         weights = WeightDistillation.of(student, cfg.teacher(), cfg.weightPairs());
-        LOG.info("weight distillation on {} of {} layers, weight {}", weights.layers(),
-            cfg.weightPairs().size(), cfg.weightDistillation());
+        WeightDistillation w = weights;
+        double start = GraphExecutor.withoutGradients(() -> {
+          try (NDManager m = student.manager().newSubManager()) {
+            return (double) w.loss(m).getFloat();
+          }
+        });
+        LOG.info("weight distillation on {} of {} layers, weight {}, term before fine-tuning {}",
+            weights.layers(), cfg.weightPairs().size(), cfg.weightDistillation(),
+            String.format(Locale.ROOT, "%.4g", start));
       }
       // the teacher runs every step: only when a loss term reads its outputs
       if (cfg.teacher() != null && (cfg.kdWeight() > 0 || !cfg.layerPairs().isEmpty())) {
