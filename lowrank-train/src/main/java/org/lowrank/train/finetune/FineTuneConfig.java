@@ -52,6 +52,7 @@ public final class FineTuneConfig {
   private final long validationInterval;
   private final boolean keepOriginalIfWorse;
   private final boolean retryOnDivergence;
+  private final double collapseFraction;
   private final FineTuneListener listener;
 
   private FineTuneConfig(Builder b) {
@@ -82,6 +83,7 @@ public final class FineTuneConfig {
     validationInterval = b.validationInterval;
     keepOriginalIfWorse = b.keepOriginalIfWorse;
     retryOnDivergence = b.retryOnDivergence;
+    collapseFraction = b.collapseFraction;
     listener = b.listener;
   }
 
@@ -119,6 +121,7 @@ public final class FineTuneConfig {
     b.validationInterval = validationInterval;
     b.keepOriginalIfWorse = keepOriginalIfWorse;
     b.retryOnDivergence = retryOnDivergence;
+    b.collapseFraction = collapseFraction;
     b.listener = listener;
     return b;
   }
@@ -158,6 +161,7 @@ public final class FineTuneConfig {
     private long validationInterval;
     private boolean keepOriginalIfWorse = true;
     private boolean retryOnDivergence = true;
+    private double collapseFraction = 0.5;
     private FineTuneListener listener = new FineTuneListener() {};
 
     public Builder optOptimizer(OptimizerKind kind) {
@@ -307,6 +311,17 @@ public final class FineTuneConfig {
       return this;
     }
 
+    /**
+     * A run whose validation top-1 falls below {@code fraction} times the pre-fine-tune model's, at
+     * a validation before the end, has collapsed: it stops and counts as diverged (retried at a
+     * lower rate). Default 0.5; 0 = off. On ResNet-56 with CP at 30% of the parameters, AdamW at 3e-3
+     * fell from 84.6% to 10.8% validation top-1 within 20 steps and never recovered.
+     */
+    public Builder optCollapseFraction(double fraction) {
+      collapseFraction = fraction;
+      return this;
+    }
+
     public Builder optListener(FineTuneListener l) {
       listener = Objects.requireNonNull(l);
       return this;
@@ -326,6 +341,8 @@ public final class FineTuneConfig {
       check(kdWeight >= 0 && kdWeight <= 1, "distillation weight must be in [0, 1], got " + kdWeight);
       check(temperature > 0, "temperature must be > 0");
       check(layerWeight >= 0, "layer matching weight must be >= 0");
+      check(collapseFraction >= 0 && collapseFraction <= 1,
+          "collapse fraction must be in [0, 1], got " + collapseFraction);
       check(validationInterval >= 0, "validation interval must be >= 0, got " + validationInterval);
       check(weightDistillation >= 0 && Double.isFinite(weightDistillation),
           "weight distillation weight must be finite and >= 0, got " + weightDistillation);
@@ -370,5 +387,6 @@ public final class FineTuneConfig {
   public long validationInterval() { return validationInterval; }
   public boolean keepOriginalIfWorse() { return keepOriginalIfWorse; }
   public boolean retryOnDivergence() { return retryOnDivergence; }
+  public double collapseFraction() { return collapseFraction; }
   public FineTuneListener listener() { return listener; }
 }

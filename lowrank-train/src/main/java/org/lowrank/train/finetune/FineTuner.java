@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * output: a {@link FineTuneResult} whose models can be written with the ONNX writer.
  *
  * <p>Fine-tuning never makes a model worse silently: {@link #run(Model, DataLoader,
- * FineTuneConfig)} keeps the best checkpoint on the validation data, retries a diverged run once
+ * FineTuneConfig)} keeps the best checkpoint on the validation data, retries a diverged run (its
+ * loss stayed non-finite or exploded, or its validation top-1 collapsed) once
  * from the pre-fine-tune weights at {@link #RETRY_LEARNING_RATE_FACTOR} times the learning rate,
  * and returns the pre-fine-tune model when both runs diverged or when validation top-1 fell; each
  * of these is a {@link FineTuneWarning} in the result, logged and sent to the listener.
@@ -73,7 +74,7 @@ public final class FineTuner {
         LOG.info("validation top-1 before fine-tuning: {} ({} images)", percent(before.top1()),
             before.examples());
       }
-      a = attempt(ex, train, cfg);
+      a = attempt(ex, train, cfg, collapseBelow(before, cfg));
     }
     long steps = a.steps;
     FineTuneConfig used = cfg;
@@ -87,7 +88,7 @@ public final class FineTuner {
             "fine-tuning again from the pre-fine-tune weights at learning rate %.3g (%.3g x %.3g)",
             used.learningRate(), RETRY_LEARNING_RATE_FACTOR, cfg.learningRate()));
         try (GraphExecutor ex = GraphExecutor.of(student)) {
-          a = attempt(ex, train, used);
+          a = attempt(ex, train, used, collapseBelow(before, cfg));
         }
         steps += a.steps;
         if (a.divergence != null) {
@@ -127,7 +128,7 @@ public final class FineTuner {
   public static FineTuneResult run(GraphExecutor student, DataLoader train, FineTuneConfig cfg) {
     long start = System.nanoTime();
     checkInputs(student, train, cfg);
-    Attempt a = attempt(student, train, cfg);
+    Attempt a = attempt(student, train, cfg, 0);
     if (a.divergence != null) {
       throw new IllegalStateException(a.divergence);
     }
@@ -228,7 +229,18 @@ public final class FineTuner {
     }
   }
 
-  private static Attempt attempt(GraphExecutor student, DataLoader train, FineTuneConfig cfg) {
+  /** Validation top-1 under which a run has collapsed (0 = never): see optCollapseFraction. */
+  private static double collapseBelow(EvaluationResult before, FineTuneConfig cfg) {
+    return before == null ? 0 : cfg.collapseFraction() * before.top1();
+  }
+
+  /**
+   * One run.
+   *
+   * @param collapseBelow a validation top-1 below this ends the run as diverged (0 = never)
+   */
+  private static Attempt attempt(GraphExecutor student, DataLoader train, FineTuneConfig cfg,
+      double collapseBelow) {
     String input = student.inputNames().get(0);
     String output = student.outputNames().get(0);
     GraphExecutor teacher = null;
@@ -297,13 +309,19 @@ public final class FineTuner {
             break;
           }
           if (cfg.validationInterval() > 0 && step % cfg.validationInterval() == 0 && step < total) {
-            checkpoints.validate(epoch, step);
+            divergence = collapse(checkpoints.validate(epoch, step), collapseBelow, step, epoch, lr);
+            if (divergence != null) {
+              break;
+            }
           }
         }
         if (divergence != null) {
           break;
         }
         EvaluationResult val = checkpoints.validate(epoch, step);
+        if (step < total) {
+          divergence = collapse(val, collapseBelow, step, epoch, schedule.at(step - 1));
+        }
         FineTuneListener.EpochEvent ev = new FineTuneListener.EpochEvent(epoch, step, lossSum / seen,
             (double) correct / seen, val, val != null && checkpoints.bestStep == step,
             (System.nanoTime() - epochStart) / 1e9);
@@ -325,6 +343,17 @@ public final class FineTuner {
         weights.close();
       }
     }
+  }
+
+  /** Why the run collapsed when validation top-1 is below {@code threshold}, else null. */
+  private static String collapse(EvaluationResult val, double threshold, long step, int epoch,
+      double lr) {
+    if (val == null || val.top1() >= threshold) {
+      return null;
+    }
+    return String.format(Locale.ROOT, "validation top-1 collapsed to %s at step %d (epoch %d), "
+        + "below %s; lower the learning rate (now %.3g) or the distillation weights",
+        percent(val.top1()), step, epoch, percent(threshold), lr);
   }
 
   /** Validation of one run: every evaluation, and the weights of the best one. */
