@@ -36,8 +36,9 @@ public final class FineTuning {
    *
    * @param student the model to train (not modified: the result holds the trained copy)
    * @param teacher the model to distill from, or null for labels only
-   * @param layerPairs student/teacher outputs to match (empty: logits only); used only with a
-   *     teacher and {@code settings.layerWeight() > 0}
+   * @param layerPairs outputs of the factorized layers in the student and the teacher (empty:
+   *     logits only): matched with a teacher and {@code settings.layerWeight() > 0}, and their
+   *     weights with {@code settings.weightDistillation() > 0}
    * @param data labelled images; the "train" split is used
    * @param inputShape the model's input shape [N, C, H, W] (N is ignored)
    * @param settings what and how long to train; {@code settings.distill()} false ignores the teacher
@@ -77,11 +78,15 @@ public final class FineTuning {
             .optValidationInterval(interval < loader.batchesPerEpoch() ? interval : 0);
       }
       boolean matchLayers = !layerPairs.isEmpty() && f.layerWeight() > 0;
+      boolean matchWeights = !layerPairs.isEmpty() && f.weightDistillation() > 0;
       // the teacher runs every step: only attach it when a loss term reads it
-      if (f.distill() && teacher != null && (f.kdWeight() > 0 || matchLayers)) {
+      if (f.distill() && teacher != null && (f.kdWeight() > 0 || matchLayers || matchWeights)) {
         cb.optTeacher(teacher).optLogitDistillation(f.temperature(), f.kdWeight());
         if (matchLayers) {
           cb.optLayerMatching(layerPairs, f.layerWeight());
+        }
+        if (matchWeights) {
+          cb.optWeightDistillation(layerPairs, f.weightDistillation());
         }
       }
       return FineTuner.run(student, loader, cb.build());

@@ -54,6 +54,10 @@ class PipelineWithDataTest {
     }
     assertNotNull(r.fineTune());
     assertEquals(8, r.fineTune().steps());
+    // 1,000 held-out training images, validated before fine-tuning and every 8 / 4 = 2 steps
+    assertTrue(r.fineTune().validationTop1Before() > 0.6, r.fineTune().toString());
+    assertEquals(List.of(2L, 4L, 6L, 8L), r.fineTune().validations().stream()
+        .map(org.lowrank.train.finetune.FineTuneResult.ValidationPoint::step).toList());
     // the exported model predicts the same in ONNX Runtime as in the executor
     assertEquals(tuned.top1(), ort.top1(), 0.011, "executor " + tuned + " vs ORT " + ort);
   }

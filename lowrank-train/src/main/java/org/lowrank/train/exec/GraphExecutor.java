@@ -520,6 +520,90 @@ public final class GraphExecutor implements AutoCloseable {
   }
 
   /**
+   * A chain of this graph's linear nodes (Conv, Gemm, MatMul), each reading the previous one's
+   * output as its first input, compiled to run on any input with the chain's biases dropped and,
+   * for Conv, strides 1, no padding and no auto_pad. Fed unit impulses, it returns the chain's dense
+   * weight (e.g. the product of a factorized layer's factors): see {@link LinearChain#apply}.
+   *
+   * @param nodes names of the chain's nodes in order
+   * @throws IllegalArgumentException when a node is missing, not linear, or does not read its
+   *     predecessor's output
+   */
+  public LinearChain linearChain(List<String> nodes) {
+    Map<String, Node> byName = new HashMap<>();
+    for (Node n : model.graph().nodes()) {
+      byName.put(n.name(), n);
+    }
+    long opset = model.opset() < 0 ? 13 : model.opset();
+    List<Step> steps = new ArrayList<>();
+    String previous = null;
+    for (String name : nodes) {
+      Node n = byName.get(name);
+      if (n == null || !WEIGHT_OPS.contains(n.opType()) || n.opType().equals("ConvTranspose")) {
+        throw new IllegalArgumentException("linear chain: node '" + name + "' of graph '"
+            + model.graph().name() + "' is " + (n == null ? "missing" : "a " + n.opType())
+            + "; expected Conv, Gemm or MatMul");
+      }
+      if (previous != null && !n.input(0).equals(previous)) {
+        throw new IllegalArgumentException("linear chain: node " + n.label() + " reads '"
+            + n.input(0) + "', not its predecessor's output '" + previous + "'");
+      }
+      previous = n.output(0);
+      Node.Builder b = n.toBuilder().inputs(n.inputs().subList(0, 2));
+      if (n.opType().equals("Conv")) {
+        TensorValue w = model.graph().initializers().get(n.input(1));
+        if (w == null) {
+          throw new IllegalArgumentException(
+              "linear chain: the weight of " + n.label() + " is not an initializer");
+        }
+        b.removeAttribute("auto_pad").removeAttribute("pads").attrInts("strides", ones(w.dims().length - 2));
+      }
+      Node linear = b.build();
+      steps.add(new Step(linear, Kernels.compile(linear, opset)));
+    }
+    return new LinearChain(steps);
+  }
+
+  private static long[] ones(int n) {
+    long[] v = new long[n];
+    Arrays.fill(v, 1);
+    return v;
+  }
+
+  /** A compiled chain of linear nodes; see {@link #linearChain}. */
+  public final class LinearChain {
+    private final List<Step> steps;
+
+    private LinearChain(List<Step> steps) {
+      this.steps = List.copyOf(steps);
+    }
+
+    /**
+     * The chain's output for {@code x} (eval mode); its parameters are read as in {@link #forward},
+     * so gradients flow to them. Every array of the pass belongs to {@code batch}.
+     *
+     * <p>Dense weight of a conv chain with C inputs and a k_1 x k_2 kernel: x = the C k_1 k_2 unit
+     * impulses, shaped [C k_1 k_2, C, k_1, k_2], give y [C k_1 k_2, O, 1, 1] with y[(c, i, j), o] =
+     * W[o, c, i, j]; for a dense chain x = I_C gives y [C, O] = W^T (W [O, C] as Gemm transB = 1).
+     */
+    public NDArray apply(NDManager batch, NDArray x) {
+      Map<String, NDArray> env = new HashMap<>();
+      ExecContext ctx = new ExecContext(batch, false, GraphExecutor.this);
+      NDArray cur = view(batch, x);
+      for (Step step : steps) {
+        Node n = step.node();
+        NDArray[] args = {cur, lookup(env, batch, n.input(1), n)};
+        NDArray r = step.kernel().apply(ctx, args)[0];
+        if (r.getManager() != batch) {
+          r.attach(batch);
+        }
+        cur = r;
+      }
+      return cur;
+    }
+  }
+
+  /**
    * A copy of the model whose trainable parameters and running statistics hold the current values
    * (in the initializers' declared element types).
    */

@@ -12,7 +12,10 @@ public record FineTuneWarning(Kind kind, String message) {
 
   /** What went wrong. */
   public enum Kind {
-    /** A run diverged: its loss stayed non-finite or exploded (the message says which). */
+    /**
+     * A run diverged: its loss stayed non-finite or exploded, or its validation top-1 collapsed
+     * (the message says which).
+     */
     DIVERGED,
     /** A diverged run was started again from the pre-fine-tune weights at a lower learning rate. */
     RETRIED,

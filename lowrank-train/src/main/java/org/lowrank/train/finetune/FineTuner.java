@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * output: a {@link FineTuneResult} whose models can be written with the ONNX writer.
  *
  * <p>Fine-tuning never makes a model worse silently: {@link #run(Model, DataLoader,
- * FineTuneConfig)} keeps the best checkpoint on the validation data, retries a diverged run once
+ * FineTuneConfig)} keeps the best checkpoint on the validation data, retries a diverged run (its
+ * loss stayed non-finite or exploded, or its validation top-1 collapsed) once
  * from the pre-fine-tune weights at {@link #RETRY_LEARNING_RATE_FACTOR} times the learning rate,
  * and returns the pre-fine-tune model when both runs diverged or when validation top-1 fell; each
  * of these is a {@link FineTuneWarning} in the result, logged and sent to the listener.
@@ -73,7 +74,7 @@ public final class FineTuner {
         LOG.info("validation top-1 before fine-tuning: {} ({} images)", percent(before.top1()),
             before.examples());
       }
-      a = attempt(ex, train, cfg);
+      a = attempt(ex, train, cfg, collapseBelow(before, cfg));
     }
     long steps = a.steps;
     FineTuneConfig used = cfg;
@@ -87,7 +88,7 @@ public final class FineTuner {
             "fine-tuning again from the pre-fine-tune weights at learning rate %.3g (%.3g x %.3g)",
             used.learningRate(), RETRY_LEARNING_RATE_FACTOR, cfg.learningRate()));
         try (GraphExecutor ex = GraphExecutor.of(student)) {
-          a = attempt(ex, train, used);
+          a = attempt(ex, train, used, collapseBelow(before, cfg));
         }
         steps += a.steps;
         if (a.divergence != null) {
@@ -127,7 +128,7 @@ public final class FineTuner {
   public static FineTuneResult run(GraphExecutor student, DataLoader train, FineTuneConfig cfg) {
     long start = System.nanoTime();
     checkInputs(student, train, cfg);
-    Attempt a = attempt(student, train, cfg);
+    Attempt a = attempt(student, train, cfg, 0);
     if (a.divergence != null) {
       throw new IllegalStateException(a.divergence);
     }
@@ -228,14 +229,39 @@ public final class FineTuner {
     }
   }
 
-  private static Attempt attempt(GraphExecutor student, DataLoader train, FineTuneConfig cfg) {
+  /** Validation top-1 under which a run has collapsed (0 = never): see optCollapseFraction. */
+  private static double collapseBelow(EvaluationResult before, FineTuneConfig cfg) {
+    return before == null ? 0 : cfg.collapseFraction() * before.top1();
+  }
+
+  /**
+   * One run.
+   *
+   * @param collapseBelow a validation top-1 below this ends the run as diverged (0 = never)
+   */
+  private static Attempt attempt(GraphExecutor student, DataLoader train, FineTuneConfig cfg,
+      double collapseBelow) {
     String input = student.inputNames().get(0);
     String output = student.outputNames().get(0);
     GraphExecutor teacher = null;
+    WeightDistillation weights = null;
     try (ParameterUpdater updater = new ParameterUpdater(cfg, student)) {
       List<String> studentTaps = new ArrayList<>();
       List<String> teacherTaps = new ArrayList<>();
-      if (cfg.teacher() != null) {
+      if (cfg.teacher() != null && cfg.weightDistillation() > 0 && !cfg.weightPairs().isEmpty()) {
+        weights = WeightDistillation.of(student, cfg.teacher(), cfg.weightPairs());
+        WeightDistillation w = weights;
+        double start = GraphExecutor.withoutGradients(() -> {
+          try (NDManager m = student.manager().newSubManager()) {
+            return (double) w.loss(m).getFloat();
+          }
+        });
+        LOG.info("weight distillation on {} of {} layers, weight {}, term before fine-tuning {}",
+            weights.layers(), cfg.weightPairs().size(), cfg.weightDistillation(),
+            String.format(Locale.ROOT, "%.4g", start));
+      }
+      // the teacher runs every step: only when a loss term reads its outputs
+      if (cfg.teacher() != null && (cfg.kdWeight() > 0 || !cfg.layerPairs().isEmpty())) {
         teacher = GraphExecutor.builder(cfg.teacher()).optTrainable(n -> false).build();
         ModelInputs.check(teacher, train.dataset());
         for (LayerPair p : cfg.layerPairs()) {
@@ -267,8 +293,8 @@ public final class FineTuner {
           Batch b = it.next();
           long t0 = System.nanoTime();
           double lr = schedule.at(step);
-          StepStats s = trainStep(student, teacher, updater, b, input, output, studentTaps, teacherTaps,
-              cfg, lr);
+          StepStats s = trainStep(student, teacher, weights, updater, b, input, output, studentTaps,
+              teacherTaps, cfg, lr);
           step++;
           if (Double.isFinite(s.loss)) {
             lossSum += s.loss * b.size();
@@ -283,13 +309,19 @@ public final class FineTuner {
             break;
           }
           if (cfg.validationInterval() > 0 && step % cfg.validationInterval() == 0 && step < total) {
-            checkpoints.validate(epoch, step);
+            divergence = collapse(checkpoints.validate(epoch, step), collapseBelow, step, epoch, lr);
+            if (divergence != null) {
+              break;
+            }
           }
         }
         if (divergence != null) {
           break;
         }
         EvaluationResult val = checkpoints.validate(epoch, step);
+        if (step < total) {
+          divergence = collapse(val, collapseBelow, step, epoch, schedule.at(step - 1));
+        }
         FineTuneListener.EpochEvent ev = new FineTuneListener.EpochEvent(epoch, step, lossSum / seen,
             (double) correct / seen, val, val != null && checkpoints.bestStep == step,
             (System.nanoTime() - epochStart) / 1e9);
@@ -307,7 +339,21 @@ public final class FineTuner {
       if (teacher != null) {
         teacher.close();
       }
+      if (weights != null) {
+        weights.close();
+      }
     }
+  }
+
+  /** Why the run collapsed when validation top-1 is below {@code threshold}, else null. */
+  private static String collapse(EvaluationResult val, double threshold, long step, int epoch,
+      double lr) {
+    if (val == null || val.top1() >= threshold) {
+      return null;
+    }
+    return String.format(Locale.ROOT, "validation top-1 collapsed to %s at step %d (epoch %d), "
+        + "below %s; lower the learning rate (now %.3g) or the distillation weights",
+        percent(val.top1()), step, epoch, percent(threshold), lr);
   }
 
   /** Validation of one run: every evaluation, and the weights of the best one. */
@@ -366,7 +412,8 @@ public final class FineTuner {
   private record StepStats(double loss, double crossEntropy, long correct, double gradNorm, int classes) {}
 
   private static StepStats trainStep(
-      GraphExecutor student, GraphExecutor teacher, ParameterUpdater updater, Batch b, String input,
+      GraphExecutor student, GraphExecutor teacher, WeightDistillation weights,
+      ParameterUpdater updater, Batch b, String input,
       String output, List<String> studentTaps, List<String> teacherTaps, FineTuneConfig cfg, double lr) {
     try (NDManager m = student.manager().newSubManager()) {
       NDArray x = m.create(b.data(), new Shape(b.shape()));
@@ -405,6 +452,9 @@ public final class FineTuner {
         if (!studentTaps.isEmpty()) {
           loss = loss.add(layerMatching(out, teacherOut, studentTaps, teacherTaps)
               .mul((float) cfg.layerWeight()));
+        }
+        if (weights != null && weights.layers() > 0) {
+          loss = loss.add(weights.loss(m).mul((float) cfg.weightDistillation()));
         }
         gc.backward(loss);
       }

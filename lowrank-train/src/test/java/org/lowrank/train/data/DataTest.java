@@ -217,4 +217,46 @@ class DataTest {
     }
     assertTrue(zeros > 0, "padding produced no zero pixels");
   }
+
+  /** Examples whose single pixel is their index (0..n-1, n <= 256). */
+  private static ImageDataset indexed(int n) {
+    return new ImageDataset() {
+      public int size() { return n; }
+      public int channels() { return 1; }
+      public int height() { return 1; }
+      public int width() { return 1; }
+      public List<String> classNames() { return List.of("a"); }
+      public Example get(int i) { return new Example(new byte[] {(byte) i}, 0); }
+      public String description() { return "indexed"; }
+    };
+  }
+
+  private static java.util.Set<Integer> ids(ImageDataset d) throws IOException {
+    java.util.Set<Integer> s = new java.util.TreeSet<>();
+    for (int i = 0; i < d.size(); i++) {
+      s.add(d.get(i).pixels()[0] & 0xff);
+    }
+    return s;
+  }
+
+  @Test
+  void aHeldOutSetIsDisjointSeededAndLeavesTheTrainingSubsetAsLimitChoseIt() throws IOException {
+    ImageDataset base = indexed(200);
+    Datasets.Split s = Datasets.holdOut(base, 50, 10, 4);
+    assertEquals(50, s.train().size());
+    assertEquals(10, s.heldOut().size());
+    java.util.Set<Integer> both = new java.util.HashSet<>(ids(s.train()));
+    both.retainAll(ids(s.heldOut()));
+    assertTrue(both.isEmpty(), "overlap " + both);
+    assertEquals(ids(Datasets.limit(base, 50, 4)), ids(s.train()), "same images as without validation");
+    assertEquals(ids(s.heldOut()), ids(Datasets.holdOut(base, 50, 10, 4).heldOut()));
+    assertNotEquals(ids(s.heldOut()), ids(Datasets.holdOut(base, 50, 10, 5).heldOut()));
+    Datasets.Split all = Datasets.holdOut(base, 0, 10, 4);
+    assertEquals(190, all.train().size());
+    java.util.Set<Integer> union = new java.util.TreeSet<>(ids(all.train()));
+    union.addAll(ids(all.heldOut()));
+    assertEquals(200, union.size());
+    assertEquals(null, Datasets.holdOut(base, 0, 0, 4).heldOut());
+    assertThrows(IllegalArgumentException.class, () -> Datasets.holdOut(base, 0, 200, 4));
+  }
 }

@@ -210,7 +210,7 @@ public class FineTunerTest {
     // validation labels disagree with the training labels, so the more it learns the worse it gets
     DataLoader val = DataLoader.builder(shiftedLabels(blobs(30, 2))).setBatchSize(30).build();
     Model start = tinyCnn(5);
-    FineTuneConfig.Builder cb = FineTuneConfig.builder().optLearningRate(0.002).optEpochs(3)
+    FineTuneConfig.Builder cb = FineTuneConfig.builder().optLearningRate(0.002).optEpochs(3).optCollapseFraction(0)
         .optGradientClipNorm(5).optValidation(val).optValidationInterval(2);
     FineTuneResult r = FineTuner.run(start, train, cb.optKeepOriginalIfWorse(false).build());
     assertFalse(r.keptOriginal());
@@ -231,6 +231,20 @@ public class FineTunerTest {
     assertEquals(List.of(FineTuneWarning.Kind.KEPT_ORIGINAL), kinds(safe));
     assertTrue(safe.warnings().get(0).message().contains("validation top-1 fell"), safe.warnings().toString());
     assertSameWeights(start, safe.model());
+  }
+
+  @Test
+  void aRunWhoseValidationCollapsesStopsEarlyAndIsRetried() {
+    DataLoader train = DataLoader.builder(blobs(96, 1)).setBatchSize(16).optShuffle(3).build();
+    DataLoader val = DataLoader.builder(shiftedLabels(blobs(30, 2))).setBatchSize(30).build();
+    Model start = tinyCnn(5);
+    FineTuneResult r = FineTuner.run(start, train, FineTuneConfig.builder().optLearningRate(0.05)
+        .optEpochs(3).optGradientClipNorm(5).optValidation(val).optValidationInterval(2).build());
+    assertTrue(r.retried() && r.keptOriginal(), r.warnings().toString());
+    assertTrue(r.warnings().get(0).message().contains("validation top-1 collapsed"), r.warnings().toString());
+    assertTrue(r.steps() < 2 * 18, "both runs stopped early: " + r.steps() + " steps");
+    assertEquals(0.005, r.learningRate(), 1e-12);
+    assertSameWeights(start, r.model());
   }
 
   /** The layer-matching part of the first step's loss, for {@code copies} copies of one pair. */
