@@ -10,6 +10,7 @@ import org.lowrank.pipeline.LayerSelection;
 import org.lowrank.pipeline.Selectors;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.Method;
+import org.lowrank.plan.select.EnergySelector;
 import org.lowrank.progress.ProgressListener;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
@@ -43,7 +44,7 @@ public final class PlanningOptions {
           + "original's per-channel mean) or linear CKA (default: ${DEFAULT-VALUE}).")
   String metric;
 
-  @Option(names = "--energy", paramLabel = "E", defaultValue = "0.9",
+  @Option(names = "--energy", paramLabel = "E", defaultValue = "" + EnergySelector.DEFAULT_THRESHOLD,
       description = "Energy fraction each factorized layer keeps, 1 - ||W - W'||^2 / ||W||^2 "
           + "(energy selector; a layer no method can factorize that well is kept; default: ${DEFAULT-VALUE}).")
   double energy;

@@ -34,6 +34,7 @@ import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.Method;
 import org.lowrank.plan.Plan;
 import org.lowrank.plan.select.LayerInput;
+import org.lowrank.plan.select.EnergySelector;
 import org.lowrank.plan.select.Planner;
 import org.lowrank.plan.select.RankSelector;
 import org.lowrank.rewrite.FactorizedLayer;
@@ -434,7 +435,7 @@ public final class CompressionPipeline {
     private long[] inputShape;
     private Path planFile;
     private List<Method> methods = List.of(Method.values());
-    private Budget budget = Budget.keepParams(0.25);
+    private Budget budget = Budget.none();
     private LayerSelection selection;
     private ProfileOptions profileOptions = ProfileOptions.DEFAULTS;
     private Function<SelectorContext, RankSelector> selectorFactory;
@@ -533,7 +534,10 @@ public final class CompressionPipeline {
       return this;
     }
 
-    /** The global budget (default: keep 25% of the parameters). */
+    /**
+     * The global budget (default: none, each layer takes its cheapest candidate that meets the
+     * selector's threshold, as {@code compress} without --keep-params / --keep-flops).
+     */
     public Builder optBudget(Budget v) {
       budget = v;
       return this;
@@ -550,7 +554,10 @@ public final class CompressionPipeline {
       return this;
     }
 
-    /** Makes the rank selector once the model is analyzed (default: energy 0.9, no rounding). */
+    /**
+     * Makes the rank selector once the model is analyzed (default: energy {@value
+     * EnergySelector#DEFAULT_THRESHOLD}, no rounding).
+     */
     public Builder optSelector(Function<SelectorContext, RankSelector> v) {
       selectorFactory = v;
       return this;
@@ -623,7 +630,7 @@ public final class CompressionPipeline {
         selection = LayerSelection.defaults(methods);
       }
       if (selectorFactory == null) {
-        selectorFactory = Selectors.energy(0.9, 1);
+        selectorFactory = Selectors.energy(EnergySelector.DEFAULT_THRESHOLD, 1);
       }
       return new CompressionPipeline(this);
     }

@@ -30,7 +30,8 @@ public final class Selectors {
    */
   public record Settings(double threshold, String metric, double energy, double ratio, int rankMultiple) {
     public static Settings defaults() {
-      return new Settings(SimilaritySelector.DEFAULT_THRESHOLD, "cosine", 0.9, 0.25, 1);
+      return new Settings(SimilaritySelector.DEFAULT_THRESHOLD, "cosine",
+          org.lowrank.plan.select.EnergySelector.DEFAULT_THRESHOLD, 0.25, 1);
     }
   }
 

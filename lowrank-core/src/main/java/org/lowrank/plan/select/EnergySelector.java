@@ -30,6 +30,14 @@ import org.lowrank.plan.Method;
  * grows with the rank).
  */
 public final class EnergySelector implements RankSelector.Scored {
+  /**
+   * The default threshold, 1% relative squared error per layer: without data this is what {@code
+   * compress} does by default. Measured (bench trust, 2000 CIFAR-10 test images): ResNet-20 4.0% of
+   * the parameters removed at 99.2% top-1 agreement, ResNet-56 7.1% at 99.3%; at 0.98 agreement fell
+   * to 97.1% / 97.7%, at 0.95 to 89.0% / 94.5%.
+   */
+  public static final double DEFAULT_THRESHOLD = 0.99;
+
   /** CP grid ranks scored per layer before the threshold bisection. */
   static final int CP_POINTS = 8;
 
