@@ -36,7 +36,7 @@ public final class FineTuneOptions {
   Double kdWeight;
 
   @Option(names = "--val-images", paramLabel = "N", description = "Hold out N training images "
-      + "(seeded, at most 5% of the training split, never the test split) to keep the best "
+      + "(seeded, at most 5%% of the training split, never the test split) to keep the best "
       + "fine-tuning checkpoint and to keep the model as it was when fine-tuning made it worse; "
       + "0 = no validation (default: 1000).")
   Integer valImages;

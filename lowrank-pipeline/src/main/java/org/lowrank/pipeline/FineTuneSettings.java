@@ -18,7 +18,8 @@ import org.lowrank.train.finetune.OptimizerKind;
  * @param distill distill from the original model
  * @param temperature logit distillation temperature
  * @param kdWeight weight of the logit distillation term
- * @param layerWeight weight of the layer-output matching term
+ * @param layerWeight weight of the layer-output matching term (1/P) sum_i mean((S_i - D_i)^2), a
+ *     mean over the elements and over the P factorized layers, so it does not grow with depth
  * @param warmup fraction of the steps over which the learning rate rises linearly from 0 to its peak
  *     before the cosine decay (0 = none); factorized chains fresh from the decomposition can blow up
  *     under the full rate in the first steps
