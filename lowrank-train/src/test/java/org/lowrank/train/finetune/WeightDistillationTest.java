@@ -201,6 +201,32 @@ class WeightDistillationTest {
     assertTrue(with < 0.7 * without, "weight term on: " + with + ", off: " + without);
   }
 
+  @Test
+  void aNegligibleWeightTermLeavesTrainingAsItWas() {
+    Random r = new Random(3);
+    Model student = tucker(r);
+    Model teacher = teacher(FineTunerTest.rnd(r, 0.3f, O, C, 3, 3));
+    List<LayerPair> pair = List.of(new LayerPair("c", "c"));
+    DataLoader data = DataLoader.builder(new org.lowrank.train.data.ImageDataset() {
+      public int size() { return 32; }
+      public int channels() { return C; }
+      public int height() { return 6; }
+      public int width() { return 6; }
+      public List<String> classNames() { return List.of("a", "b", "c"); }
+      public Example get(int i) {
+        byte[] p = new byte[C * 36];
+        new Random(i).nextBytes(p);
+        return new Example(p, i % 3);
+      }
+      public String description() { return "noise"; }
+    }).setBatchSize(16).build();
+    FineTuneConfig.Builder cb = FineTuneConfig.builder().optOptimizer(OptimizerKind.ADAM)
+        .optLearningRate(0.003).optSteps(20).optTeacher(teacher);
+    float[] off = init(FineTuner.run(student, data, cb.build()).model(), "k");
+    float[] tiny = init(FineTuner.run(student, data, cb.optWeightDistillation(pair, 1e-9).build()).model(), "k");
+    assertArrayEquals(off, tiny, 1e-4f);
+  }
+
   private static double distance(Model student, Model teacher, List<LayerPair> pair) {
     try (GraphExecutor ex = GraphExecutor.of(student);
         WeightDistillation term = WeightDistillation.of(ex, teacher, pair);
