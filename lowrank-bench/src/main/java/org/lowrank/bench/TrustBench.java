@@ -107,7 +107,7 @@ public final class TrustBench {
     if (measure) {
       Files.createDirectories(work);
       Path fashion = null;
-      if (only == null || only.contains("fashion")) {
+      if (only == null || "default/fashion-cnn".contains(only) || only.contains("fashion")) {
         fashion = DemoAssets.trainedFashionCnn(DemoAssets.defaultCacheDir(), ProgressListener.NONE)
             .file();
       }
