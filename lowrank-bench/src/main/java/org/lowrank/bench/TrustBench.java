@@ -144,7 +144,7 @@ public final class TrustBench {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", row.id());
     m.put("what", row.what());
-    m.put("command", "./lowrank " + String.join(" ", cmd));
+    m.put("command", shown(cmd, out));
     m.put("exit_code", code);
     m.put("seconds", seconds);
     Path written = Files.exists(out) ? out : CompressionPipeline.rejectedPath(out);
@@ -237,6 +237,17 @@ public final class TrustBench {
           : doc.substring(0, cut + 1) + t + "\n\n" + doc.substring(cut + 1);
     }
     AtomicFiles.writeString(results, updated);
+  }
+
+  /** The command as a user would type it: OUT.onnx for the scratch output, ~ for the home folder. */
+  static String shown(List<String> cmd, Path out) {
+    String home = System.getProperty("user.home");
+    List<String> words = new ArrayList<>();
+    for (String w : cmd) {
+      words.add(w.equals(out.toString()) ? "OUT.onnx"
+          : home != null && w.startsWith(home + "/") ? "~" + w.substring(home.length()) : w);
+    }
+    return "./lowrank " + String.join(" ", words);
   }
 
   private static String pct(Object v) {
