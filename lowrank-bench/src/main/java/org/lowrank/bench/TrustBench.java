@@ -148,8 +148,7 @@ public final class TrustBench {
     m.put("exit_code", code);
     m.put("seconds", seconds);
     Path written = Files.exists(out) ? out : CompressionPipeline.rejectedPath(out);
-    Path reportFile = written.resolveSibling(
-        written.getFileName().toString().replaceAll("\\.onnx$", "") + ".report.json");
+    Path reportFile = CompressionPipeline.sibling(written, ".report.json");
     if (!Files.exists(written) || !Files.exists(reportFile)) {
       m.put("error", (so + se.toString()).strip());
       return m;

@@ -121,8 +121,8 @@ public final class CompressCommand implements Callable<Integer> {
     CompressionReport report = Reports.of(r, model.toString(),
         data.present() ? data.data.getFileName() + " test" : "");
     Path written = r.output();
-    Path json = sibling(written, ".report.json");
-    Path html = sibling(written, ".report.html");
+    Path json = CompressionPipeline.sibling(written, ".report.json");
+    Path html = CompressionPipeline.sibling(written, ".report.html");
     ReportFiles.writeAtomically(json, ReportJson.write(report));
     ReportFiles.writeAtomically(html, HtmlReport.render(report));
     PrintWriter out = spec.commandLine().getOut();
@@ -149,18 +149,12 @@ public final class CompressCommand implements Callable<Integer> {
    * saying so.
    */
   private void removeStale(Path out, String why) throws java.io.IOException {
-    for (Path p : new Path[] {out, sibling(out, ".report.json"), sibling(out, ".report.html")}) {
+    for (Path p : new Path[] {out, CompressionPipeline.sibling(out, ".report.json"),
+        CompressionPipeline.sibling(out, ".report.html")}) {
       if (java.nio.file.Files.deleteIfExists(p)) {
         spec.commandLine().getErr().println(
             "lowrank: removed " + p + " (an earlier run's output; " + why + ")");
       }
     }
-  }
-
-  /** OUT.onnx -> OUT + suffix. */
-  static Path sibling(Path out, String suffix) {
-    String name = out.getFileName().toString();
-    String stem = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
-    return out.resolveSibling(stem + suffix);
   }
 }

@@ -206,9 +206,14 @@ public final class CompressionPipeline {
 
   /** Where a model that failed the fidelity guard is written: OUT.onnx -> OUT.rejected.onnx. */
   public static Path rejectedPath(Path output) {
+    return sibling(output, ".rejected.onnx");
+  }
+
+  /** A file beside an output model: OUT.onnx -> OUT + suffix (e.g. ".report.json"). */
+  public static Path sibling(Path output, String suffix) {
     String name = output.getFileName().toString();
     String stem = name.endsWith(".onnx") ? name.substring(0, name.length() - 5) : name;
-    return output.resolveSibling(stem + ".rejected.onnx");
+    return output.resolveSibling(stem + suffix);
   }
 
   /**

@@ -67,7 +67,11 @@ public record Fidelity(
 
   /** The layers that add the most error, at most {@code n}, worst first. */
   public List<FidelityCheck.LayerError> worstLayers(int n) {
-    return measurement.layers().stream().filter(l -> !Double.isNaN(l.outputError()))
+    return worst(measurement, n);
+  }
+
+  private static List<FidelityCheck.LayerError> worst(FidelityCheck.Measurement m, int n) {
+    return m.layers().stream().filter(l -> !Double.isNaN(l.outputError()))
         .sorted(Comparator.comparingDouble(FidelityCheck.LayerError::added).reversed())
         .limit(n).toList();
   }
@@ -121,8 +125,7 @@ public record Fidelity(
         + what;
     List<String> advice = new ArrayList<>();
     if (!passed) {
-      List<FidelityCheck.LayerError> worst = new Fidelity(inputs, m, original, compressed, guard,
-          false, verdict, List.of()).worstLayers(3);
+      List<FidelityCheck.LayerError> worst = worst(m, 3);
       if (!worst.isEmpty()) {
         advice.add("keep the layers that add the most error: --exclude "
             + String.join(",", worst.stream().map(FidelityCheck.LayerError::layer).toList()));
