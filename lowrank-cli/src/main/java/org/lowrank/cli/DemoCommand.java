@@ -9,6 +9,7 @@ import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.CompressionResult;
 import org.lowrank.pipeline.DataSource;
 import org.lowrank.pipeline.FineTuneSettings;
+import org.lowrank.pipeline.LayerSelection;
 import org.lowrank.pipeline.Reports;
 import org.lowrank.pipeline.Selectors;
 import org.lowrank.pipeline.demo.DemoAsset;
@@ -67,6 +68,7 @@ public final class DemoCommand implements Callable<Integer> {
   Path cache;
 
   @Mixin CommonOptions common;
+  @Mixin LayerRuleOptions layers;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -88,6 +90,7 @@ public final class DemoCommand implements Callable<Integer> {
         .setModel(asset.file())
         .optOutput(out)
         .optMethods(PlanningOptions.parseMethods(method))
+        .optSelection(new LayerSelection(layers.rules(), PlanningOptions.parseMethods(method)))
         .optBudget(Budget.keepParams(keepParams))
         .optSelector(Selectors.byName("similarity", Selectors.Settings.defaults(), bar))
         .optData(new DataSource(FashionMnist.directory(), FashionMnist.NORMALIZATION))

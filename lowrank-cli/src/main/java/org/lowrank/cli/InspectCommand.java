@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import org.lowrank.analysis.LayerProfile;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.analysis.ProfileOptions;
+import org.lowrank.analysis.SkipRule;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.ModelException;
 import org.lowrank.graph.UnsupportedModelException;
@@ -26,6 +27,7 @@ import org.lowrank.onnx.OnnxUnsupportedException;
 import org.lowrank.plan.Method;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -58,12 +60,7 @@ public final class InspectCommand implements Callable<Integer> {
       })
   List<String> inputShapes = new ArrayList<>();
 
-  @Option(names = "--min-weights", defaultValue = "512", paramLabel = "N",
-      description = "Layers with fewer weights are skipped as too small (default: ${DEFAULT-VALUE}).")
-  long minWeights;
-
-  @Option(names = "--include-pointwise", description = "Consider 1x1 convolutions for factorization too.")
-  boolean includePointwise;
+  @Mixin LayerRuleOptions layers;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -72,14 +69,16 @@ public final class InspectCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
+      ProfileOptions rules = layers.rules();
       Model m = OnnxReader.read(model);
       Map<String, long[]> shapes = parseShapes(m);
       ModelProfile p;
       try {
-        p = ModelProfile.of(m, shapes, new ProfileOptions(minWeights, !includePointwise));
+        p = ModelProfile.of(m, shapes, rules);
       } catch (ModelException e) {
         throw located(e);
       }
+      rules.requireKnownLayers(p, model);
       if (json) {
         out.println(toJson(m, p));
       } else {
@@ -231,6 +230,10 @@ public final class InspectCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "total: %s params, %s MACs per sample; %d layers, %d factorizable (%s params, %s MACs)%n",
         num(p.totalParams()), num(p.totalMacs()), p.layers().size(), fact, num(p.factorizableParams()),
         num(p.factorizableMacs()));
+    Map<SkipRule, Long> skipped = SkipRule.counts(p.layers());
+    if (!skipped.isEmpty()) {
+      out.println(SkipRule.summary(skipped));
+    }
   }
 
   private static String pad(String s, int width, boolean right) {
@@ -274,6 +277,7 @@ public final class InspectCommand implements Callable<Integer> {
         o.putNull("skipReason");
       } else {
         o.put("skipReason", l.skipReason());
+        o.put("skipRule", l.skipRule().name().toLowerCase(Locale.ROOT));
       }
       if (!l.methodNotes().isEmpty()) {
         ObjectNode notes = o.putObject("methodNotes");

@@ -2,7 +2,6 @@ package org.lowrank.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Stack;
 import org.lowrank.pipeline.CompressionPipeline;
@@ -13,6 +12,7 @@ import org.lowrank.plan.Method;
 import org.lowrank.plan.select.EnergySelector;
 import org.lowrank.progress.ProgressListener;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** How ranks are chosen: selector, methods, budget, layer rules, or a plan file. */
@@ -61,18 +61,7 @@ public final class PlanningOptions {
       description = "Calibration images for the similarity selector (default: ${DEFAULT-VALUE}).")
   int calibration;
 
-  @Option(names = "--include", split = ",", paramLabel = "LAYER",
-      description = "Factorize these layers even if a default rule skips them.")
-  List<String> include = new ArrayList<>();
-
-  @Option(names = "--exclude", split = ",", paramLabel = "LAYER", description = "Never factorize these layers.")
-  List<String> exclude = new ArrayList<>();
-
-  @Option(names = "--include-first", description = "Also factorize the first convolution.")
-  boolean includeFirst;
-
-  @Option(names = "--include-classifier", description = "Also factorize the last dense layer.")
-  boolean includeClassifier;
+  @Mixin LayerRuleOptions layers;
 
   @Option(names = "--prune-latency", arity = "0..1", paramLabel = "RATIO",
       parameterConsumer = OptionalRatio.class,
@@ -150,8 +139,7 @@ public final class PlanningOptions {
       CompressionPipeline.Builder b, DataOptions data, ProgressListener progress) {
     List<Method> ms = methods();
     b.optMethods(ms).optBudget(budget())
-        .optSelection(new LayerSelection(new HashSet<>(include), new HashSet<>(exclude), !includeFirst,
-            !includeClassifier, ms))
+        .optSelection(new LayerSelection(layers.rules(), ms))
         .optCalibrationSize(calibration);
     if (inputShape != null) {
       b.optInputShape(inputShape);

@@ -28,6 +28,7 @@ import org.lowrank.plan.Method;
  * @param methods the factorization methods that apply (empty when the layer is skipped)
  * @param skipReason why no method applies, or "" when some do
  * @param methodNotes why a method that could apply to this kind of layer does not
+ * @param skipRule the rule behind {@code skipReason}, null when some method applies
  */
 public record LayerProfile(
     String name,
@@ -47,7 +48,8 @@ public record LayerProfile(
     LayerGeometry geometry,
     List<Method> methods,
     String skipReason,
-    Map<Method, String> methodNotes) {
+    Map<Method, String> methodNotes,
+    SkipRule skipRule) {
 
   public LayerProfile {
     weightShape = weightShape.clone();
@@ -59,6 +61,48 @@ public record LayerProfile(
     methods = List.copyOf(methods);
     skipReason = skipReason == null ? "" : skipReason;
     methodNotes = Collections.unmodifiableMap(new LinkedHashMap<>(methodNotes));
+    if (!methods.isEmpty()) {
+      skipRule = null;
+    } else if (skipRule == null) {
+      skipRule = SkipRule.UNSUPPORTED;
+    }
+  }
+
+  /** A layer whose skip reason has no {@link SkipRule} of its own ({@link SkipRule#UNSUPPORTED}). */
+  public LayerProfile(String name, String opType, String kind, String weightName, long[] weightShape,
+      boolean hasBias, long[] strides, long[] pads, long[] dilations, long groups, long[] inputShape,
+      long[] outputShape, long params, long macs, LayerGeometry geometry, List<Method> methods,
+      String skipReason, Map<Method, String> methodNotes) {
+    this(name, opType, kind, weightName, weightShape, hasBias, strides, pads, dilations, groups, inputShape,
+        outputShape, params, macs, geometry, methods, skipReason, methodNotes, null);
+  }
+
+  /** This layer skipped by a layer rule: no methods, the given rule and reason. */
+  public LayerProfile skipped(SkipRule rule, String reason) {
+    return new LayerProfile(name, opType, kind, weightName, weightShape, hasBias, strides, pads, dilations,
+        groups, inputShape, outputShape, params, macs, geometry, List.of(), reason, methodNotes, rule);
+  }
+
+  /** Number of weights (the product of the weight shape, bias excluded). */
+  public long weightCount() {
+    long n = 1;
+    for (long d : weightShape) {
+      n = Math.multiplyExact(n, d);
+    }
+    return n;
+  }
+
+  /** True for a convolution whose kernel is 1 along every spatial axis. */
+  public boolean isPointwise() {
+    if (!isConv() || weightShape.length < 3) {
+      return false;
+    }
+    for (int i = 2; i < weightShape.length; i++) {
+      if (weightShape[i] != 1) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** True for convolutions (any spatial rank, any groups). */

@@ -49,21 +49,23 @@ public record ModelProfile(
   }
 
   /**
-   * Profiles a model.
+   * Profiles a model: what applies to each layer as such, then the layer rules.
    *
    * @param inputShapes per-input shape overrides (may be empty)
+   * @param options the layer rules that decide which layers count as factorizable
    * @throws ModelException for a malformed graph, {@link UnsupportedModelException} for an op
    *     without shape inference
    */
   public static ModelProfile of(Model model, Map<String, long[]> inputShapes, ProfileOptions options) {
     try {
-      return profile(model, inputShapes, options);
+      ModelProfile p = profile(model, inputShapes);
+      return new ModelProfile(p.inputShapes(), options.apply(p.layers()), p.totalParams(), p.totalMacs());
     } catch (ArithmeticException e) {
       throw new ModelException("parameter or MAC counts overflow a long; bogus dimensions? (" + e.getMessage() + ")", e);
     }
   }
 
-  private static ModelProfile profile(Model model, Map<String, long[]> inputShapes, ProfileOptions options) {
+  private static ModelProfile profile(Model model, Map<String, long[]> inputShapes) {
     Model folded = WeightFolding.fold(model);
     InferredShapes shapes = ShapeInference.infer(folded, inputShapes);
     Graph g = folded.graph();
@@ -83,7 +85,7 @@ public record ModelProfile(
           LayerProfile lp;
           try {
             macs = Math.addExact(macs, nodeMacs(n, shapes, batch));
-            lp = layer(g, n, shapes, options, batch);
+            lp = layer(g, n, shapes, batch);
           } catch (ModelException | ArithmeticException e) {
             throw e;
           } catch (RuntimeException e) {
@@ -145,7 +147,7 @@ public record ModelProfile(
     return total % batch == 0 ? total / batch : total;
   }
 
-  private static LayerProfile layer(Graph g, Node n, InferredShapes s, ProfileOptions o, long batch) {
+  private static LayerProfile layer(Graph g, Node n, InferredShapes s, long batch) {
     if (n.opType().equals("ConvTranspose")) {
       return null;
     }
@@ -163,7 +165,7 @@ public record ModelProfile(
     if (w == null) {
       return null; // activation x activation: not a layer with weights
     }
-    return n.opType().equals("Conv") ? conv(g, n, w, wName, s, o) : dense(g, n, w, wName, weightOnLeft, s, o, batch);
+    return n.opType().equals("Conv") ? conv(g, n, w, wName, s) : dense(g, n, w, wName, weightOnLeft, s, batch);
   }
 
   /** A Conv/Gemm whose weight is computed at run time: listed, never factorized. */
@@ -175,10 +177,10 @@ public record ModelProfile(
         : LayerGeometry.dense(layerName(n), 0, 0, 1, false);
     return new LayerProfile(layerName(n), n.opType(), kind, n.input(1), wd, false, new long[0], new long[0],
         new long[0], n.attrLong("group", 1), s.require(n.input(0)), s.require(n.output(0)), 0, 0, geo, List.of(),
-        "weight '" + n.input(1) + "' is computed at run time, not a constant", Map.of());
+        "weight '" + n.input(1) + "' is computed at run time, not a constant", Map.of(), SkipRule.RUNTIME_WEIGHT);
   }
 
-  private static LayerProfile conv(Graph g, Node n, TensorValue w, String wName, InferredShapes s, ProfileOptions o) {
+  private static LayerProfile conv(Graph g, Node n, TensorValue w, String wName, InferredShapes s) {
     long[] x = s.require(n.input(0));
     long[] y = s.require(n.output(0));
     long[] wd = w.dims();
@@ -200,16 +202,15 @@ public record ModelProfile(
     List<Method> methods = new ArrayList<>();
     Map<Method, String> notes = new EnumMap<>(Method.class);
     String skip = "";
+    SkipRule rule = null;
     if (depthwise) {
+      rule = SkipRule.DEPTHWISE;
       skip = "depthwise convolution: no channel mixing to factorize";
     } else if (groups > 1) {
+      rule = SkipRule.GROUPED;
       skip = "grouped convolution (groups=" + groups + "): the conv factorizations need groups=1";
     } else if (d < 1 || d > 3) {
       skip = "conv with " + d + " spatial axes: only conv1d/2d/3d are factorized";
-    } else if (o.skipPointwise() && Shapes.product(kernel) == 1) {
-      skip = "1x1 convolution: a Tucker-2/CP/TT chain of 1x1 convs does not pay off";
-    } else if (weights < o.minWeights()) {
-      skip = "too small: " + weights + " weights < " + o.minWeights();
     } else {
       for (Method m : new Method[] {Method.TUCKER2, Method.CP, Method.TT}) {
         Choice c = m == Method.CP ? Choice.of(m, 1) : Choice.of(m, 1, 1);
@@ -220,15 +221,16 @@ public record ModelProfile(
         }
       }
       if (methods.isEmpty()) {
+        rule = SkipRule.NO_GAIN;
         skip = "would not reduce cost: no rank of tucker/cp/tt is cheaper than the layer";
       }
     }
     return new LayerProfile(layerName(n), n.opType(), kind, wName, wd, hasBias, win.strides(), win.pads(),
-        win.dilations(), groups, x, y, params, macs, geo, methods, skip, notes);
+        win.dilations(), groups, x, y, params, macs, geo, methods, skip, notes, rule);
   }
 
   private static LayerProfile dense(Graph g, Node n, TensorValue w, String wName, boolean weightOnLeft,
-      InferredShapes s, ProfileOptions o, long batch) {
+      InferredShapes s, long batch) {
     long[] x = s.require(n.input(weightOnLeft ? 1 : 0));
     long[] y = s.require(n.output(0));
     long[] wd = w.dims();
@@ -263,9 +265,7 @@ public record ModelProfile(
     LayerGeometry geo = LayerGeometry.dense(layerName(n), out, in, rows, hasBias);
     List<Method> methods = new ArrayList<>();
     Map<Method, String> notes = new EnumMap<>(Method.class);
-    if (skip.isEmpty() && w.elementCount() < o.minWeights()) {
-      skip = "too small: " + w.elementCount() + " weights < " + o.minWeights();
-    }
+    SkipRule rule = skip.isEmpty() ? null : SkipRule.UNSUPPORTED;
     if (skip.isEmpty()) {
       for (Method m : new Method[] {Method.SVD, Method.QR}) {
         if (CostModel.reducesCost(geo, Choice.of(m, 1))) {
@@ -285,11 +285,12 @@ public record ModelProfile(
         notes.put(Method.TTM, "would not reduce cost even at rank 1");
       }
       if (methods.isEmpty()) {
+        rule = SkipRule.NO_GAIN;
         skip = "would not reduce cost: no rank of svd/qr/ttm is cheaper than the layer";
       }
     }
     return new LayerProfile(layerName(n), n.opType(), "dense", wName, wd, hasBias, new long[0], new long[0],
-        new long[0], 1, x, y, params, macs, geo, methods, skip, notes);
+        new long[0], 1, x, y, params, macs, geo, methods, skip, notes, rule);
   }
 
   /** The factorization n = a*b with a <= b, both > 1, a as close to sqrt(n) as possible; null if none. */

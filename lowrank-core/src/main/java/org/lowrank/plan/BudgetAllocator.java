@@ -21,6 +21,13 @@ import org.slf4j.LoggerFactory;
 public final class BudgetAllocator {
   private static final Logger LOG = LoggerFactory.getLogger(BudgetAllocator.class);
 
+  /**
+   * How to give an impossible budget more layers to cut, named as the layer-rule options of
+   * {@code plan} and {@code compress}.
+   */
+  public static final String MORE_LAYERS_HINT = "include more layers (--include-first, "
+      + "--include-classifier, --include-pointwise, --include LAYER, a lower --min-weights)";
+
   private BudgetAllocator() {}
 
   /** The options of one layer and the index (into {@code candidates}) it starts from. */
@@ -65,7 +72,7 @@ public final class BudgetAllocator {
       if (minimum > target) {
         throw new IllegalArgumentException(String.format(
             "impossible budget: %s asks for at most %d %s of %d, but the smallest ranks allowed still "
-                + "need %d (%.1f%%); keep a larger fraction, include more layers, or allow smaller ranks",
+                + "need %d (%.1f%%); keep a larger fraction, " + MORE_LAYERS_HINT + " or allow smaller ranks",
             budget, target, budget.kind().name().toLowerCase(), total.get(budget.kind()), minimum,
             100.0 * minimum / total.get(budget.kind())));
       }

@@ -6,12 +6,13 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
 import org.lowrank.analysis.ModelProfile;
-import org.lowrank.analysis.ProfileOptions;
+import org.lowrank.analysis.SkipRule;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.train.data.Batch;
@@ -95,7 +96,7 @@ public final class CompressionPipeline {
 
     t = start(l, "analyze");
     ModelProfile before = profile(original);
-    LayerSelection.Result selection = b.selection.apply(original, before);
+    LayerSelection.Result selection = b.selection.apply(original, before, b.model);
     long[] inputShape = before.inputShapes().values().iterator().next();
     seconds.put("analyze", elapsed(t));
 
@@ -346,8 +347,31 @@ public final class CompressionPipeline {
     return FineTuning.run(student, teacher, pairs, b.data, inputShape, b.fineTune, b.seed, b.listener);
   }
 
+  /**
+   * The no-layer error: one count per skip rule with the option that would include such layers,
+   * and when only the 1x1 rule stands in the way (a MobileNet/SqueezeNet-style net), says so, with
+   * the layers {@code --include-pointwise} would make candidates (checked, not guessed).
+   */
+  private String nothingToFactorize(Model model, LayerSelection.Result selection) {
+    String counts = selection.skipSummary() + "; run lowrank inspect " + b.model + " for the per-layer list";
+    String none = b.model + ": no layer can be factorized with methods " + names(b.methods) + "; " + counts;
+    if (!selection.skipCounts().containsKey(SkipRule.POINTWISE)) {
+      return none;
+    }
+    LayerSelection pointwise = new LayerSelection(b.selection.rules().withPointwise(), b.methods);
+    ModelProfile p = ModelProfile.of(model, inputShapes(model), pointwise.rules());
+    List<LayerInput> would = pointwise.apply(model, p, b.model).selected();
+    if (would.isEmpty()) {
+      return none;
+    }
+    long params = would.stream().mapToLong(l -> p.layer(l.name()).orElseThrow().params()).sum();
+    return String.format(Locale.ROOT, "%s: nothing to compress: no layer passes the layer rules, and 1x1 "
+        + "(pointwise) convolutions are skipped by default; --include-pointwise makes %d layer%s (%,d "
+        + "parameters) candidates. %s", b.model, would.size(), would.size() == 1 ? "" : "s", params, counts);
+  }
+
   private ModelProfile profile(Model m) {
-    return ModelProfile.of(m, inputShapes(m), b.profileOptions);
+    return ModelProfile.of(m, inputShapes(m), b.selection.rules());
   }
 
   /** The input shape override by input name (empty = as declared). */
@@ -362,10 +386,7 @@ public final class CompressionPipeline {
   private Plan plan(
       Model model, ModelProfile profile, LayerSelection.Result selection, TensorValue calibration) {
     if (selection.selected().isEmpty()) {
-      throw new IllegalArgumentException(
-          b.model + ": no layer can be factorized with methods " + names(b.methods)
-              + "; skipped: " + selection.skipped().stream()
-                  .map(d -> d.layer() + " (" + d.note() + ")").toList());
+      throw new IllegalArgumentException(nothingToFactorize(model, selection));
     }
     RankSelector selector = b.selectorFactory.apply(
         new SelectorContext(model, profile, selection.selected(), b.seed, calibration, b.budget,
@@ -442,7 +463,6 @@ public final class CompressionPipeline {
     private List<Method> methods = List.of(Method.values());
     private Budget budget = Budget.none();
     private LayerSelection selection;
-    private ProfileOptions profileOptions = ProfileOptions.DEFAULTS;
     private Function<SelectorContext, RankSelector> selectorFactory;
     private long seed = 42;
     private int threads = 1;
@@ -551,11 +571,6 @@ public final class CompressionPipeline {
     /** Layer selection rules (default: {@link LayerSelection#defaults}). */
     public Builder optSelection(LayerSelection v) {
       selection = v;
-      return this;
-    }
-
-    public Builder optProfileOptions(ProfileOptions v) {
-      profileOptions = v;
       return this;
     }
 

@@ -1,11 +1,16 @@
 package org.lowrank.pipeline;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.lowrank.analysis.LayerProfile;
 import org.lowrank.analysis.ModelProfile;
+import org.lowrank.analysis.ProfileOptions;
+import org.lowrank.analysis.SkipRule;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.Model;
 import org.lowrank.plan.CostModel;
@@ -17,93 +22,89 @@ import org.lowrank.rewrite.DenseLayer;
 import org.lowrank.tensor.DenseTensor;
 
 /**
- * Which analyzed layers the planner may factorize. Defaults follow common practice (MISSION.md):
- * layers the profile marks as skipped (depthwise/grouped, too small, 1x1 when so configured) stay
- * skipped; the first convolution and the classifier (the last dense layer) are kept unless asked
- * for; explicit names override everything. Every skipped layer gets a reason in the plan.
+ * Which analyzed layers the planner may factorize: those the profile, built with {@link #rules()},
+ * marks factorizable and that one of the requested methods applies to. The rules are the object
+ * {@code inspect} profiles with too, so both count the same layers. Every skipped layer gets a
+ * reason in the plan.
  *
- * @param include layer names to factorize even if a default rule would skip them
- * @param exclude layer names never to factorize
- * @param keepFirstConv leave the first convolution as it is (few weights, sensitive)
- * @param keepClassifier leave the last dense layer as it is
+ * @param rules the layer rules (size, 1x1, first conv, classifier, names); profile with these
  * @param methods the methods the user asked for (a layer with none of them applicable is skipped)
  */
-public record LayerSelection(
-    Set<String> include, Set<String> exclude, boolean keepFirstConv, boolean keepClassifier,
-    List<Method> methods) {
+public record LayerSelection(ProfileOptions rules, List<Method> methods) {
 
   public LayerSelection {
-    include = Set.copyOf(include);
-    exclude = Set.copyOf(exclude);
+    Objects.requireNonNull(rules, "rules");
     methods = List.copyOf(methods);
+  }
+
+  /**
+   * Default size rules with the given names and position rules.
+   *
+   * @param include layer names to factorize even if a default rule would skip them
+   * @param exclude layer names never to factorize
+   * @param keepFirstConv leave the first convolution as it is
+   * @param keepClassifier leave the last dense layer as it is
+   */
+  public LayerSelection(Set<String> include, Set<String> exclude, boolean keepFirstConv,
+      boolean keepClassifier, List<Method> methods) {
+    this(new ProfileOptions(ProfileOptions.DEFAULTS.minWeights(), ProfileOptions.DEFAULTS.skipPointwise(),
+        keepFirstConv, keepClassifier, include, exclude), methods);
   }
 
   /** Default rules for the given methods. */
   public static LayerSelection defaults(List<Method> methods) {
-    return new LayerSelection(Set.of(), Set.of(), true, true, methods);
+    return new LayerSelection(ProfileOptions.DEFAULTS, methods);
   }
 
-  /** The selected layers (with their weights) and a decision for each skipped one. */
-  public record Result(List<LayerInput> selected, List<LayerDecision> skipped) {}
+  /**
+   * The selected layers (with their weights), a decision for each skipped one, and how many layers
+   * each rule skipped (in rule order).
+   */
+  public record Result(List<LayerInput> selected, List<LayerDecision> skipped, Map<SkipRule, Long> skipCounts) {
+    public Result {
+      selected = List.copyOf(selected);
+      skipped = List.copyOf(skipped);
+      skipCounts = Collections.unmodifiableMap(new EnumMap<>(skipCounts));
+    }
+
+    /** "N layers skipped: ..." by rule, each with the option that would include such layers. */
+    public String skipSummary() {
+      return SkipRule.summary(skipCounts);
+    }
+  }
 
   /**
-   * Applies the rules to a profiled model.
+   * Applies the requested methods to a model profiled with {@link #rules()}.
    *
+   * @param source the model file, for error messages
    * @throws IllegalArgumentException when an included or excluded name is not a layer of the model
    */
-  public Result apply(Model model, ModelProfile profile) {
-    Set<String> names = new LinkedHashSet<>();
-    profile.layers().forEach(l -> names.add(l.name()));
-    for (String n : union(include, exclude)) {
-      if (!names.contains(n)) {
-        throw new IllegalArgumentException(
-            "layer '" + n + "' is not a Conv/Gemm/MatMul layer of the model; its layers are " + names);
-      }
-    }
-    String firstConv = profile.layers().stream().filter(LayerProfile::isConv).map(LayerProfile::name)
-        .findFirst().orElse(null);
-    String classifier = null;
-    for (LayerProfile l : profile.layers()) {
-      if (!l.isConv()) {
-        classifier = l.name();
-      }
-    }
+  public Result apply(Model model, ModelProfile profile, Object source) {
+    rules.requireKnownLayers(profile, source);
     Graph g = model.graph();
     List<LayerInput> selected = new ArrayList<>();
     List<LayerDecision> skipped = new ArrayList<>();
+    Map<SkipRule, Long> counts = new EnumMap<>(SkipRule.class);
     for (LayerProfile l : profile.layers()) {
-      String reason = skipReason(l, firstConv, classifier);
-      if (reason != null) {
-        var cost = CostModel.original(l.geometry());
-        skipped.add(LayerDecision.skipped(l.name(), l.kind(), cost, reason));
+      SkipRule rule = l.skipRule();
+      String reason = l.skipReason();
+      if (rule == null && methods.stream().noneMatch(m -> m.forConv() == l.isConv())) {
+        rule = SkipRule.METHOD;
+        reason = "no requested method applies to " + l.kind() + " (--method)";
+      }
+      if (rule != null) {
+        skipped.add(LayerDecision.skipped(l.name(), l.kind(), CostModel.original(l.geometry()), reason));
+        counts.merge(rule, 1L, Long::sum);
       } else {
         selected.add(new LayerInput(l.name(), l.kind(), l.geometry(), weight(g, l)));
       }
     }
-    return new Result(selected, skipped);
+    return new Result(selected, skipped, counts);
   }
 
-  private String skipReason(LayerProfile l, String firstConv, String classifier) {
-    if (exclude.contains(l.name())) {
-      return "excluded by name";
-    }
-    boolean anyMethod = methods.stream().anyMatch(m -> m.forConv() == l.isConv());
-    if (!anyMethod) {
-      return "no requested method applies to " + l.kind();
-    }
-    if (include.contains(l.name())) {
-      return l.groups() > 1 ? l.skipReason() : null; // grouped convs cannot be factorized
-    }
-    if (!l.isFactorizable()) {
-      return l.skipReason();
-    }
-    if (keepFirstConv && l.name().equals(firstConv)) {
-      return "first convolution kept (use --include to factorize it)";
-    }
-    if (keepClassifier && l.name().equals(classifier)) {
-      return "classifier kept (use --include to factorize it)";
-    }
-    return null;
+  /** {@link #apply(Model, ModelProfile, Object)} for an unnamed model. */
+  public Result apply(Model model, ModelProfile profile) {
+    return apply(model, profile, "the model");
   }
 
   private static DenseTensor weight(Graph g, LayerProfile l) {
@@ -114,11 +115,5 @@ public record LayerSelection(
       shape[i] = Math.toIntExact(w.dim(i));
     }
     return DenseTensor.fromFloats(w.toFloatArray(), shape);
-  }
-
-  private static Set<String> union(Set<String> a, Set<String> b) {
-    Set<String> s = new LinkedHashSet<>(a);
-    s.addAll(b);
-    return s;
   }
 }

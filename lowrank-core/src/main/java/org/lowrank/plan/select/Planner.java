@@ -318,7 +318,7 @@ public final class Planner {
         long min = total(req, u, fixed, lo, screen).get(kind);
         IllegalArgumentException e = new IllegalArgumentException(String.format(
             "impossible budget: %s asks for at most %d %s of %d, but rank 1 everywhere still needs "
-                + "%d (%.1f%%); keep a larger fraction or include more layers",
+                + "%d (%.1f%%); keep a larger fraction or " + BudgetAllocator.MORE_LAYERS_HINT,
             req.budget(), target, kind.name().toLowerCase(), req.modelTotal().get(kind), min,
             100.0 * min / req.modelTotal().get(kind)));
         throw screen.filter.prunes() ? withPruningHint(e, screen) : e;
