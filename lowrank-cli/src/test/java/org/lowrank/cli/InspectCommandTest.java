@@ -61,8 +61,10 @@ class InspectCommandTest {
     String first = Arrays.stream(lines).filter(l -> l.startsWith("/conv1/Conv")).findFirst().orElseThrow();
     assertTrue(first.contains("skip: too small"), first);
     String fc = Arrays.stream(lines).filter(l -> l.startsWith("/linear/Gemm")).findFirst().orElseThrow();
-    assertTrue(fc.contains("dense") && fc.contains("svd,qr,ttm"), fc);
-    assertTrue(r.out().contains("total: 269,036 params, 40,551,040 MACs per sample; 20 layers, 19 factorizable"), r.out());
+    assertTrue(fc.contains("dense") && fc.contains("skip: classifier: kept by default (--include-classifier"), fc);
+    assertTrue(r.out().contains("total: 269,036 params, 40,551,040 MACs per sample; 20 layers, 18 factorizable"), r.out());
+    assertTrue(r.out().contains("2 layers skipped: 1 too small (--min-weights N or --include LAYER), 1 classifier "
+        + "(--include-classifier)"), r.out());
   }
 
   @Test
@@ -76,7 +78,10 @@ class InspectCommandTest {
     assertEquals("/linear/Gemm", fc.get("name").asText());
     assertEquals("[4,10]", fc.get("outputShape").toString());
     assertEquals(640, fc.get("macs").asLong()); // per sample
-    assertEquals("[\"svd\",\"qr\",\"ttm\"]", fc.get("methods").toString());
+    assertEquals("[]", fc.get("methods").toString()); // the classifier is kept by default, as compress does
+    assertEquals("classifier", fc.get("skipRule").asText());
+    JsonNode withFc = new ObjectMapper().readTree(run(resnet20().toString(), "--json", "--include-classifier").out());
+    assertEquals("[\"svd\",\"qr\",\"ttm\"]", withFc.get("layers").get(19).get("methods").toString());
     JsonNode c = root.get("layers").get(0);
     assertEquals("[1,1,1,1]", c.get("pads").toString());
     assertTrue(c.get("skipReason").asText().startsWith("too small"));

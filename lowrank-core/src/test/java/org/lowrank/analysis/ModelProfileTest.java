@@ -2,10 +2,12 @@ package org.lowrank.analysis;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.lowrank.graph.Attribute;
 import org.lowrank.graph.DataType;
@@ -51,7 +53,7 @@ class ModelProfileTest {
     assertArrayEquals(new long[] {1, 32, 8, 8}, conv.outputShape());
     assertEquals(32 * 16 * 9 + 32, conv.params());
     assertEquals(32L * 16 * 9 * 64, conv.macs());
-    assertEquals(List.of(Method.TUCKER2, Method.CP, Method.TT), conv.methods());
+    assertEquals(SkipRule.FIRST_CONV, conv.skipRule()); // kept by default; what applies is in includeFirst()
     assertArrayEquals(new long[] {2, 2}, conv.strides());
     assertArrayEquals(new long[] {1, 1, 1, 1}, conv.pads());
 
@@ -63,7 +65,7 @@ class ModelProfileTest {
     assertEquals("conv2d-grouped", p.layer("grouped").orElseThrow().kind());
     assertTrue(p.layer("pointwise").orElseThrow().skipReason().contains("1x1"));
     assertTrue(p.layer("small").orElseThrow().skipReason().contains("1x1")); // 1x1 is checked first
-    ModelProfile noPointwiseSkip = ModelProfile.of(cnn(), Map.of(), new ProfileOptions(512, false));
+    ModelProfile noPointwiseSkip = ModelProfile.of(cnn(), Map.of(), ProfileOptions.DEFAULTS.withPointwise());
     assertTrue(noPointwiseSkip.layer("small").orElseThrow().skipReason().contains("too small"), noPointwiseSkip.layer("small").orElseThrow().skipReason());
     assertTrue(noPointwiseSkip.layer("pointwise").orElseThrow().isFactorizable());
 
@@ -87,6 +89,62 @@ class ModelProfileTest {
     ModelProfile b4 = ModelProfile.of(cnn(), Map.of("x", new long[] {4, 16, 16, 16}), ProfileOptions.DEFAULTS);
     assertEquals(macs, b4.totalMacs());
     assertEquals(13 * 256, b4.layer("gemm").orElseThrow().macs());
+  }
+
+  private static ProfileOptions rules(boolean keepFirst, boolean keepClassifier, Set<String> include,
+      Set<String> exclude) {
+    return new ProfileOptions(512, true, keepFirst, keepClassifier, include, exclude);
+  }
+
+  @Test
+  void layerRulesSkipWithTheOptionThatWouldIncludeTheLayer() {
+    ModelProfile p = ModelProfile.of(cnn());
+    assertEquals(List.of("gemm"), p.layers().stream().filter(LayerProfile::isFactorizable)
+        .map(LayerProfile::name).toList());
+    LayerProfile first = p.layer("conv").orElseThrow();
+    assertTrue(first.methods().isEmpty() && first.skipReason().contains("--include-first"), first.skipReason());
+    LayerProfile classifier = p.layer("matmul").orElseThrow();
+    assertEquals(SkipRule.CLASSIFIER, classifier.skipRule());
+    assertTrue(classifier.skipReason().contains("--include-classifier"), classifier.skipReason());
+    LayerProfile pointwise = p.layer("pointwise").orElseThrow();
+    assertEquals(SkipRule.POINTWISE, pointwise.skipRule());
+    assertTrue(pointwise.skipReason().contains("--include-pointwise"), pointwise.skipReason());
+    assertEquals(SkipRule.DEPTHWISE, p.layer("dw").orElseThrow().skipRule());
+    assertEquals(SkipRule.GROUPED, p.layer("grouped").orElseThrow().skipRule());
+    assertEquals("6 layers skipped: 1 depthwise (no low-rank method), 1 grouped (no low-rank method), "
+        + "2 pointwise 1x1 (--include-pointwise), 1 first conv (--include-first), 1 classifier "
+        + "(--include-classifier)", SkipRule.summary(SkipRule.counts(p.layers())));
+
+    LayerProfile small = ModelProfile.of(cnn(), Map.of(), ProfileOptions.DEFAULTS.withPointwise()).layer("small")
+        .orElseThrow();
+    assertEquals(SkipRule.TOO_SMALL, small.skipRule());
+    assertTrue(small.skipReason().contains("--min-weights") && small.skipReason().contains("--include small"),
+        small.skipReason());
+  }
+
+  @Test
+  void includeFirstClassifierAndNamesLiftTheDefaultRulesButNotTheMissingMethods() {
+    ModelProfile p = ModelProfile.of(cnn(), Map.of(),
+        rules(false, false, Set.of("small", "dw", "pointwise"), Set.of("gemm")));
+    assertEquals(List.of(Method.TUCKER2, Method.CP, Method.TT), p.layer("conv").orElseThrow().methods());
+    assertTrue(p.layer("matmul").orElseThrow().isFactorizable());
+    assertTrue(p.layer("small").orElseThrow().isFactorizable()); // 256 weights, 1x1: include lifts both rules
+    assertTrue(p.layer("pointwise").orElseThrow().isFactorizable());
+    assertEquals(SkipRule.DEPTHWISE, p.layer("dw").orElseThrow().skipRule()); // no method applies at all
+    LayerProfile gemm = p.layer("gemm").orElseThrow();
+    assertEquals(SkipRule.EXCLUDED, gemm.skipRule());
+    assertTrue(gemm.skipReason().contains("--exclude"), gemm.skipReason());
+    assertEquals(p.layer("conv").orElseThrow().params() + p.layer("matmul").orElseThrow().params()
+        + p.layer("small").orElseThrow().params() + p.layer("pointwise").orElseThrow().params(),
+        p.factorizableParams());
+
+    IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+        () -> rules(true, true, Set.of("conv"), Set.of("conv")));
+    assertTrue(both.getMessage().contains("'conv'") && both.getMessage().contains("--exclude"), both.getMessage());
+    IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+        () -> rules(true, true, Set.of("conv9"), Set.of()).requireKnownLayers(p, "cnn.onnx"));
+    assertTrue(unknown.getMessage().startsWith("cnn.onnx: --include conv9:")
+        && unknown.getMessage().contains("gemm"), unknown.getMessage());
   }
 
   @Test
