@@ -35,6 +35,7 @@ import picocli.CommandLine.Parameters;
  * {@code lowrank inspect MODEL.onnx [--json] [--input-shape 1,3,32,32]}: the per-layer profile of a
  * model (stages 1-2: read, analyze). Prints a table or JSON on stdout; errors are one line on stderr.
  * Exit codes: 0 ok, 2 bad input (unreadable or malformed model, bad option), 3 unsupported model.
+ * The layer rules ({@link LayerRuleOptions}) are those of plan and compress.
  */
 @Command(
     name = "inspect",

@@ -568,7 +568,10 @@ public final class CompressionPipeline {
       return this;
     }
 
-    /** Layer selection rules (default: {@link LayerSelection#defaults}). */
+    /**
+     * Layer selection rules (default: {@link LayerSelection#defaults}); the model is profiled with
+     * its {@link LayerSelection#rules()}, so the profile's factorizable layers are the candidates.
+     */
     public Builder optSelection(LayerSelection v) {
       selection = v;
       return this;
