@@ -17,8 +17,6 @@ import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.UnsupportedModelException;
 import org.lowrank.graph.ValueInfo;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Static shape inference for the CNN op set, given the model's input shapes: every value of the
@@ -34,7 +32,6 @@ import org.slf4j.LoggerFactory;
  * - ((k-1)*d+1)) / s) + 1} (ceil with {@code ceil_mode}), {@code ceil(in/s)} for SAME auto_pad.
  */
 public final class ShapeInference {
-  private static final Logger LOG = LoggerFactory.getLogger(ShapeInference.class);
 
   /** Constant tensors up to this many elements are propagated as values. */
   static final long MAX_VALUE_ELEMENTS = 1 << 20;
