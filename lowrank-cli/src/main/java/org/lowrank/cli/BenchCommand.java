@@ -3,9 +3,13 @@ package org.lowrank.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.lowrank.analysis.InputShapes;
 import org.lowrank.analysis.ModelProfile;
+import org.lowrank.analysis.ProfileOptions;
+import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.runtime.LatencyBenchmark;
 import org.lowrank.runtime.LatencyComparison;
@@ -19,7 +23,8 @@ import picocli.CommandLine.Parameters;
 /** {@code lowrank bench MODEL [OTHER]}: ONNX Runtime latency, two models side by side. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"ONNX Runtime latency (median of timed runs after warm-up) at several batch",
-        "sizes; with a second model, both are timed alternately and the speedup is reported."})
+        "sizes; with a second model, both are timed alternately and the speedup is reported.",
+        "A model with a fixed batch is timed at that batch only."})
 public final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "MODEL.onnx") Path model;
 
@@ -34,6 +39,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--warmup", defaultValue = "10", description = "Warm-up runs (default: ${DEFAULT-VALUE}).")
   int warmup;
 
+  @Mixin InputShapeOptions inputShape;
   @Mixin CommonOptions common;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -43,20 +49,27 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     LatencyBenchmark.Settings s = LatencyBenchmark.Settings.defaults().withThreads(common.threads)
         .withRuns(warmup, runs);
-    byte[] a = Files.readAllBytes(model);
-    ModelProfile pa = ModelProfile.of(OnnxReader.parse(a, model.toString()));
-    if (other == null) {
+    Model ma = OnnxReader.read(model);
+    InputShapes shapes = inputShape.resolve(ma, model.toString());
+    Model mb = other == null ? null : OnnxReader.read(other);
+    int[] timed = shapes.batches(batches);
+    String note = Arrays.equals(timed, batches) ? ""
+        : "timed at " + shapes.describeBatch(timed[0]) + " only; asked for batches "
+            + Arrays.toString(batches);
+    out.println("input " + shapes + (note.isEmpty() ? "" : "; " + note));
+    byte[] a = Files.readAllBytes(model); // the file as it is, not re-serialized
+    if (mb == null) {
       out.printf(Locale.ROOT, "%-6s %-8s %12s %12s %12s%n", "batch", "threads", "median ms", "p90 ms", "img/s");
-      for (int batch : batches) {
-        LatencyResult r = LatencyBenchmark.measure(a, batch, s);
+      for (int batch : timed) {
+        LatencyResult r = LatencyBenchmark.measure(a, shapes, batch, s);
         out.printf(Locale.ROOT, "%-6d %-8d %12.3f %12.3f %12.1f%n", batch, r.intraOpThreads(),
             r.medianMillis(), r.p90Millis(), r.throughputPerSecond());
       }
     } else {
-      byte[] b = Files.readAllBytes(other);
-      ModelProfile pb = ModelProfile.of(OnnxReader.parse(b, other.toString()));
+      ModelProfile pa = ModelProfile.of(ma, shapes.shapes(), ProfileOptions.DEFAULTS);
+      ModelProfile pb = ModelProfile.of(mb, shapes.shapes(), ProfileOptions.DEFAULTS);
       LatencyComparison c = LatencyBenchmark.compare(model.getFileName() + " vs " + other.getFileName(),
-          a, b, (double) pb.totalMacs() / pa.totalMacs(), batches, s);
+          a, Files.readAllBytes(other), (double) pb.totalMacs() / pa.totalMacs(), shapes, timed, s);
       out.print(c.toTable());
       out.printf(Locale.ROOT, "params %,d -> %,d, MACs %,d -> %,d%n", pa.totalParams(), pb.totalParams(),
           pa.totalMacs(), pb.totalMacs());

@@ -3,10 +3,13 @@ package org.lowrank.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import org.lowrank.analysis.ModelProfile;
+import org.lowrank.analysis.InputShapes;
 import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
+import org.lowrank.pipeline.CompressionPipeline;
+import org.lowrank.pipeline.FixedBatchPredictor;
 import org.lowrank.pipeline.OrtPredictor;
 import org.lowrank.runtime.OrtRunner;
 import org.lowrank.runtime.RuntimeOptions;
@@ -16,6 +19,7 @@ import org.lowrank.train.data.ImageDataset;
 import org.lowrank.train.eval.AgreementResult;
 import org.lowrank.train.eval.EvaluationResult;
 import org.lowrank.train.eval.Evaluator;
+import org.lowrank.train.eval.Predictor;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,6 +42,7 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "At most N images (0 = all).")
   int limit;
 
+  @Mixin InputShapeOptions inputShape;
   @Mixin CommonOptions common;
   @Mixin DataOptions data;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -49,28 +54,46 @@ public final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("evaluate needs labelled images: add --data PATH");
     }
     Model m = OnnxReader.read(model);
-    long[] shape = ModelProfile.of(m).inputShapes().values().iterator().next();
+    InputShapes shapes = inputShape.resolve(m, model.toString());
     PrintWriter out = spec.commandLine().getOut();
     RuntimeOptions opts = RuntimeOptions.withThreads(common.threads);
-    try (ImageDataset all = data.source().open(split, shape);
+    try (ImageDataset all = data.source().open(split, shapes.first());
         OrtRunner ort = OrtRunner.open(model, opts)) {
       ImageDataset ds = limit > 0 ? Datasets.limit(all, limit, common.seed) : all;
-      DataLoader loader = DataLoader.builder(ds).setBatchSize(100)
+      int batch = shapes.batchOr(CompressionPipeline.EVAL_BATCH);
+      DataLoader loader = DataLoader.builder(ds).setBatchSize(batch)
           .optNormalization(data.source().normalization()).build();
+      Predictor predictor = FixedBatchPredictor.of(new OrtPredictor(ort), shapes.fixedBatch());
       ProgressBar bar = common.progress();
       bar.start("evaluate " + model.getFileName(), loader.batchesPerEpoch());
-      EvaluationResult r = Evaluator.evaluate(new OrtPredictor(ort), loader, n -> bar.progress(n, ""));
+      EvaluationResult r = Evaluator.evaluate(predictor, loader, n -> bar.progress(n, ""));
       bar.finish("");
-      out.printf(Locale.ROOT, "%s on %s (%d images): top-1 %.2f%%, top-5 %.2f%%, loss %.4f%n",
-          model.getFileName(), ds.description(), r.examples(), 100 * r.top1(), 100 * r.top5(), r.meanLoss());
+      out.printf(Locale.ROOT, "%s on %s (%d images%s): top-1 %.2f%%, top-5 %.2f%%, loss %.4f%n",
+          model.getFileName(), ds.description(), r.examples(), batchNote(shapes, ds.size()),
+          100 * r.top1(), 100 * r.top5(), r.meanLoss());
       if (against != null) {
+        Model o = OnnxReader.read(against);
+        InputShapes otherShapes = InputShapes.resolve(against.toString(), o.graph().runtimeInputs(),
+            Map.of());
         try (OrtRunner other = OrtRunner.open(against, opts)) {
-          AgreementResult a = Evaluator.agreement(new OrtPredictor(other), new OrtPredictor(ort), loader);
+          AgreementResult a = Evaluator.agreement(
+              FixedBatchPredictor.of(new OrtPredictor(other), otherShapes.fixedBatch()), predictor, loader);
           out.printf(Locale.ROOT, "agreement with %s: %s%n", against.getFileName(), a);
         }
       }
     }
     out.flush();
     return ExitCodes.OK;
+  }
+
+  /** ", batches of 1 fixed by the model" (+ how the last partial batch was run), or empty. */
+  private static String batchNote(InputShapes shapes, int images) {
+    if (shapes.fixedBatch().isEmpty()) {
+      return "";
+    }
+    int b = shapes.fixedBatch().getAsInt();
+    int rest = images % b;
+    return ", batches of " + b + " fixed by the model"
+        + (rest == 0 ? "" : "; the last " + rest + " padded with zero images, scored once");
   }
 }

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.lowrank.analysis.ModelProfile;
+import org.lowrank.analysis.InputShapes;
 import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
@@ -36,6 +36,7 @@ public final class FinetuneCommand implements Callable<Integer> {
   @Option(names = "--steps", defaultValue = "0", description = "Optimizer steps instead of epochs.") long steps;
 
   @Mixin FineTuneOptions fineTune;
+  @Mixin InputShapeOptions inputShape;
   @Mixin CommonOptions common;
   @Mixin DataOptions data;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -50,10 +51,10 @@ public final class FinetuneCommand implements Callable<Integer> {
       throw new IllegalArgumentException(output + ": the output would overwrite the input model");
     }
     Model m = OnnxReader.read(model);
-    long[] shape = ModelProfile.of(m).inputShapes().values().iterator().next();
+    InputShapes shapes = inputShape.resolve(m, model.toString());
     FineTuneSettings f = fineTune.settings(epochs, steps, teacher != null);
     Model t = teacher == null ? null : OnnxReader.read(teacher);
-    FineTuneResult r = FineTuning.run(m, t, List.of(), data.source(), shape, f, common.seed,
+    FineTuneResult r = FineTuning.run(m, t, List.of(), data.source(), shapes, f, common.seed,
         new StageProgress(common.progress(), System.err, true));
     OnnxWriter.write(r.model(), output, model);
     PrintWriter out = spec.commandLine().getOut();

@@ -9,7 +9,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -21,7 +20,6 @@ import org.lowrank.analysis.SkipRule;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.ModelException;
 import org.lowrank.graph.UnsupportedModelException;
-import org.lowrank.graph.ValueInfo;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxUnsupportedException;
 import org.lowrank.plan.Method;
@@ -52,14 +50,7 @@ public final class InspectCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print JSON instead of a table.")
   boolean json;
 
-  @Option(
-      names = "--input-shape",
-      paramLabel = "[NAME=]D0,D1,...",
-      description = {
-        "Input shape, e.g. 1,3,32,32 (default: the declared shape, symbolic batch = 1).",
-        "Prefix NAME= for a model with several inputs; repeatable."
-      })
-  List<String> inputShapes = new ArrayList<>();
+  @CommandLine.Mixin InputShapeOptions inputShapes;
 
   @Mixin LayerRuleOptions layers;
 
@@ -72,7 +63,7 @@ public final class InspectCommand implements Callable<Integer> {
     try {
       ProfileOptions rules = layers.rules();
       Model m = OnnxReader.read(model);
-      Map<String, long[]> shapes = parseShapes(m);
+      Map<String, long[]> shapes = inputShapes.given(m);
       ModelProfile p;
       try {
         p = ModelProfile.of(m, shapes, rules);
@@ -111,42 +102,6 @@ public final class InspectCommand implements Callable<Integer> {
     }
     err.flush();
     return code;
-  }
-
-  private Map<String, long[]> parseShapes(Model m) {
-    Map<String, long[]> shapes = new LinkedHashMap<>();
-    List<ValueInfo> ins = m.graph().runtimeInputs();
-    for (String spec : inputShapes) {
-      String name;
-      String dims;
-      int eq = spec.indexOf('=');
-      if (eq >= 0) {
-        name = spec.substring(0, eq).trim();
-        dims = spec.substring(eq + 1);
-      } else {
-        if (ins.size() != 1) {
-          throw new IllegalArgumentException("--input-shape " + spec + ": the model has " + ins.size()
-              + " inputs " + ins.stream().map(ValueInfo::name).toList() + "; write NAME=" + spec);
-        }
-        name = ins.get(0).name();
-        dims = spec;
-      }
-      String[] parts = dims.split("[,x]");
-      long[] d = new long[parts.length];
-      for (int i = 0; i < parts.length; i++) {
-        try {
-          d[i] = Long.parseLong(parts[i].trim());
-        } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("--input-shape " + spec + ": '" + parts[i] + "' is not a dimension;"
-              + " expected comma-separated positive integers such as 1,3,32,32");
-        }
-        if (d[i] <= 0) {
-          throw new IllegalArgumentException("--input-shape " + spec + ": dimensions must be positive");
-        }
-      }
-      shapes.put(name, d);
-    }
-    return shapes;
   }
 
   private static String shape(long[] d) {

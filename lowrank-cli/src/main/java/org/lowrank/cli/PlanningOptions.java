@@ -78,9 +78,7 @@ public final class PlanningOptions {
   @Option(names = "--plan", paramLabel = "PLAN.json", description = "Apply this plan instead of searching.")
   Path plan;
 
-  @Option(names = "--input-shape", paramLabel = "D0,D1,...", split = ",",
-      description = "Model input shape, e.g. 1,3,32,32 (default: as declared, batch 1).")
-  long[] inputShape;
+  @CommandLine.Mixin InputShapeOptions inputShape;
 
   /**
    * Takes the next argument as the ratio only when it is a number, so that {@code --prune-latency
@@ -141,9 +139,7 @@ public final class PlanningOptions {
     b.optMethods(ms).optBudget(budget())
         .optSelection(new LayerSelection(layers.rules(), ms))
         .optCalibrationSize(calibration);
-    if (inputShape != null) {
-      b.optInputShape(inputShape);
-    }
+    b.optInputShapeSpecs(inputShape.specs);
     if (pruneBatch != null && pruneLatency == null) {
       throw new IllegalArgumentException("--prune-batch sets the batch of --prune-latency: give both");
     }

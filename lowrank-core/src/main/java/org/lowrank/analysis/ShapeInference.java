@@ -17,8 +17,6 @@ import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.UnsupportedModelException;
 import org.lowrank.graph.ValueInfo;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Static shape inference for the CNN op set, given the model's input shapes: every value of the
@@ -34,7 +32,6 @@ import org.slf4j.LoggerFactory;
  * - ((k-1)*d+1)) / s) + 1} (ceil with {@code ceil_mode}), {@code ceil(in/s)} for SAME auto_pad.
  */
 public final class ShapeInference {
-  private static final Logger LOG = LoggerFactory.getLogger(ShapeInference.class);
 
   /** Constant tensors up to this many elements are propagated as values. */
   static final long MAX_VALUE_ELEMENTS = 1 << 20;
@@ -167,12 +164,6 @@ public final class ShapeInference {
   }
 
   private void seed(Map<String, long[]> overrides) {
-    for (String name : overrides.keySet()) {
-      if (graph.runtimeInputs().stream().noneMatch(v -> v.name().equals(name))) {
-        throw new ModelException(
-            "input shape given for '" + name + "', but the model's inputs are " + names(graph.runtimeInputs()));
-      }
-    }
     for (ValueInfo v : graph.valueInfos()) {
       if (v.isFullyKnown()) {
         declared.put(v.name(), v.dims());
@@ -190,58 +181,11 @@ public final class ShapeInference {
         values.put(e.getKey(), e.getValue());
       }
     }
+    InputShapes inputs = InputShapes.resolve("", graph.runtimeInputs(), overrides);
     for (ValueInfo v : graph.runtimeInputs()) {
-      long[] given = overrides.get(v.name());
-      long[] dims;
-      if (given != null) {
-        if (v.hasShape() && v.shape().size() != given.length) {
-          throw new ModelException(
-              "input '" + v.name() + "' has rank " + v.shape().size() + " " + v.shape() + ", the given shape "
-                  + Arrays.toString(given) + " has rank " + given.length);
-        }
-        for (long d : given) {
-          if (d <= 0) {
-            throw new ModelException("input shape " + Arrays.toString(given) + " for '" + v.name() + "' has a non-positive dimension");
-          }
-        }
-        dims = given.clone();
-      } else {
-        if (!v.hasShape() && v.elementType() == DataType.UNDEFINED) {
-          throw new UnsupportedModelException(
-              "input '" + v.name() + "' is not a tensor of a supported type (a sequence, map or optional?);"
-                  + " lowrank handles tensor inputs only");
-        }
-        if (!v.hasShape()) {
-          throw new ModelException(
-              "input '" + v.name() + "' has no declared shape; give it with --input-shape");
-        }
-        dims = v.dims();
-        for (int i = 0; i < dims.length; i++) {
-          if (dims[i] < 0) {
-            if (i == 0) {
-              dims[0] = 1;
-              LOG.debug("input '{}': symbolic batch dimension '{}' taken as 1", v.name(), v.shape().get(0));
-            } else {
-              throw new ModelException(
-                  "input '" + v.name() + "' has symbolic dimension '" + v.shape().get(i) + "' at axis " + i
-                      + " (shape " + v.shape() + "); give the input shape explicitly, e.g. --input-shape "
-                      + exampleShape(v));
-            }
-          }
-        }
-      }
-      shapes.put(v.name(), dims);
+      shapes.put(v.name(), inputs.shapes().get(v.name()));
       types.put(v.name(), v.elementType());
     }
-  }
-
-  private static String exampleShape(ValueInfo v) {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < v.shape().size(); i++) {
-      ValueInfo.Dim d = v.shape().get(i);
-      sb.append(i == 0 ? "" : ",").append(d.isKnown() ? d.value() : (i == 0 ? 1 : 224));
-    }
-    return sb.toString();
   }
 
   private void visit(Node n) {

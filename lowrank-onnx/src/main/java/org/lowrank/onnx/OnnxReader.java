@@ -53,6 +53,15 @@ public final class OnnxReader {
 
   public static final long MAX_OPSET = 21;
 
+  /**
+   * The highest default-domain opset the bundled ONNX Runtime (1.29.0) loads; a model stamped
+   * higher cannot run, so the reader refuses it. Measured: opset 26 loads, 27 is refused.
+   */
+  public static final long MAX_RUNTIME_OPSET = 26;
+
+  /** The highest IR version the bundled ONNX Runtime (1.29.0) loads (it refuses 14). */
+  public static final long MAX_IR_VERSION = 13;
+
   private static final Map<Graph, Path> SOURCES = Collections.synchronizedMap(new WeakHashMap<>());
 
   private final String source;
@@ -138,6 +147,7 @@ public final class OnnxReader {
               + MAX_OPSET + ": convert it with onnx.version_converter");
     }
     Long opset = opsets.containsKey("") ? opsets.get("") : opsets.get("ai.onnx");
+    checkVersions(p.getIrVersion(), opset);
     if (opset != null && (opset < MIN_OPSET || opset > MAX_OPSET)) {
       LOG.warn("{}: default-domain opset {} is outside the tested range {}..{}", source, opset, MIN_OPSET, MAX_OPSET);
     }
@@ -153,6 +163,21 @@ public final class OnnxReader {
     }
     return new Model(
         g, p.getIrVersion(), opsets, p.getProducerName(), p.getProducerVersion(), p.getDocString(), meta);
+  }
+
+  /** Refuses versions ONNX Runtime cannot load, before any work is done on the model. */
+  private void checkVersions(long irVersion, Long opset) throws OnnxUnsupportedException {
+    if (irVersion > MAX_IR_VERSION) {
+      throw new OnnxUnsupportedException(source, "IR version " + irVersion + " is not supported: "
+          + "lowrank runs models in ONNX Runtime, which loads IR versions up to " + MAX_IR_VERSION
+          + "; re-export the model with an older exporter or save it with a lower ir_version");
+    }
+    if (opset != null && opset > MAX_RUNTIME_OPSET) {
+      throw new OnnxUnsupportedException(source, "default-domain (ai.onnx) opset " + opset
+          + " is not supported: ONNX Runtime runs opsets up to " + MAX_RUNTIME_OPSET
+          + " (lowrank is tested with " + MIN_OPSET + " to " + MAX_OPSET + "); convert the model with"
+          + " onnx.version_converter.convert_version(model, " + MAX_OPSET + ")");
+    }
   }
 
   private static int unknownFields(GraphProto g) {

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import org.lowrank.analysis.InputShapes;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.analysis.SkipRule;
 import org.lowrank.graph.Model;
@@ -82,9 +83,14 @@ public final class CompressionPipeline {
     return new Builder();
   }
 
-  /** The result of the first three stages: read, analyze, plan. */
+  /**
+   * The result of the first three stages: read, analyze, plan.
+   *
+   * @param inputShape the first input's shape the model was analyzed at
+   * @param inputs every input's resolved shapes (fixed batch, given height and width)
+   */
   public record Planned(Model original, ModelProfile profile, long[] inputShape, Plan plan,
-      Map<String, Double> stageSeconds) {}
+      Map<String, Double> stageSeconds, InputShapes inputs) {}
 
   /** Runs read, analyze and plan only (what {@code lowrank plan} does). */
   public Planned plan() throws IOException {
@@ -92,6 +98,8 @@ public final class CompressionPipeline {
     PipelineListener l = b.listener;
     long t = start(l, "read");
     Model original = OnnxReader.read(b.model);
+    InputShapes inputs = InputShapes.resolve(b.model.toString(), original.graph().runtimeInputs(),
+        inputShapes(original));
     seconds.put("read", elapsed(t));
 
     t = start(l, "analyze");
@@ -105,7 +113,7 @@ public final class CompressionPipeline {
         ? PlanFiles.readFor(b.planFile, before)
         : plan(original, before, selection, calibration(inputShape));
     seconds.put("plan", elapsed(t));
-    return new Planned(original, before, inputShape, plan, seconds);
+    return new Planned(original, before, inputShape, plan, seconds, inputs);
   }
 
   /** Runs every stage; writes the output model when one was set. */
@@ -117,6 +125,7 @@ public final class CompressionPipeline {
     Model original = planned.original();
     ModelProfile before = planned.profile();
     long[] inputShape = planned.inputShape();
+    InputShapes inputs = planned.inputs();
     Plan plan = planned.plan();
 
     long t = start(l, "factorize");
@@ -125,7 +134,8 @@ public final class CompressionPipeline {
 
     t = start(l, "check");
     ExportCheckResult check = ExportCheck.compare(OnnxWriter.toBytes(rw.reference()),
-        OnnxWriter.toBytes(rw.model()), 2, b.seed, RuntimeOptions.withThreads(b.threads));
+        OnnxWriter.toBytes(rw.model()), inputs, inputs.batchOr(2), b.seed,
+        RuntimeOptions.withThreads(b.threads));
     LOG.info("rewrite check vs dense reconstruction: {}", check);
     seconds.put("check", elapsed(t));
 
@@ -133,14 +143,14 @@ public final class CompressionPipeline {
     boolean evaluating = b.data != null && b.evalLimit >= 0;
     if (evaluating) {
       t = start(l, "evaluate");
-      accuracy.put("original", evaluate(original, inputShape, "original"));
+      accuracy.put("original", evaluate(original, inputs, "original"));
       seconds.put("evaluate", elapsed(t));
     }
     List<OutputReconstruction.LayerFit> refit = List.of();
     if (b.data != null && b.refitImages > 0) {
       if (evaluating) {
         t = start(l, "evaluate");
-        accuracy.put("factorized", evaluate(compressed, inputShape, "factorized"));
+        accuracy.put("factorized", evaluate(compressed, inputs, "factorized"));
         seconds.merge("evaluate", elapsed(t), Double::sum);
       }
       t = start(l, "refit");
@@ -151,28 +161,28 @@ public final class CompressionPipeline {
     }
     if (evaluating) {
       t = start(l, "evaluate");
-      accuracy.put("compressed", evaluate(compressed, inputShape, "compressed"));
+      accuracy.put("compressed", evaluate(compressed, inputs, "compressed"));
       seconds.merge("evaluate", elapsed(t), Double::sum);
     }
     FineTuneResult tuned = null;
     if (b.fineTune != null) {
       t = start(l, "fine-tune");
-      tuned = fineTune(original, compressed, plan, inputShape);
+      tuned = fineTune(original, compressed, plan, inputs);
       compressed = tuned.model();
       seconds.put("fine-tune", elapsed(t));
       if (b.evalLimit >= 0) {
-        accuracy.put("fine-tuned", evaluate(compressed, inputShape, "fine-tuned"));
+        accuracy.put("fine-tuned", evaluate(compressed, inputs, "fine-tuned"));
       }
     }
     ModelProfile after = profile(compressed);
     if (b.data != null && b.evalLimit >= 0) {
       t = start(l, "evaluate");
-      accuracy.put("final (onnxruntime)", evaluateInOrt(compressed, inputShape));
+      accuracy.put("final (onnxruntime)", evaluateInOrt(compressed, inputs));
       seconds.merge("evaluate", elapsed(t), Double::sum);
     }
 
     t = start(l, "verify");
-    Fidelity fidelity = verify(original, compressed, plan, inputShape, accuracy, tuned != null);
+    Fidelity fidelity = verify(original, compressed, plan, inputs, accuracy, tuned != null);
     seconds.put("verify", elapsed(t));
     if (fidelity.passed()) {
       LOG.info("fidelity {}", fidelity.verdict());
@@ -191,11 +201,18 @@ public final class CompressionPipeline {
     LatencyComparison latency = null;
     if (b.latencyBatches.length > 0) {
       t = start(l, "measure");
+      int[] batches = inputs.batches(b.latencyBatches);
+      String note = java.util.Arrays.equals(batches, b.latencyBatches) ? ""
+          : "latency timed at " + inputs.describeBatch(batches[0]) + " only; asked for batches "
+              + java.util.Arrays.toString(b.latencyBatches);
+      if (!note.isEmpty()) {
+        LOG.warn("{}: {}", b.model, note);
+      }
       latency = LatencyBenchmark.compare(b.model.getFileName().toString(),
           OnnxWriter.toBytes(original), OnnxWriter.toBytes(compressed),
-          (double) after.totalMacs() / before.totalMacs(), b.latencyBatches,
+          (double) after.totalMacs() / before.totalMacs(), inputs, batches,
           LatencyBenchmark.Settings.defaults().withThreads(b.threads)
-              .withRuns(b.latencyWarmup, b.latencyRuns));
+              .withRuns(b.latencyWarmup, b.latencyRuns)).withNote(note);
       seconds.put("measure", elapsed(t));
     }
     return new CompressionResult(original, compressed, plan, before, after, check, fidelity, latency,
@@ -222,7 +239,7 @@ public final class CompressionPipeline {
    * test images when data is given, else on the test_data_set inputs next to the model, else on
    * seeded random inputs; judged by the guard. A comparison that cannot run fails the guard.
    */
-  private Fidelity verify(Model original, Model compressed, Plan plan, long[] inputShape,
+  private Fidelity verify(Model original, Model compressed, Plan plan, InputShapes inputs,
       Map<String, EvaluationResult> accuracy, boolean fineTuned) throws IOException {
     List<FidelityCheck.LayerProbe> probes = new ArrayList<>();
     for (LayerDecision d : plan.layers()) {
@@ -234,7 +251,7 @@ public final class CompressionPipeline {
     RuntimeOptions ort = RuntimeOptions.withThreads(b.threads);
     EvaluationResult before = accuracy.get("original");
     EvaluationResult after = accuracy.get("final (onnxruntime)");
-    FidelityInputs source = new FidelityInputs(original, inputShape, b.seed);
+    FidelityInputs source = new FidelityInputs(original, inputs, b.seed);
     List<FeedSource> sources = new ArrayList<>();
     if (b.data != null) {
       sources.add(() -> Optional.of(source.testImages(b.data, FIDELITY_SAMPLES)));
@@ -285,12 +302,13 @@ public final class CompressionPipeline {
   }
 
   /** Top-1/top-5 of a model on the test split (at most evalLimit images; 0 = all), in the executor. */
-  private EvaluationResult evaluate(Model model, long[] inputShape, String what) throws IOException {
-    try (ImageDataset test = b.data.open("test", inputShape);
+  private EvaluationResult evaluate(Model model, InputShapes inputs, String what) throws IOException {
+    try (ImageDataset test = b.data.open("test", inputs.first());
         GraphExecutor exec = GraphExecutor.of(model)) {
-      DataLoader loader = testLoader(test);
+      DataLoader loader = testLoader(test, inputs);
       b.listener.start("evaluate " + what, loader.batchesPerEpoch());
-      EvaluationResult r = Evaluator.evaluate(new ExecutorPredictor(exec), loader,
+      EvaluationResult r = Evaluator.evaluate(
+          FixedBatchPredictor.of(new ExecutorPredictor(exec), inputs.fixedBatch()), loader,
           n -> b.listener.progress(n, ""));
       b.listener.finish(String.format(java.util.Locale.ROOT, "top-1 %.2f%%", 100 * r.top1()));
       return r;
@@ -298,18 +316,24 @@ public final class CompressionPipeline {
   }
 
   /** Top-1 of the deployed form: the model serialized and run in ONNX Runtime. */
-  private EvaluationResult evaluateInOrt(Model model, long[] inputShape) throws IOException {
-    try (ImageDataset test = b.data.open("test", inputShape);
+  private EvaluationResult evaluateInOrt(Model model, InputShapes inputs) throws IOException {
+    try (ImageDataset test = b.data.open("test", inputs.first());
         OrtRunner ort = OrtRunner.open(OnnxWriter.toBytes(model), "compressed",
             RuntimeOptions.withThreads(b.threads))) {
-      return Evaluator.evaluate(new OrtPredictor(ort), testLoader(test));
+      return Evaluator.evaluate(FixedBatchPredictor.of(new OrtPredictor(ort), inputs.fixedBatch()),
+          testLoader(test, inputs));
     }
   }
 
-  private DataLoader testLoader(ImageDataset test) {
+  /** Test images in batches of {@value #EVAL_BATCH}, or of the model's fixed batch. */
+  private DataLoader testLoader(ImageDataset test, InputShapes inputs) {
     ImageDataset ds = b.evalLimit > 0 ? Datasets.limit(test, b.evalLimit, b.seed) : test;
-    return DataLoader.builder(ds).setBatchSize(100).optNormalization(b.data.normalization()).build();
+    return DataLoader.builder(ds).setBatchSize(inputs.batchOr(EVAL_BATCH))
+        .optNormalization(b.data.normalization()).build();
   }
+
+  /** Batch of evaluation runs when the model's batch is free. */
+  public static final int EVAL_BATCH = 100;
 
   /** Output reconstruction of every factorized layer's last factor, in graph order. */
   private OutputReconstruction.Result refit(Model original, Model compressed, Plan plan,
@@ -332,7 +356,7 @@ public final class CompressionPipeline {
     return r;
   }
 
-  private FineTuneResult fineTune(Model teacher, Model student, Plan plan, long[] inputShape)
+  private FineTuneResult fineTune(Model teacher, Model student, Plan plan, InputShapes inputs)
       throws IOException {
     if (b.data == null) {
       throw new IllegalArgumentException("fine-tuning needs training data: set a dataset");
@@ -344,7 +368,7 @@ public final class CompressionPipeline {
         pairs.add(new LayerPair(out, out));
       }
     }
-    return FineTuning.run(student, teacher, pairs, b.data, inputShape, b.fineTune, b.seed, b.listener);
+    return FineTuning.run(student, teacher, pairs, b.data, inputs, b.fineTune, b.seed, b.listener);
   }
 
   /**
@@ -374,10 +398,11 @@ public final class CompressionPipeline {
     return ModelProfile.of(m, inputShapes(m), b.selection.rules());
   }
 
-  /** The input shape override by input name (empty = as declared). */
+  /** The given input shapes by input name (empty = as declared). */
   private Map<String, long[]> inputShapes(Model m) {
-    Map<String, long[]> shapes = new LinkedHashMap<>();
-    if (b.inputShape != null) {
+    Map<String, long[]> shapes = new LinkedHashMap<>(b.inputShapes);
+    shapes.putAll(InputShapes.parse(b.inputShapeSpecs, m.graph().runtimeInputs()));
+    if (b.inputShape != null && !m.graph().runtimeInputs().isEmpty()) {
       shapes.put(m.graph().runtimeInputs().get(0).name(), b.inputShape.clone());
     }
     return shapes;
@@ -459,6 +484,8 @@ public final class CompressionPipeline {
     private Path model;
     private Path output;
     private long[] inputShape;
+    private Map<String, long[]> inputShapes = Map.of();
+    private List<String> inputShapeSpecs = List.of();
     private Path planFile;
     private List<Method> methods = List.of(Method.values());
     private Budget budget = Budget.none();
@@ -541,9 +568,28 @@ public final class CompressionPipeline {
       return this;
     }
 
-    /** Overrides the model input shape (e.g. for a symbolic or fixed batch). */
+    /**
+     * The shape of the model's first input (see {@link InputShapes}): needed for a free height or
+     * width; must agree with every fixed dimension, a fixed batch included.
+     */
     public Builder optInputShape(long... v) {
       inputShape = v.clone();
+      return this;
+    }
+
+    /** Input shapes by input name (see {@link InputShapes}). */
+    public Builder optInputShapes(Map<String, long[]> v) {
+      inputShapes = new LinkedHashMap<>(v);
+      return this;
+    }
+
+    /**
+     * Input shapes as {@code --input-shape} gives them ({@code D0,D1,..} for a single-input model,
+     * {@code NAME=D0,D1,..} otherwise), parsed against the model's inputs by {@link
+     * InputShapes#parse} once it is read.
+     */
+    public Builder optInputShapeSpecs(List<String> v) {
+      inputShapeSpecs = List.copyOf(v);
       return this;
     }
 

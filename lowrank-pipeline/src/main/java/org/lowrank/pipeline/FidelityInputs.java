@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import org.lowrank.analysis.InputShapes;
 import org.lowrank.graph.DataType;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
@@ -34,29 +35,28 @@ final class FidelityInputs {
   record Feeds(Fidelity.Inputs inputs, List<Map<String, TensorValue>> feeds) {}
 
   private final List<ValueInfo> inputs;
-  private final long[] inputShape;
+  private final InputShapes shapes;
   private final long seed;
   private final int batch;
   private final boolean fixedBatch;
 
   /**
    * @param model the original model (its runtime inputs are fed)
-   * @param inputShape the resolved shape of the first input (per-sample dimensions are used)
+   * @param shapes the model's resolved input shapes (fixed batch, given height and width)
    */
-  FidelityInputs(Model model, long[] inputShape, long seed) {
+  FidelityInputs(Model model, InputShapes shapes, long seed) {
     this.inputs = model.graph().runtimeInputs();
-    this.inputShape = inputShape.clone();
+    this.shapes = shapes;
     this.seed = seed;
-    long[] declared = inputs.get(0).dims();
-    fixedBatch = declared != null && declared.length > 0 && declared[0] > 0;
-    batch = fixedBatch ? (int) declared[0] : BATCH;
+    fixedBatch = shapes.fixedBatch().isPresent();
+    batch = shapes.batchOr(BATCH);
   }
 
   /** Up to {@code n} test images chosen with the seed, normalized as the data says. */
   Feeds testImages(DataSource data, int n) throws IOException {
     requireSingleInput();
     List<Map<String, TensorValue>> feeds = new ArrayList<>();
-    try (ImageDataset test = data.open("test", inputShape)) {
+    try (ImageDataset test = data.open("test", shapes.first())) {
       ImageDataset ds = Datasets.limit(test, Math.min(n, test.size()), seed);
       DataLoader loader = DataLoader.builder(ds).setBatchSize(batch)
           .optNormalization(data.normalization()).optDropLast(fixedBatch).build();
@@ -105,26 +105,16 @@ final class FidelityInputs {
   /** About {@code n} seeded standard-normal samples (whole batches). */
   Feeds random(int n) {
     Random rnd = new Random(seed);
+    Map<String, long[]> at = shapes.atBatch(batch);
     List<Map<String, TensorValue>> feeds = new ArrayList<>();
     for (int done = 0; done < n; done += batch) {
       Map<String, TensorValue> feed = new LinkedHashMap<>();
-      for (int k = 0; k < inputs.size(); k++) {
-        ValueInfo in = inputs.get(k);
+      for (ValueInfo in : inputs) {
         if (in.elementType() != DataType.FLOAT) {
           throw new IllegalArgumentException("input '" + in.name() + "' is " + in.elementType()
               + "; random fidelity inputs are made for float inputs only");
         }
-        long[] dims = k == 0 ? inputShape.clone() : in.dims();
-        if (dims == null) {
-          throw new IllegalArgumentException("input '" + in.name() + "' has an unknown rank");
-        }
-        dims[0] = batch;
-        for (int d = 1; d < dims.length; d++) {
-          if (dims[d] < 1) {
-            throw new IllegalArgumentException("input '" + in.name() + "' has a free dimension "
-                + d + "; give --input-shape");
-          }
-        }
+        long[] dims = at.get(in.name());
         float[] v = new float[Math.toIntExact(TensorValue.elementCount(dims))];
         for (int i = 0; i < v.length; i++) {
           v[i] = (float) rnd.nextGaussian();

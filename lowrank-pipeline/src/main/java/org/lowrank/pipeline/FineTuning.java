@@ -2,6 +2,8 @@ package org.lowrank.pipeline;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.OptionalInt;
+import org.lowrank.analysis.InputShapes;
 import org.lowrank.graph.Model;
 import org.lowrank.train.data.Augmentation;
 import org.lowrank.train.data.DataLoader;
@@ -11,6 +13,8 @@ import org.lowrank.train.finetune.FineTuneConfig;
 import org.lowrank.train.finetune.FineTuneResult;
 import org.lowrank.train.finetune.FineTuner;
 import org.lowrank.train.finetune.LayerPair;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One fine-tuning run from {@link FineTuneSettings}: the training split of a {@link DataSource}
@@ -23,6 +27,8 @@ import org.lowrank.train.finetune.LayerPair;
  * and the benchmarks, so all of them train the same way.
  */
 public final class FineTuning {
+  private static final Logger LOG = LoggerFactory.getLogger(FineTuning.class);
+
   /** Gradient-norm clip: factorized chains can blow up early in fine-tuning (RENE clips at 5). */
   public static final double CLIP_NORM = 5.0;
 
@@ -48,7 +54,33 @@ public final class FineTuning {
   public static FineTuneResult run(Model student, Model teacher, List<LayerPair> layerPairs,
       DataSource data, long[] inputShape, FineTuneSettings settings, long seed,
       PipelineListener listener) throws IOException {
+    return run(student, teacher, layerPairs, data, inputShape, OptionalInt.empty(), settings, seed,
+        listener);
+  }
+
+  /**
+   * As {@link #run(Model, Model, List, DataSource, long[], FineTuneSettings, long, PipelineListener)}
+   * at the student's resolved input shapes: a model whose batch is fixed at B trains and validates
+   * in batches of B (a different {@code settings.batchSize()} is overridden, with a warning; the
+   * last partial batch of an epoch is dropped, as always, and so is the validation's).
+   */
+  public static FineTuneResult run(Model student, Model teacher, List<LayerPair> layerPairs,
+      DataSource data, InputShapes inputs, FineTuneSettings settings, long seed,
+      PipelineListener listener) throws IOException {
+    return run(student, teacher, layerPairs, data, inputs.first(), inputs.fixedBatch(), settings,
+        seed, listener);
+  }
+
+  private static FineTuneResult run(Model student, Model teacher, List<LayerPair> layerPairs,
+      DataSource data, long[] inputShape, OptionalInt fixedBatch, FineTuneSettings settings,
+      long seed, PipelineListener listener) throws IOException {
     FineTuneSettings f = settings;
+    if (fixedBatch.isPresent() && f.batchSize() != fixedBatch.getAsInt()) {
+      LOG.warn("the model's batch is fixed at {}: fine-tuning in batches of {}, not {}",
+          fixedBatch.getAsInt(), fixedBatch.getAsInt(), f.batchSize());
+      f = f.withBatchSize(fixedBatch.getAsInt());
+    }
+    int validationBatch = fixedBatch.orElse(CompressionPipeline.EVAL_BATCH);
     try (ImageDataset train = data.open("train", inputShape)) {
       int held = (int) Math.min(f.validationImages(),
           Math.floor(FineTuneSettings.MAX_VALIDATION_FRACTION * train.size()));
@@ -73,8 +105,8 @@ public final class FineTuning {
       if (split.heldOut() != null) {
         long total = f.steps() > 0 ? f.steps() : (long) f.epochs() * loader.batchesPerEpoch();
         long interval = (total + VALIDATIONS_PER_RUN - 1) / VALIDATIONS_PER_RUN;
-        cb.optValidation(DataLoader.builder(split.heldOut()).setBatchSize(100)
-                .optNormalization(data.normalization()).build())
+        cb.optValidation(DataLoader.builder(split.heldOut()).setBatchSize(validationBatch)
+                .optNormalization(data.normalization()).optDropLast(fixedBatch.isPresent()).build())
             .optValidationInterval(interval < loader.batchesPerEpoch() ? interval : 0);
       }
       boolean matchLayers = !layerPairs.isEmpty() && f.layerWeight() > 0;

@@ -36,6 +36,9 @@ public final class Reports {
         b.optLatency(new CompressionReport.Latency(row.batchSize(), row.original().intraOpThreads(),
             row.original().medianMillis(), row.rewritten().medianMillis()));
       }
+      if (!lat.note().isEmpty()) {
+        b.optWarning(lat.note());
+      }
     }
     b.optExplorationMetric(scoreLabel(r.plan().selector()));
     for (LayerDecision d : r.plan().layers()) {

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.lowrank.analysis.InputShapes;
 import org.lowrank.graph.TensorValue;
 
 /**
@@ -48,6 +49,21 @@ public final class ExportCheck {
     try (OrtRunner ref = OrtRunner.open(referenceBytes, "reference", options);
         OrtRunner cand = OrtRunner.open(candidateBytes, "candidate", options)) {
       return compare(ref, cand, ref.randomInputs(batchSize, seed));
+    }
+  }
+
+  /**
+   * Compares two serialized models on seeded standard-normal inputs of the resolved shapes at
+   * {@code batchSize} (a model with a fixed batch: pass {@code shapes.batchOr(n)}).
+   *
+   * @param shapes the reference model's input shapes (the candidate has the same inputs)
+   */
+  public static ExportCheckResult compare(byte[] referenceBytes, byte[] candidateBytes,
+      InputShapes shapes, int batchSize, long seed, RuntimeOptions options) {
+    Map<String, long[]> at = shapes.atBatch(batchSize);
+    try (OrtRunner ref = OrtRunner.open(referenceBytes, "reference", options);
+        OrtRunner cand = OrtRunner.open(candidateBytes, "candidate", options)) {
+      return compare(ref, cand, ref.randomInputs(at, seed));
     }
   }
 

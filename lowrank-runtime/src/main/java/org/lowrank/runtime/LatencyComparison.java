@@ -10,8 +10,19 @@ import java.util.Locale;
  * @param label what was compared (e.g. "resnet20, Tucker-2 25%")
  * @param flopsRatio rewritten FLOPs / original FLOPs (NaN when unknown)
  * @param rows one row per batch size
+ * @param note what the reader must know about how it was timed (e.g. "batch fixed by the model at
+ *     1; asked for 1, 32"), or empty
  */
-public record LatencyComparison(String label, double flopsRatio, List<Row> rows) {
+public record LatencyComparison(String label, double flopsRatio, List<Row> rows, String note) {
+
+  public LatencyComparison(String label, double flopsRatio, List<Row> rows) {
+    this(label, flopsRatio, rows, "");
+  }
+
+  /** This comparison with a note. */
+  public LatencyComparison withNote(String v) {
+    return new LatencyComparison(label, flopsRatio, rows, v);
+  }
 
   /** One batch size: both measurements, taken interleaved in the same time window. */
   public record Row(LatencyResult original, LatencyResult rewritten) {
@@ -32,6 +43,7 @@ public record LatencyComparison(String label, double flopsRatio, List<Row> rows)
 
   public LatencyComparison {
     rows = List.copyOf(rows);
+    note = note == null ? "" : note;
   }
 
   /** A plain-text table (for the CLI or a benchmark main to print). */
@@ -50,6 +62,9 @@ public record LatencyComparison(String label, double flopsRatio, List<Row> rows)
           r.batchSize(), o.intraOpThreads(), o.medianMillis(), o.p10Millis(), o.p90Millis(),
           o.cpuMedianMillis(), w.medianMillis(), w.p10Millis(), w.p90Millis(), w.cpuMedianMillis(),
           r.speedup(), r.cpuSpeedup()));
+    }
+    if (!note.isEmpty()) {
+      sb.append(note).append(String.format(Locale.ROOT, "%n"));
     }
     return sb.toString();
   }

@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.lowrank.analysis.InputShapes;
 import org.lowrank.graph.DataType;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
@@ -192,41 +193,84 @@ public final class OrtRunner implements AutoCloseable {
   }
 
   /**
-   * Seeded random inputs, one per model input: standard normal floats, every symbolic dimension
-   * (normally just the batch) set to {@code batchSize}. A model with a fixed batch runs at that
-   * batch.
+   * This session's inputs resolved with the user's shapes ({@link InputShapes}: fixed batch, free
+   * height/width given or refused).
    *
-   * @throws IllegalArgumentException when an input has unknown rank or a non-float type
+   * @param given shapes by input name, e.g. from {@code --input-shape} (may be empty)
    */
-  public Map<String, TensorValue> randomInputs(int batchSize, long seed) {
+  public InputShapes inputShapes(Map<String, long[]> given) {
+    return InputShapes.resolve(source, inputs, given);
+  }
+
+  /**
+   * Seeded random inputs at concrete shapes: standard normal floats, one tensor per model input.
+   *
+   * @param shapes one concrete shape per input name, e.g. {@link InputShapes#atBatch}
+   * @throws IllegalArgumentException when an input is missing, not FLOAT, or too large
+   */
+  public Map<String, TensorValue> randomInputs(Map<String, long[]> shapes, long seed) {
     Random rnd = new Random(seed);
     Map<String, TensorValue> out = new LinkedHashMap<>();
     for (ValueInfo in : inputs) {
-      long[] dims = concreteShape(in, batchSize);
+      long[] dims = shapes.get(in.name());
+      if (dims == null) {
+        throw new IllegalArgumentException("model '" + source + "' input '" + in.name()
+            + "' has no shape among " + shapes.keySet() + "; give one per input");
+      }
       if (in.elementType() != DataType.FLOAT) {
         throw new IllegalArgumentException(
             "model '" + source + "' input '" + in.name() + "' is " + in.elementType()
                 + "; random inputs are generated for FLOAT inputs only, feed it explicitly");
       }
-      float[] data = new float[Math.toIntExact(TensorValue.elementCount(dims))];
+      long n = TensorValue.elementCount(dims);
+      if (n > InputShapes.MAX_ELEMENTS) {
+        throw new IllegalArgumentException("model '" + source + "' input '" + in.name() + "' of shape "
+            + Arrays.toString(dims) + " has " + n + " elements, more than one array holds ("
+            + InputShapes.MAX_ELEMENTS + "); use a smaller batch or --input-shape");
+      }
+      float[] data = new float[(int) n];
       for (int i = 0; i < data.length; i++) {
         data[i] = (float) rnd.nextGaussian();
       }
-      out.put(in.name(), TensorValue.ofFloats(dims, data));
+      out.put(in.name(), TensorValue.ofFloats(dims.clone(), data));
     }
     return Collections.unmodifiableMap(out);
   }
 
-  private long[] concreteShape(ValueInfo in, int batchSize) {
+  /**
+   * Seeded random inputs for a model whose only free dimension per input is its batch (a single
+   * layer cut out of a model, whose batch may sit on any axis): that dimension is set to {@code
+   * batchSize}; a model with a fixed batch runs at that batch. A whole model with a free height or
+   * width needs {@link #randomInputs(Map, long)} with shapes from {@link #inputShapes}.
+   *
+   * @throws IllegalArgumentException when an input has unknown rank, several free dimensions, or a
+   *     non-float type
+   */
+  public Map<String, TensorValue> randomInputs(int batchSize, long seed) {
+    Map<String, long[]> shapes = new LinkedHashMap<>();
+    for (ValueInfo in : inputs) {
+      shapes.put(in.name(), batchShape(in, batchSize));
+    }
+    return randomInputs(shapes, seed);
+  }
+
+  private long[] batchShape(ValueInfo in, int batchSize) {
     long[] dims = in.dims();
     if (dims == null) {
       throw new IllegalArgumentException(
           "model '" + source + "' input '" + in.name() + "' has unknown rank; feed it explicitly");
     }
+    int free = 0;
     for (int d = 0; d < dims.length; d++) {
       if (dims[d] < 0) {
         dims[d] = batchSize;
+        free++;
       }
+    }
+    if (free > 1) {
+      throw new IllegalArgumentException("model '" + source + "' input '" + in.name() + "' has "
+          + free + " free dimensions " + in.shape() + ", not just a batch; give its shape"
+          + " (--input-shape) and use randomInputs(Map, long)");
     }
     return dims;
   }
