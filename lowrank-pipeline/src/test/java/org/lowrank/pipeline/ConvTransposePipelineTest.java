@@ -143,4 +143,26 @@ class ConvTransposePipelineTest {
     assertEquals(2, r.fineTune().steps());
     assertNotNull(r.accuracy().get("final (onnxruntime)"));
   }
+
+  /** Tucker-2 with r_out = C_out ends in the ConvTranspose core: the refit leaves it, saying why. */
+  @Test
+  void refitSkipsAChainEndingInTheConvTransposeCoreWithAReason() throws Exception {
+    Path model = tmp.resolve("encdec.onnx");
+    OnnxWriter.write(encoderDecoder(3L), model);
+    String plan = CompressionPipeline.builder().setModel(model).optMethods(List.of(Method.TUCKER2))
+        .optBudget(Budget.keepParams(0.9)).optSelector(Selectors.energy(0.6, 1)).build()
+        .plan().plan().toJson();
+    Path planFile = tmp.resolve("plan.json");
+    Files.writeString(planFile, plan.replaceFirst(
+        "(\"layer\": \"dec\",[^}]*?\"ranks\": )\\[\\d+, \\d+\\]", "$1[24, 4]"));
+    CompressionResult r = CompressionPipeline.builder().setModel(model).optPlan(planFile)
+        .optGuard(FidelityGuard.defaults().withForce(true))
+        .optData(PipelineWithDataTest.cifar()).optRefit(16).optEvaluation(16)
+        .build().run();
+    assertEquals(List.of(24, 4), java.util.Arrays.stream(r.plan().layer("dec").choice().ranks()).boxed().toList());
+    var fit = r.refit().stream().filter(x -> x.layer().equals("dec")).findFirst().orElseThrow();
+    assertTrue(!fit.refitted() && fit.node().contains("ConvTranspose") && fit.skipped().contains("not a Conv"),
+        fit.toString());
+    assertTrue(r.rewriteCheck().passes(1e-4), r.rewriteCheck().toString());
+  }
 }
