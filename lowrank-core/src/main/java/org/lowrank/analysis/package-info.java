@@ -2,7 +2,7 @@
  * Stage 2, Analyze. In: a {@link org.lowrank.graph.Model} as read. {@link
  * org.lowrank.analysis.WeightFolding} turns constant chains into initializers, {@link
  * org.lowrank.analysis.ShapeInference} gives every value a static shape, {@link
- * org.lowrank.analysis.ModelProfile} lists the Conv/Gemm/MatMul layers with shapes, parameters,
+ * org.lowrank.analysis.ModelProfile} lists the Conv/ConvTranspose/Gemm/MatMul layers with shapes, parameters,
  * MACs and the factorization methods that apply. Out: the profile the planner (stage 3) chooses
  * ranks from.
  */
