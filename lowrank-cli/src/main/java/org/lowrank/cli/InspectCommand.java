@@ -40,7 +40,7 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description = {
       "Print the per-layer profile of an ONNX model: shapes, parameters, MACs (per sample) and the",
-      "factorization methods that apply to each Conv/Gemm/MatMul layer, or why it is skipped."
+      "factorization methods that apply to each Conv/ConvTranspose/Gemm/MatMul layer, or why it is skipped."
     })
 public final class InspectCommand implements Callable<Integer> {
 

@@ -8,13 +8,15 @@ import org.lowrank.plan.LayerGeometry;
 import org.lowrank.plan.Method;
 
 /**
- * One Conv/Gemm/MatMul layer with a constant weight, as the profile sees it (batch 1).
+ * One Conv/ConvTranspose/Gemm/MatMul layer, as the profile sees it (batch 1).
  *
  * @param name node name (the output name when the node is unnamed)
- * @param opType Conv, Gemm or MatMul
- * @param kind "conv1d", "conv2d", "conv3d", "conv2d-depthwise", "conv2d-grouped", or "dense"
+ * @param opType Conv, ConvTranspose, Gemm or MatMul
+ * @param kind "conv1d", "conv2d", "conv3d", "conv2d-depthwise", "conv2d-grouped", their
+ *     ConvTranspose forms "conv2d-transpose", "conv2d-transpose-grouped", .., or "dense"
  * @param weightName the weight's initializer name
- * @param weightShape conv W [C_out, C_in/groups, k...]; Gemm/MatMul the weight as stored
+ * @param weightShape the weight as stored: Conv W [C_out, C_in/groups, k...], ConvTranspose W
+ *     [C_in, C_out/groups, k...]; Gemm/MatMul as the node reads it
  * @param hasBias whether a constant bias is part of the layer (Conv/Gemm input 2)
  * @param strides conv strides (empty for dense)
  * @param pads conv pads as applied [b_1..b_n, e_1..e_n], auto_pad resolved (empty for dense)
@@ -23,7 +25,8 @@ import org.lowrank.plan.Method;
  * @param inputShape shape of the activation input
  * @param outputShape shape of the output
  * @param params weights + bias
- * @param macs multiply-accumulates per sample: conv C_out*C_in/g*K*P_out, dense rows*in*out
+ * @param macs multiply-accumulates per sample: conv C_out*C_in/g*K*P_out, ConvTranspose
+ *     C_out*C_in/g*K*P_in, dense rows*in*out
  * @param geometry what the cost model and planner need
  * @param methods the factorization methods that apply (empty when the layer is skipped)
  * @param skipReason why no method applies, or "" when some do
@@ -105,9 +108,17 @@ public record LayerProfile(
     return true;
   }
 
-  /** True for convolutions (any spatial rank, any groups). */
+  /**
+   * True for convolutions, ConvTranspose included (any spatial rank, any groups): the conv methods
+   * (tucker, cp, tt) apply to them, the dense ones do not.
+   */
   public boolean isConv() {
-    return opType.equals("Conv");
+    return opType.equals("Conv") || isTransposed();
+  }
+
+  /** True for a ConvTranspose layer. */
+  public boolean isTransposed() {
+    return opType.equals("ConvTranspose");
   }
 
   /** True when at least one method applies. */

@@ -20,7 +20,8 @@ import org.lowrank.plan.Method;
 
 /**
  * Stage 2, Analyze: per-layer shapes, parameters and MACs of a model, and which factorization
- * methods apply to each Conv/Gemm/MatMul layer with a constant weight (and why a layer is skipped).
+ * methods apply to each Conv/ConvTranspose/Gemm/MatMul layer with a constant weight (and why a
+ * layer is skipped).
  *
  * <p>Totals: {@link #totalParams()} counts every floating-point initializer element after weight
  * folding (weights, biases, normalization parameters), integer shape constants excluded; {@link
@@ -29,7 +30,8 @@ import org.lowrank.plan.Method;
  * normalization are not counted.
  *
  * @param inputShapes the input shapes used (batch 1 unless overridden)
- * @param layers the Conv/Gemm/MatMul layers with constant weights, in graph order
+ * @param layers the Conv/ConvTranspose/Gemm/MatMul layers, in graph order (MatMul only with a
+ *     constant operand)
  * @param totalParams all floating-point parameters of the model
  * @param totalMacs MACs of all Conv/ConvTranspose/Gemm/MatMul nodes per sample
  */
@@ -148,9 +150,6 @@ public record ModelProfile(
   }
 
   private static LayerProfile layer(Graph g, Node n, InferredShapes s, long batch) {
-    if (n.opType().equals("ConvTranspose")) {
-      return null;
-    }
     String wName = n.input(1);
     TensorValue w = g.initializers().get(wName);
     boolean weightOnLeft = false;
@@ -159,58 +158,75 @@ public record ModelProfile(
       wName = n.input(0);
       weightOnLeft = true;
     }
-    if (w == null && (n.opType().equals("Conv") || n.opType().equals("Gemm"))) {
+    boolean conv = n.opType().equals("Conv") || n.opType().equals("ConvTranspose");
+    if (w == null && (conv || n.opType().equals("Gemm"))) {
       return runtimeWeight(n, s);
     }
     if (w == null) {
       return null; // activation x activation: not a layer with weights
     }
-    return n.opType().equals("Conv") ? conv(g, n, w, wName, s) : dense(g, n, w, wName, weightOnLeft, s, batch);
+    return conv ? conv(g, n, w, wName, s) : dense(g, n, w, wName, weightOnLeft, s, batch);
   }
 
-  /** A Conv/Gemm whose weight is computed at run time: listed, never factorized. */
+  /** A Conv/ConvTranspose/Gemm whose weight is computed at run time: listed, never factorized. */
   private static LayerProfile runtimeWeight(Node n, InferredShapes s) {
     long[] wd = s.require(n.input(1));
-    String kind = n.opType().equals("Conv") ? "conv" + (wd.length - 2) + "d" : "dense";
-    LayerGeometry geo = n.opType().equals("Conv")
-        ? LayerGeometry.conv(layerName(n), wd[0], wd[1], 1, new long[0], new long[0], new long[0], false)
+    boolean transposed = n.opType().equals("ConvTranspose");
+    boolean conv = transposed || n.opType().equals("Conv");
+    String kind = conv ? "conv" + (wd.length - 2) + "d" + (transposed ? "-transpose" : "") : "dense";
+    LayerGeometry geo = conv
+        ? LayerGeometry.conv(layerName(n), transposed ? wd[1] : wd[0], transposed ? wd[0] : wd[1], 1,
+            new long[0], new long[0], new long[0], false)
         : LayerGeometry.dense(layerName(n), 0, 0, 1, false);
     return new LayerProfile(layerName(n), n.opType(), kind, n.input(1), wd, false, new long[0], new long[0],
         new long[0], n.attrLong("group", 1), s.require(n.input(0)), s.require(n.output(0)), 0, 0, geo, List.of(),
         "weight '" + n.input(1) + "' is computed at run time, not a constant", Map.of(), SkipRule.RUNTIME_WEIGHT);
   }
 
+  /**
+   * A Conv [C_out, C_in/g, k..] or ConvTranspose [C_in, C_out/g, k..] layer: MACs C_out*C_in/g*K
+   * per output pixel (Conv) or per input pixel (ConvTranspose).
+   */
   private static LayerProfile conv(Graph g, Node n, TensorValue w, String wName, InferredShapes s) {
+    boolean transposed = n.opType().equals("ConvTranspose");
     long[] x = s.require(n.input(0));
     long[] y = s.require(n.output(0));
     long[] wd = w.dims();
     int d = wd.length - 2;
     long groups = n.attrLong("group", 1);
     long[] kernel = Arrays.copyOfRange(wd, 2, wd.length);
-    ShapeInference.Window win = ShapeInference.window(n, Arrays.copyOfRange(x, 2, x.length), kernel, false);
+    long[] inSpatial = Arrays.copyOfRange(x, 2, x.length);
+    long[] outSpatial = Arrays.copyOfRange(y, 2, y.length);
+    ShapeInference.Window win = transposed
+        ? transposeWindow(n, inSpatial, outSpatial, kernel)
+        : ShapeInference.window(n, inSpatial, kernel, false);
     boolean hasBias = !n.input(2).isEmpty();
     TensorValue bias = hasBias ? g.initializers().get(n.input(2)) : null;
-    long cout = wd[0];
+    long cout = transposed ? wd[1] * groups : wd[0];
     long cin = x[1];
-    boolean depthwise = groups > 1 && groups == cin && wd[1] == 1;
-    String kind = "conv" + d + "d" + (depthwise ? "-depthwise" : groups > 1 ? "-grouped" : "");
+    long perGroupIn = transposed ? wd[0] / groups : wd[1];
+    boolean depthwise = groups > 1 && groups == cin && perGroupIn == 1;
+    String op = transposed ? "ConvTranspose" : "convolution";
+    String kind = "conv" + d + "d" + (transposed ? "-transpose" : "")
+        + (depthwise ? "-depthwise" : groups > 1 ? "-grouped" : "");
     long weights = w.elementCount();
     long params = weights + (hasBias ? (bias != null ? bias.elementCount() : cout) : 0);
-    long macs = Shapes.product(y, 2, y.length) * Shapes.product(wd, 0, wd.length);
-    LayerGeometry geo = LayerGeometry.conv(layerName(n), cout, cin, groups, kernel,
-        Arrays.copyOfRange(x, 2, x.length), Arrays.copyOfRange(y, 2, y.length), hasBias);
+    long macs = Shapes.product(transposed ? x : y, 2, y.length) * Shapes.product(wd, 0, wd.length);
+    LayerGeometry geo = transposed
+        ? LayerGeometry.convTranspose(layerName(n), cout, cin, groups, kernel, inSpatial, outSpatial, hasBias)
+        : LayerGeometry.conv(layerName(n), cout, cin, groups, kernel, inSpatial, outSpatial, hasBias);
     List<Method> methods = new ArrayList<>();
     Map<Method, String> notes = new EnumMap<>(Method.class);
     String skip = "";
     SkipRule rule = null;
     if (depthwise) {
       rule = SkipRule.DEPTHWISE;
-      skip = "depthwise convolution: no channel mixing to factorize";
+      skip = "depthwise " + op + ": no channel mixing to factorize";
     } else if (groups > 1) {
       rule = SkipRule.GROUPED;
-      skip = "grouped convolution (groups=" + groups + "): the conv factorizations need groups=1";
+      skip = "grouped " + op + " (groups=" + groups + "): the conv factorizations need groups=1";
     } else if (d < 1 || d > 3) {
-      skip = "conv with " + d + " spatial axes: only conv1d/2d/3d are factorized";
+      skip = op + " with " + d + " spatial axes: only 1-D, 2-D and 3-D kernels are factorized";
     } else {
       for (Method m : new Method[] {Method.TUCKER2, Method.CP, Method.TT}) {
         Choice c = m == Method.CP ? Choice.of(m, 1) : Choice.of(m, 1, 1);
@@ -227,6 +243,42 @@ public record ModelProfile(
     }
     return new LayerProfile(layerName(n), n.opType(), kind, wName, wd, hasBias, win.strides(), win.pads(),
         win.dilations(), groups, x, y, params, macs, geo, methods, skip, notes, rule);
+  }
+
+  /**
+   * Strides, dilations and pads of a ConvTranspose as applied: pads as written, or, when
+   * output_shape or a SAME auto_pad fixes the output size, the total padding {@code s (in - 1) +
+   * output_padding + (k - 1) dil + 1 - out} split as the ONNX operator spec says (the odd pixel at
+   * the end for SAME_UPPER, at the beginning otherwise); zero for VALID.
+   */
+  private static ShapeInference.Window transposeWindow(Node n, long[] in, long[] out, long[] kernel) {
+    int d = in.length;
+    long[] strides = n.attrLongs("strides", ones(d));
+    long[] dil = n.attrLongs("dilations", ones(d));
+    long[] outPad = n.attrLongs("output_padding", new long[d]);
+    String autoPad = n.attrString("auto_pad", "NOTSET");
+    boolean sized = n.attrLongs("output_shape", null) != null || autoPad.startsWith("SAME");
+    long[] pads = autoPad.equals("VALID") ? new long[2 * d] : n.attrLongs("pads", new long[2 * d]);
+    if (strides.length != d || dil.length != d || outPad.length != d || pads.length != 2 * d) {
+      throw new ModelException(n, "strides " + Arrays.toString(strides) + ", dilations " + Arrays.toString(dil)
+          + ", output_padding " + Arrays.toString(outPad) + ", pads " + Arrays.toString(pads) + " do not fit "
+          + d + " spatial axes");
+    }
+    if (sized) {
+      for (int i = 0; i < d; i++) {
+        long total = strides[i] * (in[i] - 1) + outPad[i] + (kernel[i] - 1) * dil[i] + 1 - out[i];
+        long half = total / 2;
+        pads[i] = autoPad.equals("SAME_UPPER") ? half : total - half;
+        pads[i + d] = total - pads[i];
+      }
+    }
+    return new ShapeInference.Window(kernel, strides, dil, pads, out);
+  }
+
+  private static long[] ones(int d) {
+    long[] v = new long[d];
+    Arrays.fill(v, 1);
+    return v;
   }
 
   private static LayerProfile dense(Graph g, Node n, TensorValue w, String wName, boolean weightOnLeft,

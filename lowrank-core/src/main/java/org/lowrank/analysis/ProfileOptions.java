@@ -108,7 +108,7 @@ public record ProfileOptions(long minWeights, boolean skipPointwise, boolean kee
         if (!names.contains(n)) {
           List<String> some = names.stream().limit(NAMES_SHOWN).toList();
           throw new IllegalArgumentException(source + ": " + (given == include ? "--include" : "--exclude")
-              + " " + n + ": no Conv/Gemm/MatMul layer of that name; its layers are " + some
+              + " " + n + ": no Conv/ConvTranspose/Gemm/MatMul layer of that name; its layers are " + some
               + (names.size() > NAMES_SHOWN ? " and " + (names.size() - NAMES_SHOWN) + " more" : "")
               + " (lowrank inspect MODEL lists them)");
         }

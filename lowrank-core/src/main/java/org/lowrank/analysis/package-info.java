@@ -4,7 +4,7 @@
  * height/width from {@code --input-shape}), for this stage and every later one that feeds it. {@link
  * org.lowrank.analysis.WeightFolding} turns constant chains into initializers, {@link
  * org.lowrank.analysis.ShapeInference} gives every value a static shape, {@link
- * org.lowrank.analysis.ModelProfile} lists the Conv/Gemm/MatMul layers with shapes, parameters,
+ * org.lowrank.analysis.ModelProfile} lists the Conv/ConvTranspose/Gemm/MatMul layers with shapes, parameters,
  * MACs and the factorization methods that apply. Out: the profile the planner (stage 3) chooses
  * ranks from.
  */

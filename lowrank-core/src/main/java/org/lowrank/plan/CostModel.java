@@ -18,6 +18,9 @@ package org.lowrank.plan;
  *   <li>TT-matrix with modes m_k (out), n_k (in) and ranks r_0 = r_d = 1: params sum_k
  *       r_{k-1} n_k m_k r_k; contracting cores d..1 costs sum_k r_{k-1} n_k m_k r_k * prod_{j<k} n_j
  *       * prod_{j>k} m_j MACs per row
+ *   <li>transposed conv (ConvTranspose, weight given in conv layout [C_out, C_in, K]): the kxk
+ *       kernel runs once per input pixel, so every P_out of a kxk op above becomes P_in (original
+ *       MACs C_out*C_in/g*K*P_in); the 1x1 convs around it are counted as above
  * </ul>
  * Biases stay on the last factor, so they are counted once either way.
  */
@@ -29,7 +32,7 @@ public final class CostModel {
     long bias = g.hasBias() ? g.cout() : 0;
     if (g.conv()) {
       long w = Math.multiplyExact(g.cout() * (g.cin() / g.groups()), g.kernelElements());
-      return new Cost(w + bias, Math.multiplyExact(w, g.outPixels()));
+      return new Cost(w + bias, Math.multiplyExact(w, g.windowPixels()));
     }
     long w = Math.multiplyExact(g.cout(), g.cin());
     return new Cost(w + bias, Math.multiplyExact(w, g.rows()));
@@ -44,6 +47,7 @@ public final class CostModel {
     }
     long bias = g.hasBias() ? g.cout() : 0;
     long k = g.kernelElements();
+    long pw = g.windowPixels();
     return switch (c.method()) {
       case TUCKER2, TT -> {
         long ro = c.ranks()[0];
@@ -51,22 +55,22 @@ public final class CostModel {
         yield switch (TuckerChain.of(g, c)) {
           case INPUT_FOLDED -> { // kxk C_in->r_o, 1x1 r_o->C_out
             long params = ro * g.cin() * k + ro * g.cout();
-            yield new Cost(params + bias, params * g.outPixels());
+            yield new Cost(params + bias, ro * g.cin() * k * pw + ro * g.cout() * g.outPixels());
           }
           case OUTPUT_FOLDED -> { // 1x1 C_in->r_i, kxk r_i->C_out
             long params = g.cin() * ri + ri * g.cout() * k;
-            yield new Cost(params + bias, g.cin() * ri * g.inPixels() + ri * g.cout() * k * g.outPixels());
+            yield new Cost(params + bias, g.cin() * ri * g.inPixels() + ri * g.cout() * k * pw);
           }
           case THREE_CONVS -> {
             long params = g.cin() * ri + ri * ro * k + ro * g.cout();
-            long macs = g.cin() * ri * g.inPixels() + (ri * ro * k + ro * g.cout()) * g.outPixels();
+            long macs = g.cin() * ri * g.inPixels() + ri * ro * k * pw + ro * g.cout() * g.outPixels();
             yield new Cost(params + bias, macs);
           }
         };
       }
       case CP -> {
         long r = c.ranks()[0];
-        long macs = g.cin() * r * g.inPixels() + (r * k + r * g.cout()) * g.outPixels();
+        long macs = g.cin() * r * g.inPixels() + r * k * pw + r * g.cout() * g.outPixels();
         yield new Cost(r * (g.cin() + k + g.cout()) + bias, macs);
       }
       case SVD, QR -> {

@@ -61,25 +61,25 @@ public final class LayerFactorizer {
    *
    * @throws ModelException when the method does not fit the layer kind or a rank is infeasible (the
    *     message names the layer and the feasible range)
-   * @throws UnsupportedModelException for grouped convs
+   * @throws UnsupportedModelException for grouped Conv/ConvTranspose layers
    */
   public FactorizedLayer factorize(Graph graph, String layer, Choice choice) {
     Node node = LayerRewriter.findLayer(graph, layer);
     Method m = choice.method();
     try {
       if (m.forConv()) {
-        if (!node.opType().equals("Conv")) {
+        if (!ConvLayer.isConvOp(node)) {
           throw new ModelException(node, m.cliName() + " factorizes convolutions, not " + node.opType());
         }
         ConvLayer c = ConvLayer.of(graph, node);
         if (c.isGrouped()) {
           throw new UnsupportedModelException(
-              node, "grouped conv (group=" + c.groups() + ") is not factorized");
+              node, "grouped " + c.opType() + " (group=" + c.groups() + ") is not factorized");
         }
         return factorizeConv(c.weight(), choice);
       }
-      if (node.opType().equals("Conv")) {
-        throw new ModelException(node, m.cliName() + " factorizes dense layers, not Conv");
+      if (ConvLayer.isConvOp(node)) {
+        throw new ModelException(node, m.cliName() + " factorizes dense layers, not " + node.opType());
       }
       return factorizeDense(DenseLayer.of(graph, node).weight(), choice);
     } catch (IllegalArgumentException e) {

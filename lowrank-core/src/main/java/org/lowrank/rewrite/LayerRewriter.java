@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Replaces a Conv, Gemm or MatMul layer by the chain of standard ONNX ops of its {@link
+ * Replaces a Conv, ConvTranspose, Gemm or MatMul layer by the chain of standard ONNX ops of its {@link
  * FactorizedLayer}. New node and tensor names start with {@code <layer>/<method>_}; the layer's
  * output tensor keeps its name, so the rest of the graph is untouched. Only ops available in every
  * opset the reader accepts (7..21) are emitted, so the opset and IR version stay as they were.
@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  *                          -> Conv 1x1 (r_out->Cout, bias)
  *   CpConv               : Conv 1x1 (Cin->R) -> depthwise Conv kxk (group R) [or one per axis]
  *                          -> Conv 1x1 (R->Cout, bias)
+ *   (ConvTranspose layer : the same chains with the kxk / depthwise core a ConvTranspose carrying
+ *                          the layer's strides, pads, output_padding, output_shape, dilations)
  *   LowRankDense         : Gemm/MatMul (in->r) -> Gemm/MatMul (r->out, bias)
  *   TtMatrixDense        : per core Reshape -> Transpose -> Reshape -> MatMul, final Reshape (+ Add bias)
  * </pre>
@@ -69,8 +71,9 @@ public final class LayerRewriter {
 
   /**
    * The model with a layer's weight replaced by {@code weight} (same shape; e.g. a factorization's
-   * dense reconstruction, the reference a reduced-rank rewrite must reproduce). Conv weights are
-   * [Cout, Cin/groups, k..]; dense weights are W [out, in] ({@link DenseLayer#weight()}).
+   * dense reconstruction, the reference a reduced-rank rewrite must reproduce). Conv and
+   * ConvTranspose weights are in conv layout [Cout, Cin/groups, k..] ({@link ConvLayer#weight()});
+   * dense weights are W [out, in] ({@link DenseLayer#weight()}).
    */
   public static Model withWeight(Model model, String layer, TensorValue weight) {
     Graph g = model.graph();
@@ -78,12 +81,12 @@ public final class LayerRewriter {
     String weightName;
     int weightInput;
     TensorValue stored;
-    if (node.opType().equals("Conv")) {
+    if (ConvLayer.isConvOp(node)) {
       ConvLayer c = ConvLayer.of(g, node);
       requireSameShape(node, c.weight().dims(), weight.dims());
       weightName = c.weightName();
       weightInput = 1;
-      stored = weight;
+      stored = c.toStored(weight);
     } else {
       DenseLayer d = DenseLayer.of(g, node);
       requireSameShape(node, d.weight().dims(), weight.dims());
@@ -111,7 +114,7 @@ public final class LayerRewriter {
   /**
    * The node named {@code layer} (or producing tensor {@code layer}).
    *
-   * @throws ModelException listing the Conv/Gemm/MatMul nodes when there is none
+   * @throws ModelException listing the Conv/ConvTranspose/Gemm/MatMul nodes when there is none
    */
   public static Node findLayer(Graph g, String layer) {
     for (Node n : g.nodes()) {
@@ -126,12 +129,12 @@ public final class LayerRewriter {
     }
     List<String> layers = new ArrayList<>();
     for (Node n : g.nodes()) {
-      if (n.opType().equals("Conv") || n.opType().equals("Gemm") || n.opType().equals("MatMul")) {
+      if (ConvLayer.isConvOp(n) || n.opType().equals("Gemm") || n.opType().equals("MatMul")) {
         layers.add(layerName(n));
       }
     }
     throw new ModelException(
-        "no layer named '" + layer + "' in graph '" + g.name() + "'; its Conv/Gemm/MatMul layers are "
+        "no layer named '" + layer + "' in graph '" + g.name() + "'; its Conv/ConvTranspose/Gemm/MatMul layers are "
             + (layers.size() > 20 ? layers.subList(0, 20) + "..." : layers));
   }
 

@@ -180,4 +180,43 @@ class ModelProfileTest {
     assertArrayEquals(new long[] {1, 8, 4, 4, 4}, p.layer("c3").orElseThrow().outputShape());
     assertTrue(p.layer("c3").orElseThrow().isFactorizable());
   }
+
+  @Test
+  void convTransposeIsProfiledWithMacsPerInputPixel() {
+    Model m = Model.of(Graph.builder()
+        .addInput(ValueInfo.of("x", DataType.FLOAT, 1, 32, 8, 8))
+        .addInput(ValueInfo.of("wdyn", DataType.FLOAT, 16, 8, 3, 3))
+        .putInitializer("w", TestGraphs.random(1, 32, 16, 3, 3))
+        .putInitializer("b", TestGraphs.random(2, 16))
+        .putInitializer("w2", TestGraphs.random(3, 16, 8, 3, 3))
+        .addNode(Node.builder("ConvTranspose").name("up").inputs("x", "w", "b").outputs("u")
+            .attrInts("strides", 2, 2).attrInts("pads", 1, 1, 1, 1).attrInts("output_padding", 1, 1).build())
+        .addNode(Node.builder("ConvTranspose").name("sized").inputs("u", "w2").outputs("v")
+            .attrInts("strides", 2, 2).attrInts("output_shape", 31, 32).build())
+        .addNode(Node.builder("ConvTranspose").name("dyn").inputs("u", "wdyn").outputs("z").build())
+        .addOutput(new ValueInfo("v", DataType.FLOAT, null))
+        .addOutput(new ValueInfo("z", DataType.FLOAT, null))
+        .build(), 13);
+    ModelProfile p = ModelProfile.of(m, Map.of(), rules(false, true, Set.of(), Set.of())); // "up" is the first conv
+    assertEquals(List.of("up", "sized", "dyn"), p.layers().stream().map(LayerProfile::name).toList());
+    LayerProfile up = p.layer("up").orElseThrow();
+    assertEquals("conv2d-transpose", up.kind());
+    assertTrue(up.isConv() && up.isTransposed());
+    assertArrayEquals(new long[] {32, 16, 3, 3}, up.weightShape());
+    assertArrayEquals(new long[] {1, 16, 16, 16}, up.outputShape()); // 2*7 + 1 + 3 - 2
+    assertEquals(32 * 16 * 9 + 16, up.params());
+    assertEquals(32L * 16 * 9 * 64, up.macs()); // per input pixel
+    assertEquals(List.of(Method.TUCKER2, Method.CP, Method.TT), up.methods());
+    assertEquals(16, up.geometry().cout());
+    assertEquals(32, up.geometry().cin());
+    assertTrue(up.geometry().transposed());
+    LayerProfile sized = p.layer("sized").orElseThrow();
+    // total padding 2*15 + 3 - 31 = 2 and 2*15 + 3 - 32 = 1, the odd pixel at the beginning
+    assertArrayEquals(new long[] {1, 1, 1, 0}, sized.pads());
+    assertArrayEquals(new long[] {1, 8, 31, 32}, sized.outputShape());
+    LayerProfile dyn = p.layer("dyn").orElseThrow();
+    assertTrue(dyn.skipReason().contains("run time"), dyn.skipReason());
+    assertEquals("conv2d-transpose", dyn.kind());
+    assertEquals(32L * 16 * 9 * 64 + 16L * 8 * 9 * 256 * 2, p.totalMacs());
+  }
 }

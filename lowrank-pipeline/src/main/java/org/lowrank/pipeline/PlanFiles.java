@@ -38,7 +38,7 @@ public final class PlanFiles {
     Cost after = new Cost(profile.totalParams(), profile.totalMacs());
     for (LayerDecision d : p.layers()) {
       LayerProfile lp = profile.layer(d.layer()).orElseThrow(() -> new IllegalArgumentException(
-          file + ": layer '" + d.layer() + "' is not a Conv/Gemm/MatMul layer of the model; "
+          file + ": layer '" + d.layer() + "' is not a Conv/ConvTranspose/Gemm/MatMul layer of the model; "
               + "its layers are " + profile.layers().stream().map(LayerProfile::name).toList()));
       Cost before = CostModel.original(lp.geometry());
       if (!d.isFactorized()) {

@@ -60,7 +60,7 @@ class RewriteOrtTest {
     return out.stream();
   }
 
-  private static FactorizedLayer exact(ConvKind kind, TensorValue w, Random rnd) {
+  static FactorizedLayer exact(ConvKind kind, TensorValue w, Random rnd) {
     return switch (kind) {
       case TUCKER2 -> TestFactors.tucker2Exact(w, rnd);
       case TT -> TestFactors.ttExact(w, rnd);
@@ -69,7 +69,7 @@ class RewriteOrtTest {
     };
   }
 
-  private static FactorizedLayer reduced(ConvKind kind, long cout, long cin, long[] k, Random rnd) {
+  static FactorizedLayer reduced(ConvKind kind, long cout, long cin, long[] k, Random rnd) {
     long[] core = new long[2 + k.length];
     core[0] = 3;
     core[1] = 2;

@@ -24,15 +24,18 @@ import org.lowrank.tensor.DenseTensor;
 import org.lowrank.train.exec.GraphExecutor;
 
 /**
- * One Conv, Gemm or MatMul layer of a model, runnable alone: a one-node model whose data input and
+ * One Conv, ConvTranspose, Gemm or MatMul layer of a model, runnable alone: a one-node model whose data input and
  * weight are graph inputs (the bias stays a constant), executed by {@link GraphExecutor} so the
  * node's own stride, pads, dilations, groups, auto_pad, transB, alpha and beta apply unchanged.
- * Feeding it a reconstructed weight Ŵ gives the output of the factorized layer.
+ * Feeding it a reconstructed weight Ŵ gives the output of the factorized layer. A ConvTranspose
+ * weight is given in conv layout [Cout, Cin/g, k..] like a Conv's ({@link ConvLayer#weight()}).
  */
 final class LayerProbe implements AutoCloseable {
   private final String name;
   private final Node node;
   private final boolean conv;
+  /** The conv layer (Conv or ConvTranspose), null for dense layers. */
+  private final ConvLayer convLayer;
   private final String dataInput;
   private final String weightName;
   private final long[] storedDims;
@@ -44,12 +47,13 @@ final class LayerProbe implements AutoCloseable {
   private final Model probeModel;
   private GraphExecutor executor;
 
-  private LayerProbe(String name, Node node, boolean conv, String dataInput, String weightName,
+  private LayerProbe(String name, Node node, ConvLayer convLayer, String dataInput, String weightName,
       long[] storedDims, boolean storedTransposed, TensorValue weight, long groups, boolean hasBias,
       Model probeModel) {
     this.name = name;
     this.node = node;
-    this.conv = conv;
+    this.conv = convLayer != null;
+    this.convLayer = convLayer;
     this.dataInput = dataInput;
     this.weightName = weightName;
     this.storedDims = storedDims;
@@ -61,14 +65,16 @@ final class LayerProbe implements AutoCloseable {
   }
 
   /**
-   * The probe of {@code node}, or empty when it is not a factorizable layer: not a Conv/Gemm/MatMul,
+   * The probe of {@code node}, or empty when it is not a factorizable layer: not a
+   * Conv/ConvTranspose/Gemm/MatMul,
    * no constant weight, a bias that is not constant, a transposed Gemm input, or a MatMul with the
    * weight on the left.
    */
   static Optional<LayerProbe> of(Model model, Node node) {
     Graph g = model.graph();
     String op = node.opType();
-    if (!node.domain().isEmpty() || !(op.equals("Conv") || op.equals("Gemm") || op.equals("MatMul"))) {
+    if (!node.domain().isEmpty()
+        || !(ConvLayer.isConvOp(node) || op.equals("Gemm") || op.equals("MatMul"))) {
       return Optional.empty();
     }
     try {
@@ -80,11 +86,12 @@ final class LayerProbe implements AutoCloseable {
       boolean transposed = false;
       long groups = 1;
       String bias;
-      if (op.equals("Conv")) {
-        ConvLayer c = ConvLayer.of(g, node);
+      ConvLayer c = null;
+      if (ConvLayer.isConvOp(node)) {
+        c = ConvLayer.of(g, node);
         w = c.weight();
         wName = c.weightName();
-        stored = w.dims();
+        stored = c.toStored(w).dims();
         groups = c.groups();
         bias = c.biasName();
       } else {
@@ -111,7 +118,7 @@ final class LayerProbe implements AutoCloseable {
       pg.addNode(node);
       pg.addOutput(new ValueInfo(node.output(0), DataType.FLOAT, null));
       Model probe = Model.of(pg.build(), model.opset() < 0 ? 13 : model.opset());
-      return Optional.of(new LayerProbe(name, node, op.equals("Conv"), x, wName, stored, transposed,
+      return Optional.of(new LayerProbe(name, node, c, x, wName, stored, transposed,
           w, groups, !bias.isEmpty(), probe));
     } catch (ModelException e) {
       return Optional.empty();
@@ -140,6 +147,11 @@ final class LayerProbe implements AutoCloseable {
 
   boolean isConv() {
     return conv;
+  }
+
+  /** True for a ConvTranspose layer. */
+  boolean isTransposedConv() {
+    return conv && convLayer.transposed();
   }
 
   /** Whether the layer adds a (constant) bias. */
@@ -176,8 +188,14 @@ final class LayerProbe implements AutoCloseable {
           "layer '" + name + "': weight of shape " + Arrays.toString(w.shape()) + " given, the layer's is "
               + Arrays.toString(weightShape()));
     }
-    DenseTensor s = storedTransposed ? w.transpose() : w;
-    NDArray wa = batch.create(s.toFloats(), new Shape(storedDims));
+    float[] data;
+    if (isTransposedConv()) {
+      long[] dims = Arrays.stream(w.shape()).asLongStream().toArray();
+      data = convLayer.toStored(TensorValue.ofFloats(dims, w.toFloats())).toFloatArray();
+    } else {
+      data = (storedTransposed ? w.transpose() : w).toFloats();
+    }
+    NDArray wa = batch.create(data, new Shape(storedDims));
     if (executor == null) {
       executor = GraphExecutor.builder(probeModel).optTrainable(n -> false).optManager(parent).build();
     }
@@ -197,10 +215,13 @@ final class LayerProbe implements AutoCloseable {
     if (conv) {
       int d = w.order() - 2;
       long[] kernel = Arrays.stream(w.shape()).skip(2).mapToLong(v -> v).toArray();
-      g = LayerGeometry.conv(name, w.dim(0), (long) w.dim(1) * groups, groups, kernel,
-          Arrays.copyOfRange(inDims, 2, inDims.length), Arrays.copyOfRange(outDims, 2, outDims.length),
-          node.inputs().size() > 2 && !node.input(2).isEmpty());
-      kind = "conv" + d + "d";
+      long[] in = Arrays.copyOfRange(inDims, 2, inDims.length);
+      long[] out = Arrays.copyOfRange(outDims, 2, outDims.length);
+      boolean bias = node.inputs().size() > 2 && !node.input(2).isEmpty();
+      g = isTransposedConv()
+          ? LayerGeometry.convTranspose(name, w.dim(0), (long) w.dim(1) * groups, groups, kernel, in, out, bias)
+          : LayerGeometry.conv(name, w.dim(0), (long) w.dim(1) * groups, groups, kernel, in, out, bias);
+      kind = "conv" + d + "d" + (isTransposedConv() ? "-transpose" : "");
     } else {
       long rows = 1;
       for (int i = 1; i < inDims.length - 1; i++) {

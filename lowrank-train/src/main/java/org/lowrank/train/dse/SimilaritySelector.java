@@ -314,7 +314,7 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     }
     return new IllegalArgumentException(
         "no factorizable layer named '" + name + "' in model graph '" + model.graph().name()
-            + "' (Conv, Gemm or MatMul node with a constant weight); its layers are "
+            + "' (Conv, ConvTranspose, Gemm or MatMul node with a constant weight); its layers are "
             + (known.size() > 30 ? known.subList(0, 30) + "..." : known));
   }
 
@@ -379,14 +379,17 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
         || !LastFactorRefit.applies(outputDims(p), p.isConv())) {
       return false;
     }
-    if (choice.method() != Method.TUCKER2) {
+    boolean tuckerChain = choice.method() == Method.TUCKER2 || choice.method() == Method.TT;
+    if (!tuckerChain || (choice.method() == Method.TT && !p.isTransposedConv())) {
       return true;
     }
-    // with U_out folded, the chain ends in the kxk core over r_i channels: the pipeline refits it on
-    // its r_i K input patches, and skips it above OutputReconstruction.MAX_PATCH_FEATURES
+    // with U_out folded, the chain ends in the kxk core over r_i channels: the pipeline refits a
+    // Conv core on its r_i K input patches, and skips it above OutputReconstruction.MAX_PATCH_FEATURES;
+    // a ConvTranspose core is not refitted
     LayerGeometry g = layer(p.name()).geometry();
     return CostModel.TuckerChain.of(g, choice) != CostModel.TuckerChain.OUTPUT_FOLDED
-        || (long) choice.ranks()[1] * g.kernelElements() <= OutputReconstruction.MAX_PATCH_FEATURES;
+        || (!p.isTransposedConv()
+            && (long) choice.ranks()[1] * g.kernelElements() <= OutputReconstruction.MAX_PATCH_FEATURES);
   }
 
   @Override

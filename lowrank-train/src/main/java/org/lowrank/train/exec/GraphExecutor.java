@@ -520,10 +520,11 @@ public final class GraphExecutor implements AutoCloseable {
   }
 
   /**
-   * A chain of this graph's linear nodes (Conv, Gemm, MatMul), each reading the previous one's
-   * output as its first input, compiled to run on any input with the chain's biases dropped and,
-   * for Conv, strides 1, no padding and no auto_pad. Fed unit impulses, it returns the chain's dense
-   * weight (e.g. the product of a factorized layer's factors): see {@link LinearChain#apply}.
+   * A chain of this graph's linear nodes (Conv, ConvTranspose, Gemm, MatMul), each reading the
+   * previous one's output as its first input, compiled to run on any input with the chain's biases
+   * dropped and, for Conv and ConvTranspose, strides 1, no padding, no auto_pad (and no
+   * output_padding or output_shape). Fed unit impulses, it returns the chain's dense weight (e.g.
+   * the product of a factorized layer's factors): see {@link LinearChain#apply}.
    *
    * @param nodes names of the chain's nodes in order
    * @throws IllegalArgumentException when a node is missing, not linear, or does not read its
@@ -539,10 +540,10 @@ public final class GraphExecutor implements AutoCloseable {
     String previous = null;
     for (String name : nodes) {
       Node n = byName.get(name);
-      if (n == null || !WEIGHT_OPS.contains(n.opType()) || n.opType().equals("ConvTranspose")) {
+      if (n == null || !WEIGHT_OPS.contains(n.opType())) {
         throw new IllegalArgumentException("linear chain: node '" + name + "' of graph '"
             + model.graph().name() + "' is " + (n == null ? "missing" : "a " + n.opType())
-            + "; expected Conv, Gemm or MatMul");
+            + "; expected Conv, ConvTranspose, Gemm or MatMul");
       }
       if (previous != null && !n.input(0).equals(previous)) {
         throw new IllegalArgumentException("linear chain: node " + n.label() + " reads '"
@@ -550,13 +551,14 @@ public final class GraphExecutor implements AutoCloseable {
       }
       previous = n.output(0);
       Node.Builder b = n.toBuilder().inputs(n.inputs().subList(0, 2));
-      if (n.opType().equals("Conv")) {
+      if (n.opType().equals("Conv") || n.opType().equals("ConvTranspose")) {
         TensorValue w = model.graph().initializers().get(n.input(1));
         if (w == null) {
           throw new IllegalArgumentException(
               "linear chain: the weight of " + n.label() + " is not an initializer");
         }
-        b.removeAttribute("auto_pad").removeAttribute("pads").attrInts("strides", ones(w.dims().length - 2));
+        b.removeAttribute("auto_pad").removeAttribute("pads").removeAttribute("output_padding")
+            .removeAttribute("output_shape").attrInts("strides", ones(w.dims().length - 2));
       }
       Node linear = b.build();
       steps.add(new Step(linear, Kernels.compile(linear, opset)));
@@ -584,7 +586,9 @@ public final class GraphExecutor implements AutoCloseable {
      *
      * <p>Dense weight of a conv chain with C inputs and a k_1 x k_2 kernel: x = the C k_1 k_2 unit
      * impulses, shaped [C k_1 k_2, C, k_1, k_2], give y [C k_1 k_2, O, 1, 1] with y[(c, i, j), o] =
-     * W[o, c, i, j]; for a dense chain x = I_C gives y [C, O] = W^T (W [O, C] as Gemm transB = 1).
+     * W[o, c, i, j]; a transposed-conv chain (ConvTranspose W_T [C, O, k_1, k_2]) spreads each of
+     * the C impulses x = I_C shaped [C, C, 1, 1] over the kernel: y [C, O, k_1, k_2] = W_T; for a
+     * dense chain x = I_C gives y [C, O] = W^T (W [O, C] as Gemm transB = 1).
      */
     public NDArray apply(NDManager batch, NDArray x) {
       Map<String, NDArray> env = new HashMap<>();

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * layers, between layer l's original dense weight W_l (from the teacher) and the dense product
  * What_l of its trainable factors in the student.
  *
- * <p>A factorized layer is found from a {@link LayerPair}: the teacher's Conv / Gemm / MatMul that
+ * <p>A factorized layer is found from a {@link LayerPair}: the teacher's Conv / ConvTranspose / Gemm
+ * / MatMul that
  * produces {@code teacher()}, and the student's chain of at least two linear nodes that leads from
  * the same input tensor to {@code student()}. What_l is the chain's response to unit impulses
  * ({@link GraphExecutor#linearChain}): one generic rule for Tucker-2, CP, SVD and any other linear
@@ -32,6 +33,8 @@ import org.slf4j.LoggerFactory;
  */
 final class WeightDistillation implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WeightDistillation.class);
+
+  private static final List<String> LINEAR_OPS = List.of("Conv", "ConvTranspose", "Gemm", "MatMul");
 
   /** Longest chain searched for (the factorizations here emit at most 4 nodes). */
   private static final int MAX_CHAIN = 8;
@@ -109,8 +112,8 @@ final class WeightDistillation implements AutoCloseable {
   private static String add(GraphExecutor student, Graph teacher, LayerPair p, NDManager m,
       List<Target> targets) {
     Node layer = teacher.producers().get(p.teacher());
-    if (layer == null || !List.of("Conv", "Gemm", "MatMul").contains(layer.opType())) {
-      return "not produced by a Conv, Gemm or MatMul";
+    if (layer == null || !LINEAR_OPS.contains(layer.opType())) {
+      return "not produced by a Conv, ConvTranspose, Gemm or MatMul";
     }
     TensorValue w = teacher.initializers().get(layer.input(1));
     if (w == null) {
@@ -129,11 +132,24 @@ final class WeightDistillation implements AutoCloseable {
     long rows;
     long outputs;
     NDArray dense = Tensors.toNDArray(m, w);
-    if (layer.opType().equals("Conv")) {
+    boolean conv = layer.opType().equals("Conv");
+    if (conv || layer.opType().equals("ConvTranspose")) {
       if (layer.attrLong("group", 1) != 1 || Arrays.stream(layer.attrLongs("dilations", new long[0]))
           .anyMatch(v -> v != 1)) {
         return "grouped or dilated convolution";
       }
+    }
+    if (layer.opType().equals("ConvTranspose")) {
+      // W_T [C, O, k..]: the C impulses [C, C, 1..] give y [C, O, k..] = W_T
+      rows = d[0];
+      outputs = w.elementCount() / rows;
+      long[] shape = new long[d.length];
+      Arrays.fill(shape, 1);
+      shape[0] = rows;
+      shape[1] = rows;
+      impulses = m.eye((int) rows).reshape(new Shape(shape));
+      reference = dense.reshape(rows, outputs);
+    } else if (conv) {
       outputs = d[0];
       rows = w.elementCount() / outputs;
       long[] shape = d.clone();
@@ -173,7 +189,7 @@ final class WeightDistillation implements AutoCloseable {
     String t = output;
     while (names.size() < MAX_CHAIN) {
       Node n = producers.get(t);
-      if (n == null || !List.of("Conv", "Gemm", "MatMul").contains(n.opType())
+      if (n == null || !LINEAR_OPS.contains(n.opType())
           || !g.initializers().containsKey(n.input(1))) {
         return null;
       }

@@ -243,6 +243,54 @@ class SimilaritySelectorTest {
     }
   }
 
+  /** x [N, 6, 4, 4] -> ConvTranspose "up" (6 -> 8, 3x3, stride 2, pads 1, output_padding 1) -> y. */
+  private static Model upsampler() {
+    Random rnd = new Random(31);
+    Graph g = Graph.builder().name("up")
+        .addInput(new ValueInfo("x", DataType.FLOAT,
+            List.of(ValueInfo.Dim.symbolic("N"), ValueInfo.Dim.of(6), ValueInfo.Dim.of(4), ValueInfo.Dim.of(4))))
+        .putInitializer("w", random(rnd, 0.3, 6, 8, 3, 3))
+        .putInitializer("b", random(rnd, 0.1, 8))
+        .addNode(Node.builder("ConvTranspose").name("up").inputs("x", "w", "b").outputs("y")
+            .attrInts("strides", 2, 2).attrInts("pads", 1, 1, 1, 1).attrInts("output_padding", 1, 1).build())
+        .addOutput(new ValueInfo("y", DataType.FLOAT, null))
+        .build();
+    return Model.of(g, 13);
+  }
+
+  @Test
+  void convTransposeIsProbedInConvLayoutAndScoredAsDeployed() {
+    Model m = upsampler();
+    TensorValue batch = random(new Random(32), 1.0, 32, 6, 4, 4);
+    try (SimilaritySelector on = SimilaritySelector.builder(m).calibration(batch).seed(1).build();
+        SimilaritySelector off = SimilaritySelector.builder(m).calibration(batch).seed(1)
+            .refitLastFactor(false).build()) {
+      LayerInput up = on.layer("up");
+      assertTrue(up.geometry().transposed());
+      assertEquals(8, up.geometry().cout());
+      assertEquals(6, up.geometry().cin());
+      assertArrayEquals(new long[] {4, 4}, up.geometry().inSpatial());
+      assertArrayEquals(new long[] {8, 8}, up.geometry().outSpatial());
+      assertArrayEquals(new int[] {8, 6, 3, 3}, up.weight().shape());
+      assertEquals(1.0, on.similarity("up", Choice.of(Method.TUCKER2, 8, 6)), 1e-5);
+      // three ops ending in a 1x1 conv: refitted; U_out folded (r_o = C_out): ends in the
+      // ConvTranspose core, which the pipeline does not refit
+      Choice threeOps = Choice.of(Method.TUCKER2, 3, 3);
+      assertTrue(on.similarity("up", threeOps) > off.similarity("up", threeOps) + 1e-6);
+      Choice folded = Choice.of(Method.TUCKER2, 8, 2);
+      assertEquals(off.similarity("up", folded), on.similarity("up", folded), 0.0);
+    }
+    // the probe fed the layer's own weight (conv layout) reproduces the model's output
+    try (NDManager nd = NDManager.newBaseManager("PyTorch");
+        LayerProbe p = LayerProbe.of(m, m.graph().node("up").orElseThrow()).orElseThrow();
+        org.lowrank.train.exec.GraphExecutor ex = org.lowrank.train.exec.GraphExecutor.of(m)) {
+      NDArray x = nd.create(batch.toFloatArray(), new Shape(batch.dims()));
+      NDArray probed = p.run(nd, nd, x, p.weight());
+      NDArray model = ex.featureMaps(nd, java.util.Map.of("x", x), List.of("y")).get("y");
+      assertArrayEquals(model.toFloatArray(), probed.toFloatArray(), 1e-5f);
+    }
+  }
+
   @Test
   void ckaIsInvariantToOrthogonalTransformsAndIsotropicScaling() {
     Random rnd = new Random(9);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.lowrank.graph.DataType;
@@ -162,6 +163,73 @@ class WeightDistillationTest {
         }
         assertEquals(mse / w.length, otherTerm.loss(m).getFloat(), 1e-4 * mse / w.length);
       }
+    }
+  }
+
+  /** x [N, C, 6, 6] -> {@code nodes} computing "c" [N, O, 12, 12] -> GlobalAveragePool -> Gemm. */
+  private static Model transposed(String name, Random r, Map<String, TensorValue> weights, Node... nodes) {
+    Graph.Builder g = Graph.builder().name(name).addInput(ValueInfo.of("x", DataType.FLOAT, -1, C, 6, 6))
+        .putInitializer("wf", FineTunerTest.rnd(r, 0.1f, 3, O));
+    weights.forEach(g::putInitializer);
+    for (Node n : nodes) {
+      g.addNode(n);
+    }
+    Graph graph = g.addNode(Node.builder("GlobalAveragePool").name("gap").inputs("c").outputs("p").build())
+        .addNode(Node.builder("Flatten").name("flat").inputs("p").outputs("f").build())
+        .addNode(Node.builder("Gemm").name("fc").inputs("f", "wf").outputs("y").attr("transB", 1L).build())
+        .addOutput(ValueInfo.of("y", DataType.FLOAT, -1, 3)).build();
+    return Model.of(graph, 13);
+  }
+
+  /** ConvTranspose 3x3, stride 2, pads 1, output_padding 1: 6x6 -> 12x12. */
+  private static Node deconv(String name, String in, String w, String out, String... bias) {
+    List<String> inputs = new ArrayList<>(List.of(in, w));
+    inputs.addAll(List.of(bias));
+    return Node.builder("ConvTranspose").name(name).inputs(inputs).outputs(out)
+        .attrInts("strides", 2, 2).attrInts("pads", 1, 1, 1, 1).attrInts("output_padding", 1, 1).build();
+  }
+
+  /**
+   * A factorized ConvTranspose (1x1 Conv C -> R, ConvTranspose core k_T [R, R, 3, 3], 1x1 Conv R ->
+   * O) has the impulse response W_T[c, o, ij] = sum_{s,t} v[o,t] k_T[s,t,ij] u[s,c] of the
+   * ConvTranspose weight [C, O, 3, 3] it replaces.
+   */
+  @Test
+  void theImpulseResponseOfAConvTransposeChainIsItsStoredWeight() {
+    Random r = new Random(11);
+    TensorValue u = FineTunerTest.rnd(r, 1f, R, C, 1, 1);
+    TensorValue k = FineTunerTest.rnd(r, 1f, R, R, 3, 3);
+    TensorValue v = FineTunerTest.rnd(r, 1f, O, R, 1, 1);
+    Model student = transposed("tucker_t", r, Map.of("u", u, "k", k, "v", v, "b", FineTunerTest.rnd(r, 1f, O)),
+        conv("t1", "x", "u", "a1", 1, new long[] {1, 1}, new long[] {0, 0, 0, 0}),
+        deconv("t2", "a1", "k", "a2"),
+        conv("t3", "a2", "v", "c", 1, new long[] {1, 1}, new long[] {0, 0, 0, 0}, "b"));
+    float[] uf = u.toFloatArray();
+    float[] kf = k.toFloatArray();
+    float[] vf = v.toFloatArray();
+    float[] wt = new float[C * O * 9];
+    for (int c = 0; c < C; c++) {
+      for (int o = 0; o < O; o++) {
+        for (int ij = 0; ij < 9; ij++) {
+          double sum = 0;
+          for (int s = 0; s < R; s++) {
+            for (int t = 0; t < R; t++) {
+              sum += vf[o * R + t] * kf[(s * R + t) * 9 + ij] * uf[s * C + c];
+            }
+          }
+          wt[(c * O + o) * 9 + ij] = (float) sum;
+        }
+      }
+    }
+    Model teacher = transposed("teacher_t", r,
+        Map.of("w", TensorValue.ofFloats(new long[] {C, O, 3, 3}, wt), "b", FineTunerTest.rnd(r, 1f, O)),
+        deconv("dec", "x", "w", "c", "b"));
+    try (GraphExecutor ex = GraphExecutor.of(student);
+        WeightDistillation term = WeightDistillation.of(ex, teacher, List.of(new LayerPair("c", "c")));
+        NDManager m = ex.manager().newSubManager()) {
+      assertEquals(1, term.layers());
+      assertArrayEquals(wt, term.denseWeights().get(0).toFloatArray(), 1e-4f);
+      assertEquals(0.0, term.loss(m).getFloat(), 1e-8);
     }
   }
 
