@@ -50,12 +50,13 @@ public final class MalformedData {
   }
 
   /**
-   * A tiny PNG (a few hundred bytes) whose IHDR declares {@code width x height} pixels: a valid
-   * 1x1 PNG with the IHDR size fields patched and its CRC recomputed. Decoding it naively allocates
-   * width * height pixels.
+   * A tiny PNG (under 100 bytes) whose IHDR declares {@code width x height} pixels: a valid 1x1
+   * 8-bit gray PNG with the IHDR size fields patched and its CRC recomputed. Decoding it naively
+   * allocates width * height bytes (1.6 GB for the 40000 x 40000 bomb) before finding the data
+   * short.
    */
   public static byte[] pngDeclaring(int width, int height) {
-    byte[] p = png(1, 1, 0);
+    byte[] p = encode(new BufferedImage(1, 1, BufferedImage.TYPE_BYTE_GRAY), "png");
     // signature (8), IHDR length (4), "IHDR" at 12..15, width at 16..19, height at 20..23,
     // then depth, color type, compression, filter, interlace (24..28) and the CRC at 29..32
     if (p[12] != 'I' || p[13] != 'H' || p[14] != 'D' || p[15] != 'R') {
