@@ -132,6 +132,12 @@ public final class IdxDataset implements ImageDataset {
             + " data bytes but the file holds " + (fileBytes - headerBytes) + " after the header ("
             + (fileBytes < headerBytes + n ? "truncated" : "trailing bytes") + "); download the file again");
       }
+      long heap = Runtime.getRuntime().maxMemory();
+      if (n > heap) {
+        throw new DatasetException(f + ": the IDX header announces " + dimsText(dims) + " = " + n
+            + " data bytes, more than the whole Java heap (" + heap + " bytes); raise the heap"
+            + " (java -Xmx) or use a smaller file");
+      }
       byte[] data = readPayload(in, n, !gzip);
       if (data == null) {
         throw new DatasetException(f + where + ": truncated: the IDX header announces "
@@ -162,12 +168,6 @@ public final class IdxDataset implements ImageDataset {
             + ", more than the " + MAX_BYTES + " data bytes one array can hold;"
             + " a corrupt header, or split the data into smaller files");
       }
-    }
-    long heap = Runtime.getRuntime().maxMemory();
-    if (n > heap) {
-      throw new DatasetException(f + ": the IDX header announces " + dimsText(dims) + " = " + n
-          + " data bytes, more than the Java heap (" + heap + " bytes); raise it with"
-          + " LOWRANK_JAVA_OPTS=-Xmx... or use a smaller file");
     }
     return n;
   }

@@ -373,6 +373,17 @@ public final class ImageFolderDataset implements ImageDataset {
    * more than {@code maxPixels} pixels is rejected before any pixel memory is allocated.
    */
   private BufferedImage decode(int index) throws IOException {
+    try {
+      return decodeChecked(index);
+    } catch (DatasetException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new DatasetException(where(index) + ": cannot read the image (" + e
+          + "); check the file" + (zip != null ? " and the zip (unzip -t)" : ""), e);
+    }
+  }
+
+  private BufferedImage decodeChecked(int index) throws IOException {
     String name = entries.get(index);
     try (InputStream in = zip != null ? zip.getInputStream(zip.getEntry(name))
             : Files.newInputStream(dir.resolve(name));
