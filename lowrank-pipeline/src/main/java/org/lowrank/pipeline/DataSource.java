@@ -44,8 +44,9 @@ public record DataSource(Path path, Normalization normalization) {
     if (idx != null) {
       Path labels = idxFile(split, "labels-idx1-ubyte");
       if (labels == null) {
-        throw new NoSuchFileException(path.resolve(idxPrefix(split) + "-labels-idx1-ubyte[.gz]").toString(),
-            null, "the labels of " + idx.getFileName() + " are missing; put them beside it");
+        Path expected = path.resolve(idxPrefix(split) + "-labels-idx1-ubyte[.gz]");
+        throw new NoSuchFileException(expected.toString(), null,
+            "the labels of " + idx.getFileName() + " are missing; put them beside it");
       }
       ds = IdxDataset.read(idx, labels);
     } else {

@@ -122,15 +122,17 @@ public final class IdxDataset implements ImageDataset {
           dims[i] = in.readInt();
         }
       } catch (EOFException e) {
-        throw new DatasetException(f + where + ": " + (fileBytes == 0 ? "empty file" : "truncated IDX header")
-            + ": " + kind + " starts with " + headerBytes + " bytes (magic 0x" + Integer.toHexString(magic)
-            + ", then " + dims.length + " big-endian int32 sizes); download the file again", e);
+        throw new DatasetException(f + where + ": "
+            + (fileBytes == 0 ? "empty file" : "truncated IDX header") + ": " + kind + " starts with "
+            + headerBytes + " bytes (magic 0x" + Integer.toHexString(magic) + ", then " + dims.length
+            + " big-endian int32 sizes); download the file again", e);
       }
       long n = payloadBytes(f, dims);
       if (!gzip && fileBytes != headerBytes + n) {
         throw new DatasetException(f + ": the IDX header announces " + dimsText(dims) + " = " + n
             + " data bytes but the file holds " + (fileBytes - headerBytes) + " after the header ("
-            + (fileBytes < headerBytes + n ? "truncated" : "trailing bytes") + "); download the file again");
+            + (fileBytes < headerBytes + n ? "truncated" : "trailing bytes")
+            + "); download the file again");
       }
       long heap = Runtime.getRuntime().maxMemory();
       if (n > heap) {
@@ -141,11 +143,13 @@ public final class IdxDataset implements ImageDataset {
       byte[] data = readPayload(in, n, !gzip);
       if (data == null) {
         throw new DatasetException(f + where + ": truncated: the IDX header announces "
-            + dimsText(dims) + " = " + n + " data bytes but the data ends before; download the file again");
+            + dimsText(dims) + " = " + n + " data bytes but the data ends before;"
+            + " download the file again");
       }
       if (in.read() != -1) {
         throw new DatasetException(f + where + ": trailing bytes after the " + n
-            + " data bytes the IDX header announces (" + dimsText(dims) + "); download the file again");
+            + " data bytes the IDX header announces (" + dimsText(dims) + ");"
+            + " download the file again");
       }
       return data;
     } catch (ZipException e) {
@@ -154,7 +158,7 @@ public final class IdxDataset implements ImageDataset {
     }
   }
 
-  /** The product of the dims in long arithmetic, checked: each positive, the total an array can hold. */
+  /** The product of the dims in long arithmetic, checked: dims positive, total within an array. */
   private static long payloadBytes(Path f, int[] dims) throws DatasetException {
     long n = 1;
     for (int i = 0; i < dims.length; i++) {

@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Classes: the declared names ({@link Builder#optClassNames}), else the class folder names of
  * <em>all</em> splits in alphabetical order, so label {@code i} means the same class in "train" and
- * "test" even when a split lacks a class folder or has it empty; such a split is logged as a warning
- * and listed by {@link #missingClasses()}. Hidden folders ({@code .*}, {@code __MACOSX}) are
+ * "test" even when a split lacks a class folder or has it empty; such a split is logged as a
+ * warning and listed by {@link #missingClasses()}. Hidden folders ({@code .*}, {@code __MACOSX}) are
  * ignored.
  *
  * <p>Decompression bombs: an image whose header declares more than {@link
@@ -49,7 +49,10 @@ import org.slf4j.LoggerFactory;
  * rejected with a {@link DatasetException} naming the file before any pixel is decoded.
  */
 public final class ImageFolderDataset implements ImageDataset {
-  /** Largest image accepted by default: 2^25 = 33,554,432 pixels (e.g. 8192 x 4096), 128 MiB as RGB ints. */
+  /**
+   * Largest image accepted by default: 2^25 = 33,554,432 pixels (e.g. 8192 x 4096), 128 MiB once
+   * decoded to RGB ints.
+   */
   public static final long DEFAULT_MAX_PIXELS = 1L << 25;
 
   private static final Logger LOG = LoggerFactory.getLogger(ImageFolderDataset.class);
@@ -194,7 +197,8 @@ public final class ImageFolderDataset implements ImageDataset {
           throw new DatasetException(
               root + ": no images found under '" + prefix + "<class>/*.jpg|png'"
                   + (listing.topLevel().isEmpty() ? "" : "; top-level folders are "
-                      + listing.topLevel() + (split == null ? " (set optSplit to one of them?)" : "")));
+                      + listing.topLevel()
+                      + (split == null ? " (set optSplit to one of them?)" : "")));
         }
         List<String> classes = classes(listing, prefix, byClass);
         List<String> entries = new ArrayList<>();

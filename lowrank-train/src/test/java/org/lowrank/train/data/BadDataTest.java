@@ -79,7 +79,8 @@ class BadDataTest {
           e.getMessage());
     }
     // guessed IDX class names ("0".."9") are not held against a 5-class model
-    Path img = MalformedData.write(tmp.resolve("i"), MalformedData.idx(0x803, new int[] {2, 1, 1}, new byte[2]));
+    Path img = MalformedData.write(tmp.resolve("i"),
+        MalformedData.idx(0x803, new int[] {2, 1, 1}, new byte[2]));
     Path lab = MalformedData.write(tmp.resolve("l"), MalformedData.idxLabels((byte) 0, (byte) 4));
     Datasets.requireClassCount(IdxDataset.read(img, lab), 5);
   }
@@ -147,7 +148,8 @@ class BadDataTest {
       assertTrue(m.contains(f.toString()) && m.contains("2000x1000x1000") && m.contains("truncated"), m);
     }
     // a product past any array, and one that overflows 64 bits
-    for (int[] dims : new int[][] {{60000, 40000, 40000}, {Integer.MAX_VALUE, Integer.MAX_VALUE, Integer.MAX_VALUE}}) {
+    int max = Integer.MAX_VALUE;
+    for (int[] dims : new int[][] {{60000, 40000, 40000}, {max, max, max}}) {
       Path f = MalformedData.write(tmp.resolve("huge"), MalformedData.idx(0x803, dims, new byte[16]));
       String m = rejectedCheaply(() -> IdxDataset.read(f, lab)).getMessage();
       assertTrue(m.contains(f.toString()) && m.contains(dims[0] + "x" + dims[1]), m);
@@ -161,7 +163,8 @@ class BadDataTest {
     Path shortHeader = MalformedData.write(tmp.resolve("short"), new byte[] {0, 0, 8, 3, 0, 0});
     m = assertThrows(DatasetException.class, () -> IdxDataset.read(shortHeader, lab)).getMessage();
     assertTrue(m.contains(shortHeader.toString()) && m.contains("truncated IDX header"), m);
-    Path zeroRows = MalformedData.write(tmp.resolve("rows0"), MalformedData.idx(0x803, new int[] {1, 0, 5}, new byte[0]));
+    Path zeroRows = MalformedData.write(tmp.resolve("rows0"),
+        MalformedData.idx(0x803, new int[] {1, 0, 5}, new byte[0]));
     m = assertThrows(DatasetException.class, () -> IdxDataset.read(zeroRows, lab)).getMessage();
     assertTrue(m.contains(zeroRows.toString()) && m.contains("dimension 1 is 0"), m);
     byte[] gz = MalformedData.gzip(MalformedData.idx(0x803, new int[] {1, 1, 1}, new byte[1]));
