@@ -392,12 +392,11 @@ public final class ImageFolderDataset implements ImageDataset {
     try (InputStream in = zip != null ? zip.getInputStream(zip.getEntry(name))
             : Files.newInputStream(dir.resolve(name));
         ImageInputStream iis = new MemoryCacheImageInputStream(new BufferedInputStream(in))) {
-      Iterator<ImageReader> readers = ImageIO.getImageReaders(iis);
-      if (!readers.hasNext()) {
-        throw new DatasetException(where(index) + ": not a JPEG or PNG image (unknown format)"
-            + "; remove the file or replace it with a readable image");
+      ImageReader reader = jpegOrPngReader(iis);
+      if (reader == null) {
+        throw new DatasetException(where(index) + ": not a JPEG or PNG image (the first bytes are "
+            + firstBytes(iis) + "); remove the file or replace it with a readable image");
       }
-      ImageReader reader = readers.next();
       String format = reader.getFormatName().toUpperCase(Locale.ROOT);
       try {
         reader.setInput(iis, true, true);
@@ -419,6 +418,32 @@ public final class ImageFolderDataset implements ImageDataset {
         reader.dispose();
       }
     }
+  }
+
+  /**
+   * A JPEG or PNG reader for the stream, or null. Other formats are refused: WBMP, for one, has no
+   * magic number, so ImageIO would decode many a corrupt file as a WBMP image.
+   */
+  private static ImageReader jpegOrPngReader(ImageInputStream iis) throws IOException {
+    for (Iterator<ImageReader> it = ImageIO.getImageReaders(iis); it.hasNext(); ) {
+      ImageReader r = it.next();
+      String format = r.getFormatName().toLowerCase(Locale.ROOT);
+      if (format.equals("jpeg") || format.equals("jpg") || format.equals("png")) {
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private static String firstBytes(ImageInputStream iis) throws IOException {
+    byte[] b = new byte[8];
+    iis.seek(0);
+    int n = Math.max(0, iis.read(b));
+    StringBuilder s = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      s.append(i == 0 ? "" : " ").append(String.format(Locale.ROOT, "%02x", b[i] & 0xff));
+    }
+    return n == 0 ? "none: the file is empty" : s.toString();
   }
 
   @Override

@@ -118,11 +118,14 @@ class BadDataTest {
     MalformedData.write(dir.resolve("train/cat/0.jpg"), MalformedData.jpeg(4, 4));
     MalformedData.write(dir.resolve("train/cat/1.jpg"), MalformedData.corruptJpeg());
     MalformedData.write(dir.resolve("train/cat/2.jpg"), "not an image".getBytes(StandardCharsets.UTF_8));
+    MalformedData.write(dir.resolve("train/cat/3.png"), MalformedData.wbmpLookalike());
     try (ImageFolderDataset ds = open(dir, "train")) {
       String m = assertThrows(DatasetException.class, () -> ds.get(1)).getMessage();
       assertTrue(m.contains(dir.resolve("train/cat/1.jpg").toString()) && m.contains("corrupt JPEG"), m);
       m = assertThrows(DatasetException.class, () -> ds.get(2)).getMessage();
       assertTrue(m.contains("2.jpg") && m.contains("not a JPEG or PNG"), m);
+      m = assertThrows(DatasetException.class, () -> ds.get(3)).getMessage();
+      assertTrue(m.contains("3.png") && m.contains("not a JPEG or PNG") && m.contains("00 00"), m);
     }
     Map<String, byte[]> entries = new LinkedHashMap<>();
     entries.put("train/cat/0.jpg", MalformedData.jpeg(4, 4));

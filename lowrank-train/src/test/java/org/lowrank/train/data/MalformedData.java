@@ -87,6 +87,19 @@ public final class MalformedData {
     return j;
   }
 
+  /**
+   * 64 bytes that are no image but that ImageIO's WBMP reader accepts (type 0, header 0, width and
+   * height 192): what a damaged file starting with two zero bytes can look like.
+   */
+  public static byte[] wbmpLookalike() {
+    byte[] b = new byte[64];
+    b[2] = (byte) 0x81;
+    b[3] = 0x40;
+    b[4] = (byte) 0x81;
+    b[5] = 0x40;
+    return b;
+  }
+
   /** An IDX file: big-endian int32 magic, the dims, then {@code data} (may disagree with dims). */
   public static byte[] idx(int magic, int[] dims, byte[] data) {
     ByteArrayOutputStream bos = new ByteArrayOutputStream();
