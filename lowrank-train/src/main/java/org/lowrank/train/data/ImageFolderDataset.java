@@ -413,7 +413,7 @@ public final class ImageFolderDataset implements ImageDataset {
         throw e;
       } catch (IOException | RuntimeException e) {
         throw new DatasetException(where(index) + ": corrupt " + format + " image ("
-            + e.getMessage() + "); remove the file or replace it with a readable image", e);
+            + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()) + "); remove the file or replace it with a readable image", e);
       } finally {
         reader.dispose();
       }
