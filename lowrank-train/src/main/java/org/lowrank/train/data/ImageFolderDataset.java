@@ -412,8 +412,9 @@ public final class ImageFolderDataset implements ImageDataset {
       } catch (DatasetException e) {
         throw e;
       } catch (IOException | RuntimeException e) {
-        throw new DatasetException(where(index) + ": corrupt " + format + " image ("
-            + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()) + "); remove the file or replace it with a readable image", e);
+        String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        throw new DatasetException(where(index) + ": corrupt " + format + " image (" + why
+            + "); remove the file or replace it with a readable image", e);
       } finally {
         reader.dispose();
       }

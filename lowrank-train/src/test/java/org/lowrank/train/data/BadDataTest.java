@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -103,6 +104,9 @@ class BadDataTest {
         String m = e.getMessage();
         assertTrue(m.contains(root.toString()) && m.contains("1.png") && m.contains("40000x40000")
             && m.contains("limit"), m);
+        DataLoader loader = DataLoader.builder(ds).setBatchSize(2).build();
+        m = assertThrows(UncheckedIOException.class, () -> loader.epoch(0).next()).getMessage();
+        assertTrue(m.startsWith(root.toString()) && m.contains("1.png"), "said once, file first: " + m);
       }
     }
     // the first image sets the size without optResize: the bomb is caught while building
