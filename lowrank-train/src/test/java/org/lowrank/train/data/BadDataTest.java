@@ -17,6 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank.train.eval.Evaluator;
+import org.lowrank.train.finetune.FineTuneConfig;
+import org.lowrank.train.finetune.FineTuner;
+import org.lowrank.train.finetune.FineTunerTest;
 
 /** Datasets with gaps and malformed files: stable labels, clear errors naming the file, no bombs. */
 class BadDataTest {
@@ -77,6 +80,15 @@ class BadDataTest {
       e = assertThrows(IllegalArgumentException.class,
           () -> Evaluator.evaluate(b -> new float[b.size() * 5], loader));
       assertTrue(e.getMessage().contains("4 classes") && e.getMessage().contains("5 scores"),
+          e.getMessage());
+    }
+    // fine-tuning a 3-class model on the 4 classes stops before the first step
+    try (ImageFolderDataset train = ImageFolderDataset.builder().setRoot(dir).optSplit("train")
+        .optResize(8, 8).optChannels(1).build()) {
+      DataLoader loader = DataLoader.builder(train).setBatchSize(2).optPrefetch(false).build();
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FineTuner.run(
+          FineTunerTest.tinyCnn(1), loader, FineTuneConfig.builder().optEpochs(1).build()));
+      assertTrue(e.getMessage().contains("4 classes") && e.getMessage().contains("3 scores"),
           e.getMessage());
     }
     // guessed IDX class names ("0".."9") are not held against a 5-class model
