@@ -42,7 +42,13 @@ public record DataSource(Path path, Normalization normalization) {
     ImageDataset ds;
     Path idx = idxFile(split, "images-idx3-ubyte");
     if (idx != null) {
-      ds = IdxDataset.read(idx, idxFile(split, "labels-idx1-ubyte"));
+      Path labels = idxFile(split, "labels-idx1-ubyte");
+      if (labels == null) {
+        Path expected = path.resolve(idxPrefix(split) + "-labels-idx1-ubyte[.gz]");
+        throw new NoSuchFileException(expected.toString(), null,
+            "the labels of " + idx.getFileName() + " are missing; put them beside it");
+      }
+      ds = IdxDataset.read(idx, labels);
     } else {
       ds = ImageFolderDataset.builder().setRoot(path).optSplit(split).optChannels(c == 1 ? 1 : 3)
           .optResize(h, w).build();
@@ -58,11 +64,16 @@ public record DataSource(Path path, Normalization normalization) {
     return ds;
   }
 
+  /** MNIST's file prefix of a split: "t10k" for "test". */
+  private static String idxPrefix(String split) {
+    return split.equals("test") ? "t10k" : split;
+  }
+
   private Path idxFile(String split, String kind) {
     if (!Files.isDirectory(path)) {
       return null;
     }
-    String prefix = split.equals("test") ? "t10k" : split;
+    String prefix = idxPrefix(split);
     for (String name : new String[] {prefix + "-" + kind + ".gz", prefix + "-" + kind}) {
       Path p = path.resolve(name);
       if (Files.isRegularFile(p)) {

@@ -204,6 +204,8 @@ public final class DataLoader {
       ImageDataset.Example ex;
       try {
         ex = dataset.get(idx);
+      } catch (DatasetException e) {
+        throw new UncheckedIOException(e.getMessage(), e); // names the file already
       } catch (IOException e) {
         throw new UncheckedIOException(
             "reading example " + idx + " of " + dataset.description() + ": " + e.getMessage(), e);

@@ -44,6 +44,11 @@ public final class Datasets {
       }
 
       @Override
+      public boolean classNamesDeclared() {
+        return base.classNamesDeclared();
+      }
+
+      @Override
       public Example get(int index) throws IOException {
         return base.get(idx[index]);
       }
@@ -53,6 +58,28 @@ public final class Datasets {
         return base.description() + " (subset of " + idx.length + ")";
       }
     };
+  }
+
+  /**
+   * Checks that a model with {@code numScores} scores (logits) per image can be judged on {@code
+   * ds}: with declared classes ({@link ImageDataset#classNamesDeclared()}) their count must equal
+   * {@code numScores}, since label {@code i} is score {@code i}; a class folder missing from every
+   * split, or a stray one, would otherwise shift labels silently.
+   *
+   * @throws IllegalArgumentException naming both counts
+   */
+  public static void requireClassCount(ImageDataset ds, long numScores) {
+    if (ds.classNamesDeclared() && ds.numClasses() != numScores) {
+      throw new IllegalArgumentException(ds.description() + " has " + ds.numClasses()
+          + " classes " + abbreviate(ds.classNames()) + " but the model outputs " + numScores
+          + " scores per image; the classes (folders) must be the model's, in its label order:"
+          + " add the missing class folders or remove stray ones");
+    }
+  }
+
+  private static String abbreviate(List<String> names) {
+    return names.size() <= 20 ? names.toString()
+        : names.subList(0, 20).toString().replace("]", ", ... (" + names.size() + ")]");
   }
 
   /** {@code n} examples drawn without replacement with the given seed (all if n >= size). */

@@ -27,6 +27,15 @@ public interface ImageDataset extends AutoCloseable {
     return classNames().size();
   }
 
+  /**
+   * Whether {@link #classNames()} comes from the data or the caller (class folders, given names),
+   * rather than a default guess such as "0".."9" for IDX labels; only declared classes must match
+   * the model's number of scores ({@link Datasets#requireClassCount}).
+   */
+  default boolean classNamesDeclared() {
+    return true;
+  }
+
   /** Example {@code index}: CHW uint8 pixels (length channels*height*width) and its label. */
   Example get(int index) throws IOException;
 

@@ -4,6 +4,7 @@ import java.util.Iterator;
 import java.util.function.IntConsumer;
 import org.lowrank.train.data.Batch;
 import org.lowrank.train.data.DataLoader;
+import org.lowrank.train.data.Datasets;
 
 /**
  * Top-1 / top-5 accuracy, loss and model agreement over a {@link DataLoader} epoch. An example whose
@@ -34,6 +35,9 @@ public final class Evaluator {
       Batch b = it.next();
       float[] logits = model.logits(b);
       int k = classes(logits, b);
+      if (done == 0) {
+        Datasets.requireClassCount(data.dataset(), k);
+      }
       for (int i = 0; i < b.size(); i++) {
         int label = b.labels()[i];
         if (label >= k) {

@@ -2,6 +2,7 @@ package org.lowrank.train.eval;
 
 import java.util.Arrays;
 import org.lowrank.graph.ValueInfo;
+import org.lowrank.train.data.Datasets;
 import org.lowrank.train.data.ImageDataset;
 import org.lowrank.train.exec.GraphExecutor;
 
@@ -21,10 +22,15 @@ public final class ModelInputs {
 
   /**
    * The model input must be [N, C, H, W] with C, H, W matching the dataset where the model
-   * declares them.
+   * declares them, and the last dimension of its first output (the number of classes) must be the
+   * dataset's number of classes where both are known ({@link Datasets#requireClassCount}).
    */
   public static void check(GraphExecutor executor, ImageDataset dataset) {
     ValueInfo in = requireSingleInput(executor);
+    long[] out = executor.model().graph().outputs().get(0).dims();
+    if (out != null && out.length > 0 && out[out.length - 1] > 0) {
+      Datasets.requireClassCount(dataset, out[out.length - 1]);
+    }
     long[] dims = in.dims();
     if (dims == null) {
       return;
