@@ -66,7 +66,9 @@ public final class EvaluateCommand implements Callable<Integer> {
       if (against != null) {
         try (OrtRunner other = OrtRunner.open(against, opts)) {
           AgreementResult a = Evaluator.agreement(new OrtPredictor(other), new OrtPredictor(ort), loader);
-          out.printf(Locale.ROOT, "agreement with %s: %s%n", against.getFileName(), a);
+          out.printf(Locale.ROOT, "agreement with %s on %d images: top-1 %.2f%%, mean KL %.4f nats%s%n",
+              against.getFileName(), a.examples(), 100 * a.top1Agreement(), a.meanKl(),
+              a.nonFinite() > 0 ? ", " + a.nonFinite() + " images with NaN or infinite scores" : "");
         }
       }
     }

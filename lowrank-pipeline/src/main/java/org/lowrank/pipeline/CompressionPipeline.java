@@ -47,6 +47,8 @@ import org.lowrank.runtime.LatencyBenchmark;
 import org.lowrank.runtime.LatencyComparison;
 import org.lowrank.runtime.OrtRunner;
 import org.lowrank.runtime.RuntimeOptions;
+import org.lowrank.util.AtomicFiles;
+import org.lowrank.util.OutputPaths;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,6 +93,7 @@ public final class CompressionPipeline {
     PipelineListener l = b.listener;
     long t = start(l, "read");
     Model original = OnnxReader.read(b.model);
+    FiniteWeights.require(original, b.model);
     seconds.put("read", elapsed(t));
 
     t = start(l, "analyze");
@@ -179,14 +182,6 @@ public final class CompressionPipeline {
       LOG.warn("fidelity {}", fidelity.verdict());
     }
 
-    Path written = null;
-    if (b.output != null) {
-      t = start(l, "export");
-      written = fidelity.passed() || b.guard.force() ? b.output : rejectedPath(b.output);
-      OnnxWriter.write(compressed, written, b.model);
-      seconds.put("export", elapsed(t));
-    }
-
     LatencyComparison latency = null;
     if (b.latencyBatches.length > 0) {
       t = start(l, "measure");
@@ -197,8 +192,47 @@ public final class CompressionPipeline {
               .withRuns(b.latencyWarmup, b.latencyRuns));
       seconds.put("measure", elapsed(t));
     }
-    return new CompressionResult(original, compressed, plan, before, after, check, fidelity, latency,
-        written, accuracy, tuned, refit, seconds, b.seed);
+
+    Path written = null;
+    if (b.output != null) {
+      t = start(l, "export");
+      written = fidelity.passed() || b.guard.force() ? b.output : rejectedPath(b.output);
+    }
+    CompressionResult result = new CompressionResult(original, compressed, plan, before, after, check,
+        fidelity, latency, written, accuracy, tuned, refit, seconds, b.seed);
+    if (written != null) {
+      commit(result, compressed, written);
+      seconds.put("export", elapsed(t));
+      result = new CompressionResult(original, compressed, plan, before, after, check, fidelity,
+          latency, written, accuracy, tuned, refit, seconds, b.seed);
+    }
+    return result;
+  }
+
+  /**
+   * A file written beside the output model, OUT + {@code suffix} (e.g. ".report.json"), rendered
+   * from the finished result and committed together with the model.
+   *
+   * @param suffix appended to the output's stem ({@link #sibling})
+   * @param what what the file is, for error messages (e.g. "JSON report")
+   * @param render the file's bytes from the result
+   */
+  public record Companion(String suffix, String what, Function<CompressionResult, byte[]> render) {}
+
+  /**
+   * Writes the model and its companions as one unit ({@link AtomicFiles#writeAll}): every file is
+   * rendered and written to a temporary file beside its target first, so a failure (or a kill)
+   * until then leaves the previous files untouched; then the companions are renamed and the model
+   * last. The model's rename commits the run: a kill in the microseconds between the renames can
+   * leave new reports beside the previous model, never a new model beside previous reports.
+   */
+  private void commit(CompressionResult result, Model compressed, Path written) throws IOException {
+    Map<Path, byte[]> files = new LinkedHashMap<>();
+    for (Companion c : b.companions) {
+      files.put(sibling(written, c.suffix()), c.render().apply(result));
+    }
+    files.put(written, OnnxWriter.toBytes(compressed));
+    AtomicFiles.writeAll(files);
   }
 
   /** Samples the fidelity check compares the models on (test images, or random inputs). */
@@ -458,6 +492,16 @@ public final class CompressionPipeline {
     private double pruneRatio;
     private int pruneBatch = 1;
     private FidelityGuard guard = FidelityGuard.defaults();
+    private List<Companion> companions = List.of();
+
+    /**
+     * Files written beside the output model and committed with it (e.g. the reports); their
+     * locations are checked when the pipeline is built, with the model's.
+     */
+    public Builder optCompanions(List<Companion> v) {
+      companions = List.copyOf(v);
+      return this;
+    }
 
     /**
      * The fidelity guard (default {@link FidelityGuard#defaults()}): a final model that misses it is
@@ -606,8 +650,26 @@ public final class CompressionPipeline {
       return this;
     }
 
-    private static boolean same(Path a, Path b) {
-      return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    /**
+     * Every file a run may write (the output model or OUT.rejected.onnx and their companions),
+     * checked up front against every input: see {@link OutputPaths}.
+     */
+    private void checkOutputs() {
+      if (output == null) {
+        return;
+      }
+      Map<String, Path> outs = new LinkedHashMap<>();
+      outs.put("output model", output);
+      outs.put("rejected model", rejectedPath(output));
+      for (Companion c : companions) {
+        outs.put(c.what(), sibling(output, c.suffix()));
+        outs.put(c.what() + " of the rejected model", sibling(rejectedPath(output), c.suffix()));
+      }
+      Map<String, Path> ins = new LinkedHashMap<>();
+      ins.put("input model", model);
+      ins.put("plan file", planFile);
+      ins.put("dataset", data == null ? null : data.path());
+      OutputPaths.check(outs, ins);
     }
 
     public CompressionPipeline build() {
@@ -615,10 +677,7 @@ public final class CompressionPipeline {
       if (!Files.isRegularFile(model)) {
         throw new IllegalArgumentException(model + ": no such model file");
       }
-      if (output != null && (same(output, model) || same(rejectedPath(output), model))) {
-        throw new IllegalArgumentException(
-            output + ": the output would overwrite the input model; choose another path");
-      }
+      checkOutputs();
       if (threads < 1) {
         throw new IllegalArgumentException("threads must be >= 1, found " + threads);
       }
