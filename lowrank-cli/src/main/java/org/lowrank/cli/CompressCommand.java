@@ -114,9 +114,9 @@ public final class CompressCommand implements Callable<Integer> {
     }
     String dataName = data.present() ? data.data.getFileName() + " test" : "";
     b.optCompanions(List.of(
-        new CompressionPipeline.Companion(".report.json", "JSON report",
+        CompressionPipeline.Companion.sibling(".report.json", "JSON report",
             res -> utf8(ReportJson.write(Reports.of(res, model.toString(), dataName)))),
-        new CompressionPipeline.Companion(".report.html", "HTML report",
+        CompressionPipeline.Companion.sibling(".report.html", "HTML report",
             res -> utf8(HtmlReport.render(Reports.of(res, model.toString(), dataName))))));
     CompressionResult r = b.build().run();
     if (!r.fidelity().passed() && !force) {

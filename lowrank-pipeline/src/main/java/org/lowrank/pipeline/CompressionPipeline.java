@@ -210,14 +210,21 @@ public final class CompressionPipeline {
   }
 
   /**
-   * A file written beside the output model, OUT + {@code suffix} (e.g. ".report.json"), rendered
-   * from the finished result and committed together with the model.
+   * A file written beside the output model, rendered from the finished result and committed
+   * together with the model.
    *
-   * @param suffix appended to the output's stem ({@link #sibling})
    * @param what what the file is, for error messages (e.g. "JSON report")
+   * @param location where it goes, given where the model goes (OUT.onnx or OUT.rejected.onnx)
    * @param render the file's bytes from the result
    */
-  public record Companion(String suffix, String what, Function<CompressionResult, byte[]> render) {}
+  public record Companion(String what, java.util.function.UnaryOperator<Path> location,
+      Function<CompressionResult, byte[]> render) {
+    /** A companion at OUT + {@code suffix} (e.g. ".report.json"; see {@link #sibling}). */
+    public static Companion sibling(String suffix, String what,
+        Function<CompressionResult, byte[]> render) {
+      return new Companion(what, out -> CompressionPipeline.sibling(out, suffix), render);
+    }
+  }
 
   /**
    * Writes the model and its companions as one unit ({@link AtomicFiles#writeAll}): every file is
@@ -229,7 +236,7 @@ public final class CompressionPipeline {
   private void commit(CompressionResult result, Model compressed, Path written) throws IOException {
     Map<Path, byte[]> files = new LinkedHashMap<>();
     for (Companion c : b.companions) {
-      files.put(sibling(written, c.suffix()), c.render().apply(result));
+      files.put(c.location().apply(written), c.render().apply(result));
     }
     files.put(written, OnnxWriter.toBytes(compressed));
     AtomicFiles.writeAll(files);
@@ -662,8 +669,8 @@ public final class CompressionPipeline {
       outs.put("output model", output);
       outs.put("rejected model", rejectedPath(output));
       for (Companion c : companions) {
-        outs.put(c.what(), sibling(output, c.suffix()));
-        outs.put(c.what() + " of the rejected model", sibling(rejectedPath(output), c.suffix()));
+        outs.put(c.what(), c.location().apply(output));
+        outs.put(c.what() + " of the rejected model", c.location().apply(rejectedPath(output)));
       }
       Map<String, Path> ins = new LinkedHashMap<>();
       ins.put("input model", model);

@@ -96,6 +96,7 @@ public final class PlanFiles {
     LOG.warn("{}: the plan states budget '{}' but its layers keep {} of the {}; reporting what they keep",
         file, stated, String.format(java.util.Locale.ROOT, "%.4f", kept),
         stated.kind().name().toLowerCase(java.util.Locale.ROOT));
-    return kept < 1 ? new Budget(stated.kind(), kept) : Budget.none();
+    double rounded = Math.ceil(kept * 1e4) / 1e4; // 4 digits, never below what is kept
+    return rounded < 1 ? new Budget(stated.kind(), rounded) : Budget.none();
   }
 }
