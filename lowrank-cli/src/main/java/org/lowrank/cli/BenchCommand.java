@@ -6,7 +6,9 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.lowrank.analysis.ModelProfile;
+import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
+import org.lowrank.pipeline.FiniteWeights;
 import org.lowrank.runtime.LatencyBenchmark;
 import org.lowrank.runtime.LatencyComparison;
 import org.lowrank.runtime.LatencyResult;
@@ -44,7 +46,9 @@ public final class BenchCommand implements Callable<Integer> {
     LatencyBenchmark.Settings s = LatencyBenchmark.Settings.defaults().withThreads(common.threads)
         .withRuns(warmup, runs);
     byte[] a = Files.readAllBytes(model);
-    ModelProfile pa = ModelProfile.of(OnnxReader.parse(a, model.toString()));
+    Model ma = OnnxReader.parse(a, model.toString());
+    FiniteWeights.require(ma, model);
+    ModelProfile pa = ModelProfile.of(ma);
     if (other == null) {
       out.printf(Locale.ROOT, "%-6s %-8s %12s %12s %12s%n", "batch", "threads", "median ms", "p90 ms", "img/s");
       for (int batch : batches) {
@@ -54,7 +58,9 @@ public final class BenchCommand implements Callable<Integer> {
       }
     } else {
       byte[] b = Files.readAllBytes(other);
-      ModelProfile pb = ModelProfile.of(OnnxReader.parse(b, other.toString()));
+      Model mb = OnnxReader.parse(b, other.toString());
+      FiniteWeights.require(mb, other);
+      ModelProfile pb = ModelProfile.of(mb);
       LatencyComparison c = LatencyBenchmark.compare(model.getFileName() + " vs " + other.getFileName(),
           a, b, (double) pb.totalMacs() / pa.totalMacs(), batches, s);
       out.print(c.toTable());

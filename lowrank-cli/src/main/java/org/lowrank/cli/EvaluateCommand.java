@@ -7,6 +7,7 @@ import java.util.concurrent.Callable;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
+import org.lowrank.pipeline.FiniteWeights;
 import org.lowrank.pipeline.OrtPredictor;
 import org.lowrank.runtime.OrtRunner;
 import org.lowrank.runtime.RuntimeOptions;
@@ -49,6 +50,10 @@ public final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("evaluate needs labelled images: add --data PATH");
     }
     Model m = OnnxReader.read(model);
+    FiniteWeights.require(m, model);
+    if (against != null) { // read before the evaluation, not after it
+      FiniteWeights.require(OnnxReader.read(against), against);
+    }
     long[] shape = ModelProfile.of(m).inputShapes().values().iterator().next();
     PrintWriter out = spec.commandLine().getOut();
     RuntimeOptions opts = RuntimeOptions.withThreads(common.threads);

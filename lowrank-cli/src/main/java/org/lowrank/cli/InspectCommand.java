@@ -74,6 +74,7 @@ public final class InspectCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     try {
       Model m = OnnxReader.read(model);
+      org.lowrank.pipeline.FiniteWeights.require(m, model);
       Map<String, long[]> shapes = parseShapes(m);
       ModelProfile p;
       try {
