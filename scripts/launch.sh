@@ -19,4 +19,6 @@ if [ "$stale" = 1 ]; then
   (cd "$root" && mvn -B -q -ntp -Dmaven.test.skip=true -pl "$module" -am package) >&2
   jar=$(ls "$target"/"$module"-*.jar | head -n 1)
 fi
+# ORT 1.29's Linux telemetry opens /tmp/mat-debug-<pid>.log on every start; this turns it off.
+export ORT_DISABLE_TELEMETRY=${ORT_DISABLE_TELEMETRY:-1}
 exec java ${LOWRANK_JAVA_OPTS:--Xmx8g} -Dai.djl.offline=true -cp "$jar:$(cat "$cp_file")" "$main_class" "$@"

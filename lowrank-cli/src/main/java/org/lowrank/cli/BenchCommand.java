@@ -11,6 +11,7 @@ import org.lowrank.analysis.ModelProfile;
 import org.lowrank.analysis.ProfileOptions;
 import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
+import org.lowrank.pipeline.FiniteWeights;
 import org.lowrank.runtime.LatencyBenchmark;
 import org.lowrank.runtime.LatencyComparison;
 import org.lowrank.runtime.LatencyResult;
@@ -49,15 +50,20 @@ public final class BenchCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     LatencyBenchmark.Settings s = LatencyBenchmark.Settings.defaults().withThreads(common.threads)
         .withRuns(warmup, runs);
-    Model ma = OnnxReader.read(model);
+    byte[] a = Files.readAllBytes(model); // the file as it is, not re-serialized
+    Model ma = OnnxReader.parse(a, model.toString());
+    FiniteWeights.require(ma, model);
     InputShapes shapes = inputShape.resolve(ma, model.toString());
-    Model mb = other == null ? null : OnnxReader.read(other);
+    byte[] b = other == null ? null : Files.readAllBytes(other);
+    Model mb = other == null ? null : OnnxReader.parse(b, other.toString());
+    if (mb != null) {
+      FiniteWeights.require(mb, other);
+    }
     int[] timed = shapes.batches(batches);
     String note = Arrays.equals(timed, batches) ? ""
         : "timed at " + shapes.describeBatch(timed[0]) + " only; asked for batches "
             + Arrays.toString(batches);
     out.println("input " + shapes + (note.isEmpty() ? "" : "; " + note));
-    byte[] a = Files.readAllBytes(model); // the file as it is, not re-serialized
     if (mb == null) {
       out.printf(Locale.ROOT, "%-6s %-8s %12s %12s %12s%n", "batch", "threads", "median ms", "p90 ms", "img/s");
       for (int batch : timed) {
@@ -69,7 +75,7 @@ public final class BenchCommand implements Callable<Integer> {
       ModelProfile pa = ModelProfile.of(ma, shapes.shapes(), ProfileOptions.DEFAULTS);
       ModelProfile pb = ModelProfile.of(mb, shapes.shapes(), ProfileOptions.DEFAULTS);
       LatencyComparison c = LatencyBenchmark.compare(model.getFileName() + " vs " + other.getFileName(),
-          a, Files.readAllBytes(other), (double) pb.totalMacs() / pa.totalMacs(), shapes, timed, s);
+          a, b, (double) pb.totalMacs() / pa.totalMacs(), shapes, timed, s);
       out.print(c.toTable());
       out.printf(Locale.ROOT, "params %,d -> %,d, MACs %,d -> %,d%n", pa.totalParams(), pb.totalParams(),
           pa.totalMacs(), pb.totalMacs());

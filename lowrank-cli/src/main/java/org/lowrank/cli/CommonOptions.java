@@ -26,6 +26,12 @@ public final class CommonOptions {
     if (threads < 1) {
       throw new IllegalArgumentException("--threads must be >= 1, found " + threads);
     }
+    int cores = Runtime.getRuntime().availableProcessors();
+    if (threads > cores) {
+      System.err.println("lowrank: warning: --threads " + threads + " is more than the " + cores
+          + " cores available; oversubscribed threads run slower and make latency and speed-up "
+          + "figures misleading (use --threads " + cores + " or fewer)");
+    }
     System.setProperty("lowrank.blas.threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");

@@ -2,6 +2,7 @@ package org.lowrank.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.CompressionResult;
@@ -9,7 +10,6 @@ import org.lowrank.pipeline.FidelityGuard;
 import org.lowrank.pipeline.Reports;
 import org.lowrank.report.CompressionReport;
 import org.lowrank.report.HtmlReport;
-import org.lowrank.report.ReportFiles;
 import org.lowrank.report.ReportJson;
 import org.lowrank.report.ReportText;
 import picocli.CommandLine;
@@ -112,19 +112,22 @@ public final class CompressCommand implements Callable<Integer> {
     if (!noLatency) {
       b.optLatency(5, 30, latencyBatches);
     }
+    String dataName = data.present() ? data.data.getFileName() + " test" : "";
+    b.optCompanions(List.of(
+        CompressionPipeline.Companion.sibling(".report.json", "JSON report",
+            res -> utf8(ReportJson.write(Reports.of(res, model.toString(), dataName)))),
+        CompressionPipeline.Companion.sibling(".report.html", "HTML report",
+            res -> utf8(HtmlReport.render(Reports.of(res, model.toString(), dataName))))));
     CompressionResult r = b.build().run();
     if (!r.fidelity().passed() && !force) {
       removeStale(output, "this run was rejected");
     } else {
       removeStale(CompressionPipeline.rejectedPath(output), "this run passed");
     }
-    CompressionReport report = Reports.of(r, model.toString(),
-        data.present() ? data.data.getFileName() + " test" : "");
+    CompressionReport report = Reports.of(r, model.toString(), dataName);
     Path written = r.output();
     Path json = CompressionPipeline.sibling(written, ".report.json");
     Path html = CompressionPipeline.sibling(written, ".report.html");
-    ReportFiles.writeAtomically(json, ReportJson.write(report));
-    ReportFiles.writeAtomically(html, HtmlReport.render(report));
     PrintWriter out = spec.commandLine().getOut();
     out.print(ReportText.summary(report));
     out.println("wrote " + written + ", " + json + ", " + html);
@@ -141,6 +144,10 @@ public final class CompressCommand implements Callable<Integer> {
       return force ? ExitCodes.OK : ExitCodes.FIDELITY;
     }
     return ExitCodes.OK;
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /**

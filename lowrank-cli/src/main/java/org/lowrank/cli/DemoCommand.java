@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.CompressionResult;
@@ -19,9 +20,9 @@ import org.lowrank.pipeline.demo.FashionMnist;
 import org.lowrank.plan.Budget;
 import org.lowrank.report.CompressionReport;
 import org.lowrank.report.HtmlReport;
-import org.lowrank.report.ReportFiles;
 import org.lowrank.report.ReportJson;
 import org.lowrank.report.ReportText;
+import org.lowrank.util.OutputPaths;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -80,12 +81,17 @@ public final class DemoCommand implements Callable<Integer> {
       default -> throw new IllegalArgumentException(
           "--model: expected fashion-cnn or vgg, found '" + modelName + "'");
     };
+    Path out = outDir.resolve(which.fileName().replace(".onnx", ".lowrank.onnx"));
+    Path json = outDir.resolve("report.json");
+    Path html = outDir.resolve("report.html");
+    OutputPaths.check(Map.of("compressed model", out, "JSON report", json, "HTML report", html),
+        Map.of()); // before training, not after
+    String source = "Fashion-MNIST test";
     ProgressBar bar = common.progress();
     StageProgress stages = new StageProgress(bar, System.err, common.quiet);
     stages.stage("demo model (trained on first use, then cached)");
     DemoAsset asset = DemoAssets.trained(which, cache != null ? cache : DemoAssets.defaultCacheDir(), bar);
     Files.createDirectories(outDir);
-    Path out = outDir.resolve(which.fileName().replace(".onnx", ".lowrank.onnx"));
     CompressionResult r = CompressionPipeline.builder()
         .setModel(asset.file())
         .optOutput(out)
@@ -100,13 +106,14 @@ public final class DemoCommand implements Callable<Integer> {
         .optSeed(common.seed)
         .optThreads(common.threads)
         .optListener(stages)
+        .optCompanions(java.util.List.of(
+            new CompressionPipeline.Companion("JSON report", p -> json, res -> utf8(
+                ReportJson.write(Reports.of(res, asset.file().toString(), source)))),
+            new CompressionPipeline.Companion("HTML report", p -> html, res -> utf8(
+                HtmlReport.render(Reports.of(res, asset.file().toString(), source))))))
         .build()
         .run();
-    CompressionReport report = Reports.of(r, asset.file().toString(), "Fashion-MNIST test");
-    Path json = outDir.resolve("report.json");
-    Path html = outDir.resolve("report.html");
-    ReportFiles.writeAtomically(json, ReportJson.write(report));
-    ReportFiles.writeAtomically(html, HtmlReport.render(report));
+    CompressionReport report = Reports.of(r, asset.file().toString(), source);
     PrintWriter o = spec.commandLine().getOut();
     o.print(ReportText.summary(report));
     o.printf(Locale.ROOT, "wrote %s, %s, %s%n", r.output(), json, html);
@@ -117,5 +124,9 @@ public final class DemoCommand implements Callable<Integer> {
       return ExitCodes.FIDELITY;
     }
     return ExitCodes.OK;
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
   }
 }

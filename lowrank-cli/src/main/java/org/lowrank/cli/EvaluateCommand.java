@@ -10,6 +10,7 @@ import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.FixedBatchPredictor;
+import org.lowrank.pipeline.FiniteWeights;
 import org.lowrank.pipeline.OrtPredictor;
 import org.lowrank.runtime.OrtRunner;
 import org.lowrank.runtime.RuntimeOptions;
@@ -54,6 +55,10 @@ public final class EvaluateCommand implements Callable<Integer> {
       throw new IllegalArgumentException("evaluate needs labelled images: add --data PATH");
     }
     Model m = OnnxReader.read(model);
+    FiniteWeights.require(m, model);
+    if (against != null) { // read before the evaluation, not after it
+      FiniteWeights.require(OnnxReader.read(against), against);
+    }
     InputShapes shapes = inputShape.resolve(m, model.toString());
     PrintWriter out = spec.commandLine().getOut();
     RuntimeOptions opts = RuntimeOptions.withThreads(common.threads);
@@ -78,7 +83,9 @@ public final class EvaluateCommand implements Callable<Integer> {
         try (OrtRunner other = OrtRunner.open(against, opts)) {
           AgreementResult a = Evaluator.agreement(
               FixedBatchPredictor.of(new OrtPredictor(other), otherShapes.fixedBatch()), predictor, loader);
-          out.printf(Locale.ROOT, "agreement with %s: %s%n", against.getFileName(), a);
+          out.printf(Locale.ROOT, "agreement with %s on %d images: top-1 %.2f%%, mean KL %.4f nats%s%n",
+              against.getFileName(), a.examples(), 100 * a.top1Agreement(), a.meanKl(),
+              a.nonFinite() > 0 ? ", " + a.nonFinite() + " images with NaN or infinite scores" : "");
         }
       }
     }

@@ -10,6 +10,7 @@ import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.pipeline.FineTuneSettings;
+import org.lowrank.pipeline.FiniteWeights;
 import org.lowrank.pipeline.FineTuning;
 import org.lowrank.train.finetune.FineTuneResult;
 import org.lowrank.train.finetune.FineTuneWarning;
@@ -47,13 +48,16 @@ public final class FinetuneCommand implements Callable<Integer> {
     if (!data.present()) {
       throw new IllegalArgumentException("finetune needs labelled images: add --data PATH");
     }
-    if (output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
-      throw new IllegalArgumentException(output + ": the output would overwrite the input model");
-    }
+    OutputCheck.check("output model", output, "input model", model, "teacher model", teacher,
+        "dataset", data.data);
     Model m = OnnxReader.read(model);
+    FiniteWeights.require(m, model);
     InputShapes shapes = inputShape.resolve(m, model.toString());
     FineTuneSettings f = fineTune.settings(epochs, steps, teacher != null);
     Model t = teacher == null ? null : OnnxReader.read(teacher);
+    if (t != null) {
+      FiniteWeights.require(t, teacher);
+    }
     FineTuneResult r = FineTuning.run(m, t, List.of(), data.source(), shapes, f, common.seed,
         new StageProgress(common.progress(), System.err, true));
     OnnxWriter.write(r.model(), output, model);

@@ -23,6 +23,7 @@ import org.lowrank.graph.UnsupportedModelException;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxUnsupportedException;
 import org.lowrank.plan.Method;
+import org.lowrank.util.Text;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,6 +64,7 @@ public final class InspectCommand implements Callable<Integer> {
     try {
       ProfileOptions rules = layers.rules();
       Model m = OnnxReader.read(model);
+      org.lowrank.pipeline.FiniteWeights.require(m, model);
       Map<String, long[]> shapes = inputShapes.given(m);
       ModelProfile p;
       try {
@@ -95,7 +97,7 @@ public final class InspectCommand implements Callable<Integer> {
   }
 
   private int fail(PrintWriter err, Exception e, int code) {
-    err.println("lowrank inspect: " + e.getMessage());
+    err.println("lowrank inspect: " + Text.printable(String.valueOf(e.getMessage()), true));
     CommandLine.ParseResult pr = spec.commandLine().getParseResult();
     if (pr != null && pr.hasMatchedOption("--stacktrace")) {
       e.printStackTrace(err);
@@ -151,7 +153,7 @@ public final class InspectCommand implements Callable<Integer> {
     rows.add(new String[] {"layer", "op", "kind", "weight shape", "stride/pad", "output shape", "params", "MACs",
         "methods / skip reason"});
     for (LayerProfile l : p.layers()) {
-      rows.add(new String[] {l.name(), l.opType(), l.kind(), shape(l.weightShape()), window(l), shape(l.outputShape()),
+      rows.add(new String[] {Text.printable(l.name()), Text.printable(l.opType()), l.kind(), shape(l.weightShape()), window(l), shape(l.outputShape()),
           num(l.params()), num(l.macs()), methods(l)});
     }
     int cols = rows.get(0).length;
@@ -163,8 +165,9 @@ public final class InspectCommand implements Callable<Integer> {
     }
     StringBuilder header = new StringBuilder();
     header.append("model ").append(model.getFileName()).append("  opset ").append(m.opset())
-        .append("  producer ").append(m.producerName().isEmpty() ? "?" : m.producerName());
-    p.inputShapes().forEach((k, v) -> header.append("  input ").append(k).append(' ').append(shape(v)));
+        .append("  producer ").append(m.producerName().isEmpty() ? "?" : Text.printable(m.producerName()));
+    p.inputShapes().forEach((k, v) -> header.append("  input ").append(Text.printable(k)).append(' ')
+        .append(shape(v)));
     out.println(header);
     out.println();
     for (int i = 0; i < rows.size(); i++) {

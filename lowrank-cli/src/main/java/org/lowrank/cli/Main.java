@@ -1,6 +1,8 @@
 package org.lowrank.cli;
 
 import java.io.PrintWriter;
+import java.util.Map;
+import org.lowrank.util.Text;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -33,6 +35,9 @@ public final class Main implements Runnable {
     for (Object sub : Subcommands.all()) {
       cl.addSubcommand(sub);
     }
+    cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST,
+        Main::commandList);
+    cl.setExecutionStrategy(ResourceFailures::execute);
     cl.setExecutionExceptionHandler(Main::handleFailure);
     cl.setParameterExceptionHandler(
         (ex, args) -> {
@@ -44,11 +49,37 @@ public final class Main implements Runnable {
     return cl;
   }
 
+  /**
+   * The list of subcommands with each one's whole description (picocli's default shows only its
+   * first line, which cut the sentences mid-way).
+   */
+  private static String commandList(CommandLine.Help help) {
+    Map<String, CommandLine.Help> subs = help.subcommands();
+    if (subs.isEmpty()) {
+      return "";
+    }
+    int nameWidth = 2 + subs.keySet().stream().mapToInt(String::length).max().orElse(8);
+    int width = help.commandSpec().usageMessage().width();
+    CommandLine.Help.TextTable table = CommandLine.Help.TextTable.forColumns(help.colorScheme(),
+        new CommandLine.Help.Column(nameWidth + 2, 2, CommandLine.Help.Column.Overflow.SPAN),
+        new CommandLine.Help.Column(width - nameWidth - 2, 1, CommandLine.Help.Column.Overflow.WRAP));
+    for (Map.Entry<String, CommandLine.Help> e : subs.entrySet()) {
+      CommandLine.Model.UsageMessageSpec u = e.getValue().commandSpec().usageMessage();
+      String[] text = u.header().length > 0 ? u.header() : u.description();
+      table.addRowValues(e.getKey(), String.join(" ", text));
+    }
+    return table.toString();
+  }
+
   private static int handleFailure(
       Exception ex, CommandLine cl, CommandLine.ParseResult parseResult) {
     PrintWriter err = cl.getErr();
+    RuntimeException nativeOom = ResourceFailures.nativeOutOfMemory(ex);
+    if (nativeOom != null) {
+      ex = nativeOom;
+    }
     String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
-    err.println("lowrank " + cl.getCommandName() + ": " + msg);
+    err.println("lowrank " + cl.getCommandName() + ": " + Text.printable(msg, true));
     boolean trace = parseResult.hasMatchedOption("--stacktrace")
         || (parseResult.subcommand() != null && parseResult.subcommand().hasMatchedOption("--stacktrace"));
     if (trace) {

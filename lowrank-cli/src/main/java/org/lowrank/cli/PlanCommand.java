@@ -29,9 +29,8 @@ public final class PlanCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     common.apply();
-    if (output.toAbsolutePath().normalize().equals(model.toAbsolutePath().normalize())) {
-      throw new IllegalArgumentException(output + ": the plan would overwrite the model");
-    }
+    OutputCheck.check("plan", output, "input model", model, "plan file", planning.plan,
+        "dataset", data.data);
     ProgressBar bar = common.progress();
     CompressionPipeline.Builder b = CompressionPipeline.builder().setModel(model)
         .optSeed(common.seed).optThreads(common.threads)

@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
 public final class PlanningOptions {
   @Option(names = "--selector", paramLabel = "NAME", defaultValue = "auto",
       description = {"Rank selector: similarity (feature maps on calibration data), vbmf, energy,",
-          "ratio; auto = similarity with --data, else energy (default: ${DEFAULT-VALUE})."})
+          "ratio, datafree (a rank search on the weights under the budget, no data); auto =",
+          "similarity with --data, else energy (default: ${DEFAULT-VALUE})."})
   String selector;
 
   @Option(names = "--method", paramLabel = "M", defaultValue = "hybrid",

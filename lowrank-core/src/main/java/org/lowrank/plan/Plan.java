@@ -116,15 +116,29 @@ public record Plan(
       throw new IllegalArgumentException(
           source + ": not a lowrank plan (expected \"format\": \"lowrank-plan\")");
     }
+    if (!(m.get("version") instanceof Long v) || v != FORMAT_VERSION) {
+      throw new IllegalArgumentException(source + ": plan format version " + m.get("version")
+          + " is not supported; this lowrank reads version " + FORMAT_VERSION
+          + " (write the plan again with 'lowrank plan', or set \"version\": " + FORMAT_VERSION + ")");
+    }
     Map<String, Object> b = obj(m, "budget", source);
     Budget.Kind kind = Budget.Kind.valueOf(str(b, "kind", source).toUpperCase(java.util.Locale.ROOT));
     Budget budget = kind == Budget.Kind.NONE ? Budget.none() : new Budget(kind, num(b, "keep", source));
     List<LayerDecision> layers = new ArrayList<>();
+    java.util.Set<String> seen = new java.util.HashSet<>();
     for (Object o : list(m, "layers", source)) {
+      if (!(o instanceof Map<?, ?>)) {
+        throw new IllegalArgumentException(source + ": expected an object per layer in \"layers\", found "
+            + Json.write(o, 0));
+      }
       @SuppressWarnings("unchecked")
       Map<String, Object> l = (Map<String, Object>) o;
       String name = str(l, "layer", source);
       String where = source + ", layer '" + name + "'";
+      if (!seen.add(name)) {
+        throw new IllegalArgumentException(where + ": the layer appears more than once in \"layers\"; "
+            + "keep one entry per layer");
+      }
       String method = str(l, "method", where);
       Choice choice = null;
       if (!method.equals("none")) {

@@ -15,6 +15,12 @@ import java.util.Map;
  * and {@link Enum} (written as its lower-case name).
  */
 public final class Json {
+  /**
+   * Deepest nesting of objects and arrays {@link #parse} accepts; plans and reports use 4 levels.
+   * Deeper input is rejected with a message instead of overflowing the parser's stack.
+   */
+  public static final int MAX_DEPTH = 256;
+
   private Json() {}
 
   /** Serializes a value; {@code indent > 0} pretty-prints with that many spaces per level. */
@@ -173,6 +179,7 @@ public final class Json {
   private static final class Parser {
     private final String s;
     private int pos;
+    private int depth;
 
     Parser(String s) {
       this.s = s;
@@ -223,12 +230,20 @@ public final class Json {
       return v;
     }
 
+    void enter() {
+      if (++depth > MAX_DEPTH) {
+        throw error("nested deeper than " + MAX_DEPTH + " levels");
+      }
+    }
+
     Map<String, Object> object() {
+      enter();
       Map<String, Object> m = new LinkedHashMap<>();
       pos++;
       skipWs();
       if (peek() == '}') {
         pos++;
+        depth--;
         return m;
       }
       while (true) {
@@ -244,6 +259,7 @@ public final class Json {
         skipWs();
         char c = next();
         if (c == '}') {
+          depth--;
           return m;
         }
         if (c != ',') {
@@ -254,11 +270,13 @@ public final class Json {
     }
 
     List<Object> array() {
+      enter();
       List<Object> l = new ArrayList<>();
       pos++;
       skipWs();
       if (peek() == ']') {
         pos++;
+        depth--;
         return l;
       }
       while (true) {
@@ -267,6 +285,7 @@ public final class Json {
         skipWs();
         char c = next();
         if (c == ']') {
+          depth--;
           return l;
         }
         if (c != ',') {

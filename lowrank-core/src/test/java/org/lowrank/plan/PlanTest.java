@@ -57,4 +57,22 @@ class PlanTest {
     Plan back = Plan.fromJson(sample().toJson(), "x");
     assertArrayEquals(new int[] {8, 8}, back.layer("fc").choice().inModes());
   }
+
+  @Test
+  void duplicateLayersAndUnknownVersionsAreRefused() {
+    String json = sample().toJson();
+    String twice = json.replace("\"layer\": \"fc\"", "\"layer\": \"conv1\"");
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Plan.fromJson(twice, "p.json"));
+    assertTrue(e.getMessage().contains("p.json, layer 'conv1'")
+        && e.getMessage().contains("more than once"), e.getMessage());
+    String v99 = json.replace("\"version\": 1", "\"version\": 99");
+    e = assertThrows(IllegalArgumentException.class, () -> Plan.fromJson(v99, "p.json"));
+    assertTrue(e.getMessage().contains("p.json: plan format version 99 is not supported"), e.getMessage());
+    String noVersion = json.replace("\"version\": 1,", "");
+    assertThrows(IllegalArgumentException.class, () -> Plan.fromJson(noVersion, "p.json"));
+    String notObject = json.replaceFirst("\"layers\": \\[", "\"layers\": [7, ");
+    e = assertThrows(IllegalArgumentException.class, () -> Plan.fromJson(notObject, "p.json"));
+    assertTrue(e.getMessage().contains("expected an object per layer"), e.getMessage());
+  }
 }

@@ -51,4 +51,14 @@ class JsonTest {
     assertThrows(IllegalArgumentException.class, () -> Json.parse("[1, 2"));
     assertThrows(IllegalArgumentException.class, () -> Json.parseObject("[1]"));
   }
+
+  @Test
+  void deepNestingIsAnErrorNotAStackOverflow() {
+    String deep = "[".repeat(200_000) + "]".repeat(200_000);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Json.parse(deep));
+    assertTrue(e.getMessage().contains("nested deeper than " + Json.MAX_DEPTH), e.getMessage());
+    String ok = "{\"a\":".repeat(Json.MAX_DEPTH - 1) + "[]" + "}".repeat(Json.MAX_DEPTH - 1);
+    Json.parse(ok);
+    Json.parse("[" + "[1],".repeat(1000) + "[]]"); // long but shallow
+  }
 }

@@ -49,6 +49,8 @@ import org.lowrank.runtime.LatencyBenchmark;
 import org.lowrank.runtime.LatencyComparison;
 import org.lowrank.runtime.OrtRunner;
 import org.lowrank.runtime.RuntimeOptions;
+import org.lowrank.util.AtomicFiles;
+import org.lowrank.util.OutputPaths;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,6 +100,7 @@ public final class CompressionPipeline {
     PipelineListener l = b.listener;
     long t = start(l, "read");
     Model original = OnnxReader.read(b.model);
+    FiniteWeights.require(original, b.model);
     InputShapes inputs = InputShapes.resolve(b.model.toString(), original.graph().runtimeInputs(),
         inputShapes(original));
     seconds.put("read", elapsed(t));
@@ -190,14 +193,6 @@ public final class CompressionPipeline {
       LOG.warn("fidelity {}", fidelity.verdict());
     }
 
-    Path written = null;
-    if (b.output != null) {
-      t = start(l, "export");
-      written = fidelity.passed() || b.guard.force() ? b.output : rejectedPath(b.output);
-      OnnxWriter.write(compressed, written, b.model);
-      seconds.put("export", elapsed(t));
-    }
-
     LatencyComparison latency = null;
     if (b.latencyBatches.length > 0) {
       t = start(l, "measure");
@@ -215,8 +210,54 @@ public final class CompressionPipeline {
               .withRuns(b.latencyWarmup, b.latencyRuns)).withNote(note);
       seconds.put("measure", elapsed(t));
     }
-    return new CompressionResult(original, compressed, plan, before, after, check, fidelity, latency,
-        written, accuracy, tuned, refit, seconds, b.seed);
+
+    Path written = null;
+    if (b.output != null) {
+      t = start(l, "export");
+      written = fidelity.passed() || b.guard.force() ? b.output : rejectedPath(b.output);
+    }
+    CompressionResult result = new CompressionResult(original, compressed, plan, before, after, check,
+        fidelity, latency, written, accuracy, tuned, refit, seconds, b.seed);
+    if (written != null) {
+      commit(result, compressed, written);
+      seconds.put("export", elapsed(t));
+      result = new CompressionResult(original, compressed, plan, before, after, check, fidelity,
+          latency, written, accuracy, tuned, refit, seconds, b.seed);
+    }
+    return result;
+  }
+
+  /**
+   * A file written beside the output model, rendered from the finished result and committed
+   * together with the model.
+   *
+   * @param what what the file is, for error messages (e.g. "JSON report")
+   * @param location where it goes, given where the model goes (OUT.onnx or OUT.rejected.onnx)
+   * @param render the file's bytes from the result
+   */
+  public record Companion(String what, java.util.function.UnaryOperator<Path> location,
+      Function<CompressionResult, byte[]> render) {
+    /** A companion at OUT + {@code suffix} (e.g. ".report.json"; see {@link #sibling}). */
+    public static Companion sibling(String suffix, String what,
+        Function<CompressionResult, byte[]> render) {
+      return new Companion(what, out -> CompressionPipeline.sibling(out, suffix), render);
+    }
+  }
+
+  /**
+   * Writes the model and its companions as one unit ({@link AtomicFiles#writeAll}): every file is
+   * rendered and written to a temporary file beside its target first, so a failure (or a kill)
+   * until then leaves the previous files untouched; then the companions are renamed and the model
+   * last. The model's rename commits the run: a kill in the microseconds between the renames can
+   * leave new reports beside the previous model, never a new model beside previous reports.
+   */
+  private void commit(CompressionResult result, Model compressed, Path written) throws IOException {
+    Map<Path, byte[]> files = new LinkedHashMap<>();
+    for (Companion c : b.companions) {
+      files.put(c.location().apply(written), c.render().apply(result));
+    }
+    files.put(written, OnnxWriter.toBytes(compressed));
+    AtomicFiles.writeAll(files);
   }
 
   /** Samples the fidelity check compares the models on (test images, or random inputs). */
@@ -505,6 +546,16 @@ public final class CompressionPipeline {
     private double pruneRatio;
     private int pruneBatch = 1;
     private FidelityGuard guard = FidelityGuard.defaults();
+    private List<Companion> companions = List.of();
+
+    /**
+     * Files written beside the output model and committed with it (e.g. the reports); their
+     * locations are checked when the pipeline is built, with the model's.
+     */
+    public Builder optCompanions(List<Companion> v) {
+      companions = List.copyOf(v);
+      return this;
+    }
 
     /**
      * The fidelity guard (default {@link FidelityGuard#defaults()}): a final model that misses it is
@@ -670,8 +721,26 @@ public final class CompressionPipeline {
       return this;
     }
 
-    private static boolean same(Path a, Path b) {
-      return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    /**
+     * Every file a run may write (the output model or OUT.rejected.onnx and their companions),
+     * checked up front against every input: see {@link OutputPaths}.
+     */
+    private void checkOutputs() {
+      if (output == null) {
+        return;
+      }
+      Map<String, Path> outs = new LinkedHashMap<>();
+      outs.put("output model", output);
+      outs.put("rejected model", rejectedPath(output));
+      for (Companion c : companions) {
+        outs.put(c.what(), c.location().apply(output));
+        outs.put(c.what() + " of the rejected model", c.location().apply(rejectedPath(output)));
+      }
+      Map<String, Path> ins = new LinkedHashMap<>();
+      ins.put("input model", model);
+      ins.put("plan file", planFile);
+      ins.put("dataset", data == null ? null : data.path());
+      OutputPaths.check(outs, ins);
     }
 
     public CompressionPipeline build() {
@@ -679,10 +748,7 @@ public final class CompressionPipeline {
       if (!Files.isRegularFile(model)) {
         throw new IllegalArgumentException(model + ": no such model file");
       }
-      if (output != null && (same(output, model) || same(rejectedPath(output), model))) {
-        throw new IllegalArgumentException(
-            output + ": the output would overwrite the input model; choose another path");
-      }
+      checkOutputs();
       if (threads < 1) {
         throw new IllegalArgumentException("threads must be >= 1, found " + threads);
       }

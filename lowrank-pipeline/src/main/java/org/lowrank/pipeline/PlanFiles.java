@@ -1,18 +1,18 @@
 package org.lowrank.pipeline;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.lowrank.analysis.LayerProfile;
 import org.lowrank.analysis.ModelProfile;
+import org.lowrank.plan.Budget;
 import org.lowrank.plan.Cost;
 import org.lowrank.plan.CostModel;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.Plan;
 import org.lowrank.report.ReportFiles;
+import org.lowrank.util.InputFiles;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +33,7 @@ public final class PlanFiles {
 
   /** Reads a plan and validates it against {@code profile}. */
   public static Plan readFor(Path file, ModelProfile profile) throws IOException {
-    Plan p = Plan.fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    Plan p = Plan.fromJson(InputFiles.readString(file, InputFiles.MAX_TEXT_BYTES, "plan"), file.toString());
     List<LayerDecision> checked = new ArrayList<>();
     Cost after = new Cost(profile.totalParams(), profile.totalMacs());
     for (LayerDecision d : p.layers()) {
@@ -76,7 +76,27 @@ public final class PlanFiles {
       checked.add(new LayerDecision(d.layer(), lp.kind(), d.choice(), before, c, d.score(), note));
       after = after.minus(before).plus(c);
     }
-    return new Plan(p.model(), p.selector(), p.budget(), p.seed(), p.settings(), checked,
-        new Cost(profile.totalParams(), profile.totalMacs()), after);
+    Cost total = new Cost(profile.totalParams(), profile.totalMacs());
+    return new Plan(p.model(), p.selector(), realBudget(file, p.budget(), total, after), p.seed(),
+        p.settings(), checked, total, after);
+  }
+
+  /**
+   * The budget a plan file may claim: its stated budget when its layers meet it, else what its
+   * layers really keep (a hand-edited or partial plan must not report a budget it does not meet).
+   */
+  static Budget realBudget(Path file, Budget stated, Cost total, Cost after) {
+    if (stated.isNone()) {
+      return stated;
+    }
+    double kept = (double) after.get(stated.kind()) / total.get(stated.kind());
+    if (kept <= stated.keepFraction() + 1e-9) {
+      return stated;
+    }
+    LOG.warn("{}: the plan states budget '{}' but its layers keep {} of the {}; reporting what they keep",
+        file, stated, String.format(java.util.Locale.ROOT, "%.4f", kept),
+        stated.kind().name().toLowerCase(java.util.Locale.ROOT));
+    double rounded = Math.ceil(kept * 1e4) / 1e4; // 4 digits, never below what is kept
+    return rounded < 1 ? new Budget(stated.kind(), rounded) : Budget.none();
   }
 }

@@ -61,7 +61,7 @@ public final class OrtRunner implements AutoCloseable {
    * @param sourceName a name for messages, e.g. the file or layer the model came from
    */
   public static OrtRunner open(byte[] modelBytes, String sourceName, RuntimeOptions options) {
-    OrtEnvironment env = OrtEnvironment.getEnvironment();
+    OrtEnvironment env = OrtNatives.environment();
     try (OrtSession.SessionOptions so = sessionOptions(options)) {
       OrtSession s = env.createSession(modelBytes, so);
       return new OrtRunner(env, s, sourceName, options);
