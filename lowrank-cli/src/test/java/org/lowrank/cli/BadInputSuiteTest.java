@@ -28,6 +28,7 @@ import org.lowrank.graph.TensorValue;
 import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.pipeline.demo.DemoModels;
 import org.lowrank.rewrite.LayerRewriter;
+import org.lowrank.train.data.MalformedData;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -117,6 +118,30 @@ class BadInputSuiteTest {
         row("NaN other model", Slot.OTHER_MODEL,
             f -> Map.of(Slot.OTHER_MODEL, f.file("nan2.onnx", nanModel()))).expecting("NaN"),
         row("missing data", Slot.DATA, f -> Map.of(Slot.DATA, f.in("no-such-data"))),
+        row("image bomb in the data zip", Slot.DATA, f -> Map.of(Slot.DATA,
+            MalformedData.writeZip(f.in("bomb.zip"), classFolders(MalformedData.pngBomb()))))
+            .expecting("pixels"),
+        row("corrupt JPEG in the data folder", Slot.DATA, f -> Map.of(Slot.DATA,
+            writeFolders(f.dir("jpegs"), classFolders(MalformedData.corruptJpeg())))).expecting(".jpg"),
+        row("fewer training images than one batch", Slot.DATA, f -> {
+          Path d = f.dir("tiny");
+          for (String split : new String[] {"train", "test"}) {
+            for (int c = 0; c < 10; c++) {
+              MalformedData.write(d.resolve(split + "/c" + c + "/0.png"), MalformedData.png(28, 28, 0x10 * c));
+            }
+          }
+          return Map.of(Slot.DATA, d);
+        }).where(s -> s.name().equals("finetune")).expecting("fewer than one batch"),
+        row("data zip is broken", Slot.DATA, f -> Map.of(Slot.DATA, f.file("broken.zip", MalformedData.brokenZip()))),
+        row("IDX header announces a billion images", Slot.DATA, f -> {
+          Path d = f.dir("lying-idx");
+          for (String split : new String[] {"train", "t10k"}) {
+            Files.write(d.resolve(split + "-images-idx3-ubyte"),
+                MalformedData.idxImagesHeaderOnly(1_000_000_000, 28, 28));
+            Files.write(d.resolve(split + "-labels-idx1-ubyte"), MalformedData.idxLabels(new byte[16]));
+          }
+          return Map.of(Slot.DATA, d);
+        }),
         row("plan nested 200k deep", Slot.PLAN, f -> Map.of(Slot.PLAN,
             f.file("deep.json", ("[".repeat(200_000) + "]".repeat(200_000)).getBytes()))).expecting("nested"),
         row("plan is /dev/zero", Slot.PLAN, f -> Map.of(Slot.PLAN, Path.of("/dev/zero")))
@@ -297,6 +322,32 @@ class BadInputSuiteTest {
           .append("\", \"method\": \"tucker\", \"ranks\": [4, 4]}");
     }
     return sb.append("]}").toString();
+  }
+
+  /**
+   * Ten class folders c0..c9 in "train" and "test", each with seven copies of {@code bad} named
+   * {@code 0.png}..{@code 6.png} (or .jpg, by its bytes): enough images for one fine-tuning batch
+   * of 64, so every verb that reads images meets a bad one.
+   */
+  static Map<String, byte[]> classFolders(byte[] bad) {
+    Map<String, byte[]> m = new java.util.LinkedHashMap<>();
+    String ext = (bad[0] & 0xff) == 0xff ? ".jpg" : ".png";
+    for (String split : new String[] {"train", "test"}) {
+      for (int c = 0; c < 10; c++) {
+        for (int i = 0; i < 7; i++) {
+          m.put(split + "/c" + c + "/" + i + ext, bad);
+        }
+      }
+    }
+    return m;
+  }
+
+  /** Writes {@code entries} (relative path to bytes) under {@code dir}. */
+  static Path writeFolders(Path dir, Map<String, byte[]> entries) throws IOException {
+    for (Map.Entry<String, byte[]> e : entries.entrySet()) {
+      MalformedData.write(dir.resolve(e.getKey()), e.getValue());
+    }
+    return dir;
   }
 
   /** The demo CNN with a NaN in conv2's weight. */

@@ -7,6 +7,7 @@ import org.lowrank.analysis.InputShapes;
 import org.lowrank.graph.Model;
 import org.lowrank.train.data.Augmentation;
 import org.lowrank.train.data.DataLoader;
+import org.lowrank.train.data.DatasetException;
 import org.lowrank.train.data.Datasets;
 import org.lowrank.train.data.ImageDataset;
 import org.lowrank.train.finetune.FineTuneConfig;
@@ -92,6 +93,12 @@ public final class FineTuning {
         lb.optAugmentation(Augmentation.cifar(seed));
       }
       DataLoader loader = lb.build();
+      if (loader.batchesPerEpoch() == 0) {
+        throw new DatasetException(data.path() + ": the training split has " + ds.size()
+            + " images after holding out " + (split.heldOut() == null ? 0 : split.heldOut().size())
+            + " for validation, fewer than one batch of " + f.batchSize()
+            + "; add training images or lower --batch-size");
+      }
       FineTuneConfig.Builder cb = FineTuneConfig.builder().optOptimizer(f.optimizer())
           .optLearningRate(f.learningRate()).optWeightDecay(f.weightDecay()).optSeed(seed)
           .optWarmupFraction(f.warmup())
