@@ -26,6 +26,7 @@ import org.lowrank.graph.Attribute;
 import org.lowrank.graph.DataType;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.GraphValidator;
+import org.lowrank.graph.LegacyOps;
 import org.lowrank.graph.ModelException;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
@@ -151,8 +152,9 @@ public final class OnnxReader {
       LOG.warn("{}: {} fields unknown to lowrank's ONNX schema (IR version {}) are dropped on reading",
           source, unknown, p.getIrVersion());
     }
-    return new Model(
-        g, p.getIrVersion(), opsets, p.getProducerName(), p.getProducerVersion(), p.getDocString(), meta);
+    // opset-7 era experimental ops (ImageScaler, Affine, Crop) become Mul/Add/Slice here, once for every verb
+    return LegacyOps.upgrade(new Model(
+        g, p.getIrVersion(), opsets, p.getProducerName(), p.getProducerVersion(), p.getDocString(), meta));
   }
 
   private static int unknownFields(GraphProto g) {
