@@ -65,6 +65,14 @@ class LegacyOpsTest {
   }
 
   @Test
+  void aZeroBorderCropsNothingOnThatSide() {
+    Model m = Model.of(Graph.builder().addInput(ValueInfo.of("x", DataType.FLOAT, 1, 3, 10, 12))
+        .addNode(Node.builder("Crop").name("crop").inputs("x").outputs("y").attrInts("border", 0, 1, 0, 2).build())
+        .addOutput(new ValueInfo("y", DataType.FLOAT, null)).build(), 7);
+    assertArrayEquals(new long[] {1, 3, 7, 12}, ShapeInference.infer(LegacyOps.upgrade(m)).require("y"));
+  }
+
+  @Test
   void cropBecomesASliceWithInputsFromOpset10() {
     Model up = LegacyOps.upgrade(legacyNet(13, new long[] {5, 6}));
     Node slice = up.graph().nodes().get(5);
