@@ -226,6 +226,12 @@ public final class OnnxReader {
     List<ValueInfo.Dim> dims = new ArrayList<>();
     for (TensorShapeProto.Dimension d : tt.getShape().getDimList()) {
       if (d.hasDimValue()) {
+        if (d.getDimValue() == -1) {
+          // older exporters (e.g. paddle2onnx) mark a free dimension as -1: read it as unknown, as ORT does
+          LOG.debug("{}: value '{}' has dimension -1; read as an unknown dimension", source, v.getName());
+          dims.add(ValueInfo.Dim.symbolic(""));
+          continue;
+        }
         if (d.getDimValue() < 0) {
           throw new OnnxFormatException(
               source, "value '" + v.getName() + "' has negative dimension " + d.getDimValue());
