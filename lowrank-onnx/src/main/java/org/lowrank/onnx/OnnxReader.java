@@ -26,6 +26,7 @@ import org.lowrank.graph.Attribute;
 import org.lowrank.graph.DataType;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.GraphValidator;
+import org.lowrank.graph.LegacyOps;
 import org.lowrank.graph.ModelException;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
@@ -161,8 +162,9 @@ public final class OnnxReader {
       LOG.warn("{}: {} fields unknown to lowrank's ONNX schema (IR version {}) are dropped on reading",
           source, unknown, p.getIrVersion());
     }
-    return new Model(
-        g, p.getIrVersion(), opsets, p.getProducerName(), p.getProducerVersion(), p.getDocString(), meta);
+    // opset-7 era experimental ops (ImageScaler, Affine, Crop) become Mul/Add/Slice here, once for every verb
+    return LegacyOps.upgrade(new Model(
+        g, p.getIrVersion(), opsets, p.getProducerName(), p.getProducerVersion(), p.getDocString(), meta));
   }
 
   /** Refuses versions ONNX Runtime cannot load, before any work is done on the model. */
@@ -249,6 +251,12 @@ public final class OnnxReader {
     List<ValueInfo.Dim> dims = new ArrayList<>();
     for (TensorShapeProto.Dimension d : tt.getShape().getDimList()) {
       if (d.hasDimValue()) {
+        if (d.getDimValue() == -1) {
+          // older exporters (e.g. paddle2onnx) mark a free dimension as -1: read it as unknown, as ORT does
+          LOG.debug("{}: value '{}' has dimension -1; read as an unknown dimension", source, v.getName());
+          dims.add(ValueInfo.Dim.symbolic(""));
+          continue;
+        }
         if (d.getDimValue() < 0) {
           throw new OnnxFormatException(
               source, "value '" + v.getName() + "' has negative dimension " + d.getDimValue());

@@ -14,7 +14,7 @@ import org.lowrank.graph.TensorValue;
 
 /**
  * Shape-manipulating kernels: Flatten, Reshape, Transpose, Concat, Slice, Pad, Squeeze, Unsqueeze,
- * Shape, Gather, Expand, Constant. Integer operands (shapes, axes, pads) are int64 arrays read back
+ * Shape, Gather, Expand, Constant, and nearest Upsample/Resize by whole scales. Integer operands (shapes, axes, pads) are int64 arrays read back
  * to Java when the kernel runs, so shape sub-graphs (Shape -> Gather -> Concat -> Reshape) follow
  * the actual batch size.
  */
@@ -36,6 +36,71 @@ final class ShapeKernels {
     f.put("Constant", ShapeKernels::constant);
     f.put("Split", ShapeKernels::split);
     f.put("ConstantOfShape", ShapeKernels::constantOfShape);
+    f.put("Upsample", ShapeKernels::nearestResize);
+    f.put("Resize", ShapeKernels::nearestResize);
+  }
+
+  /**
+   * Upsample (opsets 7-9) and Resize in nearest mode by a whole factor k per axis: {@code y[i] =
+   * x[floor(i / k)]}, each element repeated k times along its axis. Only the coordinate modes for
+   * which nearest resizing by a whole factor is exactly this repetition are accepted: Upsample and
+   * Resize-10 (asymmetric, floor), Resize-11+ with asymmetric + floor or (pytorch_)half_pixel +
+   * round_prefer_floor/ceil (the defaults). Linear/cubic modes and fractional factors are rejected.
+   */
+  private static Kernel nearestResize(Node n, long opset) {
+    String mode = n.attrString("mode", "nearest");
+    if (!mode.equals("nearest")) {
+      throw new UnsupportedOpException(n.opType(), n.name(), "mode=" + mode + " (only nearest is supported)");
+    }
+    boolean resize11 = n.opType().equals("Resize") && opset >= 11;
+    if (resize11) {
+      String coords = n.attrString("coordinate_transformation_mode", "half_pixel");
+      String nearest = n.attrString("nearest_mode", "round_prefer_floor");
+      boolean floorAsymmetric = coords.equals("asymmetric") && nearest.equals("floor");
+      boolean roundHalfPixel = (coords.equals("half_pixel") || coords.equals("pytorch_half_pixel"))
+          && nearest.startsWith("round_prefer_");
+      if (!floorAsymmetric && !roundHalfPixel) {
+        throw new UnsupportedOpException(n.opType(), n.name(),
+            "coordinate_transformation_mode=" + coords + " with nearest_mode=" + nearest);
+      }
+    }
+    float[] attrScales = n.hasAttribute("scales") ? n.attributes().get("scales").asFloats() : null;
+    return (c, in) -> {
+      NDArray x = in[0];
+      long[] dims = x.getShape().getShape();
+      double[] factors = new double[dims.length];
+      NDArray sizes = resize11 && in.length > 3 ? in[3] : null;
+      NDArray scales = resize11 ? (in.length > 2 ? in[2] : null) : (in.length > 1 ? in[1] : null);
+      if (sizes != null && sizes.size() > 0) {
+        long[] s = longs(sizes);
+        for (int i = 0; i < dims.length; i++) {
+          factors[i] = s[i] / (double) dims[i];
+        }
+      } else if (scales != null && scales.size() > 0) {
+        float[] s = scales.toType(DataType.FLOAT32, false).toFloatArray();
+        for (int i = 0; i < dims.length; i++) {
+          factors[i] = s[i];
+        }
+      } else if (attrScales != null) {
+        for (int i = 0; i < dims.length; i++) {
+          factors[i] = attrScales[i];
+        }
+      } else {
+        throw new IllegalArgumentException("node " + n.label() + ": no scales or sizes");
+      }
+      NDArray y = x;
+      for (int axis = 0; axis < dims.length; axis++) {
+        long k = Math.round(factors[axis]);
+        if (k < 1 || Math.abs(factors[axis] - k) > 1e-6) {
+          throw new UnsupportedOpException(n.opType(), n.name(),
+              "scale " + factors[axis] + " on axis " + axis + " (only whole factors >= 1 are supported)");
+        }
+        if (k > 1) {
+          y = y.repeat(axis, k);
+        }
+      }
+      return Kernels.one(y == x ? y.duplicate() : y);
+    };
   }
 
   static long[] longs(NDArray a) {

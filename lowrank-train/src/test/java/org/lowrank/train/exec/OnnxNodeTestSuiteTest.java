@@ -35,10 +35,10 @@ import org.slf4j.LoggerFactory;
 class OnnxNodeTestSuiteTest {
   private static final Logger LOG = LoggerFactory.getLogger(OnnxNodeTestSuiteTest.class);
   private static final Path NODE_DIR = Path.of("/usr/share/libonnx-testdata/data/node");
-  /** Measured on 2026-11-23 (see the log line of this test); lower only with a reason. */
-  static final int MIN_FLOAT_PASSES = 301;
+  /** Measured on 2026-12-04 (+2: nearest Upsample/Resize; see the log line of this test); lower only with a reason. */
+  static final int MIN_FLOAT_PASSES = 303;
   /** All passes, including integer/boolean-output cases (e.g. Shape). */
-  static final int MIN_PASSES = 361;
+  static final int MIN_PASSES = 363;
 
   private enum Outcome { PASS, FAIL, ERROR, SKIP_UNREADABLE, SKIP_UNSUPPORTED, SKIP_TYPES }
 
