@@ -15,6 +15,7 @@ public final class BenchMain {
     switch (args[0]) {
       case "decompositions" -> System.exit(DecompositionBenchmark.run(rest, System.out, System.err));
       case "trust" -> System.exit(TrustBench.run(rest, System.out, System.err));
+      case "real" -> System.exit(new picocli.CommandLine(new RealBench()).execute(rest));
       case "results" -> System.exit(org.lowrank.bench.results.ResultsBench.run(rest, System.out, System.err));
       default -> {
         System.err.println("bench: unknown benchmark '" + args[0] + "'");
@@ -32,6 +33,8 @@ public final class BenchMain {
                            (./bench decompositions --help for its options)
           trust            default compress runs judged on the test split -> results/trust.jsonl and
                            the trust section of RESULTS.md (--only ID, --limit N, --render-only)
+          real             inspect, compress and bench on the models of scripts/install-models.sh ->
+                           results/real.jsonl and the real section of RESULTS.md (./bench real --help)
         """);
   }
 }

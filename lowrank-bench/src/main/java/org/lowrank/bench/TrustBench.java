@@ -1,20 +1,20 @@
 package org.lowrank.bench;
 
+import static org.lowrank.bench.record.Cells.pct;
+import static org.lowrank.bench.record.Cells.str;
+
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import org.lowrank.cli.Main;
+import org.lowrank.bench.record.CliRun;
+import org.lowrank.bench.record.MarkedBlock;
+import org.lowrank.bench.record.ResultLog;
+import org.lowrank.bench.results.MarkdownTable;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.DataSource;
 import org.lowrank.pipeline.OrtPredictor;
@@ -32,7 +32,6 @@ import org.lowrank.train.data.Normalization;
 import org.lowrank.train.eval.AgreementResult;
 import org.lowrank.train.eval.EvaluationResult;
 import org.lowrank.train.eval.Evaluator;
-import org.lowrank.util.AtomicFiles;
 import org.lowrank.util.Json;
 
 /**
@@ -41,7 +40,7 @@ import org.lowrank.util.Json;
  * (OUT.onnx, or OUT.rejected.onnx when the guard refused it) against the original in ONNX Runtime
  * on the labelled test split: top-1 of both and top-1 agreement. Appends one JSON line per row to
  * {@code results/trust.jsonl} and renders the latest line per row into RESULTS.md between the
- * markers {@value #BEGIN} and {@value #END}.
+ * markers {@code <!-- trust:begin -->} and {@code <!-- trust:end -->}.
  *
  * <pre>
  * ./bench trust [--only ID] [--shared DIR] [--limit N] [--work DIR]   measure and render
@@ -49,9 +48,9 @@ import org.lowrank.util.Json;
  * </pre>
  */
 public final class TrustBench {
-  static final String BEGIN = "<!-- trust:begin -->";
-  static final String END = "<!-- trust:end -->";
+  static final String BLOCK = "trust";
   static final Path DATA = Path.of("results", "trust.jsonl");
+  private static final ResultLog LOG = new ResultLog(DATA);
 
   /**
    * One measured row: a {@code compress} command line ({@code MODEL} and {@code OUT} stand for the
@@ -118,9 +117,7 @@ public final class TrustBench {
         err.println("== " + row.id());
         Map<String, Object> line = measure(row, work, limit);
         err.println(Json.write(line, 0));
-        Files.createDirectories(DATA.getParent());
-        Files.writeString(DATA, Json.write(line, 0) + "\n", StandardCharsets.UTF_8,
-            StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        LOG.append(line);
       }
     }
     render(results);
@@ -133,24 +130,17 @@ public final class TrustBench {
     Path out = work.resolve(row.id().replace('/', '_') + ".onnx");
     List<String> cmd = new ArrayList<>(List.of("compress", row.model().toString(), "-o", out.toString()));
     cmd.addAll(row.args());
-    StringWriter so = new StringWriter();
-    StringWriter se = new StringWriter();
-    var cl = Main.commandLine();
-    cl.setOut(new PrintWriter(so));
-    cl.setErr(new PrintWriter(se));
-    long t0 = System.nanoTime();
-    int code = cl.execute(cmd.toArray(String[]::new));
-    double seconds = (System.nanoTime() - t0) / 1e9;
+    CliRun run = CliRun.of(cmd);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", row.id());
     m.put("what", row.what());
-    m.put("command", shown(cmd, out));
-    m.put("exit_code", code);
-    m.put("seconds", seconds);
+    m.put("command", run.shown(Map.of(out, "OUT.onnx")));
+    m.put("exit_code", run.exitCode());
+    m.put("seconds", run.seconds());
     Path written = Files.exists(out) ? out : CompressionPipeline.rejectedPath(out);
     Path reportFile = CompressionPipeline.sibling(written, ".report.json");
     if (!Files.exists(written) || !Files.exists(reportFile)) {
-      m.put("error", (so + se.toString()).strip());
+      m.put("error", (run.stdout() + run.stderr()).strip());
       return m;
     }
     CompressionReport r = ReportJson.read(Files.readString(reportFile), reportFile.toString());
@@ -181,89 +171,38 @@ public final class TrustBench {
       m.put("top1_written", b.top1());
       m.put("test_agreement", agree.top1Agreement());
     }
-    m.put("git", git());
-    m.put("date", Instant.now().toString());
-    m.put("cores", Runtime.getRuntime().availableProcessors());
+    m.putAll(ResultLog.provenance());
     return m;
   }
 
-  /** Replaces the block between the markers with a table of the latest line per row id. */
+  /** Replaces the trust block of {@code results} with a table of the latest line per row id. */
   static void render(Path results) throws IOException {
-    Map<String, Map<String, Object>> latest = new LinkedHashMap<>();
-    if (Files.exists(DATA)) {
-      for (String l : Files.readAllLines(DATA)) {
-        if (!l.isBlank()) {
-          Map<String, Object> m = Json.parseObject(l);
-          latest.put(String.valueOf(m.get("id")), m);
-        }
-      }
+    Map<String, Map<String, Object>> latest = LOG.latest();
+    MarkdownTable table = new MarkdownTable("row", "exit", "written", "params removed", "guard",
+        "guard agreement (inputs)", "test images", "top-1 original", "top-1 written", "agreement",
+        "compressed / fine-tuned (eval subset)", "git");
+    for (Map<String, Object> m : latest.values()) {
+      table.add(str(m.get("id")), str(m.get("exit_code")), str(m.get("written")),
+          pct(m.get("params_removed")),
+          Boolean.TRUE.equals(m.get("guard_passed")) ? "passed" : "**failed**",
+          pct(m.get("guard_agreement")) + " (" + str(m.get("guard_inputs")) + ")",
+          str(m.get("test_images")), pct(m.get("top1_original")), pct(m.get("top1_written")),
+          pct(m.get("test_agreement")),
+          pct(m.get("top1_compressed_eval")) + " / " + pct(m.get("top1_finetuned_eval")),
+          str(m.get("git")));
     }
-    StringBuilder t = new StringBuilder(BEGIN).append("\n## Trust: what `compress` writes, judged on "
+    StringBuilder t = new StringBuilder("## Trust: what `compress` writes, judged on "
         + "the test split\n\nGenerated by `./bench trust --render-only` from `" + DATA + "` (measured by "
         + "`./bench trust`; each row's command is what a user types). \"written\" is OUT.onnx, or "
         + "OUT.rejected.onnx when the fidelity guard refused the model (exit code 4). Top-1 and agreement"
         + " are measured afterwards in ONNX Runtime on the test images; \"guard\" is the verdict "
-        + "`compress` gave on its own inputs.\n\n"
-        + "| row | exit | written | params removed | guard | guard agreement (inputs) | test images "
-        + "| top-1 original | top-1 written | agreement | compressed / fine-tuned (eval subset) | git |\n"
-        + "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-    for (Map<String, Object> m : latest.values()) {
-      t.append("| ").append(m.get("id")).append(" | ").append(m.get("exit_code")).append(" | ")
-          .append(str(m.get("written"))).append(" | ").append(pct(m.get("params_removed")))
-          .append(" | ").append(Boolean.TRUE.equals(m.get("guard_passed")) ? "passed" : "**failed**")
-          .append(" | ").append(pct(m.get("guard_agreement"))).append(" (")
-          .append(str(m.get("guard_inputs"))).append(") | ").append(str(m.get("test_images")))
-          .append(" | ").append(pct(m.get("top1_original"))).append(" | ")
-          .append(pct(m.get("top1_written"))).append(" | ").append(pct(m.get("test_agreement")))
-          .append(" | ").append(pct(m.get("top1_compressed_eval"))).append(" / ")
-          .append(pct(m.get("top1_finetuned_eval"))).append(" | ").append(str(m.get("git")))
-          .append(" |\n");
-    }
+        + "`compress` gave on its own inputs.\n\n");
+    t.append(table.render());
     t.append("\nCommands:\n\n```\n");
     for (Map<String, Object> m : latest.values()) {
       t.append(m.get("command")).append('\n');
     }
-    t.append("```\n").append(END);
-    String doc = Files.exists(results) ? Files.readString(results) : "# lowrank results\n";
-    int a = doc.indexOf(BEGIN);
-    int b = doc.indexOf(END);
-    String updated;
-    if (a >= 0 && b > a) {
-      updated = doc.substring(0, a) + t + doc.substring(b + END.length());
-    } else {
-      int cut = doc.indexOf("\n## ");
-      updated = cut < 0 ? doc + "\n" + t + "\n"
-          : doc.substring(0, cut + 1) + t + "\n\n" + doc.substring(cut + 1);
-    }
-    AtomicFiles.writeString(results, updated);
-  }
-
-  /** The command as a user would type it: OUT.onnx for the scratch output, ~ for the home folder. */
-  static String shown(List<String> cmd, Path out) {
-    String home = System.getProperty("user.home");
-    List<String> words = new ArrayList<>();
-    for (String w : cmd) {
-      words.add(w.equals(out.toString()) ? "OUT.onnx"
-          : home != null && w.startsWith(home + "/") ? "~" + w.substring(home.length()) : w);
-    }
-    return "./lowrank " + String.join(" ", words);
-  }
-
-  private static String pct(Object v) {
-    return v instanceof Number n ? String.format(Locale.ROOT, "%.2f%%", 100 * n.doubleValue()) : "";
-  }
-
-  private static String str(Object v) {
-    return v == null ? "" : String.valueOf(v);
-  }
-
-  private static String git() {
-    try {
-      Process p = new ProcessBuilder("git", "rev-parse", "--short", "HEAD").redirectErrorStream(true).start();
-      String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      return p.waitFor() == 0 ? s : "unknown";
-    } catch (IOException | InterruptedException e) {
-      return "unknown";
-    }
+    t.append("```\n");
+    MarkedBlock.write(results, BLOCK, t.toString());
   }
 }
