@@ -101,6 +101,7 @@ public final class RealBench implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ResultLog log = new ResultLog(DATA);
+    ResultLog.provenance(); // the commit measured is the one checked out now
     if (!renderOnly) {
       Path dir = models != null ? models : defaultModels();
       Files.createDirectories(work);

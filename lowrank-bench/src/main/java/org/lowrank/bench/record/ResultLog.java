@@ -71,12 +71,21 @@ public final class ResultLog {
   }
 
   /**
-   * Where and when a row was measured: git commit (short hash, "+dirty" with uncommitted changes),
-   * ISO date, cores the JVM sees and the one-minute load average at the end of the row.
+   * The code this JVM runs: the git commit when it first asked (short hash, "+dirty" with
+   * uncommitted changes to tracked files); later edits to the checkout do not change it.
    */
-  public static Map<String, Object> provenance() {
+  private static String gitAtStart;
+
+  /**
+   * Where and when a row was measured: git commit of the running code, ISO date, cores the JVM
+   * sees and the one-minute load average at the end of the row.
+   */
+  public static synchronized Map<String, Object> provenance() {
+    if (gitAtStart == null) {
+      gitAtStart = git();
+    }
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("git", git());
+    m.put("git", gitAtStart);
     m.put("date", Instant.now().toString());
     m.put("cores", Runtime.getRuntime().availableProcessors());
     double load = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
