@@ -91,6 +91,9 @@ public final class RealBench implements Callable<Integer> {
   @Option(names = "--runs", description = "bench: timed runs per model (default: ${DEFAULT-VALUE}).")
   int runs = 20;
 
+  @Option(names = "--data", paramLabel = "FILE", description = "JSON lines to append to and render from (default: ${DEFAULT-VALUE}).")
+  Path data = DATA;
+
   @Option(names = "--render-only", description = "Render RESULTS.md from the recorded lines, measure nothing.")
   boolean renderOnly;
 
@@ -100,7 +103,7 @@ public final class RealBench implements Callable<Integer> {
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    ResultLog log = new ResultLog(DATA);
+    ResultLog log = new ResultLog(data);
     ResultLog.provenance(); // the commit measured is the one checked out now
     if (!renderOnly) {
       Path dir = models != null ? models : defaultModels();
@@ -123,7 +126,7 @@ public final class RealBench implements Callable<Integer> {
       }
     }
     MarkedBlock.write(results, BLOCK, render(log.latest()));
-    out.println("rendered " + results + " from " + DATA);
+    out.println("rendered " + results + " from " + data);
     out.flush();
     return 0;
   }
@@ -229,9 +232,8 @@ public final class RealBench implements Callable<Integer> {
   }
 
   /** One timed row of {@code bench}'s comparison table: "batch threads | orig ... | rewr ... | 1.23x 1.20x". */
-  private static final Pattern BENCH_ROW = Pattern.compile(
-      "^\\s*(\\d+)\\s+(\\d+)\\s+\\|\\s+([\\d.]+)\\s+\\S+\\s+\\S+\\s+([\\d.]+)\\s+\\|"
-          + "\\s+([\\d.]+)\\s+\\S+\\s+\\S+\\s+([\\d.]+)\\s+\\|\\s+([\\d.]+)x\\s+([\\d.]+)x\\s*$",
+  static final Pattern BENCH_ROW = Pattern.compile(("^\\s*(\\d+)\\s+(\\d+)\\s+\\|\\s+(N)\\s+\\S+\\s+\\S+\\s+(N)\\s+\\|"
+      + "\\s+(N)\\s+\\S+\\s+\\S+\\s+(N)\\s+\\|\\s+(N)x\\s+(N)x\\s*$").replace("N", "[\\d.]+|NaN"),
       Pattern.MULTILINE);
 
   Map<String, Object> bench(RealModel m, Path file, Path written, String kind, Map<Path, String> labels) {
