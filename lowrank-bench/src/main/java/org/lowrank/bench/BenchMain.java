@@ -15,6 +15,8 @@ public final class BenchMain {
     switch (args[0]) {
       case "decompositions" -> System.exit(DecompositionBenchmark.run(rest, System.out, System.err));
       case "trust" -> System.exit(TrustBench.run(rest, System.out, System.err));
+      case "render" -> System.exit(new picocli.CommandLine(new ResultsPage.Render()).execute(rest));
+      case "import" -> System.exit(new picocli.CommandLine(new ResultsPage.Import()).execute(rest));
       case "real" -> System.exit(new picocli.CommandLine(new RealBench()).execute(rest));
       case "results" -> System.exit(org.lowrank.bench.results.ResultsBench.run(rest, System.out, System.err));
       default -> {

@@ -177,7 +177,11 @@ public final class TrustBench {
 
   /** Replaces the trust block of {@code results} with a table of the latest line per row id. */
   static void render(Path results) throws IOException {
-    Map<String, Map<String, Object>> latest = LOG.latest();
+    MarkedBlock.write(results, BLOCK, block(LOG.latest()));
+  }
+
+  /** The trust block: a table of the given rows, then their commands. */
+  static String block(Map<String, Map<String, Object>> latest) {
     MarkdownTable table = new MarkdownTable("row", "exit", "written", "params removed", "guard",
         "guard agreement (inputs)", "test images", "top-1 original", "top-1 written", "agreement",
         "compressed / fine-tuned (eval subset)", "git");
@@ -203,6 +207,6 @@ public final class TrustBench {
       t.append(m.get("command")).append('\n');
     }
     t.append("```\n");
-    MarkedBlock.write(results, BLOCK, t.toString());
+    return t.toString();
   }
 }

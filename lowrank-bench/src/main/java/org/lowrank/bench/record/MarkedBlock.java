@@ -21,11 +21,16 @@ public final class MarkedBlock {
     return "<!-- " + name + ":end -->";
   }
 
+  /** {@code body} between the markers of block {@code name}. */
+  public static String wrap(String name, String body) {
+    return begin(name) + "\n" + body.strip() + "\n" + end(name);
+  }
+
   /** {@code doc} with block {@code name} set to {@code body} (without markers). */
   public static String replace(String doc, String name, String body) {
     String b = begin(name);
     String e = end(name);
-    String block = b + "\n" + body.strip() + "\n" + e;
+    String block = wrap(name, body);
     int a = doc.indexOf(b);
     int z = doc.indexOf(e);
     if (a >= 0 && z > a) {

@@ -1,0 +1,53 @@
+package org.lowrank.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank.bench.record.ResultLog;
+
+class ResultsPageTest {
+  @TempDir Path dir;
+
+  private static Map<String, Object> e1(String id, String drop, String date) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", id);
+    m.put("experiment", 1);
+    m.put("command", "./bench results --only " + id);
+    m.put("metrics", Map.of("drop", drop, "source", "published (X)"));
+    m.put("settings", Map.of("seed", "42", "machine", date));
+    m.put("date", date + "T00:00:00Z");
+    m.put("git", "abc");
+    return m;
+  }
+
+  @Test
+  void documentHasTheBlocksInOrderAndTheLatestRowPerId() throws Exception {
+    ResultLog trust = new ResultLog(dir.resolve("trust.jsonl"));
+    ResultLog real = new ResultLog(dir.resolve("real.jsonl"));
+    ResultLog exp = new ResultLog(dir.resolve("experiments.jsonl"));
+    exp.append(e1("e1/r/cp", "9.99", "2026-01-01"));
+    exp.append(e1("published/e1/paper CP", "0.43", ""));
+    exp.append(e1("e1/r/cp", "2.09", "2026-01-02"));
+    String doc = ResultsPage.document(trust, real, exp);
+    int t = doc.indexOf("<!-- trust:begin -->");
+    int r = doc.indexOf("<!-- real:begin -->");
+    int e = doc.indexOf("<!-- experiments:begin -->");
+    assertTrue(0 < t && t < r && r < e, doc);
+    assertFalse(doc.contains("9.99"), "an older line of the same id is not shown");
+    String row = doc.lines().filter(l -> l.startsWith("| measured | e1/r/cp |")).findFirst().orElseThrow();
+    assertTrue(row.contains("| 2.09 |") && row.contains("| 2026-01-02 | abc |"), row);
+    assertTrue(doc.indexOf("| published (X) | paper CP |") < doc.indexOf("| measured | e1/r/cp |"),
+        "published rows first");
+    assertTrue(doc.contains("- seed: 42\n"), "a setting every row shares is stated once");
+    assertFalse(doc.contains("- machine:"), "a setting that differs is not");
+    assertTrue(doc.contains("`./bench results --only e1/r/cp`"), "each row has its rerun command");
+    assertEquals(doc, ResultsPage.document(trust, real, exp), "rendering is a function of the data");
+  }
+}
