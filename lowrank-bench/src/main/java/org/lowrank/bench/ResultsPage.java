@@ -41,6 +41,15 @@ public final class ResultsPage {
             ExperimentsPage.render(experiments.latest(), experiments.file().toString())) + "\n";
   }
 
+  /** Rewrites RESULTS.md in the working directory from the result files there. */
+  static int renderDefault(java.io.PrintStream out) throws IOException {
+    Path results = Path.of("RESULTS.md");
+    AtomicFiles.writeString(results, document(new ResultLog(TrustBench.DATA), new ResultLog(RealBench.DATA),
+        new ResultLog(EXPERIMENTS)));
+    out.println("rendered " + results + " from " + TrustBench.DATA + ", " + RealBench.DATA + ", " + EXPERIMENTS);
+    return 0;
+  }
+
   /** {@code ./bench render}: rewrites RESULTS.md from the result files. */
   @Command(name = "render", mixinStandardHelpOptions = true,
       description = "Regenerate RESULTS.md from results/*.jsonl (the latest line per row id).")

@@ -45,15 +45,18 @@ import org.lowrank.plan.Method;
 import org.lowrank.plan.Plan;
 import org.lowrank.progress.ProgressListener;
 import org.lowrank.runtime.LatencyComparison;
-import org.lowrank.train.bench.TrainThroughputBench;
+import org.lowrank.bench.record.ResultLog;
+import org.lowrank.bench.timing.TrainThroughputBench;
 import org.lowrank.train.data.Normalization;
 import org.lowrank.train.eval.EvaluationResult;
 
 /**
- * {@code ./bench results}: runs the experiments of issues 5 and 7 and writes RESULTS.md, every
- * measured number produced here, the published figures ({@link Published}) beside them and
- * labelled, each row with the command that reruns it. RESULTS.md is rewritten (atomically) after
- * every row, so an interrupted run leaves the rows done so far.
+ * {@code ./bench results}: runs the experiments of issues 5 and 7 and writes the run's Markdown
+ * (--out), every measured number produced here, the published figures ({@link Published}) beside
+ * them and labelled, each row with the command that reruns it. The file is rewritten (atomically)
+ * after every row, so an interrupted run leaves the rows done so far; at the end its measured rows
+ * are appended as result records to {@code results/experiments.jsonl} ({@link LegacyResults}), from
+ * which {@code ./bench render} regenerates RESULTS.md.
  *
  * <ol>
  *   <li>ResNet-20/56 on CIFAR-10 JPEG: Tucker-2, CP, TT, hybrid x {datafree, similarity} at a
@@ -78,6 +81,8 @@ import org.lowrank.train.eval.EvaluationResult;
 public final class ResultsBench {
   /** Params budget of experiments 1, 3 and 5: ~22% kept, as in issue 5 (RENE removes 77.62%). */
   static final double KEEP_PARAMS = 0.22;
+  /** Where a run writes its Markdown unless --out says otherwise. */
+  static final Path DEFAULT_OUT = Path.of("out", "results-run.md");
   /** Every experiment, the default of --experiments. */
   static final Set<Integer> ALL_EXPERIMENTS = Set.of(1, 2, 3, 4, 5);
   /** Methods of experiments 1 and 3 and their row names. */
@@ -130,7 +135,8 @@ public final class ResultsBench {
     Double lr;
     int threads = 2;
     int ortThreads = 1;
-    Path out = Path.of("RESULTS.md");
+    /** The run's own Markdown (its settings and tables); RESULTS.md is rendered from the records. */
+    Path out = DEFAULT_OUT;
     long seed = 42;
     Integer eval;
     Integer trainLimit;
@@ -149,8 +155,8 @@ public final class ResultsBench {
     /** Fine-tuning logit-distillation weight (null = the product's). */
     Double kdWeight;
 
-    final List<Path> append = new ArrayList<>();
-    Path merge;
+    /** The result records the run appends its rows to. */
+    Path data = Path.of("results", "experiments.jsonl");
     /** Where reference rows are cached (tests set it; default: DemoAssets.defaultCacheDir()/results). */
     Path cacheDir;
     final List<String> given = new ArrayList<>();
@@ -306,31 +312,16 @@ public final class ResultsBench {
     setIfAbsent("ai.djl.pytorch.num_threads", Integer.toString(o.threads));
     setIfAbsent("ai.djl.pytorch.num_interop_threads", "1");
     setIfAbsent("ai.djl.offline", "true");
-    if (o.merge != null) {
-      // No experiment: an earlier results file plus the appended ones, e.g. a longer run of a few rows.
-      String baseText = Files.readString(o.merge, StandardCharsets.UTF_8);
-      ResultsDocument d = ResultsDocument.extending(baseText);
-      List<String> parts = new ArrayList<>(List.of(baseText));
-      List<String> labels = new ArrayList<>(java.util.Collections.singletonList((String) null));
-      for (Path p : o.append) {
-        parts.add(Files.readString(p, StandardCharsets.UTF_8));
-        labels.add(p.getFileName().toString());
-      }
-      summarize(d, parts, labels);
-      for (Path p : o.append) {
-        d.appendix(p);
-      }
-      d.section("How this file was assembled").paragraph("`./bench results " + String.join(" ", args)
-          + "`: the file given to --merge (written by its own run, command in its first line), then "
-          + "each --append file (separate runs of this command, with their own settings and rerun "
-          + "commands), unchanged except for demoted headings.");
-      d.write(o.out);
-      out.println("wrote " + o.out);
-      return 0;
-    }
     ResultsBench b = new ResultsBench(o, err);
     b.runAll();
-    out.println("wrote " + o.out);
+    List<Map<String, Object>> rows = LegacyResults.parse(Files.readString(o.out, StandardCharsets.UTF_8));
+    ResultLog log = new ResultLog(o.data);
+    for (Map<String, Object> r : rows) {
+      if (!String.valueOf(r.get("id")).startsWith("published/")) {
+        log.append(r);
+      }
+    }
+    out.println("wrote " + o.out + " and appended its " + rows.size() + " rows to " + o.data);
     return 0;
   }
 
@@ -783,30 +774,6 @@ public final class ResultsBench {
   // ---------------------------------------------------------------- the document
 
   /**
-   * The merged file's summary: the tables of experiments 1 and 2 from every part (base and appendices)
-   * gathered into one table each, rows copied verbatim (each part's settings and commands are below).
-   */
-  static void summarize(ResultsDocument d, List<String> parts, List<String> labels) {
-    ResultsDocument.Section s = d.section("Summary of the parts below");
-    s.paragraph("The tables of experiments 1 and 2 of every part below, rows copied verbatim. A row id "
-        + "measured again by a later part with other settings (e.g. more fine-tuning epochs) is listed "
-        + "again with that part's file name after the id; cached reference rows are kept once. Each "
-        + "part states its own settings, load and rerun commands.");
-    String[][] tables = {
-      {"drop vs reference", "Experiment 1: accuracy and size"},
-      {"b1 speedup (CPU)", "Experiment 1: ONNX Runtime latency"},
-      {"top-1 drop after fine-tuning", "Experiment 1: targets"},
-      {"target (type)", "Experiment 2: Fashion-MNIST"},
-    };
-    for (String[] t : tables) {
-      String table = ResultsDocument.collectTable(parts, labels, t[0]);
-      if (table != null) {
-        s.paragraph("**" + t[1] + "**\n\n" + table);
-      }
-    }
-  }
-
-  /**
    * The loss terms of {@code f}, e.g. "labels x 0.9 + the original's logits x 0.1 at T=4 + its
    * factorized layers' outputs x 0.5", or "labels only" without distillation.
    */
@@ -904,9 +871,6 @@ public final class ResultsBench {
     }
     if (o.experiments.contains(5)) {
       section5(d);
-    }
-    for (Path p : o.append) {
-      d.appendix(p);
     }
     return d;
   }
@@ -1242,7 +1206,7 @@ public final class ResultsBench {
         + (o.experiments.equals(ALL_EXPERIMENTS) ? "" : " --experiments "
             + o.experiments.stream().map(String::valueOf).collect(Collectors.joining(",")))
         + (o.only == null ? "" : " --only " + o.only)
-        + (o.out.equals(Path.of("RESULTS.md")) ? "" : " --out " + o.out);
+        + (o.out.equals(DEFAULT_OUT) ? "" : " --out " + o.out);
   }
 
   private static double loadAverage() {
@@ -1352,6 +1316,10 @@ public final class ResultsBench {
           case "--ort-threads" -> o.ortThreads = positive(a, v);
           case "--out" -> {
             o.out = Path.of(v);
+            if (o.out.getFileName().toString().equals("RESULTS.md")) {
+              throw new IllegalArgumentException("--out " + v + ": RESULTS.md is rendered from results/*.jsonl "
+                  + "by ./bench render; give the run's Markdown another name (default " + DEFAULT_OUT + ")");
+            }
             continue;
           }
           case "--seed" -> o.seed = Long.parseLong(v);
@@ -1380,14 +1348,12 @@ public final class ResultsBench {
             o.only = v;
             continue;
           }
-          case "--merge" -> {
-            o.merge = Path.of(v);
+          case "--data" -> {
+            o.data = Path.of(v);
             continue;
           }
-          case "--append" -> {
-            o.append.add(Path.of(v));
-            continue;
-          }
+          case "--merge", "--append" -> throw new IllegalArgumentException(a + " is gone: RESULTS.md is "
+              + "rendered from results/*.jsonl (./bench render); add an earlier run's Markdown with ./bench import FILE");
           default -> throw new IllegalArgumentException("unknown option " + a);
         }
       } catch (NumberFormatException e) {
@@ -1431,14 +1397,13 @@ public final class ResultsBench {
   static String usage() {
     return """
         usage: ./bench results [--quick] [--experiments 1,2,3,4,5] [--epochs N] [--lr LR] [--threads N]
-                               [--ort-threads N] [--out RESULTS.md] [--seed S] [--eval N]
+                               [--ort-threads N] [--out RUN.md] [--data FILE.jsonl] [--seed S] [--eval N]
                                [--train-limit N] [--models resnet20,resnet56] [--data-root DIR]
                                [--only ROW-ID-SUBSTRING] [--methods tucker,cp,tt,hybrid]
                                [--selectors vbmf,energy,ratio,similarity,datafree]
                                [--prune-latency[=RATIO]] [--refit N] [--keep-flops F] [--kd-weight W]
-                               [--append OTHER-RESULTS.md]
-                               [--merge EARLIER-RESULTS.md]
-          Runs the experiments of issues 5 and 7 and writes RESULTS.md (atomically, after every row):
+          Runs the experiments of issues 5 and 7, writes the run's Markdown to --out (atomically, after
+          every row), then appends one JSON line per measured row to --data; ./bench renders RESULTS.md:
           1 ResNet x methods x {datafree, similarity} + fine-tuning reference, 2 Fashion-MNIST VGG,
           3 issue 5's baselines table (ResNet-20, no fine-tuning), 4 speed, 5 issue 5's search-time goals.
           --quick          small subsets and a few steps (minutes)
@@ -1460,8 +1425,8 @@ public final class ResultsBench {
           --prune-latency  drop planning candidates not faster in ONNX Runtime than the original
                            layer (keep iff time <= RATIO x original, batch 1; RATIO default 1.0)
           --only           rows whose id contains this text (runs a reference row only if named)
-          --merge FILE     run nothing: FILE (an earlier results file) plus the --append files
-          --append FILE    add a results file written by another run of this command as an appendix
+          --out FILE       the run's Markdown (default out/results-run.md; not RESULTS.md)
+          --data FILE      result records to append to (default results/experiments.jsonl)
           --data-root      shared data (default $LOWRANK_SHARED_DATA or ../shared/data)
         """;
   }

@@ -119,21 +119,6 @@ class ResultsMarkdownTest {
   }
 
   @Test
-  void appendixDemotesHeadingsAndNamesItsSource() {
-    ResultsDocument d = new ResultsDocument("main");
-    d.appendix("other.md", "# lowrank results\n\nintro\n\n## 1. ResNet\n\n| a |\n|---|\n| 1 |\n");
-    String md = d.render();
-    assertTrue(md.contains("## Appendix: lowrank results (other.md)\n\nintro\n\n#### 1. ResNet\n\n| a |\n|---|\n| 1 |\n"), md);
-  }
-
-  @Test
-  void extendingKeepsTheEarlierFileAndAddsAppendices() {
-    ResultsDocument d = ResultsDocument.extending("# main\n\nbody\n\n");
-    d.appendix("ft.md", "# lowrank results\n\n## 1. x\n");
-    assertEquals("# main\n\nbody\n\n## Appendix: lowrank results (ft.md)\n\n#### 1. x\n", d.render());
-  }
-
-  @Test
   void formattingHelpers() {
     assertEquals("78.12%", ResultsBench.pct(0.78123));
     assertEquals("n/a", ResultsBench.pct(Double.NaN));
@@ -326,30 +311,11 @@ class ResultsMarkdownTest {
   }
 
   @Test
-  void mergedTablesKeepEachRowOnceInOrder() {
-    String a = "text\n| source | row | drop vs reference |\n|---|---|---|\n| published | ResNet-20 (CIFAR-10) CP | |\n"
-        + "| measured | e1/resnet20/reference | |\n| measured | e1/resnet20/cp/similarity | 2.81 |\n\nmore";
-    String b = "| source | row | drop vs reference |\n|---|---|---|\n| published | ResNet-20 (CIFAR-10) CP | |\n"
-        + "| cached | e1/resnet20/reference | |\n| measured | e1/resnet20/tt/datafree | 9.0 |\n"
-        + "| other | header | x |\n|---|---|---|\n| measured | e2/vgg/fc/svd | 1 |";
-    String t = ResultsDocument.collectTable(java.util.List.of(a, b), "drop vs reference");
-    assertEquals("| source | row | drop vs reference |\n|---|---|---|\n| published | ResNet-20 (CIFAR-10) CP | |\n"
-        + "| measured | e1/resnet20/reference | |\n| measured | e1/resnet20/cp/similarity | 2.81 |\n"
-        + "| measured | e1/resnet20/tt/datafree | 9.0 |", t);
-    assertEquals(null, ResultsDocument.collectTable(java.util.List.of(a, b), "no such header"));
-    // with labels, a measured row run again with other numbers is kept under its part's name
-    String c = "| source | row | drop vs reference |\n|---|---|---|\n| measured | e1/resnet20/cp/similarity | 0.90 |\n"
-        + "| measured | e1/resnet20/tt/datafree | 9.0 |\n| cached | e1/resnet20/reference | 1 |";
-    String labelled = ResultsDocument.collectTable(java.util.List.of(a, c), java.util.Arrays.asList(null, "long.md"),
-        "drop vs reference");
-    assertEquals("| source | row | drop vs reference |\n|---|---|---|\n| published | ResNet-20 (CIFAR-10) CP | |\n"
-        + "| measured | e1/resnet20/reference | |\n| measured | e1/resnet20/cp/similarity | 2.81 |\n"
-        + "| measured | e1/resnet20/cp/similarity (long.md) | 0.90 |\n| measured | e1/resnet20/tt/datafree | 9.0 |",
-        labelled);
-    // tables without a source column (latency, targets) keep relabelled duplicates too
-    String l1 = "| row | b1 speedup (CPU) |\n|---|---|\n| e1/r/t | 1.85x |";
-    String l2 = "| row | b1 speedup (CPU) |\n|---|---|\n| e1/r/t | 1.89x |\n| e1/r/u | 1.00x |";
-    assertEquals("| row | b1 speedup (CPU) |\n|---|---|\n| e1/r/t | 1.85x |\n| e1/r/t (b.md) | 1.89x |\n| e1/r/u | 1.00x |",
-        ResultsDocument.collectTable(java.util.List.of(l1, l2), java.util.Arrays.asList(null, "b.md"), "b1 speedup"));
+  void resultsIsNeverWrittenByARunAndTheAppendixOptionsAreGone() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> ResultsBench.parse(new String[] {"--out", "RESULTS.md"}));
+    assertTrue(e.getMessage().contains("rendered from results/*.jsonl by ./bench render"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> ResultsBench.parse(new String[] {"--merge", "a.md"}));
+    assertTrue(e.getMessage().contains("./bench import"), e.getMessage());
   }
 }

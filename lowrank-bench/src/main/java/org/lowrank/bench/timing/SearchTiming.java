@@ -1,4 +1,4 @@
-package org.lowrank.train.search;
+package org.lowrank.bench.timing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +15,11 @@ import org.lowrank.onnx.OnnxReader;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.Cost;
 import org.lowrank.plan.Method;
+import org.lowrank.train.search.DataFreeRankSearch;
+import org.lowrank.train.search.DataFreeSearchConfig;
+import org.lowrank.train.search.LayerRankResult;
+import org.lowrank.train.search.RankSearchResult;
+import org.lowrank.train.search.SearchLayer;
 
 /**
  * Measures the data-free search on real models: every 3x3 conv (groups 1, at least 512 weights, as
@@ -22,7 +27,7 @@ import org.lowrank.plan.Method;
  * one table per model and method (a measurement tool, not library code). Usage:
  *
  * <pre>
- *   java -cp &lt;lowrank-train classpath&gt; org.lowrank.train.search.SearchTiming \
+ *   ./bench search-timing \
  *       [--threads 2] [--keep 0.22 (0 = no budget)] [--mode allocator|proportional]
  *       [--methods tt,cp] [model.onnx ...]
  * </pre>

@@ -1,4 +1,4 @@
-package org.lowrank.train.dse;
+package org.lowrank.bench.timing;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -33,6 +33,9 @@ import org.lowrank.train.data.Datasets;
 import org.lowrank.train.data.ImageDataset;
 import org.lowrank.train.data.ImageFolderDataset;
 import org.lowrank.train.data.Normalization;
+import org.lowrank.train.dse.SimilarityMetric;
+import org.lowrank.train.dse.SimilaritySelector;
+import org.lowrank.train.dse.WeightApproximation;
 import org.lowrank.train.eval.EvaluationResult;
 import org.lowrank.train.eval.Evaluator;
 import org.lowrank.train.eval.ExecutorPredictor;
@@ -45,7 +48,7 @@ import org.lowrank.train.exec.GraphExecutor;
  * compressed model before fine-tuning (dense reconstructions, equivalent to the factorized chains).
  *
  * <pre>
- * java ... org.lowrank.train.dse.DseTiming [--model m.onnx] [--data cifar10-jpeg.zip] [--threads 2]
+ * ./bench dse-timing [--model m.onnx] [--data cifar10-jpeg.zip] [--threads 2]
  *     [--samples 64] [--budget 0.22] [--threshold 0.98] [--metric cosine] [--eval 2000]
  *     [--methods tucker,cp,tt,hybrid] [--only name-substring]
  * </pre>

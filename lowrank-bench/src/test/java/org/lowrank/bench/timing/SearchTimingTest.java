@@ -1,4 +1,4 @@
-package org.lowrank.train.search;
+package org.lowrank.bench.timing;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,6 +12,7 @@ import org.lowrank.analysis.ModelProfile;
 import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.plan.Method;
+import org.lowrank.train.search.SearchLayer;
 
 /** The layer selection of {@link SearchTiming} on the real ResNet-20 (no search is run). */
 class SearchTimingTest {

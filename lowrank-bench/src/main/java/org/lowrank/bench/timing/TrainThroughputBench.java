@@ -1,4 +1,4 @@
-package org.lowrank.train.bench;
+package org.lowrank.bench.timing;
 
 import ai.djl.engine.Engine;
 import java.nio.file.Files;
@@ -22,8 +22,8 @@ import org.lowrank.train.finetune.FineTuner;
  * Nesterov update) of ResNet-20 process at batch 128, and how fast is eval-mode inference?
  * Baseline: PyTorch on the same machine (ARCHITECTURE.md: parity for a small CNN on 2 cores).
  *
- * <p>Run: {@code java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=N -cp <classpath>
- * org.lowrank.train.bench.TrainThroughputBench [model.onnx] [batch] [steps]}. The model defaults to
+ * <p>Run: {@code LOWRANK_JAVA_OPTS=-Dai.djl.pytorch.num_threads=N ./bench train-throughput
+ * [model.onnx] [batch] [steps]}. The model defaults to
  * ResNet-20 under {@code $LOWRANK_SHARED_DATA} or ../shared/data. Synthetic 32x32 RGB data, so
  * decoding does not count. Prints a table; returns nothing else.
  *

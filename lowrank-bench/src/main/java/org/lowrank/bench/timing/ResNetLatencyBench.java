@@ -1,4 +1,4 @@
-package org.lowrank.runtime;
+package org.lowrank.bench.timing;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +19,12 @@ import org.lowrank.rewrite.ConvLayer;
 import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.rewrite.LayerRewriter;
+import org.lowrank.runtime.ExportCheck;
+import org.lowrank.runtime.LatencyBenchmark;
+import org.lowrank.runtime.LatencyComparison;
+import org.lowrank.runtime.LayerLatency;
+import org.lowrank.runtime.OrtRunner;
+import org.lowrank.runtime.RuntimeOptions;
 
 /**
  * Benchmark (not a test): does factorizing every conv of a CIFAR ResNet make it faster in ONNX
@@ -27,7 +33,7 @@ import org.lowrank.rewrite.LayerRewriter;
  * {@link ModelProfile}) and the interleaved latency table, batch 1 and batch 32.
  *
  * <pre>
- * java -cp ... org.lowrank.runtime.ResNetLatencyBench [model.onnx] [--method tucker|tt|cp]
+ * ./bench resnet-latency [model.onnx] [--method tucker|tt|cp]
  *     [--fraction 0.25] [--threads 1] [--warmup 10] [--runs 50] [--batches 1,32] [--per-layer]
  * </pre>
  *

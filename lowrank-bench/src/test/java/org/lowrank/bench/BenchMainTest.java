@@ -1,0 +1,39 @@
+package org.lowrank.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class BenchMainTest {
+  private static int run(StringWriter err, String... args) {
+    CommandLine cl = BenchMain.commandLine();
+    cl.setErr(new PrintWriter(err));
+    cl.setOut(new PrintWriter(new StringWriter()));
+    return cl.execute(args);
+  }
+
+  @Test
+  void withoutABenchmarkTheUsageAndExitTwo() {
+    StringWriter err = new StringWriter();
+    assertEquals(2, run(err));
+    for (String name : new String[] {"real", "render", "import", "trust", "results", "decompositions",
+        "dse-timing", "search-timing", "train-throughput", "resnet-latency"}) {
+      assertTrue(err.toString().contains(name), name + " missing from the usage: " + err);
+    }
+  }
+
+  @Test
+  void unknownBenchmarkIsAUsageError() {
+    assertEquals(2, run(new StringWriter(), "nope"));
+  }
+
+  @Test
+  void olderBenchmarksGetTheirOptionsAsTyped() {
+    // trust parses its own options: an unknown one is its exit code 2, not picocli's
+    assertEquals(2, run(new StringWriter(), "trust", "--bogus"));
+  }
+}
