@@ -24,12 +24,24 @@ import org.lowrank.train.data.ImageDataset;
 
 /**
  * The inputs a {@link Fidelity} check runs on, as ONNX Runtime feeds in batches the model accepts
- * (its fixed batch, else {@value #BATCH}): labelled test images, the {@code test_data_set_N/input_K.pb}
- * files that ONNX model zoos ship next to a model, or seeded standard-normal inputs.
+ * (its fixed batch, else up to {@value #BATCH}): labelled test images, the {@code
+ * test_data_set_N/input_K.pb} files that ONNX model zoos ship next to a model, or seeded
+ * standard-normal inputs.
+ *
+ * <p>Large inputs are compared on fewer samples, in smaller batches: at most {@value
+ * #MAX_INPUT_ELEMENTS} input elements in all (256 CIFAR images, 13 images of 3x640x640) and at most
+ * {@value #MAX_BATCH_ELEMENTS} per run (a free batch of 32 at 3x32x32, of 1 at 3x640x640), so the
+ * check's time and memory, the watched layers' outputs included, stay bounded whatever the image size.
  */
 final class FidelityInputs {
   /** Batch of the feeds when the model's batch dimension is free. */
   static final int BATCH = 32;
+
+  /** Input elements over all samples (64 MiB of floats). */
+  static final long MAX_INPUT_ELEMENTS = 1L << 24;
+
+  /** Input elements per run when the batch is free (8 MiB of floats). */
+  static final long MAX_BATCH_ELEMENTS = 1L << 21;
 
   /** Feeds and what they are. */
   record Feeds(Fidelity.Inputs inputs, List<Map<String, TensorValue>> feeds) {}
@@ -39,6 +51,7 @@ final class FidelityInputs {
   private final long seed;
   private final int batch;
   private final boolean fixedBatch;
+  private final long perSample;
 
   /**
    * @param model the original model (its runtime inputs are fed)
@@ -49,7 +62,28 @@ final class FidelityInputs {
     this.shapes = shapes;
     this.seed = seed;
     fixedBatch = shapes.fixedBatch().isPresent();
-    batch = shapes.batchOr(BATCH);
+    int reference = shapes.batchOr(1);
+    long elements = 0;
+    for (long[] d : shapes.atBatch(reference).values()) {
+      elements = Math.addExact(elements, TensorValue.elementCount(d));
+    }
+    perSample = Math.max(1, elements / reference);
+    batch = shapes.batchOr((int) Math.max(1, Math.min(BATCH, MAX_BATCH_ELEMENTS / perSample)));
+  }
+
+  /**
+   * How many of {@code requested} samples the check runs on: all of them while their inputs stay
+   * within {@value #MAX_INPUT_ELEMENTS} elements, else as many as fit (at least one batch).
+   */
+  int samples(int requested) {
+    long fit = Math.max(batch, MAX_INPUT_ELEMENTS / perSample);
+    return (int) Math.min(requested, fit);
+  }
+
+  /** Why there are fewer samples than {@code requested}, when {@link #samples} cut them; else "". */
+  private String capNote(int requested) {
+    return samples(requested) < requested
+        ? "; " + requested + " asked, fewer because each sample has " + perSample + " input elements" : "";
   }
 
   /** Up to {@code n} test images chosen with the seed, normalized as the data says. */
@@ -57,7 +91,7 @@ final class FidelityInputs {
     requireSingleInput();
     List<Map<String, TensorValue>> feeds = new ArrayList<>();
     try (ImageDataset test = data.open("test", shapes.first())) {
-      ImageDataset ds = Datasets.limit(test, Math.min(n, test.size()), seed);
+      ImageDataset ds = Datasets.limit(test, Math.min(samples(n), test.size()), seed);
       DataLoader loader = DataLoader.builder(ds).setBatchSize(batch)
           .optNormalization(data.normalization()).optDropLast(fixedBatch).build();
       Iterator<Batch> it = loader.epoch(0);
@@ -66,7 +100,7 @@ final class FidelityInputs {
         feeds.add(Map.of(inputs.get(0).name(), TensorValue.ofFloats(b.shape(), b.data())));
       }
       return new Feeds(new Fidelity.Inputs(Fidelity.Source.TEST_IMAGES,
-          data.path().getFileName() + " test split"), feeds);
+          data.path().getFileName() + " test split" + capNote(n)), feeds);
     }
   }
 
@@ -102,8 +136,9 @@ final class FidelityInputs {
     return Optional.of(new Feeds(new Fidelity.Inputs(Fidelity.Source.TEST_DATA_SET, names), feeds));
   }
 
-  /** About {@code n} seeded standard-normal samples (whole batches). */
-  Feeds random(int n) {
+  /** About {@code n} seeded standard-normal samples (whole batches; fewer for large inputs). */
+  Feeds random(int requested) {
+    int n = samples(requested);
     Random rnd = new Random(seed);
     Map<String, long[]> at = shapes.atBatch(batch);
     List<Map<String, TensorValue>> feeds = new ArrayList<>();
@@ -124,7 +159,7 @@ final class FidelityInputs {
       feeds.add(feed);
     }
     return new Feeds(new Fidelity.Inputs(Fidelity.Source.RANDOM,
-        "seed " + seed + ", " + feeds.size() * batch + " samples"), feeds);
+        "seed " + seed + ", " + feeds.size() * batch + " samples" + capNote(requested)), feeds);
   }
 
   private void requireSingleInput() {

@@ -39,8 +39,6 @@ import org.lowrank.runtime.RewriteOrtTest.ConvKind;
  * reconstruction, for stride, pads, output_padding, dilations, auto_pad and output_shape.
  */
 class ConvTransposeOrtTest {
-  private static final double TOL = 1e-4;
-  private static final RuntimeOptions ONE_THREAD = RuntimeOptions.singleThreaded();
   private static final LayerFactorizer FACTORIZER = LayerFactorizer.builder().optSeed(5).build();
   private static final LayerFactorizer SEPARABLE =
       LayerFactorizer.builder().optSeed(5).optSeparableCp(true).build();
@@ -116,19 +114,6 @@ class ConvTransposeOrtTest {
     return Model.of(g, SyntheticModels.OPSET);
   }
 
-  private static ExportCheckResult check(Model reference, Model candidate) {
-    try (OrtRunner a = OrtRunner.open(reference, "reference", ONE_THREAD);
-        OrtRunner b = OrtRunner.open(candidate, "rewritten", ONE_THREAD)) {
-      return ExportCheck.compare(a, b, a.randomInputs(2, 11L));
-    }
-  }
-
-  private static void assertMatches(Model reference, Model candidate) {
-    ExportCheckResult r = check(reference, candidate);
-    assertTrue(r.passes(TOL), r.toString());
-    assertTrue(r.outputs().get(0).referenceMaxAbs() > 0, "trivial reference output");
-  }
-
   private static TensorValue convLayout(Model m) {
     return ConvLayer.of(m.graph(), m.graph().node("deconv").orElseThrow()).weight();
   }
@@ -149,7 +134,7 @@ class ConvTransposeOrtTest {
     FactorizedLayer spec = RewriteOrtTest.exact(kind, convLayout(model), new Random(2));
     Model rewritten = LayerRewriter.rewrite(model, "deconv", spec);
     assertChain(rewritten, spec.method());
-    assertMatches(model, rewritten);
+    RewriteOrtTest.assertMatches(model, rewritten);
   }
 
   @ParameterizedTest(name = "{0} {1}")
@@ -158,8 +143,8 @@ class ConvTransposeOrtTest {
     Model model = model(s, 3L);
     FactorizedLayer spec = RewriteOrtTest.reduced(kind, s.cout(), s.cin(), s.kernel(), new Random(4));
     Model rewritten = LayerRewriter.rewrite(model, "deconv", spec);
-    assertMatches(LayerRewriter.withWeight(model, "deconv", spec.reconstruct()), rewritten);
-    assertTrue(check(model, rewritten).maxRelativeDifference() > 1e-2, "reduced rank is not exact");
+    RewriteOrtTest.assertMatches(LayerRewriter.withWeight(model, "deconv", spec.reconstruct()), rewritten);
+    assertTrue(RewriteOrtTest.check(model, rewritten).maxRelativeDifference() > 1e-2, "reduced rank is not exact");
   }
 
   /** The real decompositions, full rank and reduced, including the folded one-sided Tucker-2. */
@@ -170,9 +155,9 @@ class ConvTransposeOrtTest {
     int cout = (int) s.cout();
     int cin = (int) s.cin();
     int kk = (int) Arrays.stream(s.kernel()).reduce(1, (a, b) -> a * b);
-    assertMatches(model, LayerRewriter.rewrite(model, "deconv",
+    RewriteOrtTest.assertMatches(model, LayerRewriter.rewrite(model, "deconv",
         FACTORIZER.factorize(model.graph(), "deconv", Choice.of(Method.TUCKER2, cout, cin))));
-    assertMatches(model, LayerRewriter.rewrite(model, "deconv",
+    RewriteOrtTest.assertMatches(model, LayerRewriter.rewrite(model, "deconv",
         FACTORIZER.factorize(model.graph(), "deconv",
             Choice.of(Method.TT, ConvTensorTrainSvd.fullRanks(cout, cin, kk)))));
     for (Choice c : List.of(Choice.of(Method.TUCKER2, 2, 2), Choice.of(Method.TUCKER2, 3, cin),
@@ -180,7 +165,7 @@ class ConvTransposeOrtTest {
       for (LayerFactorizer f : List.of(FACTORIZER, SEPARABLE)) {
         FactorizedLayer spec = f.factorize(model.graph(), "deconv", c);
         Model rewritten = LayerRewriter.rewrite(model, "deconv", spec);
-        assertMatches(LayerRewriter.withWeight(model, "deconv", spec.reconstruct()), rewritten);
+        RewriteOrtTest.assertMatches(LayerRewriter.withWeight(model, "deconv", spec.reconstruct()), rewritten);
       }
     }
   }
@@ -241,8 +226,8 @@ class ConvTransposeOrtTest {
               .attr("group", groups).build())
           .addOutput(SyntheticModels.symbolicShape("y", 4))
           .build();
-      assertMatches(model, Model.of(g, SyntheticModels.OPSET));
-      assertMatches(model, LayerRewriter.withWeight(model, "deconv", w)); // layout round trip
+      RewriteOrtTest.assertMatches(model, Model.of(g, SyntheticModels.OPSET));
+      RewriteOrtTest.assertMatches(model, LayerRewriter.withWeight(model, "deconv", w)); // layout round trip
     }
   }
 

@@ -99,14 +99,16 @@ class RewriteOrtTest {
     };
   }
 
-  private static ExportCheckResult check(Model reference, Model candidate) {
+  /** Both models in ONNX Runtime on the same seeded batch of 2. */
+  static ExportCheckResult check(Model reference, Model candidate) {
     try (OrtRunner a = OrtRunner.open(reference, "reference", ONE_THREAD);
         OrtRunner b = OrtRunner.open(candidate, "rewritten", ONE_THREAD)) {
       return ExportCheck.compare(a, b, a.randomInputs(2, 11L));
     }
   }
 
-  private static void assertMatches(Model reference, Model candidate) {
+  /** The candidate matches the reference within 1e-4 relative on a non-trivial output. */
+  static void assertMatches(Model reference, Model candidate) {
     ExportCheckResult r = check(reference, candidate);
     assertTrue(r.passes(TOL), r.toString());
     assertTrue(r.outputs().get(0).referenceMaxAbs() > 0, "trivial reference output");
