@@ -271,7 +271,7 @@ public final class RealBench implements Callable<Integer> {
     StringBuilder commands = new StringBuilder();
     for (Map<String, Object> r : latest.values()) {
       String id = str(r.get("id"));
-      boolean ok = Integer.valueOf(0).equals(r.get("exit_code"));
+      boolean ok = r.get("exit_code") instanceof Number n && n.intValue() == 0;
       if (id.endsWith("/inspect")) {
         inspect.add(str(r.get("model")), str(r.get("input_shape")), str(r.get("exit_code")),
             ok ? str(r.get("layers")) : str(r.get("message")), count(r.get("params")), count(r.get("macs")),
@@ -283,12 +283,12 @@ public final class RealBench implements Callable<Integer> {
             fixed(r.get("written_ms"), 2), ok ? fixed(r.get("speedup"), 2) + "x" : str(r.get("message")),
             ok ? fixed(r.get("cpu_speedup"), 2) + "x" : "", str(r.get("git")));
       } else {
-        String said = r.containsKey("message") ? str(r.get("message")) : "";
         String written = str(r.get("written"));
         compress.add(id, str(r.get("exit_code")),
-            said.isEmpty() ? written : written.isEmpty() ? said : said + " (wrote " + written + ")",
+            written.isEmpty() ? str(r.get("message")) : "wrote " + written,
             str(r.get("factorized_layers")), pct(r.get("params_removed")), pct(r.get("flops_removed")),
-            fixed(r.get("output_error"), 4), pct(r.get("agreement")),
+            fixed(r.get("output_error"), 4),
+            r.containsKey("guard_passed") && !(r.get("agreement") instanceof Number) ? "n/a" : pct(r.get("agreement")),
             !r.containsKey("guard_passed") ? "" : Boolean.TRUE.equals(r.get("guard_passed")) ? "passed" : "**failed**",
             fixed(r.get("seconds"), 0), str(r.get("git")));
       }
@@ -302,7 +302,8 @@ public final class RealBench implements Callable<Integer> {
         + "error ||y_c - y_o||_F / ||y_o||_F of the written model against the original in ONNX Runtime, and "
         + "top-1 agreement, on seeded random inputs at that shape (agreement on noise, not accuracy; these "
         + "models have no labelled data here). A model the guard refused is written as OUT.rejected.onnx "
-        + "(exit 4) and is still benchmarked. Latency: `bench` at batch 1 (the models' real batch), 1 thread, "
+        + "(exit 4) and is still benchmarked; agreement is n/a for models whose output is not a class score "
+        + "vector (the detectors' probability maps, the recognizer's sequence). Latency: `bench` at batch 1 (the models' real batch), 1 thread, "
         + "median of the timed runs, original and written model interleaved.\n\n"
         + "**inspect**\n\n" + inspect.render() + "\n**compress --selector energy --keep-params 0.5**\n\n"
         + compress.render() + "\n**bench ORIGINAL WRITTEN**\n\n" + bench.render()

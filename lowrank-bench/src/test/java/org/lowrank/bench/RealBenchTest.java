@@ -78,9 +78,17 @@ class RealBenchTest {
       assertFalse(cmd.contains(dir.toString()), "machine path in " + cmd);
       assertTrue(cmd.contains("$LOWRANK_MODELS/cnn.onnx"), cmd);
     }
-    String block = RealBench.render(byId);
+    // rendered from the JSON lines, as ./bench real --render-only does
+    org.lowrank.bench.record.ResultLog log = new org.lowrank.bench.record.ResultLog(dir.resolve("real.jsonl"));
+    for (Map<String, Object> r : rows) {
+      log.append(r);
+    }
+    String block = RealBench.render(log.latest());
     assertFalse(block.contains(dir.toString()));
     assertTrue(block.contains("| real/cnn/energy50 | " + exit + " |"), block);
+    assertTrue(block.contains("| cnn.onnx | 1,1,28,28 | 0 | 5 | 861,386 |"), block);
+    String benchLine = block.lines().filter(l -> l.startsWith("| real/cnn/bench-energy50 |")).findFirst().orElseThrow();
+    assertTrue(benchLine.matches(".*\\| [0-9.]+x \\| [0-9.]+x \\|.*"), "speedups shown: " + benchLine);
   }
 
   @Test
