@@ -20,13 +20,85 @@ import picocli.CommandLine.Parameters;
 /**
  * RESULTS.md, generated: a short preamble, then one marked block per result file under {@code
  * results/} ({@code trust.jsonl}, {@code real.jsonl}, {@code experiments.jsonl}), each the latest
- * record per id. The benchmarks that measure a file rewrite only their own block.
+ * record per id. The benchmarks that measure a file rewrite only their own block. The figures the
+ * README quotes ({@link #FIGURES}) are rendered into its {@code <!-- figures:begin/end -->} block.
  */
 public final class ResultsPage {
   static final Path EXPERIMENTS = Path.of("results", "experiments.jsonl");
   static final String EXPERIMENTS_BLOCK = "experiments";
 
+  static final String FIGURES_BLOCK = "figures";
+
   private ResultsPage() {}
+
+  /**
+   * A figure the README quotes: a label, the result file and row id it comes from, and the fields
+   * shown (top-level keys of the record, or cells of its {@code metrics}).
+   */
+  record Figure(String label, Path data, String id, List<String> fields) {}
+
+  /** The README's figures, each read from its row; the README holds them between figures markers. */
+  static final List<Figure> FIGURES = List.of(
+      new Figure("`compress` defaults, ResNet-20", TrustBench.DATA, "default/resnet20",
+          List.of("params_removed", "top1_original", "top1_written", "test_agreement")),
+      new Figure("`compress` defaults, ResNet-56", TrustBench.DATA, "default/resnet56",
+          List.of("params_removed", "top1_original", "top1_written", "test_agreement")),
+      new Figure("ResNet-20 Tucker-2, keep 22% of the MACs, 10 epochs", EXPERIMENTS,
+          "e1/resnet20/tucker/similarity/keep-flops-0.22 --epochs 10 --keep-flops 0.22",
+          List.of("params removed", "FLOPs removed", "top-1 original", "fine-tuned", "b1 speedup (CPU)",
+              "b32 speedup (CPU)")),
+      new Figure("ResNet-20 hybrid, keep 22% of the MACs, latency-pruned 0.6, 2 epochs", EXPERIMENTS,
+          "e1/resnet20/hybrid/similarity/keep-flops-0.22/pruned-0.6 --epochs 2 --keep-flops 0.22 --prune-latency=0.6",
+          List.of("params removed", "FLOPs removed", "top-1 original", "fine-tuned", "b1 speedup (CPU)",
+              "b32 speedup (CPU)")),
+      new Figure("ResNet-20 hybrid, keep 22% of the parameters, 2 epochs", EXPERIMENTS,
+          "e1/resnet20/hybrid/similarity --epochs 2",
+          List.of("params removed", "FLOPs removed", "top-1 original", "fine-tuned", "b1 speedup (CPU)",
+              "b32 speedup (CPU)")),
+      new Figure("PP-OCRv4 recognizer, energy, keep 50% with 1x1 convs", RealBench.DATA,
+          "real/ppocr-v4-rec/energy50-pointwise", List.of("exit_code", "params_removed", "output_error")));
+
+  /** The figures block: one line per figure, its values and the RESULTS.md row they come from. */
+  static String figures(Map<Path, Map<String, Map<String, Object>>> latest) {
+    StringBuilder sb = new StringBuilder("| figure | values | row in RESULTS.md |\n|---|---|---|\n");
+    for (Figure f : FIGURES) {
+      Map<String, Object> r = latest.getOrDefault(f.data(), Map.of()).get(f.id());
+      List<String> values = new java.util.ArrayList<>();
+      for (String field : f.fields()) {
+        Object v = r == null ? null : r.containsKey(field) ? r.get(field)
+            : r.get("metrics") instanceof Map<?, ?> m ? m.get(field) : null;
+        values.add(field.replace('_', ' ') + " " + (v == null ? "n/a" : shown(field, v)));
+      }
+      sb.append("| ").append(f.label()).append(" | ")
+          .append(r == null ? "not measured yet" : String.join(", ", values)).append(" | `")
+          .append(f.id()).append("` (").append(f.data()).append(") |\n");
+    }
+    return sb.toString();
+  }
+
+  /** A record's value as the README shows it: fractions of top-level fields as percentages. */
+  private static String shown(String field, Object v) {
+    if (v instanceof Number n && (field.contains("removed") || field.contains("top1") || field.contains("agreement"))) {
+      return org.lowrank.bench.record.Cells.pct(n);
+    }
+    if (v instanceof Long || v instanceof Integer) {
+      return String.valueOf(v);
+    }
+    return v instanceof Number ? org.lowrank.bench.record.Cells.fixed(v, 4) : String.valueOf(v);
+  }
+
+  /** Replaces the figures block of {@code readme} if it has the markers; true when it did. */
+  static boolean renderFigures(Path readme, ResultLog... logs) throws IOException {
+    if (!Files.exists(readme) || !Files.readString(readme).contains(MarkedBlock.begin(FIGURES_BLOCK))) {
+      return false;
+    }
+    Map<Path, Map<String, Map<String, Object>>> latest = new java.util.HashMap<>();
+    for (ResultLog l : logs) {
+      latest.put(l.file(), l.latest());
+    }
+    MarkedBlock.write(readme, FIGURES_BLOCK, figures(latest));
+    return true;
+  }
 
   /** The whole document from the three result files. */
   static String document(ResultLog trust, ResultLog real, ResultLog experiments) throws IOException {
@@ -43,11 +115,22 @@ public final class ResultsPage {
 
   /** Rewrites RESULTS.md in the working directory from the result files there. */
   static int renderDefault(java.io.PrintStream out) throws IOException {
-    Path results = Path.of("RESULTS.md");
-    AtomicFiles.writeString(results, document(new ResultLog(TrustBench.DATA), new ResultLog(RealBench.DATA),
-        new ResultLog(EXPERIMENTS)));
-    out.println("rendered " + results + " from " + TrustBench.DATA + ", " + RealBench.DATA + ", " + EXPERIMENTS);
+    PrintWriter w = new PrintWriter(out, true);
+    writeAll(Path.of("RESULTS.md"), Path.of("README.md"), w);
     return 0;
+  }
+
+  /** Writes RESULTS.md and, where README.md has the figures markers, its figures block. */
+  static void writeAll(Path results, Path readme, PrintWriter out) throws IOException {
+    ResultLog trust = new ResultLog(TrustBench.DATA);
+    ResultLog real = new ResultLog(RealBench.DATA);
+    ResultLog experiments = new ResultLog(EXPERIMENTS);
+    AtomicFiles.writeString(results, document(trust, real, experiments));
+    out.println("rendered " + results + " from " + TrustBench.DATA + ", " + RealBench.DATA + ", " + EXPERIMENTS);
+    if (renderFigures(readme, trust, real, experiments)) {
+      out.println("rendered the figures block of " + readme);
+    }
+    out.flush();
   }
 
   /** {@code ./bench render}: rewrites RESULTS.md from the result files. */
@@ -59,13 +142,13 @@ public final class ResultsPage {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+    @Option(names = "--readme", paramLabel = "FILE",
+        description = "README whose <!-- figures:begin/end --> block is rewritten, if it has one (default: ${DEFAULT-VALUE}).")
+    Path readme = Path.of("README.md");
+
     @Override
     public Integer call() throws IOException {
-      AtomicFiles.writeString(results, document(new ResultLog(TrustBench.DATA), new ResultLog(RealBench.DATA),
-          new ResultLog(EXPERIMENTS)));
-      PrintWriter out = spec.commandLine().getOut();
-      out.println("rendered " + results + " from " + TrustBench.DATA + ", " + RealBench.DATA + ", " + EXPERIMENTS);
-      out.flush();
+      writeAll(results, readme, spec.commandLine().getOut());
       return 0;
     }
   }

@@ -50,4 +50,27 @@ class ResultsPageTest {
     assertTrue(doc.contains("`./bench results --only e1/r/cp`"), "each row has its rerun command");
     assertEquals(doc, ResultsPage.document(trust, real, exp), "rendering is a function of the data");
   }
+
+  @Test
+  void readmeFiguresComeFromTheirRowsAndOnlyBetweenTheMarkers() throws Exception {
+    Path trustFile = dir.resolve("trust.jsonl");
+    ResultLog trust = new ResultLog(trustFile);
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("id", "default/resnet20");
+    row.put("params_removed", 0.0398);
+    row.put("top1_original", 0.8103);
+    row.put("top1_written", 0.8105);
+    row.put("test_agreement", 0.9884);
+    trust.append(row);
+    Map<Path, Map<String, Map<String, Object>>> latest = Map.of(TrustBench.DATA, trust.latest());
+    String block = ResultsPage.figures(latest);
+    assertTrue(block.contains("| `compress` defaults, ResNet-20 | params removed 3.98%, top1 original 81.03%, "
+        + "top1 written 81.05%, test agreement 98.84% | `default/resnet20` (results/trust.jsonl) |"), block);
+    assertTrue(block.contains("| `compress` defaults, ResNet-56 | not measured yet |"), block);
+
+    Path plain = dir.resolve("plain.md");
+    java.nio.file.Files.writeString(plain, "# readme\n");
+    assertFalse(ResultsPage.renderFigures(plain, new ResultLog(trustFile)));
+    assertEquals("# readme\n", java.nio.file.Files.readString(plain), "a README without the markers is left alone");
+  }
 }
