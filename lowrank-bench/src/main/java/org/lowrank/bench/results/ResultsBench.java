@@ -3,8 +3,6 @@ package org.lowrank.bench.results;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.StringReader;
-import java.io.StringWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +16,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.lowrank.analysis.LayerProfile;
@@ -254,43 +251,34 @@ public final class ResultsBench {
       return "e1/" + model + "/reference";
     }
 
-    /** The cache file text, tied to {@code key} (the settings that determine the numbers). */
-    String toProperties(String key, String written, String git) {
-      Properties p = new Properties();
-      p.setProperty("key", key);
-      p.setProperty("model", model);
-      p.setProperty("top1.original", Double.toString(original));
-      p.setProperty("top1.fine-tuned", Double.toString(fineTuned));
-      p.setProperty("top1.ort", Double.toString(ort));
-      p.setProperty("seconds", Double.toString(seconds));
-      p.setProperty("images-per-second", Double.toString(imagesPerSecond));
-      p.setProperty("written", written);
-      p.setProperty("git", git);
-      StringWriter w = new StringWriter();
-      try {
-        p.store(w, "lowrank ./bench results: experiment-1 reference row (the original model fine-tuned)");
-      } catch (IOException e) {
-        throw new IllegalStateException(e); // a StringWriter does not fail
-      }
-      return w.toString();
+    /** The cached result as a record, tied to {@code key} (the settings that determine the numbers). */
+    Map<String, Object> toRecord(String key, String written, String git) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("id", id());
+      m.put("key", key);
+      m.put("model", model);
+      m.put("top1_original", original);
+      m.put("top1_fine_tuned", fineTuned);
+      m.put("top1_ort", ort);
+      m.put("seconds", seconds);
+      m.put("images_per_second", imagesPerSecond);
+      m.put("date", written);
+      m.put("git", git);
+      return m;
     }
 
-    /** Reads {@link #toProperties}; null when the text was written for other settings than {@code key}. */
-    static Reference fromProperties(String text, String key) throws IOException {
-      Properties p = new Properties();
-      p.load(new StringReader(text));
-      if (!key.equals(p.getProperty("key"))) {
+    /** Reads {@link #toRecord}; null when it was written for other settings than {@code key}. */
+    static Reference fromRecord(Map<String, Object> m, String key) {
+      if (!key.equals(m.get("key"))) {
         return null;
       }
-      return new Reference(p.getProperty("model"), num(p, "top1.original"), num(p, "top1.fine-tuned"),
-          num(p, "top1.ort"), num(p, "seconds"), num(p, "images-per-second"),
-          "measured by an earlier run (" + p.getProperty("written") + ", " + p.getProperty("git")
-              + "; same settings, cached)", null);
+      return new Reference(String.valueOf(m.get("model")), num(m, "top1_original"), num(m, "top1_fine_tuned"),
+          num(m, "top1_ort"), num(m, "seconds"), num(m, "images_per_second"),
+          "measured by an earlier run (" + m.get("date") + ", " + m.get("git") + "; same settings, cached)", null);
     }
 
-    private static double num(Properties p, String k) {
-      String v = p.getProperty(k);
-      return v == null ? Double.NaN : Double.parseDouble(v);
+    private static double num(Map<String, Object> m, String k) {
+      return m.get(k) instanceof Number n ? n.doubleValue() : Double.NaN;
     }
   }
 
@@ -450,14 +438,15 @@ public final class ResultsBench {
     if (references.containsKey(model) || attempted.contains(id)) {
       return;
     }
-    Path cache = referenceCache(model);
+    ResultLog cache = new ResultLog(referenceCache());
     Reference cached = null;
     try {
-      if (Files.isRegularFile(cache)) {
-        cached = Reference.fromProperties(Files.readString(cache, StandardCharsets.UTF_8), referenceKey(model));
+      for (Map<String, Object> m : cache.rows()) {
+        Reference r = id.equals(m.get("id")) ? Reference.fromRecord(m, referenceKey(model)) : null;
+        cached = r != null ? r : cached; // the latest with these settings
       }
     } catch (IOException | RuntimeException e) {
-      err.println("[results] ignoring the cached reference " + cache + ": " + e);
+      err.println("[results] ignoring the cached references in " + cache.file() + ": " + e);
     }
     boolean named = o.only != null && id.contains(o.only);
     if (cached != null && !named) {
@@ -492,10 +481,10 @@ public final class ResultsBench {
       references.put(model, ref);
       if (ref.error() == null) {
         try {
-          org.lowrank.util.AtomicFiles.writeString(cache, ref.toProperties(referenceKey(model),
-              Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), gitDescribe()));
+          cache.append(ref.toRecord(referenceKey(model), Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+              gitDescribe()));
         } catch (IOException e) {
-          err.println("[results] could not cache the reference in " + cache + ": " + e);
+          err.println("[results] could not cache the reference in " + cache.file() + ": " + e);
         }
       }
     } finally {
@@ -510,10 +499,10 @@ public final class ResultsBench {
         + o.seed + "; data=cifar10-jpeg.zip";
   }
 
-  Path referenceCache(String model) {
-    String key = referenceKey(model);
+  /** The reference rows measured on this machine, one JSON line each with the settings key. */
+  Path referenceCache() {
     return (o.cacheDir != null ? o.cacheDir : DemoAssets.defaultCacheDir().resolve("results"))
-        .resolve("reference-" + model + "-" + Integer.toHexString(key.hashCode()) + ".properties");
+        .resolve("references.jsonl");
   }
 
   // ---------------------------------------------------------------- experiment 2

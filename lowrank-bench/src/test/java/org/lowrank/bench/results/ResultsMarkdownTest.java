@@ -256,13 +256,14 @@ class ResultsMarkdownTest {
   void cachedReferenceIsReadBackOnlyForTheSameSettings() throws Exception {
     ResultsBench.Reference ref = new ResultsBench.Reference("resnet20", 81.03, 82.84, 82.8, 250.5, 140.2,
         "measured", null);
-    String text = ref.toProperties("key A", "2026-11-23T21:00:00Z", "commit abc");
-    ResultsBench.Reference back = ResultsBench.Reference.fromProperties(text, "key A");
+    java.util.Map<String, Object> text = org.lowrank.util.Json.parseObject(
+        org.lowrank.util.Json.write(ref.toRecord("key A", "2026-11-23T21:00:00Z", "commit abc"), 0));
+    ResultsBench.Reference back = ResultsBench.Reference.fromRecord(text, "key A");
     assertEquals(82.84, back.fineTuned());
     assertEquals(81.03, back.original());
     assertEquals(140.2, back.imagesPerSecond());
     assertTrue(back.source().contains("cached") && back.source().contains("2026-11-23T21:00:00Z"), back.source());
-    assertEquals(null, ResultsBench.Reference.fromProperties(text, "key B"));
+    assertEquals(null, ResultsBench.Reference.fromRecord(text, "key B"));
     ResultsBench.Options a = ResultsBench.parse(new String[] {"--eval", "1000"});
     ResultsBench.Options c = ResultsBench.parse(new String[] {"--eval", "2000"});
     ResultsBench.Options e = ResultsBench.parse(new String[] {"--eval", "1000", "--epochs", "2"});
@@ -298,10 +299,11 @@ class ResultsMarkdownTest {
     assertTrue(b.references.isEmpty(), "no cache, not named by --only: nothing runs");
     ResultsBench.Reference ref = new ResultsBench.Reference("resnet20", 81.03, 82.84, 82.8, 250.5, 140.2,
         "measured", null);
-    Files.writeString(b.referenceCache("resnet20"), ref.toProperties("other settings", "t1", "g1"));
+    org.lowrank.bench.record.ResultLog cache = new org.lowrank.bench.record.ResultLog(b.referenceCache());
+    cache.append(ref.toRecord("other settings", "t1", "g1"));
     b.reference("resnet20");
     assertTrue(b.references.isEmpty(), "a cached reference of other settings is ignored");
-    Files.writeString(b.referenceCache("resnet20"), ref.toProperties(b.referenceKey("resnet20"), "t0", "g0"));
+    cache.append(ref.toRecord(b.referenceKey("resnet20"), "t0", "g0"));
     b.reference("resnet20");
     ResultsBench.Reference got = b.references.get("resnet20");
     assertEquals(82.84, got.fineTuned());
