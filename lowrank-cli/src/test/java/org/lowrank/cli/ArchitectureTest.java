@@ -26,11 +26,12 @@ import org.junit.jupiter.api.Test;
 import org.lowrank.LowrankException;
 
 /**
- * The architecture rules of docs/ARCHITECTURE.md, checked on the main classes of every module this
- * one sees (core, onnx, runtime, train, pipeline, cli; not bench, which may do anything): modules
- * depend downwards only, each native library stays in its module, only the command line prints, no
+ * The rules of ARCHITECTURE.md's module table, checked on the main classes of every module this one
+ * sees (core, onnx, runtime, train, pipeline, cli; not bench, which may do anything): modules depend
+ * downwards only, each native library stays in its module, only the command line prints, no
  * package cycles, and every exception is a {@link LowrankException}. A class's module is read from
- * where it was loaded ({@code lowrank-core/target/classes} or {@code lowrank-core-VERSION.jar}).
+ * where it was loaded ({@code lowrank-core/target/classes} or {@code lowrank-core-VERSION.jar}); a
+ * class file left in target/classes by a deleted source still counts ({@code mvn clean} drops it).
  */
 class ArchitectureTest {
   private static final List<String> MODULES = List.of("core", "onnx", "runtime", "train", "pipeline", "cli");
