@@ -17,6 +17,8 @@ import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.UnsupportedModelException;
 import org.lowrank.graph.ValueInfo;
+import org.lowrank.ops.ConvAttributes;
+import org.lowrank.ops.Window;
 
 /**
  * Static shape inference for the CNN op set, given the model's input shapes: every value of the
@@ -546,82 +548,19 @@ public final class ShapeInference {
     return out.stream().mapToLong(Long::longValue).toArray();
   }
 
-  /** Resolved Conv/pool window parameters per spatial axis. */
-  record Window(long[] kernel, long[] strides, long[] dilations, long[] pads, long[] outSpatial) {}
-
-  /**
-   * Output size and effective pads of a sliding window (Conv, pooling) over spatial sizes {@code
-   * in}; pads are [b_1..b_n, e_1..e_n], resolved for SAME_UPPER/SAME_LOWER/VALID auto_pad.
-   */
-  static Window window(Node n, long[] in, long[] kernel, boolean ceilMode) {
-    int d = in.length;
-    long[] strides = n.attrLongs("strides", ones(d));
-    long[] dil = n.attrLongs("dilations", ones(d));
-    long[] pads = n.attrLongs("pads", new long[2 * d]);
-    String autoPad = n.attrString("auto_pad", "NOTSET");
-    if (strides.length != d || dil.length != d || pads.length != 2 * d || kernel.length != d) {
-      throw new ModelException(
-          n, "attributes do not match " + d + " spatial axes: kernel " + Arrays.toString(kernel) + ", strides "
-              + Arrays.toString(strides) + ", dilations " + Arrays.toString(dil) + ", pads " + Arrays.toString(pads));
-    }
-    long[] out = new long[d];
-    long[] eff = new long[2 * d];
-    for (int i = 0; i < d; i++) {
-      if (strides[i] <= 0 || dil[i] <= 0 || kernel[i] <= 0) {
-        throw new ModelException(n, "non-positive stride/dilation/kernel on spatial axis " + i);
-      }
-      long dk = Math.addExact(Math.multiplyExact(kernel[i] - 1, dil[i]), 1);
-      switch (autoPad) {
-        case "SAME_UPPER", "SAME_LOWER" -> {
-          out[i] = (in[i] + strides[i] - 1) / strides[i];
-          long total = Math.max(0, (out[i] - 1) * strides[i] + dk - in[i]);
-          long small = total / 2;
-          eff[i] = autoPad.equals("SAME_UPPER") ? small : total - small;
-          eff[i + d] = total - eff[i];
-        }
-        case "VALID" -> out[i] = in[i] >= dk ? (in[i] - dk) / strides[i] + 1 : 0;
-        case "NOTSET", "" -> {
-          eff[i] = pads[i];
-          eff[i + d] = pads[i + d];
-          long span = in[i] + pads[i] + pads[i + d] - dk;
-          if (span < 0) {
-            throw new ModelException(
-                n, "window " + dk + " (kernel " + kernel[i] + ", dilation " + dil[i] + ") is larger than the padded"
-                    + " input " + (in[i] + pads[i] + pads[i + d]) + " on spatial axis " + i);
-          }
-          out[i] = (ceilMode ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1;
-          if (ceilMode && (out[i] - 1) * strides[i] >= in[i] + pads[i]) {
-            out[i]--; // the last window must start inside the input or the left padding
-          }
-        }
-        default -> throw new ModelException(n, "unknown auto_pad '" + autoPad + "'");
-      }
-    }
-    return new Window(kernel, strides, dil, eff, out);
-  }
-
-  private static long[] ones(int d) {
-    long[] o = new long[d];
-    Arrays.fill(o, 1);
-    return o;
-  }
-
   static long[] conv(Node n, long[] x, long[] w) {
     requireRank(n, x, 3, "input");
     if (w == null || w.length != x.length) {
       throw new ModelException(n, "weight shape " + Shapes.str(w) + " does not match input shape " + Shapes.str(x)
           + " (expected W [C_out, C_in/group, k...] of the same rank as X)");
     }
-    long group = n.attrLong("group", 1);
+    ConvAttributes a = ConvAttributes.of(n);
+    long group = a.group();
     if (group <= 0 || x[1] % group != 0 || w[0] % group != 0 || x[1] / group != w[1]) {
       throw new ModelException(n, "input has " + x[1] + " channels, weight " + Shapes.str(w) + " with group=" + group
           + " expects " + Math.multiplyExact(w[1], Math.max(group, 1)) + " (and C_out divisible by group)");
     }
-    long[] kernel = n.attrLongs("kernel_shape", Arrays.copyOfRange(w, 2, w.length));
-    if (!Arrays.equals(kernel, Arrays.copyOfRange(w, 2, w.length))) {
-      throw new ModelException(n, "kernel_shape " + Arrays.toString(kernel) + " differs from weight " + Shapes.str(w));
-    }
-    Window win = window(n, Arrays.copyOfRange(x, 2, x.length), kernel, false);
+    Window win = a.window(Arrays.copyOfRange(x, 2, x.length), a.kernel(Arrays.copyOfRange(w, 2, w.length)));
     long[] y = new long[x.length];
     y[0] = x[0];
     y[1] = w[0];
@@ -631,42 +570,23 @@ public final class ShapeInference {
 
   private static long[] convTranspose(Node n, long[] x, long[] w) {
     requireRank(n, x, 3, "input");
-    long group = n.attrLong("group", 1);
+    ConvAttributes a = ConvAttributes.of(n);
     if (w == null || w.length != x.length || w[0] != x[1]) {
       throw new ModelException(n, "weight shape " + Shapes.str(w) + " does not match input " + Shapes.str(x)
           + " (expected W [C_in, C_out/group, k...])");
     }
-    int d = x.length - 2;
-    long[] kernel = n.attrLongs("kernel_shape", Arrays.copyOfRange(w, 2, w.length));
-    long[] strides = n.attrLongs("strides", ones(d));
-    long[] dil = n.attrLongs("dilations", ones(d));
-    long[] pads = n.attrLongs("pads", new long[2 * d]);
-    long[] outPad = n.attrLongs("output_padding", new long[d]);
-    long[] outShape = n.attrLongs("output_shape", null);
-    String autoPad = n.attrString("auto_pad", "NOTSET");
+    Window win = a.transposedWindow(Arrays.copyOfRange(x, 2, x.length), a.kernel(Arrays.copyOfRange(w, 2, w.length)));
     long[] y = new long[x.length];
     y[0] = x[0];
-    y[1] = Math.multiplyExact(w[1], group);
-    for (int i = 0; i < d; i++) {
-      if (outShape != null) {
-        y[2 + i] = outShape[outShape.length - d + i];
-      } else if (autoPad.startsWith("SAME")) {
-        y[2 + i] = x[2 + i] * strides[i];
-      } else {
-        long p = autoPad.equals("VALID") ? 0 : pads[i] + pads[i + d];
-        y[2 + i] = strides[i] * (x[2 + i] - 1) + outPad[i] + ((kernel[i] - 1) * dil[i] + 1) - p;
-      }
-    }
+    y[1] = Math.multiplyExact(w[1], a.group());
+    System.arraycopy(win.outSpatial(), 0, y, 2, win.outSpatial().length);
     return y;
   }
 
   private static long[] pool(Node n, long[] x) {
     requireRank(n, x, 3, "input");
-    long[] kernel = n.attrLongs("kernel_shape", null);
-    if (kernel == null) {
-      throw new ModelException(n, "pooling without kernel_shape");
-    }
-    Window win = window(n, Arrays.copyOfRange(x, 2, x.length), kernel, n.attrLong("ceil_mode", 0) == 1);
+    ConvAttributes a = ConvAttributes.of(n);
+    Window win = a.window(Arrays.copyOfRange(x, 2, x.length), a.poolKernel());
     long[] y = x.clone();
     System.arraycopy(win.outSpatial(), 0, y, 2, win.outSpatial().length);
     return y;
