@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.lowrank.graph.Attribute;
+import org.lowrank.analysis.ConstantOps;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 
@@ -425,30 +425,13 @@ final class ShapeKernels {
     };
   }
 
-  /** Constant: the value of a {@code value*} attribute. */
+  /** Constant: the value of a {@code value*} attribute ({@link ConstantOps#constantValue}). */
   static TensorValue constantValue(Node n) {
-    for (Attribute a : n.attributes().values()) {
-      switch (a.name()) {
-        case "value":
-          return a.asTensor();
-        case "value_float":
-          return TensorValue.scalar(a.asFloat());
-        case "value_floats": {
-          float[] v = a.asFloats();
-          return TensorValue.ofFloats(new long[] {v.length}, v);
-        }
-        case "value_int":
-          return TensorValue.ofLongs(new long[0], new long[] {a.asLong()});
-        case "value_ints": {
-          long[] v = a.asLongs();
-          return TensorValue.ofLongs(new long[] {v.length}, v);
-        }
-        default:
-          break;
-      }
+    try {
+      return ConstantOps.constantValue(n);
+    } catch (UnsupportedOperationException e) {
+      throw new UnsupportedOpException(n.opType(), n.name(), "needs one of value, value_float(s), value_int(s)");
     }
-    throw new UnsupportedOpException(
-        n.opType(), n.name(), "needs one of value, value_float(s), value_int(s)");
   }
 
   /** ConstantOfShape: a tensor of the shape given by input 0 filled with {@code value} (default 0f). */
