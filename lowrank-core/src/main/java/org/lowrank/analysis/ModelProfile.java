@@ -14,6 +14,7 @@ import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.UnsupportedModelException;
 import org.lowrank.ops.ConvAttributes;
+import org.lowrank.ops.Shapes;
 import org.lowrank.ops.Window;
 import org.lowrank.plan.Choice;
 import org.lowrank.plan.CostModel;

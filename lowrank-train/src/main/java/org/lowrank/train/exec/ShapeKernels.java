@@ -8,9 +8,9 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.lowrank.analysis.ConstantOps;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
+import org.lowrank.ops.ConstantOps;
 
 /**
  * Shape-manipulating kernels: Flatten, Reshape, Transpose, Concat, Slice, Pad, Squeeze, Unsqueeze,
