@@ -180,6 +180,8 @@ public final class ShapeRules {
     b.type((n, o, in) -> dataType(n.attrLong("to", 1)), "Cast");
     b.type((n, o, in) -> in.size() > 1 && in.get(1) != null ? in.get(1) : TypeRule.first(in), "CastLike", "Where");
     b.type(TypeRule.always(DataType.FLOAT), "DequantizeLinear");
+    b.type((n, o, in) -> in.size() > 2 && in.get(2) != null ? in.get(2)
+        : n.hasAttribute("output_dtype") ? dataType(n.attrLong("output_dtype", 2)) : DataType.UINT8, "QuantizeLinear");
     b.type((n, o, in) -> ConstantOps.constantValue(n).dataType(), "Constant");
     b.type((n, o, in) -> n.hasAttribute("value") ? n.attributes().get("value").asTensor().dataType() : DataType.FLOAT,
         "ConstantOfShape");
