@@ -124,7 +124,7 @@ public final class ConstantOps {
   }
 
   /** Output dims of Reshape: 0 copies the input dim (unless allowzero=1), one -1 is inferred. */
-  static long[] reshapeDims(Node node, long[] in, long[] target) {
+  public static long[] reshapeDims(Node node, long[] in, long[] target) {
     boolean allowZero = node.attrLong("allowzero", 0) == 1;
     long[] out = target.clone();
     int minusOne = -1;
@@ -170,7 +170,8 @@ public final class ConstantOps {
     return node.attrLongs("axes", null);
   }
 
-  static long[] unsqueezeDims(Node node, long[] in, long[] axes) {
+  /** Output dims of Unsqueeze: a 1 inserted at each of {@code axes} (of the output rank). */
+  public static long[] unsqueezeDims(Node node, long[] in, long[] axes) {
     if (axes == null) {
       throw new ModelException(node, "Unsqueeze without axes");
     }
@@ -191,7 +192,8 @@ public final class ConstantOps {
     return out;
   }
 
-  static long[] squeezeDims(Node node, long[] in, long[] axes) {
+  /** Output dims of Squeeze: {@code axes} (each of size 1) removed, or every 1 when axes is null/empty. */
+  public static long[] squeezeDims(Node node, long[] in, long[] axes) {
     boolean[] drop = new boolean[in.length];
     if (axes == null || axes.length == 0) {
       for (int i = 0; i < in.length; i++) {
@@ -217,7 +219,7 @@ public final class ConstantOps {
   }
 
   /** Transpose permutation (default: reversed axes), validated. */
-  static int[] permutation(Node node, long[] perm, int rank) {
+  public static int[] permutation(Node node, long[] perm, int rank) {
     int[] p = new int[rank];
     boolean[] seen = new boolean[rank];
     for (int i = 0; i < rank; i++) {

@@ -11,6 +11,8 @@ import java.util.Map;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.ops.ConstantOps;
+import org.lowrank.ops.ShapeRules;
+import org.lowrank.ops.Shapes;
 
 /**
  * Shape-manipulating kernels: Flatten, Reshape, Transpose, Concat, Slice, Pad, Squeeze, Unsqueeze,
@@ -32,7 +34,7 @@ final class ShapeKernels {
     f.put("Unsqueeze", ShapeKernels::unsqueeze);
     f.put("Shape", ShapeKernels::shape);
     f.put("Gather", ShapeKernels::gather);
-    f.put("Expand", (n, o) -> (c, in) -> Kernels.one(expand(in[0], in[1].toLongArray())));
+    f.put("Expand", (n, o) -> (c, in) -> Kernels.one(expand(n, in[0], in[1].toLongArray())));
     f.put("Constant", ShapeKernels::constant);
     f.put("Split", ShapeKernels::split);
     f.put("ConstantOfShape", ShapeKernels::constantOfShape);
@@ -114,41 +116,24 @@ final class ShapeKernels {
     long axisAttr = n.attrLong("axis", 1);
     return (c, in) -> {
       Shape s = in[0].getShape();
-      int r = s.dimension();
-      long axis = axisAttr < 0 ? axisAttr + r : axisAttr;
-      if (axis < 0 || axis > r) {
-        throw new IllegalArgumentException("node " + n.label() + ": axis " + axisAttr + " for rank " + r);
-      }
-      return Kernels.one(in[0].reshape(s.slice(0, (int) axis).size(), s.slice((int) axis).size()));
+      int axis = Shapes.flattenAxis(n, axisAttr, s.dimension());
+      return Kernels.one(in[0].reshape(s.slice(0, axis).size(), s.slice(axis).size()));
     };
   }
 
   private static Kernel reshape(Node n, long opset) {
-    boolean allowZero = n.attrLong("allowzero", 0) != 0;
     long[] attrShape = n.attrLongs("shape", null);
     return (c, in) -> {
       long[] target = opset < 5 ? attrShape : longs(in[1]);
-      long[] dims = in[0].getShape().getShape();
-      long[] out = target.clone();
-      for (int i = 0; i < out.length; i++) {
-        if (out[i] == 0 && !allowZero) {
-          out[i] = dims[i];
-        }
-      }
+      long[] out = ConstantOps.reshapeDims(n, in[0].getShape().getShape(), target);
       return Kernels.one(in[0].reshape(new Shape(out)));
     };
   }
 
   private static Kernel transpose(Node n, long opset) {
     long[] permAttr = n.attrLongs("perm", null);
-    return (c, in) -> {
-      int r = in[0].getShape().dimension();
-      int[] perm = new int[r];
-      for (int i = 0; i < r; i++) {
-        perm[i] = permAttr == null ? r - 1 - i : (int) permAttr[i];
-      }
-      return Kernels.one(in[0].transpose(perm));
-    };
+    return (c, in) ->
+        Kernels.one(in[0].transpose(ConstantOps.permutation(n, permAttr, in[0].getShape().dimension())));
   }
 
   private static Kernel concat(Node n, long opset) {
@@ -312,30 +297,7 @@ final class ShapeKernels {
     long[] aAxes = n.attrLongs("axes", null);
     return (c, in) -> {
       long[] axes = opset < 13 ? aAxes : (in.length > 1 && in[1] != null ? longs(in[1]) : null);
-      long[] dims = in[0].getShape().getShape();
-      boolean[] drop = new boolean[dims.length];
-      if (axes == null) {
-        for (int i = 0; i < dims.length; i++) {
-          drop[i] = dims[i] == 1;
-        }
-      } else {
-        for (long a : axes) {
-          int ax = (int) Kernels.normalizeAxis(a, dims.length, n);
-          if (dims[ax] != 1) {
-            throw new IllegalArgumentException(
-                "node " + n.label() + ": cannot squeeze axis " + a + " of size " + dims[ax]);
-          }
-          drop[ax] = true;
-        }
-      }
-      long[] out = new long[dims.length];
-      int k = 0;
-      for (int i = 0; i < dims.length; i++) {
-        if (!drop[i]) {
-          out[k++] = dims[i];
-        }
-      }
-      return Kernels.one(in[0].reshape(new Shape(Arrays.copyOf(out, k))));
+      return Kernels.one(in[0].reshape(new Shape(ConstantOps.squeezeDims(n, in[0].getShape().getShape(), axes))));
     };
   }
 
@@ -343,30 +305,15 @@ final class ShapeKernels {
     long[] aAxes = n.attrLongs("axes", null);
     return (c, in) -> {
       long[] axes = opset < 13 ? aAxes : longs(in[1]);
-      long[] dims = in[0].getShape().getShape();
-      int r = dims.length + axes.length;
-      boolean[] added = new boolean[r];
-      for (long a : axes) {
-        added[(int) Kernels.normalizeAxis(a, r, n)] = true;
-      }
-      long[] out = new long[r];
-      int k = 0;
-      for (int i = 0; i < r; i++) {
-        out[i] = added[i] ? 1 : dims[k++];
-      }
-      return Kernels.one(in[0].reshape(new Shape(out)));
+      return Kernels.one(in[0].reshape(new Shape(ConstantOps.unsqueezeDims(n, in[0].getShape().getShape(), axes))));
     };
   }
 
   private static Kernel shape(Node n, long opset) {
-    Long startAttr = n.hasAttribute("start") ? n.attrLong("start", 0) : null;
-    Long endAttr = n.hasAttribute("end") ? n.attrLong("end", 0) : null;
     return (c, in) -> {
       long[] dims = in[0].getShape().getShape();
-      int r = dims.length;
-      long s = startAttr == null ? 0 : clamp(startAttr < 0 ? startAttr + r : startAttr, 0, r);
-      long e = endAttr == null ? r : clamp(endAttr < 0 ? endAttr + r : endAttr, 0, r);
-      long[] out = Arrays.copyOfRange(dims, (int) s, (int) Math.max(s, e));
+      long[] range = ShapeRules.shapeRange(n, dims.length);
+      long[] out = Arrays.copyOfRange(dims, (int) range[0], (int) range[1]);
       return Kernels.one(c.manager().create(out, new Shape(out.length)));
     };
   }
@@ -386,16 +333,9 @@ final class ShapeKernels {
     };
   }
 
-  static NDArray expand(NDArray x, long[] shape) {
-    long[] dims = x.getShape().getShape();
-    int r = Math.max(dims.length, shape.length);
-    long[] out = new long[r];
-    for (int i = 0; i < r; i++) {
-      long a = i - (r - dims.length) >= 0 ? dims[i - (r - dims.length)] : 1;
-      long b = i - (r - shape.length) >= 0 ? shape[i - (r - shape.length)] : 1;
-      out[i] = a == 1 ? b : a;
-    }
-    return x.broadcast(new Shape(out));
+  /** Expand: numpy broadcast of x against {@code shape}. */
+  static NDArray expand(Node n, NDArray x, long[] shape) {
+    return x.broadcast(new Shape(Shapes.broadcast(n, x.getShape().getShape(), shape)));
   }
 
   /** Split into the sizes of {@code split} (attribute or input 1) or into equal parts. */
