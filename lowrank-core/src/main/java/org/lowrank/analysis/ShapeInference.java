@@ -25,7 +25,8 @@ import org.lowrank.ops.Shapes;
 
 /**
  * Static shape inference for the CNN op set, given the model's input shapes: every value of the
- * graph gets a fully known shape. Small integer tensors (shape computations such as {@code Shape ->
+ * graph gets a fully known shape. The walk is generic: each node's input count, shape rule, output
+ * types and constant evaluation are looked up in {@link OpRegistry}. Small integer tensors (shape computations such as {@code Shape ->
  * Gather -> Unsqueeze -> Concat -> Reshape} or the pads of an exported shortcut) are evaluated along
  * the way with {@link ConstantOps}, so data-dependent-looking shape inputs resolve to constants.
  *
@@ -33,8 +34,8 @@ import org.lowrank.ops.Shapes;
  * an explicit override. Ops without a shape rule fall back to a fully known shape declared in the
  * model's value infos, else fail with an {@link UnsupportedModelException} naming the node and op.
  *
- * <p>Conventions follow the ONNX operator specs: Conv/pool output size {@code floor((in + p_b + p_e
- * - ((k-1)*d+1)) / s) + 1} (ceil with {@code ceil_mode}), {@code ceil(in/s)} for SAME auto_pad.
+ * <p>Conventions follow the ONNX operator specs (see {@link org.lowrank.ops.ShapeRules} and, for
+ * the Conv/pool geometry, {@link org.lowrank.ops.ConvAttributes}).
  */
 public final class ShapeInference implements ShapeContext {
 

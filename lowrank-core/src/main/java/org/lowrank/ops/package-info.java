@@ -1,8 +1,12 @@
 /**
- * ONNX operator semantics, once (stage 2, Analyze, and everything that runs or rewrites a node):
- * typed attribute records resolved from a node ({@link org.lowrank.ops.ConvAttributes} with its
- * {@link org.lowrank.ops.AutoPad} and resolved {@link org.lowrank.ops.Window}). In: a graph
- * {@code Node}; out: the attribute values and the geometry they imply. Used by shape inference and
- * the layer profile (analysis), the rewriter (rewrite) and the DJL executor (lowrank-train).
+ * ONNX operator semantics, once. {@link org.lowrank.ops.OpRegistry} maps each default-domain op type
+ * to its {@link org.lowrank.ops.OpSemantics}: inputs needed, shape rule ({@link
+ * org.lowrank.ops.ShapeRules}), output types and evaluation on constant inputs ({@link
+ * org.lowrank.ops.ConstantOps}). Typed attribute records are resolved once from a node: {@link
+ * org.lowrank.ops.ConvAttributes} (with {@link org.lowrank.ops.AutoPad}) gives the Conv,
+ * ConvTranspose and pooling geometry as a {@link org.lowrank.ops.Window}. In: a graph {@code Node}
+ * and its input shapes or values; out: output shapes, types, values and geometry. Used by stage 2
+ * (Analyze: shape inference, weight folding, the layer profile), stage 5 (Rewrite) and the DJL
+ * executor of lowrank-train, which reads the same records.
  */
 package org.lowrank.ops;
