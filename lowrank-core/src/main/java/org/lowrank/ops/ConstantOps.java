@@ -393,9 +393,15 @@ public final class ConstantOps {
   }
 
   /** Resolved Slice parameters per axis: start, step, count. */
-  record SliceSpec(long[] starts, long[] steps, long[] outDims) {}
+  /**
+   * A Slice resolved against input dims: per axis the first index (clamped as the ONNX spec says),
+   * the step (1 on axes not sliced) and the output size; element j of axis a is {@code starts[a] + j
+   * steps[a]}.
+   */
+  public record SliceSpec(long[] starts, long[] steps, long[] outDims) {}
 
-  static SliceSpec sliceSpec(Node node, long[] d, long[] starts, long[] ends, long[] axes, long[] steps) {
+  /** Resolves Slice's starts/ends/axes/steps against input dims {@code d}. */
+  public static SliceSpec sliceSpec(Node node, long[] d, long[] starts, long[] ends, long[] axes, long[] steps) {
     int r = d.length;
     long[] st = new long[r];
     long[] sp = new long[r];

@@ -145,31 +145,28 @@ final class ShapeKernels {
     };
   }
 
-  /** Slices one axis with ONNX clamping rules; negative steps flip the axis first. */
-  static NDArray sliceAxis(NDArray x, int axis, long start, long end, long step) {
-    long d = x.getShape().get(axis);
-    if (step > 0) {
-      long s = clamp(start < 0 ? start + d : start, 0, d);
-      long e = clamp(end < 0 ? end + d : end, 0, d);
-      if (s == 0 && e == d && step == 1) {
-        return x;
+  /**
+   * Applies a resolved slice: a strided range per axis; a negative step flips the axis first
+   * (element j at {@code start + j step} is at {@code d - 1 - start - j step} of the flipped axis).
+   */
+  static NDArray slice(NDArray x, ConstantOps.SliceSpec spec) {
+    long[] dims = x.getShape().getShape();
+    NDArray y = x;
+    for (int ax = 0; ax < dims.length; ax++) {
+      long s = spec.starts()[ax];
+      long step = spec.steps()[ax];
+      long count = spec.outDims()[ax];
+      if (step == 1 && s == 0 && count == dims[ax]) {
+        continue;
       }
-      e = Math.max(e, s);
-      return x.get(new NDIndex().addAllDim(axis).addSliceDim(s, e, step));
+      if (step > 0) {
+        y = y.get(new NDIndex().addAllDim(ax).addSliceDim(s, Math.min(dims[ax], s + count * step), step));
+      } else {
+        long fs = dims[ax] - 1 - s;
+        y = y.flip(ax).get(new NDIndex().addAllDim(ax).addSliceDim(fs, Math.min(dims[ax], fs + count * -step), -step));
+      }
     }
-    if (step == 0) {
-      throw new IllegalArgumentException("Slice step 0");
-    }
-    long s = clamp(start < 0 ? start + d : start, -1, d - 1);
-    long e = clamp(end < 0 ? end + d : end, -1, d - 1);
-    // positions s, s+step, ... > e  map to flipped positions d-1-s, ... < d-1-e
-    long fs = d - 1 - s;
-    long fe = Math.max(d - 1 - e, fs);
-    return x.flip(axis).get(new NDIndex().addAllDim(axis).addSliceDim(fs, fe, -step));
-  }
-
-  private static long clamp(long v, long lo, long hi) {
-    return Math.max(lo, Math.min(hi, v));
+    return y;
   }
 
   private static Kernel slice(Node n, long opset) {
@@ -191,12 +188,7 @@ final class ShapeKernels {
         axes = in.length > 3 && in[3] != null ? longs(in[3]) : null;
         steps = in.length > 4 && in[4] != null ? longs(in[4]) : null;
       }
-      NDArray y = in[0];
-      int r = y.getShape().dimension();
-      for (int i = 0; i < starts.length; i++) {
-        int axis = (int) Kernels.normalizeAxis(axes == null ? i : axes[i], r, n);
-        y = sliceAxis(y, axis, starts[i], ends[i], steps == null ? 1 : steps[i]);
-      }
+      NDArray y = slice(in[0], ConstantOps.sliceSpec(n, in[0].getShape().getShape(), starts, ends, axes, steps));
       return Kernels.one(y == in[0] ? y.duplicate() : y);
     };
   }
