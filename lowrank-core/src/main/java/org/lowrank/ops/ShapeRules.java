@@ -386,13 +386,33 @@ public final class ShapeRules {
     long[] pads;
     long[] axes = null;
     if (ctx.opset() < 11 || n.inputs().size() < 2 || n.input(1).isEmpty()) {
-      pads = n.hasAttribute("pads") ? n.attrLongs("pads", null) : n.attrLongs("paddings", null);
+      pads = padsAttribute(n);
     } else {
       pads = ctx.value(n, 1, "pads").toLongArray();
       if (n.inputs().size() > 3 && !n.input(3).isEmpty()) {
         axes = ctx.value(n, 3, "axes").toLongArray();
       }
     }
+    long[][] be = padsPerAxis(n, pads, axes, x);
+    long[] y = x.clone();
+    for (int i = 0; i < y.length; i++) {
+      y[i] = Math.addExact(y[i], be[0][i] + be[1][i]);
+    }
+    return y;
+  }
+
+  /** Pad's {@code pads} attribute (opset < 11; called {@code paddings} before opset 2), or null. */
+  public static long[] padsAttribute(Node n) {
+    return n.hasAttribute("pads") ? n.attrLongs("pads", null) : n.attrLongs("paddings", null);
+  }
+
+  /**
+   * Pad amounts [begin, end] per axis of an input of shape {@code x}, from {@code pads} = [b_1..b_k,
+   * e_1..e_k] over {@code axes} (all axes when null); negative amounts crop.
+   *
+   * @throws ModelException when pads are missing or their count does not fit the axes
+   */
+  public static long[][] padsPerAxis(Node n, long[] pads, long[] axes, long[] x) {
     if (pads == null) {
       throw new ModelException(n, "Pad without pads");
     }
@@ -400,12 +420,13 @@ public final class ShapeRules {
     if (pads.length != 2 * k) {
       throw new ModelException(n, "pads " + Arrays.toString(pads) + " need " + 2 * k + " values for input " + Shapes.str(x));
     }
-    long[] y = x.clone();
+    long[][] be = new long[2][x.length];
     for (int i = 0; i < k; i++) {
       int ax = axes == null ? i : Shapes.axis(n, axes[i], x.length, "axis");
-      y[ax] = Math.addExact(y[ax], pads[i] + pads[i + k]);
+      be[0][ax] = pads[i];
+      be[1][ax] = pads[i + k];
     }
-    return y;
+    return be;
   }
 
   private static long[][] split(Node n, long[] x, ShapeContext ctx) {

@@ -198,7 +198,7 @@ final class ShapeKernels {
     if (!Arrays.asList("constant", "reflect", "edge", "wrap").contains(mode)) {
       throw new UnsupportedOpException(n.opType(), n.name(), "mode=" + mode);
     }
-    long[] aPads = n.attrLongs(opset < 2 ? "paddings" : "pads", null);
+    long[] aPads = ShapeRules.padsAttribute(n);
     float aValue = n.attrFloat("value", 0f);
     return (c, in) -> {
       NDArray x = in[0];
@@ -215,14 +215,9 @@ final class ShapeKernels {
             ? in[2].toType(DataType.FLOAT64, false).getDouble() : 0;
         axes = in.length > 3 && in[3] != null ? longs(in[3]) : null;
       }
-      long[] begin = new long[r];
-      long[] end = new long[r];
-      int na = axes == null ? r : axes.length;
-      for (int i = 0; i < na; i++) {
-        int axis = axes == null ? i : (int) Kernels.normalizeAxis(axes[i], r, n);
-        begin[axis] = pads[i];
-        end[axis] = pads[i + na];
-      }
+      long[][] be = ShapeRules.padsPerAxis(n, pads, axes, x.getShape().getShape());
+      long[] begin = be[0];
+      long[] end = be[1];
       if (mode.equals("constant")) {
         NDArray y = ConvKernels.padSpatial(x, begin, end, value);
         return Kernels.one(y == x ? x.duplicate() : y);
