@@ -1,11 +1,15 @@
 package org.lowrank.cli;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.NoSuchFileException;
+import org.lowrank.LowrankException;
+import org.lowrank.LowrankException.Kind;
 
-/** Named exit codes of the {@code lowrank} command, and the mapping from failures to them. */
+/**
+ * Named exit codes of the {@code lowrank} command, and the one mapping from failures to them: a
+ * failure's {@link Kind} (lowrank's own exceptions carry one; a few JDK exceptions are given one
+ * here) decides its code.
+ */
 public final class ExitCodes {
   /** Success. */
   public static final int OK = 0;
@@ -23,26 +27,54 @@ public final class ExitCodes {
 
   private ExitCodes() {}
 
-  /** The exit code for a failure. */
+  /** The exit code for a failure: that of its {@link #kindOf kind}. */
   public static int of(Throwable t) {
+    return of(kindOf(t));
+  }
+
+  /** The exit code for a kind of failure. */
+  public static int of(Kind kind) {
+    return switch (kind) {
+      case BAD_INPUT -> BAD_INPUT;
+      case UNSUPPORTED -> UNSUPPORTED;
+      case NUMERICAL, RUNTIME, INTERNAL -> INTERNAL;
+    };
+  }
+
+  /**
+   * The kind of a failure: the first kind along the cause chain that the user can act on ({@link
+   * Kind#BAD_INPUT} or {@link Kind#UNSUPPORTED}), so that e.g. a runtime failure caused by an
+   * unreadable file is bad input; else the outermost kind found; else {@link Kind#INTERNAL}. JDK
+   * exceptions count as: {@link UnsupportedOperationException} unsupported; {@link
+   * IllegalArgumentException}, {@link IOException} and {@link UncheckedIOException} bad input.
+   */
+  public static Kind kindOf(Throwable t) {
+    Kind outer = null;
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (c instanceof UnsupportedOperationException
-          || c instanceof org.lowrank.graph.UnsupportedModelException
-          || c instanceof org.lowrank.onnx.OnnxUnsupportedException
-          || c instanceof org.lowrank.train.exec.UnsupportedOpException) {
-        return UNSUPPORTED;
+      Kind k = ownKind(c);
+      if (k == Kind.BAD_INPUT || k == Kind.UNSUPPORTED) {
+        return k;
       }
-      if (c instanceof org.lowrank.graph.ModelException) {
-        return BAD_INPUT;
-      }
-      if (c instanceof IllegalArgumentException
-          || c instanceof NoSuchFileException
-          || c instanceof FileNotFoundException
-          || c instanceof UncheckedIOException
-          || c instanceof IOException) {
-        return BAD_INPUT;
+      if (outer == null) {
+        outer = k;
       }
     }
-    return INTERNAL;
+    return outer == null ? Kind.INTERNAL : outer;
+  }
+
+  /** The kind of {@code c} itself, ignoring its cause, or null when it has none. */
+  private static Kind ownKind(Throwable c) {
+    if (c instanceof LowrankException l) {
+      return l.kind();
+    }
+    if (c instanceof UnsupportedOperationException) {
+      return Kind.UNSUPPORTED;
+    }
+    if (c instanceof IllegalArgumentException
+        || c instanceof IOException
+        || c instanceof UncheckedIOException) {
+      return Kind.BAD_INPUT;
+    }
+    return null;
   }
 }

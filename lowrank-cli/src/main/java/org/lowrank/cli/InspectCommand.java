@@ -21,7 +21,7 @@ import org.lowrank.graph.Model;
 import org.lowrank.graph.ModelException;
 import org.lowrank.graph.UnsupportedModelException;
 import org.lowrank.onnx.OnnxReader;
-import org.lowrank.onnx.OnnxUnsupportedException;
+import org.lowrank.onnx.OnnxFormatException;
 import org.lowrank.plan.Method;
 import org.lowrank.util.Text;
 import picocli.CommandLine;
@@ -80,10 +80,8 @@ public final class InspectCommand implements Callable<Integer> {
       }
       out.flush();
       return ExitCodes.OK;
-    } catch (OnnxUnsupportedException | UnsupportedModelException e) {
-      return fail(err, e, ExitCodes.UNSUPPORTED);
-    } catch (IOException | ModelException | IllegalArgumentException e) {
-      return fail(err, e, ExitCodes.BAD_INPUT);
+    } catch (IOException | OnnxFormatException | ModelException | IllegalArgumentException e) {
+      return fail(err, e, ExitCodes.of(e));
     }
   }
 

@@ -1,6 +1,7 @@
 package org.lowrank.cli;
 
 import java.util.Locale;
+import org.lowrank.LowrankException;
 import picocli.CommandLine;
 
 /**
@@ -13,10 +14,12 @@ final class ResourceFailures {
   /** The launcher's default Java options (scripts/launch.sh). */
   static final String DEFAULT_JAVA_OPTS = "-Xmx8g";
 
-  /** A resource limit hit while running a command: exit code {@link ExitCodes#BAD_INPUT}. */
-  static final class ResourceLimitException extends IllegalArgumentException {
+  /** A resource limit hit while running a command: the user gives more memory or works on less. */
+  static final class ResourceLimitException extends LowrankException {
+    private static final long serialVersionUID = 1L;
+
     ResourceLimitException(String message, Throwable cause) {
-      super(message, cause);
+      super(Kind.BAD_INPUT, message, cause);
     }
   }
 

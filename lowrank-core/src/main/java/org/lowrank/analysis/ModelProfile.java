@@ -13,6 +13,9 @@ import org.lowrank.graph.ModelException;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.UnsupportedModelException;
+import org.lowrank.ops.ConvAttributes;
+import org.lowrank.ops.Shapes;
+import org.lowrank.ops.Window;
 import org.lowrank.plan.Choice;
 import org.lowrank.plan.CostModel;
 import org.lowrank.plan.LayerGeometry;
@@ -193,13 +196,12 @@ public record ModelProfile(
     long[] y = s.require(n.output(0));
     long[] wd = w.dims();
     int d = wd.length - 2;
-    long groups = n.attrLong("group", 1);
-    long[] kernel = Arrays.copyOfRange(wd, 2, wd.length);
+    ConvAttributes attrs = ConvAttributes.of(n);
+    long groups = attrs.group();
+    long[] kernel = attrs.kernel(Arrays.copyOfRange(wd, 2, wd.length));
     long[] inSpatial = Arrays.copyOfRange(x, 2, x.length);
     long[] outSpatial = Arrays.copyOfRange(y, 2, y.length);
-    ShapeInference.Window win = transposed
-        ? transposeWindow(n, inSpatial, outSpatial, kernel)
-        : ShapeInference.window(n, inSpatial, kernel, false);
+    Window win = transposed ? attrs.transposedWindow(inSpatial, kernel) : attrs.window(inSpatial, kernel);
     boolean hasBias = !n.input(2).isEmpty();
     TensorValue bias = hasBias ? g.initializers().get(n.input(2)) : null;
     long cout = transposed ? wd[1] * groups : wd[0];
@@ -243,42 +245,6 @@ public record ModelProfile(
     }
     return new LayerProfile(layerName(n), n.opType(), kind, wName, wd, hasBias, win.strides(), win.pads(),
         win.dilations(), groups, x, y, params, macs, geo, methods, skip, notes, rule);
-  }
-
-  /**
-   * Strides, dilations and pads of a ConvTranspose as applied: pads as written, or, when
-   * output_shape or a SAME auto_pad fixes the output size, the total padding {@code s (in - 1) +
-   * output_padding + (k - 1) dil + 1 - out} split as the ONNX operator spec says (the odd pixel at
-   * the end for SAME_UPPER, at the beginning otherwise); zero for VALID.
-   */
-  private static ShapeInference.Window transposeWindow(Node n, long[] in, long[] out, long[] kernel) {
-    int d = in.length;
-    long[] strides = n.attrLongs("strides", ones(d));
-    long[] dil = n.attrLongs("dilations", ones(d));
-    long[] outPad = n.attrLongs("output_padding", new long[d]);
-    String autoPad = n.attrString("auto_pad", "NOTSET");
-    boolean sized = n.attrLongs("output_shape", null) != null || autoPad.startsWith("SAME");
-    long[] pads = autoPad.equals("VALID") ? new long[2 * d] : n.attrLongs("pads", new long[2 * d]);
-    if (strides.length != d || dil.length != d || outPad.length != d || pads.length != 2 * d) {
-      throw new ModelException(n, "strides " + Arrays.toString(strides) + ", dilations " + Arrays.toString(dil)
-          + ", output_padding " + Arrays.toString(outPad) + ", pads " + Arrays.toString(pads) + " do not fit "
-          + d + " spatial axes");
-    }
-    if (sized) {
-      for (int i = 0; i < d; i++) {
-        long total = strides[i] * (in[i] - 1) + outPad[i] + (kernel[i] - 1) * dil[i] + 1 - out[i];
-        long half = total / 2;
-        pads[i] = autoPad.equals("SAME_UPPER") ? half : total - half;
-        pads[i + d] = total - pads[i];
-      }
-    }
-    return new ShapeInference.Window(kernel, strides, dil, pads, out);
-  }
-
-  private static long[] ones(int d) {
-    long[] v = new long[d];
-    Arrays.fill(v, 1);
-    return v;
   }
 
   private static LayerProfile dense(Graph g, Node n, TensorValue w, String wName, boolean weightOnLeft,

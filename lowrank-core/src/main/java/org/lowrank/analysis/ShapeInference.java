@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.lowrank.graph.DataType;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.GraphValidator;
@@ -17,10 +16,17 @@ import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.UnsupportedModelException;
 import org.lowrank.graph.ValueInfo;
+import org.lowrank.ops.ConstantOps;
+import org.lowrank.ops.OpRegistry;
+import org.lowrank.ops.OpSemantics;
+import org.lowrank.ops.ShapeContext;
+import org.lowrank.ops.ShapeRules;
+import org.lowrank.ops.Shapes;
 
 /**
  * Static shape inference for the CNN op set, given the model's input shapes: every value of the
- * graph gets a fully known shape. Small integer tensors (shape computations such as {@code Shape ->
+ * graph gets a fully known shape. The walk is generic: each node's input count, shape rule, output
+ * types and constant evaluation are looked up in {@link OpRegistry}. Small integer tensors (shape computations such as {@code Shape ->
  * Gather -> Unsqueeze -> Concat -> Reshape} or the pads of an exported shortcut) are evaluated along
  * the way with {@link ConstantOps}, so data-dependent-looking shape inputs resolve to constants.
  *
@@ -28,64 +34,18 @@ import org.lowrank.graph.ValueInfo;
  * an explicit override. Ops without a shape rule fall back to a fully known shape declared in the
  * model's value infos, else fail with an {@link UnsupportedModelException} naming the node and op.
  *
- * <p>Conventions follow the ONNX operator specs: Conv/pool output size {@code floor((in + p_b + p_e
- * - ((k-1)*d+1)) / s) + 1} (ceil with {@code ceil_mode}), {@code ceil(in/s)} for SAME auto_pad.
+ * <p>Conventions follow the ONNX operator specs (see {@link org.lowrank.ops.ShapeRules} and, for
+ * the Conv/pool geometry, {@link org.lowrank.ops.ConvAttributes}).
  */
-public final class ShapeInference {
+public final class ShapeInference implements ShapeContext {
 
   /** Constant tensors up to this many elements are propagated as values. */
   static final long MAX_VALUE_ELEMENTS = 1 << 20;
 
-  private static final Set<String> SAME_SHAPE =
-      Set.of(
-          "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu", "Selu", "Celu",
-          "Gelu", "Softplus", "Softsign", "Clip", "Identity", "Neg", "Abs", "Exp", "Log", "Sqrt",
-          "Reciprocal", "Floor", "Ceil", "Round", "Erf", "Sign", "Not", "Cast", "CastLike", "LRN",
-          "InstanceNormalization", "Softmax", "LogSoftmax", "Hardmax", "Mish", "ThresholdedRelu",
-          "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "IsNaN", "IsInf", "Shrink",
-          "Trilu", "CumSum", "QuantizeLinear", "DequantizeLinear", "MeanVarianceNormalization",
-          "Swish", "BitwiseNot", "PRelu");
-
-  private static final Set<String> BROADCAST =
-      Set.of(
-          "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Equal", "Less",
-          "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Where", "Mod", "BitShift",
-          "BitwiseAnd", "BitwiseOr", "BitwiseXor");
-
-  private static final Set<String> BOOL_OUT =
-      Set.of("Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not", "IsNaN", "IsInf");
-
-  private static final Set<String> REDUCE =
-      Set.of(
-          "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
-          "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare");
-
-  private static final Set<String> OTHER_RULES =
-      Set.of(
-          "Constant", "Conv", "ConvTranspose", "MaxPool", "AveragePool", "LpPool", "GlobalAveragePool",
-          "GlobalMaxPool", "GlobalLpPool", "Gemm", "MatMul", "BatchNormalization", "LayerNormalization",
-          "Dropout", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Concat", "Slice", "Pad",
-          "Shape", "Size", "Gather", "GatherElements", "ConstantOfShape", "Expand", "Tile", "Range", "Split",
-          "ArgMax", "ArgMin", "TopK", "Resize", "Upsample", "DepthToSpace", "SpaceToDepth", "Einsum",
-          "ScatterND", "ScatterElements");
-
-  /**
-   * True when the default-domain op has a shape rule here (other ops need shapes declared in the
-   * model's value infos).
-   */
+  /** True when the default-domain op has a shape rule (see {@link OpRegistry}). */
   public static boolean supports(String opType) {
-    return SAME_SHAPE.contains(opType) || BROADCAST.contains(opType) || REDUCE.contains(opType)
-        || OTHER_RULES.contains(opType);
+    return OpRegistry.hasShapeRule(opType);
   }
-
-  private static final Map<String, Integer> MIN_INPUTS =
-      Map.ofEntries(
-          Map.entry("Conv", 2), Map.entry("ConvTranspose", 2), Map.entry("Gemm", 2), Map.entry("MatMul", 2),
-          Map.entry("Gather", 2), Map.entry("GatherElements", 2), Map.entry("Expand", 2), Map.entry("Tile", 2),
-          Map.entry("ConstantOfShape", 1), Map.entry("Range", 3), Map.entry("BatchNormalization", 1),
-          Map.entry("MaxPool", 1), Map.entry("AveragePool", 1), Map.entry("Reshape", 1), Map.entry("Slice", 1),
-          Map.entry("Pad", 1), Map.entry("Concat", 1), Map.entry("Flatten", 1), Map.entry("Transpose", 1),
-          Map.entry("Squeeze", 1), Map.entry("Unsqueeze", 1), Map.entry("Shape", 1), Map.entry("Split", 1));
 
   private final Graph graph;
   private final long opset;
@@ -201,17 +161,17 @@ public final class ShapeInference {
       }
       in.add(s);
     }
-    Integer min = MIN_INPUTS.get(n.opType());
-    if (min != null && (n.inputs().size() < min || n.input(0).isEmpty())) {
+    OpSemantics op = OpRegistry.lookup(n).orElse(null);
+    int min = op == null ? 0 : op.minInputs();
+    if (min > 0 && (n.inputs().size() < min || n.input(0).isEmpty())) {
       throw new ModelException(n, "expects at least " + min + " inputs, found " + n.inputs());
     }
     if (n.outputs().isEmpty()) {
       throw new ModelException(n, "has no outputs");
     }
     long[][] out;
-    boolean standard = n.domain().isEmpty() || n.domain().equals("ai.onnx");
     try {
-      out = standard && supports(n.opType()) ? infer(n, in) : null;
+      out = op != null && op.shape() != null ? op.shape().outputShapes(n, in, this) : null;
     } catch (ArithmeticException e) {
       throw new ModelException(n, "dimension arithmetic overflows (" + e.getMessage() + "); bogus dimensions?", e);
     }
@@ -258,31 +218,9 @@ public final class ShapeInference {
   }
 
   private DataType outputType(Node n, int i) {
-    String op = n.opType();
-    DataType first = n.inputs().isEmpty() ? DataType.FLOAT : types.getOrDefault(n.input(0), DataType.UNDEFINED);
-    if (BOOL_OUT.contains(op)) {
-      return DataType.BOOL;
-    }
-    return switch (op) {
-      case "Shape", "Size", "ArgMax", "ArgMin", "NonZero" -> DataType.INT64;
-      case "Cast" -> dataType(n.attrLong("to", 1));
-      case "CastLike" -> types.getOrDefault(n.input(1), first);
-      case "Where" -> types.getOrDefault(n.input(1), first);
-      case "DequantizeLinear" -> DataType.FLOAT;
-      case "Constant" -> ConstantOps.constantValue(n).dataType();
-      case "ConstantOfShape" -> n.hasAttribute("value") ? n.attributes().get("value").asTensor().dataType() : DataType.FLOAT;
-      case "MaxPool", "TopK" -> i == 1 ? DataType.INT64 : first;
-      case "Dropout" -> i == 1 ? DataType.BOOL : first;
-      default -> first;
-    };
-  }
-
-  private static DataType dataType(long code) {
-    try {
-      return DataType.fromOnnx((int) code);
-    } catch (IllegalArgumentException e) {
-      return DataType.UNDEFINED;
-    }
+    List<DataType> in = new ArrayList<>();
+    n.inputs().forEach(name -> in.add(name.isEmpty() ? null : types.get(name)));
+    return OpRegistry.typeRule(n.opType()).outputType(n, i, in);
   }
 
   private void propagateValue(Node n, List<long[]> in) {
@@ -292,7 +230,7 @@ public final class ShapeInference {
     String op = n.opType();
     if (op.equals("Shape")) {
       long[] d = in.get(0);
-      long[] range = shapeRange(n, d.length);
+      long[] range = ShapeRules.shapeRange(n, d.length);
       values.put(n.output(0), TensorValue.ofLongs(new long[] {range[1] - range[0]}, Arrays.copyOfRange(d, (int) range[0], (int) range[1])));
       return;
     }
@@ -300,7 +238,7 @@ public final class ShapeInference {
       values.put(n.output(0), TensorValue.ofLongs(new long[0], new long[] {Shapes.product(in.get(0))}));
       return;
     }
-    if (!ConstantOps.SUPPORTED.contains(op) || !(n.domain().isEmpty() || n.domain().equals("ai.onnx"))) {
+    if (OpRegistry.lookup(n).map(OpSemantics::constant).isEmpty()) {
       return;
     }
     long[] outShape = shapes.get(n.output(0));
@@ -323,19 +261,14 @@ public final class ShapeInference {
     v.ifPresent(t -> values.put(n.output(0), t));
   }
 
-  /** [start, end) of the Shape op's slice (opset 15 start/end attributes). */
-  private static long[] shapeRange(Node n, int rank) {
-    long s = n.attrLong("start", 0);
-    long e = n.attrLong("end", rank);
-    s = s < 0 ? s + rank : s;
-    e = e < 0 ? e + rank : e;
-    s = Math.max(0, Math.min(s, rank));
-    e = Math.max(s, Math.min(e, rank));
-    return new long[] {s, e};
+  @Override
+  public long opset() {
+    return opset;
   }
 
   /** A constant input's value, or an unsupported-model error naming the node. */
-  private TensorValue valueOf(Node n, int i, String role) {
+  @Override
+  public TensorValue value(Node n, int i, String role) {
     String name = n.input(i);
     TensorValue v = values.get(name);
     if (v == null) {
@@ -344,573 +277,5 @@ public final class ShapeInference {
               + " constant (static shapes)");
     }
     return v;
-  }
-
-  private TensorValue optionalValue(Node n, int i, String role) {
-    return n.input(i).isEmpty() ? null : valueOf(n, i, role);
-  }
-
-  private List<TensorValue> inputValues(Node n) {
-    List<TensorValue> vs = new ArrayList<>();
-    for (int i = 0; i < n.inputs().size(); i++) {
-      vs.add(i == 0 || n.input(i).isEmpty() ? null : valueOf(n, i, "parameter #" + i));
-    }
-    return vs;
-  }
-
-  /** Output shapes of a default-domain node, or null when the op has no rule here. */
-  private long[][] infer(Node n, List<long[]> in) {
-    String op = n.opType();
-    long[] x = in.isEmpty() ? null : in.get(0);
-    if (SAME_SHAPE.contains(op)) {
-      return one(x);
-    }
-    if (BROADCAST.contains(op)) {
-      long[] out = x;
-      for (int i = 1; i < in.size(); i++) {
-        if (in.get(i) != null) {
-          out = Shapes.broadcast(n, out, in.get(i));
-        }
-      }
-      return one(out);
-    }
-    if (REDUCE.contains(op)) {
-      return one(reduce(n, x));
-    }
-    return switch (op) {
-      case "Constant" -> one(ConstantOps.constantValue(n).dims());
-      case "Conv" -> one(conv(n, x, in.get(1)));
-      case "ConvTranspose" -> one(convTranspose(n, x, in.get(1)));
-      case "MaxPool", "AveragePool", "LpPool" -> {
-        long[] y = pool(n, x);
-        yield n.outputs().size() > 1 ? new long[][] {y, y} : one(y);
-      }
-      case "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool" -> {
-        requireRank(n, x, 3, "input");
-        long[] y = x.clone();
-        Arrays.fill(y, 2, y.length, 1);
-        yield one(y);
-      }
-      case "Gemm" -> one(gemm(n, x, in.get(1)));
-      case "MatMul" -> one(matmul(n, x, in.get(1)));
-      case "BatchNormalization" -> {
-        long[][] out = new long[n.outputs().size()][];
-        out[0] = x;
-        for (int i = 1; i < out.length; i++) {
-          out[i] = new long[] {x[1]};
-        }
-        yield out;
-      }
-      case "LayerNormalization" -> {
-        long[][] out = new long[n.outputs().size()][];
-        out[0] = x;
-        int axis = Shapes.axis(n, n.attrLong("axis", -1), x.length, "axis");
-        long[] stat = x.clone();
-        Arrays.fill(stat, axis, stat.length, 1);
-        for (int i = 1; i < out.length; i++) {
-          out[i] = stat;
-        }
-        yield out;
-      }
-      case "Dropout" -> n.outputs().size() > 1 ? new long[][] {x, x} : one(x);
-      case "Flatten" -> {
-        int axis = Shapes.flattenAxis(n, n.attrLong("axis", 1), x.length);
-        yield one(new long[] {Shapes.product(x, 0, axis), Shapes.product(x, axis, x.length)});
-      }
-      case "Reshape" -> {
-        long[] target = n.inputs().size() > 1 ? valueOf(n, 1, "shape").toLongArray() : n.attrLongs("shape", null);
-        if (target == null) {
-          throw new ModelException(n, "Reshape has neither a shape input nor a shape attribute");
-        }
-        yield one(ConstantOps.reshapeDims(n, x, target));
-      }
-      case "Transpose" -> {
-        int[] p = ConstantOps.permutation(n, n.attrLongs("perm", null), x.length);
-        long[] y = new long[x.length];
-        for (int i = 0; i < y.length; i++) {
-          y[i] = x[p[i]];
-        }
-        yield one(y);
-      }
-      case "Squeeze" -> one(ConstantOps.squeezeDims(n, x, axes(n)));
-      case "Unsqueeze" -> one(ConstantOps.unsqueezeDims(n, x, axes(n)));
-      case "Concat" -> one(concat(n, in));
-      case "Slice" -> one(ConstantOps.sliceSpec(n, x, inputValues(n), opset).outDims());
-      case "Pad" -> one(pad(n, x));
-      case "Shape" -> {
-        long[] r = shapeRange(n, x.length);
-        yield one(new long[] {r[1] - r[0]});
-      }
-      case "Size" -> one(new long[0]);
-      case "Gather" -> {
-        int axis = Shapes.axis(n, n.attrLong("axis", 0), x.length, "axis");
-        long[] idx = in.get(1);
-        long[] y = new long[x.length - 1 + idx.length];
-        System.arraycopy(x, 0, y, 0, axis);
-        System.arraycopy(idx, 0, y, axis, idx.length);
-        System.arraycopy(x, axis + 1, y, axis + idx.length, x.length - axis - 1);
-        yield one(y);
-      }
-      case "GatherElements" -> one(in.get(1));
-      case "ConstantOfShape" -> one(checkedDims(n, valueOf(n, 0, "shape").toLongArray()));
-      case "Expand" -> one(Shapes.broadcast(n, x, valueOf(n, 1, "shape").toLongArray()));
-      case "Tile" -> {
-        long[] reps = valueOf(n, 1, "repeats").toLongArray();
-        if (reps.length != x.length) {
-          throw new ModelException(n, "repeats " + Arrays.toString(reps) + " do not match rank " + x.length);
-        }
-        long[] y = x.clone();
-        for (int i = 0; i < y.length; i++) {
-          y[i] = Math.multiplyExact(y[i], reps[i]);
-        }
-        yield one(y);
-      }
-      case "Range" -> {
-        TensorValue v = ConstantOps.evaluate(n, List.of(valueOf(n, 0, "start"), valueOf(n, 1, "limit"), valueOf(n, 2, "delta")), opset).orElseThrow();
-        yield one(v.dims());
-      }
-      case "Split" -> split(n, x);
-      case "ArgMax", "ArgMin" -> {
-        int axis = Shapes.axis(n, n.attrLong("axis", 0), x.length, "axis");
-        yield one(dropAxes(x, new boolean[] {}, axis, n.attrLong("keepdims", 1) == 1));
-      }
-      case "TopK" -> {
-        int axis = Shapes.axis(n, n.attrLong("axis", -1), x.length, "axis");
-        long k = n.inputs().size() > 1 ? valueOf(n, 1, "K").longAt(0) : n.attrLong("k", 1);
-        long[] y = x.clone();
-        y[axis] = k;
-        yield new long[][] {y, y};
-      }
-      case "Resize", "Upsample" -> one(resize(n, x));
-      case "DepthToSpace", "SpaceToDepth" -> one(depthSpace(n, x));
-      case "ScatterND", "ScatterElements" -> one(x);
-      case "Einsum" -> one(einsum(n, in));
-      default -> null;
-    };
-  }
-
-  private static long[][] one(long[] s) {
-    return new long[][] {s};
-  }
-
-  private static long[] checkedDims(Node n, long[] dims) {
-    for (long d : dims) {
-      if (d < 0) {
-        throw new ModelException(n, "shape " + Arrays.toString(dims) + " has a negative dimension");
-      }
-    }
-    Shapes.product(dims);
-    return dims;
-  }
-
-  private static void requireRank(Node n, long[] s, int minRank, String what) {
-    if (s.length < minRank) {
-      throw new ModelException(n, what + " has shape " + Shapes.str(s) + ", expected rank >= " + minRank);
-    }
-  }
-
-  private long[] axes(Node n) {
-    if (n.inputs().size() > 1 && !n.input(1).isEmpty()) {
-      return valueOf(n, 1, "axes").toLongArray();
-    }
-    return n.attrLongs("axes", null);
-  }
-
-  private long[] reduce(Node n, long[] x) {
-    long[] axes = axes(n);
-    boolean keep = n.attrLong("keepdims", 1) == 1;
-    if ((axes == null || axes.length == 0) && n.attrLong("noop_with_empty_axes", 0) == 1) {
-      return x;
-    }
-    boolean[] drop = new boolean[x.length];
-    if (axes == null || axes.length == 0) {
-      Arrays.fill(drop, true);
-    } else {
-      for (long a : axes) {
-        drop[Shapes.axis(n, a, x.length, "axis")] = true;
-      }
-    }
-    return dropAxes(x, drop, -1, keep);
-  }
-
-  private static long[] dropAxes(long[] x, boolean[] drop, int single, boolean keep) {
-    List<Long> out = new ArrayList<>();
-    for (int i = 0; i < x.length; i++) {
-      boolean d = i == single || (i < drop.length && drop[i]);
-      if (!d) {
-        out.add(x[i]);
-      } else if (keep) {
-        out.add(1L);
-      }
-    }
-    return out.stream().mapToLong(Long::longValue).toArray();
-  }
-
-  /** Resolved Conv/pool window parameters per spatial axis. */
-  record Window(long[] kernel, long[] strides, long[] dilations, long[] pads, long[] outSpatial) {}
-
-  /**
-   * Output size and effective pads of a sliding window (Conv, pooling) over spatial sizes {@code
-   * in}; pads are [b_1..b_n, e_1..e_n], resolved for SAME_UPPER/SAME_LOWER/VALID auto_pad.
-   */
-  static Window window(Node n, long[] in, long[] kernel, boolean ceilMode) {
-    int d = in.length;
-    long[] strides = n.attrLongs("strides", ones(d));
-    long[] dil = n.attrLongs("dilations", ones(d));
-    long[] pads = n.attrLongs("pads", new long[2 * d]);
-    String autoPad = n.attrString("auto_pad", "NOTSET");
-    if (strides.length != d || dil.length != d || pads.length != 2 * d || kernel.length != d) {
-      throw new ModelException(
-          n, "attributes do not match " + d + " spatial axes: kernel " + Arrays.toString(kernel) + ", strides "
-              + Arrays.toString(strides) + ", dilations " + Arrays.toString(dil) + ", pads " + Arrays.toString(pads));
-    }
-    long[] out = new long[d];
-    long[] eff = new long[2 * d];
-    for (int i = 0; i < d; i++) {
-      if (strides[i] <= 0 || dil[i] <= 0 || kernel[i] <= 0) {
-        throw new ModelException(n, "non-positive stride/dilation/kernel on spatial axis " + i);
-      }
-      long dk = Math.addExact(Math.multiplyExact(kernel[i] - 1, dil[i]), 1);
-      switch (autoPad) {
-        case "SAME_UPPER", "SAME_LOWER" -> {
-          out[i] = (in[i] + strides[i] - 1) / strides[i];
-          long total = Math.max(0, (out[i] - 1) * strides[i] + dk - in[i]);
-          long small = total / 2;
-          eff[i] = autoPad.equals("SAME_UPPER") ? small : total - small;
-          eff[i + d] = total - eff[i];
-        }
-        case "VALID" -> out[i] = in[i] >= dk ? (in[i] - dk) / strides[i] + 1 : 0;
-        case "NOTSET", "" -> {
-          eff[i] = pads[i];
-          eff[i + d] = pads[i + d];
-          long span = in[i] + pads[i] + pads[i + d] - dk;
-          if (span < 0) {
-            throw new ModelException(
-                n, "window " + dk + " (kernel " + kernel[i] + ", dilation " + dil[i] + ") is larger than the padded"
-                    + " input " + (in[i] + pads[i] + pads[i + d]) + " on spatial axis " + i);
-          }
-          out[i] = (ceilMode ? (span + strides[i] - 1) / strides[i] : span / strides[i]) + 1;
-          if (ceilMode && (out[i] - 1) * strides[i] >= in[i] + pads[i]) {
-            out[i]--; // the last window must start inside the input or the left padding
-          }
-        }
-        default -> throw new ModelException(n, "unknown auto_pad '" + autoPad + "'");
-      }
-    }
-    return new Window(kernel, strides, dil, eff, out);
-  }
-
-  private static long[] ones(int d) {
-    long[] o = new long[d];
-    Arrays.fill(o, 1);
-    return o;
-  }
-
-  static long[] conv(Node n, long[] x, long[] w) {
-    requireRank(n, x, 3, "input");
-    if (w == null || w.length != x.length) {
-      throw new ModelException(n, "weight shape " + Shapes.str(w) + " does not match input shape " + Shapes.str(x)
-          + " (expected W [C_out, C_in/group, k...] of the same rank as X)");
-    }
-    long group = n.attrLong("group", 1);
-    if (group <= 0 || x[1] % group != 0 || w[0] % group != 0 || x[1] / group != w[1]) {
-      throw new ModelException(n, "input has " + x[1] + " channels, weight " + Shapes.str(w) + " with group=" + group
-          + " expects " + Math.multiplyExact(w[1], Math.max(group, 1)) + " (and C_out divisible by group)");
-    }
-    long[] kernel = n.attrLongs("kernel_shape", Arrays.copyOfRange(w, 2, w.length));
-    if (!Arrays.equals(kernel, Arrays.copyOfRange(w, 2, w.length))) {
-      throw new ModelException(n, "kernel_shape " + Arrays.toString(kernel) + " differs from weight " + Shapes.str(w));
-    }
-    Window win = window(n, Arrays.copyOfRange(x, 2, x.length), kernel, false);
-    long[] y = new long[x.length];
-    y[0] = x[0];
-    y[1] = w[0];
-    System.arraycopy(win.outSpatial(), 0, y, 2, win.outSpatial().length);
-    return y;
-  }
-
-  private static long[] convTranspose(Node n, long[] x, long[] w) {
-    requireRank(n, x, 3, "input");
-    long group = n.attrLong("group", 1);
-    if (w == null || w.length != x.length || w[0] != x[1]) {
-      throw new ModelException(n, "weight shape " + Shapes.str(w) + " does not match input " + Shapes.str(x)
-          + " (expected W [C_in, C_out/group, k...])");
-    }
-    int d = x.length - 2;
-    long[] kernel = n.attrLongs("kernel_shape", Arrays.copyOfRange(w, 2, w.length));
-    long[] strides = n.attrLongs("strides", ones(d));
-    long[] dil = n.attrLongs("dilations", ones(d));
-    long[] pads = n.attrLongs("pads", new long[2 * d]);
-    long[] outPad = n.attrLongs("output_padding", new long[d]);
-    long[] outShape = n.attrLongs("output_shape", null);
-    String autoPad = n.attrString("auto_pad", "NOTSET");
-    long[] y = new long[x.length];
-    y[0] = x[0];
-    y[1] = Math.multiplyExact(w[1], group);
-    for (int i = 0; i < d; i++) {
-      if (outShape != null) {
-        y[2 + i] = outShape[outShape.length - d + i];
-      } else if (autoPad.startsWith("SAME")) {
-        y[2 + i] = x[2 + i] * strides[i];
-      } else {
-        long p = autoPad.equals("VALID") ? 0 : pads[i] + pads[i + d];
-        y[2 + i] = strides[i] * (x[2 + i] - 1) + outPad[i] + ((kernel[i] - 1) * dil[i] + 1) - p;
-      }
-    }
-    return y;
-  }
-
-  private static long[] pool(Node n, long[] x) {
-    requireRank(n, x, 3, "input");
-    long[] kernel = n.attrLongs("kernel_shape", null);
-    if (kernel == null) {
-      throw new ModelException(n, "pooling without kernel_shape");
-    }
-    Window win = window(n, Arrays.copyOfRange(x, 2, x.length), kernel, n.attrLong("ceil_mode", 0) == 1);
-    long[] y = x.clone();
-    System.arraycopy(win.outSpatial(), 0, y, 2, win.outSpatial().length);
-    return y;
-  }
-
-  private static long[] gemm(Node n, long[] a, long[] b) {
-    if (a.length != 2 || b == null || b.length != 2) {
-      throw new ModelException(n, "Gemm needs rank-2 A and B, got " + Shapes.str(a) + " and " + Shapes.str(b));
-    }
-    boolean ta = n.attrLong("transA", 0) == 1;
-    boolean tb = n.attrLong("transB", 0) == 1;
-    long m = ta ? a[1] : a[0];
-    long k = ta ? a[0] : a[1];
-    long kb = tb ? b[1] : b[0];
-    long nn = tb ? b[0] : b[1];
-    if (k != kb) {
-      throw new ModelException(n, "A " + Shapes.str(a) + (ta ? "^T" : "") + " and B " + Shapes.str(b) + (tb ? "^T" : "")
-          + " have inner dimensions " + k + " and " + kb);
-    }
-    return new long[] {m, nn};
-  }
-
-  static long[] matmul(Node n, long[] a, long[] b) {
-    if (a.length == 0 || b == null || b.length == 0) {
-      throw new ModelException(n, "MatMul of scalars " + Shapes.str(a) + " x " + Shapes.str(b));
-    }
-    long[] aa = a.length == 1 ? new long[] {1, a[0]} : a;
-    long[] bb = b.length == 1 ? new long[] {b[0], 1} : b;
-    if (aa[aa.length - 1] != bb[bb.length - 2]) {
-      throw new ModelException(n, "cannot multiply " + Shapes.str(a) + " by " + Shapes.str(b)
-          + ": inner dimensions " + aa[aa.length - 1] + " and " + bb[bb.length - 2]);
-    }
-    long[] batch = Shapes.broadcast(n, Arrays.copyOf(aa, aa.length - 2), Arrays.copyOf(bb, bb.length - 2));
-    List<Long> out = new ArrayList<>();
-    for (long v : batch) {
-      out.add(v);
-    }
-    if (a.length > 1) {
-      out.add(aa[aa.length - 2]);
-    }
-    if (b.length > 1) {
-      out.add(bb[bb.length - 1]);
-    }
-    return out.stream().mapToLong(Long::longValue).toArray();
-  }
-
-  private static long[] concat(Node n, List<long[]> in) {
-    long[] first = in.get(0);
-    int axis = Shapes.axis(n, n.attrLong("axis", 0), first.length, "axis");
-    long[] y = first.clone();
-    y[axis] = 0;
-    for (long[] s : in) {
-      if (s == null) {
-        continue;
-      }
-      if (s.length != first.length) {
-        throw new ModelException(n, "cannot concatenate " + Shapes.str(first) + " and " + Shapes.str(s));
-      }
-      for (int i = 0; i < s.length; i++) {
-        if (i != axis && s[i] != first[i]) {
-          throw new ModelException(n, "cannot concatenate " + Shapes.str(first) + " and " + Shapes.str(s)
-              + " on axis " + axis + ": axis " + i + " differs");
-        }
-      }
-      y[axis] = Math.addExact(y[axis], s[axis]);
-    }
-    return y;
-  }
-
-  private long[] pad(Node n, long[] x) {
-    long[] pads;
-    long[] axes = null;
-    if (opset < 11 || n.inputs().size() < 2 || n.input(1).isEmpty()) {
-      pads = n.hasAttribute("pads") ? n.attrLongs("pads", null) : n.attrLongs("paddings", null);
-    } else {
-      pads = valueOf(n, 1, "pads").toLongArray();
-      if (n.inputs().size() > 3 && !n.input(3).isEmpty()) {
-        axes = valueOf(n, 3, "axes").toLongArray();
-      }
-    }
-    if (pads == null) {
-      throw new ModelException(n, "Pad without pads");
-    }
-    int k = axes == null ? x.length : axes.length;
-    if (pads.length != 2 * k) {
-      throw new ModelException(n, "pads " + Arrays.toString(pads) + " need " + 2 * k + " values for input " + Shapes.str(x));
-    }
-    long[] y = x.clone();
-    for (int i = 0; i < k; i++) {
-      int ax = axes == null ? i : Shapes.axis(n, axes[i], x.length, "axis");
-      y[ax] = Math.addExact(y[ax], pads[i] + pads[i + k]);
-    }
-    return y;
-  }
-
-  private long[][] split(Node n, long[] x) {
-    int axis = Shapes.axis(n, n.attrLong("axis", 0), x.length, "axis");
-    int outs = n.outputs().size();
-    long[] parts;
-    if (n.inputs().size() > 1 && !n.input(1).isEmpty()) {
-      parts = valueOf(n, 1, "split").toLongArray();
-    } else if (n.hasAttribute("split")) {
-      parts = n.attrLongs("split", null);
-    } else {
-      long chunk = (x[axis] + outs - 1) / outs;
-      parts = new long[outs];
-      long left = x[axis];
-      for (int i = 0; i < outs; i++) {
-        parts[i] = Math.min(chunk, left);
-        left -= parts[i];
-      }
-    }
-    if (parts.length != outs || Arrays.stream(parts).sum() != x[axis]) {
-      throw new ModelException(n, "split " + Arrays.toString(parts) + " does not divide axis " + axis + " of "
-          + Shapes.str(x) + " into " + outs + " outputs");
-    }
-    long[][] out = new long[outs][];
-    for (int i = 0; i < outs; i++) {
-      out[i] = x.clone();
-      out[i][axis] = parts[i];
-    }
-    return out;
-  }
-
-  private long[] resize(Node n, long[] x) {
-    TensorValue sizes = null;
-    TensorValue scales = null;
-    if (n.opType().equals("Upsample")) {
-      scales = n.inputs().size() > 1 ? valueOf(n, 1, "scales") : null;
-      if (scales == null && n.hasAttribute("scales")) {
-        float[] f = n.attributes().get("scales").asFloats();
-        scales = TensorValue.ofFloats(new long[] {f.length}, f);
-      }
-    } else if (opset < 11) {
-      scales = valueOf(n, 1, "scales");
-    } else {
-      scales = n.inputs().size() > 2 ? optionalValue(n, 2, "scales") : null;
-      sizes = n.inputs().size() > 3 ? optionalValue(n, 3, "sizes") : null;
-    }
-    if (n.hasAttribute("axes")) {
-      throw new UnsupportedModelException(n, "Resize with the axes attribute is not supported");
-    }
-    long[] y = x.clone();
-    if (sizes != null && sizes.elementCount() > 0) {
-      long[] s = sizes.toLongArray();
-      if (s.length != x.length) {
-        throw new ModelException(n, "sizes " + Arrays.toString(s) + " do not match input " + Shapes.str(x));
-      }
-      return checkedDims(n, s);
-    }
-    if (scales == null || scales.elementCount() != x.length) {
-      throw new ModelException(n, "needs scales or sizes matching input " + Shapes.str(x));
-    }
-    for (int i = 0; i < x.length; i++) {
-      y[i] = (long) Math.floor(x[i] * (double) scales.floatAt(i));
-    }
-    return y;
-  }
-
-  /**
-   * Einsum output shape: each letter's size from the inputs, "..." broadcast across inputs; implicit
-   * output (no "->") = the letters used once, in alphabetical order, after the broadcast "..." dims.
-   */
-  static long[] einsum(Node n, List<long[]> in) {
-    String eq = n.attrString("equation", "").replace(" ", "");
-    int arrow = eq.indexOf("->");
-    String lhs = arrow >= 0 ? eq.substring(0, arrow) : eq;
-    String[] terms = lhs.split(",", -1);
-    if (terms.length != in.size()) {
-      throw new ModelException(n, "equation '" + eq + "' has " + terms.length + " operands, the node " + in.size());
-    }
-    Map<Character, Long> size = new HashMap<>();
-    Map<Character, Integer> count = new HashMap<>();
-    long[] ellipsis = new long[0];
-    for (int t = 0; t < terms.length; t++) {
-      String term = terms[t];
-      long[] d = in.get(t);
-      int dots = term.indexOf("...");
-      String letters = term.replace("...", "");
-      int ellRank = d.length - letters.length();
-      if (ellRank < 0 || (dots < 0 && ellRank != 0)) {
-        throw new ModelException(n, "operand " + t + " '" + term + "' does not match shape " + Shapes.str(d));
-      }
-      int pos = 0;
-      for (int i = 0; i < term.length(); i++) {
-        if (i == dots) {
-          ellipsis = Shapes.broadcast(n, ellipsis, Arrays.copyOfRange(d, pos, pos + ellRank));
-          pos += ellRank;
-          i += 2;
-          continue;
-        }
-        char c = term.charAt(i);
-        long v = d[pos++];
-        Long prev = size.get(c);
-        if (prev != null && prev != v && prev != 1 && v != 1) {
-          throw new ModelException(n, "letter '" + c + "' is " + prev + " and " + v + " in equation '" + eq + "'");
-        }
-        size.put(c, prev == null || prev == 1 ? v : prev);
-        count.merge(c, 1, Integer::sum);
-      }
-    }
-    String rhs;
-    if (arrow >= 0) {
-      rhs = eq.substring(arrow + 2);
-    } else {
-      StringBuilder sb = new StringBuilder(ellipsis.length > 0 ? "..." : "");
-      count.keySet().stream().filter(c -> count.get(c) == 1).sorted().forEach(sb::append);
-      rhs = sb.toString();
-    }
-    List<Long> out = new ArrayList<>();
-    for (int i = 0; i < rhs.length(); i++) {
-      if (rhs.startsWith("...", i)) {
-        for (long v : ellipsis) {
-          out.add(v);
-        }
-        i += 2;
-        continue;
-      }
-      Long v = size.get(rhs.charAt(i));
-      if (v == null) {
-        throw new ModelException(n, "output letter '" + rhs.charAt(i) + "' of '" + eq + "' is not in any operand");
-      }
-      out.add(v);
-    }
-    return out.stream().mapToLong(Long::longValue).toArray();
-  }
-
-  private static long[] depthSpace(Node n, long[] x) {
-    if (x.length != 4) {
-      throw new ModelException(n, "expects a rank-4 input, got " + Shapes.str(x));
-    }
-    long b = n.attrLong("blocksize", 0);
-    if (b <= 0) {
-      throw new ModelException(n, "blocksize must be positive");
-    }
-    if (n.opType().equals("DepthToSpace")) {
-      if (x[1] % (b * b) != 0) {
-        throw new ModelException(n, "channels " + x[1] + " not divisible by blocksize^2 " + b * b);
-      }
-      return new long[] {x[0], x[1] / (b * b), x[2] * b, x[3] * b};
-    }
-    if (x[2] % b != 0 || x[3] % b != 0) {
-      throw new ModelException(n, "spatial size " + Shapes.str(x) + " not divisible by blocksize " + b);
-    }
-    return new long[] {x[0], x[1] * b * b, x[2] / b, x[3] / b};
   }
 }

@@ -15,6 +15,8 @@ import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.TopologicalOrder;
 import org.lowrank.graph.ValueInfo;
+import org.lowrank.ops.ConstantOps;
+import org.lowrank.ops.Shapes;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -108,7 +110,7 @@ public final class WeightFolding {
 
   private static Optional<TensorValue> foldable(
       Node n, Map<String, TensorValue> known, Set<String> graphOutputs, long opset) {
-    if (!ConstantOps.SUPPORTED.contains(n.opType())
+    if (!ConstantOps.supports(n.opType())
         || !(n.domain().isEmpty() || n.domain().equals("ai.onnx"))
         || n.outputs().size() != 1
         || graphOutputs.contains(n.output(0))) {

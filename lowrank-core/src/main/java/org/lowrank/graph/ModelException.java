@@ -1,22 +1,29 @@
 package org.lowrank.graph;
 
+import org.lowrank.LowrankException;
+
 /**
  * A model that cannot be processed: a graph with a cycle, a dangling input, a missing weight, a shape
  * that does not fit its operator. The message says where (node name and op type when known), what was
- * expected and what was found. Unchecked, because it signals bad input rather than an I/O failure.
+ * expected and what was found. Its kind is {@link LowrankException.Kind#BAD_INPUT}.
  */
-public class ModelException extends RuntimeException {
+public class ModelException extends LowrankException {
   private static final long serialVersionUID = 1L;
 
   private final String nodeName;
   private final String opType;
 
   public ModelException(String message) {
-    this(message, null, null, null);
+    this(Kind.BAD_INPUT, message, null);
   }
 
   public ModelException(String message, Throwable cause) {
-    this(message, null, null, cause);
+    this(Kind.BAD_INPUT, message, cause);
+  }
+
+  /** An error of another kind than bad input (for subclasses). */
+  protected ModelException(Kind kind, String message, Throwable cause) {
+    this(kind, message, null, null, cause);
   }
 
   /** An error located at a node; its label is prefixed to the message. */
@@ -26,7 +33,12 @@ public class ModelException extends RuntimeException {
 
   /** An error located at a node, with a cause; its label is prefixed to the message. */
   public ModelException(Node node, String message, Throwable cause) {
-    this("node " + describe(node) + ": " + message, node.name(), node.opType(), cause);
+    this(Kind.BAD_INPUT, node, message, cause);
+  }
+
+  /** An error of another kind than bad input located at a node (for subclasses). */
+  protected ModelException(Kind kind, Node node, String message, Throwable cause) {
+    this(kind, "node " + describe(node) + ": " + message, node.name(), node.opType(), cause);
   }
 
   /** The node's label; an unnamed node is identified by its first output. */
@@ -37,8 +49,8 @@ public class ModelException extends RuntimeException {
     return "<unnamed> (" + node.opType() + ") producing '" + node.output(0) + "'";
   }
 
-  protected ModelException(String message, String nodeName, String opType, Throwable cause) {
-    super(message, cause);
+  private ModelException(Kind kind, String message, String nodeName, String opType, Throwable cause) {
+    super(kind, message, cause);
     this.nodeName = nodeName;
     this.opType = opType;
   }

@@ -1,10 +1,15 @@
 package org.lowrank.linalg;
 
-/** A LAPACK routine reported failure (non-zero info) or a matrix was not usable (singular, non-finite). */
-public class LinearAlgebraException extends RuntimeException {
+import org.lowrank.LowrankException;
+
+/**
+ * A LAPACK routine reported failure (non-zero info) or a matrix was not usable (singular, non-finite);
+ * kind {@link LowrankException.Kind#NUMERICAL}.
+ */
+public class LinearAlgebraException extends LowrankException {
   private static final long serialVersionUID = 1L;
 
   public LinearAlgebraException(String message) {
-    super(message);
+    super(Kind.NUMERICAL, message);
   }
 }

@@ -6,6 +6,7 @@ import org.lowrank.graph.ModelException;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.UnsupportedModelException;
+import org.lowrank.ops.ConvAttributes;
 
 /**
  * A Conv or ConvTranspose node with a constant weight, as the rewrite sees it. ONNX attributes with
@@ -83,32 +84,21 @@ public record ConvLayer(
               + Arrays.toString(w.dims()));
     }
     int d = w.rank() - 2;
-    long[] kernel = Arrays.copyOfRange(w.dims(), 2, w.rank());
-    long[] ks = node.attrLongs("kernel_shape", kernel);
-    if (!Arrays.equals(ks, kernel)) {
-      throw new ModelException(
-          node, "kernel_shape " + Arrays.toString(ks) + " disagrees with weight shape "
-              + Arrays.toString(w.dims()));
-    }
-    long[] strides = node.attrLongs("strides", Tensors.ones(d));
-    long[] dilations = node.attrLongs("dilations", Tensors.ones(d));
-    long[] pads = node.attrLongs("pads", new long[2 * d]);
-    if (strides.length != d || dilations.length != d || pads.length != 2 * d) {
-      throw new ModelException(
-          node, "strides " + Arrays.toString(strides) + ", dilations " + Arrays.toString(dilations)
-              + ", pads " + Arrays.toString(pads) + " do not fit " + d + " spatial axes");
-    }
-    String autoPad = node.attrString("auto_pad", "NOTSET");
-    long groups = node.attrLong("group", 1);
+    ConvAttributes attrs = ConvAttributes.of(node);
+    attrs.kernel(Arrays.copyOfRange(w.dims(), 2, w.rank()));
+    long[] strides = attrs.strides(d);
+    long[] dilations = attrs.dilations(d);
+    long[] pads = attrs.pads(d);
+    String autoPad = attrs.autoPad().name();
+    long groups = attrs.group();
     long[] outputPadding = new long[d];
     long[] outputShape = new long[0];
     if (transposed) {
-      outputPadding = node.attrLongs("output_padding", outputPadding);
-      outputShape = node.attrLongs("output_shape", outputShape);
-      if (outputPadding.length != d || (outputShape.length != 0 && outputShape.length < d)) {
+      outputPadding = attrs.outputPadding(d);
+      outputShape = attrs.outputShape();
+      if (outputShape.length != 0 && outputShape.length < d) {
         throw new ModelException(
-            node, "output_padding " + Arrays.toString(outputPadding) + ", output_shape "
-                + Arrays.toString(outputShape) + " do not fit " + d + " spatial axes");
+            node, "output_shape " + Arrays.toString(outputShape) + " does not fit " + d + " spatial axes");
       }
       if (groups < 1 || w.dim(0) % groups != 0) {
         throw new ModelException(

@@ -109,6 +109,8 @@ public final class OnnxReader {
     }
     try {
       return new OnnxReader(source).model(proto);
+    } catch (OnnxFormatException e) {
+      throw e; // already names the source and keeps its kind (unsupported or bad input)
     } catch (RuntimeException e) {
       throw new OnnxFormatException(source, "malformed model: " + e.getMessage(), e);
     }

@@ -204,9 +204,7 @@ public final class DataLoader {
       ImageDataset.Example ex;
       try {
         ex = dataset.get(idx);
-      } catch (DatasetException e) {
-        throw new UncheckedIOException(e.getMessage(), e); // names the file already
-      } catch (IOException e) {
+      } catch (IOException e) { // a DatasetException, which names the file already, passes through
         throw new UncheckedIOException(
             "reading example " + idx + " of " + dataset.description() + ": " + e.getMessage(), e);
       }

@@ -1,16 +1,19 @@
 package org.lowrank.train.data;
 
-import java.io.IOException;
+import org.lowrank.LowrankException;
 
-/** A dataset file is missing, malformed or inconsistent; the message says which file and why. */
-public class DatasetException extends IOException {
+/**
+ * A dataset file is missing, malformed or inconsistent; the message says which file and why. Kind
+ * {@link LowrankException.Kind#BAD_INPUT}.
+ */
+public class DatasetException extends LowrankException {
   private static final long serialVersionUID = 1L;
 
   public DatasetException(String message) {
-    super(message);
+    super(Kind.BAD_INPUT, message);
   }
 
   public DatasetException(String message, Throwable cause) {
-    super(message, cause);
+    super(Kind.BAD_INPUT, message, cause);
   }
 }

@@ -5,6 +5,8 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 import java.util.Map;
 import org.lowrank.graph.Node;
+import org.lowrank.ops.ConvAttributes;
+import org.lowrank.ops.Window;
 
 /**
  * Convolution and pooling kernels (1-D, 2-D and 3-D): Conv, ConvTranspose, MaxPool, AveragePool,
@@ -26,63 +28,6 @@ final class ConvKernels {
         "GlobalMaxPool",
         (n, o) -> (c, in) ->
             Kernels.one(Kernels.successive(in[0], spatialAxes(in[0]), true, NDArray::max)));
-  }
-
-  /** Window geometry attributes shared by convolution and pooling. */
-  private record Window(
-      String autoPad, long[] kernel, long[] strides, long[] pads, long[] dilations, boolean ceil) {
-
-    static Window of(Node n, boolean needsKernel) {
-      String autoPad = n.attrString("auto_pad", "NOTSET");
-      if (!Arrays.asList("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID").contains(autoPad)) {
-        throw new UnsupportedOpException(n.opType(), n.name(), "auto_pad=" + autoPad);
-      }
-      long[] kernel = n.attrLongs("kernel_shape", null);
-      if (needsKernel && kernel == null) {
-        throw new UnsupportedOpException(n.opType(), n.name(), "kernel_shape attribute missing");
-      }
-      return new Window(
-          autoPad,
-          kernel,
-          n.attrLongs("strides", null),
-          n.attrLongs("pads", null),
-          n.attrLongs("dilations", null),
-          n.attrLong("ceil_mode", 0) != 0);
-    }
-
-    long stride(int i) {
-      return strides == null ? 1 : strides[i];
-    }
-
-    long dilation(int i) {
-      return dilations == null ? 1 : dilations[i];
-    }
-
-    /**
-     * Begin and end padding per spatial dimension for input sizes {@code in} and kernel {@code k}:
-     * explicit pads, or for SAME_* total = max(0, (ceil(in/s) - 1) s + (k - 1) d + 1 - in).
-     */
-    long[][] resolvePads(long[] in, long[] k) {
-      int nd = in.length;
-      long[] begin = new long[nd];
-      long[] end = new long[nd];
-      if (autoPad.startsWith("SAME")) {
-        for (int i = 0; i < nd; i++) {
-          long s = stride(i);
-          long out = (in[i] + s - 1) / s;
-          long total = Math.max(0, (out - 1) * s + (k[i] - 1) * dilation(i) + 1 - in[i]);
-          long small = total / 2;
-          begin[i] = autoPad.equals("SAME_UPPER") ? small : total - small;
-          end[i] = total - begin[i];
-        }
-      } else if (autoPad.equals("NOTSET") && pads != null) {
-        for (int i = 0; i < nd; i++) {
-          begin[i] = pads[i];
-          end[i] = pads[i + nd];
-        }
-      }
-      return new long[][] {begin, end};
-    }
   }
 
   static int[] spatialAxes(NDArray x) {
@@ -121,21 +66,13 @@ final class ConvKernels {
     return any ? x.pad(new Shape(spec), value) : x;
   }
 
-  private static boolean symmetric(long[][] p) {
-    return Arrays.equals(p[0], p[1]);
-  }
-
-  private static long[] window(Window w, int nd, boolean isStride) {
-    long[] a = new long[nd];
-    for (int i = 0; i < nd; i++) {
-      a[i] = isStride ? w.stride(i) : w.dilation(i);
-    }
-    return a;
+  private static boolean symmetric(Window w) {
+    return Arrays.equals(w.padsBegin(), w.padsEnd());
   }
 
   private static Kernel conv(Node n, long opset) {
-    Window w = Window.of(n, false);
-    int group = (int) n.attrLong("group", 1);
+    ConvAttributes a = ConvAttributes.of(n);
+    int group = (int) a.group();
     return (c, in) -> {
       NDArray x = in[0];
       NDArray weight = in[1];
@@ -147,17 +84,16 @@ final class ConvKernels {
             "node " + n.label() + ": input " + x.getShape() + " and weight " + weight.getShape()
                 + " do not describe a 1-D, 2-D or 3-D convolution");
       }
-      long[][] p = w.resolvePads(spatial(x), k);
-      long[] pad = p[0];
-      if (!symmetric(p)) {
-        x = padSpatial(x, p[0], p[1], 0);
+      Window w = a.window(spatial(x), a.kernel(k));
+      long[] pad = w.padsBegin();
+      if (!symmetric(w)) {
+        x = padSpatial(x, w.padsBegin(), w.padsEnd(), 0);
         pad = new long[nd];
       }
       return Kernels.one(
           x.getNDArrayInternal()
               .convolution(
-                  x, weight, bias, new Shape(window(w, nd, true)), new Shape(pad),
-                  new Shape(window(w, nd, false)), group)
+                  x, weight, bias, new Shape(w.strides()), new Shape(pad), new Shape(w.dilations()), group)
               .singletonOrThrow());
     };
   }
@@ -168,48 +104,21 @@ final class ConvKernels {
    * flipped kernel whose in/out channels are swapped per group.
    */
   private static Kernel convTranspose(Node n, long opset) {
-    Window w = Window.of(n, false);
-    int group = (int) n.attrLong("group", 1);
-    long[] outPadAttr = n.attrLongs("output_padding", null);
-    long[] outShapeAttr = n.attrLongs("output_shape", null);
+    ConvAttributes a = ConvAttributes.of(n);
+    int group = (int) a.group();
     return (c, in) -> {
       NDArray x = in[0];
       NDArray weight = in[1];
       NDArray bias = in.length > 2 ? in[2] : null;
       int nd = x.getShape().dimension() - 2;
-      long[] k = weight.getShape().slice(2).getShape();
       long[] inSize = spatial(x);
-      long[] s = window(w, nd, true);
-      long[] d = window(w, nd, false);
-      long[] op = outPadAttr == null ? new long[nd] : outPadAttr;
-      long[] begin = new long[nd];
-      long[] end = new long[nd];
-      long[] target = outShapeAttr;
-      if (target == null && w.autoPad().startsWith("SAME")) {
-        target = new long[nd];
-        for (int i = 0; i < nd; i++) {
-          target[i] = inSize[i] * s[i];
-        }
-      }
-      if (target != null) {
-        long[] t = target.length == nd ? target : Arrays.copyOfRange(target, target.length - nd, target.length);
-        for (int i = 0; i < nd; i++) {
-          long total = s[i] * (inSize[i] - 1) + op[i] + (k[i] - 1) * d[i] + 1 - t[i];
-          long half = Math.floorDiv(total, 2);
-          if (w.autoPad().equals("SAME_UPPER")) {
-            begin[i] = half;
-            end[i] = total - half;
-          } else {
-            begin[i] = total - half;
-            end[i] = half;
-          }
-        }
-      } else if (w.pads() != null && !w.autoPad().equals("VALID")) {
-        for (int i = 0; i < nd; i++) {
-          begin[i] = w.pads()[i];
-          end[i] = w.pads()[i + nd];
-        }
-      }
+      Window w = a.transposedWindow(inSize, a.kernel(weight.getShape().slice(2).getShape()));
+      long[] k = w.kernel();
+      long[] s = w.strides();
+      long[] d = w.dilations();
+      long[] op = a.outputPadding(nd);
+      long[] begin = w.padsBegin();
+      long[] end = w.padsEnd();
       // 1. zero insertion
       NDArray up = x;
       boolean strided = false;
@@ -284,19 +193,20 @@ final class ConvKernels {
     };
   }
 
-  private static void requireUnitDilation(Node n, Window w) {
-    if (w.dilations() != null) {
-      for (long d : w.dilations()) {
-        if (d != 1) {
-          throw new UnsupportedOpException(n.opType(), n.name(), "dilations other than 1 in pooling");
-        }
+  /** Pooling attributes; dilations other than 1 are not supported by the engine's pooling. */
+  private static ConvAttributes poolAttributes(Node n) {
+    ConvAttributes a = ConvAttributes.of(n);
+    long[] k = a.poolKernel();
+    for (long d : a.dilations(k.length)) {
+      if (d != 1) {
+        throw new UnsupportedOpException(n.opType(), n.name(), "dilations other than 1 in pooling");
       }
     }
+    return a;
   }
 
   private static Kernel maxPool(Node n, long opset) {
-    Window w = Window.of(n, true);
-    requireUnitDilation(n, w);
+    ConvAttributes a = poolAttributes(n);
     if (n.outputs().size() > 1 && !n.outputs().get(1).isEmpty()) {
       throw new UnsupportedOpException(n.opType(), n.name(), "the Indices output is not supported");
     }
@@ -305,16 +215,16 @@ final class ConvKernels {
     }
     return (c, in) -> {
       NDArray x = in[0];
-      int nd = w.kernel().length;
-      long[][] p = w.resolvePads(spatial(x), w.kernel());
-      long[] pad = p[0];
-      if (!symmetric(p) || !withinHalfKernel(pad, w.kernel())) {
-        x = padSpatial(x, p[0], p[1], Double.NEGATIVE_INFINITY);
+      Window w = a.window(spatial(x), a.poolKernel());
+      int nd = w.rank();
+      long[] pad = w.padsBegin();
+      if (!symmetric(w) || !withinHalfKernel(pad, w.kernel())) {
+        x = padSpatial(x, w.padsBegin(), w.padsEnd(), Double.NEGATIVE_INFINITY);
         pad = new long[nd];
       }
       return Kernels.one(
           x.getNDArrayInternal()
-              .maxPool(new Shape(w.kernel()), new Shape(window(w, nd, true)), new Shape(pad), w.ceil()));
+              .maxPool(new Shape(w.kernel()), new Shape(w.strides()), new Shape(pad), a.ceilMode()));
     };
   }
 
@@ -332,30 +242,30 @@ final class ConvKernels {
    * sum-pool(x) / sum-pool(mask) on explicitly zero-padded tensors.
    */
   private static Kernel averagePool(Node n, long opset) {
-    Window w = Window.of(n, true);
-    requireUnitDilation(n, w);
+    ConvAttributes a = poolAttributes(n);
     boolean countPad = n.attrLong("count_include_pad", 0) != 0;
     return (c, in) -> {
       NDArray x = in[0];
-      int nd = w.kernel().length;
-      long[][] p = w.resolvePads(spatial(x), w.kernel());
+      Window w = a.window(spatial(x), a.poolKernel());
+      int nd = w.rank();
+      long[][] p = {w.padsBegin(), w.padsEnd()};
       Shape k = new Shape(w.kernel());
-      Shape st = new Shape(window(w, nd, true));
+      Shape st = new Shape(w.strides());
       // the engine's count_include_pad=false path is not used: it divided by the full window
       boolean noPad = Arrays.stream(p[0]).allMatch(v -> v == 0) && Arrays.stream(p[1]).allMatch(v -> v == 0);
-      if (noPad || (countPad && symmetric(p) && withinHalfKernel(p[0], w.kernel()))) {
-        return Kernels.one(x.getNDArrayInternal().avgPool(k, st, new Shape(p[0]), w.ceil(), countPad));
+      if (noPad || (countPad && symmetric(w) && withinHalfKernel(p[0], w.kernel()))) {
+        return Kernels.one(x.getNDArrayInternal().avgPool(k, st, new Shape(p[0]), a.ceilMode(), countPad));
       }
       Shape zero = new Shape(new long[nd]);
       NDArray xp = padSpatial(x, p[0], p[1], 0);
-      NDArray sum = xp.getNDArrayInternal().avgPool(k, st, zero, w.ceil(), true);
+      NDArray sum = xp.getNDArrayInternal().avgPool(k, st, zero, a.ceilMode(), true);
       if (countPad) {
         return Kernels.one(sum);
       }
       long[] ones = filled(2 + nd, 1);
       System.arraycopy(spatial(x), 0, ones, 2, nd);
       NDArray mask = padSpatial(c.manager().ones(new Shape(ones), x.getDataType()), p[0], p[1], 0);
-      NDArray count = mask.getNDArrayInternal().avgPool(k, st, zero, w.ceil(), true);
+      NDArray count = mask.getNDArrayInternal().avgPool(k, st, zero, a.ceilMode(), true);
       return Kernels.one(sum.div(count));
     };
   }

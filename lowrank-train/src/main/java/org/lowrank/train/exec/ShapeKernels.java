@@ -8,9 +8,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.lowrank.graph.Attribute;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
+import org.lowrank.ops.ConstantOps;
+import org.lowrank.ops.ShapeRules;
+import org.lowrank.ops.Shapes;
 
 /**
  * Shape-manipulating kernels: Flatten, Reshape, Transpose, Concat, Slice, Pad, Squeeze, Unsqueeze,
@@ -32,7 +34,7 @@ final class ShapeKernels {
     f.put("Unsqueeze", ShapeKernels::unsqueeze);
     f.put("Shape", ShapeKernels::shape);
     f.put("Gather", ShapeKernels::gather);
-    f.put("Expand", (n, o) -> (c, in) -> Kernels.one(expand(in[0], in[1].toLongArray())));
+    f.put("Expand", (n, o) -> (c, in) -> Kernels.one(expand(n, in[0], in[1].toLongArray())));
     f.put("Constant", ShapeKernels::constant);
     f.put("Split", ShapeKernels::split);
     f.put("ConstantOfShape", ShapeKernels::constantOfShape);
@@ -114,41 +116,24 @@ final class ShapeKernels {
     long axisAttr = n.attrLong("axis", 1);
     return (c, in) -> {
       Shape s = in[0].getShape();
-      int r = s.dimension();
-      long axis = axisAttr < 0 ? axisAttr + r : axisAttr;
-      if (axis < 0 || axis > r) {
-        throw new IllegalArgumentException("node " + n.label() + ": axis " + axisAttr + " for rank " + r);
-      }
-      return Kernels.one(in[0].reshape(s.slice(0, (int) axis).size(), s.slice((int) axis).size()));
+      int axis = Shapes.flattenAxis(n, axisAttr, s.dimension());
+      return Kernels.one(in[0].reshape(s.slice(0, axis).size(), s.slice(axis).size()));
     };
   }
 
   private static Kernel reshape(Node n, long opset) {
-    boolean allowZero = n.attrLong("allowzero", 0) != 0;
     long[] attrShape = n.attrLongs("shape", null);
     return (c, in) -> {
       long[] target = opset < 5 ? attrShape : longs(in[1]);
-      long[] dims = in[0].getShape().getShape();
-      long[] out = target.clone();
-      for (int i = 0; i < out.length; i++) {
-        if (out[i] == 0 && !allowZero) {
-          out[i] = dims[i];
-        }
-      }
+      long[] out = ConstantOps.reshapeDims(n, in[0].getShape().getShape(), target);
       return Kernels.one(in[0].reshape(new Shape(out)));
     };
   }
 
   private static Kernel transpose(Node n, long opset) {
     long[] permAttr = n.attrLongs("perm", null);
-    return (c, in) -> {
-      int r = in[0].getShape().dimension();
-      int[] perm = new int[r];
-      for (int i = 0; i < r; i++) {
-        perm[i] = permAttr == null ? r - 1 - i : (int) permAttr[i];
-      }
-      return Kernels.one(in[0].transpose(perm));
-    };
+    return (c, in) ->
+        Kernels.one(in[0].transpose(ConstantOps.permutation(n, permAttr, in[0].getShape().dimension())));
   }
 
   private static Kernel concat(Node n, long opset) {
@@ -160,31 +145,28 @@ final class ShapeKernels {
     };
   }
 
-  /** Slices one axis with ONNX clamping rules; negative steps flip the axis first. */
-  static NDArray sliceAxis(NDArray x, int axis, long start, long end, long step) {
-    long d = x.getShape().get(axis);
-    if (step > 0) {
-      long s = clamp(start < 0 ? start + d : start, 0, d);
-      long e = clamp(end < 0 ? end + d : end, 0, d);
-      if (s == 0 && e == d && step == 1) {
-        return x;
+  /**
+   * Applies a resolved slice: a strided range per axis; a negative step flips the axis first
+   * (element j at {@code start + j step} is at {@code d - 1 - start - j step} of the flipped axis).
+   */
+  static NDArray slice(NDArray x, ConstantOps.SliceSpec spec) {
+    long[] dims = x.getShape().getShape();
+    NDArray y = x;
+    for (int ax = 0; ax < dims.length; ax++) {
+      long s = spec.starts()[ax];
+      long step = spec.steps()[ax];
+      long count = spec.outDims()[ax];
+      if (step == 1 && s == 0 && count == dims[ax]) {
+        continue;
       }
-      e = Math.max(e, s);
-      return x.get(new NDIndex().addAllDim(axis).addSliceDim(s, e, step));
+      if (step > 0) {
+        y = y.get(new NDIndex().addAllDim(ax).addSliceDim(s, Math.min(dims[ax], s + count * step), step));
+      } else {
+        long fs = dims[ax] - 1 - s;
+        y = y.flip(ax).get(new NDIndex().addAllDim(ax).addSliceDim(fs, Math.min(dims[ax], fs + count * -step), -step));
+      }
     }
-    if (step == 0) {
-      throw new IllegalArgumentException("Slice step 0");
-    }
-    long s = clamp(start < 0 ? start + d : start, -1, d - 1);
-    long e = clamp(end < 0 ? end + d : end, -1, d - 1);
-    // positions s, s+step, ... > e  map to flipped positions d-1-s, ... < d-1-e
-    long fs = d - 1 - s;
-    long fe = Math.max(d - 1 - e, fs);
-    return x.flip(axis).get(new NDIndex().addAllDim(axis).addSliceDim(fs, fe, -step));
-  }
-
-  private static long clamp(long v, long lo, long hi) {
-    return Math.max(lo, Math.min(hi, v));
+    return y;
   }
 
   private static Kernel slice(Node n, long opset) {
@@ -206,12 +188,7 @@ final class ShapeKernels {
         axes = in.length > 3 && in[3] != null ? longs(in[3]) : null;
         steps = in.length > 4 && in[4] != null ? longs(in[4]) : null;
       }
-      NDArray y = in[0];
-      int r = y.getShape().dimension();
-      for (int i = 0; i < starts.length; i++) {
-        int axis = (int) Kernels.normalizeAxis(axes == null ? i : axes[i], r, n);
-        y = sliceAxis(y, axis, starts[i], ends[i], steps == null ? 1 : steps[i]);
-      }
+      NDArray y = slice(in[0], ConstantOps.sliceSpec(n, in[0].getShape().getShape(), starts, ends, axes, steps));
       return Kernels.one(y == in[0] ? y.duplicate() : y);
     };
   }
@@ -221,7 +198,7 @@ final class ShapeKernels {
     if (!Arrays.asList("constant", "reflect", "edge", "wrap").contains(mode)) {
       throw new UnsupportedOpException(n.opType(), n.name(), "mode=" + mode);
     }
-    long[] aPads = n.attrLongs(opset < 2 ? "paddings" : "pads", null);
+    long[] aPads = ShapeRules.padsAttribute(n);
     float aValue = n.attrFloat("value", 0f);
     return (c, in) -> {
       NDArray x = in[0];
@@ -238,14 +215,9 @@ final class ShapeKernels {
             ? in[2].toType(DataType.FLOAT64, false).getDouble() : 0;
         axes = in.length > 3 && in[3] != null ? longs(in[3]) : null;
       }
-      long[] begin = new long[r];
-      long[] end = new long[r];
-      int na = axes == null ? r : axes.length;
-      for (int i = 0; i < na; i++) {
-        int axis = axes == null ? i : (int) Kernels.normalizeAxis(axes[i], r, n);
-        begin[axis] = pads[i];
-        end[axis] = pads[i + na];
-      }
+      long[][] be = ShapeRules.padsPerAxis(n, pads, axes, x.getShape().getShape());
+      long[] begin = be[0];
+      long[] end = be[1];
       if (mode.equals("constant")) {
         NDArray y = ConvKernels.padSpatial(x, begin, end, value);
         return Kernels.one(y == x ? x.duplicate() : y);
@@ -312,30 +284,7 @@ final class ShapeKernels {
     long[] aAxes = n.attrLongs("axes", null);
     return (c, in) -> {
       long[] axes = opset < 13 ? aAxes : (in.length > 1 && in[1] != null ? longs(in[1]) : null);
-      long[] dims = in[0].getShape().getShape();
-      boolean[] drop = new boolean[dims.length];
-      if (axes == null) {
-        for (int i = 0; i < dims.length; i++) {
-          drop[i] = dims[i] == 1;
-        }
-      } else {
-        for (long a : axes) {
-          int ax = (int) Kernels.normalizeAxis(a, dims.length, n);
-          if (dims[ax] != 1) {
-            throw new IllegalArgumentException(
-                "node " + n.label() + ": cannot squeeze axis " + a + " of size " + dims[ax]);
-          }
-          drop[ax] = true;
-        }
-      }
-      long[] out = new long[dims.length];
-      int k = 0;
-      for (int i = 0; i < dims.length; i++) {
-        if (!drop[i]) {
-          out[k++] = dims[i];
-        }
-      }
-      return Kernels.one(in[0].reshape(new Shape(Arrays.copyOf(out, k))));
+      return Kernels.one(in[0].reshape(new Shape(ConstantOps.squeezeDims(n, in[0].getShape().getShape(), axes))));
     };
   }
 
@@ -343,30 +292,15 @@ final class ShapeKernels {
     long[] aAxes = n.attrLongs("axes", null);
     return (c, in) -> {
       long[] axes = opset < 13 ? aAxes : longs(in[1]);
-      long[] dims = in[0].getShape().getShape();
-      int r = dims.length + axes.length;
-      boolean[] added = new boolean[r];
-      for (long a : axes) {
-        added[(int) Kernels.normalizeAxis(a, r, n)] = true;
-      }
-      long[] out = new long[r];
-      int k = 0;
-      for (int i = 0; i < r; i++) {
-        out[i] = added[i] ? 1 : dims[k++];
-      }
-      return Kernels.one(in[0].reshape(new Shape(out)));
+      return Kernels.one(in[0].reshape(new Shape(ConstantOps.unsqueezeDims(n, in[0].getShape().getShape(), axes))));
     };
   }
 
   private static Kernel shape(Node n, long opset) {
-    Long startAttr = n.hasAttribute("start") ? n.attrLong("start", 0) : null;
-    Long endAttr = n.hasAttribute("end") ? n.attrLong("end", 0) : null;
     return (c, in) -> {
       long[] dims = in[0].getShape().getShape();
-      int r = dims.length;
-      long s = startAttr == null ? 0 : clamp(startAttr < 0 ? startAttr + r : startAttr, 0, r);
-      long e = endAttr == null ? r : clamp(endAttr < 0 ? endAttr + r : endAttr, 0, r);
-      long[] out = Arrays.copyOfRange(dims, (int) s, (int) Math.max(s, e));
+      long[] range = ShapeRules.shapeRange(n, dims.length);
+      long[] out = Arrays.copyOfRange(dims, (int) range[0], (int) range[1]);
       return Kernels.one(c.manager().create(out, new Shape(out.length)));
     };
   }
@@ -386,16 +320,9 @@ final class ShapeKernels {
     };
   }
 
-  static NDArray expand(NDArray x, long[] shape) {
-    long[] dims = x.getShape().getShape();
-    int r = Math.max(dims.length, shape.length);
-    long[] out = new long[r];
-    for (int i = 0; i < r; i++) {
-      long a = i - (r - dims.length) >= 0 ? dims[i - (r - dims.length)] : 1;
-      long b = i - (r - shape.length) >= 0 ? shape[i - (r - shape.length)] : 1;
-      out[i] = a == 1 ? b : a;
-    }
-    return x.broadcast(new Shape(out));
+  /** Expand: numpy broadcast of x against {@code shape}. */
+  static NDArray expand(Node n, NDArray x, long[] shape) {
+    return x.broadcast(new Shape(Shapes.broadcast(n, x.getShape().getShape(), shape)));
   }
 
   /** Split into the sizes of {@code split} (attribute or input 1) or into equal parts. */
@@ -425,30 +352,13 @@ final class ShapeKernels {
     };
   }
 
-  /** Constant: the value of a {@code value*} attribute. */
+  /** Constant: the value of a {@code value*} attribute ({@link ConstantOps#constantValue}). */
   static TensorValue constantValue(Node n) {
-    for (Attribute a : n.attributes().values()) {
-      switch (a.name()) {
-        case "value":
-          return a.asTensor();
-        case "value_float":
-          return TensorValue.scalar(a.asFloat());
-        case "value_floats": {
-          float[] v = a.asFloats();
-          return TensorValue.ofFloats(new long[] {v.length}, v);
-        }
-        case "value_int":
-          return TensorValue.ofLongs(new long[0], new long[] {a.asLong()});
-        case "value_ints": {
-          long[] v = a.asLongs();
-          return TensorValue.ofLongs(new long[] {v.length}, v);
-        }
-        default:
-          break;
-      }
+    try {
+      return ConstantOps.constantValue(n);
+    } catch (UnsupportedOperationException e) {
+      throw new UnsupportedOpException(n.opType(), n.name(), "needs one of value, value_float(s), value_int(s)");
     }
-    throw new UnsupportedOpException(
-        n.opType(), n.name(), "needs one of value, value_float(s), value_int(s)");
   }
 
   /** ConstantOfShape: a tensor of the shape given by input 0 filled with {@code value} (default 0f). */

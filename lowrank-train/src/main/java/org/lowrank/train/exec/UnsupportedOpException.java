@@ -1,10 +1,13 @@
 package org.lowrank.train.exec;
 
+import org.lowrank.LowrankException;
+
 /**
  * Thrown when building an executor for a graph that contains an operator (or an attribute value of
- * an operator) the executor cannot run. The message names the op type and the node.
+ * an operator) the executor cannot run. The message names the op type and the node. Kind {@link
+ * LowrankException.Kind#UNSUPPORTED}.
  */
-public final class UnsupportedOpException extends IllegalArgumentException {
+public final class UnsupportedOpException extends LowrankException {
   private static final long serialVersionUID = 1L;
 
   private final String opType;
@@ -12,6 +15,7 @@ public final class UnsupportedOpException extends IllegalArgumentException {
 
   public UnsupportedOpException(String opType, String nodeName, String detail) {
     super(
+        Kind.UNSUPPORTED,
         "unsupported op "
             + opType
             + " at node '"

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -117,7 +116,7 @@ class BadDataTest {
         assertTrue(m.contains(root.toString()) && m.contains("1.png") && m.contains("40000x40000")
             && m.contains("limit"), m);
         DataLoader loader = DataLoader.builder(ds).setBatchSize(2).build();
-        m = assertThrows(UncheckedIOException.class, () -> loader.epoch(0).next()).getMessage();
+        m = assertThrows(DatasetException.class, () -> loader.epoch(0).next()).getMessage();
         assertTrue(m.startsWith(root.toString()) && m.contains("1.png"), "said once, file first: " + m);
       }
     }

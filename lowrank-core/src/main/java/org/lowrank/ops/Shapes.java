@@ -1,14 +1,14 @@
-package org.lowrank.analysis;
+package org.lowrank.ops;
 
 import java.util.Arrays;
 import org.lowrank.graph.ModelException;
 import org.lowrank.graph.Node;
 
-/** Small shape helpers shared by constant evaluation and shape inference (package-private). */
-final class Shapes {
+/** Small shape helpers shared by constant evaluation and shape inference (products with overflow checks, axes, broadcast). */
+public final class Shapes {
   private Shapes() {}
 
-  static long product(long[] dims, int from, int to) {
+  public static long product(long[] dims, int from, int to) {
     long p = 1;
     for (int i = from; i < to; i++) {
       p = Math.multiplyExact(p, dims[i]);
@@ -16,12 +16,12 @@ final class Shapes {
     return p;
   }
 
-  static long product(long[] dims) {
+  public static long product(long[] dims) {
     return product(dims, 0, dims.length);
   }
 
   /** Normalizes a possibly negative axis against {@code rank}; throws naming the node. */
-  static int axis(Node node, long axis, int rank, String what) {
+  public static int axis(Node node, long axis, int rank, String what) {
     long a = axis < 0 ? axis + rank : axis;
     if (a < 0 || a >= rank) {
       throw new ModelException(
@@ -31,7 +31,7 @@ final class Shapes {
   }
 
   /** Flatten's axis in [-rank, rank], normalized to [0, rank]. */
-  static int flattenAxis(Node node, long axis, int rank) {
+  public static int flattenAxis(Node node, long axis, int rank) {
     long a = axis < 0 ? axis + rank : axis;
     if (a < 0 || a > rank) {
       throw new ModelException(node, "axis " + axis + " is out of range for a rank-" + rank + " tensor");
@@ -40,7 +40,7 @@ final class Shapes {
   }
 
   /** Row-major strides of {@code dims}. */
-  static long[] strides(long[] dims) {
+  public static long[] strides(long[] dims) {
     long[] s = new long[dims.length];
     long acc = 1;
     for (int i = dims.length - 1; i >= 0; i--) {
@@ -51,7 +51,7 @@ final class Shapes {
   }
 
   /** Multidirectional (numpy) broadcast of two shapes; throws naming the node when incompatible. */
-  static long[] broadcast(Node node, long[] a, long[] b) {
+  public static long[] broadcast(Node node, long[] a, long[] b) {
     int r = Math.max(a.length, b.length);
     long[] out = new long[r];
     for (int i = 0; i < r; i++) {
@@ -70,7 +70,7 @@ final class Shapes {
     return out;
   }
 
-  static String str(long[] dims) {
+  public static String str(long[] dims) {
     return dims == null ? "?" : Arrays.toString(dims);
   }
 }

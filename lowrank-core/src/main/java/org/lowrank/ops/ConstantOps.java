@@ -1,4 +1,4 @@
-package org.lowrank.analysis;
+package org.lowrank.ops;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,13 +18,6 @@ import org.lowrank.graph.TensorValue;
  * default ONNX domain; integral tensors are evaluated exactly in {@code long}.
  */
 public final class ConstantOps {
-  /** Ops {@link #evaluate} can compute (besides {@code Constant}). */
-  public static final Set<String> SUPPORTED =
-      Set.of(
-          "Constant", "Identity", "Cast", "Reshape", "Transpose", "Unsqueeze", "Squeeze", "Flatten",
-          "CastLike", "Concat", "Gather", "Slice", "ConstantOfShape", "Range", "Add", "Sub", "Mul", "Div", "Neg",
-          "Expand", "Min", "Max", "Equal", "Where");
-
   private ConstantOps() {}
 
   /** The value of a {@code Constant} node (any of its value attributes). */
@@ -61,7 +54,8 @@ public final class ConstantOps {
    * @throws ModelException when the inputs do not fit the op
    */
   public static Optional<TensorValue> evaluate(Node node, List<TensorValue> inputs, long opset) {
-    if (!node.domain().isEmpty() && !node.domain().equals("ai.onnx")) {
+    ConstantRule rule = OpRegistry.lookup(node).map(OpSemantics::constant).orElse(null);
+    if (rule == null) {
       return Optional.empty();
     }
     TensorValue x = inputs.isEmpty() ? null : inputs.get(0);
@@ -69,38 +63,44 @@ public final class ConstantOps {
       return Optional.empty();
     }
     try {
-      return Optional.ofNullable(
-          switch (node.opType()) {
-            case "Constant" -> constantValue(node);
-            case "Identity" -> x;
-            case "Cast" -> cast(x, DataType.fromOnnx((int) node.attrLong("to", 1)));
-            case "CastLike" -> cast(x, input(inputs, 1).dataType());
-            case "Reshape" -> x.reshape(reshapeDims(node, x.dims(), reshapeTarget(node, inputs)));
-            case "Flatten" -> {
-              long[] d = x.dims();
-              int axis = Shapes.flattenAxis(node, node.attrLong("axis", 1), d.length);
-              yield x.reshape(new long[] {Shapes.product(d, 0, axis), Shapes.product(d, axis, d.length)});
-            }
-            case "Transpose" -> transpose(node, x, node.attrLongs("perm", null));
-            case "Unsqueeze" -> x.reshape(unsqueezeDims(node, x.dims(), axesOf(node, inputs)));
-            case "Squeeze" -> x.reshape(squeezeDims(node, x.dims(), axesOf(node, inputs)));
-            case "Concat" -> concat(node, inputs);
-            case "Gather" -> gather(node, x, input(inputs, 1));
-            case "Slice" -> slice(node, x, inputs, opset);
-            case "ConstantOfShape" -> constantOfShape(node, x);
-            case "Range" -> range(inputs);
-            case "Expand" -> expand(node, x, input(inputs, 1).toLongArray());
-            case "Add", "Sub", "Mul", "Div", "Min", "Max", "Equal" ->
-                inputs.size() == 2 ? binary(node, x, input(inputs, 1)) : null;
-            case "Neg" -> unaryNeg(x);
-            case "Where" -> where(node, x, input(inputs, 1), input(inputs, 2));
-            default -> null;
-          });
+      return Optional.ofNullable(rule.evaluate(node, inputs, opset));
     } catch (TooLargeException e) {
       return Optional.empty(); // left to the runtime
     } catch (IllegalArgumentException | ArithmeticException | IllegalStateException | IndexOutOfBoundsException e) {
       throw new ModelException(node, "cannot evaluate on constant inputs: " + e.getMessage(), e);
     }
+  }
+
+  /** True when {@link #evaluate} can compute the default-domain op (Constant included). */
+  public static boolean supports(String opType) {
+    return OpRegistry.isFoldable(opType);
+  }
+
+  /** The constant rules, one per op (input 0 is non-null except for Constant and Range). */
+  static void register(OpRegistry.Builder b) {
+    b.constant((n, in, o) -> constantValue(n), "Constant");
+    b.constant((n, in, o) -> in.get(0), "Identity");
+    b.constant((n, in, o) -> cast(in.get(0), DataType.fromOnnx((int) n.attrLong("to", 1))), "Cast");
+    b.constant((n, in, o) -> cast(in.get(0), input(in, 1).dataType()), "CastLike");
+    b.constant((n, in, o) -> in.get(0).reshape(reshapeDims(n, in.get(0).dims(), reshapeTarget(n, in))), "Reshape");
+    b.constant((n, in, o) -> {
+      long[] d = in.get(0).dims();
+      int axis = Shapes.flattenAxis(n, n.attrLong("axis", 1), d.length);
+      return in.get(0).reshape(new long[] {Shapes.product(d, 0, axis), Shapes.product(d, axis, d.length)});
+    }, "Flatten");
+    b.constant((n, in, o) -> transpose(n, in.get(0), n.attrLongs("perm", null)), "Transpose");
+    b.constant((n, in, o) -> in.get(0).reshape(unsqueezeDims(n, in.get(0).dims(), axesOf(n, in))), "Unsqueeze");
+    b.constant((n, in, o) -> in.get(0).reshape(squeezeDims(n, in.get(0).dims(), axesOf(n, in))), "Squeeze");
+    b.constant((n, in, o) -> concat(n, in), "Concat");
+    b.constant((n, in, o) -> gather(n, in.get(0), input(in, 1)), "Gather");
+    b.constant((n, in, o) -> slice(n, in.get(0), in, o), "Slice");
+    b.constant((n, in, o) -> constantOfShape(n, in.get(0)), "ConstantOfShape");
+    b.constant((n, in, o) -> range(in), "Range");
+    b.constant((n, in, o) -> expand(n, in.get(0), input(in, 1).toLongArray()), "Expand");
+    b.constant((n, in, o) -> in.size() == 2 ? binary(n, in.get(0), input(in, 1)) : null,
+        "Add", "Sub", "Mul", "Div", "Min", "Max", "Equal");
+    b.constant((n, in, o) -> unaryNeg(in.get(0)), "Neg");
+    b.constant((n, in, o) -> where(n, in.get(0), input(in, 1), input(in, 2)), "Where");
   }
 
   private static TensorValue input(List<TensorValue> inputs, int i) {
@@ -124,7 +124,7 @@ public final class ConstantOps {
   }
 
   /** Output dims of Reshape: 0 copies the input dim (unless allowzero=1), one -1 is inferred. */
-  static long[] reshapeDims(Node node, long[] in, long[] target) {
+  public static long[] reshapeDims(Node node, long[] in, long[] target) {
     boolean allowZero = node.attrLong("allowzero", 0) == 1;
     long[] out = target.clone();
     int minusOne = -1;
@@ -170,7 +170,8 @@ public final class ConstantOps {
     return node.attrLongs("axes", null);
   }
 
-  static long[] unsqueezeDims(Node node, long[] in, long[] axes) {
+  /** Output dims of Unsqueeze: a 1 inserted at each of {@code axes} (of the output rank). */
+  public static long[] unsqueezeDims(Node node, long[] in, long[] axes) {
     if (axes == null) {
       throw new ModelException(node, "Unsqueeze without axes");
     }
@@ -191,7 +192,8 @@ public final class ConstantOps {
     return out;
   }
 
-  static long[] squeezeDims(Node node, long[] in, long[] axes) {
+  /** Output dims of Squeeze: {@code axes} (each of size 1) removed, or every 1 when axes is null/empty. */
+  public static long[] squeezeDims(Node node, long[] in, long[] axes) {
     boolean[] drop = new boolean[in.length];
     if (axes == null || axes.length == 0) {
       for (int i = 0; i < in.length; i++) {
@@ -217,7 +219,7 @@ public final class ConstantOps {
   }
 
   /** Transpose permutation (default: reversed axes), validated. */
-  static int[] permutation(Node node, long[] perm, int rank) {
+  public static int[] permutation(Node node, long[] perm, int rank) {
     int[] p = new int[rank];
     boolean[] seen = new boolean[rank];
     for (int i = 0; i < rank; i++) {
@@ -391,9 +393,15 @@ public final class ConstantOps {
   }
 
   /** Resolved Slice parameters per axis: start, step, count. */
-  record SliceSpec(long[] starts, long[] steps, long[] outDims) {}
+  /**
+   * A Slice resolved against input dims: per axis the first index (clamped as the ONNX spec says),
+   * the step (1 on axes not sliced) and the output size; element j of axis a is {@code starts[a] + j
+   * steps[a]}.
+   */
+  public record SliceSpec(long[] starts, long[] steps, long[] outDims) {}
 
-  static SliceSpec sliceSpec(Node node, long[] d, long[] starts, long[] ends, long[] axes, long[] steps) {
+  /** Resolves Slice's starts/ends/axes/steps against input dims {@code d}. */
+  public static SliceSpec sliceSpec(Node node, long[] d, long[] starts, long[] ends, long[] axes, long[] steps) {
     int r = d.length;
     long[] st = new long[r];
     long[] sp = new long[r];

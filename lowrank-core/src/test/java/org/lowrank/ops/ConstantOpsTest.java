@@ -1,4 +1,4 @@
-package org.lowrank.analysis;
+package org.lowrank.ops;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,6 +14,10 @@ import org.lowrank.graph.TensorValue;
 class ConstantOpsTest {
   private static final TensorValue X = TensorValue.ofFloats(new long[] {2, 3}, new float[] {0, 1, 2, 3, 4, 5});
 
+  private static TensorValue longs(long... v) {
+    return TensorValue.ofLongs(new long[] {v.length}, v);
+  }
+
   private static TensorValue eval(Node n, TensorValue... in) {
     return ConstantOps.evaluate(n, Arrays.asList(in), 13).orElseThrow();
   }
@@ -23,17 +27,17 @@ class ConstantOpsTest {
     TensorValue t = eval(Node.builder("Transpose").build(), X);
     assertArrayEquals(new long[] {3, 2}, t.dims());
     assertArrayEquals(new float[] {0, 3, 1, 4, 2, 5}, t.toFloatArray());
-    TensorValue r = eval(Node.builder("Reshape").build(), X, TestGraphs.longs(0, -1, 1));
+    TensorValue r = eval(Node.builder("Reshape").build(), X, longs(0, -1, 1));
     assertArrayEquals(new long[] {2, 3, 1}, r.dims());
     // reverse the columns with a negative step
-    TensorValue s = eval(Node.builder("Slice").build(), X, TestGraphs.longs(-1), TestGraphs.longs(Long.MIN_VALUE), TestGraphs.longs(1), TestGraphs.longs(-1));
+    TensorValue s = eval(Node.builder("Slice").build(), X, longs(-1), longs(Long.MIN_VALUE), longs(1), longs(-1));
     assertArrayEquals(new float[] {2, 1, 0, 5, 4, 3}, s.toFloatArray());
     TensorValue g = eval(Node.builder("Gather").attr("axis", 1L).build(), X, TensorValue.ofLongs(new long[0], new long[] {-1}));
     assertArrayEquals(new long[] {2}, g.dims());
     assertArrayEquals(new float[] {2, 5}, g.toFloatArray());
     TensorValue c = eval(Node.builder("Concat").attr("axis", 1L).build(), X, X);
     assertArrayEquals(new float[] {0, 1, 2, 0, 1, 2, 3, 4, 5, 3, 4, 5}, c.toFloatArray());
-    TensorValue u = eval(Node.builder("Unsqueeze").build(), X, TestGraphs.longs(0, -1));
+    TensorValue u = eval(Node.builder("Unsqueeze").build(), X, longs(0, -1));
     assertArrayEquals(new long[] {1, 2, 3, 1}, u.dims());
     TensorValue uOld = ConstantOps.evaluate(Node.builder("Unsqueeze").attrInts("axes", 1).build(), List.of(X), 11).orElseThrow();
     assertArrayEquals(new long[] {2, 1, 3}, uOld.dims());
@@ -44,7 +48,7 @@ class ConstantOpsTest {
   @Test
   void badInputsNameTheNode() {
     ModelException e = assertThrows(ModelException.class,
-        () -> eval(Node.builder("Reshape").name("r1").build(), X, TestGraphs.longs(4, -1)));
+        () -> eval(Node.builder("Reshape").name("r1").build(), X, longs(4, -1)));
     assertTrue(e.getMessage().contains("r1") && e.getMessage().contains("reshape"), e.getMessage());
   }
 }
