@@ -110,7 +110,7 @@ public final class ResultsPage {
     return doc + MarkedBlock.wrap(TrustBench.BLOCK, TrustBench.block(trust.latest())) + "\n\n"
         + MarkedBlock.wrap(RealBench.BLOCK, RealBench.render(real.latest())) + "\n\n"
         + MarkedBlock.wrap(EXPERIMENTS_BLOCK,
-            ExperimentsPage.render(experiments.latest(), experiments.file().toString())) + "\n";
+            ExperimentsPage.render(experiments.latest(), EXPERIMENTS.toString())) + "\n";
   }
 
   /** Rewrites RESULTS.md in the working directory from the result files there. */
