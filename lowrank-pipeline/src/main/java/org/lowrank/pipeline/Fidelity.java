@@ -77,6 +77,12 @@ public record Fidelity(
   }
 
   /**
+   * Below this root mean square the original's output is treated as zero: the relative error of a
+   * near-zero reference (e.g. a detector's probability map on noise, ~1e-7) says nothing.
+   */
+  static final double NEAR_ZERO_RMS = 1e-6;
+
+  /**
    * Judges a measurement.
    *
    * @param original top-1 of the original on labelled images, or null
@@ -120,10 +126,19 @@ public record Fidelity(
     }
     what.append(String.format(Locale.ROOT, "relative output error %.4f on %d samples: %s",
         m.outputError(), m.samples(), inputs.describe()));
+    boolean degenerate = m.outputRms() < NEAR_ZERO_RMS;
+    if (degenerate) {
+      what.append(String.format(Locale.ROOT, "; the original's output is nearly zero on these inputs "
+          + "(RMS %.2g), so the relative error compares rounding noise", m.outputRms()));
+    }
     boolean passed = failures.isEmpty();
     String verdict = (passed ? "PASSED: " : "FAILED: " + String.join("; ", failures) + ". Measured ")
         + what;
     List<String> advice = new ArrayList<>();
+    if (degenerate) {
+      advice.add("compare on real inputs: put test_data_set_0/input_0.pb (an ONNX TensorProto) next to "
+          + "the model, or give labelled data (--data)");
+    }
     if (!passed) {
       List<FidelityCheck.LayerError> worst = worst(m, 3);
       if (!worst.isEmpty()) {

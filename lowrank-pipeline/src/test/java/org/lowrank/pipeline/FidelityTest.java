@@ -17,13 +17,31 @@ class FidelityTest {
   static final Fidelity.Inputs RANDOM = new Fidelity.Inputs(Fidelity.Source.RANDOM, "seed 42");
 
   static FidelityCheck.Measurement measured(double agreement, double error) {
-    return new FidelityCheck.Measurement(256, "y", agreement, error, List.of(
+    return measured(agreement, error, 1.0);
+  }
+
+  static FidelityCheck.Measurement measured(double agreement, double error, double outputRms) {
+    return new FidelityCheck.Measurement(256, "y", agreement, error, outputRms, List.of(
         new FidelityCheck.LayerError("a", 0, 0.01), new FidelityCheck.LayerError("b", 0.01, 0.4),
         new FidelityCheck.LayerError("c", 0.4, 0.45)));
   }
 
   static EvaluationResult top1(double v) {
     return new EvaluationResult(10_000, v, Double.NaN, 0);
+  }
+
+  @Test
+  void aNearZeroReferenceIsCalledOutAndRealInputsAdvised() {
+    Fidelity.Inputs noise = new Fidelity.Inputs(Fidelity.Source.RANDOM, "seed 42");
+    Fidelity f = Fidelity.judge(noise, measured(Double.NaN, 1.0, 2e-7), null, null,
+        FidelityGuard.defaults(), false, false);
+    assertFalse(f.passed());
+    assertTrue(f.verdict().contains("nearly zero on these inputs (RMS 2.0e-07)"), f.verdict());
+    assertTrue(f.advice().get(0).startsWith("compare on real inputs"), f.advice().toString());
+    Fidelity normal = Fidelity.judge(noise, measured(Double.NaN, 1.0, 0.3), null, null,
+        FidelityGuard.defaults(), false, false);
+    assertFalse(normal.verdict().contains("nearly zero"), normal.verdict());
+    assertFalse(normal.advice().get(0).startsWith("compare on real inputs"), normal.advice().toString());
   }
 
   @Test

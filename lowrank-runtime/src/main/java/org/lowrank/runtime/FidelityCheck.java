@@ -56,10 +56,12 @@ public final class FidelityCheck {
    * @param top1Agreement fraction of samples whose argmax over the last axis agrees, NaN when the
    *     output is not [N, classes]
    * @param outputError relative error of that output over all samples
+   * @param outputRms root mean square of the original's output, {@code ||y_o||_F / sqrt(size)}: a
+   *     reference near zero makes the relative error a ratio of rounding noise
    * @param layers per probed layer, in the order given
    */
-  public record Measurement(
-      long samples, String output, double top1Agreement, double outputError, List<LayerError> layers) {
+  public record Measurement(long samples, String output, double top1Agreement, double outputError,
+      double outputRms, List<LayerError> layers) {
     public Measurement {
       layers = List.copyOf(layers);
     }
@@ -110,7 +112,7 @@ public final class FidelityCheck {
       layers.add(new LayerError(p.layer(), in, acc.error(p.output())));
     }
     double agreement = acc.rows == 0 ? Double.NaN : (double) acc.agreeing / acc.rows;
-    return new Measurement(acc.samples, main, agreement, acc.error(main), layers);
+    return new Measurement(acc.samples, main, agreement, acc.error(main), acc.rms(main), layers);
   }
 
   /** Value names computed by the graph's nodes. */
@@ -147,7 +149,7 @@ public final class FidelityCheck {
       if (ref == null || cand == null) {
         return;
       }
-      double[] s = sums.computeIfAbsent(name, k -> new double[2]);
+      double[] s = sums.computeIfAbsent(name, k -> new double[3]);
       long n = ref.elementCount();
       if (cand.elementCount() != n) {
         s[0] = Double.POSITIVE_INFINITY;
@@ -160,6 +162,7 @@ public final class FidelityCheck {
         s[0] += Double.isFinite(d) ? d * d : Double.POSITIVE_INFINITY;
         s[1] += (double) a[i] * a[i];
       }
+      s[2] += a.length;
       if (classify && ref.rank() == 2 && ref.dim(1) > 1) {
         int k = (int) ref.dim(1);
         for (int r = 0; r < ref.dim(0); r++) {
@@ -180,6 +183,12 @@ public final class FidelityCheck {
         return s[0] == 0 ? 0 : Double.POSITIVE_INFINITY;
       }
       return Math.sqrt(s[0] / s[1]);
+    }
+
+    /** Root mean square of the reference values of {@code name}, NaN when none were compared. */
+    double rms(String name) {
+      double[] s = sums.get(name);
+      return s == null || s[2] == 0 ? Double.NaN : Math.sqrt(s[1] / s[2]);
     }
 
     /** Index of the largest value, or -1 when the row holds a non-finite value. */

@@ -55,6 +55,25 @@ class FidelityCheckTest {
   }
 
   @Test
+  void outputRmsIsTheOriginalsScale() {
+    Random rnd = new Random(1);
+    TensorValue w1 = SyntheticModels.random(rnd, 12, 8);
+    TensorValue w2 = SyntheticModels.random(rnd, 5, 12);
+    float[] doubled = w2.toFloatArray();
+    for (int i = 0; i < doubled.length; i++) {
+      doubled[i] *= 2;
+    }
+    Model m = mlp(w1, w2);
+    Model m2 = mlp(w1, TensorValue.ofFloats(w2.dims(), doubled));
+    double rms = FidelityCheck.measure(m, m, PROBES, feeds(2), RuntimeOptions.singleThreaded()).outputRms();
+    double rms2 = FidelityCheck.measure(m2, m, PROBES, feeds(2), RuntimeOptions.singleThreaded()).outputRms();
+    assertTrue(rms > 0.01, "rms " + rms);
+    assertEquals(2 * rms, rms2, 1e-6 * rms, "the original's (first model's) output sets the scale");
+    Model zero = mlp(w1, TensorValue.ofFloats(w2.dims(), new float[doubled.length]));
+    assertEquals(0.0, FidelityCheck.measure(zero, m, PROBES, feeds(1), RuntimeOptions.singleThreaded()).outputRms());
+  }
+
+  @Test
   void theDamagedLayerAddsTheError() {
     Random rnd = new Random(1);
     TensorValue w1 = SyntheticModels.random(rnd, 12, 8);
