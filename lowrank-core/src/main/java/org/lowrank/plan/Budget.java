@@ -7,10 +7,16 @@ package org.lowrank.plan;
 public record Budget(Kind kind, double keepFraction) {
 
   /** What a budget counts. */
-  public enum Kind {
+  public enum Kind implements Cost.Measure {
     PARAMS,
     FLOPS,
-    NONE
+    NONE;
+
+    /** MACs for a FLOPs budget, else parameters. */
+    @Override
+    public long of(Cost cost) {
+      return this == FLOPS ? cost.macs() : cost.params();
+    }
   }
 
   public Budget {
