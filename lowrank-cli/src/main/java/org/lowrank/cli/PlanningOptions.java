@@ -8,7 +8,7 @@ import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.LayerSelection;
 import org.lowrank.pipeline.Selectors;
 import org.lowrank.plan.Budget;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 import org.lowrank.plan.select.EnergySelector;
 import org.lowrank.progress.ProgressListener;
 import picocli.CommandLine;

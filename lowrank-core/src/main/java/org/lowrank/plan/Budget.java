@@ -1,5 +1,7 @@
 package org.lowrank.plan;
 
+import org.lowrank.cost.Cost;
+
 /**
  * A global budget: the fraction of the whole model's parameters or FLOPs (MACs) to keep, e.g. 0.2
  * keeps 20%. {@link Kind#NONE} means no global budget: each layer follows its own quality threshold.

@@ -1,5 +1,8 @@
 package org.lowrank.plan;
 
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.Cost;
+
 /**
  * The plan for one layer: how to factorize it ({@code choice}, null when the layer is kept), its
  * cost before and after, the selector's score of the choice (NaN when none), and a note: why the

@@ -20,8 +20,8 @@ public final class Reports {
         .optModelPath(modelPath)
         .optInputShape(r.before().inputShapes().values().iterator().next())
         .optTotals(
-            new org.lowrank.plan.Cost(r.before().totalParams(), r.before().totalMacs()),
-            new org.lowrank.plan.Cost(r.after().totalParams(), r.after().totalMacs()))
+            new org.lowrank.cost.Cost(r.before().totalParams(), r.before().totalMacs()),
+            new org.lowrank.cost.Cost(r.after().totalParams(), r.after().totalMacs()))
         .optSeed("pipeline", r.seed())
         .optVersion("lowrank", version())
         .optVersion("java", System.getProperty("java.version"))

@@ -57,7 +57,7 @@ public final class Selectors {
   public static Function<CompressionPipeline.SelectorContext, RankSelector> dataFree(
       ProgressListener progress) {
     return ctx -> new DataFreeSelector(ctx.layers(), ctx.budget(),
-        new org.lowrank.plan.Cost(ctx.profile().totalParams(), ctx.profile().totalMacs()), ctx.seed(),
+        new org.lowrank.cost.Cost(ctx.profile().totalParams(), ctx.profile().totalMacs()), ctx.seed(),
         progress);
   }
 

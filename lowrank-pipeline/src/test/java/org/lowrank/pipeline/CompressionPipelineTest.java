@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 import org.lowrank.plan.Plan;
 
 class CompressionPipelineTest {

@@ -14,7 +14,7 @@ import org.lowrank.graph.TensorValue;
 import org.lowrank.onnx.OnnxTensors;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 import org.lowrank.plan.select.KeptEnergy;
 import org.lowrank.rewrite.ConvLayer;
 import org.lowrank.rewrite.LayerFactorizer;

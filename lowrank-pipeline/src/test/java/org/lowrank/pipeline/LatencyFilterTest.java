@@ -14,10 +14,10 @@ import org.lowrank.analysis.ModelProfile;
 import org.lowrank.analysis.ProfileOptions;
 import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
-import org.lowrank.plan.Choice;
-import org.lowrank.plan.CostModel;
-import org.lowrank.plan.LayerGeometry;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.LayerGeometry;
+import org.lowrank.cost.Method;
 import org.lowrank.plan.select.CandidateGrid;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.runtime.LatencyBenchmark;
@@ -155,7 +155,7 @@ class LatencyFilterTest {
   }
 
   /** Grid choices by chain shape, in grid order: both ranks cut, r_in = C_in, r_out = C_out. */
-  static Map<String, List<Choice>> families(org.lowrank.plan.LayerGeometry g, List<Choice> grid) {
+  static Map<String, List<Choice>> families(org.lowrank.cost.LayerGeometry g, List<Choice> grid) {
     Map<String, List<Choice>> out = new java.util.LinkedHashMap<>();
     for (Choice c : grid) {
       String f = c.ranks().length == 2 ? CostModel.TuckerChain.of(g, c).toString() : "one rank";

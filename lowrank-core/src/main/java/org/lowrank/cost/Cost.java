@@ -1,4 +1,4 @@
-package org.lowrank.plan;
+package org.lowrank.cost;
 
 /** Parameters (weights + bias) and multiply-accumulates per sample of a layer or a model. */
 public record Cost(long params, long macs) {
