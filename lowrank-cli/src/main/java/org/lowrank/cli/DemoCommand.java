@@ -10,7 +10,7 @@ import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.CompressionResult;
 import org.lowrank.pipeline.DataSource;
 import org.lowrank.pipeline.FineTuneSettings;
-import org.lowrank.pipeline.LayerSelection;
+import org.lowrank.plan.select.LayerSelection;
 import org.lowrank.pipeline.Reports;
 import org.lowrank.pipeline.Selectors;
 import org.lowrank.pipeline.demo.DemoAsset;

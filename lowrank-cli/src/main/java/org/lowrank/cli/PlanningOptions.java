@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Stack;
 import org.lowrank.pipeline.CompressionPipeline;
-import org.lowrank.pipeline.LayerSelection;
+import org.lowrank.plan.select.LayerSelection;
 import org.lowrank.pipeline.Selectors;
 import org.lowrank.plan.Budget;
 import org.lowrank.cost.Method;

@@ -11,6 +11,7 @@ import org.lowrank.plan.select.VbmfSelector;
 import org.lowrank.progress.ProgressListener;
 import org.lowrank.train.dse.SimilarityMetric;
 import org.lowrank.train.dse.SimilaritySelector;
+import org.lowrank.train.search.DataFreeSelector;
 
 /** Factories of the rank selectors, for {@link CompressionPipeline.Builder#optSelector}. */
 public final class Selectors {
@@ -36,7 +37,7 @@ public final class Selectors {
   }
 
   /** The selector called {@code name} (see {@link #NAMES}). */
-  public static Function<CompressionPipeline.SelectorContext, RankSelector> byName(
+  public static Function<org.lowrank.plan.select.SelectorContext, RankSelector> byName(
       String name, Settings s, ProgressListener progress) {
     return switch (name.toLowerCase(Locale.ROOT)) {
       case "energy" -> energy(s.energy(), s.rankMultiple());
@@ -54,7 +55,7 @@ public final class Selectors {
    * The data-free continuous rank search (method A): softmax-relaxed ranks trained on weight
    * reconstruction times a rank cost, under the pipeline's budget; no data needed.
    */
-  public static Function<CompressionPipeline.SelectorContext, RankSelector> dataFree(
+  public static Function<org.lowrank.plan.select.SelectorContext, RankSelector> dataFree(
       ProgressListener progress) {
     return ctx -> new DataFreeSelector(ctx.layers(), ctx.budget(),
         new org.lowrank.cost.Cost(ctx.profile().totalParams(), ctx.profile().totalMacs()), ctx.seed(),
@@ -66,19 +67,19 @@ public final class Selectors {
    * Frobenius norm, 1 - ||W - Ŵ||^2 / ||W||^2, measured on each method's own reconstruction (CP
    * scored with the pipeline's seed, as deployed).
    */
-  public static Function<CompressionPipeline.SelectorContext, RankSelector> energy(
+  public static Function<org.lowrank.plan.select.SelectorContext, RankSelector> energy(
       double threshold, int rankMultiple) {
     return ctx -> new EnergySelector(threshold, rankMultiple, ctx.seed(), LinearAlgebra.defaultInstance());
   }
 
   /** Fixed ratio of the full rank (scaled to meet a budget). */
-  public static Function<CompressionPipeline.SelectorContext, RankSelector> ratio(
+  public static Function<org.lowrank.plan.select.SelectorContext, RankSelector> ratio(
       double ratio, int rankMultiple) {
     return ctx -> new RatioSelector(ratio, rankMultiple);
   }
 
   /** EVBMF ranks (scaled to meet a budget). */
-  public static Function<CompressionPipeline.SelectorContext, RankSelector> vbmf(int rankMultiple) {
+  public static Function<org.lowrank.plan.select.SelectorContext, RankSelector> vbmf(int rankMultiple) {
     return ctx -> new VbmfSelector(rankMultiple, LinearAlgebra.defaultInstance());
   }
 
@@ -86,7 +87,7 @@ public final class Selectors {
    * Feature-map similarity (method B): needs the pipeline's calibration batch, so a dataset must be
    * set ({@link CompressionPipeline.Builder#optData}).
    */
-  public static Function<CompressionPipeline.SelectorContext, RankSelector> similarity(
+  public static Function<org.lowrank.plan.select.SelectorContext, RankSelector> similarity(
       double threshold, SimilarityMetric metric, int rankMultiple, ProgressListener progress) {
     return ctx -> {
       if (ctx.calibration() == null) {

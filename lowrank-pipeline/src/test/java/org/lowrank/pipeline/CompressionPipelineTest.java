@@ -16,6 +16,7 @@ import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.cost.Method;
 import org.lowrank.plan.Plan;
+import org.lowrank.plan.select.LayerSelection;
 
 class CompressionPipelineTest {
   @TempDir Path tmp;

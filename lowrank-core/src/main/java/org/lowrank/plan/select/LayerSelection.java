@@ -1,4 +1,4 @@
-package org.lowrank.pipeline;
+package org.lowrank.plan.select;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -16,7 +16,6 @@ import org.lowrank.graph.Model;
 import org.lowrank.cost.CostModel;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.cost.Method;
-import org.lowrank.plan.select.LayerInput;
 import org.lowrank.rewrite.ConvLayer;
 import org.lowrank.rewrite.DenseLayer;
 import org.lowrank.tensor.DenseTensor;
