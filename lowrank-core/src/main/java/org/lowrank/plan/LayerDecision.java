@@ -23,4 +23,12 @@ public record LayerDecision(
   public boolean isFactorized() {
     return choice != null;
   }
+
+  /**
+   * Whether the decision lowers both parameters and MACs, or keeps the layer. The planner only
+   * makes such decisions; a plan file may not (its layers then carry a warning note).
+   */
+  public boolean lowersCost() {
+    return !isFactorized() || (after.params() < before.params() && after.macs() < before.macs());
+  }
 }
