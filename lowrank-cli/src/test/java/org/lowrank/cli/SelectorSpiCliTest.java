@@ -79,6 +79,16 @@ class SelectorSpiCliTest {
   }
 
   @Test
+  void compressReportLabelsScoresWithTheProvidersLabel() throws Exception {
+    Path out = tmp.resolve("out.onnx");
+    CliCommandsTest.Run r = CliCommandsTest.run("compress", model().toString(), "-o", out.toString(),
+        "--method", "tucker", "--selector", "half", "--force", "-q");
+    assertEquals(ExitCodes.OK, r.code(), r.err());
+    String report = Files.readString(tmp.resolve("out.report.json"));
+    assertTrue(report.contains("\"score_label\": \"test score\""), report);
+  }
+
+  @Test
   void helpAndErrorsListTheTestOnlySelector() throws Exception {
     CliCommandsTest.Run help = CliCommandsTest.run("plan", "--help");
     String text = help.out().replaceAll("\\s+", " ");
