@@ -2,7 +2,9 @@ package org.lowrank.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Stack;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.plan.select.LayerSelection;
@@ -75,15 +77,22 @@ public final class PlanningOptions {
         .description("Rank selector: " + String.join(", ", listed) + "; " + AUTO
             + " = similarity with --data, else energy (default: ${DEFAULT-VALUE}).")
         .build());
+    // One help section per selector with the options only it reads, one for shared options.
+    Map<String, CommandLine.Model.ArgGroupSpec.Builder> groups = new LinkedHashMap<>();
     for (SelectorOption o : SelectorRegistry.options()) {
-      String used = SelectorRegistry.all().stream().filter(p -> p.options().contains(o))
-          .map(SelectorProvider::name).collect(java.util.stream.Collectors.joining(", "));
-      mixee.addOption(CommandLine.Model.OptionSpec.builder(o.name()).paramLabel(o.paramLabel())
-          .type(o.type()).defaultValue(o.defaultValue())
-          .description(o.description().replace("%", "%%") + " (" + (used.contains(",") ? "selectors: " : "selector: ") + used + ")"
-              + (o.defaultValue() == null ? "." : " (default: ${DEFAULT-VALUE})."))
-          .build());
+      List<String> users = SelectorRegistry.all().stream().filter(p -> p.options().contains(o))
+          .map(SelectorProvider::name).toList();
+      String heading = users.size() == 1 ? "Selector " + users.get(0) + ":%n"
+          : "Selectors " + String.join(", ", users) + ":%n";
+      groups.computeIfAbsent(heading, h -> CommandLine.Model.ArgGroupSpec.builder().heading(h)
+          .exclusive(false).multiplicity("0..1").validate(false))
+          .addArg(CommandLine.Model.OptionSpec.builder(o.name()).paramLabel(o.paramLabel())
+              .type(o.type()).defaultValue(o.defaultValue())
+              .description(o.description().replace("%", "%%")
+                  + (o.defaultValue() == null ? "." : " (default: ${DEFAULT-VALUE})."))
+              .build());
     }
+    groups.values().forEach(g -> mixee.addArgGroup(g.build()));
   }
 
   static final String SELECTOR = "--selector";

@@ -96,6 +96,7 @@ class SelectorSpiCliTest {
     assertTrue(help.out().contains("--half-scale=S"), help.out());
     CliCommandsTest.Run compressHelp = CliCommandsTest.run("compress", "--help");
     assertTrue(compressHelp.out().contains("--half-scale=S"), compressHelp.out());
+    assertTrue(text.contains("Selector half: --half-scale=S Rank / full rank of the test-only selector (default: 0.5)."), help.out());
 
     CliCommandsTest.Run bad = CliCommandsTest.run("plan", model().toString(), "-o",
         tmp.resolve("p.json").toString(), "--selector", "nope", "-q");
