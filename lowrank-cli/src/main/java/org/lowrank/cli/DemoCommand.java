@@ -10,9 +10,10 @@ import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.CompressionResult;
 import org.lowrank.pipeline.DataSource;
 import org.lowrank.pipeline.FineTuneSettings;
-import org.lowrank.pipeline.LayerSelection;
+import org.lowrank.plan.select.LayerSelection;
 import org.lowrank.pipeline.Reports;
-import org.lowrank.pipeline.Selectors;
+import org.lowrank.plan.select.SelectorOption;
+import org.lowrank.plan.select.SelectorRegistry;
 import org.lowrank.pipeline.demo.DemoAsset;
 import org.lowrank.pipeline.demo.DemoAssets;
 import org.lowrank.pipeline.demo.DemoModel;
@@ -98,7 +99,7 @@ public final class DemoCommand implements Callable<Integer> {
         .optMethods(PlanningOptions.parseMethods(method))
         .optSelection(new LayerSelection(layers.rules(), PlanningOptions.parseMethods(method)))
         .optBudget(Budget.keepParams(keepParams))
-        .optSelector(Selectors.byName("similarity", Selectors.Settings.defaults(), bar))
+        .optSelector(SelectorRegistry.require("similarity").bind(SelectorOption.Values.defaults(), bar))
         .optData(new DataSource(FashionMnist.directory(), FashionMnist.NORMALIZATION))
         .optEvaluation(evalLimit)
         .optFineTune(FineTuneSettings.epochs(1).withSteps(steps))

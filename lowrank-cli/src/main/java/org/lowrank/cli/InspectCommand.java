@@ -22,7 +22,7 @@ import org.lowrank.graph.ModelException;
 import org.lowrank.graph.UnsupportedModelException;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxFormatException;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 import org.lowrank.util.Text;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -2,27 +2,28 @@ package org.lowrank.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Stack;
 import org.lowrank.pipeline.CompressionPipeline;
-import org.lowrank.pipeline.LayerSelection;
-import org.lowrank.pipeline.Selectors;
+import org.lowrank.plan.select.LayerSelection;
+import org.lowrank.plan.select.SelectorOption;
+import org.lowrank.plan.select.SelectorProvider;
+import org.lowrank.plan.select.SelectorRegistry;
 import org.lowrank.plan.Budget;
-import org.lowrank.plan.Method;
-import org.lowrank.plan.select.EnergySelector;
+import org.lowrank.cost.Method;
 import org.lowrank.progress.ProgressListener;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** How ranks are chosen: selector, methods, budget, layer rules, or a plan file. */
+/**
+ * How ranks are chosen: selector, methods, budget, layer rules, or a plan file. {@code --selector}
+ * and the selectors' own options (e.g. {@code --energy}) are not declared here: each selector's
+ * {@link SelectorProvider} declares them, and they are added to the command as it is built.
+ */
 public final class PlanningOptions {
-  @Option(names = "--selector", paramLabel = "NAME", defaultValue = "auto",
-      description = {"Rank selector: similarity (feature maps on calibration data), vbmf, energy,",
-          "ratio, datafree (a rank search on the weights under the budget, no data); auto =",
-          "similarity with --data, else energy (default: ${DEFAULT-VALUE})."})
-  String selector;
-
   @Option(names = "--method", paramLabel = "M", defaultValue = "hybrid",
       description = {"tucker, cp, tt (convolutions), svd, qr, ttm (dense), or hybrid = the cheapest",
           "passing method per layer; comma-separated lists allowed (default: ${DEFAULT-VALUE})."})
@@ -35,28 +36,6 @@ public final class PlanningOptions {
   @Option(names = "--keep-flops", paramLabel = "F",
       description = "Global budget: keep this fraction of the model's FLOPs (MACs).")
   Double keepFlops;
-
-  @Option(names = "--threshold", paramLabel = "T",
-      description = "Similarity a layer must keep (similarity selector; default 0.98).")
-  Double threshold;
-
-  @Option(names = "--metric", paramLabel = "cosine|centered|cka", defaultValue = "cosine",
-      description = "Feature-map similarity metric: cosine, centered (cosine after removing the "
-          + "original's per-channel mean) or linear CKA (default: ${DEFAULT-VALUE}).")
-  String metric;
-
-  @Option(names = "--energy", paramLabel = "E", defaultValue = "" + EnergySelector.DEFAULT_THRESHOLD,
-      description = "Energy fraction each factorized layer keeps, 1 - ||W - W'||^2 / ||W||^2 "
-          + "(energy selector; a layer no method can factorize that well is kept; default: ${DEFAULT-VALUE}).")
-  double energy;
-
-  @Option(names = "--ratio", paramLabel = "R", defaultValue = "0.25",
-      description = "Rank / full rank (ratio selector; 1 keeps every layer as it is; default: ${DEFAULT-VALUE}).")
-  double ratio;
-
-  @Option(names = "--rank-multiple", paramLabel = "K", defaultValue = "1",
-      description = "Round ranks up to a multiple of K, e.g. 8 (default: ${DEFAULT-VALUE}).")
-  int rankMultiple;
 
   @Option(names = "--calibration", paramLabel = "N", defaultValue = "64",
       description = "Calibration images for the similarity selector (default: ${DEFAULT-VALUE}).")
@@ -80,6 +59,58 @@ public final class PlanningOptions {
   Path plan;
 
   @CommandLine.Mixin InputShapeOptions inputShape;
+
+  /** The command these options are mixed into; holds --selector and the selectors' options. */
+  private CommandLine.Model.CommandSpec command;
+
+  /**
+   * Adds {@code --selector} and every selector's options (from {@link SelectorRegistry}) to the
+   * command that mixes these options in; picocli calls this while it builds the command.
+   */
+  @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+  void addSelectorOptions(CommandLine.Model.CommandSpec mixee) {
+    command = mixee;
+    List<String> listed = SelectorRegistry.all().stream()
+        .map(p -> p.name() + " (" + p.description() + ")").toList();
+    mixee.addOption(CommandLine.Model.OptionSpec.builder(SELECTOR).paramLabel("NAME")
+        .type(String.class).defaultValue(AUTO)
+        .description("Rank selector: " + String.join(", ", listed) + "; " + AUTO
+            + " = similarity with --data, else energy (default: ${DEFAULT-VALUE}).")
+        .build());
+    // One help section per selector with the options only it reads, one for shared options.
+    Map<String, CommandLine.Model.ArgGroupSpec.Builder> groups = new LinkedHashMap<>();
+    for (SelectorOption o : SelectorRegistry.options()) {
+      List<String> users = SelectorRegistry.all().stream().filter(p -> p.options().contains(o))
+          .map(SelectorProvider::name).toList();
+      String heading = users.size() == 1 ? "Selector " + users.get(0) + ":%n"
+          : "Selectors " + String.join(", ", users) + ":%n";
+      groups.computeIfAbsent(heading, h -> CommandLine.Model.ArgGroupSpec.builder().heading(h)
+          .exclusive(false).multiplicity("0..1").validate(false))
+          .addArg(CommandLine.Model.OptionSpec.builder(o.name()).paramLabel(o.paramLabel())
+              .type(o.type()).defaultValue(o.defaultValue())
+              .description(o.description().replace("%", "%%")
+                  + (o.defaultValue() == null ? "." : " (default: ${DEFAULT-VALUE})."))
+              .build());
+    }
+    groups.values().forEach(g -> mixee.addArgGroup(g.build()));
+  }
+
+  static final String SELECTOR = "--selector";
+  static final String AUTO = "auto";
+
+  /** The selector name given (or "auto"). */
+  String selector() {
+    return command.findOption(SELECTOR).getValue();
+  }
+
+  /** The values of the chosen selector's options, as parsed (defaults where not given). */
+  SelectorOption.Values selectorValues(SelectorProvider<?> provider) {
+    java.util.Map<String, Object> m = new java.util.HashMap<>();
+    for (SelectorOption o : provider.options()) {
+      m.put(o.name(), command.findOption(o.name()).getValue());
+    }
+    return SelectorOption.Values.of(m);
+  }
 
   /**
    * Takes the next argument as the ratio only when it is a number, so that {@code --prune-latency
@@ -156,10 +187,10 @@ public final class PlanningOptions {
     if (pruneLatency != null) {
       b.optLatencyPruning(pruneLatency, pruneBatch == null ? 1 : pruneBatch);
     }
-    String name = selector.equals("auto") ? (data.present() ? "similarity" : "energy") : selector;
-    Selectors.Settings d = Selectors.Settings.defaults();
-    b.optSelector(Selectors.byName(name, new Selectors.Settings(
-        threshold == null ? d.threshold() : threshold, metric, energy, ratio, rankMultiple), progress));
+    String selector = selector();
+    String name = selector.equals(AUTO) ? (data.present() ? "similarity" : "energy") : selector;
+    SelectorProvider<?> provider = SelectorRegistry.require(name);
+    b.optSelector(provider.bind(selectorValues(provider), progress));
     if (data.present()) {
       b.optData(data.source());
     }

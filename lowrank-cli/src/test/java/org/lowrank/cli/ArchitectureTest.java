@@ -21,7 +21,6 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.lowrank.LowrankException;
 
@@ -163,13 +162,15 @@ class ArchitectureTest {
   }
 
   /** Which methods apply to a layer (and their costs) lives below both analysis and plan. */
-  @Disabled("analysis still imports plan (Method, LayerGeometry, CostModel); enable once the "
-      + "planning-stage branch has moved them to a package below both (issue 18)")
   @Test
   void analysisDoesNotDependOnPlanning() {
     noClasses().that().resideInAPackage("org.lowrank.analysis..")
         .should().dependOnClassesThat().resideInAPackage("org.lowrank.plan..")
         .because("stage 2 (analyze) comes before stage 3 (plan)")
+        .check(main);
+    noClasses().that().resideInAPackage("org.lowrank.cost..")
+        .should().dependOnClassesThat().resideInAnyPackage("org.lowrank.analysis..", "org.lowrank.plan..")
+        .because("methods and costs (org.lowrank.cost) sit below both analysis and plan")
         .check(main);
   }
 

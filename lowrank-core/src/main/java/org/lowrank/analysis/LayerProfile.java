@@ -4,8 +4,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.lowrank.plan.LayerGeometry;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.LayerGeometry;
+import org.lowrank.cost.Method;
 
 /**
  * One Conv/ConvTranspose/Gemm/MatMul layer, as the profile sees it (batch 1).

@@ -16,10 +16,10 @@ import org.lowrank.graph.UnsupportedModelException;
 import org.lowrank.ops.ConvAttributes;
 import org.lowrank.ops.Shapes;
 import org.lowrank.ops.Window;
-import org.lowrank.plan.Choice;
-import org.lowrank.plan.CostModel;
-import org.lowrank.plan.LayerGeometry;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.LayerGeometry;
+import org.lowrank.cost.Method;
 
 /**
  * Stage 2, Analyze: per-layer shapes, parameters and MACs of a model, and which factorization

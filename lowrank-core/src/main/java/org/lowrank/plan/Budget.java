@@ -1,5 +1,7 @@
 package org.lowrank.plan;
 
+import org.lowrank.cost.Cost;
+
 /**
  * A global budget: the fraction of the whole model's parameters or FLOPs (MACs) to keep, e.g. 0.2
  * keeps 20%. {@link Kind#NONE} means no global budget: each layer follows its own quality threshold.
@@ -7,10 +9,16 @@ package org.lowrank.plan;
 public record Budget(Kind kind, double keepFraction) {
 
   /** What a budget counts. */
-  public enum Kind {
+  public enum Kind implements Cost.Measure {
     PARAMS,
     FLOPS,
-    NONE
+    NONE;
+
+    /** MACs for a FLOPs budget, else parameters. */
+    @Override
+    public long of(Cost cost) {
+      return this == FLOPS ? cost.macs() : cost.params();
+    }
   }
 
   public Budget {

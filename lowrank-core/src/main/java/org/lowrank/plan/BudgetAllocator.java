@@ -3,6 +3,7 @@ package org.lowrank.plan;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.lowrank.cost.Cost;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

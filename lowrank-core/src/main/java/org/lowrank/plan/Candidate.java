@@ -1,5 +1,10 @@
 package org.lowrank.plan;
 
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.Cost;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.LayerGeometry;
+
 /**
  * A scored option for one layer: a factorization {@code choice} (null = keep the layer as it is),
  * its cost, and a quality {@code score} where higher is better and 1 means "as the original" (the

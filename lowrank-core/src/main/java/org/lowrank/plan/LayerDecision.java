@@ -1,5 +1,8 @@
 package org.lowrank.plan;
 
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.Cost;
+
 /**
  * The plan for one layer: how to factorize it ({@code choice}, null when the layer is kept), its
  * cost before and after, the selector's score of the choice (NaN when none), and a note: why the
@@ -19,5 +22,13 @@ public record LayerDecision(
 
   public boolean isFactorized() {
     return choice != null;
+  }
+
+  /**
+   * Whether the decision lowers both parameters and MACs, or keeps the layer. The planner only
+   * makes such decisions; a plan file may not (its layers then carry a warning note).
+   */
+  public boolean lowersCost() {
+    return !isFactorized() || (after.params() < before.params() && after.macs() < before.macs());
   }
 }

@@ -4,6 +4,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.Cost;
+import org.lowrank.cost.Method;
 import org.lowrank.util.Json;
 
 /**

@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.lowrank.plan.Budget;
-import org.lowrank.plan.Cost;
+import org.lowrank.cost.Cost;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 import org.lowrank.plan.Plan;
 
 /**

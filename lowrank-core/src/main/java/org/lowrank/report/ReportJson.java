@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.lowrank.plan.Cost;
+import org.lowrank.cost.Cost;
 import org.lowrank.plan.Plan;
 import org.lowrank.report.CompressionReport.Accuracy;
 import org.lowrank.report.CompressionReport.ExploredPoint;

@@ -16,8 +16,8 @@ import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.UnsupportedModelException;
 import org.lowrank.linalg.LinearAlgebra;
-import org.lowrank.plan.Choice;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.Method;
 import org.lowrank.tensor.DenseTensor;
 
 /**

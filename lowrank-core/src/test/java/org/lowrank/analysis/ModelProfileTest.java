@@ -15,7 +15,7 @@ import org.lowrank.graph.Graph;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.ValueInfo;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 
 class ModelProfileTest {
 

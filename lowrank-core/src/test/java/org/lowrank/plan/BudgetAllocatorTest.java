@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.Cost;
+import org.lowrank.cost.Method;
 
 class BudgetAllocatorTest {
 

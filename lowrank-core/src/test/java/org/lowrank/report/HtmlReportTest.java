@@ -10,7 +10,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.lowrank.plan.Budget;
-import org.lowrank.plan.Cost;
+import org.lowrank.cost.Cost;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.Plan;
 

@@ -15,7 +15,7 @@ import org.lowrank.analysis.WeightFolding;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.ValueInfo;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 
 /** Weight folding, shape inference and the profile on the real ResNet-20/56 exports. */
 class RealModelAnalysisTest {

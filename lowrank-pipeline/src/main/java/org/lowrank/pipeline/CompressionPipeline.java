@@ -31,17 +31,20 @@ import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.plan.Budget;
-import org.lowrank.plan.Cost;
+import org.lowrank.cost.Cost;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 import org.lowrank.plan.Plan;
+import org.lowrank.plan.select.LayerSelection;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.plan.select.EnergySelector;
 import org.lowrank.plan.select.Planner;
 import org.lowrank.plan.select.RankSelector;
+import org.lowrank.plan.select.SelectorContext;
 import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.rewrite.LayerRewriter;
+import org.lowrank.runtime.LatencyFilter;
 import org.lowrank.runtime.ExportCheck;
 import org.lowrank.runtime.ExportCheckResult;
 import org.lowrank.runtime.FidelityCheck;
@@ -62,15 +65,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class CompressionPipeline {
   private static final Logger LOG = LoggerFactory.getLogger(CompressionPipeline.class);
-
-  /**
-   * What a selector factory gets: the model, its profile, the selected layers, the seed, a
-   * calibration batch of training images (NCHW, normalized) or null when no data was given, the
-   * budget, and whether the factorized layers will be refitted (output reconstruction), so a
-   * data-driven selector can score candidates as they will be deployed.
-   */
-  public record SelectorContext(Model model, ModelProfile profile, List<LayerInput> layers, long seed,
-      TensorValue calibration, Budget budget, boolean refit) {}
 
   /** Training images the output reconstruction fits on by default. */
   public static final int DEFAULT_REFIT_IMAGES = 256;

@@ -7,8 +7,8 @@ import java.util.List;
 import org.lowrank.analysis.LayerProfile;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.plan.Budget;
-import org.lowrank.plan.Cost;
-import org.lowrank.plan.CostModel;
+import org.lowrank.cost.Cost;
+import org.lowrank.cost.CostModel;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.Plan;
 import org.lowrank.report.ReportFiles;
@@ -53,7 +53,7 @@ public final class PlanFiles {
       if (lp.groups() > 1) {
         throw new IllegalArgumentException(where + ": grouped convolutions cannot be factorized");
       }
-      if (d.choice().method().rankCount() > 0 && d.choice().method() != org.lowrank.plan.Method.CP) {
+      if (d.choice().method().rankCount() > 0 && d.choice().method() != org.lowrank.cost.Method.CP) {
         int[] max = CostModel.maxRanks(lp.geometry(), d.choice().method());
         for (int i = 0; i < max.length; i++) {
           if (d.choice().ranks()[i] > max[i]) {

@@ -2,6 +2,8 @@ package org.lowrank.pipeline;
 
 import java.util.Map;
 import org.lowrank.plan.LayerDecision;
+import org.lowrank.plan.select.SelectorProvider;
+import org.lowrank.plan.select.SelectorRegistry;
 import org.lowrank.report.CompressionReport;
 import org.lowrank.runtime.LatencyComparison;
 import org.lowrank.train.eval.EvaluationResult;
@@ -20,8 +22,8 @@ public final class Reports {
         .optModelPath(modelPath)
         .optInputShape(r.before().inputShapes().values().iterator().next())
         .optTotals(
-            new org.lowrank.plan.Cost(r.before().totalParams(), r.before().totalMacs()),
-            new org.lowrank.plan.Cost(r.after().totalParams(), r.after().totalMacs()))
+            new org.lowrank.cost.Cost(r.before().totalParams(), r.before().totalMacs()),
+            new org.lowrank.cost.Cost(r.after().totalParams(), r.after().totalMacs()))
         .optSeed("pipeline", r.seed())
         .optVersion("lowrank", version())
         .optVersion("java", System.getProperty("java.version"))
@@ -47,7 +49,7 @@ public final class Reports {
             (double) d.after().params() / d.before().params(),
             (double) d.after().macs() / d.before().macs(), d.score(), true));
       }
-      if (d.note().contains("do not lower")) {
+      if (d.isFactorized() && !d.lowersCost()) {
         b.optWarning(d.layer() + ": " + d.note());
       }
     }
@@ -97,12 +99,9 @@ public final class Reports {
         new CompressionReport.Accuracy(x.top1(), x.top5(), dataset, x.examples()));
   }
 
+  /** What the plan's scores measure, from its selector's provider ("energy kept" when unknown). */
   private static String scoreLabel(String selector) {
-    return switch (selector) {
-      case "similarity" -> "feature-map similarity";
-      case "datafree" -> "1 - relative reconstruction error";
-      default -> "energy kept";
-    };
+    return SelectorRegistry.find(selector).map(SelectorProvider::scoreLabel).orElse("energy kept");
   }
 
   /** The lowrank version from the jar manifest, or "dev". */

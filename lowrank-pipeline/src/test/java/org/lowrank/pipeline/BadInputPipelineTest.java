@@ -18,8 +18,8 @@ import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.pipeline.demo.DemoModels;
 import org.lowrank.plan.Budget;
-import org.lowrank.plan.Cost;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Cost;
+import org.lowrank.cost.Method;
 import org.lowrank.rewrite.LayerRewriter;
 
 /** Bad input costs no work and no data: outputs checked first, outputs written as one unit. */

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 import org.lowrank.plan.Plan;
+import org.lowrank.plan.select.LayerSelection;
 
 class CompressionPipelineTest {
   @TempDir Path tmp;

@@ -20,7 +20,7 @@ import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.rewrite.LayerRewriter;

@@ -14,7 +14,7 @@ import org.lowrank.graph.TensorValue;
 import org.lowrank.onnx.OnnxTensors;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 import org.lowrank.plan.select.KeptEnergy;
 import org.lowrank.rewrite.ConvLayer;
 import org.lowrank.rewrite.LayerFactorizer;
@@ -33,7 +33,7 @@ class HonestSelectorsResNetTest {
   private static final List<Method> HYBRID = List.of(Method.values());
 
   private static CompressionPipeline pipeline(Path model, List<Method> methods, Budget budget,
-      java.util.function.Function<CompressionPipeline.SelectorContext, org.lowrank.plan.select.RankSelector> s) {
+      java.util.function.Function<org.lowrank.plan.select.SelectorContext, org.lowrank.plan.select.RankSelector> s) {
     return CompressionPipeline.builder().setModel(model).optMethods(methods).optBudget(budget)
         .optSelector(s).optSeed(42).optThreads(1).build();
   }

@@ -10,7 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank.plan.Budget;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 import org.lowrank.train.data.Normalization;
 import org.lowrank.train.eval.EvaluationResult;
 

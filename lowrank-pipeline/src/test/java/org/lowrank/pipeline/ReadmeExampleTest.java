@@ -9,7 +9,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank.plan.Budget;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 
 /** The README's Java example, verbatim between the markers, compiled and run on ResNet-20. */
 class ReadmeExampleTest {

@@ -19,8 +19,8 @@ import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.rewrite.LayerRewriter;
 import org.lowrank.decomp.ConvTensorTrainSvd;
-import org.lowrank.plan.Choice;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.Method;
 
 /** Real models with every conv rewritten at full rank still give their stored outputs. */
 class ResNetRewriteTest {

@@ -13,8 +13,8 @@ import org.lowrank.graph.TensorValue;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.plan.Budget;
-import org.lowrank.plan.Cost;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Cost;
+import org.lowrank.cost.Method;
 import org.lowrank.train.search.DataFreeRankSearch;
 import org.lowrank.train.search.DataFreeSearchConfig;
 import org.lowrank.train.search.LayerRankResult;
@@ -119,7 +119,7 @@ public final class SearchTiming {
       LayerRankResult l = r.layers().get(i);
       SearchLayer s = layers.get(i);
       double kept = (double) l.chosenCandidate().cost().params()
-          / org.lowrank.plan.CostModel.original(s.geometry()).params();
+          / org.lowrank.cost.CostModel.original(s.geometry()).params();
       System.out.printf(Locale.ROOT, "  %-30s %-9s %5d %9d %6d %7.3f %7.4f%n", l.layer(),
           s.geometry().cout() + "," + s.geometry().cin(), l.feasibleMax(), l.preferredRank(),
           l.rank(), kept, l.chosenCandidate().score());

@@ -211,8 +211,8 @@ class ResultsMarkdownTest {
   @Test
   void sectionFiveShowsWallAndCpuVerdictsAndRerunCommands() {
     ResultsBench b = new ResultsBench(ResultsBench.parse(new String[] {"--quick", "--experiments", "5"}), System.err);
-    org.lowrank.plan.Cost before = new org.lowrank.plan.Cost(1000, 10000);
-    org.lowrank.plan.Cost after = new org.lowrank.plan.Cost(220, 4000);
+    org.lowrank.cost.Cost before = new org.lowrank.cost.Cost(1000, 10000);
+    org.lowrank.cost.Cost after = new org.lowrank.cost.Cost(220, 4000);
     org.lowrank.plan.Plan plan = new org.lowrank.plan.Plan("resnet56.onnx", "datafree",
         org.lowrank.plan.Budget.keepParams(0.22), 42, Map.of(), java.util.List.of(), before, after);
     b.e5.add(new ResultsBench.PlanRow(ResultsBench.E5_GOALS.get(0), plan, new ResultsBench.Search(72.5, 41, 1.5, 2.25), null));

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 import org.lowrank.train.search.SearchLayer;
 
 /** The layer selection of {@link SearchTiming} on the real ResNet-20 (no search is run). */

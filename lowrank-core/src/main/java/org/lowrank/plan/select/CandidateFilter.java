@@ -2,7 +2,7 @@ package org.lowrank.plan.select;
 
 import java.util.List;
 import java.util.Map;
-import org.lowrank.plan.Choice;
+import org.lowrank.cost.Choice;
 
 /**
  * Vetoes factorization candidates before the {@link Planner} chooses among them, for a reason the

@@ -5,10 +5,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import org.lowrank.decomp.TtMatrixSvd;
-import org.lowrank.plan.Choice;
-import org.lowrank.plan.CostModel;
-import org.lowrank.plan.LayerGeometry;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.LayerGeometry;
+import org.lowrank.cost.Method;
 
 /**
  * Candidate ranks of a layer: fractions f of the full rank on a grid that is fine at small ranks

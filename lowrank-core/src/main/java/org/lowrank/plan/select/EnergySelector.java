@@ -8,10 +8,10 @@ import java.util.Set;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.plan.BudgetAllocator;
 import org.lowrank.plan.Candidate;
-import org.lowrank.plan.Choice;
-import org.lowrank.plan.CostModel;
-import org.lowrank.plan.LayerGeometry;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.LayerGeometry;
+import org.lowrank.cost.Method;
 
 /**
  * Energy-threshold baseline: every candidate is scored by the energy its own method keeps,

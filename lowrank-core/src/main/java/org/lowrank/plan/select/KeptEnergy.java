@@ -9,9 +9,9 @@ import org.lowrank.decomp.TuckerTensor;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.linalg.PivotedQrDecomposition;
-import org.lowrank.plan.Choice;
-import org.lowrank.plan.CostModel;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.Method;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.tensor.DenseTensor;
 

@@ -2,7 +2,7 @@ package org.lowrank.plan.select;
 
 import java.util.Arrays;
 import java.util.Objects;
-import org.lowrank.plan.LayerGeometry;
+import org.lowrank.cost.LayerGeometry;
 import org.lowrank.tensor.DenseTensor;
 
 /**

@@ -3,7 +3,7 @@ package org.lowrank.plan.select;
 import java.util.List;
 import java.util.Map;
 import org.lowrank.plan.BudgetAllocator;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 
 /**
  * Chooses ranks for layers. Two families share this interface:

@@ -1,8 +1,8 @@
 package org.lowrank.plan.select;
 
 import java.util.Map;
-import org.lowrank.plan.CostModel;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.Method;
 
 /**
  * Fixed-ratio baseline: every layer keeps ranks ceil(ratio * full rank) (for CP, the rank at which

@@ -3,8 +3,8 @@ package org.lowrank.plan.select;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.lowrank.linalg.LinearAlgebra;
-import org.lowrank.plan.CostModel;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.Method;
 
 /**
  * EVBMF baseline (Kim et al. 2016 for Tucker-2): each factored unfolding gets the rank that {@link

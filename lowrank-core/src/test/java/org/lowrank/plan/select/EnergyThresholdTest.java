@@ -7,10 +7,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.plan.Budget;
-import org.lowrank.plan.Cost;
-import org.lowrank.plan.CostModel;
+import org.lowrank.cost.Cost;
+import org.lowrank.cost.CostModel;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 import org.lowrank.plan.Plan;
 import org.lowrank.progress.ProgressListener;
 

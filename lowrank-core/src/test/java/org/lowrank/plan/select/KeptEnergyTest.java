@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.lowrank.linalg.LinearAlgebra;
-import org.lowrank.plan.Choice;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.Method;
 
 /** Each method's score against the kept energy of the factors compress deploys. */
 class KeptEnergyTest {

@@ -1,8 +1,8 @@
 package org.lowrank.plan.select;
 
 import org.lowrank.graph.TensorValue;
-import org.lowrank.plan.Choice;
-import org.lowrank.plan.LayerGeometry;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.LayerGeometry;
 import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.tensor.DenseTensor;

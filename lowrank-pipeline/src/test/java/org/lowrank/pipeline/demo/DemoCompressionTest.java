@@ -16,7 +16,7 @@ import org.lowrank.pipeline.FidelityGuard;
 import org.lowrank.pipeline.Selectors;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 
 /** The demo models go through the compression pipeline: conv and dense layers are factorized. */
 class DemoCompressionTest {

@@ -15,7 +15,7 @@ import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.ValueInfo;
 import org.lowrank.ops.ConstantOps;
-import org.lowrank.plan.LayerGeometry;
+import org.lowrank.cost.LayerGeometry;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.rewrite.ConvLayer;
 import org.lowrank.rewrite.DenseLayer;

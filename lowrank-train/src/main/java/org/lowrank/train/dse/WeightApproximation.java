@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.linalg.LinearAlgebra;
-import org.lowrank.plan.Choice;
+import org.lowrank.cost.Choice;
 import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.tensor.DenseTensor;

@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.plan.Budget;
-import org.lowrank.plan.Cost;
+import org.lowrank.cost.Cost;
 
 /**
  * Settings of {@link DataFreeRankSearch}. Defaults follow RENE's CIFAR setting: candidate ranks

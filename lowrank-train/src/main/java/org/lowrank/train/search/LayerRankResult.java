@@ -2,10 +2,10 @@ package org.lowrank.train.search;
 
 import java.util.List;
 import org.lowrank.plan.Candidate;
-import org.lowrank.plan.Choice;
-import org.lowrank.plan.Cost;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.Cost;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Method;
 
 /**
  * The search's outcome for one layer.

@@ -10,10 +10,10 @@ import org.lowrank.decomp.Tucker;
 import org.lowrank.decomp.Tucker2;
 import org.lowrank.decomp.TuckerTensor;
 import org.lowrank.linalg.LinearAlgebra;
-import org.lowrank.plan.Choice;
-import org.lowrank.plan.CostModel;
-import org.lowrank.plan.LayerGeometry;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.LayerGeometry;
+import org.lowrank.cost.Method;
 import org.lowrank.tensor.DenseTensor;
 
 /**

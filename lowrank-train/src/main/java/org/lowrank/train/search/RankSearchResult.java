@@ -6,7 +6,7 @@ import java.util.Map;
 import org.lowrank.plan.BudgetAllocator;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.Candidate;
-import org.lowrank.plan.Cost;
+import org.lowrank.cost.Cost;
 import org.lowrank.plan.LayerDecision;
 
 /**

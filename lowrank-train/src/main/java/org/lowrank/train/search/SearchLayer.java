@@ -3,8 +3,8 @@ package org.lowrank.train.search;
 import java.util.Arrays;
 import java.util.Objects;
 import org.lowrank.graph.TensorValue;
-import org.lowrank.plan.LayerGeometry;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.LayerGeometry;
+import org.lowrank.cost.Method;
 
 /**
  * One layer handed to the rank search: its geometry (for costs and rank bounds), its weight and the

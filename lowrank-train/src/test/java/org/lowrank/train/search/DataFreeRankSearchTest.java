@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.Candidate;
-import org.lowrank.plan.CostModel;
-import org.lowrank.plan.LayerGeometry;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.LayerGeometry;
+import org.lowrank.cost.Method;
 
 /**
  * Plant-and-recover tests of the data-free rank search. Tolerances: with the CIFAR schedule (10..100

@@ -2,8 +2,8 @@ package org.lowrank.train.search;
 
 import java.util.Random;
 import org.lowrank.graph.TensorValue;
-import org.lowrank.plan.LayerGeometry;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.LayerGeometry;
+import org.lowrank.cost.Method;
 
 /** Layers with a planted low rank plus small Gaussian noise, for plant-and-recover tests. */
 final class PlantedLayers {

@@ -1,4 +1,4 @@
-package org.lowrank.plan;
+package org.lowrank.cost;
 
 /** Parameters (weights + bias) and multiply-accumulates per sample of a layer or a model. */
 public record Cost(long params, long macs) {
@@ -12,8 +12,13 @@ public record Cost(long params, long macs) {
     return new Cost(params - o.params, macs - o.macs);
   }
 
-  /** The quantity a budget of the given kind counts. */
-  public long get(Budget.Kind kind) {
-    return kind == Budget.Kind.FLOPS ? macs : params;
+  /** The quantity {@code measure} counts (e.g. a budget's kind: parameters or MACs). */
+  public long get(Measure measure) {
+    return measure.of(this);
+  }
+
+  /** A quantity read off a cost, such as the one a budget counts. */
+  public interface Measure {
+    long of(Cost cost);
   }
 }

@@ -1,4 +1,4 @@
-package org.lowrank.plan;
+package org.lowrank.cost;
 
 /**
  * Closed-form parameter and MAC counts of a layer before and after factorization, matching the

@@ -1,4 +1,4 @@
-package org.lowrank.pipeline;
+package org.lowrank.runtime;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,10 +13,10 @@ import java.util.Random;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.onnx.OnnxWriter;
-import org.lowrank.plan.Choice;
-import org.lowrank.plan.CostModel;
-import org.lowrank.plan.LayerGeometry;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.LayerGeometry;
+import org.lowrank.cost.Method;
 import org.lowrank.plan.select.CandidateFilter;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.rewrite.CpConv;
@@ -26,9 +26,6 @@ import org.lowrank.rewrite.LowRankDense;
 import org.lowrank.rewrite.TtConv;
 import org.lowrank.rewrite.TtMatrixDense;
 import org.lowrank.rewrite.Tucker2Conv;
-import org.lowrank.runtime.LatencyBenchmark;
-import org.lowrank.runtime.LatencyComparison;
-import org.lowrank.runtime.LayerLatency;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,7 +85,7 @@ public final class LatencyFilter implements CandidateFilter {
   }
 
   /** Rejects a ratio outside (0, 10] or a batch below 1, saying what the values mean. */
-  static void check(double ratio, int batch) {
+  public static void check(double ratio, int batch) {
     if (!(ratio > 0 && ratio <= 10)) {
       throw new IllegalArgumentException(
           "latency pruning ratio must be in (0, 10], found " + ratio

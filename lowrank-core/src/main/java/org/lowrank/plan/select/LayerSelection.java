@@ -1,4 +1,4 @@
-package org.lowrank.pipeline;
+package org.lowrank.plan.select;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -13,10 +13,9 @@ import org.lowrank.analysis.ProfileOptions;
 import org.lowrank.analysis.SkipRule;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.Model;
-import org.lowrank.plan.CostModel;
+import org.lowrank.cost.CostModel;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.plan.Method;
-import org.lowrank.plan.select.LayerInput;
+import org.lowrank.cost.Method;
 import org.lowrank.rewrite.ConvLayer;
 import org.lowrank.rewrite.DenseLayer;
 import org.lowrank.tensor.DenseTensor;

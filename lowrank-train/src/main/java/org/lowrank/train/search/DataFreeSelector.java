@@ -1,4 +1,4 @@
-package org.lowrank.pipeline;
+package org.lowrank.train.search;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -9,16 +9,11 @@ import org.lowrank.graph.TensorValue;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.BudgetAllocator;
 import org.lowrank.plan.Candidate;
-import org.lowrank.plan.Cost;
-import org.lowrank.plan.Method;
+import org.lowrank.cost.Cost;
+import org.lowrank.cost.Method;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.plan.select.RankSelector;
 import org.lowrank.progress.ProgressListener;
-import org.lowrank.train.search.DataFreeRankSearch;
-import org.lowrank.train.search.DataFreeSearchConfig;
-import org.lowrank.train.search.LayerRankResult;
-import org.lowrank.train.search.RankSearchResult;
-import org.lowrank.train.search.SearchLayer;
 
 /**
  * The data-free continuous rank search (method A, {@link DataFreeRankSearch}) as a {@link
@@ -28,13 +23,13 @@ import org.lowrank.train.search.SearchLayer;
  * original layer added, and the preferred candidate is the searched rank of the method with the
  * fewest parameters (hybrid).
  */
-final class DataFreeSelector implements RankSelector.Scored {
+public final class DataFreeSelector implements RankSelector.Scored {
   private final List<LayerInput> layers;
   private final DataFreeSearchConfig config;
   private final ProgressListener progress;
   private final Map<Method, RankSearchResult> results = new EnumMap<>(Method.class);
 
-  DataFreeSelector(List<LayerInput> layers, Budget budget, Cost modelCost, long seed,
+  public DataFreeSelector(List<LayerInput> layers, Budget budget, Cost modelCost, long seed,
       ProgressListener progress) {
     this.layers = List.copyOf(layers);
     this.config = DataFreeSearchConfig.builder().optSeed(seed).optBudget(budget)

@@ -1,4 +1,4 @@
-package org.lowrank.plan;
+package org.lowrank.cost;
 
 import java.util.Arrays;
 

@@ -1,4 +1,4 @@
-package org.lowrank.plan;
+package org.lowrank.cost;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

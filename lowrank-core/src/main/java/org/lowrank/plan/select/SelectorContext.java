@@ -1,0 +1,16 @@
+package org.lowrank.plan.select;
+
+import java.util.List;
+import org.lowrank.analysis.ModelProfile;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.plan.Budget;
+
+/**
+ * What a selector factory gets: the model, its profile, the selected layers, the seed, a
+ * calibration batch of training images (NCHW, normalized) or null when no data was given, the
+ * budget, and whether the factorized layers will be refitted (output reconstruction), so a
+ * data-driven selector can score candidates as they will be deployed.
+ */
+public record SelectorContext(Model model, ModelProfile profile, List<LayerInput> layers, long seed,
+    TensorValue calibration, Budget budget, boolean refit) {}
