@@ -90,7 +90,7 @@ public final class DemoCommand implements Callable<Integer> {
     String source = "Fashion-MNIST test";
     ProgressBar bar = common.progress();
     StageProgress stages = new StageProgress(bar, System.err, common.quiet);
-    stages.stage("demo model (trained on first use, then cached)");
+    stages.announce("demo model (trained on first use, then cached)");
     DemoAsset asset = DemoAssets.trained(which, cache != null ? cache : DemoAssets.defaultCacheDir(), bar);
     Files.createDirectories(outDir);
     CompressionResult r = CompressionPipeline.builder()

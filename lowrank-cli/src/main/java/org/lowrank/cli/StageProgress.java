@@ -2,6 +2,7 @@ package org.lowrank.cli;
 
 import java.io.PrintStream;
 import org.lowrank.pipeline.PipelineListener;
+import org.lowrank.pipeline.Stage;
 
 /** Shows pipeline stages and their progress bars on stderr. */
 final class StageProgress implements PipelineListener {
@@ -16,7 +17,12 @@ final class StageProgress implements PipelineListener {
   }
 
   @Override
-  public void stage(String name) {
+  public void stage(Stage stage) {
+    announce(stage.label());
+  }
+
+  /** Announces a step that is not a pipeline stage (e.g. the demo model's training). */
+  void announce(String name) {
     if (!quiet) {
       err.println("== " + name);
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -86,37 +87,37 @@ public final class CompressionPipeline {
    * @param inputs every input's resolved shapes (fixed batch, given height and width)
    */
   public record Planned(Model original, ModelProfile profile, long[] inputShape, Plan plan,
-      Map<String, Double> stageSeconds, InputShapes inputs) {}
+      Map<Stage, Double> stageSeconds, InputShapes inputs) {}
 
   /** Runs read, analyze and plan only (what {@code lowrank plan} does). */
   public Planned plan() throws IOException {
-    Map<String, Double> seconds = new LinkedHashMap<>();
+    Map<Stage, Double> seconds = new EnumMap<>(Stage.class);
     PipelineListener l = b.listener;
-    long t = start(l, "read");
+    long t = start(l, Stage.READ);
     Model original = OnnxReader.read(b.model);
     FiniteWeights.require(original, b.model);
     InputShapes inputs = InputShapes.resolve(b.model.toString(), original.graph().runtimeInputs(),
         inputShapes(original));
-    seconds.put("read", elapsed(t));
+    seconds.put(Stage.READ, elapsed(t));
 
-    t = start(l, "analyze");
+    t = start(l, Stage.ANALYZE);
     ModelProfile before = profile(original);
     LayerSelection.Result selection = b.selection.apply(original, before, b.model);
     long[] inputShape = before.inputShapes().values().iterator().next();
-    seconds.put("analyze", elapsed(t));
+    seconds.put(Stage.ANALYZE, elapsed(t));
 
-    t = start(l, "plan");
+    t = start(l, Stage.PLAN);
     Plan plan = b.planFile != null
         ? PlanFiles.readFor(b.planFile, before)
         : plan(original, before, selection, calibration(inputShape));
-    seconds.put("plan", elapsed(t));
+    seconds.put(Stage.PLAN, elapsed(t));
     return new Planned(original, before, inputShape, plan, seconds, inputs);
   }
 
   /** Runs every stage; writes the output model when one was set. */
   public CompressionResult run() throws IOException {
     Planned planned = plan();
-    Map<String, Double> seconds = new LinkedHashMap<>(planned.stageSeconds());
+    Map<Stage, Double> seconds = new EnumMap<>(planned.stageSeconds());
     Map<String, EvaluationResult> accuracy = new LinkedHashMap<>();
     PipelineListener l = b.listener;
     Model original = planned.original();
@@ -125,62 +126,62 @@ public final class CompressionPipeline {
     InputShapes inputs = planned.inputs();
     Plan plan = planned.plan();
 
-    long t = start(l, "factorize");
+    long t = start(l, Stage.FACTORIZE);
     Rewritten rw = factorizeAndRewrite(original, plan, l);
-    seconds.put("factorize", elapsed(t));
+    seconds.put(Stage.FACTORIZE, elapsed(t));
 
-    t = start(l, "check");
+    t = start(l, Stage.CHECK);
     ExportCheckResult check = ExportCheck.compare(OnnxWriter.toBytes(rw.reference()),
         OnnxWriter.toBytes(rw.model()), inputs, inputs.batchOr(2), b.seed,
         RuntimeOptions.withThreads(b.threads));
     LOG.info("rewrite check vs dense reconstruction: {}", check);
-    seconds.put("check", elapsed(t));
+    seconds.put(Stage.CHECK, elapsed(t));
 
     Model compressed = rw.model();
     boolean evaluating = b.data != null && b.evalLimit >= 0;
     if (evaluating) {
-      t = start(l, "evaluate");
+      t = start(l, Stage.EVALUATE);
       accuracy.put("original", evaluate(original, inputs, "original"));
-      seconds.put("evaluate", elapsed(t));
+      seconds.put(Stage.EVALUATE, elapsed(t));
     }
     List<OutputReconstruction.LayerFit> refit = List.of();
     if (b.data != null && b.refitImages > 0) {
       if (evaluating) {
-        t = start(l, "evaluate");
+        t = start(l, Stage.EVALUATE);
         accuracy.put("factorized", evaluate(compressed, inputs, "factorized"));
-        seconds.merge("evaluate", elapsed(t), Double::sum);
+        seconds.merge(Stage.EVALUATE, elapsed(t), Double::sum);
       }
-      t = start(l, "refit");
+      t = start(l, Stage.REFIT);
       OutputReconstruction.Result r = refit(original, compressed, plan, inputShape);
       compressed = r.model();
       refit = r.layers();
-      seconds.put("refit", elapsed(t));
+      seconds.put(Stage.REFIT, elapsed(t));
     }
     if (evaluating) {
-      t = start(l, "evaluate");
+      t = start(l, Stage.EVALUATE);
       accuracy.put("compressed", evaluate(compressed, inputs, "compressed"));
-      seconds.merge("evaluate", elapsed(t), Double::sum);
+      seconds.merge(Stage.EVALUATE, elapsed(t), Double::sum);
     }
     FineTuneResult tuned = null;
     if (b.fineTune != null) {
-      t = start(l, "fine-tune");
+      t = start(l, Stage.FINE_TUNE);
       tuned = fineTune(original, compressed, plan, inputs);
       compressed = tuned.model();
-      seconds.put("fine-tune", elapsed(t));
+      seconds.put(Stage.FINE_TUNE, elapsed(t));
       if (b.evalLimit >= 0) {
         accuracy.put("fine-tuned", evaluate(compressed, inputs, "fine-tuned"));
       }
     }
     ModelProfile after = profile(compressed);
     if (b.data != null && b.evalLimit >= 0) {
-      t = start(l, "evaluate");
+      t = start(l, Stage.EVALUATE);
       accuracy.put("final (onnxruntime)", evaluateInOrt(compressed, inputs));
-      seconds.merge("evaluate", elapsed(t), Double::sum);
+      seconds.merge(Stage.EVALUATE, elapsed(t), Double::sum);
     }
 
-    t = start(l, "verify");
+    t = start(l, Stage.VERIFY);
     Fidelity fidelity = verify(original, compressed, plan, inputs, accuracy, tuned != null);
-    seconds.put("verify", elapsed(t));
+    seconds.put(Stage.VERIFY, elapsed(t));
     if (fidelity.passed()) {
       LOG.info("fidelity {}", fidelity.verdict());
     } else {
@@ -189,7 +190,7 @@ public final class CompressionPipeline {
 
     LatencyComparison latency = null;
     if (b.latencyBatches.length > 0) {
-      t = start(l, "measure");
+      t = start(l, Stage.MEASURE);
       int[] batches = inputs.batches(b.latencyBatches);
       String note = java.util.Arrays.equals(batches, b.latencyBatches) ? ""
           : "latency timed at " + inputs.describeBatch(batches[0]) + " only; asked for batches "
@@ -202,19 +203,19 @@ public final class CompressionPipeline {
           (double) after.totalMacs() / before.totalMacs(), inputs, batches,
           LatencyBenchmark.Settings.defaults().withThreads(b.threads)
               .withRuns(b.latencyWarmup, b.latencyRuns)).withNote(note);
-      seconds.put("measure", elapsed(t));
+      seconds.put(Stage.MEASURE, elapsed(t));
     }
 
     Path written = null;
     if (b.output != null) {
-      t = start(l, "export");
+      t = start(l, Stage.EXPORT);
       written = fidelity.passed() || b.guard.force() ? b.output : rejectedPath(b.output);
     }
     CompressionResult result = new CompressionResult(original, compressed, plan, before, after, check,
         fidelity, latency, written, accuracy, tuned, refit, seconds, b.seed);
     if (written != null) {
       commit(result, compressed, written);
-      seconds.put("export", elapsed(t));
+      seconds.put(Stage.EXPORT, elapsed(t));
       result = new CompressionResult(original, compressed, plan, before, after, check, fidelity,
           latency, written, accuracy, tuned, refit, seconds, b.seed);
     }
@@ -500,7 +501,7 @@ public final class CompressionPipeline {
     return new Rewritten(LayerRewriter.rewriteAll(original, specs), reference);
   }
 
-  private static long start(PipelineListener l, String stage) {
+  private static long start(PipelineListener l, Stage stage) {
     l.stage(stage);
     LOG.debug("stage {}", stage);
     return System.nanoTime();

@@ -31,7 +31,7 @@ import org.lowrank.train.refit.OutputReconstruction;
  * @param fineTune the fine-tuning run, or null
  * @param refit output reconstruction of the factorized layers' last factors on calibration images
  *     (before fine-tuning), per layer; empty when it did not run
- * @param stageSeconds wall time per stage
+ * @param stageSeconds wall time per stage that ran, in stage order
  * @param seed the seed of every random step
  */
 public record CompressionResult(
@@ -47,7 +47,7 @@ public record CompressionResult(
     Map<String, EvaluationResult> accuracy,
     FineTuneResult fineTune,
     List<OutputReconstruction.LayerFit> refit,
-    Map<String, Double> stageSeconds,
+    Map<Stage, Double> stageSeconds,
     long seed) {
 
   public CompressionResult {

@@ -8,6 +8,6 @@ public interface PipelineListener extends ProgressListener {
   /** A listener that ignores everything. */
   PipelineListener NONE = new PipelineListener() {};
 
-  /** Stage {@code name} begins (read, analyze, plan, factorize, check, fine-tune, export, measure). */
-  default void stage(String name) {}
+  /** {@code stage} begins (stages run in {@link Stage} order; some are skipped, evaluate repeats). */
+  default void stage(Stage stage) {}
 }

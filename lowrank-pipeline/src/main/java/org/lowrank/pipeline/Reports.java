@@ -28,7 +28,7 @@ public final class Reports {
         .optVersion("lowrank", version())
         .optVersion("java", System.getProperty("java.version"))
         .optScoreLabel(scoreLabel(r.plan().selector()));
-    r.stageSeconds().forEach(b::optTiming);
+    r.stageSeconds().forEach((stage, s) -> b.optTiming(stage.label(), s));
     accuracy(r, "original", datasetName).ifPresent(b::optAccuracyBefore);
     accuracy(r, "compressed", datasetName).ifPresent(b::optAccuracyCompressed);
     accuracy(r, "fine-tuned", datasetName).ifPresent(b::optAccuracyFinetuned);

@@ -74,8 +74,8 @@ class BadInputPipelineTest {
     List<String> stages = new ArrayList<>();
     PipelineListener l = new PipelineListener() {
       @Override
-      public void stage(String name) {
-        stages.add(name);
+      public void stage(Stage stage) {
+        stages.add(stage.label());
       }
     };
     String[][] cases = {
