@@ -118,7 +118,7 @@ public final class CompressionPipeline {
   public CompressionResult run() throws IOException {
     Planned planned = plan();
     Map<Stage, Double> seconds = new EnumMap<>(planned.stageSeconds());
-    Map<String, EvaluationResult> accuracy = new LinkedHashMap<>();
+    Map<Checkpoint, EvaluationResult> accuracy = new EnumMap<>(Checkpoint.class);
     PipelineListener l = b.listener;
     Model original = planned.original();
     ModelProfile before = planned.profile();
@@ -141,14 +141,14 @@ public final class CompressionPipeline {
     boolean evaluating = b.data != null && b.evalLimit >= 0;
     if (evaluating) {
       t = start(l, Stage.EVALUATE);
-      accuracy.put("original", evaluate(original, inputs, "original"));
+      accuracy.put(Checkpoint.ORIGINAL, evaluate(original, inputs, Checkpoint.ORIGINAL));
       seconds.put(Stage.EVALUATE, elapsed(t));
     }
     List<OutputReconstruction.LayerFit> refit = List.of();
     if (b.data != null && b.refitImages > 0) {
       if (evaluating) {
         t = start(l, Stage.EVALUATE);
-        accuracy.put("factorized", evaluate(compressed, inputs, "factorized"));
+        accuracy.put(Checkpoint.FACTORIZED, evaluate(compressed, inputs, Checkpoint.FACTORIZED));
         seconds.merge(Stage.EVALUATE, elapsed(t), Double::sum);
       }
       t = start(l, Stage.REFIT);
@@ -159,7 +159,7 @@ public final class CompressionPipeline {
     }
     if (evaluating) {
       t = start(l, Stage.EVALUATE);
-      accuracy.put("compressed", evaluate(compressed, inputs, "compressed"));
+      accuracy.put(Checkpoint.COMPRESSED, evaluate(compressed, inputs, Checkpoint.COMPRESSED));
       seconds.merge(Stage.EVALUATE, elapsed(t), Double::sum);
     }
     FineTuneResult tuned = null;
@@ -169,13 +169,13 @@ public final class CompressionPipeline {
       compressed = tuned.model();
       seconds.put(Stage.FINE_TUNE, elapsed(t));
       if (b.evalLimit >= 0) {
-        accuracy.put("fine-tuned", evaluate(compressed, inputs, "fine-tuned"));
+        accuracy.put(Checkpoint.FINE_TUNED, evaluate(compressed, inputs, Checkpoint.FINE_TUNED));
       }
     }
     ModelProfile after = profile(compressed);
     if (b.data != null && b.evalLimit >= 0) {
       t = start(l, Stage.EVALUATE);
-      accuracy.put("final (onnxruntime)", evaluateInOrt(compressed, inputs));
+      accuracy.put(Checkpoint.FINAL_ORT, evaluateInOrt(compressed, inputs));
       seconds.merge(Stage.EVALUATE, elapsed(t), Double::sum);
     }
 
@@ -276,7 +276,7 @@ public final class CompressionPipeline {
    * seeded random inputs; judged by the guard. A comparison that cannot run fails the guard.
    */
   private Fidelity verify(Model original, Model compressed, Plan plan, InputShapes inputs,
-      Map<String, EvaluationResult> accuracy, boolean fineTuned) throws IOException {
+      Map<Checkpoint, EvaluationResult> accuracy, boolean fineTuned) throws IOException {
     List<FidelityCheck.LayerProbe> probes = new ArrayList<>();
     for (LayerDecision d : plan.layers()) {
       if (d.isFactorized()) {
@@ -285,8 +285,8 @@ public final class CompressionPipeline {
       }
     }
     RuntimeOptions ort = RuntimeOptions.withThreads(b.threads);
-    EvaluationResult before = accuracy.get("original");
-    EvaluationResult after = accuracy.get("final (onnxruntime)");
+    EvaluationResult before = accuracy.get(Checkpoint.ORIGINAL);
+    EvaluationResult after = accuracy.get(Checkpoint.FINAL_ORT);
     FidelityInputs source = new FidelityInputs(original, inputs, b.seed);
     List<FeedSource> sources = new ArrayList<>();
     if (b.data != null) {
@@ -338,7 +338,7 @@ public final class CompressionPipeline {
   }
 
   /** Top-1/top-5 of a model on the test split (at most evalLimit images; 0 = all), in the executor. */
-  private EvaluationResult evaluate(Model model, InputShapes inputs, String what) throws IOException {
+  private EvaluationResult evaluate(Model model, InputShapes inputs, Checkpoint what) throws IOException {
     try (ImageDataset test = b.data.open("test", inputs.first());
         GraphExecutor exec = GraphExecutor.of(model)) {
       DataLoader loader = testLoader(test, inputs);

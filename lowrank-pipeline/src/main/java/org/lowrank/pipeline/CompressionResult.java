@@ -26,8 +26,7 @@ import org.lowrank.train.refit.OutputReconstruction;
  * @param latency original vs compressed latency in ONNX Runtime, or null when not measured
  * @param output where the compressed model was written (OUT.rejected.onnx when it failed the
  *     guard without force), or null
- * @param accuracy test accuracy by stage ("original", "factorized" = before the refit when it ran,
- *     "compressed", "fine-tuned"), when evaluated
+ * @param accuracy test accuracy at each {@link Checkpoint} that was evaluated, in run order
  * @param fineTune the fine-tuning run, or null
  * @param refit output reconstruction of the factorized layers' last factors on calibration images
  *     (before fine-tuning), per layer; empty when it did not run
@@ -44,7 +43,7 @@ public record CompressionResult(
     Fidelity fidelity,
     LatencyComparison latency,
     Path output,
-    Map<String, EvaluationResult> accuracy,
+    Map<Checkpoint, EvaluationResult> accuracy,
     FineTuneResult fineTune,
     List<OutputReconstruction.LayerFit> refit,
     Map<Stage, Double> stageSeconds,

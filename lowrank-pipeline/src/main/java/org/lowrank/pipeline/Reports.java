@@ -1,6 +1,5 @@
 package org.lowrank.pipeline;
 
-import java.util.Map;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.select.SelectorProvider;
 import org.lowrank.plan.select.SelectorRegistry;
@@ -29,9 +28,9 @@ public final class Reports {
         .optVersion("java", System.getProperty("java.version"))
         .optScoreLabel(scoreLabel(r.plan().selector()));
     r.stageSeconds().forEach((stage, s) -> b.optTiming(stage.label(), s));
-    accuracy(r, "original", datasetName).ifPresent(b::optAccuracyBefore);
-    accuracy(r, "compressed", datasetName).ifPresent(b::optAccuracyCompressed);
-    accuracy(r, "fine-tuned", datasetName).ifPresent(b::optAccuracyFinetuned);
+    accuracy(r, Checkpoint.ORIGINAL, datasetName).ifPresent(b::optAccuracyBefore);
+    accuracy(r, Checkpoint.COMPRESSED, datasetName).ifPresent(b::optAccuracyCompressed);
+    accuracy(r, Checkpoint.FINE_TUNED, datasetName).ifPresent(b::optAccuracyFinetuned);
     LatencyComparison lat = r.latency();
     if (lat != null) {
       for (LatencyComparison.Row row : lat.rows()) {
@@ -89,13 +88,8 @@ public final class Reports {
   static final int WORST_LAYERS = 5;
 
   private static java.util.Optional<CompressionReport.Accuracy> accuracy(
-      CompressionResult r, String key, String dataset) {
-    Map<String, EvaluationResult> acc = r.accuracy();
-    EvaluationResult e = acc.get(key);
-    if (e == null && key.equals("fine-tuned")) {
-      return java.util.Optional.empty();
-    }
-    return java.util.Optional.ofNullable(e).map(x ->
+      CompressionResult r, Checkpoint checkpoint, String dataset) {
+    return java.util.Optional.ofNullable(r.accuracy().get(checkpoint)).map(x ->
         new CompressionReport.Accuracy(x.top1(), x.top5(), dataset, x.examples()));
   }
 

@@ -141,7 +141,7 @@ class ConvTransposePipelineTest {
         fit.toString());
     assertNotNull(r.fineTune());
     assertEquals(2, r.fineTune().steps());
-    assertNotNull(r.accuracy().get("final (onnxruntime)"));
+    assertNotNull(r.accuracy().get(Checkpoint.FINAL_ORT));
   }
 
   /** Tucker-2 with r_out = C_out ends in the ConvTranspose core: the refit leaves it, saying why. */

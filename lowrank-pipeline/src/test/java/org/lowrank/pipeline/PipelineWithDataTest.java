@@ -37,15 +37,15 @@ class PipelineWithDataTest {
             .withTrainLimit(256))
         .build()
         .run();
-    EvaluationResult orig = r.accuracy().get("original");
-    EvaluationResult tuned = r.accuracy().get("fine-tuned");
-    EvaluationResult ort = r.accuracy().get("final (onnxruntime)");
+    EvaluationResult orig = r.accuracy().get(Checkpoint.ORIGINAL);
+    EvaluationResult tuned = r.accuracy().get(Checkpoint.FINE_TUNED);
+    EvaluationResult ort = r.accuracy().get(Checkpoint.FINAL_ORT);
     assertEquals(200, orig.examples());
     assertTrue(orig.top1() > 0.6, "ResNet-20 scores ~80% on JPEG CIFAR-10: " + orig.top1());
-    assertNotNull(r.accuracy().get("compressed"));
+    assertNotNull(r.accuracy().get(Checkpoint.COMPRESSED));
     // output reconstruction ran by default on every factorized layer (Tucker-2 chains end in a 1x1
     // conv, or in the kxk core when r_out = C_out)
-    assertNotNull(r.accuracy().get("factorized"));
+    assertNotNull(r.accuracy().get(Checkpoint.FACTORIZED));
     long factorized = r.plan().layers().stream().filter(d -> d.isFactorized()).count();
     assertTrue(factorized > 0);
     assertEquals(factorized, r.refit().size());
@@ -60,6 +60,14 @@ class PipelineWithDataTest {
         .map(org.lowrank.train.finetune.FineTuneResult.ValidationPoint::step).toList());
     // the exported model predicts the same in ONNX Runtime as in the executor
     assertEquals(tuned.top1(), ort.top1(), 0.011, "executor " + tuned + " vs ORT " + ort);
+    // every checkpoint, in run order, and the report reads each from its own checkpoint
+    assertEquals(List.of(Checkpoint.ORIGINAL, Checkpoint.FACTORIZED, Checkpoint.COMPRESSED,
+        Checkpoint.FINE_TUNED, Checkpoint.FINAL_ORT), List.copyOf(r.accuracy().keySet()));
+    org.lowrank.report.CompressionReport report = Reports.of(r, model.toString(), "CIFAR-10 test");
+    assertEquals(orig.top1(), report.accuracyBefore().orElseThrow().top1());
+    assertEquals(r.accuracy().get(Checkpoint.COMPRESSED).top1(),
+        report.accuracyCompressed().orElseThrow().top1());
+    assertEquals(tuned.top1(), report.accuracyFinetuned().orElseThrow().top1());
   }
 
   @Test

@@ -23,6 +23,7 @@ import org.lowrank.analysis.ModelProfile;
 import org.lowrank.bench.DecompositionBenchmark;
 import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
+import org.lowrank.pipeline.Checkpoint;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.CompressionResult;
 import org.lowrank.pipeline.DataSource;
@@ -476,7 +477,7 @@ public final class ResultsBench {
       CompressionResult c = r.result();
       Reference ref = c == null
           ? new Reference(model, Double.NaN, Double.NaN, Double.NaN, r.seconds(), Double.NaN, "measured", r.error())
-          : new Reference(model, acc(c, "original"), acc(c, "fine-tuned"), acc(c, "final (onnxruntime)"),
+          : new Reference(model, acc(c, Checkpoint.ORIGINAL), acc(c, Checkpoint.FINE_TUNED), acc(c, Checkpoint.FINAL_ORT),
               r.seconds(), fineTuneImagesPerSecond(c), "measured", null);
       references.put(model, ref);
       if (ref.error() == null) {
@@ -724,7 +725,7 @@ public final class ResultsBench {
       Row row = new Row(id, selector, method, budget.toString(), r, search, seconds(t0), null);
       err.printf(Locale.ROOT, "[results] %s done in %.0f s: params removed %s, accuracy %s%n", id,
           row.seconds(), pct(r.paramsRemoved()), r.accuracy().entrySet().stream()
-              .map(e -> e.getKey() + " " + top1(e.getValue())).collect(Collectors.joining(", ")));
+              .map(e -> e.getKey().label() + " " + top1(e.getValue())).collect(Collectors.joining(", ")));
       return row;
     } catch (Exception | OutOfMemoryError e) {
       err.printf(Locale.ROOT, "[results] %s failed after %.0f s: %s%n", id, seconds(t0), e);
@@ -914,9 +915,9 @@ public final class ResultsBench {
         continue;
       }
       CompressionResult c = r.result();
-      t.add("measured", r.id(), pct(c.paramsRemoved()), pct(c.flopsRemoved()), top1(c, "original"),
-          top1(c, "compressed"), top1(c, "fine-tuned"), top1(c, "final (onnxruntime)"), f2(drop(c)),
-          f2(dropVsReference(references.get(modelOf(r.id())), acc(c, "fine-tuned"))), searchWall(r),
+      t.add("measured", r.id(), pct(c.paramsRemoved()), pct(c.flopsRemoved()), top1(c, Checkpoint.ORIGINAL),
+          top1(c, Checkpoint.COMPRESSED), top1(c, Checkpoint.FINE_TUNED), top1(c, Checkpoint.FINAL_ORT), f2(drop(c)),
+          f2(dropVsReference(references.get(modelOf(r.id())), acc(c, Checkpoint.FINE_TUNED))), searchWall(r),
           searchCpu(r), f1(r.seconds()));
     }
     s.table(t);
@@ -995,8 +996,8 @@ public final class ResultsBench {
       double fc = typeRemoved(c.plan().layers(), false);
       double cv = typeRemoved(c.plan().layers(), true);
       Target typeTarget = conv ? Published.CONV_REMOVED : Published.FC_REMOVED;
-      t.add("measured", r.id(), r.budget(), pct(fc), pct(cv), pct(c.paramsRemoved()), top1(c, "original"),
-          top1(c, "compressed"), top1(c, "fine-tuned"), f2(drop(c)),
+      t.add("measured", r.id(), r.budget(), pct(fc), pct(cv), pct(c.paramsRemoved()), top1(c, Checkpoint.ORIGINAL),
+          top1(c, Checkpoint.COMPRESSED), top1(c, Checkpoint.FINE_TUNED), f2(drop(c)),
           typeTarget.verdict(100 * (conv ? cv : fc)), Published.DROP_FASHION.verdict(drop(c)),
           f1(r.seconds()));
     }
@@ -1030,8 +1031,8 @@ public final class ResultsBench {
       }
       CompressionResult c = r.result();
       t.add(r.id(), r.selector(), r.method(), pct(c.paramsRemoved()), pct(c.flopsRemoved()),
-          top1(c, "original"), top1(c, "compressed"),
-          f2(acc(c, "original") - acc(c, "compressed")), searchWall(r), searchCpu(r),
+          top1(c, Checkpoint.ORIGINAL), top1(c, Checkpoint.COMPRESSED),
+          f2(acc(c, Checkpoint.ORIGINAL) - acc(c, Checkpoint.COMPRESSED)), searchWall(r), searchCpu(r),
           r.search() == null ? "" : r.search().load(), f1(r.seconds()));
     }
     s.table(t);
@@ -1138,18 +1139,18 @@ public final class ResultsBench {
   }
 
   /** Top-1 in % at a stage, NaN when not evaluated. */
-  static double acc(CompressionResult c, String stage) {
+  static double acc(CompressionResult c, Checkpoint stage) {
     EvaluationResult e = c.accuracy().get(stage);
     return e == null ? Double.NaN : 100 * e.top1();
   }
 
   /** original - fine-tuned (or - compressed without fine-tuning), points. */
   static double drop(CompressionResult c) {
-    double after = c.accuracy().containsKey("fine-tuned") ? acc(c, "fine-tuned") : acc(c, "compressed");
-    return acc(c, "original") - after;
+    double after = c.accuracy().containsKey(Checkpoint.FINE_TUNED) ? acc(c, Checkpoint.FINE_TUNED) : acc(c, Checkpoint.COMPRESSED);
+    return acc(c, Checkpoint.ORIGINAL) - after;
   }
 
-  private static String top1(CompressionResult c, String stage) {
+  private static String top1(CompressionResult c, Checkpoint stage) {
     return f2(acc(c, stage));
   }
 
