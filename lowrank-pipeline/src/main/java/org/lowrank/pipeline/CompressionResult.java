@@ -55,6 +55,34 @@ public record CompressionResult(
     stageSeconds = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stageSeconds));
   }
 
+  /** Largest difference the rewrite check tolerates before it warns. */
+  public static final double REWRITE_TOLERANCE = 1e-3;
+
+  /**
+   * What the user should know about this run, in report order: latency batches other than asked,
+   * factorized layers that do not lower their cost, fine-tuning trouble, a failed rewrite check.
+   */
+  public List<PipelineWarning> warnings() {
+    List<PipelineWarning> out = new java.util.ArrayList<>();
+    if (latency != null && !latency.note().isEmpty()) {
+      out.add(PipelineWarning.of(PipelineWarning.Kind.LATENCY_BATCH, latency.note()));
+    }
+    for (org.lowrank.plan.LayerDecision d : plan.layers()) {
+      if (d.isFactorized() && !d.lowersCost()) {
+        out.add(new PipelineWarning(PipelineWarning.Kind.COST_NOT_LOWERED, d.layer(), d.note()));
+      }
+    }
+    if (fineTune != null) {
+      for (org.lowrank.train.finetune.FineTuneWarning w : fineTune.warnings()) {
+        out.add(PipelineWarning.of(PipelineWarning.Kind.FINE_TUNING, w.message()));
+      }
+    }
+    if (!rewriteCheck.passes(REWRITE_TOLERANCE)) {
+      out.add(PipelineWarning.of(PipelineWarning.Kind.REWRITE_CHECK, rewriteCheck.toString()));
+    }
+    return out;
+  }
+
   /** Fraction of parameters removed, 0..1. */
   public double paramsRemoved() {
     return 1.0 - (double) after.totalParams() / before.totalParams();

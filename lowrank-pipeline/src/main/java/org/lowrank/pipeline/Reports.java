@@ -37,9 +37,6 @@ public final class Reports {
         b.optLatency(new CompressionReport.Latency(row.batchSize(), row.original().intraOpThreads(),
             row.original().medianMillis(), row.rewritten().medianMillis()));
       }
-      if (!lat.note().isEmpty()) {
-        b.optWarning(lat.note());
-      }
     }
     b.optExplorationMetric(scoreLabel(r.plan().selector()));
     for (LayerDecision d : r.plan().layers()) {
@@ -48,20 +45,12 @@ public final class Reports {
             (double) d.after().params() / d.before().params(),
             (double) d.after().macs() / d.before().macs(), d.score(), true));
       }
-      if (d.isFactorized() && !d.lowersCost()) {
-        b.optWarning(d.layer() + ": " + d.note());
-      }
     }
-    if (r.fineTune() != null) {
-      for (org.lowrank.train.finetune.FineTuneWarning w : r.fineTune().warnings()) {
-        b.optWarning("fine-tuning: " + w.message());
-      }
+    for (PipelineWarning w : r.warnings()) {
+      b.optWarning(w.text());
     }
     if (r.fidelity() != null) {
       b.optFidelity(fidelity(r.fidelity(), r.output()));
-    }
-    if (!r.rewriteCheck().passes(1e-3)) {
-      b.optWarning("rewrite check: " + r.rewriteCheck());
     }
     return b.build();
   }
