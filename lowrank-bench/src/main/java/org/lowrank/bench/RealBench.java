@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
  *       --include-pointwise}: exit code and one-line message, parameters/MACs removed and the
  *       fidelity verdict (relative output error ||y_c - y_o||_F / ||y_o||_F and top-1 agreement of
  *       the written model against the original in ONNX Runtime, on compress's own inputs);
- *   <li>{@code bench ORIGINAL WRITTEN --batches 1}: ONNX Runtime latency ratio at batch 1.
+ *   <li>{@code bench ORIGINAL WRITTEN --latency-batches 1}: ONNX Runtime latency ratio at batch 1.
  * </ul>
  *
  * Appends one JSON line per row to {@code results/real.jsonl} and renders the latest line per row
@@ -238,7 +238,7 @@ public final class RealBench implements Callable<Integer> {
 
   Map<String, Object> bench(RealModel m, Path file, Path written, String kind, Map<Path, String> labels) {
     CliRun run = CliRun.of(List.of("bench", file.toString(), written.toString(), "--input-shape",
-        m.inputShape(), "--batches", "1", "--runs", Integer.toString(runs), "--warmup", "5",
+        m.inputShape(), "--latency-batches", "1", "--latency-runs", Integer.toString(runs), "--latency-warmup", "5",
         "--threads", "1"));
     Map<String, Object> row = start(m, "bench-" + kind, run, labels);
     if (run.exitCode() == 0) {

@@ -31,14 +31,36 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Parameters(index = "1", arity = "0..1", paramLabel = "OTHER.onnx") Path other;
 
-  @Option(names = "--batches", split = ",", defaultValue = "1,32", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--latency-batches", paramLabel = "B", split = ",", defaultValue = "1,32",
+      description = "Batch sizes (default: ${DEFAULT-VALUE}).")
   int[] batches;
 
-  @Option(names = "--runs", defaultValue = "50", description = "Timed runs (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--latency-runs", paramLabel = "N", defaultValue = "50",
+      description = "Timed runs (default: ${DEFAULT-VALUE}).")
   int runs;
 
-  @Option(names = "--warmup", defaultValue = "10", description = "Warm-up runs (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--latency-warmup", paramLabel = "N", defaultValue = "10",
+      description = "Warm-up runs (default: ${DEFAULT-VALUE}).")
   int warmup;
+
+  /** The names before the option vocabulary was shared with compress (kept, hidden; they win). */
+  @Option(names = "--batches", hidden = true, paramLabel = "B", split = ",") int[] legacyBatches;
+
+  @Option(names = "--runs", hidden = true, paramLabel = "N") Integer legacyRuns;
+
+  @Option(names = "--warmup", hidden = true, paramLabel = "N") Integer legacyWarmup;
+
+  int[] batches() {
+    return legacyBatches != null ? legacyBatches : batches;
+  }
+
+  int runs() {
+    return legacyRuns != null ? legacyRuns : runs;
+  }
+
+  int warmup() {
+    return legacyWarmup != null ? legacyWarmup : warmup;
+  }
 
   @Mixin InputShapeOptions inputShape;
   @Mixin CommonOptions common;
@@ -49,7 +71,7 @@ public final class BenchCommand implements Callable<Integer> {
     common.apply();
     PrintWriter out = spec.commandLine().getOut();
     LatencyBenchmark.Settings s = LatencyBenchmark.Settings.defaults().withThreads(common.threads)
-        .withRuns(warmup, runs);
+        .withRuns(warmup(), runs());
     byte[] a = Files.readAllBytes(model); // the file as it is, not re-serialized
     Model ma = OnnxReader.parse(a, model.toString());
     FiniteWeights.require(ma, model);
@@ -59,10 +81,11 @@ public final class BenchCommand implements Callable<Integer> {
     if (mb != null) {
       FiniteWeights.require(mb, other);
     }
-    int[] timed = shapes.batches(batches);
-    String note = Arrays.equals(timed, batches) ? ""
+    int[] asked = batches();
+    int[] timed = shapes.batches(asked);
+    String note = Arrays.equals(timed, asked) ? ""
         : "timed at " + shapes.describeBatch(timed[0]) + " only; asked for batches "
-            + Arrays.toString(batches);
+            + Arrays.toString(asked);
     out.println("input " + shapes + (note.isEmpty() ? "" : "; " + note));
     if (mb == null) {
       out.printf(Locale.ROOT, "%-6s %-8s %12s %12s %12s%n", "batch", "threads", "median ms", "p90 ms", "img/s");

@@ -40,8 +40,16 @@ public final class EvaluateCommand implements Callable<Integer> {
   @Option(names = "--split", defaultValue = "test", description = "Split to evaluate (default: ${DEFAULT-VALUE}).")
   String split;
 
-  @Option(names = "--limit", paramLabel = "N", defaultValue = "0", description = "At most N images (0 = all).")
+  @Option(names = "--eval-limit", paramLabel = "N", defaultValue = "0",
+      description = "Evaluate on at most N images (0 = all).")
   int limit;
+
+  /** The name before the option vocabulary was shared with compress (kept, hidden; it wins). */
+  @Option(names = "--limit", hidden = true, paramLabel = "N") Integer legacyLimit;
+
+  int limit() {
+    return legacyLimit != null ? legacyLimit : limit;
+  }
 
   @Mixin InputShapeOptions inputShape;
   @Mixin CommonOptions common;
@@ -64,7 +72,7 @@ public final class EvaluateCommand implements Callable<Integer> {
     RuntimeOptions opts = RuntimeOptions.withThreads(common.threads);
     try (ImageDataset all = data.source().open(split, shapes.first());
         OrtRunner ort = OrtRunner.open(model, opts)) {
-      ImageDataset ds = limit > 0 ? Datasets.limit(all, limit, common.seed) : all;
+      ImageDataset ds = limit() > 0 ? Datasets.limit(all, limit(), common.seed) : all;
       int batch = shapes.batchOr(CompressionPipeline.EVAL_BATCH);
       DataLoader loader = DataLoader.builder(ds).setBatchSize(batch)
           .optNormalization(data.source().normalization()).build();

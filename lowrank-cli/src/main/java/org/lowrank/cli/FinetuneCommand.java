@@ -32,9 +32,26 @@ public final class FinetuneCommand implements Callable<Integer> {
   @Option(names = "--teacher", paramLabel = "TEACHER.onnx", description = "Distill logits from this model.")
   Path teacher;
 
-  @Option(names = "--epochs", defaultValue = "1", description = "Epochs (default: ${DEFAULT-VALUE}).") int epochs;
+  @Option(names = "--finetune-epochs", paramLabel = "N", defaultValue = "1",
+      description = "Fine-tune for N epochs (default: ${DEFAULT-VALUE}).")
+  int epochs;
 
-  @Option(names = "--steps", defaultValue = "0", description = "Optimizer steps instead of epochs.") long steps;
+  @Option(names = "--finetune-steps", paramLabel = "N", defaultValue = "0",
+      description = "Fine-tune for N optimizer steps instead of epochs.")
+  long steps;
+
+  /** The names before the option vocabulary was shared with compress (kept, hidden; they win). */
+  @Option(names = "--epochs", hidden = true, paramLabel = "N") Integer legacyEpochs;
+
+  @Option(names = "--steps", hidden = true, paramLabel = "N") Long legacySteps;
+
+  int epochs() {
+    return legacyEpochs != null ? legacyEpochs : epochs;
+  }
+
+  long steps() {
+    return legacySteps != null ? legacySteps : steps;
+  }
 
   @Mixin FineTuneOptions fineTune;
   @Mixin InputShapeOptions inputShape;
@@ -53,7 +70,7 @@ public final class FinetuneCommand implements Callable<Integer> {
     Model m = OnnxReader.read(model);
     FiniteWeights.require(m, model);
     InputShapes shapes = inputShape.resolve(m, model.toString());
-    FineTuneSettings f = fineTune.settings(epochs, steps, teacher != null);
+    FineTuneSettings f = fineTune.settings(epochs(), steps(), teacher != null);
     Model t = teacher == null ? null : OnnxReader.read(teacher);
     if (t != null) {
       FiniteWeights.require(t, teacher);
