@@ -9,7 +9,7 @@ import java.util.concurrent.Callable;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.CompressionResult;
 import org.lowrank.pipeline.DataSource;
-import org.lowrank.pipeline.FineTuneSettings;
+import org.lowrank.train.finetune.FineTuneSettings;
 import org.lowrank.plan.select.LayerSelection;
 import org.lowrank.pipeline.Reports;
 import org.lowrank.plan.select.SelectorOption;

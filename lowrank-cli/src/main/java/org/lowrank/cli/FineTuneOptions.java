@@ -1,7 +1,7 @@
 package org.lowrank.cli;
 
 import java.util.Locale;
-import org.lowrank.pipeline.FineTuneSettings;
+import org.lowrank.train.finetune.FineTuneSettings;
 import org.lowrank.train.finetune.OptimizerKind;
 import picocli.CommandLine.Option;
 

@@ -9,7 +9,7 @@ import org.lowrank.analysis.InputShapes;
 import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
-import org.lowrank.pipeline.FineTuneSettings;
+import org.lowrank.train.finetune.FineTuneSettings;
 import org.lowrank.pipeline.FiniteWeights;
 import org.lowrank.pipeline.FineTuning;
 import org.lowrank.train.finetune.FineTuneResult;

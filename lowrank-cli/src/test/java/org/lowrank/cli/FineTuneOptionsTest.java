@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
-import org.lowrank.pipeline.FineTuneSettings;
+import org.lowrank.train.finetune.FineTuneSettings;
 import org.lowrank.train.finetune.OptimizerKind;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,5 +1,6 @@
 package org.lowrank.pipeline;
 
+import org.lowrank.train.finetune.FineTuneSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

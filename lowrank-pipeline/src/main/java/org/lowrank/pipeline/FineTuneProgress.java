@@ -1,5 +1,6 @@
 package org.lowrank.pipeline;
 
+import org.lowrank.train.finetune.FineTuneSettings;
 import java.util.Locale;
 import org.lowrank.train.finetune.FineTuneListener;
 

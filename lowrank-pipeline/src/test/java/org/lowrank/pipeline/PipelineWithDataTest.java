@@ -1,5 +1,6 @@
 package org.lowrank.pipeline;
 
+import org.lowrank.train.finetune.FineTuneSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -27,7 +27,7 @@ import org.lowrank.pipeline.Checkpoint;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.CompressionResult;
 import org.lowrank.pipeline.DataSource;
-import org.lowrank.pipeline.FineTuneSettings;
+import org.lowrank.train.finetune.FineTuneSettings;
 import org.lowrank.pipeline.PlanFiles;
 import org.lowrank.pipeline.Selectors;
 import org.lowrank.pipeline.demo.DemoAsset;

@@ -106,16 +106,16 @@ class ResultsMarkdownTest {
     ResultsBench.Options kd = ResultsBench.parse(new String[] {"--kd-weight", "0.1"});
     assertEquals(0.1, kd.fineTune(3).kdWeight(), 1e-12);
     assertEquals(java.util.List.of("--kd-weight", "0.1"), kd.given);
-    assertEquals(org.lowrank.pipeline.FineTuneSettings.epochs(1).kdWeight(),
+    assertEquals(org.lowrank.train.finetune.FineTuneSettings.epochs(1).kdWeight(),
         ResultsBench.parse(new String[0]).fineTune(1).kdWeight(), 1e-12);
     assertThrows(IllegalArgumentException.class, () -> ResultsBench.parse(new String[] {"--kd-weight", "2"}));
     assertEquals("labels x 1 + the original's outputs of the factorized layers x 0.5",
-        ResultsBench.lossText(org.lowrank.pipeline.FineTuneSettings.epochs(1)));
+        ResultsBench.lossText(org.lowrank.train.finetune.FineTuneSettings.epochs(1)));
     assertEquals("labels x 0.3 + the original's logits x 0.7 at T=4 + the original's outputs of the "
         + "factorized layers x 0.5",
-        ResultsBench.lossText(org.lowrank.pipeline.FineTuneSettings.epochs(1).withKdWeight(0.7)));
+        ResultsBench.lossText(org.lowrank.train.finetune.FineTuneSettings.epochs(1).withKdWeight(0.7)));
     assertEquals("labels only (no distillation)",
-        ResultsBench.lossText(org.lowrank.pipeline.FineTuneSettings.epochs(1).withDistillation(false)));
+        ResultsBench.lossText(org.lowrank.train.finetune.FineTuneSettings.epochs(1).withDistillation(false)));
   }
 
   @Test
@@ -137,8 +137,8 @@ class ResultsMarkdownTest {
     assertEquals(0, full.evalImages(), "all 10000 test images");
     assertEquals(0, full.cifarTrainLimit(), "all 50000 training images");
     // the product's default optimizer and its learning rate (AdamW, 3e-3)
-    assertEquals(org.lowrank.pipeline.FineTuneSettings.defaultLearningRate(
-        org.lowrank.pipeline.FineTuneSettings.DEFAULT_OPTIMIZER), full.cifarLr());
+    assertEquals(org.lowrank.train.finetune.FineTuneSettings.defaultLearningRate(
+        org.lowrank.train.finetune.FineTuneSettings.DEFAULT_OPTIMIZER), full.cifarLr());
     assertEquals(0.003, full.cifarLr());
     assertEquals(0.003, full.fashionLr());
     ResultsBench.Options given = ResultsBench.parse(new String[] {"--eval", "1000", "--train-limit", "2048", "--lr", "0.002"});

@@ -1,6 +1,4 @@
-package org.lowrank.pipeline;
-
-import org.lowrank.train.finetune.OptimizerKind;
+package org.lowrank.train.finetune;
 
 /**
  * One-shot fine-tuning of the whole compressed model (MISSION.md): optimizer, schedule and data
