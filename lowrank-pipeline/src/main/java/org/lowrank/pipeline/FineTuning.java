@@ -100,16 +100,9 @@ public final class FineTuning {
             + " for validation, fewer than one batch of " + f.batchSize()
             + "; add training images or lower --batch-size");
       }
-      FineTuneConfig.Builder cb = FineTuneConfig.builder().optOptimizer(f.optimizer())
-          .optLearningRate(f.learningRate()).optWeightDecay(f.weightDecay()).optSeed(seed)
-          .optWarmupFraction(f.warmup())
+      FineTuneConfig.Builder cb = FineTuneConfig.builder().optSettings(f).optSeed(seed)
           .optGradientClipNorm(CLIP_NORM)
           .optListener(new FineTuneProgress(listener, loader.batchesPerEpoch(), f));
-      if (f.steps() > 0) {
-        cb.optSteps(f.steps());
-      } else {
-        cb.optEpochs(f.epochs());
-      }
       if (split.heldOut() != null) {
         long total = f.steps() > 0 ? f.steps() : (long) f.epochs() * loader.batchesPerEpoch();
         long interval = (total + VALIDATIONS_PER_RUN - 1) / VALIDATIONS_PER_RUN;

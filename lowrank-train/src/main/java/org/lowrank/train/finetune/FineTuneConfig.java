@@ -164,6 +164,23 @@ public final class FineTuneConfig {
     private double collapseFraction = 0.5;
     private FineTuneListener listener = new FineTuneListener() {};
 
+    /**
+     * The optimizer, learning rate, weight decay, warm-up fraction and length (steps when {@code
+     * s.steps() > 0}, else epochs) of {@code s}, a spec already validated by its constructor. The
+     * distillation terms need a teacher and layer pairs, so they are set with {@link
+     * #optTeacher}, {@link #optLogitDistillation}, {@link #optLayerMatching} and {@link
+     * #optWeightDistillation}; data, seed and listener are set as usual.
+     */
+    public Builder optSettings(FineTuneSettings s) {
+      optimizer = s.optimizer();
+      learningRate = s.learningRate();
+      weightDecay = s.weightDecay();
+      warmupFraction = s.warmup();
+      epochs = s.epochs();
+      steps = s.steps();
+      return this;
+    }
+
     public Builder optOptimizer(OptimizerKind kind) {
       optimizer = Objects.requireNonNull(kind);
       return this;
@@ -328,24 +345,22 @@ public final class FineTuneConfig {
     }
 
     public FineTuneConfig build() {
-      check(learningRate > 0, "learning rate must be > 0, got " + learningRate);
+      FineTuneSettings.checkLearningRate(learningRate);
       check(minLearningRate >= 0 && minLearningRate <= learningRate,
           "minimum learning rate must be in [0, " + learningRate + "], got " + minLearningRate);
       check(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got " + momentum);
-      check(weightDecay >= 0, "weight decay must be >= 0, got " + weightDecay);
+      FineTuneSettings.checkWeightDecay(weightDecay);
       check(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1, "Adam betas must be in [0, 1)");
-      check(epochs > 0 || steps > 0, "set optEpochs(n > 0) or optSteps(n > 0)");
-      check(steps >= 0, "steps must be >= 0, got " + steps);
-      check(warmupFraction >= 0 && warmupFraction < 1, "warm-up fraction must be in [0, 1)");
+      FineTuneSettings.checkLength(steps > 0 ? 0 : epochs, steps); // epochs are ignored with steps
+      FineTuneSettings.checkWarmup(warmupFraction);
       check(gradientClipNorm >= 0, "gradient clip norm must be >= 0");
-      check(kdWeight >= 0 && kdWeight <= 1, "distillation weight must be in [0, 1], got " + kdWeight);
-      check(temperature > 0, "temperature must be > 0");
-      check(layerWeight >= 0, "layer matching weight must be >= 0");
+      FineTuneSettings.checkKdWeight(kdWeight);
+      FineTuneSettings.checkTemperature(temperature);
+      FineTuneSettings.checkLayerWeight(layerWeight);
       check(collapseFraction >= 0 && collapseFraction <= 1,
           "collapse fraction must be in [0, 1], got " + collapseFraction);
       check(validationInterval >= 0, "validation interval must be >= 0, got " + validationInterval);
-      check(weightDistillation >= 0 && Double.isFinite(weightDistillation),
-          "weight distillation weight must be finite and >= 0, got " + weightDistillation);
+      FineTuneSettings.checkWeightDistillation(weightDistillation);
       check(teacher != null || (kdWeight == 0 && layerPairs.isEmpty()
               && (weightDistillation == 0 || weightPairs.isEmpty())),
           "logit distillation, layer matching and weight distillation need a teacher: call "

@@ -58,38 +58,84 @@ public record FineTuneSettings(
   public static final double MAX_VALIDATION_FRACTION = 0.05;
 
   public FineTuneSettings {
+    checkLength(epochs, steps);
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("fine-tuning needs batch size >= 1, found " + batchSize);
+    }
+    java.util.Objects.requireNonNull(optimizer, "optimizer");
+    checkLearningRate(learningRate);
+    checkWeightDecay(weightDecay);
+    if (trainLimit < 0) {
+      throw new IllegalArgumentException(
+          "the training image limit must be >= 0 (0 = all), found " + trainLimit);
+    }
+    checkTemperature(temperature);
+    checkKdWeight(kdWeight);
+    checkLayerWeight(layerWeight);
+    checkWarmup(warmup);
+    if (validationImages < 0) {
+      throw new IllegalArgumentException(
+          "the number of validation images must be >= 0 (0 = none), found " + validationImages);
+    }
+    checkWeightDistillation(weightDistillation);
+  }
+
+  // The checks below are the only validation of these values: the record's constructor and
+  // FineTuneConfig.Builder#build both call them.
+
+  static void checkLength(int epochs, long steps) {
     if (epochs < 0 || steps < 0 || (epochs == 0 && steps == 0)) {
       throw new IllegalArgumentException(
           "fine-tuning needs epochs >= 1 or steps >= 1, found epochs " + epochs + ", steps " + steps);
     }
-    if (batchSize < 1 || !(learningRate > 0)) {
+  }
+
+  static void checkLearningRate(double learningRate) {
+    if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
       throw new IllegalArgumentException(
-          "fine-tuning needs batch size >= 1 and a positive learning rate, found " + batchSize
-              + " and " + learningRate);
+          "fine-tuning needs a positive, finite learning rate, found " + learningRate);
     }
-    if (!(layerWeight >= 0) || Double.isInfinite(layerWeight)) {
+  }
+
+  static void checkWeightDecay(double weightDecay) {
+    if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+      throw new IllegalArgumentException("weight decay must be finite and >= 0, found " + weightDecay);
+    }
+  }
+
+  static void checkTemperature(double temperature) {
+    if (!(temperature > 0) || Double.isInfinite(temperature)) {
       throw new IllegalArgumentException(
-          "the layer-output distillation weight must be finite and >= 0, found " + layerWeight);
+          "the distillation temperature must be finite and > 0, found " + temperature);
     }
+  }
+
+  static void checkKdWeight(double kdWeight) {
     if (!(kdWeight >= 0 && kdWeight <= 1)) {
       throw new IllegalArgumentException(
           "the logit distillation weight must be in [0, 1] (the cross-entropy gets 1 - weight), found "
               + kdWeight);
     }
-    if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
-      throw new IllegalArgumentException("weight decay must be finite and >= 0, found " + weightDecay);
-    }
-    if (validationImages < 0) {
+  }
+
+  static void checkLayerWeight(double layerWeight) {
+    if (!(layerWeight >= 0) || Double.isInfinite(layerWeight)) {
       throw new IllegalArgumentException(
-          "the number of validation images must be >= 0 (0 = none), found " + validationImages);
+          "the layer-output distillation weight must be finite and >= 0, found " + layerWeight);
     }
-    if (!(weightDistillation >= 0) || Double.isInfinite(weightDistillation)) {
-      throw new IllegalArgumentException(
-          "the weight-distillation weight must be finite and >= 0, found " + weightDistillation);
-    }
+  }
+
+  static void checkWarmup(double warmup) {
     if (!(warmup >= 0 && warmup < 1)) {
       throw new IllegalArgumentException(
           "fine-tuning warm-up must be a fraction of the steps in [0, 1), found " + warmup);
+    }
+  }
+
+  static void checkWeightDistillation(double weightDistillation) {
+    if (!(weightDistillation >= 0) || Double.isInfinite(weightDistillation)) {
+      throw new IllegalArgumentException(
+          "the weight-distillation weight must be finite and >= 0, found " + weightDistillation);
     }
   }
 
