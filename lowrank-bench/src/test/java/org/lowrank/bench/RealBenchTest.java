@@ -15,7 +15,7 @@ import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank.onnx.OnnxWriter;
-import org.lowrank.pipeline.demo.DemoModels;
+import org.lowrank.demo.DemoModels;
 import org.lowrank.runtime.LatencyComparison;
 import org.lowrank.runtime.LatencyResult;
 import picocli.CommandLine;

@@ -26,22 +26,22 @@ import org.lowrank.LowrankException;
 
 /**
  * The rules of ARCHITECTURE.md's module table, checked on the main classes of every module this one
- * sees (core, onnx, runtime, train, pipeline, cli; not bench, which may do anything): modules depend
+ * sees (core, onnx, runtime, train, demo, pipeline, cli; not bench, which may do anything): modules depend
  * downwards only, each native library stays in its module, only the command line prints, no
  * package cycles, and every exception is a {@link LowrankException}. A class's module is read from
  * where it was loaded ({@code lowrank-core/target/classes} or {@code lowrank-core-VERSION.jar}); a
  * class file left in target/classes by a deleted source still counts ({@code mvn clean} drops it).
  */
 class ArchitectureTest {
-  private static final List<String> MODULES = List.of("core", "onnx", "runtime", "train", "pipeline", "cli");
+  private static final List<String> MODULES = List.of("core", "onnx", "runtime", "train", "demo", "pipeline", "cli");
   private static final Pattern MODULE_LOCATION =
       Pattern.compile("/lowrank-([a-z]+)(?:/target/classes/|-\\d[^/]*\\.jar!/)");
 
   /**
-   * Mains that still print outside the command line: the demo's trainer, which issue 18 moves out
-   * of the API module with the demo. The benchmark mains have moved to lowrank-bench.
+   * Mains that still print outside the command line: the demo's trainer, now in lowrank-demo (out of
+   * the API module). The benchmark mains have moved to lowrank-bench.
    */
-  private static final Set<String> STRAY_MAINS = Set.of("org.lowrank.pipeline.demo.TrainDemoModel");
+  private static final Set<String> STRAY_MAINS = Set.of("org.lowrank.demo.TrainDemoModel");
 
   private static JavaClasses main;
 
@@ -96,13 +96,15 @@ class ArchitectureTest {
         .layer("onnx").definedBy(inModule("onnx"))
         .layer("runtime").definedBy(inModule("runtime"))
         .layer("train").definedBy(inModule("train"))
+        .layer("demo").definedBy(inModule("demo"))
         .layer("pipeline").definedBy(inModule("pipeline"))
         .layer("cli").definedBy(inModule("cli"))
         .whereLayer("cli").mayNotBeAccessedByAnyLayer()
         .whereLayer("pipeline").mayOnlyBeAccessedByLayers("cli")
-        .whereLayer("train").mayOnlyBeAccessedByLayers("pipeline", "cli")
+        .whereLayer("demo").mayOnlyBeAccessedByLayers("cli")
+        .whereLayer("train").mayOnlyBeAccessedByLayers("demo", "pipeline", "cli")
         .whereLayer("runtime").mayOnlyBeAccessedByLayers("pipeline", "cli")
-        .whereLayer("onnx").mayOnlyBeAccessedByLayers("runtime", "pipeline", "cli")
+        .whereLayer("onnx").mayOnlyBeAccessedByLayers("runtime", "demo", "pipeline", "cli")
         .ignoreDependency(strayMain(), DescribedPredicate.alwaysTrue())
         .check(main);
   }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.onnx.OnnxWriter;
-import org.lowrank.pipeline.demo.DemoModels;
+import org.lowrank.demo.DemoModels;
 import org.lowrank.rewrite.LayerRewriter;
 import org.lowrank.train.data.MalformedData;
 import picocli.CommandLine;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
 import org.lowrank.onnx.OnnxWriter;
-import org.lowrank.pipeline.demo.DemoModels;
+import org.lowrank.demo.DemoModels;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

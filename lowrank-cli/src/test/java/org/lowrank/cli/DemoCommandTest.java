@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank.onnx.OnnxWriter;
-import org.lowrank.pipeline.demo.DemoModel;
-import org.lowrank.pipeline.demo.FashionMnist;
+import org.lowrank.demo.DemoModel;
+import org.lowrank.demo.FashionMnist;
 
 /**
  * The demo end to end, with an untrained model placed in the cache (so no training happens) and

@@ -16,7 +16,7 @@ import org.lowrank.graph.ModelException;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
-import org.lowrank.pipeline.demo.DemoModels;
+import org.lowrank.demo.DemoModels;
 import org.lowrank.plan.Budget;
 import org.lowrank.cost.Cost;
 import org.lowrank.cost.Method;

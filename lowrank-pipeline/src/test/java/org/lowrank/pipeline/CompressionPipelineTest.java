@@ -54,7 +54,7 @@ class CompressionPipelineTest {
   @Test
   void denseMethodsOnACnnMatchTheCostModelToo() throws Exception {
     Path model = tmp.resolve("cnn.onnx");
-    org.lowrank.onnx.OnnxWriter.write(org.lowrank.pipeline.demo.DemoModels.fashionCnn(3), model);
+    org.lowrank.onnx.OnnxWriter.write(org.lowrank.demo.DemoModels.fashionCnn(3), model);
     for (Method m : List.of(Method.TTM, Method.SVD, Method.QR)) {
       CompressionResult r = CompressionPipeline.builder().setModel(model)
           .optMethods(List.of(m)).optBudget(Budget.keepParams(0.5))

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank.cost.Method;
 import org.lowrank.onnx.OnnxWriter;
-import org.lowrank.pipeline.demo.DemoModels;
+import org.lowrank.demo.DemoModels;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.report.CompressionReport;
 

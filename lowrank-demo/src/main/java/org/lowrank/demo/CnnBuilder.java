@@ -1,4 +1,4 @@
-package org.lowrank.pipeline.demo;
+package org.lowrank.demo;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.lowrank.pipeline.demo;
+package org.lowrank.demo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

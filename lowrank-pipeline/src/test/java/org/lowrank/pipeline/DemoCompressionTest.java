@@ -1,4 +1,4 @@
-package org.lowrank.pipeline.demo;
+package org.lowrank.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,11 +9,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lowrank.demo.DemoModel;
+import org.lowrank.demo.DemoModels;
 import org.lowrank.onnx.OnnxWriter;
-import org.lowrank.pipeline.CompressionPipeline;
-import org.lowrank.pipeline.CompressionResult;
-import org.lowrank.pipeline.FidelityGuard;
-import org.lowrank.pipeline.Selectors;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.cost.Method;

@@ -1,4 +1,4 @@
-package org.lowrank.pipeline.demo;
+package org.lowrank.demo;
 
 import java.util.List;
 import org.lowrank.graph.Model;
