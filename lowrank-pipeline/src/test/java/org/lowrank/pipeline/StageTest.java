@@ -41,6 +41,22 @@ class StageTest {
         List.copyOf(report.timingsSeconds().keySet()));
   }
 
+  /** A listener written against the string hook (as in the README) still hears every stage. */
+  @Test
+  @SuppressWarnings("deprecation")
+  void theStringHookHearsTheLabels() {
+    List<String> heard = new ArrayList<>();
+    PipelineListener old = new PipelineListener() {
+      @Override
+      public void stage(String name) {
+        heard.add(name);
+      }
+    };
+    old.stage(Stage.FINE_TUNE);
+    old.stage(Stage.EXPORT);
+    assertEquals(List.of("fine-tune", "export"), heard);
+  }
+
   @Test
   void labelsAreTheReportNames() {
     assertEquals("fine-tune", Stage.FINE_TUNE.label());
