@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
     description = {"Train (first run only, cached) a small CNN on Fashion-MNIST, compress it",
         "(hybrid methods, feature-map similarity ranks), fine-tune once, export and report."})
 public final class DemoCommand implements Callable<Integer> {
-  @Option(names = {"-o", "--output-dir"}, paramLabel = "DIR", defaultValue = "lowrank-demo",
+  @Option(names = {"-o", "--output-dir"}, paramLabel = "DIR", defaultValue = "demo-out",
       description = "Where the compressed model and reports go (default: ${DEFAULT-VALUE}).")
   Path outDir;
 

@@ -27,7 +27,7 @@ class ReadmeExampleTest {
         .optBudget(Budget.keepParams(0.25))
         .optSelector(Selectors.energy(0.9, 1))
         .optListener(new PipelineListener() {
-          @Override public void stage(String name) { System.err.println("stage " + name); }
+          @Override public void stage(Stage stage) { System.err.println("stage " + stage.label()); }
         })
         .build()
         .run();
