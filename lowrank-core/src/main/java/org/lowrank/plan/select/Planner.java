@@ -268,7 +268,7 @@ public final class Planner {
   }
 
   private static List<Method> applicable(LayerInput l, List<Method> methods) {
-    return methods.stream().filter(m -> m.forConv() == l.geometry().conv()).toList();
+    return methods.stream().filter(m -> m.appliesTo(l.geometry())).toList();
   }
 
   private static List<LayerDecision> scored(
