@@ -28,13 +28,7 @@ final class PlanTable {
         p.modelBefore().params(), p.modelAfter().params(), 100 * (1 - p.keptParamsFraction()),
         p.modelBefore().macs(), p.modelAfter().macs(), 100 * (1 - p.keptFlopsFraction()),
         p.selector(), p.budget(), p.seed());
-    if (p.settings().get("rank_multiple") instanceof Number k) {
-      Object unaligned = p.settings().get("rank_unaligned_layers");
-      out.printf(Locale.ROOT, "rank multiple %d (%s)%s%n", k.longValue(),
-          p.settings().getOrDefault("rank_multiple_source", "given"),
-          unaligned instanceof java.util.List<?> l && !l.isEmpty()
-              ? "; unaligned ranks (full rank or fewer channels than the block): " + l : "");
-    }
+    p.rankGrid().ifPresent(g -> out.println("ranks: " + g));
     out.flush();
   }
 }

@@ -30,6 +30,7 @@ public final class ReportText {
     lines.add(new String[] {"plan", r.selector() + " selector, " + r.method() + ", budget "
         + r.budget() + "; " + r.factorizedLayerCount() + " of " + r.plan().layers().size()
         + " layers factorized"});
+    r.plan().rankGrid().ifPresent(g -> lines.add(new String[] {"ranks", g}));
     lines.add(new String[] {"params", Fmt.count(r.totalBefore().params()) + " -> "
         + Fmt.count(r.totalAfter().params()) + "  (" + Fmt.percent(-r.paramsRemovedFraction(), 1)
         + ", " + Fmt.speedup(r.compressionRatio()) + " smaller)"});
