@@ -65,7 +65,7 @@ public final class CompressionReport {
    * @param compressedMillis median latency of the compressed model, milliseconds
    * @param runs timed runs of each model (interleaved; 0 = not recorded)
    * @param medianSpread relative spread of the last running medians when timing stopped (NaN = not
-   *     recorded, or a fixed run count)
+   *     recorded, or too few runs to tell)
    */
   public record Latency(int batchSize, int threads, double originalMillis, double compressedMillis,
       int runs, double medianSpread) {

@@ -40,7 +40,7 @@ public record LatencyComparison(String label, double flopsRatio, List<Row> rows,
       return original.cpuMedianMillis() / rewritten.cpuMedianMillis();
     }
 
-    /** The larger median spread of the two series (NaN for a fixed run count). */
+    /** The larger median spread of the two series (NaN when too few runs to tell). */
     public double spread() {
       return Double.isNaN(original.medianSpread()) ? rewritten.medianSpread()
           : Double.isNaN(rewritten.medianSpread()) ? original.medianSpread()
@@ -48,7 +48,7 @@ public record LatencyComparison(String label, double flopsRatio, List<Row> rows,
     }
   }
 
-  /** A spread as a percentage, "-" when unknown (fixed run count). */
+  /** A spread as a percentage, "-" when unknown (too few runs). */
   static String spreadText(double spread) {
     return Double.isNaN(spread) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * spread);
   }

@@ -17,7 +17,8 @@ import java.util.Arrays;
  * @param cpuMedianMillis median CPU time of the calling thread per run (the run's whole compute time
  *     only with one intra-op thread; NaN when not measured)
  * @param medianSpread how settled the median was when timing stopped: relative spread of the last
- *     running medians ({@link MedianStop#spread()}); NaN for a fixed run count
+ *     running medians ({@link MedianStop#spread()}), also for a fixed run count; NaN when too few
+ *     runs (under {@link MedianStop#CHECK_EVERY} x {@link MedianStop#WINDOW}) or not measured
  */
 public record LatencyResult(
     int batchSize,
