@@ -30,9 +30,10 @@ public final class LatencyBenchmark {
    * @param tolerance stop once the running median's relative spread is within this ({@link
    *     MedianStop}; 0 = run all measuredRuns)
    * @param minRuns timed runs before stopping early (>= 1)
-   * @param maxSeconds cap on the time one measure or compare call spends timing, warm-up included,
-   *     shared evenly among the batch sizes still to time (infinite = none); at least {@link
-   *     MedianStop#CHECK_EVERY} runs are timed per configuration even past the cap
+   * @param maxSeconds cap on the time one measure or compare call spends, warm-up included (and, for
+   *     compare, opening both sessions), shared evenly among the batch sizes still to time (infinite
+   *     = none); at least {@link MedianStop#CHECK_EVERY} runs are timed per configuration even past
+   *     the cap, and a capped result is logged as a warning
    */
   public record Settings(int warmupRuns, int measuredRuns, int threads, long seed, double tolerance,
       int minRuns, double maxSeconds) {
