@@ -233,7 +233,7 @@ public final class RealBench implements Callable<Integer> {
 
   /** One timed row of {@code bench}'s comparison table: "batch threads | orig ... | rewr ... | 1.23x 1.20x". */
   static final Pattern BENCH_ROW = Pattern.compile(("^\\s*(\\d+)\\s+(\\d+)\\s+\\|\\s+(N)\\s+\\S+\\s+\\S+\\s+(N)\\s+\\|"
-      + "\\s+(N)\\s+\\S+\\s+\\S+\\s+(N)\\s+\\|\\s+(N)x\\s+(N)x\\s*$").replace("N", "[\\d.]+|NaN"),
+      + "\\s+(N)\\s+\\S+\\s+\\S+\\s+(N)\\s+\\|\\s+(N)x\\s+(N)x\\s*(\\|.*)?$").replace("N", "[\\d.]+|NaN"),
       Pattern.MULTILINE);
 
   Map<String, Object> bench(RealModel m, Path file, Path written, String kind, Map<Path, String> labels) {

@@ -36,8 +36,19 @@ public final class BenchCommand implements Callable<Integer> {
   int[] batches;
 
   @Option(names = "--latency-runs", paramLabel = "N", defaultValue = "50",
-      description = "Timed runs (default: ${DEFAULT-VALUE}).")
+      description = "Timed runs at most; fewer once the median has settled, see --latency-tolerance "
+          + "(default: ${DEFAULT-VALUE}).")
   int runs;
+
+  @Option(names = "--latency-tolerance", paramLabel = "F", defaultValue = "0.02",
+      description = {"Stop timing once the last running medians (every 5 runs, 4 compared) lie within",
+          "this fraction of each other, after at least 20 runs; 0 = always --latency-runs "
+              + "(default: ${DEFAULT-VALUE})."})
+  double tolerance;
+
+  @Option(names = "--latency-max-seconds", paramLabel = "S",
+      description = "Cap on the total timing time, shared among the batch sizes (default: none).")
+  Double maxSeconds;
 
   @Option(names = "--latency-warmup", paramLabel = "N", defaultValue = "10",
       description = "Warm-up runs (default: ${DEFAULT-VALUE}).")
@@ -71,7 +82,8 @@ public final class BenchCommand implements Callable<Integer> {
     common.apply();
     PrintWriter out = spec.commandLine().getOut();
     LatencyBenchmark.Settings s = LatencyBenchmark.Settings.defaults().withThreads(common.threads)
-        .withRuns(warmup(), runs());
+        .withRuns(warmup(), runs()).withTolerance(tolerance)
+        .withMaxSeconds(maxSeconds == null ? Double.POSITIVE_INFINITY : maxSeconds);
     byte[] a = Files.readAllBytes(model); // the file as it is, not re-serialized
     Model ma = OnnxReader.parse(a, model.toString());
     FiniteWeights.require(ma, model);
@@ -88,11 +100,13 @@ public final class BenchCommand implements Callable<Integer> {
             + Arrays.toString(asked);
     out.println("input " + shapes + (note.isEmpty() ? "" : "; " + note));
     if (mb == null) {
-      out.printf(Locale.ROOT, "%-6s %-8s %12s %12s %12s%n", "batch", "threads", "median ms", "p90 ms", "img/s");
+      out.printf(Locale.ROOT, "%-6s %-8s %12s %12s %12s %5s %7s%n", "batch", "threads", "median ms", "p90 ms",
+          "img/s", "runs", "spread");
       for (int batch : timed) {
         LatencyResult r = LatencyBenchmark.measure(a, shapes, batch, s);
-        out.printf(Locale.ROOT, "%-6d %-8d %12.3f %12.3f %12.1f%n", batch, r.intraOpThreads(),
-            r.medianMillis(), r.p90Millis(), r.throughputPerSecond());
+        out.printf(Locale.ROOT, "%-6d %-8d %12.3f %12.3f %12.1f %5d %7s%n", batch, r.intraOpThreads(),
+            r.medianMillis(), r.p90Millis(), r.throughputPerSecond(), r.runs(),
+            Double.isNaN(r.medianSpread()) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * r.medianSpread()));
       }
     } else {
       ModelProfile pa = ModelProfile.of(ma, shapes.shapes(), ProfileOptions.DEFAULTS);

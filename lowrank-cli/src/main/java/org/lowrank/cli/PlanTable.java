@@ -28,6 +28,7 @@ final class PlanTable {
         p.modelBefore().params(), p.modelAfter().params(), 100 * (1 - p.keptParamsFraction()),
         p.modelBefore().macs(), p.modelAfter().macs(), 100 * (1 - p.keptFlopsFraction()),
         p.selector(), p.budget(), p.seed());
+    p.rankGrid().ifPresent(g -> out.println("ranks: " + g));
     out.flush();
   }
 }

@@ -14,7 +14,8 @@ package org.lowrank.cost;
  *       kxk r_i->C_out: params C_in*r_i + r_i*C_out*K)
  *   <li>CP (r): 1x1 C_in->r at P_in, depthwise kxk at P_out, 1x1 r->C_out: params r*(C_in+K+C_out),
  *       MACs C_in*r*P_in + r*K*P_out + r*C_out*P_out
- *   <li>SVD/QR (r): params r*(in+out), MACs rows*r*(in+out)
+ *   <li>SVD/QR (r): params r*(in+out), MACs rows*r*(in+out); SVD of a 1x1 conv: 1x1 C_in->r, 1x1
+ *       r->C_out, params r*(C_in+C_out), MACs P_out*r*(C_in+C_out)
  *   <li>TT-matrix with modes m_k (out), n_k (in) and ranks r_0 = r_d = 1: params sum_k
  *       r_{k-1} n_k m_k r_k; contracting cores d..1 costs sum_k r_{k-1} n_k m_k r_k * prod_{j<k} n_j
  *       * prod_{j>k} m_j MACs per row
@@ -40,7 +41,7 @@ public final class CostModel {
 
   /** Cost of the layer factorized as {@code c}; throws if the method does not fit the layer. */
   public static Cost factorized(LayerGeometry g, Choice c) {
-    if (c.method().forConv() != g.conv()) {
+    if (!c.method().appliesTo(g)) {
       throw new IllegalArgumentException(
           "layer '" + g.name() + "' is " + (g.conv() ? "a convolution" : "dense")
               + ": method " + c.method().cliName() + " does not apply");
@@ -76,7 +77,8 @@ public final class CostModel {
       case SVD, QR -> {
         long r = c.ranks()[0];
         long params = r * (g.cin() + g.cout());
-        yield new Cost(params + bias, params * g.rows());
+        // a pointwise conv runs both 1x1 convs at the output pixels (the first keeps the stride)
+        yield new Cost(params + bias, params * (g.conv() ? g.outPixels() : g.rows()));
       }
       case TTM -> ttm(g, c, bias);
     };

@@ -43,6 +43,20 @@ public enum Method {
     return rankCount;
   }
 
+  /**
+   * True when the method can factorize layer {@code g}: conv methods on convolutions, dense methods on
+   * dense layers, and SVD also on a pointwise (1x1, ungrouped, not transposed) convolution, whose
+   * weight [C_out, C_in, 1..] is the matrix [C_out, C_in]: rank r gives 1x1 C_in->r, 1x1 r->C_out.
+   */
+  public boolean appliesTo(LayerGeometry g) {
+    return conv == g.conv() || (this == SVD && isPointwiseConv(g));
+  }
+
+  /** A 1x1 ungrouped Conv (not ConvTranspose). */
+  public static boolean isPointwiseConv(LayerGeometry g) {
+    return g.conv() && !g.transposed() && g.groups() == 1 && g.kernelElements() == 1;
+  }
+
   /** Parses a CLI/plan name ("tucker", "tucker2", "cp", "tt", "svd", "qr", "ttm"). */
   public static Method parse(String name) {
     String n = name.trim().toLowerCase(Locale.ROOT);

@@ -47,6 +47,21 @@ public record Plan(
   }
 
   /** Fraction of the model's parameters kept. */
+  /**
+   * The rank grid the plan was made on, from its settings: "multiples of 16 (detected (avx512f))",
+   * plus the layers whose ranks could not be aligned; empty when the selector records none.
+   */
+  public java.util.Optional<String> rankGrid() {
+    if (!(settings.get("rank_multiple") instanceof Number k)) {
+      return java.util.Optional.empty();
+    }
+    Object unaligned = settings.get("rank_unaligned_layers");
+    return java.util.Optional.of("multiples of " + k.longValue() + " ("
+        + settings.getOrDefault("rank_multiple_source", "given") + ")"
+        + (unaligned instanceof List<?> l && !l.isEmpty()
+            ? "; not aligned (full rank or fewer channels than the block): " + l : ""));
+  }
+
   public double keptParamsFraction() {
     return (double) modelAfter.params() / modelBefore.params();
   }

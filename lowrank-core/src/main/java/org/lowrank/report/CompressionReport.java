@@ -63,8 +63,17 @@ public final class CompressionReport {
    * @param threads intra-op threads
    * @param originalMillis median latency of the original model, milliseconds
    * @param compressedMillis median latency of the compressed model, milliseconds
+   * @param runs timed runs of each model (interleaved; 0 = not recorded)
+   * @param medianSpread relative spread of the last running medians when timing stopped (NaN = not
+   *     recorded, or too few runs to tell)
    */
-  public record Latency(int batchSize, int threads, double originalMillis, double compressedMillis) {
+  public record Latency(int batchSize, int threads, double originalMillis, double compressedMillis,
+      int runs, double medianSpread) {
+    /** A latency whose run count and spread were not recorded. */
+    public Latency(int batchSize, int threads, double originalMillis, double compressedMillis) {
+      this(batchSize, threads, originalMillis, compressedMillis, 0, Double.NaN);
+    }
+
     public Latency {
       if (batchSize < 1 || threads < 1) {
         throw new IllegalArgumentException(

@@ -74,6 +74,12 @@ public final class ReportJson {
       row.put("original_ms", l.originalMillis());
       row.put("compressed_ms", l.compressedMillis());
       row.put("speedup", l.speedup());
+      if (l.runs() > 0) {
+        row.put("runs", l.runs());
+      }
+      if (Double.isFinite(l.medianSpread())) {
+        row.put("median_spread", l.medianSpread());
+      }
       lat.add(row);
     }
     m.put("latency", lat);
@@ -198,7 +204,9 @@ public final class ReportJson {
           in.num(row.get("batch_size"), "latency[].batch_size").intValue(),
           in.num(row.get("threads"), "latency[].threads").intValue(),
           in.num(row.get("original_ms"), "latency[].original_ms").doubleValue(),
-          in.num(row.get("compressed_ms"), "latency[].compressed_ms").doubleValue()));
+          in.num(row.get("compressed_ms"), "latency[].compressed_ms").doubleValue(),
+          row.get("runs") == null ? 0 : in.num(row.get("runs"), "latency[].runs").intValue(),
+          orNaN(row.get("median_spread"))));
     }
     Map<String, Object> exploration = in.obj(m, "exploration");
     b.optExplorationMetric(in.str(exploration, "metric"));

@@ -30,6 +30,7 @@ public final class ReportText {
     lines.add(new String[] {"plan", r.selector() + " selector, " + r.method() + ", budget "
         + r.budget() + "; " + r.factorizedLayerCount() + " of " + r.plan().layers().size()
         + " layers factorized"});
+    r.plan().rankGrid().ifPresent(g -> lines.add(new String[] {"ranks", g}));
     lines.add(new String[] {"params", Fmt.count(r.totalBefore().params()) + " -> "
         + Fmt.count(r.totalAfter().params()) + "  (" + Fmt.percent(-r.paramsRemovedFraction(), 1)
         + ", " + Fmt.speedup(r.compressionRatio()) + " smaller)"});
@@ -41,7 +42,7 @@ public final class ReportText {
     for (Latency l : r.latency()) {
       lines.add(new String[] {label, "batch " + l.batchSize() + ", " + l.threads()
           + (l.threads() == 1 ? " thread: " : " threads: ") + Fmt.millis(l.originalMillis()) + " -> "
-          + Fmt.millis(l.compressedMillis()) + "  (" + Fmt.speedup(l.speedup()) + ")"});
+          + Fmt.millis(l.compressedMillis()) + "  (" + Fmt.speedup(l.speedup()) + ")" + measured(l)});
       label = "";
     }
     if (!r.timingsSeconds().isEmpty()) {
@@ -105,5 +106,14 @@ public final class ReportText {
   /** Control characters (e.g. newlines in a layer or file name) would break the alignment. */
   private static String oneLine(String s) {
     return s.replaceAll("\\p{Cntrl}", " ");
+  }
+
+  /** What a latency row measured: ", 35 runs, median within 1.2%" (empty when not recorded). */
+  private static String measured(Latency l) {
+    if (l.runs() == 0) {
+      return "";
+    }
+    return ", " + l.runs() + " runs" + (Double.isFinite(l.medianSpread())
+        ? String.format(java.util.Locale.ROOT, ", median within %.1f%%", 100 * l.medianSpread()) : "");
   }
 }

@@ -27,6 +27,9 @@ final class ConvChains {
     } else if (spec instanceof CpConv cp) {
       checkShape(c, cp.outFactor().dim(0), cp.inFactor().dim(0), cp.kernel());
       cp(e, c, cp);
+    } else if (spec instanceof LowRankDense svd && c.isPointwise()) {
+      checkShape(c, svd.left().dim(0), svd.right().dim(1), Tensors.ones(c.spatialRank()));
+      pointwiseSvd(e, c, svd);
     } else {
       throw new ModelException(
           node, "a " + spec.method() + " dense factorization cannot replace a " + c.opType() + " layer");
@@ -98,6 +101,20 @@ final class ConvChains {
       }
     }
     pointwise(e, "cp_out", h, cp.weightedOutFactor().reshape(pointwiseShape(c.outChannels(), r, d)),
+        c.biasName(), c.node().output(0));
+  }
+
+  /**
+   * A 1x1 conv W ~ L R as 1x1 (R [r, C_in], the layer's stride and padding), then 1x1 (L [C_out, r],
+   * bias). Padded border pixels give 0 after the first conv and the bias after the second, as the
+   * original does.
+   */
+  private static void pointwiseSvd(GraphEdit e, ConvLayer c, LowRankDense svd) {
+    int d = c.spatialRank();
+    long r = svd.rank();
+    String h = core(e, svd.method() + "_in", c, c.node().input(0),
+        svd.right().reshape(pointwiseShape(r, c.inChannels(), d)), 1, Window.of(c), "", null);
+    pointwise(e, svd.method() + "_out", h, svd.left().reshape(pointwiseShape(c.outChannels(), r, d)),
         c.biasName(), c.node().output(0));
   }
 

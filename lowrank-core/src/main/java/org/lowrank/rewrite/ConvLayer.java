@@ -170,6 +170,11 @@ public record ConvLayer(
     return groups != 1;
   }
 
+  /** A 1x1 ungrouped Conv (not ConvTranspose): its weight is the matrix [C_out, C_in]. */
+  public boolean isPointwise() {
+    return !transposed() && !isGrouped() && Arrays.stream(kernel()).allMatch(k -> k == 1);
+  }
+
   public boolean hasBias() {
     return !biasName.isEmpty();
   }

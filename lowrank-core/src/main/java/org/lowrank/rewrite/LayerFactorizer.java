@@ -79,7 +79,13 @@ public final class LayerFactorizer {
         return factorizeConv(c.weight(), choice);
       }
       if (ConvLayer.isConvOp(node)) {
-        throw new ModelException(node, m.cliName() + " factorizes dense layers, not " + node.opType());
+        ConvLayer c = ConvLayer.of(graph, node);
+        if (m == Method.SVD && c.isPointwise()) {
+          return factorizePointwise(c.weight(), choice);
+        }
+        throw new ModelException(node, m.cliName() + " factorizes dense layers"
+            + (m == Method.SVD ? " and 1x1 ungrouped Conv layers" : "") + ", not this " + node.opType()
+            + " (kernel " + Arrays.toString(c.kernel()) + ", group " + c.groups() + ")");
       }
       return factorizeDense(DenseLayer.of(graph, node).weight(), choice);
     } catch (IllegalArgumentException e) {
@@ -123,6 +129,21 @@ public final class LayerFactorizer {
       default -> throw new IllegalArgumentException(
           choice.method().cliName() + " is a dense-layer method; conv methods are tucker, cp, tt");
     }
+  }
+
+  /**
+   * Truncated SVD of a pointwise conv weight W [C_out, C_in, 1..] (not modified) as the matrix
+   * [C_out, C_in]: {@code W ~ L R} with L [C_out, r], R [r, C_in], rewritten as two 1x1 convs.
+   */
+  public FactorizedLayer factorizePointwise(TensorValue weight, Choice choice) {
+    long[] d = weight.dims();
+    for (int j = 2; j < d.length; j++) {
+      if (d[j] != 1) {
+        throw new IllegalArgumentException("svd of a conv needs a 1x1 kernel, found weight "
+            + Arrays.toString(d));
+      }
+    }
+    return factorizeDense(weight.reshape(new long[] {d[0], d[1]}), choice);
   }
 
   /**

@@ -49,7 +49,7 @@ public final class LayerRewriter {
     Node node = findLayer(model.graph(), layer);
     String prefix = layerName(node);
     GraphEdit edit = new GraphEdit(model, node, prefix);
-    if (spec.forConv()) {
+    if (spec.forConv() || ConvLayer.isConvOp(node)) {
       ConvLayer conv = ConvLayer.of(model.graph(), node);
       ConvChains.emit(edit, conv, spec);
     } else {

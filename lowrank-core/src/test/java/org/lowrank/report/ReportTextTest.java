@@ -25,7 +25,7 @@ class ReportTextTest {
     assertTrue(s.contains("top-1       82.36% original -> 74.15% compressed -> 81.93% fine-tuned  (-0.43 pt;"
         + " cifar10-test (jpeg), 10,000 samples)"), s);
     assertTrue(s.contains("latency     batch 1, 1 thread: 1.52 ms -> 0.842 ms  (1.81x)\n"
-        + "            batch 32, 1 thread: 31.7 ms -> 14.9 ms  (2.13x)\n"), s);
+        + "            batch 32, 1 thread: 31.7 ms -> 14.9 ms  (2.13x), 35 runs, median within 1.2%\n"), s);
     assertTrue(s.contains("time        3 min 14 s (load 0.41 s, "), s);
     assertTrue(s.contains("warning     layer '/layer3"), s);
     assertTrue(s.chars().allMatch(c -> c < 128), "ASCII only");

@@ -104,7 +104,7 @@ final class SampleReports {
         .optAccuracyCompressed(Accuracy.top1(0.7415, "cifar10-test (jpeg)", 10_000))
         .optAccuracyFinetuned(new Accuracy(0.8193, 0.9905, "cifar10-test (jpeg)", 10_000))
         .optLatency(new Latency(1, 1, 1.524, 0.842))
-        .optLatency(new Latency(32, 1, 31.7, 14.9))
+        .optLatency(new Latency(32, 1, 31.7, 14.9, 35, 0.012))
         .optLatency(new Latency(32, 2, 17.3, 8.6))
         .optExplorationMetric("top-1 accuracy")
         .optScoreLabel("cosine similarity")

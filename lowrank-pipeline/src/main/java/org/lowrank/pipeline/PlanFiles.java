@@ -46,7 +46,7 @@ public final class PlanFiles {
         continue;
       }
       String where = file + ", layer '" + d.layer() + "' (" + lp.kind() + ")";
-      if (d.choice().method().forConv() != lp.isConv()) {
+      if (!d.choice().method().appliesTo(lp.geometry())) {
         throw new IllegalArgumentException(where + ": method " + d.choice().method().cliName()
             + " does not apply; use " + (lp.isConv() ? "tucker, cp or tt" : "svd, qr or ttm"));
       }

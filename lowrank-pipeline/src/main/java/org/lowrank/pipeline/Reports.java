@@ -35,7 +35,7 @@ public final class Reports {
     if (lat != null) {
       for (LatencyComparison.Row row : lat.rows()) {
         b.optLatency(new CompressionReport.Latency(row.batchSize(), row.original().intraOpThreads(),
-            row.original().medianMillis(), row.rewritten().medianMillis()));
+            row.original().medianMillis(), row.rewritten().medianMillis(), row.original().runs(), row.spread()));
       }
     }
     b.optExplorationMetric(scoreLabel(r.plan().selector()));

@@ -41,7 +41,7 @@ public final class Selectors {
       m.put("--metric", metric);
       m.put("--energy", energy);
       m.put("--ratio", ratio);
-      m.put("--rank-multiple", rankMultiple);
+      m.put("--rank-multiple", String.valueOf(rankMultiple));
       return SelectorOption.Values.of(m);
     }
   }

@@ -9,40 +9,79 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Measures inference latency in ONNX Runtime: median (with p10/p90) of N timed runs after warm-up, on
- * seeded random inputs, with an explicit thread count. Comparisons interleave the two models run by
- * run, so machine noise hits both alike. With one intra-op thread the calling thread's CPU time is
- * reported too: on a shared, busy machine it is the steadier measure of the model's own cost.
+ * Measures inference latency in ONNX Runtime: median (with p10/p90) of timed runs after warm-up, on
+ * seeded random inputs, with an explicit thread count (spinning off, see {@link RuntimeOptions}).
+ * Timing stops when the median has settled ({@link MedianStop}: the last running medians within
+ * {@link Settings#tolerance()}, wall and CPU time alike), after {@link Settings#measuredRuns()} runs,
+ * or when the time cap {@link Settings#maxSeconds()} is spent; each result states its runs and spread.
+ * Comparisons interleave the two models run by run (alternating which goes first), so machine noise
+ * hits both alike, and stop only when both have settled. With one intra-op thread the calling
+ * thread's CPU time is reported too: on a shared, busy machine it is the steadier measure of the
+ * model's own cost.
  */
 public final class LatencyBenchmark {
   private static final Logger LOG = LoggerFactory.getLogger(LatencyBenchmark.class);
 
   /**
    * @param warmupRuns unmeasured runs first (>= 0)
-   * @param measuredRuns timed runs (>= 1)
+   * @param measuredRuns timed runs at most (>= 1); exactly this many when tolerance is 0
    * @param threads ONNX Runtime intra-op threads (>= 1; inter-op is 1)
    * @param seed seed of the random inputs
+   * @param tolerance stop once the running median's relative spread is within this ({@link
+   *     MedianStop}; 0 = run all measuredRuns)
+   * @param minRuns timed runs before stopping early (>= 1)
+   * @param maxSeconds cap on the time one measure or compare call spends, warm-up included (and, for
+   *     compare, opening both sessions), shared evenly among the batch sizes still to time (infinite
+   *     = none); at least {@link MedianStop#CHECK_EVERY} runs are timed per configuration even past
+   *     the cap, and a capped result is logged as a warning
    */
-  public record Settings(int warmupRuns, int measuredRuns, int threads, long seed) {
+  public record Settings(int warmupRuns, int measuredRuns, int threads, long seed, double tolerance,
+      int minRuns, double maxSeconds) {
+    /** Tolerance for {@link #defaults()}: the median known to within 2%. */
+    public static final double DEFAULT_TOLERANCE = 0.02;
+    /** Fewest timed runs before stopping early, for {@link #defaults()}. */
+    public static final int DEFAULT_MIN_RUNS = 20;
+
     public Settings {
-      if (warmupRuns < 0 || measuredRuns < 1 || threads < 1) {
+      if (warmupRuns < 0 || measuredRuns < 1 || threads < 1 || !(tolerance >= 0) || minRuns < 1
+          || !(maxSeconds > 0)) {
         throw new IllegalArgumentException(
-            "need warmupRuns >= 0, measuredRuns >= 1, threads >= 1; got " + warmupRuns + ", "
-                + measuredRuns + ", " + threads);
+            "need warmupRuns >= 0, measuredRuns >= 1, threads >= 1, tolerance >= 0, minRuns >= 1, "
+                + "maxSeconds > 0; got " + warmupRuns + ", " + measuredRuns + ", " + threads + ", "
+                + tolerance + ", " + minRuns + ", " + maxSeconds);
       }
     }
 
-    /** 10 warm-up runs, 50 timed runs, 1 thread, seed 42. */
+    /** Exactly {@code measuredRuns} timed runs, no time cap. */
+    public Settings(int warmupRuns, int measuredRuns, int threads, long seed) {
+      this(warmupRuns, measuredRuns, threads, seed, 0, 1, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * 10 warm-up runs, then 20 to 50 timed runs (stop when the median is within 2%), 1 thread, seed
+     * 42, no time cap.
+     */
     public static Settings defaults() {
-      return new Settings(10, 50, 1, 42L);
+      return new Settings(10, 50, 1, 42L, DEFAULT_TOLERANCE, DEFAULT_MIN_RUNS, Double.POSITIVE_INFINITY);
     }
 
     public Settings withThreads(int n) {
-      return new Settings(warmupRuns, measuredRuns, n, seed);
+      return new Settings(warmupRuns, measuredRuns, n, seed, tolerance, minRuns, maxSeconds);
     }
 
+    /** {@code warmup} warm-up runs and at most {@code measured} timed runs (min runs capped to it). */
     public Settings withRuns(int warmup, int measured) {
-      return new Settings(warmup, measured, threads, seed);
+      return new Settings(warmup, measured, threads, seed, tolerance, Math.min(minRuns, measured), maxSeconds);
+    }
+
+    /** Stops early once the median is within {@code v} (0 = never). */
+    public Settings withTolerance(double v) {
+      return new Settings(warmupRuns, measuredRuns, threads, seed, v, minRuns, maxSeconds);
+    }
+
+    /** Caps the timing time of one call at {@code seconds}. */
+    public Settings withMaxSeconds(double seconds) {
+      return new Settings(warmupRuns, measuredRuns, threads, seed, tolerance, minRuns, seconds);
     }
 
     RuntimeOptions runtimeOptions() {
@@ -74,8 +113,70 @@ public final class LatencyBenchmark {
 
   private static LatencyResult measureOn(
       OrtRunner runner, int batchSize, Map<String, TensorValue> feeds, Settings settings) {
-    OrtRunner.RunTimes t = runner.timeRuns(feeds, settings.warmupRuns(), settings.measuredRuns());
-    return LatencyResult.of(batchSize, runner.options().intraOpThreads(), t.wallNanos, t.cpuNanos);
+    long deadline = deadline(System.nanoTime(), settings.maxSeconds(), 1);
+    try (OrtRunner.PreparedFeeds p = runner.prepare(feeds)) {
+      Series t = new Series(settings);
+      for (int i = 0; i < settings.warmupRuns() && System.nanoTime() < deadline; i++) {
+        p.runOnce();
+      }
+      while (!t.done(deadline)) {
+        t.record(p);
+      }
+      return t.result(batchSize, runner.options().intraOpThreads(), runner.source());
+    }
+  }
+
+  /** The time at which a call that started at {@code start} must stop, for one of {@code parts}. */
+  private static long deadline(long start, double maxSeconds, int parts) {
+    return Double.isInfinite(maxSeconds) ? Long.MAX_VALUE : start + (long) (maxSeconds * 1e9 / parts);
+  }
+
+  /** Run times of one configuration with their stopping rules (wall and CPU time). */
+  private static final class Series {
+    private final Settings settings;
+    private final OrtRunner.RunTimes times;
+    private final MedianStop wall;
+    private final MedianStop cpu;
+    private boolean capped;
+
+    Series(Settings settings) {
+      this.settings = settings;
+      this.times = new OrtRunner.RunTimes(settings.measuredRuns());
+      this.wall = new MedianStop(settings.tolerance(), settings.minRuns());
+      this.cpu = new MedianStop(settings.tolerance(), settings.minRuns());
+    }
+
+    void record(OrtRunner.PreparedFeeds p) {
+      int i = wall.runs();
+      times.record(i, p);
+      wall.add(times.wallNanos[i]);
+      cpu.add(Math.max(0, times.cpuNanos[i]));
+    }
+
+    /** Settled (wall and CPU), out of runs, or past the deadline with the fewest runs in. */
+    boolean done(long deadline) {
+      int n = wall.runs();
+      if (n >= settings.measuredRuns()) {
+        return true;
+      }
+      if (n >= MedianStop.CHECK_EVERY && System.nanoTime() >= deadline) {
+        capped = true;
+        return true;
+      }
+      return wall.settled() && (times.cpuNanos[0] < 0 || cpu.settled());
+    }
+
+    LatencyResult result(int batch, int threads, String source) {
+      int n = wall.runs();
+      double spread = times.cpuNanos[0] < 0 || Double.isNaN(cpu.spread()) ? wall.spread()
+          : Math.max(wall.spread(), cpu.spread());
+      if (capped) {
+        LOG.warn("{} batch {}: time cap of {} s reached after {} timed runs (median spread {})",
+            source, batch, settings.maxSeconds(), n, spread);
+      }
+      return LatencyResult.of(batch, threads, java.util.Arrays.copyOf(times.wallNanos, n),
+          java.util.Arrays.copyOf(times.cpuNanos, n), spread);
+    }
   }
 
   /** Latency of a serialized model at {@code batchSize}, in a session opened with the settings. */
@@ -149,32 +250,38 @@ public final class LatencyBenchmark {
       Feeds feedsAt) {
     RuntimeOptions opts = settings.runtimeOptions();
     List<LatencyComparison.Row> rows = new ArrayList<>();
+    long start = System.nanoTime();
     try (OrtRunner orig = OrtRunner.open(originalBytes, label + " (original)", opts);
         OrtRunner rewr = OrtRunner.open(rewrittenBytes, label + " (rewritten)", opts)) {
-      for (int batch : batchSizes) {
+      for (int b = 0; b < batchSizes.length; b++) {
+        int batch = batchSizes[b];
+        // the time left is shared evenly among the batch sizes still to time
+        long now = System.nanoTime();
+        long deadline = Double.isInfinite(settings.maxSeconds()) ? Long.MAX_VALUE
+            : now + (deadline(start, settings.maxSeconds(), 1) - now) / (batchSizes.length - b);
         Map<String, TensorValue> feeds = feedsAt.at(orig, batch);
         try (OrtRunner.PreparedFeeds po = orig.prepare(feeds);
             OrtRunner.PreparedFeeds pr = rewr.prepare(feeds)) {
-          for (int i = 0; i < settings.warmupRuns(); i++) {
+          for (int i = 0; i < settings.warmupRuns() && System.nanoTime() < deadline; i++) {
             po.runOnce();
             pr.runOnce();
           }
-          OrtRunner.RunTimes to = new OrtRunner.RunTimes(settings.measuredRuns());
-          OrtRunner.RunTimes tr = new OrtRunner.RunTimes(settings.measuredRuns());
-          for (int i = 0; i < settings.measuredRuns(); i++) {
+          Series to = new Series(settings);
+          Series tr = new Series(settings);
+          // both series stop together, once both have settled (or the runs or the time are spent)
+          for (int i = 0; !(to.done(deadline) && tr.done(deadline)); i++) {
             if (i % 2 == 0) {
-              to.record(i, po);
-              tr.record(i, pr);
+              to.record(po);
+              tr.record(pr);
             } else {
-              tr.record(i, pr);
-              to.record(i, po);
+              tr.record(pr);
+              to.record(po);
             }
           }
           int threads = opts.intraOpThreads();
           LatencyComparison.Row row =
-              new LatencyComparison.Row(
-                  LatencyResult.of(batch, threads, to.wallNanos, to.cpuNanos),
-                  LatencyResult.of(batch, threads, tr.wallNanos, tr.cpuNanos));
+              new LatencyComparison.Row(to.result(batch, threads, orig.source()),
+                  tr.result(batch, threads, rewr.source()));
           LOG.debug("{} batch {}: speedup {}", label, batch, row.speedup());
           rows.add(row);
         }

@@ -39,6 +39,18 @@ public record LatencyComparison(String label, double flopsRatio, List<Row> rows,
     public double cpuSpeedup() {
       return original.cpuMedianMillis() / rewritten.cpuMedianMillis();
     }
+
+    /** The larger median spread of the two series (NaN when too few runs to tell). */
+    public double spread() {
+      return Double.isNaN(original.medianSpread()) ? rewritten.medianSpread()
+          : Double.isNaN(rewritten.medianSpread()) ? original.medianSpread()
+          : Math.max(original.medianSpread(), rewritten.medianSpread());
+    }
+  }
+
+  /** A spread as a percentage, "-" when unknown (too few runs). */
+  static String spreadText(double spread) {
+    return Double.isNaN(spread) ? "-" : String.format(Locale.ROOT, "%.1f%%", 100 * spread);
   }
 
   public LatencyComparison {
@@ -51,17 +63,17 @@ public record LatencyComparison(String label, double flopsRatio, List<Row> rows,
     StringBuilder sb = new StringBuilder();
     sb.append(label).append(String.format(Locale.ROOT, "  (FLOPs ratio rewritten/original %.3f)%n", flopsRatio));
     sb.append(String.format(Locale.ROOT,
-        "%6s %8s | %12s %9s %9s %9s | %12s %9s %9s %9s | %8s %8s%n",
+        "%6s %8s | %12s %9s %9s %9s | %12s %9s %9s %9s | %8s %8s | %5s %7s%n",
         "batch", "threads", "orig ms med", "p10", "p90", "cpu med", "rewr ms med", "p10", "p90",
-        "cpu med", "speedup", "cpu"));
+        "cpu med", "speedup", "cpu", "runs", "spread"));
     for (Row r : rows) {
       LatencyResult o = r.original();
       LatencyResult w = r.rewritten();
       sb.append(String.format(Locale.ROOT,
-          "%6d %8d | %12.3f %9.3f %9.3f %9.3f | %12.3f %9.3f %9.3f %9.3f | %7.2fx %7.2fx%n",
+          "%6d %8d | %12.3f %9.3f %9.3f %9.3f | %12.3f %9.3f %9.3f %9.3f | %7.2fx %7.2fx | %5d %7s%n",
           r.batchSize(), o.intraOpThreads(), o.medianMillis(), o.p10Millis(), o.p90Millis(),
           o.cpuMedianMillis(), w.medianMillis(), w.p10Millis(), w.p90Millis(), w.cpuMedianMillis(),
-          r.speedup(), r.cpuSpeedup()));
+          r.speedup(), r.cpuSpeedup(), o.runs(), spreadText(r.spread())));
     }
     if (!note.isEmpty()) {
       sb.append(note).append(String.format(Locale.ROOT, "%n"));

@@ -16,6 +16,9 @@ import java.util.Arrays;
  * @param meanMillis arithmetic mean
  * @param cpuMedianMillis median CPU time of the calling thread per run (the run's whole compute time
  *     only with one intra-op thread; NaN when not measured)
+ * @param medianSpread how settled the median was when timing stopped: relative spread of the last
+ *     running medians ({@link MedianStop#spread()}), also for a fixed run count; NaN when too few
+ *     runs (under {@link MedianStop#CHECK_EVERY} x {@link MedianStop#WINDOW}) or not measured
  */
 public record LatencyResult(
     int batchSize,
@@ -26,7 +29,8 @@ public record LatencyResult(
     double p90Millis,
     double minMillis,
     double meanMillis,
-    double cpuMedianMillis) {
+    double cpuMedianMillis,
+    double medianSpread) {
 
   /** Statistics of the given wall-clock run times (nanoseconds; not modified), CPU time unknown. */
   public static LatencyResult of(int batchSize, int intraOpThreads, long[] runNanos) {
@@ -38,6 +42,12 @@ public record LatencyResult(
    * cpuNanos} may be null or hold negative values when CPU time is unavailable).
    */
   public static LatencyResult of(int batchSize, int intraOpThreads, long[] runNanos, long[] cpuNanos) {
+    return of(batchSize, intraOpThreads, runNanos, cpuNanos, Double.NaN);
+  }
+
+  /** As {@link #of(int, int, long[], long[])}, with the spread reported by the stopping rule. */
+  public static LatencyResult of(
+      int batchSize, int intraOpThreads, long[] runNanos, long[] cpuNanos, double medianSpread) {
     if (runNanos.length == 0) {
       throw new IllegalArgumentException("no measured runs: measuredRuns must be >= 1");
     }
@@ -53,7 +63,8 @@ public record LatencyResult(
         nearestRank(s, 0.90) / 1e6,
         s[0] / 1e6,
         mean,
-        cpuMedian(cpuNanos));
+        cpuMedian(cpuNanos),
+        medianSpread);
   }
 
   private static double cpuMedian(long[] cpuNanos) {

@@ -87,6 +87,14 @@ class OrtRunnerTest {
     assertTrue(c.rows().get(0).rewritten().medianMillis() > 0);
     assertTrue(c.rows().get(0).rewritten().cpuMedianMillis() > 0, "CPU time measured");
     assertTrue(c.toTable().contains("tiny") && c.toTable().contains("0.500"), c.toTable());
+    assertTrue(c.toTable().contains("runs") && c.toTable().lines().skip(2).allMatch(l -> l.endsWith(" -")), "3 runs: too few for a spread " + c.toTable());
+    // adaptive: stops once settled (spread within tolerance) or after the most runs, never before the least
+    LatencyBenchmark.Settings adaptive = LatencyBenchmark.Settings.defaults().withRuns(1, 60);
+    LatencyComparison d = LatencyBenchmark.compare("tiny", a, b, 0.5, new int[] {1}, adaptive);
+    LatencyComparison.Row row = d.rows().get(0);
+    assertEquals(row.original().runs(), row.rewritten().runs());
+    assertTrue(row.original().runs() >= 20 && row.original().runs() <= 60, d.toTable());
+    assertTrue(row.original().runs() == 60 || row.spread() <= 0.02, d.toTable());
     LatencyResult single = LatencyBenchmark.measure(a, 2, s);
     assertEquals(2, single.batchSize());
     assertEquals(1, single.intraOpThreads());

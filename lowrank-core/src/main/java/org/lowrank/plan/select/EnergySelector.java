@@ -43,6 +43,7 @@ public final class EnergySelector implements RankSelector.Scored {
 
   private final double threshold;
   private final int rankMultiple;
+  private final String rankMultipleSource;
   private final KeptEnergy energy;
 
   /** Seed 0 for CP-ALS, as {@link org.lowrank.rewrite.LayerFactorizer#create()}. */
@@ -57,11 +58,17 @@ public final class EnergySelector implements RankSelector.Scored {
    * @param la the BLAS/LAPACK backend
    */
   public EnergySelector(double threshold, int rankMultiple, long seed, LinearAlgebra la) {
+    this(threshold, org.lowrank.cost.RankMultiple.given(Math.max(1, rankMultiple)), seed, la);
+  }
+
+  /** As {@link #EnergySelector(double, int, long, LinearAlgebra)}, with the rank multiple's source. */
+  public EnergySelector(double threshold, org.lowrank.cost.RankMultiple rankMultiple, long seed, LinearAlgebra la) {
     if (!(threshold > 0 && threshold <= 1)) {
       throw new IllegalArgumentException("energy threshold must be in (0, 1], found " + threshold);
     }
     this.threshold = threshold;
-    this.rankMultiple = Math.max(1, rankMultiple);
+    this.rankMultiple = rankMultiple.multiple();
+    this.rankMultipleSource = rankMultiple.source();
     this.energy = new KeptEnergy(la, seed, KeptEnergy.DEFAULT_CP_SWEEPS);
   }
 
@@ -73,6 +80,7 @@ public final class EnergySelector implements RankSelector.Scored {
   @Override
   public Map<String, Object> settings() {
     return Map.of("energy", threshold, "rank_multiple", (long) rankMultiple,
+        "rank_multiple_source", rankMultipleSource,
         "cp_score_sweeps", (long) KeptEnergy.DEFAULT_CP_SWEEPS);
   }
 

@@ -13,9 +13,14 @@ public final class EnergySelectorProvider implements SelectorProvider<EnergySele
 
   /**
    * @param threshold energy fraction in (0, 1] each factorized layer keeps
-   * @param rankMultiple round ranks up to a multiple of this (1 = no rounding)
+   * @param rankMultiple round ranks up to a multiple of this (1 = no rounding), and its source
    */
-  public record Options(double threshold, int rankMultiple) {}
+  public record Options(double threshold, org.lowrank.cost.RankMultiple rankMultiple) {
+    /** A rank multiple given as a number. */
+    public Options(double threshold, int rankMultiple) {
+      this(threshold, org.lowrank.cost.RankMultiple.given(rankMultiple));
+    }
+  }
 
   @Override
   public String name() {
@@ -44,7 +49,7 @@ public final class EnergySelectorProvider implements SelectorProvider<EnergySele
 
   @Override
   public Options options(SelectorOption.Values v) {
-    return new Options(v.getDouble(ENERGY), v.getInt(SelectorOption.RANK_MULTIPLE));
+    return new Options(v.getDouble(ENERGY), SelectorOption.rankMultiple(v));
   }
 
   /** CP candidates are scored with the pipeline's seed, as {@code compress} deploys them. */

@@ -76,7 +76,7 @@ public final class KeptEnergy {
    * @throws IllegalArgumentException if the method does not fit the layer or a rank is infeasible
    */
   public double score(LayerInput layer, Choice c) {
-    if (c.method().forConv() != layer.geometry().conv()) {
+    if (!c.method().appliesTo(layer.geometry())) {
       throw new IllegalArgumentException("layer '" + layer.name() + "': method "
           + c.method().cliName() + " does not apply to a " + (layer.geometry().conv() ? "conv" : "dense layer"));
     }

@@ -87,7 +87,7 @@ public record LayerSelection(ProfileOptions rules, List<Method> methods) {
     for (LayerProfile l : profile.layers()) {
       SkipRule rule = l.skipRule();
       String reason = l.skipReason();
-      if (rule == null && methods.stream().noneMatch(m -> m.forConv() == l.isConv())) {
+      if (rule == null && methods.stream().noneMatch(m -> m.appliesTo(l.geometry()))) {
         rule = SkipRule.METHOD;
         reason = "no requested method applies to " + l.kind() + " (--method)";
       }

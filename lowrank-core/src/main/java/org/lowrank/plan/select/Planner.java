@@ -108,6 +108,14 @@ public final class Planner {
     all.addAll(req.skipped());
     Map<String, Object> settings = new java.util.LinkedHashMap<>(req.selector().settings());
     settings.put("methods", req.methods().stream().map(Method::cliName).toList());
+    if (settings.get("rank_multiple") instanceof Long k && k > 1) {
+      List<String> unaligned = unalignedLayers(decisions, k);
+      settings.put("rank_unaligned_layers", unaligned);
+      if (!unaligned.isEmpty()) {
+        LOG.info("{} layer(s) keep ranks that are not multiples of {} (full rank, or fewer channels "
+            + "than the block): {}", unaligned.size(), k, unaligned);
+      }
+    }
     if (screen.filter.prunes()) {
       settings.putAll(screen.filter.settings());
       settings.put("prune_dropped_candidates", screen.dropped());
@@ -119,6 +127,21 @@ public final class Planner {
     }
     return new Plan(req.model(), req.selector().name(), req.budget(), req.seed(), settings, all,
         req.modelTotal(), after);
+  }
+
+  /**
+   * Factorized layers with a rank that is not a multiple of {@code k}: the grid allows these only
+   * where the layer leaves no aligned choice (a rank capped at the layer's full rank, e.g. fewer
+   * channels than the block); they are stated, never hidden.
+   */
+  static List<String> unalignedLayers(List<LayerDecision> decisions, long k) {
+    List<String> out = new ArrayList<>();
+    for (LayerDecision d : decisions) {
+      if (d.isFactorized() && java.util.Arrays.stream(d.choice().ranks()).anyMatch(r -> r % k != 0)) {
+        out.add(d.layer());
+      }
+    }
+    return out;
   }
 
   /**
@@ -245,7 +268,7 @@ public final class Planner {
   }
 
   private static List<Method> applicable(LayerInput l, List<Method> methods) {
-    return methods.stream().filter(m -> m.forConv() == l.geometry().conv()).toList();
+    return methods.stream().filter(m -> m.appliesTo(l.geometry())).toList();
   }
 
   private static List<LayerDecision> scored(

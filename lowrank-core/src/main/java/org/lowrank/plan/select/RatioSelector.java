@@ -12,13 +12,20 @@ import org.lowrank.cost.Method;
 public final class RatioSelector implements RankSelector.Uniform {
   private final double ratio;
   private final int rankMultiple;
+  private final String rankMultipleSource;
 
   public RatioSelector(double ratio, int rankMultiple) {
+    this(ratio, org.lowrank.cost.RankMultiple.given(Math.max(1, rankMultiple)));
+  }
+
+  /** Ranks at {@code ratio} of full, rounded up to {@code rankMultiple} where the layer allows. */
+  public RatioSelector(double ratio, org.lowrank.cost.RankMultiple rankMultiple) {
     if (!(ratio > 0 && ratio <= 1)) {
       throw new IllegalArgumentException("rank ratio must be in (0, 1], found " + ratio);
     }
     this.ratio = ratio;
-    this.rankMultiple = Math.max(1, rankMultiple);
+    this.rankMultiple = rankMultiple.multiple();
+    this.rankMultipleSource = rankMultiple.source();
   }
 
   @Override
@@ -28,7 +35,8 @@ public final class RatioSelector implements RankSelector.Uniform {
 
   @Override
   public Map<String, Object> settings() {
-    return Map.of("ratio", ratio, "rank_multiple", (long) rankMultiple);
+    return Map.of("ratio", ratio, "rank_multiple", (long) rankMultiple,
+        "rank_multiple_source", rankMultipleSource);
   }
 
   @Override

@@ -10,9 +10,14 @@ public final class RatioSelectorProvider implements SelectorProvider<RatioSelect
 
   /**
    * @param ratio rank / full rank, scaled to meet a budget
-   * @param rankMultiple round ranks up to a multiple of this (1 = no rounding)
+   * @param rankMultiple round ranks up to a multiple of this (1 = no rounding), and its source
    */
-  public record Options(double ratio, int rankMultiple) {}
+  public record Options(double ratio, org.lowrank.cost.RankMultiple rankMultiple) {
+    /** A rank multiple given as a number. */
+    public Options(double ratio, int rankMultiple) {
+      this(ratio, org.lowrank.cost.RankMultiple.given(rankMultiple));
+    }
+  }
 
   @Override
   public String name() {
@@ -41,7 +46,7 @@ public final class RatioSelectorProvider implements SelectorProvider<RatioSelect
 
   @Override
   public Options options(SelectorOption.Values v) {
-    return new Options(v.getDouble(RATIO), v.getInt(SelectorOption.RANK_MULTIPLE));
+    return new Options(v.getDouble(RATIO), SelectorOption.rankMultiple(v));
   }
 
   @Override

@@ -17,7 +17,16 @@ public record SelectorOption(
 
   /** Rank rounding, shared by the selectors that round ranks. */
   public static final SelectorOption RANK_MULTIPLE = new SelectorOption("--rank-multiple",
-      Integer.class, "K", "1", "Round ranks up to a multiple of K, e.g. 8");
+      String.class, "K", org.lowrank.cost.RankMultiple.AUTO, "Round ranks up to a multiple of K: "
+          + "auto = ONNX Runtime's NCHWc block on this CPU (16 with AVX-512F, else 8), avx2 or avx512 = "
+          + "plan for that CPU, or a number (1 = no rounding)");
+
+  /** The rank multiple in {@code v} ({@link #RANK_MULTIPLE}), resolved (auto: this CPU's block). */
+  public static org.lowrank.cost.RankMultiple rankMultiple(Values v) {
+    Object o = v.values.get(RANK_MULTIPLE.name());
+    return o instanceof Number n ? org.lowrank.cost.RankMultiple.given(n.intValue())
+        : org.lowrank.cost.RankMultiple.parse(o == null ? RANK_MULTIPLE.defaultValue() : o.toString());
+  }
 
   public SelectorOption {
     Objects.requireNonNull(name, "name");

@@ -14,11 +14,18 @@ import org.lowrank.cost.Method;
  */
 public final class VbmfSelector implements RankSelector.Uniform {
   private final int rankMultiple;
+  private final String rankMultipleSource;
   private final LinearAlgebra la;
   private final Map<String, int[]> base = new ConcurrentHashMap<>();
 
   public VbmfSelector(int rankMultiple, LinearAlgebra la) {
-    this.rankMultiple = Math.max(1, rankMultiple);
+    this(org.lowrank.cost.RankMultiple.given(Math.max(1, rankMultiple)), la);
+  }
+
+  /** VBMF ranks rounded up to {@code rankMultiple} where the layer allows. */
+  public VbmfSelector(org.lowrank.cost.RankMultiple rankMultiple, LinearAlgebra la) {
+    this.rankMultiple = rankMultiple.multiple();
+    this.rankMultipleSource = rankMultiple.source();
     this.la = la;
   }
 
@@ -29,7 +36,7 @@ public final class VbmfSelector implements RankSelector.Uniform {
 
   @Override
   public Map<String, Object> settings() {
-    return Map.of("rank_multiple", (long) rankMultiple);
+    return Map.of("rank_multiple", (long) rankMultiple, "rank_multiple_source", rankMultipleSource);
   }
 
   @Override

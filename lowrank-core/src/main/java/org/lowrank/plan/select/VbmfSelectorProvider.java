@@ -8,7 +8,12 @@ import org.lowrank.progress.ProgressListener;
 public final class VbmfSelectorProvider implements SelectorProvider<VbmfSelectorProvider.Options> {
 
   /** @param rankMultiple round ranks up to a multiple of this (1 = no rounding) */
-  public record Options(int rankMultiple) {}
+  public record Options(org.lowrank.cost.RankMultiple rankMultiple) {
+    /** A rank multiple given as a number. */
+    public Options(int rankMultiple) {
+      this(org.lowrank.cost.RankMultiple.given(rankMultiple));
+    }
+  }
 
   @Override
   public String name() {
@@ -37,7 +42,7 @@ public final class VbmfSelectorProvider implements SelectorProvider<VbmfSelector
 
   @Override
   public Options options(SelectorOption.Values v) {
-    return new Options(v.getInt(SelectorOption.RANK_MULTIPLE));
+    return new Options(SelectorOption.rankMultiple(v));
   }
 
   @Override

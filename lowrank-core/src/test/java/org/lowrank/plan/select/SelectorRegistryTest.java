@@ -29,13 +29,16 @@ class SelectorRegistryTest {
 
   @Test
   void optionsAreTypedWithTheDefaultsTheCliHad() {
-    assertEquals(new EnergySelectorProvider.Options(EnergySelector.DEFAULT_THRESHOLD, 1),
-        new EnergySelectorProvider().defaults());
-    assertEquals(new RatioSelectorProvider.Options(0.25, 1), new RatioSelectorProvider().defaults());
+    // the rank multiple defaults to this CPU's NCHWc block (auto)
+    assertEquals(new EnergySelectorProvider.Options(EnergySelector.DEFAULT_THRESHOLD,
+        org.lowrank.cost.RankMultiple.detect()), new EnergySelectorProvider().defaults());
+    assertEquals(new RatioSelectorProvider.Options(0.25, org.lowrank.cost.RankMultiple.detect()),
+        new RatioSelectorProvider().defaults());
     SelectorOption.Values v = SelectorOption.Values.of(Map.of("--ratio", 0.5, "--rank-multiple", 8));
     assertEquals(new RatioSelectorProvider.Options(0.5, 8), new RatioSelectorProvider().options(v));
     assertEquals(new EnergySelectorProvider.Options(0.9, 1), new EnergySelectorProvider()
-        .options(SelectorOption.Values.defaults().with(EnergySelectorProvider.ENERGY, "0.9")));
+        .options(SelectorOption.Values.defaults().with(EnergySelectorProvider.ENERGY, "0.9")
+            .with(SelectorOption.RANK_MULTIPLE, "1")));
   }
 
   @Test

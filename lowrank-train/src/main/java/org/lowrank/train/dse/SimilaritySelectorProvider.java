@@ -62,7 +62,7 @@ public final class SimilaritySelectorProvider
   @Override
   public Options options(SelectorOption.Values v) {
     return new Options(v.getDouble(THRESHOLD), SimilarityMetric.parse(v.getString(METRIC)),
-        v.getInt(SelectorOption.RANK_MULTIPLE));
+        SelectorOption.rankMultiple(v).multiple());
   }
 
   @Override
