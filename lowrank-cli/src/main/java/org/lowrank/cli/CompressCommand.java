@@ -52,6 +52,15 @@ public final class CompressCommand implements Callable<Integer> {
           + "training images (default: ${DEFAULT-VALUE}; 0 = off; needs --data).")
   int refitImages;
 
+  /** How the factors are fitted. */
+  enum Factorize { weights, data }
+
+  @Option(names = "--factorize", paramLabel = "HOW", defaultValue = "data",
+      description = "Fit the factors to the weights alone (weights) or to each layer's inputs on "
+          + "training images, minimizing the layer's output error (data; Tucker-2, CP, SVD, QR; "
+          + "default with --data, weights without).")
+  Factorize factorize;
+
   @Option(names = "--eval-limit", paramLabel = "N", defaultValue = "0",
       description = "Evaluate on at most N test images (0 = all; needs --data).")
   int evalLimit;
@@ -101,7 +110,8 @@ public final class CompressCommand implements Callable<Integer> {
         .optGuard(new FidelityGuard(maxDrop, minAgreement, maxOutputError, force));
     planning.configure(b, data, bar);
     if (data.present()) {
-      b.optData(data.source()).optEvaluation(evalLimit).optRefit(refitImages);
+      b.optData(data.source()).optEvaluation(evalLimit).optRefit(refitImages)
+          .optDataAwareFactorization(factorize == Factorize.data ? CompressionPipeline.DEFAULT_REFIT_IMAGES : 0);
     }
     if (epochs > 0 || steps > 0) {
       if (!data.present()) {

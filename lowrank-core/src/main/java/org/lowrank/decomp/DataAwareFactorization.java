@@ -17,6 +17,7 @@ import org.lowrank.tensor.DenseTensor;
  *   <li>{@link #svd}: closed form. With L L^T = S + lambda I, the rank-r optimum is Ŵ = U_r U_r^T W,
  *       U_r the leading left singular vectors of W L (Eckart-Young on W L); no inverse of L is
  *       needed. Factors A = U_r [m, r], B = U_r^T W [r, n], balanced by row norms.
+ *   <li>{@link #qr}: pivoted QR of W L, then the projection Ŵ = Q_r Q_r^T W.
  *   <li>{@link #tucker2}: two-sided Tucker-2, in the flattened view Ŵ = U_out C Q^T with core C
  *       [r1, r2 K], input factor B [r2, C_in] and Q = B^T ⊗ I_K [C_in K, r2 K]. Given the input factor B the optimum is closed
  *       form: X* = W S Q (Q^T S Q)^-1, then U_out = leading r1 left singular vectors of X* R (R R^T
@@ -64,6 +65,26 @@ public final class DataAwareFactorization {
     double[] b = la.multiply(true, false, r, n, m, u, a);
     balance(u, b, m, n, r);
     return new LowRankMatrix(DenseTensor.of(u, m, r), DenseTensor.of(b, r, n));
+  }
+
+  /**
+   * Rank-r pivoted QR on the whitened matrix: W L ~ Q_r R_r P^T (columns of W L chosen by pivoting),
+   * then Ŵ = Q_r Q_r^T W, the best fit of W in the span of Q_r. Factors A = Q_r, B = Q_r^T W.
+   */
+  public LowRankMatrix qr(DenseTensor w, InputMoment moment, int r) {
+    if (w.order() != 2) {
+      throw new IllegalArgumentException("data-aware QR: expected a matrix [m, n], got "
+          + Arrays.toString(w.shape()));
+    }
+    int m = w.dim(0);
+    int n = w.dim(1);
+    requireSize("data-aware QR", moment, n, w);
+    Checks.requireFinite("data-aware QR", w);
+    double[] a = w.toArray();
+    DenseTensor whitened = DenseTensor.of(la.multiply(false, false, m, n, n, a, moment.sqrtFactor(la)), m, n);
+    double[] q = PivotedQr.create(la).factorize(whitened, r).left().toArray();
+    return new LowRankMatrix(DenseTensor.of(q, m, r),
+        DenseTensor.of(la.multiply(true, false, r, n, m, q, a), r, n));
   }
 
   /**

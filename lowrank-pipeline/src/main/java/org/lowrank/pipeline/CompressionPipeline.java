@@ -26,7 +26,9 @@ import org.lowrank.train.eval.ExecutorPredictor;
 import org.lowrank.train.exec.GraphExecutor;
 import org.lowrank.train.finetune.FineTuneResult;
 import org.lowrank.train.finetune.LayerPair;
+import org.lowrank.train.refit.InputMoments;
 import org.lowrank.train.refit.OutputReconstruction;
+import org.lowrank.decomp.InputMoment;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
@@ -126,7 +128,7 @@ public final class CompressionPipeline {
     Plan plan = planned.plan();
 
     long t = start(l, "factorize");
-    Rewritten rw = factorizeAndRewrite(original, plan, l);
+    Rewritten rw = factorizeAndRewrite(original, plan, inputMoments(original, plan, inputShape), l);
     seconds.put("factorize", elapsed(t));
 
     t = start(l, "check");
@@ -482,7 +484,23 @@ public final class CompressionPipeline {
   /** The rewritten model and the reference with the same factors as dense weights. */
   private record Rewritten(Model model, Model reference) {}
 
-  private Rewritten factorizeAndRewrite(Model original, Plan plan, PipelineListener l) {
+  /**
+   * The input second moment of every factorized layer on {@code dataAwareImages} training images,
+   * for the data-aware factorization; empty without data or when it is off.
+   */
+  private Map<String, InputMoment> inputMoments(Model original, Plan plan, long[] inputShape)
+      throws IOException {
+    if (b.data == null || b.dataAwareImages <= 0) {
+      return Map.of();
+    }
+    List<String> layers = plan.layers().stream().filter(LayerDecision::isFactorized)
+        .map(LayerDecision::layer).toList();
+    return InputMoments.collect(original, layers, trainingImages(inputShape, b.dataAwareImages),
+        OutputReconstruction.Settings.defaults().chunk(), b.listener);
+  }
+
+  private Rewritten factorizeAndRewrite(Model original, Plan plan, Map<String, InputMoment> moments,
+      PipelineListener l) {
     LayerFactorizer factorizer = LayerFactorizer.builder()
         .optLinearAlgebra(LinearAlgebra.defaultInstance()).optSeed(b.seed).build();
     List<LayerDecision> todo = plan.layers().stream().filter(LayerDecision::isFactorized).toList();
@@ -491,7 +509,8 @@ public final class CompressionPipeline {
     Model reference = original;
     int done = 0;
     for (LayerDecision d : todo) {
-      FactorizedLayer f = factorizer.factorize(original.graph(), d.layer(), d.choice());
+      FactorizedLayer f = factorizer.factorize(original.graph(), d.layer(), d.choice(),
+          moments.get(d.layer()));
       specs.put(d.layer(), f);
       reference = LayerRewriter.withWeight(reference, d.layer(), f.reconstruct());
       l.progress(++done, d.layer());
@@ -535,6 +554,7 @@ public final class CompressionPipeline {
     private DataSource data;
     private int calibrationSize = 64;
     private int refitImages = DEFAULT_REFIT_IMAGES;
+    private int dataAwareImages = DEFAULT_REFIT_IMAGES;
     private int evalLimit = -1;
     private FineTuneSettings fineTune;
     private double pruneRatio;
@@ -583,6 +603,19 @@ public final class CompressionPipeline {
         throw new IllegalArgumentException("refit images must be >= 0 (0 = off), got " + images);
       }
       refitImages = images;
+      return this;
+    }
+
+    /**
+     * Data-aware factorization: fit the factors to each layer's inputs on {@code images} training
+     * images ({@link org.lowrank.decomp.DataAwareFactorization}; default {@value
+     * #DEFAULT_REFIT_IMAGES}); 0 = from the weights alone. Runs only when data is set.
+     */
+    public Builder optDataAwareFactorization(int images) {
+      if (images < 0) {
+        throw new IllegalArgumentException("data-aware images must be >= 0 (0 = off), got " + images);
+      }
+      dataAwareImages = images;
       return this;
     }
 
