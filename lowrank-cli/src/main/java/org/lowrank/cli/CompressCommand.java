@@ -53,7 +53,7 @@ public final class CompressCommand implements Callable<Integer> {
   int refitImages;
 
   /** How the factors are fitted. */
-  enum Factorize { weights, data }
+  enum Factorize { weights, data, sequential }
 
   @Option(names = "--factorize", paramLabel = "HOW", defaultValue = "data",
       description = "Fit the factors to the weights alone (weights) or to each layer's inputs on "
@@ -111,7 +111,8 @@ public final class CompressCommand implements Callable<Integer> {
     planning.configure(b, data, bar);
     if (data.present()) {
       b.optData(data.source()).optEvaluation(evalLimit).optRefit(refitImages)
-          .optDataAwareFactorization(factorize == Factorize.data ? CompressionPipeline.DEFAULT_REFIT_IMAGES : 0);
+          .optDataAwareFactorization(factorize == Factorize.weights ? 0 : CompressionPipeline.DEFAULT_REFIT_IMAGES)
+          .optSequential(factorize == Factorize.sequential);
     }
     if (epochs > 0 || steps > 0) {
       if (!data.present()) {

@@ -27,6 +27,7 @@ import org.lowrank.train.exec.GraphExecutor;
 import org.lowrank.train.finetune.FineTuneResult;
 import org.lowrank.train.finetune.LayerPair;
 import org.lowrank.train.refit.InputMoments;
+import org.lowrank.train.refit.SequentialFactorization;
 import org.lowrank.train.refit.OutputReconstruction;
 import org.lowrank.decomp.InputMoment;
 import org.lowrank.linalg.LinearAlgebra;
@@ -128,7 +129,9 @@ public final class CompressionPipeline {
     Plan plan = planned.plan();
 
     long t = start(l, "factorize");
-    Rewritten rw = factorizeAndRewrite(original, plan, inputMoments(original, plan, inputShape), l);
+    Rewritten rw = b.data != null && b.dataAwareImages > 0 && b.sequential
+        ? factorizeSequentially(original, plan, inputShape)
+        : factorizeAndRewrite(original, plan, inputMoments(original, plan, inputShape), l);
     seconds.put("factorize", elapsed(t));
 
     t = start(l, "check");
@@ -499,6 +502,24 @@ public final class CompressionPipeline {
         OutputReconstruction.Settings.defaults().chunk(), b.listener);
   }
 
+  /** Asymmetric data-aware factorization, layer by layer ({@link SequentialFactorization}). */
+  private Rewritten factorizeSequentially(Model original, Plan plan, long[] inputShape)
+      throws IOException {
+    LayerFactorizer factorizer = LayerFactorizer.builder()
+        .optLinearAlgebra(LinearAlgebra.defaultInstance()).optSeed(b.seed).build();
+    Map<String, LayerDecision> todo = new LinkedHashMap<>();
+    plan.layers().stream().filter(LayerDecision::isFactorized).forEach(d -> todo.put(d.layer(), d));
+    SequentialFactorization.Result r = SequentialFactorization.run(original,
+        List.copyOf(todo.keySet()), trainingImages(inputShape, b.dataAwareImages),
+        OutputReconstruction.Settings.defaults().chunk(),
+        (g, layer, m) -> factorizer.factorize(g, layer, todo.get(layer).choice(), m), b.listener);
+    Model reference = original;
+    for (Map.Entry<String, FactorizedLayer> e : r.layers().entrySet()) {
+      reference = LayerRewriter.withWeight(reference, e.getKey(), e.getValue().reconstruct());
+    }
+    return new Rewritten(r.model(), reference);
+  }
+
   private Rewritten factorizeAndRewrite(Model original, Plan plan, Map<String, InputMoment> moments,
       PipelineListener l) {
     LayerFactorizer factorizer = LayerFactorizer.builder()
@@ -555,6 +576,7 @@ public final class CompressionPipeline {
     private int calibrationSize = 64;
     private int refitImages = DEFAULT_REFIT_IMAGES;
     private int dataAwareImages = DEFAULT_REFIT_IMAGES;
+    private boolean sequential;
     private int evalLimit = -1;
     private FineTuneSettings fineTune;
     private double pruneRatio;
@@ -616,6 +638,15 @@ public final class CompressionPipeline {
         throw new IllegalArgumentException("data-aware images must be >= 0 (0 = off), got " + images);
       }
       dataAwareImages = images;
+      return this;
+    }
+
+    /**
+     * Data-aware factorization fitted layer by layer to the inputs of the model compressed so far
+     * (asymmetric, {@link SequentialFactorization}) instead of the original model's inputs.
+     */
+    public Builder optSequential(boolean v) {
+      sequential = v;
       return this;
     }
 
