@@ -114,6 +114,15 @@ public final class LayerFactorizer {
     return factorizeConv(weight, choice, null);
   }
 
+  /**
+   * Factorizes a weight (conv [Cout, Cin, k..] or dense [out, in]; not modified) data-aware with
+   * {@code moment}, or from the weight alone when it is null.
+   */
+  public FactorizedLayer factorize(TensorValue weight, Choice choice, InputMoment moment) {
+    return choice.method().forConv() ? factorizeConv(weight, choice, moment)
+        : factorizeDense(weight, choice, moment);
+  }
+
   /** Whether {@code method} has a data-aware form here (TT and TT-matrix do not yet). */
   public boolean isDataAware(Method method) {
     return switch (method) {
