@@ -22,8 +22,9 @@ import org.lowrank.tensor.DenseTensor;
  *       [r1, r2 K], input factor B [r2, C_in] and Q = B^T ⊗ I_K [C_in K, r2 K]. Given the input factor B the optimum is closed
  *       form: X* = W S Q (Q^T S Q)^-1, then U_out = leading r1 left singular vectors of X* R (R R^T
  *       = Q^T S Q), core C = U_out^T X*. B is started at the weight-only (HOOI) input factor and
- *       updated from the channel moment (the average diagonal block of S, a block-diagonal
- *       approximation); every candidate is scored on the exact objective and the best is kept, so
+ *       updated by its exact weighted least-squares solution given U_out C (alternating least
+ *       squares; above {@value #MAX_UNKNOWNS} unknowns r2 C_in, from the channel moment, the
+ *       average diagonal block of S, instead); every candidate is scored on the exact objective and the best is kept, so
  *       the result never has a larger data-aware error than the weight-only one.
  *   <li>{@link #cp}: weighted ALS on W[t, (c, s)] = sum_rho A[t, rho] K[s, rho] C[c, rho] from the
  *       weight-only CP-ALS result: each factor update is the exact weighted least-squares solution
@@ -112,8 +113,13 @@ public final class DataAwareFactorization {
     double[] uIn = weightOnly.factor(1).orElseThrow().transpose().toArray(); // [r2, cin]
     TuckerFit best = tuckerGivenInput(w, s, uIn, m, cin, k, r1, r2);
     for (int it = 0; it < sweeps; it++) {
-      double[] z = la.multiply(true, false, r1, n, m, best.uOut, w); // U_out^T W [r1, n]
-      double[] next = inputFactor(z, moment.channels(k), r1, cin, k, r2);
+      double[] next;
+      if ((long) r2 * cin <= MAX_UNKNOWNS) {
+        next = exactInputFactor(w, s, la.multiply(best.uOut, best.core, m, r1, r2 * k), m, cin, k, r2);
+      } else {
+        double[] z = la.multiply(true, false, r1, n, m, best.uOut, w); // U_out^T W [r1, n]
+        next = inputFactor(z, moment.channels(k), r1, cin, k, r2);
+      }
       if (next == null) {
         break;
       }
@@ -176,6 +182,46 @@ public final class DataAwareFactorization {
       e += d[i] * ds[i];
     }
     return new TuckerFit(uOut, core, bo, e);
+  }
+
+  /**
+   * The input factor B [r2, cin] minimizing tr((W - Ŵ) S (W - Ŵ)^T) for Ŵ[t, (c, s)] = sum_j X[t,
+   * (j, s)] B[j, c] with X = U_out C [m, r2 K] held fixed: normal equations G vec(B) = b with
+   * G[(j, c), (j', c')] = sum_{s, s'} (X^T X)[(j, s), (j', s')] S[(c, s), (c', s')] and b[(j, c)] =
+   * sum_s (X^T W S)[(j, s), (c, s)]; r2^2 cin^2 K^2 flops plus the (r2 cin)^3 / 3 solve.
+   */
+  private double[] exactInputFactor(double[] w, double[] s, double[] x, int m, int cin, int k, int r2) {
+    int n = cin * k;
+    int p = r2 * k;
+    int q = r2 * cin;
+    double[] xtx = la.multiply(true, false, p, p, m, x, x);
+    double[] xtws = la.multiply(true, false, p, n, m, x, la.multiply(false, false, m, n, n, w, s));
+    double[] g = new double[q * q];
+    double[] rhs = new double[q];
+    for (int j = 0; j < r2; j++) {
+      for (int c = 0; c < cin; c++) {
+        int row = j * cin + c;
+        double b = 0;
+        for (int t = 0; t < k; t++) {
+          b += xtws[(j * k + t) * n + c * k + t];
+        }
+        rhs[row] = b;
+        for (int j2 = 0; j2 < r2; j2++) {
+          for (int c2 = 0; c2 < cin; c2++) {
+            double sum = 0;
+            for (int t = 0; t < k; t++) {
+              int xr = (j * k + t) * p + j2 * k;
+              int sr = (c * k + t) * n + c2 * k;
+              for (int t2 = 0; t2 < k; t2++) {
+                sum += xtx[xr + t2] * s[sr + t2];
+              }
+            }
+            g[row * q + j2 * cin + c2] = sum;
+          }
+        }
+      }
+    }
+    return la.solveSymmetric(ridgedSolveMatrix(g, q), q, rhs, 1);
   }
 
   /**

@@ -40,7 +40,7 @@ import org.lowrank.tensor.DenseTensor;
  */
 public final class LayerFactorizer {
   /** Input-factor updates of the data-aware Tucker-2 after its closed-form start. */
-  static final int TUCKER_SWEEPS = 5;
+  static final int TUCKER_SWEEPS = 10;
   /** At most this many weighted CP-ALS sweeps after the weight-only CP-ALS. */
   static final int CP_SWEEPS = 15;
   private final LinearAlgebra la;
