@@ -159,7 +159,7 @@ public final class DataAwareFactorization {
       }
     }
     double[] sq = la.multiply(false, false, n, p, n, s, q);
-    double[] g = la.multiply(true, false, p, p, n, q, sq);
+    double[] g = ridgedSolveMatrix(la.multiply(true, false, p, p, n, q, sq), p);
     double[] wsq = la.multiply(false, false, m, p, n, w, sq);
     double[] xt = la.solveSymmetric(g, p, transpose(wsq, m, p), m); // X*^T [p, m]
     double[] x = transpose(xt, p, m);

@@ -156,7 +156,7 @@ public final class CompressionPipeline {
         seconds.merge("evaluate", elapsed(t), Double::sum);
       }
       t = start(l, "refit");
-      OutputReconstruction.Result r = refit(original, compressed, plan, inputShape);
+      OutputReconstruction.Result r = refit(original, compressed, plan, inputShape, rw.dataFitted());
       compressed = r.model();
       refit = r.layers();
       seconds.put("refit", elapsed(t));
@@ -378,15 +378,14 @@ public final class CompressionPipeline {
   /**
    * Output reconstruction of every factorized layer's last factor, in graph order. After the
    * sequential data-aware factorization, which already fits each whole layer to the compressed
-   * model's inputs, only the layers it factorized from their weights alone (TT, TT-matrix) are
-   * refitted: refitting the others lowered ResNet-20's top-1 by 0.05-0.7 points.
+   * model's inputs, only the layers it factorized from their weights alone (TT, TT-matrix, no patch
+   * view such as ConvTranspose) are refitted: refitting the others lowered ResNet-20's top-1 by 0.05-0.7 points.
    */
   private OutputReconstruction.Result refit(Model original, Model compressed, Plan plan,
-      long[] inputShape) throws IOException {
+      long[] inputShape, java.util.Set<String> dataFitted) throws IOException {
     LayerFactorizer factorizer = LayerFactorizer.create();
-    boolean fitted = b.dataAwareImages > 0 && b.sequential;
     List<String> layers = plan.layers().stream().filter(LayerDecision::isFactorized)
-        .filter(d -> !(fitted && factorizer.isDataAware(d.choice().method())))
+        .filter(d -> !(dataFitted.contains(d.layer()) && factorizer.isDataAware(d.choice().method())))
         .map(LayerDecision::layer).toList();
     OutputReconstruction.Result r = OutputReconstruction.refit(original, compressed, layers,
         trainingImages(inputShape, b.refitImages), OutputReconstruction.Settings.defaults(), b.listener);
@@ -493,7 +492,11 @@ public final class CompressionPipeline {
   }
 
   /** The rewritten model and the reference with the same factors as dense weights. */
-  private record Rewritten(Model model, Model reference) {}
+  private record Rewritten(Model model, Model reference, java.util.Set<String> dataFitted) {
+    Rewritten(Model model, Model reference) {
+      this(model, reference, java.util.Set.of());
+    }
+  }
 
   /**
    * The input second moment of every factorized layer on {@code dataAwareImages} training images,
@@ -525,7 +528,7 @@ public final class CompressionPipeline {
     for (Map.Entry<String, FactorizedLayer> e : r.layers().entrySet()) {
       reference = LayerRewriter.withWeight(reference, e.getKey(), e.getValue().reconstruct());
     }
-    return new Rewritten(r.model(), reference);
+    return new Rewritten(r.model(), reference, r.fitted());
   }
 
   private Rewritten factorizeAndRewrite(Model original, Plan plan, Map<String, InputMoment> moments,

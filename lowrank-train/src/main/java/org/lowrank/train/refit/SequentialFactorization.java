@@ -1,8 +1,10 @@
 package org.lowrank.train.refit;
 
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.lowrank.decomp.InputMoment;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.Model;
@@ -43,8 +45,12 @@ public final class SequentialFactorization {
     FactorizedLayer factorize(Graph graph, String layer, InputMoment moment);
   }
 
-  /** The compressed model and the factorization of each layer (of W', in graph order). */
-  public record Result(Model model, Map<String, FactorizedLayer> layers, double seconds) {}
+  /**
+   * The compressed model, the factorization of each layer (of W', in graph order) and the layers
+   * fitted to data (the others were factorized from their weights).
+   */
+  public record Result(Model model, Map<String, FactorizedLayer> layers, Set<String> fitted,
+      double seconds) {}
 
   private SequentialFactorization() {}
 
@@ -59,6 +65,7 @@ public final class SequentialFactorization {
     String input = original.graph().runtimeInputs().get(0).name();
     Model current = original;
     Map<String, FactorizedLayer> specs = new LinkedHashMap<>();
+    Set<String> fitted = new LinkedHashSet<>();
     listener.start("factorize (sequential)", layers.size());
     for (String layer : layers) {
       AffineNode teacherNode = AffineNode.of(original.graph(), LayerRewriter.findLayer(original.graph(), layer));
@@ -111,6 +118,7 @@ public final class SequentialFactorization {
         }
         Model target = LayerRewriter.withWeight(current, layer, TensorValue.ofFloats(w.dims(), wp));
         f = fit.factorize(target.graph(), layer, moment);
+        fitted.add(layer);
       }
       current = LayerRewriter.rewrite(current, layer, f);
       specs.put(layer, f);
@@ -120,7 +128,7 @@ public final class SequentialFactorization {
     listener.finish(specs.size() + " layers");
     LOG.info("sequential data-aware factorization of {} layers on {} images in {} s", specs.size(),
         images.dims()[0], String.format(java.util.Locale.ROOT, "%.1f", seconds));
-    return new Result(current, specs, seconds);
+    return new Result(current, specs, fitted, seconds);
   }
 
   /** The layer's weight: conv [Cout, Cin, k..] or dense [out, in]. */
