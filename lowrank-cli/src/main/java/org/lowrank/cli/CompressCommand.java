@@ -52,6 +52,39 @@ public final class CompressCommand implements Callable<Integer> {
           + "training images (default: ${DEFAULT-VALUE}; 0 = off; needs --data).")
   int refitImages;
 
+  /** How the factors are fitted. */
+  enum Factorize {
+    weights, data, symmetric;
+
+    @Override
+    public String toString() {
+      return this == symmetric ? "data-symmetric" : name();
+    }
+  }
+
+  @Option(names = "--factorize", paramLabel = "HOW", defaultValue = "data",
+      converter = FactorizeConverter.class,
+      description = "weights: fit the factors to the weights alone; data (default with --data): fit "
+          + "each layer, in graph order, to the inputs it gets in the model compressed so far, the "
+          + "target being the original layer's output on the same training images (Tucker-2, CP, "
+          + "SVD, QR; TT and TT-matrix from the weights); data-symmetric: fit to the original "
+          + "model's inputs, all layers from one pass.")
+  Factorize factorize;
+
+  /** Accepts weights, data, data-symmetric. */
+  static final class FactorizeConverter implements picocli.CommandLine.ITypeConverter<Factorize> {
+    @Override
+    public Factorize convert(String v) {
+      for (Factorize f : Factorize.values()) {
+        if (f.toString().equals(v)) {
+          return f;
+        }
+      }
+      throw new picocli.CommandLine.TypeConversionException(
+          "expected weights, data or data-symmetric, found '" + v + "'");
+    }
+  }
+
   @Option(names = "--eval-limit", paramLabel = "N", defaultValue = "0",
       description = "Evaluate on at most N test images (0 = all; needs --data).")
   int evalLimit;
@@ -101,7 +134,9 @@ public final class CompressCommand implements Callable<Integer> {
         .optGuard(new FidelityGuard(maxDrop, minAgreement, maxOutputError, force));
     planning.configure(b, data, bar);
     if (data.present()) {
-      b.optData(data.source()).optEvaluation(evalLimit).optRefit(refitImages);
+      b.optData(data.source()).optEvaluation(evalLimit).optRefit(refitImages)
+          .optDataAwareFactorization(factorize == Factorize.weights ? 0 : CompressionPipeline.DEFAULT_REFIT_IMAGES)
+          .optSequential(factorize == Factorize.data);
     }
     if (epochs > 0 || steps > 0) {
       if (!data.present()) {

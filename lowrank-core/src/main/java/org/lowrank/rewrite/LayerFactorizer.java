@@ -5,11 +5,15 @@ import java.util.Objects;
 import org.lowrank.decomp.ConvKernels;
 import org.lowrank.decomp.ConvTensorTrainSvd;
 import org.lowrank.decomp.CpAls;
+import org.lowrank.decomp.CpTensor;
+import org.lowrank.decomp.DataAwareFactorization;
+import org.lowrank.decomp.InputMoment;
 import org.lowrank.decomp.PivotedQr;
 import org.lowrank.decomp.TruncatedSvd;
 import org.lowrank.decomp.TtMatrixSvd;
 import org.lowrank.decomp.Tucker;
 import org.lowrank.decomp.Tucker2;
+import org.lowrank.decomp.TuckerTensor;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.ModelException;
 import org.lowrank.graph.Node;
@@ -35,6 +39,10 @@ import org.lowrank.tensor.DenseTensor;
  * </ul>
  */
 public final class LayerFactorizer {
+  /** Input-factor updates of the data-aware Tucker-2 after its closed-form start. */
+  static final int TUCKER_SWEEPS = 10;
+  /** At most this many weighted CP-ALS sweeps after the weight-only CP-ALS. */
+  static final int CP_SWEEPS = 15;
   private final LinearAlgebra la;
   private final long seed;
   private final boolean separableCp;
@@ -64,6 +72,15 @@ public final class LayerFactorizer {
    * @throws UnsupportedModelException for grouped Conv/ConvTranspose layers
    */
   public FactorizedLayer factorize(Graph graph, String layer, Choice choice) {
+    return factorize(graph, layer, choice, null);
+  }
+
+  /**
+   * Factorizes layer {@code layer} as {@code choice} says, data-aware when {@code moment} (the
+   * second moment of the layer's inputs, see {@link InputMoment}) is given and the method has a
+   * data-aware form ({@link #isDataAware}); from the weights alone otherwise.
+   */
+  public FactorizedLayer factorize(Graph graph, String layer, Choice choice, InputMoment moment) {
     Node node = LayerRewriter.findLayer(graph, layer);
     Method m = choice.method();
     try {
@@ -76,7 +93,7 @@ public final class LayerFactorizer {
           throw new UnsupportedModelException(
               node, "grouped " + c.opType() + " (group=" + c.groups() + ") is not factorized");
         }
-        return factorizeConv(c.weight(), choice);
+        return factorizeConv(c.weight(), choice, moment);
       }
       if (ConvLayer.isConvOp(node)) {
         ConvLayer c = ConvLayer.of(graph, node);
@@ -87,7 +104,7 @@ public final class LayerFactorizer {
             + (m == Method.SVD ? " and 1x1 ungrouped Conv layers" : "") + ", not this " + node.opType()
             + " (kernel " + Arrays.toString(c.kernel()) + ", group " + c.groups() + ")");
       }
-      return factorizeDense(DenseLayer.of(graph, node).weight(), choice);
+      return factorizeDense(DenseLayer.of(graph, node).weight(), choice, moment);
     } catch (IllegalArgumentException e) {
       throw new ModelException(node, m.cliName() + " " + Arrays.toString(choice.ranks()) + ": "
           + e.getMessage(), e);
@@ -100,11 +117,36 @@ public final class LayerFactorizer {
    * @throws IllegalArgumentException for a dense method or infeasible ranks
    */
   public FactorizedLayer factorizeConv(TensorValue weight, Choice choice) {
+    return factorizeConv(weight, choice, null);
+  }
+
+  /**
+   * Factorizes a weight (conv [Cout, Cin, k..] or dense [out, in]; not modified) data-aware with
+   * {@code moment}, or from the weight alone when it is null.
+   */
+  public FactorizedLayer factorize(TensorValue weight, Choice choice, InputMoment moment) {
+    return choice.method().forConv() ? factorizeConv(weight, choice, moment)
+        : factorizeDense(weight, choice, moment);
+  }
+
+  /** Whether {@code method} has a data-aware form here (TT and TT-matrix do not yet). */
+  public boolean isDataAware(Method method) {
+    return switch (method) {
+      case TUCKER2, SVD, QR -> true;
+      case CP -> !separableCp;
+      default -> false;
+    };
+  }
+
+  private FactorizedLayer factorizeConv(TensorValue weight, Choice choice, InputMoment moment) {
     DenseTensor w = FormatSpecs.dense(weight);
     int[] r = choice.ranks();
+    boolean data = moment != null && isDataAware(choice.method());
+    DataAwareFactorization da = DataAwareFactorization.create(la);
     switch (choice.method()) {
       case TUCKER2 -> {
-        return FormatSpecs.tucker2(Tucker2.create(Tucker.Method.HOOI, la).factorize(w, r));
+        TuckerTensor t = Tucker2.create(Tucker.Method.HOOI, la).factorize(w, r);
+        return FormatSpecs.tucker2(data ? da.tucker2(w, moment, t, TUCKER_SWEEPS) : t);
       }
       case TT -> {
         return FormatSpecs.tt(ConvTensorTrainSvd.create(la, false).factorize(w, r));
@@ -115,7 +157,8 @@ public final class LayerFactorizer {
         CpAls als = CpAls.builder().optLinearAlgebra(la).optSeed(seed)
             .optMaxIterations(cpIterations).build();
         if (!separableCp || k.length == 1) {
-          return FormatSpecs.cp(als.factorize(ConvKernels.threeWay(w), r), kernel);
+          CpTensor cp = als.factorize(ConvKernels.threeWay(w), r);
+          return FormatSpecs.cp(data ? da.cp(w, moment, cp, CP_SWEEPS, 1e-6) : cp, kernel);
         }
         // [Cout, Cin, k..] -> [Cout, k.., Cin]
         int n = w.order();
@@ -152,14 +195,20 @@ public final class LayerFactorizer {
    * @throws IllegalArgumentException for a conv method or infeasible ranks
    */
   public FactorizedLayer factorizeDense(TensorValue weight, Choice choice) {
+    return factorizeDense(weight, choice, null);
+  }
+
+  private FactorizedLayer factorizeDense(TensorValue weight, Choice choice, InputMoment moment) {
     DenseTensor w = FormatSpecs.dense(weight);
+    DataAwareFactorization da = moment == null ? null : DataAwareFactorization.create(la);
     switch (choice.method()) {
       case SVD -> {
-        return FormatSpecs.lowRank("svd",
-            TruncatedSvd.builder().optLinearAlgebra(la).build().factorize(w, choice.ranks()));
+        return FormatSpecs.lowRank("svd", da != null ? da.svd(w, moment, choice.ranks()[0])
+            : TruncatedSvd.builder().optLinearAlgebra(la).build().factorize(w, choice.ranks()));
       }
       case QR -> {
-        return FormatSpecs.lowRank("qr", PivotedQr.create(la).factorize(w, choice.ranks()));
+        return FormatSpecs.lowRank("qr", da != null ? da.qr(w, moment, choice.ranks()[0])
+            : PivotedQr.create(la).factorize(w, choice.ranks()));
       }
       case TTM -> {
         return FormatSpecs.ttMatrix(TtMatrixSvd.builder().optLinearAlgebra(la)

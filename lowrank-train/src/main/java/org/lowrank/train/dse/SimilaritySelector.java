@@ -22,7 +22,9 @@ import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.ValueInfo;
+import org.lowrank.decomp.InputMoment;
 import org.lowrank.linalg.LinearAlgebra;
+import org.lowrank.train.refit.InputMoments;
 import org.lowrank.plan.BudgetAllocator;
 import org.lowrank.plan.Candidate;
 import org.lowrank.cost.Choice;
@@ -103,6 +105,9 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
   private final WeightApproximation approximation;
   private final LinearAlgebra la;
   private final boolean refitLastFactor;
+  private final boolean dataAware;
+  /** Input moments of the probed layers for data-aware scoring, filled by {@link #calibrate()}. */
+  private final Map<String, InputMoment> moments = new HashMap<>();
   private final ProgressListener progress;
   private final NDManager manager;
   private final Map<String, LayerProbe> probes = new LinkedHashMap<>();
@@ -124,6 +129,7 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     this.approximation = new WeightApproximation(b.la, b.seed);
     this.la = b.la;
     this.refitLastFactor = b.refitLastFactor;
+    this.dataAware = b.dataAware;
     List<ValueInfo> ins = model.graph().runtimeInputs();
     if (ins.size() != 1) {
       throw new IllegalArgumentException(
@@ -220,6 +226,7 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     s.put("seed", seed);
     s.put("evaluation", "layer by layer on the original inputs (no error accumulation)");
     s.put("refit_last_factor", refitLastFactor);
+    s.put("data_aware", dataAware);
     return Collections.unmodifiableMap(s);
   }
 
@@ -279,6 +286,10 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
         a.attach(manager);
         inputs.put(t, a);
       }
+    }
+    if (dataAware) {
+      moments.putAll(InputMoments.collect(model, List.copyOf(probes.keySet()), calibration,
+          (int) calibration.dim(0), ProgressListener.NONE));
     }
     calibrated = true;
     progress.progress(1, "");
@@ -347,7 +358,7 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     double s;
     try (NDManager batch = parent.newSubManager()) {
       long t0 = System.nanoTime();
-      DenseTensor w = approximation.reconstruct(p.weight(), choice);
+      DenseTensor w = approximation.reconstruct(p.weight(), choice, moments.get(p.name()));
       long t1 = System.nanoTime();
       NDArray out = p.run(manager, batch, x, w);
       if (refitsLastFactor(p, choice)) {
@@ -508,6 +519,7 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     private int maxCandidates = DEFAULT_MAX_CANDIDATES;
     private LinearAlgebra la = LinearAlgebra.defaultInstance();
     private boolean refitLastFactor = true;
+    private boolean dataAware;
     private ProgressListener progress = ProgressListener.NONE;
     private Collection<String> layers;
     private NDManager manager;
@@ -592,6 +604,16 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
      */
     public Builder refitLastFactor(boolean on) {
       this.refitLastFactor = on;
+      return this;
+    }
+
+    /**
+     * Score the data-aware factorization of each candidate (factors fitted to the layer's inputs on
+     * the calibration batch, {@link org.lowrank.decomp.DataAwareFactorization}), the one {@code
+     * compress --factorize data} deploys. Default false (weight-only factors).
+     */
+    public Builder dataAware(boolean on) {
+      this.dataAware = on;
       return this;
     }
 

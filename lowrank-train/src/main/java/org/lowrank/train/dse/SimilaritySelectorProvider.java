@@ -80,6 +80,7 @@ public final class SimilaritySelectorProvider
         .seed(ctx.seed())
         .rankMultiple(o.rankMultiple())
         .refitLastFactor(ctx.refit())
+        .dataAware(ctx.refit())
         .layers(ctx.layers().stream().map(LayerInput::name).toList())
         .progress(progress)
         .build();

@@ -2,6 +2,7 @@ package org.lowrank.train.dse;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.lowrank.decomp.InputMoment;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.cost.Choice;
@@ -39,6 +40,14 @@ public final class WeightApproximation {
    * @throws org.lowrank.decomp.ConvergenceException if CP-ALS fails
    */
   public DenseTensor reconstruct(DenseTensor w, Choice choice) {
+    return reconstruct(w, choice, null);
+  }
+
+  /**
+   * Ŵ for {@code choice}, data-aware when {@code moment} (the second moment of the layer's inputs)
+   * is given: the factors {@code compress --factorize data} deploys.
+   */
+  public DenseTensor reconstruct(DenseTensor w, Choice choice, InputMoment moment) {
     boolean conv = w.order() >= 3;
     if (choice.method().forConv() != conv) {
       throw new IllegalArgumentException(
@@ -46,7 +55,8 @@ public final class WeightApproximation {
               + Arrays.toString(w.shape()) + " (conv weights are [Cout, Cin, k..], dense [out, in])");
     }
     TensorValue t = TensorValue.ofFloats(Arrays.stream(w.shape()).asLongStream().toArray(), w.toFloats());
-    FactorizedLayer f = conv ? factorizer.factorizeConv(t, choice) : factorizer.factorizeDense(t, choice);
+    FactorizedLayer f = moment != null ? factorizer.factorize(t, choice, moment)
+        : conv ? factorizer.factorizeConv(t, choice) : factorizer.factorizeDense(t, choice);
     TensorValue r = f.reconstruct();
     return DenseTensor.fromFloats(r.toFloatArray(), w.shape());
   }

@@ -1,0 +1,155 @@
+package org.lowrank.train.refit;
+
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.lowrank.decomp.InputMoment;
+import org.lowrank.graph.Graph;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.Node;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.linalg.LinearAlgebra;
+import org.lowrank.progress.ProgressListener;
+import org.lowrank.rewrite.ConvLayer;
+import org.lowrank.rewrite.DenseLayer;
+import org.lowrank.rewrite.FactorizedLayer;
+import org.lowrank.rewrite.LayerRewriter;
+import org.lowrank.tensor.DenseTensor;
+import org.lowrank.train.exec.GraphExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Asymmetric (sequential) data-aware factorization (Zhang et al., TPAMI 2016): layers are factorized
+ * one at a time in graph order, each fitted to the inputs X̂ it receives in the model compressed so
+ * far while its target stays the original layer's output W X on the same images:
+ *
+ * <pre>
+ *   min_Ŵ ||W X - Ŵ X̂||_F^2 = ||W X - W' X̂||_F^2 + N tr((W' - Ŵ) Ŝ (W' - Ŵ)^T),
+ *   W' = W C Ŝ^-1,   C = X X̂^T / N,   Ŝ = X̂ X̂^T / N (+ ridge)
+ * </pre>
+ *
+ * so the structured problem is the symmetric data-aware factorization of W' with the moment Ŝ.
+ * Moments are accumulated in float64 over chunks of images as in {@link OutputReconstruction}; the
+ * ridge is {@link InputMoment#RIDGE} tr(Ŝ) / n. Layers without a patch view (see {@link
+ * InputMoments}) are factorized from their weights.
+ */
+public final class SequentialFactorization {
+  private static final Logger LOG = LoggerFactory.getLogger(SequentialFactorization.class);
+
+  /** Factorizes {@code layer} of {@code graph} (weight possibly replaced by W'), with moment S. */
+  @FunctionalInterface
+  public interface LayerFit {
+    FactorizedLayer factorize(Graph graph, String layer, InputMoment moment);
+  }
+
+  /**
+   * The compressed model, the factorization of each layer (of W', in graph order) and the layers
+   * fitted to data (the others were factorized from their weights).
+   */
+  public record Result(Model model, Map<String, FactorizedLayer> layers, Set<String> fitted,
+      double seconds) {}
+
+  private SequentialFactorization() {}
+
+  /**
+   * @param layers the layers to factorize, by name in {@code original}, in graph order
+   * @param images calibration inputs for the first model input, batch first
+   */
+  public static Result run(Model original, List<String> layers, TensorValue images, int maxChunk,
+      LayerFit fit, ProgressListener listener) {
+    long t0 = System.nanoTime();
+    LinearAlgebra la = LinearAlgebra.defaultInstance();
+    String input = original.graph().runtimeInputs().get(0).name();
+    Model current = original;
+    Map<String, FactorizedLayer> specs = new LinkedHashMap<>();
+    Set<String> fitted = new LinkedHashSet<>();
+    listener.start("factorize (sequential)", layers.size());
+    for (String layer : layers) {
+      AffineNode teacherNode = AffineNode.of(original.graph(), LayerRewriter.findLayer(original.graph(), layer));
+      AffineNode studentNode = AffineNode.of(current.graph(), LayerRewriter.findLayer(current.graph(), layer));
+      FactorizedLayer f;
+      if (teacherNode == null || studentNode == null) {
+        f = fit.factorize(current.graph(), layer, null);
+      } else {
+        int n = teacherNode.features();
+        double[] s = new double[n * n];
+        double[] c = new double[n * n];
+        long count = 0;
+        try (GraphExecutor teacher = GraphExecutor.of(teacherNode.probe(original));
+            GraphExecutor student = GraphExecutor.of(studentNode.probe(current))) {
+          long perImage = 2 * teacher.featureMapValues(Map.of(input, OutputReconstruction.slice(images, 0, 1)),
+              List.of(teacherNode.input())).get(teacherNode.input()).elementCount();
+          int chunk = (int) Math.max(1, Math.min(maxChunk,
+              OutputReconstruction.MAX_CHUNK_VALUES / Math.max(1, perImage)));
+          for (TensorValue x : OutputReconstruction.chunks(images, chunk)) {
+            double[] xs = teacherNode.samples(teacher.featureMapValues(Map.of(input, x),
+                List.of(teacherNode.input())).get(teacherNode.input()), n, false);
+            double[] hs = studentNode.samples(student.featureMapValues(Map.of(input, x),
+                List.of(studentNode.input())).get(studentNode.input()), n, false);
+            int samples = xs.length / n;
+            add(s, la.gram(hs, n, samples, true));
+            add(c, la.multiply(false, true, n, n, samples, xs, hs));
+            count += samples;
+          }
+        }
+        for (int i = 0; i < s.length; i++) {
+          s[i] /= count;
+          c[i] /= count;
+        }
+        InputMoment moment = new InputMoment(s, n, count);
+        TensorValue w = weight(current.graph(), layer);
+        int m = Math.toIntExact(w.elementCount() / n);
+        double[] wc = la.multiply(false, false, m, n, n, DenseTensor.fromFloats(w.toFloatArray(),
+            m, n).toArray(), c);
+        double[] sr = s.clone();
+        double lambda = moment.ridge();
+        for (int i = 0; i < n; i++) {
+          sr[i * n + i] += lambda;
+        }
+        double[] wpt = la.solveSymmetric(sr, n, transpose(wc, m, n), m); // W'^T = Ŝ^-1 (W C)^T
+        float[] wp = new float[m * n];
+        for (int i = 0; i < m; i++) {
+          for (int j = 0; j < n; j++) {
+            wp[i * n + j] = (float) wpt[j * m + i];
+          }
+        }
+        Model target = LayerRewriter.withWeight(current, layer, TensorValue.ofFloats(w.dims(), wp));
+        f = fit.factorize(target.graph(), layer, moment);
+        fitted.add(layer);
+      }
+      current = LayerRewriter.rewrite(current, layer, f);
+      specs.put(layer, f);
+      listener.progress(specs.size(), layer);
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    listener.finish(specs.size() + " layers");
+    LOG.info("sequential data-aware factorization of {} layers on {} images in {} s", specs.size(),
+        images.dims()[0], String.format(java.util.Locale.ROOT, "%.1f", seconds));
+    return new Result(current, specs, fitted, seconds);
+  }
+
+  /** The layer's weight: conv [Cout, Cin, k..] or dense [out, in]. */
+  private static TensorValue weight(Graph g, String layer) {
+    Node node = LayerRewriter.findLayer(g, layer);
+    return ConvLayer.isConvOp(node) ? ConvLayer.of(g, node).weight() : DenseLayer.of(g, node).weight();
+  }
+
+  private static void add(double[] sum, double[] x) {
+    for (int i = 0; i < x.length; i++) {
+      sum[i] += x[i];
+    }
+  }
+
+  private static double[] transpose(double[] x, int rows, int cols) {
+    double[] t = new double[x.length];
+    for (int i = 0; i < rows; i++) {
+      for (int j = 0; j < cols; j++) {
+        t[j * rows + i] = x[i * cols + j];
+      }
+    }
+    return t;
+  }
+}
