@@ -16,7 +16,7 @@ if [ -n "$jar" ] && [ -f "$cp_file" ]; then
 fi
 if [ "$stale" = 1 ]; then
   echo "lowrank: building $module (first run or sources changed)..." >&2
-  (cd "$root" && mvn -B -q -ntp -Dmaven.test.skip=true -pl "$module" -am package) >&2
+  (cd "$root" && mvn -B -q -ntp -Dmaven.test.skip=true -Dspotless.check.skip=true -pl "$module" -am package) >&2
   jar=$(ls "$target"/"$module"-*.jar | head -n 1)
 fi
 # ORT 1.29's Linux telemetry opens /tmp/mat-debug-<pid>.log on every start; this turns it off.

@@ -12,9 +12,7 @@ package org.lowrank;
 public class LowrankException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
-  /**
-   * Whose fault a failure is. The exit codes are those of the {@code lowrank} command.
-   */
+  /** Whose fault a failure is. The exit codes are those of the {@code lowrank} command. */
   public enum Kind {
     /**
      * The input is wrong: a malformed model, plan or dataset file, an impossible rank or budget, an
@@ -28,7 +26,8 @@ public class LowrankException extends RuntimeException {
     UNSUPPORTED,
     /**
      * A numerical routine failed on valid input: LAPACK reported an error, an iterative
-     * decomposition diverged or produced non-finite factors (exit code 1 unless caused by bad input).
+     * decomposition diverged or produced non-finite factors (exit code 1 unless caused by bad
+     * input).
      */
     NUMERICAL,
     /**

@@ -17,10 +17,16 @@ import picocli.CommandLine.Command;
  * ({@code real}, {@code render}, {@code import}) are picocli commands; the older benchmarks parse
  * their own options and get the rest of the command line as it was typed.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
     description = "Benchmarks and results (results/*.jsonl -> RESULTS.md).",
-    subcommands = {RealBench.class, ResultsPage.Render.class, ResultsPage.Import.class,
-        CommandLine.HelpCommand.class})
+    subcommands = {
+      RealBench.class,
+      ResultsPage.Render.class,
+      ResultsPage.Import.class,
+      CommandLine.HelpCommand.class
+    })
 public final class BenchMain implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -38,23 +44,46 @@ public final class BenchMain implements Callable<Integer> {
   /** The command line with every benchmark as a subcommand. */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new BenchMain());
-    legacy(cl, "decompositions", "Time SVD, QR, CP-ALS, Tucker-2, TT and TT-matrix on conv/dense weights.",
+    legacy(
+        cl,
+        "decompositions",
+        "Time SVD, QR, CP-ALS, Tucker-2, TT and TT-matrix on conv/dense weights.",
         DecompositionBenchmark::run);
-    legacy(cl, "trust", "Default compress runs judged on the test split -> results/trust.jsonl and its "
-        + "RESULTS.md block (--only ID, --limit N, --render-only).", TrustBench::run);
-    legacy(cl, "results", "The experiments of issue 7 (./bench results --help) -> results/experiments.jsonl "
-        + "and RESULTS.md.", (args, out, err) -> {
+    legacy(
+        cl,
+        "trust",
+        "Default compress runs judged on the test split -> results/trust.jsonl and its "
+            + "RESULTS.md block (--only ID, --limit N, --render-only).",
+        TrustBench::run);
+    legacy(
+        cl,
+        "results",
+        "The experiments of issue 7 (./bench results --help) -> results/experiments.jsonl "
+            + "and RESULTS.md.",
+        (args, out, err) -> {
           int code = ResultsBench.run(args, out, err);
           boolean help = List.of(args).contains("--help") || List.of(args).contains("-h");
           return code == 0 && !help ? ResultsPage.renderDefault(out) : code;
         });
-    legacy(cl, "dse-timing", "Time the design-space exploration search on ResNet-20.",
+    legacy(
+        cl,
+        "dse-timing",
+        "Time the design-space exploration search on ResNet-20.",
         mainOf(DseTiming::main));
-    legacy(cl, "search-timing", "Time the data-free TT/CP rank searches on ResNet-20/56.",
+    legacy(
+        cl,
+        "search-timing",
+        "Time the data-free TT/CP rank searches on ResNet-20/56.",
         mainOf(SearchTiming::main));
-    legacy(cl, "train-throughput", "Fine-tuning and inference images/s of the executor.",
+    legacy(
+        cl,
+        "train-throughput",
+        "Fine-tuning and inference images/s of the executor.",
         mainOf(TrainThroughputBench::main));
-    legacy(cl, "resnet-latency", "ONNX Runtime latency of a ResNet before and after factorization.",
+    legacy(
+        cl,
+        "resnet-latency",
+        "ONNX Runtime latency of a ResNet before and after factorization.",
         mainOf(ResNetLatencyBench::main));
     return cl;
   }

@@ -30,12 +30,13 @@ import org.lowrank.onnx.OnnxReader;
 import org.lowrank.tensor.DenseTensor;
 
 /**
- * How fast and how accurate is each decomposition on CNN-sized weights? For every case (a conv kernel
- * [Cout, Cin, k, k] or a dense weight [M, N]) and rank r in 8/16/32/64/128 it runs the applicable
- * methods {@code --repeats} times and prints case, method, ranks, parameters, compression, median
- * wall-clock and CPU milliseconds and relative error ||W - W^||_F / ||W||_F. Ranks infeasible for a
- * case are skipped. CPU time is the calling thread's: with --threads 1 OpenBLAS computes on that
- * thread, so it measures the work even on a busy shared machine where wall time is inflated.
+ * How fast and how accurate is each decomposition on CNN-sized weights? For every case (a conv
+ * kernel [Cout, Cin, k, k] or a dense weight [M, N]) and rank r in 8/16/32/64/128 it runs the
+ * applicable methods {@code --repeats} times and prints case, method, ranks, parameters,
+ * compression, median wall-clock and CPU milliseconds and relative error ||W - W^||_F / ||W||_F.
+ * Ranks infeasible for a case are skipped. CPU time is the calling thread's: with --threads 1
+ * OpenBLAS computes on that thread, so it measures the work even on a busy shared machine where
+ * wall time is inflated.
  *
  * <p>Conv methods: tucker2-hosvd, tucker2-hooi (ranks r, r), cp3 (CP-ALS on the [Cout, k*k, Cin]
  * view, SVD init, tol 1e-8, 100 sweeps, the TensorLy parafac defaults), cp4 (CP-ALS on the 4-way
@@ -47,7 +48,8 @@ import org.lowrank.tensor.DenseTensor;
  * decompositions [--threads 1] [--repeats 3] [--quick]}.
  */
 public final class DecompositionBenchmark {
-  static final String DEFAULT_CASES = "64x64x3x3,128x128x3x3,256x256x3x3,512x512x3x3,256x128x3x3,4096x512";
+  static final String DEFAULT_CASES =
+      "64x64x3x3,128x128x3x3,256x256x3x3,512x512x3x3,256x128x3x3,4096x512";
   static final String QUICK_CASES = "64x64x3x3,256x128x3x3,1024x256";
   static final String DEFAULT_METHODS = "tucker2-hosvd,tucker2-hooi,cp3,tt3,svd,svd-gesdd,qr,ttm";
 
@@ -59,10 +61,20 @@ public final class DecompositionBenchmark {
 
   /** One table row. */
   public record Row(
-      String caseName, String method, String ranks, long parameters, double compression, double medianMillis,
-      double medianCpuMillis, double relativeError) {}
+      String caseName,
+      String method,
+      String ranks,
+      long parameters,
+      double compression,
+      double medianMillis,
+      double medianCpuMillis,
+      double relativeError) {}
 
-  private record Method(String name, boolean conv, BiFunction<DenseTensor, Integer, FactorizedTensor> run, BiFunction<DenseTensor, Integer, DenseTensor> reference) {}
+  private record Method(
+      String name,
+      boolean conv,
+      BiFunction<DenseTensor, Integer, FactorizedTensor> run,
+      BiFunction<DenseTensor, Integer, DenseTensor> reference) {}
 
   private static final class Options {
     int threads = 1;
@@ -94,8 +106,11 @@ public final class DecompositionBenchmark {
     LinearAlgebra la = LinearAlgebra.openBlas(o.threads);
     long t0 = System.nanoTime();
     la.svd(DenseTensor.random(0, 64, 64).toArray(), 64, 64);
-    err.printf(Locale.ROOT, "first native call (OpenBLAS load + 64x64 SVD): %.1f ms; BLAS threads: %d%n",
-        (System.nanoTime() - t0) / 1e6, la.threads());
+    err.printf(
+        Locale.ROOT,
+        "first native call (OpenBLAS load + 64x64 SVD): %.1f ms; BLAS threads: %d%n",
+        (System.nanoTime() - t0) / 1e6,
+        la.threads());
 
     List<Case> cases = loadCases(o);
     if (o.writeCases != null) {
@@ -128,10 +143,22 @@ public final class DecompositionBenchmark {
       }
     }
     if (o.csv != null) {
-      StringBuilder sb = new StringBuilder("case,method,ranks,parameters,compression,median_ms,median_cpu_ms,relative_error\n");
+      StringBuilder sb =
+          new StringBuilder(
+              "case,method,ranks,parameters,compression,median_ms,median_cpu_ms,relative_error\n");
       for (Row r : rows) {
-        sb.append(String.format(Locale.ROOT, "%s,%s,%s,%d,%.3f,%.3f,%.3f,%.6g%n", r.caseName(), r.method(), r.ranks(),
-            r.parameters(), r.compression(), r.medianMillis(), r.medianCpuMillis(), r.relativeError()));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "%s,%s,%s,%d,%.3f,%.3f,%.3f,%.6g%n",
+                r.caseName(),
+                r.method(),
+                r.ranks(),
+                r.parameters(),
+                r.compression(),
+                r.medianMillis(),
+                r.medianCpuMillis(),
+                r.relativeError()));
       }
       Files.writeString(o.csv, sb.toString());
     }
@@ -153,8 +180,15 @@ public final class DecompositionBenchmark {
       cpu[i] = (THREADS.getCurrentThreadCpuTime() - c0) / 1e6;
       ms[i] = (System.nanoTime() - t) / 1e6;
     }
-    return new Row(c.name(), m.name(), Arrays.toString(f.ranks()).replace(" ", ""), f.parameterCount(),
-        f.compressionRatio(), median(ms), median(cpu), f.relativeError(reference));
+    return new Row(
+        c.name(),
+        m.name(),
+        Arrays.toString(f.ranks()).replace(" ", ""),
+        f.parameterCount(),
+        f.compressionRatio(),
+        median(ms),
+        median(cpu),
+        f.relativeError(reference));
   }
 
   private static double median(double[] x) {
@@ -177,24 +211,42 @@ public final class DecompositionBenchmark {
 
   private static List<Method> methods(LinearAlgebra la, Options o) {
     TruncatedSvd svd = TruncatedSvd.builder().optLinearAlgebra(la).build();
-    TruncatedSvd gesdd = TruncatedSvd.builder().optLinearAlgebra(la).optAlgorithm(TruncatedSvd.Algorithm.DIVIDE_AND_CONQUER).build();
+    TruncatedSvd gesdd =
+        TruncatedSvd.builder()
+            .optLinearAlgebra(la)
+            .optAlgorithm(TruncatedSvd.Algorithm.DIVIDE_AND_CONQUER)
+            .build();
     PivotedQr qr = PivotedQr.create(la);
     TtMatrixSvd ttm = TtMatrixSvd.builder().optLinearAlgebra(la).optOrder(3).build();
     Tucker2 hosvd = Tucker2.create(Tucker.Method.HOSVD, la);
     Tucker2 hooi = Tucker2.create(Tucker.Method.HOOI, la);
-    CpAls cp = CpAls.builder().optLinearAlgebra(la).optInit(CpAls.Init.SVD).optTolerance(1e-8).optMaxIterations(o.cpIterations).build();
+    CpAls cp =
+        CpAls.builder()
+            .optLinearAlgebra(la)
+            .optInit(CpAls.Init.SVD)
+            .optTolerance(1e-8)
+            .optMaxIterations(o.cpIterations)
+            .build();
     ConvTensorTrainSvd tt = ConvTensorTrainSvd.create(la, false);
     BiFunction<DenseTensor, Integer, DenseTensor> same = (w, r) -> w;
-    Map<String, Method> all = Map.of(
-        "tucker2-hosvd", new Method("tucker2-hosvd", true, (w, r) -> hosvd.factorize(w, r, r), same),
-        "tucker2-hooi", new Method("tucker2-hooi", true, (w, r) -> hooi.factorize(w, r, r), same),
-        "cp3", new Method("cp3", true, (w, r) -> cp.factorize(ConvKernels.threeWay(w), r), (w, r) -> ConvKernels.threeWay(w)),
-        "cp4", new Method("cp4", true, (w, r) -> cp.factorize(w, r), same),
-        "tt3", new Method("tt3", true, (w, r) -> tt.factorize(w, r), same),
-        "svd", new Method("svd", false, (w, r) -> svd.factorize(w, r), same),
-        "svd-gesdd", new Method("svd-gesdd", false, (w, r) -> gesdd.factorize(w, r), same),
-        "qr", new Method("qr", false, (w, r) -> qr.factorize(w, r), same),
-        "ttm", new Method("ttm", false, (w, r) -> ttm.factorizeMaxRank(w, r), same));
+    Map<String, Method> all =
+        Map.of(
+            "tucker2-hosvd",
+                new Method("tucker2-hosvd", true, (w, r) -> hosvd.factorize(w, r, r), same),
+            "tucker2-hooi",
+                new Method("tucker2-hooi", true, (w, r) -> hooi.factorize(w, r, r), same),
+            "cp3",
+                new Method(
+                    "cp3",
+                    true,
+                    (w, r) -> cp.factorize(ConvKernels.threeWay(w), r),
+                    (w, r) -> ConvKernels.threeWay(w)),
+            "cp4", new Method("cp4", true, (w, r) -> cp.factorize(w, r), same),
+            "tt3", new Method("tt3", true, (w, r) -> tt.factorize(w, r), same),
+            "svd", new Method("svd", false, (w, r) -> svd.factorize(w, r), same),
+            "svd-gesdd", new Method("svd-gesdd", false, (w, r) -> gesdd.factorize(w, r), same),
+            "qr", new Method("qr", false, (w, r) -> qr.factorize(w, r), same),
+            "ttm", new Method("ttm", false, (w, r) -> ttm.factorizeMaxRank(w, r), same));
     List<Method> chosen = new ArrayList<>();
     for (String name : o.methods) {
       Method m = all.get(name);
@@ -212,7 +264,10 @@ public final class DecompositionBenchmark {
       Model model = OnnxReader.read(o.model);
       for (Map.Entry<String, TensorValue> e : model.graph().initializers().entrySet()) {
         TensorValue t = e.getValue();
-        if (t.isFloatingPoint() && t.rank() == 4 && t.dim(2) * t.dim(3) > 1 && t.elementCount() >= 512) {
+        if (t.isFloatingPoint()
+            && t.rank() == 4
+            && t.dim(2) * t.dim(3) > 1
+            && t.elementCount() >= 512) {
           int[] shape = Arrays.stream(t.dims()).mapToInt(Math::toIntExact).toArray();
           cases.add(new Case(e.getKey(), DenseTensor.fromFloats(t.toFloatArray(), shape)));
         }
@@ -241,11 +296,14 @@ public final class DecompositionBenchmark {
       try {
         shape = Arrays.stream(s.split("x")).mapToInt(Integer::parseInt).toArray();
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("case '" + s + "' is neither a shape like 64x64x3x3 nor a .json weight header");
+        throw new IllegalArgumentException(
+            "case '" + s + "' is neither a shape like 64x64x3x3 nor a .json weight header");
       }
       // Gaussian with He scaling (std sqrt(2 / fan_in)); the scale does not affect relative errors.
       int fanIn = shape.length >= 3 ? DenseTensor.sizeOf(shape) / shape[0] : shape[1];
-      cases.add(new Case(s, DenseTensor.random(seed + cases.size(), shape).scale(Math.sqrt(2.0 / fanIn))));
+      cases.add(
+          new Case(
+              s, DenseTensor.random(seed + cases.size(), shape).scale(Math.sqrt(2.0 / fanIn))));
     }
     return cases;
   }
@@ -273,10 +331,14 @@ public final class DecompositionBenchmark {
           casesGiven = true;
         }
         case "--ranks" -> {
-          o.ranks = Arrays.stream(value(args, ++i, a).split(",")).mapToInt(s -> positive("--ranks", s.trim())).toArray();
+          o.ranks =
+              Arrays.stream(value(args, ++i, a).split(","))
+                  .mapToInt(s -> positive("--ranks", s.trim()))
+                  .toArray();
           ranksGiven = true;
         }
-        case "--methods" -> o.methods = new LinkedHashSet<>(Arrays.asList(value(args, ++i, a).split(",")));
+        case "--methods" ->
+            o.methods = new LinkedHashSet<>(Arrays.asList(value(args, ++i, a).split(",")));
         case "--model" -> o.model = Path.of(value(args, ++i, a));
         case "--write-cases" -> o.writeCases = Path.of(value(args, ++i, a));
         case "--csv" -> o.csv = Path.of(value(args, ++i, a));
@@ -319,13 +381,31 @@ public final class DecompositionBenchmark {
   }
 
   static String header() {
-    return String.format(Locale.ROOT, "%-16s %-14s %-10s %12s %8s %11s %11s %10s", "case", "method", "ranks", "params", "ratio",
-        "median_ms", "cpu_ms", "rel_err");
+    return String.format(
+        Locale.ROOT,
+        "%-16s %-14s %-10s %12s %8s %11s %11s %10s",
+        "case",
+        "method",
+        "ranks",
+        "params",
+        "ratio",
+        "median_ms",
+        "cpu_ms",
+        "rel_err");
   }
 
   static String format(Row r) {
-    return String.format(Locale.ROOT, "%-16s %-14s %-10s %12d %8.2f %11.1f %11.1f %10.4f", r.caseName(), r.method(), r.ranks(),
-        r.parameters(), r.compression(), r.medianMillis(), r.medianCpuMillis(), r.relativeError());
+    return String.format(
+        Locale.ROOT,
+        "%-16s %-14s %-10s %12d %8.2f %11.1f %11.1f %10.4f",
+        r.caseName(),
+        r.method(),
+        r.ranks(),
+        r.parameters(),
+        r.compression(),
+        r.medianMillis(),
+        r.medianCpuMillis(),
+        r.relativeError());
   }
 
   static String help() {
@@ -346,6 +426,7 @@ public final class DecompositionBenchmark {
           --write-cases DIR  also write the cases in the weight format (for other tools)
           --csv FILE         also write the table as CSV
           --quick            cases %s, ranks 8,32, 1 repeat
-        """.formatted(DEFAULT_CASES, DEFAULT_METHODS, QUICK_CASES);
+        """
+        .formatted(DEFAULT_CASES, DEFAULT_METHODS, QUICK_CASES);
   }
 }

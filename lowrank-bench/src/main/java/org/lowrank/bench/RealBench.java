@@ -30,8 +30,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./bench real}: what lowrank does on real pretrained ONNX models it did not train (issue
- * 14), installed by {@code scripts/install-models.sh} into {@code $LOWRANK_MODELS}. Per model, at its
- * real input shape and with one thread, four kinds of rows, each a command line a user can type:
+ * 14), installed by {@code scripts/install-models.sh} into {@code $LOWRANK_MODELS}. Per model, at
+ * its real input shape and with one thread, four kinds of rows, each a command line a user can
+ * type:
  *
  * <ul>
  *   <li>{@code inspect}: layers, parameters, MACs, factorizable layers and ConvTranspose layers;
@@ -46,7 +47,9 @@ import picocli.CommandLine.Option;
  * into RESULTS.md between {@code <!-- real:begin -->} and {@code <!-- real:end -->}. Models that
  * are not installed are skipped with a line saying so.
  */
-@Command(name = "real", mixinStandardHelpOptions = true,
+@Command(
+    name = "real",
+    mixinStandardHelpOptions = true,
     description = "inspect, compress and bench on the real models of scripts/install-models.sh")
 public final class RealBench implements Callable<Integer> {
   static final String BLOCK = "real";
@@ -61,11 +64,16 @@ public final class RealBench implements Callable<Integer> {
   }
 
   /** The models of scripts/install-models.sh, with the input shape their pipelines use. */
-  static final List<RealModel> MODELS = List.of(
-      new RealModel("ppocr-v4-det.onnx", "1,3,640,640", "PP-OCRv4 mobile text detector (DB)"),
-      new RealModel("ppocr-v4-rec.onnx", "1,3,48,320", "PP-OCRv4 mobile recognizer (SVTR)"),
-      new RealModel("ppocr-v2-cls.onnx", "1,3,48,192", "text-direction classifier (MobileNetV3-small style)"),
-      new RealModel("ppocr-v3-det.onnx", "1,3,640,640", "PP-OCRv3 mobile text detector (MobileNetV3)"));
+  static final List<RealModel> MODELS =
+      List.of(
+          new RealModel("ppocr-v4-det.onnx", "1,3,640,640", "PP-OCRv4 mobile text detector (DB)"),
+          new RealModel("ppocr-v4-rec.onnx", "1,3,48,320", "PP-OCRv4 mobile recognizer (SVTR)"),
+          new RealModel(
+              "ppocr-v2-cls.onnx",
+              "1,3,48,192",
+              "text-direction classifier (MobileNetV3-small style)"),
+          new RealModel(
+              "ppocr-v3-det.onnx", "1,3,640,640", "PP-OCRv3 mobile text detector (MobileNetV3)"));
 
   /** The two compress rows: id suffix and the options added to the issue's command. */
   static final Map<String, List<String>> COMPRESS = new LinkedHashMap<>();
@@ -75,26 +83,44 @@ public final class RealBench implements Callable<Integer> {
     COMPRESS.put("energy50-pointwise", List.of("--include-pointwise"));
   }
 
-  @Option(names = "--models", paramLabel = "DIR",
+  @Option(
+      names = "--models",
+      paramLabel = "DIR",
       description = "Installed models (default: $LOWRANK_MODELS, else ~/.cache/lowrank/models).")
   Path models;
 
-  @Option(names = "--work", paramLabel = "DIR", description = "Scratch folder for the written models.")
+  @Option(
+      names = "--work",
+      paramLabel = "DIR",
+      description = "Scratch folder for the written models.")
   Path work = Path.of(System.getProperty("java.io.tmpdir"), "lowrank-real");
 
-  @Option(names = "--only", paramLabel = "TEXT", description = "Only models whose file name contains TEXT.")
+  @Option(
+      names = "--only",
+      paramLabel = "TEXT",
+      description = "Only models whose file name contains TEXT.")
   String only;
 
-  @Option(names = "--results", paramLabel = "FILE", description = "Markdown file to render into (default: RESULTS.md).")
+  @Option(
+      names = "--results",
+      paramLabel = "FILE",
+      description = "Markdown file to render into (default: RESULTS.md).")
   Path results = Path.of("RESULTS.md");
 
-  @Option(names = "--runs", description = "bench: timed runs per model (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--runs",
+      description = "bench: timed runs per model (default: ${DEFAULT-VALUE}).")
   int runs = 20;
 
-  @Option(names = "--data", paramLabel = "FILE", description = "JSON lines to append to and render from (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--data",
+      paramLabel = "FILE",
+      description = "JSON lines to append to and render from (default: ${DEFAULT-VALUE}).")
   Path data = DATA;
 
-  @Option(names = "--render-only", description = "Render RESULTS.md from the recorded lines, measure nothing.")
+  @Option(
+      names = "--render-only",
+      description = "Render RESULTS.md from the recorded lines, measure nothing.")
   boolean renderOnly;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -114,8 +140,14 @@ public final class RealBench implements Callable<Integer> {
         }
         Path file = dir.resolve(m.file());
         if (!Files.isRegularFile(file)) {
-          err.println("bench real: skipping " + m.name() + ": " + MODELS_LABEL + "/" + m.file()
-              + " is not installed (run scripts/install-models.sh)");
+          err.println(
+              "bench real: skipping "
+                  + m.name()
+                  + ": "
+                  + MODELS_LABEL
+                  + "/"
+                  + m.file()
+                  + " is not installed (run scripts/install-models.sh)");
           continue;
         }
         for (Map<String, Object> row : measure(m, file, dir)) {
@@ -133,7 +165,8 @@ public final class RealBench implements Callable<Integer> {
 
   static Path defaultModels() {
     String env = System.getenv("LOWRANK_MODELS");
-    return env != null && !env.isBlank() ? Path.of(env)
+    return env != null && !env.isBlank()
+        ? Path.of(env)
         : Path.of(System.getProperty("user.home"), ".cache", "lowrank", "models");
   }
 
@@ -156,7 +189,8 @@ public final class RealBench implements Callable<Integer> {
     return rows;
   }
 
-  private Map<String, Object> start(RealModel m, String kind, CliRun run, Map<Path, String> labels) {
+  private Map<String, Object> start(
+      RealModel m, String kind, CliRun run, Map<Path, String> labels) {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("id", "real/" + m.name() + "/" + kind);
     row.put("model", m.file());
@@ -173,7 +207,8 @@ public final class RealBench implements Callable<Integer> {
   }
 
   Map<String, Object> inspect(RealModel m, Path file, Map<Path, String> labels) {
-    CliRun run = CliRun.of(List.of("inspect", file.toString(), "--input-shape", m.inputShape(), "--json"));
+    CliRun run =
+        CliRun.of(List.of("inspect", file.toString(), "--input-shape", m.inputShape(), "--json"));
     Map<String, Object> row = start(m, "inspect", run, labels);
     if (run.exitCode() == 0) {
       Map<String, Object> json = Json.parseObject(run.stdout());
@@ -202,11 +237,30 @@ public final class RealBench implements Callable<Integer> {
     return row;
   }
 
-  Map<String, Object> compress(RealModel m, Path file, Path outFile, String kind, List<String> extra,
-      Map<Path, String> labels) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of("compress", file.toString(), "-o", outFile.toString(),
-        "--input-shape", m.inputShape(), "--selector", "energy", "--keep-params", "0.5", "--threads", "1",
-        "--no-latency"));
+  Map<String, Object> compress(
+      RealModel m,
+      Path file,
+      Path outFile,
+      String kind,
+      List<String> extra,
+      Map<Path, String> labels)
+      throws IOException {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "compress",
+                file.toString(),
+                "-o",
+                outFile.toString(),
+                "--input-shape",
+                m.inputShape(),
+                "--selector",
+                "energy",
+                "--keep-params",
+                "0.5",
+                "--threads",
+                "1",
+                "--no-latency"));
     cmd.addAll(extra);
     CliRun run = CliRun.of(cmd);
     Map<String, Object> row = start(m, kind, run, labels);
@@ -219,33 +273,58 @@ public final class RealBench implements Callable<Integer> {
       row.put("params_removed", r.paramsRemovedFraction());
       row.put("flops_removed", r.flopsRemovedFraction());
       row.put("factorized_layers", r.factorizedLayerCount());
-      r.fidelity().ifPresent(f -> {
-        row.put("guard_passed", f.passed());
-        row.put("output_error", f.outputError());
-        row.put("agreement", f.top1Agreement());
-        row.put("fidelity_samples", f.samples());
-        row.put("fidelity_inputs", f.inputs());
-      });
+      r.fidelity()
+          .ifPresent(
+              f -> {
+                row.put("guard_passed", f.passed());
+                row.put("output_error", f.outputError());
+                row.put("agreement", f.top1Agreement());
+                row.put("fidelity_samples", f.samples());
+                row.put("fidelity_inputs", f.inputs());
+              });
     }
     row.putAll(ResultLog.provenance());
     return row;
   }
 
-  /** One timed row of {@code bench}'s comparison table: "batch threads | orig ... | rewr ... | 1.23x 1.20x". */
-  static final Pattern BENCH_ROW = Pattern.compile(("^\\s*(\\d+)\\s+(\\d+)\\s+\\|\\s+(N)\\s+\\S+\\s+\\S+\\s+(N)\\s+\\|"
-      + "\\s+(N)\\s+\\S+\\s+\\S+\\s+(N)\\s+\\|\\s+(N)x\\s+(N)x\\s*(\\|.*)?$").replace("N", "[\\d.]+|NaN"),
-      Pattern.MULTILINE);
+  /**
+   * One timed row of {@code bench}'s comparison table: "batch threads | orig ... | rewr ... | 1.23x
+   * 1.20x".
+   */
+  static final Pattern BENCH_ROW =
+      Pattern.compile(
+          ("^\\s*(\\d+)\\s+(\\d+)\\s+\\|\\s+(N)\\s+\\S+\\s+\\S+\\s+(N)\\s+\\|"
+                  + "\\s+(N)\\s+\\S+\\s+\\S+\\s+(N)\\s+\\|\\s+(N)x\\s+(N)x\\s*(\\|.*)?$")
+              .replace("N", "[\\d.]+|NaN"),
+          Pattern.MULTILINE);
 
-  Map<String, Object> bench(RealModel m, Path file, Path written, String kind, Map<Path, String> labels) {
-    CliRun run = CliRun.of(List.of("bench", file.toString(), written.toString(), "--input-shape",
-        m.inputShape(), "--latency-batches", "1", "--latency-runs", Integer.toString(runs), "--latency-warmup", "5",
-        "--threads", "1"));
+  Map<String, Object> bench(
+      RealModel m, Path file, Path written, String kind, Map<Path, String> labels) {
+    CliRun run =
+        CliRun.of(
+            List.of(
+                "bench",
+                file.toString(),
+                written.toString(),
+                "--input-shape",
+                m.inputShape(),
+                "--latency-batches",
+                "1",
+                "--latency-runs",
+                Integer.toString(runs),
+                "--latency-warmup",
+                "5",
+                "--threads",
+                "1"));
     Map<String, Object> row = start(m, "bench-" + kind, run, labels);
     if (run.exitCode() == 0) {
       Matcher x = BENCH_ROW.matcher(run.stdout());
       if (!x.find()) {
-        throw new IllegalStateException("bench real: no timing row in the output of " + row.get("command")
-            + ":\n" + run.stdout());
+        throw new IllegalStateException(
+            "bench real: no timing row in the output of "
+                + row.get("command")
+                + ":\n"
+                + run.stdout());
       }
       row.put("batch", Integer.parseInt(x.group(1)));
       row.put("original_ms", Double.parseDouble(x.group(3)));
@@ -262,41 +341,97 @@ public final class RealBench implements Callable<Integer> {
 
   /** The RESULTS.md block: one table per row kind, then every row's command. */
   static String render(Map<String, Map<String, Object>> latest) {
-    MarkdownTable inspect = new MarkdownTable("model", "input", "exit", "layers", "params", "MACs",
-        "factorizable layers (params)", "ConvTranspose layers (factorizable)", "git");
-    MarkdownTable compress = new MarkdownTable("row", "exit", "message / written", "layers factorized",
-        "params removed", "MACs removed", "output error", "agreement", "guard", "seconds", "git");
-    MarkdownTable bench = new MarkdownTable("row", "exit", "batch", "original ms", "written ms",
-        "speedup (wall)", "speedup (CPU)", "git");
+    MarkdownTable inspect =
+        new MarkdownTable(
+            "model",
+            "input",
+            "exit",
+            "layers",
+            "params",
+            "MACs",
+            "factorizable layers (params)",
+            "ConvTranspose layers (factorizable)",
+            "git");
+    MarkdownTable compress =
+        new MarkdownTable(
+            "row",
+            "exit",
+            "message / written",
+            "layers factorized",
+            "params removed",
+            "MACs removed",
+            "output error",
+            "agreement",
+            "guard",
+            "seconds",
+            "git");
+    MarkdownTable bench =
+        new MarkdownTable(
+            "row",
+            "exit",
+            "batch",
+            "original ms",
+            "written ms",
+            "speedup (wall)",
+            "speedup (CPU)",
+            "git");
     StringBuilder commands = new StringBuilder();
     for (Map<String, Object> r : latest.values()) {
       String id = str(r.get("id"));
       boolean ok = r.get("exit_code") instanceof Number n && n.intValue() == 0;
       if (id.endsWith("/inspect")) {
-        inspect.add(str(r.get("model")), str(r.get("input_shape")), str(r.get("exit_code")),
-            ok ? str(r.get("layers")) : str(r.get("message")), count(r.get("params")), count(r.get("macs")),
-            ok ? r.get("factorizable_layers") + " (" + count(r.get("factorizable_params")) + ")" : "",
-            ok ? r.get("convtranspose_layers") + " (" + r.get("convtranspose_factorizable") + ")" : "",
+        inspect.add(
+            str(r.get("model")),
+            str(r.get("input_shape")),
+            str(r.get("exit_code")),
+            ok ? str(r.get("layers")) : str(r.get("message")),
+            count(r.get("params")),
+            count(r.get("macs")),
+            ok
+                ? r.get("factorizable_layers") + " (" + count(r.get("factorizable_params")) + ")"
+                : "",
+            ok
+                ? r.get("convtranspose_layers") + " (" + r.get("convtranspose_factorizable") + ")"
+                : "",
             str(r.get("git")));
       } else if (id.contains("/bench-")) {
-        bench.add(id, str(r.get("exit_code")), str(r.get("batch")), fixed(r.get("original_ms"), 2),
-            fixed(r.get("written_ms"), 2), ok ? fixed(r.get("speedup"), 2) + "x" : str(r.get("message")),
-            ok ? fixed(r.get("cpu_speedup"), 2) + "x" : "", str(r.get("git")));
+        bench.add(
+            id,
+            str(r.get("exit_code")),
+            str(r.get("batch")),
+            fixed(r.get("original_ms"), 2),
+            fixed(r.get("written_ms"), 2),
+            ok ? fixed(r.get("speedup"), 2) + "x" : str(r.get("message")),
+            ok ? fixed(r.get("cpu_speedup"), 2) + "x" : "",
+            str(r.get("git")));
       } else {
         String written = str(r.get("written"));
-        compress.add(id, str(r.get("exit_code")),
+        compress.add(
+            id,
+            str(r.get("exit_code")),
             written.isEmpty() ? str(r.get("message")) : "wrote " + written,
-            str(r.get("factorized_layers")), pct(r.get("params_removed")), pct(r.get("flops_removed")),
+            str(r.get("factorized_layers")),
+            pct(r.get("params_removed")),
+            pct(r.get("flops_removed")),
             fixed(r.get("output_error"), 4),
-            r.containsKey("guard_passed") && !(r.get("agreement") instanceof Number) ? "n/a" : pct(r.get("agreement")),
-            !r.containsKey("guard_passed") ? "" : Boolean.TRUE.equals(r.get("guard_passed")) ? "passed" : "**failed**",
-            fixed(r.get("seconds"), 0), str(r.get("git")));
+            r.containsKey("guard_passed") && !(r.get("agreement") instanceof Number)
+                ? "n/a"
+                : pct(r.get("agreement")),
+            !r.containsKey("guard_passed")
+                ? ""
+                : Boolean.TRUE.equals(r.get("guard_passed")) ? "passed" : "**failed**",
+            fixed(r.get("seconds"), 0),
+            str(r.get("git")));
       }
       commands.append(r.get("command")).append('\n');
     }
     return "## Real pretrained models (issue 14)\n\n"
-        + "Generated by `./bench real --render-only` from `" + DATA + "` (measured by `./bench real`, "
-        + "one thread). Models installed by `scripts/install-models.sh` into `" + MODELS_LABEL + "` "
+        + "Generated by `./bench real --render-only` from `"
+        + DATA
+        + "` (measured by `./bench real`, "
+        + "one thread). Models installed by `scripts/install-models.sh` into `"
+        + MODELS_LABEL
+        + "` "
         + "(PaddleOCR models from npm and Maven Central; none trained by lowrank); each is used at the input "
         + "shape its pipeline feeds it. \"output error\" is the fidelity check of `compress`: relative output "
         + "error ||y_c - y_o||_F / ||y_o||_F of the written model against the original in ONNX Runtime, and "
@@ -305,8 +440,14 @@ public final class RealBench implements Callable<Integer> {
         + "(exit 4) and is still benchmarked; agreement is n/a for models whose output is not a class score "
         + "vector (the detectors' probability maps, the recognizer's sequence). Latency: `bench` at batch 1 (the models' real batch), 1 thread, "
         + "median of the timed runs, original and written model interleaved.\n\n"
-        + "**inspect**\n\n" + inspect.render() + "\n**compress --selector energy --keep-params 0.5**\n\n"
-        + compress.render() + "\n**bench ORIGINAL WRITTEN**\n\n" + bench.render()
-        + "\nCommands (OUT = any scratch folder):\n\n```\n" + commands + "```\n";
+        + "**inspect**\n\n"
+        + inspect.render()
+        + "\n**compress --selector energy --keep-params 0.5**\n\n"
+        + compress.render()
+        + "\n**bench ORIGINAL WRITTEN**\n\n"
+        + bench.render()
+        + "\nCommands (OUT = any scratch folder):\n\n```\n"
+        + commands
+        + "```\n";
   }
 }

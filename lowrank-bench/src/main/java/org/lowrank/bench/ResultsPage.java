@@ -37,48 +37,93 @@ public final class ResultsPage {
    */
   record Figure(String label, Path data, String id, List<String> fields) {}
 
-  /** The README's figures, each read from its row; the README holds them between figures markers. */
-  static final List<Figure> FIGURES = List.of(
-      new Figure("`compress` defaults, ResNet-20", TrustBench.DATA, "default/resnet20",
-          List.of("params_removed", "top1_original", "top1_written", "test_agreement")),
-      new Figure("`compress` defaults, ResNet-56", TrustBench.DATA, "default/resnet56",
-          List.of("params_removed", "top1_original", "top1_written", "test_agreement")),
-      new Figure("ResNet-20 Tucker-2, keep 22% of the MACs, 10 epochs", EXPERIMENTS,
-          "e1/resnet20/tucker/similarity/keep-flops-0.22 --epochs 10 --keep-flops 0.22",
-          List.of("params removed", "FLOPs removed", "top-1 original", "fine-tuned", "b1 speedup (CPU)",
-              "b32 speedup (CPU)")),
-      new Figure("ResNet-20 hybrid, keep 22% of the MACs, latency-pruned 0.6, 2 epochs", EXPERIMENTS,
-          "e1/resnet20/hybrid/similarity/keep-flops-0.22/pruned-0.6 --epochs 2 --keep-flops 0.22 --prune-latency=0.6",
-          List.of("params removed", "FLOPs removed", "top-1 original", "fine-tuned", "b1 speedup (CPU)",
-              "b32 speedup (CPU)")),
-      new Figure("ResNet-20 hybrid, keep 22% of the parameters, 2 epochs", EXPERIMENTS,
-          "e1/resnet20/hybrid/similarity --epochs 2",
-          List.of("params removed", "FLOPs removed", "top-1 original", "fine-tuned", "b1 speedup (CPU)",
-              "b32 speedup (CPU)")),
-      new Figure("PP-OCRv4 recognizer, energy, keep 50% with 1x1 convs", RealBench.DATA,
-          "real/ppocr-v4-rec/energy50-pointwise", List.of("exit_code", "params_removed", "output_error")));
+  /**
+   * The README's figures, each read from its row; the README holds them between figures markers.
+   */
+  static final List<Figure> FIGURES =
+      List.of(
+          new Figure(
+              "`compress` defaults, ResNet-20",
+              TrustBench.DATA,
+              "default/resnet20",
+              List.of("params_removed", "top1_original", "top1_written", "test_agreement")),
+          new Figure(
+              "`compress` defaults, ResNet-56",
+              TrustBench.DATA,
+              "default/resnet56",
+              List.of("params_removed", "top1_original", "top1_written", "test_agreement")),
+          new Figure(
+              "ResNet-20 Tucker-2, keep 22% of the MACs, 10 epochs",
+              EXPERIMENTS,
+              "e1/resnet20/tucker/similarity/keep-flops-0.22 --epochs 10 --keep-flops 0.22",
+              List.of(
+                  "params removed",
+                  "FLOPs removed",
+                  "top-1 original",
+                  "fine-tuned",
+                  "b1 speedup (CPU)",
+                  "b32 speedup (CPU)")),
+          new Figure(
+              "ResNet-20 hybrid, keep 22% of the MACs, latency-pruned 0.6, 2 epochs",
+              EXPERIMENTS,
+              "e1/resnet20/hybrid/similarity/keep-flops-0.22/pruned-0.6 --epochs 2 --keep-flops 0.22 --prune-latency=0.6",
+              List.of(
+                  "params removed",
+                  "FLOPs removed",
+                  "top-1 original",
+                  "fine-tuned",
+                  "b1 speedup (CPU)",
+                  "b32 speedup (CPU)")),
+          new Figure(
+              "ResNet-20 hybrid, keep 22% of the parameters, 2 epochs",
+              EXPERIMENTS,
+              "e1/resnet20/hybrid/similarity --epochs 2",
+              List.of(
+                  "params removed",
+                  "FLOPs removed",
+                  "top-1 original",
+                  "fine-tuned",
+                  "b1 speedup (CPU)",
+                  "b32 speedup (CPU)")),
+          new Figure(
+              "PP-OCRv4 recognizer, energy, keep 50% with 1x1 convs",
+              RealBench.DATA,
+              "real/ppocr-v4-rec/energy50-pointwise",
+              List.of("exit_code", "params_removed", "output_error")));
 
   /** The figures block: one line per figure, its values and the RESULTS.md row they come from. */
   static String figures(Map<Path, Map<String, Map<String, Object>>> latest) {
-    StringBuilder sb = new StringBuilder("| figure | values | row in RESULTS.md |\n|---|---|---|\n");
+    StringBuilder sb =
+        new StringBuilder("| figure | values | row in RESULTS.md |\n|---|---|---|\n");
     for (Figure f : FIGURES) {
       Map<String, Object> r = latest.getOrDefault(f.data(), Map.of()).get(f.id());
       List<String> values = new java.util.ArrayList<>();
       for (String field : f.fields()) {
-        Object v = r == null ? null : r.containsKey(field) ? r.get(field)
-            : r.get("metrics") instanceof Map<?, ?> m ? m.get(field) : null;
+        Object v =
+            r == null
+                ? null
+                : r.containsKey(field)
+                    ? r.get(field)
+                    : r.get("metrics") instanceof Map<?, ?> m ? m.get(field) : null;
         values.add(field.replace('_', ' ') + " " + (v == null ? "n/a" : shown(field, v)));
       }
-      sb.append("| ").append(f.label()).append(" | ")
-          .append(r == null ? "not measured yet" : String.join(", ", values)).append(" | `")
-          .append(f.id()).append("` (").append(f.data()).append(") |\n");
+      sb.append("| ")
+          .append(f.label())
+          .append(" | ")
+          .append(r == null ? "not measured yet" : String.join(", ", values))
+          .append(" | `")
+          .append(f.id())
+          .append("` (")
+          .append(f.data())
+          .append(") |\n");
     }
     return sb.toString();
   }
 
   /** A record's value as the README shows it: fractions of top-level fields as percentages. */
   private static String shown(String field, Object v) {
-    if (v instanceof Number n && (field.contains("removed") || field.contains("top1") || field.contains("agreement"))) {
+    if (v instanceof Number n
+        && (field.contains("removed") || field.contains("top1") || field.contains("agreement"))) {
       return org.lowrank.bench.record.Cells.pct(n);
     }
     if (v instanceof Long || v instanceof Integer) {
@@ -89,7 +134,8 @@ public final class ResultsPage {
 
   /** Replaces the figures block of {@code readme} if it has the markers; true when it did. */
   static boolean renderFigures(Path readme, ResultLog... logs) throws IOException {
-    if (!Files.exists(readme) || !Files.readString(readme).contains(MarkedBlock.begin(FIGURES_BLOCK))) {
+    if (!Files.exists(readme)
+        || !Files.readString(readme).contains(MarkedBlock.begin(FIGURES_BLOCK))) {
       return false;
     }
     Map<Path, Map<String, Map<String, Object>>> latest = new java.util.HashMap<>();
@@ -101,16 +147,22 @@ public final class ResultsPage {
   }
 
   /** The whole document from the three result files. */
-  static String document(ResultLog trust, ResultLog real, ResultLog experiments) throws IOException {
-    String doc = "# lowrank results\n\n"
-        + "Generated by `./bench render` from the JSON lines under `results/`; do not edit by hand. Every "
-        + "row was measured by the command next to it (settings, machine, load and git commit are in its "
-        + "line); rows labelled published are copied from the papers. Findings on real pretrained models "
-        + "are in `results/real-models.md`.\n\n";
-    return doc + MarkedBlock.wrap(TrustBench.BLOCK, TrustBench.block(trust.latest())) + "\n\n"
-        + MarkedBlock.wrap(RealBench.BLOCK, RealBench.render(real.latest())) + "\n\n"
-        + MarkedBlock.wrap(EXPERIMENTS_BLOCK,
-            ExperimentsPage.render(experiments.latest(), EXPERIMENTS.toString())) + "\n";
+  static String document(ResultLog trust, ResultLog real, ResultLog experiments)
+      throws IOException {
+    String doc =
+        "# lowrank results\n\n"
+            + "Generated by `./bench render` from the JSON lines under `results/`; do not edit by hand. Every "
+            + "row was measured by the command next to it (settings, machine, load and git commit are in its "
+            + "line); rows labelled published are copied from the papers. Findings on real pretrained models "
+            + "are in `results/real-models.md`.\n\n";
+    return doc
+        + MarkedBlock.wrap(TrustBench.BLOCK, TrustBench.block(trust.latest()))
+        + "\n\n"
+        + MarkedBlock.wrap(RealBench.BLOCK, RealBench.render(real.latest()))
+        + "\n\n"
+        + MarkedBlock.wrap(
+            EXPERIMENTS_BLOCK, ExperimentsPage.render(experiments.latest(), EXPERIMENTS.toString()))
+        + "\n";
   }
 
   /** Rewrites RESULTS.md in the working directory from the result files there. */
@@ -126,7 +178,15 @@ public final class ResultsPage {
     ResultLog real = new ResultLog(RealBench.DATA);
     ResultLog experiments = new ResultLog(EXPERIMENTS);
     AtomicFiles.writeString(results, document(trust, real, experiments));
-    out.println("rendered " + results + " from " + TrustBench.DATA + ", " + RealBench.DATA + ", " + EXPERIMENTS);
+    out.println(
+        "rendered "
+            + results
+            + " from "
+            + TrustBench.DATA
+            + ", "
+            + RealBench.DATA
+            + ", "
+            + EXPERIMENTS);
     if (renderFigures(readme, trust, real, experiments)) {
       out.println("rendered the figures block of " + readme);
     }
@@ -134,16 +194,24 @@ public final class ResultsPage {
   }
 
   /** {@code ./bench render}: rewrites RESULTS.md from the result files. */
-  @Command(name = "render", mixinStandardHelpOptions = true,
+  @Command(
+      name = "render",
+      mixinStandardHelpOptions = true,
       description = "Regenerate RESULTS.md from results/*.jsonl (the latest line per row id).")
   static final class Render implements Callable<Integer> {
-    @Option(names = "--results", paramLabel = "FILE", description = "File to write (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--results",
+        paramLabel = "FILE",
+        description = "File to write (default: ${DEFAULT-VALUE}).")
     Path results = Path.of("RESULTS.md");
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--readme", paramLabel = "FILE",
-        description = "README whose <!-- figures:begin/end --> block is rewritten, if it has one (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--readme",
+        paramLabel = "FILE",
+        description =
+            "README whose <!-- figures:begin/end --> block is rewritten, if it has one (default: ${DEFAULT-VALUE}).")
     Path readme = Path.of("README.md");
 
     @Override
@@ -158,26 +226,37 @@ public final class ResultsPage {
    * {@code ./bench results} (its parts and appendices) to {@code results/experiments.jsonl}, oldest
    * measurement first.
    */
-  @Command(name = "import", mixinStandardHelpOptions = true,
-      description = "Append the rows of a RESULTS.md written by ./bench results to results/experiments.jsonl.")
+  @Command(
+      name = "import",
+      mixinStandardHelpOptions = true,
+      description =
+          "Append the rows of a RESULTS.md written by ./bench results to results/experiments.jsonl.")
   static final class Import implements Callable<Integer> {
-    @Parameters(paramLabel = "FILE.md") Path markdown;
+    @Parameters(paramLabel = "FILE.md")
+    Path markdown;
 
-    @Option(names = "--data", paramLabel = "FILE", description = "JSON lines to append to (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--data",
+        paramLabel = "FILE",
+        description = "JSON lines to append to (default: ${DEFAULT-VALUE}).")
     Path data = EXPERIMENTS;
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
-      List<Map<String, Object>> rows = new java.util.ArrayList<>(LegacyResults.parse(Files.readString(markdown)));
-      // oldest first, so that the latest line per id is the latest measurement (published rows have no date)
+      List<Map<String, Object>> rows =
+          new java.util.ArrayList<>(LegacyResults.parse(Files.readString(markdown)));
+      // oldest first, so that the latest line per id is the latest measurement (published rows have
+      // no date)
       rows.sort(java.util.Comparator.comparing(r -> String.valueOf(r.getOrDefault("date", ""))));
       ResultLog log = new ResultLog(data);
       for (Map<String, Object> r : rows) {
         log.append(r);
       }
-      spec.commandLine().getOut().println("appended " + rows.size() + " rows of " + markdown + " to " + data);
+      spec.commandLine()
+          .getOut()
+          .println("appended " + rows.size() + " rows of " + markdown + " to " + data);
       spec.commandLine().getOut().flush();
       return 0;
     }

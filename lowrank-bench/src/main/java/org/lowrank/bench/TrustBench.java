@@ -15,11 +15,11 @@ import org.lowrank.bench.record.CliRun;
 import org.lowrank.bench.record.MarkedBlock;
 import org.lowrank.bench.record.ResultLog;
 import org.lowrank.bench.results.MarkdownTable;
+import org.lowrank.demo.DemoAssets;
+import org.lowrank.demo.FashionMnist;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.DataSource;
 import org.lowrank.pipeline.OrtPredictor;
-import org.lowrank.demo.DemoAssets;
-import org.lowrank.demo.FashionMnist;
 import org.lowrank.progress.ProgressListener;
 import org.lowrank.report.CompressionReport;
 import org.lowrank.report.ReportJson;
@@ -71,13 +71,31 @@ public final class TrustBench {
     rows.add(new Row("default/resnet20", "defaults, no data", r20, List.of(), cifarTest));
     rows.add(new Row("default/resnet56", "defaults, no data", r56, List.of(), cifarTest));
     if (fashion != null) {
-      rows.add(new Row("default/fashion-cnn", "defaults, no data", fashion, List.of(), fashionTest));
+      rows.add(
+          new Row("default/fashion-cnn", "defaults, no data", fashion, List.of(), fashionTest));
     }
     List<String> cp30 = new ArrayList<>(withData);
-    cp30.addAll(List.of("--method", "cp", "--keep-params", "0.3", "--finetune-epochs", "1",
-        "--train-limit", "5000", "--eval-limit", "2000", "--no-latency"));
-    rows.add(new Row("finetune/resnet56-cp30", "CP at 30% of the parameters, similarity, "
-        + "default fine-tuning (1 epoch of 5000 images)", r56, cp30, cifarTest));
+    cp30.addAll(
+        List.of(
+            "--method",
+            "cp",
+            "--keep-params",
+            "0.3",
+            "--finetune-epochs",
+            "1",
+            "--train-limit",
+            "5000",
+            "--eval-limit",
+            "2000",
+            "--no-latency"));
+    rows.add(
+        new Row(
+            "finetune/resnet56-cp30",
+            "CP at 30% of the parameters, similarity, "
+                + "default fine-tuning (1 epoch of 5000 images)",
+            r56,
+            cp30,
+            cifarTest));
     return rows;
   }
 
@@ -97,8 +115,11 @@ public final class TrustBench {
         case "--results" -> results = Path.of(args[++i]);
         case "--render-only" -> measure = false;
         default -> {
-          err.println("bench trust: unknown option '" + args[i] + "'; options: --only ID, --shared DIR, "
-              + "--work DIR, --limit N (test images, 0 = all), --results FILE, --render-only");
+          err.println(
+              "bench trust: unknown option '"
+                  + args[i]
+                  + "'; options: --only ID, --shared DIR, "
+                  + "--work DIR, --limit N (test images, 0 = all), --results FILE, --render-only");
           return 2;
         }
       }
@@ -107,8 +128,9 @@ public final class TrustBench {
       Files.createDirectories(work);
       Path fashion = null;
       if (only == null || "default/fashion-cnn".contains(only) || only.contains("fashion")) {
-        fashion = DemoAssets.trainedFashionCnn(DemoAssets.defaultCacheDir(), ProgressListener.NONE)
-            .file();
+        fashion =
+            DemoAssets.trainedFashionCnn(DemoAssets.defaultCacheDir(), ProgressListener.NONE)
+                .file();
       }
       for (Row row : rows(shared, fashion)) {
         if (only != null && !row.id().contains(only)) {
@@ -128,7 +150,8 @@ public final class TrustBench {
   /** Runs the row's command, then judges what it wrote. */
   static Map<String, Object> measure(Row row, Path work, int limit) throws IOException {
     Path out = work.resolve(row.id().replace('/', '_') + ".onnx");
-    List<String> cmd = new ArrayList<>(List.of("compress", row.model().toString(), "-o", out.toString()));
+    List<String> cmd =
+        new ArrayList<>(List.of("compress", row.model().toString(), "-o", out.toString()));
     cmd.addAll(row.args());
     CliRun run = CliRun.of(cmd);
     Map<String, Object> m = new LinkedHashMap<>();
@@ -148,12 +171,14 @@ public final class TrustBench {
     m.put("params_removed", r.paramsRemovedFraction());
     m.put("flops_removed", r.flopsRemovedFraction());
     m.put("factorized_layers", r.factorizedLayerCount());
-    r.fidelity().ifPresent(f -> {
-      m.put("guard_passed", f.passed());
-      m.put("guard_inputs", f.inputs());
-      m.put("guard_agreement", f.top1Agreement());
-      m.put("verdict", f.verdict());
-    });
+    r.fidelity()
+        .ifPresent(
+            f -> {
+              m.put("guard_passed", f.passed());
+              m.put("guard_inputs", f.inputs());
+              m.put("guard_agreement", f.top1Agreement());
+              m.put("verdict", f.verdict());
+            });
     r.accuracyCompressed().ifPresent(a -> m.put("top1_compressed_eval", a.top1()));
     r.accuracyFinetuned().ifPresent(a -> m.put("top1_finetuned_eval", a.top1()));
     r.headlineLatency().ifPresent(l -> m.put("speedup_b1", l.speedup()));
@@ -161,11 +186,15 @@ public final class TrustBench {
         OrtRunner orig = OrtRunner.open(row.model(), RuntimeOptions.singleThreaded());
         OrtRunner comp = OrtRunner.open(written, RuntimeOptions.singleThreaded())) {
       ImageDataset ds = limit > 0 ? Datasets.limit(all, limit, 42) : all;
-      DataLoader loader = DataLoader.builder(ds).setBatchSize(100)
-          .optNormalization(row.judge().normalization()).build();
+      DataLoader loader =
+          DataLoader.builder(ds)
+              .setBatchSize(100)
+              .optNormalization(row.judge().normalization())
+              .build();
       EvaluationResult a = Evaluator.evaluate(new OrtPredictor(orig), loader);
       EvaluationResult b = Evaluator.evaluate(new OrtPredictor(comp), loader);
-      AgreementResult agree = Evaluator.agreement(new OrtPredictor(orig), new OrtPredictor(comp), loader);
+      AgreementResult agree =
+          Evaluator.agreement(new OrtPredictor(orig), new OrtPredictor(comp), loader);
       m.put("test_images", a.examples());
       m.put("top1_original", a.top1());
       m.put("top1_written", b.top1());
@@ -182,25 +211,45 @@ public final class TrustBench {
 
   /** The trust block: a table of the given rows, then their commands. */
   static String block(Map<String, Map<String, Object>> latest) {
-    MarkdownTable table = new MarkdownTable("row", "exit", "written", "params removed", "guard",
-        "guard agreement (inputs)", "test images", "top-1 original", "top-1 written", "agreement",
-        "compressed / fine-tuned (eval subset)", "git");
+    MarkdownTable table =
+        new MarkdownTable(
+            "row",
+            "exit",
+            "written",
+            "params removed",
+            "guard",
+            "guard agreement (inputs)",
+            "test images",
+            "top-1 original",
+            "top-1 written",
+            "agreement",
+            "compressed / fine-tuned (eval subset)",
+            "git");
     for (Map<String, Object> m : latest.values()) {
-      table.add(str(m.get("id")), str(m.get("exit_code")), str(m.get("written")),
+      table.add(
+          str(m.get("id")),
+          str(m.get("exit_code")),
+          str(m.get("written")),
           pct(m.get("params_removed")),
           Boolean.TRUE.equals(m.get("guard_passed")) ? "passed" : "**failed**",
           pct(m.get("guard_agreement")) + " (" + str(m.get("guard_inputs")) + ")",
-          str(m.get("test_images")), pct(m.get("top1_original")), pct(m.get("top1_written")),
+          str(m.get("test_images")),
+          pct(m.get("top1_original")),
+          pct(m.get("top1_written")),
           pct(m.get("test_agreement")),
           pct(m.get("top1_compressed_eval")) + " / " + pct(m.get("top1_finetuned_eval")),
           str(m.get("git")));
     }
-    StringBuilder t = new StringBuilder("## Trust: what `compress` writes, judged on "
-        + "the test split\n\nGenerated by `./bench trust --render-only` from `" + DATA + "` (measured by "
-        + "`./bench trust`; each row's command is what a user types). \"written\" is OUT.onnx, or "
-        + "OUT.rejected.onnx when the fidelity guard refused the model (exit code 4). Top-1 and agreement"
-        + " are measured afterwards in ONNX Runtime on the test images; \"guard\" is the verdict "
-        + "`compress` gave on its own inputs.\n\n");
+    StringBuilder t =
+        new StringBuilder(
+            "## Trust: what `compress` writes, judged on "
+                + "the test split\n\nGenerated by `./bench trust --render-only` from `"
+                + DATA
+                + "` (measured by "
+                + "`./bench trust`; each row's command is what a user types). \"written\" is OUT.onnx, or "
+                + "OUT.rejected.onnx when the fidelity guard refused the model (exit code 4). Top-1 and agreement"
+                + " are measured afterwards in ONNX Runtime on the test images; \"guard\" is the verdict "
+                + "`compress` gave on its own inputs.\n\n");
     t.append(table.render());
     t.append("\nCommands:\n\n```\n");
     for (Map<String, Object> m : latest.values()) {

@@ -25,7 +25,8 @@ public final class WeightFile {
     JsonNode root = JSON.readTree(header.toFile());
     JsonNode shapeNode = root.get("shape");
     if (shapeNode == null || !shapeNode.isArray()) {
-      throw new IOException(header + ": missing \"shape\" array, expected {\"shape\": [..], \"dtype\": \"float32\"}");
+      throw new IOException(
+          header + ": missing \"shape\" array, expected {\"shape\": [..], \"dtype\": \"float32\"}");
     }
     String dtype = root.has("dtype") ? root.get("dtype").asText() : "float32";
     if (!dtype.equals("float32")) {
@@ -40,7 +41,13 @@ public final class WeightFile {
     long expected = 4L * DenseTensor.sizeOf(shape);
     if (bytes.length != expected) {
       throw new IOException(
-          bin + ": shape " + Arrays.toString(shape) + " needs " + expected + " bytes of float32, found " + bytes.length);
+          bin
+              + ": shape "
+              + Arrays.toString(shape)
+              + " needs "
+              + expected
+              + " bytes of float32, found "
+              + bytes.length);
     }
     float[] f = new float[bytes.length / 4];
     ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);

@@ -20,8 +20,19 @@ class BenchMainTest {
   void withoutABenchmarkTheUsageAndExitTwo() {
     StringWriter err = new StringWriter();
     assertEquals(2, run(err));
-    for (String name : new String[] {"real", "render", "import", "trust", "results", "decompositions",
-        "dse-timing", "search-timing", "train-throughput", "resnet-latency"}) {
+    for (String name :
+        new String[] {
+          "real",
+          "render",
+          "import",
+          "trust",
+          "results",
+          "decompositions",
+          "dse-timing",
+          "search-timing",
+          "train-throughput",
+          "resnet-latency"
+        }) {
       assertTrue(err.toString().contains(name), name + " missing from the usage: " + err);
     }
   }

@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.demo.DemoModels;
+import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.runtime.LatencyComparison;
 import org.lowrank.runtime.LatencyResult;
 import picocli.CommandLine;
@@ -25,11 +25,20 @@ class RealBenchTest {
 
   @Test
   void parsesTheTableBenchPrints() {
-    LatencyResult a = LatencyResult.of(1, 1, new long[] {4_000_000, 4_000_000, 4_000_000},
-        new long[] {3_000_000, 3_000_000, 3_000_000});
-    LatencyResult b = LatencyResult.of(1, 1, new long[] {2_500_000, 2_500_000, 2_500_000},
-        new long[] {2_000_000, 2_000_000, 2_000_000});
-    String table = new LatencyComparison("a vs b", 0.5, List.of(new LatencyComparison.Row(a, b))).toTable();
+    LatencyResult a =
+        LatencyResult.of(
+            1,
+            1,
+            new long[] {4_000_000, 4_000_000, 4_000_000},
+            new long[] {3_000_000, 3_000_000, 3_000_000});
+    LatencyResult b =
+        LatencyResult.of(
+            1,
+            1,
+            new long[] {2_500_000, 2_500_000, 2_500_000},
+            new long[] {2_000_000, 2_000_000, 2_000_000});
+    String table =
+        new LatencyComparison("a vs b", 0.5, List.of(new LatencyComparison.Row(a, b))).toTable();
     Matcher m = RealBench.BENCH_ROW.matcher(table);
     assertTrue(m.find(), table);
     assertEquals("1", m.group(1));
@@ -51,26 +60,39 @@ class RealBenchTest {
     RealBench bench = new RealBench();
     bench.work = Files.createDirectories(dir.resolve("work"));
     bench.runs = 3;
-    List<Map<String, Object>> rows = bench.measure(
-        new RealBench.RealModel("cnn.onnx", "1,1,28,28", "test CNN"), models.resolve("cnn.onnx"), models);
+    List<Map<String, Object>> rows =
+        bench.measure(
+            new RealBench.RealModel("cnn.onnx", "1,1,28,28", "test CNN"),
+            models.resolve("cnn.onnx"),
+            models);
     Map<String, Map<String, Object>> byId = new LinkedHashMap<>();
     rows.forEach(r -> byId.put((String) r.get("id"), r));
-    assertEquals(List.of("real/cnn/inspect", "real/cnn/energy50", "real/cnn/bench-energy50",
-        "real/cnn/energy50-pointwise", "real/cnn/bench-energy50-pointwise"), List.copyOf(byId.keySet()));
+    assertEquals(
+        List.of(
+            "real/cnn/inspect",
+            "real/cnn/energy50",
+            "real/cnn/bench-energy50",
+            "real/cnn/energy50-pointwise",
+            "real/cnn/bench-energy50-pointwise"),
+        List.copyOf(byId.keySet()));
     Map<String, Object> inspect = byId.get("real/cnn/inspect");
     assertEquals(0, inspect.get("exit_code"));
     assertEquals(861_386L, ((Number) inspect.get("params")).longValue()); // DemoModels' Javadoc
     assertEquals(5L, ((Number) inspect.get("layers")).longValue());
     Map<String, Object> c = byId.get("real/cnn/energy50");
     double removed = ((Number) c.get("params_removed")).doubleValue();
-    assertTrue(removed >= 0.5 - 1e-6 && removed < 0.6, "keep-params 0.5 removes at least half: " + removed);
+    assertTrue(
+        removed >= 0.5 - 1e-6 && removed < 0.6,
+        "keep-params 0.5 removes at least half: " + removed);
     double err = ((Number) c.get("output_error")).doubleValue();
     assertTrue(err > 0 && err < 2, "relative output error of a rank-truncated model: " + err);
     int exit = (Integer) c.get("exit_code");
     assertEquals(Boolean.TRUE.equals(c.get("guard_passed")) ? 0 : 4, exit);
     Map<String, Object> b = byId.get("real/cnn/bench-energy50");
     assertEquals(1, b.get("batch"));
-    double ratio = ((Number) b.get("original_ms")).doubleValue() / ((Number) b.get("written_ms")).doubleValue();
+    double ratio =
+        ((Number) b.get("original_ms")).doubleValue()
+            / ((Number) b.get("written_ms")).doubleValue();
     assertEquals(ratio, ((Number) b.get("speedup")).doubleValue(), 0.01 + 0.01 * ratio);
     for (Map<String, Object> r : rows) {
       String cmd = (String) r.get("command");
@@ -79,7 +101,8 @@ class RealBenchTest {
       assertTrue(cmd.contains("$LOWRANK_MODELS/cnn.onnx"), cmd);
     }
     // rendered from the JSON lines, as ./bench real --render-only does
-    org.lowrank.bench.record.ResultLog log = new org.lowrank.bench.record.ResultLog(dir.resolve("real.jsonl"));
+    org.lowrank.bench.record.ResultLog log =
+        new org.lowrank.bench.record.ResultLog(dir.resolve("real.jsonl"));
     for (Map<String, Object> r : rows) {
       log.append(r);
     }
@@ -87,8 +110,14 @@ class RealBenchTest {
     assertFalse(block.contains(dir.toString()));
     assertTrue(block.contains("| real/cnn/energy50 | " + exit + " |"), block);
     assertTrue(block.contains("| cnn.onnx | 1,1,28,28 | 0 | 5 | 861,386 |"), block);
-    String benchLine = block.lines().filter(l -> l.startsWith("| real/cnn/bench-energy50 |")).findFirst().orElseThrow();
-    assertTrue(benchLine.matches(".*\\| [0-9.]+x \\| [0-9.]+x \\|.*"), "speedups shown: " + benchLine);
+    String benchLine =
+        block
+            .lines()
+            .filter(l -> l.startsWith("| real/cnn/bench-energy50 |"))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(
+        benchLine.matches(".*\\| [0-9.]+x \\| [0-9.]+x \\|.*"), "speedups shown: " + benchLine);
   }
 
   @Test
@@ -99,12 +128,27 @@ class RealBenchTest {
     CommandLine cl = new CommandLine(new RealBench());
     cl.setOut(new PrintWriter(out));
     cl.setErr(new PrintWriter(err));
-    int code = cl.execute("--models", dir.resolve("none").toString(), "--data", dir.resolve("r.jsonl").toString(),
-        "--results", results.toString(), "--work", dir.resolve("w").toString());
+    int code =
+        cl.execute(
+            "--models",
+            dir.resolve("none").toString(),
+            "--data",
+            dir.resolve("r.jsonl").toString(),
+            "--results",
+            results.toString(),
+            "--work",
+            dir.resolve("w").toString());
     assertEquals(0, code, err.toString());
     for (RealBench.RealModel m : RealBench.MODELS) {
-      assertTrue(err.toString().contains("skipping " + m.name() + ": $LOWRANK_MODELS/" + m.file()
-          + " is not installed (run scripts/install-models.sh)"), err.toString());
+      assertTrue(
+          err.toString()
+              .contains(
+                  "skipping "
+                      + m.name()
+                      + ": $LOWRANK_MODELS/"
+                      + m.file()
+                      + " is not installed (run scripts/install-models.sh)"),
+          err.toString());
     }
     assertFalse(Files.exists(dir.resolve("r.jsonl")), "nothing measured, nothing recorded");
     assertTrue(Files.readString(results).contains("<!-- real:begin -->"));

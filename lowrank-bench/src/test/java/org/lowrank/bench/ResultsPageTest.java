@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,14 +40,17 @@ class ResultsPageTest {
     int e = doc.indexOf("<!-- experiments:begin -->");
     assertTrue(0 < t && t < r && r < e, doc);
     assertFalse(doc.contains("9.99"), "an older line of the same id is not shown");
-    String row = doc.lines().filter(l -> l.startsWith("| measured | e1/r/cp |")).findFirst().orElseThrow();
+    String row =
+        doc.lines().filter(l -> l.startsWith("| measured | e1/r/cp |")).findFirst().orElseThrow();
     assertTrue(row.contains("| 2.09 |") && row.contains("| 2026-01-02 | abc |"), row);
-    assertTrue(doc.indexOf("| published (X) | paper CP |") < doc.indexOf("| measured | e1/r/cp |"),
+    assertTrue(
+        doc.indexOf("| published (X) | paper CP |") < doc.indexOf("| measured | e1/r/cp |"),
         "published rows first");
     assertTrue(doc.contains("- seed: 42\n"), "a setting every row shares is stated once");
     assertFalse(doc.contains("- machine:"), "a setting that differs is not");
     assertTrue(doc.contains("`./bench results --only e1/r/cp`"), "each row has its rerun command");
-    assertEquals(doc, ResultsPage.document(trust, real, exp), "rendering is a function of the data");
+    assertEquals(
+        doc, ResultsPage.document(trust, real, exp), "rendering is a function of the data");
   }
 
   @Test
@@ -64,13 +66,19 @@ class ResultsPageTest {
     trust.append(row);
     Map<Path, Map<String, Map<String, Object>>> latest = Map.of(TrustBench.DATA, trust.latest());
     String block = ResultsPage.figures(latest);
-    assertTrue(block.contains("| `compress` defaults, ResNet-20 | params removed 3.98%, top1 original 81.03%, "
-        + "top1 written 81.05%, test agreement 98.84% | `default/resnet20` (results/trust.jsonl) |"), block);
+    assertTrue(
+        block.contains(
+            "| `compress` defaults, ResNet-20 | params removed 3.98%, top1 original 81.03%, "
+                + "top1 written 81.05%, test agreement 98.84% | `default/resnet20` (results/trust.jsonl) |"),
+        block);
     assertTrue(block.contains("| `compress` defaults, ResNet-56 | not measured yet |"), block);
 
     Path plain = dir.resolve("plain.md");
     java.nio.file.Files.writeString(plain, "# readme\n");
     assertFalse(ResultsPage.renderFigures(plain, new ResultLog(trustFile)));
-    assertEquals("# readme\n", java.nio.file.Files.readString(plain), "a README without the markers is left alone");
+    assertEquals(
+        "# readme\n",
+        java.nio.file.Files.readString(plain),
+        "a README without the markers is left alone");
   }
 }

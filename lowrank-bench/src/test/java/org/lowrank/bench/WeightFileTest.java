@@ -40,9 +40,20 @@ class WeightFileTest {
   @Test
   void quickRunPrintsTable() throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    int code = DecompositionBenchmark.run(
-        new String[] {"--cases", "16x8x3x3,64x32", "--ranks", "4,100", "--repeats", "1", "--cp-iterations", "5"},
-        new PrintStream(out, true), new PrintStream(new ByteArrayOutputStream(), true));
+    int code =
+        DecompositionBenchmark.run(
+            new String[] {
+              "--cases",
+              "16x8x3x3,64x32",
+              "--ranks",
+              "4,100",
+              "--repeats",
+              "1",
+              "--cp-iterations",
+              "5"
+            },
+            new PrintStream(out, true),
+            new PrintStream(new ByteArrayOutputStream(), true));
     assertEquals(0, code);
     String table = out.toString();
     assertTrue(table.contains("tucker2-hooi"), table);

@@ -7,18 +7,30 @@ import picocli.CommandLine.Option;
  * properties before any native library starts (OpenBLAS, PyTorch and ONNX Runtime read them once).
  */
 public final class CommonOptions {
-  @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
-      description = {"Threads for ONNX Runtime, PyTorch and BLAS (default: ${DEFAULT-VALUE}; more",
-          "threads help only on an idle machine: on busy shared cores they run slower)."})
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      defaultValue = "1",
+      description = {
+        "Threads for ONNX Runtime, PyTorch and BLAS (default: ${DEFAULT-VALUE}; more",
+        "threads help only on an idle machine: on busy shared cores they run slower)."
+      })
   int threads;
 
-  @Option(names = "--seed", paramLabel = "S", description = "Seed of every random step (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--seed",
+      paramLabel = "S",
+      description = "Seed of every random step (default: ${DEFAULT-VALUE}).")
   long seed = 42;
 
-  @Option(names = {"-q", "--quiet"}, description = "No progress bars.")
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress bars.")
   boolean quiet;
 
-  @Option(names = {"-v", "--verbose"}, description = "Log more (-v info, -vv debug) on stderr.")
+  @Option(
+      names = {"-v", "--verbose"},
+      description = "Log more (-v info, -vv debug) on stderr.")
   boolean[] verbose = new boolean[0];
 
   /** Applies threads and log level; call first thing in a command. */
@@ -28,9 +40,15 @@ public final class CommonOptions {
     }
     int cores = Runtime.getRuntime().availableProcessors();
     if (threads > cores) {
-      System.err.println("lowrank: warning: --threads " + threads + " is more than the " + cores
-          + " cores available; oversubscribed threads run slower and make latency and speed-up "
-          + "figures misleading (use --threads " + cores + " or fewer)");
+      System.err.println(
+          "lowrank: warning: --threads "
+              + threads
+              + " is more than the "
+              + cores
+              + " cores available; oversubscribed threads run slower and make latency and speed-up "
+              + "figures misleading (use --threads "
+              + cores
+              + " or fewer)");
     }
     System.setProperty("lowrank.blas.threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));

@@ -22,39 +22,60 @@ import picocli.CommandLine.Parameters;
  * {@code lowrank compress MODEL -o OUT.onnx}: the whole pipeline. Writes OUT.onnx plus
  * OUT.report.json and OUT.report.html, and prints a summary.
  */
-@Command(name = "compress", mixinStandardHelpOptions = true,
-    description = {"Compress a model: plan ranks, factorize, rewrite, optionally fine-tune once,",
-        "export ONNX, and report parameters, FLOPs, accuracy and ONNX Runtime latency."})
+@Command(
+    name = "compress",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Compress a model: plan ranks, factorize, rewrite, optionally fine-tune once,",
+      "export ONNX, and report parameters, FLOPs, accuracy and ONNX Runtime latency."
+    })
 public final class CompressCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "MODEL.onnx") Path model;
+  @Parameters(index = "0", paramLabel = "MODEL.onnx")
+  Path model;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "OUT.onnx", required = true,
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "OUT.onnx",
+      required = true,
       description = "The compressed model (the report files go beside it).")
   Path output;
 
-  @Option(names = "--finetune-epochs", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--finetune-epochs",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "Fine-tune the compressed model for N epochs (needs --data).")
   int epochs;
 
-  @Option(names = "--finetune-steps", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--finetune-steps",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "Fine-tune for N optimizer steps instead of epochs.")
   long steps;
 
   @Mixin FineTuneOptions fineTune;
 
-  @Option(names = "--no-distill", description = "Fine-tune on labels only (default: distill from the original).")
+  @Option(
+      names = "--no-distill",
+      description = "Fine-tune on labels only (default: distill from the original).")
   boolean noDistill;
 
-  @Option(names = "--refit-images", paramLabel = "N",
+  @Option(
+      names = "--refit-images",
+      paramLabel = "N",
       defaultValue = "" + CompressionPipeline.DEFAULT_REFIT_IMAGES,
-      description = "Output reconstruction after factorizing: refit each factorized layer's last "
-          + "factor (conv or Gemm) by least squares so its output matches the original layer's on N "
-          + "training images (default: ${DEFAULT-VALUE}; 0 = off; needs --data).")
+      description =
+          "Output reconstruction after factorizing: refit each factorized layer's last "
+              + "factor (conv or Gemm) by least squares so its output matches the original layer's on N "
+              + "training images (default: ${DEFAULT-VALUE}; 0 = off; needs --data).")
   int refitImages;
 
   /** How the factors are fitted. */
   enum Factorize {
-    weights, data, symmetric;
+    weights,
+    data,
+    symmetric;
 
     @Override
     public String toString() {
@@ -62,13 +83,17 @@ public final class CompressCommand implements Callable<Integer> {
     }
   }
 
-  @Option(names = "--factorize", paramLabel = "HOW", defaultValue = "data",
+  @Option(
+      names = "--factorize",
+      paramLabel = "HOW",
+      defaultValue = "data",
       converter = FactorizeConverter.class,
-      description = "weights: fit the factors to the weights alone; data (default with --data): fit "
-          + "each layer, in graph order, to the inputs it gets in the model compressed so far, the "
-          + "target being the original layer's output on the same training images (Tucker-2, CP, "
-          + "SVD, QR; TT and TT-matrix from the weights); data-symmetric: fit to the original "
-          + "model's inputs, all layers from one pass.")
+      description =
+          "weights: fit the factors to the weights alone; data (default with --data): fit "
+              + "each layer, in graph order, to the inputs it gets in the model compressed so far, the "
+              + "target being the original layer's output on the same training images (Tucker-2, CP, "
+              + "SVD, QR; TT and TT-matrix from the weights); data-symmetric: fit to the original "
+              + "model's inputs, all layers from one pass.")
   Factorize factorize;
 
   /** Accepts weights, data, data-symmetric. */
@@ -85,38 +110,60 @@ public final class CompressCommand implements Callable<Integer> {
     }
   }
 
-  @Option(names = "--eval-limit", paramLabel = "N", defaultValue = "0",
+  @Option(
+      names = "--eval-limit",
+      paramLabel = "N",
+      defaultValue = "0",
       description = "Evaluate on at most N test images (0 = all; needs --data).")
   int evalLimit;
 
-  @Option(names = "--latency-batches", paramLabel = "B", split = ",", defaultValue = "1,32",
+  @Option(
+      names = "--latency-batches",
+      paramLabel = "B",
+      split = ",",
+      defaultValue = "1,32",
       description = "ONNX Runtime latency at these batch sizes (default: ${DEFAULT-VALUE}).")
   int[] latencyBatches;
 
   @Option(names = "--no-latency", description = "Skip the latency measurement.")
   boolean noLatency;
 
-  @Option(names = "--max-drop", paramLabel = "P", defaultValue = "" + FidelityGuard.DEFAULT_MAX_DROP,
-      description = "Fidelity guard with --data: top-1 may fall at most P points on the test "
-          + "images, the final model run in ONNX Runtime (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-drop",
+      paramLabel = "P",
+      defaultValue = "" + FidelityGuard.DEFAULT_MAX_DROP,
+      description =
+          "Fidelity guard with --data: top-1 may fall at most P points on the test "
+              + "images, the final model run in ONNX Runtime (default: ${DEFAULT-VALUE}).")
   double maxDrop;
 
-  @Option(names = "--min-agreement", paramLabel = "A",
+  @Option(
+      names = "--min-agreement",
+      paramLabel = "A",
       defaultValue = "" + FidelityGuard.DEFAULT_MIN_AGREEMENT,
-      description = "Fidelity guard without labels: at least this fraction of top-1 predictions "
-          + "unchanged on the test_data_set inputs next to the model, else on seeded random "
-          + "inputs (default: ${DEFAULT-VALUE}).")
+      description =
+          "Fidelity guard without labels: at least this fraction of top-1 predictions "
+              + "unchanged on the test_data_set inputs next to the model, else on seeded random "
+              + "inputs (default: ${DEFAULT-VALUE}).")
   double minAgreement;
 
-  @Option(names = "--max-output-error", paramLabel = "E",
+  @Option(
+      names = "--max-output-error",
+      paramLabel = "E",
       defaultValue = "" + FidelityGuard.DEFAULT_MAX_OUTPUT_ERROR,
-      description = "Fidelity guard for models that are not classifiers: relative output error "
-          + "at most E (default: ${DEFAULT-VALUE}).")
+      description =
+          "Fidelity guard for models that are not classifiers: relative output error "
+              + "at most E (default: ${DEFAULT-VALUE}).")
   double maxOutputError;
 
-  @Option(names = "--force", description = "Write OUT.onnx even when the model fails the fidelity "
-      + "guard (the report still says so); without it a failing model goes to OUT.rejected.onnx "
-      + "and the exit code is " + ExitCodes.FIDELITY + ".")
+  @Option(
+      names = "--force",
+      description =
+          "Write OUT.onnx even when the model fails the fidelity "
+              + "guard (the report still says so); without it a failing model goes to OUT.rejected.onnx "
+              + "and the exit code is "
+              + ExitCodes.FIDELITY
+              + ".")
   boolean force;
 
   @Mixin CommonOptions common;
@@ -128,14 +175,21 @@ public final class CompressCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     common.apply();
     ProgressBar bar = common.progress();
-    CompressionPipeline.Builder b = CompressionPipeline.builder().setModel(model).optOutput(output)
-        .optSeed(common.seed).optThreads(common.threads)
-        .optListener(new StageProgress(bar, System.err, common.quiet))
-        .optGuard(new FidelityGuard(maxDrop, minAgreement, maxOutputError, force));
+    CompressionPipeline.Builder b =
+        CompressionPipeline.builder()
+            .setModel(model)
+            .optOutput(output)
+            .optSeed(common.seed)
+            .optThreads(common.threads)
+            .optListener(new StageProgress(bar, System.err, common.quiet))
+            .optGuard(new FidelityGuard(maxDrop, minAgreement, maxOutputError, force));
     planning.configure(b, data, bar);
     if (data.present()) {
-      b.optData(data.source()).optEvaluation(evalLimit).optRefit(refitImages)
-          .optDataAwareFactorization(factorize == Factorize.weights ? 0 : CompressionPipeline.DEFAULT_REFIT_IMAGES)
+      b.optData(data.source())
+          .optEvaluation(evalLimit)
+          .optRefit(refitImages)
+          .optDataAwareFactorization(
+              factorize == Factorize.weights ? 0 : CompressionPipeline.DEFAULT_REFIT_IMAGES)
           .optSequential(factorize == Factorize.data);
     }
     if (epochs > 0 || steps > 0) {
@@ -148,11 +202,16 @@ public final class CompressCommand implements Callable<Integer> {
       b.optLatency(5, 30, latencyBatches);
     }
     String dataName = data.present() ? data.data.getFileName() + " test" : "";
-    b.optCompanions(List.of(
-        CompressionPipeline.Companion.sibling(".report.json", "JSON report",
-            res -> utf8(ReportJson.write(Reports.of(res, model.toString(), dataName)))),
-        CompressionPipeline.Companion.sibling(".report.html", "HTML report",
-            res -> utf8(HtmlReport.render(Reports.of(res, model.toString(), dataName))))));
+    b.optCompanions(
+        List.of(
+            CompressionPipeline.Companion.sibling(
+                ".report.json",
+                "JSON report",
+                res -> utf8(ReportJson.write(Reports.of(res, model.toString(), dataName)))),
+            CompressionPipeline.Companion.sibling(
+                ".report.html",
+                "HTML report",
+                res -> utf8(HtmlReport.render(Reports.of(res, model.toString(), dataName))))));
     CompressionResult r = b.build().run();
     if (!r.fidelity().passed() && !force) {
       removeStale(output, "this run was rejected");
@@ -169,12 +228,20 @@ public final class CompressCommand implements Callable<Integer> {
     out.flush();
     if (!r.fidelity().passed()) {
       PrintWriter err = spec.commandLine().getErr();
-      err.println(force
-          ? "lowrank: WARNING: the compressed model FAILED the fidelity guard; written to " + written
-              + " anyway (--force)"
-          : "lowrank: REJECTED: the compressed model failed the fidelity guard; it was written to "
-              + written + ", not " + output + " (exit code " + ExitCodes.FIDELITY
-              + "; --force writes it to " + output + ")");
+      err.println(
+          force
+              ? "lowrank: WARNING: the compressed model FAILED the fidelity guard; written to "
+                  + written
+                  + " anyway (--force)"
+              : "lowrank: REJECTED: the compressed model failed the fidelity guard; it was written to "
+                  + written
+                  + ", not "
+                  + output
+                  + " (exit code "
+                  + ExitCodes.FIDELITY
+                  + "; --force writes it to "
+                  + output
+                  + ")");
       err.flush();
       return force ? ExitCodes.OK : ExitCodes.FIDELITY;
     }
@@ -186,16 +253,21 @@ public final class CompressCommand implements Callable<Integer> {
   }
 
   /**
-   * After a run, only its own verdict's files may be there (OUT.onnx after a pass, OUT.rejected.onnx
-   * after a rejection): an earlier run's files would pass for this run's result. Removes them,
-   * saying so.
+   * After a run, only its own verdict's files may be there (OUT.onnx after a pass,
+   * OUT.rejected.onnx after a rejection): an earlier run's files would pass for this run's result.
+   * Removes them, saying so.
    */
   private void removeStale(Path out, String why) throws java.io.IOException {
-    for (Path p : new Path[] {out, CompressionPipeline.sibling(out, ".report.json"),
-        CompressionPipeline.sibling(out, ".report.html")}) {
+    for (Path p :
+        new Path[] {
+          out,
+          CompressionPipeline.sibling(out, ".report.json"),
+          CompressionPipeline.sibling(out, ".report.html")
+        }) {
       if (java.nio.file.Files.deleteIfExists(p)) {
-        spec.commandLine().getErr().println(
-            "lowrank: removed " + p + " (an earlier run's output; " + why + ")");
+        spec.commandLine()
+            .getErr()
+            .println("lowrank: removed " + p + " (an earlier run's output; " + why + ")");
       }
     }
   }

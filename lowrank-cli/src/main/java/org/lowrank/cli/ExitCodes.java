@@ -13,12 +13,16 @@ import org.lowrank.LowrankException.Kind;
 public final class ExitCodes {
   /** Success. */
   public static final int OK = 0;
+
   /** A bug or an unexpected failure inside lowrank. */
   public static final int INTERNAL = 1;
+
   /** Bad input: wrong path, malformed model or data, impossible budget or rank, bad options. */
   public static final int BAD_INPUT = 2;
+
   /** A well-formed model that uses something lowrank does not support (an operator, a layout). */
   public static final int UNSUPPORTED = 3;
+
   /**
    * The compressed model missed the fidelity guard ({@code --max-drop}, {@code --min-agreement}):
    * it was written as OUT.rejected.onnx, not OUT.onnx.

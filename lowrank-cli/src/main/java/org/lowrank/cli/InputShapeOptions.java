@@ -12,10 +12,14 @@ import picocli.CommandLine.Option;
  * (one place for the fixed batch, free height/width, and absurd sizes).
  */
 public final class InputShapeOptions {
-  @Option(names = "--input-shape", paramLabel = "[NAME=]D0,D1,...",
-      description = {"Input shape, e.g. 1,3,320,320: needed when the model's height or width is free;",
-          "must agree with its fixed dimensions (default: as declared, a free batch = 1).",
-          "Prefix NAME= for a model with several inputs; repeatable."})
+  @Option(
+      names = "--input-shape",
+      paramLabel = "[NAME=]D0,D1,...",
+      description = {
+        "Input shape, e.g. 1,3,320,320: needed when the model's height or width is free;",
+        "must agree with its fixed dimensions (default: as declared, a free batch = 1).",
+        "Prefix NAME= for a model with several inputs; repeatable."
+      })
   List<String> specs = new ArrayList<>();
 
   /** The given shapes by input name, parsed against the model's inputs. */

@@ -17,12 +17,12 @@ import org.lowrank.analysis.LayerProfile;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.analysis.ProfileOptions;
 import org.lowrank.analysis.SkipRule;
+import org.lowrank.cost.Method;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.ModelException;
 import org.lowrank.graph.UnsupportedModelException;
-import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxFormatException;
-import org.lowrank.cost.Method;
+import org.lowrank.onnx.OnnxReader;
 import org.lowrank.util.Text;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -32,9 +32,9 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code lowrank inspect MODEL.onnx [--json] [--input-shape 1,3,32,32]}: the per-layer profile of a
- * model (stages 1-2: read, analyze). Prints a table or JSON on stdout; errors are one line on stderr.
- * Exit codes: 0 ok, 2 bad input (unreadable or malformed model, bad option), 3 unsupported model.
- * The layer rules ({@link LayerRuleOptions}) are those of plan and compress.
+ * model (stages 1-2: read, analyze). Prints a table or JSON on stdout; errors are one line on
+ * stderr. Exit codes: 0 ok, 2 bad input (unreadable or malformed model, bad option), 3 unsupported
+ * model. The layer rules ({@link LayerRuleOptions}) are those of plan and compress.
  */
 @Command(
     name = "inspect",
@@ -117,7 +117,8 @@ public final class InspectCommand implements Callable<Integer> {
     if (!l.isConv()) {
       return "-";
     }
-    StringBuilder sb = new StringBuilder("s").append(compact(l.strides())).append(" p").append(compact(l.pads()));
+    StringBuilder sb =
+        new StringBuilder("s").append(compact(l.strides())).append(" p").append(compact(l.pads()));
     if (Arrays.stream(l.dilations()).anyMatch(d -> d != 1)) {
       sb.append(" d").append(compact(l.dilations()));
     }
@@ -148,11 +149,31 @@ public final class InspectCommand implements Callable<Integer> {
 
   private void printTable(PrintWriter out, Model m, ModelProfile p) {
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"layer", "op", "kind", "weight shape", "stride/pad", "output shape", "params", "MACs",
-        "methods / skip reason"});
+    rows.add(
+        new String[] {
+          "layer",
+          "op",
+          "kind",
+          "weight shape",
+          "stride/pad",
+          "output shape",
+          "params",
+          "MACs",
+          "methods / skip reason"
+        });
     for (LayerProfile l : p.layers()) {
-      rows.add(new String[] {Text.printable(l.name()), Text.printable(l.opType()), l.kind(), shape(l.weightShape()), window(l), shape(l.outputShape()),
-          num(l.params()), num(l.macs()), methods(l)});
+      rows.add(
+          new String[] {
+            Text.printable(l.name()),
+            Text.printable(l.opType()),
+            l.kind(),
+            shape(l.weightShape()),
+            window(l),
+            shape(l.outputShape()),
+            num(l.params()),
+            num(l.macs()),
+            methods(l)
+          });
     }
     int cols = rows.get(0).length;
     int[] w = new int[cols];
@@ -162,10 +183,17 @@ public final class InspectCommand implements Callable<Integer> {
       }
     }
     StringBuilder header = new StringBuilder();
-    header.append("model ").append(model.getFileName()).append("  opset ").append(m.opset())
-        .append("  producer ").append(m.producerName().isEmpty() ? "?" : Text.printable(m.producerName()));
-    p.inputShapes().forEach((k, v) -> header.append("  input ").append(Text.printable(k)).append(' ')
-        .append(shape(v)));
+    header
+        .append("model ")
+        .append(model.getFileName())
+        .append("  opset ")
+        .append(m.opset())
+        .append("  producer ")
+        .append(m.producerName().isEmpty() ? "?" : Text.printable(m.producerName()));
+    p.inputShapes()
+        .forEach(
+            (k, v) ->
+                header.append("  input ").append(Text.printable(k)).append(' ').append(shape(v)));
     out.println(header);
     out.println();
     for (int i = 0; i < rows.size(); i++) {
@@ -173,7 +201,8 @@ public final class InspectCommand implements Callable<Integer> {
       StringBuilder sb = new StringBuilder();
       for (int c = 0; c < cols; c++) {
         boolean numeric = c == 6 || c == 7;
-        String cell = numeric ? pad(r[c], w[c], true) : (c == cols - 1 ? r[c] : pad(r[c], w[c], false));
+        String cell =
+            numeric ? pad(r[c], w[c], true) : (c == cols - 1 ? r[c] : pad(r[c], w[c], false));
         sb.append(cell).append(c == cols - 1 ? "" : "  ");
       }
       out.println(sb.toString().stripTrailing());
@@ -184,8 +213,14 @@ public final class InspectCommand implements Callable<Integer> {
     }
     long fact = p.layers().stream().filter(LayerProfile::isFactorizable).count();
     out.println();
-    out.printf(Locale.ROOT, "total: %s params, %s MACs per sample; %d layers, %d factorizable (%s params, %s MACs)%n",
-        num(p.totalParams()), num(p.totalMacs()), p.layers().size(), fact, num(p.factorizableParams()),
+    out.printf(
+        Locale.ROOT,
+        "total: %s params, %s MACs per sample; %d layers, %d factorizable (%s params, %s MACs)%n",
+        num(p.totalParams()),
+        num(p.totalMacs()),
+        p.layers().size(),
+        fact,
+        num(p.factorizableParams()),
         num(p.factorizableMacs()));
     Map<SkipRule, Long> skipped = SkipRule.counts(p.layers());
     if (!skipped.isEmpty()) {

@@ -8,8 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code lowrank} command: subcommands are the pipeline verbs. Failures print one line on stderr
- * ({@code --stacktrace} for the whole trace) and exit with a code from {@link ExitCodes}.
+ * The {@code lowrank} command: subcommands are the pipeline verbs. Failures print one line on
+ * stderr ({@code --stacktrace} for the whole trace) and exit with a code from {@link ExitCodes}.
  */
 @Command(
     name = "lowrank",
@@ -19,7 +19,10 @@ import picocli.CommandLine.Option;
     subcommands = {CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
-  @Option(names = "--stacktrace", description = "Print the full stack trace of a failure.", scope = CommandLine.ScopeType.INHERIT)
+  @Option(
+      names = "--stacktrace",
+      description = "Print the full stack trace of a failure.",
+      scope = CommandLine.ScopeType.INHERIT)
   boolean stacktrace;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -35,8 +38,8 @@ public final class Main implements Runnable {
     for (Object sub : Subcommands.all()) {
       cl.addSubcommand(sub);
     }
-    cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST,
-        Main::commandList);
+    cl.getHelpSectionMap()
+        .put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Main::commandList);
     cl.setExecutionStrategy(ResourceFailures::execute);
     cl.setExecutionExceptionHandler(Main::handleFailure);
     cl.setParameterExceptionHandler(
@@ -60,9 +63,12 @@ public final class Main implements Runnable {
     }
     int nameWidth = 2 + subs.keySet().stream().mapToInt(String::length).max().orElse(8);
     int width = help.commandSpec().usageMessage().width();
-    CommandLine.Help.TextTable table = CommandLine.Help.TextTable.forColumns(help.colorScheme(),
-        new CommandLine.Help.Column(nameWidth + 2, 2, CommandLine.Help.Column.Overflow.SPAN),
-        new CommandLine.Help.Column(width - nameWidth - 2, 1, CommandLine.Help.Column.Overflow.WRAP));
+    CommandLine.Help.TextTable table =
+        CommandLine.Help.TextTable.forColumns(
+            help.colorScheme(),
+            new CommandLine.Help.Column(nameWidth + 2, 2, CommandLine.Help.Column.Overflow.SPAN),
+            new CommandLine.Help.Column(
+                width - nameWidth - 2, 1, CommandLine.Help.Column.Overflow.WRAP));
     for (Map.Entry<String, CommandLine.Help> e : subs.entrySet()) {
       CommandLine.Model.UsageMessageSpec u = e.getValue().commandSpec().usageMessage();
       String[] text = u.header().length > 0 ? u.header() : u.description();
@@ -80,8 +86,10 @@ public final class Main implements Runnable {
     }
     String msg = ex.getMessage() == null ? ex.getClass().getSimpleName() : ex.getMessage();
     err.println("lowrank " + cl.getCommandName() + ": " + Text.printable(msg, true));
-    boolean trace = parseResult.hasMatchedOption("--stacktrace")
-        || (parseResult.subcommand() != null && parseResult.subcommand().hasMatchedOption("--stacktrace"));
+    boolean trace =
+        parseResult.hasMatchedOption("--stacktrace")
+            || (parseResult.subcommand() != null
+                && parseResult.subcommand().hasMatchedOption("--stacktrace"));
     if (trace) {
       ex.printStackTrace(err);
     } else if (ExitCodes.of(ex) == ExitCodes.INTERNAL) {

@@ -11,13 +11,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code lowrank plan MODEL -o PLAN.json}: choose a method and ranks per layer, write the plan. */
-@Command(name = "plan", mixinStandardHelpOptions = true,
-    description = {"Choose a factorization method and ranks for every layer under a budget and",
-        "write the plan (JSON, editable; apply it with 'lowrank compress --plan')."})
+@Command(
+    name = "plan",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Choose a factorization method and ranks for every layer under a budget and",
+      "write the plan (JSON, editable; apply it with 'lowrank compress --plan')."
+    })
 public final class PlanCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "MODEL.onnx") Path model;
+  @Parameters(index = "0", paramLabel = "MODEL.onnx")
+  Path model;
 
-  @Option(names = {"-o", "--output"}, paramLabel = "PLAN.json", required = true,
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "PLAN.json",
+      required = true,
       description = "Where to write the plan.")
   Path output;
 
@@ -29,12 +37,15 @@ public final class PlanCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     common.apply();
-    OutputCheck.check("plan", output, "input model", model, "plan file", planning.plan,
-        "dataset", data.data);
+    OutputCheck.check(
+        "plan", output, "input model", model, "plan file", planning.plan, "dataset", data.data);
     ProgressBar bar = common.progress();
-    CompressionPipeline.Builder b = CompressionPipeline.builder().setModel(model)
-        .optSeed(common.seed).optThreads(common.threads)
-        .optListener(new StageProgress(bar, System.err, common.quiet));
+    CompressionPipeline.Builder b =
+        CompressionPipeline.builder()
+            .setModel(model)
+            .optSeed(common.seed)
+            .optThreads(common.threads)
+            .optListener(new StageProgress(bar, System.err, common.quiet));
     planning.configure(b, data, bar);
     CompressionPipeline.Planned p = b.build().plan();
     PlanFiles.write(p.plan(), output);

@@ -6,13 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Stack;
+import org.lowrank.cost.Method;
 import org.lowrank.pipeline.CompressionPipeline;
+import org.lowrank.plan.Budget;
 import org.lowrank.plan.select.LayerSelection;
 import org.lowrank.plan.select.SelectorOption;
 import org.lowrank.plan.select.SelectorProvider;
 import org.lowrank.plan.select.SelectorRegistry;
-import org.lowrank.plan.Budget;
-import org.lowrank.cost.Method;
 import org.lowrank.progress.ProgressListener;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
@@ -24,38 +24,59 @@ import picocli.CommandLine.Option;
  * {@link SelectorProvider} declares them, and they are added to the command as it is built.
  */
 public final class PlanningOptions {
-  @Option(names = "--method", paramLabel = "M", defaultValue = "hybrid",
-      description = {"tucker, cp, tt (convolutions), svd, qr, ttm (dense), or hybrid = the cheapest",
-          "passing method per layer; comma-separated lists allowed (default: ${DEFAULT-VALUE})."})
+  @Option(
+      names = "--method",
+      paramLabel = "M",
+      defaultValue = "hybrid",
+      description = {
+        "tucker, cp, tt (convolutions), svd, qr, ttm (dense), or hybrid = the cheapest",
+        "passing method per layer; comma-separated lists allowed (default: ${DEFAULT-VALUE})."
+      })
   String method;
 
-  @Option(names = "--keep-params", paramLabel = "F",
+  @Option(
+      names = "--keep-params",
+      paramLabel = "F",
       description = "Global budget: keep this fraction of the model's parameters, e.g. 0.25.")
   Double keepParams;
 
-  @Option(names = "--keep-flops", paramLabel = "F",
+  @Option(
+      names = "--keep-flops",
+      paramLabel = "F",
       description = "Global budget: keep this fraction of the model's FLOPs (MACs).")
   Double keepFlops;
 
-  @Option(names = "--calibration", paramLabel = "N", defaultValue = "64",
+  @Option(
+      names = "--calibration",
+      paramLabel = "N",
+      defaultValue = "64",
       description = "Calibration images for the similarity selector (default: ${DEFAULT-VALUE}).")
   int calibration;
 
   @Mixin LayerRuleOptions layers;
 
-  @Option(names = "--prune-latency", arity = "0..1", paramLabel = "RATIO",
+  @Option(
+      names = "--prune-latency",
+      arity = "0..1",
+      paramLabel = "RATIO",
       parameterConsumer = OptionalRatio.class,
-      description = "Drop candidates whose factorized layer is not faster than the original in ONNX "
-          + "Runtime (1 thread, layer timed alone at --prune-batch): keep iff time <= RATIO x the "
-          + "original's (RATIO default 1.0; 0.8 demands 20%% faster). A layer with no faster candidate "
-          + "is kept. Off by default; adds seconds to planning (ResNet-20: ~3 s at batch 1).")
+      description =
+          "Drop candidates whose factorized layer is not faster than the original in ONNX "
+              + "Runtime (1 thread, layer timed alone at --prune-batch): keep iff time <= RATIO x the "
+              + "original's (RATIO default 1.0; 0.8 demands 20%% faster). A layer with no faster candidate "
+              + "is kept. Off by default; adds seconds to planning (ResNet-20: ~3 s at batch 1).")
   Double pruneLatency;
 
-  @Option(names = "--prune-batch", paramLabel = "B",
+  @Option(
+      names = "--prune-batch",
+      paramLabel = "B",
       description = "Batch size of the --prune-latency timings (default 1).")
   Integer pruneBatch;
 
-  @Option(names = "--plan", paramLabel = "PLAN.json", description = "Apply this plan instead of searching.")
+  @Option(
+      names = "--plan",
+      paramLabel = "PLAN.json",
+      description = "Apply this plan instead of searching.")
   Path plan;
 
   @CommandLine.Mixin InputShapeOptions inputShape;
@@ -70,27 +91,50 @@ public final class PlanningOptions {
   @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
   void addSelectorOptions(CommandLine.Model.CommandSpec mixee) {
     command = mixee;
-    List<String> listed = SelectorRegistry.all().stream()
-        .map(p -> p.name() + " (" + p.description() + ")").toList();
-    mixee.addOption(CommandLine.Model.OptionSpec.builder(SELECTOR).paramLabel("NAME")
-        .type(String.class).defaultValue(AUTO)
-        .description("Rank selector: " + String.join(", ", listed) + "; " + AUTO
-            + " = similarity with --data, else energy (default: ${DEFAULT-VALUE}).")
-        .build());
+    List<String> listed =
+        SelectorRegistry.all().stream().map(p -> p.name() + " (" + p.description() + ")").toList();
+    mixee.addOption(
+        CommandLine.Model.OptionSpec.builder(SELECTOR)
+            .paramLabel("NAME")
+            .type(String.class)
+            .defaultValue(AUTO)
+            .description(
+                "Rank selector: "
+                    + String.join(", ", listed)
+                    + "; "
+                    + AUTO
+                    + " = similarity with --data, else energy (default: ${DEFAULT-VALUE}).")
+            .build());
     // One help section per selector with the options only it reads, one for shared options.
     Map<String, CommandLine.Model.ArgGroupSpec.Builder> groups = new LinkedHashMap<>();
     for (SelectorOption o : SelectorRegistry.options()) {
-      List<String> users = SelectorRegistry.all().stream().filter(p -> p.options().contains(o))
-          .map(SelectorProvider::name).toList();
-      String heading = users.size() == 1 ? "Selector " + users.get(0) + ":%n"
-          : "Selectors " + String.join(", ", users) + ":%n";
-      groups.computeIfAbsent(heading, h -> CommandLine.Model.ArgGroupSpec.builder().heading(h)
-          .exclusive(false).multiplicity("0..1").validate(false))
-          .addArg(CommandLine.Model.OptionSpec.builder(o.name()).paramLabel(o.paramLabel())
-              .type(o.type()).defaultValue(o.defaultValue())
-              .description(o.description().replace("%", "%%")
-                  + (o.defaultValue() == null ? "." : " (default: ${DEFAULT-VALUE})."))
-              .build());
+      List<String> users =
+          SelectorRegistry.all().stream()
+              .filter(p -> p.options().contains(o))
+              .map(SelectorProvider::name)
+              .toList();
+      String heading =
+          users.size() == 1
+              ? "Selector " + users.get(0) + ":%n"
+              : "Selectors " + String.join(", ", users) + ":%n";
+      groups
+          .computeIfAbsent(
+              heading,
+              h ->
+                  CommandLine.Model.ArgGroupSpec.builder()
+                      .heading(h)
+                      .exclusive(false)
+                      .multiplicity("0..1")
+                      .validate(false))
+          .addArg(
+              CommandLine.Model.OptionSpec.builder(o.name())
+                  .paramLabel(o.paramLabel())
+                  .type(o.type())
+                  .defaultValue(o.defaultValue())
+                  .description(
+                      o.description().replace("%", "%%")
+                          + (o.defaultValue() == null ? "." : " (default: ${DEFAULT-VALUE})."))
+                  .build());
     }
     groups.values().forEach(g -> mixee.addArgGroup(g.build()));
   }
@@ -126,8 +170,8 @@ public final class PlanningOptions {
         try {
           ratio = Double.parseDouble(v);
         } catch (NumberFormatException e) {
-          throw new CommandLine.ParameterException(spec.commandLine(),
-              "--prune-latency takes a ratio such as 0.8, found '" + v + "'");
+          throw new CommandLine.ParameterException(
+              spec.commandLine(), "--prune-latency takes a ratio such as 0.8, found '" + v + "'");
         }
       }
       arg.setValue(ratio);
@@ -143,7 +187,8 @@ public final class PlanningOptions {
     List<Method> out = new ArrayList<>();
     for (String m : spec.split(",")) {
       if (m.trim().equalsIgnoreCase("hybrid")) {
-        out.addAll(List.of(Method.TUCKER2, Method.CP, Method.TT, Method.SVD, Method.QR, Method.TTM));
+        out.addAll(
+            List.of(Method.TUCKER2, Method.CP, Method.TT, Method.SVD, Method.QR, Method.TTM));
       } else {
         out.add(Method.parse(m));
       }
@@ -153,7 +198,8 @@ public final class PlanningOptions {
 
   Budget budget() {
     if (keepParams != null && keepFlops != null) {
-      throw new IllegalArgumentException("give one budget: --keep-params or --keep-flops, not both");
+      throw new IllegalArgumentException(
+          "give one budget: --keep-params or --keep-flops, not both");
     }
     if (keepParams != null) {
       return Budget.keepParams(keepParams);
@@ -168,18 +214,21 @@ public final class PlanningOptions {
   CompressionPipeline.Builder configure(
       CompressionPipeline.Builder b, DataOptions data, ProgressListener progress) {
     List<Method> ms = methods();
-    b.optMethods(ms).optBudget(budget())
+    b.optMethods(ms)
+        .optBudget(budget())
         .optSelection(new LayerSelection(layers.rules(), ms))
         .optCalibrationSize(calibration);
     b.optInputShapeSpecs(inputShape.specs);
     if (pruneBatch != null && pruneLatency == null) {
-      throw new IllegalArgumentException("--prune-batch sets the batch of --prune-latency: give both");
+      throw new IllegalArgumentException(
+          "--prune-batch sets the batch of --prune-latency: give both");
     }
     if (plan != null) {
       if (pruneLatency != null) {
         throw new IllegalArgumentException(
             "--prune-latency prunes candidates while planning; it does not apply to --plan "
-                + plan + ": drop one of them");
+                + plan
+                + ": drop one of them");
       }
       b.optPlan(plan);
       return b;

@@ -5,8 +5,9 @@ import java.util.Locale;
 import org.lowrank.progress.ProgressListener;
 
 /**
- * Draws a {@link ProgressListener}'s steps as a one-line progress bar on a terminal stream (stderr).
- * Redraws at most every 100 ms; when the stream is not a terminal it prints one line per finished step.
+ * Draws a {@link ProgressListener}'s steps as a one-line progress bar on a terminal stream
+ * (stderr). Redraws at most every 100 ms; when the stream is not a terminal it prints one line per
+ * finished step.
  */
 public final class ProgressBar implements ProgressListener {
   private static final int WIDTH = 30;
@@ -56,8 +57,13 @@ public final class ProgressBar implements ProgressListener {
       return;
     }
     double secs = (System.nanoTime() - startNanos) / 1e9;
-    String line = String.format(Locale.ROOT, "%s done in %.1f s%s", task, secs,
-        summary == null || summary.isEmpty() ? "" : " (" + summary + ")");
+    String line =
+        String.format(
+            Locale.ROOT,
+            "%s done in %.1f s%s",
+            task,
+            secs,
+            summary == null || summary.isEmpty() ? "" : " (" + summary + ")");
     out.print(interactive ? "\r\033[K" + line + "\n" : line + "\n");
     out.flush();
   }

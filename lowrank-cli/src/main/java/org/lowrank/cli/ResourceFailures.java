@@ -6,9 +6,10 @@ import picocli.CommandLine;
 
 /**
  * Turns the JVM's resource errors into one-line bad-input failures the handler in {@link Main} can
- * print: {@link OutOfMemoryError} (Java heap, or JavaCPP's native limits), {@link StackOverflowError}
- * (input nested too deep for a recursive reader), and PyTorch's native allocation failures, which
- * DJL reports as ordinary exceptions. Each message says which memory setting to change.
+ * print: {@link OutOfMemoryError} (Java heap, or JavaCPP's native limits), {@link
+ * StackOverflowError} (input nested too deep for a recursive reader), and PyTorch's native
+ * allocation failures, which DJL reports as ordinary exceptions. Each message says which memory
+ * setting to change.
  */
 final class ResourceFailures {
   /** The launcher's default Java options (scripts/launch.sh). */
@@ -35,28 +36,44 @@ final class ResourceFailures {
         last = last.subcommand();
       }
       RuntimeException mapped = map(e);
-      throw new CommandLine.ExecutionException(last.commandSpec().commandLine(), mapped.getMessage(), mapped);
+      throw new CommandLine.ExecutionException(
+          last.commandSpec().commandLine(), mapped.getMessage(), mapped);
     }
   }
 
   /** The failure to report for a resource error. */
   static RuntimeException map(Error e) {
     if (e instanceof StackOverflowError) {
-      return new ResourceLimitException("an input is nested too deeply to read (stack overflow); "
-          + "check the model and plan files, or give the reader a larger stack with "
-          + "LOWRANK_JAVA_OPTS=\"" + DEFAULT_JAVA_OPTS + " -Xss16m\"", e);
+      return new ResourceLimitException(
+          "an input is nested too deeply to read (stack overflow); "
+              + "check the model and plan files, or give the reader a larger stack with "
+              + "LOWRANK_JAVA_OPTS=\""
+              + DEFAULT_JAVA_OPTS
+              + " -Xss16m\"",
+          e);
     }
     String msg = String.valueOf(e.getMessage());
     if (msg.contains("maxPhysicalBytes") || msg.contains("maxBytes")) {
-      return new ResourceLimitException("out of native memory (" + msg + "): JavaCPP's limits "
-          + "follow the Java heap; raise them with LOWRANK_JAVA_OPTS=\"" + DEFAULT_JAVA_OPTS
-          + " -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0\"", e);
+      return new ResourceLimitException(
+          "out of native memory ("
+              + msg
+              + "): JavaCPP's limits "
+              + "follow the Java heap; raise them with LOWRANK_JAVA_OPTS=\""
+              + DEFAULT_JAVA_OPTS
+              + " -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0\"",
+          e);
     }
     long maxMiB = Runtime.getRuntime().maxMemory() >> 20;
-    return new ResourceLimitException(String.format(Locale.ROOT, "out of memory (%s; Java heap "
-        + "limit %d MiB): give Java more with LOWRANK_JAVA_OPTS=-Xmx16g (the launcher's default is "
-        + "%s), or work on less at once (--batch-size, --eval-limit, a smaller --input-shape)",
-        msg, maxMiB, DEFAULT_JAVA_OPTS), e);
+    return new ResourceLimitException(
+        String.format(
+            Locale.ROOT,
+            "out of memory (%s; Java heap "
+                + "limit %d MiB): give Java more with LOWRANK_JAVA_OPTS=-Xmx16g (the launcher's default is "
+                + "%s), or work on less at once (--batch-size, --eval-limit, a smaller --input-shape)",
+            msg,
+            maxMiB,
+            DEFAULT_JAVA_OPTS),
+        e);
   }
 
   /**
@@ -66,12 +83,16 @@ final class ResourceFailures {
   static RuntimeException nativeOutOfMemory(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
       String m = String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT);
-      if (m.contains("not enough memory") || m.contains("can't allocate memory")
+      if (m.contains("not enough memory")
+          || m.contains("can't allocate memory")
           || m.contains("out of memory") && !(c instanceof ResourceLimitException)) {
-        return new ResourceLimitException("out of native memory in PyTorch (" + firstLine(c.getMessage())
-            + "): native tensors live outside the Java heap, so -Xmx does not limit them; free "
-            + "memory on the machine or work on less at once (--batch-size, --threads, "
-            + "--train-limit)", t);
+        return new ResourceLimitException(
+            "out of native memory in PyTorch ("
+                + firstLine(c.getMessage())
+                + "): native tensors live outside the Java heap, so -Xmx does not limit them; free "
+                + "memory on the machine or work on less at once (--batch-size, --threads, "
+                + "--train-limit)",
+            t);
       }
     }
     return null;

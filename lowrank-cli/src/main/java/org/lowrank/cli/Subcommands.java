@@ -7,7 +7,13 @@ final class Subcommands {
   private Subcommands() {}
 
   static List<Object> all() {
-    return List.of(new InspectCommand(), new PlanCommand(), new CompressCommand(),
-        new FinetuneCommand(), new EvaluateCommand(), new BenchCommand(), new DemoCommand());
+    return List.of(
+        new InspectCommand(),
+        new PlanCommand(),
+        new CompressCommand(),
+        new FinetuneCommand(),
+        new EvaluateCommand(),
+        new BenchCommand(),
+        new DemoCommand());
   }
 }

@@ -26,20 +26,21 @@ import org.lowrank.LowrankException;
 
 /**
  * The rules of ARCHITECTURE.md's module table, checked on the main classes of every module this one
- * sees (core, onnx, runtime, train, demo, pipeline, cli; not bench, which may do anything): modules depend
- * downwards only, each native library stays in its module, only the command line prints, no
+ * sees (core, onnx, runtime, train, demo, pipeline, cli; not bench, which may do anything): modules
+ * depend downwards only, each native library stays in its module, only the command line prints, no
  * package cycles, and every exception is a {@link LowrankException}. A class's module is read from
  * where it was loaded ({@code lowrank-core/target/classes} or {@code lowrank-core-VERSION.jar}); a
  * class file left in target/classes by a deleted source still counts ({@code mvn clean} drops it).
  */
 class ArchitectureTest {
-  private static final List<String> MODULES = List.of("core", "onnx", "runtime", "train", "demo", "pipeline", "cli");
+  private static final List<String> MODULES =
+      List.of("core", "onnx", "runtime", "train", "demo", "pipeline", "cli");
   private static final Pattern MODULE_LOCATION =
       Pattern.compile("/lowrank-([a-z]+)(?:/target/classes/|-\\d[^/]*\\.jar!/)");
 
   /**
-   * Mains that still print outside the command line: the demo's trainer, now in lowrank-demo (out of
-   * the API module). The benchmark mains have moved to lowrank-bench.
+   * Mains that still print outside the command line: the demo's trainer, now in lowrank-demo (out
+   * of the API module). The benchmark mains have moved to lowrank-bench.
    */
   private static final Set<String> STRAY_MAINS = Set.of("org.lowrank.demo.TrainDemoModel");
 
@@ -47,13 +48,17 @@ class ArchitectureTest {
 
   @BeforeAll
   static void importMainClasses() {
-    main = new ClassFileImporter()
-        .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-        .withImportOption(location -> !location.contains("-tests.jar"))
-        .importPackages("org.lowrank");
+    main =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .withImportOption(location -> !location.contains("-tests.jar"))
+            .importPackages("org.lowrank");
   }
 
-  /** The module a class was loaded from ("core", ..., "cli"), or "?" when not from a module's output. */
+  /**
+   * The module a class was loaded from ("core", ..., "cli"), or "?" when not from a module's
+   * output.
+   */
   static String moduleOf(JavaClass c) {
     String uri = c.getSource().map(s -> s.getUri().toString()).orElse("");
     Matcher m = MODULE_LOCATION.matcher(uri);
@@ -62,24 +67,32 @@ class ArchitectureTest {
 
   private static DescribedPredicate<JavaClass> inModule(String... modules) {
     Set<String> set = Set.of(modules);
-    return DescribedPredicate.describe("are in lowrank-" + String.join("/", modules),
-        c -> set.contains(moduleOf(c)));
+    return DescribedPredicate.describe(
+        "are in lowrank-" + String.join("/", modules), c -> set.contains(moduleOf(c)));
   }
 
   private static DescribedPredicate<JavaClass> strayMain() {
-    return DescribedPredicate.describe("are benchmark mains still to move into lowrank-bench",
-        c -> STRAY_MAINS.stream().anyMatch(n -> c.getName().equals(n) || c.getName().startsWith(n + "$")));
+    return DescribedPredicate.describe(
+        "are benchmark mains still to move into lowrank-bench",
+        c ->
+            STRAY_MAINS.stream()
+                .anyMatch(n -> c.getName().equals(n) || c.getName().startsWith(n + "$")));
   }
 
-  /** Guards the other rules against passing on nothing: every module is there, every class placed. */
+  /**
+   * Guards the other rules against passing on nothing: every module is there, every class placed.
+   */
   @Test
   void everyModuleIsImported() {
     Map<String, Set<String>> byModule = new TreeMap<>();
     for (JavaClass c : main) {
       byModule.computeIfAbsent(moduleOf(c), k -> new TreeSet<>()).add(c.getName());
     }
-    assertEquals(new TreeSet<>(MODULES), byModule.keySet(),
-        "classes by module (\"?\": loaded from neither a module's target/classes nor its jar): " + byModule.get("?"));
+    assertEquals(
+        new TreeSet<>(MODULES),
+        byModule.keySet(),
+        "classes by module (\"?\": loaded from neither a module's target/classes nor its jar): "
+            + byModule.get("?"));
     for (String m : MODULES) {
       assertTrue(byModule.get(m).size() >= 5, m + ": " + byModule.get(m));
     }
@@ -91,52 +104,79 @@ class ArchitectureTest {
    */
   @Test
   void modulesDependOnTheModulesOfTheArchitectureTable() {
-    Architectures.layeredArchitecture().consideringOnlyDependenciesInLayers()
-        .layer("core").definedBy(inModule("core"))
-        .layer("onnx").definedBy(inModule("onnx"))
-        .layer("runtime").definedBy(inModule("runtime"))
-        .layer("train").definedBy(inModule("train"))
-        .layer("demo").definedBy(inModule("demo"))
-        .layer("pipeline").definedBy(inModule("pipeline"))
-        .layer("cli").definedBy(inModule("cli"))
-        .whereLayer("cli").mayNotBeAccessedByAnyLayer()
-        .whereLayer("pipeline").mayOnlyBeAccessedByLayers("cli")
-        .whereLayer("demo").mayOnlyBeAccessedByLayers("cli")
-        .whereLayer("train").mayOnlyBeAccessedByLayers("demo", "pipeline", "cli")
-        .whereLayer("runtime").mayOnlyBeAccessedByLayers("pipeline", "cli")
-        .whereLayer("onnx").mayOnlyBeAccessedByLayers("runtime", "demo", "pipeline", "cli")
+    Architectures.layeredArchitecture()
+        .consideringOnlyDependenciesInLayers()
+        .layer("core")
+        .definedBy(inModule("core"))
+        .layer("onnx")
+        .definedBy(inModule("onnx"))
+        .layer("runtime")
+        .definedBy(inModule("runtime"))
+        .layer("train")
+        .definedBy(inModule("train"))
+        .layer("demo")
+        .definedBy(inModule("demo"))
+        .layer("pipeline")
+        .definedBy(inModule("pipeline"))
+        .layer("cli")
+        .definedBy(inModule("cli"))
+        .whereLayer("cli")
+        .mayNotBeAccessedByAnyLayer()
+        .whereLayer("pipeline")
+        .mayOnlyBeAccessedByLayers("cli")
+        .whereLayer("demo")
+        .mayOnlyBeAccessedByLayers("cli")
+        .whereLayer("train")
+        .mayOnlyBeAccessedByLayers("demo", "pipeline", "cli")
+        .whereLayer("runtime")
+        .mayOnlyBeAccessedByLayers("pipeline", "cli")
+        .whereLayer("onnx")
+        .mayOnlyBeAccessedByLayers("runtime", "demo", "pipeline", "cli")
         .ignoreDependency(strayMain(), DescribedPredicate.alwaysTrue())
         .check(main);
   }
 
   @Test
   void onlyTrainUsesDjl() {
-    noClasses().that(DescribedPredicate.not(inModule("train")))
-        .should().dependOnClassesThat().resideInAnyPackage("ai.djl..")
+    noClasses()
+        .that(DescribedPredicate.not(inModule("train")))
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("ai.djl..")
         .because("lowrank-train is the only code that knows DJL/PyTorch")
         .check(main);
   }
 
   @Test
   void onlyRuntimeUsesOnnxRuntime() {
-    noClasses().that(DescribedPredicate.not(inModule("runtime")))
-        .should().dependOnClassesThat().resideInAnyPackage("ai.onnxruntime..")
+    noClasses()
+        .that(DescribedPredicate.not(inModule("runtime")))
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("ai.onnxruntime..")
         .because("lowrank-runtime is the only code that knows ONNX Runtime")
         .check(main);
   }
 
   @Test
   void onlyOnnxUsesProtobuf() {
-    noClasses().that(DescribedPredicate.not(inModule("onnx")))
-        .should().dependOnClassesThat().resideInAnyPackage("com.google.protobuf..", "ai.onnx.proto..")
+    noClasses()
+        .that(DescribedPredicate.not(inModule("onnx")))
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("com.google.protobuf..", "ai.onnx.proto..")
         .because("lowrank-onnx is the only code that knows the ONNX protobuf")
         .check(main);
   }
 
   @Test
   void onlyTheLinearAlgebraFacadeUsesOpenBlas() {
-    noClasses().that().resideOutsideOfPackage("org.lowrank.linalg")
-        .should().dependOnClassesThat().resideInAnyPackage("org.bytedeco..")
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("org.lowrank.linalg")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.bytedeco..")
         .because("GEMM, SVD, QR and eigen go through the facade in org.lowrank.linalg")
         .check(main);
   }
@@ -144,29 +184,45 @@ class ArchitectureTest {
   /** Library code logs (SLF4J) or reports through a listener; only the command line prints. */
   @Test
   void onlyTheCommandLinePrints() {
-    noClasses().that(DescribedPredicate.not(inModule("cli")))
+    noClasses()
+        .that(DescribedPredicate.not(inModule("cli")))
         .and(DescribedPredicate.not(strayMain()))
-        .should().accessField(System.class, "out")
-        .orShould().accessField(System.class, "err")
-        .orShould().callMethod(Throwable.class, "printStackTrace")
+        .should()
+        .accessField(System.class, "out")
+        .orShould()
+        .accessField(System.class, "err")
+        .orShould()
+        .callMethod(Throwable.class, "printStackTrace")
         .because("library code logs through SLF4J or reports through a listener; the CLI prints")
         .check(main);
   }
 
   @Test
   void packagesHaveNoCycles() {
-    SlicesRuleDefinition.slices().matching("org.lowrank.(**)").should().beFreeOfCycles().check(main);
+    SlicesRuleDefinition.slices()
+        .matching("org.lowrank.(**)")
+        .should()
+        .beFreeOfCycles()
+        .check(main);
   }
 
   /** Which methods apply to a layer (and their costs) lives below both analysis and plan. */
   @Test
   void analysisDoesNotDependOnPlanning() {
-    noClasses().that().resideInAPackage("org.lowrank.analysis..")
-        .should().dependOnClassesThat().resideInAPackage("org.lowrank.plan..")
+    noClasses()
+        .that()
+        .resideInAPackage("org.lowrank.analysis..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("org.lowrank.plan..")
         .because("stage 2 (analyze) comes before stage 3 (plan)")
         .check(main);
-    noClasses().that().resideInAPackage("org.lowrank.cost..")
-        .should().dependOnClassesThat().resideInAnyPackage("org.lowrank.analysis..", "org.lowrank.plan..")
+    noClasses()
+        .that()
+        .resideInAPackage("org.lowrank.cost..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("org.lowrank.analysis..", "org.lowrank.plan..")
         .because("methods and costs (org.lowrank.cost) sit below both analysis and plan")
         .check(main);
   }
@@ -174,10 +230,15 @@ class ArchitectureTest {
   /** The CLI maps a failure to its exit code by {@link LowrankException.Kind}, not by class. */
   @Test
   void everyExceptionIsALowrankException() {
-    classes().that().areAssignableTo(Throwable.class)
-        .and().doNotHaveModifier(JavaModifier.PRIVATE)
-        .should().beAssignableTo(LowrankException.class)
-        .because("ExitCodes maps LowrankException.Kind to exit codes; give a new exception its kind")
+    classes()
+        .that()
+        .areAssignableTo(Throwable.class)
+        .and()
+        .doNotHaveModifier(JavaModifier.PRIVATE)
+        .should()
+        .beAssignableTo(LowrankException.class)
+        .because(
+            "ExitCodes maps LowrankException.Kind to exit codes; give a new exception its kind")
         .check(main);
   }
 }

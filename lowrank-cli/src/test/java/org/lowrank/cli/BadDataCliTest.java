@@ -21,7 +21,9 @@ class BadDataCliTest {
     assertEquals(ExitCodes.BAD_INPUT, r.code(), r.err());
     assertTrue(r.err().contains("4 classes") && r.err().contains("10 scores"), r.err());
     MalformedData.write(tmp.resolve("bomb/test/cat/0.png"), MalformedData.pngBomb());
-    r = CliCommandsTest.run("evaluate", model.toString(), "--data", tmp.resolve("bomb").toString(), "-q");
+    r =
+        CliCommandsTest.run(
+            "evaluate", model.toString(), "--data", tmp.resolve("bomb").toString(), "-q");
     assertEquals(ExitCodes.BAD_INPUT, r.code(), r.err());
     assertTrue(r.err().contains(tmp.resolve("bomb/test/cat/0.png").toString()), r.err());
   }

@@ -23,10 +23,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
+import org.lowrank.demo.DemoModels;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.onnx.OnnxWriter;
-import org.lowrank.demo.DemoModels;
 import org.lowrank.rewrite.LayerRewriter;
 import org.lowrank.train.data.MalformedData;
 import picocli.CommandLine;
@@ -34,13 +34,13 @@ import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * Every verb against every malformed input. A row names a malformed input and the argument slots
- * it fills; it runs against every verb that has those slots, discovered from the picocli command
- * line (so a new verb or a new model/data/plan/output option is covered by default). The other
- * slots a verb needs get valid fillers (a small CNN, a 16-image IDX dataset, an output in its own
- * folder). Each run must: exit with the row's code (bad input unless said otherwise: never 0, never
- * the internal-error code), print no stack trace, name the row's file on stderr, leave every input
- * file byte-identical, and leave no output or temporary file behind.
+ * Every verb against every malformed input. A row names a malformed input and the argument slots it
+ * fills; it runs against every verb that has those slots, discovered from the picocli command line
+ * (so a new verb or a new model/data/plan/output option is covered by default). The other slots a
+ * verb needs get valid fillers (a small CNN, a 16-image IDX dataset, an output in its own folder).
+ * Each run must: exit with the row's code (bad input unless said otherwise: never 0, never the
+ * internal-error code), print no stack trace, name the row's file on stderr, leave every input file
+ * byte-identical, and leave no output or temporary file behind.
  *
  * <p>Adding a case is one line in {@link #rows()}.
  */
@@ -76,8 +76,14 @@ class BadInputSuiteTest {
    * @param message text the error must contain ("" = anything)
    * @param verbs which verbs (of those with the slots) the row applies to
    */
-  record Row(String name, Set<Slot> slots, Slot named, int code, String message,
-      Predicate<CommandSpec> verbs, Builder builder) {
+  record Row(
+      String name,
+      Set<Slot> slots,
+      Slot named,
+      int code,
+      String message,
+      Predicate<CommandSpec> verbs,
+      Builder builder) {
     Row where(Predicate<CommandSpec> p) {
       return new Row(name, slots, named, code, message, verbs.and(p), builder);
     }
@@ -93,8 +99,14 @@ class BadInputSuiteTest {
 
   /** A collision: {@code -o} is the input in {@code slot} under some name. */
   static Row collision(String name, Slot slot, Builder b) {
-    return new Row(name, Set.of(slot, Slot.OUTPUT), Slot.OUTPUT, ExitCodes.BAD_INPUT,
-        "would overwrite", s -> true, b);
+    return new Row(
+        name,
+        Set.of(slot, Slot.OUTPUT),
+        Slot.OUTPUT,
+        ExitCodes.BAD_INPUT,
+        "would overwrite",
+        s -> true,
+        b);
   }
 
   /** Verbs whose -o is a file (not demo's output directory). */
@@ -107,74 +119,174 @@ class BadInputSuiteTest {
     return List.of(
         row("missing model", Slot.MODEL, f -> Map.of(Slot.MODEL, f.in("nope.onnx"))),
         row("empty model", Slot.MODEL, f -> Map.of(Slot.MODEL, f.file("empty.onnx", new byte[0]))),
-        row("not protobuf", Slot.MODEL, f -> Map.of(Slot.MODEL, f.file("junk.onnx", "hello".getBytes()))),
-        row("truncated model", Slot.MODEL, f -> Map.of(Slot.MODEL,
-            f.file("half.onnx", Arrays.copyOf(f.goodModel, f.goodModel.length / 2)))),
+        row(
+            "not protobuf",
+            Slot.MODEL,
+            f -> Map.of(Slot.MODEL, f.file("junk.onnx", "hello".getBytes()))),
+        row(
+            "truncated model",
+            Slot.MODEL,
+            f ->
+                Map.of(
+                    Slot.MODEL,
+                    f.file("half.onnx", Arrays.copyOf(f.goodModel, f.goodModel.length / 2)))),
         row("NaN weight", Slot.MODEL, f -> Map.of(Slot.MODEL, f.file("nan.onnx", nanModel())))
             .expecting("layer 'conv2'"),
-        row("missing other model", Slot.OTHER_MODEL, f -> Map.of(Slot.OTHER_MODEL, f.in("none.onnx"))),
-        row("junk other model", Slot.OTHER_MODEL,
+        row(
+            "missing other model",
+            Slot.OTHER_MODEL,
+            f -> Map.of(Slot.OTHER_MODEL, f.in("none.onnx"))),
+        row(
+            "junk other model",
+            Slot.OTHER_MODEL,
             f -> Map.of(Slot.OTHER_MODEL, f.file("junk2.onnx", new byte[] {8, 1, 2, 3}))),
-        row("NaN other model", Slot.OTHER_MODEL,
-            f -> Map.of(Slot.OTHER_MODEL, f.file("nan2.onnx", nanModel()))).expecting("NaN"),
+        row(
+                "NaN other model",
+                Slot.OTHER_MODEL,
+                f -> Map.of(Slot.OTHER_MODEL, f.file("nan2.onnx", nanModel())))
+            .expecting("NaN"),
         row("missing data", Slot.DATA, f -> Map.of(Slot.DATA, f.in("no-such-data"))),
-        row("image bomb in the data zip", Slot.DATA, f -> Map.of(Slot.DATA,
-            MalformedData.writeZip(f.in("bomb.zip"), classFolders(MalformedData.pngBomb()))))
+        row(
+                "image bomb in the data zip",
+                Slot.DATA,
+                f ->
+                    Map.of(
+                        Slot.DATA,
+                        MalformedData.writeZip(
+                            f.in("bomb.zip"), classFolders(MalformedData.pngBomb()))))
             .expecting("pixels"),
-        row("corrupt JPEG in the data folder", Slot.DATA, f -> Map.of(Slot.DATA,
-            writeFolders(f.dir("jpegs"), classFolders(MalformedData.corruptJpeg())))).expecting(".jpg"),
-        row("fewer training images than one batch", Slot.DATA, f -> {
-          Path d = f.dir("tiny");
-          for (String split : new String[] {"train", "test"}) {
-            for (int c = 0; c < 10; c++) {
-              MalformedData.write(d.resolve(split + "/c" + c + "/0.png"), MalformedData.png(28, 28, 0x10 * c));
-            }
-          }
-          return Map.of(Slot.DATA, d);
-        }).where(s -> s.name().equals("finetune")).expecting("fewer than one batch"),
-        row("data zip is broken", Slot.DATA, f -> Map.of(Slot.DATA, f.file("broken.zip", MalformedData.brokenZip()))),
-        row("IDX header announces a billion images", Slot.DATA, f -> {
-          Path d = f.dir("lying-idx");
-          for (String split : new String[] {"train", "t10k"}) {
-            Files.write(d.resolve(split + "-images-idx3-ubyte"),
-                MalformedData.idxImagesHeaderOnly(1_000_000_000, 28, 28));
-            Files.write(d.resolve(split + "-labels-idx1-ubyte"), MalformedData.idxLabels(new byte[16]));
-          }
-          return Map.of(Slot.DATA, d);
-        }),
-        row("plan nested 200k deep", Slot.PLAN, f -> Map.of(Slot.PLAN,
-            f.file("deep.json", ("[".repeat(200_000) + "]".repeat(200_000)).getBytes()))).expecting("nested"),
+        row(
+                "corrupt JPEG in the data folder",
+                Slot.DATA,
+                f ->
+                    Map.of(
+                        Slot.DATA,
+                        writeFolders(f.dir("jpegs"), classFolders(MalformedData.corruptJpeg()))))
+            .expecting(".jpg"),
+        row(
+                "fewer training images than one batch",
+                Slot.DATA,
+                f -> {
+                  Path d = f.dir("tiny");
+                  for (String split : new String[] {"train", "test"}) {
+                    for (int c = 0; c < 10; c++) {
+                      MalformedData.write(
+                          d.resolve(split + "/c" + c + "/0.png"),
+                          MalformedData.png(28, 28, 0x10 * c));
+                    }
+                  }
+                  return Map.of(Slot.DATA, d);
+                })
+            .where(s -> s.name().equals("finetune"))
+            .expecting("fewer than one batch"),
+        row(
+            "data zip is broken",
+            Slot.DATA,
+            f -> Map.of(Slot.DATA, f.file("broken.zip", MalformedData.brokenZip()))),
+        row(
+            "IDX header announces a billion images",
+            Slot.DATA,
+            f -> {
+              Path d = f.dir("lying-idx");
+              for (String split : new String[] {"train", "t10k"}) {
+                Files.write(
+                    d.resolve(split + "-images-idx3-ubyte"),
+                    MalformedData.idxImagesHeaderOnly(1_000_000_000, 28, 28));
+                Files.write(
+                    d.resolve(split + "-labels-idx1-ubyte"), MalformedData.idxLabels(new byte[16]));
+              }
+              return Map.of(Slot.DATA, d);
+            }),
+        row(
+                "plan nested 200k deep",
+                Slot.PLAN,
+                f ->
+                    Map.of(
+                        Slot.PLAN,
+                        f.file(
+                            "deep.json", ("[".repeat(200_000) + "]".repeat(200_000)).getBytes())))
+            .expecting("nested"),
         row("plan is /dev/zero", Slot.PLAN, f -> Map.of(Slot.PLAN, Path.of("/dev/zero")))
             .where(s -> Files.isReadable(Path.of("/dev/zero"))),
-        row("plan version 99", Slot.PLAN, f -> Map.of(Slot.PLAN,
-            f.file("v99.json", plan(99, "conv2", "conv2").getBytes()))).expecting("version 99"),
-        row("plan lists a layer twice", Slot.PLAN, f -> Map.of(Slot.PLAN,
-            f.file("dup.json", plan(1, "conv2", "conv2").getBytes()))).expecting("more than once"),
-        row("plan is not JSON", Slot.PLAN, f -> Map.of(Slot.PLAN, f.file("p.json", "{\"format\"".getBytes()))),
-        collision("-o is the model", Slot.MODEL, f -> Map.of(Slot.MODEL, f.model(), Slot.OUTPUT, f.model())),
-        collision("-o is the model via ..", Slot.MODEL, f -> Map.of(Slot.MODEL, f.model(),
-            Slot.OUTPUT, f.dir("sub").resolve("..").resolve(f.model().getFileName()))),
-        collision("-o is a symlink to the model", Slot.MODEL, f -> Map.of(Slot.MODEL, f.model(),
-            Slot.OUTPUT, Files.createSymbolicLink(f.in("link.onnx"), f.model()))),
-        collision("-o is a hard link to the model", Slot.MODEL, f -> Map.of(Slot.MODEL, f.model(),
-            Slot.OUTPUT, Files.createLink(f.in("hard.onnx"), f.model()))),
-        collision("-o is the plan", Slot.PLAN, f -> {
-          Path p = f.file("plan.json", plan(1, "conv2").getBytes());
-          return Map.of(Slot.PLAN, p, Slot.OUTPUT, p);
-        }),
-        collision("-o is the data zip", Slot.DATA, f -> {
-          Path z = f.file("data.zip", new byte[] {'P', 'K', 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-              0, 0, 0, 0, 0, 0});
-          return Map.of(Slot.DATA, z, Slot.OUTPUT, z);
-        }),
-        collision("-o is the other model", Slot.OTHER_MODEL, f -> {
-          Path t = f.file("teacher.onnx", f.goodModel);
-          return Map.of(Slot.OTHER_MODEL, t, Slot.OUTPUT, t);
-        }),
-        row("-o under a regular file", Slot.OUTPUT, f -> Map.of(Slot.OUTPUT,
-            f.file("plain", "x".getBytes()).resolve("out"))).expecting("is not a directory"),
+        row(
+                "plan version 99",
+                Slot.PLAN,
+                f -> Map.of(Slot.PLAN, f.file("v99.json", plan(99, "conv2", "conv2").getBytes())))
+            .expecting("version 99"),
+        row(
+                "plan lists a layer twice",
+                Slot.PLAN,
+                f -> Map.of(Slot.PLAN, f.file("dup.json", plan(1, "conv2", "conv2").getBytes())))
+            .expecting("more than once"),
+        row(
+            "plan is not JSON",
+            Slot.PLAN,
+            f -> Map.of(Slot.PLAN, f.file("p.json", "{\"format\"".getBytes()))),
+        collision(
+            "-o is the model",
+            Slot.MODEL,
+            f -> Map.of(Slot.MODEL, f.model(), Slot.OUTPUT, f.model())),
+        collision(
+            "-o is the model via ..",
+            Slot.MODEL,
+            f ->
+                Map.of(
+                    Slot.MODEL,
+                    f.model(),
+                    Slot.OUTPUT,
+                    f.dir("sub").resolve("..").resolve(f.model().getFileName()))),
+        collision(
+            "-o is a symlink to the model",
+            Slot.MODEL,
+            f ->
+                Map.of(
+                    Slot.MODEL,
+                    f.model(),
+                    Slot.OUTPUT,
+                    Files.createSymbolicLink(f.in("link.onnx"), f.model()))),
+        collision(
+            "-o is a hard link to the model",
+            Slot.MODEL,
+            f ->
+                Map.of(
+                    Slot.MODEL,
+                    f.model(),
+                    Slot.OUTPUT,
+                    Files.createLink(f.in("hard.onnx"), f.model()))),
+        collision(
+            "-o is the plan",
+            Slot.PLAN,
+            f -> {
+              Path p = f.file("plan.json", plan(1, "conv2").getBytes());
+              return Map.of(Slot.PLAN, p, Slot.OUTPUT, p);
+            }),
+        collision(
+            "-o is the data zip",
+            Slot.DATA,
+            f -> {
+              Path z =
+                  f.file(
+                      "data.zip",
+                      new byte[] {
+                        'P', 'K', 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+                      });
+              return Map.of(Slot.DATA, z, Slot.OUTPUT, z);
+            }),
+        collision(
+            "-o is the other model",
+            Slot.OTHER_MODEL,
+            f -> {
+              Path t = f.file("teacher.onnx", f.goodModel);
+              return Map.of(Slot.OTHER_MODEL, t, Slot.OUTPUT, t);
+            }),
+        row(
+                "-o under a regular file",
+                Slot.OUTPUT,
+                f -> Map.of(Slot.OUTPUT, f.file("plain", "x".getBytes()).resolve("out")))
+            .expecting("is not a directory"),
         row("-o is a directory", Slot.OUTPUT, f -> Map.of(Slot.OUTPUT, f.dir("outdir")))
-            .where(BadInputSuiteTest::fileOutput).expecting("is a directory"));
+            .where(BadInputSuiteTest::fileOutput)
+            .expecting("is a directory"));
   }
 
   @TestFactory
@@ -189,8 +301,9 @@ class BadInputSuiteTest {
       }
       for (Row r : rows()) {
         if (slots.keySet().containsAll(r.slots()) && r.verbs().test(spec)) {
-          tests.add(DynamicTest.dynamicTest(verb.getKey() + ": " + r.name(),
-              () -> check(verb.getKey(), slots, r)));
+          tests.add(
+              DynamicTest.dynamicTest(
+                  verb.getKey() + ": " + r.name(), () -> check(verb.getKey(), slots, r)));
         }
       }
     }
@@ -204,11 +317,16 @@ class BadInputSuiteTest {
     CommandLine main = Main.commandLine();
     return main.getSubcommands().entrySet().stream()
         .filter(e -> !slotsOf(e.getValue().getCommandSpec()).isEmpty())
-        .map(e -> DynamicTest.dynamicTest(e.getKey(), () -> {
-          Map<Slot, String> slots = slotsOf(e.getValue().getCommandSpec());
-          assertTrue(rows().stream().anyMatch(r -> slots.keySet().containsAll(r.slots())),
-              e.getKey() + " has no bad-input row");
-        }));
+        .map(
+            e ->
+                DynamicTest.dynamicTest(
+                    e.getKey(),
+                    () -> {
+                      Map<Slot, String> slots = slotsOf(e.getValue().getCommandSpec());
+                      assertTrue(
+                          rows().stream().anyMatch(r -> slots.keySet().containsAll(r.slots())),
+                          e.getKey() + " has no bad-input row");
+                    }));
   }
 
   /** The option name (or "#index" for a positional) of each slot a verb has. */
@@ -276,13 +394,22 @@ class BadInputSuiteTest {
     cl.setErr(new PrintWriter(err));
     int code = cl.execute(args.toArray(String[]::new));
 
-    String what = verb + " " + String.join(" ", args.subList(1, args.size())) + "\nstdout: " + out
-        + "\nstderr: " + err;
+    String what =
+        verb
+            + " "
+            + String.join(" ", args.subList(1, args.size()))
+            + "\nstdout: "
+            + out
+            + "\nstderr: "
+            + err;
     assertEquals(r.code(), code, "exit code of " + what);
-    assertFalse(err.toString().contains("\tat ") || err.toString().contains("Exception in thread"),
+    assertFalse(
+        err.toString().contains("\tat ") || err.toString().contains("Exception in thread"),
         "no stack trace: " + what);
     Path named = values.get(r.named());
-    assertTrue(err.toString().contains(named.getFileName().toString()), "stderr names " + named + ": " + what);
+    assertTrue(
+        err.toString().contains(named.getFileName().toString()),
+        "stderr names " + named + ": " + what);
     assertTrue(err.toString().contains(r.message()), "stderr says '" + r.message() + "': " + what);
     assertEquals(before, hashes(f.in), "inputs unchanged, nothing added beside them: " + what);
     try (Stream<Path> left = Files.exists(f.out) ? Files.walk(f.out).skip(1) : Stream.empty()) {
@@ -315,10 +442,15 @@ class BadInputSuiteTest {
 
   /** A plan for the demo CNN listing {@code layers} (Tucker-2 ranks 4, 4) with a format version. */
   static String plan(long version, String... layers) {
-    StringBuilder sb = new StringBuilder("{\"format\": \"lowrank-plan\", \"version\": " + version
-        + ", \"budget\": {\"kind\": \"none\", \"keep\": 1.0}, \"layers\": [");
+    StringBuilder sb =
+        new StringBuilder(
+            "{\"format\": \"lowrank-plan\", \"version\": "
+                + version
+                + ", \"budget\": {\"kind\": \"none\", \"keep\": 1.0}, \"layers\": [");
     for (int i = 0; i < layers.length; i++) {
-      sb.append(i == 0 ? "" : ", ").append("{\"layer\": \"").append(layers[i])
+      sb.append(i == 0 ? "" : ", ")
+          .append("{\"layer\": \"")
+          .append(layers[i])
           .append("\", \"method\": \"tucker\", \"ranks\": [4, 4]}");
     }
     return sb.append("]}").toString();
@@ -353,10 +485,12 @@ class BadInputSuiteTest {
   /** The demo CNN with a NaN in conv2's weight. */
   static byte[] nanModel() {
     Model m = DemoModels.fashionCnn(3);
-    TensorValue w = m.graph().initializer(LayerRewriter.findLayer(m.graph(), "conv2").input(1)).orElseThrow();
+    TensorValue w =
+        m.graph().initializer(LayerRewriter.findLayer(m.graph(), "conv2").input(1)).orElseThrow();
     float[] v = w.toFloatArray();
     v[5] = Float.NaN;
-    return OnnxWriter.toBytes(LayerRewriter.withWeight(m, "conv2", TensorValue.ofFloats(w.dims(), v)));
+    return OnnxWriter.toBytes(
+        LayerRewriter.withWeight(m, "conv2", TensorValue.ofFloats(w.dims(), v)));
   }
 
   /** One case's folders: {@code in} for every input, {@code out} for the valid output filler. */

@@ -33,8 +33,11 @@ class CliCommandsTest {
 
   static Path resnet20() {
     String env = System.getenv("LOWRANK_SHARED_DATA");
-    Path p = (env != null ? Path.of(env) : Path.of("..", "..", "shared", "data"))
-        .resolve("models/resnet20_cifar10/model.onnx").toAbsolutePath().normalize();
+    Path p =
+        (env != null ? Path.of(env) : Path.of("..", "..", "shared", "data"))
+            .resolve("models/resnet20_cifar10/model.onnx")
+            .toAbsolutePath()
+            .normalize();
     Assumptions.assumeTrue(Files.isRegularFile(p), "shared data not found: " + p);
     return p;
   }
@@ -42,15 +45,39 @@ class CliCommandsTest {
   @Test
   void planThenCompressWithThePlanWritesModelAndReports() throws Exception {
     Path plan = tmp.resolve("plan.json");
-    Run p = run("plan", resnet20().toString(), "-o", plan.toString(), "--method", "tucker",
-        "--selector", "ratio", "--keep-params", "0.4", "-q", "--threads", "1");
+    Run p =
+        run(
+            "plan",
+            resnet20().toString(),
+            "-o",
+            plan.toString(),
+            "--method",
+            "tucker",
+            "--selector",
+            "ratio",
+            "--keep-params",
+            "0.4",
+            "-q",
+            "--threads",
+            "1");
     assertEquals(0, p.code(), p.err());
     assertTrue(p.out().contains("/layer3/layer3.2/conv2/Conv"), p.out());
     Plan parsed = Plan.fromJson(Files.readString(plan), plan.toString());
     assertTrue(parsed.keptParamsFraction() <= 0.4);
     Path out = tmp.resolve("r20.onnx");
-    Run c = run("compress", resnet20().toString(), "-o", out.toString(), "--plan", plan.toString(),
-        "--no-latency", "-q", "--threads", "1", "--force"); // 40% without data fails the guard
+    Run c =
+        run(
+            "compress",
+            resnet20().toString(),
+            "-o",
+            out.toString(),
+            "--plan",
+            plan.toString(),
+            "--no-latency",
+            "-q",
+            "--threads",
+            "1",
+            "--force"); // 40% without data fails the guard
     assertEquals(0, c.code(), c.err());
     assertTrue(Files.size(out) > 10_000);
     assertTrue(Files.readString(tmp.resolve("r20.report.json")).contains("\"lowrank-report\""));
@@ -62,8 +89,22 @@ class CliCommandsTest {
   void aModelThatFailsTheGuardIsRejectedNotWrittenAsTheOutput() throws Exception {
     Path out = tmp.resolve("r20.onnx");
     Files.writeString(out, "an earlier run's output");
-    String[] args = {"compress", resnet20().toString(), "-o", out.toString(), "--method", "tucker",
-        "--selector", "ratio", "--ratio", "0.1", "--no-latency", "-q", "--threads", "1"};
+    String[] args = {
+      "compress",
+      resnet20().toString(),
+      "-o",
+      out.toString(),
+      "--method",
+      "tucker",
+      "--selector",
+      "ratio",
+      "--ratio",
+      "0.1",
+      "--no-latency",
+      "-q",
+      "--threads",
+      "1"
+    };
     Run c = run(args);
     assertEquals(ExitCodes.FIDELITY, c.code(), c.err());
     assertFalse(Files.exists(out), "no OUT.onnx after a rejected run, not even an old one");
@@ -90,9 +131,31 @@ class CliCommandsTest {
     Path data = resnet20().getParent().getParent().getParent().resolve("cifar10/cifar10-jpeg.zip");
     Assumptions.assumeTrue(Files.isRegularFile(data), "shared data not found: " + data);
     Path out = tmp.resolve("tuned.onnx");
-    Run f = run("finetune", resnet20().toString(), "-o", out.toString(), "--data", data.toString(),
-        "--normalize", "imagenet", "--teacher", resnet20().toString(), "--steps", "2", "--batch-size", "8",
-        "--train-limit", "32", "--lr", "0.05", "--val-images", "0", "-q", "--threads", "1");
+    Run f =
+        run(
+            "finetune",
+            resnet20().toString(),
+            "-o",
+            out.toString(),
+            "--data",
+            data.toString(),
+            "--normalize",
+            "imagenet",
+            "--teacher",
+            resnet20().toString(),
+            "--steps",
+            "2",
+            "--batch-size",
+            "8",
+            "--train-limit",
+            "32",
+            "--lr",
+            "0.05",
+            "--val-images",
+            "0",
+            "-q",
+            "--threads",
+            "1");
     assertEquals(0, f.code(), f.err());
     assertTrue(f.out().contains("fine-tuned 2 steps"), f.out());
     // without validation nothing checks the result (with it, 2 steps at lr 0.05 on the trained
@@ -101,18 +164,45 @@ class CliCommandsTest {
     var before = org.lowrank.onnx.OnnxReader.read(resnet20()).graph().initializers();
     var after = org.lowrank.onnx.OnnxReader.read(out).graph().initializers();
     assertEquals(before.keySet(), after.keySet(), "same graph, same initializers");
-    long changed = before.keySet().stream()
-        .filter(k -> !java.util.Arrays.equals(before.get(k).toFloatArray(), after.get(k).toFloatArray())).count();
-    assertTrue(changed > before.size() / 2, "two SGD steps must change the weights: " + changed + " changed");
-    Run same = run("finetune", resnet20().toString(), "-o", resnet20().toString(), "--data", data.toString(),
-        "--steps", "1", "-q");
+    long changed =
+        before.keySet().stream()
+            .filter(
+                k ->
+                    !java.util.Arrays.equals(
+                        before.get(k).toFloatArray(), after.get(k).toFloatArray()))
+            .count();
+    assertTrue(
+        changed > before.size() / 2,
+        "two SGD steps must change the weights: " + changed + " changed");
+    Run same =
+        run(
+            "finetune",
+            resnet20().toString(),
+            "-o",
+            resnet20().toString(),
+            "--data",
+            data.toString(),
+            "--steps",
+            "1",
+            "-q");
     assertEquals(2, same.code(), same.err());
   }
 
   @Test
   void benchComparesTwoModels() {
-    Run b = run("bench", resnet20().toString(), resnet20().toString(), "--batches", "1",
-        "--runs", "3", "--warmup", "1", "--threads", "1");
+    Run b =
+        run(
+            "bench",
+            resnet20().toString(),
+            resnet20().toString(),
+            "--batches",
+            "1",
+            "--runs",
+            "3",
+            "--warmup",
+            "1",
+            "--threads",
+            "1");
     assertEquals(0, b.code(), b.err());
     assertTrue(b.out().contains("speedup") || b.out().contains("x"), b.out());
   }
@@ -131,8 +221,21 @@ class CliCommandsTest {
     assertEquals(ExitCodes.BAD_INPUT, notOnnx.code(), notOnnx.err());
     assertTrue(notOnnx.err().contains("junk.onnx"), notOnnx.err());
 
-    Run budget = run("compress", resnet20().toString(), "-o", out.toString(), "--keep-params", "0.001",
-        "--method", "tucker", "--selector", "ratio", "-q", "--threads", "1");
+    Run budget =
+        run(
+            "compress",
+            resnet20().toString(),
+            "-o",
+            out.toString(),
+            "--keep-params",
+            "0.001",
+            "--method",
+            "tucker",
+            "--selector",
+            "ratio",
+            "-q",
+            "--threads",
+            "1");
     assertEquals(ExitCodes.BAD_INPUT, budget.code(), budget.err());
     assertTrue(budget.err().contains("impossible budget"), budget.err());
 
@@ -140,8 +243,15 @@ class CliCommandsTest {
     assertEquals(ExitCodes.BAD_INPUT, overwrite.code(), overwrite.err());
     assertTrue(overwrite.err().contains("overwrite"), overwrite.err());
 
-    Run badMethod = run("plan", resnet20().toString(), "-o", tmp.resolve("p.json").toString(),
-        "--method", "svdd", "-q");
+    Run badMethod =
+        run(
+            "plan",
+            resnet20().toString(),
+            "-o",
+            tmp.resolve("p.json").toString(),
+            "--method",
+            "svdd",
+            "-q");
     assertEquals(ExitCodes.BAD_INPUT, badMethod.code(), badMethod.err());
     assertTrue(badMethod.err().contains("svdd"), badMethod.err());
 

@@ -14,10 +14,10 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lowrank.demo.DemoModels;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
 import org.lowrank.onnx.OnnxWriter;
-import org.lowrank.demo.DemoModels;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -77,8 +77,10 @@ class CliMessagesTest {
   void resourceErrorsAreOneLineBadInputWithTheSettingToChange() {
     Run oom = boom(new OutOfMemoryError("Java heap space"));
     assertEquals(ExitCodes.BAD_INPUT, oom.code(), oom.err());
-    assertTrue(oom.err().startsWith("lowrank boom: out of memory (Java heap space; Java heap limit ")
-        && oom.err().contains("LOWRANK_JAVA_OPTS=-Xmx16g"), oom.err());
+    assertTrue(
+        oom.err().startsWith("lowrank boom: out of memory (Java heap space; Java heap limit ")
+            && oom.err().contains("LOWRANK_JAVA_OPTS=-Xmx16g"),
+        oom.err());
     assertEquals(1, oom.err().strip().lines().count(), oom.err());
 
     Run so = boom(new StackOverflowError());
@@ -86,20 +88,31 @@ class CliMessagesTest {
     assertTrue(so.err().contains("nested too deeply") && so.err().contains("-Xss"), so.err());
     assertFalse(so.err().contains("\tat "), so.err());
 
-    Run javacpp = boom(new OutOfMemoryError("Physical memory usage is too high: physicalBytes (9G) "
-        + "> maxPhysicalBytes (8G)"));
+    Run javacpp =
+        boom(
+            new OutOfMemoryError(
+                "Physical memory usage is too high: physicalBytes (9G) "
+                    + "> maxPhysicalBytes (8G)"));
     assertTrue(javacpp.err().contains("-Dorg.bytedeco.javacpp.maxPhysicalBytes=0"), javacpp.err());
 
-    Run torch = boom(new RuntimeException("wrapped",
-        new IllegalStateException("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: not "
-            + "enough memory: you tried to allocate 123456789 bytes.\nframe #0")));
+    Run torch =
+        boom(
+            new RuntimeException(
+                "wrapped",
+                new IllegalStateException(
+                    "[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: not "
+                        + "enough memory: you tried to allocate 123456789 bytes.\nframe #0")));
     assertEquals(ExitCodes.BAD_INPUT, torch.code(), torch.err());
-    assertTrue(torch.err().contains("out of native memory in PyTorch")
-        && torch.err().contains("-Xmx does not limit them"), torch.err());
+    assertTrue(
+        torch.err().contains("out of native memory in PyTorch")
+            && torch.err().contains("-Xmx does not limit them"),
+        torch.err());
     assertEquals(1, torch.err().strip().lines().count(), torch.err());
 
     Run trace = run(withBoom(new OutOfMemoryError("Java heap space")), "boom", "--stacktrace");
-    assertTrue(trace.err().contains("OutOfMemoryError"), "--stacktrace shows the original: " + trace.err());
+    assertTrue(
+        trace.err().contains("OutOfMemoryError"),
+        "--stacktrace shows the original: " + trace.err());
   }
 
   private static CommandLine withBoom(Throwable t) {
@@ -115,13 +128,26 @@ class CliMessagesTest {
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     try {
       System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-      run(Main.commandLine(), "plan", tmp.resolve("none.onnx").toString(), "-o",
-          tmp.resolve("p.json").toString(), "--threads", Integer.toString(cores + 1));
+      run(
+          Main.commandLine(),
+          "plan",
+          tmp.resolve("none.onnx").toString(),
+          "-o",
+          tmp.resolve("p.json").toString(),
+          "--threads",
+          Integer.toString(cores + 1));
       String err = captured.toString(StandardCharsets.UTF_8);
-      assertTrue(err.contains("--threads " + (cores + 1) + " is more than the " + cores + " cores"), err);
+      assertTrue(
+          err.contains("--threads " + (cores + 1) + " is more than the " + cores + " cores"), err);
       captured.reset();
-      run(Main.commandLine(), "plan", tmp.resolve("none.onnx").toString(), "-o",
-          tmp.resolve("p.json").toString(), "--threads", Integer.toString(cores));
+      run(
+          Main.commandLine(),
+          "plan",
+          tmp.resolve("none.onnx").toString(),
+          "-o",
+          tmp.resolve("p.json").toString(),
+          "--threads",
+          Integer.toString(cores));
       assertFalse(captured.toString(StandardCharsets.UTF_8).contains("more than"));
     } finally {
       System.setErr(saved);
@@ -141,22 +167,44 @@ class CliMessagesTest {
     OnnxWriter.write(renamed, file);
     Run r = run(Main.commandLine(), "inspect", file.toString());
     assertEquals(0, r.code(), r.err());
-    assertFalse(r.out().contains("\u001b") || r.out().contains("\u0007"), "raw escape codes printed");
+    assertFalse(
+        r.out().contains("\u001b") || r.out().contains("\u0007"), "raw escape codes printed");
     assertTrue(r.out().contains("conv2\\u001b[2J\\u001b]0;owned\\u0007"), r.out());
 
-    Run p = run(Main.commandLine(), "plan", file.toString(), "-o", tmp.resolve("p.json").toString(),
-        "-q", "--method", "tucker", "--selector", "ratio");
+    Run p =
+        run(
+            Main.commandLine(),
+            "plan",
+            file.toString(),
+            "-o",
+            tmp.resolve("p.json").toString(),
+            "-q",
+            "--method",
+            "tucker",
+            "--selector",
+            "ratio");
     assertEquals(0, p.code(), p.err());
     assertFalse(p.out().contains("\u001b"), "plan table: raw escape codes printed");
   }
 
   @Test
   void evaluateAgainstPrintsAgreementNotARecord() throws Exception {
-    BadInputSuiteTest.Fixture f = new BadInputSuiteTest.Fixture(Files.createDirectories(tmp.resolve("f")));
-    Run r = run(Main.commandLine(), "evaluate", f.model().toString(), "--data", f.data().toString(),
-        "--against", f.model().toString(), "-q");
+    BadInputSuiteTest.Fixture f =
+        new BadInputSuiteTest.Fixture(Files.createDirectories(tmp.resolve("f")));
+    Run r =
+        run(
+            Main.commandLine(),
+            "evaluate",
+            f.model().toString(),
+            "--data",
+            f.data().toString(),
+            "--against",
+            f.model().toString(),
+            "-q");
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("agreement with model.onnx on 16 images: top-1 100.00%, mean KL 0.0000 nats"),
+    assertTrue(
+        r.out()
+            .contains("agreement with model.onnx on 16 images: top-1 100.00%, mean KL 0.0000 nats"),
         r.out());
     assertFalse(r.out().contains("AgreementResult["), r.out());
   }

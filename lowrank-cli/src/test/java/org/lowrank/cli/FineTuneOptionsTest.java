@@ -32,13 +32,22 @@ class FineTuneOptionsTest {
     assertEquals(product.weightDecay(), f.weightDecay());
     FineTuneSettings sgd = parse("--optimizer", "sgd");
     assertEquals(OptimizerKind.SGD_NESTEROV, sgd.optimizer());
-    assertEquals(FineTuneSettings.defaultWeightDecay(OptimizerKind.SGD_NESTEROV), sgd.weightDecay());
+    assertEquals(
+        FineTuneSettings.defaultWeightDecay(OptimizerKind.SGD_NESTEROV), sgd.weightDecay());
   }
 
   @Test
   void lossWeightsAndWeightDecayReachTheSettings() {
-    FineTuneSettings f = parse("--kd-weight", "0.2", "--layer-weight", "1.5", "--weight-decay", "0",
-        "--optimizer", "sgd");
+    FineTuneSettings f =
+        parse(
+            "--kd-weight",
+            "0.2",
+            "--layer-weight",
+            "1.5",
+            "--weight-decay",
+            "0",
+            "--optimizer",
+            "sgd");
     assertEquals(0.2, f.kdWeight());
     assertEquals(1.5, f.layerWeight());
     assertEquals(0.0, f.weightDecay(), "an explicit weight decay survives the optimizer's default");
@@ -48,7 +57,8 @@ class FineTuneOptionsTest {
   void outOfRangeWeightsAreRejectedWithTheValue() {
     IllegalArgumentException kd =
         assertThrows(IllegalArgumentException.class, () -> parse("--kd-weight", "1.5"));
-    assertTrue(kd.getMessage().contains("[0, 1]") && kd.getMessage().contains("1.5"), kd.getMessage());
+    assertTrue(
+        kd.getMessage().contains("[0, 1]") && kd.getMessage().contains("1.5"), kd.getMessage());
     IllegalArgumentException wd =
         assertThrows(IllegalArgumentException.class, () -> parse("--weight-decay", "-1"));
     assertTrue(wd.getMessage().contains("-1.0"), wd.getMessage());

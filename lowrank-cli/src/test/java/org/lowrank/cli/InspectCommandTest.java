@@ -55,16 +55,40 @@ class InspectCommandTest {
     String[] lines = r.out().split("\n");
     assertTrue(lines[0].contains("input input 1x3x32x32"), lines[0]);
     assertTrue(r.out().contains("layer") && r.out().contains("methods / skip reason"));
-    String conv = Arrays.stream(lines).filter(l -> l.startsWith("/layer3/layer3.2/conv2/Conv")).findFirst().orElseThrow();
-    assertTrue(conv.contains("conv2d") && conv.contains("s1 p1") && conv.contains("64x64x3x3") && conv.contains("1x64x8x8")
-        && conv.contains("36,928") && conv.contains("2,359,296") && conv.contains("tucker,cp,tt"), conv);
-    String first = Arrays.stream(lines).filter(l -> l.startsWith("/conv1/Conv")).findFirst().orElseThrow();
+    String conv =
+        Arrays.stream(lines)
+            .filter(l -> l.startsWith("/layer3/layer3.2/conv2/Conv"))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(
+        conv.contains("conv2d")
+            && conv.contains("s1 p1")
+            && conv.contains("64x64x3x3")
+            && conv.contains("1x64x8x8")
+            && conv.contains("36,928")
+            && conv.contains("2,359,296")
+            && conv.contains("tucker,cp,tt"),
+        conv);
+    String first =
+        Arrays.stream(lines).filter(l -> l.startsWith("/conv1/Conv")).findFirst().orElseThrow();
     assertTrue(first.contains("skip: too small"), first);
-    String fc = Arrays.stream(lines).filter(l -> l.startsWith("/linear/Gemm")).findFirst().orElseThrow();
-    assertTrue(fc.contains("dense") && fc.contains("skip: classifier: kept by default (--include-classifier"), fc);
-    assertTrue(r.out().contains("total: 269,036 params, 40,551,040 MACs per sample; 20 layers, 18 factorizable"), r.out());
-    assertTrue(r.out().contains("2 layers skipped: 1 too small (--min-weights N or --include LAYER), 1 classifier "
-        + "(--include-classifier)"), r.out());
+    String fc =
+        Arrays.stream(lines).filter(l -> l.startsWith("/linear/Gemm")).findFirst().orElseThrow();
+    assertTrue(
+        fc.contains("dense")
+            && fc.contains("skip: classifier: kept by default (--include-classifier"),
+        fc);
+    assertTrue(
+        r.out()
+            .contains(
+                "total: 269,036 params, 40,551,040 MACs per sample; 20 layers, 18 factorizable"),
+        r.out());
+    assertTrue(
+        r.out()
+            .contains(
+                "2 layers skipped: 1 too small (--min-weights N or --include LAYER), 1 classifier "
+                    + "(--include-classifier)"),
+        r.out());
   }
 
   @Test
@@ -78,10 +102,14 @@ class InspectCommandTest {
     assertEquals("/linear/Gemm", fc.get("name").asText());
     assertEquals("[4,10]", fc.get("outputShape").toString());
     assertEquals(640, fc.get("macs").asLong()); // per sample
-    assertEquals("[]", fc.get("methods").toString()); // the classifier is kept by default, as compress does
+    assertEquals(
+        "[]", fc.get("methods").toString()); // the classifier is kept by default, as compress does
     assertEquals("classifier", fc.get("skipRule").asText());
-    JsonNode withFc = new ObjectMapper().readTree(run(resnet20().toString(), "--json", "--include-classifier").out());
-    assertEquals("[\"svd\",\"qr\",\"ttm\"]", withFc.get("layers").get(19).get("methods").toString());
+    JsonNode withFc =
+        new ObjectMapper()
+            .readTree(run(resnet20().toString(), "--json", "--include-classifier").out());
+    assertEquals(
+        "[\"svd\",\"qr\",\"ttm\"]", withFc.get("layers").get(19).get("methods").toString());
     JsonNode c = root.get("layers").get(0);
     assertEquals("[1,1,1,1]", c.get("pads").toString());
     assertTrue(c.get("skipReason").asText().startsWith("too small"));
@@ -93,7 +121,9 @@ class InspectCommandTest {
   void badInputAndUnsupportedModelsGiveExitCodesAndOneLine() throws IOException {
     Result missing = run(tmp.resolve("nope.onnx").toString());
     assertEquals(2, missing.code());
-    assertTrue(missing.err().startsWith("lowrank inspect: ") && missing.err().contains("nope.onnx"), missing.err());
+    assertTrue(
+        missing.err().startsWith("lowrank inspect: ") && missing.err().contains("nope.onnx"),
+        missing.err());
     assertEquals(1, missing.err().strip().split("\n").length, missing.err());
 
     Path corrupt = tmp.resolve("corrupt.onnx");
@@ -102,18 +132,23 @@ class InspectCommandTest {
     assertEquals(2, c.code());
     assertTrue(c.err().contains("corrupt.onnx"), c.err());
 
-    Graph g = Graph.builder()
-        .addInput(ValueInfo.of("x", DataType.FLOAT, 1, 3, 8, 8))
-        .putInitializer("w", TensorValue.ofFloats(new long[] {4, 3, 3, 3}, new float[108]))
-        .addNode(Node.builder("Conv").name("conv").inputs("x", "w").outputs("c").build())
-        .addNode(Node.builder("WarpDrive").name("engage").inputs("c").outputs("y").build())
-        .addOutput(new ValueInfo("y", DataType.FLOAT, null))
-        .build();
+    Graph g =
+        Graph.builder()
+            .addInput(ValueInfo.of("x", DataType.FLOAT, 1, 3, 8, 8))
+            .putInitializer("w", TensorValue.ofFloats(new long[] {4, 3, 3, 3}, new float[108]))
+            .addNode(Node.builder("Conv").name("conv").inputs("x", "w").outputs("c").build())
+            .addNode(Node.builder("WarpDrive").name("engage").inputs("c").outputs("y").build())
+            .addOutput(new ValueInfo("y", DataType.FLOAT, null))
+            .build();
     Path unsupported = tmp.resolve("warp.onnx");
     OnnxWriter.write(Model.of(g, 13), unsupported);
     Result u = run(unsupported.toString());
     assertEquals(3, u.code(), u.err());
-    assertTrue(u.err().contains("warp.onnx") && u.err().contains("engage") && u.err().contains("WarpDrive"), u.err());
+    assertTrue(
+        u.err().contains("warp.onnx")
+            && u.err().contains("engage")
+            && u.err().contains("WarpDrive"),
+        u.err());
 
     Result badShape = run(resnet20().toString(), "--input-shape", "1,3,abc");
     assertEquals(2, badShape.code());

@@ -58,23 +58,62 @@ class LegacyOpsCliTest {
     for (int i = 0; i < w1.length; i++) {
       w1[i] = (float) (0.3 * rnd.nextGaussian());
     }
-    Graph g = Graph.builder().name("opset7")
-        .addInput(new ValueInfo("x", DataType.FLOAT,
-            List.of(ValueInfo.Dim.symbolic("N"), ValueInfo.Dim.of(3), ValueInfo.Dim.of(16), ValueInfo.Dim.of(16))))
-        .putInitializer("conv1.w", TensorValue.ofFloats(new long[] {16, 3, 3, 3}, w1))
-        .putInitializer("conv2.w", TensorValue.ofFloats(new long[] {16, 16, 3, 3}, w2))
-        .addNode(Node.builder("ImageScaler").name("scaler").inputs("x").outputs("s")
-            .attr("scale", 1 / 255f).attribute(Attribute.ofFloats("bias", -0.4f, -0.5f, -0.45f)).build())
-        .addNode(Node.builder("Conv").name("conv1").inputs("s", "conv1.w").outputs("c1")
-            .attrInts("kernel_shape", 3, 3).attrInts("pads", 1, 1, 1, 1).build())
-        .addNode(Node.builder("Relu").name("relu").inputs("c1").outputs("r1").build())
-        .addNode(Node.builder("Conv").name("conv2").inputs("r1", "conv2.w").outputs("c2")
-            .attrInts("kernel_shape", 3, 3).attrInts("pads", 1, 1, 1, 1).build())
-        .addNode(Node.builder("Affine").name("affine").inputs("c2").outputs("a")
-            .attr("alpha", 2f).attr("beta", 0.5f).build())
-        .addNode(Node.builder("Crop").name("crop").inputs("a").outputs("y").attrInts("border", 2, 2, 2, 2).build())
-        .addOutput(new ValueInfo("y", DataType.FLOAT, null))
-        .build();
+    Graph g =
+        Graph.builder()
+            .name("opset7")
+            .addInput(
+                new ValueInfo(
+                    "x",
+                    DataType.FLOAT,
+                    List.of(
+                        ValueInfo.Dim.symbolic("N"),
+                        ValueInfo.Dim.of(3),
+                        ValueInfo.Dim.of(16),
+                        ValueInfo.Dim.of(16))))
+            .putInitializer("conv1.w", TensorValue.ofFloats(new long[] {16, 3, 3, 3}, w1))
+            .putInitializer("conv2.w", TensorValue.ofFloats(new long[] {16, 16, 3, 3}, w2))
+            .addNode(
+                Node.builder("ImageScaler")
+                    .name("scaler")
+                    .inputs("x")
+                    .outputs("s")
+                    .attr("scale", 1 / 255f)
+                    .attribute(Attribute.ofFloats("bias", -0.4f, -0.5f, -0.45f))
+                    .build())
+            .addNode(
+                Node.builder("Conv")
+                    .name("conv1")
+                    .inputs("s", "conv1.w")
+                    .outputs("c1")
+                    .attrInts("kernel_shape", 3, 3)
+                    .attrInts("pads", 1, 1, 1, 1)
+                    .build())
+            .addNode(Node.builder("Relu").name("relu").inputs("c1").outputs("r1").build())
+            .addNode(
+                Node.builder("Conv")
+                    .name("conv2")
+                    .inputs("r1", "conv2.w")
+                    .outputs("c2")
+                    .attrInts("kernel_shape", 3, 3)
+                    .attrInts("pads", 1, 1, 1, 1)
+                    .build())
+            .addNode(
+                Node.builder("Affine")
+                    .name("affine")
+                    .inputs("c2")
+                    .outputs("a")
+                    .attr("alpha", 2f)
+                    .attr("beta", 0.5f)
+                    .build())
+            .addNode(
+                Node.builder("Crop")
+                    .name("crop")
+                    .inputs("a")
+                    .outputs("y")
+                    .attrInts("border", 2, 2, 2, 2)
+                    .build())
+            .addOutput(new ValueInfo("y", DataType.FLOAT, null))
+            .build();
     return Model.of(g, 7);
   }
 
@@ -97,8 +136,20 @@ class LegacyOpsCliTest {
     assertTrue(inspect.out().contains("conv2") && inspect.out().contains("tucker"), inspect.out());
 
     Path out = tmp.resolve("legacy7.small.onnx");
-    Run c = CliCommandsTest.run("compress", model.toString(), "-o", out.toString(), "--selector", "energy",
-        "--method", "tucker", "--no-latency", "-q", "--threads", "1");
+    Run c =
+        CliCommandsTest.run(
+            "compress",
+            model.toString(),
+            "-o",
+            out.toString(),
+            "--selector",
+            "energy",
+            "--method",
+            "tucker",
+            "--no-latency",
+            "-q",
+            "--threads",
+            "1");
     assertEquals(ExitCodes.OK, c.code(), c.err());
     assertTrue(c.out().contains("1 of"), c.out());
     assertArrayEquals(original, Files.readAllBytes(model), "the input model is never modified");
@@ -128,6 +179,8 @@ class LegacyOpsCliTest {
       num += (fw[i] - fg[i]) * (double) (fw[i] - fg[i]);
       den += fw[i] * (double) fw[i];
     }
-    assertTrue(Math.sqrt(num / den) < 1e-4, "relative error of the exact-rank factorization: " + Math.sqrt(num / den));
+    assertTrue(
+        Math.sqrt(num / den) < 1e-4,
+        "relative error of the exact-rank factorization: " + Math.sqrt(num / den));
   }
 }

@@ -36,19 +36,21 @@ class MainTest {
   }
 
   /**
-   * picocli runs every description through String.format while drawing the help; a lone '%' makes it
-   * warn on stderr and print the raw text.
+   * picocli runs every description through String.format while drawing the help; a lone '%' makes
+   * it warn on stderr and print the raw text.
    */
   @Test
   void everyHelpPageRendersWithoutFormatWarnings() {
     CommandLine root = Main.commandLine();
-    java.util.List<CommandLine> commands = new java.util.ArrayList<>(root.getSubcommands().values());
+    java.util.List<CommandLine> commands =
+        new java.util.ArrayList<>(root.getSubcommands().values());
     commands.add(root);
     java.io.PrintStream saved = System.err;
     java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
     StringBuilder pages = new StringBuilder();
     try {
-      System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+      System.setErr(
+          new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
       for (CommandLine cl : commands) {
         pages.append(cl.getUsageMessage());
       }
@@ -56,14 +58,16 @@ class MainTest {
       System.setErr(saved);
     }
     String warnings = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
-    assertTrue(warnings.isEmpty(), "help rendering warned (escape % as %% in descriptions): " + warnings);
+    assertTrue(
+        warnings.isEmpty(), "help rendering warned (escape % as %% in descriptions): " + warnings);
     assertTrue(pages.toString().contains("--prune-latency"), "the plan page was not rendered");
   }
 
   @Test
   void failuresMapToNamedExitCodes() {
     assertEquals(ExitCodes.BAD_INPUT, ExitCodes.of(new IllegalArgumentException("x")));
-    assertEquals(ExitCodes.BAD_INPUT, ExitCodes.of(new java.nio.file.NoSuchFileException("m.onnx")));
+    assertEquals(
+        ExitCodes.BAD_INPUT, ExitCodes.of(new java.nio.file.NoSuchFileException("m.onnx")));
     assertEquals(ExitCodes.UNSUPPORTED, ExitCodes.of(new UnsupportedOperationException("Loop")));
     assertEquals(ExitCodes.INTERNAL, ExitCodes.of(new NullPointerException()));
   }

@@ -45,6 +45,7 @@ class ReportRenderingTest {
   private static final int HEIGHT = 2000;
   private static final long TIMEOUT_SECONDS = 60;
   private static final String EVIL = "<script>alert(1)</script>";
+
   /** Fill colours of the "before" and "after" bars (--s0, --s1 in HtmlReport's CSS). */
   private static final int BEFORE_RGB = 0xb3bfd1;
 
@@ -56,11 +57,15 @@ class ReportRenderingTest {
   @BeforeAll
   static void setUp() throws IOException {
     chromium = Path.of(System.getProperty("lowrank.chromium", "/usr/bin/chromium"));
-    Assumptions.assumeTrue(Files.isExecutable(chromium),
+    Assumptions.assumeTrue(
+        Files.isExecutable(chromium),
         chromium + " not found: install Debian's chromium (scripts/install.sh) to run this test");
-    try (InputStream in = ReportRenderingTest.class.getResourceAsStream("/report/sample-report.json")) {
+    try (InputStream in =
+        ReportRenderingTest.class.getResourceAsStream("/report/sample-report.json")) {
       assertNotNull(in, "test resource report/sample-report.json missing");
-      report = ReportJson.read(new String(in.readAllBytes(), StandardCharsets.UTF_8), "sample-report.json");
+      report =
+          ReportJson.read(
+              new String(in.readAllBytes(), StandardCharsets.UTF_8), "sample-report.json");
     }
   }
 
@@ -77,16 +82,28 @@ class ReportRenderingTest {
   private static String runChromium(Path dir, Path html, String... extra)
       throws IOException, InterruptedException {
     Path profile = Files.createTempDirectory(dir, "profile");
-    List<String> cmd = new ArrayList<>(List.of(chromium.toString(), "--headless", "--no-sandbox",
-        "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-        "--force-device-scale-factor=1", "--user-data-dir=" + profile,
-        "--window-size=" + WIDTH + "," + HEIGHT));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                chromium.toString(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                "--force-device-scale-factor=1",
+                "--user-data-dir=" + profile,
+                "--window-size=" + WIDTH + "," + HEIGHT));
     cmd.addAll(List.of(extra));
     cmd.add(html.toUri().toString());
     Path out = dir.resolve("chromium.out");
     Path err = dir.resolve("chromium.err");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
     pb.environment().put("HOME", dir.toString()); // keep caches and crash dumps in the temp dir
     pb.environment().put("XDG_CONFIG_HOME", dir.resolve("config").toString());
     pb.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString());
@@ -94,8 +111,13 @@ class ReportRenderingTest {
     if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
       p.descendants().forEach(ProcessHandle::destroyForcibly);
       p.destroyForcibly();
-      fail("chromium did not finish within " + TIMEOUT_SECONDS + " s: " + String.join(" ", cmd)
-          + "\nstderr tail:\n" + tail(err));
+      fail(
+          "chromium did not finish within "
+              + TIMEOUT_SECONDS
+              + " s: "
+              + String.join(" ", cmd)
+              + "\nstderr tail:\n"
+              + tail(err));
     }
     assertEquals(0, p.exitValue(), "chromium failed: " + String.join(" ", cmd) + "\n" + tail(err));
     return Files.readString(out, StandardCharsets.UTF_8);
@@ -143,7 +165,8 @@ class ReportRenderingTest {
       }
     }
     assertTrue(colors.size() > 200, "too few colours for a rendered page: " + colors.size());
-    assertTrue(notBackground > WIDTH * HEIGHT / 5, "page looks blank: " + notBackground + " pixels drawn");
+    assertTrue(
+        notBackground > WIDTH * HEIGHT / 5, "page looks blank: " + notBackground + " pixels drawn");
     // the bars of the parameter chart: solid fills in both series colours over a tall region
     assertTrue(before > 5_000, "'before' bars missing: " + before + " pixels");
     assertTrue(after > 2_000, "'after' bars missing: " + after + " pixels");
@@ -155,7 +178,8 @@ class ReportRenderingTest {
     String dom = runChromium(dir, writeHtml(dir), "--dump-dom");
     assertTrue(dom.contains("</html>"), "no DOM dumped:\n" + dom);
     List<String> rows = new ArrayList<>();
-    Matcher m = Pattern.compile("<tr class=\"layer-row[^\"]*\" data-layer=\"([^\"]*)\"").matcher(dom);
+    Matcher m =
+        Pattern.compile("<tr class=\"layer-row[^\"]*\" data-layer=\"([^\"]*)\"").matcher(dom);
     while (m.find()) {
       rows.add(m.group(1));
     }
@@ -164,8 +188,11 @@ class ReportRenderingTest {
     for (int i = 0; i < layers.size(); i++) {
       assertEquals(escape(layers.get(i).layer()), rows.get(i), "row " + i);
     }
-    assertTrue(layers.stream().anyMatch(l -> l.layer().equals(EVIL)), "fixture lost its hostile layer name");
-    assertFalse(dom.toLowerCase(Locale.ROOT).contains("<script"), "a layer name became a script element");
+    assertTrue(
+        layers.stream().anyMatch(l -> l.layer().equals(EVIL)),
+        "fixture lost its hostile layer name");
+    assertFalse(
+        dom.toLowerCase(Locale.ROOT).contains("<script"), "a layer name became a script element");
     assertTrue(dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "hostile name shown as text");
     // the charts made it into the DOM as SVG with two bars per layer
     int start = dom.indexOf("<svg id=\"" + HtmlReport.PARAMS_CHART_ID + "\"");
@@ -178,7 +205,10 @@ class ReportRenderingTest {
 
   /** How Chromium serializes an attribute value (&amp;, &quot;, and &lt; &gt; in attributes). */
   private static String escape(String s) {
-    return s.replace("&", "&amp;").replace("\"", "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+    return s.replace("&", "&amp;")
+        .replace("\"", "&quot;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
         .replace("\u00a0", "&nbsp;");
   }
 }

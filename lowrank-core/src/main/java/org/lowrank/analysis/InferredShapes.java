@@ -17,7 +17,8 @@ public final class InferredShapes {
   private final Map<String, DataType> types;
   private final Map<String, TensorValue> values;
 
-  InferredShapes(Map<String, long[]> shapes, Map<String, DataType> types, Map<String, TensorValue> values) {
+  InferredShapes(
+      Map<String, long[]> shapes, Map<String, DataType> types, Map<String, TensorValue> values) {
     this.shapes = Collections.unmodifiableMap(new LinkedHashMap<>(shapes));
     this.types = Collections.unmodifiableMap(new LinkedHashMap<>(types));
     this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));

@@ -13,18 +13,18 @@ import org.lowrank.graph.UnsupportedModelException;
 import org.lowrank.graph.ValueInfo;
 
 /**
- * The concrete shapes a model's runtime inputs are fed with, resolved once from the declared
- * shapes and the user's {@code --input-shape}, and used by every stage that makes inputs: shape
- * inference, ONNX Runtime timing and export checks, evaluation, fine-tuning and fidelity checks.
+ * The concrete shapes a model's runtime inputs are fed with, resolved once from the declared shapes
+ * and the user's {@code --input-shape}, and used by every stage that makes inputs: shape inference,
+ * ONNX Runtime timing and export checks, evaluation, fine-tuning and fidelity checks.
  *
  * <p>Rules. Axis 0 is the batch. A fixed axis 0 of the first input is the only batch the model runs
- * at ({@link #fixedBatch()}); a symbolic axis 0 (of any input) takes whatever batch a stage asks for
- * ({@link #atBatch}), 1 when nothing asks; other inputs with a fixed axis 0 (e.g. a weight fed at
- * run time) keep their shape. Every other symbolic dimension (a free height
- * or width) must be given: there is no guess. A given shape must have the declared rank, positive
- * dimensions, and agree with every fixed declared dimension. No input may hold more than {@link
- * #MAX_ELEMENTS} elements (one Java array), which also rejects absurd declared dimensions such as a
- * batch of 2^40 before any work.
+ * at ({@link #fixedBatch()}); a symbolic axis 0 (of any input) takes whatever batch a stage asks
+ * for ({@link #atBatch}), 1 when nothing asks; other inputs with a fixed axis 0 (e.g. a weight fed
+ * at run time) keep their shape. Every other symbolic dimension (a free height or width) must be
+ * given: there is no guess. A given shape must have the declared rank, positive dimensions, and
+ * agree with every fixed declared dimension. No input may hold more than {@link #MAX_ELEMENTS}
+ * elements (one Java array), which also rejects absurd declared dimensions such as a batch of 2^40
+ * before any work.
  */
 public final class InputShapes {
   /** The most elements one input tensor may have: the largest Java array. */
@@ -35,7 +35,8 @@ public final class InputShapes {
   private final List<String> batched;
   private final int fixedBatch;
 
-  private InputShapes(String source, Map<String, long[]> shapes, List<String> batched, int fixedBatch) {
+  private InputShapes(
+      String source, Map<String, long[]> shapes, List<String> batched, int fixedBatch) {
     this.source = source;
     this.shapes = shapes;
     this.batched = List.copyOf(batched);
@@ -53,11 +54,16 @@ public final class InputShapes {
    * @throws IllegalArgumentException when a shape is given for an input the model does not have
    * @throws UnsupportedModelException for an input that is not a tensor
    */
-  public static InputShapes resolve(String source, List<ValueInfo> inputs, Map<String, long[]> given) {
+  public static InputShapes resolve(
+      String source, List<ValueInfo> inputs, Map<String, long[]> given) {
     for (String name : given.keySet()) {
       if (inputs.stream().noneMatch(v -> v.name().equals(name))) {
-        throw new IllegalArgumentException(at(source) + "--input-shape given for '" + name
-            + "', but the model's inputs are " + names(inputs));
+        throw new IllegalArgumentException(
+            at(source)
+                + "--input-shape given for '"
+                + name
+                + "', but the model's inputs are "
+                + names(inputs));
       }
     }
     Map<String, long[]> out = new LinkedHashMap<>();
@@ -102,8 +108,15 @@ public final class InputShapes {
         dims = spec.substring(eq + 1);
       } else {
         if (inputs.size() != 1) {
-          throw new IllegalArgumentException("--input-shape " + spec + ": the model has " + inputs.size()
-              + " inputs " + names(inputs) + "; write NAME=" + spec);
+          throw new IllegalArgumentException(
+              "--input-shape "
+                  + spec
+                  + ": the model has "
+                  + inputs.size()
+                  + " inputs "
+                  + names(inputs)
+                  + "; write NAME="
+                  + spec);
         }
         name = inputs.get(0).name();
         dims = spec;
@@ -114,11 +127,17 @@ public final class InputShapes {
         try {
           d[i] = Long.parseLong(parts[i].trim());
         } catch (NumberFormatException e) {
-          throw new IllegalArgumentException("--input-shape " + spec + ": '" + parts[i] + "' is not a "
-              + "dimension; expected comma-separated positive integers such as 1,3,32,32");
+          throw new IllegalArgumentException(
+              "--input-shape "
+                  + spec
+                  + ": '"
+                  + parts[i]
+                  + "' is not a "
+                  + "dimension; expected comma-separated positive integers such as 1,3,32,32");
         }
         if (d[i] <= 0) {
-          throw new IllegalArgumentException("--input-shape " + spec + ": dimensions must be positive");
+          throw new IllegalArgumentException(
+              "--input-shape " + spec + ": dimensions must be positive");
         }
       }
       if (shapes.put(name, d) != null) {
@@ -166,17 +185,23 @@ public final class InputShapes {
   /**
    * Every input's shape with its free axis 0 (the batch) set to {@code batch}.
    *
-   * @throws IllegalArgumentException when the model fixes another batch, or the inputs would be
-   *     too large at this batch
+   * @throws IllegalArgumentException when the model fixes another batch, or the inputs would be too
+   *     large at this batch
    */
   public Map<String, long[]> atBatch(int batch) {
     if (batch < 1) {
       throw new IllegalArgumentException("batch must be >= 1, found " + batch);
     }
     if (fixedBatch >= 0 && batch != fixedBatch) {
-      throw new IllegalArgumentException(at(source) + "the model's batch is fixed at " + fixedBatch
-          + ", it cannot run batch " + batch + "; use batch " + fixedBatch
-          + " or export the model with a symbolic batch dimension");
+      throw new IllegalArgumentException(
+          at(source)
+              + "the model's batch is fixed at "
+              + fixedBatch
+              + ", it cannot run batch "
+              + batch
+              + "; use batch "
+              + fixedBatch
+              + " or export the model with a symbolic batch dimension");
     }
     Map<String, long[]> out = new LinkedHashMap<>();
     for (Map.Entry<String, long[]> e : shapes.entrySet()) {
@@ -197,32 +222,67 @@ public final class InputShapes {
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder();
-    shapes.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(k).append(' ')
-        .append(Arrays.toString(v)));
+    shapes.forEach(
+        (k, v) ->
+            sb.append(sb.length() == 0 ? "" : ", ")
+                .append(k)
+                .append(' ')
+                .append(Arrays.toString(v)));
     return sb + (fixedBatch >= 0 ? " (batch fixed by the model)" : "");
   }
 
   private static long[] fromGiven(String source, ValueInfo v, long[] given) {
     if (v.hasShape()) {
       if (v.shape().size() != given.length) {
-        throw new ModelException(at(source) + "input '" + v.name() + "' has rank "
-            + v.shape().size() + " " + v.shape() + ", --input-shape " + joined(given) + " has rank "
-            + given.length + "; give " + v.shape().size() + " dimensions, e.g. " + example(v));
+        throw new ModelException(
+            at(source)
+                + "input '"
+                + v.name()
+                + "' has rank "
+                + v.shape().size()
+                + " "
+                + v.shape()
+                + ", --input-shape "
+                + joined(given)
+                + " has rank "
+                + given.length
+                + "; give "
+                + v.shape().size()
+                + " dimensions, e.g. "
+                + example(v));
       }
       for (int i = 0; i < given.length; i++) {
         ValueInfo.Dim d = v.shape().get(i);
         if (d.isKnown() && d.value() != given[i]) {
-          throw new ModelException(at(source) + "input '" + v.name() + "' has the fixed "
-              + axisName(i, given.length) + " " + d.value() + " (shape " + v.shape() + "), --input-shape "
-              + joined(given) + " gives " + given[i] + "; give " + example(v)
-              + (i == 0 ? " or export the model with a symbolic batch dimension" : ""));
+          throw new ModelException(
+              at(source)
+                  + "input '"
+                  + v.name()
+                  + "' has the fixed "
+                  + axisName(i, given.length)
+                  + " "
+                  + d.value()
+                  + " (shape "
+                  + v.shape()
+                  + "), --input-shape "
+                  + joined(given)
+                  + " gives "
+                  + given[i]
+                  + "; give "
+                  + example(v)
+                  + (i == 0 ? " or export the model with a symbolic batch dimension" : ""));
         }
       }
     }
     for (long d : given) {
       if (d <= 0) {
-        throw new ModelException(at(source) + "--input-shape " + joined(given) + " for input '"
-            + v.name() + "' has a non-positive dimension");
+        throw new ModelException(
+            at(source)
+                + "--input-shape "
+                + joined(given)
+                + " for input '"
+                + v.name()
+                + "' has a non-positive dimension");
       }
     }
     return given.clone();
@@ -230,12 +290,19 @@ public final class InputShapes {
 
   private static long[] fromDeclared(String source, ValueInfo v) {
     if (!v.hasShape() && v.elementType() == DataType.UNDEFINED) {
-      throw new UnsupportedModelException(at(source) + "input '" + v.name() + "' is not a tensor of a "
-          + "supported type (a sequence, map or optional?); lowrank handles tensor inputs only");
+      throw new UnsupportedModelException(
+          at(source)
+              + "input '"
+              + v.name()
+              + "' is not a tensor of a "
+              + "supported type (a sequence, map or optional?); lowrank handles tensor inputs only");
     }
     if (!v.hasShape()) {
-      throw new ModelException(at(source) + "input '" + v.name()
-          + "' has no declared shape; give it with --input-shape");
+      throw new ModelException(
+          at(source)
+              + "input '"
+              + v.name()
+              + "' has no declared shape; give it with --input-shape");
     }
     long[] dims = v.dims();
     for (int i = 0; i < dims.length; i++) {
@@ -243,9 +310,20 @@ public final class InputShapes {
         if (i == 0) {
           dims[0] = 1;
         } else {
-          throw new ModelException(at(source) + "input '" + v.name() + "' has a free "
-              + axisName(i, dims.length) + " ('" + v.shape().get(i) + "' at axis " + i + ", shape "
-              + v.shape() + "); give the shape it runs at, e.g. --input-shape " + example(v));
+          throw new ModelException(
+              at(source)
+                  + "input '"
+                  + v.name()
+                  + "' has a free "
+                  + axisName(i, dims.length)
+                  + " ('"
+                  + v.shape().get(i)
+                  + "' at axis "
+                  + i
+                  + ", shape "
+                  + v.shape()
+                  + "); give the shape it runs at, e.g. --input-shape "
+                  + example(v));
         }
       }
     }
@@ -258,10 +336,23 @@ public final class InputShapes {
     for (int i = 0; i < dims.length; i++) {
       long d = dims[i];
       if (d > MAX_ELEMENTS || (n = n * d) > MAX_ELEMENTS) {
-        throw new ModelException(at(source) + "input '" + name + "' of shape " + Arrays.toString(dims)
-            + " is too large (" + axisName(i, dims.length) + " " + d + " at axis " + i + "; at most "
-            + MAX_ELEMENTS + " elements per input): give a smaller --input-shape, or re-export the"
-            + " model with a sane " + (i == 0 ? "batch (or a symbolic one)" : "shape"));
+        throw new ModelException(
+            at(source)
+                + "input '"
+                + name
+                + "' of shape "
+                + Arrays.toString(dims)
+                + " is too large ("
+                + axisName(i, dims.length)
+                + " "
+                + d
+                + " at axis "
+                + i
+                + "; at most "
+                + MAX_ELEMENTS
+                + " elements per input): give a smaller --input-shape, or re-export the"
+                + " model with a sane "
+                + (i == 0 ? "batch (or a symbolic one)" : "shape"));
       }
     }
     return n;

@@ -7,6 +7,10 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.LayerGeometry;
+import org.lowrank.cost.Method;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.ModelException;
@@ -16,10 +20,6 @@ import org.lowrank.graph.UnsupportedModelException;
 import org.lowrank.ops.ConvAttributes;
 import org.lowrank.ops.Shapes;
 import org.lowrank.ops.Window;
-import org.lowrank.cost.Choice;
-import org.lowrank.cost.CostModel;
-import org.lowrank.cost.LayerGeometry;
-import org.lowrank.cost.Method;
 
 /**
  * Stage 2, Analyze: per-layer shapes, parameters and MACs of a model, and which factorization
@@ -48,7 +48,9 @@ public record ModelProfile(
     layers = List.copyOf(layers);
   }
 
-  /** Profiles a model with its declared input shapes (symbolic batch taken as 1) and default rules. */
+  /**
+   * Profiles a model with its declared input shapes (symbolic batch taken as 1) and default rules.
+   */
   public static ModelProfile of(Model model) {
     return of(model, Map.of(), ProfileOptions.DEFAULTS);
   }
@@ -61,12 +63,15 @@ public record ModelProfile(
    * @throws ModelException for a malformed graph, {@link UnsupportedModelException} for an op
    *     without shape inference
    */
-  public static ModelProfile of(Model model, Map<String, long[]> inputShapes, ProfileOptions options) {
+  public static ModelProfile of(
+      Model model, Map<String, long[]> inputShapes, ProfileOptions options) {
     try {
       ModelProfile p = profile(model, inputShapes);
-      return new ModelProfile(p.inputShapes(), options.apply(p.layers()), p.totalParams(), p.totalMacs());
+      return new ModelProfile(
+          p.inputShapes(), options.apply(p.layers()), p.totalParams(), p.totalMacs());
     } catch (ArithmeticException e) {
-      throw new ModelException("parameter or MAC counts overflow a long; bogus dimensions? (" + e.getMessage() + ")", e);
+      throw new ModelException(
+          "parameter or MAC counts overflow a long; bogus dimensions? (" + e.getMessage() + ")", e);
     }
   }
 
@@ -116,7 +121,10 @@ public record ModelProfile(
 
   /** Parameters in layers where at least one method applies. */
   public long factorizableParams() {
-    return layers.stream().filter(LayerProfile::isFactorizable).mapToLong(LayerProfile::params).sum();
+    return layers.stream()
+        .filter(LayerProfile::isFactorizable)
+        .mapToLong(LayerProfile::params)
+        .sum();
   }
 
   /** MACs in layers where at least one method applies. */
@@ -138,12 +146,15 @@ public record ModelProfile(
     long[] x = s.require(n.input(0));
     long[] w = s.require(n.input(1));
     long[] y = s.require(n.output(0));
-    long total = switch (n.opType()) {
-      case "Conv" -> Math.multiplyExact(Shapes.product(y), Shapes.product(w, 1, w.length));
-      case "ConvTranspose" -> Math.multiplyExact(Shapes.product(x), Shapes.product(w, 1, w.length));
-      case "Gemm" -> Math.multiplyExact(Shapes.product(y), n.attrLong("transA", 0) == 1 ? x[0] : x[1]);
-      default -> Math.multiplyExact(Shapes.product(y), x[x.length - 1]);
-    };
+    long total =
+        switch (n.opType()) {
+          case "Conv" -> Math.multiplyExact(Shapes.product(y), Shapes.product(w, 1, w.length));
+          case "ConvTranspose" ->
+              Math.multiplyExact(Shapes.product(x), Shapes.product(w, 1, w.length));
+          case "Gemm" ->
+              Math.multiplyExact(Shapes.product(y), n.attrLong("transA", 0) == 1 ? x[0] : x[1]);
+          default -> Math.multiplyExact(Shapes.product(y), x[x.length - 1]);
+        };
     return perSample(total, batch);
   }
 
@@ -176,14 +187,40 @@ public record ModelProfile(
     long[] wd = s.require(n.input(1));
     boolean transposed = n.opType().equals("ConvTranspose");
     boolean conv = transposed || n.opType().equals("Conv");
-    String kind = conv ? "conv" + (wd.length - 2) + "d" + (transposed ? "-transpose" : "") : "dense";
-    LayerGeometry geo = conv
-        ? LayerGeometry.conv(layerName(n), transposed ? wd[1] : wd[0], transposed ? wd[0] : wd[1], 1,
-            new long[0], new long[0], new long[0], false)
-        : LayerGeometry.dense(layerName(n), 0, 0, 1, false);
-    return new LayerProfile(layerName(n), n.opType(), kind, n.input(1), wd, false, new long[0], new long[0],
-        new long[0], n.attrLong("group", 1), s.require(n.input(0)), s.require(n.output(0)), 0, 0, geo, List.of(),
-        "weight '" + n.input(1) + "' is computed at run time, not a constant", Map.of(), SkipRule.RUNTIME_WEIGHT);
+    String kind =
+        conv ? "conv" + (wd.length - 2) + "d" + (transposed ? "-transpose" : "") : "dense";
+    LayerGeometry geo =
+        conv
+            ? LayerGeometry.conv(
+                layerName(n),
+                transposed ? wd[1] : wd[0],
+                transposed ? wd[0] : wd[1],
+                1,
+                new long[0],
+                new long[0],
+                new long[0],
+                false)
+            : LayerGeometry.dense(layerName(n), 0, 0, 1, false);
+    return new LayerProfile(
+        layerName(n),
+        n.opType(),
+        kind,
+        n.input(1),
+        wd,
+        false,
+        new long[0],
+        new long[0],
+        new long[0],
+        n.attrLong("group", 1),
+        s.require(n.input(0)),
+        s.require(n.output(0)),
+        0,
+        0,
+        geo,
+        List.of(),
+        "weight '" + n.input(1) + "' is computed at run time, not a constant",
+        Map.of(),
+        SkipRule.RUNTIME_WEIGHT);
   }
 
   /**
@@ -201,7 +238,8 @@ public record ModelProfile(
     long[] kernel = attrs.kernel(Arrays.copyOfRange(wd, 2, wd.length));
     long[] inSpatial = Arrays.copyOfRange(x, 2, x.length);
     long[] outSpatial = Arrays.copyOfRange(y, 2, y.length);
-    Window win = transposed ? attrs.transposedWindow(inSpatial, kernel) : attrs.window(inSpatial, kernel);
+    Window win =
+        transposed ? attrs.transposedWindow(inSpatial, kernel) : attrs.window(inSpatial, kernel);
     boolean hasBias = !n.input(2).isEmpty();
     TensorValue bias = hasBias ? g.initializers().get(n.input(2)) : null;
     long cout = transposed ? wd[1] * groups : wd[0];
@@ -209,14 +247,21 @@ public record ModelProfile(
     long perGroupIn = transposed ? wd[0] / groups : wd[1];
     boolean depthwise = groups > 1 && groups == cin && perGroupIn == 1;
     String op = transposed ? "ConvTranspose" : "convolution";
-    String kind = "conv" + d + "d" + (transposed ? "-transpose" : "")
-        + (depthwise ? "-depthwise" : groups > 1 ? "-grouped" : "");
+    String kind =
+        "conv"
+            + d
+            + "d"
+            + (transposed ? "-transpose" : "")
+            + (depthwise ? "-depthwise" : groups > 1 ? "-grouped" : "");
     long weights = w.elementCount();
     long params = weights + (hasBias ? (bias != null ? bias.elementCount() : cout) : 0);
     long macs = Shapes.product(transposed ? x : y, 2, y.length) * Shapes.product(wd, 0, wd.length);
-    LayerGeometry geo = transposed
-        ? LayerGeometry.convTranspose(layerName(n), cout, cin, groups, kernel, inSpatial, outSpatial, hasBias)
-        : LayerGeometry.conv(layerName(n), cout, cin, groups, kernel, inSpatial, outSpatial, hasBias);
+    LayerGeometry geo =
+        transposed
+            ? LayerGeometry.convTranspose(
+                layerName(n), cout, cin, groups, kernel, inSpatial, outSpatial, hasBias)
+            : LayerGeometry.conv(
+                layerName(n), cout, cin, groups, kernel, inSpatial, outSpatial, hasBias);
     List<Method> methods = new ArrayList<>();
     Map<Method, String> notes = new EnumMap<>(Method.class);
     String skip = "";
@@ -243,12 +288,36 @@ public record ModelProfile(
         skip = "would not reduce cost: no rank of tucker/cp/tt is cheaper than the layer";
       }
     }
-    return new LayerProfile(layerName(n), n.opType(), kind, wName, wd, hasBias, win.strides(), win.pads(),
-        win.dilations(), groups, x, y, params, macs, geo, methods, skip, notes, rule);
+    return new LayerProfile(
+        layerName(n),
+        n.opType(),
+        kind,
+        wName,
+        wd,
+        hasBias,
+        win.strides(),
+        win.pads(),
+        win.dilations(),
+        groups,
+        x,
+        y,
+        params,
+        macs,
+        geo,
+        methods,
+        skip,
+        notes,
+        rule);
   }
 
-  private static LayerProfile dense(Graph g, Node n, TensorValue w, String wName, boolean weightOnLeft,
-      InferredShapes s, long batch) {
+  private static LayerProfile dense(
+      Graph g,
+      Node n,
+      TensorValue w,
+      String wName,
+      boolean weightOnLeft,
+      InferredShapes s,
+      long batch) {
     long[] x = s.require(n.input(weightOnLeft ? 1 : 0));
     long[] y = s.require(n.output(0));
     long[] wd = w.dims();
@@ -295,8 +364,11 @@ public record ModelProfile(
       int[] om = twoModes(out);
       int[] im = twoModes(in);
       if (om == null || im == null) {
-        notes.put(Method.TTM, "no TT-matrix modes: " + (om == null ? "output size " + out : "input size " + in)
-            + " does not factor into two modes > 1");
+        notes.put(
+            Method.TTM,
+            "no TT-matrix modes: "
+                + (om == null ? "output size " + out : "input size " + in)
+                + " does not factor into two modes > 1");
       } else if (CostModel.reducesCost(geo, Choice.ttm(om, im, new int[] {1}))) {
         methods.add(Method.TTM);
       } else {
@@ -307,11 +379,32 @@ public record ModelProfile(
         skip = "would not reduce cost: no rank of svd/qr/ttm is cheaper than the layer";
       }
     }
-    return new LayerProfile(layerName(n), n.opType(), "dense", wName, wd, hasBias, new long[0], new long[0],
-        new long[0], 1, x, y, params, macs, geo, methods, skip, notes, rule);
+    return new LayerProfile(
+        layerName(n),
+        n.opType(),
+        "dense",
+        wName,
+        wd,
+        hasBias,
+        new long[0],
+        new long[0],
+        new long[0],
+        1,
+        x,
+        y,
+        params,
+        macs,
+        geo,
+        methods,
+        skip,
+        notes,
+        rule);
   }
 
-  /** The factorization n = a*b with a <= b, both > 1, a as close to sqrt(n) as possible; null if none. */
+  /**
+   * The factorization n = a*b with a <= b, both > 1, a as close to sqrt(n) as possible; null if
+   * none.
+   */
   static int[] twoModes(long n) {
     if (n > Integer.MAX_VALUE) {
       return null;

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The layer-selection rules, one set for the profile ({@code inspect}) and the planner ({@code plan},
- * {@code compress}). Defaults (MISSION.md): skip layers with fewer than 512 weights, 1x1
+ * The layer-selection rules, one set for the profile ({@code inspect}) and the planner ({@code
+ * plan}, {@code compress}). Defaults (MISSION.md): skip layers with fewer than 512 weights, 1x1
  * convolutions, the first convolution and the classifier (the last dense layer). Depthwise and
  * grouped convolutions are always skipped: no low-rank method applies. A layer is decided in this
  * order: excluded by name; no method applies; included (by name, or as first conv / classifier when
@@ -20,8 +20,13 @@ import java.util.Set;
  * @param include layer names to factorize even if a size or position rule would skip them
  * @param exclude layer names never to factorize
  */
-public record ProfileOptions(long minWeights, boolean skipPointwise, boolean keepFirstConv,
-    boolean keepClassifier, Set<String> include, Set<String> exclude) {
+public record ProfileOptions(
+    long minWeights,
+    boolean skipPointwise,
+    boolean keepFirstConv,
+    boolean keepClassifier,
+    Set<String> include,
+    Set<String> exclude) {
   public static final ProfileOptions DEFAULTS = new ProfileOptions(512, true);
 
   /** How many layer names an unknown-name error lists before pointing at {@code inspect}. */
@@ -59,8 +64,12 @@ public record ProfileOptions(long minWeights, boolean skipPointwise, boolean kee
    * @return the layers, those the rules skip replaced by skipped copies
    */
   public List<LayerProfile> apply(List<LayerProfile> layers) {
-    String firstConv = layers.stream().filter(LayerProfile::isConv).map(LayerProfile::name).findFirst()
-        .orElse(null);
+    String firstConv =
+        layers.stream()
+            .filter(LayerProfile::isConv)
+            .map(LayerProfile::name)
+            .findFirst()
+            .orElse(null);
     String classifier = null;
     for (LayerProfile l : layers) {
       if (!l.isConv()) {
@@ -71,22 +80,37 @@ public record ProfileOptions(long minWeights, boolean skipPointwise, boolean kee
     for (LayerProfile l : layers) {
       boolean first = l.name().equals(firstConv);
       boolean last = l.name().equals(classifier);
-      boolean included = include.contains(l.name()) || (first && !keepFirstConv) || (last && !keepClassifier);
+      boolean included =
+          include.contains(l.name()) || (first && !keepFirstConv) || (last && !keepClassifier);
       if (exclude.contains(l.name())) {
         out.add(l.skipped(SkipRule.EXCLUDED, "excluded by --exclude"));
       } else if (!l.isFactorizable() || included) {
         out.add(l);
       } else if (skipPointwise && l.isPointwise()) {
-        out.add(l.skipped(SkipRule.POINTWISE,
-            "1x1 conv: pointwise layers are skipped by default (--include-pointwise to factorize)"));
+        out.add(
+            l.skipped(
+                SkipRule.POINTWISE,
+                "1x1 conv: pointwise layers are skipped by default (--include-pointwise to factorize)"));
       } else if (l.weightCount() < minWeights) {
-        out.add(l.skipped(SkipRule.TOO_SMALL, "too small: " + l.weightCount() + " weights < " + minWeights
-            + " (--min-weights or --include " + l.name() + " to factorize)"));
+        out.add(
+            l.skipped(
+                SkipRule.TOO_SMALL,
+                "too small: "
+                    + l.weightCount()
+                    + " weights < "
+                    + minWeights
+                    + " (--min-weights or --include "
+                    + l.name()
+                    + " to factorize)"));
       } else if (first && keepFirstConv) {
-        out.add(l.skipped(SkipRule.FIRST_CONV, "first conv: kept by default (--include-first to factorize)"));
+        out.add(
+            l.skipped(
+                SkipRule.FIRST_CONV, "first conv: kept by default (--include-first to factorize)"));
       } else if (last && keepClassifier) {
-        out.add(l.skipped(SkipRule.CLASSIFIER,
-            "classifier: kept by default (--include-classifier to factorize)"));
+        out.add(
+            l.skipped(
+                SkipRule.CLASSIFIER,
+                "classifier: kept by default (--include-classifier to factorize)"));
       } else {
         out.add(l);
       }
@@ -107,10 +131,18 @@ public record ProfileOptions(long minWeights, boolean skipPointwise, boolean kee
       for (String n : given) {
         if (!names.contains(n)) {
           List<String> some = names.stream().limit(NAMES_SHOWN).toList();
-          throw new IllegalArgumentException(source + ": " + (given == include ? "--include" : "--exclude")
-              + " " + n + ": no Conv/ConvTranspose/Gemm/MatMul layer of that name; its layers are " + some
-              + (names.size() > NAMES_SHOWN ? " and " + (names.size() - NAMES_SHOWN) + " more" : "")
-              + " (lowrank inspect MODEL lists them)");
+          throw new IllegalArgumentException(
+              source
+                  + ": "
+                  + (given == include ? "--include" : "--exclude")
+                  + " "
+                  + n
+                  + ": no Conv/ConvTranspose/Gemm/MatMul layer of that name; its layers are "
+                  + some
+                  + (names.size() > NAMES_SHOWN
+                      ? " and " + (names.size() - NAMES_SHOWN) + " more"
+                      : "")
+                  + " (lowrank inspect MODEL lists them)");
         }
       }
     }

@@ -26,13 +26,15 @@ import org.lowrank.ops.Shapes;
 /**
  * Static shape inference for the CNN op set, given the model's input shapes: every value of the
  * graph gets a fully known shape. The walk is generic: each node's input count, shape rule, output
- * types and constant evaluation are looked up in {@link OpRegistry}. Small integer tensors (shape computations such as {@code Shape ->
- * Gather -> Unsqueeze -> Concat -> Reshape} or the pads of an exported shortcut) are evaluated along
- * the way with {@link ConstantOps}, so data-dependent-looking shape inputs resolve to constants.
+ * types and constant evaluation are looked up in {@link OpRegistry}. Small integer tensors (shape
+ * computations such as {@code Shape -> Gather -> Unsqueeze -> Concat -> Reshape} or the pads of an
+ * exported shortcut) are evaluated along the way with {@link ConstantOps}, so
+ * data-dependent-looking shape inputs resolve to constants.
  *
- * <p>Input shapes: a symbolic leading (batch) dimension becomes 1; any other symbolic dimension needs
- * an explicit override. Ops without a shape rule fall back to a fully known shape declared in the
- * model's value infos, else fail with an {@link UnsupportedModelException} naming the node and op.
+ * <p>Input shapes: a symbolic leading (batch) dimension becomes 1; any other symbolic dimension
+ * needs an explicit override. Ops without a shape rule fall back to a fully known shape declared in
+ * the model's value infos, else fail with an {@link UnsupportedModelException} naming the node and
+ * op.
  *
  * <p>Conventions follow the ONNX operator specs (see {@link org.lowrank.ops.ShapeRules} and, for
  * the Conv/pool geometry, {@link org.lowrank.ops.ConvAttributes}).
@@ -73,7 +75,11 @@ public final class ShapeInference implements ShapeContext {
     List<ValueInfo> ins = model.graph().runtimeInputs();
     if (ins.size() != 1) {
       throw new ModelException(
-          "the model has " + ins.size() + " inputs " + names(ins) + "; give a shape per input name");
+          "the model has "
+              + ins.size()
+              + " inputs "
+              + names(ins)
+              + "; give a shape per input name");
     }
     return infer(model, Map.of(ins.get(0).name(), inputShape));
   }
@@ -99,8 +105,8 @@ public final class ShapeInference implements ShapeContext {
 
   /**
    * The model with a value info (element type and inferred shape) for every node output that is not
-   * a graph output, replacing the value infos it had; graph inputs and outputs are left as declared.
-   * Handy for viewers and for cutting sub-graphs out of the model.
+   * a graph output, replacing the value infos it had; graph inputs and outputs are left as
+   * declared. Handy for viewers and for cutting sub-graphs out of the model.
    */
   public static Model annotate(Model model, InferredShapes shapes) {
     Graph g = model.graph();
@@ -173,7 +179,8 @@ public final class ShapeInference implements ShapeContext {
     try {
       out = op != null && op.shape() != null ? op.shape().outputShapes(n, in, this) : null;
     } catch (ArithmeticException e) {
-      throw new ModelException(n, "dimension arithmetic overflows (" + e.getMessage() + "); bogus dimensions?", e);
+      throw new ModelException(
+          n, "dimension arithmetic overflows (" + e.getMessage() + "); bogus dimensions?", e);
     }
     if (out == null) {
       out = fromDeclared(n);
@@ -185,8 +192,15 @@ public final class ShapeInference implements ShapeContext {
       }
       for (long d : out[i]) {
         if (d < 0) {
-          throw new ModelException(n, "output '" + o + "' would have shape " + Arrays.toString(out[i])
-              + " (negative size): inputs " + describe(in) + " do not fit the attributes");
+          throw new ModelException(
+              n,
+              "output '"
+                  + o
+                  + "' would have shape "
+                  + Arrays.toString(out[i])
+                  + " (negative size): inputs "
+                  + describe(in)
+                  + " do not fit the attributes");
         }
       }
       shapes.put(o, out[i]);
@@ -201,8 +215,13 @@ public final class ShapeInference implements ShapeContext {
       long[] d = declared.get(n.output(i));
       if (d == null && !n.output(i).isEmpty()) {
         throw new UnsupportedModelException(
-            n, "no shape inference for op " + (n.domain().isEmpty() ? "" : n.domain() + ".") + n.opType()
-                + " and the model declares no shape for its output '" + n.output(i) + "'; lowrank"
+            n,
+            "no shape inference for op "
+                + (n.domain().isEmpty() ? "" : n.domain() + ".")
+                + n.opType()
+                + " and the model declares no shape for its output '"
+                + n.output(i)
+                + "'; lowrank"
                 + " supports the CNN op set (Conv, Gemm, MatMul, pooling, Reshape, Concat, Slice, Pad,"
                 + " elementwise, normalization, ...)");
       }
@@ -231,11 +250,16 @@ public final class ShapeInference implements ShapeContext {
     if (op.equals("Shape")) {
       long[] d = in.get(0);
       long[] range = ShapeRules.shapeRange(n, d.length);
-      values.put(n.output(0), TensorValue.ofLongs(new long[] {range[1] - range[0]}, Arrays.copyOfRange(d, (int) range[0], (int) range[1])));
+      values.put(
+          n.output(0),
+          TensorValue.ofLongs(
+              new long[] {range[1] - range[0]},
+              Arrays.copyOfRange(d, (int) range[0], (int) range[1])));
       return;
     }
     if (op.equals("Size")) {
-      values.put(n.output(0), TensorValue.ofLongs(new long[0], new long[] {Shapes.product(in.get(0))}));
+      values.put(
+          n.output(0), TensorValue.ofLongs(new long[0], new long[] {Shapes.product(in.get(0))}));
       return;
     }
     if (OpRegistry.lookup(n).map(OpSemantics::constant).isEmpty()) {
@@ -257,7 +281,10 @@ public final class ShapeInference implements ShapeContext {
       }
       vs.add(v);
     }
-    Optional<TensorValue> v = op.equals("Constant") ? Optional.of(ConstantOps.constantValue(n)) : ConstantOps.evaluate(n, vs, opset);
+    Optional<TensorValue> v =
+        op.equals("Constant")
+            ? Optional.of(ConstantOps.constantValue(n))
+            : ConstantOps.evaluate(n, vs, opset);
     v.ifPresent(t -> values.put(n.output(0), t));
   }
 
@@ -273,7 +300,12 @@ public final class ShapeInference implements ShapeContext {
     TensorValue v = values.get(name);
     if (v == null) {
       throw new UnsupportedModelException(
-          n, "its " + role + " input '" + name + "' is computed at run time; lowrank needs it to be"
+          n,
+          "its "
+              + role
+              + " input '"
+              + name
+              + "' is computed at run time; lowrank needs it to be"
               + " constant (static shapes)");
     }
     return v;

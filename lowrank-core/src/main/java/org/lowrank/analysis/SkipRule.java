@@ -17,7 +17,10 @@ public enum SkipRule {
   DEPTHWISE("depthwise", null),
   /** Grouped convolution: the conv factorizations need groups = 1. */
   GROUPED("grouped", null),
-  /** A layer shape no method handles (conv with more than 3 spatial axes, MatMul with a tensor weight). */
+  /**
+   * A layer shape no method handles (conv with more than 3 spatial axes, MatMul with a tensor
+   * weight).
+   */
   UNSUPPORTED("unsupported shape", null),
   /** The weight is computed at run time, not a constant. */
   RUNTIME_WEIGHT("computed weight", null),
@@ -60,7 +63,9 @@ public enum SkipRule {
   /** Skipped layers per rule, in rule order (factorizable layers are not counted). */
   public static Map<SkipRule, Long> counts(List<LayerProfile> layers) {
     Map<SkipRule, Long> out = new EnumMap<>(SkipRule.class);
-    layers.stream().filter(l -> !l.isFactorizable()).forEach(l -> out.merge(l.skipRule(), 1L, Long::sum));
+    layers.stream()
+        .filter(l -> !l.isFactorizable())
+        .forEach(l -> out.merge(l.skipRule(), 1L, Long::sum));
     return out;
   }
 
@@ -72,8 +77,11 @@ public enum SkipRule {
    */
   public static String summary(Map<SkipRule, Long> counts) {
     long total = counts.values().stream().mapToLong(Long::longValue).sum();
-    StringJoiner j = new StringJoiner(", ", String.format(Locale.ROOT, "%d layer%s skipped: ", total,
-        total == 1 ? "" : "s"), "");
+    StringJoiner j =
+        new StringJoiner(
+            ", ",
+            String.format(Locale.ROOT, "%d layer%s skipped: ", total, total == 1 ? "" : "s"),
+            "");
     counts.forEach((rule, n) -> j.add(rule.count(n)));
     return j.toString();
   }

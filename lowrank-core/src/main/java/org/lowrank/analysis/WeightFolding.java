@@ -24,10 +24,10 @@ import org.slf4j.LoggerFactory;
  * Folds constants into initializers so that every Conv/Gemm/MatMul weight is a known initializer:
  * {@code Constant} nodes become initializers, and the ops of {@link ConstantOps} whose inputs are
  * all constant (Reshape/Transpose/Unsqueeze/Squeeze/Identity/Cast/... of initializers, shape
- * arithmetic) are evaluated and replaced by their result. Initializers that only fed folded nodes are
- * dropped (with their graph input, for models that list initializers as inputs); the rest of the
- * graph is untouched. The graph is validated and sorted first. Initializers are treated as constants
- * even when a graph input of the same name could override them.
+ * arithmetic) are evaluated and replaced by their result. Initializers that only fed folded nodes
+ * are dropped (with their graph input, for models that list initializers as inputs); the rest of
+ * the graph is untouched. The graph is validated and sorted first. Initializers are treated as
+ * constants even when a graph input of the same name could override them.
  *
  * <p>In: a model as read. Out: an equivalent model with fewer nodes. Next: shape inference and the
  * profile, or a rewrite.
@@ -149,8 +149,11 @@ public final class WeightFolding {
     try {
       return switch (n.opType()) {
         case "ConstantOfShape" -> Shapes.product(ins.get(0).toLongArray()) > MAX_FOLDED_ELEMENTS;
-        case "Expand" -> ins.size() < 2 || ins.get(1) == null
-            || Shapes.product(max(ins.get(0).dims(), ins.get(1).toLongArray())) > MAX_FOLDED_ELEMENTS;
+        case "Expand" ->
+            ins.size() < 2
+                || ins.get(1) == null
+                || Shapes.product(max(ins.get(0).dims(), ins.get(1).toLongArray()))
+                    > MAX_FOLDED_ELEMENTS;
         case "Range" -> true; // sizes from float arithmetic: left to the runtime
         default -> false;
       };

@@ -23,14 +23,23 @@ public record Choice(Method method, int[] ranks, int[] outModes, int[] inModes) 
     }
     if (method.rankCount() > 0 && ranks.length != method.rankCount()) {
       throw new IllegalArgumentException(
-          method.cliName() + " takes " + method.rankCount() + " rank(s), found " + Arrays.toString(ranks));
+          method.cliName()
+              + " takes "
+              + method.rankCount()
+              + " rank(s), found "
+              + Arrays.toString(ranks));
     }
     if (method == Method.TTM) {
-      if (outModes.length != inModes.length || outModes.length < 2 || ranks.length != outModes.length - 1) {
+      if (outModes.length != inModes.length
+          || outModes.length < 2
+          || ranks.length != outModes.length - 1) {
         throw new IllegalArgumentException(
             "ttm needs d >= 2 output and input modes and d-1 ranks, found out "
-                + Arrays.toString(outModes) + ", in " + Arrays.toString(inModes)
-                + ", ranks " + Arrays.toString(ranks));
+                + Arrays.toString(outModes)
+                + ", in "
+                + Arrays.toString(inModes)
+                + ", ranks "
+                + Arrays.toString(ranks));
       }
     }
   }
@@ -66,12 +75,15 @@ public record Choice(Method method, int[] ranks, int[] outModes, int[] inModes) 
 
   @Override
   public int hashCode() {
-    return Objects.hash(method, Arrays.hashCode(ranks), Arrays.hashCode(outModes), Arrays.hashCode(inModes));
+    return Objects.hash(
+        method, Arrays.hashCode(ranks), Arrays.hashCode(outModes), Arrays.hashCode(inModes));
   }
 
   @Override
   public String toString() {
     String r = method.cliName() + Arrays.toString(ranks);
-    return method == Method.TTM ? r + " out" + Arrays.toString(outModes) + " in" + Arrays.toString(inModes) : r;
+    return method == Method.TTM
+        ? r + " out" + Arrays.toString(outModes) + " in" + Arrays.toString(inModes)
+        : r;
   }
 }

@@ -10,19 +10,20 @@ package org.lowrank.cost;
  *   <li>Tucker-2 / TT (r_o, r_i): 1x1 C_in->r_i at P_in, kxk r_i->r_o at P_out, 1x1 r_o->C_out at
  *       P_out: params C_in*r_i + r_i*r_o*K + r_o*C_out, MACs C_in*r_i*P_in + r_i*r_o*K*P_out +
  *       r_o*C_out*P_out; with r_i = C_in the square U_in is folded into the core (kxk C_in->r_o,
- *       1x1 r_o->C_out: params r_o*(C_in*K + C_out)), with r_o = C_out likewise U_out (1x1 C_in->r_i,
- *       kxk r_i->C_out: params C_in*r_i + r_i*C_out*K)
+ *       1x1 r_o->C_out: params r_o*(C_in*K + C_out)), with r_o = C_out likewise U_out (1x1
+ *       C_in->r_i, kxk r_i->C_out: params C_in*r_i + r_i*C_out*K)
  *   <li>CP (r): 1x1 C_in->r at P_in, depthwise kxk at P_out, 1x1 r->C_out: params r*(C_in+K+C_out),
  *       MACs C_in*r*P_in + r*K*P_out + r*C_out*P_out
  *   <li>SVD/QR (r): params r*(in+out), MACs rows*r*(in+out); SVD of a 1x1 conv: 1x1 C_in->r, 1x1
  *       r->C_out, params r*(C_in+C_out), MACs P_out*r*(C_in+C_out)
- *   <li>TT-matrix with modes m_k (out), n_k (in) and ranks r_0 = r_d = 1: params sum_k
- *       r_{k-1} n_k m_k r_k; contracting cores d..1 costs sum_k r_{k-1} n_k m_k r_k * prod_{j<k} n_j
- *       * prod_{j>k} m_j MACs per row
+ *   <li>TT-matrix with modes m_k (out), n_k (in) and ranks r_0 = r_d = 1: params sum_k r_{k-1} n_k
+ *       m_k r_k; contracting cores d..1 costs sum_k r_{k-1} n_k m_k r_k * prod_{j<k} n_j *
+ *       prod_{j>k} m_j MACs per row
  *   <li>transposed conv (ConvTranspose, weight given in conv layout [C_out, C_in, K]): the kxk
  *       kernel runs once per input pixel, so every P_out of a kxk op above becomes P_in (original
  *       MACs C_out*C_in/g*K*P_in); the 1x1 convs around it are counted as above
  * </ul>
+ *
  * Biases stay on the last factor, so they are counted once either way.
  */
 public final class CostModel {
@@ -43,8 +44,13 @@ public final class CostModel {
   public static Cost factorized(LayerGeometry g, Choice c) {
     if (!c.method().appliesTo(g)) {
       throw new IllegalArgumentException(
-          "layer '" + g.name() + "' is " + (g.conv() ? "a convolution" : "dense")
-              + ": method " + c.method().cliName() + " does not apply");
+          "layer '"
+              + g.name()
+              + "' is "
+              + (g.conv() ? "a convolution" : "dense")
+              + ": method "
+              + c.method().cliName()
+              + " does not apply");
     }
     long bias = g.hasBias() ? g.cout() : 0;
     long k = g.kernelElements();
@@ -64,7 +70,8 @@ public final class CostModel {
           }
           case THREE_CONVS -> {
             long params = g.cin() * ri + ri * ro * k + ro * g.cout();
-            long macs = g.cin() * ri * g.inPixels() + ri * ro * k * pw + ro * g.cout() * g.outPixels();
+            long macs =
+                g.cin() * ri * g.inPixels() + ri * ro * k * pw + ro * g.cout() * g.outPixels();
             yield new Cost(params + bias, macs);
           }
         };
@@ -89,10 +96,14 @@ public final class CostModel {
    * is folded into the core, else with r_o = C_out the square U_out is; otherwise three convs.
    */
   public enum TuckerChain {
-    THREE_CONVS, INPUT_FOLDED, OUTPUT_FOLDED;
+    THREE_CONVS,
+    INPUT_FOLDED,
+    OUTPUT_FOLDED;
 
     public static TuckerChain of(LayerGeometry g, Choice c) {
-      return c.ranks()[1] == g.cin() ? INPUT_FOLDED : c.ranks()[0] == g.cout() ? OUTPUT_FOLDED : THREE_CONVS;
+      return c.ranks()[1] == g.cin()
+          ? INPUT_FOLDED
+          : c.ranks()[0] == g.cout() ? OUTPUT_FOLDED : THREE_CONVS;
     }
   }
 
@@ -100,10 +111,17 @@ public final class CostModel {
     int[] m = c.outModes();
     int[] n = c.inModes();
     int d = m.length;
-    if (LayerGeometry.product(toLong(m)) != g.cout() || LayerGeometry.product(toLong(n)) != g.cin()) {
+    if (LayerGeometry.product(toLong(m)) != g.cout()
+        || LayerGeometry.product(toLong(n)) != g.cin()) {
       throw new IllegalArgumentException(
-          "layer '" + g.name() + "': ttm modes " + c + " do not multiply to out " + g.cout()
-              + " and in " + g.cin());
+          "layer '"
+              + g.name()
+              + "': ttm modes "
+              + c
+              + " do not multiply to out "
+              + g.cout()
+              + " and in "
+              + g.cin());
     }
     long params = 0;
     long macs = 0;
@@ -140,10 +158,10 @@ public final class CostModel {
   public static int[] maxRanks(LayerGeometry g, Method method) {
     long k = g.kernelElements();
     return switch (method) {
-      case TUCKER2 -> new int[] {
-          (int) Math.min(g.cout(), g.cin() * k), (int) Math.min(g.cin(), g.cout() * k)};
-      case TT -> new int[] {
-          (int) Math.min(g.cout(), g.cin() * k), (int) Math.min(g.cin(), g.cout() * k)};
+      case TUCKER2 ->
+          new int[] {(int) Math.min(g.cout(), g.cin() * k), (int) Math.min(g.cin(), g.cout() * k)};
+      case TT ->
+          new int[] {(int) Math.min(g.cout(), g.cin() * k), (int) Math.min(g.cin(), g.cout() * k)};
       case CP -> new int[] {(int) Math.max(1, g.cout() * g.cin() * k / (g.cin() + k + g.cout()))};
       case SVD, QR -> new int[] {(int) Math.min(g.cout(), g.cin())};
       case TTM -> throw new IllegalArgumentException("ttm ranks depend on the chosen modes");

@@ -5,12 +5,12 @@ import java.util.Arrays;
 /**
  * What the cost model needs to know about one layer.
  *
- * <p>Convolution: weight [cout, cin/groups, k_1..k_d], input spatial sizes {@code inSpatial}, output
- * spatial sizes {@code outSpatial}. Dense (Gemm/MatMul): weight as y = x W^T with W [out, in], and
- * {@code rows} = input rows per sample (1 for Gemm on a flattened vector, more for MatMul on a
- * sequence). A transposed convolution (ConvTranspose) is described by its weight in conv layout
- * [cout, cin/groups, k..] with {@code transposed} set: its kernel slides over the input pixels
- * rather than the output pixels ({@link #windowPixels()}).
+ * <p>Convolution: weight [cout, cin/groups, k_1..k_d], input spatial sizes {@code inSpatial},
+ * output spatial sizes {@code outSpatial}. Dense (Gemm/MatMul): weight as y = x W^T with W [out,
+ * in], and {@code rows} = input rows per sample (1 for Gemm on a flattened vector, more for MatMul
+ * on a sequence). A transposed convolution (ConvTranspose) is described by its weight in conv
+ * layout [cout, cin/groups, k..] with {@code transposed} set: its kernel slides over the input
+ * pixels rather than the output pixels ({@link #windowPixels()}).
  *
  * @param name layer (node) name
  * @param conv true for a convolution
@@ -45,10 +45,16 @@ public record LayerGeometry(
 
   /** A convolution's geometry. */
   public static LayerGeometry conv(
-      String name, long cout, long cin, long groups, long[] kernel, long[] inSpatial,
-      long[] outSpatial, boolean hasBias) {
-    return new LayerGeometry(name, true, cout, cin, groups, kernel, inSpatial, outSpatial, 1, hasBias,
-        false);
+      String name,
+      long cout,
+      long cin,
+      long groups,
+      long[] kernel,
+      long[] inSpatial,
+      long[] outSpatial,
+      boolean hasBias) {
+    return new LayerGeometry(
+        name, true, cout, cin, groups, kernel, inSpatial, outSpatial, 1, hasBias, false);
   }
 
   /**
@@ -56,16 +62,22 @@ public record LayerGeometry(
    * here as cout, cin like a conv).
    */
   public static LayerGeometry convTranspose(
-      String name, long cout, long cin, long groups, long[] kernel, long[] inSpatial,
-      long[] outSpatial, boolean hasBias) {
-    return new LayerGeometry(name, true, cout, cin, groups, kernel, inSpatial, outSpatial, 1, hasBias,
-        true);
+      String name,
+      long cout,
+      long cin,
+      long groups,
+      long[] kernel,
+      long[] inSpatial,
+      long[] outSpatial,
+      boolean hasBias) {
+    return new LayerGeometry(
+        name, true, cout, cin, groups, kernel, inSpatial, outSpatial, 1, hasBias, true);
   }
 
   /** A dense layer y = x W^T (+ b), W [out, in]. */
   public static LayerGeometry dense(String name, long out, long in, long rows, boolean hasBias) {
-    return new LayerGeometry(name, false, out, in, 1, new long[0], new long[0], new long[0], rows, hasBias,
-        false);
+    return new LayerGeometry(
+        name, false, out, in, 1, new long[0], new long[0], new long[0], rows, hasBias, false);
   }
 
   /** Product of the kernel sizes (1 for dense). */
@@ -84,8 +96,8 @@ public record LayerGeometry(
   }
 
   /**
-   * Pixels at which the kxk kernel is applied: P_out for a conv (one window per output pixel),
-   * P_in for a transposed conv (one scattered window per input pixel); 1 for dense.
+   * Pixels at which the kxk kernel is applied: P_out for a conv (one window per output pixel), P_in
+   * for a transposed conv (one scattered window per input pixel); 1 for dense.
    */
   public long windowPixels() {
     return transposed ? inPixels() : outPixels();
@@ -102,9 +114,16 @@ public record LayerGeometry(
   @Override
   public String toString() {
     return conv
-        ? String.format("%s %s [%d,%d/%d,%s] in %s out %s", name, transposed ? "convT" : "conv", cout,
-            cin, groups,
-            Arrays.toString(kernel), Arrays.toString(inSpatial), Arrays.toString(outSpatial))
+        ? String.format(
+            "%s %s [%d,%d/%d,%s] in %s out %s",
+            name,
+            transposed ? "convT" : "conv",
+            cout,
+            cin,
+            groups,
+            Arrays.toString(kernel),
+            Arrays.toString(inSpatial),
+            Arrays.toString(outSpatial))
         : String.format("%s dense [%d,%d] x%d", name, cout, cin, rows);
   }
 }

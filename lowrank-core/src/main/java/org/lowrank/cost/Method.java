@@ -3,9 +3,9 @@ package org.lowrank.cost;
 import java.util.Locale;
 
 /**
- * Factorization methods. Convolutions: Tucker-2 (1x1, kxk, 1x1), CP (1x1, depthwise kxk, 1x1; CP3 of
- * MISSION.md), Tensor-Train (3 cores, 1x1, kxk, 1x1). Dense layers: truncated SVD, column-pivoted QR
- * (two Gemms each) and TT-matrix (a chain of small MatMuls).
+ * Factorization methods. Convolutions: Tucker-2 (1x1, kxk, 1x1), CP (1x1, depthwise kxk, 1x1; CP3
+ * of MISSION.md), Tensor-Train (3 cores, 1x1, kxk, 1x1). Dense layers: truncated SVD,
+ * column-pivoted QR (two Gemms each) and TT-matrix (a chain of small MatMuls).
  */
 public enum Method {
   TUCKER2("tucker", true, 2),
@@ -44,9 +44,10 @@ public enum Method {
   }
 
   /**
-   * True when the method can factorize layer {@code g}: conv methods on convolutions, dense methods on
-   * dense layers, and SVD also on a pointwise (1x1, ungrouped, not transposed) convolution, whose
-   * weight [C_out, C_in, 1..] is the matrix [C_out, C_in]: rank r gives 1x1 C_in->r, 1x1 r->C_out.
+   * True when the method can factorize layer {@code g}: conv methods on convolutions, dense methods
+   * on dense layers, and SVD also on a pointwise (1x1, ungrouped, not transposed) convolution,
+   * whose weight [C_out, C_in, 1..] is the matrix [C_out, C_in]: rank r gives 1x1 C_in->r, 1x1
+   * r->C_out.
    */
   public boolean appliesTo(LayerGeometry g) {
     return conv == g.conv() || (this == SVD && isPointwiseConv(g));
@@ -66,6 +67,8 @@ public enum Method {
       }
     }
     throw new IllegalArgumentException(
-        "unknown factorization method '" + name + "': expected one of tucker, cp, tt, svd, qr, ttm");
+        "unknown factorization method '"
+            + name
+            + "': expected one of tucker, cp, tt, svd, qr, ttm");
   }
 }

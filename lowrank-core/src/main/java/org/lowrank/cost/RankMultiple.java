@@ -9,15 +9,16 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The multiple that ranks are rounded up to, and where it came from. ONNX Runtime's CPU convolutions
- * run in its blocked NCHWc layout only when channel counts are multiples of its block (16 with
- * AVX-512F, 8 with AVX2 or less; see ORT's {@code nchwc_transformer.cc}); elsewhere the conv stays in
- * NCHW with reorders around it and a factorized layer can be slower than the dense one. So every
- * channel count the rewrite creates (CP rank = depthwise channels, Tucker-2 and TT ranks, SVD ranks)
- * is a multiple of this block when the layer allows it.
+ * The multiple that ranks are rounded up to, and where it came from. ONNX Runtime's CPU
+ * convolutions run in its blocked NCHWc layout only when channel counts are multiples of its block
+ * (16 with AVX-512F, 8 with AVX2 or less; see ORT's {@code nchwc_transformer.cc}); elsewhere the
+ * conv stays in NCHW with reorders around it and a factorized layer can be slower than the dense
+ * one. So every channel count the rewrite creates (CP rank = depthwise channels, Tucker-2 and TT
+ * ranks, SVD ranks) is a multiple of this block when the layer allows it.
  *
- * <p>Spelled on the command line as {@code auto} (this machine's block, from {@code /proc/cpuinfo}),
- * {@code avx2} or {@code avx512} (plan for that CPU), or a number K (1 = no rounding).
+ * <p>Spelled on the command line as {@code auto} (this machine's block, from {@code
+ * /proc/cpuinfo}), {@code avx2} or {@code avx512} (plan for that CPU), or a number K (1 = no
+ * rounding).
  *
  * @param multiple the block, >= 1
  * @param source how it was chosen: "detected (avx512f)", "target avx2", "given", ...
@@ -25,8 +26,10 @@ import java.util.stream.Collectors;
 public record RankMultiple(int multiple, String source) {
   /** ORT's NCHWc block with AVX-512F. */
   public static final int AVX512_BLOCK = 16;
+
   /** ORT's NCHWc block with AVX2 (and the fallback when the CPU cannot be read). */
   public static final int AVX2_BLOCK = 8;
+
   /** The command-line spelling of the default. */
   public static final String AUTO = "auto";
 
@@ -66,8 +69,11 @@ public record RankMultiple(int multiple, String source) {
         } catch (NumberFormatException e) {
           // fall through to the message below
         }
-        throw new IllegalArgumentException("--rank-multiple takes auto, avx2, avx512 or a positive "
-            + "integer such as 8, found '" + spec + "'");
+        throw new IllegalArgumentException(
+            "--rank-multiple takes auto, avx2, avx512 or a positive "
+                + "integer such as 8, found '"
+                + spec
+                + "'");
     }
   }
 
@@ -91,12 +97,13 @@ public record RankMultiple(int multiple, String source) {
       if (colon < 0 || !line.substring(0, colon).trim().equals("flags")) {
         continue;
       }
-      Set<String> flags = Arrays.stream(line.substring(colon + 1).trim().split("\\s+"))
-          .collect(Collectors.toSet());
+      Set<String> flags =
+          Arrays.stream(line.substring(colon + 1).trim().split("\\s+")).collect(Collectors.toSet());
       if (flags.contains("avx512f")) {
         return new RankMultiple(AVX512_BLOCK, "detected (avx512f)");
       }
-      return new RankMultiple(AVX2_BLOCK, flags.contains("avx2") ? "detected (avx2)" : "detected (no avx2)");
+      return new RankMultiple(
+          AVX2_BLOCK, flags.contains("avx2") ? "detected (avx2)" : "detected (no avx2)");
     }
     return new RankMultiple(AVX2_BLOCK, "fallback (no cpu flags)");
   }

@@ -10,7 +10,9 @@ final class Checks {
   static void requireFinite(String algorithm, DenseTensor input) {
     if (!input.isFinite()) {
       throw new IllegalArgumentException(
-          algorithm + ": input of shape " + Arrays.toString(input.shape())
+          algorithm
+              + ": input of shape "
+              + Arrays.toString(input.shape())
               + " contains NaN or infinite values; decompositions need finite weights");
     }
   }
@@ -18,9 +20,15 @@ final class Checks {
   static void requireOrder(String algorithm, DenseTensor input, int minOrder, int maxOrder) {
     int n = input.order();
     if (n < minOrder || n > maxOrder) {
-      String expected = minOrder == maxOrder ? "" + minOrder : minOrder + ".." + (maxOrder == Integer.MAX_VALUE ? "N" : maxOrder);
+      String expected =
+          minOrder == maxOrder
+              ? "" + minOrder
+              : minOrder + ".." + (maxOrder == Integer.MAX_VALUE ? "N" : maxOrder);
       throw new IllegalArgumentException(
-          algorithm + ": expected a tensor of order " + expected + ", got shape "
+          algorithm
+              + ": expected a tensor of order "
+              + expected
+              + ", got shape "
               + Arrays.toString(input.shape()));
     }
   }
@@ -28,8 +36,15 @@ final class Checks {
   static void requireRankCount(String algorithm, int[] ranks, int expected, String meaning) {
     if (ranks == null || ranks.length != expected) {
       throw new IllegalArgumentException(
-          algorithm + ": expected " + expected + " rank" + (expected == 1 ? "" : "s") + " (" + meaning
-              + "), got " + (ranks == null ? "none" : Arrays.toString(ranks)));
+          algorithm
+              + ": expected "
+              + expected
+              + " rank"
+              + (expected == 1 ? "" : "s")
+              + " ("
+              + meaning
+              + "), got "
+              + (ranks == null ? "none" : Arrays.toString(ranks)));
     }
   }
 

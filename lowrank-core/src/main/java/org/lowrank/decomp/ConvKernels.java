@@ -3,9 +3,7 @@ package org.lowrank.decomp;
 import java.util.Arrays;
 import org.lowrank.tensor.DenseTensor;
 
-/**
- * Views of a conv kernel W[Cout, Cin, k_1..k_d] (d = 1, 2, 3) used by the conv decompositions.
- */
+/** Views of a conv kernel W[Cout, Cin, k_1..k_d] (d = 1, 2, 3) used by the conv decompositions. */
 public final class ConvKernels {
   private ConvKernels() {}
 
@@ -31,8 +29,12 @@ public final class ConvKernels {
   public static DenseTensor fromThreeWay(DenseTensor t, int... spatial) {
     if (t.order() != 3 || Checks.product(spatial) != t.dim(1)) {
       throw new IllegalArgumentException(
-          "fromThreeWay: expected [Cout, " + Checks.product(spatial) + ", Cin] for spatial "
-              + Arrays.toString(spatial) + ", got " + Arrays.toString(t.shape()));
+          "fromThreeWay: expected [Cout, "
+              + Checks.product(spatial)
+              + ", Cin] for spatial "
+              + Arrays.toString(spatial)
+              + ", got "
+              + Arrays.toString(t.shape()));
     }
     int d = spatial.length;
     int[] s = new int[d + 2];
@@ -57,7 +59,8 @@ public final class ConvKernels {
   static void requireKernel(String op, DenseTensor kernel) {
     if (kernel.order() < 3 || kernel.order() > 5) {
       throw new IllegalArgumentException(
-          op + ": expected a conv kernel [Cout, Cin, k_1..k_d] with d = 1..3, got shape "
+          op
+              + ": expected a conv kernel [Cout, Cin, k_1..k_d] with d = 1..3, got shape "
               + Arrays.toString(kernel.shape()));
     }
   }

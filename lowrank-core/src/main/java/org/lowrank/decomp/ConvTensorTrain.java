@@ -5,8 +5,8 @@ import java.util.List;
 import org.lowrank.tensor.DenseTensor;
 
 /**
- * The 3-core tensor-train form of a conv kernel W[Cout, Cin, k_1..k_d] viewed as T[Cout, K, Cin], K =
- * prod k_i ({@link ConvKernels#threeWay}):
+ * The 3-core tensor-train form of a conv kernel W[Cout, Cin, k_1..k_d] viewed as T[Cout, K, Cin], K
+ * = prod k_i ({@link ConvKernels#threeWay}):
  *
  * <pre>
  *   T[t, s, c] = sum_{a, b} G1[t, a] G2[a, s, b] G3[b, c]     G1[Cout, r1], G2[r1, K, r2], G3[r2, Cin]
@@ -29,14 +29,23 @@ public final class ConvTensorTrain implements FactorizedTensor {
    * @param inputFactor G3[r2, Cin]
    * @param spatial k_1..k_d with prod = K
    */
-  public ConvTensorTrain(DenseTensor outputFactor, DenseTensor core, DenseTensor inputFactor, int[] spatial) {
-    if (outputFactor.order() != 2 || core.order() != 3 || inputFactor.order() != 2
-        || outputFactor.dim(1) != core.dim(0) || core.dim(2) != inputFactor.dim(0)
+  public ConvTensorTrain(
+      DenseTensor outputFactor, DenseTensor core, DenseTensor inputFactor, int[] spatial) {
+    if (outputFactor.order() != 2
+        || core.order() != 3
+        || inputFactor.order() != 2
+        || outputFactor.dim(1) != core.dim(0)
+        || core.dim(2) != inputFactor.dim(0)
         || core.dim(1) != Checks.product(spatial)) {
       throw new IllegalArgumentException(
           "ConvTensorTrain needs G1[Cout, r1], G2[r1, K, r2], G3[r2, Cin] with K = prod "
-              + Arrays.toString(spatial) + ", got " + Arrays.toString(outputFactor.shape()) + ", "
-              + Arrays.toString(core.shape()) + ", " + Arrays.toString(inputFactor.shape()));
+              + Arrays.toString(spatial)
+              + ", got "
+              + Arrays.toString(outputFactor.shape())
+              + ", "
+              + Arrays.toString(core.shape())
+              + ", "
+              + Arrays.toString(inputFactor.shape()));
     }
     this.outputFactor = outputFactor;
     this.core = core;
@@ -148,6 +157,12 @@ public final class ConvTensorTrain implements FactorizedTensor {
 
   @Override
   public String toString() {
-    return "ConvTensorTrain[" + Arrays.toString(shape()) + ", ranks " + rank1() + ", " + rank2() + "]";
+    return "ConvTensorTrain["
+        + Arrays.toString(shape())
+        + ", ranks "
+        + rank1()
+        + ", "
+        + rank2()
+        + "]";
   }
 }

@@ -7,9 +7,9 @@ import org.lowrank.tensor.DenseTensor;
 
 /**
  * TT-SVD of a conv kernel W[Cout, Cin, k_1..k_d] in the 3-core form of RENE (arXiv 2409.03555): the
- * view T[Cout, K, Cin] ({@link ConvKernels#threeWay}) factorized by two truncated SVDs into G1[Cout,
- * r1], G2[r1, K, r2], G3[r2, Cin], returned as a {@link ConvTensorTrain}. Ranks separate (r1, r2) or
- * tied (r1 = r2 = r).
+ * view T[Cout, K, Cin] ({@link ConvKernels#threeWay}) factorized by two truncated SVDs into
+ * G1[Cout, r1], G2[r1, K, r2], G3[r2, Cin], returned as a {@link ConvTensorTrain}. Ranks separate
+ * (r1, r2) or tied (r1 = r2 = r).
  */
 public final class ConvTensorTrainSvd implements Factorizer<ConvTensorTrain> {
   private static final String NAME = "ConvTensorTrainSvd";
@@ -42,7 +42,8 @@ public final class ConvTensorTrainSvd implements Factorizer<ConvTensorTrain> {
     Checks.requireRankCount(NAME, ranks, 2, "(r1, r2), or one tied rank");
     Checks.requireFinite(NAME, kernel);
     DenseTensor t = ConvKernels.threeWay(kernel);
-    List<DenseTensor> cores = TtSweep.sweep(la, t, TtSweep.fixed(NAME, ranks, kernel.shape()), exactSvd);
+    List<DenseTensor> cores =
+        TtSweep.sweep(la, t, TtSweep.fixed(NAME, ranks, kernel.shape()), exactSvd);
     DenseTensor g1 = cores.get(0);
     DenseTensor g3 = cores.get(2);
     return new ConvTensorTrain(

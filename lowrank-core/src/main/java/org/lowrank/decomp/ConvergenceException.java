@@ -2,8 +2,9 @@ package org.lowrank.decomp;
 
 import org.lowrank.LowrankException;
 
-/** An iterative decomposition failed numerically (non-finite factors, divergence, singular system); kind
- * {@link LowrankException.Kind#NUMERICAL}.
+/**
+ * An iterative decomposition failed numerically (non-finite factors, divergence, singular system);
+ * kind {@link LowrankException.Kind#NUMERICAL}.
  */
 public class ConvergenceException extends LowrankException {
   private static final long serialVersionUID = 1L;

@@ -13,28 +13,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * CP decomposition by alternating least squares (Kolda &amp; Bader 2009, Fig. 3.3) for tensors of any
- * order N >= 2. Each sweep updates A_n = X_(n) (⊙_{k != n} A_k) V^+ with V = ∗_{k != n} A_k^T A_k
- * (+ ridge I), then normalizes the columns of A_n into lambda. The MTTKRP X_(n) (⊙ A_k) is one GEMM
- * against the Khatri-Rao product of the trailing modes plus a weighted sum over the leading ones,
- * without unfolding copies: about 2 R prod_k I_k flops per mode. When the last mode has at least 16
- * entries, the product Y = X ×_{N-1} A_{N-1}^T is formed once per sweep and serves the first N-1
- * modes (a dimension-tree saving: two large GEMMs per sweep for a 3-way tensor instead of three).
+ * CP decomposition by alternating least squares (Kolda &amp; Bader 2009, Fig. 3.3) for tensors of
+ * any order N >= 2. Each sweep updates A_n = X_(n) (⊙_{k != n} A_k) V^+ with V = ∗_{k != n} A_k^T
+ * A_k (+ ridge I), then normalizes the columns of A_n into lambda. The MTTKRP X_(n) (⊙ A_k) is one
+ * GEMM against the Khatri-Rao product of the trailing modes plus a weighted sum over the leading
+ * ones, without unfolding copies: about 2 R prod_k I_k flops per mode. When the last mode has at
+ * least 16 entries, the product Y = X ×_{N-1} A_{N-1}^T is formed once per sweep and serves the
+ * first N-1 modes (a dimension-tree saving: two large GEMMs per sweep for a 3-way tensor instead of
+ * three).
  *
- * <p>Stops when the relative error changes by less than the tolerance between sweeps (error from the
- * cheap inner-product formula, switched to the exact residual once it falls below 1e-5), or after
- * maxIterations sweeps. Non-finite factors, a singular normal system or a growing error raise a
- * {@link ConvergenceException} naming the iteration and suggesting a ridge or a lower rank.
+ * <p>Stops when the relative error changes by less than the tolerance between sweeps (error from
+ * the cheap inner-product formula, switched to the exact residual once it falls below 1e-5), or
+ * after maxIterations sweeps. Non-finite factors, a singular normal system or a growing error raise
+ * a {@link ConvergenceException} naming the iteration and suggesting a ridge or a lower rank.
  */
 public final class CpAls implements Factorizer<CpTensor> {
   private static final Logger LOG = LoggerFactory.getLogger(CpAls.class);
   private static final String NAME = "CpAls";
+
   /** Smallest last-mode size for which the shared partial MTTKRP pays off. */
   private static final int SHARED_MIN_LAST = 16;
 
   /** Initialization of the factors. */
   public enum Init {
-    /** A_n = leading R left singular vectors of X_(n), seeded Gaussian columns beyond I_n (default). */
+    /**
+     * A_n = leading R left singular vectors of X_(n), seeded Gaussian columns beyond I_n (default).
+     */
     SVD,
     /** Seeded standard Gaussian factors. */
     RANDOM
@@ -119,7 +123,14 @@ public final class CpAls implements Factorizer<CpTensor> {
   }
 
   private Fit iterate(
-      DenseTensor x, double[] data, NativeMatrix nativeX, double normX, double[][] a, double[] lambda, double[][] grams, int rank) {
+      DenseTensor x,
+      double[] data,
+      NativeMatrix nativeX,
+      double normX,
+      double[][] a,
+      double[] lambda,
+      double[][] grams,
+      int rank) {
     int[] shape = x.shape();
     int order = shape.length;
     double prevError = Double.NaN;
@@ -130,15 +141,21 @@ public final class CpAls implements Factorizer<CpTensor> {
     while (it < maxIterations) {
       it++;
       double[] m = null;
-      // Y = X[(prod_{k<N-1} I_k) x I_{N-1}] A_{N-1} serves the MTTKRPs of modes 0..N-2 (A_{N-1} only
+      // Y = X[(prod_{k<N-1} I_k) x I_{N-1}] A_{N-1} serves the MTTKRPs of modes 0..N-2 (A_{N-1}
+      // only
       // changes at the end of the sweep): one GEMM instead of N-1 when the last mode is large.
       int last = order - 1;
       double[] partial = null;
       if (order >= 3 && shape[last] >= SHARED_MIN_LAST) {
-        partial = la.multiply(false, false, data.length / shape[last], rank, shape[last], nativeX, a[last]);
+        partial =
+            la.multiply(
+                false, false, data.length / shape[last], rank, shape[last], nativeX, a[last]);
       }
       for (int n = 0; n < order; n++) {
-        m = partial != null && n < last ? mttkrpFromPartial(partial, shape, a, n, rank) : mttkrp(nativeX, shape, a, n, rank);
+        m =
+            partial != null && n < last
+                ? mttkrpFromPartial(partial, shape, a, n, rank)
+                : mttkrp(nativeX, shape, a, n, rank);
         double[] v = hadamardOfGrams(grams, n, rank);
         a[n] = solveUpdate(v, m, shape[n], rank, it, shape);
         normalizeColumns(a[n], shape[n], rank, lambda, n);
@@ -147,15 +164,30 @@ public final class CpAls implements Factorizer<CpTensor> {
       error = relativeError(data, shape, normX, a, lambda, grams, m, rank);
       if (!Double.isFinite(error)) {
         throw new ConvergenceException(
-            NAME + ": rank " + rank + " on shape " + Arrays.toString(shape) + " produced non-finite factors at iteration "
-                + it + "; use optRidge(1e-6) or a lower rank, or Init.SVD");
+            NAME
+                + ": rank "
+                + rank
+                + " on shape "
+                + Arrays.toString(shape)
+                + " produced non-finite factors at iteration "
+                + it
+                + "; use optRidge(1e-6) or a lower rank, or Init.SVD");
       }
       if (it == 1) {
         firstError = error;
       } else if (error > Math.max(10 * firstError, 1e3)) {
         throw new ConvergenceException(
-            NAME + ": rank " + rank + " on shape " + Arrays.toString(shape) + " diverged at iteration " + it
-                + " (relative error " + error + ", first iteration " + firstError
+            NAME
+                + ": rank "
+                + rank
+                + " on shape "
+                + Arrays.toString(shape)
+                + " diverged at iteration "
+                + it
+                + " (relative error "
+                + error
+                + ", first iteration "
+                + firstError
                 + "); use optRidge(1e-6) or a lower rank");
       }
       LOG.debug("CP-ALS iteration {}: relative error {}", it, error);
@@ -166,7 +198,12 @@ public final class CpAls implements Factorizer<CpTensor> {
       prevError = error;
     }
     if (!converged) {
-      LOG.debug("CP-ALS rank {} on {} stopped after {} iterations at relative error {}", rank, Arrays.toString(shape), it, error);
+      LOG.debug(
+          "CP-ALS rank {} on {} stopped after {} iterations at relative error {}",
+          rank,
+          Arrays.toString(shape),
+          it,
+          error);
     }
     return new Fit(toTensor(a, lambda, shape), it, error, converged);
   }
@@ -200,8 +237,9 @@ public final class CpAls implements Factorizer<CpTensor> {
   }
 
   /**
-   * M = X_(n) (⊙_{k != n} A_k), I_n x R. With X viewed as [L, I_n, Rt] (L = prod_{k &lt; n} I_k, Rt =
-   * prod_{k > n} I_k): T = X[(L I_n) x Rt] KR_right (GEMM), then M[i, c] = sum_l T[l, i, c] KR_left[l, c].
+   * M = X_(n) (⊙_{k != n} A_k), I_n x R. With X viewed as [L, I_n, Rt] (L = prod_{k &lt; n} I_k, Rt
+   * = prod_{k > n} I_k): T = X[(L I_n) x Rt] KR_right (GEMM), then M[i, c] = sum_l T[l, i, c]
+   * KR_left[l, c].
    */
   private double[] mttkrp(NativeMatrix x, int[] shape, double[][] a, int n, int rank) {
     int in = shape[n];
@@ -239,10 +277,12 @@ public final class CpAls implements Factorizer<CpTensor> {
   }
 
   /**
-   * MTTKRP of mode n &lt; N-1 from Y = X ×_{N-1} A_{N-1}^T viewed as [L, I_n, Rt, R] (Rt = prod_{n &lt; k &lt;
-   * N-1} I_k): M[i, c] = sum_{l, t} Y[l, i, t, c] KR_left[l, c] KR_mid[t, c]. 2 |Y| flops.
+   * MTTKRP of mode n &lt; N-1 from Y = X ×_{N-1} A_{N-1}^T viewed as [L, I_n, Rt, R] (Rt = prod_{n
+   * &lt; k &lt; N-1} I_k): M[i, c] = sum_{l, t} Y[l, i, t, c] KR_left[l, c] KR_mid[t, c]. 2 |Y|
+   * flops.
    */
-  private static double[] mttkrpFromPartial(double[] y, int[] shape, double[][] a, int n, int rank) {
+  private static double[] mttkrpFromPartial(
+      double[] y, int[] shape, double[][] a, int n, int rank) {
     int last = shape.length - 1;
     int in = shape[n];
     int left = 1;
@@ -327,8 +367,17 @@ public final class CpAls implements Factorizer<CpTensor> {
       sol = la.solveSymmetric(v, rank, mt, rows);
     } catch (LinearAlgebraException e) {
       throw new ConvergenceException(
-          NAME + ": rank " + rank + " on shape " + Arrays.toString(shape) + ": singular normal equations at iteration "
-              + it + " (" + e.getMessage() + "); use optRidge(1e-6) or a lower rank", e);
+          NAME
+              + ": rank "
+              + rank
+              + " on shape "
+              + Arrays.toString(shape)
+              + ": singular normal equations at iteration "
+              + it
+              + " ("
+              + e.getMessage()
+              + "); use optRidge(1e-6) or a lower rank",
+          e);
     }
     return transpose(sol, rank, rows);
   }
@@ -363,12 +412,19 @@ public final class CpAls implements Factorizer<CpTensor> {
   }
 
   /**
-   * ||X - X̂|| / ||X|| from ||X||^2 - 2 &lt;X, X̂> + ||X̂||^2, with &lt;X, X̂> = sum M ∗ A_{N-1} lambda
-   * (M the last MTTKRP) and ||X̂||^2 = lambda^T (∗_k A_k^T A_k) lambda; below 1e-5 the cancellation
-   * dominates, so the exact residual is computed instead.
+   * ||X - X̂|| / ||X|| from ||X||^2 - 2 &lt;X, X̂> + ||X̂||^2, with &lt;X, X̂> = sum M ∗ A_{N-1}
+   * lambda (M the last MTTKRP) and ||X̂||^2 = lambda^T (∗_k A_k^T A_k) lambda; below 1e-5 the
+   * cancellation dominates, so the exact residual is computed instead.
    */
   private double relativeError(
-      double[] x, int[] shape, double normX, double[][] a, double[] lambda, double[][] grams, double[] m, int rank) {
+      double[] x,
+      int[] shape,
+      double normX,
+      double[][] a,
+      double[] lambda,
+      double[][] grams,
+      double[] m,
+      int rank) {
     int last = shape.length - 1;
     double inner = 0;
     double[] al = a[last];
@@ -398,7 +454,8 @@ public final class CpAls implements Factorizer<CpTensor> {
   }
 
   /** ||X - (A_0 diag(lambda)) KR(A_1..A_{N-1})^T|| / ||X|| with one GEMM. */
-  private double exactResidual(double[] x, int[] shape, double normX, double[][] a, double[] lambda, int rank) {
+  private double exactResidual(
+      double[] x, int[] shape, double normX, double[][] a, double[] lambda, int rank) {
     int i0 = shape[0];
     double[] a0 = a[0].clone();
     for (int i = 0; i < a0.length; i++) {
@@ -458,7 +515,8 @@ public final class CpAls implements Factorizer<CpTensor> {
     /** Maximum ALS sweeps (default 500). */
     public Builder optMaxIterations(int maxIterations) {
       if (maxIterations < 1) {
-        throw new IllegalArgumentException(NAME + ": maxIterations must be >= 1, got " + maxIterations);
+        throw new IllegalArgumentException(
+            NAME + ": maxIterations must be >= 1, got " + maxIterations);
       }
       this.maxIterations = maxIterations;
       return this;

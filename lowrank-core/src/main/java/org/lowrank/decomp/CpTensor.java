@@ -6,9 +6,9 @@ import java.util.List;
 import org.lowrank.tensor.DenseTensor;
 
 /**
- * A CP (CANDECOMP/PARAFAC) tensor of rank R: X[i_0, ..., i_{N-1}] = sum_r lambda[r] prod_k
- * A_k[i_k, r], with weights lambda[R] and factors A_k[I_k, R]. For a conv kernel viewed as T[Cout,
- * K, Cin] (CP3) the rewrite is 1x1 (Cin -> R, A_2^T), depthwise (A_1), 1x1 (R -> Cout, A_0 lambda).
+ * A CP (CANDECOMP/PARAFAC) tensor of rank R: X[i_0, ..., i_{N-1}] = sum_r lambda[r] prod_k A_k[i_k,
+ * r], with weights lambda[R] and factors A_k[I_k, R]. For a conv kernel viewed as T[Cout, K, Cin]
+ * (CP3) the rewrite is 1x1 (Cin -> R, A_2^T), depthwise (A_1), 1x1 (R -> Cout, A_0 lambda).
  *
  * <p>{@link #parameterCount()} is R sum_k I_k: the weights are assumed folded into one factor
  * ({@link #absorbWeights(int)}), as a deployed layer does.
@@ -29,7 +29,14 @@ public final class CpTensor implements FactorizedTensor {
       DenseTensor f = factors.get(k);
       if (f.order() != 2 || f.dim(1) != r) {
         throw new IllegalArgumentException(
-            "CpTensor factor " + k + " must be [I_" + k + ", " + r + "], got " + Arrays.toString(f.shape()));
+            "CpTensor factor "
+                + k
+                + " must be [I_"
+                + k
+                + ", "
+                + r
+                + "], got "
+                + Arrays.toString(f.shape()));
       }
       shape[k] = f.dim(0);
     }
@@ -72,7 +79,10 @@ public final class CpTensor implements FactorizedTensor {
     return new int[] {rank()};
   }
 
-  /** The same tensor with lambda multiplied into the columns of factor {@code mode} and unit weights. */
+  /**
+   * The same tensor with lambda multiplied into the columns of factor {@code mode} and unit
+   * weights.
+   */
   public CpTensor absorbWeights(int mode) {
     int r = rank();
     double[] a = factors.get(mode).toArray();
@@ -99,7 +109,8 @@ public final class CpTensor implements FactorizedTensor {
       }
       return DenseTensor.of(s, shape);
     }
-    DenseTensor kr = DenseTensor.khatriRao(factors.subList(1, factors.size()).toArray(new DenseTensor[0]));
+    DenseTensor kr =
+        DenseTensor.khatriRao(factors.subList(1, factors.size()).toArray(new DenseTensor[0]));
     return first.matmul(kr.transpose()).reshape(shape);
   }
 

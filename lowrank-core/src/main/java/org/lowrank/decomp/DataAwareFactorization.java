@@ -8,24 +8,25 @@ import org.lowrank.linalg.Svd;
 import org.lowrank.tensor.DenseTensor;
 
 /**
- * Data-aware factorizations: the factors minimize the layer's error on its calibration inputs,
- * ||(W - Ŵ) S^(1/2)||_F with S the {@link InputMoment} (ridged), instead of ||W - Ŵ||_F
+ * Data-aware factorizations: the factors minimize the layer's error on its calibration inputs, ||(W
+ * - Ŵ) S^(1/2)||_F with S the {@link InputMoment} (ridged), instead of ||W - Ŵ||_F
  * (distribution-aware decomposition, arXiv 2511.04494; Zhang et al., TPAMI 2016). W is the layer
  * weight viewed as [m, n]: a dense W [out, in], a conv kernel flattened to [C_out, C_in K].
  *
  * <ul>
- *   <li>{@link #svd}: closed form. With L L^T = S + lambda I, the rank-r optimum is Ŵ = U_r U_r^T W,
- *       U_r the leading left singular vectors of W L (Eckart-Young on W L); no inverse of L is
+ *   <li>{@link #svd}: closed form. With L L^T = S + lambda I, the rank-r optimum is Ŵ = U_r U_r^T
+ *       W, U_r the leading left singular vectors of W L (Eckart-Young on W L); no inverse of L is
  *       needed. Factors A = U_r [m, r], B = U_r^T W [r, n], balanced by row norms.
  *   <li>{@link #qr}: pivoted QR of W L, then the projection Ŵ = Q_r Q_r^T W.
  *   <li>{@link #tucker2}: two-sided Tucker-2, in the flattened view Ŵ = U_out C Q^T with core C
- *       [r1, r2 K], input factor B [r2, C_in] and Q = B^T ⊗ I_K [C_in K, r2 K]. Given the input factor B the optimum is closed
- *       form: X* = W S Q (Q^T S Q)^-1, then U_out = leading r1 left singular vectors of X* R (R R^T
- *       = Q^T S Q), core C = U_out^T X*. B is started at the weight-only (HOOI) input factor and
- *       updated by its exact weighted least-squares solution given U_out C (alternating least
- *       squares; above {@value #MAX_UNKNOWNS} unknowns r2 C_in, from the channel moment, the
- *       average diagonal block of S, instead); every candidate is scored on the exact objective and the best is kept, so
- *       the result never has a larger data-aware error than the weight-only one.
+ *       [r1, r2 K], input factor B [r2, C_in] and Q = B^T ⊗ I_K [C_in K, r2 K]. Given the input
+ *       factor B the optimum is closed form: X* = W S Q (Q^T S Q)^-1, then U_out = leading r1 left
+ *       singular vectors of X* R (R R^T = Q^T S Q), core C = U_out^T X*. B is started at the
+ *       weight-only (HOOI) input factor and updated by its exact weighted least-squares solution
+ *       given U_out C (alternating least squares; above {@value #MAX_UNKNOWNS} unknowns r2 C_in,
+ *       from the channel moment, the average diagonal block of S, instead); every candidate is
+ *       scored on the exact objective and the best is kept, so the result never has a larger
+ *       data-aware error than the weight-only one.
  *   <li>{@link #cp}: weighted ALS on W[t, (c, s)] = sum_rho A[t, rho] K[s, rho] C[c, rho] from the
  *       weight-only CP-ALS result: each factor update is the exact weighted least-squares solution
  *       given the other two, so the objective never increases.
@@ -48,13 +49,13 @@ public final class DataAwareFactorization {
   }
 
   /**
-   * Rank-r whitened truncated SVD of W [m, n] with input moment S [n, n]; r in 1..min(m, n).
-   * About m n^2 + n^3 flops (W L and the eigendecomposition of S) plus the SVD of W L.
+   * Rank-r whitened truncated SVD of W [m, n] with input moment S [n, n]; r in 1..min(m, n). About
+   * m n^2 + n^3 flops (W L and the eigendecomposition of S) plus the SVD of W L.
    */
   public LowRankMatrix svd(DenseTensor w, InputMoment moment, int r) {
     if (w.order() != 2) {
-      throw new IllegalArgumentException("data-aware SVD: expected a matrix [m, n], got "
-          + Arrays.toString(w.shape()));
+      throw new IllegalArgumentException(
+          "data-aware SVD: expected a matrix [m, n], got " + Arrays.toString(w.shape()));
     }
     int m = w.dim(0);
     int n = w.dim(1);
@@ -69,23 +70,25 @@ public final class DataAwareFactorization {
   }
 
   /**
-   * Rank-r pivoted QR on the whitened matrix: W L ~ Q_r R_r P^T (columns of W L chosen by pivoting),
-   * then Ŵ = Q_r Q_r^T W, the best fit of W in the span of Q_r. Factors A = Q_r, B = Q_r^T W.
+   * Rank-r pivoted QR on the whitened matrix: W L ~ Q_r R_r P^T (columns of W L chosen by
+   * pivoting), then Ŵ = Q_r Q_r^T W, the best fit of W in the span of Q_r. Factors A = Q_r, B =
+   * Q_r^T W.
    */
   public LowRankMatrix qr(DenseTensor w, InputMoment moment, int r) {
     if (w.order() != 2) {
-      throw new IllegalArgumentException("data-aware QR: expected a matrix [m, n], got "
-          + Arrays.toString(w.shape()));
+      throw new IllegalArgumentException(
+          "data-aware QR: expected a matrix [m, n], got " + Arrays.toString(w.shape()));
     }
     int m = w.dim(0);
     int n = w.dim(1);
     requireSize("data-aware QR", moment, n, w);
     Checks.requireFinite("data-aware QR", w);
     double[] a = w.toArray();
-    DenseTensor whitened = DenseTensor.of(la.multiply(false, false, m, n, n, a, moment.sqrtFactor(la)), m, n);
+    DenseTensor whitened =
+        DenseTensor.of(la.multiply(false, false, m, n, n, a, moment.sqrtFactor(la)), m, n);
     double[] q = PivotedQr.create(la).factorize(whitened, r).left().toArray();
-    return new LowRankMatrix(DenseTensor.of(q, m, r),
-        DenseTensor.of(la.multiply(true, false, r, n, m, q, a), r, n));
+    return new LowRankMatrix(
+        DenseTensor.of(q, m, r), DenseTensor.of(la.multiply(true, false, r, n, m, q, a), r, n));
   }
 
   /**
@@ -97,8 +100,8 @@ public final class DataAwareFactorization {
    * @param sweeps updates of the input factor after the start (0: only the closed-form step on the
    *     weight-only input factor)
    */
-  public TuckerTensor tucker2(DenseTensor kernel, InputMoment moment, TuckerTensor weightOnly,
-      int sweeps) {
+  public TuckerTensor tucker2(
+      DenseTensor kernel, InputMoment moment, TuckerTensor weightOnly, int sweeps) {
     ConvKernels.requireKernel("data-aware Tucker2", kernel);
     int m = kernel.dim(0);
     int cin = kernel.dim(1);
@@ -115,7 +118,8 @@ public final class DataAwareFactorization {
     for (int it = 0; it < sweeps; it++) {
       double[] next;
       if ((long) r2 * cin <= MAX_UNKNOWNS) {
-        next = exactInputFactor(w, s, la.multiply(best.uOut, best.core, m, r1, r2 * k), m, cin, k, r2);
+        next =
+            exactInputFactor(w, s, la.multiply(best.uOut, best.core, m, r1, r2 * k), m, cin, k, r2);
       } else {
         double[] z = la.multiply(true, false, r1, n, m, best.uOut, w); // U_out^T W [r1, n]
         next = inputFactor(z, moment.channels(k), r1, cin, k, r2);
@@ -136,16 +140,20 @@ public final class DataAwareFactorization {
     int[] coreShape = kernel.shape().clone();
     coreShape[0] = r1;
     coreShape[1] = r2;
-    return new TuckerTensor(DenseTensor.of(best.core, coreShape), new int[] {0, 1},
+    return new TuckerTensor(
+        DenseTensor.of(best.core, coreShape),
+        new int[] {0, 1},
         List.of(DenseTensor.of(best.uOut, m, r1), DenseTensor.of(best.bIn, r2, cin).transpose()));
   }
 
-  /** U_out [m, r1], core C [r1, r2 K], input factor B [r2, cin] (orthonormal rows), squared error. */
+  /**
+   * U_out [m, r1], core C [r1, r2 K], input factor B [r2, cin] (orthonormal rows), squared error.
+   */
   private record TuckerFit(double[] uOut, double[] core, double[] bIn, double error) {}
 
   /** The optimal output factor and core given the input factor B [r2, cin] (row space used). */
-  private TuckerFit tuckerGivenInput(double[] w, double[] s, double[] b, int m, int cin, int k, int r1,
-      int r2) {
+  private TuckerFit tuckerGivenInput(
+      double[] w, double[] s, double[] b, int m, int cin, int k, int r1, int r2) {
     int n = cin * k;
     double[] bo = orthonormalRows(b, r2, cin);
     int p = r2 * k;
@@ -186,11 +194,12 @@ public final class DataAwareFactorization {
 
   /**
    * The input factor B [r2, cin] minimizing tr((W - Ŵ) S (W - Ŵ)^T) for Ŵ[t, (c, s)] = sum_j X[t,
-   * (j, s)] B[j, c] with X = U_out C [m, r2 K] held fixed: normal equations G vec(B) = b with
-   * G[(j, c), (j', c')] = sum_{s, s'} (X^T X)[(j, s), (j', s')] S[(c, s), (c', s')] and b[(j, c)] =
-   * sum_s (X^T W S)[(j, s), (c, s)]; r2^2 cin^2 K^2 flops plus the (r2 cin)^3 / 3 solve.
+   * (j, s)] B[j, c] with X = U_out C [m, r2 K] held fixed: normal equations G vec(B) = b with G[(j,
+   * c), (j', c')] = sum_{s, s'} (X^T X)[(j, s), (j', s')] S[(c, s), (c', s')] and b[(j, c)] = sum_s
+   * (X^T W S)[(j, s), (c, s)]; r2^2 cin^2 K^2 flops plus the (r2 cin)^3 / 3 solve.
    */
-  private double[] exactInputFactor(double[] w, double[] s, double[] x, int m, int cin, int k, int r2) {
+  private double[] exactInputFactor(
+      double[] w, double[] s, double[] x, int m, int cin, int k, int r2) {
     int n = cin * k;
     int p = r2 * k;
     int q = r2 * cin;
@@ -227,8 +236,8 @@ public final class DataAwareFactorization {
   /**
    * Input factor [r2, cin] minimizing sum_{i, s} ||(Z_(i,s) - Z_(i,s) P) Sc^(1/2)||^2 over rank-r2
    * maps P: the rows of Z [r1, cin K] regrouped per spatial offset, with the block-diagonal channel
-   * moment Sc. Closed form: B = V_r^T L^-1 from the SVD of Z_rows L, L L^T = Sc + lambda I. Null when
-   * Z has fewer than r2 rows per offset.
+   * moment Sc. Closed form: B = V_r^T L^-1 from the SVD of Z_rows L, L L^T = Sc + lambda I. Null
+   * when Z has fewer than r2 rows per offset.
    */
   private double[] inputFactor(double[] z, InputMoment sc, int r1, int cin, int k, int r2) {
     if (r1 * k < r2) {
@@ -263,13 +272,13 @@ public final class DataAwareFactorization {
 
   /**
    * Data-aware CP of a conv kernel in the [C_out, K, C_in] layout: weighted ALS from {@code
-   * weightOnly} (a CP of {@link ConvKernels#threeWay}), at most {@code sweeps} sweeps, stopping when
-   * the error drops by less than {@code tolerance} (relative) in a sweep.
+   * weightOnly} (a CP of {@link ConvKernels#threeWay}), at most {@code sweeps} sweeps, stopping
+   * when the error drops by less than {@code tolerance} (relative) in a sweep.
    *
    * @param moment S over the input patches, n = C_in K
    */
-  public CpTensor cp(DenseTensor kernel, InputMoment moment, CpTensor weightOnly, int sweeps,
-      double tolerance) {
+  public CpTensor cp(
+      DenseTensor kernel, InputMoment moment, CpTensor weightOnly, int sweeps, double tolerance) {
     ConvKernels.requireKernel("data-aware CP", kernel);
     int m = kernel.dim(0);
     int cin = kernel.dim(1);
@@ -277,8 +286,15 @@ public final class DataAwareFactorization {
     int n = cin * k;
     requireSize("data-aware CP", moment, n, kernel);
     if (weightOnly.order() != 3 || weightOnly.shape()[1] != k || weightOnly.shape()[2] != cin) {
-      throw new IllegalArgumentException("data-aware CP: expected a CP of [" + m + ", " + k + ", " + cin
-          + "], got " + Arrays.toString(weightOnly.shape()));
+      throw new IllegalArgumentException(
+          "data-aware CP: expected a CP of ["
+              + m
+              + ", "
+              + k
+              + ", "
+              + cin
+              + "], got "
+              + Arrays.toString(weightOnly.shape()));
     }
     int r = weightOnly.rank();
     double[] w = kernel.toArray();
@@ -293,7 +309,8 @@ public final class DataAwareFactorization {
       double[] f = cpFeatures(kf, cf, cin, k, r);
       double[] sf = la.multiply(false, false, n, r, n, s, f);
       double[] g = ridgedSolveMatrix(la.multiply(true, false, r, r, n, f, sf), r);
-      double[] at = la.solveSymmetric(g, r, transpose(la.multiply(false, false, m, r, n, w, sf), m, r), m);
+      double[] at =
+          la.solveSymmetric(g, r, transpose(la.multiply(false, false, m, r, n, w, sf), m, r), m);
       a = transpose(at, r, m);
       if ((long) r * k <= MAX_UNKNOWNS) {
         kf = modeUpdate(a, s, ws, kernelBasis(cf, cin, k, r), m, n, r, k);
@@ -311,7 +328,11 @@ public final class DataAwareFactorization {
     double[] f = cpFeatures(kf, cf, cin, k, r); // final A for the final K, C
     double[] sf = la.multiply(false, false, n, r, n, s, f);
     double[] g = ridgedSolveMatrix(la.multiply(true, false, r, r, n, f, sf), r);
-    a = transpose(la.solveSymmetric(g, r, transpose(la.multiply(false, false, m, r, n, w, sf), m, r), m), r, m);
+    a =
+        transpose(
+            la.solveSymmetric(g, r, transpose(la.multiply(false, false, m, r, n, w, sf), m, r), m),
+            r,
+            m);
     if (!(cpError(w, s, a, kf, cf, m, cin, k, r) <= start)) {
       return weightOnly;
     }
@@ -320,8 +341,9 @@ public final class DataAwareFactorization {
     normalizeColumns(kf, k, r, lambda);
     normalizeColumns(cf, cin, r, lambda);
     normalizeColumns(a, m, r, lambda);
-    return new CpTensor(lambda, List.of(DenseTensor.of(a, m, r), DenseTensor.of(kf, k, r),
-        DenseTensor.of(cf, cin, r)));
+    return new CpTensor(
+        lambda,
+        List.of(DenseTensor.of(a, m, r), DenseTensor.of(kf, k, r), DenseTensor.of(cf, cin, r)));
   }
 
   /** F [n, r], F[(c, s), rho] = C[c, rho] K[s, rho]: Ŵ = A F^T. */
@@ -366,13 +388,13 @@ public final class DataAwareFactorization {
   }
 
   /**
-   * The factor F [d, r] minimizing tr((W - Ŵ) S (W - Ŵ)^T) for Ŵ = sum_rho A[:, rho] (P_rho
-   * F[:, rho])^T, P [n, r d] the basis with column rho d + i: normal equations G theta = b with
-   * G[(rho, i), (rho', i')] = (A^T A)[rho, rho'] (P^T S P)[(rho, i), (rho', i')], b[(rho, i)] =
-   * (A^T W S P)[rho, (rho, i)].
+   * The factor F [d, r] minimizing tr((W - Ŵ) S (W - Ŵ)^T) for Ŵ = sum_rho A[:, rho] (P_rho F[:,
+   * rho])^T, P [n, r d] the basis with column rho d + i: normal equations G theta = b with G[(rho,
+   * i), (rho', i')] = (A^T A)[rho, rho'] (P^T S P)[(rho, i), (rho', i')], b[(rho, i)] = (A^T W S
+   * P)[rho, (rho, i)].
    */
-  private double[] modeUpdate(double[] a, double[] s, double[] ws, double[] p, int m, int n, int r,
-      int d) {
+  private double[] modeUpdate(
+      double[] a, double[] s, double[] ws, double[] p, int m, int n, int r, int d) {
     int q = r * d;
     double[] ata = la.multiply(true, false, r, r, m, a, a);
     double[] psp = la.multiply(true, false, q, q, n, p, la.multiply(false, false, n, q, n, s, p));
@@ -382,7 +404,8 @@ public final class DataAwareFactorization {
         psp[i * q + j] *= ata[rho * r + j / d];
       }
     }
-    double[] atwsp = la.multiply(false, false, r, q, n, la.multiply(true, false, r, n, m, a, ws), p);
+    double[] atwsp =
+        la.multiply(false, false, r, q, n, la.multiply(true, false, r, n, m, a, ws), p);
     double[] rhs = new double[q];
     for (int i = 0; i < q; i++) {
       rhs[i] = atwsp[(i / d) * q + i];
@@ -397,8 +420,8 @@ public final class DataAwareFactorization {
     return f;
   }
 
-  private double cpError(double[] w, double[] s, double[] a, double[] kf, double[] cf, int m, int cin,
-      int k, int r) {
+  private double cpError(
+      double[] w, double[] s, double[] a, double[] kf, double[] cf, int m, int cin, int k, int r) {
     int n = cin * k;
     double[] d = w.clone();
     double[] approx = la.multiply(false, true, m, n, r, a, cpFeatures(kf, cf, cin, k, r));
@@ -414,8 +437,8 @@ public final class DataAwareFactorization {
   }
 
   /**
-   * G + 1e-12 tr(G)/q I: keeps the normal equations solvable when factor columns are collinear,
-   * far below the ridge of S.
+   * G + 1e-12 tr(G)/q I: keeps the normal equations solvable when factor columns are collinear, far
+   * below the ridge of S.
    */
   private static double[] ridgedSolveMatrix(double[] g, int q) {
     double trace = 0;
@@ -511,10 +534,18 @@ public final class DataAwareFactorization {
 
   private static void requireSize(String op, InputMoment moment, int n, DenseTensor w) {
     if (moment.size() != n) {
-      throw new IllegalArgumentException(op + ": the input moment is " + moment.size() + " x "
-          + moment.size() + " but the weight of shape " + Arrays.toString(w.shape()) + " has " + n
-          + " inputs per output (C_in K for a conv, in for a dense layer); collect the moment over"
-          + " the layer's own inputs");
+      throw new IllegalArgumentException(
+          op
+              + ": the input moment is "
+              + moment.size()
+              + " x "
+              + moment.size()
+              + " but the weight of shape "
+              + Arrays.toString(w.shape())
+              + " has "
+              + n
+              + " inputs per output (C_in K for a conv, in for a dense layer); collect the moment over"
+              + " the layer's own inputs");
     }
   }
 }

@@ -9,8 +9,8 @@ import org.lowrank.tensor.DenseTensor;
  * The second moment S = (1/N) sum_i x_i x_i^T [n, n] of a layer's inputs x_i over N calibration
  * samples: im2col patches (n = C_in K, index c K + s as in the flattened kernel W[C_out, C_in K])
  * for a kxk conv, the C_in channels for a 1x1 conv, the input features for a dense layer. It
- * defines the data-aware error ||(W - Ŵ) S^(1/2)||_F^2 = tr((W - Ŵ) S (W - Ŵ)^T) = (1/N) sum_i
- * ||(W - Ŵ) x_i||^2, the layer's mean squared output error on those inputs.
+ * defines the data-aware error ||(W - Ŵ) S^(1/2)||_F^2 = tr((W - Ŵ) S (W - Ŵ)^T) = (1/N) sum_i ||(W
+ * - Ŵ) x_i||^2, the layer's mean squared output error on those inputs.
  *
  * <p>Ridge: the decompositions use S + lambda I with lambda = {@value #RIDGE} tr(S) / n. A conv's
  * patches are often rank-deficient (padding, dead ReLU channels, fewer samples than n); without the
@@ -35,12 +35,17 @@ public final class InputMoment {
   public InputMoment(double[] secondMoment, int n, long samples) {
     if (n < 1 || secondMoment.length != (long) n * n) {
       throw new IllegalArgumentException(
-          "InputMoment: expected an n x n matrix with n >= 1, got " + secondMoment.length + " values for n = " + n);
+          "InputMoment: expected an n x n matrix with n >= 1, got "
+              + secondMoment.length
+              + " values for n = "
+              + n);
     }
     for (double v : secondMoment) {
       if (!Double.isFinite(v)) {
-        throw new IllegalArgumentException("InputMoment: the second moment has a non-finite value " + v
-            + " (the calibration activations overflow or are NaN)");
+        throw new IllegalArgumentException(
+            "InputMoment: the second moment has a non-finite value "
+                + v
+                + " (the calibration activations overflow or are NaN)");
       }
     }
     this.s = secondMoment.clone();
@@ -156,8 +161,14 @@ public final class InputMoment {
   /** W viewed as [m, n]: any tensor whose size is a multiple of n, flattened row-major. */
   private double[] matrixOf(DenseTensor t, String what) {
     if (t.size() % n != 0) {
-      throw new IllegalArgumentException("InputMoment: " + what + " of shape " + Arrays.toString(t.shape())
-          + " is not [m, " + n + "] (the input dimension of the second moment)");
+      throw new IllegalArgumentException(
+          "InputMoment: "
+              + what
+              + " of shape "
+              + Arrays.toString(t.shape())
+              + " is not [m, "
+              + n
+              + "] (the input dimension of the second moment)");
     }
     return t.toArray();
   }

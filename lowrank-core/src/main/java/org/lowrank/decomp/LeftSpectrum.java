@@ -12,9 +12,10 @@ import org.lowrank.tensor.DenseTensor;
  * <p>Routes: the eigendecomposition of the Gram matrix A A^T (m^2 n + O(m^3) flops, used when A is
  * wide, m &lt;= n, or when more than min(m, n) vectors are needed; only the top k eigenpairs when k
  * &lt;= m/4); for a tall A with a known k, the top k eigenvectors V_k of A^T A followed by the thin
- * SVD of A V_k; otherwise, or when {@code exact} is requested, a thin SVD (dgesdd) of A. The Gram route squares the condition number: a singular
- * value below ~1e-8 sigma_1 loses relative accuracy, but the leading subspace (what truncation
- * keeps) stays accurate to ~eps sigma_1^2 / (sigma_r^2 - sigma_{r+1}^2).
+ * SVD of A V_k; otherwise, or when {@code exact} is requested, a thin SVD (dgesdd) of A. The Gram
+ * route squares the condition number: a singular value below ~1e-8 sigma_1 loses relative accuracy,
+ * but the leading subspace (what truncation keeps) stays accurate to ~eps sigma_1^2 / (sigma_r^2 -
+ * sigma_{r+1}^2).
  *
  * @param rows m
  * @param available number of vectors held (m on the Gram route, min(m, n) on the SVD route)
@@ -28,13 +29,17 @@ record LeftSpectrum(int rows, int available, double[] squaredValues, double[] ve
     if (needed > min || (!exact && m <= n)) {
       // Wide: eigenvectors of A A^T (only the top `needed` when that is a small share).
       double[] gram = la.gram(a, m, n, true);
-      SymmetricEigen e = needed > 0 && needed <= m / 4 ? la.symmetricEigen(gram, m, needed) : la.symmetricEigen(gram, m);
+      SymmetricEigen e =
+          needed > 0 && needed <= m / 4
+              ? la.symmetricEigen(gram, m, needed)
+              : la.symmetricEigen(gram, m);
       return new LeftSpectrum(m, e.count(), clampNonNegative(e.values()), e.vectors());
     }
     if (!exact && needed > 0) {
       // Tall, rank known: V_k from A^T A, then the thin SVD of Y = A V_k (m x k) gives U_k and S_k.
       double[] gram = la.gram(a, m, n, false);
-      SymmetricEigen e = needed <= n / 4 ? la.symmetricEigen(gram, n, needed) : la.symmetricEigen(gram, n);
+      SymmetricEigen e =
+          needed <= n / 4 ? la.symmetricEigen(gram, n, needed) : la.symmetricEigen(gram, n);
       double[] vk = TruncatedSvd.columns(e.vectors(), n, e.count(), needed);
       Svd small = la.svd(la.multiply(false, false, m, needed, n, a, vk), m, needed);
       return new LeftSpectrum(m, needed, squares(small.singularValues()), small.u());
@@ -77,7 +82,8 @@ record LeftSpectrum(int rows, int available, double[] squaredValues, double[] ve
   /** The first k columns U_k, m x k row-major. */
   double[] leading(int k) {
     if (k > available) {
-      throw new IllegalStateException("asked for " + k + " singular vectors, only " + available + " held");
+      throw new IllegalStateException(
+          "asked for " + k + " singular vectors, only " + available + " held");
     }
     double[] u = new double[rows * k];
     for (int i = 0; i < rows; i++) {

@@ -16,7 +16,9 @@ public final class LowRankMatrix implements FactorizedTensor {
   public LowRankMatrix(DenseTensor left, DenseTensor right) {
     if (left.order() != 2 || right.order() != 2 || left.dim(1) != right.dim(0)) {
       throw new IllegalArgumentException(
-          "LowRankMatrix needs A[m, r] and B[r, n], got " + Arrays.toString(left.shape()) + " and "
+          "LowRankMatrix needs A[m, r] and B[r, n], got "
+              + Arrays.toString(left.shape())
+              + " and "
               + Arrays.toString(right.shape()));
     }
     this.left = left;

@@ -32,7 +32,8 @@ public final class PivotedQr implements Factorizer<LowRankMatrix> {
   public LowRankMatrix factorize(DenseTensor w, int... ranks) {
     Checks.requireRankCount(NAME, ranks, 1, "the matrix rank r");
     if (w.order() != 2) {
-      throw new IllegalArgumentException(NAME + ": expected a matrix [m, n], got shape " + Arrays.toString(w.shape()));
+      throw new IllegalArgumentException(
+          NAME + ": expected a matrix [m, n], got shape " + Arrays.toString(w.shape()));
     }
     int m = w.dim(0);
     int n = w.dim(1);

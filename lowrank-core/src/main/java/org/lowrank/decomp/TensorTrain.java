@@ -26,7 +26,15 @@ public final class TensorTrain implements FactorizedTensor {
       DenseTensor g = cores.get(k);
       if (g.order() != 3 || g.dim(0) != bondRanks[k]) {
         throw new IllegalArgumentException(
-            "TensorTrain core " + k + " must be [" + bondRanks[k] + ", I_" + k + ", r_" + (k + 1) + "], got "
+            "TensorTrain core "
+                + k
+                + " must be ["
+                + bondRanks[k]
+                + ", I_"
+                + k
+                + ", r_"
+                + (k + 1)
+                + "], got "
                 + Arrays.toString(g.shape()));
       }
       shape[k] = g.dim(1);
@@ -34,7 +42,8 @@ public final class TensorTrain implements FactorizedTensor {
     }
     if (bondRanks[d] != 1) {
       throw new IllegalArgumentException(
-          "TensorTrain last core must end with rank 1, got " + Arrays.toString(cores.get(d - 1).shape()));
+          "TensorTrain last core must end with rank 1, got "
+              + Arrays.toString(cores.get(d - 1).shape()));
     }
     this.cores = List.copyOf(cores);
   }
@@ -91,7 +100,11 @@ public final class TensorTrain implements FactorizedTensor {
   public static long parameterCount(int[] shape, int[] ranks) {
     if (ranks.length != shape.length - 1) {
       throw new IllegalArgumentException(
-          "TT parameterCount: " + shape.length + " modes need " + (shape.length - 1) + " ranks, got "
+          "TT parameterCount: "
+              + shape.length
+              + " modes need "
+              + (shape.length - 1)
+              + " ranks, got "
               + Arrays.toString(ranks));
     }
     long s = 0;

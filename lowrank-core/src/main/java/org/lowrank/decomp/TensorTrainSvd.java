@@ -5,9 +5,9 @@ import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.tensor.DenseTensor;
 
 /**
- * TT-SVD (Oseledets 2011): a {@link TensorTrain} of an order-d tensor by d-1 sequential truncated SVDs,
- * either at given ranks or at the smallest ranks meeting a relative error tolerance (quasi-optimal:
- * error at most sqrt(d-1) times the best TT approximation of those ranks).
+ * TT-SVD (Oseledets 2011): a {@link TensorTrain} of an order-d tensor by d-1 sequential truncated
+ * SVDs, either at given ranks or at the smallest ranks meeting a relative error tolerance
+ * (quasi-optimal: error at most sqrt(d-1) times the best TT approximation of those ranks).
  */
 public final class TensorTrainSvd implements Factorizer<TensorTrain> {
   private static final String NAME = "TensorTrainSvd";
@@ -23,7 +23,9 @@ public final class TensorTrainSvd implements Factorizer<TensorTrain> {
     return new TensorTrainSvd(LinearAlgebra.defaultInstance(), false);
   }
 
-  /** @param exactSvd dgesdd on every unfolding instead of Gram eigendecompositions of wide ones */
+  /**
+   * @param exactSvd dgesdd on every unfolding instead of Gram eigendecompositions of wide ones
+   */
   public static TensorTrainSvd create(LinearAlgebra la, boolean exactSvd) {
     return new TensorTrainSvd(la, exactSvd);
   }
@@ -40,8 +42,8 @@ public final class TensorTrainSvd implements Factorizer<TensorTrain> {
   }
 
   /**
-   * The smallest ranks with ||X - TT||_F &lt;= relTol ||X||_F, each at most {@code maxRank} (when the
-   * cap binds, the tolerance may not be met). Tolerances below 1e-6 switch to exact SVDs: Gram
+   * The smallest ranks with ||X - TT||_F &lt;= relTol ||X||_F, each at most {@code maxRank} (when
+   * the cap binds, the tolerance may not be met). Tolerances below 1e-6 switch to exact SVDs: Gram
    * eigenvalues cannot resolve discarded energy below ~1e-16 ||X||^2.
    */
   public TensorTrain factorizeWithTolerance(DenseTensor x, double relTol, int maxRank) {
@@ -53,10 +55,15 @@ public final class TensorTrainSvd implements Factorizer<TensorTrain> {
     Checks.requireFinite(NAME, x);
     return new TensorTrain(
         TtSweep.sweep(
-            la, x, TtSweep.tolerance(relTol, x.frobeniusNorm(), x.order(), maxRank), exactSvd || relTol < 1e-6));
+            la,
+            x,
+            TtSweep.tolerance(relTol, x.frobeniusNorm(), x.order(), maxRank),
+            exactSvd || relTol < 1e-6));
   }
 
-  /** Largest useful ranks r_k = min(prod_{j &lt;= k} I_j, prod_{j > k} I_j) (exact representation). */
+  /**
+   * Largest useful ranks r_k = min(prod_{j &lt;= k} I_j, prod_{j > k} I_j) (exact representation).
+   */
   public static int[] fullRanks(int[] shape) {
     return TtSweep.fullRanks(shape);
   }

@@ -10,8 +10,8 @@ import org.lowrank.tensor.DenseTensor;
  * Rank-r truncated SVD of a matrix W[m, n] ~ U_r S_r V_r^T (Eckart-Young optimal), returned as a
  * {@link LowRankMatrix} A B split according to {@link Split}.
  *
- * <p>Algorithm {@link Algorithm#GRAM} (default): eigendecomposition of the smaller Gram matrix (W^T W
- * or W W^T, dsyrk + dsyevd), projection onto the leading r eigenvectors and a thin SVD of the
+ * <p>Algorithm {@link Algorithm#GRAM} (default): eigendecomposition of the smaller Gram matrix (W^T
+ * W or W W^T, dsyrk + dsyevd), projection onto the leading r eigenvectors and a thin SVD of the
  * projected m x r (or r x n) matrix; about 2 m n min(m,n) + 2 m n r flops instead of the full
  * divide-and-conquer SVD. {@link Algorithm#DIVIDE_AND_CONQUER} runs dgesdd on W.
  */
@@ -66,8 +66,8 @@ public final class TruncatedSvd implements Factorizer<LowRankMatrix> {
   }
 
   /**
-   * The smallest rank whose kept energy sum_{i &lt;= r} sigma_i^2 reaches {@code fraction} of ||W||_F^2
-   * (fraction in (0, 1]; a zero matrix gives rank 1).
+   * The smallest rank whose kept energy sum_{i &lt;= r} sigma_i^2 reaches {@code fraction} of
+   * ||W||_F^2 (fraction in (0, 1]; a zero matrix gives rank 1).
    */
   public LowRankMatrix factorizeEnergy(DenseTensor w, double fraction) {
     return factorize(w, rankForEnergy(singularValues(w), fraction));
@@ -76,7 +76,8 @@ public final class TruncatedSvd implements Factorizer<LowRankMatrix> {
   /** Smallest r with sum_{i &lt; r} s_i^2 >= fraction sum_i s_i^2 (at least 1). */
   public static int rankForEnergy(double[] singularValues, double fraction) {
     if (!(fraction > 0 && fraction <= 1)) {
-      throw new IllegalArgumentException(NAME + ": energy fraction must be in (0, 1], got " + fraction);
+      throw new IllegalArgumentException(
+          NAME + ": energy fraction must be in (0, 1], got " + fraction);
     }
     double total = 0;
     for (double s : singularValues) {
@@ -169,7 +170,9 @@ public final class TruncatedSvd implements Factorizer<LowRankMatrix> {
   private static void requireMatrix(DenseTensor w) {
     if (w.order() != 2) {
       throw new IllegalArgumentException(
-          NAME + ": expected a matrix [m, n], got shape " + java.util.Arrays.toString(w.shape())
+          NAME
+              + ": expected a matrix [m, n], got shape "
+              + java.util.Arrays.toString(w.shape())
               + " (reshape a dense layer weight to [out, in])");
     }
   }

@@ -6,7 +6,8 @@ import java.util.List;
 import org.lowrank.tensor.DenseTensor;
 
 /**
- * A TT-matrix (matrix product operator, t3f convention) for W[M, N], M = prod_k m_k, N = prod_k n_k:
+ * A TT-matrix (matrix product operator, t3f convention) for W[M, N], M = prod_k m_k, N = prod_k
+ * n_k:
  *
  * <pre>
  *   W[i, j] = G_1[0, i_1, j_1, :] G_2[:, i_2, j_2, :] ... G_d[:, i_d, j_d, 0]
@@ -15,11 +16,11 @@ import org.lowrank.tensor.DenseTensor;
  * </pre>
  *
  * with cores G_k[r_{k-1}, m_k, n_k, r_k], r_0 = r_d = 1. Equivalently: reshape W to [m_1..m_d,
- * n_1..n_d], permute to [m_1, n_1, m_2, n_2, ..., m_d, n_d], reshape to [m_1 n_1, ..., m_d n_d]; that
- * tensor is the {@link TensorTrain} of the cores reshaped to [r_{k-1}, m_k n_k, r_k].
+ * n_1..n_d], permute to [m_1, n_1, m_2, n_2, ..., m_d, n_d], reshape to [m_1 n_1, ..., m_d n_d];
+ * that tensor is the {@link TensorTrain} of the cores reshaped to [r_{k-1}, m_k n_k, r_k].
  *
- * <p>Applying y = W x for x[N] (or a batch x[B, N] with y = x W^T) is a chain of reshapes, transposes
- * and matmuls: reshape x to [n_1..n_d], contract j_d with G_d first, and so on.
+ * <p>Applying y = W x for x[N] (or a batch x[B, N] with y = x W^T) is a chain of reshapes,
+ * transposes and matmuls: reshape x to [n_1..n_d], contract j_d with G_d first, and so on.
  */
 public final class TtMatrix implements FactorizedTensor {
   private final List<DenseTensor> cores;
@@ -41,7 +42,12 @@ public final class TtMatrix implements FactorizedTensor {
       DenseTensor g = cores.get(k);
       if (g.order() != 4 || g.dim(0) != bondRanks[k]) {
         throw new IllegalArgumentException(
-            "TtMatrix core " + k + " must be [" + bondRanks[k] + ", m_k, n_k, r_k], got " + Arrays.toString(g.shape()));
+            "TtMatrix core "
+                + k
+                + " must be ["
+                + bondRanks[k]
+                + ", m_k, n_k, r_k], got "
+                + Arrays.toString(g.shape()));
       }
       rowFactors[k] = g.dim(1);
       colFactors[k] = g.dim(2);
@@ -49,7 +55,8 @@ public final class TtMatrix implements FactorizedTensor {
     }
     if (bondRanks[d] != 1) {
       throw new IllegalArgumentException(
-          "TtMatrix last core must end with rank 1, got " + Arrays.toString(cores.get(d - 1).shape()));
+          "TtMatrix last core must end with rank 1, got "
+              + Arrays.toString(cores.get(d - 1).shape()));
     }
     this.cores = List.copyOf(cores);
   }
@@ -131,8 +138,10 @@ public final class TtMatrix implements FactorizedTensor {
   public static long parameterCount(int[] rowFactors, int[] colFactors, int[] ranks) {
     if (rowFactors.length != colFactors.length) {
       throw new IllegalArgumentException(
-          "TT-matrix needs as many row factors as column factors, got " + Arrays.toString(rowFactors)
-              + " and " + Arrays.toString(colFactors));
+          "TT-matrix needs as many row factors as column factors, got "
+              + Arrays.toString(rowFactors)
+              + " and "
+              + Arrays.toString(colFactors));
     }
     int[] merged = new int[rowFactors.length];
     for (int k = 0; k < merged.length; k++) {
@@ -143,7 +152,12 @@ public final class TtMatrix implements FactorizedTensor {
 
   @Override
   public String toString() {
-    return "TtMatrix[rows " + Arrays.toString(rowFactors) + ", cols " + Arrays.toString(colFactors)
-        + ", ranks " + Arrays.toString(ranks()) + "]";
+    return "TtMatrix[rows "
+        + Arrays.toString(rowFactors)
+        + ", cols "
+        + Arrays.toString(colFactors)
+        + ", ranks "
+        + Arrays.toString(ranks())
+        + "]";
   }
 }

@@ -34,8 +34,8 @@ public final class TtMatrixSvd implements Factorizer<TtMatrix> {
   }
 
   /**
-   * @param ranks r_1..r_{d-1} (r_k in 1..min(r_{k-1} m_k n_k, prod_{j > k} m_j n_j)), or one rank used
-   *     for every bond (must be feasible at every bond)
+   * @param ranks r_1..r_{d-1} (r_k in 1..min(r_{k-1} m_k n_k, prod_{j > k} m_j n_j)), or one rank
+   *     used for every bond (must be feasible at every bond)
    */
   @Override
   public TtMatrix factorize(DenseTensor w, int... ranks) {
@@ -69,20 +69,33 @@ public final class TtMatrixSvd implements Factorizer<TtMatrix> {
     int[] n = colFactors != null ? colFactors : balancedFactors(cols, order);
     if (m.length != n.length) {
       throw new IllegalArgumentException(
-          NAME + ": row factors " + Arrays.toString(m) + " and column factors " + Arrays.toString(n)
+          NAME
+              + ": row factors "
+              + Arrays.toString(m)
+              + " and column factors "
+              + Arrays.toString(n)
               + " must have the same length d");
     }
     if (Checks.product(m) != rows || Checks.product(n) != cols) {
       throw new IllegalArgumentException(
-          NAME + ": factors " + Arrays.toString(m) + " x " + Arrays.toString(n) + " do not multiply to the matrix shape ["
-              + rows + ", " + cols + "]");
+          NAME
+              + ": factors "
+              + Arrays.toString(m)
+              + " x "
+              + Arrays.toString(n)
+              + " do not multiply to the matrix shape ["
+              + rows
+              + ", "
+              + cols
+              + "]");
     }
     return new int[][] {m, n};
   }
 
   private int[][] factors(DenseTensor w) {
     if (w.order() != 2) {
-      throw new IllegalArgumentException(NAME + ": expected a matrix [M, N], got shape " + Arrays.toString(w.shape()));
+      throw new IllegalArgumentException(
+          NAME + ": expected a matrix [M, N], got shape " + Arrays.toString(w.shape()));
     }
     return factorsFor(w.dim(0), w.dim(1));
   }
@@ -112,13 +125,14 @@ public final class TtMatrixSvd implements Factorizer<TtMatrix> {
   }
 
   /**
-   * Splits n into d factors with product n, as equal as possible: prime factors, largest first, each
-   * multiplied into the currently smallest factor; returned non-increasing (e.g. 4096, 3 -> [16, 16,
-   * 16]; 10, 3 -> [5, 2, 1]).
+   * Splits n into d factors with product n, as equal as possible: prime factors, largest first,
+   * each multiplied into the currently smallest factor; returned non-increasing (e.g. 4096, 3 ->
+   * [16, 16, 16]; 10, 3 -> [5, 2, 1]).
    */
   public static int[] balancedFactors(int n, int d) {
     if (n < 1 || d < 1) {
-      throw new IllegalArgumentException(NAME + ": need n >= 1 and d >= 1, got n = " + n + ", d = " + d);
+      throw new IllegalArgumentException(
+          NAME + ": need n >= 1 and d >= 1, got n = " + n + ", d = " + d);
     }
     List<Integer> primes = new ArrayList<>();
     int rest = n;

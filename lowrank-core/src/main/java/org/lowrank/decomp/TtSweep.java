@@ -8,15 +8,17 @@ import org.lowrank.tensor.DenseTensor;
 
 /**
  * The TT-SVD left-to-right sweep (Oseledets 2011, Alg. 1) shared by {@link TensorTrainSvd}, {@link
- * ConvTensorTrainSvd} and {@link TtMatrixSvd}: C = X; for k = 1..d-1, view C as (r_{k-1} I_k) x rest,
- * take its leading r_k left singular vectors U_k (core k), continue with C = U_k^T C.
+ * ConvTensorTrainSvd} and {@link TtMatrixSvd}: C = X; for k = 1..d-1, view C as (r_{k-1} I_k) x
+ * rest, take its leading r_k left singular vectors U_k (core k), continue with C = U_k^T C.
  */
 final class TtSweep {
   private TtSweep() {}
 
   /** How the rank of bond k (1-based, r_k) is chosen. */
   interface RankRule {
-    /** @param bond k in 1..d-1; @param maxRank min(r_{k-1} I_k, prod_{j>k} I_j) */
+    /**
+     * @param bond k in 1..d-1; @param maxRank min(r_{k-1} I_k, prod_{j>k} I_j)
+     */
     int rank(int bond, int maxRank, LeftSpectrum spectrum);
 
     /**
@@ -91,8 +93,19 @@ final class TtSweep {
       }
       int maxRank = Math.min(rows, cols);
       String tail = k + 2 == d ? "I_" + d : "I_" + (k + 2) + "*..*I_" + d;
-      String bound = "min(" + (k == 0 ? "" : "r_" + k + "*") + "I_" + (k + 1) + ", " + tail + ") = min(" + rows + ", " + cols
-          + ") on the TT modes " + Arrays.toString(shape);
+      String bound =
+          "min("
+              + (k == 0 ? "" : "r_" + k + "*")
+              + "I_"
+              + (k + 1)
+              + ", "
+              + tail
+              + ") = min("
+              + rows
+              + ", "
+              + cols
+              + ") on the TT modes "
+              + Arrays.toString(shape);
       int needed = rule.needed(k + 1, maxRank, bound);
       LeftSpectrum sp = LeftSpectrum.of(la, c, rows, cols, exact, needed);
       int r = rule.rank(k + 1, maxRank, sp);

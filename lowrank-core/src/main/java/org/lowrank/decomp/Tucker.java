@@ -10,11 +10,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tucker decomposition X ~ G ×_{k in S} U_k over all modes or a subset S (partial Tucker; unfactored
- * modes keep their full size in the core), by HOSVD (De Lathauwer et al. 2000: U_k = leading r_k left
- * singular vectors of X_(k), G = X ×_k U_k^T) or HOOI (higher-order orthogonal iteration, started from
- * HOSVD: U_k = leading vectors of (X ×_{j != k} U_j^T)_(k), repeated until the relative error
- * sqrt(||X||^2 - ||G||^2) / ||X|| changes by less than the tolerance between sweeps). Factors have orthonormal columns, so ||X - X̂||^2 = ||X||^2 - ||G||^2.
+ * Tucker decomposition X ~ G ×_{k in S} U_k over all modes or a subset S (partial Tucker;
+ * unfactored modes keep their full size in the core), by HOSVD (De Lathauwer et al. 2000: U_k =
+ * leading r_k left singular vectors of X_(k), G = X ×_k U_k^T) or HOOI (higher-order orthogonal
+ * iteration, started from HOSVD: U_k = leading vectors of (X ×_{j != k} U_j^T)_(k), repeated until
+ * the relative error sqrt(||X||^2 - ||G||^2) / ||X|| changes by less than the tolerance between
+ * sweeps). Factors have orthonormal columns, so ||X - X̂||^2 = ||X||^2 - ||G||^2.
  */
 public final class Tucker implements Factorizer<TuckerTensor> {
   private static final Logger LOG = LoggerFactory.getLogger(Tucker.class);
@@ -47,8 +48,8 @@ public final class Tucker implements Factorizer<TuckerTensor> {
   }
 
   /**
-   * @param ranks r_k for each factored mode (in increasing mode order), each in 1..min(I_k, prod_{j !=
-   *     k} I_j)
+   * @param ranks r_k for each factored mode (in increasing mode order), each in 1..min(I_k, prod_{j
+   *     != k} I_j)
    */
   @Override
   public TuckerTensor factorize(DenseTensor x, int... ranks) {
@@ -58,7 +59,12 @@ public final class Tucker implements Factorizer<TuckerTensor> {
     for (int t = 0; t < s.length; t++) {
       int k = s[t];
       long others = Checks.product(shape) / Math.max(1, shape[k]);
-      Checks.requireRank(NAME, "rank of mode " + k, ranks[t], Checks.clampToInt(Math.min(shape[k], others)), shape);
+      Checks.requireRank(
+          NAME,
+          "rank of mode " + k,
+          ranks[t],
+          Checks.clampToInt(Math.min(shape[k], others)),
+          shape);
     }
     Checks.requireFinite(NAME, x);
     List<DenseTensor> u = new ArrayList<>();
@@ -115,8 +121,12 @@ public final class Tucker implements Factorizer<TuckerTensor> {
     for (int t = 0; t < s.length; t++) {
       order[t] = t;
     }
-    Arrays.sort(order, (p, q) -> Double.compare(
-        (double) u.get(p).dim(1) / u.get(p).dim(0), (double) u.get(q).dim(1) / u.get(q).dim(0)));
+    Arrays.sort(
+        order,
+        (p, q) ->
+            Double.compare(
+                (double) u.get(p).dim(1) / u.get(p).dim(0),
+                (double) u.get(q).dim(1) / u.get(q).dim(0)));
     DenseTensor y = x;
     for (int t : order) {
       if (t != skip) {
@@ -137,7 +147,11 @@ public final class Tucker implements Factorizer<TuckerTensor> {
     for (int t = 0; t < modes.length; t++) {
       if (modes[t] >= x.order()) {
         throw new IllegalArgumentException(
-            NAME + ": factored mode " + modes[t] + " does not exist in shape " + Arrays.toString(x.shape()));
+            NAME
+                + ": factored mode "
+                + modes[t]
+                + " does not exist in shape "
+                + Arrays.toString(x.shape()));
       }
     }
     return modes;
@@ -173,7 +187,8 @@ public final class Tucker implements Factorizer<TuckerTensor> {
       Arrays.sort(m);
       for (int t = 0; t < m.length; t++) {
         if (m[t] < 0 || (t > 0 && m[t] == m[t - 1])) {
-          throw new IllegalArgumentException(NAME + ": modes must be distinct and >= 0, got " + Arrays.toString(modes));
+          throw new IllegalArgumentException(
+              NAME + ": modes must be distinct and >= 0, got " + Arrays.toString(modes));
         }
       }
       if (m.length == 0) {
@@ -186,7 +201,8 @@ public final class Tucker implements Factorizer<TuckerTensor> {
     /** HOOI sweeps after the HOSVD start (default 100). */
     public Builder optMaxIterations(int maxIterations) {
       if (maxIterations < 0) {
-        throw new IllegalArgumentException(NAME + ": maxIterations must be >= 0, got " + maxIterations);
+        throw new IllegalArgumentException(
+            NAME + ": maxIterations must be >= 0, got " + maxIterations);
       }
       this.maxIterations = maxIterations;
       return this;

@@ -23,7 +23,11 @@ public final class Tucker2 implements Factorizer<TuckerTensor> {
 
   public static Tucker2 create(Tucker.Method method, LinearAlgebra la) {
     return new Tucker2(
-        Tucker.builder().optMethod(Objects.requireNonNull(method)).optLinearAlgebra(la).optModes(0, 1).build());
+        Tucker.builder()
+            .optMethod(Objects.requireNonNull(method))
+            .optLinearAlgebra(la)
+            .optModes(0, 1)
+            .build());
   }
 
   /** {@code ranks} = (r1 for Cout in 1..Cout, r2 for Cin in 1..Cin). */

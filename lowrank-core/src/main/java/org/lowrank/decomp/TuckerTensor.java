@@ -36,13 +36,21 @@ public final class TuckerTensor implements FactorizedTensor {
       int k = modes[t];
       if (k < 0 || k >= shape.length || (t > 0 && modes[t - 1] >= k)) {
         throw new IllegalArgumentException(
-            "TuckerTensor: modes must be strictly increasing in 0.." + (shape.length - 1) + ", got "
+            "TuckerTensor: modes must be strictly increasing in 0.."
+                + (shape.length - 1)
+                + ", got "
                 + Arrays.toString(modes));
       }
       DenseTensor u = factors.get(t);
       if (u.order() != 2 || u.dim(1) != shape[k]) {
         throw new IllegalArgumentException(
-            "TuckerTensor: factor of mode " + k + " must be [I_" + k + ", " + shape[k] + "], got "
+            "TuckerTensor: factor of mode "
+                + k
+                + " must be [I_"
+                + k
+                + ", "
+                + shape[k]
+                + "], got "
                 + Arrays.toString(u.shape()));
       }
       shape[k] = u.dim(0);
@@ -131,7 +139,12 @@ public final class TuckerTensor implements FactorizedTensor {
 
   @Override
   public String toString() {
-    return "TuckerTensor[" + Arrays.toString(shape) + ", modes " + Arrays.toString(modes) + ", ranks "
-        + Arrays.toString(ranks()) + "]";
+    return "TuckerTensor["
+        + Arrays.toString(shape)
+        + ", modes "
+        + Arrays.toString(modes)
+        + ", ranks "
+        + Arrays.toString(ranks())
+        + "]";
   }
 }

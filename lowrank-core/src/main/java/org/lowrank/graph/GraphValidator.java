@@ -9,8 +9,8 @@ import java.util.Set;
  * Structural checks of a graph, each failing with a {@link ModelException} that names the node:
  * every value is defined once (no two nodes, initializers or inputs share a name), every node input
  * is defined (a graph input, an initializer, a node output, or an outer-scope value of an enclosing
- * graph), every graph output is defined, and the nodes form no cycle. {@link #validateAndSort}
- * also puts the nodes into topological order.
+ * graph), every graph output is defined, and the nodes form no cycle. {@link #validateAndSort} also
+ * puts the nodes into topological order.
  */
 public final class GraphValidator {
   private GraphValidator() {}
@@ -47,7 +47,12 @@ public final class GraphValidator {
         String prev = definedBy.put(o, "node " + n.label());
         if (prev != null) {
           throw new ModelException(
-              n, "output '" + o + "' is already defined by " + prev + "; every value must have one"
+              n,
+              "output '"
+                  + o
+                  + "' is already defined by "
+                  + prev
+                  + "; every value must have one"
                   + " producer (SSA form)");
         }
       }
@@ -58,7 +63,10 @@ public final class GraphValidator {
       for (String in : n.inputs()) {
         if (!in.isEmpty() && !visible.contains(in)) {
           throw new ModelException(
-              n, "input '" + in + "' is not produced by any node and is neither a graph input nor"
+              n,
+              "input '"
+                  + in
+                  + "' is not produced by any node and is neither a graph input nor"
                   + " an initializer (missing weight or dangling edge)");
         }
       }

@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Rewrites the experimental ops of opset-7 era exports (CoreML and Caffe2 converters, the classic
- * fast-neural-style models), which later ONNX releases removed, into standard ops of the model's own
- * opset, so that shape inference, the trainable executor and the export only ever see modern ops:
+ * fast-neural-style models), which later ONNX releases removed, into standard ops of the model's
+ * own opset, so that shape inference, the trainable executor and the export only ever see modern
+ * ops:
  *
  * <ul>
  *   <li>{@code ImageScaler(scale, bias)} on x [N, C, H, W]: {@code y = scale * x + bias[c]} becomes
@@ -21,16 +22,16 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code Affine(alpha, beta)}: {@code y = alpha * x + beta} becomes {@code Mul} then {@code
  *       Add} with scalar constants;
  *   <li>{@code Crop(border = [left, top, right, bottom], scale = [h, w])} on [N, C, H, W]: {@code y
- *       = x[:, :, top : top + h, left : left + w]}, or without scale {@code x[:, :, top : H - bottom,
- *       left : W - right]}, becomes a {@code Slice} on axes 2, 3, with attributes below opset 10 and
- *       with int64 inputs from opset 10 on.
+ *       = x[:, :, top : top + h, left : left + w]}, or without scale {@code x[:, :, top : H -
+ *       bottom, left : W - right]}, becomes a {@code Slice} on axes 2, 3, with attributes below
+ *       opset 10 and with int64 inputs from opset 10 on.
  * </ul>
  *
  * The replacement's last node writes the legacy node's output name, so consumers and graph outputs
- * are untouched; new nodes are named after the legacy node ({@code name/mul}, {@code name/add}, ...)
- * and new initializers after its output. Constants are float32 (the legacy ops were used on float
- * images). A model without legacy ops is returned as it is. Subgraphs (If/Loop bodies) are not
- * visited.
+ * are untouched; new nodes are named after the legacy node ({@code name/mul}, {@code name/add},
+ * ...) and new initializers after its output. Constants are float32 (the legacy ops were used on
+ * float images). A model without legacy ops is returned as it is. Subgraphs (If/Loop bodies) are
+ * not visited.
  */
 public final class LegacyOps {
   private static final Logger LOG = LoggerFactory.getLogger(LegacyOps.class);
@@ -115,10 +116,18 @@ public final class LegacyOps {
       String y = n.output(0);
       String base = n.name().isEmpty() ? y : n.name();
       String scaled = fresh(y + "_scaled");
-      Node mul = Node.builder("Mul").name(fresh(base + "/mul"))
-          .inputs(x, constant(y + "_scale", scale)).outputs(scaled).build();
-      Node add = Node.builder("Add").name(fresh(base + "/add"))
-          .inputs(scaled, constant(y + "_shift", shift)).outputs(y).build();
+      Node mul =
+          Node.builder("Mul")
+              .name(fresh(base + "/mul"))
+              .inputs(x, constant(y + "_scale", scale))
+              .outputs(scaled)
+              .build();
+      Node add =
+          Node.builder("Add")
+              .name(fresh(base + "/add"))
+              .inputs(scaled, constant(y + "_shift", shift))
+              .outputs(y)
+              .build();
       nodes.add(mul);
       nodes.add(add);
       lastReplacement = "Mul + Add";
@@ -127,21 +136,26 @@ public final class LegacyOps {
     void imageScaler(Node n) {
       float scale = n.attrFloat("scale", 1f);
       float[] bias = n.hasAttribute("bias") ? n.attributes().get("bias").asFloats() : new float[0];
-      TensorValue shift = bias.length == 0
-          ? TensorValue.scalar(0f)
-          : TensorValue.ofFloats(new long[] {bias.length, 1, 1}, bias.clone());
+      TensorValue shift =
+          bias.length == 0
+              ? TensorValue.scalar(0f)
+              : TensorValue.ofFloats(new long[] {bias.length, 1, 1}, bias.clone());
       scaleShift(n, TensorValue.scalar(scale), shift);
     }
 
     void affine(Node n) {
-      scaleShift(n, TensorValue.scalar(n.attrFloat("alpha", 1f)), TensorValue.scalar(n.attrFloat("beta", 0f)));
+      scaleShift(
+          n,
+          TensorValue.scalar(n.attrFloat("alpha", 1f)),
+          TensorValue.scalar(n.attrFloat("beta", 0f)));
     }
 
     void crop(Node n) {
       long[] border = n.attrLongs("border", null);
       if (border == null || border.length != 4) {
         throw new ModelException(
-            n, "Crop needs border = [left, top, right, bottom] (4 values), found "
+            n,
+            "Crop needs border = [left, top, right, bottom] (4 values), found "
                 + (border == null ? "none" : Arrays.toString(border)));
       }
       long[] scale = n.attrLongs("scale", null);
@@ -151,20 +165,26 @@ public final class LegacyOps {
       }
       for (long b : border) {
         if (b < 0) {
-          throw new ModelException(n, "Crop border " + Arrays.toString(border) + " has a negative value");
+          throw new ModelException(
+              n, "Crop border " + Arrays.toString(border) + " has a negative value");
         }
       }
       long left = border[0];
       long top = border[1];
       long[] starts = {top, left};
-      long[] ends = scale != null
-          ? new long[] {top + scale[0], left + scale[1]}
-          : new long[] {fromEnd(border[3]), fromEnd(border[2])};
+      long[] ends =
+          scale != null
+              ? new long[] {top + scale[0], left + scale[1]}
+              : new long[] {fromEnd(border[3]), fromEnd(border[2])};
       long[] axes = {2, 3};
       String name = fresh(n.name().isEmpty() ? n.output(0) + "/slice" : n.name());
       Node.Builder slice = Node.builder("Slice").name(name).outputs(n.output(0));
       if (opset < 10) {
-        slice.inputs(input(n)).attrInts("starts", starts).attrInts("ends", ends).attrInts("axes", axes);
+        slice
+            .inputs(input(n))
+            .attrInts("starts", starts)
+            .attrInts("ends", ends)
+            .attrInts("axes", axes);
       } else {
         String y = n.output(0);
         slice.inputs(

@@ -27,7 +27,8 @@ public record Model(
     producerName = producerName == null ? "" : producerName;
     producerVersion = producerVersion == null ? "" : producerVersion;
     docString = docString == null ? "" : docString;
-    metadata = metadata == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+    metadata =
+        metadata == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
   }
 
   /** A model with the default ONNX domain at the given opset. */
@@ -45,7 +46,8 @@ public record Model(
   }
 
   public Model withGraph(Graph g) {
-    return new Model(g, irVersion, opsetImports, producerName, producerVersion, docString, metadata);
+    return new Model(
+        g, irVersion, opsetImports, producerName, producerVersion, docString, metadata);
   }
 
   public Model withProducer(String name, String version) {

@@ -3,9 +3,9 @@ package org.lowrank.graph;
 import org.lowrank.LowrankException;
 
 /**
- * A model that cannot be processed: a graph with a cycle, a dangling input, a missing weight, a shape
- * that does not fit its operator. The message says where (node name and op type when known), what was
- * expected and what was found. Its kind is {@link LowrankException.Kind#BAD_INPUT}.
+ * A model that cannot be processed: a graph with a cycle, a dangling input, a missing weight, a
+ * shape that does not fit its operator. The message says where (node name and op type when known),
+ * what was expected and what was found. Its kind is {@link LowrankException.Kind#BAD_INPUT}.
  */
 public class ModelException extends LowrankException {
   private static final long serialVersionUID = 1L;
@@ -49,7 +49,8 @@ public class ModelException extends LowrankException {
     return "<unnamed> (" + node.opType() + ") producing '" + node.output(0) + "'";
   }
 
-  private ModelException(Kind kind, String message, String nodeName, String opType, Throwable cause) {
+  private ModelException(
+      Kind kind, String message, String nodeName, String opType, Throwable cause) {
     super(kind, message, cause);
     this.nodeName = nodeName;
     this.opType = opType;

@@ -9,9 +9,9 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * One operator of the graph: name, op type, domain ("" for the default ONNX domain), input and output
- * tensor names (an empty input name is an omitted optional input), and attributes. Immutable; use
- * {@link #toBuilder()} to derive a changed copy.
+ * One operator of the graph: name, op type, domain ("" for the default ONNX domain), input and
+ * output tensor names (an empty input name is an omitted optional input), and attributes.
+ * Immutable; use {@link #toBuilder()} to derive a changed copy.
  */
 public final class Node {
   private final String name;

@@ -22,7 +22,8 @@ public final class TensorValue {
     this(dataType, dims, floats, longs, null);
   }
 
-  private TensorValue(DataType dataType, long[] dims, float[] floats, long[] longs, double[] doubles) {
+  private TensorValue(
+      DataType dataType, long[] dims, float[] floats, long[] longs, double[] doubles) {
     this.dataType = Objects.requireNonNull(dataType, "dataType");
     this.dims = dims.clone();
     long n = elementCount(this.dims);
@@ -190,7 +191,11 @@ public final class TensorValue {
 
   @Override
   public int hashCode() {
-    return Objects.hash(dataType, Arrays.hashCode(dims), Arrays.hashCode(floats), Arrays.hashCode(longs),
+    return Objects.hash(
+        dataType,
+        Arrays.hashCode(dims),
+        Arrays.hashCode(floats),
+        Arrays.hashCode(longs),
         Arrays.hashCode(doubles));
   }
 

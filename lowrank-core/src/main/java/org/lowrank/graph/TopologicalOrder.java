@@ -18,7 +18,9 @@ import java.util.Set;
 public final class TopologicalOrder {
   private TopologicalOrder() {}
 
-  /** True when every node's inputs are produced by earlier nodes (or come from outside the nodes). */
+  /**
+   * True when every node's inputs are produced by earlier nodes (or come from outside the nodes).
+   */
   public static boolean isSorted(Graph g) {
     Map<String, Integer> producerIndex = producerIndex(g);
     List<Node> nodes = g.nodes();
@@ -89,7 +91,10 @@ public final class TopologicalOrder {
       Node first = cycle.get(0);
       throw new ModelException(
           first,
-          "is on a cycle: " + String.join(" -> ", labels) + " -> " + first.label()
+          "is on a cycle: "
+              + String.join(" -> ", labels)
+              + " -> "
+              + first.label()
               + "; an ONNX graph must be acyclic (loops belong in a Loop node)");
     }
     return out;
@@ -156,7 +161,8 @@ public final class TopologicalOrder {
   }
 
   /** Walks back from an unscheduled node along unscheduled predecessors until a node repeats. */
-  private static List<Node> findCycle(List<Node> nodes, Map<String, Integer> producerIndex, int[] pending) {
+  private static List<Node> findCycle(
+      List<Node> nodes, Map<String, Integer> producerIndex, int[] pending) {
     int start = -1;
     for (int i = 0; i < nodes.size(); i++) {
       if (pending[i] > 0) {

@@ -31,8 +31,8 @@ public interface LinearAlgebra {
 
   /**
    * C = alpha op(A) op(B) + beta C (BLAS dgemm), op(X) = X or X^T; op(A) is m x k, op(B) is k x n,
-   * C is m x n. A is stored m x k (k x m when transposed), B k x n (n x k when transposed). Modifies
-   * {@code c} only. 2mnk flops.
+   * C is m x n. A is stored m x k (k x m when transposed), B k x n (n x k when transposed).
+   * Modifies {@code c} only. 2mnk flops.
    */
   void gemm(
       boolean transA,
@@ -50,9 +50,9 @@ public interface LinearAlgebra {
   NativeMatrix upload(double[] a, int m, int n);
 
   /**
-   * {@link #gemm} with A held in native memory: op(A) is m x k and the buffer is read as a row-major
-   * m x k (k x m when transposed) matrix, whatever shape it was uploaded with (only the element
-   * count must match). Modifies {@code c} only.
+   * {@link #gemm} with A held in native memory: op(A) is m x k and the buffer is read as a
+   * row-major m x k (k x m when transposed) matrix, whatever shape it was uploaded with (only the
+   * element count must match). Modifies {@code c} only.
    */
   void gemm(
       boolean transA,
@@ -67,14 +67,16 @@ public interface LinearAlgebra {
       double[] c);
 
   /** Returns op(A) op(B) (m x n) for a native A; see {@link #gemm}. */
-  default double[] multiply(boolean transA, boolean transB, int m, int n, int k, NativeMatrix a, double[] b) {
+  default double[] multiply(
+      boolean transA, boolean transB, int m, int n, int k, NativeMatrix a, double[] b) {
     double[] c = new double[Math.multiplyExact(m, n)];
     gemm(transA, transB, m, n, k, 1.0, a, b, 0.0, c);
     return c;
   }
 
   /** Returns op(A) op(B) (m x n); see {@link #gemm}. */
-  default double[] multiply(boolean transA, boolean transB, int m, int n, int k, double[] a, double[] b) {
+  default double[] multiply(
+      boolean transA, boolean transB, int m, int n, int k, double[] a, double[] b) {
     double[] c = new double[Math.multiplyExact(m, n)];
     gemm(transA, transB, m, n, k, 1.0, a, b, 0.0, c);
     return c;
@@ -100,7 +102,10 @@ public interface LinearAlgebra {
   /** Thin column-pivoted QR of an m x n matrix (LAPACK dgeqp3 + dorgqr). */
   PivotedQrDecomposition pivotedQr(double[] a, int m, int n);
 
-  /** Eigendecomposition of a symmetric n x n matrix (LAPACK dsyevd); only the upper triangle is read. */
+  /**
+   * Eigendecomposition of a symmetric n x n matrix (LAPACK dsyevd); only the upper triangle is
+   * read.
+   */
   SymmetricEigen symmetricEigen(double[] a, int n);
 
   /**
@@ -110,15 +115,16 @@ public interface LinearAlgebra {
   SymmetricEigen symmetricEigen(double[] a, int n, int k);
 
   /**
-   * Solves A X = B for X (LAPACK dgesv, LU with partial pivoting); A is n x n, B and X are n x nrhs.
+   * Solves A X = B for X (LAPACK dgesv, LU with partial pivoting); A is n x n, B and X are n x
+   * nrhs.
    *
    * @throws LinearAlgebraException if A is exactly singular
    */
   double[] solve(double[] a, int n, double[] b, int nrhs);
 
   /**
-   * Solves A X = B for symmetric positive (semi-)definite A by Cholesky (LAPACK dposv), falling back
-   * to LU when A is not numerically positive definite. A is n x n, B and X are n x nrhs.
+   * Solves A X = B for symmetric positive (semi-)definite A by Cholesky (LAPACK dposv), falling
+   * back to LU when A is not numerically positive definite. A is n x n, B and X are n x nrhs.
    *
    * @throws LinearAlgebraException if A is singular
    */

@@ -1,6 +1,5 @@
 package org.lowrank.linalg;
 
-import static org.bytedeco.openblas.global.openblas.CblasLower;
 import static org.bytedeco.openblas.global.openblas.CblasNoTrans;
 import static org.bytedeco.openblas.global.openblas.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas.CblasTrans;
@@ -14,9 +13,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link LinearAlgebra} on the JavaCPP OpenBLAS preset. LAPACK is always called column-major: a wide
- * row-major matrix is handed over as its (tall) transpose without a copy, a tall one is transposed
- * once, so dgesdd always works on the tall orientation (its fast path, ~1.6x faster than the wide one).
+ * {@link LinearAlgebra} on the JavaCPP OpenBLAS preset. LAPACK is always called column-major: a
+ * wide row-major matrix is handed over as its (tall) transpose without a copy, a tall one is
+ * transposed once, so dgesdd always works on the tall orientation (its fast path, ~1.6x faster than
+ * the wide one).
  */
 final class OpenBlasLinearAlgebra implements LinearAlgebra {
   private static final Logger LOG = LoggerFactory.getLogger(OpenBlasLinearAlgebra.class);
@@ -124,7 +124,14 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
     long stored = transA ? (long) k * m : (long) m * k;
     if ((long) a.rows() * a.cols() != stored) {
       throw new IllegalArgumentException(
-          "gemm: native A holds " + (long) a.rows() * a.cols() + " elements, op(A) " + m + "x" + k + " needs " + stored);
+          "gemm: native A holds "
+              + (long) a.rows() * a.cols()
+              + " elements, op(A) "
+              + m
+              + "x"
+              + k
+              + " needs "
+              + stored);
     }
     requireLength("gemm B", b, (long) k * n);
     requireLength("gemm C", c, (long) m * n);
@@ -201,7 +208,8 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
       // LAPACK's "U" of A^T (n x k, column-major) is V, i.e. the row-major k x n buffer V^T; its
       // "VT" (k x m, column-major) is U^T, i.e. the row-major m x k buffer U. No copy needed.
       double[] work = a.clone();
-      int info = openblas.LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, work, n, s, vt, n, u, k);
+      int info =
+          openblas.LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', n, m, work, n, s, vt, n, u, k);
       check("dgesdd", info, m, n);
       return new Svd(m, n, u, s, vt);
     }
@@ -209,7 +217,8 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
     double[] col = transposeToColumnMajor(a, m, n);
     double[] uc = new double[m * k];
     double[] vtc = new double[k * n];
-    int info = openblas.LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', m, n, col, m, s, uc, m, vtc, k);
+    int info =
+        openblas.LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'S', m, n, col, m, s, uc, m, vtc, k);
     check("dgesdd", info, m, n);
     for (int i = 0; i < m; i++) {
       for (int j = 0; j < k; j++) {
@@ -240,7 +249,8 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
     int cols = Math.min(m, n);
     double[] dummy = new double[1];
     int info =
-        openblas.LAPACKE_dgesdd(LAPACK_COL_MAJOR, (byte) 'N', rows, cols, work, rows, s, dummy, 1, dummy, 1);
+        openblas.LAPACKE_dgesdd(
+            LAPACK_COL_MAJOR, (byte) 'N', rows, cols, work, rows, s, dummy, 1, dummy, 1);
     check("dgesdd", info, m, n);
     return s;
   }
@@ -292,7 +302,11 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
     // Symmetric: the row-major upper triangle is the column-major lower triangle.
     double[] z = a.clone();
     double[] w = new double[n];
-    check("dsyevd", openblas.LAPACKE_dsyevd(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, z, n, w), n, n);
+    check(
+        "dsyevd",
+        openblas.LAPACKE_dsyevd(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'L', n, z, n, w),
+        n,
+        n);
     // Column-major output: eigenvector of w[j] (ascending) at z[i + j n]. Reorder to descending.
     double[] values = new double[n];
     double[] vectors = new double[n * n];
@@ -326,11 +340,29 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
     int[] found = new int[1];
     int[] support = new int[2 * k];
     // Eigenvalues il..iu (1-based, ascending order) are the k largest.
-    int info = openblas.LAPACKE_dsyevr(LAPACK_COL_MAJOR, (byte) 'V', (byte) 'I', (byte) 'L', n, work, n, 0, 0,
-        n - k + 1, n, 0, found, w, z, n, support);
+    int info =
+        openblas.LAPACKE_dsyevr(
+            LAPACK_COL_MAJOR,
+            (byte) 'V',
+            (byte) 'I',
+            (byte) 'L',
+            n,
+            work,
+            n,
+            0,
+            0,
+            n - k + 1,
+            n,
+            0,
+            found,
+            w,
+            z,
+            n,
+            support);
     check("dsyevr", info, n, n);
     if (found[0] != k) {
-      throw new LinearAlgebraException("dsyevr returned " + found[0] + " eigenpairs, expected " + k);
+      throw new LinearAlgebraException(
+          "dsyevr returned " + found[0] + " eigenpairs, expected " + k);
     }
     double[] values = new double[k];
     double[] vectors = new double[n * k];
@@ -402,7 +434,11 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
     }
     if (x.length != expected) {
       throw new IllegalArgumentException(
-          what + ": expected " + expected + " elements for the given dimensions, found " + x.length);
+          what
+              + ": expected "
+              + expected
+              + " elements for the given dimensions, found "
+              + x.length);
     }
   }
 
@@ -418,7 +454,14 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
   private static void check(String routine, int info, int m, int n) {
     if (info < 0) {
       throw new LinearAlgebraException(
-          routine + " on a " + m + "x" + n + " matrix: illegal argument " + (-info) + " (a bug in lowrank)");
+          routine
+              + " on a "
+              + m
+              + "x"
+              + n
+              + " matrix: illegal argument "
+              + (-info)
+              + " (a bug in lowrank)");
     }
     if (info > 0) {
       throw new LinearAlgebraException(

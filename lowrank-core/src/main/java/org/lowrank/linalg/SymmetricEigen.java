@@ -1,8 +1,8 @@
 package org.lowrank.linalg;
 
 /**
- * Eigendecomposition A = V diag(w) V^T of a symmetric n x n matrix (LAPACK dsyevd), or its k largest
- * eigenpairs (dsyevr).
+ * Eigendecomposition A = V diag(w) V^T of a symmetric n x n matrix (LAPACK dsyevd), or its k
+ * largest eigenpairs (dsyevr).
  *
  * @param size n
  * @param values w, length k (k = n for the full decomposition), in non-increasing order

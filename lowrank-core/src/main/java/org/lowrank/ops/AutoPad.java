@@ -9,7 +9,9 @@ public enum AutoPad {
   NOTSET,
   /** Output size {@code ceil(in / s)}; an odd total padding puts the extra pixel at the end. */
   SAME_UPPER,
-  /** Output size {@code ceil(in / s)}; an odd total padding puts the extra pixel at the beginning. */
+  /**
+   * Output size {@code ceil(in / s)}; an odd total padding puts the extra pixel at the beginning.
+   */
   SAME_LOWER,
   /** No padding. */
   VALID;
@@ -22,8 +24,9 @@ public enum AutoPad {
       case "SAME_UPPER" -> SAME_UPPER;
       case "SAME_LOWER" -> SAME_LOWER;
       case "VALID" -> VALID;
-      default -> throw new ModelException(
-          n, "unknown auto_pad '" + s + "'; expected NOTSET, SAME_UPPER, SAME_LOWER or VALID");
+      default ->
+          throw new ModelException(
+              n, "unknown auto_pad '" + s + "'; expected NOTSET, SAME_UPPER, SAME_LOWER or VALID");
     };
   }
 

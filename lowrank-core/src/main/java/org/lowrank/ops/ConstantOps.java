@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import org.lowrank.graph.Attribute;
 import org.lowrank.graph.DataType;
 import org.lowrank.graph.ModelException;
@@ -12,10 +11,10 @@ import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 
 /**
- * Evaluates the data-movement and small arithmetic ONNX ops on constant tensors: what weight folding
- * and shape inference need to turn {@code Constant}/{@code Reshape}/{@code Transpose}/... chains and
- * shape computations ({@code Shape -> Gather -> Unsqueeze -> Concat}) into known values. Only the
- * default ONNX domain; integral tensors are evaluated exactly in {@code long}.
+ * Evaluates the data-movement and small arithmetic ONNX ops on constant tensors: what weight
+ * folding and shape inference need to turn {@code Constant}/{@code Reshape}/{@code Transpose}/...
+ * chains and shape computations ({@code Shape -> Gather -> Unsqueeze -> Concat}) into known values.
+ * Only the default ONNX domain; integral tensors are evaluated exactly in {@code long}.
  */
 public final class ConstantOps {
   private ConstantOps() {}
@@ -28,27 +27,31 @@ public final class ConstantOps {
           return a.asTensor();
         case "value_float":
           return TensorValue.scalar(a.asFloat());
-        case "value_floats": {
-          float[] f = a.asFloats();
-          return TensorValue.ofFloats(new long[] {f.length}, f);
-        }
+        case "value_floats":
+          {
+            float[] f = a.asFloats();
+            return TensorValue.ofFloats(new long[] {f.length}, f);
+          }
         case "value_int":
           return TensorValue.ofLongs(new long[0], new long[] {a.asLong()});
-        case "value_ints": {
-          long[] l = a.asLongs();
-          return TensorValue.ofLongs(new long[] {l.length}, l);
-        }
+        case "value_ints":
+          {
+            long[] l = a.asLongs();
+            return TensorValue.ofLongs(new long[] {l.length}, l);
+          }
         default:
           break;
       }
     }
     throw new UnsupportedOperationException(
-        "Constant node " + node.label() + " has no supported value attribute (sparse_value or strings?)");
+        "Constant node "
+            + node.label()
+            + " has no supported value attribute (sparse_value or strings?)");
   }
 
   /**
-   * Evaluates {@code node} on constant inputs ({@code inputs.get(i)} is null for an omitted optional
-   * input) and returns its first output, or empty when the op is not supported here.
+   * Evaluates {@code node} on constant inputs ({@code inputs.get(i)} is null for an omitted
+   * optional input) and returns its first output, or empty when the op is not supported here.
    *
    * @param opset default-domain opset (selects the attribute or input form of Slice/Squeeze/...)
    * @throws ModelException when the inputs do not fit the op
@@ -66,7 +69,10 @@ public final class ConstantOps {
       return Optional.ofNullable(rule.evaluate(node, inputs, opset));
     } catch (TooLargeException e) {
       return Optional.empty(); // left to the runtime
-    } catch (IllegalArgumentException | ArithmeticException | IllegalStateException | IndexOutOfBoundsException e) {
+    } catch (IllegalArgumentException
+        | ArithmeticException
+        | IllegalStateException
+        | IndexOutOfBoundsException e) {
       throw new ModelException(node, "cannot evaluate on constant inputs: " + e.getMessage(), e);
     }
   }
@@ -82,23 +88,39 @@ public final class ConstantOps {
     b.constant((n, in, o) -> in.get(0), "Identity");
     b.constant((n, in, o) -> cast(in.get(0), DataType.fromOnnx((int) n.attrLong("to", 1))), "Cast");
     b.constant((n, in, o) -> cast(in.get(0), input(in, 1).dataType()), "CastLike");
-    b.constant((n, in, o) -> in.get(0).reshape(reshapeDims(n, in.get(0).dims(), reshapeTarget(n, in))), "Reshape");
-    b.constant((n, in, o) -> {
-      long[] d = in.get(0).dims();
-      int axis = Shapes.flattenAxis(n, n.attrLong("axis", 1), d.length);
-      return in.get(0).reshape(new long[] {Shapes.product(d, 0, axis), Shapes.product(d, axis, d.length)});
-    }, "Flatten");
+    b.constant(
+        (n, in, o) -> in.get(0).reshape(reshapeDims(n, in.get(0).dims(), reshapeTarget(n, in))),
+        "Reshape");
+    b.constant(
+        (n, in, o) -> {
+          long[] d = in.get(0).dims();
+          int axis = Shapes.flattenAxis(n, n.attrLong("axis", 1), d.length);
+          return in.get(0)
+              .reshape(new long[] {Shapes.product(d, 0, axis), Shapes.product(d, axis, d.length)});
+        },
+        "Flatten");
     b.constant((n, in, o) -> transpose(n, in.get(0), n.attrLongs("perm", null)), "Transpose");
-    b.constant((n, in, o) -> in.get(0).reshape(unsqueezeDims(n, in.get(0).dims(), axesOf(n, in))), "Unsqueeze");
-    b.constant((n, in, o) -> in.get(0).reshape(squeezeDims(n, in.get(0).dims(), axesOf(n, in))), "Squeeze");
+    b.constant(
+        (n, in, o) -> in.get(0).reshape(unsqueezeDims(n, in.get(0).dims(), axesOf(n, in))),
+        "Unsqueeze");
+    b.constant(
+        (n, in, o) -> in.get(0).reshape(squeezeDims(n, in.get(0).dims(), axesOf(n, in))),
+        "Squeeze");
     b.constant((n, in, o) -> concat(n, in), "Concat");
     b.constant((n, in, o) -> gather(n, in.get(0), input(in, 1)), "Gather");
     b.constant((n, in, o) -> slice(n, in.get(0), in, o), "Slice");
     b.constant((n, in, o) -> constantOfShape(n, in.get(0)), "ConstantOfShape");
     b.constant((n, in, o) -> range(in), "Range");
     b.constant((n, in, o) -> expand(n, in.get(0), input(in, 1).toLongArray()), "Expand");
-    b.constant((n, in, o) -> in.size() == 2 ? binary(n, in.get(0), input(in, 1)) : null,
-        "Add", "Sub", "Mul", "Div", "Min", "Max", "Equal");
+    b.constant(
+        (n, in, o) -> in.size() == 2 ? binary(n, in.get(0), input(in, 1)) : null,
+        "Add",
+        "Sub",
+        "Mul",
+        "Div",
+        "Min",
+        "Max",
+        "Equal");
     b.constant((n, in, o) -> unaryNeg(in.get(0)), "Neg");
     b.constant((n, in, o) -> where(n, in.get(0), input(in, 1), input(in, 2)), "Where");
   }
@@ -132,18 +154,27 @@ public final class ConstantOps {
     for (int i = 0; i < out.length; i++) {
       if (out[i] == 0 && !allowZero) {
         if (i >= in.length) {
-          throw new ModelException(node, "shape " + Arrays.toString(target) + " copies dimension " + i
-              + " (0) of a rank-" + in.length + " input");
+          throw new ModelException(
+              node,
+              "shape "
+                  + Arrays.toString(target)
+                  + " copies dimension "
+                  + i
+                  + " (0) of a rank-"
+                  + in.length
+                  + " input");
         }
         out[i] = in[i];
       }
       if (out[i] == -1) {
         if (minusOne >= 0) {
-          throw new ModelException(node, "shape " + Arrays.toString(target) + " has more than one -1");
+          throw new ModelException(
+              node, "shape " + Arrays.toString(target) + " has more than one -1");
         }
         minusOne = i;
       } else if (out[i] < 0) {
-        throw new ModelException(node, "shape " + Arrays.toString(target) + " has invalid dimension " + out[i]);
+        throw new ModelException(
+            node, "shape " + Arrays.toString(target) + " has invalid dimension " + out[i]);
       } else {
         known = Math.multiplyExact(known, out[i]);
       }
@@ -151,13 +182,28 @@ public final class ConstantOps {
     long total = Shapes.product(in);
     if (minusOne >= 0) {
       if (known == 0 || total % known != 0) {
-        throw new ModelException(node, "cannot reshape " + Shapes.str(in) + " (" + total
-            + " elements) to " + Arrays.toString(target));
+        throw new ModelException(
+            node,
+            "cannot reshape "
+                + Shapes.str(in)
+                + " ("
+                + total
+                + " elements) to "
+                + Arrays.toString(target));
       }
       out[minusOne] = total / known;
     } else if (known != total) {
-      throw new ModelException(node, "cannot reshape " + Shapes.str(in) + " (" + total
-          + " elements) to " + Arrays.toString(target) + " (" + known + " elements)");
+      throw new ModelException(
+          node,
+          "cannot reshape "
+              + Shapes.str(in)
+              + " ("
+              + total
+              + " elements) to "
+              + Arrays.toString(target)
+              + " ("
+              + known
+              + " elements)");
     }
     return out;
   }
@@ -192,7 +238,10 @@ public final class ConstantOps {
     return out;
   }
 
-  /** Output dims of Squeeze: {@code axes} (each of size 1) removed, or every 1 when axes is null/empty. */
+  /**
+   * Output dims of Squeeze: {@code axes} (each of size 1) removed, or every 1 when axes is
+   * null/empty.
+   */
   public static long[] squeezeDims(Node node, long[] in, long[] axes) {
     boolean[] drop = new boolean[in.length];
     if (axes == null || axes.length == 0) {
@@ -203,7 +252,8 @@ public final class ConstantOps {
       for (long a : axes) {
         int ax = Shapes.axis(node, a, in.length, "axis");
         if (in[ax] != 1) {
-          throw new ModelException(node, "cannot squeeze axis " + a + " of size " + in[ax] + " in " + Shapes.str(in));
+          throw new ModelException(
+              node, "cannot squeeze axis " + a + " of size " + in[ax] + " in " + Shapes.str(in));
         }
         drop[ax] = true;
       }
@@ -225,7 +275,8 @@ public final class ConstantOps {
     for (int i = 0; i < rank; i++) {
       long v = perm == null ? rank - 1 - i : perm[i];
       if (perm != null && perm.length != rank || v < 0 || v >= rank || seen[(int) v]) {
-        throw new ModelException(node, "perm " + Arrays.toString(perm) + " is not a permutation of " + rank + " axes");
+        throw new ModelException(
+            node, "perm " + Arrays.toString(perm) + " is not a permutation of " + rank + " axes");
       }
       seen[(int) v] = true;
       p[i] = (int) v;
@@ -233,7 +284,8 @@ public final class ConstantOps {
     return p;
   }
 
-  // ---- element gathering: every data-movement op is "output element i comes from source index src[i]"
+  // ---- element gathering: every data-movement op is "output element i comes from source index
+  // src[i]"
 
   private static TensorValue gatherElements(TensorValue t, long[] dims, int[] src) {
     if (t.hasDoublePrecision()) {
@@ -260,7 +312,9 @@ public final class ConstantOps {
     return TensorValue.ofLongs(t.dataType(), dims, out);
   }
 
-  /** Results larger than this many elements are not evaluated (16 Mi elements, 64 MiB of floats). */
+  /**
+   * Results larger than this many elements are not evaluated (16 Mi elements, 64 MiB of floats).
+   */
   public static final long MAX_RESULT_ELEMENTS = 1L << 24;
 
   /** A result too large to evaluate here: not an error of the model. */
@@ -361,7 +415,8 @@ public final class ConstantOps {
         }
       }
     }
-    return floating ? TensorValue.ofFloats(parts.get(0).dataType(), out, f)
+    return floating
+        ? TensorValue.ofFloats(parts.get(0).dataType(), out, f)
         : TensorValue.ofLongs(parts.get(0).dataType(), out, l);
   }
 
@@ -382,7 +437,8 @@ public final class ConstantOps {
       for (long i : idx) {
         long j = i < 0 ? i + d[axis] : i;
         if (j < 0 || j >= d[axis]) {
-          throw new ModelException(node, "index " + i + " out of range for axis of size " + d[axis]);
+          throw new ModelException(
+              node, "index " + i + " out of range for axis of size " + d[axis]);
         }
         for (long k = 0; k < inner; k++) {
           src[pos++] = (int) ((o * d[axis] + j) * inner + k);
@@ -395,20 +451,27 @@ public final class ConstantOps {
   /** Resolved Slice parameters per axis: start, step, count. */
   /**
    * A Slice resolved against input dims: per axis the first index (clamped as the ONNX spec says),
-   * the step (1 on axes not sliced) and the output size; element j of axis a is {@code starts[a] + j
-   * steps[a]}.
+   * the step (1 on axes not sliced) and the output size; element j of axis a is {@code starts[a] +
+   * j steps[a]}.
    */
   public record SliceSpec(long[] starts, long[] steps, long[] outDims) {}
 
   /** Resolves Slice's starts/ends/axes/steps against input dims {@code d}. */
-  public static SliceSpec sliceSpec(Node node, long[] d, long[] starts, long[] ends, long[] axes, long[] steps) {
+  public static SliceSpec sliceSpec(
+      Node node, long[] d, long[] starts, long[] ends, long[] axes, long[] steps) {
     int r = d.length;
     long[] st = new long[r];
     long[] sp = new long[r];
     long[] out = d.clone();
     Arrays.fill(sp, 1);
     if (starts.length != ends.length) {
-      throw new ModelException(node, "starts " + Arrays.toString(starts) + " and ends " + Arrays.toString(ends) + " differ in length");
+      throw new ModelException(
+          node,
+          "starts "
+              + Arrays.toString(starts)
+              + " and ends "
+              + Arrays.toString(ends)
+              + " differ in length");
     }
     for (int i = 0; i < starts.length; i++) {
       int ax = axes == null ? i : Shapes.axis(node, axes[i], r, "axis");
@@ -443,11 +506,21 @@ public final class ConstantOps {
       TensorValue e = input(inputs, 2);
       TensorValue a = inputs.size() > 3 ? inputs.get(3) : null;
       TensorValue p = inputs.size() > 4 ? inputs.get(4) : null;
-      return sliceSpec(node, d, s.toLongArray(), e.toLongArray(), a == null ? null : a.toLongArray(),
+      return sliceSpec(
+          node,
+          d,
+          s.toLongArray(),
+          e.toLongArray(),
+          a == null ? null : a.toLongArray(),
           p == null ? null : p.toLongArray());
     }
-    return sliceSpec(node, d, node.attrLongs("starts", new long[0]), node.attrLongs("ends", new long[0]),
-        node.attrLongs("axes", null), null);
+    return sliceSpec(
+        node,
+        d,
+        node.attrLongs("starts", new long[0]),
+        node.attrLongs("ends", new long[0]),
+        node.attrLongs("axes", null),
+        null);
   }
 
   private static TensorValue slice(Node node, TensorValue x, List<TensorValue> inputs, long opset) {
@@ -544,9 +617,10 @@ public final class ConstantOps {
     if (op.equals("Equal")) {
       long[] r = new long[ia.length];
       for (int i = 0; i < r.length; i++) {
-        r[i] = a.isFloatingPoint() || b.isFloatingPoint()
-            ? (a.floatAt(ia[i]) == b.floatAt(ib[i]) ? 1 : 0)
-            : (a.longAt(ia[i]) == b.longAt(ib[i]) ? 1 : 0);
+        r[i] =
+            a.isFloatingPoint() || b.isFloatingPoint()
+                ? (a.floatAt(ia[i]) == b.floatAt(ib[i]) ? 1 : 0)
+                : (a.longAt(ia[i]) == b.longAt(ib[i]) ? 1 : 0);
       }
       return TensorValue.ofLongs(DataType.BOOL, out, r);
     }
@@ -555,14 +629,15 @@ public final class ConstantOps {
       for (int i = 0; i < r.length; i++) {
         float x = a.floatAt(ia[i]);
         float y = b.floatAt(ib[i]);
-        r[i] = switch (op) {
-          case "Add" -> x + y;
-          case "Sub" -> x - y;
-          case "Mul" -> x * y;
-          case "Div" -> x / y;
-          case "Min" -> Math.min(x, y);
-          default -> Math.max(x, y);
-        };
+        r[i] =
+            switch (op) {
+              case "Add" -> x + y;
+              case "Sub" -> x - y;
+              case "Mul" -> x * y;
+              case "Div" -> x / y;
+              case "Min" -> Math.min(x, y);
+              default -> Math.max(x, y);
+            };
       }
       return TensorValue.ofFloats(a.dataType(), out, r);
     }
@@ -570,19 +645,20 @@ public final class ConstantOps {
     for (int i = 0; i < r.length; i++) {
       long x = a.longAt(ia[i]);
       long y = b.longAt(ib[i]);
-      r[i] = switch (op) {
-        case "Add" -> x + y;
-        case "Sub" -> x - y;
-        case "Mul" -> x * y;
-        case "Div" -> {
-          if (y == 0) {
-            throw new ModelException(node, "integer division by zero");
-          }
-          yield x / y;
-        }
-        case "Min" -> Math.min(x, y);
-        default -> Math.max(x, y);
-      };
+      r[i] =
+          switch (op) {
+            case "Add" -> x + y;
+            case "Sub" -> x - y;
+            case "Mul" -> x * y;
+            case "Div" -> {
+              if (y == 0) {
+                throw new ModelException(node, "integer division by zero");
+              }
+              yield x / y;
+            }
+            case "Min" -> Math.min(x, y);
+            default -> Math.max(x, y);
+          };
     }
     return TensorValue.ofLongs(a.dataType(), out, r);
   }

@@ -5,16 +5,16 @@ import org.lowrank.graph.ModelException;
 import org.lowrank.graph.Node;
 
 /**
- * The window attributes of Conv, ConvTranspose and the pooling ops, read once from a node:
- * {@code auto_pad}, {@code kernel_shape}, {@code strides}, {@code dilations}, {@code pads}, {@code
- * group}, {@code ceil_mode}, and for ConvTranspose {@code output_padding} and {@code output_shape}.
+ * The window attributes of Conv, ConvTranspose and the pooling ops, read once from a node: {@code
+ * auto_pad}, {@code kernel_shape}, {@code strides}, {@code dilations}, {@code pads}, {@code group},
+ * {@code ceil_mode}, and for ConvTranspose {@code output_padding} and {@code output_shape}.
  * Defaults follow the ONNX operator specs (stride and dilation 1, zero pads, group 1); the spatial
  * rank d comes from the input, so the per-axis accessors take it and check the lengths.
  *
  * <p>The geometry rules live here once: {@link #window} (Conv/pooling: output size {@code floor((in
  * + b + e - ((k-1) dil + 1)) / s) + 1}, ceil with {@code ceil_mode}, {@code ceil(in / s)} for SAME)
- * and {@link #transposedWindow} (ConvTranspose: {@code s (in - 1) + output_padding + (k-1) dil + 1 -
- * b - e}, or the output_shape / SAME size {@code in s} with the total padding split by {@link
+ * and {@link #transposedWindow} (ConvTranspose: {@code s (in - 1) + output_padding + (k-1) dil + 1
+ * - b - e}, or the output_shape / SAME size {@code in s} with the total padding split by {@link
  * AutoPad}). Shape inference, the layer profile, the rewriter and the executor all read them.
  */
 public final class ConvAttributes {
@@ -112,8 +112,12 @@ public final class ConvAttributes {
    */
   public long[] kernel(long[] weightKernel) {
     if (kernelShape != null && !Arrays.equals(kernelShape, weightKernel)) {
-      throw new ModelException(node, "kernel_shape " + Arrays.toString(kernelShape)
-          + " disagrees with the weight's spatial dims " + Arrays.toString(weightKernel));
+      throw new ModelException(
+          node,
+          "kernel_shape "
+              + Arrays.toString(kernelShape)
+              + " disagrees with the weight's spatial dims "
+              + Arrays.toString(weightKernel));
     }
     return weightKernel.clone();
   }
@@ -142,8 +146,17 @@ public final class ConvAttributes {
     long[] p = pads == null ? new long[2 * d] : pads.clone();
     if (s.length != d || dil.length != d || p.length != 2 * d || kernel.length != d) {
       throw new ModelException(
-          node, "attributes do not match " + d + " spatial axes: kernel " + Arrays.toString(kernel) + ", strides "
-              + Arrays.toString(s) + ", dilations " + Arrays.toString(dil) + ", pads " + Arrays.toString(p));
+          node,
+          "attributes do not match "
+              + d
+              + " spatial axes: kernel "
+              + Arrays.toString(kernel)
+              + ", strides "
+              + Arrays.toString(s)
+              + ", dilations "
+              + Arrays.toString(dil)
+              + ", pads "
+              + Arrays.toString(p));
     }
     long[] out = new long[d];
     long[] eff = new long[2 * d];
@@ -166,8 +179,18 @@ public final class ConvAttributes {
           long span = in[i] + p[i] + p[i + d] - dk;
           if (span < 0) {
             throw new ModelException(
-                node, "window " + dk + " (kernel " + kernel[i] + ", dilation " + dil[i] + ") is larger than the"
-                    + " padded input " + (in[i] + p[i] + p[i + d]) + " on spatial axis " + i);
+                node,
+                "window "
+                    + dk
+                    + " (kernel "
+                    + kernel[i]
+                    + ", dilation "
+                    + dil[i]
+                    + ") is larger than the"
+                    + " padded input "
+                    + (in[i] + p[i] + p[i + d])
+                    + " on spatial axis "
+                    + i);
           }
           out[i] = (ceilMode ? (span + s[i] - 1) / s[i] : span / s[i]) + 1;
           if (ceilMode && (out[i] - 1) * s[i] >= in[i] + p[i]) {
@@ -182,9 +205,9 @@ public final class ConvAttributes {
 
   /**
    * ConvTranspose: output size and the pads as applied. Without output_shape or SAME, pads are as
-   * written (0 for VALID) and the output is {@code s (in - 1) + output_padding + (k-1) dil + 1 - b -
-   * e}; otherwise the output is the last d values of output_shape, or {@code in s} for SAME, and the
-   * total padding {@code s (in - 1) + output_padding + (k-1) dil + 1 - out} is split by {@link
+   * written (0 for VALID) and the output is {@code s (in - 1) + output_padding + (k-1) dil + 1 - b
+   * - e}; otherwise the output is the last d values of output_shape, or {@code in s} for SAME, and
+   * the total padding {@code s (in - 1) + output_padding + (k-1) dil + 1 - out} is split by {@link
    * AutoPad#split}.
    *
    * @throws ModelException when the attribute lengths do not fit d = in.length axes
@@ -196,11 +219,14 @@ public final class ConvAttributes {
     long[] op = outputPadding(d);
     long[] p = autoPad == AutoPad.VALID ? new long[2 * d] : pads(d);
     if (kernel.length != d || (outputShape != null && outputShape.length < d)) {
-      throw mismatch(d, "kernel " + Arrays.toString(kernel) + ", output_shape " + Arrays.toString(outputShape));
+      throw mismatch(
+          d,
+          "kernel " + Arrays.toString(kernel) + ", output_shape " + Arrays.toString(outputShape));
     }
     long[] out = new long[d];
     for (int i = 0; i < d; i++) {
-      long full = Math.addExact(Math.multiplyExact(s[i], in[i] - 1) + op[i], (kernel[i] - 1) * dil[i] + 1);
+      long full =
+          Math.addExact(Math.multiplyExact(s[i], in[i] - 1) + op[i], (kernel[i] - 1) * dil[i] + 1);
       if (outputShape != null) {
         out[i] = outputShape[outputShape.length - d + i];
       } else if (autoPad.isSame()) {

@@ -103,8 +103,14 @@ public final class OpRegistry {
       all.addAll(constants.keySet());
       Map<String, OpSemantics> out = new TreeMap<>();
       for (String op : all) {
-        out.put(op, new OpSemantics(op, minInputs.getOrDefault(op, 0), shapes.get(op),
-            types.getOrDefault(op, TypeRule.FIRST_INPUT), constants.get(op)));
+        out.put(
+            op,
+            new OpSemantics(
+                op,
+                minInputs.getOrDefault(op, 0),
+                shapes.get(op),
+                types.getOrDefault(op, TypeRule.FIRST_INPUT),
+                constants.get(op)));
       }
       return Collections.unmodifiableMap(out);
     }

@@ -19,171 +19,332 @@ public final class ShapeRules {
   private ShapeRules() {}
 
   private static final String[] SAME_SHAPE = {
-    "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Elu", "Selu", "Celu", "Gelu",
-    "Softplus", "Softsign", "Clip", "Identity", "Neg", "Abs", "Exp", "Log", "Sqrt", "Reciprocal", "Floor",
-    "Ceil", "Round", "Erf", "Sign", "Not", "Cast", "CastLike", "LRN", "InstanceNormalization", "Softmax",
-    "LogSoftmax", "Hardmax", "Mish", "ThresholdedRelu", "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh",
-    "Cosh", "IsNaN", "IsInf", "Shrink", "Trilu", "CumSum", "QuantizeLinear", "DequantizeLinear",
-    "MeanVarianceNormalization", "Swish", "BitwiseNot", "PRelu"
+    "Relu",
+    "LeakyRelu",
+    "Sigmoid",
+    "Tanh",
+    "HardSigmoid",
+    "HardSwish",
+    "Elu",
+    "Selu",
+    "Celu",
+    "Gelu",
+    "Softplus",
+    "Softsign",
+    "Clip",
+    "Identity",
+    "Neg",
+    "Abs",
+    "Exp",
+    "Log",
+    "Sqrt",
+    "Reciprocal",
+    "Floor",
+    "Ceil",
+    "Round",
+    "Erf",
+    "Sign",
+    "Not",
+    "Cast",
+    "CastLike",
+    "LRN",
+    "InstanceNormalization",
+    "Softmax",
+    "LogSoftmax",
+    "Hardmax",
+    "Mish",
+    "ThresholdedRelu",
+    "Sin",
+    "Cos",
+    "Tan",
+    "Asin",
+    "Acos",
+    "Atan",
+    "Sinh",
+    "Cosh",
+    "IsNaN",
+    "IsInf",
+    "Shrink",
+    "Trilu",
+    "CumSum",
+    "QuantizeLinear",
+    "DequantizeLinear",
+    "MeanVarianceNormalization",
+    "Swish",
+    "BitwiseNot",
+    "PRelu"
   };
 
   private static final String[] BROADCAST = {
-    "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Equal", "Less", "Greater", "LessOrEqual",
-    "GreaterOrEqual", "And", "Or", "Xor", "Where", "Mod", "BitShift", "BitwiseAnd", "BitwiseOr", "BitwiseXor"
+    "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Pow",
+    "Max",
+    "Min",
+    "Sum",
+    "Mean",
+    "Equal",
+    "Less",
+    "Greater",
+    "LessOrEqual",
+    "GreaterOrEqual",
+    "And",
+    "Or",
+    "Xor",
+    "Where",
+    "Mod",
+    "BitShift",
+    "BitwiseAnd",
+    "BitwiseOr",
+    "BitwiseXor"
   };
 
   private static final String[] BOOL_OUT = {
-    "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Not", "IsNaN", "IsInf"
+    "Equal",
+    "Less",
+    "Greater",
+    "LessOrEqual",
+    "GreaterOrEqual",
+    "And",
+    "Or",
+    "Xor",
+    "Not",
+    "IsNaN",
+    "IsInf"
   };
 
   private static final String[] REDUCE = {
-    "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSum",
-    "ReduceLogSumExp", "ReduceSumSquare"
+    "ReduceMean",
+    "ReduceSum",
+    "ReduceMax",
+    "ReduceMin",
+    "ReduceProd",
+    "ReduceL1",
+    "ReduceL2",
+    "ReduceLogSum",
+    "ReduceLogSumExp",
+    "ReduceSumSquare"
   };
 
   /** The shape rules, output types and input counts, one registration per op. */
   static void register(OpRegistry.Builder b) {
     b.shape((n, in, c) -> one(in.isEmpty() ? null : in.get(0)), SAME_SHAPE);
-    b.shape((n, in, c) -> {
-      long[] out = in.get(0);
-      for (int i = 1; i < in.size(); i++) {
-        if (in.get(i) != null) {
-          out = Shapes.broadcast(n, out, in.get(i));
-        }
-      }
-      return one(out);
-    }, BROADCAST);
+    b.shape(
+        (n, in, c) -> {
+          long[] out = in.get(0);
+          for (int i = 1; i < in.size(); i++) {
+            if (in.get(i) != null) {
+              out = Shapes.broadcast(n, out, in.get(i));
+            }
+          }
+          return one(out);
+        },
+        BROADCAST);
     b.shape((n, in, c) -> one(reduce(n, in.get(0), c)), REDUCE);
     b.shape((n, in, c) -> one(ConstantOps.constantValue(n).dims()), "Constant");
     b.shape((n, in, c) -> one(conv(n, in.get(0), in.get(1))), "Conv");
     b.shape((n, in, c) -> one(convTranspose(n, in.get(0), in.get(1))), "ConvTranspose");
-    b.shape((n, in, c) -> {
-      long[] y = pool(n, in.get(0));
-      return n.outputs().size() > 1 ? new long[][] {y, y} : one(y);
-    }, "MaxPool", "AveragePool", "LpPool");
-    b.shape((n, in, c) -> {
-      long[] x = in.get(0);
-      requireRank(n, x, 3, "input");
-      long[] y = x.clone();
-      Arrays.fill(y, 2, y.length, 1);
-      return one(y);
-    }, "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool");
+    b.shape(
+        (n, in, c) -> {
+          long[] y = pool(n, in.get(0));
+          return n.outputs().size() > 1 ? new long[][] {y, y} : one(y);
+        },
+        "MaxPool",
+        "AveragePool",
+        "LpPool");
+    b.shape(
+        (n, in, c) -> {
+          long[] x = in.get(0);
+          requireRank(n, x, 3, "input");
+          long[] y = x.clone();
+          Arrays.fill(y, 2, y.length, 1);
+          return one(y);
+        },
+        "GlobalAveragePool",
+        "GlobalMaxPool",
+        "GlobalLpPool");
     b.shape((n, in, c) -> one(gemm(n, in.get(0), in.get(1))), "Gemm");
     b.shape((n, in, c) -> one(matmul(n, in.get(0), in.get(1))), "MatMul");
-    b.shape((n, in, c) -> {
-      long[][] out = new long[n.outputs().size()][];
-      out[0] = in.get(0);
-      for (int i = 1; i < out.length; i++) {
-        out[i] = new long[] {in.get(0)[1]};
-      }
-      return out;
-    }, "BatchNormalization");
-    b.shape((n, in, c) -> {
-      long[] x = in.get(0);
-      long[][] out = new long[n.outputs().size()][];
-      out[0] = x;
-      int axis = Shapes.axis(n, n.attrLong("axis", -1), x.length, "axis");
-      long[] stat = x.clone();
-      Arrays.fill(stat, axis, stat.length, 1);
-      for (int i = 1; i < out.length; i++) {
-        out[i] = stat;
-      }
-      return out;
-    }, "LayerNormalization");
-    b.shape((n, in, c) -> n.outputs().size() > 1 ? new long[][] {in.get(0), in.get(0)} : one(in.get(0)), "Dropout");
-    b.shape((n, in, c) -> {
-      long[] x = in.get(0);
-      int axis = Shapes.flattenAxis(n, n.attrLong("axis", 1), x.length);
-      return one(new long[] {Shapes.product(x, 0, axis), Shapes.product(x, axis, x.length)});
-    }, "Flatten");
-    b.shape((n, in, c) -> {
-      long[] target = n.inputs().size() > 1 ? c.value(n, 1, "shape").toLongArray() : n.attrLongs("shape", null);
-      if (target == null) {
-        throw new ModelException(n, "Reshape has neither a shape input nor a shape attribute");
-      }
-      return one(ConstantOps.reshapeDims(n, in.get(0), target));
-    }, "Reshape");
-    b.shape((n, in, c) -> {
-      long[] x = in.get(0);
-      int[] p = ConstantOps.permutation(n, n.attrLongs("perm", null), x.length);
-      long[] y = new long[x.length];
-      for (int i = 0; i < y.length; i++) {
-        y[i] = x[p[i]];
-      }
-      return one(y);
-    }, "Transpose");
+    b.shape(
+        (n, in, c) -> {
+          long[][] out = new long[n.outputs().size()][];
+          out[0] = in.get(0);
+          for (int i = 1; i < out.length; i++) {
+            out[i] = new long[] {in.get(0)[1]};
+          }
+          return out;
+        },
+        "BatchNormalization");
+    b.shape(
+        (n, in, c) -> {
+          long[] x = in.get(0);
+          long[][] out = new long[n.outputs().size()][];
+          out[0] = x;
+          int axis = Shapes.axis(n, n.attrLong("axis", -1), x.length, "axis");
+          long[] stat = x.clone();
+          Arrays.fill(stat, axis, stat.length, 1);
+          for (int i = 1; i < out.length; i++) {
+            out[i] = stat;
+          }
+          return out;
+        },
+        "LayerNormalization");
+    b.shape(
+        (n, in, c) -> n.outputs().size() > 1 ? new long[][] {in.get(0), in.get(0)} : one(in.get(0)),
+        "Dropout");
+    b.shape(
+        (n, in, c) -> {
+          long[] x = in.get(0);
+          int axis = Shapes.flattenAxis(n, n.attrLong("axis", 1), x.length);
+          return one(new long[] {Shapes.product(x, 0, axis), Shapes.product(x, axis, x.length)});
+        },
+        "Flatten");
+    b.shape(
+        (n, in, c) -> {
+          long[] target =
+              n.inputs().size() > 1
+                  ? c.value(n, 1, "shape").toLongArray()
+                  : n.attrLongs("shape", null);
+          if (target == null) {
+            throw new ModelException(n, "Reshape has neither a shape input nor a shape attribute");
+          }
+          return one(ConstantOps.reshapeDims(n, in.get(0), target));
+        },
+        "Reshape");
+    b.shape(
+        (n, in, c) -> {
+          long[] x = in.get(0);
+          int[] p = ConstantOps.permutation(n, n.attrLongs("perm", null), x.length);
+          long[] y = new long[x.length];
+          for (int i = 0; i < y.length; i++) {
+            y[i] = x[p[i]];
+          }
+          return one(y);
+        },
+        "Transpose");
     b.shape((n, in, c) -> one(ConstantOps.squeezeDims(n, in.get(0), axes(n, c))), "Squeeze");
     b.shape((n, in, c) -> one(ConstantOps.unsqueezeDims(n, in.get(0), axes(n, c))), "Unsqueeze");
     b.shape((n, in, c) -> one(concat(n, in)), "Concat");
-    b.shape((n, in, c) -> one(ConstantOps.sliceSpec(n, in.get(0), inputValues(n, c), c.opset()).outDims()), "Slice");
+    b.shape(
+        (n, in, c) ->
+            one(ConstantOps.sliceSpec(n, in.get(0), inputValues(n, c), c.opset()).outDims()),
+        "Slice");
     b.shape((n, in, c) -> one(pad(n, in.get(0), c)), "Pad");
-    b.shape((n, in, c) -> {
-      long[] r = shapeRange(n, in.get(0).length);
-      return one(new long[] {r[1] - r[0]});
-    }, "Shape");
+    b.shape(
+        (n, in, c) -> {
+          long[] r = shapeRange(n, in.get(0).length);
+          return one(new long[] {r[1] - r[0]});
+        },
+        "Shape");
     b.shape((n, in, c) -> one(new long[0]), "Size");
-    b.shape((n, in, c) -> {
-      long[] x = in.get(0);
-      int axis = Shapes.axis(n, n.attrLong("axis", 0), x.length, "axis");
-      long[] idx = in.get(1);
-      long[] y = new long[x.length - 1 + idx.length];
-      System.arraycopy(x, 0, y, 0, axis);
-      System.arraycopy(idx, 0, y, axis, idx.length);
-      System.arraycopy(x, axis + 1, y, axis + idx.length, x.length - axis - 1);
-      return one(y);
-    }, "Gather");
+    b.shape(
+        (n, in, c) -> {
+          long[] x = in.get(0);
+          int axis = Shapes.axis(n, n.attrLong("axis", 0), x.length, "axis");
+          long[] idx = in.get(1);
+          long[] y = new long[x.length - 1 + idx.length];
+          System.arraycopy(x, 0, y, 0, axis);
+          System.arraycopy(idx, 0, y, axis, idx.length);
+          System.arraycopy(x, axis + 1, y, axis + idx.length, x.length - axis - 1);
+          return one(y);
+        },
+        "Gather");
     b.shape((n, in, c) -> one(in.get(1)), "GatherElements");
-    b.shape((n, in, c) -> one(checkedDims(n, c.value(n, 0, "shape").toLongArray())), "ConstantOfShape");
-    b.shape((n, in, c) -> one(Shapes.broadcast(n, in.get(0), c.value(n, 1, "shape").toLongArray())), "Expand");
-    b.shape((n, in, c) -> {
-      long[] x = in.get(0);
-      long[] reps = c.value(n, 1, "repeats").toLongArray();
-      if (reps.length != x.length) {
-        throw new ModelException(n, "repeats " + Arrays.toString(reps) + " do not match rank " + x.length);
-      }
-      long[] y = x.clone();
-      for (int i = 0; i < y.length; i++) {
-        y[i] = Math.multiplyExact(y[i], reps[i]);
-      }
-      return one(y);
-    }, "Tile");
-    b.shape((n, in, c) -> {
-      List<TensorValue> v = List.of(c.value(n, 0, "start"), c.value(n, 1, "limit"), c.value(n, 2, "delta"));
-      return one(ConstantOps.evaluate(n, v, c.opset()).orElseThrow().dims());
-    }, "Range");
+    b.shape(
+        (n, in, c) -> one(checkedDims(n, c.value(n, 0, "shape").toLongArray())), "ConstantOfShape");
+    b.shape(
+        (n, in, c) -> one(Shapes.broadcast(n, in.get(0), c.value(n, 1, "shape").toLongArray())),
+        "Expand");
+    b.shape(
+        (n, in, c) -> {
+          long[] x = in.get(0);
+          long[] reps = c.value(n, 1, "repeats").toLongArray();
+          if (reps.length != x.length) {
+            throw new ModelException(
+                n, "repeats " + Arrays.toString(reps) + " do not match rank " + x.length);
+          }
+          long[] y = x.clone();
+          for (int i = 0; i < y.length; i++) {
+            y[i] = Math.multiplyExact(y[i], reps[i]);
+          }
+          return one(y);
+        },
+        "Tile");
+    b.shape(
+        (n, in, c) -> {
+          List<TensorValue> v =
+              List.of(c.value(n, 0, "start"), c.value(n, 1, "limit"), c.value(n, 2, "delta"));
+          return one(ConstantOps.evaluate(n, v, c.opset()).orElseThrow().dims());
+        },
+        "Range");
     b.shape((n, in, c) -> split(n, in.get(0), c), "Split");
-    b.shape((n, in, c) -> {
-      long[] x = in.get(0);
-      int axis = Shapes.axis(n, n.attrLong("axis", 0), x.length, "axis");
-      return one(dropAxes(x, new boolean[] {}, axis, n.attrLong("keepdims", 1) == 1));
-    }, "ArgMax", "ArgMin");
-    b.shape((n, in, c) -> {
-      long[] x = in.get(0);
-      int axis = Shapes.axis(n, n.attrLong("axis", -1), x.length, "axis");
-      long k = n.inputs().size() > 1 ? c.value(n, 1, "K").longAt(0) : n.attrLong("k", 1);
-      long[] y = x.clone();
-      y[axis] = k;
-      return new long[][] {y, y};
-    }, "TopK");
+    b.shape(
+        (n, in, c) -> {
+          long[] x = in.get(0);
+          int axis = Shapes.axis(n, n.attrLong("axis", 0), x.length, "axis");
+          return one(dropAxes(x, new boolean[] {}, axis, n.attrLong("keepdims", 1) == 1));
+        },
+        "ArgMax",
+        "ArgMin");
+    b.shape(
+        (n, in, c) -> {
+          long[] x = in.get(0);
+          int axis = Shapes.axis(n, n.attrLong("axis", -1), x.length, "axis");
+          long k = n.inputs().size() > 1 ? c.value(n, 1, "K").longAt(0) : n.attrLong("k", 1);
+          long[] y = x.clone();
+          y[axis] = k;
+          return new long[][] {y, y};
+        },
+        "TopK");
     b.shape((n, in, c) -> one(resize(n, in.get(0), c)), "Resize", "Upsample");
     b.shape((n, in, c) -> one(depthSpace(n, in.get(0))), "DepthToSpace", "SpaceToDepth");
     b.shape((n, in, c) -> one(in.get(0)), "ScatterND", "ScatterElements");
     b.shape((n, in, c) -> one(einsum(n, in)), "Einsum");
 
-    b.minInputs(2, "Conv", "ConvTranspose", "Gemm", "MatMul", "Gather", "GatherElements", "Expand", "Tile");
+    b.minInputs(
+        2, "Conv", "ConvTranspose", "Gemm", "MatMul", "Gather", "GatherElements", "Expand", "Tile");
     b.minInputs(3, "Range");
-    b.minInputs(1, "ConstantOfShape", "BatchNormalization", "MaxPool", "AveragePool", "Reshape", "Slice", "Pad",
-        "Concat", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Shape", "Split");
+    b.minInputs(
+        1,
+        "ConstantOfShape",
+        "BatchNormalization",
+        "MaxPool",
+        "AveragePool",
+        "Reshape",
+        "Slice",
+        "Pad",
+        "Concat",
+        "Flatten",
+        "Transpose",
+        "Squeeze",
+        "Unsqueeze",
+        "Shape",
+        "Split");
 
     b.type(TypeRule.always(DataType.BOOL), BOOL_OUT);
     b.type(TypeRule.always(DataType.INT64), "Shape", "Size", "ArgMax", "ArgMin", "NonZero");
     b.type((n, o, in) -> dataType(n.attrLong("to", 1)), "Cast");
-    b.type((n, o, in) -> in.size() > 1 && in.get(1) != null ? in.get(1) : TypeRule.first(in), "CastLike", "Where");
+    b.type(
+        (n, o, in) -> in.size() > 1 && in.get(1) != null ? in.get(1) : TypeRule.first(in),
+        "CastLike",
+        "Where");
     b.type(TypeRule.always(DataType.FLOAT), "DequantizeLinear");
-    b.type((n, o, in) -> in.size() > 2 && in.get(2) != null ? in.get(2)
-        : n.hasAttribute("output_dtype") ? dataType(n.attrLong("output_dtype", 2)) : DataType.UINT8, "QuantizeLinear");
+    b.type(
+        (n, o, in) ->
+            in.size() > 2 && in.get(2) != null
+                ? in.get(2)
+                : n.hasAttribute("output_dtype")
+                    ? dataType(n.attrLong("output_dtype", 2))
+                    : DataType.UINT8,
+        "QuantizeLinear");
     b.type((n, o, in) -> ConstantOps.constantValue(n).dataType(), "Constant");
-    b.type((n, o, in) -> n.hasAttribute("value") ? n.attributes().get("value").asTensor().dataType() : DataType.FLOAT,
+    b.type(
+        (n, o, in) ->
+            n.hasAttribute("value")
+                ? n.attributes().get("value").asTensor().dataType()
+                : DataType.FLOAT,
         "ConstantOfShape");
     b.type((n, o, in) -> o == 1 ? DataType.INT64 : TypeRule.first(in), "MaxPool", "TopK");
     b.type((n, o, in) -> o == 1 ? DataType.BOOL : TypeRule.first(in), "Dropout");
@@ -233,7 +394,8 @@ public final class ShapeRules {
 
   private static void requireRank(Node n, long[] s, int minRank, String what) {
     if (s.length < minRank) {
-      throw new ModelException(n, what + " has shape " + Shapes.str(s) + ", expected rank >= " + minRank);
+      throw new ModelException(
+          n, what + " has shape " + Shapes.str(s) + ", expected rank >= " + minRank);
     }
   }
 
@@ -277,16 +439,31 @@ public final class ShapeRules {
   private static long[] conv(Node n, long[] x, long[] w) {
     requireRank(n, x, 3, "input");
     if (w == null || w.length != x.length) {
-      throw new ModelException(n, "weight shape " + Shapes.str(w) + " does not match input shape " + Shapes.str(x)
-          + " (expected W [C_out, C_in/group, k...] of the same rank as X)");
+      throw new ModelException(
+          n,
+          "weight shape "
+              + Shapes.str(w)
+              + " does not match input shape "
+              + Shapes.str(x)
+              + " (expected W [C_out, C_in/group, k...] of the same rank as X)");
     }
     ConvAttributes a = ConvAttributes.of(n);
     long group = a.group();
     if (group <= 0 || x[1] % group != 0 || w[0] % group != 0 || x[1] / group != w[1]) {
-      throw new ModelException(n, "input has " + x[1] + " channels, weight " + Shapes.str(w) + " with group=" + group
-          + " expects " + Math.multiplyExact(w[1], Math.max(group, 1)) + " (and C_out divisible by group)");
+      throw new ModelException(
+          n,
+          "input has "
+              + x[1]
+              + " channels, weight "
+              + Shapes.str(w)
+              + " with group="
+              + group
+              + " expects "
+              + Math.multiplyExact(w[1], Math.max(group, 1))
+              + " (and C_out divisible by group)");
     }
-    Window win = a.window(Arrays.copyOfRange(x, 2, x.length), a.kernel(Arrays.copyOfRange(w, 2, w.length)));
+    Window win =
+        a.window(Arrays.copyOfRange(x, 2, x.length), a.kernel(Arrays.copyOfRange(w, 2, w.length)));
     long[] y = new long[x.length];
     y[0] = x[0];
     y[1] = w[0];
@@ -298,10 +475,17 @@ public final class ShapeRules {
     requireRank(n, x, 3, "input");
     ConvAttributes a = ConvAttributes.of(n);
     if (w == null || w.length != x.length || w[0] != x[1]) {
-      throw new ModelException(n, "weight shape " + Shapes.str(w) + " does not match input " + Shapes.str(x)
-          + " (expected W [C_in, C_out/group, k...])");
+      throw new ModelException(
+          n,
+          "weight shape "
+              + Shapes.str(w)
+              + " does not match input "
+              + Shapes.str(x)
+              + " (expected W [C_in, C_out/group, k...])");
     }
-    Window win = a.transposedWindow(Arrays.copyOfRange(x, 2, x.length), a.kernel(Arrays.copyOfRange(w, 2, w.length)));
+    Window win =
+        a.transposedWindow(
+            Arrays.copyOfRange(x, 2, x.length), a.kernel(Arrays.copyOfRange(w, 2, w.length)));
     long[] y = new long[x.length];
     y[0] = x[0];
     y[1] = Math.multiplyExact(w[1], a.group());
@@ -320,7 +504,8 @@ public final class ShapeRules {
 
   private static long[] gemm(Node n, long[] a, long[] b) {
     if (a.length != 2 || b == null || b.length != 2) {
-      throw new ModelException(n, "Gemm needs rank-2 A and B, got " + Shapes.str(a) + " and " + Shapes.str(b));
+      throw new ModelException(
+          n, "Gemm needs rank-2 A and B, got " + Shapes.str(a) + " and " + Shapes.str(b));
     }
     boolean ta = n.attrLong("transA", 0) == 1;
     boolean tb = n.attrLong("transB", 0) == 1;
@@ -329,8 +514,18 @@ public final class ShapeRules {
     long kb = tb ? b[1] : b[0];
     long nn = tb ? b[0] : b[1];
     if (k != kb) {
-      throw new ModelException(n, "A " + Shapes.str(a) + (ta ? "^T" : "") + " and B " + Shapes.str(b) + (tb ? "^T" : "")
-          + " have inner dimensions " + k + " and " + kb);
+      throw new ModelException(
+          n,
+          "A "
+              + Shapes.str(a)
+              + (ta ? "^T" : "")
+              + " and B "
+              + Shapes.str(b)
+              + (tb ? "^T" : "")
+              + " have inner dimensions "
+              + k
+              + " and "
+              + kb);
     }
     return new long[] {m, nn};
   }
@@ -342,10 +537,19 @@ public final class ShapeRules {
     long[] aa = a.length == 1 ? new long[] {1, a[0]} : a;
     long[] bb = b.length == 1 ? new long[] {b[0], 1} : b;
     if (aa[aa.length - 1] != bb[bb.length - 2]) {
-      throw new ModelException(n, "cannot multiply " + Shapes.str(a) + " by " + Shapes.str(b)
-          + ": inner dimensions " + aa[aa.length - 1] + " and " + bb[bb.length - 2]);
+      throw new ModelException(
+          n,
+          "cannot multiply "
+              + Shapes.str(a)
+              + " by "
+              + Shapes.str(b)
+              + ": inner dimensions "
+              + aa[aa.length - 1]
+              + " and "
+              + bb[bb.length - 2]);
     }
-    long[] batch = Shapes.broadcast(n, Arrays.copyOf(aa, aa.length - 2), Arrays.copyOf(bb, bb.length - 2));
+    long[] batch =
+        Shapes.broadcast(n, Arrays.copyOf(aa, aa.length - 2), Arrays.copyOf(bb, bb.length - 2));
     List<Long> out = new ArrayList<>();
     for (long v : batch) {
       out.add(v);
@@ -369,12 +573,22 @@ public final class ShapeRules {
         continue;
       }
       if (s.length != first.length) {
-        throw new ModelException(n, "cannot concatenate " + Shapes.str(first) + " and " + Shapes.str(s));
+        throw new ModelException(
+            n, "cannot concatenate " + Shapes.str(first) + " and " + Shapes.str(s));
       }
       for (int i = 0; i < s.length; i++) {
         if (i != axis && s[i] != first[i]) {
-          throw new ModelException(n, "cannot concatenate " + Shapes.str(first) + " and " + Shapes.str(s)
-              + " on axis " + axis + ": axis " + i + " differs");
+          throw new ModelException(
+              n,
+              "cannot concatenate "
+                  + Shapes.str(first)
+                  + " and "
+                  + Shapes.str(s)
+                  + " on axis "
+                  + axis
+                  + ": axis "
+                  + i
+                  + " differs");
         }
       }
       y[axis] = Math.addExact(y[axis], s[axis]);
@@ -407,8 +621,8 @@ public final class ShapeRules {
   }
 
   /**
-   * Pad amounts [begin, end] per axis of an input of shape {@code x}, from {@code pads} = [b_1..b_k,
-   * e_1..e_k] over {@code axes} (all axes when null); negative amounts crop.
+   * Pad amounts [begin, end] per axis of an input of shape {@code x}, from {@code pads} =
+   * [b_1..b_k, e_1..e_k] over {@code axes} (all axes when null); negative amounts crop.
    *
    * @throws ModelException when pads are missing or their count does not fit the axes
    */
@@ -418,7 +632,14 @@ public final class ShapeRules {
     }
     int k = axes == null ? x.length : axes.length;
     if (pads.length != 2 * k) {
-      throw new ModelException(n, "pads " + Arrays.toString(pads) + " need " + 2 * k + " values for input " + Shapes.str(x));
+      throw new ModelException(
+          n,
+          "pads "
+              + Arrays.toString(pads)
+              + " need "
+              + 2 * k
+              + " values for input "
+              + Shapes.str(x));
     }
     long[][] be = new long[2][x.length];
     for (int i = 0; i < k; i++) {
@@ -447,8 +668,17 @@ public final class ShapeRules {
       }
     }
     if (parts.length != outs || Arrays.stream(parts).sum() != x[axis]) {
-      throw new ModelException(n, "split " + Arrays.toString(parts) + " does not divide axis " + axis + " of "
-          + Shapes.str(x) + " into " + outs + " outputs");
+      throw new ModelException(
+          n,
+          "split "
+              + Arrays.toString(parts)
+              + " does not divide axis "
+              + axis
+              + " of "
+              + Shapes.str(x)
+              + " into "
+              + outs
+              + " outputs");
     }
     long[][] out = new long[outs][];
     for (int i = 0; i < outs; i++) {
@@ -480,7 +710,8 @@ public final class ShapeRules {
     if (sizes != null && sizes.elementCount() > 0) {
       long[] s = sizes.toLongArray();
       if (s.length != x.length) {
-        throw new ModelException(n, "sizes " + Arrays.toString(s) + " do not match input " + Shapes.str(x));
+        throw new ModelException(
+            n, "sizes " + Arrays.toString(s) + " do not match input " + Shapes.str(x));
       }
       return checkedDims(n, s);
     }
@@ -494,8 +725,9 @@ public final class ShapeRules {
   }
 
   /**
-   * Einsum output shape: each letter's size from the inputs, "..." broadcast across inputs; implicit
-   * output (no "->") = the letters used once, in alphabetical order, after the broadcast "..." dims.
+   * Einsum output shape: each letter's size from the inputs, "..." broadcast across inputs;
+   * implicit output (no "->") = the letters used once, in alphabetical order, after the broadcast
+   * "..." dims.
    */
   private static long[] einsum(Node n, List<long[]> in) {
     String eq = n.attrString("equation", "").replace(" ", "");
@@ -503,7 +735,8 @@ public final class ShapeRules {
     String lhs = arrow >= 0 ? eq.substring(0, arrow) : eq;
     String[] terms = lhs.split(",", -1);
     if (terms.length != in.size()) {
-      throw new ModelException(n, "equation '" + eq + "' has " + terms.length + " operands, the node " + in.size());
+      throw new ModelException(
+          n, "equation '" + eq + "' has " + terms.length + " operands, the node " + in.size());
     }
     Map<Character, Long> size = new HashMap<>();
     Map<Character, Integer> count = new HashMap<>();
@@ -515,7 +748,8 @@ public final class ShapeRules {
       String letters = term.replace("...", "");
       int ellRank = d.length - letters.length();
       if (ellRank < 0 || (dots < 0 && ellRank != 0)) {
-        throw new ModelException(n, "operand " + t + " '" + term + "' does not match shape " + Shapes.str(d));
+        throw new ModelException(
+            n, "operand " + t + " '" + term + "' does not match shape " + Shapes.str(d));
       }
       int pos = 0;
       for (int i = 0; i < term.length(); i++) {
@@ -529,7 +763,8 @@ public final class ShapeRules {
         long v = d[pos++];
         Long prev = size.get(c);
         if (prev != null && prev != v && prev != 1 && v != 1) {
-          throw new ModelException(n, "letter '" + c + "' is " + prev + " and " + v + " in equation '" + eq + "'");
+          throw new ModelException(
+              n, "letter '" + c + "' is " + prev + " and " + v + " in equation '" + eq + "'");
         }
         size.put(c, prev == null || prev == 1 ? v : prev);
         count.merge(c, 1, Integer::sum);
@@ -554,7 +789,8 @@ public final class ShapeRules {
       }
       Long v = size.get(rhs.charAt(i));
       if (v == null) {
-        throw new ModelException(n, "output letter '" + rhs.charAt(i) + "' of '" + eq + "' is not in any operand");
+        throw new ModelException(
+            n, "output letter '" + rhs.charAt(i) + "' of '" + eq + "' is not in any operand");
       }
       out.add(v);
     }
@@ -576,9 +812,9 @@ public final class ShapeRules {
       return new long[] {x[0], x[1] / (b * b), x[2] * b, x[3] * b};
     }
     if (x[2] % b != 0 || x[3] % b != 0) {
-      throw new ModelException(n, "spatial size " + Shapes.str(x) + " not divisible by blocksize " + b);
+      throw new ModelException(
+          n, "spatial size " + Shapes.str(x) + " not divisible by blocksize " + b);
     }
     return new long[] {x[0], x[1] * b * b, x[2] / b, x[3] / b};
-  
   }
 }

@@ -4,7 +4,10 @@ import java.util.Arrays;
 import org.lowrank.graph.ModelException;
 import org.lowrank.graph.Node;
 
-/** Small shape helpers shared by constant evaluation and shape inference (products with overflow checks, axes, broadcast). */
+/**
+ * Small shape helpers shared by constant evaluation and shape inference (products with overflow
+ * checks, axes, broadcast).
+ */
 public final class Shapes {
   private Shapes() {}
 
@@ -34,7 +37,8 @@ public final class Shapes {
   public static int flattenAxis(Node node, long axis, int rank) {
     long a = axis < 0 ? axis + rank : axis;
     if (a < 0 || a > rank) {
-      throw new ModelException(node, "axis " + axis + " is out of range for a rank-" + rank + " tensor");
+      throw new ModelException(
+          node, "axis " + axis + " is out of range for a rank-" + rank + " tensor");
     }
     return (int) a;
   }
@@ -63,8 +67,18 @@ public final class Shapes {
         out[i] = y;
       } else {
         throw new ModelException(
-            node, "cannot broadcast shapes " + Arrays.toString(a) + " and " + Arrays.toString(b)
-                + " (axis " + i + ": " + x + " vs " + y + ")");
+            node,
+            "cannot broadcast shapes "
+                + Arrays.toString(a)
+                + " and "
+                + Arrays.toString(b)
+                + " (axis "
+                + i
+                + ": "
+                + x
+                + " vs "
+                + y
+                + ")");
       }
     }
     return out;

@@ -2,10 +2,11 @@ package org.lowrank.ops;
 
 /**
  * A sliding window (Conv, ConvTranspose, pooling) resolved for given spatial input sizes: per
- * spatial axis the kernel, strides, dilations, effective pads {@code [b_1..b_d, e_1..e_d]}
- * ({@code auto_pad} applied) and the output size.
+ * spatial axis the kernel, strides, dilations, effective pads {@code [b_1..b_d, e_1..e_d]} ({@code
+ * auto_pad} applied) and the output size.
  */
-public record Window(long[] kernel, long[] strides, long[] dilations, long[] pads, long[] outSpatial) {
+public record Window(
+    long[] kernel, long[] strides, long[] dilations, long[] pads, long[] outSpatial) {
 
   /** Number of spatial axes d. */
   public int rank() {

@@ -1,6 +1,6 @@
 /**
- * ONNX operator semantics, once. {@link org.lowrank.ops.OpRegistry} maps each default-domain op type
- * to its {@link org.lowrank.ops.OpSemantics}: inputs needed, shape rule ({@link
+ * ONNX operator semantics, once. {@link org.lowrank.ops.OpRegistry} maps each default-domain op
+ * type to its {@link org.lowrank.ops.OpSemantics}: inputs needed, shape rule ({@link
  * org.lowrank.ops.ShapeRules}), output types and evaluation on constant inputs ({@link
  * org.lowrank.ops.ConstantOps}). Typed attribute records are resolved once from a node: {@link
  * org.lowrank.ops.ConvAttributes} (with {@link org.lowrank.ops.AutoPad}) gives the Conv,

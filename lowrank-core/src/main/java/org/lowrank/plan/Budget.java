@@ -4,7 +4,8 @@ import org.lowrank.cost.Cost;
 
 /**
  * A global budget: the fraction of the whole model's parameters or FLOPs (MACs) to keep, e.g. 0.2
- * keeps 20%. {@link Kind#NONE} means no global budget: each layer follows its own quality threshold.
+ * keeps 20%. {@link Kind#NONE} means no global budget: each layer follows its own quality
+ * threshold.
  */
 public record Budget(Kind kind, double keepFraction) {
 
@@ -24,8 +25,11 @@ public record Budget(Kind kind, double keepFraction) {
   public Budget {
     if (kind != Kind.NONE && !(keepFraction > 0 && keepFraction < 1)) {
       throw new IllegalArgumentException(
-          "a " + kind.name().toLowerCase() + " budget must keep a fraction in (0, 1), found "
-              + keepFraction + ": e.g. --keep-params 0.25 keeps a quarter of the parameters");
+          "a "
+              + kind.name().toLowerCase()
+              + " budget must keep a fraction in (0, 1), found "
+              + keepFraction
+              + ": e.g. --keep-params 0.25 keeps a quarter of the parameters");
     }
   }
 

@@ -10,9 +10,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Meets a global budget by trading quality across layers. Each layer offers candidates (always
  * including the original layer); the allocator starts from each layer's preferred candidate, then
- * while the model is over budget moves the layer whose cheaper candidate loses the least utility per
- * unit of cost saved, and finally spends any slack on the upgrades that gain the most utility per
- * unit of cost added. Dominated candidates (costlier and no better than another) are dropped first.
+ * while the model is over budget moves the layer whose cheaper candidate loses the least utility
+ * per unit of cost saved, and finally spends any slack on the upgrades that gain the most utility
+ * per unit of cost added. Dominated candidates (costlier and no better than another) are dropped
+ * first.
  *
  * <p>Utility is log(score): the model's fidelity is treated as the product of its layers'
  * fidelities, so halving one layer's score costs as much as halving any other's. A plain sum of
@@ -23,11 +24,12 @@ public final class BudgetAllocator {
   private static final Logger LOG = LoggerFactory.getLogger(BudgetAllocator.class);
 
   /**
-   * How to give an impossible budget more layers to cut, named as the layer-rule options of
-   * {@code plan} and {@code compress}.
+   * How to give an impossible budget more layers to cut, named as the layer-rule options of {@code
+   * plan} and {@code compress}.
    */
-  public static final String MORE_LAYERS_HINT = "include more layers (--include-first, "
-      + "--include-classifier, --include-pointwise, --include LAYER, a lower --min-weights)";
+  public static final String MORE_LAYERS_HINT =
+      "include more layers (--include-first, "
+          + "--include-classifier, --include-pointwise, --include LAYER, a lower --min-weights)";
 
   private BudgetAllocator() {}
 
@@ -71,11 +73,18 @@ public final class BudgetAllocator {
         minimum += f.get(f.size() - 1).cost().get(budget.kind());
       }
       if (minimum > target) {
-        throw new IllegalArgumentException(String.format(
-            "impossible budget: %s asks for at most %d %s of %d, but the smallest ranks allowed still "
-                + "need %d (%.1f%%); keep a larger fraction, " + MORE_LAYERS_HINT + " or allow smaller ranks",
-            budget, target, budget.kind().name().toLowerCase(), total.get(budget.kind()), minimum,
-            100.0 * minimum / total.get(budget.kind())));
+        throw new IllegalArgumentException(
+            String.format(
+                "impossible budget: %s asks for at most %d %s of %d, but the smallest ranks allowed still "
+                    + "need %d (%.1f%%); keep a larger fraction, "
+                    + MORE_LAYERS_HINT
+                    + " or allow smaller ranks",
+                budget,
+                target,
+                budget.kind().name().toLowerCase(),
+                total.get(budget.kind()),
+                minimum,
+                100.0 * minimum / total.get(budget.kind())));
       }
       used = shrink(fronts, at, used, target, budget.kind());
       used = grow(fronts, at, used, target, budget.kind());
@@ -92,8 +101,9 @@ public final class BudgetAllocator {
   static List<Candidate> paretoFront(List<Candidate> cands, Budget.Kind kind) {
     Budget.Kind k = kind == Budget.Kind.NONE ? Budget.Kind.PARAMS : kind;
     List<Candidate> sorted = new ArrayList<>(cands);
-    sorted.sort(Comparator.comparingLong((Candidate c) -> c.cost().get(k))
-        .thenComparing(Comparator.comparingDouble(Candidate::score).reversed()));
+    sorted.sort(
+        Comparator.comparingLong((Candidate c) -> c.cost().get(k))
+            .thenComparing(Comparator.comparingDouble(Candidate::score).reversed()));
     List<Candidate> front = new ArrayList<>();
     double best = Double.NEGATIVE_INFINITY;
     for (Candidate c : sorted) { // cheapest first: keep only strict score improvements
@@ -136,7 +146,8 @@ public final class BudgetAllocator {
     return s;
   }
 
-  private static long shrink(List<List<Candidate>> fronts, int[] at, long used, long target, Budget.Kind kind) {
+  private static long shrink(
+      List<List<Candidate>> fronts, int[] at, long used, long target, Budget.Kind kind) {
     while (used > target) {
       int bestLayer = -1;
       int bestIdx = -1;
@@ -160,14 +171,16 @@ public final class BudgetAllocator {
       if (bestLayer < 0) {
         break;
       }
-      used -= fronts.get(bestLayer).get(at[bestLayer]).cost().get(kind)
-          - fronts.get(bestLayer).get(bestIdx).cost().get(kind);
+      used -=
+          fronts.get(bestLayer).get(at[bestLayer]).cost().get(kind)
+              - fronts.get(bestLayer).get(bestIdx).cost().get(kind);
       at[bestLayer] = bestIdx;
     }
     return used;
   }
 
-  private static long grow(List<List<Candidate>> fronts, int[] at, long used, long target, Budget.Kind kind) {
+  private static long grow(
+      List<List<Candidate>> fronts, int[] at, long used, long target, Budget.Kind kind) {
     while (true) {
       int bestLayer = -1;
       int bestIdx = -1;
@@ -191,8 +204,9 @@ public final class BudgetAllocator {
       if (bestLayer < 0) {
         return used;
       }
-      used += fronts.get(bestLayer).get(bestIdx).cost().get(kind)
-          - fronts.get(bestLayer).get(at[bestLayer]).cost().get(kind);
+      used +=
+          fronts.get(bestLayer).get(bestIdx).cost().get(kind)
+              - fronts.get(bestLayer).get(at[bestLayer]).cost().get(kind);
       at[bestLayer] = bestIdx;
     }
   }

@@ -10,9 +10,9 @@ import org.lowrank.cost.Method;
 import org.lowrank.util.Json;
 
 /**
- * A compression plan: per layer a method and ranks (or a reason to skip), with expected costs and the
- * selector's scores, plus how it was made (selector, budget, seed, settings). Plans are data: written
- * as JSON, editable by hand, and applied by {@code lowrank compress --plan}.
+ * A compression plan: per layer a method and ranks (or a reason to skip), with expected costs and
+ * the selector's scores, plus how it was made (selector, budget, seed, settings). Plans are data:
+ * written as JSON, editable by hand, and applied by {@code lowrank compress --plan}.
  *
  * @param model file name of the model the plan was made for
  * @param selector the rank selector that made it (e.g. "similarity", "datafree", "vbmf")
@@ -37,7 +37,10 @@ public record Plan(
   public static final long FORMAT_VERSION = 1;
 
   public Plan {
-    settings = settings == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(settings));
+    settings =
+        settings == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(settings));
     layers = List.copyOf(layers);
   }
 
@@ -56,10 +59,15 @@ public record Plan(
       return java.util.Optional.empty();
     }
     Object unaligned = settings.get("rank_unaligned_layers");
-    return java.util.Optional.of("multiples of " + k.longValue() + " ("
-        + settings.getOrDefault("rank_multiple_source", "given") + ")"
-        + (unaligned instanceof List<?> l && !l.isEmpty()
-            ? "; not aligned (full rank or fewer channels than the block): " + l : ""));
+    return java.util.Optional.of(
+        "multiples of "
+            + k.longValue()
+            + " ("
+            + settings.getOrDefault("rank_multiple_source", "given")
+            + ")"
+            + (unaligned instanceof List<?> l && !l.isEmpty()
+                ? "; not aligned (full rank or fewer channels than the block): " + l
+                : ""));
   }
 
   public double keptParamsFraction() {
@@ -135,51 +143,75 @@ public record Plan(
           source + ": not a lowrank plan (expected \"format\": \"lowrank-plan\")");
     }
     if (!(m.get("version") instanceof Long v) || v != FORMAT_VERSION) {
-      throw new IllegalArgumentException(source + ": plan format version " + m.get("version")
-          + " is not supported; this lowrank reads version " + FORMAT_VERSION
-          + " (write the plan again with 'lowrank plan', or set \"version\": " + FORMAT_VERSION + ")");
+      throw new IllegalArgumentException(
+          source
+              + ": plan format version "
+              + m.get("version")
+              + " is not supported; this lowrank reads version "
+              + FORMAT_VERSION
+              + " (write the plan again with 'lowrank plan', or set \"version\": "
+              + FORMAT_VERSION
+              + ")");
     }
     Map<String, Object> b = obj(m, "budget", source);
-    Budget.Kind kind = Budget.Kind.valueOf(str(b, "kind", source).toUpperCase(java.util.Locale.ROOT));
-    Budget budget = kind == Budget.Kind.NONE ? Budget.none() : new Budget(kind, num(b, "keep", source));
+    Budget.Kind kind =
+        Budget.Kind.valueOf(str(b, "kind", source).toUpperCase(java.util.Locale.ROOT));
+    Budget budget =
+        kind == Budget.Kind.NONE ? Budget.none() : new Budget(kind, num(b, "keep", source));
     List<LayerDecision> layers = new ArrayList<>();
     java.util.Set<String> seen = new java.util.HashSet<>();
     for (Object o : list(m, "layers", source)) {
       if (!(o instanceof Map<?, ?>)) {
-        throw new IllegalArgumentException(source + ": expected an object per layer in \"layers\", found "
-            + Json.write(o, 0));
+        throw new IllegalArgumentException(
+            source + ": expected an object per layer in \"layers\", found " + Json.write(o, 0));
       }
       @SuppressWarnings("unchecked")
       Map<String, Object> l = (Map<String, Object>) o;
       String name = str(l, "layer", source);
       String where = source + ", layer '" + name + "'";
       if (!seen.add(name)) {
-        throw new IllegalArgumentException(where + ": the layer appears more than once in \"layers\"; "
-            + "keep one entry per layer");
+        throw new IllegalArgumentException(
+            where
+                + ": the layer appears more than once in \"layers\"; "
+                + "keep one entry per layer");
       }
       String method = str(l, "method", where);
       Choice choice = null;
       if (!method.equals("none")) {
         Method mm = Method.parse(method);
         int[] ranks = ints(l.get("ranks"), where + ": ranks");
-        choice = mm == Method.TTM
-            ? Choice.ttm(ints(l.get("out_modes"), where + ": out_modes"),
-                ints(l.get("in_modes"), where + ": in_modes"), ranks)
-            : Choice.of(mm, ranks);
+        choice =
+            mm == Method.TTM
+                ? Choice.ttm(
+                    ints(l.get("out_modes"), where + ": out_modes"),
+                    ints(l.get("in_modes"), where + ": in_modes"),
+                    ranks)
+                : Choice.of(mm, ranks);
       }
       Object score = l.get("score");
-      layers.add(new LayerDecision(name, String.valueOf(l.getOrDefault("kind", "")), choice,
-          cost(l.get("before")), cost(l.get("after")),
-          score instanceof Number n ? n.doubleValue() : Double.NaN,
-          l.get("note") == null ? "" : String.valueOf(l.get("note"))));
+      layers.add(
+          new LayerDecision(
+              name,
+              String.valueOf(l.getOrDefault("kind", "")),
+              choice,
+              cost(l.get("before")),
+              cost(l.get("after")),
+              score instanceof Number n ? n.doubleValue() : Double.NaN,
+              l.get("note") == null ? "" : String.valueOf(l.get("note"))));
     }
     @SuppressWarnings("unchecked")
-    Map<String, Object> settings = m.get("settings") instanceof Map<?, ?> s ? (Map<String, Object>) s : Map.of();
+    Map<String, Object> settings =
+        m.get("settings") instanceof Map<?, ?> s ? (Map<String, Object>) s : Map.of();
     Object seed = m.get("seed");
-    return new Plan(String.valueOf(m.getOrDefault("model", "")),
-        String.valueOf(m.getOrDefault("selector", "manual")), budget,
-        seed instanceof Number n ? n.longValue() : 0, settings, layers,
-        cost(m.get("before")), cost(m.get("after")));
+    return new Plan(
+        String.valueOf(m.getOrDefault("model", "")),
+        String.valueOf(m.getOrDefault("selector", "manual")),
+        budget,
+        seed instanceof Number n ? n.longValue() : 0,
+        settings,
+        layers,
+        cost(m.get("before")),
+        cost(m.get("after")));
   }
 
   private static Map<String, Object> cost(Cost c) {
@@ -190,7 +222,9 @@ public record Plan(
   }
 
   private static Cost cost(Object o) {
-    if (o instanceof Map<?, ?> m && m.get("params") instanceof Number p && m.get("macs") instanceof Number f) {
+    if (o instanceof Map<?, ?> m
+        && m.get("params") instanceof Number p
+        && m.get("macs") instanceof Number f) {
       return new Cost(p.longValue(), f.longValue());
     }
     return Cost.ZERO;

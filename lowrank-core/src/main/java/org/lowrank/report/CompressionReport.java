@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import org.lowrank.plan.Budget;
 import org.lowrank.cost.Cost;
-import org.lowrank.plan.LayerDecision;
 import org.lowrank.cost.Method;
+import org.lowrank.plan.Budget;
+import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.Plan;
 
 /**
@@ -67,8 +67,13 @@ public final class CompressionReport {
    * @param medianSpread relative spread of the last running medians when timing stopped (NaN = not
    *     recorded, or too few runs to tell)
    */
-  public record Latency(int batchSize, int threads, double originalMillis, double compressedMillis,
-      int runs, double medianSpread) {
+  public record Latency(
+      int batchSize,
+      int threads,
+      double originalMillis,
+      double compressedMillis,
+      int runs,
+      double medianSpread) {
     /** A latency whose run count and spread were not recorded. */
     public Latency(int batchSize, int threads, double originalMillis, double compressedMillis) {
       this(batchSize, threads, originalMillis, compressedMillis, 0, Double.NaN);
@@ -77,7 +82,10 @@ public final class CompressionReport {
     public Latency {
       if (batchSize < 1 || threads < 1) {
         throw new IllegalArgumentException(
-            "latency batch size and threads must be >= 1, found batch " + batchSize + ", threads " + threads);
+            "latency batch size and threads must be >= 1, found batch "
+                + batchSize
+                + ", threads "
+                + threads);
       }
       checkPositive(originalMillis, "original latency (ms)");
       checkPositive(compressedMillis, "compressed latency (ms)");
@@ -125,8 +133,16 @@ public final class CompressionReport {
    * @param worstLayers the layers that add the most error, worst first
    * @param advice what to try when it failed
    */
-  public record Fidelity(boolean passed, String written, String verdict, String inputs, long samples,
-      double top1Agreement, double outputError, String guard, List<LayerError> worstLayers,
+  public record Fidelity(
+      boolean passed,
+      String written,
+      String verdict,
+      String inputs,
+      long samples,
+      double top1Agreement,
+      double outputError,
+      String guard,
+      List<LayerError> worstLayers,
       List<String> advice) {
     public Fidelity {
       written = written == null ? "" : written;
@@ -282,7 +298,9 @@ public final class CompressionReport {
 
   /** The latency row to headline: batch 1 if measured, else the first row. */
   public Optional<Latency> headlineLatency() {
-    return latency.stream().filter(l -> l.batchSize() == 1).findFirst()
+    return latency.stream()
+        .filter(l -> l.batchSize() == 1)
+        .findFirst()
         .or(() -> latency.stream().findFirst());
   }
 
@@ -326,7 +344,9 @@ public final class CompressionReport {
 
   /** totalBefore.params / totalAfter.params. */
   public double compressionRatio() {
-    return totalAfter.params() == 0 ? Double.NaN : (double) totalBefore.params() / totalAfter.params();
+    return totalAfter.params() == 0
+        ? Double.NaN
+        : (double) totalBefore.params() / totalAfter.params();
   }
 
   public long factorizedLayerCount() {
@@ -339,8 +359,12 @@ public final class CompressionReport {
 
   /** The single method every factorized layer uses, "hybrid" when they differ, "none" for none. */
   static String methodOf(Plan plan) {
-    List<Method> used = plan.layers().stream().filter(LayerDecision::isFactorized)
-        .map(d -> d.choice().method()).distinct().toList();
+    List<Method> used =
+        plan.layers().stream()
+            .filter(LayerDecision::isFactorized)
+            .map(d -> d.choice().method())
+            .distinct()
+            .toList();
     return used.isEmpty() ? "none" : used.size() == 1 ? used.get(0).cliName() : "hybrid";
   }
 
@@ -370,8 +394,17 @@ public final class CompressionReport {
 
   @Override
   public String toString() {
-    return "CompressionReport[" + modelName + ", " + plan.selector() + "/" + method + ", "
-        + factorizedLayerCount() + " of " + plan.layers().size() + " layers factorized]";
+    return "CompressionReport["
+        + modelName
+        + ", "
+        + plan.selector()
+        + "/"
+        + method
+        + ", "
+        + factorizedLayerCount()
+        + " of "
+        + plan.layers().size()
+        + " layers factorized]";
   }
 
   /**
@@ -519,12 +552,14 @@ public final class CompressionReport {
 
     public CompressionReport build() {
       if (plan == null) {
-        throw new IllegalStateException("a report needs the plan: call setPlan(plan) before build()");
+        throw new IllegalStateException(
+            "a report needs the plan: call setPlan(plan) before build()");
       }
       for (long d : inputShape) {
         if (d == 0 || d < -1) {
           throw new IllegalArgumentException(
-              "input shape dimensions must be positive or -1 (dynamic), found " + Arrays.toString(inputShape));
+              "input shape dimensions must be positive or -1 (dynamic), found "
+                  + Arrays.toString(inputShape));
         }
       }
       return new CompressionReport(this);

@@ -5,8 +5,8 @@ final class Html {
   private Html() {}
 
   /**
-   * Escapes {@code & < > " '} and replaces control characters other than tab and newline, which
-   * are not allowed in HTML, by U+FFFD. Safe for element content and quoted attribute values.
+   * Escapes {@code & < > " '} and replaces control characters other than tab and newline, which are
+   * not allowed in HTML, by U+FFFD. Safe for element content and quoted attribute values.
    */
   static String escape(String s) {
     if (s == null) {

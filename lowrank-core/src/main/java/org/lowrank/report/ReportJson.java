@@ -133,17 +133,25 @@ public final class ReportJson {
     List<CompressionReport.LayerError> layers = new ArrayList<>();
     for (Object o : in.list(m, "worst_layers")) {
       Map<String, Object> l = in.asObj(o, "fidelity.worst_layers[]");
-      layers.add(new CompressionReport.LayerError(in.str(l, "layer"),
-          orNaN(l.get("input_error")), orNaN(l.get("output_error"))));
+      layers.add(
+          new CompressionReport.LayerError(
+              in.str(l, "layer"), orNaN(l.get("input_error")), orNaN(l.get("output_error"))));
     }
     List<String> advice = new ArrayList<>();
     for (Object o : in.list(m, "advice")) {
       advice.add(String.valueOf(o));
     }
-    return new CompressionReport.Fidelity(Boolean.TRUE.equals(m.get("passed")), in.str(m, "written"),
-        in.str(m, "verdict"), in.str(m, "inputs"),
-        in.num(m.get("samples"), "fidelity.samples").longValue(), orNaN(m.get("top1_agreement")),
-        orNaN(m.get("output_error")), in.str(m, "guard"), layers, advice);
+    return new CompressionReport.Fidelity(
+        Boolean.TRUE.equals(m.get("passed")),
+        in.str(m, "written"),
+        in.str(m, "verdict"),
+        in.str(m, "inputs"),
+        in.num(m.get("samples"), "fidelity.samples").longValue(),
+        orNaN(m.get("top1_agreement")),
+        orNaN(m.get("output_error")),
+        in.str(m, "guard"),
+        layers,
+        advice);
   }
 
   /** A number, or NaN where the writer put null (JSON has no NaN or infinity). */
@@ -169,8 +177,9 @@ public final class ReportJson {
           source + ": not a lowrank report (expected \"format\": \"lowrank-report\")");
     }
     Reader in = new Reader(source);
-    CompressionReport.Builder b = CompressionReport.builder()
-        .setPlan(Plan.fromJson(Json.write(in.obj(m, "plan"), 0), source + ", plan"));
+    CompressionReport.Builder b =
+        CompressionReport.builder()
+            .setPlan(Plan.fromJson(Json.write(in.obj(m, "plan"), 0), source + ", plan"));
     Map<String, Object> model = in.obj(m, "model");
     b.optModelName(in.str(model, "name")).optModelPath(in.str(model, "path"));
     List<?> shape = in.list(model, "input_shape");
@@ -184,8 +193,8 @@ public final class ReportJson {
     }
     in.obj(m, "seeds").forEach((k, v) -> b.optSeed(k, in.num(v, "seeds." + k).longValue()));
     in.obj(m, "versions").forEach((k, v) -> b.optVersion(k, String.valueOf(v)));
-    in.obj(m, "timings_seconds").forEach(
-        (k, v) -> b.optTiming(k, in.num(v, "timings_seconds." + k).doubleValue()));
+    in.obj(m, "timings_seconds")
+        .forEach((k, v) -> b.optTiming(k, in.num(v, "timings_seconds." + k).doubleValue()));
     Map<String, Object> totals = in.obj(m, "totals");
     b.optTotals(in.cost(totals, "before"), in.cost(totals, "after"));
     Map<String, Object> acc = in.obj(m, "accuracy");
@@ -200,24 +209,26 @@ public final class ReportJson {
     }
     for (Object o : in.list(m, "latency")) {
       Map<String, Object> row = in.asObj(o, "latency[]");
-      b.optLatency(new Latency(
-          in.num(row.get("batch_size"), "latency[].batch_size").intValue(),
-          in.num(row.get("threads"), "latency[].threads").intValue(),
-          in.num(row.get("original_ms"), "latency[].original_ms").doubleValue(),
-          in.num(row.get("compressed_ms"), "latency[].compressed_ms").doubleValue(),
-          row.get("runs") == null ? 0 : in.num(row.get("runs"), "latency[].runs").intValue(),
-          orNaN(row.get("median_spread"))));
+      b.optLatency(
+          new Latency(
+              in.num(row.get("batch_size"), "latency[].batch_size").intValue(),
+              in.num(row.get("threads"), "latency[].threads").intValue(),
+              in.num(row.get("original_ms"), "latency[].original_ms").doubleValue(),
+              in.num(row.get("compressed_ms"), "latency[].compressed_ms").doubleValue(),
+              row.get("runs") == null ? 0 : in.num(row.get("runs"), "latency[].runs").intValue(),
+              orNaN(row.get("median_spread"))));
     }
     Map<String, Object> exploration = in.obj(m, "exploration");
     b.optExplorationMetric(in.str(exploration, "metric"));
     for (Object o : in.list(exploration, "points")) {
       Map<String, Object> p = in.asObj(o, "exploration.points[]");
-      b.optExplored(new ExploredPoint(
-          in.str(p, "label"),
-          in.num(p.get("params_kept"), "exploration.points[].params_kept").doubleValue(),
-          in.num(p.get("flops_kept"), "exploration.points[].flops_kept").doubleValue(),
-          in.num(p.get("quality"), "exploration.points[].quality").doubleValue(),
-          Boolean.TRUE.equals(p.get("selected"))));
+      b.optExplored(
+          new ExploredPoint(
+              in.str(p, "label"),
+              in.num(p.get("params_kept"), "exploration.points[].params_kept").doubleValue(),
+              in.num(p.get("flops_kept"), "exploration.points[].flops_kept").doubleValue(),
+              in.num(p.get("quality"), "exploration.points[].quality").doubleValue(),
+              Boolean.TRUE.equals(p.get("selected"))));
     }
     if (m.get("score_label") instanceof String s) {
       b.optScoreLabel(s);
@@ -252,8 +263,14 @@ public final class ReportJson {
   /** Typed access to a parsed tree with messages naming the file and the key. */
   private record Reader(String source) {
     IllegalArgumentException error(String key, String expected, Object found) {
-      return new IllegalArgumentException(source + ": \"" + key + "\" should be " + expected
-          + ", found " + (found == null ? "nothing" : Json.write(found, 0)));
+      return new IllegalArgumentException(
+          source
+              + ": \""
+              + key
+              + "\" should be "
+              + expected
+              + ", found "
+              + (found == null ? "nothing" : Json.write(found, 0)));
     }
 
     @SuppressWarnings("unchecked")
@@ -291,16 +308,19 @@ public final class ReportJson {
 
     Cost cost(Map<String, Object> m, String key) {
       Map<String, Object> c = obj(m, key);
-      return new Cost(num(c.get("params"), key + ".params").longValue(),
+      return new Cost(
+          num(c.get("params"), key + ".params").longValue(),
           num(c.get("macs"), key + ".macs").longValue());
     }
 
     Accuracy accuracy(Map<String, Object> m, String key) {
       Map<String, Object> a = obj(m, key);
       Object top5 = a.get("top5");
-      return new Accuracy(num(a.get("top1"), key + ".top1").doubleValue(),
+      return new Accuracy(
+          num(a.get("top1"), key + ".top1").doubleValue(),
           top5 == null ? Double.NaN : num(top5, key + ".top5").doubleValue(),
-          str(a, "dataset"), num(a.get("samples"), key + ".samples").longValue());
+          str(a, "dataset"),
+          num(a.get("samples"), key + ".samples").longValue());
     }
   }
 }

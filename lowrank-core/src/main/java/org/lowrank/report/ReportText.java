@@ -27,22 +27,62 @@ public final class ReportText {
       model += ", input " + Fmt.shape(r.inputShape(), "x");
     }
     lines.add(new String[] {"model", model});
-    lines.add(new String[] {"plan", r.selector() + " selector, " + r.method() + ", budget "
-        + r.budget() + "; " + r.factorizedLayerCount() + " of " + r.plan().layers().size()
-        + " layers factorized"});
+    lines.add(
+        new String[] {
+          "plan",
+          r.selector()
+              + " selector, "
+              + r.method()
+              + ", budget "
+              + r.budget()
+              + "; "
+              + r.factorizedLayerCount()
+              + " of "
+              + r.plan().layers().size()
+              + " layers factorized"
+        });
     r.plan().rankGrid().ifPresent(g -> lines.add(new String[] {"ranks", g}));
-    lines.add(new String[] {"params", Fmt.count(r.totalBefore().params()) + " -> "
-        + Fmt.count(r.totalAfter().params()) + "  (" + Fmt.percent(-r.paramsRemovedFraction(), 1)
-        + ", " + Fmt.speedup(r.compressionRatio()) + " smaller)"});
-    lines.add(new String[] {"FLOPs", Fmt.compact(2.0 * r.totalBefore().macs()) + " -> "
-        + Fmt.compact(2.0 * r.totalAfter().macs()) + "  (" + Fmt.percent(-r.flopsRemovedFraction(), 1)
-        + ")"});
+    lines.add(
+        new String[] {
+          "params",
+          Fmt.count(r.totalBefore().params())
+              + " -> "
+              + Fmt.count(r.totalAfter().params())
+              + "  ("
+              + Fmt.percent(-r.paramsRemovedFraction(), 1)
+              + ", "
+              + Fmt.speedup(r.compressionRatio())
+              + " smaller)"
+        });
+    lines.add(
+        new String[] {
+          "FLOPs",
+          Fmt.compact(2.0 * r.totalBefore().macs())
+              + " -> "
+              + Fmt.compact(2.0 * r.totalAfter().macs())
+              + "  ("
+              + Fmt.percent(-r.flopsRemovedFraction(), 1)
+              + ")"
+        });
     accuracyLine(r).ifPresent(lines::add);
     String label = "latency";
     for (Latency l : r.latency()) {
-      lines.add(new String[] {label, "batch " + l.batchSize() + ", " + l.threads()
-          + (l.threads() == 1 ? " thread: " : " threads: ") + Fmt.millis(l.originalMillis()) + " -> "
-          + Fmt.millis(l.compressedMillis()) + "  (" + Fmt.speedup(l.speedup()) + ")" + measured(l)});
+      lines.add(
+          new String[] {
+            label,
+            "batch "
+                + l.batchSize()
+                + ", "
+                + l.threads()
+                + (l.threads() == 1 ? " thread: " : " threads: ")
+                + Fmt.millis(l.originalMillis())
+                + " -> "
+                + Fmt.millis(l.compressedMillis())
+                + "  ("
+                + Fmt.speedup(l.speedup())
+                + ")"
+                + measured(l)
+          });
       label = "";
     }
     if (!r.timingsSeconds().isEmpty()) {
@@ -55,22 +95,32 @@ public final class ReportText {
       }
       lines.add(new String[] {"time", sb.append(')').toString()});
     }
-    r.fidelity().ifPresent(f -> {
-      lines.add(new String[] {"fidelity", f.verdict()});
-      if (!f.passed()) {
-        String l = "worst";
-        for (CompressionReport.LayerError e : f.worstLayers()) {
-          lines.add(new String[] {l, String.format(java.util.Locale.ROOT,
-              "%s: relative error %.4f in -> %.4f out", e.layer(), e.inputError(), e.outputError())});
-          l = "";
-        }
-        l = "try";
-        for (String a : f.advice()) {
-          lines.add(new String[] {l, a});
-          l = "";
-        }
-      }
-    });
+    r.fidelity()
+        .ifPresent(
+            f -> {
+              lines.add(new String[] {"fidelity", f.verdict()});
+              if (!f.passed()) {
+                String l = "worst";
+                for (CompressionReport.LayerError e : f.worstLayers()) {
+                  lines.add(
+                      new String[] {
+                        l,
+                        String.format(
+                            java.util.Locale.ROOT,
+                            "%s: relative error %.4f in -> %.4f out",
+                            e.layer(),
+                            e.inputError(),
+                            e.outputError())
+                      });
+                  l = "";
+                }
+                l = "try";
+                for (String a : f.advice()) {
+                  lines.add(new String[] {l, a});
+                  l = "";
+                }
+              }
+            });
     label = "warning";
     for (String w : r.warnings()) {
       lines.add(new String[] {label, w});
@@ -99,7 +149,8 @@ public final class ReportText {
           .append("; ");
     }
     sb.append(any.dataset().isEmpty() ? "" : any.dataset() + ", ")
-        .append(Fmt.count(any.samples())).append(" samples)");
+        .append(Fmt.count(any.samples()))
+        .append(" samples)");
     return Optional.of(new String[] {"top-1", sb.toString()});
   }
 
@@ -113,7 +164,11 @@ public final class ReportText {
     if (l.runs() == 0) {
       return "";
     }
-    return ", " + l.runs() + " runs" + (Double.isFinite(l.medianSpread())
-        ? String.format(java.util.Locale.ROOT, ", median within %.1f%%", 100 * l.medianSpread()) : "");
+    return ", "
+        + l.runs()
+        + " runs"
+        + (Double.isFinite(l.medianSpread())
+            ? String.format(java.util.Locale.ROOT, ", median within %.1f%%", 100 * l.medianSpread())
+            : "");
   }
 }

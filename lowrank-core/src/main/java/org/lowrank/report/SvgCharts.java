@@ -28,17 +28,19 @@ final class SvgCharts {
   /**
    * One group of a horizontal grouped bar chart: a label and one value per series.
    *
-   * @param label the category (escaped when drawn; long labels are shortened, full text in a tooltip)
+   * @param label the category (escaped when drawn; long labels are shortened, full text in a
+   *     tooltip)
    * @param values one value per series, >= 0
    * @param valueLabels one text per value, drawn joined by arrows after the longest bar
    * @param trailing text right-aligned at the end of the row (e.g. "-77.6%"), or ""
    * @param tone CSS class of the trailing text ("good", "bad" or "")
    */
-  record BarGroup(String label, double[] values, String[] valueLabels, String trailing, String tone) {}
+  record BarGroup(
+      String label, double[] values, String[] valueLabels, String trailing, String tone) {}
 
   /**
-   * A horizontal grouped bar chart: per group one bar per series ({@code class="bar s<i>"}) and
-   * the values as text after the longest bar, a shared linear axis from 0 with gridlines at round
+   * A horizontal grouped bar chart: per group one bar per series ({@code class="bar s<i>"}) and the
+   * values as text after the longest bar, a shared linear axis from 0 with gridlines at round
    * ticks, a legend on top.
    *
    * @param id the svg element's id
@@ -47,12 +49,18 @@ final class SvgCharts {
    * @param series series names, one per value of each group
    * @param axis tick label format
    */
-  static String groupedBars(String id, String title, double width, String[] series,
-      List<BarGroup> groups, DoubleFunction<String> axis) {
+  static String groupedBars(
+      String id,
+      String title,
+      double width,
+      String[] series,
+      List<BarGroup> groups,
+      DoubleFunction<String> axis) {
     int n = series.length;
     double barH = groups.size() > 30 ? 6 : 10;
     double groupH = n * barH + (n - 1) * 2 + (groups.size() > 30 ? 8 : 12);
-    int labelChars = (int) clamp(groups.stream().mapToInt(g -> g.label().length()).max().orElse(4), 8, 46);
+    int labelChars =
+        (int) clamp(groups.stream().mapToInt(g -> g.label().length()).max().orElse(4), 8, 46);
     double labelW = labelChars * CHAR_WIDTH + 16;
     int longestTrail = groups.stream().mapToInt(g -> g.trailing().length()).max().orElse(0);
     double trailW = longestTrail == 0 ? 0 : longestTrail * CHAR_WIDTH + 20;
@@ -61,8 +69,7 @@ final class SvgCharts {
     double right = width - trailW - longestValue * CHAR_WIDTH * 0.9 - 12;
     double top = 50;
     double height = top + groups.size() * groupH + 8;
-    double max = groups.stream().flatMapToDouble(g -> Arrays.stream(g.values()))
-        .max().orElse(0);
+    double max = groups.stream().flatMapToDouble(g -> Arrays.stream(g.values())).max().orElse(0);
     double[] ticks = ticks(0, max > 0 ? max : 1, right - left < 500 ? 3 : 5);
     double domainMax = ticks[ticks.length - 1];
     DoubleFunction<Double> x = v -> left + (right - left) * v / domainMax;
@@ -84,23 +91,44 @@ final class SvgCharts {
       double baseline = gy + (n * barH + (n - 1) * 2) / 2 + 4; // text centred on the group
       String shown = shorten(g.label(), labelChars);
       s.raw("<g class=\"group\">");
-      s.raw("<text x=\"" + num(left - 8) + "\" y=\"" + num(baseline)
-          + "\" class=\"label\" text-anchor=\"end\"><title>" + Html.escape(g.label()) + "</title>"
-          + Html.escape(shown) + "</text>");
+      s.raw(
+          "<text x=\""
+              + num(left - 8)
+              + "\" y=\""
+              + num(baseline)
+              + "\" class=\"label\" text-anchor=\"end\"><title>"
+              + Html.escape(g.label())
+              + "</title>"
+              + Html.escape(shown)
+              + "</text>");
       double longestBar = 0;
       for (int i = 0; i < n; i++) {
         double y = gy + i * (barH + 2);
         double w = Math.max(x.apply(g.values()[i]) - left, g.values()[i] > 0 ? 1 : 0);
         longestBar = Math.max(longestBar, w);
-        s.raw("<rect class=\"bar s" + i + "\" x=\"" + num(left) + "\" y=\"" + num(y) + "\" width=\""
-            + num(w) + "\" height=\"" + num(barH) + "\" rx=\"1.5\"><title>"
-            + Html.escape(g.label() + ", " + series[i] + ": " + g.valueLabels()[i])
-            + "</title></rect>");
+        s.raw(
+            "<rect class=\"bar s"
+                + i
+                + "\" x=\""
+                + num(left)
+                + "\" y=\""
+                + num(y)
+                + "\" width=\""
+                + num(w)
+                + "\" height=\""
+                + num(barH)
+                + "\" rx=\"1.5\"><title>"
+                + Html.escape(g.label() + ", " + series[i] + ": " + g.valueLabels()[i])
+                + "</title></rect>");
       }
       s.text(left + longestBar + 6, baseline, valueText(g), "value", "start");
       if (!g.trailing().isEmpty()) {
-        s.text(width - 4, baseline, g.trailing(),
-            g.tone().isEmpty() ? "trail" : "trail " + g.tone(), "end");
+        s.text(
+            width - 4,
+            baseline,
+            g.trailing(),
+            g.tone().isEmpty() ? "trail" : "trail " + g.tone(),
+            "end");
       }
       s.raw("</g>");
     }
@@ -114,8 +142,8 @@ final class SvgCharts {
    *
    * @param percentQuality draw quality ticks as percentages (for accuracies)
    */
-  static String tradeoff(String id, String title, List<ExploredPoint> points, String metric,
-      boolean percentQuality) {
+  static String tradeoff(
+      String id, String title, List<ExploredPoint> points, String metric, boolean percentQuality) {
     double left = 70;
     double right = WIDTH - 30;
     double top = 36;
@@ -128,19 +156,27 @@ final class SvgCharts {
     double pad = Math.max((qMax - qMin) * 0.08, Math.max(Math.abs(qMax), 1) * 1e-3);
     double[] yt = ticks(qMin - pad, qMax + pad, 5);
     DoubleFunction<Double> x = v -> left + (right - left) * (100 * v) / xt[xt.length - 1];
-    DoubleFunction<Double> y = v -> bottom - (bottom - top) * (v - yt[0]) / (yt[yt.length - 1] - yt[0]);
+    DoubleFunction<Double> y =
+        v -> bottom - (bottom - top) * (v - yt[0]) / (yt[yt.length - 1] - yt[0]);
     double yStep = yt.length > 1 ? yt[1] - yt[0] : 1;
-    DoubleFunction<String> yLabel = percentQuality
-        ? v -> Fmt.tick(100 * v, 100 * yStep) + "%"
-        : v -> Fmt.tick(v, yStep);
+    DoubleFunction<String> yLabel =
+        percentQuality ? v -> Fmt.tick(100 * v, 100 * yStep) + "%" : v -> Fmt.tick(v, yStep);
 
     Svg s = new Svg(id, title, WIDTH, height);
-    legend(s, new String[] {"explored", "Pareto frontier", "selected"},
-        new String[] {"pt", "fr", "sel"}, left, 14);
+    legend(
+        s,
+        new String[] {"explored", "Pareto frontier", "selected"},
+        new String[] {"pt", "fr", "sel"},
+        left,
+        14);
     for (double t : xt) {
       s.line(x.apply(t / 100), top, x.apply(t / 100), bottom, "grid");
-      s.text(x.apply(t / 100), bottom + 18, Fmt.tick(t, xt.length > 1 ? xt[1] - xt[0] : 1) + "%",
-          "tick", "middle");
+      s.text(
+          x.apply(t / 100),
+          bottom + 18,
+          Fmt.tick(t, xt.length > 1 ? xt[1] - xt[0] : 1) + "%",
+          "tick",
+          "middle");
     }
     for (double t : yt) {
       s.line(left, y.apply(t), right, y.apply(t), "grid");
@@ -149,14 +185,20 @@ final class SvgCharts {
     s.line(left, bottom, right, bottom, "axis");
     s.line(left, top, left, bottom, "axis");
     s.text((left + right) / 2, bottom + 40, "parameters kept", "axis-title", "middle");
-    s.raw("<text class=\"axis-title\" text-anchor=\"middle\" transform=\"translate(16 "
-        + num((top + bottom) / 2) + ") rotate(-90)\">" + Html.escape(metric) + "</text>");
+    s.raw(
+        "<text class=\"axis-title\" text-anchor=\"middle\" transform=\"translate(16 "
+            + num((top + bottom) / 2)
+            + ") rotate(-90)\">"
+            + Html.escape(metric)
+            + "</text>");
 
     List<ExploredPoint> frontier = frontier(points);
     if (frontier.size() > 1) {
       StringBuilder d = new StringBuilder();
       for (ExploredPoint p : frontier) {
-        d.append(d.length() == 0 ? "" : " ").append(num(x.apply(p.paramsKept()))).append(',')
+        d.append(d.length() == 0 ? "" : " ")
+            .append(num(x.apply(p.paramsKept())))
+            .append(',')
             .append(num(y.apply(p.quality())));
       }
       s.raw("<polyline class=\"frontier\" points=\"" + d + "\"/>");
@@ -166,18 +208,35 @@ final class SvgCharts {
       double px = x.apply(p.paramsKept());
       double py = y.apply(p.quality());
       taken.add(new double[] {px - 6, py - 6, px + 6, py + 6});
-      String tip = p.label() + ": " + Fmt.percent(p.paramsKept(), 1) + " params, "
-          + Fmt.percent(p.flopsKept(), 1) + " FLOPs kept, " + metric + " "
-          + (percentQuality ? Fmt.percent(p.quality(), 2) : Fmt.score(p.quality()));
-      s.raw("<circle class=\"point" + (p.selected() ? " selected" : "") + "\" cx=\"" + num(px)
-          + "\" cy=\"" + num(py) + "\" r=\"" + (p.selected() ? 7 : 5) + "\"><title>"
-          + Html.escape(tip) + "</title></circle>");
+      String tip =
+          p.label()
+              + ": "
+              + Fmt.percent(p.paramsKept(), 1)
+              + " params, "
+              + Fmt.percent(p.flopsKept(), 1)
+              + " FLOPs kept, "
+              + metric
+              + " "
+              + (percentQuality ? Fmt.percent(p.quality(), 2) : Fmt.score(p.quality()));
+      s.raw(
+          "<circle class=\"point"
+              + (p.selected() ? " selected" : "")
+              + "\" cx=\""
+              + num(px)
+              + "\" cy=\""
+              + num(py)
+              + "\" r=\""
+              + (p.selected() ? 7 : 5)
+              + "\"><title>"
+              + Html.escape(tip)
+              + "</title></circle>");
     }
     // labels: the selected point first, then left to right; a label that would overlap another
     // label or a point is left out (the tooltip and the table below the chart still name it)
     List<ExploredPoint> order = new ArrayList<>(points);
-    order.sort(Comparator.comparing((ExploredPoint p) -> !p.selected())
-        .thenComparingDouble(ExploredPoint::paramsKept));
+    order.sort(
+        Comparator.comparing((ExploredPoint p) -> !p.selected())
+            .thenComparingDouble(ExploredPoint::paramsKept));
     for (ExploredPoint p : order) {
       if (p.label().isEmpty()) {
         continue;
@@ -186,10 +245,15 @@ final class SvgCharts {
       double w = text.length() * CHAR_WIDTH * 0.95 + (p.selected() ? 8 : 0);
       double px = x.apply(p.paramsKept());
       double py = y.apply(p.quality());
-      double[][] offsets = {{10, -8}, {10, 16}, {-10 - w, -8}, {-10 - w, 16}, {-w / 2, -14}, {-w / 2, 24}};
+      double[][] offsets = {
+        {10, -8}, {10, 16}, {-10 - w, -8}, {-10 - w, 16}, {-w / 2, -14}, {-w / 2, 24}
+      };
       for (double[] o : offsets) {
         double[] box = {px + o[0], py + o[1] - 11, px + o[0] + w, py + o[1] + 3};
-        if (box[0] < left || box[2] > right || box[1] < top || box[3] > bottom
+        if (box[0] < left
+            || box[2] > right
+            || box[1] < top
+            || box[3] > bottom
             || taken.stream().anyMatch(t -> overlaps(t, box))) {
           continue;
         }
@@ -201,7 +265,9 @@ final class SvgCharts {
     return s.close();
   }
 
-  /** The values of a group after its longest bar: "36.9k \u2192 2.24k", one value when all equal. */
+  /**
+   * The values of a group after its longest bar: "36.9k \u2192 2.24k", one value when all equal.
+   */
   private static String valueText(BarGroup g) {
     boolean same = Arrays.stream(g.valueLabels()).distinct().count() == 1;
     return same ? g.valueLabels()[0] : String.join(" \u2192 ", g.valueLabels());
@@ -214,8 +280,9 @@ final class SvgCharts {
   /** Points not dominated by one with fewer (or equal) parameters and higher quality, by params. */
   static List<ExploredPoint> frontier(List<ExploredPoint> points) {
     List<ExploredPoint> sorted = new ArrayList<>(points);
-    sorted.sort(Comparator.comparingDouble(ExploredPoint::paramsKept)
-        .thenComparing(Comparator.comparingDouble(ExploredPoint::quality).reversed()));
+    sorted.sort(
+        Comparator.comparingDouble(ExploredPoint::paramsKept)
+            .thenComparing(Comparator.comparingDouble(ExploredPoint::quality).reversed()));
     List<ExploredPoint> out = new ArrayList<>();
     double best = Double.NEGATIVE_INFINITY;
     for (ExploredPoint p : sorted) {
@@ -253,8 +320,15 @@ final class SvgCharts {
   private static void legend(Svg s, String[] series, String[] classes, double x0, double y) {
     double x = x0;
     for (int i = 0; i < series.length; i++) {
-      s.raw("<rect class=\"swatch " + classes[i] + "\" x=\"" + num(x) + "\" y=\"" + num(y - 9) + "\" width=\"12\""
-          + " height=\"12\" rx=\"2\"/>");
+      s.raw(
+          "<rect class=\"swatch "
+              + classes[i]
+              + "\" x=\""
+              + num(x)
+              + "\" y=\""
+              + num(y - 9)
+              + "\" width=\"12\""
+              + " height=\"12\" rx=\"2\"/>");
       s.text(x + 18, y + 1, series[i], "legend", "start");
       x += 18 + series[i].length() * CHAR_WIDTH + 24;
     }
@@ -283,9 +357,15 @@ final class SvgCharts {
     private final StringBuilder sb = new StringBuilder();
 
     Svg(String id, String title, double width, double height) {
-      sb.append("<svg id=\"").append(Html.escape(id)).append("\" class=\"chart\" viewBox=\"0 0 ")
-          .append(num(width)).append(' ').append(num(height)).append("\" role=\"img\" aria-label=\"")
-          .append(Html.escape(title)).append("\">");
+      sb.append("<svg id=\"")
+          .append(Html.escape(id))
+          .append("\" class=\"chart\" viewBox=\"0 0 ")
+          .append(num(width))
+          .append(' ')
+          .append(num(height))
+          .append("\" role=\"img\" aria-label=\"")
+          .append(Html.escape(title))
+          .append("\">");
     }
 
     void raw(String s) {
@@ -293,15 +373,31 @@ final class SvgCharts {
     }
 
     void line(double x1, double y1, double x2, double y2, String cls) {
-      sb.append("<line class=\"").append(cls).append("\" x1=\"").append(num(x1)).append("\" y1=\"")
-          .append(num(y1)).append("\" x2=\"").append(num(x2)).append("\" y2=\"").append(num(y2))
+      sb.append("<line class=\"")
+          .append(cls)
+          .append("\" x1=\"")
+          .append(num(x1))
+          .append("\" y1=\"")
+          .append(num(y1))
+          .append("\" x2=\"")
+          .append(num(x2))
+          .append("\" y2=\"")
+          .append(num(y2))
           .append("\"/>");
     }
 
     void text(double x, double y, String text, String cls, String anchor) {
-      sb.append("<text class=\"").append(cls).append("\" x=\"").append(num(x)).append("\" y=\"")
-          .append(num(y)).append("\" text-anchor=\"").append(anchor).append("\">")
-          .append(Html.escape(text)).append("</text>");
+      sb.append("<text class=\"")
+          .append(cls)
+          .append("\" x=\"")
+          .append(num(x))
+          .append("\" y=\"")
+          .append(num(y))
+          .append("\" text-anchor=\"")
+          .append(anchor)
+          .append("\">")
+          .append(Html.escape(text))
+          .append("</text>");
     }
 
     String close() {

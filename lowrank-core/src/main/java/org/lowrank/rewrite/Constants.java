@@ -41,16 +41,18 @@ final class Constants {
           return Optional.of(a.asTensor());
         case "value_float":
           return Optional.of(TensorValue.scalar(a.asFloat()));
-        case "value_floats": {
-          float[] f = a.asFloats();
-          return Optional.of(TensorValue.ofFloats(new long[] {f.length}, f));
-        }
+        case "value_floats":
+          {
+            float[] f = a.asFloats();
+            return Optional.of(TensorValue.ofFloats(new long[] {f.length}, f));
+          }
         case "value_int":
           return Optional.of(TensorValue.ofLongs(new long[0], new long[] {a.asLong()}));
-        case "value_ints": {
-          long[] l = a.asLongs();
-          return Optional.of(TensorValue.ofLongs(new long[] {l.length}, l));
-        }
+        case "value_ints":
+          {
+            long[] l = a.asLongs();
+            return Optional.of(TensorValue.ofLongs(new long[] {l.length}, l));
+          }
         default:
           break;
       }

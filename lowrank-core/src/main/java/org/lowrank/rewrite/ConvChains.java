@@ -15,7 +15,11 @@ final class ConvChains {
     Node node = c.node();
     if (c.isGrouped()) {
       throw new UnsupportedModelException(
-          node, "grouped " + c.opType() + " (group=" + c.groups()
+          node,
+          "grouped "
+              + c.opType()
+              + " (group="
+              + c.groups()
               + ") is not factorized; leave it out of the plan");
     }
     if (spec instanceof Tucker2Conv t) {
@@ -32,7 +36,8 @@ final class ConvChains {
       pointwiseSvd(e, c, svd);
     } else {
       throw new ModelException(
-          node, "a " + spec.method() + " dense factorization cannot replace a " + c.opType() + " layer");
+          node,
+          "a " + spec.method() + " dense factorization cannot replace a " + c.opType() + " layer");
     }
   }
 
@@ -53,43 +58,68 @@ final class ConvChains {
     Window win = Window.of(c);
     if (t.foldsInput()) {
       String h = core(e, tag + "_core", c, c.node().input(0), t.coreTimesIn(), 1, win, "", null);
-      pointwise(e, tag + "_out", h, t.outFactor().reshape(pointwiseShape(c.outChannels(), rOut, d)),
-          c.biasName(), c.node().output(0));
+      pointwise(
+          e,
+          tag + "_out",
+          h,
+          t.outFactor().reshape(pointwiseShape(c.outChannels(), rOut, d)),
+          c.biasName(),
+          c.node().output(0));
       return;
     }
     if (t.foldsOutput()) {
-      String h = pointwise(e, tag + "_in", c.node().input(0),
-          Tensors.transpose(t.inFactor()).reshape(pointwiseShape(rIn, c.inChannels(), d)), "", null);
+      String h =
+          pointwise(
+              e,
+              tag + "_in",
+              c.node().input(0),
+              Tensors.transpose(t.inFactor()).reshape(pointwiseShape(rIn, c.inChannels(), d)),
+              "",
+              null);
       core(e, tag + "_core", c, h, t.outTimesCore(), 1, win, c.biasName(), c.node().output(0));
       return;
     }
     String h1 =
-        pointwise(e, tag + "_in", c.node().input(0),
+        pointwise(
+            e,
+            tag + "_in",
+            c.node().input(0),
             Tensors.transpose(t.inFactor()).reshape(pointwiseShape(rIn, c.inChannels(), d)),
-            "", null);
+            "",
+            null);
     String h2 = core(e, tag + "_core", c, h1, t.core(), 1, win, "", null);
-    pointwise(e, tag + "_out", h2, t.outFactor().reshape(pointwiseShape(c.outChannels(), rOut, d)),
-        c.biasName(), c.node().output(0));
+    pointwise(
+        e,
+        tag + "_out",
+        h2,
+        t.outFactor().reshape(pointwiseShape(c.outChannels(), rOut, d)),
+        c.biasName(),
+        c.node().output(0));
   }
 
   /**
    * 1x1 (C^T), depthwise conv(s) with group R, 1x1 (A diag(lambda), bias). Separable factors give
-   * one depthwise op per axis carrying that axis' attributes; a ConvTranspose with output_shape gets
-   * one depthwise op with the whole kernel instead (output_shape fixes all axes at once), the
+   * one depthwise op per axis carrying that axis' attributes; a ConvTranspose with output_shape
+   * gets one depthwise op with the whole kernel instead (output_shape fixes all axes at once), the
    * parameter count the cost model assumes for CP anyway.
    */
   private static void cp(GraphEdit e, ConvLayer c, CpConv cp) {
     int d = c.spatialRank();
     long r = cp.rank();
     String h =
-        pointwise(e, "cp_in", c.node().input(0),
-            Tensors.transpose(cp.inFactor()).reshape(pointwiseShape(r, c.inChannels(), d)), "",
+        pointwise(
+            e,
+            "cp_in",
+            c.node().input(0),
+            Tensors.transpose(cp.inFactor()).reshape(pointwiseShape(r, c.inChannels(), d)),
+            "",
             null);
     Window win = Window.of(c);
     if (!cp.isSeparable() || c.hasOutputShape()) {
       // depthwise weight [R, 1, k..]: w[q, 0, s] = B[s, q]
-      TensorValue w = Tensors.transpose(cp.fullSpatialFactor())
-          .reshape(Tensors.concat(new long[] {r, 1}, cp.kernel()));
+      TensorValue w =
+          Tensors.transpose(cp.fullSpatialFactor())
+              .reshape(Tensors.concat(new long[] {r, 1}, cp.kernel()));
       h = core(e, "cp_depthwise", c, h, w, r, win, "", null);
     } else {
       List<TensorValue> bs = cp.spatialFactors();
@@ -100,22 +130,41 @@ final class ConvChains {
         h = core(e, "cp_depthwise" + (j + 1), c, h, w, r, win.axis(j), "", null);
       }
     }
-    pointwise(e, "cp_out", h, cp.weightedOutFactor().reshape(pointwiseShape(c.outChannels(), r, d)),
-        c.biasName(), c.node().output(0));
+    pointwise(
+        e,
+        "cp_out",
+        h,
+        cp.weightedOutFactor().reshape(pointwiseShape(c.outChannels(), r, d)),
+        c.biasName(),
+        c.node().output(0));
   }
 
   /**
-   * A 1x1 conv W ~ L R as 1x1 (R [r, C_in], the layer's stride and padding), then 1x1 (L [C_out, r],
-   * bias). Padded border pixels give 0 after the first conv and the bias after the second, as the
-   * original does.
+   * A 1x1 conv W ~ L R as 1x1 (R [r, C_in], the layer's stride and padding), then 1x1 (L [C_out,
+   * r], bias). Padded border pixels give 0 after the first conv and the bias after the second, as
+   * the original does.
    */
   private static void pointwiseSvd(GraphEdit e, ConvLayer c, LowRankDense svd) {
     int d = c.spatialRank();
     long r = svd.rank();
-    String h = core(e, svd.method() + "_in", c, c.node().input(0),
-        svd.right().reshape(pointwiseShape(r, c.inChannels(), d)), 1, Window.of(c), "", null);
-    pointwise(e, svd.method() + "_out", h, svd.left().reshape(pointwiseShape(c.outChannels(), r, d)),
-        c.biasName(), c.node().output(0));
+    String h =
+        core(
+            e,
+            svd.method() + "_in",
+            c,
+            c.node().input(0),
+            svd.right().reshape(pointwiseShape(r, c.inChannels(), d)),
+            1,
+            Window.of(c),
+            "",
+            null);
+    pointwise(
+        e,
+        svd.method() + "_out",
+        h,
+        svd.left().reshape(pointwiseShape(c.outChannels(), r, d)),
+        c.biasName(),
+        c.node().output(0));
   }
 
   private static long[] pointwiseShape(long cout, long cin, int d) {
@@ -128,18 +177,34 @@ final class ConvChains {
   }
 
   /** The layer's own op (Conv or ConvTranspose) with weight {@code w} in conv layout. */
-  private static String core(GraphEdit e, String suffix, ConvLayer c, String input, TensorValue w,
-      long group, Window win, String bias, String output) {
+  private static String core(
+      GraphEdit e,
+      String suffix,
+      ConvLayer c,
+      String input,
+      TensorValue w,
+      long group,
+      Window win,
+      String bias,
+      String output) {
     TensorValue stored = c.transposed() ? ConvLayer.swapChannelAxes(w, group) : w;
     return conv(e, suffix, c.opType(), input, stored, group, win, bias, output);
   }
 
   /**
-   * One Conv or ConvTranspose node with weight {@code w} as the op stores it (Conv [Cout, Cin/group,
-   * k..], ConvTranspose [Cin, Cout/group, k..]); returns its output name.
+   * One Conv or ConvTranspose node with weight {@code w} as the op stores it (Conv [Cout,
+   * Cin/group, k..], ConvTranspose [Cin, Cout/group, k..]); returns its output name.
    */
-  private static String conv(GraphEdit e, String suffix, String op, String input, TensorValue w,
-      long group, Window win, String bias, String output) {
+  private static String conv(
+      GraphEdit e,
+      String suffix,
+      String op,
+      String input,
+      TensorValue w,
+      long group,
+      Window win,
+      String bias,
+      String output) {
     String wName = e.constant(suffix + ".weight", w);
     Node.Builder b = Node.builder(op);
     if (bias.isEmpty()) {
@@ -173,18 +238,23 @@ final class ConvChains {
    * @param outputPadding ConvTranspose only (all zero for Conv)
    * @param outputShape ConvTranspose only (empty when absent)
    */
-  private record Window(long[] strides, long[] dilations, long[] pads, String autoPad,
-      long[] outputPadding, long[] outputShape) {
+  private record Window(
+      long[] strides,
+      long[] dilations,
+      long[] pads,
+      String autoPad,
+      long[] outputPadding,
+      long[] outputShape) {
 
     static Window of(ConvLayer c) {
-      return new Window(c.strides(), c.dilations(), c.pads(), c.autoPad(), c.outputPadding(),
-          c.outputShape());
+      return new Window(
+          c.strides(), c.dilations(), c.pads(), c.autoPad(), c.outputPadding(), c.outputShape());
     }
 
     /** Stride 1, dilation 1, no padding: a 1x1 op, or an axis a per-axis op leaves alone. */
     static Window identity(int d) {
-      return new Window(Tensors.ones(d), Tensors.ones(d), new long[2 * d], "NOTSET", new long[d],
-          new long[0]);
+      return new Window(
+          Tensors.ones(d), Tensors.ones(d), new long[2 * d], "NOTSET", new long[d], new long[0]);
     }
 
     /** This window on axis {@code j} only, the identity on the others (needs no output_shape). */

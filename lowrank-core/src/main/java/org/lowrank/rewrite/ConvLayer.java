@@ -15,8 +15,8 @@ import org.lowrank.ops.ConvAttributes;
  * <p>The weight is always given in conv layout W [Cout, Cin/groups, k..]. A ConvTranspose stores
  * W_T [Cin, Cout/groups, k..] with {@code y[o] = sum_i x[i] *^T W_T[i, o]} (per group); its conv
  * layout is the per-group transpose of the first two axes, {@code W[g Cout/g + o, i, s] = W_T[g
- * Cin/g + i, o, s]} ({@link #toStored} goes back). So every conv factorization applies unchanged
- * to a ConvTranspose, and its rewrite swaps the roles of the axes again in the core op only.
+ * Cin/g + i, o, s]} ({@link #toStored} goes back). So every conv factorization applies unchanged to
+ * a ConvTranspose, and its rewrite swaps the roles of the axes again in the core op only.
  *
  * @param node the Conv or ConvTranspose node
  * @param weightName the weight input's tensor name
@@ -55,7 +55,8 @@ public record ConvLayer(
 
   /** True for the ops this record reads: Conv and ConvTranspose of the default domain. */
   public static boolean isConvOp(Node node) {
-    return node.domain().isEmpty() && (node.opType().equals("Conv") || node.opType().equals("ConvTranspose"));
+    return node.domain().isEmpty()
+        && (node.opType().equals("Conv") || node.opType().equals("ConvTranspose"));
   }
 
   /**
@@ -73,13 +74,18 @@ public record ConvLayer(
     TensorValue w =
         Constants.resolve(graph, wName)
             .orElseThrow(
-                () -> new UnsupportedModelException(
-                    node,
-                    "weight '" + wName + "' is not an initializer or Constant; fold constants (WeightFolding.fold)"
-                        + " before rewriting"));
+                () ->
+                    new UnsupportedModelException(
+                        node,
+                        "weight '"
+                            + wName
+                            + "' is not an initializer or Constant; fold constants (WeightFolding.fold)"
+                            + " before rewriting"));
     if (w.rank() < 3 || w.rank() > 5) {
       throw new UnsupportedModelException(
-          node, "weight must be " + (transposed ? "[Cin, Cout/groups" : "[Cout, Cin/groups")
+          node,
+          "weight must be "
+              + (transposed ? "[Cin, Cout/groups" : "[Cout, Cin/groups")
               + ", k_1..k_d] with d in 1..3, found "
               + Arrays.toString(w.dims()));
     }
@@ -98,17 +104,38 @@ public record ConvLayer(
       outputShape = attrs.outputShape();
       if (outputShape.length != 0 && outputShape.length < d) {
         throw new ModelException(
-            node, "output_shape " + Arrays.toString(outputShape) + " does not fit " + d + " spatial axes");
+            node,
+            "output_shape "
+                + Arrays.toString(outputShape)
+                + " does not fit "
+                + d
+                + " spatial axes");
       }
       if (groups < 1 || w.dim(0) % groups != 0) {
         throw new ModelException(
-            node, "weight " + Arrays.toString(w.dims()) + " has " + w.dim(0)
-                + " input channels, not a multiple of group=" + groups);
+            node,
+            "weight "
+                + Arrays.toString(w.dims())
+                + " has "
+                + w.dim(0)
+                + " input channels, not a multiple of group="
+                + groups);
       }
       w = swapChannelAxes(w, groups);
     }
-    return new ConvLayer(node, wName, w, groups, strides, dilations, pads, autoPad, node.input(2),
-        transposed, outputPadding, outputShape);
+    return new ConvLayer(
+        node,
+        wName,
+        w,
+        groups,
+        strides,
+        dilations,
+        pads,
+        autoPad,
+        node.input(2),
+        transposed,
+        outputPadding,
+        outputShape);
   }
 
   /**

@@ -10,11 +10,11 @@ import org.lowrank.graph.TensorValue;
  * conv (R -> Cout, weight A diag(lambda), keeps the bias).
  *
  * <ul>
- *   <li>CP3 ({@link #cp3}): one spatial factor B [K, R] over the whole kernel (K = k_1*..*k_d):
- *       one depthwise k_1x..xk_d conv. Parameters {@code R*(Cout + Cin + K)}.
- *   <li>Separable, CP4 for 2-D ({@link #separable}): one factor B_j [k_j, R] per spatial axis, B[s,r]
- *       = prod_j B_j[s_j, r]: one depthwise conv per axis (kx1 then 1xk), each carrying its own axis'
- *       stride, padding and dilation. Parameters {@code R*(Cout + Cin + sum_j k_j)}.
+ *   <li>CP3 ({@link #cp3}): one spatial factor B [K, R] over the whole kernel (K = k_1*..*k_d): one
+ *       depthwise k_1x..xk_d conv. Parameters {@code R*(Cout + Cin + K)}.
+ *   <li>Separable, CP4 for 2-D ({@link #separable}): one factor B_j [k_j, R] per spatial axis,
+ *       B[s,r] = prod_j B_j[s_j, r]: one depthwise conv per axis (kx1 then 1xk), each carrying its
+ *       own axis' stride, padding and dilation. Parameters {@code R*(Cout + Cin + sum_j k_j)}.
  * </ul>
  *
  * @param outFactor A [Cout, R]
@@ -43,7 +43,9 @@ public record CpConv(
     }
     if (inFactor.dim(1) != r) {
       throw new IllegalArgumentException(
-          "CP ranks disagree: A " + Arrays.toString(outFactor.dims()) + ", C "
+          "CP ranks disagree: A "
+              + Arrays.toString(outFactor.dims())
+              + ", C "
               + Arrays.toString(inFactor.dims()));
     }
     if (spatialFactors.size() == 1) {
@@ -54,7 +56,9 @@ public record CpConv(
       }
     } else {
       throw new IllegalArgumentException(
-          "CP conv needs one spatial factor or one per axis (" + kernel.length + "), found "
+          "CP conv needs one spatial factor or one per axis ("
+              + kernel.length
+              + "), found "
               + spatialFactors.size());
     }
     if (weights == null) {
@@ -72,7 +76,13 @@ public record CpConv(
     Tensors.requireRank(b, 2, "CP spatial factor " + name);
     if (b.dim(0) != rows || b.dim(1) != r) {
       throw new IllegalArgumentException(
-          "CP spatial factor " + name + " must be [" + rows + ", " + r + "], found "
+          "CP spatial factor "
+              + name
+              + " must be ["
+              + rows
+              + ", "
+              + r
+              + "], found "
               + Arrays.toString(b.dims()));
     }
   }
@@ -146,7 +156,9 @@ public record CpConv(
     return Tensors.scaleColumns(outFactor, weights);
   }
 
-  /** The whole-kernel spatial factor B [K, R] (the product of the per-axis factors if separable). */
+  /**
+   * The whole-kernel spatial factor B [K, R] (the product of the per-axis factors if separable).
+   */
   public TensorValue fullSpatialFactor() {
     if (!isSeparable()) {
       return spatialFactors.get(0);
@@ -218,7 +230,11 @@ public record CpConv(
 
   @Override
   public String toString() {
-    return "CpConv[rank " + rank() + ", kernel " + Arrays.toString(kernel)
-        + (isSeparable() ? ", separable" : "") + "]";
+    return "CpConv[rank "
+        + rank()
+        + ", kernel "
+        + Arrays.toString(kernel)
+        + (isSeparable() ? ", separable" : "")
+        + "]";
   }
 }

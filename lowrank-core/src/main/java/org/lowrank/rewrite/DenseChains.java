@@ -10,6 +10,7 @@ import org.lowrank.graph.UnsupportedModelException;
 final class DenseChains {
   /** Gemm's C input is optional from opset 11 on. */
   private static final long GEMM_OPTIONAL_C_OPSET = 11;
+
   /** Slice takes starts/ends as inputs from opset 10 on. */
   private static final long SLICE_INPUTS_OPSET = 10;
 
@@ -26,7 +27,8 @@ final class DenseChains {
       ttMatrix(e, l, tt);
     } else {
       throw new ModelException(
-          l.node(), "a " + spec.method() + " conv factorization cannot replace a " + l.node().opType());
+          l.node(),
+          "a " + spec.method() + " conv factorization cannot replace a " + l.node().opType());
     }
   }
 
@@ -76,7 +78,8 @@ final class DenseChains {
     if (e.opset() >= GEMM_OPTIONAL_C_OPSET) {
       return ab;
     }
-    String z = e.constant(zeroSuffix, TensorValue.ofFloats(new long[] {width}, new float[(int) width]));
+    String z =
+        e.constant(zeroSuffix, TensorValue.ofFloats(new long[] {width}, new float[(int) width]));
     return List.of(ab.get(0), ab.get(1), z);
   }
 
@@ -90,12 +93,15 @@ final class DenseChains {
     Node node = l.node();
     if (l.weightOnLeft()) {
       throw new UnsupportedModelException(
-          node, "TT-matrix rewrite needs the weight as the right MatMul operand (Y = X W);"
+          node,
+          "TT-matrix rewrite needs the weight as the right MatMul operand (Y = X W);"
               + " use an SVD/QR factorization for MatMul(W, X)");
     }
     String x = node.input(0);
     if (l.isGemm() && l.transA()) {
-      x = e.node("ttm_transpose_a", Node.builder("Transpose").inputs(x).attrInts("perm", 1, 0), null);
+      x =
+          e.node(
+              "ttm_transpose_a", Node.builder("Transpose").inputs(x).attrInts("perm", 1, 0), null);
     }
     List<TensorValue> cores = tt.cores();
     int d = cores.size();
@@ -113,13 +119,22 @@ final class DenseChains {
       long rk = g.dim(3);
       rest /= ik;
       String step = "ttm_core" + (k + 1);
-      String s = e.node(step + "_split",
-          Node.builder("Reshape").inputs(state, e.longs(step + "_split.shape", -1, ik, rest, outSoFar, r)),
-          null);
-      String t = e.node(step + "_transpose",
-          Node.builder("Transpose").inputs(s).attrInts("perm", 0, 2, 3, 4, 1), null);
-      String u = e.node(step + "_rows",
-          Node.builder("Reshape").inputs(t, e.longs(step + "_rows.shape", -1, r * ik)), null);
+      String s =
+          e.node(
+              step + "_split",
+              Node.builder("Reshape")
+                  .inputs(state, e.longs(step + "_split.shape", -1, ik, rest, outSoFar, r)),
+              null);
+      String t =
+          e.node(
+              step + "_transpose",
+              Node.builder("Transpose").inputs(s).attrInts("perm", 0, 2, 3, 4, 1),
+              null);
+      String u =
+          e.node(
+              step + "_rows",
+              Node.builder("Reshape").inputs(t, e.longs(step + "_rows.shape", -1, r * ik)),
+              null);
       TensorValue m = Tensors.permute(g, 0, 2, 1, 3).reshape(new long[] {r * ik, ok * rk});
       String mw = e.constant(step + ".weight", m);
       state = e.node(step, Node.builder("MatMul").inputs(u, mw), null);
@@ -130,20 +145,42 @@ final class DenseChains {
     String finalOut = bias ? null : node.output(0);
     String shaped;
     if (l.isGemm()) {
-      shaped = e.node("ttm_output", Node.builder("Reshape").inputs(state,
-          e.longs("ttm_output.shape", -1, outSoFar)), finalOut);
+      shaped =
+          e.node(
+              "ttm_output",
+              Node.builder("Reshape").inputs(state, e.longs("ttm_output.shape", -1, outSoFar)),
+              finalOut);
     } else {
       String shape = e.node("ttm_input_shape", Node.builder("Shape").inputs(x), null);
       String lead;
       if (e.opset() >= SLICE_INPUTS_OPSET) {
-        lead = e.node("ttm_leading_dims", Node.builder("Slice").inputs(shape,
-            e.longs("ttm_leading_dims.starts", 0), e.longs("ttm_leading_dims.ends", -1)), null);
+        lead =
+            e.node(
+                "ttm_leading_dims",
+                Node.builder("Slice")
+                    .inputs(
+                        shape,
+                        e.longs("ttm_leading_dims.starts", 0),
+                        e.longs("ttm_leading_dims.ends", -1)),
+                null);
       } else {
-        lead = e.node("ttm_leading_dims", Node.builder("Slice").inputs(shape)
-            .attrInts("starts", 0).attrInts("ends", -1).attrInts("axes", 0), null);
+        lead =
+            e.node(
+                "ttm_leading_dims",
+                Node.builder("Slice")
+                    .inputs(shape)
+                    .attrInts("starts", 0)
+                    .attrInts("ends", -1)
+                    .attrInts("axes", 0),
+                null);
       }
-      String outShape = e.node("ttm_output_shape", Node.builder("Concat")
-          .inputs(lead, e.longs("ttm_output_shape.features", outSoFar)).attr("axis", 0L), null);
+      String outShape =
+          e.node(
+              "ttm_output_shape",
+              Node.builder("Concat")
+                  .inputs(lead, e.longs("ttm_output_shape.features", outSoFar))
+                  .attr("axis", 0L),
+              null);
       shaped = e.node("ttm_output", Node.builder("Reshape").inputs(state, outShape), finalOut);
     }
     if (bias) {
@@ -155,5 +192,4 @@ final class DenseChains {
       e.node("ttm_bias", Node.builder("Add").inputs(shaped, c), node.output(0));
     }
   }
-
 }

@@ -11,7 +11,8 @@ import org.lowrank.graph.UnsupportedModelException;
  * A Gemm or MatMul node with a constant 2-D weight, as the rewrite sees it. Supported forms:
  *
  * <ul>
- *   <li>{@code Gemm(A, B[, C])}, weight B: {@code Y = alpha * A' * B' + beta * C}, any transA/transB;
+ *   <li>{@code Gemm(A, B[, C])}, weight B: {@code Y = alpha * A' * B' + beta * C}, any
+ *       transA/transB;
  *   <li>{@code MatMul(X, B)}, weight B [in, out]: {@code Y = X B};
  *   <li>{@code MatMul(A, X)}, weight A [out, in]: {@code Y = A X} (the weight on the left).
  * </ul>
@@ -57,7 +58,10 @@ public record DenseLayer(
     }
     if (w.isEmpty()) {
       throw new UnsupportedModelException(
-          node, "input B '" + node.input(1) + "' is not an initializer or Constant"
+          node,
+          "input B '"
+              + node.input(1)
+              + "' is not an initializer or Constant"
               + (op.equals("MatMul") ? " (nor is input A)" : "")
               + "; fold constants (WeightFolding.fold) before rewriting");
     }

@@ -13,8 +13,8 @@ import org.lowrank.tensor.DenseTensor;
 
 /**
  * Converts the factorized formats of {@code org.lowrank.decomp} (double) into rewrite specs
- * (float32 factor tensors), for callers that run a decomposition themselves (e.g. a rank search that
- * fine-tunes factors) instead of going through {@link LayerFactorizer}.
+ * (float32 factor tensors), for callers that run a decomposition themselves (e.g. a rank search
+ * that fine-tunes factors) instead of going through {@link LayerFactorizer}.
  */
 public final class FormatSpecs {
   private FormatSpecs() {}
@@ -34,7 +34,10 @@ public final class FormatSpecs {
         tensor(t.factor(0).orElseThrow()), tensor(t.core()), tensor(t.factor(1).orElseThrow()));
   }
 
-  /** 3-core TT of a conv kernel: G1 [Cout, r1], G2 [r1, K, r2] viewed as [r1, k.., r2], G3 [r2, Cin]. */
+  /**
+   * 3-core TT of a conv kernel: G1 [Cout, r1], G2 [r1, K, r2] viewed as [r1, k.., r2], G3 [r2,
+   * Cin].
+   */
   public static TtConv tt(ConvTensorTrain tt) {
     int[] k = tt.spatialShape();
     int[] mid = new int[k.length + 2];
@@ -46,12 +49,12 @@ public final class FormatSpecs {
   }
 
   /**
-   * CP of a conv kernel: either of the 3-way view [Cout, K, Cin] (CP3, {@code kernel} gives k..) or of
-   * [Cout, k_1..k_d, Cin] (separable; {@code kernel} must equal the middle modes). Lambda is spread
-   * evenly over the factors: column r of each of the n factors is scaled by |lambda_r|^(1/n) (the
-   * sign goes to the output factor), so the spec's weights are all ones. The product is unchanged,
-   * but no factor carries the whole scale: fine-tuning then sees comparable gradients on every
-   * factor (with the scale on one factor, SGD blew the CP chains up in the first steps).
+   * CP of a conv kernel: either of the 3-way view [Cout, K, Cin] (CP3, {@code kernel} gives k..) or
+   * of [Cout, k_1..k_d, Cin] (separable; {@code kernel} must equal the middle modes). Lambda is
+   * spread evenly over the factors: column r of each of the n factors is scaled by |lambda_r|^(1/n)
+   * (the sign goes to the output factor), so the spec's weights are all ones. The product is
+   * unchanged, but no factor carries the whole scale: fine-tuning then sees comparable gradients on
+   * every factor (with the scale on one factor, SGD blew the CP chains up in the first steps).
    *
    * @throws IllegalArgumentException when the CP modes fit neither layout
    */
@@ -78,8 +81,11 @@ public final class FormatSpecs {
       return new CpConv(out, axes, in, kernel, null);
     }
     throw new IllegalArgumentException(
-        "CP tensor of shape " + Arrays.toString(cp.shape()) + " fits neither [Cout, K, Cin] nor"
-            + " [Cout, k.., Cin] for kernel " + Arrays.toString(kernel));
+        "CP tensor of shape "
+            + Arrays.toString(cp.shape())
+            + " fits neither [Cout, K, Cin] nor"
+            + " [Cout, k.., Cin] for kernel "
+            + Arrays.toString(kernel));
   }
 
   /** Rank-r dense factorization W [out, in] = A [out, r] B [r, in]. */

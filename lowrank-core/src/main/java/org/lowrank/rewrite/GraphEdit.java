@@ -84,8 +84,8 @@ final class GraphEdit {
   }
 
   /**
-   * The new model: the target replaced in place by the chain, new initializers added (also as
-   * graph inputs for IR version < 4), constants read only by the target removed.
+   * The new model: the target replaced in place by the chain, new initializers added (also as graph
+   * inputs for IR version < 4), constants read only by the target removed.
    */
   Model apply() {
     Graph.Builder gb = graph.toBuilder();

@@ -2,6 +2,8 @@ package org.lowrank.rewrite;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.Method;
 import org.lowrank.decomp.ConvKernels;
 import org.lowrank.decomp.ConvTensorTrainSvd;
 import org.lowrank.decomp.CpAls;
@@ -20,8 +22,6 @@ import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.UnsupportedModelException;
 import org.lowrank.linalg.LinearAlgebra;
-import org.lowrank.cost.Choice;
-import org.lowrank.cost.Method;
 import org.lowrank.tensor.DenseTensor;
 
 /**
@@ -41,8 +41,10 @@ import org.lowrank.tensor.DenseTensor;
 public final class LayerFactorizer {
   /** Input-factor updates of the data-aware Tucker-2 after its closed-form start. */
   static final int TUCKER_SWEEPS = 10;
+
   /** At most this many weighted CP-ALS sweeps after the weight-only CP-ALS. */
   static final int CP_SWEEPS = 15;
+
   private final LinearAlgebra la;
   private final long seed;
   private final boolean separableCp;
@@ -86,7 +88,8 @@ public final class LayerFactorizer {
     try {
       if (m.forConv()) {
         if (!ConvLayer.isConvOp(node)) {
-          throw new ModelException(node, m.cliName() + " factorizes convolutions, not " + node.opType());
+          throw new ModelException(
+              node, m.cliName() + " factorizes convolutions, not " + node.opType());
         }
         ConvLayer c = ConvLayer.of(graph, node);
         if (c.isGrouped()) {
@@ -100,14 +103,23 @@ public final class LayerFactorizer {
         if (m == Method.SVD && c.isPointwise()) {
           return factorizePointwise(c.weight(), choice);
         }
-        throw new ModelException(node, m.cliName() + " factorizes dense layers"
-            + (m == Method.SVD ? " and 1x1 ungrouped Conv layers" : "") + ", not this " + node.opType()
-            + " (kernel " + Arrays.toString(c.kernel()) + ", group " + c.groups() + ")");
+        throw new ModelException(
+            node,
+            m.cliName()
+                + " factorizes dense layers"
+                + (m == Method.SVD ? " and 1x1 ungrouped Conv layers" : "")
+                + ", not this "
+                + node.opType()
+                + " (kernel "
+                + Arrays.toString(c.kernel())
+                + ", group "
+                + c.groups()
+                + ")");
       }
       return factorizeDense(DenseLayer.of(graph, node).weight(), choice, moment);
     } catch (IllegalArgumentException e) {
-      throw new ModelException(node, m.cliName() + " " + Arrays.toString(choice.ranks()) + ": "
-          + e.getMessage(), e);
+      throw new ModelException(
+          node, m.cliName() + " " + Arrays.toString(choice.ranks()) + ": " + e.getMessage(), e);
     }
   }
 
@@ -125,7 +137,8 @@ public final class LayerFactorizer {
    * {@code moment}, or from the weight alone when it is null.
    */
   public FactorizedLayer factorize(TensorValue weight, Choice choice, InputMoment moment) {
-    return choice.method().forConv() ? factorizeConv(weight, choice, moment)
+    return choice.method().forConv()
+        ? factorizeConv(weight, choice, moment)
         : factorizeDense(weight, choice, moment);
   }
 
@@ -154,8 +167,12 @@ public final class LayerFactorizer {
       case CP -> {
         int[] k = ConvKernels.spatialShape(w);
         long[] kernel = Arrays.stream(k).asLongStream().toArray();
-        CpAls als = CpAls.builder().optLinearAlgebra(la).optSeed(seed)
-            .optMaxIterations(cpIterations).build();
+        CpAls als =
+            CpAls.builder()
+                .optLinearAlgebra(la)
+                .optSeed(seed)
+                .optMaxIterations(cpIterations)
+                .build();
         if (!separableCp || k.length == 1) {
           CpTensor cp = als.factorize(ConvKernels.threeWay(w), r);
           return FormatSpecs.cp(data ? da.cp(w, moment, cp, CP_SWEEPS, 1e-6) : cp, kernel);
@@ -169,8 +186,10 @@ public final class LayerFactorizer {
         perm[n - 1] = 1;
         return FormatSpecs.cp(als.factorize(w.permute(perm), r), kernel);
       }
-      default -> throw new IllegalArgumentException(
-          choice.method().cliName() + " is a dense-layer method; conv methods are tucker, cp, tt");
+      default ->
+          throw new IllegalArgumentException(
+              choice.method().cliName()
+                  + " is a dense-layer method; conv methods are tucker, cp, tt");
     }
   }
 
@@ -182,8 +201,8 @@ public final class LayerFactorizer {
     long[] d = weight.dims();
     for (int j = 2; j < d.length; j++) {
       if (d[j] != 1) {
-        throw new IllegalArgumentException("svd of a conv needs a 1x1 kernel, found weight "
-            + Arrays.toString(d));
+        throw new IllegalArgumentException(
+            "svd of a conv needs a 1x1 kernel, found weight " + Arrays.toString(d));
       }
     }
     return factorizeDense(weight.reshape(new long[] {d[0], d[1]}), choice);
@@ -203,21 +222,32 @@ public final class LayerFactorizer {
     DataAwareFactorization da = moment == null ? null : DataAwareFactorization.create(la);
     switch (choice.method()) {
       case SVD -> {
-        return FormatSpecs.lowRank("svd", da != null ? da.svd(w, moment, choice.ranks()[0])
-            : TruncatedSvd.builder().optLinearAlgebra(la).build().factorize(w, choice.ranks()));
+        return FormatSpecs.lowRank(
+            "svd",
+            da != null
+                ? da.svd(w, moment, choice.ranks()[0])
+                : TruncatedSvd.builder().optLinearAlgebra(la).build().factorize(w, choice.ranks()));
       }
       case QR -> {
-        return FormatSpecs.lowRank("qr", da != null ? da.qr(w, moment, choice.ranks()[0])
-            : PivotedQr.create(la).factorize(w, choice.ranks()));
+        return FormatSpecs.lowRank(
+            "qr",
+            da != null
+                ? da.qr(w, moment, choice.ranks()[0])
+                : PivotedQr.create(la).factorize(w, choice.ranks()));
       }
       case TTM -> {
-        return FormatSpecs.ttMatrix(TtMatrixSvd.builder().optLinearAlgebra(la)
-            .optOrder(choice.outModes().length)
-            .optRowFactors(choice.outModes()).optColFactors(choice.inModes())
-            .build().factorize(w, choice.ranks()));
+        return FormatSpecs.ttMatrix(
+            TtMatrixSvd.builder()
+                .optLinearAlgebra(la)
+                .optOrder(choice.outModes().length)
+                .optRowFactors(choice.outModes())
+                .optColFactors(choice.inModes())
+                .build()
+                .factorize(w, choice.ranks()));
       }
-      default -> throw new IllegalArgumentException(
-          choice.method().cliName() + " is a conv method; dense methods are svd, qr, ttm");
+      default ->
+          throw new IllegalArgumentException(
+              choice.method().cliName() + " is a conv method; dense methods are svd, qr, ttm");
     }
   }
 
@@ -253,7 +283,9 @@ public final class LayerFactorizer {
       return this;
     }
 
-    /** CP as one depthwise conv per spatial axis (CP4 in 2-D) instead of one kxk depthwise (CP3). */
+    /**
+     * CP as one depthwise conv per spatial axis (CP4 in 2-D) instead of one kxk depthwise (CP3).
+     */
     public Builder optSeparableCp(boolean separable) {
       this.separableCp = separable;
       return this;

@@ -15,10 +15,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Replaces a Conv, ConvTranspose, Gemm or MatMul layer by the chain of standard ONNX ops of its {@link
- * FactorizedLayer}. New node and tensor names start with {@code <layer>/<method>_}; the layer's
- * output tensor keeps its name, so the rest of the graph is untouched. Only ops available in every
- * opset the reader accepts (7..21) are emitted, so the opset and IR version stay as they were.
+ * Replaces a Conv, ConvTranspose, Gemm or MatMul layer by the chain of standard ONNX ops of its
+ * {@link FactorizedLayer}. New node and tensor names start with {@code <layer>/<method>_}; the
+ * layer's output tensor keeps its name, so the rest of the graph is untouched. Only ops available
+ * in every opset the reader accepts (7..21) are emitted, so the opset and IR version stay as they
+ * were.
  *
  * <pre>
  *   Tucker2Conv / TtConv : Conv 1x1 (Cin->r_in) -> Conv kxk (r_in->r_out, stride/pads/dilations)
@@ -56,7 +57,8 @@ public final class LayerRewriter {
       DenseLayer dense = DenseLayer.of(model.graph(), node);
       DenseChains.emit(edit, dense, spec);
     }
-    LOG.debug("rewrote {} as {} ranks {}", node.label(), spec.method(), Arrays.toString(spec.ranks()));
+    LOG.debug(
+        "rewrote {} as {} ranks {}", node.label(), spec.method(), Arrays.toString(spec.ranks()));
     return edit.apply();
   }
 
@@ -134,7 +136,11 @@ public final class LayerRewriter {
       }
     }
     throw new ModelException(
-        "no layer named '" + layer + "' in graph '" + g.name() + "'; its Conv/ConvTranspose/Gemm/MatMul layers are "
+        "no layer named '"
+            + layer
+            + "' in graph '"
+            + g.name()
+            + "'; its Conv/ConvTranspose/Gemm/MatMul layers are "
             + (layers.size() > 20 ? layers.subList(0, 20) + "..." : layers));
   }
 
@@ -146,8 +152,11 @@ public final class LayerRewriter {
   static void requireSameShape(Node node, long[] expected, long[] found) {
     if (!Arrays.equals(expected, found)) {
       throw new ModelException(
-          node, "the factors describe a weight of shape " + Arrays.toString(found)
-              + " but the layer's weight is " + Arrays.toString(expected)
+          node,
+          "the factors describe a weight of shape "
+              + Arrays.toString(found)
+              + " but the layer's weight is "
+              + Arrays.toString(expected)
               + "; factorize this layer's own weight");
     }
   }

@@ -4,10 +4,10 @@ import java.util.Arrays;
 import org.lowrank.graph.TensorValue;
 
 /**
- * Rank-r dense layer {@code W ≈ L R} (W [out, in], y = x W^T + b), run as two Gemm/MatMul ops: first
- * {@code h = x R^T} (in -> r), then {@code y = h L^T + b} (r -> out). From a truncated SVD {@code L
- * = U_r S_r, R = V_r^T}; from a column-pivoted QR {@code L = Q_r, R = R_r P^T}. Parameters {@code
- * r*(out + in)}.
+ * Rank-r dense layer {@code W ≈ L R} (W [out, in], y = x W^T + b), run as two Gemm/MatMul ops:
+ * first {@code h = x R^T} (in -> r), then {@code y = h L^T + b} (r -> out). From a truncated SVD
+ * {@code L = U_r S_r, R = V_r^T}; from a column-pivoted QR {@code L = Q_r, R = R_r P^T}. Parameters
+ * {@code r*(out + in)}.
  *
  * @param method tag for node names, e.g. "svd" or "qr"
  * @param left L [out, r]
@@ -25,7 +25,9 @@ public record LowRankDense(String method, TensorValue left, TensorValue right)
     Tensors.requireRank(right, 2, "low-rank right factor R [r, in]");
     if (left.dim(1) != right.dim(0)) {
       throw new IllegalArgumentException(
-          "low-rank factors disagree: L " + Arrays.toString(left.dims()) + ", R "
+          "low-rank factors disagree: L "
+              + Arrays.toString(left.dims())
+              + ", R "
               + Arrays.toString(right.dims()));
     }
   }

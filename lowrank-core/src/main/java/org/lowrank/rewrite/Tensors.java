@@ -93,8 +93,7 @@ final class Tensors {
     requireRank(m, 2, "matrix");
     int cols = (int) m.dim(1);
     if (scale.length != cols) {
-      throw new IllegalArgumentException(
-          cols + " columns but " + scale.length + " scale factors");
+      throw new IllegalArgumentException(cols + " columns but " + scale.length + " scale factors");
     }
     float[] d = m.toFloatArray();
     for (int i = 0; i < d.length; i++) {

@@ -4,8 +4,8 @@ import java.util.Arrays;
 import org.lowrank.graph.TensorValue;
 
 /**
- * Tensor-Train convolution with three cores (the RENE view of {@code W} as a 3-way tensor [Cout,
- * K, Cin]): {@code W[o,i,s] = sum_{a,b} G1[o,a] G2[a,s,b] G3[b,i]}, run as a 1x1 conv (Cin -> r2,
+ * Tensor-Train convolution with three cores (the RENE view of {@code W} as a 3-way tensor [Cout, K,
+ * Cin]): {@code W[o,i,s] = sum_{a,b} G1[o,a] G2[a,s,b] G3[b,i]}, run as a 1x1 conv (Cin -> r2,
  * weight G3), a kxk conv (r2 -> r1, weight G2 with axes (a, b, s)) and a 1x1 conv (r1 -> Cout,
  * weight G1, keeps the bias). Parameters {@code Cout*r1 + r1*K*r2 + r2*Cin}.
  *
@@ -26,8 +26,12 @@ public record TtConv(TensorValue first, TensorValue middle, TensorValue last)
     }
     if (middle.dim(0) != first.dim(1) || middle.dim(middle.rank() - 1) != last.dim(0)) {
       throw new IllegalArgumentException(
-          "TT ranks disagree: G1 " + Arrays.toString(first.dims()) + ", G2 "
-              + Arrays.toString(middle.dims()) + ", G3 " + Arrays.toString(last.dims()));
+          "TT ranks disagree: G1 "
+              + Arrays.toString(first.dims())
+              + ", G2 "
+              + Arrays.toString(middle.dims())
+              + ", G3 "
+              + Arrays.toString(last.dims()));
     }
   }
 

@@ -5,11 +5,11 @@ import java.util.List;
 import org.lowrank.graph.TensorValue;
 
 /**
- * TT-matrix dense layer: {@code W [out, in]} with {@code out = o_1*..*o_d}, {@code in = i_1*..*i_d},
- * {@code W[(o_1..o_d), (i_1..i_d)] = G_1[:, o_1, i_1, :] ... G_d[:, o_d, i_d, :]} (row-major
- * multi-indices, r_0 = r_d = 1). The rewrite contracts {@code x} with one core at a time
- * (Reshape/Transpose/MatMul per core, cost {@code sum_k B * in/i_k * O_{<k} * r_{k-1} i_k o_k r_k}),
- * never rebuilding W. Parameters {@code sum_k r_{k-1} o_k i_k r_k}.
+ * TT-matrix dense layer: {@code W [out, in]} with {@code out = o_1*..*o_d}, {@code in =
+ * i_1*..*i_d}, {@code W[(o_1..o_d), (i_1..i_d)] = G_1[:, o_1, i_1, :] ... G_d[:, o_d, i_d, :]}
+ * (row-major multi-indices, r_0 = r_d = 1). The rewrite contracts {@code x} with one core at a time
+ * (Reshape/Transpose/MatMul per core, cost {@code sum_k B * in/i_k * O_{<k} * r_{k-1} i_k o_k
+ * r_k}), never rebuilding W. Parameters {@code sum_k r_{k-1} o_k i_k r_k}.
  *
  * @param cores G_k [r_{k-1}, o_k, i_k, r_k], k = 1..d, d >= 1
  */
@@ -26,13 +26,18 @@ public record TtMatrixDense(List<TensorValue> cores) implements FactorizedLayer 
       Tensors.requireRank(g, 4, "TT-matrix core G_" + (k + 1) + " [r_{k-1}, o_k, i_k, r_k]");
       if (g.dim(0) != prev) {
         throw new IllegalArgumentException(
-            "TT-matrix core G_" + (k + 1) + " " + Arrays.toString(g.dims())
-                + " must start with rank " + prev);
+            "TT-matrix core G_"
+                + (k + 1)
+                + " "
+                + Arrays.toString(g.dims())
+                + " must start with rank "
+                + prev);
       }
       prev = g.dim(3);
     }
     if (prev != 1) {
-      throw new IllegalArgumentException("the last TT-matrix core must end with rank 1, found " + prev);
+      throw new IllegalArgumentException(
+          "the last TT-matrix core must end with rank 1, found " + prev);
     }
   }
 

@@ -4,8 +4,8 @@ import java.util.Arrays;
 import org.lowrank.graph.TensorValue;
 
 /**
- * Tucker-2 convolution: {@code W[o,i,s] = sum_{a,b} U_out[o,a] G[a,b,s] U_in[i,b]}, run as a 1x1 conv
- * (Cin -> r_in, weight U_in^T), a kxk conv (r_in -> r_out, weight G, keeps stride, padding,
+ * Tucker-2 convolution: {@code W[o,i,s] = sum_{a,b} U_out[o,a] G[a,b,s] U_in[i,b]}, run as a 1x1
+ * conv (Cin -> r_in, weight U_in^T), a kxk conv (r_in -> r_out, weight G, keeps stride, padding,
  * dilation) and a 1x1 conv (r_out -> Cout, weight U_out, keeps the bias). Parameters {@code
  * Cout*r_out + r_out*r_in*K + r_in*Cin} with K the kernel volume.
  *
@@ -26,8 +26,12 @@ public record Tucker2Conv(TensorValue outFactor, TensorValue core, TensorValue i
     }
     if (core.dim(0) != outFactor.dim(1) || core.dim(1) != inFactor.dim(1)) {
       throw new IllegalArgumentException(
-          "Tucker-2 ranks disagree: U_out " + Arrays.toString(outFactor.dims()) + ", core "
-              + Arrays.toString(core.dims()) + ", U_in " + Arrays.toString(inFactor.dims()));
+          "Tucker-2 ranks disagree: U_out "
+              + Arrays.toString(outFactor.dims())
+              + ", core "
+              + Arrays.toString(core.dims())
+              + ", U_in "
+              + Arrays.toString(inFactor.dims()));
     }
   }
 
@@ -53,8 +57,8 @@ public record Tucker2Conv(TensorValue outFactor, TensorValue core, TensorValue i
   }
 
   /**
-   * True when r_in = C_in: U_in is square and the rewrite folds it into the core, emitting two convs
-   * (kxk C_in->r_out with {@link #coreTimesIn()}, then 1x1 U_out): the truncated SVD of the
+   * True when r_in = C_in: U_in is square and the rewrite folds it into the core, emitting two
+   * convs (kxk C_in->r_out with {@link #coreTimesIn()}, then 1x1 U_out): the truncated SVD of the
    * output-mode unfolding W_(1) [C_out, C_in K] (channel decomposition).
    */
   public boolean foldsInput() {

@@ -5,13 +5,14 @@ import java.util.Random;
 import org.lowrank.linalg.LinearAlgebra;
 
 /**
- * An immutable dense tensor of doubles in row-major (C) order: the element at multi-index (i_0, ...,
- * i_{N-1}) of shape (I_0, ..., I_{N-1}) sits at offset sum_k i_k * prod_{m>k} I_m. A matrix is an
- * order-2 tensor. Factories copy their input and accessors return copies, so no caller can modify a
- * tensor; operations that only reinterpret the layout ({@link #reshape}) share storage internally.
+ * An immutable dense tensor of doubles in row-major (C) order: the element at multi-index (i_0,
+ * ..., i_{N-1}) of shape (I_0, ..., I_{N-1}) sits at offset sum_k i_k * prod_{m>k} I_m. A matrix is
+ * an order-2 tensor. Factories copy their input and accessors return copies, so no caller can
+ * modify a tensor; operations that only reinterpret the layout ({@link #reshape}) share storage
+ * internally.
  *
- * <p>Operations that need BLAS take an optional {@link LinearAlgebra}; without one they use
- * {@link LinearAlgebra#defaultInstance()}.
+ * <p>Operations that need BLAS take an optional {@link LinearAlgebra}; without one they use {@link
+ * LinearAlgebra#defaultInstance()}.
  */
 public final class DenseTensor {
   private final int[] shape;
@@ -64,7 +65,9 @@ public final class DenseTensor {
     return new DenseTensor(d, new int[] {n, n});
   }
 
-  /** Independent standard normal entries from {@code new java.util.Random(seed)}, in storage order. */
+  /**
+   * Independent standard normal entries from {@code new java.util.Random(seed)}, in storage order.
+   */
   public static DenseTensor random(long seed, int... shape) {
     int[] s = checkShape(shape);
     Random rnd = new Random(seed);
@@ -116,7 +119,12 @@ public final class DenseTensor {
   public double get(int... index) {
     if (index.length != shape.length) {
       throw new IllegalArgumentException(
-          "index " + Arrays.toString(index) + " has " + index.length + " entries, tensor order is " + shape.length);
+          "index "
+              + Arrays.toString(index)
+              + " has "
+              + index.length
+              + " entries, tensor order is "
+              + shape.length);
     }
     int off = 0;
     for (int k = 0; k < shape.length; k++) {
@@ -170,8 +178,15 @@ public final class DenseTensor {
     int[] s = checkShape(newShape);
     if (sizeOf(s) != data.length) {
       throw new IllegalArgumentException(
-          "cannot reshape " + Arrays.toString(shape) + " (" + data.length + " elements) to "
-              + Arrays.toString(s) + " (" + sizeOf(s) + " elements)");
+          "cannot reshape "
+              + Arrays.toString(shape)
+              + " ("
+              + data.length
+              + " elements) to "
+              + Arrays.toString(s)
+              + " ("
+              + sizeOf(s)
+              + " elements)");
     }
     return new DenseTensor(data, s);
   }
@@ -184,7 +199,12 @@ public final class DenseTensor {
     int n = shape.length;
     if (perm.length != n) {
       throw new IllegalArgumentException(
-          "permutation " + Arrays.toString(perm) + " must have " + n + " entries for shape " + Arrays.toString(shape));
+          "permutation "
+              + Arrays.toString(perm)
+              + " must have "
+              + n
+              + " entries for shape "
+              + Arrays.toString(shape));
     }
     boolean[] seen = new boolean[n];
     boolean identity = true;
@@ -263,8 +283,16 @@ public final class DenseTensor {
     int rest = sizeOf(s) / Math.max(1, s[mode]);
     if (unfolded.order() != 2 || unfolded.shape[0] != s[mode] || unfolded.shape[1] != rest) {
       throw new IllegalArgumentException(
-          "mode-" + mode + " unfolding of " + Arrays.toString(s) + " must be [" + s[mode] + ", " + rest
-              + "], got " + Arrays.toString(unfolded.shape));
+          "mode-"
+              + mode
+              + " unfolding of "
+              + Arrays.toString(s)
+              + " must be ["
+              + s[mode]
+              + ", "
+              + rest
+              + "], got "
+              + Arrays.toString(unfolded.shape));
     }
     int[] perm = unfoldPermutation(s.length, mode);
     int[] permuted = new int[s.length];
@@ -305,8 +333,16 @@ public final class DenseTensor {
     int in = shape[mode];
     if (matrix.shape[1] != in) {
       throw new IllegalArgumentException(
-          "mode-" + mode + " product: matrix must have " + in + " columns (size of mode " + mode + " of "
-              + Arrays.toString(shape) + "), got shape " + Arrays.toString(matrix.shape));
+          "mode-"
+              + mode
+              + " product: matrix must have "
+              + in
+              + " columns (size of mode "
+              + mode
+              + " of "
+              + Arrays.toString(shape)
+              + "), got shape "
+              + Arrays.toString(matrix.shape));
     }
     int j = matrix.shape[0];
     int left = 1;
@@ -344,7 +380,10 @@ public final class DenseTensor {
     other.requireMatrix("matmul right operand");
     if (shape[1] != other.shape[0]) {
       throw new IllegalArgumentException(
-          "matmul: inner dimensions differ: " + Arrays.toString(shape) + " x " + Arrays.toString(other.shape));
+          "matmul: inner dimensions differ: "
+              + Arrays.toString(shape)
+              + " x "
+              + Arrays.toString(other.shape));
     }
     int m = shape[0];
     int k = shape[1];
@@ -368,7 +407,12 @@ public final class DenseTensor {
         r = matrices[t].shape[1];
       } else if (matrices[t].shape[1] != r) {
         throw new IllegalArgumentException(
-            "khatriRao: operand " + t + " has " + matrices[t].shape[1] + " columns, operand 0 has " + r);
+            "khatriRao: operand "
+                + t
+                + " has "
+                + matrices[t].shape[1]
+                + " columns, operand 0 has "
+                + r);
       }
     }
     double[] acc = matrices[0].data.clone();
@@ -485,7 +529,11 @@ public final class DenseTensor {
       n *= s;
       if (n > Integer.MAX_VALUE) {
         throw new IllegalArgumentException(
-            "shape " + Arrays.toString(shape) + " has more than " + Integer.MAX_VALUE + " elements");
+            "shape "
+                + Arrays.toString(shape)
+                + " has more than "
+                + Integer.MAX_VALUE
+                + " elements");
       }
     }
     return (int) n;
@@ -516,27 +564,39 @@ public final class DenseTensor {
   private void checkMode(int mode) {
     if (mode < 0 || mode >= shape.length) {
       throw new IllegalArgumentException(
-          "mode " + mode + " outside 0.." + (shape.length - 1) + " for shape " + Arrays.toString(shape));
+          "mode "
+              + mode
+              + " outside 0.."
+              + (shape.length - 1)
+              + " for shape "
+              + Arrays.toString(shape));
     }
   }
 
   private void requireMatrix(String what) {
     if (shape.length != 2) {
-      throw new IllegalArgumentException(what + " must be a matrix, got shape " + Arrays.toString(shape));
+      throw new IllegalArgumentException(
+          what + " must be a matrix, got shape " + Arrays.toString(shape));
     }
   }
 
   private void requireSameShape(DenseTensor other, String op) {
     if (!Arrays.equals(shape, other.shape)) {
       throw new IllegalArgumentException(
-          op + ": shapes differ: " + Arrays.toString(shape) + " vs " + Arrays.toString(other.shape));
+          op
+              + ": shapes differ: "
+              + Arrays.toString(shape)
+              + " vs "
+              + Arrays.toString(other.shape));
     }
   }
 
   /** Exact equality of shape and every element. */
   @Override
   public boolean equals(Object o) {
-    return o instanceof DenseTensor t && Arrays.equals(shape, t.shape) && Arrays.equals(data, t.data);
+    return o instanceof DenseTensor t
+        && Arrays.equals(shape, t.shape)
+        && Arrays.equals(data, t.data);
   }
 
   @Override

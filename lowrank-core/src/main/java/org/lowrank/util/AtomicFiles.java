@@ -23,16 +23,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Atomic file replacement, so readers never see a half-written file: write a temporary file in the
  * target's directory (created if missing), force it to disk, then rename it over the target with
- * {@code ATOMIC_MOVE} (a plain replace where the file system cannot move atomically). On failure the
- * target is untouched and the temporary file removed. Files are created rw-r--r--.
+ * {@code ATOMIC_MOVE} (a plain replace where the file system cannot move atomically). On failure
+ * the target is untouched and the temporary file removed. Files are created rw-r--r--.
  *
  * <p>Temporary files are named {@code .NAME.<pid>.<random>.tmp}; a run killed between writing and
  * renaming leaves one behind, and the next write to the same directory removes those whose process
  * is no longer alive ({@link #removeDeadTemporaries}).
  *
  * <p>{@link #writeAll} writes several files as one unit: every file is first written to a temporary
- * file, and only when all of them are on disk are they renamed, in the order given. A failure before
- * the first rename leaves every target as it was.
+ * file, and only when all of them are on disk are they renamed, in the order given. A failure
+ * before the first rename leaves every target as it was.
  */
 public final class AtomicFiles {
   private static final Logger LOG = LoggerFactory.getLogger(AtomicFiles.class);
@@ -65,7 +65,10 @@ public final class AtomicFiles {
       }
       for (Map.Entry<Path, Path> e : staged.entrySet()) {
         try {
-          Files.move(e.getValue(), e.getKey(), StandardCopyOption.ATOMIC_MOVE,
+          Files.move(
+              e.getValue(),
+              e.getKey(),
+              StandardCopyOption.ATOMIC_MOVE,
               StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException ex) {
           Files.move(e.getValue(), e.getKey(), StandardCopyOption.REPLACE_EXISTING);
@@ -85,8 +88,9 @@ public final class AtomicFiles {
       Files.createDirectories(dir);
       removeDeadTemporaries(dir);
     }
-    Path tmp = Files.createTempFile(dir,
-        "." + abs.getFileName() + "." + ProcessHandle.current().pid() + ".", ".tmp");
+    Path tmp =
+        Files.createTempFile(
+            dir, "." + abs.getFileName() + "." + ProcessHandle.current().pid() + ".", ".tmp");
     boolean done = false;
     try {
       try {
@@ -94,7 +98,8 @@ public final class AtomicFiles {
       } catch (UnsupportedOperationException e) {
         // not a POSIX file system: keep the default permissions
       }
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel ch =
+          FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         while (buf.hasRemaining()) {
           ch.write(buf);
@@ -133,7 +138,8 @@ public final class AtomicFiles {
           continue;
         }
         if (Files.deleteIfExists(f)) {
-          LOG.info("removed {}: a temporary file of process {}, which is no longer running", f, pid);
+          LOG.info(
+              "removed {}: a temporary file of process {}, which is no longer running", f, pid);
           removed.add(f);
         }
       }

@@ -9,10 +9,10 @@ import java.util.Map;
 
 /**
  * A small JSON codec for plans and reports, so lowrank-core needs no JSON library. Values map to
- * Java as: object = {@code Map<String,Object>} (insertion order kept), array = {@code List<Object>},
- * string = {@code String}, number = {@code Long} when integral else {@code Double}, {@code Boolean},
- * null. Writing also accepts any {@link Number}, {@code int[]}, {@code long[]}, {@code double[]}
- * and {@link Enum} (written as its lower-case name).
+ * Java as: object = {@code Map<String,Object>} (insertion order kept), array = {@code
+ * List<Object>}, string = {@code String}, number = {@code Long} when integral else {@code Double},
+ * {@code Boolean}, null. Writing also accepts any {@link Number}, {@code int[]}, {@code long[]},
+ * {@code double[]} and {@link Enum} (written as its lower-case name).
  */
 public final class Json {
   /**
@@ -70,8 +70,11 @@ public final class Json {
       sb.append("null");
     } else if (v instanceof String s) {
       quote(sb, s);
-    } else if (v instanceof Boolean || v instanceof Long || v instanceof Integer
-        || v instanceof Short || v instanceof Byte) {
+    } else if (v instanceof Boolean
+        || v instanceof Long
+        || v instanceof Integer
+        || v instanceof Short
+        || v instanceof Byte) {
       sb.append(v);
     } else if (v instanceof Number n) {
       double d = n.doubleValue();

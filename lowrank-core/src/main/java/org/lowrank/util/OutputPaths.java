@@ -31,15 +31,24 @@ public final class OutputPaths {
       }
       for (Map.Entry<String, Path> in : inputs.entrySet()) {
         if (in.getValue() != null && same(out, in.getValue())) {
-          throw new IllegalArgumentException(out + ": the " + o.getKey() + " would overwrite the "
-              + in.getKey() + " " + in.getValue() + "; choose another output path");
+          throw new IllegalArgumentException(
+              out
+                  + ": the "
+                  + o.getKey()
+                  + " would overwrite the "
+                  + in.getKey()
+                  + " "
+                  + in.getValue()
+                  + "; choose another output path");
         }
       }
       checkWritable(o.getKey(), out);
     }
   }
 
-  /** Whether two paths name the same existing file (through links); false when either is missing. */
+  /**
+   * Whether two paths name the same existing file (through links); false when either is missing.
+   */
   public static boolean same(Path a, Path b) {
     if (a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize())) {
       return true;
@@ -54,8 +63,11 @@ public final class OutputPaths {
   /** Checks that {@code out} can be created or replaced as a regular file. */
   public static void checkWritable(String what, Path out) {
     if (Files.isDirectory(out)) {
-      throw new IllegalArgumentException(out + ": the " + what
-          + " path is a directory; give a file name (or remove the directory)");
+      throw new IllegalArgumentException(
+          out
+              + ": the "
+              + what
+              + " path is a directory; give a file name (or remove the directory)");
     }
     checkDirectory(what, out.toAbsolutePath().getParent(), out);
   }
@@ -70,12 +82,22 @@ public final class OutputPaths {
       return;
     }
     if (!Files.isDirectory(existing)) {
-      throw new IllegalArgumentException(out + ": cannot write the " + what + ": " + existing
-          + " is not a directory; choose an output path in a directory");
+      throw new IllegalArgumentException(
+          out
+              + ": cannot write the "
+              + what
+              + ": "
+              + existing
+              + " is not a directory; choose an output path in a directory");
     }
     if (!Files.isWritable(existing)) {
-      throw new IllegalArgumentException(out + ": cannot write the " + what + ": the directory "
-          + existing + " is not writable; choose another output path or fix its permissions");
+      throw new IllegalArgumentException(
+          out
+              + ": cannot write the "
+              + what
+              + ": the directory "
+              + existing
+              + " is not writable; choose another output path or fix its permissions");
     }
   }
 }

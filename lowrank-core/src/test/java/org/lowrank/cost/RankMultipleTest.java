@@ -9,12 +9,17 @@ import org.junit.jupiter.api.Test;
 class RankMultipleTest {
   private static String cpuinfo(String flags) {
     return "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Some CPU\n"
-        + "flags\t\t: " + flags + "\nbugs\t\t: spectre_v1\n\nprocessor\t: 1\nflags\t\t: " + flags + "\n";
+        + "flags\t\t: "
+        + flags
+        + "\nbugs\t\t: spectre_v1\n\nprocessor\t: 1\nflags\t\t: "
+        + flags
+        + "\n";
   }
 
   @Test
   void avx512fGivesSixteen() {
-    RankMultiple r = RankMultiple.fromCpuinfo(cpuinfo("fpu sse sse2 avx avx2 fma avx512f avx512dq avx512bw"));
+    RankMultiple r =
+        RankMultiple.fromCpuinfo(cpuinfo("fpu sse sse2 avx avx2 fma avx512f avx512dq avx512bw"));
     assertEquals(16, r.multiple());
     assertEquals("detected (avx512f)", r.source());
   }
@@ -29,7 +34,9 @@ class RankMultipleTest {
 
   @Test
   void noFlagsFallsBackToEight() {
-    assertEquals(new RankMultiple(8, "fallback (no cpu flags)"), RankMultiple.fromCpuinfo("Processor : ARMv8\n"));
+    assertEquals(
+        new RankMultiple(8, "fallback (no cpu flags)"),
+        RankMultiple.fromCpuinfo("Processor : ARMv8\n"));
     assertEquals(8, RankMultiple.fromCpuinfo(cpuinfo("fpu sse2")).multiple());
   }
 
@@ -41,8 +48,11 @@ class RankMultipleTest {
     assertEquals(RankMultiple.given(32), RankMultiple.parse(" 32 "));
     RankMultiple auto = RankMultiple.parse("auto");
     assertTrue(auto.multiple() == 8 || auto.multiple() == 16, auto.toString());
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RankMultiple.parse("0"));
-    assertTrue(e.getMessage().contains("--rank-multiple") && e.getMessage().contains("'0'"), e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> RankMultiple.parse("0"));
+    assertTrue(
+        e.getMessage().contains("--rank-multiple") && e.getMessage().contains("'0'"),
+        e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> RankMultiple.parse("sse"));
   }
 }

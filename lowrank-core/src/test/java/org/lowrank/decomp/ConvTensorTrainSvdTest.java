@@ -43,7 +43,8 @@ class ConvTensorTrainSvdTest extends FactorizerContractTest<ConvTensorTrain> {
 
   @Override
   protected long closedFormParameterCount(int[] shape, int[] ranks) {
-    return ConvTensorTrainSvd.parameterCount(shape[0], shape[1], shape[2] * shape[3], ranks[0], ranks[1]);
+    return ConvTensorTrainSvd.parameterCount(
+        shape[0], shape[1], shape[2] * shape[3], ranks[0], ranks[1]);
   }
 
   @Override
@@ -65,7 +66,9 @@ class ConvTensorTrainSvdTest extends FactorizerContractTest<ConvTensorTrain> {
       for (long seed = 1; seed <= 3; seed++) {
         DenseTensor w = planted(seed, 10, 12, spatial, 4, 3);
         ConvTensorTrain f = tt.factorize(w, 4, 3);
-        assertTrue(f.relativeError(w) < 1e-10, java.util.Arrays.toString(spatial) + ": " + f.relativeError(w));
+        assertTrue(
+            f.relativeError(w) < 1e-10,
+            java.util.Arrays.toString(spatial) + ": " + f.relativeError(w));
         DenseTensor tied = planted(seed, 10, 12, spatial, 4, 4);
         assertTrue(tt.factorize(tied, 4).relativeError(tied) < 1e-10);
         assertArrayEquals(new int[] {4, 4}, tt.factorize(tied, 4).ranks());

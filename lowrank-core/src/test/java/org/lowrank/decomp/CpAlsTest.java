@@ -11,7 +11,13 @@ import org.lowrank.tensor.DenseTensor;
 class CpAlsTest extends FactorizerContractTest<CpTensor> {
 
   private static CpAls als(long seed, CpAls.Init init) {
-    return CpAls.builder().optLinearAlgebra(LA).optSeed(seed).optInit(init).optTolerance(1e-12).optMaxIterations(1000).build();
+    return CpAls.builder()
+        .optLinearAlgebra(LA)
+        .optSeed(seed)
+        .optInit(init)
+        .optTolerance(1e-12)
+        .optMaxIterations(1000)
+        .build();
   }
 
   @Override
@@ -62,21 +68,38 @@ class CpAlsTest extends FactorizerContractTest<CpTensor> {
 
   @Test
   void plantedRankRecoveredThreeAndFourWayWithSvdInit() {
-    int[][] shapes = {{10, 9, 8}, {12, 9, 7}, {6, 5, 4, 3}, {8, 6, 3, 3}, {7, 3, 5}, {6, 5, 20}, {4, 3, 5, 16}, {12, 9, 24}};
+    int[][] shapes = {
+      {10, 9, 8},
+      {12, 9, 7},
+      {6, 5, 4, 3},
+      {8, 6, 3, 3},
+      {7, 3, 5},
+      {6, 5, 20},
+      {4, 3, 5, 16},
+      {12, 9, 24}
+    };
     for (int[] shape : shapes) {
       for (long seed = 1; seed <= 4; seed++) {
         DenseTensor x = Planted.cp(seed, shape, 3);
         CpAls.Fit fit = als(seed, CpAls.Init.SVD).fit(x, 3);
         double err = fit.tensor().relativeError(x);
-        assertTrue(err < 1e-6, java.util.Arrays.toString(shape) + " seed " + seed + ": " + err
-            + " after " + fit.iterations() + " iterations");
+        assertTrue(
+            err < 1e-6,
+            java.util.Arrays.toString(shape)
+                + " seed "
+                + seed
+                + ": "
+                + err
+                + " after "
+                + fit.iterations()
+                + " iterations");
       }
     }
   }
 
   /**
-   * ALS from a random start can stall in a swamp (e.g. [12, 9, 7] planted seed 1, random seed 1 stays
-   * at 0.256), so random init is judged as best of three restarts, as in practice.
+   * ALS from a random start can stall in a swamp (e.g. [12, 9, 7] planted seed 1, random seed 1
+   * stays at 0.256), so random init is judged as best of three restarts, as in practice.
    */
   @Test
   void plantedRankRecoveredWithRandomInitBestOfThree() {
@@ -86,7 +109,10 @@ class CpAlsTest extends FactorizerContractTest<CpTensor> {
         DenseTensor x = Planted.cp(seed, shape, 3);
         double best = Double.POSITIVE_INFINITY;
         for (long restart = 0; restart < 3; restart++) {
-          best = Math.min(best, als(seed * 10 + restart, CpAls.Init.RANDOM).factorize(x, 3).relativeError(x));
+          best =
+              Math.min(
+                  best,
+                  als(seed * 10 + restart, CpAls.Init.RANDOM).factorize(x, 3).relativeError(x));
         }
         assertTrue(best < 1e-6, java.util.Arrays.toString(shape) + " seed " + seed + ": " + best);
       }
@@ -118,7 +144,13 @@ class CpAlsTest extends FactorizerContractTest<CpTensor> {
   void ridgeAndRankAboveDimensionsWork() {
     DenseTensor x = DenseTensor.random(4, 3, 4, 5);
     // rank 12 = prod of the two smaller modes: more components than any single dimension
-    CpTensor cp = CpAls.builder().optLinearAlgebra(LA).optRidge(1e-9).optMaxIterations(200).build().factorize(x, 12);
+    CpTensor cp =
+        CpAls.builder()
+            .optLinearAlgebra(LA)
+            .optRidge(1e-9)
+            .optMaxIterations(200)
+            .build()
+            .factorize(x, 12);
     assertTrue(cp.reconstruct().isFinite());
     assertTrue(cp.relativeError(x) < 0.5);
   }

@@ -66,9 +66,11 @@ class DataAwareFactorizationTest {
     DenseTensor x = subspaceInputs(5, 36, 3, 300);
     TuckerTensor weights = Tucker2.create(Tucker.Method.HOOI, LA).factorize(kernel, 3, 4);
     TuckerTensor data = da.tucker2(kernel, moment(x), weights, 3);
-    assertTrue(outputError(kernel, data.reconstruct(), x) < 1e-3,
+    assertTrue(
+        outputError(kernel, data.reconstruct(), x) < 1e-3,
         "data-aware error " + outputError(kernel, data.reconstruct(), x));
-    assertTrue(outputError(kernel, weights.reconstruct(), x) > 0.05,
+    assertTrue(
+        outputError(kernel, weights.reconstruct(), x) > 0.05,
         "weight-only error " + outputError(kernel, weights.reconstruct(), x));
   }
 
@@ -89,11 +91,17 @@ class DataAwareFactorizationTest {
     // equal up to HOOI's own convergence: the closed-form step can only lower the error
     assertTrue(td.relativeError(kernel) <= tw.relativeError(kernel) + 1e-12);
     assertEquals(tw.relativeError(kernel), td.relativeError(kernel), 1e-4);
-    CpTensor cw = CpAls.builder().optLinearAlgebra(LA).optSeed(1).build()
-        .factorize(ConvKernels.threeWay(kernel), 5);
+    CpTensor cw =
+        CpAls.builder()
+            .optLinearAlgebra(LA)
+            .optSeed(1)
+            .build()
+            .factorize(ConvKernels.threeWay(kernel), 5);
     CpTensor cd = da.cp(kernel, eye, cw, 30, 1e-9);
-    double cwError = DenseTensor.relativeError(kernel, ConvKernels.fromThreeWay(cw.reconstruct(), 3, 3));
-    double cdError = DenseTensor.relativeError(kernel, ConvKernels.fromThreeWay(cd.reconstruct(), 3, 3));
+    double cwError =
+        DenseTensor.relativeError(kernel, ConvKernels.fromThreeWay(cw.reconstruct(), 3, 3));
+    double cdError =
+        DenseTensor.relativeError(kernel, ConvKernels.fromThreeWay(cd.reconstruct(), 3, 3));
     assertTrue(cdError <= cwError + 1e-9, cdError + " > " + cwError);
   }
 
@@ -109,15 +117,22 @@ class DataAwareFactorizationTest {
       TuckerTensor td = da.tucker2(kernel, s, tw, 5);
       double tWeights = outputError(kernel, tw.reconstruct(), x);
       double tData = outputError(kernel, td.reconstruct(), x);
-      assertTrue(tData <= tWeights * (1 + 1e-6), "seed " + seed + ": Tucker-2 " + tData + " > " + tWeights);
+      assertTrue(
+          tData <= tWeights * (1 + 1e-6),
+          "seed " + seed + ": Tucker-2 " + tData + " > " + tWeights);
       tuckerGain += tData / tWeights;
 
-      CpTensor cw = CpAls.builder().optLinearAlgebra(LA).optSeed(seed).build()
-          .factorize(ConvKernels.threeWay(kernel), 6);
+      CpTensor cw =
+          CpAls.builder()
+              .optLinearAlgebra(LA)
+              .optSeed(seed)
+              .build()
+              .factorize(ConvKernels.threeWay(kernel), 6);
       CpTensor cd = da.cp(kernel, s, cw, 50, 1e-9);
       double cWeights = outputError(kernel, ConvKernels.fromThreeWay(cw.reconstruct(), 3, 3), x);
       double cData = outputError(kernel, ConvKernels.fromThreeWay(cd.reconstruct(), 3, 3), x);
-      assertTrue(cData <= cWeights * (1 + 1e-6), "seed " + seed + ": CP " + cData + " > " + cWeights);
+      assertTrue(
+          cData <= cWeights * (1 + 1e-6), "seed " + seed + ": CP " + cData + " > " + cWeights);
       cpGain += cData / cWeights;
     }
     // and they do better on such inputs, not merely as well
@@ -128,9 +143,10 @@ class DataAwareFactorizationTest {
   @Test
   void momentOfTheWrongSizeIsRejectedWithBothSizes() {
     DenseTensor w = DenseTensor.random(1, 5, 4);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> da.svd(w, InputMoment.identity(6), 2));
-    assertTrue(e.getMessage().contains("6 x 6") && e.getMessage().contains("[5, 4]"), e.getMessage());
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> da.svd(w, InputMoment.identity(6), 2));
+    assertTrue(
+        e.getMessage().contains("6 x 6") && e.getMessage().contains("[5, 4]"), e.getMessage());
   }
 
   @Test
@@ -141,7 +157,9 @@ class DataAwareFactorizationTest {
     double[] sBefore = s.matrix();
     da.svd(w, s, 2);
     assertEquals(0, DenseTensor.relativeError(DenseTensor.of(before, 6, 5), w), 0);
-    assertEquals(0, DenseTensor.relativeError(DenseTensor.of(sBefore, 5, 5), DenseTensor.of(s.matrix(), 5, 5)), 0);
+    assertEquals(
+        0,
+        DenseTensor.relativeError(DenseTensor.of(sBefore, 5, 5), DenseTensor.of(s.matrix(), 5, 5)),
+        0);
   }
-
 }

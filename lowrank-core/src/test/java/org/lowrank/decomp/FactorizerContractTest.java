@@ -13,8 +13,8 @@ import org.lowrank.tensor.DenseTensor;
 /**
  * The contract every factorizer satisfies (EJML-style): full rank is exact, zero input is handled,
  * the input is never modified, impossible ranks are rejected with a clear message, the same seed
- * gives bit-identical factors, closed-form parameter counts match the factors. Subclasses supply the
- * cases.
+ * gives bit-identical factors, closed-form parameter counts match the factors. Subclasses supply
+ * the cases.
  */
 abstract class FactorizerContractTest<F extends FactorizedTensor> {
   protected static final LinearAlgebra LA = LinearAlgebra.openBlas(1);
@@ -94,7 +94,8 @@ abstract class FactorizerContractTest<F extends FactorizedTensor> {
   void impossibleRankIsRejectedWithClearMessage() {
     DenseTensor x = sampleInput(2);
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> factorize(x, 2, impossibleRanks(x.shape())));
+        assertThrows(
+            IllegalArgumentException.class, () -> factorize(x, 2, impossibleRanks(x.shape())));
     String msg = e.getMessage();
     assertTrue(msg.contains("got " + offendingValue(x.shape())), msg);
     assertTrue(msg.contains("1.."), "message names the feasible range: " + msg);
@@ -106,7 +107,8 @@ abstract class FactorizerContractTest<F extends FactorizedTensor> {
     d[d.length / 2] = Double.NaN;
     DenseTensor bad = DenseTensor.of(d, sampleInput(3).shape());
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> factorize(bad, 3, truncatingRanks(bad.shape())));
+        assertThrows(
+            IllegalArgumentException.class, () -> factorize(bad, 3, truncatingRanks(bad.shape())));
     assertTrue(e.getMessage().contains("NaN"), e.getMessage());
   }
 

@@ -59,7 +59,9 @@ class TensorTrainSvdTest extends FactorizerContractTest<TensorTrain> {
         DenseTensor x = Planted.tt(seed, shape, ranks);
         TensorTrain t = TensorTrainSvd.create(LA, exact).factorize(x, ranks);
         assertArrayEquals(ranks, t.ranks());
-        assertTrue(t.relativeError(x) < 1e-10, "exact=" + exact + " seed " + seed + ": " + t.relativeError(x));
+        assertTrue(
+            t.relativeError(x) < 1e-10,
+            "exact=" + exact + " seed " + seed + ": " + t.relativeError(x));
       }
     }
   }

@@ -75,7 +75,8 @@ class TruncatedSvdTest extends FactorizerContractTest<LowRankMatrix> {
     double expected = Math.sqrt(tail) / w.frobeniusNorm();
     for (TruncatedSvd.Split split : TruncatedSvd.Split.values()) {
       for (TruncatedSvd.Algorithm alg : TruncatedSvd.Algorithm.values()) {
-        TruncatedSvd t = TruncatedSvd.builder().optLinearAlgebra(LA).optSplit(split).optAlgorithm(alg).build();
+        TruncatedSvd t =
+            TruncatedSvd.builder().optLinearAlgebra(LA).optSplit(split).optAlgorithm(alg).build();
         assertEquals(expected, t.factorize(w, 6).relativeError(w), 1e-12, split + " " + alg);
       }
     }
@@ -85,7 +86,12 @@ class TruncatedSvdTest extends FactorizerContractTest<LowRankMatrix> {
   void splitsDistributeSingularValues() {
     DenseTensor w = DenseTensor.random(4, 12, 9);
     double s0 = svd.singularValues(w)[0];
-    LowRankMatrix left = TruncatedSvd.builder().optLinearAlgebra(LA).optSplit(TruncatedSvd.Split.LEFT).build().factorize(w, 3);
+    LowRankMatrix left =
+        TruncatedSvd.builder()
+            .optLinearAlgebra(LA)
+            .optSplit(TruncatedSvd.Split.LEFT)
+            .build()
+            .factorize(w, 3);
     // B = V^T has orthonormal rows; the first column of A = U S has norm s_0.
     assertEquals(1.0, rowNorm(left.right(), 0), 1e-12);
     LowRankMatrix balanced = svd.factorize(w, 3);

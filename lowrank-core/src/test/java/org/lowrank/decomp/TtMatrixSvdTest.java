@@ -66,7 +66,13 @@ class TtMatrixSvdTest extends FactorizerContractTest<TtMatrix> {
   @Test
   void indexConventionMatchesDocumentation() {
     DenseTensor w = DenseTensor.random(2, 6, 12);
-    TtMatrix t = TtMatrixSvd.builder().optLinearAlgebra(LA).optRowFactors(2, 3).optColFactors(4, 3).build().factorize(w, 5);
+    TtMatrix t =
+        TtMatrixSvd.builder()
+            .optLinearAlgebra(LA)
+            .optRowFactors(2, 3)
+            .optColFactors(4, 3)
+            .build()
+            .factorize(w, 5);
     DenseTensor g1 = t.core(0);
     DenseTensor g2 = t.core(1);
     assertArrayEquals(new int[] {1, 2, 4, 5}, g1.shape());
@@ -79,13 +85,20 @@ class TtMatrixSvdTest extends FactorizerContractTest<TtMatrix> {
             for (int a = 0; a < 5; a++) {
               s += g1.get(0, i1, j1, a) * g2.get(a, i2, j2, 0);
             }
-            // full rank (5 = min(8, 9)... bond max is min(2*4, 3*3) = 8): compare with the reconstruction
+            // full rank (5 = min(8, 9)... bond max is min(2*4, 3*3) = 8): compare with the
+            // reconstruction
             assertEquals(t.reconstruct().get(i1 * 3 + i2, j1 * 3 + j2), s, 1e-12);
           }
         }
       }
     }
-    TtMatrix full = TtMatrixSvd.builder().optLinearAlgebra(LA).optRowFactors(2, 3).optColFactors(4, 3).build().factorize(w, 8);
+    TtMatrix full =
+        TtMatrixSvd.builder()
+            .optLinearAlgebra(LA)
+            .optRowFactors(2, 3)
+            .optColFactors(4, 3)
+            .build()
+            .factorize(w, 8);
     assertTrue(full.relativeError(w) < 1e-12);
   }
 
@@ -101,7 +114,13 @@ class TtMatrixSvdTest extends FactorizerContractTest<TtMatrix> {
         cores.add(DenseTensor.random(seed * 7 + k, bond[k], m[k], n[k], bond[k + 1]));
       }
       DenseTensor w = new TtMatrix(cores).reconstruct();
-      TtMatrix t = TtMatrixSvd.builder().optLinearAlgebra(LA).optRowFactors(m).optColFactors(n).build().factorize(w, ranks);
+      TtMatrix t =
+          TtMatrixSvd.builder()
+              .optLinearAlgebra(LA)
+              .optRowFactors(m)
+              .optColFactors(n)
+              .build()
+              .factorize(w, ranks);
       assertTrue(t.relativeError(w) < 1e-10, "seed " + seed + ": " + t.relativeError(w));
     }
   }

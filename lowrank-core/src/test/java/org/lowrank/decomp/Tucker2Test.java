@@ -65,7 +65,9 @@ class Tucker2Test extends FactorizerContractTest<TuckerTensor> {
           core[0] = 4;
           core[1] = 3;
           assertArrayEquals(core, t.coreShape());
-          assertTrue(t.relativeError(w) < 1e-10, m + " " + java.util.Arrays.toString(shape) + ": " + t.relativeError(w));
+          assertTrue(
+              t.relativeError(w) < 1e-10,
+              m + " " + java.util.Arrays.toString(shape) + ": " + t.relativeError(w));
         }
       }
     }

@@ -83,7 +83,9 @@ class TuckerTest extends FactorizerContractTest<TuckerTensor> {
     for (long seed = 1; seed <= 3; seed++) {
       DenseTensor x = Planted.tucker(seed, shape, modes, ranks);
       TuckerTensor t = tucker(Tucker.Method.HOSVD, modes).factorize(x, ranks);
-      assertEquals(List.of(4, 7, 2, 4), List.of(t.coreShape()[0], t.coreShape()[1], t.coreShape()[2], t.coreShape()[3]));
+      assertEquals(
+          List.of(4, 7, 2, 4),
+          List.of(t.coreShape()[0], t.coreShape()[1], t.coreShape()[2], t.coreShape()[3]));
       assertTrue(t.factor(1).isEmpty());
       assertTrue(t.relativeError(x) < 1e-10);
       assertEquals(Planted.size(factorsOf(t)), Tucker.parameterCount(shape, modes, ranks));

@@ -15,16 +15,28 @@ class GraphValidatorTest {
   }
 
   private static Graph.Builder base() {
-    return Graph.builder().addInput(ValueInfo.of("x", DataType.FLOAT, 1, 4)).addOutput(ValueInfo.of("c", DataType.FLOAT, 1, 4));
+    return Graph.builder()
+        .addInput(ValueInfo.of("x", DataType.FLOAT, 1, 4))
+        .addOutput(ValueInfo.of("c", DataType.FLOAT, 1, 4));
   }
 
   @Test
   void sortedGraphIsKeptAndUnsortedGraphIsSortedStably() {
-    Graph sorted = base().addNode(relu("A", "x", "a")).addNode(relu("B", "a", "b")).addNode(relu("C", "b", "c")).build();
+    Graph sorted =
+        base()
+            .addNode(relu("A", "x", "a"))
+            .addNode(relu("B", "a", "b"))
+            .addNode(relu("C", "b", "c"))
+            .build();
     assertTrue(TopologicalOrder.isSorted(sorted));
     assertSame(sorted, TopologicalOrder.sorted(sorted));
-    Graph shuffled = base().addNode(relu("C", "b", "c")).addNode(relu("A", "x", "a")).addNode(relu("B", "a", "b"))
-        .addNode(relu("D", "x", "d")).build();
+    Graph shuffled =
+        base()
+            .addNode(relu("C", "b", "c"))
+            .addNode(relu("A", "x", "a"))
+            .addNode(relu("B", "a", "b"))
+            .addNode(relu("D", "x", "d"))
+            .build();
     List<String> order = TopologicalOrder.sort(shuffled).stream().map(Node::name).toList();
     assertEquals(List.of("A", "B", "C", "D"), order);
     Model m = GraphValidator.validateAndSort(Model.of(shuffled, 13));
@@ -33,24 +45,43 @@ class GraphValidatorTest {
 
   @Test
   void cycleIsReportedWithTheNodesOnIt() {
-    Graph g = base().addNode(relu("A", "x", "a")).addNode(Node.builder("Add").name("B").inputs("a", "c").outputs("b").build())
-        .addNode(relu("C", "b", "c")).build();
+    Graph g =
+        base()
+            .addNode(relu("A", "x", "a"))
+            .addNode(Node.builder("Add").name("B").inputs("a", "c").outputs("b").build())
+            .addNode(relu("C", "b", "c"))
+            .build();
     ModelException e = assertThrows(ModelException.class, () -> GraphValidator.validate(g));
-    assertTrue(e.getMessage().contains("cycle") && e.getMessage().contains("B (Add)") && e.getMessage().contains("C (Relu)"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("cycle")
+            && e.getMessage().contains("B (Add)")
+            && e.getMessage().contains("C (Relu)"),
+        e.getMessage());
     assertTrue(e.nodeName().equals("B") || e.nodeName().equals("C"));
   }
 
   @Test
   void danglingInputAndDuplicateOutputAreNamed() {
-    Graph dangling = base().addNode(relu("A", "x", "a"))
-        .addNode(Node.builder("Conv").name("conv7").inputs("a", "missing.weight").outputs("c").build()).build();
+    Graph dangling =
+        base()
+            .addNode(relu("A", "x", "a"))
+            .addNode(
+                Node.builder("Conv")
+                    .name("conv7")
+                    .inputs("a", "missing.weight")
+                    .outputs("c")
+                    .build())
+            .build();
     ModelException e = assertThrows(ModelException.class, () -> GraphValidator.validate(dangling));
-    assertTrue(e.getMessage().contains("conv7") && e.getMessage().contains("missing.weight"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("conv7") && e.getMessage().contains("missing.weight"),
+        e.getMessage());
     assertEquals("Conv", e.opType());
 
     Graph dup = base().addNode(relu("A", "x", "c")).addNode(relu("B", "x", "c")).build();
     e = assertThrows(ModelException.class, () -> GraphValidator.validate(dup));
-    assertTrue(e.getMessage().contains("B (Relu)") && e.getMessage().contains("'c'"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("B (Relu)") && e.getMessage().contains("'c'"), e.getMessage());
 
     Graph noOut = base().addNode(relu("A", "x", "a")).build();
     e = assertThrows(ModelException.class, () -> GraphValidator.validate(noOut));
@@ -59,14 +90,24 @@ class GraphValidatorTest {
 
   @Test
   void subgraphsMayReadOuterValues() {
-    Graph body = Graph.builder().addNode(relu("inner", "a", "t")).addOutput(ValueInfo.of("t", DataType.FLOAT, 1, 4)).build();
-    Graph g = base()
-        .addInput(ValueInfo.of("cond", DataType.BOOL))
-        .addNode(Node.builder("If").name("if").inputs("cond").outputs("c")
-            .attribute(new Attribute("then_branch", Attribute.Kind.GRAPH, body))
-            .attribute(new Attribute("else_branch", Attribute.Kind.GRAPH, body)).build())
-        .addNode(relu("A", "x", "a"))
-        .build();
+    Graph body =
+        Graph.builder()
+            .addNode(relu("inner", "a", "t"))
+            .addOutput(ValueInfo.of("t", DataType.FLOAT, 1, 4))
+            .build();
+    Graph g =
+        base()
+            .addInput(ValueInfo.of("cond", DataType.BOOL))
+            .addNode(
+                Node.builder("If")
+                    .name("if")
+                    .inputs("cond")
+                    .outputs("c")
+                    .attribute(new Attribute("then_branch", Attribute.Kind.GRAPH, body))
+                    .attribute(new Attribute("else_branch", Attribute.Kind.GRAPH, body))
+                    .build())
+            .addNode(relu("A", "x", "a"))
+            .build();
     // "if" reads "a" through its subgraphs, so it must come after A
     List<String> order = TopologicalOrder.sort(g).stream().map(Node::name).toList();
     assertEquals(List.of("A", "if"), order);

@@ -17,22 +17,43 @@ class LegacyOpsTest {
 
   /** x [1, 3, 10, 12] -> ImageScaler -> Conv 4x3x3x3 (pad 1) -> Affine -> Crop -> y. */
   static Model legacyNet(long opset, long[] cropScale) {
-    Node.Builder crop = Node.builder("Crop").name("crop").inputs("a").outputs("y").attrInts("border", 1, 2, 3, 1);
+    Node.Builder crop =
+        Node.builder("Crop").name("crop").inputs("a").outputs("y").attrInts("border", 1, 2, 3, 1);
     if (cropScale != null) {
       crop.attrInts("scale", cropScale);
     }
-    Graph g = Graph.builder().name("legacy")
-        .addInput(ValueInfo.of("x", DataType.FLOAT, 1, 3, 10, 12))
-        .putInitializer("w", TensorValue.ofFloats(new long[] {4, 3, 3, 3}, new float[108]))
-        .addNode(Node.builder("ImageScaler").name("scaler").inputs("x").outputs("s")
-            .attr("scale", 0.5f).attribute(Attribute.ofFloats("bias", 0.1f, -0.2f, 0.3f)).build())
-        .addNode(Node.builder("Conv").name("conv").inputs("s", "w").outputs("c")
-            .attrInts("kernel_shape", 3, 3).attrInts("pads", 1, 1, 1, 1).build())
-        .addNode(Node.builder("Affine").name("affine").inputs("c").outputs("a")
-            .attr("alpha", 1.5f).attr("beta", -0.25f).build())
-        .addNode(crop.build())
-        .addOutput(new ValueInfo("y", DataType.FLOAT, null))
-        .build();
+    Graph g =
+        Graph.builder()
+            .name("legacy")
+            .addInput(ValueInfo.of("x", DataType.FLOAT, 1, 3, 10, 12))
+            .putInitializer("w", TensorValue.ofFloats(new long[] {4, 3, 3, 3}, new float[108]))
+            .addNode(
+                Node.builder("ImageScaler")
+                    .name("scaler")
+                    .inputs("x")
+                    .outputs("s")
+                    .attr("scale", 0.5f)
+                    .attribute(Attribute.ofFloats("bias", 0.1f, -0.2f, 0.3f))
+                    .build())
+            .addNode(
+                Node.builder("Conv")
+                    .name("conv")
+                    .inputs("s", "w")
+                    .outputs("c")
+                    .attrInts("kernel_shape", 3, 3)
+                    .attrInts("pads", 1, 1, 1, 1)
+                    .build())
+            .addNode(
+                Node.builder("Affine")
+                    .name("affine")
+                    .inputs("c")
+                    .outputs("a")
+                    .attr("alpha", 1.5f)
+                    .attr("beta", -0.25f)
+                    .build())
+            .addNode(crop.build())
+            .addOutput(new ValueInfo("y", DataType.FLOAT, null))
+            .build();
     return Model.of(g, opset);
   }
 
@@ -51,7 +72,8 @@ class LegacyOpsTest {
     TensorValue bias = up.graph().initializer(up.graph().nodes().get(1).input(1)).orElseThrow();
     assertArrayEquals(new long[] {3, 1, 1}, bias.dims());
     assertArrayEquals(new float[] {0.1f, -0.2f, 0.3f}, bias.toFloatArray());
-    assertEquals(0.5f, up.graph().initializer(up.graph().nodes().get(0).input(1)).orElseThrow().floatAt(0));
+    assertEquals(
+        0.5f, up.graph().initializer(up.graph().nodes().get(0).input(1)).orElseThrow().floatAt(0));
   }
 
   @Test
@@ -60,16 +82,29 @@ class LegacyOpsTest {
     InferredShapes s = ShapeInference.infer(LegacyOps.upgrade(legacyNet(7, null)));
     assertArrayEquals(new long[] {1, 3, 10, 12}, s.require("s"));
     assertArrayEquals(new long[] {1, 4, 7, 8}, s.require("y"));
-    InferredShapes scaled = ShapeInference.infer(LegacyOps.upgrade(legacyNet(7, new long[] {5, 6})));
+    InferredShapes scaled =
+        ShapeInference.infer(LegacyOps.upgrade(legacyNet(7, new long[] {5, 6})));
     assertArrayEquals(new long[] {1, 4, 5, 6}, scaled.require("y"));
   }
 
   @Test
   void aZeroBorderCropsNothingOnThatSide() {
-    Model m = Model.of(Graph.builder().addInput(ValueInfo.of("x", DataType.FLOAT, 1, 3, 10, 12))
-        .addNode(Node.builder("Crop").name("crop").inputs("x").outputs("y").attrInts("border", 0, 1, 0, 2).build())
-        .addOutput(new ValueInfo("y", DataType.FLOAT, null)).build(), 7);
-    assertArrayEquals(new long[] {1, 3, 7, 12}, ShapeInference.infer(LegacyOps.upgrade(m)).require("y"));
+    Model m =
+        Model.of(
+            Graph.builder()
+                .addInput(ValueInfo.of("x", DataType.FLOAT, 1, 3, 10, 12))
+                .addNode(
+                    Node.builder("Crop")
+                        .name("crop")
+                        .inputs("x")
+                        .outputs("y")
+                        .attrInts("border", 0, 1, 0, 2)
+                        .build())
+                .addOutput(new ValueInfo("y", DataType.FLOAT, null))
+                .build(),
+            7);
+    assertArrayEquals(
+        new long[] {1, 3, 7, 12}, ShapeInference.infer(LegacyOps.upgrade(m)).require("y"));
   }
 
   @Test
@@ -78,8 +113,10 @@ class LegacyOpsTest {
     Node slice = up.graph().nodes().get(5);
     assertEquals(4, slice.inputs().size());
     assertFalse(slice.hasAttribute("starts"));
-    assertArrayEquals(new long[] {2, 1}, up.graph().initializer(slice.input(1)).orElseThrow().toLongArray());
-    assertArrayEquals(new long[] {7, 7}, up.graph().initializer(slice.input(2)).orElseThrow().toLongArray());
+    assertArrayEquals(
+        new long[] {2, 1}, up.graph().initializer(slice.input(1)).orElseThrow().toLongArray());
+    assertArrayEquals(
+        new long[] {7, 7}, up.graph().initializer(slice.input(2)).orElseThrow().toLongArray());
     assertArrayEquals(new long[] {1, 4, 5, 6}, ShapeInference.infer(up).require("y"));
     Model old = LegacyOps.upgrade(legacyNet(9, null));
     assertArrayEquals(new long[] {2, 1}, old.graph().nodes().get(5).attrLongs("starts", null));
@@ -88,17 +125,24 @@ class LegacyOpsTest {
 
   @Test
   void withoutLegacyOpsTheModelIsReturnedAsItIs() {
-    Model m = Model.of(Graph.builder().addInput(ValueInfo.of("x", DataType.FLOAT, 1, 2))
-        .addNode(Node.builder("Relu").name("r").inputs("x").outputs("y").build())
-        .addOutput(ValueInfo.of("y", DataType.FLOAT, 1, 2)).build(), 7);
+    Model m =
+        Model.of(
+            Graph.builder()
+                .addInput(ValueInfo.of("x", DataType.FLOAT, 1, 2))
+                .addNode(Node.builder("Relu").name("r").inputs("x").outputs("y").build())
+                .addOutput(ValueInfo.of("y", DataType.FLOAT, 1, 2))
+                .build(),
+            7);
     assertSame(m, LegacyOps.upgrade(m));
   }
 
   @Test
   void newNamesDoNotCollideWithExistingOnes() {
-    Graph g = legacyNet(7, null).graph().toBuilder()
-        .putInitializer("s_scale", TensorValue.scalar(9f)) // taken: the name the pass would pick first
-        .build();
+    Graph g =
+        legacyNet(7, null).graph().toBuilder()
+            .putInitializer(
+                "s_scale", TensorValue.scalar(9f)) // taken: the name the pass would pick first
+            .build();
     Model up = LegacyOps.upgrade(Model.of(g, 7));
     String scale = up.graph().nodes().get(0).input(1);
     assertTrue(!scale.equals("s_scale") && scale.startsWith("s_scale"), scale);
@@ -108,12 +152,16 @@ class LegacyOpsTest {
   @Test
   void aMalformedCropNamesTheNodeAndWhatItExpected() {
     Graph g = legacyNet(7, null).graph();
-    Node bad = Node.builder("Crop").name("crop").inputs("a").outputs("y").attrInts("border", 1, 2).build();
+    Node bad =
+        Node.builder("Crop").name("crop").inputs("a").outputs("y").attrInts("border", 1, 2).build();
     List<Node> nodes = new java.util.ArrayList<>(g.nodes());
     nodes.set(3, bad);
     Model m = Model.of(g.toBuilder().nodes(nodes).build(), 7);
     ModelException e = assertThrows(ModelException.class, () -> LegacyOps.upgrade(m));
-    assertTrue(e.getMessage().contains("crop") && e.getMessage().contains("[left, top, right, bottom]")
-        && e.getMessage().contains("[1, 2]"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("crop")
+            && e.getMessage().contains("[left, top, right, bottom]")
+            && e.getMessage().contains("[1, 2]"),
+        e.getMessage());
   }
 }

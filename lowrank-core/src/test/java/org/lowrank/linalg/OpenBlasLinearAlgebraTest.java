@@ -21,7 +21,8 @@ class OpenBlasLinearAlgebraTest {
   }
 
   /** Plain triple loop: op(A) op(B). */
-  private static double[] naive(boolean ta, boolean tb, int m, int n, int k, double[] a, double[] b) {
+  private static double[] naive(
+      boolean ta, boolean tb, int m, int n, int k, double[] a, double[] b) {
     double[] c = new double[m * n];
     for (int i = 0; i < m; i++) {
       for (int j = 0; j < n; j++) {
@@ -55,10 +56,12 @@ class OpenBlasLinearAlgebraTest {
     double[] a = random(21, m * k);
     double[] b = random(22, k * n);
     try (NativeMatrix na = la.upload(a, m, k)) {
-      assertArrayEquals(la.multiply(false, false, m, n, k, a, b), la.multiply(false, false, m, n, k, na, b), 0.0);
+      assertArrayEquals(
+          la.multiply(false, false, m, n, k, a, b), la.multiply(false, false, m, n, k, na, b), 0.0);
       // the same buffer read as its transpose-view k x m: op(A) = A^T is 5x6 -> product with 6x4
       double[] b2 = random(23, m * n);
-      assertArrayEquals(la.multiply(true, false, k, n, m, a, b2), la.multiply(true, false, k, n, m, na, b2), 0.0);
+      assertArrayEquals(
+          la.multiply(true, false, k, n, m, a, b2), la.multiply(true, false, k, n, m, na, b2), 0.0);
     }
   }
 

@@ -36,21 +36,32 @@ class OpRegistryTest {
   @Test
   void typeRulesFollowTheSpecs() {
     Node q = Node.builder("QuantizeLinear").inputs("x", "s", "z").outputs("y").build();
-    assertEquals(DataType.INT8, OpRegistry.typeRule("QuantizeLinear").outputType(q, 0,
-        List.of(DataType.FLOAT, DataType.FLOAT, DataType.INT8)));
-    assertEquals(DataType.UINT8, OpRegistry.typeRule("QuantizeLinear").outputType(q, 0,
-        List.of(DataType.FLOAT, DataType.FLOAT)));
+    assertEquals(
+        DataType.INT8,
+        OpRegistry.typeRule("QuantizeLinear")
+            .outputType(q, 0, List.of(DataType.FLOAT, DataType.FLOAT, DataType.INT8)));
+    assertEquals(
+        DataType.UINT8,
+        OpRegistry.typeRule("QuantizeLinear")
+            .outputType(q, 0, List.of(DataType.FLOAT, DataType.FLOAT)));
     Node pool = Node.builder("MaxPool").inputs("x").outputs("y", "i").build();
-    assertEquals(DataType.INT64, OpRegistry.typeRule("MaxPool").outputType(pool, 1, List.of(DataType.FLOAT)));
-    assertEquals(DataType.FLOAT, OpRegistry.typeRule("MaxPool").outputType(pool, 0, List.of(DataType.FLOAT)));
+    assertEquals(
+        DataType.INT64,
+        OpRegistry.typeRule("MaxPool").outputType(pool, 1, List.of(DataType.FLOAT)));
+    assertEquals(
+        DataType.FLOAT,
+        OpRegistry.typeRule("MaxPool").outputType(pool, 0, List.of(DataType.FLOAT)));
   }
 
   @Test
   void aSecondRuleOfTheSameKindForAnOpIsRejected() {
     OpRegistry.Builder b = new OpRegistry.Builder().shape((n, in, c) -> null, "Foo");
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> b.shape((n, in, c) -> null, "Foo"));
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> b.shape((n, in, c) -> null, "Foo"));
     assertTrue(e.getMessage().contains("Foo"), e.getMessage());
     OpSemantics foo = b.constant((n, in, o) -> null, "Foo").build().get("Foo");
-    assertArrayEquals(new Object[] {"Foo", 0, TypeRule.FIRST_INPUT}, new Object[] {foo.opType(), foo.minInputs(), foo.type()});
+    assertArrayEquals(
+        new Object[] {"Foo", 0, TypeRule.FIRST_INPUT},
+        new Object[] {foo.opType(), foo.minInputs(), foo.type()});
   }
 }

@@ -13,12 +13,13 @@ import org.lowrank.cost.Method;
 /** {@link LayerDecision#lowersCost()}: the typed fact the report warns on (was a note match). */
 class LayerDecisionTest {
   private static final LayerGeometry G =
-      LayerGeometry.conv("conv", 32, 16, 1, new long[] {3, 3}, new long[] {8, 8}, new long[] {8, 8}, false);
+      LayerGeometry.conv(
+          "conv", 32, 16, 1, new long[] {3, 3}, new long[] {8, 8}, new long[] {8, 8}, false);
 
   private static LayerDecision decision(int... ranks) {
     Choice c = Choice.of(Method.TUCKER2, ranks);
-    return new LayerDecision("conv", "Conv", c, CostModel.original(G), CostModel.factorized(G, c),
-        Double.NaN, "");
+    return new LayerDecision(
+        "conv", "Conv", c, CostModel.original(G), CostModel.factorized(G, c), Double.NaN, "");
   }
 
   @Test

@@ -9,8 +9,8 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.lowrank.plan.Budget;
 import org.lowrank.cost.Cost;
+import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.Plan;
 
@@ -43,8 +43,11 @@ class HtmlReportTest {
     }
     assertFalse(html.contains(EVIL), "raw script tag must not appear");
     assertFalse(html.toLowerCase(Locale.ROOT).contains("<script"), "no script element at all");
-    assertTrue(html.contains(">&lt;script&gt;alert(1)&lt;/script&gt;</div>"), "escaped in the table");
-    assertTrue(html.contains("<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>"), "escaped in the chart");
+    assertTrue(
+        html.contains(">&lt;script&gt;alert(1)&lt;/script&gt;</div>"), "escaped in the table");
+    assertTrue(
+        html.contains("<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>"),
+        "escaped in the chart");
     assertTrue(html.contains("a&amp;b &quot;quoted&quot; &#39;single&#39;"));
     assertFalse(html.contains("a&b"));
   }
@@ -54,7 +57,8 @@ class HtmlReportTest {
     String html = HtmlReport.render(SampleReports.resnet20(List.of()));
     assertTrue(html.startsWith("<!DOCTYPE html>"));
     String lower = html.toLowerCase(Locale.ROOT);
-    for (String external : List.of("http:", "https:", "src=", "href=", "@import", "url(", "<link")) {
+    for (String external :
+        List.of("http:", "https:", "src=", "href=", "@import", "url(", "<link")) {
       assertFalse(lower.contains(external), "external reference: " + external);
     }
     assertTrue(html.contains("<style>"));
@@ -80,8 +84,10 @@ class HtmlReportTest {
   void barLengthsAreProportionalToParameters() {
     CompressionReport r = SampleReports.resnet20(List.of());
     String chart = svg(HtmlReport.render(r), HtmlReport.PARAMS_CHART_ID);
-    Matcher m = Pattern.compile("<rect class=\"bar s(\\d)\" x=\"[\\d.]+\" y=\"[\\d.]+\" width=\"([\\d.]+)\"")
-        .matcher(chart);
+    Matcher m =
+        Pattern.compile(
+                "<rect class=\"bar s(\\d)\" x=\"[\\d.]+\" y=\"[\\d.]+\" width=\"([\\d.]+)\"")
+            .matcher(chart);
     double[] widths = new double[2 * r.plan().layers().size()];
     int i = 0;
     while (m.find()) {
@@ -101,7 +107,8 @@ class HtmlReportTest {
   void summaryNumbersAreFormatted() {
     CompressionReport r = SampleReports.resnet20(List.of());
     String html = HtmlReport.render(r);
-    assertTrue(html.contains(">\u2212" + Fmt.percent(r.paramsRemovedFraction(), 1) + "</div>"),
+    assertTrue(
+        html.contains(">\u2212" + Fmt.percent(r.paramsRemovedFraction(), 1) + "</div>"),
         "params removed card");
     assertTrue(html.contains(">81.93%</div>"), "final top-1 accuracy card");
     assertTrue(html.contains("original 82.36% \u00b7 \u22120.43 pt"));
@@ -130,11 +137,22 @@ class HtmlReportTest {
   @Test
   void degenerateInputsRenderWithoutPlaceholders() {
     Plan p = SampleReports.resnet20Plan(List.of());
-    Plan empty = new Plan("empty", "ratio", Budget.none(), 0, null, List.of(), new Cost(10, 10), new Cost(10, 10));
-    CompressionReport r = CompressionReport.builder().setPlan(empty)
-        .optExplored(new CompressionReport.ExploredPoint("only", 0.5, 0.5, 0.9, true))
-        .optAccuracyCompressed(CompressionReport.Accuracy.top1(0.5, "", 10))
-        .build();
+    Plan empty =
+        new Plan(
+            "empty",
+            "ratio",
+            Budget.none(),
+            0,
+            null,
+            List.of(),
+            new Cost(10, 10),
+            new Cost(10, 10));
+    CompressionReport r =
+        CompressionReport.builder()
+            .setPlan(empty)
+            .optExplored(new CompressionReport.ExploredPoint("only", 0.5, 0.5, 0.9, true))
+            .optAccuracyCompressed(CompressionReport.Accuracy.top1(0.5, "", 10))
+            .build();
     String html = HtmlReport.render(r);
     assertFalse(html.contains("NaN") || html.contains("Infinity") || html.contains("null"), html);
     assertTrue(html.contains("none (per-layer threshold)"));
@@ -142,8 +160,11 @@ class HtmlReportTest {
     assertEquals(1, count(html, "<circle class=\"point selected\""));
     String text = ReportText.summary(r);
     assertFalse(text.contains("NaN") || text.contains("Infinity"), text);
-    assertEquals(p.layers().size(), count(HtmlReport.render(
-        CompressionReport.builder().setPlan(p).build()), "<tr class=\"layer-row"));
+    assertEquals(
+        p.layers().size(),
+        count(
+            HtmlReport.render(CompressionReport.builder().setPlan(p).build()),
+            "<tr class=\"layer-row"));
   }
 
   @Test
@@ -166,7 +187,8 @@ class HtmlReportTest {
   void niceTicksCoverTheRange() {
     double[] t = SvgCharts.ticks(0, 36_928, 5);
     assertEquals(0, t[0]);
-    assertTrue(t[t.length - 1] >= 36_928 && t[t.length - 1] <= 40_000, java.util.Arrays.toString(t));
+    assertTrue(
+        t[t.length - 1] >= 36_928 && t[t.length - 1] <= 40_000, java.util.Arrays.toString(t));
     double[] y = SvgCharts.ticks(0.745, 0.829, 5);
     assertTrue(y[0] <= 0.745 && y[y.length - 1] >= 0.829);
     assertEquals(0.02, y[1] - y[0], 1e-12);
@@ -180,13 +202,17 @@ class HtmlReportTest {
       assertTrue(f.get(i).paramsKept() > f.get(i - 1).paramsKept());
       assertTrue(f.get(i).quality() > f.get(i - 1).quality());
     }
-    assertFalse(f.stream().anyMatch(p -> p.label().equals("tucker only")), "dominated by 0.95 (0.24, 0.8193)");
+    assertFalse(
+        f.stream().anyMatch(p -> p.label().equals("tucker only")),
+        "dominated by 0.95 (0.24, 0.8193)");
     assertTrue(f.stream().anyMatch(p -> p.label().equals("threshold 0.95")));
   }
 
   @Test
   void labelsAreShortenedKeepingTheEnd() {
-    assertEquals("/layer3/la\u2026/layer3.2/conv2/Conv", SvgCharts.shorten("/layer3/layer3.2/layer3.2/conv2/Conv", 31));
+    assertEquals(
+        "/layer3/la\u2026/layer3.2/conv2/Conv",
+        SvgCharts.shorten("/layer3/layer3.2/layer3.2/conv2/Conv", 31));
     assertEquals("short", SvgCharts.shorten("short", 31));
   }
 }

@@ -29,11 +29,22 @@ class LatencyMeasuredTest {
     settings.put("rank_multiple_source", "detected (avx512f)");
     settings.put("rank_unaligned_layers", List.of("/conv1/Conv"));
     org.lowrank.plan.Plan p = r.plan();
-    org.lowrank.plan.Plan q = new org.lowrank.plan.Plan(p.model(), p.selector(), p.budget(), p.seed(), settings,
-        p.layers(), p.modelBefore(), p.modelAfter());
+    org.lowrank.plan.Plan q =
+        new org.lowrank.plan.Plan(
+            p.model(),
+            p.selector(),
+            p.budget(),
+            p.seed(),
+            settings,
+            p.layers(),
+            p.modelBefore(),
+            p.modelAfter());
     String text = ReportText.summary(CompressionReport.builder().setPlan(q).build());
-    assertTrue(text.contains("ranks       multiples of 16 (detected (avx512f)); not aligned (full rank or "
-        + "fewer channels than the block): [/conv1/Conv]\n"), text);
+    assertTrue(
+        text.contains(
+            "ranks       multiples of 16 (detected (avx512f)); not aligned (full rank or "
+                + "fewer channels than the block): [/conv1/Conv]\n"),
+        text);
     org.lowrank.plan.Plan back = org.lowrank.plan.Plan.fromJson(q.toJson(), "p.json");
     assertEquals(q.rankGrid(), back.rankGrid());
   }

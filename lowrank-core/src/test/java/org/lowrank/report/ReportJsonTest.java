@@ -89,13 +89,18 @@ class ReportJsonTest {
 
   @Test
   void notAReportIsNamed() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> ReportJson.read(SampleReports.resnet20Plan(List.of()).toJson(), "plan.json"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ReportJson.read(SampleReports.resnet20Plan(List.of()).toJson(), "plan.json"));
     assertTrue(e.getMessage().startsWith("plan.json: not a lowrank report"), e.getMessage());
-    String broken = ReportJson.write(SampleReports.minimal()).replace("\"latency\": []", "\"latency\": 3");
+    String broken =
+        ReportJson.write(SampleReports.minimal()).replace("\"latency\": []", "\"latency\": 3");
     IllegalArgumentException e2 =
         assertThrows(IllegalArgumentException.class, () -> ReportJson.read(broken, "r.json"));
-    assertTrue(e2.getMessage().contains("r.json: \"latency\" should be an array, found 3"), e2.getMessage());
+    assertTrue(
+        e2.getMessage().contains("r.json: \"latency\" should be an array, found 3"),
+        e2.getMessage());
     assertThrows(IllegalArgumentException.class, () -> ReportJson.read("{", "r.json"));
   }
 
@@ -103,6 +108,7 @@ class ReportJsonTest {
   void planTreeIsThePlansOwn() {
     Plan p = SampleReports.resnet20Plan(List.of());
     CompressionReport r = CompressionReport.builder().setPlan(p).build();
-    assertEquals(Json.write(p.toJsonTree(), 0), Json.write(ReportJson.toJsonTree(r).get("plan"), 0));
+    assertEquals(
+        Json.write(p.toJsonTree(), 0), Json.write(ReportJson.toJsonTree(r).get("plan"), 0));
   }
 }

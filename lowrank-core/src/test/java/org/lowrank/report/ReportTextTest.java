@@ -19,13 +19,29 @@ class ReportTextTest {
       assertEquals(' ', l.charAt(11), "values start in column 12: '" + l + "'");
       assertTrue(l.charAt(12) != ' ', "values start in column 12: '" + l + "'");
     }
-    assertTrue(s.startsWith("model       resnet20_cifar10 (models/resnet20_cifar10/model.onnx), input ?x3x32x32\n"), s);
-    assertTrue(s.contains("params      " + Fmt.count(r.totalBefore().params()) + " -> "
-        + Fmt.count(r.totalAfter().params()) + "  (" + Fmt.percent(-r.paramsRemovedFraction(), 1)), s);
-    assertTrue(s.contains("top-1       82.36% original -> 74.15% compressed -> 81.93% fine-tuned  (-0.43 pt;"
-        + " cifar10-test (jpeg), 10,000 samples)"), s);
-    assertTrue(s.contains("latency     batch 1, 1 thread: 1.52 ms -> 0.842 ms  (1.81x)\n"
-        + "            batch 32, 1 thread: 31.7 ms -> 14.9 ms  (2.13x), 35 runs, median within 1.2%\n"), s);
+    assertTrue(
+        s.startsWith(
+            "model       resnet20_cifar10 (models/resnet20_cifar10/model.onnx), input ?x3x32x32\n"),
+        s);
+    assertTrue(
+        s.contains(
+            "params      "
+                + Fmt.count(r.totalBefore().params())
+                + " -> "
+                + Fmt.count(r.totalAfter().params())
+                + "  ("
+                + Fmt.percent(-r.paramsRemovedFraction(), 1)),
+        s);
+    assertTrue(
+        s.contains(
+            "top-1       82.36% original -> 74.15% compressed -> 81.93% fine-tuned  (-0.43 pt;"
+                + " cifar10-test (jpeg), 10,000 samples)"),
+        s);
+    assertTrue(
+        s.contains(
+            "latency     batch 1, 1 thread: 1.52 ms -> 0.842 ms  (1.81x)\n"
+                + "            batch 32, 1 thread: 31.7 ms -> 14.9 ms  (2.13x), 35 runs, median within 1.2%\n"),
+        s);
     assertTrue(s.contains("time        3 min 14 s (load 0.41 s, "), s);
     assertTrue(s.contains("warning     layer '/layer3"), s);
     assertTrue(s.chars().allMatch(c -> c < 128), "ASCII only");
@@ -40,8 +56,11 @@ class ReportTextTest {
 
   @Test
   void newlinesInNamesCannotBreakLines() {
-    CompressionReport r = CompressionReport.builder().setPlan(SampleReports.resnet20Plan(List.of()))
-        .optModelName("evil\nname").build();
+    CompressionReport r =
+        CompressionReport.builder()
+            .setPlan(SampleReports.resnet20Plan(List.of()))
+            .optModelName("evil\nname")
+            .build();
     assertTrue(ReportText.summary(r).startsWith("model       evil name\n"));
   }
 }

@@ -64,8 +64,9 @@ class FactorizedLayerTest {
     Random rnd = new Random(3);
     TensorValue a = random(rnd, 4, 3);
     TensorValue c = random(rnd, 5, 3);
-    CpConv sep = CpConv.separable(a, List.of(random(rnd, 3, 3), random(rnd, 2, 3)), c)
-        .withWeights(new float[] {2f, -1f, 0.5f});
+    CpConv sep =
+        CpConv.separable(a, List.of(random(rnd, 3, 3), random(rnd, 2, 3)), c)
+            .withWeights(new float[] {2f, -1f, 0.5f});
     CpConv cp3 = CpConv.cp3(a, sep.fullSpatialFactor(), c, 3, 2).withWeights(sep.weights());
     assertClose(sep.reconstruct(), cp3.reconstruct(), 1e-5);
     assertEquals(3 * (4 + 5 + 3 + 2), sep.parameterCount());
@@ -102,14 +103,19 @@ class FactorizedLayerTest {
   @Test
   void inconsistentFactorsAreRejectedWithShapes() {
     Random rnd = new Random(5);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new Tucker2Conv(random(rnd, 4, 2), random(rnd, 3, 3, 3, 3), random(rnd, 5, 3)));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new Tucker2Conv(random(rnd, 4, 2), random(rnd, 3, 3, 3, 3), random(rnd, 5, 3)));
     assertTrue(e.getMessage().contains("[4, 2]"), e.getMessage());
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> new TtMatrixDense(List.of(random(rnd, 1, 2, 2, 3), random(rnd, 2, 2, 2, 1))));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> CpConv.cp3(random(rnd, 4, 3), random(rnd, 8, 3), random(rnd, 5, 3), 3, 3));
-    assertThrows(IllegalArgumentException.class,
+    assertThrows(
+        IllegalArgumentException.class,
         () -> new LowRankDense("SVD!", random(rnd, 4, 2), random(rnd, 2, 3)));
   }
 }

@@ -22,7 +22,8 @@ class FormatSpecsTest {
   private static void assertSameReconstruction(FactorizedTensor format, FactorizedLayer spec) {
     DenseTensor expected = format.reconstruct();
     TensorValue actual = spec.reconstruct();
-    assertArrayEquals(java.util.Arrays.stream(expected.shape()).asLongStream().toArray(), actual.dims());
+    assertArrayEquals(
+        java.util.Arrays.stream(expected.shape()).asLongStream().toArray(), actual.dims());
     for (int i = 0; i < expected.size(); i++) {
       assertEquals(expected.getFlat(i), actual.floatAt(i), 1e-5, "element " + i);
     }
@@ -36,7 +37,8 @@ class FormatSpecsTest {
     assertSameReconstruction(tt, FormatSpecs.tt(tt));
     var cp3 = CpAls.builder().optSeed(1).build().factorize(ConvKernels.threeWay(KERNEL), 3);
     CpConv spec3 = FormatSpecs.cp(cp3, 3, 2);
-    assertSameReconstruction(new Reconstructed(ConvKernels.fromThreeWay(cp3.reconstruct(), 3, 2)), spec3);
+    assertSameReconstruction(
+        new Reconstructed(ConvKernels.fromThreeWay(cp3.reconstruct(), 3, 2)), spec3);
     var cp4 = CpAls.builder().optSeed(1).build().factorize(KERNEL.permute(0, 2, 3, 1), 3);
     CpConv spec4 = FormatSpecs.cp(cp4, 3, 2);
     assertEquals(2, spec4.spatialFactors().size());
@@ -46,9 +48,18 @@ class FormatSpecsTest {
     for (int r = 0; r < 3; r++) {
       assertEquals(1f, spec3.weights()[r]);
       double expected = Math.cbrt(Math.abs(cp3.weights()[r]));
-      assertEquals(expected, columnNorm(spec3.outFactor(), r), 1e-4 * expected, "output factor, column " + r);
-      assertEquals(expected, columnNorm(spec3.spatialFactors().get(0), r), 1e-4 * expected, "spatial, column " + r);
-      assertEquals(expected, columnNorm(spec3.inFactor(), r), 1e-4 * expected, "input factor, column " + r);
+      assertEquals(
+          expected,
+          columnNorm(spec3.outFactor(), r),
+          1e-4 * expected,
+          "output factor, column " + r);
+      assertEquals(
+          expected,
+          columnNorm(spec3.spatialFactors().get(0), r),
+          1e-4 * expected,
+          "spatial, column " + r);
+      assertEquals(
+          expected, columnNorm(spec3.inFactor(), r), 1e-4 * expected, "input factor, column " + r);
     }
   }
 
@@ -66,7 +77,13 @@ class FormatSpecsTest {
     DenseTensor w = DenseTensor.random(4L, 6, 12);
     var qr = PivotedQr.create().factorize(w, 3);
     assertSameReconstruction(qr, FormatSpecs.lowRank("qr", qr));
-    var ttm = TtMatrixSvd.builder().optOrder(2).optRowFactors(2, 3).optColFactors(3, 4).build().factorize(w, 2);
+    var ttm =
+        TtMatrixSvd.builder()
+            .optOrder(2)
+            .optRowFactors(2, 3)
+            .optColFactors(3, 4)
+            .build()
+            .factorize(w, 2);
     assertSameReconstruction(ttm, FormatSpecs.ttMatrix(ttm));
   }
 

@@ -23,23 +23,34 @@ class LayerRewriterTest {
   /** x -> Conv "block/conv" (3x3, stride 2, pads 1) -> Relu -> y, plus an unrelated initializer. */
   static Model convModel(long irVersion) {
     Random rnd = new Random(7);
-    Graph g = Graph.builder().name("g")
-        .addInput(ValueInfo.of("x", DataType.FLOAT, -1, 4, 8, 8))
-        .putInitializer("w", FactorizedLayerTest.random(rnd, 6, 4, 3, 3))
-        .putInitializer("b", FactorizedLayerTest.random(rnd, 6))
-        .putInitializer("block/tucker2_in.weight", FactorizedLayerTest.random(rnd, 1))
-        .addNode(Node.builder("Conv").name("block/conv").inputs("x", "w", "b").outputs("c")
-            .attrInts("kernel_shape", 3, 3).attrInts("strides", 2, 2).attrInts("pads", 1, 1, 1, 1).build())
-        .addNode(Node.builder("Relu").name("relu").inputs("c").outputs("y").build())
-        .addOutput(ValueInfo.of("y", DataType.FLOAT, -1, 6, 4, 4))
-        .build();
+    Graph g =
+        Graph.builder()
+            .name("g")
+            .addInput(ValueInfo.of("x", DataType.FLOAT, -1, 4, 8, 8))
+            .putInitializer("w", FactorizedLayerTest.random(rnd, 6, 4, 3, 3))
+            .putInitializer("b", FactorizedLayerTest.random(rnd, 6))
+            .putInitializer("block/tucker2_in.weight", FactorizedLayerTest.random(rnd, 1))
+            .addNode(
+                Node.builder("Conv")
+                    .name("block/conv")
+                    .inputs("x", "w", "b")
+                    .outputs("c")
+                    .attrInts("kernel_shape", 3, 3)
+                    .attrInts("strides", 2, 2)
+                    .attrInts("pads", 1, 1, 1, 1)
+                    .build())
+            .addNode(Node.builder("Relu").name("relu").inputs("c").outputs("y").build())
+            .addOutput(ValueInfo.of("y", DataType.FLOAT, -1, 6, 4, 4))
+            .build();
     return new Model(g, irVersion, Map.of("", 9L), "test", "", "", Map.of());
   }
 
   static Tucker2Conv tucker(long rOut, long rIn) {
     Random rnd = new Random(8);
-    return new Tucker2Conv(FactorizedLayerTest.random(rnd, 6, rOut),
-        FactorizedLayerTest.random(rnd, rOut, rIn, 3, 3), FactorizedLayerTest.random(rnd, 4, rIn));
+    return new Tucker2Conv(
+        FactorizedLayerTest.random(rnd, 6, rOut),
+        FactorizedLayerTest.random(rnd, rOut, rIn, 3, 3),
+        FactorizedLayerTest.random(rnd, 4, rIn));
   }
 
   @Test
@@ -54,7 +65,9 @@ class LayerRewriterTest {
     assertEquals("relu", nodes.get(3).name());
     assertEquals(m.graph().nodes().get(1), nodes.get(3), "downstream node untouched");
     Node core = nodes.get(1);
-    assertEquals(List.of(2L, 2L), List.of(core.attrLongs("strides", null)[0], core.attrLongs("strides", null)[1]));
+    assertEquals(
+        List.of(2L, 2L),
+        List.of(core.attrLongs("strides", null)[0], core.attrLongs("strides", null)[1]));
     assertEquals(4, core.attrLongs("pads", null).length);
     Node last = nodes.get(2);
     assertEquals("c", last.output(0));
@@ -75,8 +88,7 @@ class LayerRewriterTest {
   @Test
   void oldIrVersionListsNewInitializersAsInputs() {
     Model m = convModel(3);
-    Graph g = m.graph().toBuilder()
-        .addInput(ValueInfo.of("w", DataType.FLOAT, 6, 4, 3, 3)).build();
+    Graph g = m.graph().toBuilder().addInput(ValueInfo.of("w", DataType.FLOAT, 6, 4, 3, 3)).build();
     Model r = LayerRewriter.rewrite(m.withGraph(g), "block/conv", tucker(2, 2));
     for (String init : r.graph().initializers().keySet()) {
       if (!init.startsWith("block/conv/")) {
@@ -91,36 +103,61 @@ class LayerRewriterTest {
   @Test
   void mismatchedFactorsAndMissingLayersSayWhere() {
     Model m = convModel(8);
-    ModelException e = assertThrows(ModelException.class,
-        () -> LayerRewriter.rewrite(m, "block/conv", new Tucker2Conv(
-            FactorizedLayerTest.random(new Random(1), 5, 2),
-            FactorizedLayerTest.random(new Random(1), 2, 2, 3, 3),
-            FactorizedLayerTest.random(new Random(1), 4, 2))));
-    assertTrue(e.getMessage().contains("block/conv") && e.getMessage().contains("[6, 4, 3, 3]"), e.getMessage());
-    ModelException missing = assertThrows(ModelException.class,
-        () -> LayerRewriter.rewrite(m, "nope", tucker(2, 2)));
+    ModelException e =
+        assertThrows(
+            ModelException.class,
+            () ->
+                LayerRewriter.rewrite(
+                    m,
+                    "block/conv",
+                    new Tucker2Conv(
+                        FactorizedLayerTest.random(new Random(1), 5, 2),
+                        FactorizedLayerTest.random(new Random(1), 2, 2, 3, 3),
+                        FactorizedLayerTest.random(new Random(1), 4, 2))));
+    assertTrue(
+        e.getMessage().contains("block/conv") && e.getMessage().contains("[6, 4, 3, 3]"),
+        e.getMessage());
+    ModelException missing =
+        assertThrows(ModelException.class, () -> LayerRewriter.rewrite(m, "nope", tucker(2, 2)));
     assertTrue(missing.getMessage().contains("block/conv"), missing.getMessage());
-    ModelException kind = assertThrows(ModelException.class,
-        () -> LayerRewriter.rewrite(m, "block/conv", LowRankDense.of(
-            FactorizedLayerTest.random(new Random(1), 6, 2), FactorizedLayerTest.random(new Random(1), 2, 4))));
+    ModelException kind =
+        assertThrows(
+            ModelException.class,
+            () ->
+                LayerRewriter.rewrite(
+                    m,
+                    "block/conv",
+                    LowRankDense.of(
+                        FactorizedLayerTest.random(new Random(1), 6, 2),
+                        FactorizedLayerTest.random(new Random(1), 2, 4))));
     assertTrue(kind.getMessage().contains("Conv"), kind.getMessage());
   }
 
   @Test
   void gemmBeforeOpset11GetsZeroBiasForTheFirstFactor() {
     Random rnd = new Random(9);
-    Graph g = Graph.builder()
-        .addInput(ValueInfo.of("x", DataType.FLOAT, -1, 8))
-        .putInitializer("W", FactorizedLayerTest.random(rnd, 5, 8))
-        .addNode(Node.builder("Gemm").name("fc").inputs("x", "W").outputs("y").attr("transB", 1L).build())
-        .addOutput(ValueInfo.of("y", DataType.FLOAT, -1, 5))
-        .build();
-    LowRankDense lr = LowRankDense.of(FactorizedLayerTest.random(rnd, 5, 2), FactorizedLayerTest.random(rnd, 2, 8));
+    Graph g =
+        Graph.builder()
+            .addInput(ValueInfo.of("x", DataType.FLOAT, -1, 8))
+            .putInitializer("W", FactorizedLayerTest.random(rnd, 5, 8))
+            .addNode(
+                Node.builder("Gemm")
+                    .name("fc")
+                    .inputs("x", "W")
+                    .outputs("y")
+                    .attr("transB", 1L)
+                    .build())
+            .addOutput(ValueInfo.of("y", DataType.FLOAT, -1, 5))
+            .build();
+    LowRankDense lr =
+        LowRankDense.of(
+            FactorizedLayerTest.random(rnd, 5, 2), FactorizedLayerTest.random(rnd, 2, 8));
     Model old = LayerRewriter.rewrite(Model.of(g, 9), "fc", lr);
     assertTrue(old.graph().nodes().stream().allMatch(n -> n.inputs().size() == 3));
     Model recent = LayerRewriter.rewrite(Model.of(g, 13), "fc", lr);
     assertTrue(recent.graph().nodes().stream().allMatch(n -> n.inputs().size() == 2));
-    TensorValue b1 = recent.graph().initializer(recent.graph().nodes().get(0).input(1)).orElseThrow();
+    TensorValue b1 =
+        recent.graph().initializer(recent.graph().nodes().get(0).input(1)).orElseThrow();
     assertEquals(List.of(2L, 8L), List.of(b1.dim(0), b1.dim(1)), "transB=1 layout kept");
   }
 }

@@ -57,7 +57,8 @@ class DenseTensorTest {
 
   @Test
   void unfoldFollowsKoldaBader() {
-    // Kolda & Bader (2009) example: X in R^{3x4x2}, X(i,j,k) = i + 3 j + 12 k + 1 (first index fastest).
+    // Kolda & Bader (2009) example: X in R^{3x4x2}, X(i,j,k) = i + 3 j + 12 k + 1 (first index
+    // fastest).
     double[] d = new double[24];
     for (int i = 0; i < 3; i++) {
       for (int j = 0; j < 4; j++) {
@@ -132,14 +133,18 @@ class DenseTensorTest {
     assertEquals(0.2, DenseTensor.relativeError(x, DenseTensor.of(new double[] {3, 5}, 2)), 1e-15);
     assertEquals(0, DenseTensor.relativeError(DenseTensor.zeros(2), DenseTensor.zeros(2)));
     assertEquals(Double.POSITIVE_INFINITY, DenseTensor.relativeError(DenseTensor.zeros(2), x));
-    assertEquals(1e-300 * Math.sqrt(2), DenseTensor.of(new double[] {1e-300, 1e-300}, 2).frobeniusNorm(), 1e-310);
+    assertEquals(
+        1e-300 * Math.sqrt(2),
+        DenseTensor.of(new double[] {1e-300, 1e-300}, 2).frobeniusNorm(),
+        1e-310);
   }
 
   @Test
   void reshapeChecksSize() {
     DenseTensor x = arange(2, 6);
     assertEquals(x.get(1, 2), x.reshape(3, 4).get(2, 0));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> x.reshape(5, 2));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> x.reshape(5, 2));
     assertEquals(true, e.getMessage().contains("[5, 2]"));
   }
 }

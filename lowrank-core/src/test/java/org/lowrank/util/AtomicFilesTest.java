@@ -23,9 +23,12 @@ class AtomicFilesTest {
 
   @Test
   void temporaryFilesOfDeadRunsAreRemovedThoseOfLiveRunsKept() throws Exception {
-    Path dead = Files.writeString(tmp.resolve(".out.onnx." + DEAD_PID + ".123456.tmp"), "half a model");
-    Path live = Files.writeString(
-        tmp.resolve(".out.onnx." + ProcessHandle.current().pid() + ".987654.tmp"), "being written");
+    Path dead =
+        Files.writeString(tmp.resolve(".out.onnx." + DEAD_PID + ".123456.tmp"), "half a model");
+    Path live =
+        Files.writeString(
+            tmp.resolve(".out.onnx." + ProcessHandle.current().pid() + ".987654.tmp"),
+            "being written");
     Path other = Files.writeString(tmp.resolve(".notes.tmp"), "not ours");
     AtomicFiles.writeString(tmp.resolve("out.onnx"), "model");
     assertFalse(Files.exists(dead), "a killed run's temporary file is cleaned");

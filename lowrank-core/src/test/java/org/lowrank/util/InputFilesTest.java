@@ -18,8 +18,10 @@ class InputFilesTest {
     Path zero = Path.of("/dev/zero");
     Assumptions.assumeTrue(Files.isReadable(zero), "no /dev/zero here");
     long t0 = System.nanoTime();
-    String msg = assertThrows(IllegalArgumentException.class,
-        () -> InputFiles.readString(zero, 1 << 20, "plan")).getMessage();
+    String msg =
+        assertThrows(
+                IllegalArgumentException.class, () -> InputFiles.readString(zero, 1 << 20, "plan"))
+            .getMessage();
     assertTrue(msg.startsWith("/dev/zero: more than 1048576 bytes; not a plan"), msg);
     assertTrue(System.nanoTime() - t0 < 5e9, "bounded read");
   }

@@ -23,7 +23,8 @@ class JsonTest {
     m.put("layers", List.of(Map.of("a", 1L), Map.of("b", 2.5)));
     for (int indent : new int[] {0, 2}) {
       Map<String, Object> back = Json.parseObject(Json.write(m, indent));
-      assertEquals(List.of("name", "ranks", "score", "params", "skip", "ok", "layers"),
+      assertEquals(
+          List.of("name", "ranks", "score", "params", "skip", "ok", "layers"),
           List.copyOf(back.keySet()));
       assertEquals("conv\"1\n", back.get("name"));
       assertEquals(List.of(16L, 32L), back.get("ranks"));
@@ -55,7 +56,8 @@ class JsonTest {
   @Test
   void deepNestingIsAnErrorNotAStackOverflow() {
     String deep = "[".repeat(200_000) + "]".repeat(200_000);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Json.parse(deep));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Json.parse(deep));
     assertTrue(e.getMessage().contains("nested deeper than " + Json.MAX_DEPTH), e.getMessage());
     String ok = "{\"a\":".repeat(Json.MAX_DEPTH - 1) + "[]" + "}".repeat(Json.MAX_DEPTH - 1);
     Json.parse(ok);

@@ -8,7 +8,9 @@ import org.junit.jupiter.api.Test;
 class TextTest {
   @Test
   void controlAndFormatCharactersBecomeVisibleEscapes() {
-    assertEquals("conv\\u001b[2J\\u001b]0;pwned\\u0007", Text.printable("conv\u001b[2J\u001b]0;pwned\u0007"));
+    assertEquals(
+        "conv\\u001b[2J\\u001b]0;pwned\\u0007",
+        Text.printable("conv\u001b[2J\u001b]0;pwned\u0007"));
     assertEquals("a\\u009bb\\u202ec\\u007f", Text.printable("a\u009bb\u202ec\u007f"));
     assertEquals("line\\u000anext", Text.printable("line\nnext"));
     assertEquals("line\nnext", Text.printable("line\nnext", true));

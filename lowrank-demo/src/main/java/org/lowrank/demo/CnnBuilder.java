@@ -30,15 +30,24 @@ final class CnnBuilder {
   CnnBuilder(String name, String inputName, long c, long h, long w, long seed) {
     this.graph = Graph.builder().name(name);
     this.random = new Random(seed);
-    graph.addInput(new ValueInfo(inputName, DataType.FLOAT, List.of(
-        ValueInfo.Dim.symbolic("N"), ValueInfo.Dim.of(c), ValueInfo.Dim.of(h), ValueInfo.Dim.of(w))));
+    graph.addInput(
+        new ValueInfo(
+            inputName,
+            DataType.FLOAT,
+            List.of(
+                ValueInfo.Dim.symbolic("N"),
+                ValueInfo.Dim.of(c),
+                ValueInfo.Dim.of(h),
+                ValueInfo.Dim.of(w))));
     this.current = inputName;
     this.channels = c;
     this.height = h;
     this.width = w;
   }
 
-  /** A k x k convolution with stride 1 and "same" zero padding (k odd): [N,C,H,W] -> [N,out,H,W]. */
+  /**
+   * A k x k convolution with stride 1 and "same" zero padding (k odd): [N,C,H,W] -> [N,out,H,W].
+   */
   CnnBuilder conv(String name, long out, int k) {
     requireSpatial(name);
     long fanIn = channels * k * k;
@@ -48,9 +57,15 @@ final class CnnBuilder {
     graph.putInitializer(b, zeros(out));
     int p = k / 2;
     String y = name + "_out";
-    graph.addNode(Node.builder("Conv").name(name).inputs(current, w, b).outputs(y)
-        .attrInts("kernel_shape", k, k).attrInts("pads", p, p, p, p).attrInts("strides", 1, 1)
-        .build());
+    graph.addNode(
+        Node.builder("Conv")
+            .name(name)
+            .inputs(current, w, b)
+            .outputs(y)
+            .attrInts("kernel_shape", k, k)
+            .attrInts("pads", p, p, p, p)
+            .attrInts("strides", 1, 1)
+            .build());
     current = y;
     channels = out;
     return this;
@@ -68,8 +83,14 @@ final class CnnBuilder {
   CnnBuilder maxPool2(String name) {
     requireSpatial(name);
     String y = name + "_out";
-    graph.addNode(Node.builder("MaxPool").name(name).inputs(current).outputs(y)
-        .attrInts("kernel_shape", 2, 2).attrInts("strides", 2, 2).build());
+    graph.addNode(
+        Node.builder("MaxPool")
+            .name(name)
+            .inputs(current)
+            .outputs(y)
+            .attrInts("kernel_shape", 2, 2)
+            .attrInts("strides", 2, 2)
+            .build());
     current = y;
     height /= 2;
     width /= 2;
@@ -80,8 +101,8 @@ final class CnnBuilder {
   CnnBuilder flatten(String name) {
     requireSpatial(name);
     String y = name + "_out";
-    graph.addNode(Node.builder("Flatten").name(name).inputs(current).outputs(y).attr("axis", 1L)
-        .build());
+    graph.addNode(
+        Node.builder("Flatten").name(name).inputs(current).outputs(y).attr("axis", 1L).build());
     current = y;
     features = channels * height * width;
     return this;
@@ -101,8 +122,13 @@ final class CnnBuilder {
     graph.putInitializer(w, normal((heInit ? 2.0 : 1.0) / features, out, features));
     graph.putInitializer(b, zeros(out));
     String y = name + "_out";
-    graph.addNode(Node.builder("Gemm").name(name).inputs(current, w, b).outputs(y)
-        .attr("transB", 1L).build());
+    graph.addNode(
+        Node.builder("Gemm")
+            .name(name)
+            .inputs(current, w, b)
+            .outputs(y)
+            .attr("transB", 1L)
+            .build());
     current = y;
     features = out;
     return this;
@@ -124,10 +150,15 @@ final class CnnBuilder {
       throw new IllegalStateException("last node " + last.label() + " does not produce " + current);
     }
     nodes.add(last.toBuilder().outputs(outputName).build());
-    Graph out = g.toBuilder().nodes(nodes)
-        .addOutput(new ValueInfo(outputName, DataType.FLOAT, List.of(
-            ValueInfo.Dim.symbolic("N"), ValueInfo.Dim.of(features))))
-        .build();
+    Graph out =
+        g.toBuilder()
+            .nodes(nodes)
+            .addOutput(
+                new ValueInfo(
+                    outputName,
+                    DataType.FLOAT,
+                    List.of(ValueInfo.Dim.symbolic("N"), ValueInfo.Dim.of(features))))
+            .build();
     return Model.of(out, opset);
   }
 

@@ -9,8 +9,8 @@ import org.lowrank.graph.Model;
  *
  * @param file the cached ONNX file (pass it to the compression pipeline)
  * @param model the model as read from or written to {@code file}
- * @param training the training run when the model was trained by this call, null when it came
- *     from the cache
+ * @param training the training run when the model was trained by this call, null when it came from
+ *     the cache
  */
 public record DemoAsset(Path file, Model model, DemoTrainingResult training) {
 

@@ -32,6 +32,7 @@ public final class DemoAssets {
 
   /** Seed of the cached models' initialization and training. */
   public static final long SEED = 0;
+
   /** Environment variable naming the cache folder. */
   public static final String CACHE_ENV = "LOWRANK_CACHE";
 
@@ -73,11 +74,20 @@ public final class DemoAssets {
    */
   public static DemoAsset trained(DemoModel which, Path cacheDir, ProgressListener listener)
       throws IOException {
-    return trained(which, cacheDir, FashionMnist.directory(), DemoTrainer.builder().optSeed(SEED)
-        .optEpochs(which.epochs()).optListener(listener).build());
+    return trained(
+        which,
+        cacheDir,
+        FashionMnist.directory(),
+        DemoTrainer.builder()
+            .optSeed(SEED)
+            .optEpochs(which.epochs())
+            .optListener(listener)
+            .build());
   }
 
-  /** As {@link #trained(DemoModel, Path, ProgressListener)} with the data folder and trainer given. */
+  /**
+   * As {@link #trained(DemoModel, Path, ProgressListener)} with the data folder and trainer given.
+   */
   static DemoAsset trained(DemoModel which, Path cacheDir, Path dataDir, DemoTrainer trainer)
       throws IOException {
     Objects.requireNonNull(cacheDir, "cacheDir");
@@ -101,8 +111,15 @@ public final class DemoAssets {
       try {
         OnnxWriter.write(r.model(), file);
       } catch (IOException e) {
-        throw new IOException("cannot write the trained model to " + file + " (" + e
-            + "); set $" + CACHE_ENV + " to a writable folder", e);
+        throw new IOException(
+            "cannot write the trained model to "
+                + file
+                + " ("
+                + e
+                + "); set $"
+                + CACHE_ENV
+                + " to a writable folder",
+            e);
       }
       LOG.info("{} cached in {} (test top-1 {})", which, file, String.format("%.4f", r.testTop1()));
       return new DemoAsset(file, r.model(), r);
@@ -114,12 +131,23 @@ public final class DemoAssets {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
-      throw new IOException("cannot create the model cache folder " + dir + " (" + e + "); set $"
-          + CACHE_ENV + " to a writable folder", e);
+      throw new IOException(
+          "cannot create the model cache folder "
+              + dir
+              + " ("
+              + e
+              + "); set $"
+              + CACHE_ENV
+              + " to a writable folder",
+          e);
     }
     if (!Files.isWritable(dir)) {
-      throw new IOException("the model cache folder " + dir + " is not writable; set $" + CACHE_ENV
-          + " to a writable folder");
+      throw new IOException(
+          "the model cache folder "
+              + dir
+              + " is not writable; set $"
+              + CACHE_ENV
+              + " to a writable folder");
     }
   }
 
@@ -135,7 +163,10 @@ public final class DemoAssets {
     checkValue(label, "input", m.graph().runtimeInputs(), ref.graph().runtimeInputs().get(0));
     checkValue(label, "output", m.graph().outputs(), ref.graph().outputs().get(0));
     if (m.graph().nodes().size() != ref.graph().nodes().size()) {
-      throw mismatch(label, "layers", ref.graph().nodes().size() + " nodes",
+      throw mismatch(
+          label,
+          "layers",
+          ref.graph().nodes().size() + " nodes",
           m.graph().nodes().size() + " nodes");
     }
     Iterator<Node> mine = m.graph().nodes().iterator();
@@ -148,7 +179,10 @@ public final class DemoAssets {
     for (Map.Entry<String, TensorValue> e : ref.graph().initializers().entrySet()) {
       TensorValue got = m.graph().initializers().get(e.getKey());
       if (got == null || !Arrays.equals(got.dims(), e.getValue().dims())) {
-        throw mismatch(label, "weight " + e.getKey(), Arrays.toString(e.getValue().dims()),
+        throw mismatch(
+            label,
+            "weight " + e.getKey(),
+            Arrays.toString(e.getValue().dims()),
             got == null ? "absent" : Arrays.toString(got.dims()));
       }
       for (float v : got.toFloatArray()) {
@@ -159,8 +193,7 @@ public final class DemoAssets {
     }
   }
 
-  private static void checkValue(String label, String what, List<ValueInfo> got,
-      ValueInfo want) {
+  private static void checkValue(String label, String what, List<ValueInfo> got, ValueInfo want) {
     if (got.size() != 1 || !got.get(0).name().equals(want.name()) || !got.get(0).hasShape()) {
       throw mismatch(label, what, want.name() + " " + want.shape(), got.toString());
     }
@@ -171,14 +204,24 @@ public final class DemoAssets {
       ok = g[i] == w[i];
     }
     if (!ok) {
-      throw mismatch(label, what, want.name() + " " + want.shape(),
+      throw mismatch(
+          label,
+          what,
+          want.name() + " " + want.shape(),
           got.get(0).name() + " " + got.get(0).shape());
     }
   }
 
-  private static IllegalArgumentException mismatch(String label, String what, String expected,
-      String found) {
-    return new IllegalArgumentException(label + ": " + what + " expected "
-        + expected + ", found " + found + "; delete the file to retrain");
+  private static IllegalArgumentException mismatch(
+      String label, String what, String expected, String found) {
+    return new IllegalArgumentException(
+        label
+            + ": "
+            + what
+            + " expected "
+            + expected
+            + ", found "
+            + found
+            + "; delete the file to retrain");
   }
 }

@@ -12,12 +12,16 @@ import org.lowrank.graph.Model;
 public final class DemoModels {
   /** ONNX opset of the built models. */
   public static final long OPSET = 13;
+
   /** Name of the image input [N, 1, 28, 28]. */
   public static final String INPUT = "input";
+
   /** Name of the logits output [N, 10]. */
   public static final String OUTPUT = "logits";
+
   /** Channels, height and width of the input. */
   public static final long[] IMAGE_SHAPE = {1, 28, 28};
+
   /** Number of classes. */
   public static final int CLASSES = 10;
 
@@ -33,11 +37,17 @@ public final class DemoModels {
    */
   public static Model fashionCnn(long seed) {
     return new CnnBuilder("fashion_cnn", INPUT, 1, 28, 28, seed)
-        .conv("conv1", 32, 3).relu("relu1").maxPool2("pool1")
-        .conv("conv2", 64, 3).relu("relu2").maxPool2("pool2")
-        .conv("conv3", 64, 3).relu("relu3")
+        .conv("conv1", 32, 3)
+        .relu("relu1")
+        .maxPool2("pool1")
+        .conv("conv2", 64, 3)
+        .relu("relu2")
+        .maxPool2("pool2")
+        .conv("conv3", 64, 3)
+        .relu("relu3")
         .flatten("flatten")
-        .dense("fc1", 256, true).relu("relu4")
+        .dense("fc1", 256, true)
+        .relu("relu4")
         .dense("fc2", CLASSES, false)
         .build(OUTPUT, OPSET);
   }
@@ -50,13 +60,21 @@ public final class DemoModels {
    */
   public static Model vggStyle(long seed) {
     return new CnnBuilder("vgg_style", INPUT, 1, 28, 28, seed)
-        .conv("conv1_1", 32, 3).relu("relu1_1").conv("conv1_2", 32, 3).relu("relu1_2")
+        .conv("conv1_1", 32, 3)
+        .relu("relu1_1")
+        .conv("conv1_2", 32, 3)
+        .relu("relu1_2")
         .maxPool2("pool1")
-        .conv("conv2_1", 64, 3).relu("relu2_1").conv("conv2_2", 64, 3).relu("relu2_2")
+        .conv("conv2_1", 64, 3)
+        .relu("relu2_1")
+        .conv("conv2_2", 64, 3)
+        .relu("relu2_2")
         .maxPool2("pool2")
         .flatten("flatten")
-        .dense("fc1", 512, true).relu("relu_fc1")
-        .dense("fc2", 512, true).relu("relu_fc2")
+        .dense("fc1", 512, true)
+        .relu("relu_fc1")
+        .dense("fc2", 512, true)
+        .relu("relu_fc2")
         .dense("fc3", CLASSES, false)
         .build(OUTPUT, OPSET);
   }

@@ -37,8 +37,10 @@ public final class DemoTrainer {
 
   /** Model metadata key holding the normalization mean the model was trained with. */
   public static final String META_NORMALIZATION_MEAN = "lowrank.normalization.mean";
+
   /** Model metadata key holding the normalization standard deviation. */
   public static final String META_NORMALIZATION_STD = "lowrank.normalization.std";
+
   /** Model metadata key holding the training data description. */
   public static final String META_TRAINED_ON = "lowrank.trained_on";
 
@@ -54,8 +56,8 @@ public final class DemoTrainer {
 
   /** The batch loader of a split with this trainer's normalization (shuffled when seeded). */
   DataLoader loader(ImageDataset data, boolean shuffle) {
-    DataLoader.Builder l = DataLoader.builder(data).setBatchSize(b.batchSize)
-        .optNormalization(b.normalization);
+    DataLoader.Builder l =
+        DataLoader.builder(data).setBatchSize(b.batchSize).optNormalization(b.normalization);
     if (shuffle) {
       l.optShuffle(b.seed);
     }
@@ -76,14 +78,27 @@ public final class DemoTrainer {
     DataLoader trainLoader = loader(trainSet, true);
     DataLoader testLoader = loader(testSet, false);
     int perEpoch = trainLoader.batchesPerEpoch();
-    LOG.info("training {} on {} ({} images, {} epochs of {} batches of {}, {} lr {}, seed {})",
-        initial.graph().name(), trainSet.description(), trainSet.size(), b.epochs, perEpoch,
-        b.batchSize, b.optimizer, b.learningRate, b.seed);
-    FineTuneConfig cfg = FineTuneConfig.builder()
-        .optOptimizer(b.optimizer).optLearningRate(b.learningRate).optWeightDecay(b.weightDecay)
-        .optEpochs(b.epochs).optWarmupFraction(b.warmupFraction).optSeed(b.seed)
-        .optListener(new ProgressBridge(b.listener, b.fineTuneListener, b.epochs, perEpoch))
-        .build();
+    LOG.info(
+        "training {} on {} ({} images, {} epochs of {} batches of {}, {} lr {}, seed {})",
+        initial.graph().name(),
+        trainSet.description(),
+        trainSet.size(),
+        b.epochs,
+        perEpoch,
+        b.batchSize,
+        b.optimizer,
+        b.learningRate,
+        b.seed);
+    FineTuneConfig cfg =
+        FineTuneConfig.builder()
+            .optOptimizer(b.optimizer)
+            .optLearningRate(b.learningRate)
+            .optWeightDecay(b.weightDecay)
+            .optEpochs(b.epochs)
+            .optWarmupFraction(b.warmupFraction)
+            .optSeed(b.seed)
+            .optListener(new ProgressBridge(b.listener, b.fineTuneListener, b.epochs, perEpoch))
+            .build();
     FineTuneResult fit = FineTuner.run(initial, trainLoader, cfg);
     long trainImages = (long) trainLoader.examplesPerEpoch() * b.epochs;
     Model trained = withTrainingMetadata(fit.lastModel(), trainSet.description());
@@ -92,16 +107,22 @@ public final class DemoTrainer {
     EvaluationResult eval;
     b.listener.start("evaluate", testLoader.batchesPerEpoch());
     try (GraphExecutor ex = GraphExecutor.of(trained)) {
-      eval = Evaluator.evaluate(new ExecutorPredictor(ex), testLoader,
-          done -> b.listener.progress(done, ""));
+      eval =
+          Evaluator.evaluate(
+              new ExecutorPredictor(ex), testLoader, done -> b.listener.progress(done, ""));
     }
     double evalSeconds = (System.nanoTime() - t0) / 1e9;
     b.listener.finish(String.format("test top-1 %.4f", eval.top1()));
-    DemoTrainingResult r = new DemoTrainingResult(trained, eval, b.epochs, trainImages,
-        fit.seconds(), evalSeconds, fit.epochs());
-    LOG.info("trained {}: test top-1 {} on {} images, {} s training ({} images/s), {} s evaluation",
-        initial.graph().name(), String.format("%.4f", eval.top1()), eval.examples(),
-        String.format("%.1f", r.trainSeconds()), String.format("%.0f", r.trainImagesPerSecond()),
+    DemoTrainingResult r =
+        new DemoTrainingResult(
+            trained, eval, b.epochs, trainImages, fit.seconds(), evalSeconds, fit.epochs());
+    LOG.info(
+        "trained {}: test top-1 {} on {} images, {} s training ({} images/s), {} s evaluation",
+        initial.graph().name(),
+        String.format("%.4f", eval.top1()),
+        eval.examples(),
+        String.format("%.1f", r.trainSeconds()),
+        String.format("%.0f", r.trainImagesPerSecond()),
         String.format("%.1f", evalSeconds));
     return r;
   }
@@ -111,8 +132,14 @@ public final class DemoTrainer {
     meta.put(META_NORMALIZATION_MEAN, join(b.normalization.mean()));
     meta.put(META_NORMALIZATION_STD, join(b.normalization.std()));
     meta.put(META_TRAINED_ON, trainedOn);
-    return new Model(m.graph(), m.irVersion(), m.opsetImports(), m.producerName(),
-        m.producerVersion(), m.docString(), meta);
+    return new Model(
+        m.graph(),
+        m.irVersion(),
+        m.opsetImports(),
+        m.producerName(),
+        m.producerVersion(),
+        m.docString(),
+        meta);
   }
 
   private static String join(float[] v) {
@@ -151,8 +178,8 @@ public final class DemoTrainer {
 
     @Override
     public void onEpoch(EpochEvent e) {
-      progress.finish(String.format("train loss %.3f, train top-1 %.4f", e.trainLoss(),
-          e.trainTop1()));
+      progress.finish(
+          String.format("train loss %.3f, train top-1 %.4f", e.trainLoss(), e.trainTop1()));
       forward.onEpoch(e);
     }
   }
@@ -251,7 +278,8 @@ public final class DemoTrainer {
       check(batchSize > 0, "batch size must be > 0, got " + batchSize);
       check(learningRate > 0, "learning rate must be > 0, got " + learningRate);
       check(weightDecay >= 0, "weight decay must be >= 0, got " + weightDecay);
-      check(warmupFraction >= 0 && warmupFraction < 1,
+      check(
+          warmupFraction >= 0 && warmupFraction < 1,
           "warm-up fraction must be in [0, 1), got " + warmupFraction);
       check(trainLimit >= 0 && testLimit >= 0, "subset sizes must be >= 0 (0 = all)");
       return new DemoTrainer(this);

@@ -17,8 +17,13 @@ import org.lowrank.train.finetune.FineTuneListener;
  * @param history per-epoch training loss and accuracy
  */
 public record DemoTrainingResult(
-    Model model, EvaluationResult test, int epochs, long trainImages, double trainSeconds,
-    double evalSeconds, List<FineTuneListener.EpochEvent> history) {
+    Model model,
+    EvaluationResult test,
+    int epochs,
+    long trainImages,
+    double trainSeconds,
+    double evalSeconds,
+    List<FineTuneListener.EpochEvent> history) {
 
   public DemoTrainingResult {
     history = List.copyOf(history);

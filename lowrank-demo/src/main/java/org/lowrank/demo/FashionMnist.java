@@ -19,15 +19,30 @@ import org.lowrank.train.data.Normalization;
 public final class FashionMnist {
   /** The Debian package that ships the files. */
   public static final String DEBIAN_PACKAGE = "dataset-fashion-mnist";
+
   /** Where Debian installs the files. */
   public static final String DEFAULT_DIRECTORY = "/usr/share/datasets/fashion-mnist";
+
   /** System property naming another folder with the four files. */
   public static final String DIRECTORY_PROPERTY = "lowrank.fashionMnist.dir";
+
   /** Environment variable naming another folder with the four files. */
   public static final String DIRECTORY_ENV = "LOWRANK_FASHION_MNIST";
+
   /** Label i is CLASS_NAMES.get(i). */
-  public static final List<String> CLASS_NAMES = List.of("T-shirt/top", "Trouser", "Pullover",
-      "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+  public static final List<String> CLASS_NAMES =
+      List.of(
+          "T-shirt/top",
+          "Trouser",
+          "Pullover",
+          "Dress",
+          "Coat",
+          "Sandal",
+          "Shirt",
+          "Sneaker",
+          "Bag",
+          "Ankle boot");
+
   /**
    * The pixel normalization the demo models are trained with: x = (p / 255 - 0.2860) / 0.3530, the
    * mean and standard deviation of the training images.
@@ -76,11 +91,22 @@ public final class FashionMnist {
       }
     }
     if (!missing.isEmpty()) {
-      throw new NoSuchFileException(dir.toString(), null,
-          "Fashion-MNIST not found: " + String.join(" and ", missing) + " missing in " + dir
-              + "; install the Debian package " + DEBIAN_PACKAGE + " (sudo apt-get install "
-              + DEBIAN_PACKAGE + ", or run scripts/install.sh), or point -D" + DIRECTORY_PROPERTY
-              + " or $" + DIRECTORY_ENV + " at a folder with the four .gz files");
+      throw new NoSuchFileException(
+          dir.toString(),
+          null,
+          "Fashion-MNIST not found: "
+              + String.join(" and ", missing)
+              + " missing in "
+              + dir
+              + "; install the Debian package "
+              + DEBIAN_PACKAGE
+              + " (sudo apt-get install "
+              + DEBIAN_PACKAGE
+              + ", or run scripts/install.sh), or point -D"
+              + DIRECTORY_PROPERTY
+              + " or $"
+              + DIRECTORY_ENV
+              + " at a folder with the four .gz files");
     }
     return IdxDataset.read(images, labels, CLASS_NAMES);
   }

@@ -32,21 +32,31 @@ public final class TrainDemoModel {
     }
     String which = a.getOrDefault("model", "fashion");
     long seed = Long.parseLong(a.getOrDefault("seed", "0"));
-    Model initial = switch (which) {
-      case "fashion" -> DemoModels.fashionCnn(seed);
-      case "vgg" -> DemoModels.vggStyle(seed);
-      default -> throw new IllegalArgumentException("model must be fashion or vgg, got " + which);
-    };
-    DemoTrainer.Builder tb = DemoTrainer.builder().optSeed(seed)
-        .optFineTuneListener(new FineTuneListener() {
-          @Override
-          public void onStep(StepEvent e) {
-            if (e.step() % 50 == 0) {
-              System.err.printf("step %d/%d loss %.4f lr %.5f %.0f images/s%n", e.step(), e.totalSteps(),
-                  e.loss(), e.learningRate(), e.imagesPerSecond());
-            }
-          }
-        });
+    Model initial =
+        switch (which) {
+          case "fashion" -> DemoModels.fashionCnn(seed);
+          case "vgg" -> DemoModels.vggStyle(seed);
+          default ->
+              throw new IllegalArgumentException("model must be fashion or vgg, got " + which);
+        };
+    DemoTrainer.Builder tb =
+        DemoTrainer.builder()
+            .optSeed(seed)
+            .optFineTuneListener(
+                new FineTuneListener() {
+                  @Override
+                  public void onStep(StepEvent e) {
+                    if (e.step() % 50 == 0) {
+                      System.err.printf(
+                          "step %d/%d loss %.4f lr %.5f %.0f images/s%n",
+                          e.step(),
+                          e.totalSteps(),
+                          e.loss(),
+                          e.learningRate(),
+                          e.imagesPerSecond());
+                    }
+                  }
+                });
     if (a.containsKey("epochs")) {
       tb.optEpochs(Integer.parseInt(a.get("epochs")));
     }
@@ -57,7 +67,8 @@ public final class TrainDemoModel {
       tb.optLearningRate(Double.parseDouble(a.get("lr")));
     }
     if (a.containsKey("optimizer")) {
-      tb.optOptimizer(a.get("optimizer").equals("sgd") ? OptimizerKind.SGD_NESTEROV : OptimizerKind.ADAM);
+      tb.optOptimizer(
+          a.get("optimizer").equals("sgd") ? OptimizerKind.SGD_NESTEROV : OptimizerKind.ADAM);
     }
     if (a.containsKey("trainLimit")) {
       tb.optTrainLimit(Integer.parseInt(a.get("trainLimit")));
@@ -75,12 +86,26 @@ public final class TrainDemoModel {
       OnnxWriter.write(r.model(), Path.of(a.get("out")));
     }
     StringBuilder epochs = new StringBuilder();
-    r.history().forEach(e -> epochs.append(String.format(" [epoch %d: loss %.4f top-1 %.4f %.1f s]",
-        e.epoch() + 1, e.trainLoss(), e.trainTop1(), e.seconds())));
-    System.out.printf("%s %s: test top-1 %.4f (loss %.4f), %d epochs, training %.1f s (%.0f images/s),"
+    r.history()
+        .forEach(
+            e ->
+                epochs.append(
+                    String.format(
+                        " [epoch %d: loss %.4f top-1 %.4f %.1f s]",
+                        e.epoch() + 1, e.trainLoss(), e.trainTop1(), e.seconds())));
+    System.out.printf(
+        "%s %s: test top-1 %.4f (loss %.4f), %d epochs, training %.1f s (%.0f images/s),"
             + " evaluation %.1f s, main-thread CPU %.1f s, threads %s%s%n",
-        which, a, r.testTop1(), r.test().meanLoss(), r.epochs(), r.trainSeconds(),
-        r.trainImagesPerSecond(), r.evalSeconds(), cpuSeconds,
-        System.getProperty("ai.djl.pytorch.num_threads", "default"), epochs);
+        which,
+        a,
+        r.testTop1(),
+        r.test().meanLoss(),
+        r.epochs(),
+        r.trainSeconds(),
+        r.trainImagesPerSecond(),
+        r.evalSeconds(),
+        cpuSeconds,
+        System.getProperty("ai.djl.pytorch.num_threads", "default"),
+        epochs);
   }
 }

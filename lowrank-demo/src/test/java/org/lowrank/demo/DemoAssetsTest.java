@@ -19,8 +19,12 @@ class DemoAssetsTest {
 
   /** A quick stand-in for the default recipe: 1 epoch on 512 images, tested on 256. */
   private static DemoTrainer quick() {
-    return DemoTrainer.builder().optSeed(DemoAssets.SEED).optEpochs(1).optTrainLimit(512)
-        .optTestLimit(256).build();
+    return DemoTrainer.builder()
+        .optSeed(DemoAssets.SEED)
+        .optEpochs(1)
+        .optTrainLimit(512)
+        .optTestLimit(256)
+        .build();
   }
 
   private static float[] fc1(Model m) {
@@ -58,9 +62,13 @@ class DemoAssetsTest {
 
     // a valid ONNX file holding another model is not mistaken for the demo model
     OnnxWriter.write(DemoModels.vggStyle(0), file);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> DemoAssets.check(DemoModel.FASHION_CNN, OnnxReader.read(file), file));
-    assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("not the fashion_cnn model"),
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> DemoAssets.check(DemoModel.FASHION_CNN, OnnxReader.read(file), file));
+    assertTrue(
+        e.getMessage().contains(file.toString())
+            && e.getMessage().contains("not the fashion_cnn model"),
         e.getMessage());
     DemoAssets.check(DemoModel.VGG_STYLE, OnnxReader.read(file), file);
     assertTrue(DemoAssets.trained(DemoModel.FASHION_CNN, tmp, data, quick()).trained());
@@ -70,20 +78,24 @@ class DemoAssetsTest {
     Files.write(file, java.util.Arrays.copyOf(good, good.length / 2));
     DemoAsset fromTruncated = DemoAssets.trained(DemoModel.FASHION_CNN, tmp, data, quick());
     assertTrue(fromTruncated.trained());
-    assertArrayEquals(fc1(fromGarbage.model()), fc1(fromTruncated.model()), "same seed, same model");
+    assertArrayEquals(
+        fc1(fromGarbage.model()), fc1(fromTruncated.model()), "same seed, same model");
     assertFalse(DemoAssets.trained(DemoModel.FASHION_CNN, tmp, data, quick()).trained());
   }
 
   @Test
   void missingDatasetNamesTheDebianPackage(@TempDir Path tmp) {
     Path noData = tmp.resolve("no-data");
-    NoSuchFileException e = assertThrows(NoSuchFileException.class,
-        () -> DemoAssets.trained(DemoModel.FASHION_CNN, tmp.resolve("cache"), noData, quick()));
+    NoSuchFileException e =
+        assertThrows(
+            NoSuchFileException.class,
+            () -> DemoAssets.trained(DemoModel.FASHION_CNN, tmp.resolve("cache"), noData, quick()));
     assertTrue(e.getMessage().contains("dataset-fashion-mnist"), e.getMessage());
     assertTrue(e.getMessage().contains("scripts/install.sh"), e.getMessage());
     assertTrue(e.getMessage().contains("train-images-idx3-ubyte.gz"), e.getMessage());
     assertFalse(Files.exists(tmp.resolve("cache")), "nothing written");
-    NoSuchFileException t = assertThrows(NoSuchFileException.class, () -> FashionMnist.test(noData));
+    NoSuchFileException t =
+        assertThrows(NoSuchFileException.class, () -> FashionMnist.test(noData));
     assertTrue(t.getMessage().contains("t10k-labels-idx1-ubyte.gz"), t.getMessage());
   }
 
@@ -92,16 +104,23 @@ class DemoAssetsTest {
     Path data = FashionData.directory();
     Path notADir = tmp.resolve("file");
     Files.writeString(notADir, "x");
-    DemoTrainer failing = DemoTrainer.builder().optTrainLimit(64)
-        .optListener(new org.lowrank.progress.ProgressListener() {
-          @Override
-          public void start(String task, long total) {
-            throw new AssertionError("no training may start: " + task);
-          }
-        }).build();
-    java.io.IOException e = assertThrows(java.io.IOException.class,
-        () -> DemoAssets.trained(DemoModel.FASHION_CNN, notADir, data, failing));
-    assertTrue(e.getMessage().contains(notADir.toString()) && e.getMessage().contains("LOWRANK_CACHE"),
+    DemoTrainer failing =
+        DemoTrainer.builder()
+            .optTrainLimit(64)
+            .optListener(
+                new org.lowrank.progress.ProgressListener() {
+                  @Override
+                  public void start(String task, long total) {
+                    throw new AssertionError("no training may start: " + task);
+                  }
+                })
+            .build();
+    java.io.IOException e =
+        assertThrows(
+            java.io.IOException.class,
+            () -> DemoAssets.trained(DemoModel.FASHION_CNN, notADir, data, failing));
+    assertTrue(
+        e.getMessage().contains(notADir.toString()) && e.getMessage().contains("LOWRANK_CACHE"),
         e.getMessage());
   }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.Test;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
@@ -17,7 +18,6 @@ import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.runtime.OrtRunner;
 import org.lowrank.runtime.RuntimeOptions;
 import org.lowrank.train.exec.GraphExecutor;
-import org.junit.jupiter.api.Test;
 
 class DemoModelsTest {
 
@@ -30,12 +30,15 @@ class DemoModelsTest {
     return TensorValue.ofFloats(new long[] {n, 1, 28, 28}, v);
   }
 
-  /** Runs the model in ORT (from its serialized bytes) and in the executor; returns the ORT logits. */
+  /**
+   * Runs the model in ORT (from its serialized bytes) and in the executor; returns the ORT logits.
+   */
   private static float[] ortMatchesExecutor(Model m, int batch) throws Exception {
     Model reread = OnnxReader.parse(OnnxWriter.toBytes(m), m.graph().name());
     TensorValue x = images(batch, 7);
     TensorValue ort;
-    try (OrtRunner runner = OrtRunner.open(reread, m.graph().name(), RuntimeOptions.singleThreaded())) {
+    try (OrtRunner runner =
+        OrtRunner.open(reread, m.graph().name(), RuntimeOptions.singleThreaded())) {
       assertEquals(List.of(DemoModels.INPUT), runner.inputNames());
       assertEquals(List.of(DemoModels.OUTPUT), runner.outputNames());
       ort = runner.run(x);
@@ -96,7 +99,8 @@ class DemoModelsTest {
     Model c = DemoModels.fashionCnn(4);
     float[] wa = a.graph().initializers().get("conv2.weight").toFloatArray();
     assertArrayEquals(wa, b.graph().initializers().get("conv2.weight").toFloatArray());
-    assertFalse(java.util.Arrays.equals(wa, c.graph().initializers().get("conv2.weight").toFloatArray()));
+    assertFalse(
+        java.util.Arrays.equals(wa, c.graph().initializers().get("conv2.weight").toFloatArray()));
     // He-normal: variance 2 / fan_in with fan_in = 32 * 3 * 3
     double sq = 0;
     for (float v : wa) {

@@ -15,7 +15,8 @@ final class FashionData {
 
   static Path directory() {
     Path dir = FashionMnist.directory();
-    Assumptions.assumeTrue(Files.isRegularFile(dir.resolve("train-images-idx3-ubyte.gz")),
+    Assumptions.assumeTrue(
+        Files.isRegularFile(dir.resolve("train-images-idx3-ubyte.gz")),
         "Fashion-MNIST not installed in " + dir);
     return dir;
   }

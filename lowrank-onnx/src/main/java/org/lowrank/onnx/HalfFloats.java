@@ -3,7 +3,8 @@ package org.lowrank.onnx;
 /**
  * Conversions between float32 and the 16-bit float formats of ONNX: IEEE 754 binary16 (FLOAT16) and
  * bfloat16 (BFLOAT16). Widening is exact; narrowing rounds to nearest even, so a value that came
- * from a 16-bit tensor is narrowed back to the very same bits (NaN payloads included when they fit).
+ * from a 16-bit tensor is narrowed back to the very same bits (NaN payloads included when they
+ * fit).
  */
 final class HalfFloats {
   private HalfFloats() {}

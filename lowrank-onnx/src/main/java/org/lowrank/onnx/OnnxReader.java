@@ -27,8 +27,8 @@ import org.lowrank.graph.DataType;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.GraphValidator;
 import org.lowrank.graph.LegacyOps;
-import org.lowrank.graph.ModelException;
 import org.lowrank.graph.Model;
+import org.lowrank.graph.ModelException;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.ValueInfo;
@@ -104,8 +104,11 @@ public final class OnnxReader {
       proto = ModelProto.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
       throw new OnnxFormatException(
-          source, "not a valid ONNX model: protobuf parsing failed (" + e.getMessage()
-              + "); the file is truncated or corrupt", e);
+          source,
+          "not a valid ONNX model: protobuf parsing failed ("
+              + e.getMessage()
+              + "); the file is truncated or corrupt",
+          e);
     }
     try {
       return new OnnxReader(source).model(proto);
@@ -116,7 +119,10 @@ public final class OnnxReader {
     }
   }
 
-  /** The file a model was read from, if it was read by {@link #read(Path)} and its graph is unchanged. */
+  /**
+   * The file a model was read from, if it was read by {@link #read(Path)} and its graph is
+   * unchanged.
+   */
   public static Optional<Path> sourceOf(Model model) {
     return Optional.ofNullable(SOURCES.get(model.graph()));
   }
@@ -127,13 +133,17 @@ public final class OnnxReader {
           source, "no graph in the file (" + bytesHint(p) + "); is it really an ONNX model?");
     }
     if (!p.hasIrVersion() || p.getIrVersion() <= 0) {
-      throw new OnnxFormatException(source, "no valid ir_version (" + bytesHint(p) + "); is it really an ONNX model?");
+      throw new OnnxFormatException(
+          source, "no valid ir_version (" + bytesHint(p) + "); is it really an ONNX model?");
     }
     if (p.getFunctionsCount() > 0) {
       List<String> names = new ArrayList<>();
       p.getFunctionsList().forEach(f -> names.add(f.getDomain() + ":" + f.getName()));
       throw new OnnxUnsupportedException(
-          source, "model-local functions " + names + " are not supported; inline them first"
+          source,
+          "model-local functions "
+              + names
+              + " are not supported; inline them first"
               + " (onnx.inliner.inline_local_functions)");
     }
     if (p.getTrainingInfoCount() > 0) {
@@ -146,13 +156,22 @@ public final class OnnxReader {
     if (opsets.isEmpty()) {
       // IR version 1-2 models have no opset_import: ONNX defines them as opset 1
       throw new OnnxUnsupportedException(
-          source, "no opset_import (a pre-2017 model); lowrank supports opsets " + MIN_OPSET + " to "
-              + MAX_OPSET + ": convert it with onnx.version_converter");
+          source,
+          "no opset_import (a pre-2017 model); lowrank supports opsets "
+              + MIN_OPSET
+              + " to "
+              + MAX_OPSET
+              + ": convert it with onnx.version_converter");
     }
     Long opset = opsets.containsKey("") ? opsets.get("") : opsets.get("ai.onnx");
     checkVersions(p.getIrVersion(), opset);
     if (opset != null && (opset < MIN_OPSET || opset > MAX_OPSET)) {
-      LOG.warn("{}: default-domain opset {} is outside the tested range {}..{}", source, opset, MIN_OPSET, MAX_OPSET);
+      LOG.warn(
+          "{}: default-domain opset {} is outside the tested range {}..{}",
+          source,
+          opset,
+          MIN_OPSET,
+          MAX_OPSET);
     }
     Map<String, String> meta = new LinkedHashMap<>();
     for (StringStringEntryProto e : p.getMetadataPropsList()) {
@@ -161,26 +180,52 @@ public final class OnnxReader {
     Graph g = graph(p.getGraph(), "graph");
     int unknown = p.getUnknownFields().asMap().size() + unknownFields(p.getGraph());
     if (unknown > 0) {
-      LOG.warn("{}: {} fields unknown to lowrank's ONNX schema (IR version {}) are dropped on reading",
-          source, unknown, p.getIrVersion());
+      LOG.warn(
+          "{}: {} fields unknown to lowrank's ONNX schema (IR version {}) are dropped on reading",
+          source,
+          unknown,
+          p.getIrVersion());
     }
-    // opset-7 era experimental ops (ImageScaler, Affine, Crop) become Mul/Add/Slice here, once for every verb
-    return LegacyOps.upgrade(new Model(
-        g, p.getIrVersion(), opsets, p.getProducerName(), p.getProducerVersion(), p.getDocString(), meta));
+    // opset-7 era experimental ops (ImageScaler, Affine, Crop) become Mul/Add/Slice here, once for
+    // every verb
+    return LegacyOps.upgrade(
+        new Model(
+            g,
+            p.getIrVersion(),
+            opsets,
+            p.getProducerName(),
+            p.getProducerVersion(),
+            p.getDocString(),
+            meta));
   }
 
   /** Refuses versions ONNX Runtime cannot load, before any work is done on the model. */
   private void checkVersions(long irVersion, Long opset) throws OnnxUnsupportedException {
     if (irVersion > MAX_IR_VERSION) {
-      throw new OnnxUnsupportedException(source, "IR version " + irVersion + " is not supported: "
-          + "lowrank runs models in ONNX Runtime, which loads IR versions up to " + MAX_IR_VERSION
-          + "; re-export the model with an older exporter or save it with a lower ir_version");
+      throw new OnnxUnsupportedException(
+          source,
+          "IR version "
+              + irVersion
+              + " is not supported: "
+              + "lowrank runs models in ONNX Runtime, which loads IR versions up to "
+              + MAX_IR_VERSION
+              + "; re-export the model with an older exporter or save it with a lower ir_version");
     }
     if (opset != null && opset > MAX_RUNTIME_OPSET) {
-      throw new OnnxUnsupportedException(source, "default-domain (ai.onnx) opset " + opset
-          + " is not supported: ONNX Runtime runs opsets up to " + MAX_RUNTIME_OPSET
-          + " (lowrank is tested with " + MIN_OPSET + " to " + MAX_OPSET + "); convert the model with"
-          + " onnx.version_converter.convert_version(model, " + MAX_OPSET + ")");
+      throw new OnnxUnsupportedException(
+          source,
+          "default-domain (ai.onnx) opset "
+              + opset
+              + " is not supported: ONNX Runtime runs opsets up to "
+              + MAX_RUNTIME_OPSET
+              + " (lowrank is tested with "
+              + MIN_OPSET
+              + " to "
+              + MAX_OPSET
+              + "); convert the model with"
+              + " onnx.version_converter.convert_version(model, "
+              + MAX_OPSET
+              + ")");
     }
   }
 
@@ -206,7 +251,8 @@ public final class OnnxReader {
   private Graph graph(GraphProto gp, String where) throws OnnxFormatException {
     if (gp.getSparseInitializerCount() > 0) {
       throw new OnnxUnsupportedException(
-          source, where + " has " + gp.getSparseInitializerCount() + " sparse initializers; not supported");
+          source,
+          where + " has " + gp.getSparseInitializerCount() + " sparse initializers; not supported");
     }
     Graph.Builder b = Graph.builder().name(gp.getName()).docString(gp.getDocString());
     for (TensorProto t : gp.getInitializerList()) {
@@ -244,7 +290,11 @@ public final class OnnxReader {
     try {
       type = DataType.fromOnnx(tt.getElemType());
     } catch (IllegalArgumentException e) {
-      LOG.debug("{}: value '{}' has element type {}; recorded as UNDEFINED", source, v.getName(), tt.getElemType());
+      LOG.debug(
+          "{}: value '{}' has element type {}; recorded as UNDEFINED",
+          source,
+          v.getName(),
+          tt.getElemType());
       type = DataType.UNDEFINED;
     }
     if (!tt.hasShape()) {
@@ -254,8 +304,10 @@ public final class OnnxReader {
     for (TensorShapeProto.Dimension d : tt.getShape().getDimList()) {
       if (d.hasDimValue()) {
         if (d.getDimValue() == -1) {
-          // older exporters (e.g. paddle2onnx) mark a free dimension as -1: read it as unknown, as ORT does
-          LOG.debug("{}: value '{}' has dimension -1; read as an unknown dimension", source, v.getName());
+          // older exporters (e.g. paddle2onnx) mark a free dimension as -1: read it as unknown, as
+          // ORT does
+          LOG.debug(
+              "{}: value '{}' has dimension -1; read as an unknown dimension", source, v.getName());
           dims.add(ValueInfo.Dim.symbolic(""));
           continue;
         }
@@ -272,7 +324,8 @@ public final class OnnxReader {
   }
 
   private Node node(NodeProto np, int index, String where) throws OnnxFormatException {
-    String label = "node #" + index + " '" + np.getName() + "' (" + np.getOpType() + ") of the " + where;
+    String label =
+        "node #" + index + " '" + np.getName() + "' (" + np.getOpType() + ") of the " + where;
     if (np.getOpType().isEmpty()) {
       throw new OnnxFormatException(source, label + " has no op_type");
     }
@@ -296,9 +349,11 @@ public final class OnnxReader {
       throw new OnnxFormatException(source, label + " has an attribute without a name");
     }
     if (!a.getRefAttrName().isEmpty()) {
-      throw new OnnxUnsupportedException(source, what + " refers to a function attribute; not supported");
+      throw new OnnxUnsupportedException(
+          source, what + " refers to a function attribute; not supported");
     }
-    AttributeProto.AttributeType type = a.hasType() ? a.getType() : AttributeProto.AttributeType.UNDEFINED;
+    AttributeProto.AttributeType type =
+        a.hasType() ? a.getType() : AttributeProto.AttributeType.UNDEFINED;
     if (type == AttributeProto.AttributeType.UNDEFINED) {
       type = inferType(a, what);
     }
@@ -310,41 +365,47 @@ public final class OnnxReader {
       case STRING:
         return new Attribute(name, Attribute.Kind.STRING, utf8(a.getS()));
       case TENSOR:
-        return new Attribute(name, Attribute.Kind.TENSOR, OnnxTensors.fromProto(a.getT(), source, what));
+        return new Attribute(
+            name, Attribute.Kind.TENSOR, OnnxTensors.fromProto(a.getT(), source, what));
       case GRAPH:
         return new Attribute(name, Attribute.Kind.GRAPH, graph(a.getG(), "subgraph " + what));
       case FLOATS:
         return new Attribute(name, Attribute.Kind.FLOATS, new ArrayList<>(a.getFloatsList()));
       case INTS:
         return new Attribute(name, Attribute.Kind.INTS, new ArrayList<>(a.getIntsList()));
-      case STRINGS: {
-        List<String> s = new ArrayList<>();
-        for (ByteString bs : a.getStringsList()) {
-          s.add(utf8(bs));
+      case STRINGS:
+        {
+          List<String> s = new ArrayList<>();
+          for (ByteString bs : a.getStringsList()) {
+            s.add(utf8(bs));
+          }
+          return new Attribute(name, Attribute.Kind.STRINGS, s);
         }
-        return new Attribute(name, Attribute.Kind.STRINGS, s);
-      }
-      case TENSORS: {
-        List<TensorValue> ts = new ArrayList<>();
-        for (TensorProto t : a.getTensorsList()) {
-          ts.add(OnnxTensors.fromProto(t, source, what));
+      case TENSORS:
+        {
+          List<TensorValue> ts = new ArrayList<>();
+          for (TensorProto t : a.getTensorsList()) {
+            ts.add(OnnxTensors.fromProto(t, source, what));
+          }
+          return new Attribute(name, Attribute.Kind.TENSORS, ts);
         }
-        return new Attribute(name, Attribute.Kind.TENSORS, ts);
-      }
-      case GRAPHS: {
-        List<Graph> gs = new ArrayList<>();
-        for (GraphProto g : a.getGraphsList()) {
-          gs.add(graph(g, "subgraph " + what));
+      case GRAPHS:
+        {
+          List<Graph> gs = new ArrayList<>();
+          for (GraphProto g : a.getGraphsList()) {
+            gs.add(graph(g, "subgraph " + what));
+          }
+          return new Attribute(name, Attribute.Kind.GRAPHS, gs);
         }
-        return new Attribute(name, Attribute.Kind.GRAPHS, gs);
-      }
       default:
-        throw new OnnxUnsupportedException(source, what + " has type " + type + ", which lowrank does not support");
+        throw new OnnxUnsupportedException(
+            source, what + " has type " + type + ", which lowrank does not support");
     }
   }
 
   /** Attribute type for old files that leave {@code type} unset: the one value field present. */
-  private AttributeProto.AttributeType inferType(AttributeProto a, String what) throws OnnxFormatException {
+  private AttributeProto.AttributeType inferType(AttributeProto a, String what)
+      throws OnnxFormatException {
     if (a.hasF()) {
       return AttributeProto.AttributeType.FLOAT;
     } else if (a.hasI()) {

@@ -1,6 +1,5 @@
 package org.lowrank.onnx;
 
-import org.lowrank.util.AtomicFiles;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
@@ -12,6 +11,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import org.lowrank.graph.DataType;
 import org.lowrank.graph.TensorValue;
+import org.lowrank.util.AtomicFiles;
 
 /**
  * Conversion between ONNX {@code TensorProto} and {@link TensorValue}, and reading/writing a single
@@ -19,9 +19,9 @@ import org.lowrank.graph.TensorValue;
  *
  * <p>Reading accepts {@code raw_data} (little-endian) and the typed fields ({@code float_data},
  * {@code int32_data}, {@code int64_data}, {@code double_data}, {@code uint64_data}); FLOAT16 and
- * BFLOAT16 become float (exactly), DOUBLE keeps double precision, the declared type is kept. The declared element count is checked
- * against the data actually present before anything is allocated. Writing always uses {@code
- * raw_data} in the declared type.
+ * BFLOAT16 become float (exactly), DOUBLE keeps double precision, the declared type is kept. The
+ * declared element count is checked against the data actually present before anything is allocated.
+ * Writing always uses {@code raw_data} in the declared type.
  */
 public final class OnnxTensors {
   /** Largest element count a {@link TensorValue} can hold (a Java array). */
@@ -68,7 +68,9 @@ public final class OnnxTensors {
       if (size > Integer.MAX_VALUE - 8) {
         throw new OnnxUnsupportedException(
             file.toString(),
-            "file is " + size + " bytes; protobuf files are limited to 2 GiB, larger models must use"
+            "file is "
+                + size
+                + " bytes; protobuf files are limited to 2 GiB, larger models must use"
                 + " external data, which lowrank does not read");
       }
       return Files.readAllBytes(file);
@@ -84,7 +86,9 @@ public final class OnnxTensors {
       return TensorProto.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {
       throw new OnnxFormatException(
-          source, "not a valid serialized ONNX TensorProto (" + e.getMessage() + "); truncated or corrupt?", e);
+          source,
+          "not a valid serialized ONNX TensorProto (" + e.getMessage() + "); truncated or corrupt?",
+          e);
     }
   }
 
@@ -105,12 +109,16 @@ public final class OnnxTensors {
               .orElse("?");
       throw new OnnxUnsupportedException(
           source,
-          what + " stores its data in an external file (location=" + location + "); lowrank reads"
+          what
+              + " stores its data in an external file (location="
+              + location
+              + "); lowrank reads"
               + " self-contained models only: re-save it with all tensors inside the .onnx file"
               + " (onnx.save_model(model, path, save_as_external_data=False))");
     }
     if (p.hasSegment()) {
-      throw new OnnxUnsupportedException(source, what + " is a segment of a larger tensor; not supported");
+      throw new OnnxUnsupportedException(
+          source, what + " is a segment of a larger tensor; not supported");
     }
     DataType type = dataType(p.getDataType(), source, what);
     long[] dims = new long[p.getDimsCount()];
@@ -130,8 +138,15 @@ public final class OnnxTensors {
     }
     if (count > MAX_ELEMENTS) {
       throw new OnnxFormatException(
-          source, what + " declares " + count + " elements " + p.getDimsList() + ", more than "
-              + MAX_ELEMENTS + " (and more than the file holds)");
+          source,
+          what
+              + " declares "
+              + count
+              + " elements "
+              + p.getDimsList()
+              + ", more than "
+              + MAX_ELEMENTS
+              + " (and more than the file holds)");
     }
     int n = (int) count;
     if (p.hasRawData()) {
@@ -139,22 +154,34 @@ public final class OnnxTensors {
       long expected = count * type.byteSize();
       if (raw.size() != expected) {
         throw new OnnxFormatException(
-            source, what + " of type " + type + " and shape " + Arrays.toString(dims) + " needs "
-                + expected + " bytes of raw_data, found " + raw.size());
+            source,
+            what
+                + " of type "
+                + type
+                + " and shape "
+                + Arrays.toString(dims)
+                + " needs "
+                + expected
+                + " bytes of raw_data, found "
+                + raw.size());
       }
       return fromRaw(type, dims, n, raw.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
     }
     return fromTyped(p, type, dims, n, source, what);
   }
 
-  private static DataType dataType(int code, String source, String what) throws OnnxFormatException {
+  private static DataType dataType(int code, String source, String what)
+      throws OnnxFormatException {
     DataType type;
     try {
       type = DataType.fromOnnx(code);
     } catch (IllegalArgumentException e) {
       TensorProto.DataType t = TensorProto.DataType.forNumber(code);
       throw new OnnxUnsupportedException(
-          source, what + " has element type " + (t == null ? "#" + code : t.name())
+          source,
+          what
+              + " has element type "
+              + (t == null ? "#" + code : t.name())
               + ", which lowrank does not support");
     }
     if (type == DataType.UNDEFINED) {
@@ -237,8 +264,19 @@ public final class OnnxTensors {
     }
     if (have != n) {
       throw new OnnxFormatException(
-          source, what + " of type " + type + " and shape " + Arrays.toString(dims) + " needs " + n
-              + " values, found " + have + " in " + field + " and no raw_data");
+          source,
+          what
+              + " of type "
+              + type
+              + " and shape "
+              + Arrays.toString(dims)
+              + " needs "
+              + n
+              + " values, found "
+              + have
+              + " in "
+              + field
+              + " and no raw_data");
     }
     if (type == DataType.DOUBLE) {
       double[] d = new double[n];
@@ -282,7 +320,8 @@ public final class OnnxTensors {
   public static TensorProto toProto(TensorValue t, String name) {
     DataType type = t.dataType();
     int n = (int) t.elementCount();
-    ByteBuffer b = ByteBuffer.allocate(Math.multiplyExact(n, type.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b =
+        ByteBuffer.allocate(Math.multiplyExact(n, type.byteSize())).order(ByteOrder.LITTLE_ENDIAN);
     if (type == DataType.DOUBLE) {
       b.asDoubleBuffer().put(t.toDoubleArray());
     } else if (t.isFloatingPoint()) {

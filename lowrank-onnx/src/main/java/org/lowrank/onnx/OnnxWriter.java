@@ -1,6 +1,5 @@
 package org.lowrank.onnx;
 
-import org.lowrank.util.AtomicFiles;
 import ai.onnx.proto.OnnxMl.AttributeProto;
 import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
@@ -23,10 +22,11 @@ import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.ValueInfo;
+import org.lowrank.util.AtomicFiles;
 
 /**
- * Writes the graph IR as an ONNX {@code ModelProto}. The producer is set to {@value #PRODUCER};
- * IR version, opset imports, doc strings and metadata are taken from the {@link Model}. Tensors are
+ * Writes the graph IR as an ONNX {@code ModelProto}. The producer is set to {@value #PRODUCER}; IR
+ * version, opset imports, doc strings and metadata are taken from the {@link Model}. Tensors are
  * written as little-endian {@code raw_data} in their declared element type.
  *
  * <p>Files are written atomically (a temp file in the target directory, then a rename), and the
@@ -76,7 +76,9 @@ public final class OnnxWriter {
     }
     if (same) {
       throw new IOException(
-          "refusing to overwrite the input model " + input + "; write the result to a different file");
+          "refusing to overwrite the input model "
+              + input
+              + "; write the result to a different file");
     }
   }
 
@@ -99,7 +101,8 @@ public final class OnnxWriter {
       b.addOpsetImport(o);
     }
     for (Map.Entry<String, String> e : model.metadata().entrySet()) {
-      b.addMetadataProps(StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue()));
+      b.addMetadataProps(
+          StringStringEntryProto.newBuilder().setKey(e.getKey()).setValue(e.getValue()));
     }
     return b.build();
   }
@@ -137,7 +140,8 @@ public final class OnnxWriter {
     if (v.elementType().onnxCode() == 0 && v.shape() == null) {
       return b.build();
     }
-    TypeProto.Tensor.Builder tt = TypeProto.Tensor.newBuilder().setElemType(v.elementType().onnxCode());
+    TypeProto.Tensor.Builder tt =
+        TypeProto.Tensor.newBuilder().setElemType(v.elementType().onnxCode());
     if (v.shape() != null) {
       TensorShapeProto.Builder s = TensorShapeProto.newBuilder();
       for (ValueInfo.Dim d : v.shape()) {
@@ -155,7 +159,11 @@ public final class OnnxWriter {
   }
 
   static NodeProto node(Node n) {
-    NodeProto.Builder b = NodeProto.newBuilder().setOpType(n.opType()).addAllInput(n.inputs()).addAllOutput(n.outputs());
+    NodeProto.Builder b =
+        NodeProto.newBuilder()
+            .setOpType(n.opType())
+            .addAllInput(n.inputs())
+            .addAllOutput(n.outputs());
     if (!n.name().isEmpty()) {
       b.setName(n.name());
     }
@@ -177,10 +185,15 @@ public final class OnnxWriter {
     switch (a.kind()) {
       case FLOAT -> b.setType(AttributeProto.AttributeType.FLOAT).setF(a.asFloat());
       case INT -> b.setType(AttributeProto.AttributeType.INT).setI(a.asLong());
-      case STRING -> b.setType(AttributeProto.AttributeType.STRING).setS(ByteString.copyFromUtf8(a.asString()));
-      case TENSOR -> b.setType(AttributeProto.AttributeType.TENSOR).setT(OnnxTensors.toProto(a.asTensor(), ""));
+      case STRING ->
+          b.setType(AttributeProto.AttributeType.STRING)
+              .setS(ByteString.copyFromUtf8(a.asString()));
+      case TENSOR ->
+          b.setType(AttributeProto.AttributeType.TENSOR)
+              .setT(OnnxTensors.toProto(a.asTensor(), ""));
       case GRAPH -> b.setType(AttributeProto.AttributeType.GRAPH).setG(graph(a.asGraph()));
-      case FLOATS -> b.setType(AttributeProto.AttributeType.FLOATS).addAllFloats((List<Float>) a.value());
+      case FLOATS ->
+          b.setType(AttributeProto.AttributeType.FLOATS).addAllFloats((List<Float>) a.value());
       case INTS -> b.setType(AttributeProto.AttributeType.INTS).addAllInts((List<Long>) a.value());
       case STRINGS -> {
         b.setType(AttributeProto.AttributeType.STRINGS);

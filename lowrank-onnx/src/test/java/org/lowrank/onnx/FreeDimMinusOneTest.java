@@ -19,17 +19,31 @@ import org.lowrank.graph.ValueInfo;
 /** Older exporters (paddle2onnx, as in PP-OCRv3) write a free dimension as dim_value -1. */
 class FreeDimMinusOneTest {
 
-  /** x [?, 3, ?, ?] -> Conv 4x3x3x3 -> y, with the input's free dims written as {@code dimValue}. */
+  /**
+   * x [?, 3, ?, ?] -> Conv 4x3x3x3 -> y, with the input's free dims written as {@code dimValue}.
+   */
   private static byte[] convWithInputDims(long dimValue) {
-    Graph g = Graph.builder().name("m")
-        .addInput(ValueInfo.of("x", DataType.FLOAT, 1, 3, 8, 8))
-        .putInitializer("w", TensorValue.ofFloats(new long[] {4, 3, 3, 3}, new float[108]))
-        .addNode(Node.builder("Conv").name("conv").inputs("x", "w").outputs("y").attrInts("kernel_shape", 3, 3).build())
-        .addOutput(new ValueInfo("y", DataType.FLOAT, null))
-        .build();
+    Graph g =
+        Graph.builder()
+            .name("m")
+            .addInput(ValueInfo.of("x", DataType.FLOAT, 1, 3, 8, 8))
+            .putInitializer("w", TensorValue.ofFloats(new long[] {4, 3, 3, 3}, new float[108]))
+            .addNode(
+                Node.builder("Conv")
+                    .name("conv")
+                    .inputs("x", "w")
+                    .outputs("y")
+                    .attrInts("kernel_shape", 3, 3)
+                    .build())
+            .addOutput(new ValueInfo("y", DataType.FLOAT, null))
+            .build();
     ModelProto.Builder p = OnnxWriter.toProto(Model.of(g, 11)).toBuilder();
-    TensorShapeProto.Builder shape = p.getGraphBuilder().getInputBuilder(0).getTypeBuilder().getTensorTypeBuilder()
-        .getShapeBuilder();
+    TensorShapeProto.Builder shape =
+        p.getGraphBuilder()
+            .getInputBuilder(0)
+            .getTypeBuilder()
+            .getTensorTypeBuilder()
+            .getShapeBuilder();
     for (int axis : new int[] {0, 2, 3}) {
       shape.setDim(axis, TensorShapeProto.Dimension.newBuilder().setDimValue(dimValue));
     }
@@ -42,13 +56,17 @@ class FreeDimMinusOneTest {
     ValueInfo x = m.graph().inputs().get(0);
     assertFalse(x.isFullyKnown());
     assertArrayEquals(new long[] {-1, 3, -1, -1}, x.dims());
-    assertArrayEquals(new long[] {1, 4, 30, 38}, ShapeInference.infer(m, new long[] {1, 3, 32, 40}).require("y"));
+    assertArrayEquals(
+        new long[] {1, 4, 30, 38}, ShapeInference.infer(m, new long[] {1, 3, 32, 40}).require("y"));
   }
 
   @Test
   void otherNegativeDimensionsAreStillRejected() {
     OnnxFormatException e =
-        assertThrows(OnnxFormatException.class, () -> OnnxReader.parse(convWithInputDims(-2), "bad.onnx"));
-    assertTrue(e.getMessage().contains("bad.onnx") && e.getMessage().contains("negative dimension -2"), e.getMessage());
+        assertThrows(
+            OnnxFormatException.class, () -> OnnxReader.parse(convWithInputDims(-2), "bad.onnx"));
+    assertTrue(
+        e.getMessage().contains("bad.onnx") && e.getMessage().contains("negative dimension -2"),
+        e.getMessage());
   }
 }

@@ -46,7 +46,11 @@ class OnnxRoundTripTest {
       TensorValue v = b.graph().initializer(t.getName()).orElseThrow();
       if (t.getDataType() == TensorProto.DataType.FLOAT_VALUE && t.hasRawData()) {
         float[] f = new float[(int) v.elementCount()];
-        t.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(f);
+        t.getRawData()
+            .asReadOnlyByteBuffer()
+            .order(java.nio.ByteOrder.LITTLE_ENDIAN)
+            .asFloatBuffer()
+            .get(f);
         assertArrayEquals(TestModels.rawBits(f), TestModels.rawBits(v.toFloatArray()), t.getName());
       }
     }
@@ -83,39 +87,80 @@ class OnnxRoundTripTest {
   @ValueSource(longs = {7, 11, 13, 17, 21})
   void syntheticLayerZooRoundTripsAndProfilesIdentically(long opset) throws IOException {
     java.util.Random rnd = new java.util.Random(opset);
-    org.lowrank.graph.Graph g = org.lowrank.graph.Graph.builder()
-        .addInput(org.lowrank.graph.ValueInfo.of("seq", org.lowrank.graph.DataType.FLOAT, 1, 8, 40))
-        .addInput(org.lowrank.graph.ValueInfo.of("vol", org.lowrank.graph.DataType.FLOAT, 1, 4, 6, 6, 6))
-        .addInput(org.lowrank.graph.ValueInfo.of("img", org.lowrank.graph.DataType.FLOAT, 1, 16, 12, 12))
-        .putInitializer("w1d", TestModels.randomFloats(rnd, 32, 8, 5))
-        .putInitializer("w3d", TestModels.randomFloats(rnd, 8, 4, 3, 3, 3))
-        .putInitializer("wg", TestModels.randomFloats(rnd, 32, 4, 3, 3))
-        .putInitializer("fc", TestModels.randomFloats(rnd, 24, 32))
-        .putInitializer("fcb", TestModels.randomFloats(rnd, 24))
-        .addNode(Node.builder("Conv").name("conv1d").inputs("seq", "w1d").outputs("a").attrInts("strides", 2).build())
-        .addNode(Node.builder("Conv").name("conv3d").inputs("vol", "w3d").outputs("b").attrInts("pads", 1, 1, 1, 1, 1, 1).build())
-        .addNode(Node.builder("Conv").name("grouped").inputs("img", "wg").outputs("c").attr("group", 4L).build())
-        .addNode(Node.builder("GlobalAveragePool").name("gap").inputs("c").outputs("cp").build())
-        .addNode(Node.builder("Flatten").name("flat").inputs("cp").outputs("f").build())
-        .addNode(Node.builder("Gemm").name("gemm").inputs("f", "fc", "fcb").outputs("g").attr("transB", 1L).build())
-        .addNode(Node.builder("Constant").name("mmw").outputs("mw")
-            .attribute(org.lowrank.graph.Attribute.of("value", TestModels.randomFloats(rnd, 24, 12))).build())
-        .addNode(Node.builder("MatMul").name("matmul").inputs("g", "mw").outputs("h").build())
-        .addOutput(new org.lowrank.graph.ValueInfo("a", org.lowrank.graph.DataType.FLOAT, null))
-        .addOutput(new org.lowrank.graph.ValueInfo("b", org.lowrank.graph.DataType.FLOAT, null))
-        .addOutput(new org.lowrank.graph.ValueInfo("h", org.lowrank.graph.DataType.FLOAT, null))
-        .build();
+    org.lowrank.graph.Graph g =
+        org.lowrank.graph.Graph.builder()
+            .addInput(
+                org.lowrank.graph.ValueInfo.of("seq", org.lowrank.graph.DataType.FLOAT, 1, 8, 40))
+            .addInput(
+                org.lowrank.graph.ValueInfo.of(
+                    "vol", org.lowrank.graph.DataType.FLOAT, 1, 4, 6, 6, 6))
+            .addInput(
+                org.lowrank.graph.ValueInfo.of(
+                    "img", org.lowrank.graph.DataType.FLOAT, 1, 16, 12, 12))
+            .putInitializer("w1d", TestModels.randomFloats(rnd, 32, 8, 5))
+            .putInitializer("w3d", TestModels.randomFloats(rnd, 8, 4, 3, 3, 3))
+            .putInitializer("wg", TestModels.randomFloats(rnd, 32, 4, 3, 3))
+            .putInitializer("fc", TestModels.randomFloats(rnd, 24, 32))
+            .putInitializer("fcb", TestModels.randomFloats(rnd, 24))
+            .addNode(
+                Node.builder("Conv")
+                    .name("conv1d")
+                    .inputs("seq", "w1d")
+                    .outputs("a")
+                    .attrInts("strides", 2)
+                    .build())
+            .addNode(
+                Node.builder("Conv")
+                    .name("conv3d")
+                    .inputs("vol", "w3d")
+                    .outputs("b")
+                    .attrInts("pads", 1, 1, 1, 1, 1, 1)
+                    .build())
+            .addNode(
+                Node.builder("Conv")
+                    .name("grouped")
+                    .inputs("img", "wg")
+                    .outputs("c")
+                    .attr("group", 4L)
+                    .build())
+            .addNode(
+                Node.builder("GlobalAveragePool").name("gap").inputs("c").outputs("cp").build())
+            .addNode(Node.builder("Flatten").name("flat").inputs("cp").outputs("f").build())
+            .addNode(
+                Node.builder("Gemm")
+                    .name("gemm")
+                    .inputs("f", "fc", "fcb")
+                    .outputs("g")
+                    .attr("transB", 1L)
+                    .build())
+            .addNode(
+                Node.builder("Constant")
+                    .name("mmw")
+                    .outputs("mw")
+                    .attribute(
+                        org.lowrank.graph.Attribute.of(
+                            "value", TestModels.randomFloats(rnd, 24, 12)))
+                    .build())
+            .addNode(Node.builder("MatMul").name("matmul").inputs("g", "mw").outputs("h").build())
+            .addOutput(new org.lowrank.graph.ValueInfo("a", org.lowrank.graph.DataType.FLOAT, null))
+            .addOutput(new org.lowrank.graph.ValueInfo("b", org.lowrank.graph.DataType.FLOAT, null))
+            .addOutput(new org.lowrank.graph.ValueInfo("h", org.lowrank.graph.DataType.FLOAT, null))
+            .build();
     Model a = Model.of(g, opset);
     Model b = OnnxReader.parse(OnnxWriter.toBytes(a), "zoo-opset" + opset);
     TestModels.assertSameModel(a, b);
     org.lowrank.analysis.ModelProfile pa = org.lowrank.analysis.ModelProfile.of(a);
     org.lowrank.analysis.ModelProfile pb = org.lowrank.analysis.ModelProfile.of(b);
     assertEquals(pa.totalMacs(), pb.totalMacs());
-    assertEquals(List.of("conv1d", "conv3d", "grouped", "gemm", "matmul"),
+    assertEquals(
+        List.of("conv1d", "conv3d", "grouped", "gemm", "matmul"),
         pb.layers().stream().map(org.lowrank.analysis.LayerProfile::name).toList());
-    assertEquals(List.of("conv1d", "conv3d", "conv2d-grouped", "dense", "dense"),
+    assertEquals(
+        List.of("conv1d", "conv3d", "conv2d-grouped", "dense", "dense"),
         pb.layers().stream().map(org.lowrank.analysis.LayerProfile::kind).toList());
-    assertEquals(32L * 8 * 5 * 18 + 8L * 4 * 27 * 216 + 32L * 4 * 9 * 100 + 24 * 32 + 24 * 12, pb.totalMacs());
+    assertEquals(
+        32L * 8 * 5 * 18 + 8L * 4 * 27 * 216 + 32L * 4 * 9 * 100 + 24 * 32 + 24 * 12,
+        pb.totalMacs());
   }
 
   @Test
@@ -138,7 +183,8 @@ class OnnxRoundTripTest {
     OnnxWriter.write(m, out, in);
     TestModels.assertSameModel(m, OnnxReader.read(out));
     try (Stream<Path> s = Files.list(tmp)) {
-      assertFalse(s.anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temp file left behind");
+      assertFalse(
+          s.anyMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temp file left behind");
     }
   }
 

@@ -30,10 +30,13 @@ import org.lowrank.graph.ValueInfo;
 class OnnxTestDataCorpusTest {
 
   private static List<Path> corpus() throws IOException {
-    Path root = Paths.get(System.getProperty("lowrank.onnxTestData", "/usr/share/libonnx-testdata/data"));
+    Path root =
+        Paths.get(System.getProperty("lowrank.onnxTestData", "/usr/share/libonnx-testdata/data"));
     Assumptions.assumeTrue(Files.isDirectory(root), "libonnx-testdata not installed: " + root);
     try (Stream<Path> s = Files.walk(root)) {
-      return s.filter(p -> p.getFileName().toString().equals("model.onnx")).sorted().collect(Collectors.toList());
+      return s.filter(p -> p.getFileName().toString().equals("model.onnx"))
+          .sorted()
+          .collect(Collectors.toList());
     }
   }
 
@@ -65,7 +68,9 @@ class OnnxTestDataCorpusTest {
             assertArrayEquals(o.dims(), s.require(o.name()), f + ": output " + o.name());
             outputsChecked++;
             Node producer = m.graph().producers().get(o.name());
-            if (producer != null && producer.domain().isEmpty() && ShapeInference.supports(producer.opType())) {
+            if (producer != null
+                && producer.domain().isEmpty()
+                && ShapeInference.supports(producer.opType())) {
               outputsByRule++;
             }
           }
@@ -73,12 +78,14 @@ class OnnxTestDataCorpusTest {
       } catch (UnsupportedModelException e) {
         assertTrue(e.getMessage().length() > 10);
       } catch (ModelException e) {
-        throw new AssertionError(f + ": a valid test model was reported as malformed: " + e.getMessage(), e);
+        throw new AssertionError(
+            f + ": a valid test model was reported as malformed: " + e.getMessage(), e);
       }
     }
-    System.out.printf("libonnx-testdata: %d models, %d read, %d unsupported on read, %d profiled, %d output shapes"
-        + " checked, %d of them computed by our shape rules%n", files.size(), read, unsupported, profiled, outputsChecked,
-        outputsByRule);
+    System.out.printf(
+        "libonnx-testdata: %d models, %d read, %d unsupported on read, %d profiled, %d output shapes"
+            + " checked, %d of them computed by our shape rules%n",
+        files.size(), read, unsupported, profiled, outputsChecked, outputsByRule);
     assertTrue(outputsByRule >= 500, outputsByRule + " outputs checked against our own rules");
     assertEquals(files.size(), read + unsupported);
     assertTrue(read >= files.size() * 0.99, read + " of " + files.size());

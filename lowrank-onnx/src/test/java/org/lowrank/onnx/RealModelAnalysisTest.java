@@ -12,10 +12,10 @@ import org.lowrank.analysis.LayerProfile;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.analysis.ShapeInference;
 import org.lowrank.analysis.WeightFolding;
+import org.lowrank.cost.Method;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.ValueInfo;
-import org.lowrank.cost.Method;
 
 /** Weight folding, shape inference and the profile on the real ResNet-20/56 exports. */
 class RealModelAnalysisTest {
@@ -26,16 +26,24 @@ class RealModelAnalysisTest {
     InferredShapes s = ShapeInference.infer(m);
     assertArrayEquals(new long[] {1, 10}, s.require("logits"));
     // the Slice/Pad shortcut of layer2.0 halves the spatial size and pads 16 -> 32 channels
-    assertArrayEquals(new long[] {1, 32, 16, 16}, s.require("/layer2/layer2.0/shortcut/Pad_output_0"));
-    assertArrayEquals(new long[] {1, 64, 8, 8}, s.require("/layer3/layer3.0/shortcut/Pad_output_0"));
+    assertArrayEquals(
+        new long[] {1, 32, 16, 16}, s.require("/layer2/layer2.0/shortcut/Pad_output_0"));
+    assertArrayEquals(
+        new long[] {1, 64, 8, 8}, s.require("/layer3/layer3.0/shortcut/Pad_output_0"));
     assertArrayEquals(new long[] {1, 64}, s.require("/Reshape_output_0"));
-    assertArrayEquals(new long[] {7, 10}, ShapeInference.infer(m, new long[] {7, 3, 32, 32}).require("logits"));
+    assertArrayEquals(
+        new long[] {7, 10}, ShapeInference.infer(m, new long[] {7, 3, 32, 32}).require("logits"));
 
     Model annotated = ShapeInference.annotate(m, s);
-    assertEquals(m.graph().nodes().size() - 1, annotated.graph().valueInfos().size()); // every output but logits
+    assertEquals(
+        m.graph().nodes().size() - 1,
+        annotated.graph().valueInfos().size()); // every output but logits
     Model back = OnnxReader.parse(OnnxWriter.toBytes(annotated), "annotated");
-    ValueInfo pad = back.graph().valueInfos().stream()
-        .filter(v -> v.name().equals("/layer2/layer2.0/shortcut/Pad_output_0")).findFirst().orElseThrow();
+    ValueInfo pad =
+        back.graph().valueInfos().stream()
+            .filter(v -> v.name().equals("/layer2/layer2.0/shortcut/Pad_output_0"))
+            .findFirst()
+            .orElseThrow();
     assertArrayEquals(new long[] {1, 32, 16, 16}, pad.dims());
     assertEquals(org.lowrank.graph.DataType.FLOAT, pad.elementType());
   }
@@ -56,14 +64,19 @@ class RealModelAnalysisTest {
     assertEquals(36_928, l3.params());
     assertEquals(64L * 64 * 9 * 64, l3.macs());
     assertEquals(java.util.List.of(Method.TUCKER2, Method.CP, Method.TT), l3.methods());
-    long convMacs = p.layers().stream().filter(LayerProfile::isConv).mapToLong(LayerProfile::macs).sum();
+    long convMacs =
+        p.layers().stream().filter(LayerProfile::isConv).mapToLong(LayerProfile::macs).sum();
     assertEquals(p.totalMacs() - 640, convMacs);
   }
 
   @Test
   void resnet56ProfileAndFoldedModelRoundTrips() throws IOException {
     Model m = OnnxReader.read(TestModels.realModel("resnet56_cifar10"));
-    ModelProfile p = ModelProfile.of(m, Map.of("input", new long[] {2, 3, 32, 32}), org.lowrank.analysis.ProfileOptions.DEFAULTS);
+    ModelProfile p =
+        ModelProfile.of(
+            m,
+            Map.of("input", new long[] {2, 3, 32, 32}),
+            org.lowrank.analysis.ProfileOptions.DEFAULTS);
     assertEquals(56, p.layers().size());
     assertEquals(850_988, p.totalParams());
     assertEquals(125_485_696, p.totalMacs());

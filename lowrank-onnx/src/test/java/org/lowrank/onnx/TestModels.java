@@ -50,17 +50,21 @@ final class TestModels {
    */
   static Model synthetic(long seed) {
     Random rnd = new Random(seed);
-    float[] half = {0f, -0f, 1f, -2.5f, 65504f, 6.1035156e-5f, 5.9604645e-8f, Float.POSITIVE_INFINITY};
+    float[] half = {
+      0f, -0f, 1f, -2.5f, 65504f, 6.1035156e-5f, 5.9604645e-8f, Float.POSITIVE_INFINITY
+    };
     Graph thenBranch =
         Graph.builder()
             .name("then")
-            .addNode(Node.builder("Identity").name("then_id").inputs("flat").outputs("then_out").build())
+            .addNode(
+                Node.builder("Identity").name("then_id").inputs("flat").outputs("then_out").build())
             .addOutput(ValueInfo.of("then_out", DataType.FLOAT, 1, 128))
             .build();
     Graph elseBranch =
         Graph.builder()
             .name("else")
-            .addNode(Node.builder("Neg").name("else_neg").inputs("flat").outputs("else_out").build())
+            .addNode(
+                Node.builder("Neg").name("else_neg").inputs("flat").outputs("else_out").build())
             .addOutput(ValueInfo.of("else_out", DataType.FLOAT, 1, 128))
             .build();
     Graph g =
@@ -71,14 +75,23 @@ final class TestModels {
                 new ValueInfo(
                     "x",
                     DataType.FLOAT,
-                    List.of(ValueInfo.Dim.symbolic("N"), ValueInfo.Dim.of(3), ValueInfo.Dim.of(8), ValueInfo.Dim.of(8))))
+                    List.of(
+                        ValueInfo.Dim.symbolic("N"),
+                        ValueInfo.Dim.of(3),
+                        ValueInfo.Dim.of(8),
+                        ValueInfo.Dim.of(8))))
             .addInput(ValueInfo.of("cond", DataType.BOOL))
             .putInitializer("conv.w", randomFloats(rnd, 8, 3, 3, 3))
             .putInitializer("conv.b", TensorValue.ofFloats(DataType.FLOAT16, new long[] {8}, half))
-            .putInitializer("scale", TensorValue.ofFloats(DataType.DOUBLE, new long[] {1}, new float[] {0.5f}))
+            .putInitializer(
+                "scale", TensorValue.ofFloats(DataType.DOUBLE, new long[] {1}, new float[] {0.5f}))
             .putInitializer("shape", TensorValue.ofLongs(new long[] {2}, new long[] {1, -1}))
-            .putInitializer("u8", TensorValue.ofLongs(DataType.UINT8, new long[] {3}, new long[] {0, 128, 255}))
-            .putInitializer("i32", TensorValue.ofLongs(DataType.INT32, new long[] {2}, new long[] {-7, Integer.MAX_VALUE}))
+            .putInitializer(
+                "u8", TensorValue.ofLongs(DataType.UINT8, new long[] {3}, new long[] {0, 128, 255}))
+            .putInitializer(
+                "i32",
+                TensorValue.ofLongs(
+                    DataType.INT32, new long[] {2}, new long[] {-7, Integer.MAX_VALUE}))
             .addNode(
                 Node.builder("Conv")
                     .name("conv")
@@ -98,8 +111,18 @@ final class TestModels {
                     .build())
             .addNode(Node.builder("Mul").name("mul").inputs("c", "kval").outputs("m").build())
             .addNode(
-                Node.builder("LeakyRelu").name("act").inputs("m").outputs("r").attr("alpha", 0.125f).build())
-            .addNode(Node.builder("Reshape").name("flatten").inputs("r", "shape").outputs("flat").build())
+                Node.builder("LeakyRelu")
+                    .name("act")
+                    .inputs("m")
+                    .outputs("r")
+                    .attr("alpha", 0.125f)
+                    .build())
+            .addNode(
+                Node.builder("Reshape")
+                    .name("flatten")
+                    .inputs("r", "shape")
+                    .outputs("flat")
+                    .build())
             .addNode(
                 Node.builder("If")
                     .name("branch")
@@ -132,9 +155,13 @@ final class TestModels {
     assertEquals(a.inputs(), b.inputs(), where + " inputs");
     assertEquals(a.outputs(), b.outputs(), where + " outputs");
     assertEquals(a.valueInfos(), b.valueInfos(), where + " value infos");
-    assertEquals(List.copyOf(a.initializers().keySet()), List.copyOf(b.initializers().keySet()), where + " initializer names");
+    assertEquals(
+        List.copyOf(a.initializers().keySet()),
+        List.copyOf(b.initializers().keySet()),
+        where + " initializer names");
     for (String k : a.initializers().keySet()) {
-      assertSameTensor(a.initializers().get(k), b.initializers().get(k), where + " initializer " + k);
+      assertSameTensor(
+          a.initializers().get(k), b.initializers().get(k), where + " initializer " + k);
     }
     assertEquals(a.nodes().size(), b.nodes().size(), where + " node count");
     for (int i = 0; i < a.nodes().size(); i++) {
@@ -177,7 +204,9 @@ final class TestModels {
         }
       }
       case FLOATS -> assertArrayEquals(rawBits(a.asFloats()), rawBits(b.asFloats()), where);
-      case FLOAT -> assertEquals(Float.floatToRawIntBits(a.asFloat()), Float.floatToRawIntBits(b.asFloat()), where);
+      case FLOAT ->
+          assertEquals(
+              Float.floatToRawIntBits(a.asFloat()), Float.floatToRawIntBits(b.asFloat()), where);
       default -> assertEquals(a.value(), b.value(), where);
     }
   }
@@ -190,7 +219,10 @@ final class TestModels {
       double[] x = a.toDoubleArray();
       double[] y = b.toDoubleArray();
       for (int i = 0; i < x.length; i++) {
-        assertEquals(Double.doubleToRawLongBits(x[i]), Double.doubleToRawLongBits(y[i]), where + " data bits [" + i + "]");
+        assertEquals(
+            Double.doubleToRawLongBits(x[i]),
+            Double.doubleToRawLongBits(y[i]),
+            where + " data bits [" + i + "]");
       }
     } else if (a.isFloatingPoint()) {
       assertArrayEquals(rawBits(a.toFloatArray()), rawBits(b.toFloatArray()), where + " data bits");

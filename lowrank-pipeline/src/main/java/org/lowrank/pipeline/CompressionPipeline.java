@@ -1,6 +1,5 @@
 package org.lowrank.pipeline;
 
-import org.lowrank.train.finetune.FineTuneSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +15,34 @@ import java.util.function.Function;
 import org.lowrank.analysis.InputShapes;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.analysis.SkipRule;
+import org.lowrank.cost.Cost;
+import org.lowrank.cost.Method;
+import org.lowrank.decomp.InputMoment;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
+import org.lowrank.linalg.LinearAlgebra;
+import org.lowrank.onnx.OnnxReader;
+import org.lowrank.onnx.OnnxWriter;
+import org.lowrank.plan.Budget;
+import org.lowrank.plan.LayerDecision;
+import org.lowrank.plan.Plan;
+import org.lowrank.plan.select.EnergySelector;
+import org.lowrank.plan.select.LayerInput;
+import org.lowrank.plan.select.LayerSelection;
+import org.lowrank.plan.select.Planner;
+import org.lowrank.plan.select.RankSelector;
+import org.lowrank.plan.select.SelectorContext;
+import org.lowrank.rewrite.FactorizedLayer;
+import org.lowrank.rewrite.LayerFactorizer;
+import org.lowrank.rewrite.LayerRewriter;
+import org.lowrank.runtime.ExportCheck;
+import org.lowrank.runtime.ExportCheckResult;
+import org.lowrank.runtime.FidelityCheck;
+import org.lowrank.runtime.LatencyBenchmark;
+import org.lowrank.runtime.LatencyComparison;
+import org.lowrank.runtime.LatencyFilter;
+import org.lowrank.runtime.OrtRunner;
+import org.lowrank.runtime.RuntimeOptions;
 import org.lowrank.train.data.Batch;
 import org.lowrank.train.data.DataLoader;
 import org.lowrank.train.data.Datasets;
@@ -27,36 +52,11 @@ import org.lowrank.train.eval.Evaluator;
 import org.lowrank.train.eval.ExecutorPredictor;
 import org.lowrank.train.exec.GraphExecutor;
 import org.lowrank.train.finetune.FineTuneResult;
+import org.lowrank.train.finetune.FineTuneSettings;
 import org.lowrank.train.finetune.LayerPair;
 import org.lowrank.train.refit.InputMoments;
-import org.lowrank.train.refit.SequentialFactorization;
 import org.lowrank.train.refit.OutputReconstruction;
-import org.lowrank.decomp.InputMoment;
-import org.lowrank.linalg.LinearAlgebra;
-import org.lowrank.onnx.OnnxReader;
-import org.lowrank.onnx.OnnxWriter;
-import org.lowrank.plan.Budget;
-import org.lowrank.cost.Cost;
-import org.lowrank.plan.LayerDecision;
-import org.lowrank.cost.Method;
-import org.lowrank.plan.Plan;
-import org.lowrank.plan.select.LayerSelection;
-import org.lowrank.plan.select.LayerInput;
-import org.lowrank.plan.select.EnergySelector;
-import org.lowrank.plan.select.Planner;
-import org.lowrank.plan.select.RankSelector;
-import org.lowrank.plan.select.SelectorContext;
-import org.lowrank.rewrite.FactorizedLayer;
-import org.lowrank.rewrite.LayerFactorizer;
-import org.lowrank.rewrite.LayerRewriter;
-import org.lowrank.runtime.LatencyFilter;
-import org.lowrank.runtime.ExportCheck;
-import org.lowrank.runtime.ExportCheckResult;
-import org.lowrank.runtime.FidelityCheck;
-import org.lowrank.runtime.LatencyBenchmark;
-import org.lowrank.runtime.LatencyComparison;
-import org.lowrank.runtime.OrtRunner;
-import org.lowrank.runtime.RuntimeOptions;
+import org.lowrank.train.refit.SequentialFactorization;
 import org.lowrank.util.AtomicFiles;
 import org.lowrank.util.OutputPaths;
 import org.slf4j.Logger;
@@ -90,8 +90,13 @@ public final class CompressionPipeline {
    * @param inputShape the first input's shape the model was analyzed at
    * @param inputs every input's resolved shapes (fixed batch, given height and width)
    */
-  public record Planned(Model original, ModelProfile profile, long[] inputShape, Plan plan,
-      Map<Stage, Double> stageSeconds, InputShapes inputs) {}
+  public record Planned(
+      Model original,
+      ModelProfile profile,
+      long[] inputShape,
+      Plan plan,
+      Map<Stage, Double> stageSeconds,
+      InputShapes inputs) {}
 
   /** Runs read, analyze and plan only (what {@code lowrank plan} does). */
   public Planned plan() throws IOException {
@@ -100,8 +105,9 @@ public final class CompressionPipeline {
     long t = start(l, Stage.READ);
     Model original = OnnxReader.read(b.model);
     FiniteWeights.require(original, b.model);
-    InputShapes inputs = InputShapes.resolve(b.model.toString(), original.graph().runtimeInputs(),
-        inputShapes(original));
+    InputShapes inputs =
+        InputShapes.resolve(
+            b.model.toString(), original.graph().runtimeInputs(), inputShapes(original));
     seconds.put(Stage.READ, elapsed(t));
 
     t = start(l, Stage.ANALYZE);
@@ -111,9 +117,10 @@ public final class CompressionPipeline {
     seconds.put(Stage.ANALYZE, elapsed(t));
 
     t = start(l, Stage.PLAN);
-    Plan plan = b.planFile != null
-        ? PlanFiles.readFor(b.planFile, before)
-        : plan(original, before, selection, calibration(inputShape));
+    Plan plan =
+        b.planFile != null
+            ? PlanFiles.readFor(b.planFile, before)
+            : plan(original, before, selection, calibration(inputShape));
     seconds.put(Stage.PLAN, elapsed(t));
     return new Planned(original, before, inputShape, plan, seconds, inputs);
   }
@@ -131,15 +138,21 @@ public final class CompressionPipeline {
     Plan plan = planned.plan();
 
     long t = start(l, Stage.FACTORIZE);
-    Rewritten rw = b.data != null && b.dataAwareImages > 0 && b.sequential
-        ? factorizeSequentially(original, plan, inputShape)
-        : factorizeAndRewrite(original, plan, inputMoments(original, plan, inputShape), l);
+    Rewritten rw =
+        b.data != null && b.dataAwareImages > 0 && b.sequential
+            ? factorizeSequentially(original, plan, inputShape)
+            : factorizeAndRewrite(original, plan, inputMoments(original, plan, inputShape), l);
     seconds.put(Stage.FACTORIZE, elapsed(t));
 
     t = start(l, Stage.CHECK);
-    ExportCheckResult check = ExportCheck.compare(OnnxWriter.toBytes(rw.reference()),
-        OnnxWriter.toBytes(rw.model()), inputs, inputs.batchOr(2), b.seed,
-        RuntimeOptions.withThreads(b.threads));
+    ExportCheckResult check =
+        ExportCheck.compare(
+            OnnxWriter.toBytes(rw.reference()),
+            OnnxWriter.toBytes(rw.model()),
+            inputs,
+            inputs.batchOr(2),
+            b.seed,
+            RuntimeOptions.withThreads(b.threads));
     LOG.info("rewrite check vs dense reconstruction: {}", check);
     seconds.put(Stage.CHECK, elapsed(t));
 
@@ -158,7 +171,8 @@ public final class CompressionPipeline {
         seconds.merge(Stage.EVALUATE, elapsed(t), Double::sum);
       }
       t = start(l, Stage.REFIT);
-      OutputReconstruction.Result r = refit(original, compressed, plan, inputShape, rw.dataFitted());
+      OutputReconstruction.Result r =
+          refit(original, compressed, plan, inputShape, rw.dataFitted());
       compressed = r.model();
       refit = r.layers();
       seconds.put(Stage.REFIT, elapsed(t));
@@ -198,17 +212,28 @@ public final class CompressionPipeline {
     if (b.latencyBatches.length > 0) {
       t = start(l, Stage.MEASURE);
       int[] batches = inputs.batches(b.latencyBatches);
-      String note = java.util.Arrays.equals(batches, b.latencyBatches) ? ""
-          : "latency timed at " + inputs.describeBatch(batches[0]) + " only; asked for batches "
-              + java.util.Arrays.toString(b.latencyBatches);
+      String note =
+          java.util.Arrays.equals(batches, b.latencyBatches)
+              ? ""
+              : "latency timed at "
+                  + inputs.describeBatch(batches[0])
+                  + " only; asked for batches "
+                  + java.util.Arrays.toString(b.latencyBatches);
       if (!note.isEmpty()) {
         LOG.warn("{}: {}", b.model, note);
       }
-      latency = LatencyBenchmark.compare(b.model.getFileName().toString(),
-          OnnxWriter.toBytes(original), OnnxWriter.toBytes(compressed),
-          (double) after.totalMacs() / before.totalMacs(), inputs, batches,
-          LatencyBenchmark.Settings.defaults().withThreads(b.threads)
-              .withRuns(b.latencyWarmup, b.latencyRuns)).withNote(note);
+      latency =
+          LatencyBenchmark.compare(
+                  b.model.getFileName().toString(),
+                  OnnxWriter.toBytes(original),
+                  OnnxWriter.toBytes(compressed),
+                  (double) after.totalMacs() / before.totalMacs(),
+                  inputs,
+                  batches,
+                  LatencyBenchmark.Settings.defaults()
+                      .withThreads(b.threads)
+                      .withRuns(b.latencyWarmup, b.latencyRuns))
+              .withNote(note);
       seconds.put(Stage.MEASURE, elapsed(t));
     }
 
@@ -217,13 +242,41 @@ public final class CompressionPipeline {
       t = start(l, Stage.EXPORT);
       written = fidelity.passed() || b.guard.force() ? b.output : rejectedPath(b.output);
     }
-    CompressionResult result = new CompressionResult(original, compressed, plan, before, after, check,
-        fidelity, latency, written, accuracy, tuned, refit, seconds, b.seed);
+    CompressionResult result =
+        new CompressionResult(
+            original,
+            compressed,
+            plan,
+            before,
+            after,
+            check,
+            fidelity,
+            latency,
+            written,
+            accuracy,
+            tuned,
+            refit,
+            seconds,
+            b.seed);
     if (written != null) {
       commit(result, compressed, written);
       seconds.put(Stage.EXPORT, elapsed(t));
-      result = new CompressionResult(original, compressed, plan, before, after, check, fidelity,
-          latency, written, accuracy, tuned, refit, seconds, b.seed);
+      result =
+          new CompressionResult(
+              original,
+              compressed,
+              plan,
+              before,
+              after,
+              check,
+              fidelity,
+              latency,
+              written,
+              accuracy,
+              tuned,
+              refit,
+              seconds,
+              b.seed);
     }
     return result;
   }
@@ -236,11 +289,13 @@ public final class CompressionPipeline {
    * @param location where it goes, given where the model goes (OUT.onnx or OUT.rejected.onnx)
    * @param render the file's bytes from the result
    */
-  public record Companion(String what, java.util.function.UnaryOperator<Path> location,
+  public record Companion(
+      String what,
+      java.util.function.UnaryOperator<Path> location,
       Function<CompressionResult, byte[]> render) {
     /** A companion at OUT + {@code suffix} (e.g. ".report.json"; see {@link #sibling}). */
-    public static Companion sibling(String suffix, String what,
-        Function<CompressionResult, byte[]> render) {
+    public static Companion sibling(
+        String suffix, String what, Function<CompressionResult, byte[]> render) {
       return new Companion(what, out -> CompressionPipeline.sibling(out, suffix), render);
     }
   }
@@ -281,8 +336,14 @@ public final class CompressionPipeline {
    * test images when data is given, else on the test_data_set inputs next to the model, else on
    * seeded random inputs; judged by the guard. A comparison that cannot run fails the guard.
    */
-  private Fidelity verify(Model original, Model compressed, Plan plan, InputShapes inputs,
-      Map<Checkpoint, EvaluationResult> accuracy, boolean fineTuned) throws IOException {
+  private Fidelity verify(
+      Model original,
+      Model compressed,
+      Plan plan,
+      InputShapes inputs,
+      Map<Checkpoint, EvaluationResult> accuracy,
+      boolean fineTuned)
+      throws IOException {
     List<FidelityCheck.LayerProbe> probes = new ArrayList<>();
     for (LayerDecision d : plan.layers()) {
       if (d.isFactorized()) {
@@ -308,15 +369,19 @@ public final class CompressionPipeline {
         if (f.isPresent()) {
           FidelityCheck.Measurement m =
               FidelityCheck.measure(original, compressed, probes, f.get().feeds(), ort);
-          return Fidelity.judge(f.get().inputs(), m, before, after, b.guard, fineTuned, b.data != null);
+          return Fidelity.judge(
+              f.get().inputs(), m, before, after, b.guard, fineTuned, b.data != null);
         }
       } catch (IOException | RuntimeException e) {
         LOG.warn("fidelity check: {}; trying the next inputs", e.getMessage());
         failure = e;
       }
     }
-    throw new IllegalStateException("the fidelity check could not compare the models in ONNX Runtime ("
-        + failure.getMessage() + "); the compressed model was not written", failure);
+    throw new IllegalStateException(
+        "the fidelity check could not compare the models in ONNX Runtime ("
+            + failure.getMessage()
+            + "); the compressed model was not written",
+        failure);
   }
 
   /** One way of getting fidelity inputs (empty when this model has none of that kind). */
@@ -336,22 +401,30 @@ public final class CompressionPipeline {
   private TensorValue trainingImages(long[] inputShape, int n) throws IOException {
     try (ImageDataset train = b.data.open("train", inputShape)) {
       ImageDataset subset = Datasets.limit(train, n, b.seed);
-      DataLoader loader = DataLoader.builder(subset).setBatchSize(subset.size())
-          .optNormalization(b.data.normalization()).build();
+      DataLoader loader =
+          DataLoader.builder(subset)
+              .setBatchSize(subset.size())
+              .optNormalization(b.data.normalization())
+              .build();
       Batch batch = loader.epoch(0).next();
       return TensorValue.ofFloats(batch.shape(), batch.data());
     }
   }
 
-  /** Top-1/top-5 of a model on the test split (at most evalLimit images; 0 = all), in the executor. */
-  private EvaluationResult evaluate(Model model, InputShapes inputs, Checkpoint what) throws IOException {
+  /**
+   * Top-1/top-5 of a model on the test split (at most evalLimit images; 0 = all), in the executor.
+   */
+  private EvaluationResult evaluate(Model model, InputShapes inputs, Checkpoint what)
+      throws IOException {
     try (ImageDataset test = b.data.open("test", inputs.first());
         GraphExecutor exec = GraphExecutor.of(model)) {
       DataLoader loader = testLoader(test, inputs);
       b.listener.start("evaluate " + what, loader.batchesPerEpoch());
-      EvaluationResult r = Evaluator.evaluate(
-          FixedBatchPredictor.of(new ExecutorPredictor(exec), inputs.fixedBatch()), loader,
-          n -> b.listener.progress(n, ""));
+      EvaluationResult r =
+          Evaluator.evaluate(
+              FixedBatchPredictor.of(new ExecutorPredictor(exec), inputs.fixedBatch()),
+              loader,
+              n -> b.listener.progress(n, ""));
       b.listener.finish(String.format(java.util.Locale.ROOT, "top-1 %.2f%%", 100 * r.top1()));
       return r;
     }
@@ -360,9 +433,11 @@ public final class CompressionPipeline {
   /** Top-1 of the deployed form: the model serialized and run in ONNX Runtime. */
   private EvaluationResult evaluateInOrt(Model model, InputShapes inputs) throws IOException {
     try (ImageDataset test = b.data.open("test", inputs.first());
-        OrtRunner ort = OrtRunner.open(OnnxWriter.toBytes(model), "compressed",
-            RuntimeOptions.withThreads(b.threads))) {
-      return Evaluator.evaluate(FixedBatchPredictor.of(new OrtPredictor(ort), inputs.fixedBatch()),
+        OrtRunner ort =
+            OrtRunner.open(
+                OnnxWriter.toBytes(model), "compressed", RuntimeOptions.withThreads(b.threads))) {
+      return Evaluator.evaluate(
+          FixedBatchPredictor.of(new OrtPredictor(ort), inputs.fixedBatch()),
           testLoader(test, inputs));
     }
   }
@@ -370,8 +445,10 @@ public final class CompressionPipeline {
   /** Test images in batches of {@value #EVAL_BATCH}, or of the model's fixed batch. */
   private DataLoader testLoader(ImageDataset test, InputShapes inputs) {
     ImageDataset ds = b.evalLimit > 0 ? Datasets.limit(test, b.evalLimit, b.seed) : test;
-    return DataLoader.builder(ds).setBatchSize(inputs.batchOr(EVAL_BATCH))
-        .optNormalization(b.data.normalization()).build();
+    return DataLoader.builder(ds)
+        .setBatchSize(inputs.batchOr(EVAL_BATCH))
+        .optNormalization(b.data.normalization())
+        .build();
   }
 
   /** Batch of evaluation runs when the model's batch is free. */
@@ -381,19 +458,40 @@ public final class CompressionPipeline {
    * Output reconstruction of every factorized layer's last factor, in graph order. After the
    * sequential data-aware factorization, which already fits each whole layer to the compressed
    * model's inputs, only the layers it factorized from their weights alone (TT, TT-matrix, no patch
-   * view such as ConvTranspose) are refitted: refitting the others lowered ResNet-20's top-1 by 0.05-0.7 points.
+   * view such as ConvTranspose) are refitted: refitting the others lowered ResNet-20's top-1 by
+   * 0.05-0.7 points.
    */
-  private OutputReconstruction.Result refit(Model original, Model compressed, Plan plan,
-      long[] inputShape, java.util.Set<String> dataFitted) throws IOException {
+  private OutputReconstruction.Result refit(
+      Model original,
+      Model compressed,
+      Plan plan,
+      long[] inputShape,
+      java.util.Set<String> dataFitted)
+      throws IOException {
     LayerFactorizer factorizer = LayerFactorizer.create();
-    List<String> layers = plan.layers().stream().filter(LayerDecision::isFactorized)
-        .filter(d -> !(dataFitted.contains(d.layer()) && factorizer.isDataAware(d.choice().method())))
-        .map(LayerDecision::layer).toList();
-    OutputReconstruction.Result r = OutputReconstruction.refit(original, compressed, layers,
-        trainingImages(inputShape, b.refitImages), OutputReconstruction.Settings.defaults(), b.listener);
+    List<String> layers =
+        plan.layers().stream()
+            .filter(LayerDecision::isFactorized)
+            .filter(
+                d ->
+                    !(dataFitted.contains(d.layer())
+                        && factorizer.isDataAware(d.choice().method())))
+            .map(LayerDecision::layer)
+            .toList();
+    OutputReconstruction.Result r =
+        OutputReconstruction.refit(
+            original,
+            compressed,
+            layers,
+            trainingImages(inputShape, b.refitImages),
+            OutputReconstruction.Settings.defaults(),
+            b.listener);
     OutputReconstruction.Summary s = OutputReconstruction.Summary.of(r.layers());
-    LOG.info("refit on {} images: {} of {} layers, mean relative output error {} -> {} ({} s)",
-        b.refitImages, s.refitted(), s.layers(),
+    LOG.info(
+        "refit on {} images: {} of {} layers, mean relative output error {} -> {} ({} s)",
+        b.refitImages,
+        s.refitted(),
+        s.layers(),
         String.format(java.util.Locale.ROOT, "%.4f", s.meanErrorBefore()),
         String.format(java.util.Locale.ROOT, "%.4f", s.meanErrorAfter()),
         String.format(java.util.Locale.ROOT, "%.1f", r.seconds()));
@@ -421,13 +519,15 @@ public final class CompressionPipeline {
   }
 
   /**
-   * The no-layer error: one count per skip rule with the option that would include such layers,
-   * and when only the 1x1 rule stands in the way (a MobileNet/SqueezeNet-style net), says so, with
-   * the layers {@code --include-pointwise} would make candidates (checked, not guessed).
+   * The no-layer error: one count per skip rule with the option that would include such layers, and
+   * when only the 1x1 rule stands in the way (a MobileNet/SqueezeNet-style net), says so, with the
+   * layers {@code --include-pointwise} would make candidates (checked, not guessed).
    */
   private String nothingToFactorize(Model model, LayerSelection.Result selection) {
-    String counts = selection.skipSummary() + "; run lowrank inspect " + b.model + " for the per-layer list";
-    String none = b.model + ": no layer can be factorized with methods " + names(b.methods) + "; " + counts;
+    String counts =
+        selection.skipSummary() + "; run lowrank inspect " + b.model + " for the per-layer list";
+    String none =
+        b.model + ": no layer can be factorized with methods " + names(b.methods) + "; " + counts;
     if (!selection.skipCounts().containsKey(SkipRule.POINTWISE)) {
       return none;
     }
@@ -438,9 +538,16 @@ public final class CompressionPipeline {
       return none;
     }
     long params = would.stream().mapToLong(l -> p.layer(l.name()).orElseThrow().params()).sum();
-    return String.format(Locale.ROOT, "%s: nothing to compress: no layer passes the layer rules, and 1x1 "
-        + "(pointwise) convolutions are skipped by default; --include-pointwise makes %d layer%s (%,d "
-        + "parameters) candidates. %s", b.model, would.size(), would.size() == 1 ? "" : "s", params, counts);
+    return String.format(
+        Locale.ROOT,
+        "%s: nothing to compress: no layer passes the layer rules, and 1x1 "
+            + "(pointwise) convolutions are skipped by default; --include-pointwise makes %d layer%s (%,d "
+            + "parameters) candidates. %s",
+        b.model,
+        would.size(),
+        would.size() == 1 ? "" : "s",
+        params,
+        counts);
   }
 
   private ModelProfile profile(Model m) {
@@ -462,26 +569,56 @@ public final class CompressionPipeline {
     if (selection.selected().isEmpty()) {
       throw new IllegalArgumentException(nothingToFactorize(model, selection));
     }
-    RankSelector selector = b.selectorFactory.apply(
-        new SelectorContext(model, profile, selection.selected(), b.seed, calibration, b.budget,
-            b.data != null && b.refitImages > 0));
+    RankSelector selector =
+        b.selectorFactory.apply(
+            new SelectorContext(
+                model,
+                profile,
+                selection.selected(),
+                b.seed,
+                calibration,
+                b.budget,
+                b.data != null && b.refitImages > 0));
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
-    LatencyFilter pruning = b.pruneRatio > 0
-        ? LatencyFilter.ort(model, inputShapes(model), b.pruneRatio, b.pruneBatch) : null;
+    LatencyFilter pruning =
+        b.pruneRatio > 0
+            ? LatencyFilter.ort(model, inputShapes(model), b.pruneRatio, b.pruneBatch)
+            : null;
     try {
-      Plan p = Planner.plan(new Planner.Request(b.model.getFileName().toString(), selection.selected(),
-          selection.skipped(), total, b.methods, selector, b.budget, b.seed).withFilter(pruning), b.listener);
+      Plan p =
+          Planner.plan(
+              new Planner.Request(
+                      b.model.getFileName().toString(),
+                      selection.selected(),
+                      selection.skipped(),
+                      total,
+                      b.methods,
+                      selector,
+                      b.budget,
+                      b.seed)
+                  .withFilter(pruning),
+              b.listener);
       if (pruning != null) {
-        LOG.info("latency pruning (ratio {}, batch {}): {} timings in {} s, {} candidates dropped",
-            b.pruneRatio, b.pruneBatch, pruning.timings(),
+        LOG.info(
+            "latency pruning (ratio {}, batch {}): {} timings in {} s, {} candidates dropped",
+            b.pruneRatio,
+            b.pruneBatch,
+            pruning.timings(),
             String.format(java.util.Locale.ROOT, "%.1f", pruning.timingSeconds()),
             p.settings().get("prune_dropped_candidates"));
       }
       List<String> order = profile.layers().stream().map(lp -> lp.name()).toList();
       List<LayerDecision> sorted = new ArrayList<>(p.layers());
       sorted.sort(java.util.Comparator.comparingInt(d -> order.indexOf(d.layer())));
-      return new Plan(p.model(), p.selector(), p.budget(), p.seed(), p.settings(), sorted,
-          p.modelBefore(), p.modelAfter());
+      return new Plan(
+          p.model(),
+          p.selector(),
+          p.budget(),
+          p.seed(),
+          p.settings(),
+          sorted,
+          p.modelBefore(),
+          p.modelAfter());
     } finally {
       if (selector instanceof AutoCloseable c) {
         try {
@@ -509,23 +646,37 @@ public final class CompressionPipeline {
     if (b.data == null || b.dataAwareImages <= 0) {
       return Map.of();
     }
-    List<String> layers = plan.layers().stream().filter(LayerDecision::isFactorized)
-        .map(LayerDecision::layer).toList();
-    return InputMoments.collect(original, layers, trainingImages(inputShape, b.dataAwareImages),
-        OutputReconstruction.Settings.defaults().chunk(), b.listener);
+    List<String> layers =
+        plan.layers().stream()
+            .filter(LayerDecision::isFactorized)
+            .map(LayerDecision::layer)
+            .toList();
+    return InputMoments.collect(
+        original,
+        layers,
+        trainingImages(inputShape, b.dataAwareImages),
+        OutputReconstruction.Settings.defaults().chunk(),
+        b.listener);
   }
 
   /** Asymmetric data-aware factorization, layer by layer ({@link SequentialFactorization}). */
   private Rewritten factorizeSequentially(Model original, Plan plan, long[] inputShape)
       throws IOException {
-    LayerFactorizer factorizer = LayerFactorizer.builder()
-        .optLinearAlgebra(LinearAlgebra.defaultInstance()).optSeed(b.seed).build();
+    LayerFactorizer factorizer =
+        LayerFactorizer.builder()
+            .optLinearAlgebra(LinearAlgebra.defaultInstance())
+            .optSeed(b.seed)
+            .build();
     Map<String, LayerDecision> todo = new LinkedHashMap<>();
     plan.layers().stream().filter(LayerDecision::isFactorized).forEach(d -> todo.put(d.layer(), d));
-    SequentialFactorization.Result r = SequentialFactorization.run(original,
-        List.copyOf(todo.keySet()), trainingImages(inputShape, b.dataAwareImages),
-        OutputReconstruction.Settings.defaults().chunk(),
-        (g, layer, m) -> factorizer.factorize(g, layer, todo.get(layer).choice(), m), b.listener);
+    SequentialFactorization.Result r =
+        SequentialFactorization.run(
+            original,
+            List.copyOf(todo.keySet()),
+            trainingImages(inputShape, b.dataAwareImages),
+            OutputReconstruction.Settings.defaults().chunk(),
+            (g, layer, m) -> factorizer.factorize(g, layer, todo.get(layer).choice(), m),
+            b.listener);
     Model reference = original;
     for (Map.Entry<String, FactorizedLayer> e : r.layers().entrySet()) {
       reference = LayerRewriter.withWeight(reference, e.getKey(), e.getValue().reconstruct());
@@ -533,18 +684,21 @@ public final class CompressionPipeline {
     return new Rewritten(r.model(), reference, r.fitted());
   }
 
-  private Rewritten factorizeAndRewrite(Model original, Plan plan, Map<String, InputMoment> moments,
-      PipelineListener l) {
-    LayerFactorizer factorizer = LayerFactorizer.builder()
-        .optLinearAlgebra(LinearAlgebra.defaultInstance()).optSeed(b.seed).build();
+  private Rewritten factorizeAndRewrite(
+      Model original, Plan plan, Map<String, InputMoment> moments, PipelineListener l) {
+    LayerFactorizer factorizer =
+        LayerFactorizer.builder()
+            .optLinearAlgebra(LinearAlgebra.defaultInstance())
+            .optSeed(b.seed)
+            .build();
     List<LayerDecision> todo = plan.layers().stream().filter(LayerDecision::isFactorized).toList();
     l.start("factorize", todo.size());
     Map<String, FactorizedLayer> specs = new LinkedHashMap<>();
     Model reference = original;
     int done = 0;
     for (LayerDecision d : todo) {
-      FactorizedLayer f = factorizer.factorize(original.graph(), d.layer(), d.choice(),
-          moments.get(d.layer()));
+      FactorizedLayer f =
+          factorizer.factorize(original.graph(), d.layer(), d.choice(), moments.get(d.layer()));
       specs.put(d.layer(), f);
       reference = LayerRewriter.withWeight(reference, d.layer(), f.reconstruct());
       l.progress(++done, d.layer());
@@ -607,8 +761,8 @@ public final class CompressionPipeline {
     }
 
     /**
-     * The fidelity guard (default {@link FidelityGuard#defaults()}): a final model that misses it is
-     * written as {@link #rejectedPath OUT.rejected.onnx} instead of OUT.onnx, unless it forces.
+     * The fidelity guard (default {@link FidelityGuard#defaults()}): a final model that misses it
+     * is written as {@link #rejectedPath OUT.rejected.onnx} instead of OUT.onnx, unless it forces.
      */
     public Builder optGuard(FidelityGuard v) {
       guard = Objects.requireNonNull(v, "guard");
@@ -628,10 +782,10 @@ public final class CompressionPipeline {
     }
 
     /**
-     * Output reconstruction: after factorizing, refit each factorized layer's last factor (1x1 conv,
-     * kxk conv on its input patches, or Gemm) by least squares so its output matches the original layer's on {@code images}
-     * training images (see {@link OutputReconstruction}); default {@value #DEFAULT_REFIT_IMAGES},
-     * 0 = off. Runs only when data is set.
+     * Output reconstruction: after factorizing, refit each factorized layer's last factor (1x1
+     * conv, kxk conv on its input patches, or Gemm) by least squares so its output matches the
+     * original layer's on {@code images} training images (see {@link OutputReconstruction});
+     * default {@value #DEFAULT_REFIT_IMAGES}, 0 = off. Runs only when data is set.
      */
     public Builder optRefit(int images) {
       if (images < 0) {
@@ -648,7 +802,8 @@ public final class CompressionPipeline {
      */
     public Builder optDataAwareFactorization(int images) {
       if (images < 0) {
-        throw new IllegalArgumentException("data-aware images must be >= 0 (0 = off), got " + images);
+        throw new IllegalArgumentException(
+            "data-aware images must be >= 0 (0 = off), got " + images);
       }
       dataAwareImages = images;
       return this;
@@ -776,8 +931,8 @@ public final class CompressionPipeline {
 
     /**
      * Drops planning candidates whose factorized layer is not faster in ONNX Runtime than the
-     * original layer: keep iff t_factorized &lt;= {@code ratio} * t_original at batch {@code batch},
-     * one intra-op thread ({@link LatencyFilter}). Default: off.
+     * original layer: keep iff t_factorized &lt;= {@code ratio} * t_original at batch {@code
+     * batch}, one intra-op thread ({@link LatencyFilter}). Default: off.
      *
      * @param ratio 1.0 keeps candidates not slower than the original; 0.8 demands 20% faster
      * @param batch batch size of the timed runs (e.g. 1 for online inference)

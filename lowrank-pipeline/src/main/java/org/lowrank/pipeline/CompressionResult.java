@@ -24,8 +24,8 @@ import org.lowrank.train.refit.OutputReconstruction;
  *     the factors' dense reconstructions (before fine-tuning): checks the rewrite itself
  * @param fidelity the final model against the original in ONNX Runtime, and the guard's verdict
  * @param latency original vs compressed latency in ONNX Runtime, or null when not measured
- * @param output where the compressed model was written (OUT.rejected.onnx when it failed the
- *     guard without force), or null
+ * @param output where the compressed model was written (OUT.rejected.onnx when it failed the guard
+ *     without force), or null
  * @param accuracy test accuracy at each {@link Checkpoint} that was evaluated, in run order
  * @param fineTune the fine-tuning run, or null
  * @param refit output reconstruction of the factorized layers' last factors on calibration images
@@ -52,7 +52,8 @@ public record CompressionResult(
   public CompressionResult {
     refit = List.copyOf(refit);
     accuracy = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(accuracy));
-    stageSeconds = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stageSeconds));
+    stageSeconds =
+        java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(stageSeconds));
   }
 
   /** Largest difference the rewrite check tolerates before it warns. */

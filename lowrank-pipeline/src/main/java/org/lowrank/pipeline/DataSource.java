@@ -14,8 +14,9 @@ import org.lowrank.train.data.Normalization;
  * A labelled image dataset on disk with train and test splits, read the way the model expects:
  *
  * <ul>
- *   <li>a directory with IDX files (MNIST family, e.g. Fashion-MNIST): {@code train-images-idx3-ubyte
- *       [.gz]} / {@code train-labels-idx1-ubyte[.gz]} for "train", {@code t10k-*} for "test";
+ *   <li>a directory with IDX files (MNIST family, e.g. Fashion-MNIST): {@code
+ *       train-images-idx3-ubyte [.gz]} / {@code train-labels-idx1-ubyte[.gz]} for "train", {@code
+ *       t10k-*} for "test";
  *   <li>class folders {@code split/class/*.jpg|png} in a directory or a .zip file.
  * </ul>
  *
@@ -29,7 +30,9 @@ public record DataSource(Path path, Normalization normalization) {
   /** Opens split "train" or "test" shaped for a model input [N, channels, height, width]. */
   public ImageDataset open(String split, long[] modelInput) throws IOException {
     if (!Files.exists(path)) {
-      throw new NoSuchFileException(path.toString(), null,
+      throw new NoSuchFileException(
+          path.toString(),
+          null,
           "dataset not found (a directory of IDX files, or class folders in a directory or .zip)");
     }
     if (modelInput.length != 4) {
@@ -45,21 +48,29 @@ public record DataSource(Path path, Normalization normalization) {
       Path labels = idxFile(split, "labels-idx1-ubyte");
       if (labels == null) {
         Path expected = path.resolve(idxPrefix(split) + "-labels-idx1-ubyte[.gz]");
-        throw new NoSuchFileException(expected.toString(), null,
+        throw new NoSuchFileException(
+            expected.toString(),
+            null,
             "the labels of " + idx.getFileName() + " are missing; put them beside it");
       }
       ds = IdxDataset.read(idx, labels);
     } else {
-      ds = ImageFolderDataset.builder().setRoot(path).optSplit(split).optChannels(c == 1 ? 1 : 3)
-          .optResize(h, w).build();
+      ds =
+          ImageFolderDataset.builder()
+              .setRoot(path)
+              .optSplit(split)
+              .optChannels(c == 1 ? 1 : 3)
+              .optResize(h, w)
+              .build();
     }
     if (ds.channels() != c || ds.height() != h || ds.width() != w) {
       String found = ds.channels() + "x" + ds.height() + "x" + ds.width();
       ds.close();
-      throw new IllegalArgumentException(String.format(
-          "%s: images are %s but the model expects %dx%dx%d (channels x height x width); "
-              + "use a dataset that matches the model or override --input-shape",
-          ds.description(), found, c, h, w));
+      throw new IllegalArgumentException(
+          String.format(
+              "%s: images are %s but the model expects %dx%dx%d (channels x height x width); "
+                  + "use a dataset that matches the model or override --input-shape",
+              ds.description(), found, c, h, w));
     }
     return ds;
   }

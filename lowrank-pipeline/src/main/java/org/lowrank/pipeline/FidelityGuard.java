@@ -5,10 +5,11 @@ package org.lowrank.pipeline;
  *
  * <ul>
  *   <li>With labelled test data: top-1 may fall by at most {@code maxDrop} percentage points
- *       (original - final, both on the same evaluation images, the final model run in ONNX Runtime).
+ *       (original - final, both on the same evaluation images, the final model run in ONNX
+ *       Runtime).
  *   <li>Without labels: the top-1 agreement with the original on the fidelity inputs must be at
- *       least {@code minAgreement}; for a model whose output is not [N, classes], the relative output
- *       error ||y_c - y_o||_F / ||y_o||_F must be at most {@code maxOutputError}.
+ *       least {@code minAgreement}; for a model whose output is not [N, classes], the relative
+ *       output error ||y_c - y_o||_F / ||y_o||_F must be at most {@code maxOutputError}.
  * </ul>
  *
  * A model with a non-finite output never passes. {@code force} writes a failing model where a
@@ -20,17 +21,23 @@ package org.lowrank.pipeline;
  *     #DEFAULT_MAX_OUTPUT_ERROR})
  * @param force keep a failing model at the requested output path
  */
-public record FidelityGuard(double maxDrop, double minAgreement, double maxOutputError, boolean force) {
+public record FidelityGuard(
+    double maxDrop, double minAgreement, double maxOutputError, boolean force) {
   /** One point of top-1: below the noise of most fine-tuning runs, above that of a 10k test set. */
   public static final double DEFAULT_MAX_DROP = 1.0;
-  /** 95% of predictions unchanged: stricter than the accuracy guard since agreement is not accuracy. */
+
+  /**
+   * 95% of predictions unchanged: stricter than the accuracy guard since agreement is not accuracy.
+   */
   public static final double DEFAULT_MIN_AGREEMENT = 0.95;
+
   /** 10% relative output error, for models that are not classifiers. */
   public static final double DEFAULT_MAX_OUTPUT_ERROR = 0.1;
 
   public FidelityGuard {
     if (!(maxDrop >= 0 && maxDrop <= 100)) {
-      throw new IllegalArgumentException("--max-drop is in accuracy points, 0..100; found " + maxDrop);
+      throw new IllegalArgumentException(
+          "--max-drop is in accuracy points, 0..100; found " + maxDrop);
     }
     if (!(minAgreement >= 0 && minAgreement <= 1)) {
       throw new IllegalArgumentException(
@@ -44,7 +51,8 @@ public record FidelityGuard(double maxDrop, double minAgreement, double maxOutpu
   }
 
   public static FidelityGuard defaults() {
-    return new FidelityGuard(DEFAULT_MAX_DROP, DEFAULT_MIN_AGREEMENT, DEFAULT_MAX_OUTPUT_ERROR, false);
+    return new FidelityGuard(
+        DEFAULT_MAX_DROP, DEFAULT_MIN_AGREEMENT, DEFAULT_MAX_OUTPUT_ERROR, false);
   }
 
   public FidelityGuard withForce(boolean v) {

@@ -31,7 +31,8 @@ import org.lowrank.train.data.ImageDataset;
  * <p>Large inputs are compared on fewer samples, in smaller batches: at most {@value
  * #MAX_INPUT_ELEMENTS} input elements in all (256 CIFAR images, 13 images of 3x640x640) and at most
  * {@value #MAX_BATCH_ELEMENTS} per run (a free batch of 32 at 3x32x32, of 1 at 3x640x640), so the
- * check's time and memory, the watched layers' outputs included, stay bounded whatever the image size.
+ * check's time and memory, the watched layers' outputs included, stay bounded whatever the image
+ * size.
  */
 final class FidelityInputs {
   /** Batch of the feeds when the model's batch dimension is free. */
@@ -80,10 +81,17 @@ final class FidelityInputs {
     return (int) Math.min(requested, fit);
   }
 
-  /** Why there are fewer samples than {@code requested}, when {@link #samples} cut them; else "". */
+  /**
+   * Why there are fewer samples than {@code requested}, when {@link #samples} cut them; else "".
+   */
   private String capNote(int requested) {
     return samples(requested) < requested
-        ? "; " + requested + " asked, fewer because each sample has " + perSample + " input elements" : "";
+        ? "; "
+            + requested
+            + " asked, fewer because each sample has "
+            + perSample
+            + " input elements"
+        : "";
   }
 
   /** Up to {@code n} test images chosen with the seed, normalized as the data says. */
@@ -92,15 +100,21 @@ final class FidelityInputs {
     List<Map<String, TensorValue>> feeds = new ArrayList<>();
     try (ImageDataset test = data.open("test", shapes.first())) {
       ImageDataset ds = Datasets.limit(test, Math.min(samples(n), test.size()), seed);
-      DataLoader loader = DataLoader.builder(ds).setBatchSize(batch)
-          .optNormalization(data.normalization()).optDropLast(fixedBatch).build();
+      DataLoader loader =
+          DataLoader.builder(ds)
+              .setBatchSize(batch)
+              .optNormalization(data.normalization())
+              .optDropLast(fixedBatch)
+              .build();
       Iterator<Batch> it = loader.epoch(0);
       while (it.hasNext()) {
         Batch b = it.next();
         feeds.add(Map.of(inputs.get(0).name(), TensorValue.ofFloats(b.shape(), b.data())));
       }
-      return new Feeds(new Fidelity.Inputs(Fidelity.Source.TEST_IMAGES,
-          data.path().getFileName() + " test split" + capNote(n)), feeds);
+      return new Feeds(
+          new Fidelity.Inputs(
+              Fidelity.Source.TEST_IMAGES, data.path().getFileName() + " test split" + capNote(n)),
+          feeds);
     }
   }
 
@@ -109,11 +123,12 @@ final class FidelityInputs {
     Path dir = modelFile.toAbsolutePath().getParent();
     List<Path> sets = new ArrayList<>();
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "test_data_set_*")) {
-      ds.forEach(p -> {
-        if (Files.isDirectory(p)) {
-          sets.add(p);
-        }
-      });
+      ds.forEach(
+          p -> {
+            if (Files.isDirectory(p)) {
+              sets.add(p);
+            }
+          });
     }
     sets.sort(null);
     List<Map<String, TensorValue>> feeds = new ArrayList<>();
@@ -131,8 +146,10 @@ final class FidelityInputs {
     if (feeds.isEmpty()) {
       return Optional.empty();
     }
-    String names = sets.size() == 1 ? sets.get(0).getFileName().toString()
-        : sets.size() + " folders " + sets.get(0).getFileName() + "..";
+    String names =
+        sets.size() == 1
+            ? sets.get(0).getFileName().toString()
+            : sets.size() + " folders " + sets.get(0).getFileName() + "..";
     return Optional.of(new Feeds(new Fidelity.Inputs(Fidelity.Source.TEST_DATA_SET, names), feeds));
   }
 
@@ -146,8 +163,12 @@ final class FidelityInputs {
       Map<String, TensorValue> feed = new LinkedHashMap<>();
       for (ValueInfo in : inputs) {
         if (in.elementType() != DataType.FLOAT) {
-          throw new IllegalArgumentException("input '" + in.name() + "' is " + in.elementType()
-              + "; random fidelity inputs are made for float inputs only");
+          throw new IllegalArgumentException(
+              "input '"
+                  + in.name()
+                  + "' is "
+                  + in.elementType()
+                  + "; random fidelity inputs are made for float inputs only");
         }
         long[] dims = at.get(in.name());
         float[] v = new float[Math.toIntExact(TensorValue.elementCount(dims))];
@@ -158,14 +179,17 @@ final class FidelityInputs {
       }
       feeds.add(feed);
     }
-    return new Feeds(new Fidelity.Inputs(Fidelity.Source.RANDOM,
-        "seed " + seed + ", " + feeds.size() * batch + " samples" + capNote(requested)), feeds);
+    return new Feeds(
+        new Fidelity.Inputs(
+            Fidelity.Source.RANDOM,
+            "seed " + seed + ", " + feeds.size() * batch + " samples" + capNote(requested)),
+        feeds);
   }
 
   private void requireSingleInput() {
     if (inputs.size() != 1) {
-      throw new IllegalArgumentException("labelled images feed one input; the model has "
-          + inputs.size());
+      throw new IllegalArgumentException(
+          "labelled images feed one input; the model has " + inputs.size());
     }
   }
 }

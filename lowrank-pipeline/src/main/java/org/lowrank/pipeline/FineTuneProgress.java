@@ -1,8 +1,8 @@
 package org.lowrank.pipeline;
 
-import org.lowrank.train.finetune.FineTuneSettings;
 import java.util.Locale;
 import org.lowrank.train.finetune.FineTuneListener;
+import org.lowrank.train.finetune.FineTuneSettings;
 
 /** Forwards fine-tuning steps and epochs to a pipeline listener as one progress step per epoch. */
 final class FineTuneProgress implements FineTuneListener {
@@ -24,15 +24,27 @@ final class FineTuneProgress implements FineTuneListener {
       listener.start("fine-tune epoch " + (e.epoch() + 1) + "/" + epochs, stepsPerEpoch);
     }
     long inEpoch = e.step() - (long) e.epoch() * stepsPerEpoch;
-    listener.progress(Math.max(0, inEpoch), String.format(Locale.ROOT,
-        "loss %.3f acc %.1f%% lr %.2g %.0f img/s", e.loss(), 100 * e.batchTop1(), e.learningRate(),
-        e.imagesPerSecond()));
+    listener.progress(
+        Math.max(0, inEpoch),
+        String.format(
+            Locale.ROOT,
+            "loss %.3f acc %.1f%% lr %.2g %.0f img/s",
+            e.loss(),
+            100 * e.batchTop1(),
+            e.learningRate(),
+            e.imagesPerSecond()));
   }
 
   @Override
   public void onEpoch(EpochEvent e) {
-    listener.finish(String.format(Locale.ROOT, "train loss %.3f, acc %.1f%%%s", e.trainLoss(),
-        100 * e.trainTop1(), e.validation() == null ? ""
-            : String.format(Locale.ROOT, ", val %.1f%%", 100 * e.validation().top1())));
+    listener.finish(
+        String.format(
+            Locale.ROOT,
+            "train loss %.3f, acc %.1f%%%s",
+            e.trainLoss(),
+            100 * e.trainTop1(),
+            e.validation() == null
+                ? ""
+                : String.format(Locale.ROOT, ", val %.1f%%", 100 * e.validation().top1())));
   }
 }

@@ -40,10 +40,15 @@ public final class FixedBatchPredictor implements Predictor {
     int classes = 0;
     for (int start = 0; start < b.size(); start += batch) {
       int n = Math.min(batch, b.size() - start);
-      Batch chunk = new Batch(Arrays.copyOfRange(b.data(), start * image, (start + batch) * image),
-          batch, b.channels(), b.height(), b.width(),
-          Arrays.copyOfRange(b.labels(), start, start + batch),
-          Arrays.copyOfRange(b.indices(), start, start + batch));
+      Batch chunk =
+          new Batch(
+              Arrays.copyOfRange(b.data(), start * image, (start + batch) * image),
+              batch,
+              b.channels(),
+              b.height(),
+              b.width(),
+              Arrays.copyOfRange(b.labels(), start, start + batch),
+              Arrays.copyOfRange(b.indices(), start, start + batch));
       float[] scores = model.logits(chunk);
       if (out == null) {
         classes = scores.length / batch;

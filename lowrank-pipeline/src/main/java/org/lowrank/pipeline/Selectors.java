@@ -16,23 +16,29 @@ import org.lowrank.train.dse.SimilaritySelectorProvider;
 import org.lowrank.train.search.DataFreeSelectorProvider;
 
 /**
- * Shortcuts to the built-in rank selectors for {@link CompressionPipeline.Builder#optSelector}; each
- * delegates to the selector's {@link org.lowrank.plan.select.SelectorProvider}. Any selector on the
- * class path, built-in or not, is reachable by name through {@link SelectorRegistry}.
+ * Shortcuts to the built-in rank selectors for {@link CompressionPipeline.Builder#optSelector};
+ * each delegates to the selector's {@link org.lowrank.plan.select.SelectorProvider}. Any selector
+ * on the class path, built-in or not, is reachable by name through {@link SelectorRegistry}.
  */
 public final class Selectors {
   private Selectors() {}
 
   /**
-   * Settings of a selector chosen by name, as they were before selectors declared their own options.
+   * Settings of a selector chosen by name, as they were before selectors declared their own
+   * options.
    *
    * @deprecated use {@link SelectorRegistry#require(String)} with {@link SelectorOption.Values}
    */
   @Deprecated
-  public record Settings(double threshold, String metric, double energy, double ratio, int rankMultiple) {
+  public record Settings(
+      double threshold, String metric, double energy, double ratio, int rankMultiple) {
     public static Settings defaults() {
-      return new Settings(new SimilaritySelectorProvider().defaults().threshold(), "cosine",
-          new EnergySelectorProvider().defaults().threshold(), new RatioSelectorProvider().defaults().ratio(), 1);
+      return new Settings(
+          new SimilaritySelectorProvider().defaults().threshold(),
+          "cosine",
+          new EnergySelectorProvider().defaults().threshold(),
+          new RatioSelectorProvider().defaults().ratio(),
+          1);
     }
 
     SelectorOption.Values values() {
@@ -57,7 +63,9 @@ public final class Selectors {
     return SelectorRegistry.require(name).bind(s.values(), progress);
   }
 
-  /** The data-free continuous rank search (method A), under the pipeline's budget; no data needed. */
+  /**
+   * The data-free continuous rank search (method A), under the pipeline's budget; no data needed.
+   */
   public static Function<SelectorContext, RankSelector> dataFree(ProgressListener progress) {
     return new DataFreeSelectorProvider().bind(new DataFreeSelectorProvider.Options(), progress);
   }
@@ -68,20 +76,20 @@ public final class Selectors {
    * scored with the pipeline's seed, as deployed).
    */
   public static Function<SelectorContext, RankSelector> energy(double threshold, int rankMultiple) {
-    return new EnergySelectorProvider().bind(
-        new EnergySelectorProvider.Options(threshold, rankMultiple), ProgressListener.NONE);
+    return new EnergySelectorProvider()
+        .bind(new EnergySelectorProvider.Options(threshold, rankMultiple), ProgressListener.NONE);
   }
 
   /** Fixed ratio of the full rank (scaled to meet a budget). */
   public static Function<SelectorContext, RankSelector> ratio(double ratio, int rankMultiple) {
-    return new RatioSelectorProvider().bind(
-        new RatioSelectorProvider.Options(ratio, rankMultiple), ProgressListener.NONE);
+    return new RatioSelectorProvider()
+        .bind(new RatioSelectorProvider.Options(ratio, rankMultiple), ProgressListener.NONE);
   }
 
   /** EVBMF ranks (scaled to meet a budget). */
   public static Function<SelectorContext, RankSelector> vbmf(int rankMultiple) {
-    return new VbmfSelectorProvider().bind(
-        new VbmfSelectorProvider.Options(rankMultiple), ProgressListener.NONE);
+    return new VbmfSelectorProvider()
+        .bind(new VbmfSelectorProvider.Options(rankMultiple), ProgressListener.NONE);
   }
 
   /**
@@ -90,7 +98,7 @@ public final class Selectors {
    */
   public static Function<SelectorContext, RankSelector> similarity(
       double threshold, SimilarityMetric metric, int rankMultiple, ProgressListener progress) {
-    return new SimilaritySelectorProvider().bind(
-        new SimilaritySelectorProvider.Options(threshold, metric, rankMultiple), progress);
+    return new SimilaritySelectorProvider()
+        .bind(new SimilaritySelectorProvider.Options(threshold, metric, rankMultiple), progress);
   }
 }

@@ -2,8 +2,8 @@ package org.lowrank.pipeline;
 
 /**
  * The stages of a {@link CompressionPipeline} run, in the order they run (ARCHITECTURE.md: Model ->
- * Analyze -> Plan -> Factorize -> Rewrite -> Fine-tune -> Export -> Report). {@link #label()} is the
- * name listeners show and the report's {@code timings_seconds} keys.
+ * Analyze -> Plan -> Factorize -> Rewrite -> Fine-tune -> Export -> Report). {@link #label()} is
+ * the name listeners show and the report's {@code timings_seconds} keys.
  */
 public enum Stage {
   /** Read the ONNX model into the graph IR and check its weights are finite. */

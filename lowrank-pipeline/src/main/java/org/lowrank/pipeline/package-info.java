@@ -1,20 +1,20 @@
 /**
  * The Java API: {@link org.lowrank.pipeline.CompressionPipeline} runs the stages of ARCHITECTURE.md
  * top to bottom, each named by a {@link org.lowrank.pipeline.Stage}: Model ({@code READ}, package
- * {@code graph}, read by {@code onnx}) -> Analyze ({@code ANALYZE}, {@code analysis}) -> Plan ({@code
- * PLAN}, {@code plan}, {@code plan.select}) -> Factorize ({@code FACTORIZE}, {@code decomp}) -> Rewrite
- * (in {@code FACTORIZE}, {@code rewrite}; checked by {@code CHECK} in {@code runtime}) -> Fine-tune
- * ({@code REFIT}, {@code FINE_TUNE}, {@code train.refit}, {@code train.finetune}; measured by {@code
- * EVALUATE} at each {@link org.lowrank.pipeline.Checkpoint}) -> Export ({@code VERIFY} against the
- * original, {@code MEASURE} latency, {@code EXPORT}, {@code runtime}, {@code onnx}) -> Report ({@link
- * org.lowrank.pipeline.Reports} to {@code report}).
+ * {@code graph}, read by {@code onnx}) -> Analyze ({@code ANALYZE}, {@code analysis}) -> Plan
+ * ({@code PLAN}, {@code plan}, {@code plan.select}) -> Factorize ({@code FACTORIZE}, {@code
+ * decomp}) -> Rewrite (in {@code FACTORIZE}, {@code rewrite}; checked by {@code CHECK} in {@code
+ * runtime}) -> Fine-tune ({@code REFIT}, {@code FINE_TUNE}, {@code train.refit}, {@code
+ * train.finetune}; measured by {@code EVALUATE} at each {@link org.lowrank.pipeline.Checkpoint}) ->
+ * Export ({@code VERIFY} against the original, {@code MEASURE} latency, {@code EXPORT}, {@code
+ * runtime}, {@code onnx}) -> Report ({@link org.lowrank.pipeline.Reports} to {@code report}).
  *
  * <p>In: a model file and specs (plan: methods, budget, selector; data: {@link
  * org.lowrank.pipeline.DataSource}; fine-tune: {@link org.lowrank.train.finetune.FineTuneSettings},
  * shared with {@code lowrank finetune} and the benchmarks through {@link
  * org.lowrank.pipeline.FineTuning}; the {@link org.lowrank.pipeline.FidelityGuard}). Out: a {@link
- * org.lowrank.pipeline.CompressionResult} (models, plan, profiles, accuracy by checkpoint, timings by
- * stage, typed {@link org.lowrank.pipeline.PipelineWarning}s) and the files written atomically.
+ * org.lowrank.pipeline.CompressionResult} (models, plan, profiles, accuracy by checkpoint, timings
+ * by stage, typed {@link org.lowrank.pipeline.PipelineWarning}s) and the files written atomically.
  * Progress goes to a {@link org.lowrank.pipeline.PipelineListener}; nothing here prints.
  */
 package org.lowrank.pipeline;

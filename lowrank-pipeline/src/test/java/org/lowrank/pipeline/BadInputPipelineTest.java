@@ -11,15 +11,15 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lowrank.cost.Cost;
+import org.lowrank.cost.Method;
+import org.lowrank.demo.DemoModels;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.ModelException;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
-import org.lowrank.demo.DemoModels;
 import org.lowrank.plan.Budget;
-import org.lowrank.cost.Cost;
-import org.lowrank.cost.Method;
 import org.lowrank.rewrite.LayerRewriter;
 
 /** Bad input costs no work and no data: outputs checked first, outputs written as one unit. */
@@ -33,14 +33,17 @@ class BadInputPipelineTest {
   }
 
   private static CompressionPipeline.Builder svd(Path model) {
-    return CompressionPipeline.builder().setModel(model).optMethods(List.of(Method.SVD))
-        .optBudget(Budget.keepParams(0.5)).optSelector(Selectors.energy(0.5, 1))
+    return CompressionPipeline.builder()
+        .setModel(model)
+        .optMethods(List.of(Method.SVD))
+        .optBudget(Budget.keepParams(0.5))
+        .optSelector(Selectors.energy(0.5, 1))
         .optGuard(FidelityGuard.defaults().withForce(true));
   }
 
   private static CompressionPipeline.Companion report(String text) {
-    return CompressionPipeline.Companion.sibling(".report.json", "JSON report",
-        r -> text.getBytes(StandardCharsets.UTF_8));
+    return CompressionPipeline.Companion.sibling(
+        ".report.json", "JSON report", r -> text.getBytes(StandardCharsets.UTF_8));
   }
 
   @Test
@@ -48,21 +51,33 @@ class BadInputPipelineTest {
     Path model = cnn();
     Path out = Files.writeString(tmp.resolve("out.onnx"), "old model");
     Path json = Files.writeString(tmp.resolve("out.report.json"), "old report");
-    CompressionPipeline.Companion broken = CompressionPipeline.Companion.sibling(".report.html",
-        "HTML report", r -> {
-          throw new IllegalStateException("the report renderer failed");
-        });
-    assertThrows(IllegalStateException.class,
-        () -> svd(model).optOutput(out).optCompanions(List.of(report("new report"), broken)).build().run());
-    assertEquals("old model", new String(Files.readAllBytes(out), StandardCharsets.ISO_8859_1),
+    CompressionPipeline.Companion broken =
+        CompressionPipeline.Companion.sibling(
+            ".report.html",
+            "HTML report",
+            r -> {
+              throw new IllegalStateException("the report renderer failed");
+            });
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            svd(model)
+                .optOutput(out)
+                .optCompanions(List.of(report("new report"), broken))
+                .build()
+                .run());
+    assertEquals(
+        "old model",
+        new String(Files.readAllBytes(out), StandardCharsets.ISO_8859_1),
         "the model is not replaced before its reports");
     assertEquals("old report", Files.readString(json));
 
-    CompressionResult r = svd(model).optOutput(out).optCompanions(List.of(report("new report")))
-        .build().run();
+    CompressionResult r =
+        svd(model).optOutput(out).optCompanions(List.of(report("new report"))).build().run();
     assertEquals(out, r.output());
     assertEquals("new report", Files.readString(json));
-    assertEquals(r.compressed().graph().nodes().size(), OnnxReader.read(out).graph().nodes().size());
+    assertEquals(
+        r.compressed().graph().nodes().size(), OnnxReader.read(out).graph().nodes().size());
   }
 
   @Test
@@ -72,24 +87,33 @@ class BadInputPipelineTest {
     Path file = Files.writeString(tmp.resolve("file"), "x");
     Path reportDir = Files.createDirectories(tmp.resolve("dir.report.json"));
     List<String> stages = new ArrayList<>();
-    PipelineListener l = new PipelineListener() {
-      @Override
-      public void stage(Stage stage) {
-        stages.add(stage.label());
-      }
-    };
+    PipelineListener l =
+        new PipelineListener() {
+          @Override
+          public void stage(Stage stage) {
+            stages.add(stage.label());
+          }
+        };
     String[][] cases = {
-        {plan.toString(), "would overwrite the plan file", plan.toString()},
-        {tmp.resolve("sub/../cnn.onnx").toString(), "would overwrite the input model", ""},
-        {file.resolve("out.onnx").toString(), "is not a directory", ""},
-        {tmp.resolve("dir.onnx").toString(), "JSON report path is a directory", reportDir.toString()},
+      {plan.toString(), "would overwrite the plan file", plan.toString()},
+      {tmp.resolve("sub/../cnn.onnx").toString(), "would overwrite the input model", ""},
+      {file.resolve("out.onnx").toString(), "is not a directory", ""},
+      {tmp.resolve("dir.onnx").toString(), "JSON report path is a directory", reportDir.toString()},
     };
     for (String[] c : cases) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> svd(model).optPlan(plan).optOutput(Path.of(c[0])).optListener(l)
-              .optCompanions(List.of(report("r"))).build());
-      assertTrue(e.getMessage().contains(c[1])
-          && e.getMessage().startsWith(c[2].isEmpty() ? c[0] : c[2]), e.getMessage());
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  svd(model)
+                      .optPlan(plan)
+                      .optOutput(Path.of(c[0]))
+                      .optListener(l)
+                      .optCompanions(List.of(report("r")))
+                      .build());
+      assertTrue(
+          e.getMessage().contains(c[1]) && e.getMessage().startsWith(c[2].isEmpty() ? c[0] : c[2]),
+          e.getMessage());
     }
     assertTrue(stages.isEmpty(), "no stage ran: " + stages);
     assertEquals("{}", Files.readString(plan));
@@ -108,8 +132,10 @@ class BadInputPipelineTest {
     weight = LayerRewriter.findLayer(withNan.graph(), "conv2").input(1);
     OnnxWriter.write(withNan, bad);
     ModelException e = assertThrows(ModelException.class, () -> svd(bad).build().plan());
-    assertTrue(e.getMessage().contains(bad + ": weight tensor '" + weight + "' of layer 'conv2' (Conv)")
-        && e.getMessage().contains("NaN at element 17"), weight + " / " + e.getMessage());
+    assertTrue(
+        e.getMessage().contains(bad + ": weight tensor '" + weight + "' of layer 'conv2' (Conv)")
+            && e.getMessage().contains("NaN at element 17"),
+        weight + " / " + e.getMessage());
     f[17] = Float.NEGATIVE_INFINITY;
     Path inf = tmp.resolve("inf.onnx");
     OnnxWriter.write(LayerRewriter.withWeight(m, "conv2", TensorValue.ofFloats(w.dims(), f)), inf);
@@ -121,9 +147,15 @@ class BadInputPipelineTest {
   void aPlanThatMissesItsStatedBudgetReportsWhatItKeeps() {
     Cost total = new Cost(1000, 5000);
     Path f = Path.of("p.json");
-    assertEquals(Budget.keepParams(0.5), PlanFiles.realBudget(f, Budget.keepParams(0.5), total, new Cost(400, 3000)));
-    assertEquals(Budget.keepParams(0.992), PlanFiles.realBudget(f, Budget.keepParams(0.5), total, new Cost(992, 3000)));
-    assertEquals(Budget.keepFlops(0.9), PlanFiles.realBudget(f, Budget.keepFlops(0.5), total, new Cost(400, 4500)));
+    assertEquals(
+        Budget.keepParams(0.5),
+        PlanFiles.realBudget(f, Budget.keepParams(0.5), total, new Cost(400, 3000)));
+    assertEquals(
+        Budget.keepParams(0.992),
+        PlanFiles.realBudget(f, Budget.keepParams(0.5), total, new Cost(992, 3000)));
+    assertEquals(
+        Budget.keepFlops(0.9),
+        PlanFiles.realBudget(f, Budget.keepFlops(0.5), total, new Cost(400, 4500)));
     assertEquals(Budget.none(), PlanFiles.realBudget(f, Budget.keepParams(0.5), total, total));
     assertEquals(Budget.none(), PlanFiles.realBudget(f, Budget.none(), total, total));
   }

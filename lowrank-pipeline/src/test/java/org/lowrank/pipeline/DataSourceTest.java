@@ -19,9 +19,11 @@ class DataSourceTest {
     ByteBuffer idx = ByteBuffer.allocate(16 + 4).putInt(0x803).putInt(1).putInt(2).putInt(2);
     Files.write(tmp.resolve("t10k-images-idx3-ubyte"), idx.array());
     DataSource data = new DataSource(tmp, Normalization.unit());
-    NoSuchFileException e = assertThrows(NoSuchFileException.class,
-        () -> data.open("test", new long[] {1, 1, 2, 2}));
-    assertTrue(e.getMessage().contains(tmp.resolve("t10k-labels-idx1-ubyte").toString())
-        && e.getMessage().contains("t10k-images-idx3-ubyte"), e.getMessage());
+    NoSuchFileException e =
+        assertThrows(NoSuchFileException.class, () -> data.open("test", new long[] {1, 1, 2, 2}));
+    assertTrue(
+        e.getMessage().contains(tmp.resolve("t10k-labels-idx1-ubyte").toString())
+            && e.getMessage().contains("t10k-images-idx3-ubyte"),
+        e.getMessage());
   }
 }

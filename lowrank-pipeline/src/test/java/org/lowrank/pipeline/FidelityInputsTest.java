@@ -16,15 +16,19 @@ import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.ValueInfo;
 
-/** The fidelity check's inputs stay bounded for large images and keep 256 samples for small ones. */
+/**
+ * The fidelity check's inputs stay bounded for large images and keep 256 samples for small ones.
+ */
 class FidelityInputsTest {
   /** x -> Relu -> y with the given declared input dims (-1 = free). */
   private static Model relu(long... dims) {
-    return Model.of(Graph.builder()
-        .addInput(ValueInfo.of("x", DataType.FLOAT, dims))
-        .addNode(Node.builder("Relu").name("r").inputs("x").outputs("y").build())
-        .addOutput(new ValueInfo("y", DataType.FLOAT, null))
-        .build(), 13);
+    return Model.of(
+        Graph.builder()
+            .addInput(ValueInfo.of("x", DataType.FLOAT, dims))
+            .addNode(Node.builder("Relu").name("r").inputs("x").outputs("y").build())
+            .addOutput(new ValueInfo("y", DataType.FLOAT, null))
+            .build(),
+        13);
   }
 
   private static FidelityInputs.Feeds random(Model m, Map<String, long[]> given) {

@@ -21,9 +21,16 @@ class FidelityTest {
   }
 
   static FidelityCheck.Measurement measured(double agreement, double error, double outputRms) {
-    return new FidelityCheck.Measurement(256, "y", agreement, error, outputRms, List.of(
-        new FidelityCheck.LayerError("a", 0, 0.01), new FidelityCheck.LayerError("b", 0.01, 0.4),
-        new FidelityCheck.LayerError("c", 0.4, 0.45)));
+    return new FidelityCheck.Measurement(
+        256,
+        "y",
+        agreement,
+        error,
+        outputRms,
+        List.of(
+            new FidelityCheck.LayerError("a", 0, 0.01),
+            new FidelityCheck.LayerError("b", 0.01, 0.4),
+            new FidelityCheck.LayerError("c", 0.4, 0.45)));
   }
 
   static EvaluationResult top1(double v) {
@@ -33,15 +40,30 @@ class FidelityTest {
   @Test
   void aNearZeroReferenceIsCalledOutAndRealInputsAdvised() {
     Fidelity.Inputs noise = new Fidelity.Inputs(Fidelity.Source.RANDOM, "seed 42");
-    Fidelity f = Fidelity.judge(noise, measured(Double.NaN, 1.0, 2e-7), null, null,
-        FidelityGuard.defaults(), false, false);
+    Fidelity f =
+        Fidelity.judge(
+            noise,
+            measured(Double.NaN, 1.0, 2e-7),
+            null,
+            null,
+            FidelityGuard.defaults(),
+            false,
+            false);
     assertFalse(f.passed());
     assertTrue(f.verdict().contains("nearly zero on these inputs (RMS 2.0e-07)"), f.verdict());
     assertTrue(f.advice().get(0).startsWith("compare on real inputs"), f.advice().toString());
-    Fidelity normal = Fidelity.judge(noise, measured(Double.NaN, 1.0, 0.3), null, null,
-        FidelityGuard.defaults(), false, false);
+    Fidelity normal =
+        Fidelity.judge(
+            noise,
+            measured(Double.NaN, 1.0, 0.3),
+            null,
+            null,
+            FidelityGuard.defaults(),
+            false,
+            false);
     assertFalse(normal.verdict().contains("nearly zero"), normal.verdict());
-    assertFalse(normal.advice().get(0).startsWith("compare on real inputs"), normal.advice().toString());
+    assertFalse(
+        normal.advice().get(0).startsWith("compare on real inputs"), normal.advice().toString());
   }
 
   @Test
@@ -50,7 +72,8 @@ class FidelityTest {
     Fidelity ok = Fidelity.judge(TEST, measured(0.5, 0.3), top1(0.81), top1(0.803), g, true, true);
     assertTrue(ok.passed(), ok.verdict());
     assertEquals(0.7, ok.drop(), 1e-9);
-    Fidelity bad = Fidelity.judge(TEST, measured(0.99, 0.01), top1(0.81), top1(0.795), g, true, true);
+    Fidelity bad =
+        Fidelity.judge(TEST, measured(0.99, 0.01), top1(0.81), top1(0.795), g, true, true);
     assertFalse(bad.passed(), "1.5 points > 1: " + bad.verdict());
     assertTrue(bad.verdict().contains("--max-drop"), bad.verdict());
   }
@@ -70,8 +93,9 @@ class FidelityTest {
   @Test
   void nonFiniteOutputNeverPasses() {
     FidelityGuard lax = new FidelityGuard(100, 0, 1e9, false);
-    Fidelity f = Fidelity.judge(RANDOM, measured(1.0, Double.POSITIVE_INFINITY), null, null, lax,
-        false, false);
+    Fidelity f =
+        Fidelity.judge(
+            RANDOM, measured(1.0, Double.POSITIVE_INFINITY), null, null, lax, false, false);
     assertFalse(f.passed(), f.verdict());
     assertTrue(f.verdict().contains("not finite"), f.verdict());
   }
@@ -79,8 +103,10 @@ class FidelityTest {
   @Test
   void nonClassifiersUseTheOutputError() {
     FidelityGuard g = FidelityGuard.defaults();
-    assertTrue(Fidelity.judge(RANDOM, measured(Double.NaN, 0.05), null, null, g, false, false).passed());
-    assertFalse(Fidelity.judge(RANDOM, measured(Double.NaN, 0.2), null, null, g, false, false).passed());
+    assertTrue(
+        Fidelity.judge(RANDOM, measured(Double.NaN, 0.05), null, null, g, false, false).passed());
+    assertFalse(
+        Fidelity.judge(RANDOM, measured(Double.NaN, 0.2), null, null, g, false, false).passed());
   }
 
   @Test
@@ -91,7 +117,9 @@ class FidelityTest {
 
   @Test
   void rejectedModelsGoBesideTheOutput() {
-    assertEquals(Path.of("d/out.rejected.onnx"), CompressionPipeline.rejectedPath(Path.of("d/out.onnx")));
-    assertEquals(Path.of("out.bin.rejected.onnx"), CompressionPipeline.rejectedPath(Path.of("out.bin")));
+    assertEquals(
+        Path.of("d/out.rejected.onnx"), CompressionPipeline.rejectedPath(Path.of("d/out.onnx")));
+    assertEquals(
+        Path.of("out.bin.rejected.onnx"), CompressionPipeline.rejectedPath(Path.of("out.bin")));
   }
 }

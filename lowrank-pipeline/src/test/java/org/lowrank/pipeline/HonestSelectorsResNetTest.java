@@ -9,12 +9,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.lowrank.cost.Method;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.onnx.OnnxTensors;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.cost.Method;
 import org.lowrank.plan.select.KeptEnergy;
 import org.lowrank.rewrite.ConvLayer;
 import org.lowrank.rewrite.LayerFactorizer;
@@ -32,10 +32,21 @@ class HonestSelectorsResNetTest {
   private static final String R20 = "models/resnet20_cifar10/model.onnx";
   private static final List<Method> HYBRID = List.of(Method.values());
 
-  private static CompressionPipeline pipeline(Path model, List<Method> methods, Budget budget,
-      java.util.function.Function<org.lowrank.plan.select.SelectorContext, org.lowrank.plan.select.RankSelector> s) {
-    return CompressionPipeline.builder().setModel(model).optMethods(methods).optBudget(budget)
-        .optSelector(s).optSeed(42).optThreads(1).build();
+  private static CompressionPipeline pipeline(
+      Path model,
+      List<Method> methods,
+      Budget budget,
+      java.util.function.Function<
+              org.lowrank.plan.select.SelectorContext, org.lowrank.plan.select.RankSelector>
+          s) {
+    return CompressionPipeline.builder()
+        .setModel(model)
+        .optMethods(methods)
+        .optBudget(budget)
+        .optSelector(s)
+        .optSeed(42)
+        .optThreads(1)
+        .build();
   }
 
   private static TensorValue logits(Model m, TensorValue x) {
@@ -50,7 +61,8 @@ class HonestSelectorsResNetTest {
 
   /** ||a - b||_F / ||a||_F of two logit tensors. */
   private static double relativeError(TensorValue a, TensorValue b) {
-    return DenseTensor.relativeError(DenseTensor.fromFloats(a.toFloatArray(), a.toFloatArray().length),
+    return DenseTensor.relativeError(
+        DenseTensor.fromFloats(a.toFloatArray(), a.toFloatArray().length),
         DenseTensor.fromFloats(b.toFloatArray(), b.toFloatArray().length));
   }
 
@@ -74,10 +86,18 @@ class HonestSelectorsResNetTest {
     Model m = r.original();
     for (LayerDecision d : r.plan().layers()) {
       if (d.isFactorized()) {
-        TensorValue w = ConvLayer.of(m.graph(), LayerRewriter.findLayer(m.graph(), d.layer())).weight();
+        TensorValue w =
+            ConvLayer.of(m.graph(), LayerRewriter.findLayer(m.graph(), d.layer())).weight();
         int[] shape = java.util.Arrays.stream(w.dims()).mapToInt(Math::toIntExact).toArray();
-        double kept = KeptEnergy.of(DenseTensor.fromFloats(w.toFloatArray(), shape), DenseTensor.fromFloats(
-            deployed.factorize(m.graph(), d.layer(), d.choice()).reconstruct().toFloatArray(), shape));
+        double kept =
+            KeptEnergy.of(
+                DenseTensor.fromFloats(w.toFloatArray(), shape),
+                DenseTensor.fromFloats(
+                    deployed
+                        .factorize(m.graph(), d.layer(), d.choice())
+                        .reconstruct()
+                        .toFloatArray(),
+                    shape));
         assertTrue(kept >= 0.9999 - 1e-6, d + " keeps " + kept);
       }
     }
@@ -98,16 +118,22 @@ class HonestSelectorsResNetTest {
     TensorValue x = inputs(model);
     TensorValue reference = null;
     Map<String, double[]> got = new LinkedHashMap<>();
-    for (List<Method> methods : List.of(HYBRID, List.of(Method.TUCKER2), List.of(Method.CP), List.of(Method.TT))) {
-      CompressionResult r = pipeline(model, methods, Budget.keepParams(0.5), Selectors.energy(0.9, 1)).run();
+    for (List<Method> methods :
+        List.of(HYBRID, List.of(Method.TUCKER2), List.of(Method.CP), List.of(Method.TT))) {
+      CompressionResult r =
+          pipeline(model, methods, Budget.keepParams(0.5), Selectors.energy(0.9, 1)).run();
       assertTrue(r.after().totalParams() <= 0.5 * r.before().totalParams() + 1, methods.toString());
       reference = reference == null ? logits(r.original(), x) : reference;
       TensorValue y = logits(r.compressed(), x);
-      got.put(methods.size() > 1 ? "hybrid" : methods.get(0).cliName(),
+      got.put(
+          methods.size() > 1 ? "hybrid" : methods.get(0).cliName(),
           new double[] {ExportCheck.top1Agreement(reference, y), relativeError(reference, y)});
     }
-    String all = got.entrySet().stream()
-        .map(e -> e.getKey() + " agreement " + e.getValue()[0] + " error " + e.getValue()[1]).toList().toString();
+    String all =
+        got.entrySet().stream()
+            .map(e -> e.getKey() + " agreement " + e.getValue()[0] + " error " + e.getValue()[1])
+            .toList()
+            .toString();
     double[] hybrid = got.get("hybrid");
     for (String single : List.of("tucker", "cp", "tt")) {
       assertTrue(hybrid[0] >= got.get(single)[0], "top-1 agreement: " + all);

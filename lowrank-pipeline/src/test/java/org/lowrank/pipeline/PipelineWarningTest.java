@@ -9,8 +9,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank.cost.Method;
-import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.demo.DemoModels;
+import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.report.CompressionReport;
 
@@ -18,23 +18,31 @@ class PipelineWarningTest {
   @TempDir Path tmp;
 
   @Test
-  void planFileRanksThatDoNotLowerTheCostAreATypedWarningWithTheReportLineAsBefore() throws Exception {
+  void planFileRanksThatDoNotLowerTheCostAreATypedWarningWithTheReportLineAsBefore()
+      throws Exception {
     Path model = tmp.resolve("cnn.onnx");
     OnnxWriter.write(DemoModels.fashionCnn(3), model);
-    CompressionResult first = CompressionPipeline.builder().setModel(model)
-        .optMethods(List.of(Method.TUCKER2)).optSelector(Selectors.ratio(0.5, 1)).build().run();
+    CompressionResult first =
+        CompressionPipeline.builder()
+            .setModel(model)
+            .optMethods(List.of(Method.TUCKER2))
+            .optSelector(Selectors.ratio(0.5, 1))
+            .build()
+            .run();
     assertTrue(first.warnings().isEmpty(), first.warnings().toString());
     // conv2 is 3x3 32->64: Tucker-2 at full ranks [64, 32] costs more than the dense layer
     Path plan = tmp.resolve("plan.json");
     PlanFiles.write(first.plan(), plan);
     String json = Files.readString(plan);
-    String full = json.replaceFirst("(\"layer\": \"conv2\"[^}]*?\"ranks\": )\\[\\d+, \\d+\\]", "$1[64, 32]");
+    String full =
+        json.replaceFirst("(\"layer\": \"conv2\"[^}]*?\"ranks\": )\\[\\d+, \\d+\\]", "$1[64, 32]");
     assertTrue(!full.equals(json), "conv2 was factorized with ranks: " + json);
     Files.writeString(plan, full);
     CompressionResult r = CompressionPipeline.builder().setModel(model).optPlan(plan).build().run();
     LayerDecision conv2 = r.plan().layer("conv2");
-    assertEquals(List.of(new PipelineWarning(PipelineWarning.Kind.COST_NOT_LOWERED, "conv2",
-        conv2.note())), r.warnings());
+    assertEquals(
+        List.of(new PipelineWarning(PipelineWarning.Kind.COST_NOT_LOWERED, "conv2", conv2.note())),
+        r.warnings());
     CompressionReport report = Reports.of(r, model.toString(), "");
     assertEquals(List.of("conv2: " + conv2.note()), report.warnings());
     assertTrue(conv2.note().contains("do not lower the cost"), conv2.note());
@@ -42,11 +50,15 @@ class PipelineWarningTest {
 
   @Test
   void textIsTheReportLine() {
-    assertEquals("fine-tuning: diverged", PipelineWarning.of(PipelineWarning.Kind.FINE_TUNING,
-        "diverged").text());
-    assertEquals("rewrite check: max abs diff 1", PipelineWarning.of(
-        PipelineWarning.Kind.REWRITE_CHECK, "max abs diff 1").text());
-    assertEquals("latency timed at batch 1 only", PipelineWarning.of(
-        PipelineWarning.Kind.LATENCY_BATCH, "latency timed at batch 1 only").text());
+    assertEquals(
+        "fine-tuning: diverged",
+        PipelineWarning.of(PipelineWarning.Kind.FINE_TUNING, "diverged").text());
+    assertEquals(
+        "rewrite check: max abs diff 1",
+        PipelineWarning.of(PipelineWarning.Kind.REWRITE_CHECK, "max abs diff 1").text());
+    assertEquals(
+        "latency timed at batch 1 only",
+        PipelineWarning.of(PipelineWarning.Kind.LATENCY_BATCH, "latency timed at batch 1 only")
+            .text());
   }
 }

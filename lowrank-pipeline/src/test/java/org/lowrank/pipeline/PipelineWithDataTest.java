@@ -1,6 +1,5 @@
 package org.lowrank.pipeline;
 
-import org.lowrank.train.finetune.FineTuneSettings;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,34 +9,42 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank.plan.Budget;
 import org.lowrank.cost.Method;
+import org.lowrank.plan.Budget;
 import org.lowrank.train.data.Normalization;
 import org.lowrank.train.eval.EvaluationResult;
+import org.lowrank.train.finetune.FineTuneSettings;
 
 class PipelineWithDataTest {
   @TempDir Path tmp;
 
   static DataSource cifar() {
-    return new DataSource(SharedData.require("cifar10/cifar10-jpeg.zip"),
-        Normalization.of(new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f}));
+    return new DataSource(
+        SharedData.require("cifar10/cifar10-jpeg.zip"),
+        Normalization.of(
+            new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f}));
   }
 
   @Test
   void evaluatesFineTunesAndExportedModelAgreesInOnnxRuntime() throws Exception {
     Path model = SharedData.require("models/resnet20_cifar10/model.onnx");
-    CompressionResult r = CompressionPipeline.builder()
-        .setModel(model)
-        .optOutput(tmp.resolve("out.onnx"))
-        .optMethods(List.of(Method.TUCKER2))
-        .optBudget(Budget.keepParams(0.5))
-        .optSelector(Selectors.energy(0.95, 1))
-        .optData(cifar())
-        .optEvaluation(200)
-        .optFineTune(FineTuneSettings.epochs(1).withSteps(8).withBatchSize(16).withLearningRate(0.001)
-            .withTrainLimit(256))
-        .build()
-        .run();
+    CompressionResult r =
+        CompressionPipeline.builder()
+            .setModel(model)
+            .optOutput(tmp.resolve("out.onnx"))
+            .optMethods(List.of(Method.TUCKER2))
+            .optBudget(Budget.keepParams(0.5))
+            .optSelector(Selectors.energy(0.95, 1))
+            .optData(cifar())
+            .optEvaluation(200)
+            .optFineTune(
+                FineTuneSettings.epochs(1)
+                    .withSteps(8)
+                    .withBatchSize(16)
+                    .withLearningRate(0.001)
+                    .withTrainLimit(256))
+            .build()
+            .run();
     EvaluationResult orig = r.accuracy().get(Checkpoint.ORIGINAL);
     EvaluationResult tuned = r.accuracy().get(Checkpoint.FINE_TUNED);
     EvaluationResult ort = r.accuracy().get(Checkpoint.FINAL_ORT);
@@ -57,16 +64,26 @@ class PipelineWithDataTest {
     assertEquals(8, r.fineTune().steps());
     // 1,000 held-out training images, validated before fine-tuning and every 8 / 4 = 2 steps
     assertTrue(r.fineTune().validationTop1Before() > 0.6, r.fineTune().toString());
-    assertEquals(List.of(2L, 4L, 6L, 8L), r.fineTune().validations().stream()
-        .map(org.lowrank.train.finetune.FineTuneResult.ValidationPoint::step).toList());
+    assertEquals(
+        List.of(2L, 4L, 6L, 8L),
+        r.fineTune().validations().stream()
+            .map(org.lowrank.train.finetune.FineTuneResult.ValidationPoint::step)
+            .toList());
     // the exported model predicts the same in ONNX Runtime as in the executor
     assertEquals(tuned.top1(), ort.top1(), 0.011, "executor " + tuned + " vs ORT " + ort);
     // every checkpoint, in run order, and the report reads each from its own checkpoint
-    assertEquals(List.of(Checkpoint.ORIGINAL, Checkpoint.FACTORIZED, Checkpoint.COMPRESSED,
-        Checkpoint.FINE_TUNED, Checkpoint.FINAL_ORT), List.copyOf(r.accuracy().keySet()));
+    assertEquals(
+        List.of(
+            Checkpoint.ORIGINAL,
+            Checkpoint.FACTORIZED,
+            Checkpoint.COMPRESSED,
+            Checkpoint.FINE_TUNED,
+            Checkpoint.FINAL_ORT),
+        List.copyOf(r.accuracy().keySet()));
     org.lowrank.report.CompressionReport report = Reports.of(r, model.toString(), "CIFAR-10 test");
     assertEquals(orig.top1(), report.accuracyBefore().orElseThrow().top1());
-    assertEquals(r.accuracy().get(Checkpoint.COMPRESSED).top1(),
+    assertEquals(
+        r.accuracy().get(Checkpoint.COMPRESSED).top1(),
         report.accuracyCompressed().orElseThrow().top1());
     assertEquals(tuned.top1(), report.accuracyFinetuned().orElseThrow().top1());
   }
@@ -80,10 +97,11 @@ class PipelineWithDataTest {
           .setModel(model)
           .optMethods(List.of(Method.TUCKER2))
           .optBudget(Budget.keepParams(0.5))
-          .optSelector(ctx -> {
-            seen.add(ctx.refit());
-            return Selectors.energy(0.95, 1).apply(ctx);
-          })
+          .optSelector(
+              ctx -> {
+                seen.add(ctx.refit());
+                return Selectors.energy(0.95, 1).apply(ctx);
+              })
           .optData(cifar())
           .optCalibrationSize(4)
           .optRefit(images)
@@ -96,16 +114,30 @@ class PipelineWithDataTest {
   @Test
   void dataMismatchAndMissingDataAreClearErrors() throws Exception {
     Path model = SharedData.require("models/resnet20_cifar10/model.onnx");
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> CompressionPipeline.builder().setModel(model)
-            .optFineTune(FineTuneSettings.epochs(1)).build());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                CompressionPipeline.builder()
+                    .setModel(model)
+                    .optFineTune(FineTuneSettings.epochs(1))
+                    .build());
     assertTrue(e.getMessage().contains("dataset"), e.getMessage());
     Path fashion = Path.of("/usr/share/datasets/fashion-mnist");
     org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isDirectory(fashion));
-    IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
-        () -> CompressionPipeline.builder().setModel(model).optMethods(List.of(Method.TUCKER2))
-            .optData(new DataSource(fashion, Normalization.unit())).optEvaluation(10).build().run());
-    assertTrue(e2.getMessage().contains("1x28x28") && e2.getMessage().contains("3x32x32"),
+    IllegalArgumentException e2 =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                CompressionPipeline.builder()
+                    .setModel(model)
+                    .optMethods(List.of(Method.TUCKER2))
+                    .optData(new DataSource(fashion, Normalization.unit()))
+                    .optEvaluation(10)
+                    .build()
+                    .run());
+    assertTrue(
+        e2.getMessage().contains("1x28x28") && e2.getMessage().contains("3x32x32"),
         e2.getMessage());
   }
 }

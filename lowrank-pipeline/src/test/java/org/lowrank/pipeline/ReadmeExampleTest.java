@@ -8,8 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.lowrank.plan.Budget;
 import org.lowrank.cost.Method;
+import org.lowrank.plan.Budget;
 
 /** The README's Java example, verbatim between the markers, compiled and run on ResNet-20. */
 class ReadmeExampleTest {
@@ -20,17 +20,22 @@ class ReadmeExampleTest {
     Path model = SharedData.require("models/resnet20_cifar10/model.onnx");
     Path out = tmp.resolve("model.lowrank.onnx");
     // README-BEGIN
-    CompressionResult r = CompressionPipeline.builder()
-        .setModel(model)
-        .optOutput(out)
-        .optMethods(List.of(Method.TUCKER2, Method.CP, Method.TT, Method.SVD))
-        .optBudget(Budget.keepParams(0.25))
-        .optSelector(Selectors.energy(0.9, 1))
-        .optListener(new PipelineListener() {
-          @Override public void stage(Stage stage) { System.err.println("stage " + stage.label()); }
-        })
-        .build()
-        .run();
+    CompressionResult r =
+        CompressionPipeline.builder()
+            .setModel(model)
+            .optOutput(out)
+            .optMethods(List.of(Method.TUCKER2, Method.CP, Method.TT, Method.SVD))
+            .optBudget(Budget.keepParams(0.25))
+            .optSelector(Selectors.energy(0.9, 1))
+            .optListener(
+                new PipelineListener() {
+                  @Override
+                  public void stage(Stage stage) {
+                    System.err.println("stage " + stage.label());
+                  }
+                })
+            .build()
+            .run();
     System.out.printf("params removed %.1f%%%n", 100 * r.paramsRemoved());
     System.out.println(r.fidelity().verdict()); // PASSED: ... or FAILED: ... (then r.output() is
     // model.lowrank.rejected.onnx; .optGuard(FidelityGuard.defaults().withForce(true)) keeps out)
@@ -42,7 +47,8 @@ class ReadmeExampleTest {
 
   @Test
   void readmeShowsExactlyThisCode() throws Exception {
-    assertEquals(between(Path.of("src/test/java/org/lowrank/pipeline/ReadmeExampleTest.java")),
+    assertEquals(
+        between(Path.of("src/test/java/org/lowrank/pipeline/ReadmeExampleTest.java")),
         between(Path.of("..", "README.md")));
   }
 

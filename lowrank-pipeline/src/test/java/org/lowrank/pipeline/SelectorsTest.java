@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.lowrank.cost.Method;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.cost.Method;
 import org.lowrank.progress.ProgressListener;
 
 class SelectorsTest {
@@ -17,27 +17,46 @@ class SelectorsTest {
   @Test
   void dataFreeSearchPlansResnet20UnderTheBudget() throws Exception {
     Path model = SharedData.require("models/resnet20_cifar10/model.onnx");
-    CompressionPipeline.Planned p = CompressionPipeline.builder().setModel(model)
-        .optMethods(List.of(Method.TT)).optBudget(Budget.keepParams(0.3))
-        .optSelector(Selectors.byName("datafree", Selectors.Settings.defaults(), ProgressListener.NONE))
-        .build().plan();
+    CompressionPipeline.Planned p =
+        CompressionPipeline.builder()
+            .setModel(model)
+            .optMethods(List.of(Method.TT))
+            .optBudget(Budget.keepParams(0.3))
+            .optSelector(
+                Selectors.byName("datafree", Selectors.Settings.defaults(), ProgressListener.NONE))
+            .build()
+            .plan();
     assertEquals("datafree", p.plan().selector());
-    assertTrue(p.plan().keptParamsFraction() <= 0.3 + 1e-9, "kept " + p.plan().keptParamsFraction());
-    long tt = p.plan().layers().stream().filter(LayerDecision::isFactorized)
-        .filter(d -> d.choice().method() == Method.TT).count();
+    assertTrue(
+        p.plan().keptParamsFraction() <= 0.3 + 1e-9, "kept " + p.plan().keptParamsFraction());
+    long tt =
+        p.plan().layers().stream()
+            .filter(LayerDecision::isFactorized)
+            .filter(d -> d.choice().method() == Method.TT)
+            .count();
     assertEquals(18, tt);
   }
 
   @Test
   void unknownSelectorAndSimilarityWithoutDataAreClearErrors() throws Exception {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> Selectors.byName("magic", Selectors.Settings.defaults(), ProgressListener.NONE));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> Selectors.byName("magic", Selectors.Settings.defaults(), ProgressListener.NONE));
     assertTrue(e.getMessage().contains("similarity, datafree"), e.getMessage());
     Path model = SharedData.require("models/resnet20_cifar10/model.onnx");
-    IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
-        () -> CompressionPipeline.builder().setModel(model).optMethods(List.of(Method.TUCKER2))
-            .optSelector(Selectors.byName("similarity", Selectors.Settings.defaults(), ProgressListener.NONE))
-            .build().plan());
+    IllegalArgumentException e2 =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                CompressionPipeline.builder()
+                    .setModel(model)
+                    .optMethods(List.of(Method.TUCKER2))
+                    .optSelector(
+                        Selectors.byName(
+                            "similarity", Selectors.Settings.defaults(), ProgressListener.NONE))
+                    .build()
+                    .plan());
     assertTrue(e2.getMessage().contains("--data"), e2.getMessage());
   }
 }

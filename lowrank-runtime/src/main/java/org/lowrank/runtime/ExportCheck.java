@@ -29,8 +29,13 @@ public final class ExportCheck {
       TensorValue b = actual.get(e.getKey());
       if (b == null) {
         throw new IllegalArgumentException(
-            "model '" + candidate.source() + "' has no output '" + e.getKey()
-                + "' of reference '" + reference.source() + "'; its outputs are "
+            "model '"
+                + candidate.source()
+                + "' has no output '"
+                + e.getKey()
+                + "' of reference '"
+                + reference.source()
+                + "'; its outputs are "
                 + candidate.outputNames());
       }
       diffs.add(difference(e.getKey(), e.getValue(), b));
@@ -45,7 +50,11 @@ public final class ExportCheck {
    * @param candidateBytes candidate model (not modified)
    */
   public static ExportCheckResult compare(
-      byte[] referenceBytes, byte[] candidateBytes, int batchSize, long seed, RuntimeOptions options) {
+      byte[] referenceBytes,
+      byte[] candidateBytes,
+      int batchSize,
+      long seed,
+      RuntimeOptions options) {
     try (OrtRunner ref = OrtRunner.open(referenceBytes, "reference", options);
         OrtRunner cand = OrtRunner.open(candidateBytes, "candidate", options)) {
       return compare(ref, cand, ref.randomInputs(batchSize, seed));
@@ -58,8 +67,13 @@ public final class ExportCheck {
    *
    * @param shapes the reference model's input shapes (the candidate has the same inputs)
    */
-  public static ExportCheckResult compare(byte[] referenceBytes, byte[] candidateBytes,
-      InputShapes shapes, int batchSize, long seed, RuntimeOptions options) {
+  public static ExportCheckResult compare(
+      byte[] referenceBytes,
+      byte[] candidateBytes,
+      InputShapes shapes,
+      int batchSize,
+      long seed,
+      RuntimeOptions options) {
     Map<String, long[]> at = shapes.atBatch(batchSize);
     try (OrtRunner ref = OrtRunner.open(referenceBytes, "reference", options);
         OrtRunner cand = OrtRunner.open(candidateBytes, "candidate", options)) {
@@ -75,8 +89,12 @@ public final class ExportCheck {
   public static OutputDifference difference(String name, TensorValue expected, TensorValue actual) {
     if (!Arrays.equals(expected.dims(), actual.dims())) {
       throw new IllegalArgumentException(
-          "output '" + name + "': expected shape " + Arrays.toString(expected.dims())
-              + ", found " + Arrays.toString(actual.dims()));
+          "output '"
+              + name
+              + "': expected shape "
+              + Arrays.toString(expected.dims())
+              + ", found "
+              + Arrays.toString(actual.dims()));
     }
     double maxAbs = 0;
     double refMax = 0;
@@ -104,8 +122,10 @@ public final class ExportCheck {
   public static double top1Agreement(TensorValue expected, TensorValue actual) {
     if (expected.rank() != 2 || !Arrays.equals(expected.dims(), actual.dims())) {
       throw new IllegalArgumentException(
-          "top-1 agreement needs two [N, classes] tensors, found " + Arrays.toString(expected.dims())
-              + " and " + Arrays.toString(actual.dims()));
+          "top-1 agreement needs two [N, classes] tensors, found "
+              + Arrays.toString(expected.dims())
+              + " and "
+              + Arrays.toString(actual.dims()));
     }
     int n = (int) expected.dim(0);
     int c = (int) expected.dim(1);

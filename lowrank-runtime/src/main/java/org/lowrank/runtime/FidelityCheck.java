@@ -60,8 +60,13 @@ public final class FidelityCheck {
    *     reference near zero makes the relative error a ratio of rounding noise
    * @param layers per probed layer, in the order given
    */
-  public record Measurement(long samples, String output, double top1Agreement, double outputError,
-      double outputRms, List<LayerError> layers) {
+  public record Measurement(
+      long samples,
+      String output,
+      double top1Agreement,
+      double outputError,
+      double outputRms,
+      List<LayerError> layers) {
     public Measurement {
       layers = List.copyOf(layers);
     }
@@ -74,8 +79,12 @@ public final class FidelityCheck {
    * @param probes layers whose boundary tensors to compare; a name missing from either graph is
    *     skipped (its errors are NaN)
    */
-  public static Measurement measure(Model original, Model compressed, List<LayerProbe> probes,
-      List<Map<String, TensorValue>> feeds, RuntimeOptions options) {
+  public static Measurement measure(
+      Model original,
+      Model compressed,
+      List<LayerProbe> probes,
+      List<Map<String, TensorValue>> feeds,
+      RuntimeOptions options) {
     if (feeds.isEmpty()) {
       throw new IllegalArgumentException("fidelity check: no inputs to compare the models on");
     }

@@ -12,12 +12,12 @@ import org.slf4j.LoggerFactory;
  * Measures inference latency in ONNX Runtime: median (with p10/p90) of timed runs after warm-up, on
  * seeded random inputs, with an explicit thread count (spinning off, see {@link RuntimeOptions}).
  * Timing stops when the median has settled ({@link MedianStop}: the last running medians within
- * {@link Settings#tolerance()}, wall and CPU time alike), after {@link Settings#measuredRuns()} runs,
- * or when the time cap {@link Settings#maxSeconds()} is spent; each result states its runs and spread.
- * Comparisons interleave the two models run by run (alternating which goes first), so machine noise
- * hits both alike, and stop only when both have settled. With one intra-op thread the calling
- * thread's CPU time is reported too: on a shared, busy machine it is the steadier measure of the
- * model's own cost.
+ * {@link Settings#tolerance()}, wall and CPU time alike), after {@link Settings#measuredRuns()}
+ * runs, or when the time cap {@link Settings#maxSeconds()} is spent; each result states its runs
+ * and spread. Comparisons interleave the two models run by run (alternating which goes first), so
+ * machine noise hits both alike, and stop only when both have settled. With one intra-op thread the
+ * calling thread's CPU time is reported too: on a shared, busy machine it is the steadier measure
+ * of the model's own cost.
  */
 public final class LatencyBenchmark {
   private static final Logger LOG = LoggerFactory.getLogger(LatencyBenchmark.class);
@@ -30,25 +30,46 @@ public final class LatencyBenchmark {
    * @param tolerance stop once the running median's relative spread is within this ({@link
    *     MedianStop}; 0 = run all measuredRuns)
    * @param minRuns timed runs before stopping early (>= 1)
-   * @param maxSeconds cap on the time one measure or compare call spends, warm-up included (and, for
-   *     compare, opening both sessions), shared evenly among the batch sizes still to time (infinite
-   *     = none); at least {@link MedianStop#CHECK_EVERY} runs are timed per configuration even past
-   *     the cap, and a capped result is logged as a warning
+   * @param maxSeconds cap on the time one measure or compare call spends, warm-up included (and,
+   *     for compare, opening both sessions), shared evenly among the batch sizes still to time
+   *     (infinite = none); at least {@link MedianStop#CHECK_EVERY} runs are timed per configuration
+   *     even past the cap, and a capped result is logged as a warning
    */
-  public record Settings(int warmupRuns, int measuredRuns, int threads, long seed, double tolerance,
-      int minRuns, double maxSeconds) {
+  public record Settings(
+      int warmupRuns,
+      int measuredRuns,
+      int threads,
+      long seed,
+      double tolerance,
+      int minRuns,
+      double maxSeconds) {
     /** Tolerance for {@link #defaults()}: the median known to within 2%. */
     public static final double DEFAULT_TOLERANCE = 0.02;
+
     /** Fewest timed runs before stopping early, for {@link #defaults()}. */
     public static final int DEFAULT_MIN_RUNS = 20;
 
     public Settings {
-      if (warmupRuns < 0 || measuredRuns < 1 || threads < 1 || !(tolerance >= 0) || minRuns < 1
+      if (warmupRuns < 0
+          || measuredRuns < 1
+          || threads < 1
+          || !(tolerance >= 0)
+          || minRuns < 1
           || !(maxSeconds > 0)) {
         throw new IllegalArgumentException(
             "need warmupRuns >= 0, measuredRuns >= 1, threads >= 1, tolerance >= 0, minRuns >= 1, "
-                + "maxSeconds > 0; got " + warmupRuns + ", " + measuredRuns + ", " + threads + ", "
-                + tolerance + ", " + minRuns + ", " + maxSeconds);
+                + "maxSeconds > 0; got "
+                + warmupRuns
+                + ", "
+                + measuredRuns
+                + ", "
+                + threads
+                + ", "
+                + tolerance
+                + ", "
+                + minRuns
+                + ", "
+                + maxSeconds);
       }
     }
 
@@ -62,16 +83,20 @@ public final class LatencyBenchmark {
      * 42, no time cap.
      */
     public static Settings defaults() {
-      return new Settings(10, 50, 1, 42L, DEFAULT_TOLERANCE, DEFAULT_MIN_RUNS, Double.POSITIVE_INFINITY);
+      return new Settings(
+          10, 50, 1, 42L, DEFAULT_TOLERANCE, DEFAULT_MIN_RUNS, Double.POSITIVE_INFINITY);
     }
 
     public Settings withThreads(int n) {
       return new Settings(warmupRuns, measuredRuns, n, seed, tolerance, minRuns, maxSeconds);
     }
 
-    /** {@code warmup} warm-up runs and at most {@code measured} timed runs (min runs capped to it). */
+    /**
+     * {@code warmup} warm-up runs and at most {@code measured} timed runs (min runs capped to it).
+     */
     public Settings withRuns(int warmup, int measured) {
-      return new Settings(warmup, measured, threads, seed, tolerance, Math.min(minRuns, measured), maxSeconds);
+      return new Settings(
+          warmup, measured, threads, seed, tolerance, Math.min(minRuns, measured), maxSeconds);
     }
 
     /** Stops early once the median is within {@code v} (0 = never). */
@@ -107,8 +132,11 @@ public final class LatencyBenchmark {
    */
   public static LatencyResult measure(
       OrtRunner runner, InputShapes shapes, int batchSize, Settings settings) {
-    return measureOn(runner, batchSize,
-        runner.randomInputs(shapes.atBatch(batchSize), settings.seed()), settings);
+    return measureOn(
+        runner,
+        batchSize,
+        runner.randomInputs(shapes.atBatch(batchSize), settings.seed()),
+        settings);
   }
 
   private static LatencyResult measureOn(
@@ -128,7 +156,9 @@ public final class LatencyBenchmark {
 
   /** The time at which a call that started at {@code start} must stop, for one of {@code parts}. */
   private static long deadline(long start, double maxSeconds, int parts) {
-    return Double.isInfinite(maxSeconds) ? Long.MAX_VALUE : start + (long) (maxSeconds * 1e9 / parts);
+    return Double.isInfinite(maxSeconds)
+        ? Long.MAX_VALUE
+        : start + (long) (maxSeconds * 1e9 / parts);
   }
 
   /** Run times of one configuration with their stopping rules (wall and CPU time). */
@@ -168,14 +198,25 @@ public final class LatencyBenchmark {
 
     LatencyResult result(int batch, int threads, String source) {
       int n = wall.runs();
-      double spread = times.cpuNanos[0] < 0 || Double.isNaN(cpu.spread()) ? wall.spread()
-          : Math.max(wall.spread(), cpu.spread());
+      double spread =
+          times.cpuNanos[0] < 0 || Double.isNaN(cpu.spread())
+              ? wall.spread()
+              : Math.max(wall.spread(), cpu.spread());
       if (capped) {
-        LOG.warn("{} batch {}: time cap of {} s reached after {} timed runs (median spread {})",
-            source, batch, settings.maxSeconds(), n, spread);
+        LOG.warn(
+            "{} batch {}: time cap of {} s reached after {} timed runs (median spread {})",
+            source,
+            batch,
+            settings.maxSeconds(),
+            n,
+            spread);
       }
-      return LatencyResult.of(batch, threads, java.util.Arrays.copyOf(times.wallNanos, n),
-          java.util.Arrays.copyOf(times.cpuNanos, n), spread);
+      return LatencyResult.of(
+          batch,
+          threads,
+          java.util.Arrays.copyOf(times.wallNanos, n),
+          java.util.Arrays.copyOf(times.cpuNanos, n),
+          spread);
     }
   }
 
@@ -186,7 +227,10 @@ public final class LatencyBenchmark {
     }
   }
 
-  /** As {@link #measure(OrtRunner, InputShapes, int, Settings)}, in a session opened with the settings. */
+  /**
+   * As {@link #measure(OrtRunner, InputShapes, int, Settings)}, in a session opened with the
+   * settings.
+   */
   public static LatencyResult measure(
       byte[] modelBytes, InputShapes shapes, int batchSize, Settings settings) {
     try (OrtRunner r = OrtRunner.open(modelBytes, "model", settings.runtimeOptions())) {
@@ -208,7 +252,13 @@ public final class LatencyBenchmark {
       double flopsRatio,
       int[] batchSizes,
       Settings settings) {
-    return compareOn(label, originalBytes, rewrittenBytes, flopsRatio, batchSizes, settings,
+    return compareOn(
+        label,
+        originalBytes,
+        rewrittenBytes,
+        flopsRatio,
+        batchSizes,
+        settings,
         (runner, batch) -> feedsAtBatch(runner, batch, settings.seed()));
   }
 
@@ -231,7 +281,13 @@ public final class LatencyBenchmark {
     for (int batch : batchSizes) {
       shapes.atBatch(batch); // fails before any session is opened
     }
-    return compareOn(label, originalBytes, rewrittenBytes, flopsRatio, batchSizes, settings,
+    return compareOn(
+        label,
+        originalBytes,
+        rewrittenBytes,
+        flopsRatio,
+        batchSizes,
+        settings,
         (runner, batch) -> runner.randomInputs(shapes.atBatch(batch), settings.seed()));
   }
 
@@ -257,8 +313,10 @@ public final class LatencyBenchmark {
         int batch = batchSizes[b];
         // the time left is shared evenly among the batch sizes still to time
         long now = System.nanoTime();
-        long deadline = Double.isInfinite(settings.maxSeconds()) ? Long.MAX_VALUE
-            : now + (deadline(start, settings.maxSeconds(), 1) - now) / (batchSizes.length - b);
+        long deadline =
+            Double.isInfinite(settings.maxSeconds())
+                ? Long.MAX_VALUE
+                : now + (deadline(start, settings.maxSeconds(), 1) - now) / (batchSizes.length - b);
         Map<String, TensorValue> feeds = feedsAt.at(orig, batch);
         try (OrtRunner.PreparedFeeds po = orig.prepare(feeds);
             OrtRunner.PreparedFeeds pr = rewr.prepare(feeds)) {
@@ -280,7 +338,8 @@ public final class LatencyBenchmark {
           }
           int threads = opts.intraOpThreads();
           LatencyComparison.Row row =
-              new LatencyComparison.Row(to.result(batch, threads, orig.source()),
+              new LatencyComparison.Row(
+                  to.result(batch, threads, orig.source()),
                   tr.result(batch, threads, rewr.source()));
           LOG.debug("{} batch {}: speedup {}", label, batch, row.speedup());
           rows.add(row);
@@ -290,13 +349,21 @@ public final class LatencyBenchmark {
     return new LatencyComparison(label, flopsRatio, rows);
   }
 
-  /** Random inputs at {@code batchSize}, or an error when an input's batch is fixed at another size. */
+  /**
+   * Random inputs at {@code batchSize}, or an error when an input's batch is fixed at another size.
+   */
   private static Map<String, TensorValue> feedsAtBatch(OrtRunner runner, int batchSize, long seed) {
     for (org.lowrank.graph.ValueInfo in : runner.inputs()) {
       if (in.isFullyKnown() && (in.dims().length == 0 || in.dims()[0] != batchSize)) {
         throw new IllegalArgumentException(
-            "model '" + runner.source() + "' input '" + in.name() + "' has the fixed shape "
-                + java.util.Arrays.toString(in.dims()) + ", cannot run batch " + batchSize
+            "model '"
+                + runner.source()
+                + "' input '"
+                + in.name()
+                + "' has the fixed shape "
+                + java.util.Arrays.toString(in.dims())
+                + ", cannot run batch "
+                + batchSize
                 + "; time it at its own batch or export the model with a symbolic batch dimension");
       }
     }

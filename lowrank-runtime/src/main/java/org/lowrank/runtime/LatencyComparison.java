@@ -42,9 +42,11 @@ public record LatencyComparison(String label, double flopsRatio, List<Row> rows,
 
     /** The larger median spread of the two series (NaN when too few runs to tell). */
     public double spread() {
-      return Double.isNaN(original.medianSpread()) ? rewritten.medianSpread()
-          : Double.isNaN(rewritten.medianSpread()) ? original.medianSpread()
-          : Math.max(original.medianSpread(), rewritten.medianSpread());
+      return Double.isNaN(original.medianSpread())
+          ? rewritten.medianSpread()
+          : Double.isNaN(rewritten.medianSpread())
+              ? original.medianSpread()
+              : Math.max(original.medianSpread(), rewritten.medianSpread());
     }
   }
 
@@ -61,19 +63,48 @@ public record LatencyComparison(String label, double flopsRatio, List<Row> rows,
   /** A plain-text table (for the CLI or a benchmark main to print). */
   public String toTable() {
     StringBuilder sb = new StringBuilder();
-    sb.append(label).append(String.format(Locale.ROOT, "  (FLOPs ratio rewritten/original %.3f)%n", flopsRatio));
-    sb.append(String.format(Locale.ROOT,
-        "%6s %8s | %12s %9s %9s %9s | %12s %9s %9s %9s | %8s %8s | %5s %7s%n",
-        "batch", "threads", "orig ms med", "p10", "p90", "cpu med", "rewr ms med", "p10", "p90",
-        "cpu med", "speedup", "cpu", "runs", "spread"));
+    sb.append(label)
+        .append(
+            String.format(Locale.ROOT, "  (FLOPs ratio rewritten/original %.3f)%n", flopsRatio));
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "%6s %8s | %12s %9s %9s %9s | %12s %9s %9s %9s | %8s %8s | %5s %7s%n",
+            "batch",
+            "threads",
+            "orig ms med",
+            "p10",
+            "p90",
+            "cpu med",
+            "rewr ms med",
+            "p10",
+            "p90",
+            "cpu med",
+            "speedup",
+            "cpu",
+            "runs",
+            "spread"));
     for (Row r : rows) {
       LatencyResult o = r.original();
       LatencyResult w = r.rewritten();
-      sb.append(String.format(Locale.ROOT,
-          "%6d %8d | %12.3f %9.3f %9.3f %9.3f | %12.3f %9.3f %9.3f %9.3f | %7.2fx %7.2fx | %5d %7s%n",
-          r.batchSize(), o.intraOpThreads(), o.medianMillis(), o.p10Millis(), o.p90Millis(),
-          o.cpuMedianMillis(), w.medianMillis(), w.p10Millis(), w.p90Millis(), w.cpuMedianMillis(),
-          r.speedup(), r.cpuSpeedup(), o.runs(), spreadText(r.spread())));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%6d %8d | %12.3f %9.3f %9.3f %9.3f | %12.3f %9.3f %9.3f %9.3f | %7.2fx %7.2fx | %5d %7s%n",
+              r.batchSize(),
+              o.intraOpThreads(),
+              o.medianMillis(),
+              o.p10Millis(),
+              o.p90Millis(),
+              o.cpuMedianMillis(),
+              w.medianMillis(),
+              w.p10Millis(),
+              w.p90Millis(),
+              w.cpuMedianMillis(),
+              r.speedup(),
+              r.cpuSpeedup(),
+              o.runs(),
+              spreadText(r.spread())));
     }
     if (!note.isEmpty()) {
       sb.append(note).append(String.format(Locale.ROOT, "%n"));

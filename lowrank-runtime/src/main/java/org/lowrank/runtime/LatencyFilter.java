@@ -10,13 +10,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
-import org.lowrank.graph.Model;
-import org.lowrank.graph.TensorValue;
-import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.cost.Choice;
 import org.lowrank.cost.CostModel;
 import org.lowrank.cost.LayerGeometry;
 import org.lowrank.cost.Method;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.plan.select.CandidateFilter;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.rewrite.CpConv;
@@ -66,8 +66,10 @@ public final class LatencyFilter implements CandidateFilter {
   private final Timer timer;
   private final double ratio;
   private final int batch;
+
   /** layer name -> (method and modes) -> what is known. */
   private final Map<String, Map<String, Known>> known = new HashMap<>();
+
   private int timings;
   private long timingNanos;
 
@@ -88,7 +90,8 @@ public final class LatencyFilter implements CandidateFilter {
   public static void check(double ratio, int batch) {
     if (!(ratio > 0 && ratio <= 10)) {
       throw new IllegalArgumentException(
-          "latency pruning ratio must be in (0, 10], found " + ratio
+          "latency pruning ratio must be in (0, 10], found "
+              + ratio
               + ": 1.0 keeps candidates not slower than the original, 0.8 demands 20% faster");
     }
     if (batch < 1) {
@@ -103,13 +106,21 @@ public final class LatencyFilter implements CandidateFilter {
    * @param inputShapes model input shapes by name for shape inference (empty = as declared)
    * @param settings warm-up and timed runs, threads (1 recommended) and seed of the random inputs
    */
-  public static LatencyFilter ort(Model model, Map<String, long[]> inputShapes, double ratio, int batch,
+  public static LatencyFilter ort(
+      Model model,
+      Map<String, long[]> inputShapes,
+      double ratio,
+      int batch,
       LatencyBenchmark.Settings settings) {
     return new LatencyFilter(new OrtTimer(model, inputShapes, batch, settings), ratio, batch);
   }
 
-  /** As {@link #ort(Model, Map, double, int, LatencyBenchmark.Settings)} with {@link #defaultSettings}. */
-  public static LatencyFilter ort(Model model, Map<String, long[]> inputShapes, double ratio, int batch) {
+  /**
+   * As {@link #ort(Model, Map, double, int, LatencyBenchmark.Settings)} with {@link
+   * #defaultSettings}.
+   */
+  public static LatencyFilter ort(
+      Model model, Map<String, long[]> inputShapes, double ratio, int batch) {
     return ort(model, inputShapes, ratio, batch, defaultSettings());
   }
 
@@ -149,12 +160,15 @@ public final class LatencyFilter implements CandidateFilter {
       byKey.computeIfAbsent(key(layer, c), k -> new ArrayList<>()).add(c);
     }
     for (Map.Entry<String, List<Choice>> e : byKey.entrySet()) {
-      Known k = known.computeIfAbsent(layer.name(), n -> new HashMap<>())
-          .computeIfAbsent(e.getKey(), n -> new Known());
+      Known k =
+          known
+              .computeIfAbsent(layer.name(), n -> new HashMap<>())
+              .computeIfAbsent(e.getKey(), n -> new Known());
       List<Choice> open = unresolved(k, e.getValue());
       while (!open.isEmpty()) {
-        open.sort(Comparator.comparingLong(LatencyFilter::rankSum)
-            .thenComparing(c -> Arrays.toString(c.ranks())));
+        open.sort(
+            Comparator.comparingLong(LatencyFilter::rankSum)
+                .thenComparing(c -> Arrays.toString(c.ranks())));
         measure(layer, open.get(open.size() / 2), k);
         open = unresolved(k, open);
       }
@@ -167,8 +181,14 @@ public final class LatencyFilter implements CandidateFilter {
       kept += out[i] ? 1 : 0;
     }
     if (choices.size() > 1) {
-      LOG.debug("layer '{}': {} of {} candidates at most {}x the original's time at batch {} ({} timed)",
-          layer.name(), kept, choices.size(), ratio, batch, timings - before);
+      LOG.debug(
+          "layer '{}': {} of {} candidates at most {}x the original's time at batch {} ({} timed)",
+          layer.name(),
+          kept,
+          choices.size(),
+          ratio,
+          batch,
+          timings - before);
     }
     return out;
   }
@@ -179,8 +199,14 @@ public final class LatencyFilter implements CandidateFilter {
     timingNanos += System.nanoTime() - t0;
     timings++;
     boolean faster = t.factorizedMillis() <= ratio * t.originalMillis();
-    LOG.debug("layer '{}' {}: {} ms vs original {} ms at batch {} -> {}", layer.name(), c,
-        fmt(t.factorizedMillis()), fmt(t.originalMillis()), batch, faster ? "keep" : "drop");
+    LOG.debug(
+        "layer '{}' {}: {} ms vs original {} ms at batch {} -> {}",
+        layer.name(),
+        c,
+        fmt(t.factorizedMillis()),
+        fmt(t.originalMillis()),
+        batch,
+        faster ? "keep" : "drop");
     (faster ? k.faster : k.slower).add(c.ranks());
     k.decided.put(c, faster);
   }
@@ -272,9 +298,15 @@ public final class LatencyFilter implements CandidateFilter {
   @Override
   public String rejectedAllNote() {
     return ratio == 1.0
-        ? "kept: no factorization was faster than the original in ONNX Runtime (batch " + batch + ")"
-        : String.format(Locale.ROOT, "kept: no factorization ran in at most %.2fx the original's time "
-            + "in ONNX Runtime (batch %d)", ratio, batch);
+        ? "kept: no factorization was faster than the original in ONNX Runtime (batch "
+            + batch
+            + ")"
+        : String.format(
+            Locale.ROOT,
+            "kept: no factorization ran in at most %.2fx the original's time "
+                + "in ONNX Runtime (batch %d)",
+            ratio,
+            batch);
   }
 
   private static String fmt(double v) {
@@ -291,7 +323,11 @@ public final class LatencyFilter implements CandidateFilter {
 
     private record Isolated(Model model, byte[] bytes) {}
 
-    OrtTimer(Model model, Map<String, long[]> inputShapes, int batch, LatencyBenchmark.Settings settings) {
+    OrtTimer(
+        Model model,
+        Map<String, long[]> inputShapes,
+        int batch,
+        LatencyBenchmark.Settings settings) {
       this.model = Objects.requireNonNull(model, "model");
       this.inputShapes = Map.copyOf(inputShapes);
       this.batch = batch;
@@ -300,16 +336,28 @@ public final class LatencyFilter implements CandidateFilter {
 
     @Override
     public Timing time(LayerInput layer, Choice choice) {
-      Isolated alone = isolated.computeIfAbsent(layer.name(), n -> {
-        Model m = LayerLatency.isolate(model, n, inputShapes);
-        return new Isolated(m, OnnxWriter.toBytes(m));
-      });
+      Isolated alone =
+          isolated.computeIfAbsent(
+              layer.name(),
+              n -> {
+                Model m = LayerLatency.isolate(model, n, inputShapes);
+                return new Isolated(m, OnnxWriter.toBytes(m));
+              });
       FactorizedLayer spec = randomFactors(layer.geometry(), choice, settings.seed());
       Model rewritten = LayerRewriter.rewrite(alone.model(), layer.name(), spec);
-      LatencyComparison.Row row = LatencyBenchmark.compare(layer.name() + " " + choice, alone.bytes(),
-          OnnxWriter.toBytes(rewritten), Double.NaN, new int[] {batch}, settings).rows().get(0);
-      boolean cpu = !Double.isNaN(row.original().cpuMedianMillis())
-          && !Double.isNaN(row.rewritten().cpuMedianMillis());
+      LatencyComparison.Row row =
+          LatencyBenchmark.compare(
+                  layer.name() + " " + choice,
+                  alone.bytes(),
+                  OnnxWriter.toBytes(rewritten),
+                  Double.NaN,
+                  new int[] {batch},
+                  settings)
+              .rows()
+              .get(0);
+      boolean cpu =
+          !Double.isNaN(row.original().cpuMedianMillis())
+              && !Double.isNaN(row.rewritten().cpuMedianMillis());
       return cpu
           ? new Timing(row.original().cpuMedianMillis(), row.rewritten().cpuMedianMillis())
           : new Timing(row.original().medianMillis(), row.rewritten().medianMillis());
@@ -318,7 +366,8 @@ public final class LatencyFilter implements CandidateFilter {
 
   /**
    * Factors of the shapes {@code choice} gives on a layer of geometry {@code g}, filled with seeded
-   * standard normal values: enough to time the rewritten layer (run time does not depend on values).
+   * standard normal values: enough to time the rewritten layer (run time does not depend on
+   * values).
    */
   static FactorizedLayer randomFactors(LayerGeometry g, Choice choice, long seed) {
     Random rnd = new Random(seed);
@@ -327,14 +376,23 @@ public final class LatencyFilter implements CandidateFilter {
     long cin = g.cin();
     long[] k = g.kernel();
     return switch (choice.method()) {
-      case TUCKER2 -> new Tucker2Conv(random(rnd, cout, r[0]), random(rnd, concat(r[0], r[1], k)),
-          random(rnd, cin, r[1]));
-      case TT -> new TtConv(random(rnd, cout, r[0]), random(rnd, ttMiddle(r[0], k, r[1])),
-          random(rnd, r[1], cin));
-      case CP -> CpConv.cp3(random(rnd, cout, r[0]), random(rnd, g.kernelElements(), r[0]),
-          random(rnd, cin, r[0]), k);
-      case SVD, QR -> new LowRankDense(choice.method().cliName(), random(rnd, cout, r[0]),
-          random(rnd, r[0], cin));
+      case TUCKER2 ->
+          new Tucker2Conv(
+              random(rnd, cout, r[0]), random(rnd, concat(r[0], r[1], k)), random(rnd, cin, r[1]));
+      case TT ->
+          new TtConv(
+              random(rnd, cout, r[0]),
+              random(rnd, ttMiddle(r[0], k, r[1])),
+              random(rnd, r[1], cin));
+      case CP ->
+          CpConv.cp3(
+              random(rnd, cout, r[0]),
+              random(rnd, g.kernelElements(), r[0]),
+              random(rnd, cin, r[0]),
+              k);
+      case SVD, QR ->
+          new LowRankDense(
+              choice.method().cliName(), random(rnd, cout, r[0]), random(rnd, r[0], cin));
       case TTM -> {
         List<TensorValue> cores = new ArrayList<>();
         int d = choice.outModes().length;

@@ -14,8 +14,8 @@ import java.util.Arrays;
  * @param p90Millis 90th percentile
  * @param minMillis fastest run
  * @param meanMillis arithmetic mean
- * @param cpuMedianMillis median CPU time of the calling thread per run (the run's whole compute time
- *     only with one intra-op thread; NaN when not measured)
+ * @param cpuMedianMillis median CPU time of the calling thread per run (the run's whole compute
+ *     time only with one intra-op thread; NaN when not measured)
  * @param medianSpread how settled the median was when timing stopped: relative spread of the last
  *     running medians ({@link MedianStop#spread()}), also for a fixed run count; NaN when too few
  *     runs (under {@link MedianStop#CHECK_EVERY} x {@link MedianStop#WINDOW}) or not measured
@@ -41,7 +41,8 @@ public record LatencyResult(
    * Statistics of the given wall-clock and CPU run times (nanoseconds; not modified; {@code
    * cpuNanos} may be null or hold negative values when CPU time is unavailable).
    */
-  public static LatencyResult of(int batchSize, int intraOpThreads, long[] runNanos, long[] cpuNanos) {
+  public static LatencyResult of(
+      int batchSize, int intraOpThreads, long[] runNanos, long[] cpuNanos) {
     return of(batchSize, intraOpThreads, runNanos, cpuNanos, Double.NaN);
   }
 

@@ -22,15 +22,16 @@ import org.lowrank.rewrite.LayerRewriter;
 
 /**
  * Latency of one layer alone, original vs factorized: answers "does this factorization really run
- * faster?" per layer, so a planner can drop candidates that cut FLOPs but not time. The layer is cut
- * out of its model ({@link #isolate}) with its inferred input shape and a symbolic batch.
+ * faster?" per layer, so a planner can drop candidates that cut FLOPs but not time. The layer is
+ * cut out of its model ({@link #isolate}) with its inferred input shape and a symbolic batch.
  */
 public final class LayerLatency {
   private LayerLatency() {}
 
   /**
    * A model holding only {@code layer} of {@code model}: its data input (shape from shape inference
-   * with the batch made symbolic), its constant inputs (after {@link WeightFolding}) and its output.
+   * with the batch made symbolic), its constant inputs (after {@link WeightFolding}) and its
+   * output.
    *
    * @throws ModelException when the layer is missing or its input shape cannot be inferred
    */
@@ -63,8 +64,8 @@ public final class LayerLatency {
       dataInputs++;
     }
     if (dataInputs != 1) {
-      throw new ModelException(node, "expected one non-constant input to time the layer alone, found "
-          + dataInputs);
+      throw new ModelException(
+          node, "expected one non-constant input to time the layer alone, found " + dataInputs);
     }
     b.addNode(node);
     for (String out : node.outputs()) {
@@ -82,13 +83,21 @@ public final class LayerLatency {
    * size; the FLOPs ratio is the MAC ratio of the two single-layer models.
    */
   public static LatencyComparison compare(
-      Model model, String layer, FactorizedLayer spec, int[] batchSizes, LatencyBenchmark.Settings settings) {
+      Model model,
+      String layer,
+      FactorizedLayer spec,
+      int[] batchSizes,
+      LatencyBenchmark.Settings settings) {
     return compareIsolated(isolate(model, layer), layer, spec, batchSizes, settings);
   }
 
   /** As {@link #compare}, on a model already cut down by {@link #isolate}. */
   public static LatencyComparison compareIsolated(
-      Model alone, String layer, FactorizedLayer spec, int[] batchSizes, LatencyBenchmark.Settings settings) {
+      Model alone,
+      String layer,
+      FactorizedLayer spec,
+      int[] batchSizes,
+      LatencyBenchmark.Settings settings) {
     Model factorized = LayerRewriter.rewrite(alone, layer, spec);
     Map<String, long[]> batchOne = new LinkedHashMap<>();
     for (ValueInfo in : alone.graph().runtimeInputs()) {
@@ -98,11 +107,17 @@ public final class LayerLatency {
       }
       batchOne.put(in.name(), dims);
     }
-    double ratio = (double) ModelProfile.of(factorized, batchOne, ProfileOptions.DEFAULTS).totalMacs()
-        / ModelProfile.of(alone, batchOne, ProfileOptions.DEFAULTS).totalMacs();
+    double ratio =
+        (double) ModelProfile.of(factorized, batchOne, ProfileOptions.DEFAULTS).totalMacs()
+            / ModelProfile.of(alone, batchOne, ProfileOptions.DEFAULTS).totalMacs();
     String label = layer + " " + spec.method() + " ranks " + Arrays.toString(spec.ranks());
     return LatencyBenchmark.compare(
-        label, OnnxWriter.toBytes(alone), OnnxWriter.toBytes(factorized), ratio, batchSizes, settings);
+        label,
+        OnnxWriter.toBytes(alone),
+        OnnxWriter.toBytes(factorized),
+        ratio,
+        batchSizes,
+        settings);
   }
 
   /** The batch axis of input {@code i}: last for MatMul(W, X), 1 for Gemm with transA, else 0. */

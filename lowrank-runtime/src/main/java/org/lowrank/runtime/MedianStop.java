@@ -6,16 +6,18 @@ import java.util.Deque;
 
 /**
  * When to stop timing one configuration: the median of the run times seen so far is taken every
- * {@link #CHECK_EVERY} runs (a checkpoint); timing stops once at least {@code minRuns} runs are in and
- * the last {@link #WINDOW} checkpoint medians lie within {@code tolerance} of each other, relative to
- * the latest: spread = (max - min) / latest &lt;= tolerance. The spread is reported with the result so
- * that a reader sees how settled the median was. Tolerance 0 never stops early (a fixed run count).
+ * {@link #CHECK_EVERY} runs (a checkpoint); timing stops once at least {@code minRuns} runs are in
+ * and the last {@link #WINDOW} checkpoint medians lie within {@code tolerance} of each other,
+ * relative to the latest: spread = (max - min) / latest &lt;= tolerance. The spread is reported
+ * with the result so that a reader sees how settled the median was. Tolerance 0 never stops early
+ * (a fixed run count).
  *
  * <p>Deterministic and cheap: one sort of n samples per checkpoint. Not thread-safe.
  */
 public final class MedianStop {
   /** Runs between checkpoints. */
   public static final int CHECK_EVERY = 5;
+
   /** Checkpoint medians compared. */
   public static final int WINDOW = 4;
 
@@ -26,8 +28,8 @@ public final class MedianStop {
   private final Deque<Double> medians = new ArrayDeque<>();
 
   /**
-   * @param tolerance relative spread of the last checkpoint medians that counts as settled (>= 0;
-   *     0 = never settled)
+   * @param tolerance relative spread of the last checkpoint medians that counts as settled (>= 0; 0
+   *     = never settled)
    * @param minRuns runs before the rule may stop (>= 1)
    */
   public MedianStop(double tolerance, int minRuns) {

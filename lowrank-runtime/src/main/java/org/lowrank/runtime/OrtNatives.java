@@ -16,14 +16,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The ONNX Runtime environment, without the litter its Java loader leaves in the temporary
- * directory. ORT 1.29 unpacks its native libraries into a fresh {@code onnxruntime-java*}
- * directory on every start and marks the directory and the libraries for deletion on exit in the
- * order that leaves the directory behind (the JVM deletes the directory first, while it still
- * holds the libraries): one empty directory per run. So on first use this class registers a
- * shutdown hook that removes this process's directory with its libraries (unlinking a loaded
- * library is safe on Linux and macOS; not done on Windows), and removes empty
- * {@code onnxruntime-java*} directories older than {@link #STALE_AFTER} that earlier runs left.
- * A directory in use is never empty (it holds the loaded libraries), so only leftovers go.
+ * directory. ORT 1.29 unpacks its native libraries into a fresh {@code onnxruntime-java*} directory
+ * on every start and marks the directory and the libraries for deletion on exit in the order that
+ * leaves the directory behind (the JVM deletes the directory first, while it still holds the
+ * libraries): one empty directory per run. So on first use this class registers a shutdown hook
+ * that removes this process's directory with its libraries (unlinking a loaded library is safe on
+ * Linux and macOS; not done on Windows), and removes empty {@code onnxruntime-java*} directories
+ * older than {@link #STALE_AFTER} that earlier runs left. A directory in use is never empty (it
+ * holds the loaded libraries), so only leftovers go.
  *
  * <p>The {@code /tmp/mat-debug-<pid>.log} file comes from ORT 1.29's telemetry on Linux, which the
  * environment variable {@code ORT_DISABLE_TELEMETRY=1} turns off before the library starts; the
@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class OrtNatives {
   private static final Logger LOG = LoggerFactory.getLogger(OrtNatives.class);
+
   /** Empty ORT directories older than this are an earlier run's leftovers. */
   public static final Duration STALE_AFTER = Duration.ofMinutes(10);
+
   private static final String PREFIX = "onnxruntime-java";
   private static boolean hooked;
 
@@ -45,11 +47,16 @@ public final class OrtNatives {
       hooked = true;
       Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
       removeStale(tmp, Instant.now().minus(STALE_AFTER));
-      ortTempDirectory().ifPresent(dir -> {
-        if (!System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("win")) {
-          Runtime.getRuntime().addShutdownHook(new Thread(() -> removeTree(dir), "ort-temp-cleanup"));
-        }
-      });
+      ortTempDirectory()
+          .ifPresent(
+              dir -> {
+                if (!System.getProperty("os.name", "")
+                    .toLowerCase(java.util.Locale.ROOT)
+                    .contains("win")) {
+                  Runtime.getRuntime()
+                      .addShutdownHook(new Thread(() -> removeTree(dir), "ort-temp-cleanup"));
+                }
+              });
     }
     return env;
   }
@@ -67,7 +74,10 @@ public final class OrtNatives {
     }
   }
 
-  /** Removes empty {@code onnxruntime-java*} directories in {@code tmp} last modified before {@code cutoff}. */
+  /**
+   * Removes empty {@code onnxruntime-java*} directories in {@code tmp} last modified before {@code
+   * cutoff}.
+   */
   static List<Path> removeStale(Path tmp, Instant cutoff) {
     List<Path> removed = new ArrayList<>();
     try (DirectoryStream<Path> dirs = Files.newDirectoryStream(tmp, PREFIX + "*")) {
@@ -86,7 +96,10 @@ public final class OrtNatives {
       LOG.debug("could not list {}: {}", tmp, e.toString());
     }
     if (!removed.isEmpty()) {
-      LOG.info("removed {} empty ONNX Runtime directories left in {} by earlier runs", removed.size(), tmp);
+      LOG.info(
+          "removed {} empty ONNX Runtime directories left in {} by earlier runs",
+          removed.size(),
+          tmp);
     }
     return removed;
   }

@@ -30,9 +30,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One ONNX Runtime session over one model, with explicit threads ({@link RuntimeOptions}). Inputs and
- * outputs are exchanged as {@link TensorValue}s (row-major, float32 for floating-point tensors).
- * Close it (try-with-resources): the session holds native memory.
+ * One ONNX Runtime session over one model, with explicit threads ({@link RuntimeOptions}). Inputs
+ * and outputs are exchanged as {@link TensorValue}s (row-major, float32 for floating-point
+ * tensors). Close it (try-with-resources): the session holds native memory.
  */
 public final class OrtRunner implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(OrtRunner.class);
@@ -166,8 +166,12 @@ public final class OrtRunner implements AutoCloseable {
       return Collections.unmodifiableMap(out);
     } catch (OrtException e) {
       throw new OrtRunException(
-          "ONNX Runtime failed to run model '" + source + "' on inputs " + describeFeeds(feeds)
-              + ": " + e.getMessage(),
+          "ONNX Runtime failed to run model '"
+              + source
+              + "' on inputs "
+              + describeFeeds(feeds)
+              + ": "
+              + e.getMessage(),
           e);
     } finally {
       tensors.values().forEach(OnnxTensor::close);
@@ -178,7 +182,12 @@ public final class OrtRunner implements AutoCloseable {
   public TensorValue run(TensorValue input) {
     if (inputs.size() != 1) {
       throw new IllegalArgumentException(
-          "model '" + source + "' has " + inputs.size() + " inputs " + inputNames()
+          "model '"
+              + source
+              + "' has "
+              + inputs.size()
+              + " inputs "
+              + inputNames()
               + "; use run(Map) to feed each by name");
     }
     return run(Map.of(inputs.get(0).name(), input)).get(outputs.get(0).name());
@@ -214,19 +223,39 @@ public final class OrtRunner implements AutoCloseable {
     for (ValueInfo in : inputs) {
       long[] dims = shapes.get(in.name());
       if (dims == null) {
-        throw new IllegalArgumentException("model '" + source + "' input '" + in.name()
-            + "' has no shape among " + shapes.keySet() + "; give one per input");
+        throw new IllegalArgumentException(
+            "model '"
+                + source
+                + "' input '"
+                + in.name()
+                + "' has no shape among "
+                + shapes.keySet()
+                + "; give one per input");
       }
       if (in.elementType() != DataType.FLOAT) {
         throw new IllegalArgumentException(
-            "model '" + source + "' input '" + in.name() + "' is " + in.elementType()
+            "model '"
+                + source
+                + "' input '"
+                + in.name()
+                + "' is "
+                + in.elementType()
                 + "; random inputs are generated for FLOAT inputs only, feed it explicitly");
       }
       long n = TensorValue.elementCount(dims);
       if (n > InputShapes.MAX_ELEMENTS) {
-        throw new IllegalArgumentException("model '" + source + "' input '" + in.name() + "' of shape "
-            + Arrays.toString(dims) + " has " + n + " elements, more than one array holds ("
-            + InputShapes.MAX_ELEMENTS + "); use a smaller batch or --input-shape");
+        throw new IllegalArgumentException(
+            "model '"
+                + source
+                + "' input '"
+                + in.name()
+                + "' of shape "
+                + Arrays.toString(dims)
+                + " has "
+                + n
+                + " elements, more than one array holds ("
+                + InputShapes.MAX_ELEMENTS
+                + "); use a smaller batch or --input-shape");
       }
       float[] data = new float[(int) n];
       for (int i = 0; i < data.length; i++) {
@@ -268,9 +297,17 @@ public final class OrtRunner implements AutoCloseable {
       }
     }
     if (free > 1) {
-      throw new IllegalArgumentException("model '" + source + "' input '" + in.name() + "' has "
-          + free + " free dimensions " + in.shape() + ", not just a batch; give its shape"
-          + " (--input-shape) and use randomInputs(Map, long)");
+      throw new IllegalArgumentException(
+          "model '"
+              + source
+              + "' input '"
+              + in.name()
+              + "' has "
+              + free
+              + " free dimensions "
+              + in.shape()
+              + ", not just a batch; give its shape"
+              + " (--input-shape) and use randomInputs(Map, long)");
     }
     return dims;
   }
@@ -299,8 +336,8 @@ public final class OrtRunner implements AutoCloseable {
 
   /**
    * Wall-clock and calling-thread CPU nanoseconds of timed runs. With one intra-op thread ONNX
-   * Runtime computes on the calling thread, so the CPU time is the run's own compute time, unaffected
-   * by other processes competing for the cores.
+   * Runtime computes on the calling thread, so the CPU time is the run's own compute time,
+   * unaffected by other processes competing for the cores.
    */
   static final class RunTimes {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -379,7 +416,12 @@ public final class OrtRunner implements AutoCloseable {
   private TensorValue fromOrt(String name, OnnxValue value) {
     if (!(value instanceof OnnxTensor t)) {
       throw new OrtRunException(
-          "model '" + source + "' output '" + name + "' is a " + value.getType()
+          "model '"
+              + source
+              + "' output '"
+              + name
+              + "' is a "
+              + value.getType()
               + ", only tensor outputs are supported");
     }
     long[] shape = t.getInfo().getShape();
@@ -412,9 +454,15 @@ public final class OrtRunner implements AutoCloseable {
         }
         return TensorValue.ofLongs(DataType.INT32, shape, data);
       }
-      default -> throw new OrtRunException(
-          "model '" + source + "' output '" + name + "' has element type " + t.getInfo().type
-              + "; supported: FLOAT, DOUBLE, INT64, INT32");
+      default ->
+          throw new OrtRunException(
+              "model '"
+                  + source
+                  + "' output '"
+                  + name
+                  + "' has element type "
+                  + t.getInfo().type
+                  + "; supported: FLOAT, DOUBLE, INT64, INT32");
     }
   }
 
@@ -424,7 +472,10 @@ public final class OrtRunner implements AutoCloseable {
       if (sb.length() > 1) {
         sb.append(", ");
       }
-      sb.append(e.getKey()).append(": ").append(e.getValue().dataType()).append(' ')
+      sb.append(e.getKey())
+          .append(": ")
+          .append(e.getValue().dataType())
+          .append(' ')
           .append(Arrays.toString(e.getValue().dims()));
     }
     return sb.append('}').toString();

@@ -2,8 +2,8 @@ package org.lowrank.runtime;
 
 /**
  * How an ONNX Runtime session runs: explicit thread counts (never "all cores" by default) and the
- * graph optimization level. Spinning of idle pool threads is always disabled so that latencies of two
- * sessions on a shared machine stay comparable.
+ * graph optimization level. Spinning of idle pool threads is always disabled so that latencies of
+ * two sessions on a shared machine stay comparable.
  *
  * @param intraOpThreads threads inside one operator (>= 1)
  * @param interOpThreads threads across independent operators (>= 1)

@@ -15,21 +15,36 @@ import org.lowrank.graph.TensorValue;
 
 /** The fidelity check on a two-layer MLP whose second layer is damaged on purpose. */
 class FidelityCheckTest {
-  private static final List<FidelityCheck.LayerProbe> PROBES = List.of(
-      new FidelityCheck.LayerProbe("fc1", "x", "h"), new FidelityCheck.LayerProbe("fc2", "r", "y"));
+  private static final List<FidelityCheck.LayerProbe> PROBES =
+      List.of(
+          new FidelityCheck.LayerProbe("fc1", "x", "h"),
+          new FidelityCheck.LayerProbe("fc2", "r", "y"));
 
   /** x [N, 8] -> Gemm fc1 -> h -> Relu -> r -> Gemm fc2 -> y [N, 5]. */
   static Model mlp(TensorValue w1, TensorValue w2) {
-    Graph g = Graph.builder().name("mlp")
-        .addInput(SyntheticModels.batched("x", 8))
-        .putInitializer("fc1.weight", w1).putInitializer("fc2.weight", w2)
-        .addNode(Node.builder("Gemm").name("fc1").inputs("x", "fc1.weight").outputs("h")
-            .attr("transB", 1L).build())
-        .addNode(Node.builder("Relu").name("relu").inputs("h").outputs("r").build())
-        .addNode(Node.builder("Gemm").name("fc2").inputs("r", "fc2.weight").outputs("y")
-            .attr("transB", 1L).build())
-        .addOutput(SyntheticModels.symbolicShape("y", 2))
-        .build();
+    Graph g =
+        Graph.builder()
+            .name("mlp")
+            .addInput(SyntheticModels.batched("x", 8))
+            .putInitializer("fc1.weight", w1)
+            .putInitializer("fc2.weight", w2)
+            .addNode(
+                Node.builder("Gemm")
+                    .name("fc1")
+                    .inputs("x", "fc1.weight")
+                    .outputs("h")
+                    .attr("transB", 1L)
+                    .build())
+            .addNode(Node.builder("Relu").name("relu").inputs("h").outputs("r").build())
+            .addNode(
+                Node.builder("Gemm")
+                    .name("fc2")
+                    .inputs("r", "fc2.weight")
+                    .outputs("y")
+                    .attr("transB", 1L)
+                    .build())
+            .addOutput(SyntheticModels.symbolicShape("y", 2))
+            .build();
     return Model.of(g, SyntheticModels.OPSET);
   }
 
@@ -65,12 +80,17 @@ class FidelityCheckTest {
     }
     Model m = mlp(w1, w2);
     Model m2 = mlp(w1, TensorValue.ofFloats(w2.dims(), doubled));
-    double rms = FidelityCheck.measure(m, m, PROBES, feeds(2), RuntimeOptions.singleThreaded()).outputRms();
-    double rms2 = FidelityCheck.measure(m2, m, PROBES, feeds(2), RuntimeOptions.singleThreaded()).outputRms();
+    double rms =
+        FidelityCheck.measure(m, m, PROBES, feeds(2), RuntimeOptions.singleThreaded()).outputRms();
+    double rms2 =
+        FidelityCheck.measure(m2, m, PROBES, feeds(2), RuntimeOptions.singleThreaded()).outputRms();
     assertTrue(rms > 0.01, "rms " + rms);
     assertEquals(2 * rms, rms2, 1e-6 * rms, "the original's (first model's) output sets the scale");
     Model zero = mlp(w1, TensorValue.ofFloats(w2.dims(), new float[doubled.length]));
-    assertEquals(0.0, FidelityCheck.measure(zero, m, PROBES, feeds(1), RuntimeOptions.singleThreaded()).outputRms());
+    assertEquals(
+        0.0,
+        FidelityCheck.measure(zero, m, PROBES, feeds(1), RuntimeOptions.singleThreaded())
+            .outputRms());
   }
 
   @Test
@@ -82,9 +102,13 @@ class FidelityCheckTest {
     for (int i = 0; i < damaged.length; i += 2) {
       damaged[i] = 0;
     }
-    FidelityCheck.Measurement r = FidelityCheck.measure(mlp(w1, w2),
-        mlp(w1, TensorValue.ofFloats(w2.dims(), damaged)), PROBES, feeds(2),
-        RuntimeOptions.singleThreaded());
+    FidelityCheck.Measurement r =
+        FidelityCheck.measure(
+            mlp(w1, w2),
+            mlp(w1, TensorValue.ofFloats(w2.dims(), damaged)),
+            PROBES,
+            feeds(2),
+            RuntimeOptions.singleThreaded());
     FidelityCheck.LayerError fc1 = r.layers().get(0);
     FidelityCheck.LayerError fc2 = r.layers().get(1);
     assertEquals(0.0, fc1.inputError(), "x is a graph input");
@@ -104,8 +128,13 @@ class FidelityCheckTest {
     TensorValue w2 = TensorValue.ofFloats(new long[] {5, 12}, rows);
     float[] nan = w1.toFloatArray();
     java.util.Arrays.fill(nan, Float.NaN);
-    FidelityCheck.Measurement r = FidelityCheck.measure(mlp(w1, w2),
-        mlp(TensorValue.ofFloats(w1.dims(), nan), w2), PROBES, feeds(1), RuntimeOptions.singleThreaded());
+    FidelityCheck.Measurement r =
+        FidelityCheck.measure(
+            mlp(w1, w2),
+            mlp(TensorValue.ofFloats(w1.dims(), nan), w2),
+            PROBES,
+            feeds(1),
+            RuntimeOptions.singleThreaded());
     assertEquals(0.0, r.top1Agreement());
     assertEquals(Double.POSITIVE_INFINITY, r.outputError());
     assertEquals(Double.POSITIVE_INFINITY, r.layers().get(0).outputError());

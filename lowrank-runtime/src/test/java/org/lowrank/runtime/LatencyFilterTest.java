@@ -14,12 +14,12 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.analysis.ProfileOptions;
-import org.lowrank.graph.Model;
-import org.lowrank.onnx.OnnxReader;
 import org.lowrank.cost.Choice;
 import org.lowrank.cost.CostModel;
 import org.lowrank.cost.LayerGeometry;
 import org.lowrank.cost.Method;
+import org.lowrank.graph.Model;
+import org.lowrank.onnx.OnnxReader;
 import org.lowrank.plan.select.CandidateGrid;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.plan.select.LayerSelection;
@@ -28,8 +28,10 @@ import org.lowrank.tensor.DenseTensor;
 class LatencyFilterTest {
 
   /** A conv [64, 64, 3, 3] on 16x16: Tucker-2 and CP grids of 20-40 candidates each. */
-  private static final LayerGeometry G = LayerGeometry.conv("conv", 64, 64, 1, new long[] {3, 3},
-      new long[] {16, 16}, new long[] {16, 16}, true);
+  private static final LayerGeometry G =
+      LayerGeometry.conv(
+          "conv", 64, 64, 1, new long[] {3, 3}, new long[] {16, 16}, new long[] {16, 16}, true);
+
   private static final LayerInput LAYER =
       new LayerInput("conv", "conv2d", G, DenseTensor.zeros(64, 64, 3, 3));
 
@@ -66,8 +68,10 @@ class LatencyFilterTest {
           assertEquals(truth, keep[i], m + " " + grid.get(i) + " at ratio " + ratio);
           kept += keep[i] ? 1 : 0;
         }
-        assertTrue(kept > 0 && kept < grid.size(), m + ": the test needs both outcomes, kept " + kept);
-        // about log2(n) timings per chain shape (Tucker-2 has three: both ranks cut, r_in = C_in, r_out = C_out)
+        assertTrue(
+            kept > 0 && kept < grid.size(), m + ": the test needs both outcomes, kept " + kept);
+        // about log2(n) timings per chain shape (Tucker-2 has three: both ranks cut, r_in = C_in,
+        // r_out = C_out)
         int log2 = 0;
         for (List<Choice> family : families(G, grid).values()) {
           log2 += 32 - Integer.numberOfLeadingZeros(family.size());
@@ -117,15 +121,21 @@ class LatencyFilterTest {
   @Test
   void randomFactorsHaveTheCostModelsParameterCount() {
     LayerGeometry dense = LayerGeometry.dense("fc", 64, 72, 1, false);
-    List<Choice> cs = List.of(Choice.of(Method.TUCKER2, 7, 5), Choice.of(Method.TT, 6, 9),
-        Choice.of(Method.CP, 11));
+    List<Choice> cs =
+        List.of(
+            Choice.of(Method.TUCKER2, 7, 5), Choice.of(Method.TT, 6, 9), Choice.of(Method.CP, 11));
     for (Choice c : cs) {
-      assertEquals(CostModel.factorized(G, c).params() - G.cout(),
-          LatencyFilter.randomFactors(G, c, 1).parameterCount(), c.toString());
+      assertEquals(
+          CostModel.factorized(G, c).params() - G.cout(),
+          LatencyFilter.randomFactors(G, c, 1).parameterCount(),
+          c.toString());
     }
-    for (Choice c : List.of(Choice.of(Method.SVD, 9), Choice.of(Method.QR, 3), CandidateGrid.ttm(dense, 4))) {
-      assertEquals(CostModel.factorized(dense, c).params(),
-          LatencyFilter.randomFactors(dense, c, 1).parameterCount(), c.toString());
+    for (Choice c :
+        List.of(Choice.of(Method.SVD, 9), Choice.of(Method.QR, 3), CandidateGrid.ttm(dense, 4))) {
+      assertEquals(
+          CostModel.factorized(dense, c).params(),
+          LatencyFilter.randomFactors(dense, c, 1).parameterCount(),
+          c.toString());
     }
   }
 
@@ -137,21 +147,24 @@ class LatencyFilterTest {
     ModelProfile profile = ModelProfile.of(model, Map.of(), ProfileOptions.DEFAULTS);
     List<Method> methods = List.of(Method.TUCKER2, Method.CP);
     LayerInput layer = LayerSelection.defaults(methods).apply(model, profile).selected().get(0);
-    LatencyFilter f = LatencyFilter.ort(model, Map.of(), 1.0, 1, new LatencyBenchmark.Settings(1, 5, 1, 7));
+    LatencyFilter f =
+        LatencyFilter.ort(model, Map.of(), 1.0, 1, new LatencyBenchmark.Settings(1, 5, 1, 7));
     for (Method m : methods) {
       List<Choice> grid = CandidateGrid.choices(layer.geometry(), m, 1);
       int before = f.timings();
       boolean[] keep = f.keep(layer, grid);
       assertEquals(grid.size(), keep.length);
       int timed = f.timings() - before;
-      assertTrue(timed >= 1 && timed < grid.size(), m + ": " + timed + " timings for " + grid.size());
+      assertTrue(
+          timed >= 1 && timed < grid.size(), m + ": " + timed + " timings for " + grid.size());
       // monotone within a chain shape: a kept candidate's smaller-rank grid neighbour is kept too
       Map<String, List<Choice>> families = families(layer.geometry(), grid);
       for (List<Choice> family : families.values()) {
         for (int i = 1; i < family.size(); i++) {
           boolean kept = keep[grid.indexOf(family.get(i))];
           boolean smallerKept = keep[grid.indexOf(family.get(i - 1))];
-          assertTrue(!kept || smallerKept, m + " kept " + family.get(i) + " but not " + family.get(i - 1));
+          assertTrue(
+              !kept || smallerKept, m + " kept " + family.get(i) + " but not " + family.get(i - 1));
         }
       }
     }

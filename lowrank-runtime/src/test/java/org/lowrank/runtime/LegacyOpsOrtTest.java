@@ -8,13 +8,11 @@ import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.lowrank.graph.Attribute;
-import org.lowrank.graph.DataType;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.LegacyOps;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
-import org.lowrank.graph.ValueInfo;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
 
@@ -33,28 +31,50 @@ class LegacyOpsOrtTest {
   private static final long[] BORDER = {1, 2, 3, 1}; // left, top, right, bottom
 
   /**
-   * x [N, 3, 10, 12] -> ImageScaler -> (Conv 4x3x3x3 pad 1 when {@code conv}) -> Affine -> Crop -> y.
+   * x [N, 3, 10, 12] -> ImageScaler -> (Conv 4x3x3x3 pad 1 when {@code conv}) -> Affine -> Crop ->
+   * y.
    */
   static Model legacyNet(long opset, boolean conv, long[] cropScale, long seed) {
-    Node.Builder crop = Node.builder("Crop").name("crop").inputs("a").outputs("y").attrInts("border", BORDER);
+    Node.Builder crop =
+        Node.builder("Crop").name("crop").inputs("a").outputs("y").attrInts("border", BORDER);
     if (cropScale != null) {
       crop.attrInts("scale", cropScale);
     }
-    Graph.Builder g = Graph.builder().name("legacy")
-        .addInput(SyntheticModels.batched("x", 3, 10, 12))
-        .addNode(Node.builder("ImageScaler").name("scaler").inputs("x").outputs("s")
-            .attr("scale", SCALE).attribute(Attribute.ofFloats("bias", BIAS)).build());
+    Graph.Builder g =
+        Graph.builder()
+            .name("legacy")
+            .addInput(SyntheticModels.batched("x", 3, 10, 12))
+            .addNode(
+                Node.builder("ImageScaler")
+                    .name("scaler")
+                    .inputs("x")
+                    .outputs("s")
+                    .attr("scale", SCALE)
+                    .attribute(Attribute.ofFloats("bias", BIAS))
+                    .build());
     String affineIn = "s";
     if (conv) {
       Random rnd = new Random(seed);
       g.putInitializer("w", SyntheticModels.random(rnd, 4, 3, 3, 3))
           .putInitializer("b", SyntheticModels.random(rnd, 4))
-          .addNode(Node.builder("Conv").name("conv").inputs("s", "w", "b").outputs("c")
-              .attrInts("kernel_shape", 3, 3).attrInts("pads", 1, 1, 1, 1).build());
+          .addNode(
+              Node.builder("Conv")
+                  .name("conv")
+                  .inputs("s", "w", "b")
+                  .outputs("c")
+                  .attrInts("kernel_shape", 3, 3)
+                  .attrInts("pads", 1, 1, 1, 1)
+                  .build());
       affineIn = "c";
     }
-    g.addNode(Node.builder("Affine").name("affine").inputs(affineIn).outputs("a")
-            .attr("alpha", ALPHA).attr("beta", BETA).build())
+    g.addNode(
+            Node.builder("Affine")
+                .name("affine")
+                .inputs(affineIn)
+                .outputs("a")
+                .attr("alpha", ALPHA)
+                .attr("beta", BETA)
+                .build())
         .addNode(crop.build())
         .addOutput(SyntheticModels.symbolicShape("y", 4));
     return Model.of(g.build(), opset);
@@ -63,7 +83,9 @@ class LegacyOpsOrtTest {
   /** Writes the model with its legacy ops and reads it back as every verb does. */
   private static Model readBack(Model legacy) throws Exception {
     Model read = OnnxReader.parse(OnnxWriter.toBytes(legacy), "legacy.onnx");
-    assertFalse(read.graph().nodes().stream().anyMatch(LegacyOps::isLegacy), "legacy ops left after reading");
+    assertFalse(
+        read.graph().nodes().stream().anyMatch(LegacyOps::isLegacy),
+        "legacy ops left after reading");
     return read;
   }
 
@@ -95,7 +117,8 @@ class LegacyOpsOrtTest {
         expected = r.run(x);
       }
       TensorValue got = run(readBack(legacy), x);
-      assertArrayEquals(cropScale == null ? new long[] {2, 4, 7, 8} : new long[] {2, 4, 5, 6}, got.dims());
+      assertArrayEquals(
+          cropScale == null ? new long[] {2, 4, 7, 8} : new long[] {2, 4, 5, 6}, got.dims());
       assertEquals(0, maxAbsDiff(expected, got), TOL);
     }
   }

@@ -54,8 +54,10 @@ class MedianStopTest {
   void spreadIsReportedAndZeroToleranceRunsAll() {
     MedianStop s = new MedianStop(0.05, 1);
     assertTrue(Double.isNaN(s.spread()));
-    long[] v = {100, 100, 100, 100, 100, 110, 110, 110, 110, 110, 110, 110, 110, 110, 110,
-        110, 110, 110, 110, 110};
+    long[] v = {
+      100, 100, 100, 100, 100, 110, 110, 110, 110, 110, 110, 110, 110, 110, 110, 110, 110, 110, 110,
+      110
+    };
     for (long x : v) {
       s.add(x);
     }

@@ -10,6 +10,9 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.Method;
+import org.lowrank.decomp.ConvTensorTrainSvd;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
@@ -18,9 +21,6 @@ import org.lowrank.rewrite.ConvLayer;
 import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.rewrite.LayerRewriter;
-import org.lowrank.decomp.ConvTensorTrainSvd;
-import org.lowrank.cost.Choice;
-import org.lowrank.cost.Method;
 
 /** Real models with every conv rewritten at full rank still give their stored outputs. */
 class ResNetRewriteTest {
@@ -43,14 +43,18 @@ class ResNetRewriteTest {
     }
     assertEquals(19, specs.size(), "ResNet-20 has 19 3x3 convs");
     Model rewritten = LayerRewriter.rewriteAll(model, specs);
-    assertEquals(0, rewritten.graph().nodes().stream()
-        .filter(n -> n.opType().equals("Conv") && specs.containsKey(n.name())).count());
+    assertEquals(
+        0,
+        rewritten.graph().nodes().stream()
+            .filter(n -> n.opType().equals("Conv") && specs.containsKey(n.name()))
+            .count());
     assertEquals(model.opset(), rewritten.opset());
     assertEquals(model.irVersion(), rewritten.irVersion());
 
     TensorValue input = TestData.readTensor(dir.resolve("test_data_set_0/input_0.pb"));
     TensorValue expected = TestData.readTensor(dir.resolve("test_data_set_0/output_0.pb"));
-    try (OrtRunner r = OrtRunner.open(rewritten, "resnet20 tucker2 full rank", RuntimeOptions.singleThreaded())) {
+    try (OrtRunner r =
+        OrtRunner.open(rewritten, "resnet20 tucker2 full rank", RuntimeOptions.singleThreaded())) {
       OutputDifference d = ExportCheck.difference("output_0", expected, r.run(input));
       assertTrue(d.maxRelativeDifference() <= 1e-4, d.toString());
     }
@@ -67,8 +71,11 @@ class ResNetRewriteTest {
     for (Node n : model.graph().nodes()) {
       if (n.opType().equals("Conv")) {
         ConvLayer c = ConvLayer.of(model.graph(), n);
-        int[] full = ConvTensorTrainSvd.fullRanks(
-            (int) c.outChannels(), (int) c.inChannels(), (int) (c.weight().dim(2) * c.weight().dim(3)));
+        int[] full =
+            ConvTensorTrainSvd.fullRanks(
+                (int) c.outChannels(),
+                (int) c.inChannels(),
+                (int) (c.weight().dim(2) * c.weight().dim(3)));
         String layer = LayerRewriter.layerName(n);
         specs.put(layer, factorizer.factorize(model.graph(), layer, Choice.of(Method.TT, full)));
       }
@@ -77,7 +84,8 @@ class ResNetRewriteTest {
     Model rewritten = LayerRewriter.rewriteAll(model, specs);
     TensorValue input = TestData.readTensor(dir.resolve("test_data_set_0/input_0.pb"));
     TensorValue expected = TestData.readTensor(dir.resolve("test_data_set_0/output_0.pb"));
-    try (OrtRunner r = OrtRunner.open(rewritten, "resnet56 tt full rank", RuntimeOptions.singleThreaded())) {
+    try (OrtRunner r =
+        OrtRunner.open(rewritten, "resnet56 tt full rank", RuntimeOptions.singleThreaded())) {
       OutputDifference d = ExportCheck.difference("output_0", expected, r.run(input));
       assertTrue(d.maxRelativeDifference() <= 1e-4, d.toString());
     }

@@ -79,12 +79,19 @@ final class SyntheticModels {
     wDims[0] = s.cout();
     wDims[1] = s.cin() / s.groups();
     System.arraycopy(s.kernel(), 0, wDims, 2, s.kernel().length);
-    Graph.Builder g = Graph.builder().name("conv_" + s.label()).addInput(batched("x", concatC(s.cin(), s.spatial())));
+    Graph.Builder g =
+        Graph.builder()
+            .name("conv_" + s.label())
+            .addInput(batched("x", concatC(s.cin(), s.spatial())));
     TensorValue w = random(rnd, wDims);
     List<String> inputs = new ArrayList<>(List.of("x", "conv.weight"));
     if (constantWeight) {
-      g.addNode(Node.builder("Constant").name("conv.weight_const").outputs("conv.weight")
-          .attribute(org.lowrank.graph.Attribute.of("value", w)).build());
+      g.addNode(
+          Node.builder("Constant")
+              .name("conv.weight_const")
+              .outputs("conv.weight")
+              .attribute(org.lowrank.graph.Attribute.of("value", w))
+              .build());
     } else {
       g.putInitializer("conv.weight", w);
     }
@@ -92,9 +99,15 @@ final class SyntheticModels {
       g.putInitializer("conv.bias", random(rnd, s.cout()));
       inputs.add("conv.bias");
     }
-    Node.Builder conv = Node.builder("Conv").name("conv").inputs(inputs).outputs("conv_out")
-        .attrInts("kernel_shape", s.kernel()).attrInts("strides", s.strides())
-        .attrInts("dilations", s.dilations()).attr("group", s.groups());
+    Node.Builder conv =
+        Node.builder("Conv")
+            .name("conv")
+            .inputs(inputs)
+            .outputs("conv_out")
+            .attrInts("kernel_shape", s.kernel())
+            .attrInts("strides", s.strides())
+            .attrInts("dilations", s.dilations())
+            .attr("group", s.groups());
     if (s.autoPad() == null) {
       conv.attrInts("pads", s.pads());
     } else {
@@ -109,27 +122,50 @@ final class SyntheticModels {
   /** x [N, cin, H, W] -> grouped Conv "gconv" (group 2, 3x3) -> Conv "conv" (3x3) -> y. */
   static Model groupedThenPlain(long seed) {
     Random rnd = new Random(seed);
-    Graph g = Graph.builder().name("grouped")
-        .addInput(batched("x", 4, 9, 9))
-        .putInitializer("gconv.weight", random(rnd, 6, 2, 3, 3))
-        .putInitializer("conv.weight", random(rnd, 5, 6, 3, 3))
-        .putInitializer("conv.bias", random(rnd, 5))
-        .addNode(Node.builder("Conv").name("gconv").inputs("x", "gconv.weight").outputs("h")
-            .attrInts("kernel_shape", 3, 3).attr("group", 2L).attrInts("pads", 1, 1, 1, 1).build())
-        .addNode(Node.builder("Conv").name("conv").inputs("h", "conv.weight", "conv.bias").outputs("y")
-            .attrInts("kernel_shape", 3, 3).build())
-        .addOutput(symbolicShape("y", 4))
-        .build();
+    Graph g =
+        Graph.builder()
+            .name("grouped")
+            .addInput(batched("x", 4, 9, 9))
+            .putInitializer("gconv.weight", random(rnd, 6, 2, 3, 3))
+            .putInitializer("conv.weight", random(rnd, 5, 6, 3, 3))
+            .putInitializer("conv.bias", random(rnd, 5))
+            .addNode(
+                Node.builder("Conv")
+                    .name("gconv")
+                    .inputs("x", "gconv.weight")
+                    .outputs("h")
+                    .attrInts("kernel_shape", 3, 3)
+                    .attr("group", 2L)
+                    .attrInts("pads", 1, 1, 1, 1)
+                    .build())
+            .addNode(
+                Node.builder("Conv")
+                    .name("conv")
+                    .inputs("h", "conv.weight", "conv.bias")
+                    .outputs("y")
+                    .attrInts("kernel_shape", 3, 3)
+                    .build())
+            .addOutput(symbolicShape("y", 4))
+            .build();
     return Model.of(g, OPSET);
   }
 
   /** x [N, in] -> Gemm "fc" (weight stored per transB, bias [out]) -> y. */
-  static Model gemm(long in, long out, boolean transA, boolean transB, float alpha, float beta,
-      boolean bias, long seed) {
+  static Model gemm(
+      long in,
+      long out,
+      boolean transA,
+      boolean transB,
+      float alpha,
+      float beta,
+      boolean bias,
+      long seed) {
     Random rnd = new Random(seed);
     Graph.Builder g = Graph.builder().name("gemm");
     if (transA) {
-      g.addInput(new ValueInfo("x", DataType.FLOAT, List.of(ValueInfo.Dim.of(in), ValueInfo.Dim.symbolic("N"))));
+      g.addInput(
+          new ValueInfo(
+              "x", DataType.FLOAT, List.of(ValueInfo.Dim.of(in), ValueInfo.Dim.symbolic("N"))));
     } else {
       g.addInput(batched("x", in));
     }
@@ -139,23 +175,32 @@ final class SyntheticModels {
       g.putInitializer("fc.bias", random(rnd, out));
       inputs.add("fc.bias");
     }
-    g.addNode(Node.builder("Gemm").name("fc").inputs(inputs).outputs("y")
-        .attr("transA", transA ? 1L : 0L).attr("transB", transB ? 1L : 0L)
-        .attr("alpha", alpha).attr("beta", beta).build());
+    g.addNode(
+        Node.builder("Gemm")
+            .name("fc")
+            .inputs(inputs)
+            .outputs("y")
+            .attr("transA", transA ? 1L : 0L)
+            .attr("transB", transB ? 1L : 0L)
+            .attr("alpha", alpha)
+            .attr("beta", beta)
+            .build());
     g.addOutput(symbolicShape("y", 2));
     return Model.of(g.build(), OPSET);
   }
 
   /**
-   * MatMul "fc": weight on the right, x [N, (seq,) in] times W [in, out]; or on the left, W [out, in]
-   * times x [in, N].
+   * MatMul "fc": weight on the right, x [N, (seq,) in] times W [in, out]; or on the left, W [out,
+   * in] times x [in, N].
    */
   static Model matmul(long in, long out, boolean weightOnLeft, boolean sequence, long seed) {
     Random rnd = new Random(seed);
     Graph.Builder g = Graph.builder().name("matmul");
     Node.Builder mm = Node.builder("MatMul").name("fc").outputs("y");
     if (weightOnLeft) {
-      g.addInput(new ValueInfo("x", DataType.FLOAT, List.of(ValueInfo.Dim.of(in), ValueInfo.Dim.symbolic("N"))));
+      g.addInput(
+          new ValueInfo(
+              "x", DataType.FLOAT, List.of(ValueInfo.Dim.of(in), ValueInfo.Dim.symbolic("N"))));
       g.putInitializer("fc.weight", random(rnd, out, in));
       mm.inputs("fc.weight", "x");
     } else {

@@ -62,7 +62,9 @@ final class TestFactors {
     return TensorValue.ofFloats(new long[] {rows, cols}, f);
   }
 
-  /** Exact Tucker-2 with orthogonal U_out [Cout, Cout], U_in [Cin, Cin]: G = U_out^T x1 W x2 U_in. */
+  /**
+   * Exact Tucker-2 with orthogonal U_out [Cout, Cout], U_in [Cin, Cin]: G = U_out^T x1 W x2 U_in.
+   */
   static Tucker2Conv tucker2Exact(TensorValue w, Random rnd) {
     long[] dims = w.dims();
     int cout = (int) dims[0];
@@ -138,8 +140,8 @@ final class TestFactors {
   }
 
   /**
-   * Exact CP of rank R = Cin*K: component (i, s) has A[:, (i,s)] = W[:, i, s] / lambda, C = e_i, B =
-   * e_s (or per-axis unit vectors when separable), with random positive weights lambda.
+   * Exact CP of rank R = Cin*K: component (i, s) has A[:, (i,s)] = W[:, i, s] / lambda, C = e_i, B
+   * = e_s (or per-axis unit vectors when separable), with random positive weights lambda.
    */
   static CpConv cpExact(TensorValue w, boolean separable, Random rnd) {
     long[] dims = w.dims();
@@ -169,7 +171,8 @@ final class TestFactors {
     TensorValue at = TensorValue.ofFloats(new long[] {cout, r}, a);
     TensorValue ct = TensorValue.ofFloats(new long[] {cin, r}, c);
     if (!separable) {
-      return CpConv.cp3(at, TensorValue.ofFloats(new long[] {kk, r}, b), ct, kernel).withWeights(lambda);
+      return CpConv.cp3(at, TensorValue.ofFloats(new long[] {kk, r}, b), ct, kernel)
+          .withWeights(lambda);
     }
     List<TensorValue> axes = new ArrayList<>();
     long stride = kk;

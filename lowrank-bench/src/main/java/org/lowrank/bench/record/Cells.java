@@ -17,7 +17,9 @@ public final class Cells {
 
   /** A number with {@code decimals} decimals. */
   public static String fixed(Object v, int decimals) {
-    return v instanceof Number n ? String.format(Locale.ROOT, "%." + decimals + "f", n.doubleValue()) : "";
+    return v instanceof Number n
+        ? String.format(Locale.ROOT, "%." + decimals + "f", n.doubleValue())
+        : "";
   }
 
   /** A whole number with thousands separators ("1,171,841"). */

@@ -11,7 +11,8 @@ import org.lowrank.cli.Main;
  * One {@code lowrank} command run in process, exactly as a user would type it: exit code, what it
  * wrote to stdout and stderr, and wall seconds.
  */
-public record CliRun(List<String> args, int exitCode, String stdout, String stderr, double seconds) {
+public record CliRun(
+    List<String> args, int exitCode, String stdout, String stderr, double seconds) {
 
   /** Runs {@code lowrank ARGS...} in this JVM through the CLI's own command line. */
   public static CliRun of(List<String> args) {
@@ -22,12 +23,13 @@ public record CliRun(List<String> args, int exitCode, String stdout, String stde
     cl.setErr(new PrintWriter(se));
     long t0 = System.nanoTime();
     int code = cl.execute(args.toArray(String[]::new));
-    return new CliRun(List.copyOf(args), code, so.toString(), se.toString(), (System.nanoTime() - t0) / 1e9);
+    return new CliRun(
+        List.copyOf(args), code, so.toString(), se.toString(), (System.nanoTime() - t0) / 1e9);
   }
 
   /**
-   * The command's one-line verdict: the last stderr line starting with {@code lowrank} (its error or
-   * rejection), else the last non-empty stderr line, else "".
+   * The command's one-line verdict: the last stderr line starting with {@code lowrank} (its error
+   * or rejection), else the last non-empty stderr line, else "".
    */
   public String message() {
     String last = "";
@@ -52,7 +54,10 @@ public record CliRun(List<String> args, int exitCode, String stdout, String stde
     return "./lowrank " + scrub(String.join(" ", args), labels);
   }
 
-  /** {@code text} with the paths in {@code labels} replaced by their labels and the home folder by ~. */
+  /**
+   * {@code text} with the paths in {@code labels} replaced by their labels and the home folder by
+   * ~.
+   */
   public static String scrub(String text, Map<Path, String> labels) {
     String s = text;
     for (Map.Entry<Path, String> e : labels.entrySet()) {

@@ -7,8 +7,8 @@ import org.lowrank.util.AtomicFiles;
 
 /**
  * A generated block of a Markdown file, between {@code <!-- NAME:begin -->} and {@code <!--
- * NAME:end -->}. Replacing it leaves the rest of the file as it was; a file without the markers gets
- * the block before its first {@code ## } heading. Written atomically.
+ * NAME:end -->}. Replacing it leaves the rest of the file as it was; a file without the markers
+ * gets the block before its first {@code ## } heading. Written atomically.
  */
 public final class MarkedBlock {
   private MarkedBlock() {}
@@ -37,11 +37,16 @@ public final class MarkedBlock {
       return doc.substring(0, a) + block + doc.substring(z + e.length());
     }
     if (a >= 0 || z >= 0) {
-      throw new IllegalArgumentException("block '" + name + "': found " + (a >= 0 ? b : e)
-          + " without its partner (or in the wrong order); fix the markers by hand");
+      throw new IllegalArgumentException(
+          "block '"
+              + name
+              + "': found "
+              + (a >= 0 ? b : e)
+              + " without its partner (or in the wrong order); fix the markers by hand");
     }
     int cut = doc.indexOf("\n## ");
-    return cut < 0 ? doc.stripTrailing() + "\n\n" + block + "\n"
+    return cut < 0
+        ? doc.stripTrailing() + "\n\n" + block + "\n"
         : doc.substring(0, cut + 1) + block + "\n\n" + doc.substring(cut + 1);
   }
 

@@ -31,13 +31,18 @@ public final class ResultLog {
   /** Appends one row as a single JSON line, creating the file and its folder when needed. */
   public void append(Map<String, Object> row) throws IOException {
     if (!(row.get("id") instanceof String)) {
-      throw new IllegalArgumentException(file + ": a row needs a string \"id\", found " + row.get("id"));
+      throw new IllegalArgumentException(
+          file + ": a row needs a string \"id\", found " + row.get("id"));
     }
     if (file.getParent() != null) {
       Files.createDirectories(file.getParent());
     }
-    Files.writeString(file, Json.write(row, 0) + "\n", StandardCharsets.UTF_8,
-        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    Files.writeString(
+        file,
+        Json.write(row, 0) + "\n",
+        StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE,
+        StandardOpenOption.APPEND);
   }
 
   /** Every row in file order; an absent file has none. */
@@ -54,8 +59,14 @@ public final class ResultLog {
       try {
         rows.add(Json.parseObject(lines.get(i)));
       } catch (RuntimeException e) {
-        throw new IOException(file + " line " + (i + 1) + ": not a JSON object (" + e.getMessage()
-            + "); fix or delete that line", e);
+        throw new IOException(
+            file
+                + " line "
+                + (i + 1)
+                + ": not a JSON object ("
+                + e.getMessage()
+                + "); fix or delete that line",
+            e);
       }
     }
     return rows;
@@ -77,8 +88,8 @@ public final class ResultLog {
   private static String gitAtStart;
 
   /**
-   * Where and when a row was measured: git commit of the running code, ISO date, cores the JVM
-   * sees and the one-minute load average at the end of the row.
+   * Where and when a row was measured: git commit of the running code, ISO date, cores the JVM sees
+   * and the one-minute load average at the end of the row.
    */
   public static synchronized Map<String, Object> provenance() {
     if (gitAtStart == null) {

@@ -20,44 +20,85 @@ public final class ExperimentsPage {
   private ExperimentsPage() {}
 
   /** One table: the records it takes and the metric columns it shows. */
-  record Table(String heading, String note, Predicate<Map<String, Object>> takes, List<String> columns) {}
+  record Table(
+      String heading, String note, Predicate<Map<String, Object>> takes, List<String> columns) {}
 
-  static final List<Table> TABLES = List.of(
-      new Table("1. ResNet on CIFAR-10 (JPEG): methods x selectors, fine-tuned",
-          "Budget: keep 22% of the parameters unless the id says otherwise (--keep-flops F: keep F of the"
-              + " FLOPs). Top-1 in %, executor; ORT = the fine-tuned model in ONNX Runtime. CIFAR-10 here is JPEG"
-              + " (quality ~75), so absolute accuracies sit below the published lossless ones: compare drops. drop ="
-              + " original - fine-tuned; drop vs reference = reference fine-tuned (`e1/MODEL/reference`, the"
-              + " original model fine-tuned with the same schedule) - row fine-tuned. Speedups: ONNX Runtime, CPU"
-              + " time of the calling thread, 1 thread, batch 1 and 32. Targets (issue 7, from RENE): params removed"
-              + " >= 77.6%, drop <= 0.4 pts, speedup >= 1.8x.",
-          r -> experiment(r) == 1,
-          List.of("params removed", "FLOPs removed", "top-1 original", "compressed", "fine-tuned", "ORT", "drop",
-              "drop vs reference", "b1 speedup (CPU)", "b32 speedup (CPU)", "fine-tune images/s")),
-      new Table("2. CNN with large dense layers on Fashion-MNIST",
-          "VGG-style model (DemoModels.vggStyle, trained 1 epoch on 30000 images); fc rows factorize the dense"
-              + " layers only, conv rows the convolutions only; budget as printed. Target (Kokhazadeh et al.): the"
-              + " published share of the layer type removed at < 1.5 pts drop.",
-          r -> experiment(r) == 2,
-          List.of("budget", "FC params removed", "conv params removed", "model params removed", "top-1 original",
-              "compressed", "fine-tuned", "drop", "target (type)", "target (drop < 1.5)")),
-      new Table("3. Baselines at equal budget (ResNet-20, before fine-tuning)",
-          "Every method x every selector at keep 22% of the parameters; top-1 right after factorization."
-              + " Search s: CompressionPipeline.plan() alone, wall and process CPU, 2 shared cores.",
-          r -> experiment(r) == 3,
-          List.of("params removed", "FLOPs removed", "top-1 original", "compressed (no fine-tuning)", "drop",
-              "search wall s", "search CPU s")),
-      new Table("4. Decomposition speed", "Seeded Gaussian weights, median wall and CPU milliseconds, 1 thread.",
-          r -> str(r.get("id")).startsWith("e4/decompositions/"),
-          List.of("params", "ratio", "median_ms", "cpu_ms", "rel_err")),
-      new Table("4. Training throughput", "Synthetic 3x32x32 images, SGD step forward + backward; PyTorch 1 thread.",
-          r -> str(r.get("id")).startsWith("e4/throughput/"),
-          List.of("batch", "train images/s", "eval images/s")),
-      new Table("5. Search-time goals of issue 5", "Planning only (CompressionPipeline.plan()), keep 22% of the"
-              + " parameters; goals: 60 s for ResNet-56 TT data-free, 300 s for the similarity searches.",
-          r -> experiment(r) == 5,
-          List.of("params removed (plan)", "FLOPs removed (plan)", "search wall s", "search CPU s", "goal (wall)",
-              "goal (CPU time)")));
+  static final List<Table> TABLES =
+      List.of(
+          new Table(
+              "1. ResNet on CIFAR-10 (JPEG): methods x selectors, fine-tuned",
+              "Budget: keep 22% of the parameters unless the id says otherwise (--keep-flops F: keep F of the"
+                  + " FLOPs). Top-1 in %, executor; ORT = the fine-tuned model in ONNX Runtime. CIFAR-10 here is JPEG"
+                  + " (quality ~75), so absolute accuracies sit below the published lossless ones: compare drops. drop ="
+                  + " original - fine-tuned; drop vs reference = reference fine-tuned (`e1/MODEL/reference`, the"
+                  + " original model fine-tuned with the same schedule) - row fine-tuned. Speedups: ONNX Runtime, CPU"
+                  + " time of the calling thread, 1 thread, batch 1 and 32. Targets (issue 7, from RENE): params removed"
+                  + " >= 77.6%, drop <= 0.4 pts, speedup >= 1.8x.",
+              r -> experiment(r) == 1,
+              List.of(
+                  "params removed",
+                  "FLOPs removed",
+                  "top-1 original",
+                  "compressed",
+                  "fine-tuned",
+                  "ORT",
+                  "drop",
+                  "drop vs reference",
+                  "b1 speedup (CPU)",
+                  "b32 speedup (CPU)",
+                  "fine-tune images/s")),
+          new Table(
+              "2. CNN with large dense layers on Fashion-MNIST",
+              "VGG-style model (DemoModels.vggStyle, trained 1 epoch on 30000 images); fc rows factorize the dense"
+                  + " layers only, conv rows the convolutions only; budget as printed. Target (Kokhazadeh et al.): the"
+                  + " published share of the layer type removed at < 1.5 pts drop.",
+              r -> experiment(r) == 2,
+              List.of(
+                  "budget",
+                  "FC params removed",
+                  "conv params removed",
+                  "model params removed",
+                  "top-1 original",
+                  "compressed",
+                  "fine-tuned",
+                  "drop",
+                  "target (type)",
+                  "target (drop < 1.5)")),
+          new Table(
+              "3. Baselines at equal budget (ResNet-20, before fine-tuning)",
+              "Every method x every selector at keep 22% of the parameters; top-1 right after factorization."
+                  + " Search s: CompressionPipeline.plan() alone, wall and process CPU, 2 shared cores.",
+              r -> experiment(r) == 3,
+              List.of(
+                  "params removed",
+                  "FLOPs removed",
+                  "top-1 original",
+                  "compressed (no fine-tuning)",
+                  "drop",
+                  "search wall s",
+                  "search CPU s")),
+          new Table(
+              "4. Decomposition speed",
+              "Seeded Gaussian weights, median wall and CPU milliseconds, 1 thread.",
+              r -> str(r.get("id")).startsWith("e4/decompositions/"),
+              List.of("params", "ratio", "median_ms", "cpu_ms", "rel_err")),
+          new Table(
+              "4. Training throughput",
+              "Synthetic 3x32x32 images, SGD step forward + backward; PyTorch 1 thread.",
+              r -> str(r.get("id")).startsWith("e4/throughput/"),
+              List.of("batch", "train images/s", "eval images/s")),
+          new Table(
+              "5. Search-time goals of issue 5",
+              "Planning only (CompressionPipeline.plan()), keep 22% of the"
+                  + " parameters; goals: 60 s for ResNet-56 TT data-free, 300 s for the similarity searches.",
+              r -> experiment(r) == 5,
+              List.of(
+                  "params removed (plan)",
+                  "FLOPs removed (plan)",
+                  "search wall s",
+                  "search CPU s",
+                  "goal (wall)",
+                  "goal (CPU time)")));
 
   static int experiment(Map<String, Object> r) {
     return r.get("experiment") instanceof Number n ? n.intValue() : 0;
@@ -65,11 +106,14 @@ public final class ExperimentsPage {
 
   /** The experiments block: common settings once, then one table per {@link #TABLES} entry. */
   public static String render(Map<String, Map<String, Object>> latest, String data) {
-    StringBuilder sb = new StringBuilder("## Experiments of issue 7\n\nGenerated by `./bench render` from `")
-        .append(data).append("` (one JSON line per measured row: settings, machine, load, git commit, metrics;"
-            + " the latest line per id is shown; rows measured before the records existed were read out of the"
-            + " earlier RESULTS.md parts, `migrated_from` says which). An id is the row plus the options its"
-            + " command changed; rerun a row with its command.\n\n");
+    StringBuilder sb =
+        new StringBuilder("## Experiments of issue 7\n\nGenerated by `./bench render` from `")
+            .append(data)
+            .append(
+                "` (one JSON line per measured row: settings, machine, load, git commit, metrics;"
+                    + " the latest line per id is shown; rows measured before the records existed were read out of the"
+                    + " earlier RESULTS.md parts, `migrated_from` says which). An id is the row plus the options its"
+                    + " command changed; rerun a row with its command.\n\n");
     Map<String, String> common = commonSettings(latest.values());
     if (!common.isEmpty()) {
       sb.append("Settings of every row unless its id says otherwise:\n\n");
@@ -85,7 +129,8 @@ public final class ExperimentsPage {
       header.addAll(t.columns());
       header.addAll(List.of("date", "git", "rerun"));
       MarkdownTable table = new MarkdownTable(header.toArray(String[]::new));
-      List<Map<String, Object>> ordered = new ArrayList<>(rows.stream().filter(ExperimentsPage::published).toList());
+      List<Map<String, Object>> ordered =
+          new ArrayList<>(rows.stream().filter(ExperimentsPage::published).toList());
       ordered.addAll(rows.stream().filter(r -> !published(r)).toList());
       for (Map<String, Object> r : ordered) {
         Map<?, ?> m = r.get("metrics") instanceof Map<?, ?> x ? x : Map.of();
@@ -101,7 +146,12 @@ public final class ExperimentsPage {
         cells.add(pub ? "" : "`" + str(r.get("command")) + "`");
         table.add(cells.toArray(String[]::new));
       }
-      sb.append("### ").append(t.heading()).append("\n\n").append(t.note()).append("\n\n").append(table.render())
+      sb.append("### ")
+          .append(t.heading())
+          .append("\n\n")
+          .append(t.note())
+          .append("\n\n")
+          .append(table.render())
           .append('\n');
     }
     return sb.toString();
@@ -113,8 +163,11 @@ public final class ExperimentsPage {
 
   /** Settings entries with the same value in every measured record that has settings. */
   static Map<String, String> commonSettings(java.util.Collection<Map<String, Object>> records) {
-    List<Map<?, ?>> all = records.stream().filter(r -> r.get("settings") instanceof Map<?, ?>)
-        .map(r -> (Map<?, ?>) r.get("settings")).collect(Collectors.toList());
+    List<Map<?, ?>> all =
+        records.stream()
+            .filter(r -> r.get("settings") instanceof Map<?, ?>)
+            .map(r -> (Map<?, ?>) r.get("settings"))
+            .collect(Collectors.toList());
     Map<String, String> common = new LinkedHashMap<>();
     if (all.isEmpty()) {
       return common;

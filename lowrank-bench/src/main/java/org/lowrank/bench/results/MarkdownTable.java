@@ -26,8 +26,15 @@ public final class MarkdownTable {
    */
   public MarkdownTable add(String... cells) {
     if (cells.length != header.size()) {
-      throw new IllegalArgumentException("row has " + cells.length + " cells but the table has "
-          + header.size() + " columns " + header + ": " + Arrays.toString(cells));
+      throw new IllegalArgumentException(
+          "row has "
+              + cells.length
+              + " cells but the table has "
+              + header.size()
+              + " columns "
+              + header
+              + ": "
+              + Arrays.toString(cells));
     }
     rows.add(List.of(Arrays.stream(cells).map(c -> c == null ? "" : c).toArray(String[]::new)));
     return this;
@@ -62,7 +69,6 @@ public final class MarkdownTable {
 
   /** Escapes a cell: pipes are backslashed, line breaks become spaces. */
   static String escape(String cell) {
-    return cell.replace("|", "\\|").replace("\r\n", " ").replace('\n', ' ')
-        .replace('\r', ' ');
+    return cell.replace("|", "\\|").replace("\r\n", " ").replace('\n', ' ').replace('\r', ' ');
   }
 }

@@ -39,8 +39,13 @@ public record Target(String what, double value, boolean atLeast, String unit) {
     if (Double.isNaN(s)) {
       return "not measured";
     }
-    String cmp = String.format(Locale.ROOT, "%s %s %s", fmt(measured), s == 0 ? (atLeast ? ">=" : "<=")
-        : (atLeast ? "<" : ">"), fmt(value));
+    String cmp =
+        String.format(
+            Locale.ROOT,
+            "%s %s %s",
+            fmt(measured),
+            s == 0 ? (atLeast ? ">=" : "<=") : (atLeast ? "<" : ">"),
+            fmt(value));
     return s == 0 ? "met (" + cmp + ")" : "missed by " + fmt(s) + " (" + cmp + ")";
   }
 

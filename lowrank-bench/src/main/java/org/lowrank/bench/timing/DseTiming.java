@@ -12,15 +12,15 @@ import java.util.Map;
 import org.lowrank.analysis.LayerProfile;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.analysis.WeightFolding;
+import org.lowrank.cost.Cost;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.Method;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.plan.Budget;
-import org.lowrank.cost.Cost;
-import org.lowrank.cost.CostModel;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.cost.Method;
 import org.lowrank.plan.Plan;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.plan.select.Planner;
@@ -44,8 +44,8 @@ import org.lowrank.train.exec.GraphExecutor;
 /**
  * Measures the feature-map similarity search on a CIFAR-10 model (a benchmark, not a test): for
  * Tucker-2, CP, TT and hybrid, the wall time of a search over all 3x3 convs (calibration pass
- * included) and the ranks chosen at a keep-params budget, plus the top-1 accuracy of the
- * compressed model before fine-tuning (dense reconstructions, equivalent to the factorized chains).
+ * included) and the ranks chosen at a keep-params budget, plus the top-1 accuracy of the compressed
+ * model before fine-tuning (dense reconstructions, equivalent to the factorized chains).
  *
  * <pre>
  * ./bench dse-timing [--model m.onnx] [--data cifar10-jpeg.zip] [--threads 2]
@@ -72,8 +72,12 @@ public final class DseTiming {
     if (!Files.exists(data)) {
       data = Path.of("..", "..", "shared", "data");
     }
-    Path modelPath = Path.of(opt.getOrDefault("model", data.resolve("models/resnet20_cifar10/model.onnx").toString()));
-    Path zip = Path.of(opt.getOrDefault("data", data.resolve("cifar10/cifar10-jpeg.zip").toString()));
+    Path modelPath =
+        Path.of(
+            opt.getOrDefault(
+                "model", data.resolve("models/resnet20_cifar10/model.onnx").toString()));
+    Path zip =
+        Path.of(opt.getOrDefault("data", data.resolve("cifar10/cifar10-jpeg.zip").toString()));
     int threads = Integer.parseInt(opt.getOrDefault("threads", "2"));
     int samples = Integer.parseInt(opt.getOrDefault("samples", "64"));
     double keep = Double.parseDouble(opt.getOrDefault("budget", "0.22"));
@@ -90,101 +94,181 @@ public final class DseTiming {
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
     List<String> convs = new ArrayList<>();
     for (LayerProfile l : profile.layers()) {
-      if (l.isConv() && l.groups() == 1 && l.name().contains(opt.getOrDefault("only", "")) && Arrays.equals(Arrays.copyOfRange(l.weightShape(), 2, 4), new long[] {3, 3})) {
+      if (l.isConv()
+          && l.groups() == 1
+          && l.name().contains(opt.getOrDefault("only", ""))
+          && Arrays.equals(Arrays.copyOfRange(l.weightShape(), 2, 4), new long[] {3, 3})) {
         convs.add(l.name());
       }
     }
-    Normalization norm = Normalization.of(new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f});
+    Normalization norm =
+        Normalization.of(
+            new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f});
     TensorValue calib;
     ImageDataset test = ImageFolderDataset.builder().setRoot(zip).optSplit("test").build();
     try (ImageDataset few = Datasets.limit(test, samples, 1)) {
-      Batch b = DataLoader.builder(few).setBatchSize(samples).optNormalization(norm).build().epoch(0).next();
+      Batch b =
+          DataLoader.builder(few)
+              .setBatchSize(samples)
+              .optNormalization(norm)
+              .build()
+              .epoch(0)
+              .next();
       calib = TensorValue.ofFloats(b.shape(), b.data());
     }
-    out.printf(Locale.ROOT, "model %s: %,d params, %,d MACs; %d 3x3 convs (%,d params); calibration %d test "
+    out.printf(
+        Locale.ROOT,
+        "model %s: %,d params, %,d MACs; %d 3x3 convs (%,d params); calibration %d test "
             + "images; %d threads; budget keep params %.2f; %s threshold %.3f%n",
-        modelPath.getFileName(), total.params(), total.macs(), convs.size(),
-        convs.stream().mapToLong(n -> profile.layer(n).orElseThrow().params()).sum(), samples, threads, keep,
-        metric.cliName(), threshold);
+        modelPath.getFileName(),
+        total.params(),
+        total.macs(),
+        convs.size(),
+        convs.stream().mapToLong(n -> profile.layer(n).orElseThrow().params()).sum(),
+        samples,
+        threads,
+        keep,
+        metric.cliName(),
+        threshold);
     LinearAlgebra la = LinearAlgebra.defaultInstance();
     double baseline = evalImages > 0 ? accuracy(model, test, norm, evalImages) : Double.NaN;
-    out.printf(Locale.ROOT, "original top-1 on %d test images: %.2f%%%n", evalImages, 100 * baseline);
+    out.printf(
+        Locale.ROOT, "original top-1 on %d test images: %.2f%%%n", evalImages, 100 * baseline);
     Map<String, Plan> plans = new LinkedHashMap<>();
     for (String run : runs) {
-      List<Method> methods = run.equals("hybrid")
-          ? List.of(Method.TUCKER2, Method.CP, Method.TT) : List.of(Method.parse(run));
+      List<Method> methods =
+          run.equals("hybrid")
+              ? List.of(Method.TUCKER2, Method.CP, Method.TT)
+              : List.of(Method.parse(run));
       long t0 = System.nanoTime();
       long cpu0 = processCpuNanos();
       Plan plan;
       Plan free;
       Model compressed;
       Model thresholdModel;
-      try (SimilaritySelector s = SimilaritySelector.builder(model).calibration(calib).calibrationSize(samples)
-          .threshold(threshold).metric(metric).seed(1).linearAlgebra(la).layers(convs).build()) {
+      try (SimilaritySelector s =
+          SimilaritySelector.builder(model)
+              .calibration(calib)
+              .calibrationSize(samples)
+              .threshold(threshold)
+              .metric(metric)
+              .seed(1)
+              .linearAlgebra(la)
+              .layers(convs)
+              .build()) {
         List<LayerInput> layers = new ArrayList<>();
         for (String n : convs) {
           LayerInput l = s.layer(n);
           Cost mine = CostModel.original(l.geometry());
           Cost theirs = CostModel.original(profile.layer(n).orElseThrow().geometry());
           if (!mine.equals(theirs)) {
-            throw new IllegalStateException("layer " + n + ": geometry differs from the profile's: " + mine + " vs " + theirs);
+            throw new IllegalStateException(
+                "layer " + n + ": geometry differs from the profile's: " + mine + " vs " + theirs);
           }
           layers.add(l);
         }
-        plan = Planner.plan(new Planner.Request(modelPath.getFileName().toString(), layers, List.of(), total,
-            methods, s, Budget.keepParams(keep), 1), ProgressListener.NONE);
+        plan =
+            Planner.plan(
+                new Planner.Request(
+                    modelPath.getFileName().toString(),
+                    layers,
+                    List.of(),
+                    total,
+                    methods,
+                    s,
+                    Budget.keepParams(keep),
+                    1),
+                ProgressListener.NONE);
         double seconds = (System.nanoTime() - t0) / 1e9;
         double cpuSeconds = (processCpuNanos() - cpu0) / 1e9;
-        free = Planner.plan(new Planner.Request(modelPath.getFileName().toString(), layers, List.of(), total,
-            methods, s, Budget.none(), 1), ProgressListener.NONE);
-        out.printf(Locale.ROOT, "%n== %s: search %.1f s wall, %.1f s CPU (all threads); budget plan keeps %.1f%% params, %.1f%% MACs; "
+        free =
+            Planner.plan(
+                new Planner.Request(
+                    modelPath.getFileName().toString(),
+                    layers,
+                    List.of(),
+                    total,
+                    methods,
+                    s,
+                    Budget.none(),
+                    1),
+                ProgressListener.NONE);
+        out.printf(
+            Locale.ROOT,
+            "%n== %s: search %.1f s wall, %.1f s CPU (all threads); budget plan keeps %.1f%% params, %.1f%% MACs; "
                 + "threshold-only plan keeps %.1f%% params%n",
-            run, seconds, cpuSeconds, 100 * plan.keptParamsFraction(), 100 * plan.keptFlopsFraction(),
+            run,
+            seconds,
+            cpuSeconds,
+            100 * plan.keptParamsFraction(),
+            100 * plan.keptFlopsFraction(),
             100 * free.keptParamsFraction());
         compressed = reconstructed(model, plan, s, la);
         thresholdModel = reconstructed(model, free, s, la);
       }
-      out.printf("%-28s %-16s %8s   %-16s %8s%n", "layer", "budget choice", "sim", "threshold pick", "sim");
+      out.printf(
+          "%-28s %-16s %8s   %-16s %8s%n",
+          "layer", "budget choice", "sim", "threshold pick", "sim");
       for (LayerDecision d : plan.layers()) {
         LayerDecision f = free.layer(d.layer());
-        out.printf(Locale.ROOT, "%-28s %-16s %8.4f   %-16s %8.4f%n", d.layer(),
-            d.choice() == null ? "original" : d.choice().toString(), d.score(),
-            f.choice() == null ? "original" : f.choice().toString(), f.score());
+        out.printf(
+            Locale.ROOT,
+            "%-28s %-16s %8.4f   %-16s %8.4f%n",
+            d.layer(),
+            d.choice() == null ? "original" : d.choice().toString(),
+            d.score(),
+            f.choice() == null ? "original" : f.choice().toString(),
+            f.score());
       }
       if (evalImages > 0) {
-        out.printf(Locale.ROOT, "top-1 before fine-tuning: budget plan %.2f%%, threshold plan %.2f%% (original %.2f%%)%n",
+        out.printf(
+            Locale.ROOT,
+            "top-1 before fine-tuning: budget plan %.2f%%, threshold plan %.2f%% (original %.2f%%)%n",
             100 * accuracy(compressed, test, norm, evalImages),
-            100 * accuracy(thresholdModel, test, norm, evalImages), 100 * baseline);
+            100 * accuracy(thresholdModel, test, norm, evalImages),
+            100 * baseline);
       }
       plans.put(run, plan);
     }
     test.close();
   }
 
-  /** The model with each planned layer's weight replaced by its reconstruction (same outputs as the chains). */
-  private static Model reconstructed(Model model, Plan plan, SimilaritySelector s, LinearAlgebra la) {
+  /**
+   * The model with each planned layer's weight replaced by its reconstruction (same outputs as the
+   * chains).
+   */
+  private static Model reconstructed(
+      Model model, Plan plan, SimilaritySelector s, LinearAlgebra la) {
     Model m = model;
     WeightApproximation approx = new WeightApproximation(la, 1);
     for (LayerDecision d : plan.layers()) {
       if (d.choice() != null) {
         DenseTensor w = approx.reconstruct(s.layer(d.layer()).weight(), d.choice());
-        m = LayerRewriter.withWeight(m, d.layer(),
-            TensorValue.ofFloats(Arrays.stream(w.shape()).asLongStream().toArray(), w.toFloats()));
+        m =
+            LayerRewriter.withWeight(
+                m,
+                d.layer(),
+                TensorValue.ofFloats(
+                    Arrays.stream(w.shape()).asLongStream().toArray(), w.toFloats()));
       }
     }
     return m;
   }
 
   private static long processCpuNanos() {
-    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    java.lang.management.OperatingSystemMXBean os =
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : 0;
   }
 
-  private static double accuracy(Model model, ImageDataset test, Normalization norm, int n) throws Exception {
+  private static double accuracy(Model model, ImageDataset test, Normalization norm, int n)
+      throws Exception {
     ImageDataset subset = Datasets.limit(test, n, 2);
     try (GraphExecutor ex = GraphExecutor.builder(model).optTrainable(x -> false).build()) {
-      EvaluationResult r = Evaluator.evaluate(new ExecutorPredictor(ex),
-          DataLoader.builder(subset).setBatchSize(100).optNormalization(norm).build());
+      EvaluationResult r =
+          Evaluator.evaluate(
+              new ExecutorPredictor(ex),
+              DataLoader.builder(subset).setBatchSize(100).optNormalization(norm).build());
       return r.top1();
     }
   }

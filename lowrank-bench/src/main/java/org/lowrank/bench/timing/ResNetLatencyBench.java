@@ -7,14 +7,14 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.lowrank.analysis.ModelProfile;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.Method;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxTensors;
 import org.lowrank.onnx.OnnxWriter;
-import org.lowrank.cost.Choice;
-import org.lowrank.cost.Method;
 import org.lowrank.rewrite.ConvLayer;
 import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerFactorizer;
@@ -61,7 +61,8 @@ public final class ResNetLatencyBench {
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--runs" -> runs = Integer.parseInt(args[++i]);
         case "--per-layer" -> perLayer = true;
-        case "--batches" -> batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--batches" ->
+            batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
         default -> modelPath = Path.of(args[i]);
       }
     }
@@ -73,9 +74,16 @@ public final class ResNetLatencyBench {
 
     byte[] a = OnnxWriter.toBytes(original);
     byte[] b = OnnxWriter.toBytes(rewritten);
-    System.out.printf(Locale.ROOT, "model %s, %s at %.0f%% of channels: params %d -> %d, MACs/image %d -> %d%n",
-        modelPath, method.cliName(), 100 * fraction, po.totalParams(), pr.totalParams(),
-        po.totalMacs(), pr.totalMacs());
+    System.out.printf(
+        Locale.ROOT,
+        "model %s, %s at %.0f%% of channels: params %d -> %d, MACs/image %d -> %d%n",
+        modelPath,
+        method.cliName(),
+        100 * fraction,
+        po.totalParams(),
+        pr.totalParams(),
+        po.totalMacs(),
+        pr.totalMacs());
     Path input = modelPath.resolveSibling("test_data_set_0").resolve("input_0.pb");
     if (Files.isRegularFile(input)) {
       TensorValue x = OnnxTensors.read(input);
@@ -83,15 +91,22 @@ public final class ResNetLatencyBench {
           OrtRunner rr = OrtRunner.open(b, "rewritten", RuntimeOptions.withThreads(threads))) {
         TensorValue yo = ro.run(x);
         TensorValue yr = rr.run(x);
-        System.out.printf(Locale.ROOT,
+        System.out.printf(
+            Locale.ROOT,
             "stored input (batch %d), before fine-tuning: max rel logit diff %.3f, top-1 agreement %.1f%%%n",
-            x.dim(0), ExportCheck.difference("logits", yo, yr).maxRelativeDifference(),
+            x.dim(0),
+            ExportCheck.difference("logits", yo, yr).maxRelativeDifference(),
             100 * ExportCheck.top1Agreement(yo, yr));
       }
     }
     LatencyBenchmark.Settings settings = new LatencyBenchmark.Settings(warmup, runs, threads, 42L);
-    String label = modelPath.getParent().getFileName() + " " + method.cliName() + " "
-        + Math.round(100 * fraction) + "% ranks";
+    String label =
+        modelPath.getParent().getFileName()
+            + " "
+            + method.cliName()
+            + " "
+            + Math.round(100 * fraction)
+            + "% ranks";
     LatencyComparison cmp = LatencyBenchmark.compare(label, a, b, flopsRatio, batches, settings);
     System.out.print(cmp.toTable());
     if (perLayer) {
@@ -100,19 +115,25 @@ public final class ResNetLatencyBench {
   }
 
   /** One line per factorized layer: its MAC ratio and speedup alone, at each batch size. */
-  private static void printPerLayer(Model model, Method method, double fraction, int[] batches,
+  private static void printPerLayer(
+      Model model,
+      Method method,
+      double fraction,
+      int[] batches,
       LatencyBenchmark.Settings settings) {
     Model folded = org.lowrank.analysis.WeightFolding.fold(model);
     Map<String, FactorizedLayer> specs = factorizations(folded, method, fraction);
-    StringBuilder head = new StringBuilder(String.format(Locale.ROOT, "%-28s %10s", "layer", "MAC ratio"));
+    StringBuilder head =
+        new StringBuilder(String.format(Locale.ROOT, "%-28s %10s", "layer", "MAC ratio"));
     for (int b : batches) {
       head.append(String.format(Locale.ROOT, " %14s", "speedup b" + b));
     }
     System.out.println(head);
     for (Map.Entry<String, FactorizedLayer> e : specs.entrySet()) {
-      LatencyComparison c = LayerLatency.compare(folded, e.getKey(), e.getValue(), batches, settings);
-      StringBuilder line = new StringBuilder(
-          String.format(Locale.ROOT, "%-28s %10.3f", e.getKey(), c.flopsRatio()));
+      LatencyComparison c =
+          LayerLatency.compare(folded, e.getKey(), e.getValue(), batches, settings);
+      StringBuilder line =
+          new StringBuilder(String.format(Locale.ROOT, "%-28s %10.3f", e.getKey(), c.flopsRatio()));
       for (LatencyComparison.Row r : c.rows()) {
         line.append(String.format(Locale.ROOT, " %13.2fx", r.speedup()));
       }
@@ -125,7 +146,8 @@ public final class ResNetLatencyBench {
     return LayerRewriter.rewriteAll(model, factorizations(model, method, fraction));
   }
 
-  private static Map<String, FactorizedLayer> factorizations(Model model, Method method, double fraction) {
+  private static Map<String, FactorizedLayer> factorizations(
+      Model model, Method method, double fraction) {
     LayerFactorizer f = LayerFactorizer.builder().optSeed(1).build();
     Map<String, FactorizedLayer> specs = new LinkedHashMap<>();
     for (Node n : model.graph().nodes()) {
@@ -139,11 +161,12 @@ public final class ResNetLatencyBench {
       }
       int rOut = (int) Math.max(1, Math.round(fraction * c.outChannels()));
       int rIn = (int) Math.max(1, Math.round(fraction * c.inChannels()));
-      Choice choice = switch (method) {
-        case TUCKER2, TT -> Choice.of(method, rOut, rIn);
-        case CP -> Choice.of(method, rOut);
-        default -> throw new IllegalArgumentException("conv methods only: tucker, tt, cp");
-      };
+      Choice choice =
+          switch (method) {
+            case TUCKER2, TT -> Choice.of(method, rOut, rIn);
+            case CP -> Choice.of(method, rOut);
+            default -> throw new IllegalArgumentException("conv methods only: tucker, tt, cp");
+          };
       String layer = LayerRewriter.layerName(n);
       specs.put(layer, f.factorize(model.graph(), layer, choice));
     }

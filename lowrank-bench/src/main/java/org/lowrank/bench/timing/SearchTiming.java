@@ -8,13 +8,13 @@ import java.util.List;
 import java.util.Locale;
 import org.lowrank.analysis.LayerProfile;
 import org.lowrank.analysis.ModelProfile;
+import org.lowrank.cost.Cost;
+import org.lowrank.cost.Method;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.plan.Budget;
-import org.lowrank.cost.Cost;
-import org.lowrank.cost.Method;
 import org.lowrank.train.search.DataFreeRankSearch;
 import org.lowrank.train.search.DataFreeSearchConfig;
 import org.lowrank.train.search.LayerRankResult;
@@ -31,6 +31,7 @@ import org.lowrank.train.search.SearchLayer;
  *       [--threads 2] [--keep 0.22 (0 = no budget)] [--mode allocator|proportional]
  *       [--methods tt,cp] [model.onnx ...]
  * </pre>
+ *
  * Without models it runs ResNet-20 and ResNet-56 from the shared data directory (system property or
  * environment variable {@code LOWRANK_SHARED_DATA}, else {@code ../shared/data} relative to the
  * working directory, i.e. the repository root). Threads apply to both PyTorch and OpenBLAS; set
@@ -49,8 +50,10 @@ public final class SearchTiming {
       switch (args[i]) {
         case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--keep" -> keep = Double.parseDouble(args[++i]);
-        case "--mode" -> mode = DataFreeSearchConfig.BudgetMode.valueOf(args[++i].toUpperCase(Locale.ROOT));
-        case "--methods" -> methods = Arrays.stream(args[++i].split(",")).map(Method::parse).toList();
+        case "--mode" ->
+            mode = DataFreeSearchConfig.BudgetMode.valueOf(args[++i].toUpperCase(Locale.ROOT));
+        case "--methods" ->
+            methods = Arrays.stream(args[++i].split(",")).map(Method::parse).toList();
         default -> models.add(Path.of(args[i]));
       }
     }
@@ -63,19 +66,25 @@ public final class SearchTiming {
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     System.setProperty("ai.djl.offline", "true");
     LinearAlgebra la = LinearAlgebra.openBlas(threads);
-    System.out.printf(Locale.ROOT, "data-free rank search, keep %.2f of params (0 = no budget), "
-        + "budget mode %s, %d threads%n", keep, mode, threads);
+    System.out.printf(
+        Locale.ROOT,
+        "data-free rank search, keep %.2f of params (0 = no budget), "
+            + "budget mode %s, %d threads%n",
+        keep,
+        mode,
+        threads);
     for (Path file : models) {
       Model model = OnnxReader.read(file);
       ModelProfile profile = ModelProfile.of(model);
       for (Method method : methods) {
         List<SearchLayer> layers = selectLayers(model, profile, method);
-        DataFreeSearchConfig config = DataFreeSearchConfig.builder()
-            .optBudget(keep > 0 ? Budget.keepParams(keep) : Budget.none())
-            .optBudgetMode(mode)
-            .optModelCost(new Cost(profile.totalParams(), profile.totalMacs()))
-            .optLinearAlgebra(la)
-            .build();
+        DataFreeSearchConfig config =
+            DataFreeSearchConfig.builder()
+                .optBudget(keep > 0 ? Budget.keepParams(keep) : Budget.none())
+                .optBudgetMode(mode)
+                .optModelCost(new Cost(profile.totalParams(), profile.totalMacs()))
+                .optLinearAlgebra(la)
+                .build();
         long cpu0 = processCpuMillis();
         RankSearchResult r = new DataFreeRankSearch(config).search(layers);
         print(file, method, profile, layers, r, processCpuMillis() - cpu0);
@@ -92,52 +101,93 @@ public final class SearchTiming {
       if (!conv3x3 || !l.methods().contains(method)) {
         continue;
       }
-      TensorValue weight = model.graph().initializer(l.weightName()).orElseThrow(
-          () -> new IllegalStateException("layer " + l.name() + ": weight " + l.weightName()
-              + " is not an initializer"));
+      TensorValue weight =
+          model
+              .graph()
+              .initializer(l.weightName())
+              .orElseThrow(
+                  () ->
+                      new IllegalStateException(
+                          "layer "
+                              + l.name()
+                              + ": weight "
+                              + l.weightName()
+                              + " is not an initializer"));
       out.add(new SearchLayer(l.name(), l.geometry(), weight, method));
     }
     return out;
   }
 
-  private static void print(Path file, Method method, ModelProfile profile, List<SearchLayer> layers,
-      RankSearchResult r, long cpuMillis) {
+  private static void print(
+      Path file,
+      Method method,
+      ModelProfile profile,
+      List<SearchLayer> layers,
+      RankSearchResult r,
+      long cpuMillis) {
     Cost saved = r.layersBefore().minus(r.layersAfter());
     double keptParams = 1 - (double) saved.params() / profile.totalParams();
     double keptMacs = 1 - (double) saved.macs() / profile.totalMacs();
-    System.out.printf(Locale.ROOT, "%n%s, %s: %d layers, search wall %.1f s (process CPU %.1f s), "
-            + "model params kept %.3f, MACs kept %.3f, seed %d%n", file.getParent().getFileName(),
-        method.cliName(), r.layers().size(), r.elapsedMillis() / 1000.0, cpuMillis / 1000.0,
-        keptParams, keptMacs, r.seed());
+    System.out.printf(
+        Locale.ROOT,
+        "%n%s, %s: %d layers, search wall %.1f s (process CPU %.1f s), "
+            + "model params kept %.3f, MACs kept %.3f, seed %d%n",
+        file.getParent().getFileName(),
+        method.cliName(),
+        r.layers().size(),
+        r.elapsedMillis() / 1000.0,
+        cpuMillis / 1000.0,
+        keptParams,
+        keptMacs,
+        r.seed());
     for (RankSearchResult.StageSummary s : r.stages()) {
-      System.out.printf(Locale.ROOT, "  stage step %d: %d branches, %d groups, %.1f s, E %.4f%n",
-          s.step(), s.branches(), s.groups(), s.millis() / 1000.0, s.finalError());
+      System.out.printf(
+          Locale.ROOT,
+          "  stage step %d: %d branches, %d groups, %.1f s, E %.4f%n",
+          s.step(),
+          s.branches(),
+          s.groups(),
+          s.millis() / 1000.0,
+          s.finalError());
     }
-    System.out.printf("  %-30s %-9s %5s %9s %6s %7s %7s%n", "layer", "cout,cin", "max", "preferred",
-        "chosen", "params", "score");
+    System.out.printf(
+        "  %-30s %-9s %5s %9s %6s %7s %7s%n",
+        "layer", "cout,cin", "max", "preferred", "chosen", "params", "score");
     for (int i = 0; i < layers.size(); i++) {
       LayerRankResult l = r.layers().get(i);
       SearchLayer s = layers.get(i);
-      double kept = (double) l.chosenCandidate().cost().params()
-          / org.lowrank.cost.CostModel.original(s.geometry()).params();
-      System.out.printf(Locale.ROOT, "  %-30s %-9s %5d %9d %6d %7.3f %7.4f%n", l.layer(),
-          s.geometry().cout() + "," + s.geometry().cin(), l.feasibleMax(), l.preferredRank(),
-          l.rank(), kept, l.chosenCandidate().score());
+      double kept =
+          (double) l.chosenCandidate().cost().params()
+              / org.lowrank.cost.CostModel.original(s.geometry()).params();
+      System.out.printf(
+          Locale.ROOT,
+          "  %-30s %-9s %5d %9d %6d %7.3f %7.4f%n",
+          l.layer(),
+          s.geometry().cout() + "," + s.geometry().cin(),
+          l.feasibleMax(),
+          l.preferredRank(),
+          l.rank(),
+          kept,
+          l.chosenCandidate().score());
     }
   }
 
   private static long processCpuMillis() {
     java.lang.management.OperatingSystemMXBean os =
         java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-    return os instanceof com.sun.management.OperatingSystemMXBean b ? b.getProcessCpuTime() / 1_000_000 : -1;
+    return os instanceof com.sun.management.OperatingSystemMXBean b
+        ? b.getProcessCpuTime() / 1_000_000
+        : -1;
   }
 
   private static Path sharedData() {
     String p = System.getProperty("LOWRANK_SHARED_DATA", System.getenv("LOWRANK_SHARED_DATA"));
     Path data = p != null ? Path.of(p) : Path.of("..", "shared", "data");
     if (!Files.isDirectory(data)) {
-      throw new IllegalArgumentException("shared data not found at " + data.toAbsolutePath()
-          + ": set LOWRANK_SHARED_DATA or pass model files");
+      throw new IllegalArgumentException(
+          "shared data not found at "
+              + data.toAbsolutePath()
+              + ": set LOWRANK_SHARED_DATA or pass model files");
     }
     return data;
   }

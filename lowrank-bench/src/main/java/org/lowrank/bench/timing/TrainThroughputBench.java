@@ -18,14 +18,14 @@ import org.lowrank.train.finetune.FineTuneListener;
 import org.lowrank.train.finetune.FineTuner;
 
 /**
- * Question: how many images per second does one fine-tuning step (forward + backward + SGD
- * Nesterov update) of ResNet-20 process at batch 128, and how fast is eval-mode inference?
- * Baseline: PyTorch on the same machine (ARCHITECTURE.md: parity for a small CNN on 2 cores).
+ * Question: how many images per second does one fine-tuning step (forward + backward + SGD Nesterov
+ * update) of ResNet-20 process at batch 128, and how fast is eval-mode inference? Baseline: PyTorch
+ * on the same machine (ARCHITECTURE.md: parity for a small CNN on 2 cores).
  *
  * <p>Run: {@code LOWRANK_JAVA_OPTS=-Dai.djl.pytorch.num_threads=N ./bench train-throughput
- * [model.onnx] [batch] [steps]}. The model defaults to
- * ResNet-20 under {@code $LOWRANK_SHARED_DATA} or ../shared/data. Synthetic 32x32 RGB data, so
- * decoding does not count. Prints a table; returns nothing else.
+ * [model.onnx] [batch] [steps]}. The model defaults to ResNet-20 under {@code $LOWRANK_SHARED_DATA}
+ * or ../shared/data. Synthetic 32x32 RGB data, so decoding does not count. Prints a table; returns
+ * nothing else.
  *
  * <p>Measured 2026-11-23 on the shared 2-core machine under load (load average 11-20): 1 thread
  * 180-274 images/s train step, 150-326 images/s eval; 2 threads collapse to ~45-49 train when the
@@ -35,7 +35,8 @@ public final class TrainThroughputBench {
   private TrainThroughputBench() {}
 
   /** Result of one measurement. */
-  public record Result(int batch, int steps, double trainImagesPerSecond, double evalImagesPerSecond) {}
+  public record Result(
+      int batch, int steps, double trainImagesPerSecond, double evalImagesPerSecond) {}
 
   public static void main(String[] args) throws Exception {
     Path model = args.length > 0 ? Path.of(args[0]) : defaultModel();
@@ -43,9 +44,13 @@ public final class TrainThroughputBench {
     int steps = args.length > 2 ? Integer.parseInt(args[2]) : 20;
     Result r = run(OnnxReader.read(model), batch, steps);
     System.out.printf("model            %s%n", model);
-    System.out.printf("engine threads   %d (ai.djl.pytorch.num_threads)%n",
-        Integer.getInteger("ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()));
-    System.out.printf("engine           %s%n", Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
+    System.out.printf(
+        "engine threads   %d (ai.djl.pytorch.num_threads)%n",
+        Integer.getInteger(
+            "ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()));
+    System.out.printf(
+        "engine           %s%n",
+        Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
     System.out.printf("%-28s %10s%n", "measurement (batch " + batch + ")", "images/s");
     System.out.printf("%-28s %10.1f%n", "train step (fwd+bwd+SGD)", r.trainImagesPerSecond());
     System.out.printf("%-28s %10.1f%n", "eval forward", r.evalImagesPerSecond());
@@ -63,34 +68,60 @@ public final class TrainThroughputBench {
   /** Random 3x32x32 images (seeded) with 10 classes. */
   static ImageDataset synthetic(int n) {
     return new ImageDataset() {
-      public int size() { return n; }
-      public int channels() { return 3; }
-      public int height() { return 32; }
-      public int width() { return 32; }
-      public List<String> classNames() { return java.util.Collections.nCopies(10, "c"); }
+      public int size() {
+        return n;
+      }
+
+      public int channels() {
+        return 3;
+      }
+
+      public int height() {
+        return 32;
+      }
+
+      public int width() {
+        return 32;
+      }
+
+      public List<String> classNames() {
+        return java.util.Collections.nCopies(10, "c");
+      }
+
       public Example get(int i) {
         byte[] px = new byte[3 * 32 * 32];
         new Random(i).nextBytes(px);
         return new Example(px, i % 10);
       }
-      public String description() { return "synthetic"; }
+
+      public String description() {
+        return "synthetic";
+      }
     };
   }
 
   /** Measures {@code steps} training steps after 3 warm-up steps, and as many eval batches. */
   public static Result run(Model model, int batch, int steps) {
     int warm = 3;
-    DataLoader data = DataLoader.builder(synthetic(batch * 4)).setBatchSize(batch).optDropLast(true).build();
+    DataLoader data =
+        DataLoader.builder(synthetic(batch * 4)).setBatchSize(batch).optDropLast(true).build();
     List<Double> ips = new ArrayList<>();
-    FineTuner.run(model, data, FineTuneConfig.builder().optLearningRate(1e-4).optSteps(warm + steps)
-        .optListener(new FineTuneListener() {
-          @Override
-          public void onStep(StepEvent e) {
-            if (e.step() > warm) {
-              ips.add(e.imagesPerSecond());
-            }
-          }
-        }).build());
+    FineTuner.run(
+        model,
+        data,
+        FineTuneConfig.builder()
+            .optLearningRate(1e-4)
+            .optSteps(warm + steps)
+            .optListener(
+                new FineTuneListener() {
+                  @Override
+                  public void onStep(StepEvent e) {
+                    if (e.step() > warm) {
+                      ips.add(e.imagesPerSecond());
+                    }
+                  }
+                })
+            .build());
     double train = ips.size() / ips.stream().mapToDouble(v -> 1 / v).sum();
     Batch b = data.epoch(0).next();
     double eval;

@@ -61,7 +61,8 @@ class RecordTest {
   void blockIsReplacedAndTheRestKept() {
     String doc = "# t\n\nintro\n\n<!-- x:begin -->\nold\n<!-- x:end -->\n\n## other\n\nkept\n";
     String out = MarkedBlock.replace(doc, "x", "new body\n");
-    assertEquals("# t\n\nintro\n\n<!-- x:begin -->\nnew body\n<!-- x:end -->\n\n## other\n\nkept\n", out);
+    assertEquals(
+        "# t\n\nintro\n\n<!-- x:begin -->\nnew body\n<!-- x:end -->\n\n## other\n\nkept\n", out);
     assertEquals(out, MarkedBlock.replace(out, "x", "new body"), "rendering twice changes nothing");
   }
 
@@ -73,8 +74,10 @@ class RecordTest {
 
   @Test
   void loneMarkerIsRefused() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> MarkedBlock.replace("# t\n<!-- x:begin -->\n", "x", "body"));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> MarkedBlock.replace("# t\n<!-- x:begin -->\n", "x", "body"));
     assertTrue(e.getMessage().contains("without its partner"), e.getMessage());
   }
 
@@ -88,8 +91,14 @@ class RecordTest {
   @Test
   void shownCommandHasLabelsNotPaths() {
     Path models = dir.resolve("models");
-    CliRun run = new CliRun(List.of("bench", models.resolve("m.onnx").toString(), dir.resolve("out/m.onnx").toString()),
-        0, "", "", 0);
+    CliRun run =
+        new CliRun(
+            List.of(
+                "bench", models.resolve("m.onnx").toString(), dir.resolve("out/m.onnx").toString()),
+            0,
+            "",
+            "",
+            0);
     Map<Path, String> labels = new LinkedHashMap<>();
     labels.put(dir.resolve("out"), "OUT");
     labels.put(models, "$LOWRANK_MODELS");

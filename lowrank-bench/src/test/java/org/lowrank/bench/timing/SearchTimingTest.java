@@ -9,9 +9,9 @@ import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.lowrank.analysis.ModelProfile;
+import org.lowrank.cost.Method;
 import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
-import org.lowrank.cost.Method;
 import org.lowrank.train.search.SearchLayer;
 
 /** The layer selection of {@link SearchTiming} on the real ResNet-20 (no search is run). */

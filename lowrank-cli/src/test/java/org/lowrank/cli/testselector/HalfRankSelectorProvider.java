@@ -12,16 +12,19 @@ import org.lowrank.plan.select.SelectorProvider;
 import org.lowrank.progress.ProgressListener;
 
 /**
- * A selector that exists only in the tests, registered through the SPI alone
- * (META-INF/services in the test resources): ranks = ceil(scale x full rank), {@code --half-scale}
- * (default 0.5). The CLI must offer it by name, with its option, without being edited.
+ * A selector that exists only in the tests, registered through the SPI alone (META-INF/services in
+ * the test resources): ranks = ceil(scale x full rank), {@code --half-scale} (default 0.5). The CLI
+ * must offer it by name, with its option, without being edited.
  */
 public final class HalfRankSelectorProvider
     implements SelectorProvider<HalfRankSelectorProvider.Options> {
-  static final SelectorOption SCALE = new SelectorOption("--half-scale", Double.class, "S", "0.5",
-      "Rank / full rank of the test-only selector");
+  static final SelectorOption SCALE =
+      new SelectorOption(
+          "--half-scale", Double.class, "S", "0.5", "Rank / full rank of the test-only selector");
 
-  /** @param scale rank / full rank */
+  /**
+   * @param scale rank / full rank
+   */
   public record Options(double scale) {}
 
   @Override

@@ -17,32 +17,33 @@ import org.lowrank.cost.Choice;
 public interface CandidateFilter {
 
   /** The filter that keeps every candidate (the default: no pruning, nothing recorded). */
-  CandidateFilter KEEP_ALL = new CandidateFilter() {
-    @Override
-    public boolean keep(LayerInput layer, Choice choice) {
-      return true;
-    }
+  CandidateFilter KEEP_ALL =
+      new CandidateFilter() {
+        @Override
+        public boolean keep(LayerInput layer, Choice choice) {
+          return true;
+        }
 
-    @Override
-    public Map<String, Object> settings() {
-      return Map.of();
-    }
+        @Override
+        public Map<String, Object> settings() {
+          return Map.of();
+        }
 
-    @Override
-    public String rejectedAllNote() {
-      return "";
-    }
+        @Override
+        public String rejectedAllNote() {
+          return "";
+        }
 
-    @Override
-    public String description() {
-      return "no filter";
-    }
+        @Override
+        public String description() {
+          return "no filter";
+        }
 
-    @Override
-    public boolean prunes() {
-      return false;
-    }
-  };
+        @Override
+        public boolean prunes() {
+          return false;
+        }
+      };
 
   /** Whether {@code choice} (a factorization of {@code layer}) may be chosen. */
   boolean keep(LayerInput layer, Choice choice);
@@ -62,12 +63,16 @@ public interface CandidateFilter {
   /** The filter's settings, recorded in the plan (e.g. {@code prune_latency_ratio}). */
   Map<String, Object> settings();
 
-  /** What the filter rejects, for notes and messages, e.g. "latency pruning (ratio 1.0, batch 1)". */
+  /**
+   * What the filter rejects, for notes and messages, e.g. "latency pruning (ratio 1.0, batch 1)".
+   */
   default String description() {
     return "candidate filter " + settings();
   }
 
-  /** The note of a layer kept because every candidate was rejected, e.g. "kept: no factorization..." */
+  /**
+   * The note of a layer kept because every candidate was rejected, e.g. "kept: no factorization..."
+   */
   String rejectedAllNote();
 
   /** False only for a filter that keeps everything ({@link #KEEP_ALL}): the planner skips it. */

@@ -4,17 +4,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import org.lowrank.decomp.TtMatrixSvd;
 import org.lowrank.cost.Choice;
 import org.lowrank.cost.CostModel;
 import org.lowrank.cost.LayerGeometry;
 import org.lowrank.cost.Method;
+import org.lowrank.decomp.TtMatrixSvd;
 
 /**
  * Candidate ranks of a layer: fractions f of the full rank on a grid that is fine at small ranks
  * (where the savings are) and coarse near full rank, optionally rounded up to a multiple (hardware
- * friendly shapes). Only choices that lower both parameters and MACs survive. Tucker-2 also gets the
- * one-sided choices (r, C_in) and (C_out, r), which the rewrite emits as two convs.
+ * friendly shapes). Only choices that lower both parameters and MACs survive. Tucker-2 also gets
+ * the one-sided choices (r, C_in) and (C_out, r), which the rewrite emits as two convs.
  */
 public final class CandidateGrid {
   private static final int LEVELS = 48;
@@ -44,10 +44,13 @@ public final class CandidateGrid {
       }
     }
     if (method == Method.TUCKER2) {
-      // one-sided: the other mode at full rank, its square factor folded (two convs instead of three)
+      // one-sided: the other mode at full rank, its square factor folded (two convs instead of
+      // three)
       for (int i = 1; i <= LEVELS; i++) {
         int[] r = scaled(g, method, max, level(i), rankMultiple).ranks();
-        for (Choice c : List.of(Choice.of(method, r[0], (int) g.cin()), Choice.of(method, (int) g.cout(), r[1]))) {
+        for (Choice c :
+            List.of(
+                Choice.of(method, r[0], (int) g.cin()), Choice.of(method, (int) g.cout(), r[1]))) {
           if (c.ranks()[0] <= max[0] && c.ranks()[1] <= max[1] && CostModel.reducesCost(g, c)) {
             out.add(c);
           }
@@ -90,7 +93,8 @@ public final class CandidateGrid {
   }
 
   /** Ranks ceil(f * max) rounded up to {@code rankMultiple}, each within [1, max]. */
-  public static Choice scaled(LayerGeometry g, Method method, int[] max, double f, int rankMultiple) {
+  public static Choice scaled(
+      LayerGeometry g, Method method, int[] max, double f, int rankMultiple) {
     int[] r = new int[max.length];
     for (int k = 0; k < max.length; k++) {
       r[k] = round(Math.max(1, (int) Math.ceil(f * max[k] - 1e-9)), rankMultiple, max[k]);
@@ -100,11 +104,12 @@ public final class CandidateGrid {
 
   /**
    * True when {@code c} is at the method's largest ranks ({@link CostModel#maxRanks}; TT-matrix:
-   * never): the full rank, which only reproduces the layer, or for CP the rank whose parameters match
-   * the layer's.
+   * never): the full rank, which only reproduces the layer, or for CP the rank whose parameters
+   * match the layer's.
    */
   public static boolean isFullRank(LayerGeometry g, Choice c) {
-    return c.method() != Method.TTM && java.util.Arrays.equals(c.ranks(), CostModel.maxRanks(g, c.method()));
+    return c.method() != Method.TTM
+        && java.util.Arrays.equals(c.ranks(), CostModel.maxRanks(g, c.method()));
   }
 
   /** {@code k} indices spread evenly over 0..n-1, always including both ends (fewer if n < k). */

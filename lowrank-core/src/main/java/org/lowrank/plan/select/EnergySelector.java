@@ -5,36 +5,36 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.lowrank.linalg.LinearAlgebra;
-import org.lowrank.plan.BudgetAllocator;
-import org.lowrank.plan.Candidate;
 import org.lowrank.cost.Choice;
 import org.lowrank.cost.CostModel;
 import org.lowrank.cost.LayerGeometry;
 import org.lowrank.cost.Method;
+import org.lowrank.linalg.LinearAlgebra;
+import org.lowrank.plan.BudgetAllocator;
+import org.lowrank.plan.Candidate;
 
 /**
- * Energy-threshold baseline: every candidate is scored by the energy its own method keeps,
- * 1 - ||W - Ŵ||_F^2 / ||W||_F^2 ({@link KeptEnergy}: exact for SVD, QR and TT-matrix, the truncated
- * HOSVD's for Tucker-2 and TT, a short CP-ALS for CP; never above what {@code compress} deploys), so
- * a global budget trades kept energy across layers.
+ * Energy-threshold baseline: every candidate is scored by the energy its own method keeps, 1 - ||W
+ * - Ŵ||_F^2 / ||W||_F^2 ({@link KeptEnergy}: exact for SVD, QR and TT-matrix, the truncated HOSVD's
+ * for Tucker-2 and TT, a short CP-ALS for CP; never above what {@code compress} deploys), so a
+ * global budget trades kept energy across layers.
  *
  * <p>Without a budget a layer takes, over the given methods, the candidate with the fewest
- * parameters whose score reaches the threshold. A method that reaches it nowhere (while lowering the
- * cost) offers no preferred candidate; when no method does, the layer is kept. Per method, the
- * cheapest passing choice is searched over every rank pair (r_o, r_i) for Tucker-2 and TT, over every
- * rank for SVD, QR and TT-matrix (each score is O(1) from per-layer tables), and for CP, where every
- * score is a CP-ALS fit, over the candidate grid: {@value #CP_POINTS} grid ranks spread from the
- * smallest to the largest are scored (they are CP's candidates), then a bisection between the last
- * failing and the first passing of them finds the smallest passing grid rank (assuming the score
- * grows with the rank).
+ * parameters whose score reaches the threshold. A method that reaches it nowhere (while lowering
+ * the cost) offers no preferred candidate; when no method does, the layer is kept. Per method, the
+ * cheapest passing choice is searched over every rank pair (r_o, r_i) for Tucker-2 and TT, over
+ * every rank for SVD, QR and TT-matrix (each score is O(1) from per-layer tables), and for CP,
+ * where every score is a CP-ALS fit, over the candidate grid: {@value #CP_POINTS} grid ranks spread
+ * from the smallest to the largest are scored (they are CP's candidates), then a bisection between
+ * the last failing and the first passing of them finds the smallest passing grid rank (assuming the
+ * score grows with the rank).
  */
 public final class EnergySelector implements RankSelector.Scored {
   /**
    * The default threshold, 1% relative squared error per layer: without data this is what {@code
    * compress} does by default. Measured (bench trust, 2000 CIFAR-10 test images): ResNet-20 4.0% of
-   * the parameters removed at 99.2% top-1 agreement, ResNet-56 7.1% at 99.3%; at 0.98 agreement fell
-   * to 97.1% / 97.7%, at 0.95 to 89.0% / 94.5%.
+   * the parameters removed at 99.2% top-1 agreement, ResNet-56 7.1% at 99.3%; at 0.98 agreement
+   * fell to 97.1% / 97.7%, at 0.95 to 89.0% / 94.5%.
    */
   public static final double DEFAULT_THRESHOLD = 0.99;
 
@@ -61,8 +61,11 @@ public final class EnergySelector implements RankSelector.Scored {
     this(threshold, org.lowrank.cost.RankMultiple.given(Math.max(1, rankMultiple)), seed, la);
   }
 
-  /** As {@link #EnergySelector(double, int, long, LinearAlgebra)}, with the rank multiple's source. */
-  public EnergySelector(double threshold, org.lowrank.cost.RankMultiple rankMultiple, long seed, LinearAlgebra la) {
+  /**
+   * As {@link #EnergySelector(double, int, long, LinearAlgebra)}, with the rank multiple's source.
+   */
+  public EnergySelector(
+      double threshold, org.lowrank.cost.RankMultiple rankMultiple, long seed, LinearAlgebra la) {
     if (!(threshold > 0 && threshold <= 1)) {
       throw new IllegalArgumentException("energy threshold must be in (0, 1], found " + threshold);
     }
@@ -79,9 +82,15 @@ public final class EnergySelector implements RankSelector.Scored {
 
   @Override
   public Map<String, Object> settings() {
-    return Map.of("energy", threshold, "rank_multiple", (long) rankMultiple,
-        "rank_multiple_source", rankMultipleSource,
-        "cp_score_sweeps", (long) KeptEnergy.DEFAULT_CP_SWEEPS);
+    return Map.of(
+        "energy",
+        threshold,
+        "rank_multiple",
+        (long) rankMultiple,
+        "rank_multiple_source",
+        rankMultipleSource,
+        "cp_score_sweeps",
+        (long) KeptEnergy.DEFAULT_CP_SWEEPS);
   }
 
   /** The kept energy of {@code c} on {@code layer} (cached per layer). */
@@ -163,8 +172,10 @@ public final class EnergySelector implements RankSelector.Scored {
       }
       return best;
     }
-    int max = m == Method.TTM
-        ? CandidateGrid.ttmMaxRank(CandidateGrid.ttmModes(g)) : CostModel.maxRanks(g, m)[0];
+    int max =
+        m == Method.TTM
+            ? CandidateGrid.ttmMaxRank(CandidateGrid.ttmModes(g))
+            : CostModel.maxRanks(g, m)[0];
     for (int r : rankValues(max)) {
       Choice c = m == Method.TTM ? CandidateGrid.ttm(g, r) : Choice.of(m, r);
       if (energy.score(layer, c) >= threshold) {
@@ -177,13 +188,15 @@ public final class EnergySelector implements RankSelector.Scored {
   /** 1..max rounded up to the rank multiple (capped at max), increasing, without repeats. */
   private int[] rankValues(int max) {
     return java.util.stream.IntStream.rangeClosed(1, max)
-        .map(r -> CandidateGrid.round(r, rankMultiple, max)).distinct().toArray();
+        .map(r -> CandidateGrid.round(r, rankMultiple, max))
+        .distinct()
+        .toArray();
   }
 
   /**
    * The smallest CP grid rank whose score reaches the threshold, or null: {@value #CP_POINTS} grid
-   * ranks spread from the smallest to the largest are scored, then a bisection runs between the last
-   * failing and the first passing of them.
+   * ranks spread from the smallest to the largest are scored, then a bisection runs between the
+   * last failing and the first passing of them.
    *
    * @param scored receives every CP choice scored here, in increasing rank (CP's candidates)
    */

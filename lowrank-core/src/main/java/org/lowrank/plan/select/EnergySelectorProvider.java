@@ -5,11 +5,16 @@ import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.progress.ProgressListener;
 
 /** Provides {@link EnergySelector} as "energy": {@code --energy}, {@code --rank-multiple}. */
-public final class EnergySelectorProvider implements SelectorProvider<EnergySelectorProvider.Options> {
-  static final SelectorOption ENERGY = new SelectorOption("--energy", Double.class, "E",
-      "" + EnergySelector.DEFAULT_THRESHOLD,
-      "Energy fraction each factorized layer keeps, 1 - ||W - W'||^2 / ||W||^2 (a layer no method "
-          + "can factorize that well is kept)");
+public final class EnergySelectorProvider
+    implements SelectorProvider<EnergySelectorProvider.Options> {
+  static final SelectorOption ENERGY =
+      new SelectorOption(
+          "--energy",
+          Double.class,
+          "E",
+          "" + EnergySelector.DEFAULT_THRESHOLD,
+          "Energy fraction each factorized layer keeps, 1 - ||W - W'||^2 / ||W||^2 (a layer no method "
+              + "can factorize that well is kept)");
 
   /**
    * @param threshold energy fraction in (0, 1] each factorized layer keeps
@@ -55,6 +60,7 @@ public final class EnergySelectorProvider implements SelectorProvider<EnergySele
   /** CP candidates are scored with the pipeline's seed, as {@code compress} deploys them. */
   @Override
   public RankSelector create(Options o, SelectorContext ctx, ProgressListener progress) {
-    return new EnergySelector(o.threshold(), o.rankMultiple(), ctx.seed(), LinearAlgebra.defaultInstance());
+    return new EnergySelector(
+        o.threshold(), o.rankMultiple(), ctx.seed(), LinearAlgebra.defaultInstance());
   }
 }

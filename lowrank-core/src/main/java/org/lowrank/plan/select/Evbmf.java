@@ -6,10 +6,11 @@ package org.lowrank.plan.select;
  * singular values and keeps the components above the EVB threshold.
  *
  * <p>With alpha = L/M and tau_bar = 2.5129 sqrt(alpha), the noise variance sigma^2 minimizes
- * Omega(sigma^2) = sum_h psi(gamma_h^2 / (M sigma^2)), psi(x) = x - ln x + [x > x_bar] (ln(tau(x)+1)
- * + alpha ln(tau(x)/alpha + 1) - tau(x)), x_bar = (1 + tau_bar)(1 + alpha / tau_bar), tau(x) =
- * (x - 1 - alpha + sqrt((x - 1 - alpha)^2 - 4 alpha)) / 2; components with gamma_h > sqrt(M sigma^2
- * x_bar) are kept. The 1-D minimization is a log-spaced grid search refined by golden sections.
+ * Omega(sigma^2) = sum_h psi(gamma_h^2 / (M sigma^2)), psi(x) = x - ln x + [x > x_bar]
+ * (ln(tau(x)+1) + alpha ln(tau(x)/alpha + 1) - tau(x)), x_bar = (1 + tau_bar)(1 + alpha / tau_bar),
+ * tau(x) = (x - 1 - alpha + sqrt((x - 1 - alpha)^2 - 4 alpha)) / 2; components with gamma_h >
+ * sqrt(M sigma^2 x_bar) are kept. The 1-D minimization is a log-spaced grid search refined by
+ * golden sections.
  */
 public final class Evbmf {
   private static final double TAU_FACTOR = 2.5129;

@@ -3,15 +3,15 @@ package org.lowrank.plan.select;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.Method;
 import org.lowrank.decomp.Tucker;
 import org.lowrank.decomp.Tucker2;
 import org.lowrank.decomp.TuckerTensor;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.linalg.PivotedQrDecomposition;
-import org.lowrank.cost.Choice;
-import org.lowrank.cost.CostModel;
-import org.lowrank.cost.Method;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.tensor.DenseTensor;
 
@@ -24,14 +24,14 @@ import org.lowrank.tensor.DenseTensor;
  *
  * <ul>
  *   <li>SVD (r): sum_{i &lt;= r} s_i^2 / sum_i s_i^2 of W (Eckart-Young: exact).
- *   <li>QR (r): sum_{i &lt; r} ||R[i, :]||^2 / ||W||^2 of the column-pivoted W P = Q R, the rows the
- *       truncation keeps (exact).
+ *   <li>QR (r): sum_{i &lt; r} ||R[i, :]||^2 / ||W||^2 of the column-pivoted W P = Q R, the rows
+ *       the truncation keeps (exact).
  *   <li>TT-matrix (d = 2, r): the same sum over the spectrum of the reshaped matrix (exact).
  *   <li>Tucker-2 and TT (r_o, r_i): ||G[:r_o, :r_i, :]||^2 / ||W||^2, with G the core of the
- *       full-rank HOSVD W = G ×_0 U_o ×_1 U_i: the exact kept energy of the truncated HOSVD. It bounds
- *       both deployed forms from below: HOOI starts from it and never loses fit; TT-SVD keeps the same
- *       output factor and the best input factor given it. One HOSVD per layer (about C_out C_in K
- *       (C_out + C_in) flops), then O(1) per choice from a 2-D prefix sum.
+ *       full-rank HOSVD W = G ×_0 U_o ×_1 U_i: the exact kept energy of the truncated HOSVD. It
+ *       bounds both deployed forms from below: HOOI starts from it and never loses fit; TT-SVD
+ *       keeps the same output factor and the best input factor given it. One HOSVD per layer (about
+ *       C_out C_in K (C_out + C_in) flops), then O(1) per choice from a 2-D prefix sum.
  *   <li>CP (R): CP-ALS through {@link LayerFactorizer} (same SVD initialization and seed as {@code
  *       compress}) stopped after {@code cpSweeps} sweeps: ALS never loses fit, so the deployed fit
  *       (more sweeps from the same start) keeps at least as much. About 4 R C_out C_in K + O(R^3)
@@ -55,8 +55,12 @@ public final class KeptEnergy {
    */
   public KeptEnergy(LinearAlgebra la, long seed, int cpSweeps) {
     this.la = la;
-    this.cpScorer = LayerFactorizer.builder().optLinearAlgebra(la).optSeed(seed)
-        .optCpIterations(cpSweeps).build();
+    this.cpScorer =
+        LayerFactorizer.builder()
+            .optLinearAlgebra(la)
+            .optSeed(seed)
+            .optCpIterations(cpSweeps)
+            .build();
   }
 
   /** {@code 1 - ||w - wHat||_F^2 / ||w||_F^2} clamped to [0, 1] (1 for a zero w); same shapes. */
@@ -77,8 +81,13 @@ public final class KeptEnergy {
    */
   public double score(LayerInput layer, Choice c) {
     if (!c.method().appliesTo(layer.geometry())) {
-      throw new IllegalArgumentException("layer '" + layer.name() + "': method "
-          + c.method().cliName() + " does not apply to a " + (layer.geometry().conv() ? "conv" : "dense layer"));
+      throw new IllegalArgumentException(
+          "layer '"
+              + layer.name()
+              + "': method "
+              + c.method().cliName()
+              + " does not apply to a "
+              + (layer.geometry().conv() ? "conv" : "dense layer"));
     }
     Tables t = tables(layer);
     int[] r = c.ranks();
@@ -139,7 +148,9 @@ public final class KeptEnergy {
       return qr;
     }
 
-    /** ||G[:ro, :ri, :]||^2 / ||G||^2 from the 2-D prefix sums of the full HOSVD core's energies. */
+    /**
+     * ||G[:ro, :ri, :]||^2 / ||G||^2 from the 2-D prefix sums of the full HOSVD core's energies.
+     */
     double hosvd(int ro, int ri) {
       double[][] p = hosvdTable();
       return p[Math.min(ro, p.length - 1)][Math.min(ri, p[0].length - 1)];
@@ -178,13 +189,22 @@ public final class KeptEnergy {
     }
 
     double cp(int rank) {
-      return cp.computeIfAbsent(rank, r -> {
-        DenseTensor w = layer.weight();
-        TensorValue tv = TensorValue.ofFloats(Arrays.stream(w.shape()).asLongStream().toArray(), w.toFloats());
-        DenseTensor wHat = DenseTensor.fromFloats(
-            cpScorer.factorizeConv(tv, Choice.of(Method.CP, r)).reconstruct().toFloatArray(), w.shape());
-        return of(w, wHat);
-      });
+      return cp.computeIfAbsent(
+          rank,
+          r -> {
+            DenseTensor w = layer.weight();
+            TensorValue tv =
+                TensorValue.ofFloats(
+                    Arrays.stream(w.shape()).asLongStream().toArray(), w.toFloats());
+            DenseTensor wHat =
+                DenseTensor.fromFloats(
+                    cpScorer
+                        .factorizeConv(tv, Choice.of(Method.CP, r))
+                        .reconstruct()
+                        .toFloatArray(),
+                    w.shape());
+            return of(w, wHat);
+          });
     }
   }
 }

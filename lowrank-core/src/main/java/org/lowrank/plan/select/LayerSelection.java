@@ -11,11 +11,11 @@ import org.lowrank.analysis.LayerProfile;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.analysis.ProfileOptions;
 import org.lowrank.analysis.SkipRule;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.Method;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.Model;
-import org.lowrank.cost.CostModel;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.cost.Method;
 import org.lowrank.rewrite.ConvLayer;
 import org.lowrank.rewrite.DenseLayer;
 import org.lowrank.tensor.DenseTensor;
@@ -44,10 +44,21 @@ public record LayerSelection(ProfileOptions rules, List<Method> methods) {
    * @param keepFirstConv leave the first convolution as it is
    * @param keepClassifier leave the last dense layer as it is
    */
-  public LayerSelection(Set<String> include, Set<String> exclude, boolean keepFirstConv,
-      boolean keepClassifier, List<Method> methods) {
-    this(new ProfileOptions(ProfileOptions.DEFAULTS.minWeights(), ProfileOptions.DEFAULTS.skipPointwise(),
-        keepFirstConv, keepClassifier, include, exclude), methods);
+  public LayerSelection(
+      Set<String> include,
+      Set<String> exclude,
+      boolean keepFirstConv,
+      boolean keepClassifier,
+      List<Method> methods) {
+    this(
+        new ProfileOptions(
+            ProfileOptions.DEFAULTS.minWeights(),
+            ProfileOptions.DEFAULTS.skipPointwise(),
+            keepFirstConv,
+            keepClassifier,
+            include,
+            exclude),
+        methods);
   }
 
   /** Default rules for the given methods. */
@@ -59,7 +70,8 @@ public record LayerSelection(ProfileOptions rules, List<Method> methods) {
    * The selected layers (with their weights), a decision for each skipped one, and how many layers
    * each rule skipped (in rule order).
    */
-  public record Result(List<LayerInput> selected, List<LayerDecision> skipped, Map<SkipRule, Long> skipCounts) {
+  public record Result(
+      List<LayerInput> selected, List<LayerDecision> skipped, Map<SkipRule, Long> skipCounts) {
     public Result {
       selected = List.copyOf(selected);
       skipped = List.copyOf(skipped);
@@ -92,7 +104,8 @@ public record LayerSelection(ProfileOptions rules, List<Method> methods) {
         reason = "no requested method applies to " + l.kind() + " (--method)";
       }
       if (rule != null) {
-        skipped.add(LayerDecision.skipped(l.name(), l.kind(), CostModel.original(l.geometry()), reason));
+        skipped.add(
+            LayerDecision.skipped(l.name(), l.kind(), CostModel.original(l.geometry()), reason));
         counts.merge(rule, 1L, Long::sum);
       } else {
         selected.add(new LayerInput(l.name(), l.kind(), l.geometry(), weight(g, l)));

@@ -5,15 +5,15 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.Cost;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.Method;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.BudgetAllocator;
 import org.lowrank.plan.Candidate;
-import org.lowrank.cost.Choice;
-import org.lowrank.cost.Cost;
-import org.lowrank.cost.CostModel;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.cost.Method;
 import org.lowrank.plan.Plan;
 import org.lowrank.progress.ProgressListener;
 import org.slf4j.Logger;
@@ -81,7 +81,16 @@ public final class Planner {
         RankSelector selector,
         Budget budget,
         long seed) {
-      this(model, layers, skipped, modelTotal, methods, selector, budget, seed, CandidateFilter.KEEP_ALL);
+      this(
+          model,
+          layers,
+          skipped,
+          modelTotal,
+          methods,
+          selector,
+          budget,
+          seed,
+          CandidateFilter.KEEP_ALL);
     }
 
     /** The same request with {@code f} vetoing candidates. */
@@ -97,9 +106,10 @@ public final class Planner {
     }
     Cost fixed = req.modelTotal().minus(selectedBefore);
     Screen screen = new Screen(req.filter());
-    List<LayerDecision> decisions = req.selector() instanceof RankSelector.Scored s
-        ? scored(req, s, fixed, screen, progress)
-        : uniform(req, (RankSelector.Uniform) req.selector(), fixed, screen, progress);
+    List<LayerDecision> decisions =
+        req.selector() instanceof RankSelector.Scored s
+            ? scored(req, s, fixed, screen, progress)
+            : uniform(req, (RankSelector.Uniform) req.selector(), fixed, screen, progress);
     Cost after = fixed;
     for (LayerDecision d : decisions) {
       after = after.plus(d.after());
@@ -112,21 +122,38 @@ public final class Planner {
       List<String> unaligned = unalignedLayers(decisions, k);
       settings.put("rank_unaligned_layers", unaligned);
       if (!unaligned.isEmpty()) {
-        LOG.info("{} layer(s) keep ranks that are not multiples of {} (full rank, or fewer channels "
-            + "than the block): {}", unaligned.size(), k, unaligned);
+        LOG.info(
+            "{} layer(s) keep ranks that are not multiples of {} (full rank, or fewer channels "
+                + "than the block): {}",
+            unaligned.size(),
+            k,
+            unaligned);
       }
     }
     if (screen.filter.prunes()) {
       settings.putAll(screen.filter.settings());
       settings.put("prune_dropped_candidates", screen.dropped());
       String note = screen.filter.rejectedAllNote();
-      long keptLayers = note.isEmpty() ? 0 : decisions.stream().filter(d -> d.note().contains(note)).count();
+      long keptLayers =
+          note.isEmpty() ? 0 : decisions.stream().filter(d -> d.note().contains(note)).count();
       settings.put("prune_kept_layers", keptLayers);
-      LOG.info("{}: dropped {} of {} candidates; {} layer(s) kept because every "
-          + "candidate was dropped", screen.filter.description(), screen.dropped(), screen.asked(), keptLayers);
+      LOG.info(
+          "{}: dropped {} of {} candidates; {} layer(s) kept because every "
+              + "candidate was dropped",
+          screen.filter.description(),
+          screen.dropped(),
+          screen.asked(),
+          keptLayers);
     }
-    return new Plan(req.model(), req.selector().name(), req.budget(), req.seed(), settings, all,
-        req.modelTotal(), after);
+    return new Plan(
+        req.model(),
+        req.selector().name(),
+        req.budget(),
+        req.seed(),
+        settings,
+        all,
+        req.modelTotal(),
+        after);
   }
 
   /**
@@ -137,7 +164,8 @@ public final class Planner {
   static List<String> unalignedLayers(List<LayerDecision> decisions, long k) {
     List<String> out = new ArrayList<>();
     for (LayerDecision d : decisions) {
-      if (d.isFactorized() && java.util.Arrays.stream(d.choice().ranks()).anyMatch(r -> r % k != 0)) {
+      if (d.isFactorized()
+          && java.util.Arrays.stream(d.choice().ranks()).anyMatch(r -> r % k != 0)) {
         out.add(d.layer());
       }
     }
@@ -181,8 +209,15 @@ public final class Planner {
       if (!fresh.isEmpty()) {
         boolean[] k = filter.keep(l, fresh);
         if (k.length != fresh.size()) {
-          throw new IllegalStateException(filter.description() + " answered "
-              + k.length + " decisions for " + fresh.size() + " candidates of layer '" + l.name() + "'");
+          throw new IllegalStateException(
+              filter.description()
+                  + " answered "
+                  + k.length
+                  + " decisions for "
+                  + fresh.size()
+                  + " candidates of layer '"
+                  + l.name()
+                  + "'");
         }
         for (int i = 0; i < k.length; i++) {
           m.put(fresh.get(i), k[i]);
@@ -215,8 +250,8 @@ public final class Planner {
       if (!filter.prunes()) {
         return new Pruned(o, 0, 0);
       }
-      List<Choice> choices = o.candidates().stream().filter(c -> !c.isOriginal())
-          .map(Candidate::choice).toList();
+      List<Choice> choices =
+          o.candidates().stream().filter(c -> !c.isOriginal()).map(Candidate::choice).toList();
       if (choices.isEmpty()) {
         return new Pruned(o, 0, 0);
       }
@@ -248,15 +283,21 @@ public final class Planner {
         pref = original;
         for (int i = 0; i < kept.size(); i++) {
           Candidate c = kept.get(i);
-          if (!c.isOriginal() && c.score() >= preferred.score()
+          if (!c.isOriginal()
+              && c.score() >= preferred.score()
               && c.cost().params() < kept.get(pref).cost().params()) {
             pref = i;
           }
         }
-        LOG.debug("layer '{}': preferred {} dropped by the filter, now {}", l.name(),
-            preferred.choice(), kept.get(pref).isOriginal() ? "original" : kept.get(pref).choice());
+        LOG.debug(
+            "layer '{}': preferred {} dropped by the filter, now {}",
+            l.name(),
+            preferred.choice(),
+            kept.get(pref).isOriginal() ? "original" : kept.get(pref).choice());
       }
-      return new Pruned(new BudgetAllocator.LayerOptions(o.layer(), kept, pref), choices.size() - factorized,
+      return new Pruned(
+          new BudgetAllocator.LayerOptions(o.layer(), kept, pref),
+          choices.size() - factorized,
           choices.size());
     }
   }
@@ -280,7 +321,9 @@ public final class Planner {
     for (LayerInput l : req.layers()) {
       List<Method> ms = applicable(l, req.methods());
       if (ms.isEmpty()) {
-        options.add(new BudgetAllocator.LayerOptions(l.name(), List.of(Candidate.original(l.geometry())), 0));
+        options.add(
+            new BudgetAllocator.LayerOptions(
+                l.name(), List.of(Candidate.original(l.geometry())), 0));
       } else {
         Pruned p = screen.prune(l, s.options(l, ms));
         options.add(p.options());
@@ -302,31 +345,51 @@ public final class Planner {
       Cost before = CostModel.original(l.geometry());
       Pruned p = pruned.get(l.name());
       if (c.isOriginal()) {
-        String why = applicable(l, req.methods()).isEmpty()
-            ? "no selected method applies to " + l.kind()
-            : p.allRejected()
-                ? screen.filter.rejectedAllNote()
-                : (!req.budget().isNone() && options.get(i).candidates().size() > 1
-                    ? "kept: under the budget its candidates lose more score per unit saved than "
-                        + "other layers'"
-                    : "kept: no candidate met the threshold while lowering the cost")
-                    + (p.rejected() > 0 ? "; " + droppedNote(p, screen) : "");
+        String why =
+            applicable(l, req.methods()).isEmpty()
+                ? "no selected method applies to " + l.kind()
+                : p.allRejected()
+                    ? screen.filter.rejectedAllNote()
+                    : (!req.budget().isNone() && options.get(i).candidates().size() > 1
+                            ? "kept: under the budget its candidates lose more score per unit saved than "
+                                + "other layers'"
+                            : "kept: no candidate met the threshold while lowering the cost")
+                        + (p.rejected() > 0 ? "; " + droppedNote(p, screen) : "");
         out.add(new LayerDecision(l.name(), l.kind(), null, before, before, 1.0, why));
       } else {
-        out.add(new LayerDecision(l.name(), l.kind(), c.choice(), before, c.cost(), c.score(),
-            p != null && p.rejected() > 0 ? droppedNote(p, screen) : ""));
+        out.add(
+            new LayerDecision(
+                l.name(),
+                l.kind(),
+                c.choice(),
+                before,
+                c.cost(),
+                c.score(),
+                p != null && p.rejected() > 0 ? droppedNote(p, screen) : ""));
       }
     }
     return out;
   }
 
   private static String droppedNote(Pruned p, Screen screen) {
-    return screen.filter.description() + " dropped " + p.rejected() + " of " + p.offered() + " candidates";
+    return screen.filter.description()
+        + " dropped "
+        + p.rejected()
+        + " of "
+        + p.offered()
+        + " candidates";
   }
 
-  private static IllegalArgumentException withPruningHint(IllegalArgumentException e, Screen screen) {
-    return new IllegalArgumentException(e.getMessage() + "; " + screen.filter.description()
-        + " dropped " + screen.dropped() + " candidate(s): relax it or turn it off", e);
+  private static IllegalArgumentException withPruningHint(
+      IllegalArgumentException e, Screen screen) {
+    return new IllegalArgumentException(
+        e.getMessage()
+            + "; "
+            + screen.filter.description()
+            + " dropped "
+            + screen.dropped()
+            + " candidate(s): relax it or turn it off",
+        e);
   }
 
   private static List<LayerDecision> uniform(
@@ -339,11 +402,18 @@ public final class Planner {
       double hi = u.maxScale();
       if (total(req, u, fixed, lo, screen).get(kind) > target) {
         long min = total(req, u, fixed, lo, screen).get(kind);
-        IllegalArgumentException e = new IllegalArgumentException(String.format(
-            "impossible budget: %s asks for at most %d %s of %d, but rank 1 everywhere still needs "
-                + "%d (%.1f%%); keep a larger fraction or " + BudgetAllocator.MORE_LAYERS_HINT,
-            req.budget(), target, kind.name().toLowerCase(), req.modelTotal().get(kind), min,
-            100.0 * min / req.modelTotal().get(kind)));
+        IllegalArgumentException e =
+            new IllegalArgumentException(
+                String.format(
+                    "impossible budget: %s asks for at most %d %s of %d, but rank 1 everywhere still needs "
+                        + "%d (%.1f%%); keep a larger fraction or "
+                        + BudgetAllocator.MORE_LAYERS_HINT,
+                    req.budget(),
+                    target,
+                    kind.name().toLowerCase(),
+                    req.modelTotal().get(kind),
+                    min,
+                    100.0 * min / req.modelTotal().get(kind)));
         throw screen.filter.prunes() ? withPruningHint(e, screen) : e;
       }
       for (int it = 0; it < 50; it++) {
@@ -359,22 +429,31 @@ public final class Planner {
     }
     // the chosen ranks' kept energy, as the energy selector scores them (CP: a short CP-ALS)
     progress.start("rank selection (" + u.name() + ")", req.layers().size());
-    KeptEnergy energy = new KeptEnergy(LinearAlgebra.defaultInstance(), req.seed(), KeptEnergy.DEFAULT_CP_SWEEPS);
+    KeptEnergy energy =
+        new KeptEnergy(LinearAlgebra.defaultInstance(), req.seed(), KeptEnergy.DEFAULT_CP_SWEEPS);
     List<LayerDecision> out = new ArrayList<>();
     int done = 0;
     for (LayerDecision d : decide(req, u, scale, screen)) {
       LayerInput l = req.layers().get(done);
-      out.add(d.isFactorized()
-          ? new LayerDecision(d.layer(), d.kind(), d.choice(), d.before(), d.after(),
-              energy.score(l, d.choice()), d.note())
-          : d);
+      out.add(
+          d.isFactorized()
+              ? new LayerDecision(
+                  d.layer(),
+                  d.kind(),
+                  d.choice(),
+                  d.before(),
+                  d.after(),
+                  energy.score(l, d.choice()),
+                  d.note())
+              : d);
       progress.progress(++done, l.name());
     }
     progress.finish(String.format(java.util.Locale.ROOT, "scale %.4f", scale));
     return out;
   }
 
-  private static Cost total(Request req, RankSelector.Uniform u, Cost fixed, double scale, Screen screen) {
+  private static Cost total(
+      Request req, RankSelector.Uniform u, Cost fixed, double scale, Screen screen) {
     Cost t = fixed;
     for (LayerDecision d : decide(req, u, scale, screen)) {
       t = t.plus(d.after());
@@ -388,7 +467,8 @@ public final class Planner {
    * itself is exact, and CP at the parameter-matching rank saves nothing worth its error; so at a
    * scale that reaches every method's full rank (ratio 1) every layer is kept as it is.
    */
-  private static List<LayerDecision> decide(Request req, RankSelector.Uniform u, double scale, Screen screen) {
+  private static List<LayerDecision> decide(
+      Request req, RankSelector.Uniform u, double scale, Screen screen) {
     List<LayerDecision> out = new ArrayList<>();
     for (LayerInput l : req.layers()) {
       Cost before = CostModel.original(l.geometry());
@@ -399,7 +479,8 @@ public final class Planner {
       boolean below = false; // some method is below it
       for (Method m : applicable(l, req.methods())) {
         if (m == Method.TTM) {
-          continue; // uniform selectors scale Tucker/CP/TT/SVD ranks; TT-matrix needs a scored selector
+          continue; // uniform selectors scale Tucker/CP/TT/SVD ranks; TT-matrix needs a scored
+          // selector
         }
         Choice c = Choice.of(m, u.ranks(l, m, scale));
         if (CandidateGrid.isFullRank(l.geometry(), c)) {
@@ -408,7 +489,8 @@ public final class Planner {
         }
         below = true;
         Cost cost = CostModel.factorized(l.geometry(), c);
-        if (CostModel.reducesCost(l.geometry(), c) && (best == null || cost.params() < bestCost.params())) {
+        if (CostModel.reducesCost(l.geometry(), c)
+            && (best == null || cost.params() < bestCost.params())) {
           if (screen.keep(l, c)) {
             best = c;
             bestCost = cost;
@@ -417,14 +499,26 @@ public final class Planner {
           }
         }
       }
-      String note = u instanceof VbmfSelector v && v.fellBack(l)
-          ? "EVBMF found no component on an unfolding: full rank used there" : "";
+      String note =
+          u instanceof VbmfSelector v && v.fellBack(l)
+              ? "EVBMF found no component on an unfolding: full rank used there"
+              : "";
       if (best == null) {
-        String why = rejected ? screen.filter.rejectedAllNote()
-            : full && !below ? "kept: full rank at this scale (the layer itself is exact)"
-                : "kept: these ranks would not lower the cost";
-        out.add(new LayerDecision(l.name(), l.kind(), null, before, before, 1.0,
-            (note.isEmpty() ? "" : note + "; ") + why));
+        String why =
+            rejected
+                ? screen.filter.rejectedAllNote()
+                : full && !below
+                    ? "kept: full rank at this scale (the layer itself is exact)"
+                    : "kept: these ranks would not lower the cost";
+        out.add(
+            new LayerDecision(
+                l.name(),
+                l.kind(),
+                null,
+                before,
+                before,
+                1.0,
+                (note.isEmpty() ? "" : note + "; ") + why));
       } else {
         out.add(new LayerDecision(l.name(), l.kind(), best, before, bestCost, Double.NaN, note));
       }

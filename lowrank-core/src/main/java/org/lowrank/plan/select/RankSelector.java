@@ -2,8 +2,8 @@ package org.lowrank.plan.select;
 
 import java.util.List;
 import java.util.Map;
-import org.lowrank.plan.BudgetAllocator;
 import org.lowrank.cost.Method;
+import org.lowrank.plan.BudgetAllocator;
 
 /**
  * Chooses ranks for layers. Two families share this interface:
@@ -11,8 +11,9 @@ import org.lowrank.cost.Method;
  * <ul>
  *   <li>scored selectors ({@link Scored}) rate many candidate ranks per layer; a global budget is
  *       then met by {@link BudgetAllocator}, which trades score across layers;
- *   <li>uniform selectors ({@link Uniform}) map one scale knob to every layer's ranks (a fixed ratio
- *       of the full rank, or a multiple of the VBMF rank); a budget is met by bisection on the knob.
+ *   <li>uniform selectors ({@link Uniform}) map one scale knob to every layer's ranks (a fixed
+ *       ratio of the full rank, or a multiple of the VBMF rank); a budget is met by bisection on
+ *       the knob.
  * </ul>
  */
 public sealed interface RankSelector permits RankSelector.Scored, RankSelector.Uniform {
@@ -27,7 +28,8 @@ public sealed interface RankSelector permits RankSelector.Scored, RankSelector.U
   non-sealed interface Scored extends RankSelector {
     /**
      * Candidates for one layer over the given methods, each reducing the layer's parameters and
-     * MACs, plus the original layer; the preferred index is the selector's own pick without a budget.
+     * MACs, plus the original layer; the preferred index is the selector's own pick without a
+     * budget.
      */
     BudgetAllocator.LayerOptions options(LayerInput layer, List<Method> methods);
   }
@@ -40,7 +42,10 @@ public sealed interface RankSelector permits RankSelector.Scored, RankSelector.U
     /** The largest scale worth trying (every layer at its full rank). */
     double maxScale();
 
-    /** The ranks of {@code method} on {@code layer} at {@code scale} (at least 1, at most full rank). */
+    /**
+     * The ranks of {@code method} on {@code layer} at {@code scale} (at least 1, at most full
+     * rank).
+     */
     int[] ranks(LayerInput layer, Method method, double scale);
   }
 }

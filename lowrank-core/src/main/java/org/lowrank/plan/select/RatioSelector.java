@@ -35,8 +35,13 @@ public final class RatioSelector implements RankSelector.Uniform {
 
   @Override
   public Map<String, Object> settings() {
-    return Map.of("ratio", ratio, "rank_multiple", (long) rankMultiple,
-        "rank_multiple_source", rankMultipleSource);
+    return Map.of(
+        "ratio",
+        ratio,
+        "rank_multiple",
+        (long) rankMultiple,
+        "rank_multiple_source",
+        rankMultipleSource);
   }
 
   @Override

@@ -4,9 +4,11 @@ import java.util.List;
 import org.lowrank.progress.ProgressListener;
 
 /** Provides {@link RatioSelector} as "ratio": {@code --ratio}, {@code --rank-multiple}. */
-public final class RatioSelectorProvider implements SelectorProvider<RatioSelectorProvider.Options> {
-  static final SelectorOption RATIO = new SelectorOption("--ratio", Double.class, "R", "0.25",
-      "Rank / full rank (1 keeps every layer as it is)");
+public final class RatioSelectorProvider
+    implements SelectorProvider<RatioSelectorProvider.Options> {
+  static final SelectorOption RATIO =
+      new SelectorOption(
+          "--ratio", Double.class, "R", "0.25", "Rank / full rank (1 keeps every layer as it is)");
 
   /**
    * @param ratio rank / full rank, scaled to meet a budget

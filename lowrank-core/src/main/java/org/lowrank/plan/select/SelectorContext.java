@@ -12,5 +12,11 @@ import org.lowrank.plan.Budget;
  * budget, and whether the factorized layers will be refitted (output reconstruction), so a
  * data-driven selector can score candidates as they will be deployed.
  */
-public record SelectorContext(Model model, ModelProfile profile, List<LayerInput> layers, long seed,
-    TensorValue calibration, Budget budget, boolean refit) {}
+public record SelectorContext(
+    Model model,
+    ModelProfile profile,
+    List<LayerInput> layers,
+    long seed,
+    TensorValue calibration,
+    Budget budget,
+    boolean refit) {}

@@ -7,25 +7,32 @@ import java.util.Objects;
 
 /**
  * One setting a rank selector reads, declared by its {@link SelectorProvider} so that a front end
- * (the CLI) can offer it without knowing the selector: the option name ({@code --energy}), the value
- * type ({@code Double}, {@code Integer} or {@code String}), a label for the value, the default as text
- * (null: none), and a one-line description without the default. Several selectors may declare the
- * same option (e.g. {@link #RANK_MULTIPLE}); they must declare it identically.
+ * (the CLI) can offer it without knowing the selector: the option name ({@code --energy}), the
+ * value type ({@code Double}, {@code Integer} or {@code String}), a label for the value, the
+ * default as text (null: none), and a one-line description without the default. Several selectors
+ * may declare the same option (e.g. {@link #RANK_MULTIPLE}); they must declare it identically.
  */
 public record SelectorOption(
     String name, Class<?> type, String paramLabel, String defaultValue, String description) {
 
   /** Rank rounding, shared by the selectors that round ranks. */
-  public static final SelectorOption RANK_MULTIPLE = new SelectorOption("--rank-multiple",
-      String.class, "K", org.lowrank.cost.RankMultiple.AUTO, "Round ranks up to a multiple of K: "
-          + "auto = ONNX Runtime's NCHWc block on this CPU (16 with AVX-512F, else 8), avx2 or avx512 = "
-          + "plan for that CPU, or a number (1 = no rounding)");
+  public static final SelectorOption RANK_MULTIPLE =
+      new SelectorOption(
+          "--rank-multiple",
+          String.class,
+          "K",
+          org.lowrank.cost.RankMultiple.AUTO,
+          "Round ranks up to a multiple of K: "
+              + "auto = ONNX Runtime's NCHWc block on this CPU (16 with AVX-512F, else 8), avx2 or avx512 = "
+              + "plan for that CPU, or a number (1 = no rounding)");
 
   /** The rank multiple in {@code v} ({@link #RANK_MULTIPLE}), resolved (auto: this CPU's block). */
   public static org.lowrank.cost.RankMultiple rankMultiple(Values v) {
     Object o = v.values.get(RANK_MULTIPLE.name());
-    return o instanceof Number n ? org.lowrank.cost.RankMultiple.given(n.intValue())
-        : org.lowrank.cost.RankMultiple.parse(o == null ? RANK_MULTIPLE.defaultValue() : o.toString());
+    return o instanceof Number n
+        ? org.lowrank.cost.RankMultiple.given(n.intValue())
+        : org.lowrank.cost.RankMultiple.parse(
+            o == null ? RANK_MULTIPLE.defaultValue() : o.toString());
   }
 
   public SelectorOption {
@@ -63,8 +70,14 @@ public record SelectorOption(
       }
       return text;
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(name + " takes " + (type == Integer.class ? "an integer" : "a number")
-          + ", found '" + text + "'", e);
+      throw new IllegalArgumentException(
+          name
+              + " takes "
+              + (type == Integer.class ? "an integer" : "a number")
+              + ", found '"
+              + text
+              + "'",
+          e);
     }
   }
 
@@ -84,22 +97,26 @@ public record SelectorOption(
       return new Values(Map.of());
     }
 
-    /** Typed values (Double, Integer or String) by option name; absent or null ones are defaults. */
+    /**
+     * Typed values (Double, Integer or String) by option name; absent or null ones are defaults.
+     */
     public static Values of(Map<String, ?> typed) {
       Map<String, Object> m = new HashMap<>();
-      typed.forEach((k, v) -> {
-        if (v != null) {
-          m.put(k, v);
-        }
-      });
+      typed.forEach(
+          (k, v) -> {
+            if (v != null) {
+              m.put(k, v);
+            }
+          });
       return new Values(m);
     }
 
     /** These values with {@code option} set to {@code value} (typed, or text to parse). */
     public Values with(SelectorOption option, Object value) {
       Map<String, Object> m = new HashMap<>(values);
-      m.put(option.name(), value instanceof String s && option.type() != String.class
-          ? option.parse(s) : value);
+      m.put(
+          option.name(),
+          value instanceof String s && option.type() != String.class ? option.parse(s) : value);
       return new Values(m);
     }
 
@@ -110,8 +127,14 @@ public record SelectorOption(
         return option.defaultTyped();
       }
       if (!option.type().isInstance(v)) {
-        throw new IllegalArgumentException(option.name() + " expects a " + option.type().getSimpleName()
-            + ", found " + v.getClass().getSimpleName() + " " + v);
+        throw new IllegalArgumentException(
+            option.name()
+                + " expects a "
+                + option.type().getSimpleName()
+                + ", found "
+                + v.getClass().getSimpleName()
+                + " "
+                + v);
       }
       return v;
     }
@@ -131,7 +154,8 @@ public record SelectorOption(
     private Object require(SelectorOption option) {
       Object v = get(option);
       if (v == null) {
-        throw new IllegalArgumentException("give " + option.name() + " (" + option.description() + ")");
+        throw new IllegalArgumentException(
+            "give " + option.name() + " (" + option.description() + ")");
       }
       return v;
     }

@@ -42,8 +42,11 @@ public final class SelectorRegistry {
    * @throws IllegalArgumentException naming the known selectors when there is none
    */
   public static SelectorProvider<?> require(String name) {
-    return find(name).orElseThrow(() -> new IllegalArgumentException(
-        "unknown selector '" + name + "': expected one of " + names()));
+    return find(name)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "unknown selector '" + name + "': expected one of " + names()));
   }
 
   /** The selector names, comma-separated, in listing order. */
@@ -62,8 +65,15 @@ public final class SelectorRegistry {
       for (SelectorOption o : s.options()) {
         SelectorOption old = byName.putIfAbsent(o.name(), o);
         if (old != null && !old.equals(o)) {
-          throw new IllegalStateException("selector " + s.name() + " declares " + o.name()
-              + " differently from another selector: " + o + " vs " + old);
+          throw new IllegalStateException(
+              "selector "
+                  + s.name()
+                  + " declares "
+                  + o.name()
+                  + " differently from another selector: "
+                  + o
+                  + " vs "
+                  + old);
         }
       }
     }
@@ -75,18 +85,27 @@ public final class SelectorRegistry {
     Map<String, String> seen = new HashMap<>();
     for (SelectorProvider<?> s : ServiceLoader.load(SelectorProvider.class)) {
       if (!s.name().equals(s.name().toLowerCase(Locale.ROOT)) || s.name().equals("auto")) {
-        throw new IllegalStateException(s.getClass().getName() + ": selector name '" + s.name()
-            + "' must be lower case and not 'auto'");
+        throw new IllegalStateException(
+            s.getClass().getName()
+                + ": selector name '"
+                + s.name()
+                + "' must be lower case and not 'auto'");
       }
       String other = seen.put(s.name(), s.getClass().getName());
       if (other != null) {
-        throw new IllegalStateException("two selectors are called '" + s.name() + "': " + other
-            + " and " + s.getClass().getName());
+        throw new IllegalStateException(
+            "two selectors are called '"
+                + s.name()
+                + "': "
+                + other
+                + " and "
+                + s.getClass().getName());
       }
       out.add(s);
     }
-    out.sort(Comparator.comparingInt((SelectorProvider<?> s) -> s.order())
-        .thenComparing(SelectorProvider::name));
+    out.sort(
+        Comparator.comparingInt((SelectorProvider<?> s) -> s.order())
+            .thenComparing(SelectorProvider::name));
     return List.copyOf(out);
   }
 }

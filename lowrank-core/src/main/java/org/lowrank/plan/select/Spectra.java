@@ -4,12 +4,12 @@ import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.tensor.DenseTensor;
 
 /**
- * Singular values of the unfoldings that bound a layer's low-rank approximations: for a conv
- * kernel W [C_out, C_in, K...] the mode-0 (C_out x C_in K) and mode-1 (C_in x C_out K) unfoldings,
- * whose truncations give Tucker-2 and the outer TT cores; for a dense W [out, in] the matrix itself,
- * and in {@code ttm} the matrix [m_1 n_1, m_2 n_2] whose truncated SVD is the d = 2 TT-matrix
- * (W reshaped to [m_1, m_2, n_1, n_2] and permuted to [m_1, n_1, m_2, n_2]; empty for convs).
- * {@link #energy} is the fraction of squared Frobenius norm a rank keeps.
+ * Singular values of the unfoldings that bound a layer's low-rank approximations: for a conv kernel
+ * W [C_out, C_in, K...] the mode-0 (C_out x C_in K) and mode-1 (C_in x C_out K) unfoldings, whose
+ * truncations give Tucker-2 and the outer TT cores; for a dense W [out, in] the matrix itself, and
+ * in {@code ttm} the matrix [m_1 n_1, m_2 n_2] whose truncated SVD is the d = 2 TT-matrix (W
+ * reshaped to [m_1, m_2, n_1, n_2] and permuted to [m_1, n_1, m_2, n_2]; empty for convs). {@link
+ * #energy} is the fraction of squared Frobenius norm a rank keeps.
  */
 public record Spectra(double[] output, double[] input, double[] ttm) {
 
@@ -19,8 +19,10 @@ public record Spectra(double[] output, double[] input, double[] ttm) {
     if (!layer.geometry().conv()) {
       double[] s = la.singularValues(w.toArray(), w.dim(0), w.dim(1));
       int[][] modes = CandidateGrid.ttmModes(layer.geometry());
-      DenseTensor t = w.reshape(modes[0][0], modes[0][1], modes[1][0], modes[1][1]).permute(0, 2, 1, 3)
-          .reshape(modes[0][0] * modes[1][0], modes[0][1] * modes[1][1]);
+      DenseTensor t =
+          w.reshape(modes[0][0], modes[0][1], modes[1][0], modes[1][1])
+              .permute(0, 2, 1, 3)
+              .reshape(modes[0][0] * modes[1][0], modes[0][1] * modes[1][1]);
       return new Spectra(s, s, la.singularValues(t.toArray(), t.dim(0), t.dim(1)));
     }
     DenseTensor u0 = w.unfold(0);

@@ -2,9 +2,9 @@ package org.lowrank.plan.select;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.cost.CostModel;
 import org.lowrank.cost.Method;
+import org.lowrank.linalg.LinearAlgebra;
 
 /**
  * EVBMF baseline (Kim et al. 2016 for Tucker-2): each factored unfolding gets the rank that {@link
@@ -51,15 +51,20 @@ public final class VbmfSelector implements RankSelector.Uniform {
 
   /** The EVBMF ranks of the output- and input-side unfoldings; 0 where EVBMF found nothing. */
   public int[] vbmfRanks(LayerInput layer) {
-    return base.computeIfAbsent(layer.name(), k -> {
-      Spectra s = Spectra.of(layer, la);
-      int[] shape = layer.weight().shape();
-      long rest0 = layer.weight().size() / shape[0];
-      long rest1 = layer.weight().size() / shape[1];
-      int r0 = Evbmf.estimate(s.output(), shape[0], (int) rest0).rank();
-      int r1 = layer.geometry().conv() ? Evbmf.estimate(s.input(), shape[1], (int) rest1).rank() : r0;
-      return new int[] {r0, r1};
-    });
+    return base.computeIfAbsent(
+        layer.name(),
+        k -> {
+          Spectra s = Spectra.of(layer, la);
+          int[] shape = layer.weight().shape();
+          long rest0 = layer.weight().size() / shape[0];
+          long rest1 = layer.weight().size() / shape[1];
+          int r0 = Evbmf.estimate(s.output(), shape[0], (int) rest0).rank();
+          int r1 =
+              layer.geometry().conv()
+                  ? Evbmf.estimate(s.input(), shape[1], (int) rest1).rank()
+                  : r0;
+          return new int[] {r0, r1};
+        });
   }
 
   /** True when EVBMF found no component on some unfolding (the layer falls back to full rank). */
@@ -77,8 +82,7 @@ public final class VbmfSelector implements RankSelector.Uniform {
     int b0 = v[0] == 0 ? fullTucker[0] : v[0];
     int b1 = v[1] == 0 ? fullTucker[fullTucker.length - 1] : v[1];
     return switch (method) {
-      case TUCKER2, TT -> new int[] {
-          scale(b0, scale, max[0]), scale(b1, scale, max[1])};
+      case TUCKER2, TT -> new int[] {scale(b0, scale, max[0]), scale(b1, scale, max[1])};
       case CP -> new int[] {scale(Math.max(b0, b1), scale, max[0])};
       case SVD, QR -> new int[] {scale(b0, scale, max[0])};
       case TTM -> throw new IllegalArgumentException("vbmf does not select TT-matrix ranks");

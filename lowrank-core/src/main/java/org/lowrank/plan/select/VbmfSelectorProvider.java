@@ -7,7 +7,9 @@ import org.lowrank.progress.ProgressListener;
 /** Provides {@link VbmfSelector} as "vbmf": {@code --rank-multiple}. */
 public final class VbmfSelectorProvider implements SelectorProvider<VbmfSelectorProvider.Options> {
 
-  /** @param rankMultiple round ranks up to a multiple of this (1 = no rounding) */
+  /**
+   * @param rankMultiple round ranks up to a multiple of this (1 = no rounding)
+   */
   public record Options(org.lowrank.cost.RankMultiple rankMultiple) {
     /** A rank multiple given as a number. */
     public Options(int rankMultiple) {

@@ -16,18 +16,23 @@ import org.lowrank.progress.ProgressListener;
 
 /** The default grid is aligned to ONNX Runtime's NCHWc block; 1 keeps the unrounded plans. */
 class AlignedRanksTest {
-  private static final List<LayerInput> LAYERS = List.of(TestLayers.cp("a", 64, 21, 1, 0.3),
-      TestLayers.tucker("b", 48, 13, 5, 0.3), TestLayers.random("small", 12, 9));
+  private static final List<LayerInput> LAYERS =
+      List.of(
+          TestLayers.cp("a", 64, 21, 1, 0.3),
+          TestLayers.tucker("b", 48, 13, 5, 0.3),
+          TestLayers.random("small", 12, 9));
 
   private static Plan plan(String name, String rankMultiple, Budget b, Method... methods) {
-    SelectorOption.Values v = SelectorOption.Values.defaults().with(SelectorOption.RANK_MULTIPLE, rankMultiple);
+    SelectorOption.Values v =
+        SelectorOption.Values.defaults().with(SelectorOption.RANK_MULTIPLE, rankMultiple);
     SelectorContext ctx = new SelectorContext(null, null, LAYERS, 7, null, null, false);
     RankSelector s = SelectorRegistry.require(name).bind(v, ProgressListener.NONE).apply(ctx);
     Cost total = new Cost(1000, 1000);
     for (LayerInput l : LAYERS) {
       total = total.plus(CostModel.original(l.geometry()));
     }
-    return Planner.plan(new Planner.Request("m.onnx", LAYERS, List.of(), total, List.of(methods), s, b, 7),
+    return Planner.plan(
+        new Planner.Request("m.onnx", LAYERS, List.of(), total, List.of(methods), s, b, 7),
         ProgressListener.NONE);
   }
 
@@ -60,14 +65,29 @@ class AlignedRanksTest {
     for (LayerInput l : LAYERS) {
       total = total.plus(CostModel.original(l.geometry()));
     }
-    Plan old = Planner.plan(new Planner.Request("m.onnx", LAYERS, List.of(), total,
-        List.of(Method.CP, Method.TUCKER2), new EnergySelector(EnergySelector.DEFAULT_THRESHOLD, 1, 7,
-            org.lowrank.linalg.LinearAlgebra.defaultInstance()), Budget.keepParams(0.5), 7), ProgressListener.NONE);
+    Plan old =
+        Planner.plan(
+            new Planner.Request(
+                "m.onnx",
+                LAYERS,
+                List.of(),
+                total,
+                List.of(Method.CP, Method.TUCKER2),
+                new EnergySelector(
+                    EnergySelector.DEFAULT_THRESHOLD,
+                    1,
+                    7,
+                    org.lowrank.linalg.LinearAlgebra.defaultInstance()),
+                Budget.keepParams(0.5),
+                7),
+            ProgressListener.NONE);
     assertEquals(old.layers(), one.layers());
     assertEquals("given", one.settings().get("rank_multiple_source"));
     // at 1 nothing is rounded: ratio 0.25 of 48 channels is 12, not a multiple of 8
     Plan ratio = plan("ratio", "1", Budget.none(), Method.TUCKER2);
-    assertEquals(List.of(12, 12), java.util.Arrays.stream(ratio.layer("b").choice().ranks()).boxed().toList());
+    assertEquals(
+        List.of(12, 12),
+        java.util.Arrays.stream(ratio.layer("b").choice().ranks()).boxed().toList());
     assertEquals(List.of(), ratio.settings().getOrDefault("rank_unaligned_layers", List.of()));
   }
 }

@@ -11,11 +11,16 @@ import org.lowrank.tensor.DenseTensor;
 
 class EvbmfTest {
 
-  /** L x M matrix = sum of `rank` strong components + Gaussian noise of standard deviation sigma. */
+  /**
+   * L x M matrix = sum of `rank` strong components + Gaussian noise of standard deviation sigma.
+   */
   private static double[] plantedSingularValues(long seed, int l, int m, int rank, double sigma) {
-    DenseTensor signal = rank == 0
-        ? DenseTensor.zeros(l, m)
-        : DenseTensor.random(seed, l, rank).matmul(DenseTensor.random(seed + 1, rank, m)).scale(3.0);
+    DenseTensor signal =
+        rank == 0
+            ? DenseTensor.zeros(l, m)
+            : DenseTensor.random(seed, l, rank)
+                .matmul(DenseTensor.random(seed + 1, rank, m))
+                .scale(3.0);
     DenseTensor noise = DenseTensor.random(seed + 2, l, m).scale(sigma);
     return LinearAlgebra.defaultInstance().singularValues(signal.plus(noise).toArray(), l, m);
   }

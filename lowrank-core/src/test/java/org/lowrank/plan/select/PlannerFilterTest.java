@@ -16,14 +16,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.BiPredicate;
 import org.junit.jupiter.api.Test;
-import org.lowrank.linalg.LinearAlgebra;
-import org.lowrank.plan.Budget;
 import org.lowrank.cost.Choice;
 import org.lowrank.cost.Cost;
 import org.lowrank.cost.CostModel;
-import org.lowrank.plan.LayerDecision;
 import org.lowrank.cost.LayerGeometry;
 import org.lowrank.cost.Method;
+import org.lowrank.linalg.LinearAlgebra;
+import org.lowrank.plan.Budget;
+import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.Plan;
 import org.lowrank.progress.ProgressListener;
 import org.lowrank.tensor.DenseTensor;
@@ -66,21 +66,25 @@ class PlannerFilterTest {
 
   private static LayerInput layer(String name, int c, int r, long seed) {
     DenseTensor core = DenseTensor.random(seed, r, r, 3, 3);
-    DenseTensor w = core.modeProduct(DenseTensor.random(seed + 1, c, r), 0)
-        .modeProduct(DenseTensor.random(seed + 2, c, r), 1)
-        .plus(DenseTensor.random(seed + 3, c, c, 3, 3).scale(0.3));
-    LayerGeometry g = LayerGeometry.conv(name, c, c, 1, new long[] {3, 3}, new long[] {16, 16},
-        new long[] {16, 16}, true);
+    DenseTensor w =
+        core.modeProduct(DenseTensor.random(seed + 1, c, r), 0)
+            .modeProduct(DenseTensor.random(seed + 2, c, r), 1)
+            .plus(DenseTensor.random(seed + 3, c, c, 3, 3).scale(0.3));
+    LayerGeometry g =
+        LayerGeometry.conv(
+            name, c, c, 1, new long[] {3, 3}, new long[] {16, 16}, new long[] {16, 16}, true);
     return new LayerInput(name, "conv2d", g, w);
   }
 
-  private static final List<LayerInput> LAYERS = List.of(layer("a", 32, 12, 1), layer("b", 48, 20, 5));
+  private static final List<LayerInput> LAYERS =
+      List.of(layer("a", 32, 12, 1), layer("b", 48, 20, 5));
 
   private static Planner.Request request(RankSelector s, Budget b, Method... m) {
     return request(LAYERS, s, b, m);
   }
 
-  private static Planner.Request request(List<LayerInput> layers, RankSelector s, Budget b, Method... m) {
+  private static Planner.Request request(
+      List<LayerInput> layers, RankSelector s, Budget b, Method... m) {
     Cost total = new Cost(1000, 1000);
     for (LayerInput l : layers) {
       total = total.plus(CostModel.original(l.geometry()));
@@ -94,10 +98,13 @@ class PlannerFilterTest {
 
   @Test
   void theOldConstructorKeepsEverythingAndRecordsNothing() {
-    Planner.Request r = request(new EnergySelector(0.9, 1, LA), Budget.keepParams(0.3), Method.TUCKER2);
+    Planner.Request r =
+        request(new EnergySelector(0.9, 1, LA), Budget.keepParams(0.3), Method.TUCKER2);
     assertSame(CandidateFilter.KEEP_ALL, r.filter());
     Plan p = plan(r);
-    assertFalse(p.settings().keySet().stream().anyMatch(k -> k.startsWith("prune")), p.settings().toString());
+    assertFalse(
+        p.settings().keySet().stream().anyMatch(k -> k.startsWith("prune")),
+        p.settings().toString());
     assertEquals(p.layers(), plan(r.withFilter(null)).layers());
   }
 
@@ -108,7 +115,9 @@ class PlannerFilterTest {
     // without a filter, CP wins on the CP-planted layer
     List<LayerInput> layers = List.of(TestLayers.cp("a", 32, 20, 1, 0.01), layer("b", 48, 20, 5));
     Plan free = plan(request(layers, s, budget, Method.TUCKER2, Method.CP));
-    assertTrue(free.layers().stream().anyMatch(d -> d.choice().method() == Method.CP), free.layers().toString());
+    assertTrue(
+        free.layers().stream().anyMatch(d -> d.choice().method() == Method.CP),
+        free.layers().toString());
 
     FakeFilter noCp = new FakeFilter((l, c) -> c.method() != Method.CP && c.maxRank() <= 14);
     Plan p = plan(request(layers, s, budget, Method.TUCKER2, Method.CP).withFilter(noCp));
@@ -120,7 +129,9 @@ class PlannerFilterTest {
     assertTrue(p.keptParamsFraction() <= 0.35 + 1e-9, "budget missed: " + p.keptParamsFraction());
     assertEquals(true, p.settings().get("prune_test"));
     assertEquals(new HashSet<>(noCp.asked).size(), noCp.asked.size(), "asked twice: " + noCp.asked);
-    assertTrue(noCp.rejected.size() > 0 && noCp.rejected.size() < noCp.asked.size(), noCp.asked.toString());
+    assertTrue(
+        noCp.rejected.size() > 0 && noCp.rejected.size() < noCp.asked.size(),
+        noCp.asked.toString());
     assertEquals((long) noCp.rejected.size(), p.settings().get("prune_dropped_candidates"));
     assertEquals(0L, p.settings().get("prune_kept_layers"));
     for (LayerDecision d : p.layers()) { // each layer lost its CP candidates and says so
@@ -131,8 +142,10 @@ class PlannerFilterTest {
   @Test
   void aLayerWithEveryCandidateRejectedIsKeptWithTheNote() {
     FakeFilter notB = new FakeFilter((l, c) -> !l.name().equals("b"));
-    Plan p = plan(request(new EnergySelector(0.9, 1, LA), Budget.none(), Method.TUCKER2, Method.CP)
-        .withFilter(notB));
+    Plan p =
+        plan(
+            request(new EnergySelector(0.9, 1, LA), Budget.none(), Method.TUCKER2, Method.CP)
+                .withFilter(notB));
     assertNull(p.layer("b").choice());
     assertEquals(NOTE, p.layer("b").note());
     assertEquals(p.layer("b").before(), p.layer("b").after());
@@ -145,32 +158,45 @@ class PlannerFilterTest {
   @Test
   void aBudgetThePruningMakesImpossibleIsAClearError() {
     // keeps only candidates with every rank >= 30 (one-sided Tucker-2 choices have one small rank)
-    FakeFilter big = new FakeFilter((l, c) -> java.util.Arrays.stream(c.ranks()).allMatch(r -> r >= 30));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> plan(
-        request(new EnergySelector(0.9, 1, LA), Budget.keepParams(0.2), Method.TUCKER2).withFilter(big)));
+    FakeFilter big =
+        new FakeFilter((l, c) -> java.util.Arrays.stream(c.ranks()).allMatch(r -> r >= 30));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                plan(
+                    request(new EnergySelector(0.9, 1, LA), Budget.keepParams(0.2), Method.TUCKER2)
+                        .withFilter(big)));
     assertTrue(e.getMessage().startsWith("impossible budget"), e.getMessage());
     assertTrue(e.getMessage().contains("candidate filter"), e.getMessage());
     // the same budget is possible without the filter
-    assertTrue(plan(request(new EnergySelector(0.9, 1, LA), Budget.keepParams(0.2), Method.TUCKER2))
-        .keptParamsFraction() <= 0.2);
+    assertTrue(
+        plan(request(new EnergySelector(0.9, 1, LA), Budget.keepParams(0.2), Method.TUCKER2))
+                .keptParamsFraction()
+            <= 0.2);
   }
 
   @Test
   void uniformSelectorsSkipRejectedMethodsAndAskOncePerChoice() {
     RankSelector ratio = new RatioSelector(0.25, 1);
     Plan free = plan(request(ratio, Budget.keepParams(0.3), Method.TUCKER2, Method.CP));
-    assertTrue(free.layers().stream().allMatch(d -> d.choice().method() == Method.TUCKER2),
+    assertTrue(
+        free.layers().stream().allMatch(d -> d.choice().method() == Method.TUCKER2),
         free.layers().toString());
 
     FakeFilter noTucker = new FakeFilter((l, c) -> c.method() != Method.TUCKER2);
-    Plan p = plan(request(ratio, Budget.keepParams(0.3), Method.TUCKER2, Method.CP).withFilter(noTucker));
+    Plan p =
+        plan(
+            request(ratio, Budget.keepParams(0.3), Method.TUCKER2, Method.CP).withFilter(noTucker));
     for (LayerDecision d : p.layers()) {
       assertEquals(Method.CP, d.choice().method(), d.toString());
     }
     assertTrue(p.keptParamsFraction() <= 0.3 + 1e-9, "budget missed: " + p.keptParamsFraction());
     Set<String> distinct = new HashSet<>(noTucker.asked);
     assertEquals(distinct.size(), noTucker.asked.size(), "the planner asked a choice twice");
-    assertTrue(noTucker.rejected.stream().allMatch(a -> a.contains(" tucker[")), noTucker.rejected.toString());
+    assertTrue(
+        noTucker.rejected.stream().allMatch(a -> a.contains(" tucker[")),
+        noTucker.rejected.toString());
     assertEquals((long) noTucker.rejected.size(), p.settings().get("prune_dropped_candidates"));
 
     FakeFilter none = new FakeFilter((l, c) -> false);
@@ -180,8 +206,10 @@ class PlannerFilterTest {
       assertEquals(NOTE, d.note());
     }
     assertEquals(2L, kept.settings().get("prune_kept_layers"));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> plan(
-        request(ratio, Budget.keepParams(0.3), Method.TUCKER2).withFilter(none)));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> plan(request(ratio, Budget.keepParams(0.3), Method.TUCKER2).withFilter(none)));
     assertTrue(e.getMessage().startsWith("impossible budget"), e.getMessage());
     assertNotEquals(-1, e.getMessage().indexOf("dropped"));
   }

@@ -17,15 +17,20 @@ import org.lowrank.progress.ProgressListener;
 import org.lowrank.tensor.DenseTensor;
 
 /**
- * A 1x1 conv is offered SVD (two 1x1 convs; --method svd) and planned on the aligned grid; the dense-only
- * methods (QR, TT-matrix) are not offered. (One-sided Tucker-2 of a 1x1 conv is the same factorization.)
+ * A 1x1 conv is offered SVD (two 1x1 convs; --method svd) and planned on the aligned grid; the
+ * dense-only methods (QR, TT-matrix) are not offered. (One-sided Tucker-2 of a 1x1 conv is the same
+ * factorization.)
  */
 class PointwisePlanTest {
   private static LayerInput pointwise(String name, int c, int r, long seed) {
-    DenseTensor w = DenseTensor.random(seed, c, r).matmul(DenseTensor.random(seed + 1, r, c))
-        .plus(DenseTensor.random(seed + 2, c, c).scale(1e-6)).reshape(c, c, 1, 1);
-    LayerGeometry g = LayerGeometry.conv(name, c, c, 1, new long[] {1, 1}, new long[] {8, 8},
-        new long[] {8, 8}, true);
+    DenseTensor w =
+        DenseTensor.random(seed, c, r)
+            .matmul(DenseTensor.random(seed + 1, r, c))
+            .plus(DenseTensor.random(seed + 2, c, c).scale(1e-6))
+            .reshape(c, c, 1, 1);
+    LayerGeometry g =
+        LayerGeometry.conv(
+            name, c, c, 1, new long[] {1, 1}, new long[] {8, 8}, new long[] {8, 8}, true);
     return new LayerInput(name, "conv2d", g, w);
   }
 
@@ -34,8 +39,17 @@ class PointwisePlanTest {
     for (LayerInput l : layers) {
       total = total.plus(CostModel.original(l.geometry()));
     }
-    return Planner.plan(new Planner.Request("m.onnx", layers, List.of(), total,
-        List.of(Method.SVD, Method.QR, Method.TTM), s, Budget.none(), 7), ProgressListener.NONE);
+    return Planner.plan(
+        new Planner.Request(
+            "m.onnx",
+            layers,
+            List.of(),
+            total,
+            List.of(Method.SVD, Method.QR, Method.TTM),
+            s,
+            Budget.none(),
+            7),
+        ProgressListener.NONE);
   }
 
   @Test

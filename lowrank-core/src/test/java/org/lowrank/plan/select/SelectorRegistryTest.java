@@ -30,33 +30,46 @@ class SelectorRegistryTest {
   @Test
   void optionsAreTypedWithTheDefaultsTheCliHad() {
     // the rank multiple defaults to this CPU's NCHWc block (auto)
-    assertEquals(new EnergySelectorProvider.Options(EnergySelector.DEFAULT_THRESHOLD,
-        org.lowrank.cost.RankMultiple.detect()), new EnergySelectorProvider().defaults());
-    assertEquals(new RatioSelectorProvider.Options(0.25, org.lowrank.cost.RankMultiple.detect()),
+    assertEquals(
+        new EnergySelectorProvider.Options(
+            EnergySelector.DEFAULT_THRESHOLD, org.lowrank.cost.RankMultiple.detect()),
+        new EnergySelectorProvider().defaults());
+    assertEquals(
+        new RatioSelectorProvider.Options(0.25, org.lowrank.cost.RankMultiple.detect()),
         new RatioSelectorProvider().defaults());
-    SelectorOption.Values v = SelectorOption.Values.of(Map.of("--ratio", 0.5, "--rank-multiple", 8));
+    SelectorOption.Values v =
+        SelectorOption.Values.of(Map.of("--ratio", 0.5, "--rank-multiple", 8));
     assertEquals(new RatioSelectorProvider.Options(0.5, 8), new RatioSelectorProvider().options(v));
-    assertEquals(new EnergySelectorProvider.Options(0.9, 1), new EnergySelectorProvider()
-        .options(SelectorOption.Values.defaults().with(EnergySelectorProvider.ENERGY, "0.9")
-            .with(SelectorOption.RANK_MULTIPLE, "1")));
+    assertEquals(
+        new EnergySelectorProvider.Options(0.9, 1),
+        new EnergySelectorProvider()
+            .options(
+                SelectorOption.Values.defaults()
+                    .with(EnergySelectorProvider.ENERGY, "0.9")
+                    .with(SelectorOption.RANK_MULTIPLE, "1")));
   }
 
   @Test
   void providersMakeTheirSelectors() {
     SelectorContext ctx = new SelectorContext(null, null, List.of(), 7, null, null, false);
-    RankSelector r = SelectorRegistry.require("ratio")
-        .bind(SelectorOption.Values.defaults(), ProgressListener.NONE).apply(ctx);
+    RankSelector r =
+        SelectorRegistry.require("ratio")
+            .bind(SelectorOption.Values.defaults(), ProgressListener.NONE)
+            .apply(ctx);
     assertInstanceOf(RatioSelector.class, r);
     assertEquals(0.25, ((RatioSelector) r).defaultScale());
   }
 
   @Test
   void unknownNamesAndBadValuesAreClearErrors() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> SelectorRegistry.require("magic"));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> SelectorRegistry.require("magic"));
     assertEquals("unknown selector 'magic': expected one of vbmf, energy, ratio", e.getMessage());
-    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
-        () -> SelectorOption.Values.defaults().with(EnergySelectorProvider.ENERGY, "high"));
-    assertTrue(bad.getMessage().contains("--energy takes a number, found 'high'"), bad.getMessage());
+    IllegalArgumentException bad =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> SelectorOption.Values.defaults().with(EnergySelectorProvider.ENERGY, "high"));
+    assertTrue(
+        bad.getMessage().contains("--energy takes a number, found 'high'"), bad.getMessage());
   }
 }

@@ -1,8 +1,8 @@
 package org.lowrank.plan.select;
 
-import org.lowrank.graph.TensorValue;
 import org.lowrank.cost.Choice;
 import org.lowrank.cost.LayerGeometry;
+import org.lowrank.graph.TensorValue;
 import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.tensor.DenseTensor;
@@ -12,15 +12,17 @@ final class TestLayers {
   private TestLayers() {}
 
   static LayerGeometry conv3x3(String name, int c) {
-    return LayerGeometry.conv(name, c, c, 1, new long[] {3, 3}, new long[] {16, 16}, new long[] {16, 16}, true);
+    return LayerGeometry.conv(
+        name, c, c, 1, new long[] {3, 3}, new long[] {16, 16}, new long[] {16, 16}, true);
   }
 
   /** A conv kernel [c, c, 3, 3] of multilinear rank (r, r) on the channel modes, plus noise. */
   static LayerInput tucker(String name, int c, int r, long seed, double noise) {
     DenseTensor core = DenseTensor.random(seed, r, r, 3, 3);
-    DenseTensor w = core.modeProduct(DenseTensor.random(seed + 1, c, r), 0)
-        .modeProduct(DenseTensor.random(seed + 2, c, r), 1)
-        .plus(DenseTensor.random(seed + 3, c, c, 3, 3).scale(noise));
+    DenseTensor w =
+        core.modeProduct(DenseTensor.random(seed + 1, c, r), 0)
+            .modeProduct(DenseTensor.random(seed + 2, c, r), 1)
+            .plus(DenseTensor.random(seed + 3, c, c, 3, 3).scale(noise));
     return new LayerInput(name, "conv2d", conv3x3(name, c), w);
   }
 
@@ -42,7 +44,10 @@ final class TestLayers {
       }
     }
     DenseTensor t = DenseTensor.of(w, c, c, 3, 3);
-    t = t.plus(DenseTensor.random(seed + 3, c, c, 3, 3).scale(noise * t.frobeniusNorm() / Math.sqrt(t.size())));
+    t =
+        t.plus(
+            DenseTensor.random(seed + 3, c, c, 3, 3)
+                .scale(noise * t.frobeniusNorm() / Math.sqrt(t.size())));
     return new LayerInput(name, "conv2d", conv3x3(name, c), t);
   }
 
@@ -53,12 +58,17 @@ final class TestLayers {
 
   /** A dense W [out, in] of rank r plus noise. */
   static LayerInput dense(String name, int out, int in, int r, long seed, double noise) {
-    DenseTensor w = DenseTensor.random(seed, out, r).matmul(DenseTensor.random(seed + 1, r, in))
-        .plus(DenseTensor.random(seed + 2, out, in).scale(noise));
+    DenseTensor w =
+        DenseTensor.random(seed, out, r)
+            .matmul(DenseTensor.random(seed + 1, r, in))
+            .plus(DenseTensor.random(seed + 2, out, in).scale(noise));
     return new LayerInput(name, "dense", LayerGeometry.dense(name, out, in, 1, true), w);
   }
 
-  /** Kept energy of {@code c} as compress deploys it: LayerFactorizer (500 CP sweeps) with {@code seed}. */
+  /**
+   * Kept energy of {@code c} as compress deploys it: LayerFactorizer (500 CP sweeps) with {@code
+   * seed}.
+   */
   static double deployed(LayerInput l, Choice c, long seed) {
     DenseTensor w = l.weight();
     long[] dims = java.util.Arrays.stream(w.shape()).asLongStream().toArray();

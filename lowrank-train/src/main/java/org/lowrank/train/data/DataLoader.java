@@ -97,7 +97,8 @@ public final class DataLoader {
 
     public DataLoader build() {
       if (batchSize <= 0) {
-        throw new IllegalArgumentException("setBatchSize(n) with n > 0 is required, got " + batchSize);
+        throw new IllegalArgumentException(
+            "setBatchSize(n) with n > 0 is required, got " + batchSize);
       }
       if (dataset.size() == 0) {
         throw new IllegalArgumentException("dataset " + dataset.description() + " is empty");
@@ -131,15 +132,19 @@ public final class DataLoader {
    */
   public Iterator<Batch> epoch(int epoch) {
     int n = dataset.size();
-    int[] order = shuffleSeed == null
-        ? Datasets.permutation(n, 0) : Datasets.permutation(n, shuffleSeed * 0x9E3779B97F4A7C15L + epoch);
+    int[] order =
+        shuffleSeed == null
+            ? Datasets.permutation(n, 0)
+            : Datasets.permutation(n, shuffleSeed * 0x9E3779B97F4A7C15L + epoch);
     if (shuffleSeed == null) {
       for (int i = 0; i < n; i++) {
         order[i] = i;
       }
     }
-    SplittableRandom aug = augmentation == null ? null
-        : new SplittableRandom(augmentation.seed() * 0xC2B2AE3D27D4EB4FL + epoch);
+    SplittableRandom aug =
+        augmentation == null
+            ? null
+            : new SplittableRandom(augmentation.seed() * 0xC2B2AE3D27D4EB4FL + epoch);
     int batches = batchesPerEpoch();
     return new Iterator<>() {
       private int next;
@@ -210,8 +215,17 @@ public final class DataLoader {
       }
       if (ex.pixels().length != c * plane) {
         throw new IllegalStateException(
-            dataset.description() + ": example " + idx + " has " + ex.pixels().length
-                + " pixels, expected " + c + "x" + h + "x" + w);
+            dataset.description()
+                + ": example "
+                + idx
+                + " has "
+                + ex.pixels().length
+                + " pixels, expected "
+                + c
+                + "x"
+                + h
+                + "x"
+                + w);
       }
       labels[i] = ex.label();
       indices[i] = idx;

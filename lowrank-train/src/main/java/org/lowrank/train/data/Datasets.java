@@ -70,15 +70,22 @@ public final class Datasets {
    */
   public static void requireClassCount(ImageDataset ds, long numScores) {
     if (ds.classNamesDeclared() && ds.numClasses() != numScores) {
-      throw new IllegalArgumentException(ds.description() + " has " + ds.numClasses()
-          + " classes " + abbreviate(ds.classNames()) + " but the model outputs " + numScores
-          + " scores per image; the classes (folders) must be the model's, in its label order:"
-          + " add the missing class folders or remove stray ones");
+      throw new IllegalArgumentException(
+          ds.description()
+              + " has "
+              + ds.numClasses()
+              + " classes "
+              + abbreviate(ds.classNames())
+              + " but the model outputs "
+              + numScores
+              + " scores per image; the classes (folders) must be the model's, in its label order:"
+              + " add the missing class folders or remove stray ones");
     }
   }
 
   private static String abbreviate(List<String> names) {
-    return names.size() <= 20 ? names.toString()
+    return names.size() <= 20
+        ? names.toString()
         : names.subList(0, 20).toString().replace("]", ", ... (" + names.size() + ")]");
   }
 
@@ -98,8 +105,8 @@ public final class Datasets {
    * A training set and a disjoint held-out set, drawn from one seeded permutation P of {@code
    * base}: the held-out examples are the last {@code heldOut} of P, the training examples the first
    * {@code trainLimit} of the rest (all of the rest when 0). So the training examples are those of
-   * {@link #limit(ImageDataset, int, long)} with the same seed whenever they fit beside the held-out
-   * ones, and adding a held-out set does not change what is trained on.
+   * {@link #limit(ImageDataset, int, long)} with the same seed whenever they fit beside the
+   * held-out ones, and adding a held-out set does not change what is trained on.
    *
    * @param heldOut examples to hold out, in [0, size)
    * @param trainLimit examples to train on (0 = all that are not held out)
@@ -107,8 +114,15 @@ public final class Datasets {
    */
   public static Split holdOut(ImageDataset base, int trainLimit, int heldOut, long seed) {
     if (heldOut < 0 || heldOut >= base.size() || trainLimit < 0) {
-      throw new IllegalArgumentException("cannot hold out " + heldOut + " of the " + base.size()
-          + " examples of " + base.description() + " and train on " + trainLimit);
+      throw new IllegalArgumentException(
+          "cannot hold out "
+              + heldOut
+              + " of the "
+              + base.size()
+              + " examples of "
+              + base.description()
+              + " and train on "
+              + trainLimit);
     }
     if (heldOut == 0) {
       return new Split(trainLimit > 0 ? limit(base, trainLimit, seed) : base, null);

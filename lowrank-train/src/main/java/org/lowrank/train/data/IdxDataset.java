@@ -22,6 +22,7 @@ import java.util.zip.ZipException;
 public final class IdxDataset implements ImageDataset {
   /** Largest payload one IDX file may announce: the largest Java array. */
   private static final long MAX_BYTES = Integer.MAX_VALUE - 16;
+
   /** Read size for gzipped payloads, whose true length is unknown until read. */
   private static final int CHUNK = 1 << 23;
 
@@ -34,8 +35,15 @@ public final class IdxDataset implements ImageDataset {
   private final boolean namesDeclared;
   private final String description;
 
-  private IdxDataset(byte[] pixels, byte[] labels, int count, int rows, int cols, List<String> names,
-      boolean namesDeclared, String d) {
+  private IdxDataset(
+      byte[] pixels,
+      byte[] labels,
+      int count,
+      int rows,
+      int cols,
+      List<String> names,
+      boolean namesDeclared,
+      String d) {
     this.namesDeclared = namesDeclared;
     this.pixels = pixels;
     this.labels = labels;
@@ -55,15 +63,23 @@ public final class IdxDataset implements ImageDataset {
   }
 
   /** As {@link #read(Path, Path)} with explicit class names (e.g. Fashion-MNIST's). */
-  public static IdxDataset read(Path images, Path labelFile, List<String> classNames) throws IOException {
+  public static IdxDataset read(Path images, Path labelFile, List<String> classNames)
+      throws IOException {
     int[] imgHeader = new int[3];
     byte[] px = readIdx(images, 0x00000803, imgHeader);
     int[] labHeader = new int[1];
     byte[] lab = readIdx(labelFile, 0x00000801, labHeader);
     if (imgHeader[0] != labHeader[0]) {
       throw new DatasetException(
-          "image/label count mismatch: " + images + " holds " + imgHeader[0] + " images but "
-              + labelFile + " holds " + labHeader[0] + " labels; pass the matching pair of files");
+          "image/label count mismatch: "
+              + images
+              + " holds "
+              + imgHeader[0]
+              + " images but "
+              + labelFile
+              + " holds "
+              + labHeader[0]
+              + " labels; pass the matching pair of files");
     }
     int max = 0;
     for (byte b : lab) {
@@ -79,8 +95,15 @@ public final class IdxDataset implements ImageDataset {
       throw new DatasetException(
           labelFile + ": label " + max + " but only " + names.size() + " class names given");
     }
-    return new IdxDataset(px, lab, imgHeader[0], imgHeader[1], imgHeader[2], List.copyOf(names),
-        classNames != null, images.getFileName().toString());
+    return new IdxDataset(
+        px,
+        lab,
+        imgHeader[0],
+        imgHeader[1],
+        imgHeader[2],
+        List.copyOf(names),
+        classNames != null,
+        images.getFileName().toString());
   }
 
   /** Whether {@code f} starts with the gzip magic bytes 1f 8b. */
@@ -96,10 +119,10 @@ public final class IdxDataset implements ImageDataset {
   }
 
   /**
-   * Reads header dims into {@code dims} and returns the payload. The size the header announces
-   * (the product of the dims, in long arithmetic) is checked before it is allocated: against the
-   * file length for a plain file; a gzipped file is read in chunks of at most {@value #CHUNK} bytes,
-   * so a short one fails before the announced size is allocated.
+   * Reads header dims into {@code dims} and returns the payload. The size the header announces (the
+   * product of the dims, in long arithmetic) is checked before it is allocated: against the file
+   * length for a plain file; a gzipped file is read in chunks of at most {@value #CHUNK} bytes, so
+   * a short one fails before the announced size is allocated.
    */
   private static byte[] readIdx(Path f, int magic, int[] dims) throws IOException {
     if (!Files.isRegularFile(f)) {
@@ -114,47 +137,95 @@ public final class IdxDataset implements ImageDataset {
       try {
         int m = in.readInt();
         if (m != magic) {
-          throw new DatasetException(f + where + ": IDX magic 0x" + Integer.toHexString(m)
-              + ", expected 0x" + Integer.toHexString(magic) + " (" + kind
-              + "); are the image and label files swapped?");
+          throw new DatasetException(
+              f
+                  + where
+                  + ": IDX magic 0x"
+                  + Integer.toHexString(m)
+                  + ", expected 0x"
+                  + Integer.toHexString(magic)
+                  + " ("
+                  + kind
+                  + "); are the image and label files swapped?");
         }
         for (int i = 0; i < dims.length; i++) {
           dims[i] = in.readInt();
         }
       } catch (EOFException e) {
-        throw new DatasetException(f + where + ": "
-            + (fileBytes == 0 ? "empty file" : "truncated IDX header") + ": " + kind + " starts with "
-            + headerBytes + " bytes (magic 0x" + Integer.toHexString(magic) + ", then " + dims.length
-            + " big-endian int32 sizes); download the file again", e);
+        throw new DatasetException(
+            f
+                + where
+                + ": "
+                + (fileBytes == 0 ? "empty file" : "truncated IDX header")
+                + ": "
+                + kind
+                + " starts with "
+                + headerBytes
+                + " bytes (magic 0x"
+                + Integer.toHexString(magic)
+                + ", then "
+                + dims.length
+                + " big-endian int32 sizes); download the file again",
+            e);
       }
       long n = payloadBytes(f, dims);
       if (!gzip && fileBytes != headerBytes + n) {
-        throw new DatasetException(f + ": the IDX header announces " + dimsText(dims) + " = " + n
-            + " data bytes but the file holds " + (fileBytes - headerBytes) + " after the header ("
-            + (fileBytes < headerBytes + n ? "truncated" : "trailing bytes")
-            + "); download the file again");
+        throw new DatasetException(
+            f
+                + ": the IDX header announces "
+                + dimsText(dims)
+                + " = "
+                + n
+                + " data bytes but the file holds "
+                + (fileBytes - headerBytes)
+                + " after the header ("
+                + (fileBytes < headerBytes + n ? "truncated" : "trailing bytes")
+                + "); download the file again");
       }
       long heap = Runtime.getRuntime().maxMemory();
       if (n > heap) {
-        throw new DatasetException(f + ": the IDX header announces " + dimsText(dims) + " = " + n
-            + " data bytes, more than the whole Java heap (" + heap + " bytes); raise the heap"
-            + " (java -Xmx) or use a smaller file");
+        throw new DatasetException(
+            f
+                + ": the IDX header announces "
+                + dimsText(dims)
+                + " = "
+                + n
+                + " data bytes, more than the whole Java heap ("
+                + heap
+                + " bytes); raise the heap"
+                + " (java -Xmx) or use a smaller file");
       }
       byte[] data = readPayload(in, n, !gzip);
       if (data == null) {
-        throw new DatasetException(f + where + ": truncated: the IDX header announces "
-            + dimsText(dims) + " = " + n + " data bytes but the data ends before;"
-            + " download the file again");
+        throw new DatasetException(
+            f
+                + where
+                + ": truncated: the IDX header announces "
+                + dimsText(dims)
+                + " = "
+                + n
+                + " data bytes but the data ends before;"
+                + " download the file again");
       }
       if (in.read() != -1) {
-        throw new DatasetException(f + where + ": trailing bytes after the " + n
-            + " data bytes the IDX header announces (" + dimsText(dims) + ");"
-            + " download the file again");
+        throw new DatasetException(
+            f
+                + where
+                + ": trailing bytes after the "
+                + n
+                + " data bytes the IDX header announces ("
+                + dimsText(dims)
+                + ");"
+                + " download the file again");
       }
       return data;
     } catch (ZipException e) {
-      throw new DatasetException(f + ": corrupt gzip data (" + e.getMessage()
-          + "); download the file again or gunzip it to check", e);
+      throw new DatasetException(
+          f
+              + ": corrupt gzip data ("
+              + e.getMessage()
+              + "); download the file again or gunzip it to check",
+          e);
     }
   }
 
@@ -163,14 +234,26 @@ public final class IdxDataset implements ImageDataset {
     long n = 1;
     for (int i = 0; i < dims.length; i++) {
       if (dims[i] < 0 || (dims[i] == 0 && i > 0)) {
-        throw new DatasetException(f + ": IDX header dimension " + i + " is " + dims[i] + " ("
-            + dimsText(dims) + "); expected a positive size: not an IDX file or a corrupt one");
+        throw new DatasetException(
+            f
+                + ": IDX header dimension "
+                + i
+                + " is "
+                + dims[i]
+                + " ("
+                + dimsText(dims)
+                + "); expected a positive size: not an IDX file or a corrupt one");
       }
       n *= dims[i]; // n <= 2^31 before, dims[i] < 2^31: no long overflow
       if (n > MAX_BYTES) {
-        throw new DatasetException(f + ": the IDX header announces " + dimsText(dims)
-            + ", more than the " + MAX_BYTES + " data bytes one array can hold;"
-            + " a corrupt header, or split the data into smaller files");
+        throw new DatasetException(
+            f
+                + ": the IDX header announces "
+                + dimsText(dims)
+                + ", more than the "
+                + MAX_BYTES
+                + " data bytes one array can hold;"
+                + " a corrupt header, or split the data into smaller files");
       }
     }
     return n;
@@ -180,7 +263,8 @@ public final class IdxDataset implements ImageDataset {
    * Exactly {@code n} bytes of {@code in}, or null when it ends before. With {@code sizeChecked}
    * false the bytes are read in chunks, so memory grows only with what is really there.
    */
-  private static byte[] readPayload(InputStream in, long n, boolean sizeChecked) throws IOException {
+  private static byte[] readPayload(InputStream in, long n, boolean sizeChecked)
+      throws IOException {
     if (sizeChecked || n <= CHUNK) {
       byte[] data = new byte[(int) n];
       return in.readNBytes(data, 0, data.length) == data.length ? data : null;

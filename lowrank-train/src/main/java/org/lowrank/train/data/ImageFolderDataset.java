@@ -41,12 +41,12 @@ import org.slf4j.LoggerFactory;
  * <p>Classes: the declared names ({@link Builder#optClassNames}), else the class folder names of
  * <em>all</em> splits in alphabetical order, so label {@code i} means the same class in "train" and
  * "test" even when a split lacks a class folder or has it empty; such a split is logged as a
- * warning and listed by {@link #missingClasses()}. Hidden folders ({@code .*}, {@code __MACOSX}) are
- * ignored.
+ * warning and listed by {@link #missingClasses()}. Hidden folders ({@code .*}, {@code __MACOSX})
+ * are ignored.
  *
- * <p>Decompression bombs: an image whose header declares more than {@link
- * #DEFAULT_MAX_PIXELS} pixels (width x height; {@link Builder#optMaxPixels} changes the limit) is
- * rejected with a {@link DatasetException} naming the file before any pixel is decoded.
+ * <p>Decompression bombs: an image whose header declares more than {@link #DEFAULT_MAX_PIXELS}
+ * pixels (width x height; {@link Builder#optMaxPixels} changes the limit) is rejected with a {@link
+ * DatasetException} naming the file before any pixel is decoded.
  */
 public final class ImageFolderDataset implements ImageDataset {
   /**
@@ -72,8 +72,14 @@ public final class ImageFolderDataset implements ImageDataset {
   private final List<String> missingClasses;
   private final AtomicReferenceArray<byte[]> cache;
 
-  private ImageFolderDataset(Builder b, ZipFile zip, List<String> entries, int[] labels,
-      List<String> classes, List<String> missing) throws IOException {
+  private ImageFolderDataset(
+      Builder b,
+      ZipFile zip,
+      List<String> entries,
+      int[] labels,
+      List<String> classes,
+      List<String> missing)
+      throws IOException {
     this.root = b.root;
     this.source = b.root + (b.split == null ? "" : " [" + b.split + "]");
     this.zip = zip;
@@ -119,13 +125,17 @@ public final class ImageFolderDataset implements ImageDataset {
       return this;
     }
 
-    /** The top-level folder to read (e.g. "train" or "test"); absent: the root holds the classes. */
+    /**
+     * The top-level folder to read (e.g. "train" or "test"); absent: the root holds the classes.
+     */
     public Builder optSplit(String split) {
       this.split = split;
       return this;
     }
 
-    /** Resizes every image to height x width (bilinear); without it all images must share a size. */
+    /**
+     * Resizes every image to height x width (bilinear); without it all images must share a size.
+     */
     public Builder optResize(int height, int width) {
       if (height <= 0 || width <= 0) {
         throw new IllegalArgumentException("resize to " + height + "x" + width);
@@ -195,10 +205,15 @@ public final class ImageFolderDataset implements ImageDataset {
         TreeMap<String, List<String>> byClass = listing.imagesByClass(prefix);
         if (byClass.isEmpty()) {
           throw new DatasetException(
-              root + ": no images found under '" + prefix + "<class>/*.jpg|png'"
-                  + (listing.topLevel().isEmpty() ? "" : "; top-level folders are "
-                      + listing.topLevel()
-                      + (split == null ? " (set optSplit to one of them?)" : "")));
+              root
+                  + ": no images found under '"
+                  + prefix
+                  + "<class>/*.jpg|png'"
+                  + (listing.topLevel().isEmpty()
+                      ? ""
+                      : "; top-level folders are "
+                          + listing.topLevel()
+                          + (split == null ? " (set optSplit to one of them?)" : "")));
         }
         List<String> classes = classes(listing, prefix, byClass);
         List<String> entries = new ArrayList<>();
@@ -217,14 +232,19 @@ public final class ImageFolderDataset implements ImageDataset {
           }
         }
         if (!missing.isEmpty()) {
-          LOG.warn("{}{}: no images of class{} {}; the other classes keep their labels among the {}"
+          LOG.warn(
+              "{}{}: no images of class{} {}; the other classes keep their labels among the {}"
                   + " classes {}",
-              root, split == null ? "" : " [" + split + "]", missing.size() == 1 ? "" : "es",
-              missing, classes.size(), classes);
+              root,
+              split == null ? "" : " [" + split + "]",
+              missing.size() == 1 ? "" : "es",
+              missing,
+              classes.size(),
+              classes);
         }
         int[] labels = labs.stream().mapToInt(Integer::intValue).toArray();
-        return new ImageFolderDataset(this, zip, List.copyOf(entries), labels, List.copyOf(classes),
-            List.copyOf(missing));
+        return new ImageFolderDataset(
+            this, zip, List.copyOf(entries), labels, List.copyOf(classes), List.copyOf(missing));
       } catch (IOException | RuntimeException e) {
         if (zip != null) {
           zip.close();
@@ -245,10 +265,14 @@ public final class ImageFolderDataset implements ImageDataset {
         List<String> unknown = new ArrayList<>(here);
         unknown.removeAll(classNames);
         if (!unknown.isEmpty()) {
-          throw new DatasetException(root + ": class folder" + (unknown.size() == 1 ? " " : "s ")
-              + unknown.stream().map(u -> "'" + prefix + u + "'").toList()
-              + " not among the declared classes " + classNames
-              + "; rename the folder or add the class to the declared list");
+          throw new DatasetException(
+              root
+                  + ": class folder"
+                  + (unknown.size() == 1 ? " " : "s ")
+                  + unknown.stream().map(u -> "'" + prefix + u + "'").toList()
+                  + " not among the declared classes "
+                  + classNames
+                  + "; rename the folder or add the class to the declared list");
         }
         return classNames;
       }
@@ -268,15 +292,19 @@ public final class ImageFolderDataset implements ImageDataset {
     try {
       return new ZipFile(root.toFile());
     } catch (IOException e) {
-      throw new DatasetException(root + ": not a readable zip file (" + e.getMessage()
-          + "); expected a directory or a .zip of [split/]class/*.jpg|png", e);
+      throw new DatasetException(
+          root
+              + ": not a readable zip file ("
+              + e.getMessage()
+              + "); expected a directory or a .zip of [split/]class/*.jpg|png",
+          e);
     }
   }
 
   /**
-   * The relevant names under a directory or in a zip, '/'-separated and relative to the root:
-   * files and folders (a folder also when only implied by a file in it). Hidden names (starting
-   * with '.') and macOS's __MACOSX folders are left out.
+   * The relevant names under a directory or in a zip, '/'-separated and relative to the root: files
+   * and folders (a folder also when only implied by a file in it). Hidden names (starting with '.')
+   * and macOS's __MACOSX folders are left out.
    */
   private record Listing(List<String> files, Set<String> folders) {
 
@@ -339,7 +367,8 @@ public final class ImageFolderDataset implements ImageDataset {
     TreeSet<String> folders(String prefix) {
       TreeSet<String> out = new TreeSet<>();
       for (String f : folders) {
-        if (f.length() > prefix.length() && f.startsWith(prefix)
+        if (f.length() > prefix.length()
+            && f.startsWith(prefix)
             && f.indexOf('/', prefix.length()) < 0) {
           out.add(f.substring(prefix.length()));
         }
@@ -382,20 +411,30 @@ public final class ImageFolderDataset implements ImageDataset {
     } catch (DatasetException e) {
       throw e;
     } catch (IOException e) {
-      throw new DatasetException(where(index) + ": cannot read the image (" + e
-          + "); check the file" + (zip != null ? " and the zip (unzip -t)" : ""), e);
+      throw new DatasetException(
+          where(index)
+              + ": cannot read the image ("
+              + e
+              + "); check the file"
+              + (zip != null ? " and the zip (unzip -t)" : ""),
+          e);
     }
   }
 
   private BufferedImage decodeChecked(int index) throws IOException {
     String name = entries.get(index);
-    try (InputStream in = zip != null ? zip.getInputStream(zip.getEntry(name))
-            : Files.newInputStream(dir.resolve(name));
+    try (InputStream in =
+            zip != null
+                ? zip.getInputStream(zip.getEntry(name))
+                : Files.newInputStream(dir.resolve(name));
         ImageInputStream iis = new MemoryCacheImageInputStream(new BufferedInputStream(in))) {
       ImageReader reader = jpegOrPngReader(iis);
       if (reader == null) {
-        throw new DatasetException(where(index) + ": not a JPEG or PNG image (the first bytes are "
-            + firstBytes(iis) + "); remove the file or replace it with a readable image");
+        throw new DatasetException(
+            where(index)
+                + ": not a JPEG or PNG image (the first bytes are "
+                + firstBytes(iis)
+                + "); remove the file or replace it with a readable image");
       }
       String format = reader.getFormatName().toUpperCase(Locale.ROOT);
       try {
@@ -403,18 +442,31 @@ public final class ImageFolderDataset implements ImageDataset {
         long w = reader.getWidth(0);
         long h = reader.getHeight(0);
         if (w * h > maxPixels) {
-          throw new DatasetException(String.format(Locale.ROOT,
-              "%s: the %s header declares %dx%d = %d pixels, more than the limit of %d pixels per"
-                  + " image (a decompression bomb or a wrong file); remove or downscale it",
-              where(index), format, w, h, w * h, maxPixels));
+          throw new DatasetException(
+              String.format(
+                  Locale.ROOT,
+                  "%s: the %s header declares %dx%d = %d pixels, more than the limit of %d pixels per"
+                      + " image (a decompression bomb or a wrong file); remove or downscale it",
+                  where(index),
+                  format,
+                  w,
+                  h,
+                  w * h,
+                  maxPixels));
         }
         return reader.read(0);
       } catch (DatasetException e) {
         throw e;
       } catch (IOException | RuntimeException e) {
         String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-        throw new DatasetException(where(index) + ": corrupt " + format + " image (" + why
-            + "); remove the file or replace it with a readable image", e);
+        throw new DatasetException(
+            where(index)
+                + ": corrupt "
+                + format
+                + " image ("
+                + why
+                + "); remove the file or replace it with a readable image",
+            e);
       } finally {
         reader.dispose();
       }
@@ -459,14 +511,22 @@ public final class ImageFolderDataset implements ImageDataset {
     if (resize && (img.getHeight() != height || img.getWidth() != width)) {
       BufferedImage r = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
       Graphics2D g = r.createGraphics();
-      g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+      g.setRenderingHint(
+          RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
       g.drawImage(img, 0, 0, width, height, null);
       g.dispose();
       img = r;
     } else if (img.getHeight() != height || img.getWidth() != width) {
       throw new DatasetException(
-          where(index) + ": the image is " + img.getWidth() + "x" + img.getHeight()
-              + " but the first image is " + width + "x" + height
+          where(index)
+              + ": the image is "
+              + img.getWidth()
+              + "x"
+              + img.getHeight()
+              + " but the first image is "
+              + width
+              + "x"
+              + height
               + "; set optResize(height, width) to resize all images");
     }
     int[] rgb = img.getRGB(0, 0, width, height, null, 0, width);

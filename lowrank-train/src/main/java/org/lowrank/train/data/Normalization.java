@@ -31,7 +31,8 @@ public record Normalization(float[] mean, float[] std) {
 
   /** The ImageNet statistics used by torchvision (and by the ResNet-20/56 CIFAR models). */
   public static Normalization imagenet() {
-    return new Normalization(new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f});
+    return new Normalization(
+        new float[] {0.485f, 0.456f, 0.406f}, new float[] {0.229f, 0.224f, 0.225f});
   }
 
   public static Normalization of(float[] mean, float[] std) {

@@ -9,8 +9,8 @@ import org.lowrank.linalg.LinearAlgebra;
 /**
  * What a candidate's output becomes after the pipeline's output reconstruction, which refits the
  * last factor of every factorized layer by least squares ({@code
- * org.lowrank.train.refit.OutputReconstruction}). Scoring candidates on this output rates the
- * layer {@code compress} actually deploys rather than the raw truncation, which can rank a rank-1
+ * org.lowrank.train.refit.OutputReconstruction}). Scoring candidates on this output rates the layer
+ * {@code compress} actually deploys rather than the raw truncation, which can rank a rank-1
  * candidate above rank 8 when the leading weight directions are not the ones the data excite.
  *
  * <p>A factorized layer's output is Ŷ = L Z + b: L [C, r] the last 1x1 conv or dense factor, Z the
@@ -27,15 +27,17 @@ import org.lowrank.linalg.LinearAlgebra;
  * A layer without a bias is refitted without an intercept, as the pipeline does: Ŷ and Y are then
  * used as they are (no centering, no mean added back).
  *
- * The small ridge suppresses the C - r directions that Ŷ only has by float rounding. When the last
- * factor is a kxk conv (Tucker-2 with its output factor folded in), the pipeline refits that conv on
- * its input patches, a superset of this fit, so the score is a lower bound. The fit is in-sample, so
- * it is only used with at least {@link #MIN_SAMPLES_PER_UNKNOWN} samples per unknown (C + 1) of one
- * output channel; dense layers on a 64-image batch usually have fewer and keep the plain score.
+ * <p>The small ridge suppresses the C - r directions that Ŷ only has by float rounding. When the
+ * last factor is a kxk conv (Tucker-2 with its output factor folded in), the pipeline refits that
+ * conv on its input patches, a superset of this fit, so the score is a lower bound. The fit is
+ * in-sample, so it is only used with at least {@link #MIN_SAMPLES_PER_UNKNOWN} samples per unknown
+ * (C + 1) of one output channel; dense layers on a 64-image batch usually have fewer and keep the
+ * plain score.
  */
 final class LastFactorRefit {
   /** Samples per unknown below which the in-sample fit would flatter large candidates. */
   static final int MIN_SAMPLES_PER_UNKNOWN = 16;
+
   /** lambda relative to the mean channel variance of Ŷ. */
   static final double RIDGE = 1e-6;
 
@@ -57,12 +59,12 @@ final class LastFactorRefit {
    * shape has too few samples ({@link #applies}) or the solve fails.
    *
    * @param reference the original layer's output Y: conv [N, C, spatial..], dense [N, .., C]
-   * @param candidate the factorized layer's output Ŷ, same shape; every temporary array is
-   *     attached to its manager
+   * @param candidate the factorized layer's output Ŷ, same shape; every temporary array is attached
+   *     to its manager
    * @param intercept whether the layer has a bias, which the refit then fits too
    */
-  static Optional<NDArray> apply(NDArray reference, NDArray candidate, boolean conv, boolean intercept,
-      LinearAlgebra la) {
+  static Optional<NDArray> apply(
+      NDArray reference, NDArray candidate, boolean conv, boolean intercept, LinearAlgebra la) {
     long[] shape = reference.getShape().getShape();
     if (!applies(shape, conv)) {
       return Optional.empty();

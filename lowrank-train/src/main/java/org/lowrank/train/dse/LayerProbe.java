@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.lowrank.cost.LayerGeometry;
 import org.lowrank.graph.DataType;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.Model;
@@ -15,7 +16,6 @@ import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.ValueInfo;
 import org.lowrank.ops.ConstantOps;
-import org.lowrank.cost.LayerGeometry;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.rewrite.ConvLayer;
 import org.lowrank.rewrite.DenseLayer;
@@ -24,31 +24,45 @@ import org.lowrank.tensor.DenseTensor;
 import org.lowrank.train.exec.GraphExecutor;
 
 /**
- * One Conv, ConvTranspose, Gemm or MatMul layer of a model, runnable alone: a one-node model whose data input and
- * weight are graph inputs (the bias stays a constant), executed by {@link GraphExecutor} so the
- * node's own stride, pads, dilations, groups, auto_pad, transB, alpha and beta apply unchanged.
- * Feeding it a reconstructed weight Ŵ gives the output of the factorized layer. A ConvTranspose
- * weight is given in conv layout [Cout, Cin/g, k..] like a Conv's ({@link ConvLayer#weight()}).
+ * One Conv, ConvTranspose, Gemm or MatMul layer of a model, runnable alone: a one-node model whose
+ * data input and weight are graph inputs (the bias stays a constant), executed by {@link
+ * GraphExecutor} so the node's own stride, pads, dilations, groups, auto_pad, transB, alpha and
+ * beta apply unchanged. Feeding it a reconstructed weight Ŵ gives the output of the factorized
+ * layer. A ConvTranspose weight is given in conv layout [Cout, Cin/g, k..] like a Conv's ({@link
+ * ConvLayer#weight()}).
  */
 final class LayerProbe implements AutoCloseable {
   private final String name;
   private final Node node;
   private final boolean conv;
+
   /** The conv layer (Conv or ConvTranspose), null for dense layers. */
   private final ConvLayer convLayer;
+
   private final String dataInput;
   private final String weightName;
   private final long[] storedDims;
+
   /** Dense weights stored as [in, out] (MatMul, Gemm without transB): Ŵ is transposed to feed. */
   private final boolean storedTransposed;
+
   private final TensorValue weight;
   private final long groups;
   private final boolean hasBias;
   private final Model probeModel;
   private GraphExecutor executor;
 
-  private LayerProbe(String name, Node node, ConvLayer convLayer, String dataInput, String weightName,
-      long[] storedDims, boolean storedTransposed, TensorValue weight, long groups, boolean hasBias,
+  private LayerProbe(
+      String name,
+      Node node,
+      ConvLayer convLayer,
+      String dataInput,
+      String weightName,
+      long[] storedDims,
+      boolean storedTransposed,
+      TensorValue weight,
+      long groups,
+      boolean hasBias,
       Model probeModel) {
     this.name = name;
     this.node = node;
@@ -66,9 +80,8 @@ final class LayerProbe implements AutoCloseable {
 
   /**
    * The probe of {@code node}, or empty when it is not a factorizable layer: not a
-   * Conv/ConvTranspose/Gemm/MatMul,
-   * no constant weight, a bias that is not constant, a transposed Gemm input, or a MatMul with the
-   * weight on the left.
+   * Conv/ConvTranspose/Gemm/MatMul, no constant weight, a bias that is not constant, a transposed
+   * Gemm input, or a MatMul with the weight on the left.
    */
   static Optional<LayerProbe> of(Model model, Node node) {
     Graph g = model.graph();
@@ -118,8 +131,9 @@ final class LayerProbe implements AutoCloseable {
       pg.addNode(node);
       pg.addOutput(new ValueInfo(node.output(0), DataType.FLOAT, null));
       Model probe = Model.of(pg.build(), model.opset() < 0 ? 13 : model.opset());
-      return Optional.of(new LayerProbe(name, node, c, x, wName, stored, transposed,
-          w, groups, !bias.isEmpty(), probe));
+      return Optional.of(
+          new LayerProbe(
+              name, node, c, x, wName, stored, transposed, w, groups, !bias.isEmpty(), probe));
     } catch (ModelException e) {
       return Optional.empty();
     }
@@ -185,7 +199,11 @@ final class LayerProbe implements AutoCloseable {
   NDArray run(NDManager parent, NDManager batch, NDArray x, DenseTensor w) {
     if (!Arrays.equals(w.shape(), weightShape())) {
       throw new IllegalArgumentException(
-          "layer '" + name + "': weight of shape " + Arrays.toString(w.shape()) + " given, the layer's is "
+          "layer '"
+              + name
+              + "': weight of shape "
+              + Arrays.toString(w.shape())
+              + " given, the layer's is "
               + Arrays.toString(weightShape()));
     }
     float[] data;
@@ -197,7 +215,8 @@ final class LayerProbe implements AutoCloseable {
     }
     NDArray wa = batch.create(data, new Shape(storedDims));
     if (executor == null) {
-      executor = GraphExecutor.builder(probeModel).optTrainable(n -> false).optManager(parent).build();
+      executor =
+          GraphExecutor.builder(probeModel).optTrainable(n -> false).optManager(parent).build();
     }
     Map<String, NDArray> out =
         executor.featureMaps(batch, Map.of(dataInput, x, weightName, wa), List.of(node.output(0)));
@@ -218,17 +237,21 @@ final class LayerProbe implements AutoCloseable {
       long[] in = Arrays.copyOfRange(inDims, 2, inDims.length);
       long[] out = Arrays.copyOfRange(outDims, 2, outDims.length);
       boolean bias = node.inputs().size() > 2 && !node.input(2).isEmpty();
-      g = isTransposedConv()
-          ? LayerGeometry.convTranspose(name, w.dim(0), (long) w.dim(1) * groups, groups, kernel, in, out, bias)
-          : LayerGeometry.conv(name, w.dim(0), (long) w.dim(1) * groups, groups, kernel, in, out, bias);
+      g =
+          isTransposedConv()
+              ? LayerGeometry.convTranspose(
+                  name, w.dim(0), (long) w.dim(1) * groups, groups, kernel, in, out, bias)
+              : LayerGeometry.conv(
+                  name, w.dim(0), (long) w.dim(1) * groups, groups, kernel, in, out, bias);
       kind = "conv" + d + "d" + (isTransposedConv() ? "-transpose" : "");
     } else {
       long rows = 1;
       for (int i = 1; i < inDims.length - 1; i++) {
         rows *= inDims[i];
       }
-      g = LayerGeometry.dense(name, w.dim(0), w.dim(1), rows,
-          node.inputs().size() > 2 && !node.input(2).isEmpty());
+      g =
+          LayerGeometry.dense(
+              name, w.dim(0), w.dim(1), rows, node.inputs().size() > 2 && !node.input(2).isEmpty());
       kind = "dense";
     }
     return new LayerInput(name, kind, g, w);

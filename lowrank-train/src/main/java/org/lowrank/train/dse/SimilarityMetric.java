@@ -6,42 +6,42 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * How two feature maps of the same layer are compared. Both take a reference Y and a candidate
- * Ŷ of the same shape [N, ...] (N calibration samples), flatten each sample to a row of p
- * features (X_i = vec(Y[i])), and compute in float64. 1 means "as the original".
+ * How two feature maps of the same layer are compared. Both take a reference Y and a candidate Ŷ of
+ * the same shape [N, ...] (N calibration samples), flatten each sample to a row of p features (X_i
+ * = vec(Y[i])), and compute in float64. 1 means "as the original".
  *
  * <ul>
  *   <li>{@link #COSINE} (default): the mean over samples of the per-sample cosine, {@code (1/N)
  *       sum_i <y_i, ŷ_i> / (||y_i|| ||ŷ_i||)}. A per-sample mean (rather than one cosine of the
- *       whole batch) keeps samples with small activations from being drowned by large ones. With
- *       ŷ = y + e and e roughly orthogonal to y, cos = 1 / sqrt(1 + ||e||^2/||y||^2): 0.98 is about a
+ *       whole batch) keeps samples with small activations from being drowned by large ones. With ŷ
+ *       = y + e and e roughly orthogonal to y, cos = 1 / sqrt(1 + ||e||^2/||y||^2): 0.98 is about a
  *       20% relative output error, 0.995 about 10%. A sample whose two maps are both zero counts as
  *       1, one that is zero in only one of them as 0.
  *   <li>{@link #CENTERED_COSINE}: the same per-sample cosine after subtracting, from both maps, the
  *       reference's mean per channel (axis 1, averaged over the samples and the spatial positions):
  *       {@code (1/N) sum_i <y_i - mu, ŷ_i - mu> / (||y_i - mu|| ||ŷ_i - mu||)}. Plain cosine gives
- *       free credit for what every candidate keeps: the layer's bias, which the factorizations carry
- *       over exactly, and the per-channel mean of the response. On a layer whose outputs are mostly
- *       bias and mean, a rank-1 candidate scores about 0.8 in plain cosine, as high as far better
- *       ranks, and a global budget then cuts that layer to rank 1 (seen on the Fashion-MNIST VGG's
- *       conv2_2); centering scores only the part of the output the ranks decide. An error in the
- *       mean still counts, as it is measured against the reference's mean. Needs at least two values
- *       per channel (N times the spatial size).
+ *       free credit for what every candidate keeps: the layer's bias, which the factorizations
+ *       carry over exactly, and the per-channel mean of the response. On a layer whose outputs are
+ *       mostly bias and mean, a rank-1 candidate scores about 0.8 in plain cosine, as high as far
+ *       better ranks, and a global budget then cuts that layer to rank 1 (seen on the Fashion-MNIST
+ *       VGG's conv2_2); centering scores only the part of the output the ranks decide. An error in
+ *       the mean still counts, as it is measured against the reference's mean. Needs at least two
+ *       values per channel (N times the spatial size).
  *   <li>{@link #LINEAR_CKA}: linear centered kernel alignment (Kornblith et al. 2019) with the
  *       samples as examples: Y and Ŷ as [N, p] matrices, columns centered over the samples, {@code
  *       CKA = ||Ŷ^T Y||_F^2 / (||Y^T Y||_F ||Ŷ^T Ŷ||_F)}, computed through the N x N Gram matrices
- *       (cheap for p >> N). Invariant to orthogonal transforms and isotropic scaling of the features
- *       and to a common offset, so it rates the representation rather than the exact values: it is
- *       more lenient than cosine and needs a higher threshold. Needs N >= 2; two constant maps give 1.
+ *       (cheap for p >> N). Invariant to orthogonal transforms and isotropic scaling of the
+ *       features and to a common offset, so it rates the representation rather than the exact
+ *       values: it is more lenient than cosine and needs a higher threshold. Needs N >= 2; two
+ *       constant maps give 1.
  * </ul>
  *
  * <p>Why cosine is the default: a factorized layer replaces the original in place, so a change of
  * scale or a rotation of its output is an error for the next layer, which cosine sees and CKA does
  * not. Measured on ResNet-20 (all 3x3 convs, 64 CIFAR-10 images, raw truncations without the refit,
- * no fine-tuning, 1000 test images,
- * original 81.9% top-1): Tucker-2 at cosine >= 0.98 keeps 89% of the parameters at 67.4% top-1,
- * at CKA >= 0.99 it keeps 30% at 10.7%; CP at cosine 0.98 keeps 40% at 74.5%, at CKA 0.99 16% at
- * 16.3%.
+ * no fine-tuning, 1000 test images, original 81.9% top-1): Tucker-2 at cosine >= 0.98 keeps 89% of
+ * the parameters at 67.4% top-1, at CKA >= 0.99 it keeps 30% at 10.7%; CP at cosine 0.98 keeps 40%
+ * at 74.5%, at CKA 0.99 16% at 16.3%.
  */
 public enum SimilarityMetric {
   COSINE("cosine"),
@@ -92,7 +92,9 @@ public enum SimilarityMetric {
     if (!Arrays.equals(a, b) || a.length < 1) {
       throw new IllegalArgumentException(
           "feature maps to compare must have the same shape [N, ...], found reference "
-              + Arrays.toString(a) + " and candidate " + Arrays.toString(b));
+              + Arrays.toString(a)
+              + " and candidate "
+              + Arrays.toString(b));
     }
     long n = a[0];
     NDArray y = reference.toType(DataType.FLOAT64, false);
@@ -104,16 +106,23 @@ public enum SimilarityMetric {
     };
   }
 
-  /** Cosine after subtracting the reference's per-channel mean from both maps (see the class doc). */
+  /**
+   * Cosine after subtracting the reference's per-channel mean from both maps (see the class doc).
+   */
   private static double centeredCosine(NDArray y, NDArray z, boolean channelsLast) {
     long[] shape = y.getShape().getShape();
     long n = shape[0];
     long channels = shape.length < 2 ? 1 : channelsLast ? shape[shape.length - 1] : shape[1];
     long positions = y.size() / Math.max(1, n * channels);
     if (n * positions < 2) {
-      throw new IllegalArgumentException("centered cosine needs at least 2 values per channel to take "
-          + "a mean over, found a batch of " + n + " with " + positions + " position(s) per channel; "
-          + "use a larger calibration batch");
+      throw new IllegalArgumentException(
+          "centered cosine needs at least 2 values per channel to take "
+              + "a mean over, found a batch of "
+              + n
+              + " with "
+              + positions
+              + " position(s) per channel; "
+              + "use a larger calibration batch");
     }
     if (channelsLast) {
       NDArray y2 = y.reshape(-1, channels);

@@ -17,26 +17,26 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.LayerGeometry;
+import org.lowrank.cost.Method;
+import org.lowrank.decomp.InputMoment;
 import org.lowrank.graph.DataType;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.ValueInfo;
-import org.lowrank.decomp.InputMoment;
 import org.lowrank.linalg.LinearAlgebra;
-import org.lowrank.train.refit.InputMoments;
 import org.lowrank.plan.BudgetAllocator;
 import org.lowrank.plan.Candidate;
-import org.lowrank.cost.Choice;
-import org.lowrank.cost.CostModel;
-import org.lowrank.cost.LayerGeometry;
-import org.lowrank.cost.Method;
 import org.lowrank.plan.select.CandidateGrid;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.plan.select.RankSelector;
 import org.lowrank.progress.ProgressListener;
 import org.lowrank.tensor.DenseTensor;
 import org.lowrank.train.exec.GraphExecutor;
+import org.lowrank.train.refit.InputMoments;
 import org.lowrank.train.refit.OutputReconstruction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,19 +67,18 @@ import org.slf4j.LoggerFactory;
  * maxCandidates} points spread evenly from the smallest rank up to it (the range where a budget
  * trades similarity for size) and one point halfway above it are evaluated too, so the allocator
  * can move each layer up or down. Large ranks, the most expensive to factorize (CP-ALS), are only
- * evaluated when the bisection needs them. The preferred
- * candidate (the pick without a budget) is the one with the fewest parameters over all given
- * methods whose similarity reaches the threshold (hybrid = several methods), or the original layer
- * if none does.
+ * evaluated when the bisection needs them. The preferred candidate (the pick without a budget) is
+ * the one with the fewest parameters over all given methods whose similarity reaches the threshold
+ * (hybrid = several methods), or the original layer if none does.
  *
  * <p><b>Defaults.</b> Cosine similarity, threshold 0.98 (about a 20% relative output error per
  * layer; see {@link SimilarityMetric}; on ResNet-20's 3x3 convs, scored without the refit, it keeps
  * 40% (CP) to 89% (Tucker-2) of their parameters and loses 7 to 15 points of top-1 before
- * fine-tuning, which the one-shot
- * fine-tuning of method B is there to recover), 64 calibration samples (enough for a
- * stable mean cosine on CIFAR-sized inputs, small enough to cache every layer input of ResNet-56 in
- * a few hundred MB), 10 spread grid points per method (enough for the allocator to trade across
- * layers; each costs one factorization and one layer evaluation), no rank rounding.
+ * fine-tuning, which the one-shot fine-tuning of method B is there to recover), 64 calibration
+ * samples (enough for a stable mean cosine on CIFAR-sized inputs, small enough to cache every layer
+ * input of ResNet-56 in a few hundred MB), 10 spread grid points per method (enough for the
+ * allocator to trade across layers; each costs one factorization and one layer evaluation), no rank
+ * rounding.
  *
  * <p>Deterministic for a seed (calibration subset when the batch is larger than the calibration
  * size, CP-ALS init) and a thread count. Not thread-safe. Holds native memory: close it.
@@ -89,8 +88,10 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
 
   /** Default similarity threshold. */
   public static final double DEFAULT_THRESHOLD = 0.98;
+
   /** Default number of calibration samples. */
   public static final int DEFAULT_CALIBRATION_SIZE = 64;
+
   /** Default number of grid points evaluated per method (besides the bisection). */
   public static final int DEFAULT_MAX_CANDIDATES = 10;
 
@@ -106,8 +107,10 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
   private final LinearAlgebra la;
   private final boolean refitLastFactor;
   private final boolean dataAware;
+
   /** Input moments of the probed layers for data-aware scoring, filled by {@link #calibrate()}. */
   private final Map<String, InputMoment> moments = new HashMap<>();
+
   private final ProgressListener progress;
   private final NDManager manager;
   private final Map<String, LayerProbe> probes = new LinkedHashMap<>();
@@ -133,18 +136,24 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     List<ValueInfo> ins = model.graph().runtimeInputs();
     if (ins.size() != 1) {
       throw new IllegalArgumentException(
-          "the similarity search feeds one calibration batch, but model graph '" + model.graph().name()
-              + "' has " + ins.size() + " inputs " + ins.stream().map(ValueInfo::name).toList());
+          "the similarity search feeds one calibration batch, but model graph '"
+              + model.graph().name()
+              + "' has "
+              + ins.size()
+              + " inputs "
+              + ins.stream().map(ValueInfo::name).toList());
     }
     this.inputName = ins.get(0).name();
     this.calibration = subset(checkBatch(ins.get(0), b.calibration), b.calibrationSize, b.seed);
     Set<String> wanted = b.layers == null ? null : new LinkedHashSet<>(b.layers);
     for (Node n : model.graph().nodes()) {
-      LayerProbe.of(model, n).ifPresent(p -> {
-        if (wanted == null || wanted.contains(p.name())) {
-          probes.put(p.name(), p);
-        }
-      });
+      LayerProbe.of(model, n)
+          .ifPresent(
+              p -> {
+                if (wanted == null || wanted.contains(p.name())) {
+                  probes.put(p.name(), p);
+                }
+              });
     }
     if (wanted != null) {
       for (String w : wanted) {
@@ -153,7 +162,8 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
         }
       }
     }
-    this.manager = b.manager != null ? b.manager.newSubManager() : NDManager.newBaseManager("PyTorch");
+    this.manager =
+        b.manager != null ? b.manager.newSubManager() : NDManager.newBaseManager("PyTorch");
     manager.setName("similarity-selector");
   }
 
@@ -165,11 +175,16 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
   private static TensorValue checkBatch(ValueInfo in, TensorValue batch) {
     if (batch == null) {
       throw new IllegalArgumentException(
-          "no calibration batch: call calibration(...) with a float batch for input '" + in.name() + "'");
+          "no calibration batch: call calibration(...) with a float batch for input '"
+              + in.name()
+              + "'");
     }
     if (!batch.isFloatingPoint()) {
       throw new IllegalArgumentException(
-          "calibration batch for input '" + in.name() + "' must be floating point, found " + batch.dataType());
+          "calibration batch for input '"
+              + in.name()
+              + "' must be floating point, found "
+              + batch.dataType());
     }
     long[] want = in.dims();
     long[] got = batch.dims();
@@ -179,8 +194,13 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     }
     if (!ok) {
       throw new IllegalArgumentException(
-          "calibration batch of shape " + Arrays.toString(got) + " does not match model input '"
-              + in.name() + "' of shape " + in.shape() + " (batch first, e.g. NCHW; check the image "
+          "calibration batch of shape "
+              + Arrays.toString(got)
+              + " does not match model input '"
+              + in.name()
+              + "' of shape "
+              + in.shape()
+              + " (batch first, e.g. NCHW; check the image "
               + "size, channels and layout)");
     }
     return batch;
@@ -277,7 +297,8 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     for (LayerProbe p : probes.values()) {
       taps.add(p.dataInput());
     }
-    try (GraphExecutor ex = GraphExecutor.builder(model).optTrainable(n -> false).optManager(manager).build();
+    try (GraphExecutor ex =
+            GraphExecutor.builder(model).optTrainable(n -> false).optManager(manager).build();
         NDManager batch = manager.newSubManager()) {
       NDArray x = batch.create(calibration.toFloatArray(), new Shape(calibration.dims()));
       Map<String, NDArray> maps = ex.featureMaps(batch, Map.of(inputName, x), taps);
@@ -288,26 +309,36 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       }
     }
     if (dataAware) {
-      moments.putAll(InputMoments.collect(model, List.copyOf(probes.keySet()), calibration,
-          (int) calibration.dim(0), ProgressListener.NONE));
+      moments.putAll(
+          InputMoments.collect(
+              model,
+              List.copyOf(probes.keySet()),
+              calibration,
+              (int) calibration.dim(0),
+              ProgressListener.NONE));
     }
     calibrated = true;
     progress.progress(1, "");
     progress.finish("");
-    LOG.info("calibration: {} layer inputs of {} samples cached in {} ms", inputs.size(),
-        calibration.dim(0), (System.nanoTime() - t0) / 1_000_000);
+    LOG.info(
+        "calibration: {} layer inputs of {} samples cached in {} ms",
+        inputs.size(),
+        calibration.dim(0),
+        (System.nanoTime() - t0) / 1_000_000);
   }
 
   private long[] outputDims(LayerProbe p) {
-    return outputDims.computeIfAbsent(p.name(), k -> {
-      try (NDManager batch = manager.newSubManager()) {
-        NDArray x = inputs.get(p.dataInput());
-        NDArray one = x.get("0:1");
-        long[] d = p.run(manager, batch, one, p.weight()).getShape().getShape();
-        d[0] = x.getShape().get(0);
-        return d;
-      }
-    });
+    return outputDims.computeIfAbsent(
+        p.name(),
+        k -> {
+          try (NDManager batch = manager.newSubManager()) {
+            NDArray x = inputs.get(p.dataInput());
+            NDArray one = x.get("0:1");
+            long[] d = p.run(manager, batch, one, p.weight()).getShape().getShape();
+            d[0] = x.getShape().get(0);
+            return d;
+          }
+        });
   }
 
   private LayerProbe probe(String name) {
@@ -324,7 +355,10 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       LayerProbe.of(model, n).ifPresent(p -> known.add(p.name()));
     }
     return new IllegalArgumentException(
-        "no factorizable layer named '" + name + "' in model graph '" + model.graph().name()
+        "no factorizable layer named '"
+            + name
+            + "' in model graph '"
+            + model.graph().name()
             + "' (Conv, ConvTranspose, Gemm or MatMul node with a constant weight); its layers are "
             + (known.size() > 30 ? known.subList(0, 30) + "..." : known));
   }
@@ -364,7 +398,10 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       if (refitsLastFactor(p, choice)) {
         Optional<NDArray> refitted = LastFactorRefit.apply(ref, out, p.isConv(), p.hasBias(), la);
         if (refitted.isEmpty()) {
-          LOG.debug("layer '{}': candidate {} scored without the refit (the solve failed)", p.name(), choice);
+          LOG.debug(
+              "layer '{}': candidate {} scored without the refit (the solve failed)",
+              p.name(),
+              choice);
         }
         out = refitted.orElse(out);
       }
@@ -372,7 +409,10 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       factorizeNanos += t1 - t0;
       evaluateNanos += System.nanoTime() - t1;
     } catch (RuntimeException e) {
-      LOG.warn("layer '{}': candidate {} could not be evaluated and is dropped: {}", p.name(), choice,
+      LOG.warn(
+          "layer '{}': candidate {} could not be evaluated and is dropped: {}",
+          p.name(),
+          choice,
           e.getMessage());
       s = Double.NaN;
     }
@@ -386,7 +426,9 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
    * enough samples ({@link LastFactorRefit#applies}).
    */
   private boolean refitsLastFactor(LayerProbe p, Choice choice) {
-    if (!refitLastFactor || choice.method() == Method.TTM || p.groups() != 1
+    if (!refitLastFactor
+        || choice.method() == Method.TTM
+        || p.groups() != 1
         || !LastFactorRefit.applies(outputDims(p), p.isConv())) {
       return false;
     }
@@ -395,12 +437,14 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       return true;
     }
     // with U_out folded, the chain ends in the kxk core over r_i channels: the pipeline refits a
-    // Conv core on its r_i K input patches, and skips it above OutputReconstruction.MAX_PATCH_FEATURES;
+    // Conv core on its r_i K input patches, and skips it above
+    // OutputReconstruction.MAX_PATCH_FEATURES;
     // a ConvTranspose core is not refitted
     LayerGeometry g = layer(p.name()).geometry();
     return CostModel.TuckerChain.of(g, choice) != CostModel.TuckerChain.OUTPUT_FOLDED
         || (!p.isTransposedConv()
-            && (long) choice.ranks()[1] * g.kernelElements() <= OutputReconstruction.MAX_PATCH_FEATURES);
+            && (long) choice.ranks()[1] * g.kernelElements()
+                <= OutputReconstruction.MAX_PATCH_FEATURES);
   }
 
   @Override
@@ -408,20 +452,31 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     LayerProbe p = probe(layer.name());
     if (!Arrays.equals(layer.weight().shape(), p.weightShape())) {
       throw new IllegalArgumentException(
-          "layer '" + layer.name() + "': the weight given has shape " + Arrays.toString(layer.weight().shape())
-              + " but the model's is " + Arrays.toString(p.weightShape())
+          "layer '"
+              + layer.name()
+              + "': the weight given has shape "
+              + Arrays.toString(layer.weight().shape())
+              + " but the model's is "
+              + Arrays.toString(p.weightShape())
               + "; pass the model the layers were taken from");
     }
     DenseTensor w = p.weight();
     double diff = DenseTensor.relativeError(w, layer.weight());
     if (diff > 1e-4) {
-      throw new IllegalArgumentException(String.format(Locale.ROOT,
-          "layer '%s': the weight given differs from the model's (relative difference %.3g); pass the "
-              + "model the layers were taken from (e.g. after batch-norm folding)", layer.name(), diff));
+      throw new IllegalArgumentException(
+          String.format(
+              Locale.ROOT,
+              "layer '%s': the weight given differs from the model's (relative difference %.3g); pass the "
+                  + "model the layers were taken from (e.g. after batch-norm folding)",
+              layer.name(),
+              diff));
     }
     if (p.groups() != 1) {
       throw new IllegalArgumentException(
-          "layer '" + layer.name() + "' is a grouped convolution (group " + p.groups()
+          "layer '"
+              + layer.name()
+              + "' is a grouped convolution (group "
+              + p.groups()
               + "); the factorized rewrites do not support it: exclude the layer");
     }
     calibrate();
@@ -437,22 +492,28 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       for (Method m : methods) {
         if (m.forConv() != layer.geometry().conv()) {
           throw new IllegalArgumentException(
-              "layer '" + layer.name() + "' is " + (layer.geometry().conv() ? "a convolution" : "dense")
-                  + ": method " + m.cliName() + " does not apply");
+              "layer '"
+                  + layer.name()
+                  + "' is "
+                  + (layer.geometry().conv() ? "a convolution" : "dense")
+                  + ": method "
+                  + m.cliName()
+                  + " does not apply");
         }
         List<Choice> grid = CandidateGrid.choices(layer.geometry(), m, rankMultiple);
         double[] s = new double[grid.size()];
         Arrays.fill(s, Double.NaN);
         boolean[] done = new boolean[grid.size()];
         int n = grid.size();
-        java.util.function.IntPredicate passes = i -> {
-          if (!done[i]) {
-            s[i] = similarity(p, batch, x, ref, grid.get(i));
-            done[i] = true;
-            progress.progress(++evaluations[0], grid.get(i) + " " + fmt(s[i]));
-          }
-          return s[i] >= threshold;
-        };
+        java.util.function.IntPredicate passes =
+            i -> {
+              if (!done[i]) {
+                s[i] = similarity(p, batch, x, ref, grid.get(i));
+                done[i] = true;
+                progress.progress(++evaluations[0], grid.get(i) + " " + fmt(s[i]));
+              }
+              return s[i] >= threshold;
+            };
         // bisection: lo fails (or is before the grid), hi passes (or is past the grid)
         int lo = -1;
         int hi = n;
@@ -487,10 +548,16 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       progress.finish("");
     }
     Candidate pick = cands.get(preferred);
-    LOG.info("layer '{}': {} candidates in {} ms (so far {} ms factorizing, {} ms evaluating), preferred {} "
-        + "(similarity {})", layer.name(), evaluations[0], (System.nanoTime() - t0) / 1_000_000,
-        factorizeNanos / 1_000_000, evaluateNanos / 1_000_000,
-        pick.isOriginal() ? "original" : pick.choice(), fmt(pick.score()));
+    LOG.info(
+        "layer '{}': {} candidates in {} ms (so far {} ms factorizing, {} ms evaluating), preferred {} "
+            + "(similarity {})",
+        layer.name(),
+        evaluations[0],
+        (System.nanoTime() - t0) / 1_000_000,
+        factorizeNanos / 1_000_000,
+        evaluateNanos / 1_000_000,
+        pick.isOriginal() ? "original" : pick.choice(),
+        fmt(pick.score()));
     return new BudgetAllocator.LayerOptions(layer.name(), cands, preferred);
   }
 
@@ -538,8 +605,12 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     public Builder calibration(float[] data, long... shape) {
       if (TensorValue.elementCount(shape) != data.length) {
         throw new IllegalArgumentException(
-            "calibration data has " + data.length + " values but shape " + Arrays.toString(shape)
-                + " needs " + TensorValue.elementCount(shape));
+            "calibration data has "
+                + data.length
+                + " values but shape "
+                + Arrays.toString(shape)
+                + " needs "
+                + TensorValue.elementCount(shape));
       }
       return calibration(TensorValue.ofFloats(DataType.FLOAT, shape, data));
     }
@@ -617,7 +688,9 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       return this;
     }
 
-    /** BLAS/LAPACK backend of the decompositions (default {@link LinearAlgebra#defaultInstance()}). */
+    /**
+     * BLAS/LAPACK backend of the decompositions (default {@link LinearAlgebra#defaultInstance()}).
+     */
     public Builder linearAlgebra(LinearAlgebra linearAlgebra) {
       this.la = Objects.requireNonNull(linearAlgebra, "linearAlgebra");
       return this;
@@ -635,7 +708,9 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       return this;
     }
 
-    /** Allocate native memory under a sub-manager of {@code parent} (default: a new base manager). */
+    /**
+     * Allocate native memory under a sub-manager of {@code parent} (default: a new base manager).
+     */
     public Builder manager(NDManager parent) {
       this.manager = parent;
       return this;

@@ -15,12 +15,21 @@ import org.lowrank.progress.ProgressListener;
  */
 public final class SimilaritySelectorProvider
     implements SelectorProvider<SimilaritySelectorProvider.Options> {
-  static final SelectorOption THRESHOLD = new SelectorOption("--threshold", Double.class, "T",
-      "" + SimilaritySelector.DEFAULT_THRESHOLD, "Similarity a layer must keep");
-  static final SelectorOption METRIC = new SelectorOption("--metric", String.class,
-      "cosine|centered|cka", SimilarityMetric.COSINE.cliName(),
-      "Feature-map similarity metric: cosine, centered (cosine after removing the original's "
-          + "per-channel mean) or linear CKA");
+  static final SelectorOption THRESHOLD =
+      new SelectorOption(
+          "--threshold",
+          Double.class,
+          "T",
+          "" + SimilaritySelector.DEFAULT_THRESHOLD,
+          "Similarity a layer must keep");
+  static final SelectorOption METRIC =
+      new SelectorOption(
+          "--metric",
+          String.class,
+          "cosine|centered|cka",
+          SimilarityMetric.COSINE.cliName(),
+          "Feature-map similarity metric: cosine, centered (cosine after removing the original's "
+              + "per-channel mean) or linear CKA");
 
   /**
    * @param threshold similarity each factorized layer's output must keep
@@ -61,7 +70,9 @@ public final class SimilaritySelectorProvider
 
   @Override
   public Options options(SelectorOption.Values v) {
-    return new Options(v.getDouble(THRESHOLD), SimilarityMetric.parse(v.getString(METRIC)),
+    return new Options(
+        v.getDouble(THRESHOLD),
+        SimilarityMetric.parse(v.getString(METRIC)),
         SelectorOption.rankMultiple(v).multiple());
   }
 

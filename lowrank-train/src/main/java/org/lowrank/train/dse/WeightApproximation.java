@@ -2,10 +2,10 @@ package org.lowrank.train.dse;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.lowrank.cost.Choice;
 import org.lowrank.decomp.InputMoment;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.linalg.LinearAlgebra;
-import org.lowrank.cost.Choice;
 import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.tensor.DenseTensor;
@@ -14,10 +14,9 @@ import org.lowrank.tensor.DenseTensor;
  * The dense weight Ŵ a {@link Choice} stands for: the layer's weight W factorized at the choice's
  * ranks by the same bridge the rewrite uses ({@link LayerFactorizer}: Tucker-2 by HOOI, TT-SVD,
  * CP-ALS CP3 seeded, truncated SVD, pivoted QR, TT-matrix with the choice's output/input modes),
- * then reconstructed (same shape as W). Scoring Ŵ
- * thus rates exactly the factors {@code compress} will deploy. Running the original op with Ŵ
- * equals running the factorized chain up to float rounding, and is much cheaper to evaluate.
- * Immutable.
+ * then reconstructed (same shape as W). Scoring Ŵ thus rates exactly the factors {@code compress}
+ * will deploy. Running the original op with Ŵ equals running the factorized chain up to float
+ * rounding, and is much cheaper to evaluate. Immutable.
  */
 public final class WeightApproximation {
   private final LayerFactorizer factorizer;
@@ -29,8 +28,12 @@ public final class WeightApproximation {
   public WeightApproximation(LinearAlgebra la, long seed) {
     // 50 CP-ALS sweeps rate a candidate well enough (compress runs up to 500): this was ~70% of the
     // hybrid search's time with the full 500.
-    this.factorizer = LayerFactorizer.builder().optLinearAlgebra(Objects.requireNonNull(la, "la"))
-        .optSeed(seed).optCpIterations(50).build();
+    this.factorizer =
+        LayerFactorizer.builder()
+            .optLinearAlgebra(Objects.requireNonNull(la, "la"))
+            .optSeed(seed)
+            .optCpIterations(50)
+            .build();
   }
 
   /**
@@ -51,12 +54,18 @@ public final class WeightApproximation {
     boolean conv = w.order() >= 3;
     if (choice.method().forConv() != conv) {
       throw new IllegalArgumentException(
-          "method " + choice.method().cliName() + " does not apply to a weight of shape "
-              + Arrays.toString(w.shape()) + " (conv weights are [Cout, Cin, k..], dense [out, in])");
+          "method "
+              + choice.method().cliName()
+              + " does not apply to a weight of shape "
+              + Arrays.toString(w.shape())
+              + " (conv weights are [Cout, Cin, k..], dense [out, in])");
     }
-    TensorValue t = TensorValue.ofFloats(Arrays.stream(w.shape()).asLongStream().toArray(), w.toFloats());
-    FactorizedLayer f = moment != null ? factorizer.factorize(t, choice, moment)
-        : conv ? factorizer.factorizeConv(t, choice) : factorizer.factorizeDense(t, choice);
+    TensorValue t =
+        TensorValue.ofFloats(Arrays.stream(w.shape()).asLongStream().toArray(), w.toFloats());
+    FactorizedLayer f =
+        moment != null
+            ? factorizer.factorize(t, choice, moment)
+            : conv ? factorizer.factorizeConv(t, choice) : factorizer.factorizeDense(t, choice);
     TensorValue r = f.reconstruct();
     return DenseTensor.fromFloats(r.toFloatArray(), w.shape());
   }

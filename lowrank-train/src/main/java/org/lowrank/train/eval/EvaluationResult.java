@@ -11,7 +11,8 @@ package org.lowrank.train.eval;
  * @param nonFinite examples whose scores hold a NaN or an infinity; they count as wrong in top-1
  *     and top-5 (a diverged model predicts nothing)
  */
-public record EvaluationResult(long examples, double top1, double top5, double meanLoss, long nonFinite) {
+public record EvaluationResult(
+    long examples, double top1, double top5, double meanLoss, long nonFinite) {
 
   /** A result where every score was finite. */
   public EvaluationResult(long examples, double top1, double top5, double meanLoss) {

@@ -7,9 +7,10 @@ import org.lowrank.train.data.DataLoader;
 import org.lowrank.train.data.Datasets;
 
 /**
- * Top-1 / top-5 accuracy, loss and model agreement over a {@link DataLoader} epoch. An example whose
- * scores hold a NaN or an infinity is a wrong prediction (and is counted as non-finite): comparisons
- * with NaN are false, so ranking such scores naively would call a diverged model always right.
+ * Top-1 / top-5 accuracy, loss and model agreement over a {@link DataLoader} epoch. An example
+ * whose scores hold a NaN or an infinity is a wrong prediction (and is counted as non-finite):
+ * comparisons with NaN are false, so ranking such scores naively would call a diverged model always
+ * right.
  */
 public final class Evaluator {
   private Evaluator() {}
@@ -68,7 +69,8 @@ public final class Evaluator {
   }
 
   /** Agreement of {@code candidate} with {@code reference} (labels ignored). */
-  public static AgreementResult agreement(Predictor reference, Predictor candidate, DataLoader data) {
+  public static AgreementResult agreement(
+      Predictor reference, Predictor candidate, DataLoader data) {
     long n = 0;
     long same = 0;
     long nonFinite = 0;

@@ -14,16 +14,21 @@ public final class ModelInputs {
   public static ValueInfo requireSingleInput(GraphExecutor executor) {
     if (executor.inputs().size() != 1) {
       throw new IllegalArgumentException(
-          "model '" + executor.model().graph().name() + "' has " + executor.inputs().size()
-              + " inputs " + executor.inputNames() + "; image classification needs exactly one");
+          "model '"
+              + executor.model().graph().name()
+              + "' has "
+              + executor.inputs().size()
+              + " inputs "
+              + executor.inputNames()
+              + "; image classification needs exactly one");
     }
     return executor.inputs().get(0);
   }
 
   /**
-   * The model input must be [N, C, H, W] with C, H, W matching the dataset where the model
-   * declares them, and the last dimension of its first output (the number of classes) must be the
-   * dataset's number of classes where both are known ({@link Datasets#requireClassCount}).
+   * The model input must be [N, C, H, W] with C, H, W matching the dataset where the model declares
+   * them, and the last dimension of its first output (the number of classes) must be the dataset's
+   * number of classes where both are known ({@link Datasets#requireClassCount}).
    */
   public static void check(GraphExecutor executor, ImageDataset dataset) {
     ValueInfo in = requireSingleInput(executor);
@@ -42,8 +47,14 @@ public final class ModelInputs {
     }
     if (!ok) {
       throw new IllegalArgumentException(
-          "model input '" + in.name() + "' has shape " + in.shape() + " but dataset "
-              + dataset.description() + " yields images of " + Arrays.toString(want)
+          "model input '"
+              + in.name()
+              + "' has shape "
+              + in.shape()
+              + " but dataset "
+              + dataset.description()
+              + " yields images of "
+              + Arrays.toString(want)
               + " (C, H, W); resize the images (optResize) or choose the channels (optChannels)");
     }
   }

@@ -26,8 +26,9 @@ final class ConvKernels {
         (n, o) -> (c, in) -> Kernels.one(Kernels.mean(in[0], spatialAxes(in[0]), true)));
     f.put(
         "GlobalMaxPool",
-        (n, o) -> (c, in) ->
-            Kernels.one(Kernels.successive(in[0], spatialAxes(in[0]), true, NDArray::max)));
+        (n, o) ->
+            (c, in) ->
+                Kernels.one(Kernels.successive(in[0], spatialAxes(in[0]), true, NDArray::max)));
   }
 
   static int[] spatialAxes(NDArray x) {
@@ -81,7 +82,12 @@ final class ConvKernels {
       long[] k = weight.getShape().slice(2).getShape();
       if (nd < 1 || nd > 3 || k.length != nd) {
         throw new IllegalArgumentException(
-            "node " + n.label() + ": input " + x.getShape() + " and weight " + weight.getShape()
+            "node "
+                + n.label()
+                + ": input "
+                + x.getShape()
+                + " and weight "
+                + weight.getShape()
                 + " do not describe a 1-D, 2-D or 3-D convolution");
       }
       Window w = a.window(spatial(x), a.kernel(k));
@@ -93,15 +99,21 @@ final class ConvKernels {
       return Kernels.one(
           x.getNDArrayInternal()
               .convolution(
-                  x, weight, bias, new Shape(w.strides()), new Shape(pad), new Shape(w.dilations()), group)
+                  x,
+                  weight,
+                  bias,
+                  new Shape(w.strides()),
+                  new Shape(pad),
+                  new Shape(w.dilations()),
+                  group)
               .singletonOrThrow());
     };
   }
 
   /**
-   * ConvTranspose as a stride-1 convolution: insert (s - 1) zeros between input elements, pad by
-   * d (k - 1) - pad (begin) and d (k - 1) - pad + output_padding (end), and convolve with the
-   * flipped kernel whose in/out channels are swapped per group.
+   * ConvTranspose as a stride-1 convolution: insert (s - 1) zeros between input elements, pad by d
+   * (k - 1) - pad (begin) and d (k - 1) - pad + output_padding (end), and convolve with the flipped
+   * kernel whose in/out channels are swapped per group.
    */
   private static Kernel convTranspose(Node n, long opset) {
     ConvAttributes a = ConvAttributes.of(n);
@@ -181,13 +193,21 @@ final class ConvKernels {
         flipAxes[i] = 2 + i;
       }
       NDArray wt =
-          weight.reshape(new Shape(grouped)).transpose(perm).reshape(new Shape(convShape))
+          weight
+              .reshape(new Shape(grouped))
+              .transpose(perm)
+              .reshape(new Shape(convShape))
               .flip(flipAxes);
       wt = c.own(wt);
       return Kernels.one(
           up.getNDArrayInternal()
               .convolution(
-                  up, wt, bias, new Shape(filled(nd, 1)), new Shape(new long[nd]), new Shape(d),
+                  up,
+                  wt,
+                  bias,
+                  new Shape(filled(nd, 1)),
+                  new Shape(new long[nd]),
+                  new Shape(d),
                   group)
               .singletonOrThrow());
     };
@@ -224,7 +244,8 @@ final class ConvKernels {
       }
       return Kernels.one(
           x.getNDArrayInternal()
-              .maxPool(new Shape(w.kernel()), new Shape(w.strides()), new Shape(pad), a.ceilMode()));
+              .maxPool(
+                  new Shape(w.kernel()), new Shape(w.strides()), new Shape(pad), a.ceilMode()));
     };
   }
 
@@ -252,9 +273,11 @@ final class ConvKernels {
       Shape k = new Shape(w.kernel());
       Shape st = new Shape(w.strides());
       // the engine's count_include_pad=false path is not used: it divided by the full window
-      boolean noPad = Arrays.stream(p[0]).allMatch(v -> v == 0) && Arrays.stream(p[1]).allMatch(v -> v == 0);
+      boolean noPad =
+          Arrays.stream(p[0]).allMatch(v -> v == 0) && Arrays.stream(p[1]).allMatch(v -> v == 0);
       if (noPad || (countPad && symmetric(w) && withinHalfKernel(p[0], w.kernel()))) {
-        return Kernels.one(x.getNDArrayInternal().avgPool(k, st, new Shape(p[0]), a.ceilMode(), countPad));
+        return Kernels.one(
+            x.getNDArrayInternal().avgPool(k, st, new Shape(p[0]), a.ceilMode(), countPad));
       }
       Shape zero = new Shape(new long[nd]);
       NDArray xp = padSpatial(x, p[0], p[1], 0);

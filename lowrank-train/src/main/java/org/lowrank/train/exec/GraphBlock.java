@@ -29,7 +29,10 @@ public final class GraphBlock extends AbstractBlock {
 
   @Override
   protected NDList forwardInternal(
-      ParameterStore parameterStore, NDList inputs, boolean training, PairList<String, Object> params) {
+      ParameterStore parameterStore,
+      NDList inputs,
+      boolean training,
+      PairList<String, Object> params) {
     return executor.forward(inputs.head().getManager(), inputs, training);
   }
 

@@ -123,7 +123,11 @@ public final class GraphExecutor implements AutoCloseable {
     this.block = new GraphBlock(this);
     LOG.debug(
         "executor for graph '{}': {} nodes, {} parameters, {} state tensors, {} constants",
-        g.name(), program.size(), parameters.size(), state.size(), constants.size());
+        g.name(),
+        program.size(),
+        parameters.size(),
+        state.size(),
+        constants.size());
   }
 
   /** Classifies float initializers by how they are consumed: "param", "state" or absent. */
@@ -144,7 +148,8 @@ public final class GraphExecutor implements AutoCloseable {
             roles.putIfAbsent(in.get(i), "param");
           }
         }
-      } else if (op.equals("PRelu") || op.equals("InstanceNormalization")
+      } else if (op.equals("PRelu")
+          || op.equals("InstanceNormalization")
           || op.equals("LayerNormalization")) {
         for (int i = 1; i < in.size(); i++) {
           roles.putIfAbsent(in.get(i), "param");
@@ -290,13 +295,18 @@ public final class GraphExecutor implements AutoCloseable {
   }
 
   /**
-   * Runs the graph on positional inputs (graph order) and returns the graph outputs in order.
-   * Every array of the pass belongs to {@code batch}.
+   * Runs the graph on positional inputs (graph order) and returns the graph outputs in order. Every
+   * array of the pass belongs to {@code batch}.
    */
   public NDList forward(NDManager batch, NDList inputArrays, boolean training) {
     if (inputArrays.size() != inputs.size()) {
       throw new IllegalArgumentException(
-          "model expects " + inputs.size() + " inputs " + inputNames() + ", got " + inputArrays.size());
+          "model expects "
+              + inputs.size()
+              + " inputs "
+              + inputNames()
+              + ", got "
+              + inputArrays.size());
     }
     Map<String, NDArray> in = new LinkedHashMap<>();
     for (int i = 0; i < inputs.size(); i++) {
@@ -315,7 +325,10 @@ public final class GraphExecutor implements AutoCloseable {
    * input, initializer or node output), keyed by name.
    */
   public Map<String, NDArray> forward(
-      NDManager batch, Map<String, NDArray> inputArrays, boolean training, Collection<String> taps) {
+      NDManager batch,
+      Map<String, NDArray> inputArrays,
+      boolean training,
+      Collection<String> taps) {
     List<String> wanted = new ArrayList<>(outputNames);
     wanted.addAll(taps);
     return run(batch, inputArrays, training, wanted);
@@ -331,10 +344,11 @@ public final class GraphExecutor implements AutoCloseable {
   }
 
   /**
-   * Convenience evaluation on IR tensors: eval mode, returns the graph outputs plus {@code taps}
-   * as IR tensors. Allocates and frees its own batch manager.
+   * Convenience evaluation on IR tensors: eval mode, returns the graph outputs plus {@code taps} as
+   * IR tensors. Allocates and frees its own batch manager.
    */
-  public Map<String, TensorValue> run(Map<String, TensorValue> inputValues, Collection<String> taps) {
+  public Map<String, TensorValue> run(
+      Map<String, TensorValue> inputValues, Collection<String> taps) {
     return withoutGradients(() -> runValues(inputValues, taps));
   }
 
@@ -384,7 +398,10 @@ public final class GraphExecutor implements AutoCloseable {
     for (String w : wanted) {
       if (!knownTensors.contains(w)) {
         throw new IllegalArgumentException(
-            "no tensor named '" + w + "' in graph '" + model.graph().name()
+            "no tensor named '"
+                + w
+                + "' in graph '"
+                + model.graph().name()
                 + "'; tap a graph input, an initializer or a node output name");
       }
     }
@@ -462,8 +479,14 @@ public final class GraphExecutor implements AutoCloseable {
     }
     if (!ok) {
       throw new IllegalArgumentException(
-          "input '" + v.name() + "' of model '" + model.graph().name() + "': expected shape "
-              + v.shape() + ", found " + Arrays.toString(actual)
+          "input '"
+              + v.name()
+              + "' of model '"
+              + model.graph().name()
+              + "': expected shape "
+              + v.shape()
+              + ", found "
+              + Arrays.toString(actual)
               + " (check the dataset's image size, channels and layout NCHW)");
     }
   }
@@ -501,7 +524,10 @@ public final class GraphExecutor implements AutoCloseable {
     }
     if (base == null) {
       throw new IllegalStateException(
-          "tensor '" + name + "'" + (consumer == null ? "" : " read by node " + consumer.label())
+          "tensor '"
+              + name
+              + "'"
+              + (consumer == null ? "" : " read by node " + consumer.label())
               + " is not computed before it is used (graph not in topological order?)");
     }
     a = view(batch, base);
@@ -541,13 +567,24 @@ public final class GraphExecutor implements AutoCloseable {
     for (String name : nodes) {
       Node n = byName.get(name);
       if (n == null || !WEIGHT_OPS.contains(n.opType())) {
-        throw new IllegalArgumentException("linear chain: node '" + name + "' of graph '"
-            + model.graph().name() + "' is " + (n == null ? "missing" : "a " + n.opType())
-            + "; expected Conv, ConvTranspose, Gemm or MatMul");
+        throw new IllegalArgumentException(
+            "linear chain: node '"
+                + name
+                + "' of graph '"
+                + model.graph().name()
+                + "' is "
+                + (n == null ? "missing" : "a " + n.opType())
+                + "; expected Conv, ConvTranspose, Gemm or MatMul");
       }
       if (previous != null && !n.input(0).equals(previous)) {
-        throw new IllegalArgumentException("linear chain: node " + n.label() + " reads '"
-            + n.input(0) + "', not its predecessor's output '" + previous + "'");
+        throw new IllegalArgumentException(
+            "linear chain: node "
+                + n.label()
+                + " reads '"
+                + n.input(0)
+                + "', not its predecessor's output '"
+                + previous
+                + "'");
       }
       previous = n.output(0);
       Node.Builder b = n.toBuilder().inputs(n.inputs().subList(0, 2));
@@ -557,8 +594,11 @@ public final class GraphExecutor implements AutoCloseable {
           throw new IllegalArgumentException(
               "linear chain: the weight of " + n.label() + " is not an initializer");
         }
-        b.removeAttribute("auto_pad").removeAttribute("pads").removeAttribute("output_padding")
-            .removeAttribute("output_shape").attrInts("strides", ones(w.dims().length - 2));
+        b.removeAttribute("auto_pad")
+            .removeAttribute("pads")
+            .removeAttribute("output_padding")
+            .removeAttribute("output_shape")
+            .attrInts("strides", ones(w.dims().length - 2));
       }
       Node linear = b.build();
       steps.add(new Step(linear, Kernels.compile(linear, opset)));
@@ -632,7 +672,8 @@ public final class GraphExecutor implements AutoCloseable {
   /** Current value of a parameter or state tensor as an IR tensor. */
   public TensorValue value(String name) {
     Parameter p = parameters.get(name);
-    NDArray a = p != null ? p.getArray() : state.containsKey(name) ? state.get(name) : constants.get(name);
+    NDArray a =
+        p != null ? p.getArray() : state.containsKey(name) ? state.get(name) : constants.get(name);
     if (a == null) {
       throw new IllegalArgumentException("no initializer named '" + name + "'");
     }

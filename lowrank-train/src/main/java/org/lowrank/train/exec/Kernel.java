@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDArray;
 
 /**
  * The computation of one IR node, prepared once at construction ("compiled") and applied on every
- * forward pass. Inputs are in node order; an omitted optional input is {@code null}. Every array the
- * kernel creates must belong to {@link ExecContext#manager()} (use arrays of the inputs as the
+ * forward pass. Inputs are in node order; an omitted optional input is {@code null}. Every array
+ * the kernel creates must belong to {@link ExecContext#manager()} (use arrays of the inputs as the
  * receivers of operations, or {@link ExecContext#own}).
  */
 @FunctionalInterface

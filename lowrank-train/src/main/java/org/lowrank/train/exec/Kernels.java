@@ -21,7 +21,10 @@ import org.lowrank.graph.Node;
  */
 final class Kernels {
 
-  /** Creates the kernel of one node; throws {@link UnsupportedOpException} for unsupported attributes. */
+  /**
+   * Creates the kernel of one node; throws {@link UnsupportedOpException} for unsupported
+   * attributes.
+   */
   @FunctionalInterface
   interface Factory {
     Kernel create(Node node, long opset);
@@ -84,10 +87,13 @@ final class Kernels {
     FACTORIES.put("LogSoftmax", (n, o) -> softmax(n, o, true));
     FACTORIES.put("ReduceMean", (n, o) -> reduce(n, o >= 18, Kernels::mean));
     FACTORIES.put("ReduceSum", (n, o) -> reduce(n, o >= 13, NDArray::sum));
-    FACTORIES.put("ReduceMax", (n, o) -> reduce(n, o >= 18, (x, a, k) -> successive(x, a, k, NDArray::max)));
-    FACTORIES.put("ReduceMin", (n, o) -> reduce(n, o >= 18, (x, a, k) -> successive(x, a, k, NDArray::min)));
+    FACTORIES.put(
+        "ReduceMax", (n, o) -> reduce(n, o >= 18, (x, a, k) -> successive(x, a, k, NDArray::max)));
+    FACTORIES.put(
+        "ReduceMin", (n, o) -> reduce(n, o >= 18, (x, a, k) -> successive(x, a, k, NDArray::min)));
     FACTORIES.put("Cast", Kernels::cast);
-    FACTORIES.put("PRelu", (n, o) -> (c, in) -> one(in[0].maximum(0f).add(in[1].mul(in[0].minimum(0f)))));
+    FACTORIES.put(
+        "PRelu", (n, o) -> (c, in) -> one(in[0].maximum(0f).add(in[1].mul(in[0].minimum(0f)))));
     FACTORIES.put("Equal", (n, o) -> (c, in) -> one(in[0].eq(in[1])));
     FACTORIES.put("Greater", (n, o) -> (c, in) -> one(in[0].gt(in[1])));
     FACTORIES.put("Less", (n, o) -> (c, in) -> one(in[0].lt(in[1])));
@@ -151,7 +157,8 @@ final class Kernels {
   /** ONNX Div: true division for floats, truncation toward zero for integers. */
   private static NDArray divide(NDArray a, NDArray b) {
     if (a.getDataType().isInteger() && b.getDataType().isInteger()) {
-      return a.toType(DataType.FLOAT64, false).div(b.toType(DataType.FLOAT64, false))
+      return a.toType(DataType.FLOAT64, false)
+          .div(b.toType(DataType.FLOAT64, false))
           .trunc()
           .toType(a.getDataType(), false);
     }
@@ -190,8 +197,13 @@ final class Kernels {
       NDArray a = in[0];
       NDArray b = in[1];
       NDArray bias = in.length > 2 ? in[2] : null;
-      if (!transA && transB && alpha == 1f && beta == 1f && bias != null
-          && bias.getShape().dimension() == 1 && bias.getShape().get(0) == b.getShape().get(0)) {
+      if (!transA
+          && transB
+          && alpha == 1f
+          && beta == 1f
+          && bias != null
+          && bias.getShape().dimension() == 1
+          && bias.getShape().get(0) == b.getShape().get(0)) {
         // fused x W^T + b, the usual fully connected layer
         return one(a.getNDArrayInternal().linear(a, b, bias).singletonOrThrow());
       }
@@ -253,8 +265,8 @@ final class Kernels {
     long[] attrAxes = n.attrLongs("axes", null);
     return (c, in) -> {
       NDArray x = in[0];
-      long[] axes = axesAsInput ? (in.length > 1 && in[1] != null ? in[1].toLongArray() : null)
-          : attrAxes;
+      long[] axes =
+          axesAsInput ? (in.length > 1 && in[1] != null ? in[1].toLongArray() : null) : attrAxes;
       int rank = x.getShape().dimension();
       if (axes == null || axes.length == 0) {
         if (noopEmpty) {

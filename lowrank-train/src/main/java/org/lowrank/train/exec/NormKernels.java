@@ -71,13 +71,22 @@ final class NormKernels {
   }
 
   private static NDArray bn(
-      NDArray x, NDArray mean, NDArray var, NDArray scale, NDArray bias, float momentum, float eps,
+      NDArray x,
+      NDArray mean,
+      NDArray var,
+      NDArray scale,
+      NDArray bias,
+      float momentum,
+      float eps,
       boolean training) {
-    NDList r = x.getNDArrayInternal().batchNorm(x, mean, var, scale, bias, -1, momentum, eps, training);
+    NDList r =
+        x.getNDArrayInternal().batchNorm(x, mean, var, scale, bias, -1, momentum, eps, training);
     return r.singletonOrThrow();
   }
 
-  /** y = scale (x - mean) / sqrt(var + eps) + B, statistics over the spatial axes of each (n, c). */
+  /**
+   * y = scale (x - mean) / sqrt(var + eps) + B, statistics over the spatial axes of each (n, c).
+   */
   private static Kernel instanceNorm(Node n, long opset) {
     float eps = n.attrFloat("epsilon", 1e-5f);
     return (c, in) -> {
@@ -135,13 +144,23 @@ final class NormKernels {
     float attrRatio = n.attrFloat("ratio", 0.5f);
     return (c, in) -> {
       NDArray x = in[0];
-      float ratio = opset < 12 ? attrRatio
-          : (in.length > 1 && in[1] != null ? in[1].toType(DataType.FLOAT32, false).getFloat() : 0.5f);
-      boolean nodeTraining = opset >= 12 && in.length > 2 && in[2] != null
-          && in[2].toType(DataType.INT64, false).getLong() != 0;
+      float ratio =
+          opset < 12
+              ? attrRatio
+              : (in.length > 1 && in[1] != null
+                  ? in[1].toType(DataType.FLOAT32, false).getFloat()
+                  : 0.5f);
+      boolean nodeTraining =
+          opset >= 12
+              && in.length > 2
+              && in[2] != null
+              && in[2].toType(DataType.INT64, false).getLong() != 0;
       boolean active = (c.training() || nodeTraining) && ratio > 0;
       NDArray[] out = new NDArray[n.outputs().size()];
-      out[0] = active ? x.getNDArrayInternal().dropout(x, ratio, true).singletonOrThrow() : x.duplicate();
+      out[0] =
+          active
+              ? x.getNDArrayInternal().dropout(x, ratio, true).singletonOrThrow()
+              : x.duplicate();
       if (out.length > 1) {
         out[1] = active ? out[0].neq(0) : c.manager().ones(x.getShape(), DataType.BOOLEAN);
       }

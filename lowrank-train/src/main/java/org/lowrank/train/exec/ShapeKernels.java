@@ -16,9 +16,9 @@ import org.lowrank.ops.Shapes;
 
 /**
  * Shape-manipulating kernels: Flatten, Reshape, Transpose, Concat, Slice, Pad, Squeeze, Unsqueeze,
- * Shape, Gather, Expand, Constant, and nearest Upsample/Resize by whole scales. Integer operands (shapes, axes, pads) are int64 arrays read back
- * to Java when the kernel runs, so shape sub-graphs (Shape -> Gather -> Concat -> Reshape) follow
- * the actual batch size.
+ * Shape, Gather, Expand, Constant, and nearest Upsample/Resize by whole scales. Integer operands
+ * (shapes, axes, pads) are int64 arrays read back to Java when the kernel runs, so shape sub-graphs
+ * (Shape -> Gather -> Concat -> Reshape) follow the actual batch size.
  */
 final class ShapeKernels {
   private ShapeKernels() {}
@@ -52,17 +52,21 @@ final class ShapeKernels {
   private static Kernel nearestResize(Node n, long opset) {
     String mode = n.attrString("mode", "nearest");
     if (!mode.equals("nearest")) {
-      throw new UnsupportedOpException(n.opType(), n.name(), "mode=" + mode + " (only nearest is supported)");
+      throw new UnsupportedOpException(
+          n.opType(), n.name(), "mode=" + mode + " (only nearest is supported)");
     }
     boolean resize11 = n.opType().equals("Resize") && opset >= 11;
     if (resize11) {
       String coords = n.attrString("coordinate_transformation_mode", "half_pixel");
       String nearest = n.attrString("nearest_mode", "round_prefer_floor");
       boolean floorAsymmetric = coords.equals("asymmetric") && nearest.equals("floor");
-      boolean roundHalfPixel = (coords.equals("half_pixel") || coords.equals("pytorch_half_pixel"))
-          && nearest.startsWith("round_prefer_");
+      boolean roundHalfPixel =
+          (coords.equals("half_pixel") || coords.equals("pytorch_half_pixel"))
+              && nearest.startsWith("round_prefer_");
       if (!floorAsymmetric && !roundHalfPixel) {
-        throw new UnsupportedOpException(n.opType(), n.name(),
+        throw new UnsupportedOpException(
+            n.opType(),
+            n.name(),
             "coordinate_transformation_mode=" + coords + " with nearest_mode=" + nearest);
       }
     }
@@ -94,8 +98,14 @@ final class ShapeKernels {
       for (int axis = 0; axis < dims.length; axis++) {
         long k = Math.round(factors[axis]);
         if (k < 1 || Math.abs(factors[axis] - k) > 1e-6) {
-          throw new UnsupportedOpException(n.opType(), n.name(),
-              "scale " + factors[axis] + " on axis " + axis + " (only whole factors >= 1 are supported)");
+          throw new UnsupportedOpException(
+              n.opType(),
+              n.name(),
+              "scale "
+                  + factors[axis]
+                  + " on axis "
+                  + axis
+                  + " (only whole factors >= 1 are supported)");
         }
         if (k > 1) {
           y = y.repeat(axis, k);
@@ -133,7 +143,8 @@ final class ShapeKernels {
   private static Kernel transpose(Node n, long opset) {
     long[] permAttr = n.attrLongs("perm", null);
     return (c, in) ->
-        Kernels.one(in[0].transpose(ConstantOps.permutation(n, permAttr, in[0].getShape().dimension())));
+        Kernels.one(
+            in[0].transpose(ConstantOps.permutation(n, permAttr, in[0].getShape().dimension())));
   }
 
   private static Kernel concat(Node n, long opset) {
@@ -160,10 +171,19 @@ final class ShapeKernels {
         continue;
       }
       if (step > 0) {
-        y = y.get(new NDIndex().addAllDim(ax).addSliceDim(s, Math.min(dims[ax], s + count * step), step));
+        y =
+            y.get(
+                new NDIndex()
+                    .addAllDim(ax)
+                    .addSliceDim(s, Math.min(dims[ax], s + count * step), step));
       } else {
         long fs = dims[ax] - 1 - s;
-        y = y.flip(ax).get(new NDIndex().addAllDim(ax).addSliceDim(fs, Math.min(dims[ax], fs + count * -step), -step));
+        y =
+            y.flip(ax)
+                .get(
+                    new NDIndex()
+                        .addAllDim(ax)
+                        .addSliceDim(fs, Math.min(dims[ax], fs + count * -step), -step));
       }
     }
     return y;
@@ -188,7 +208,10 @@ final class ShapeKernels {
         axes = in.length > 3 && in[3] != null ? longs(in[3]) : null;
         steps = in.length > 4 && in[4] != null ? longs(in[4]) : null;
       }
-      NDArray y = slice(in[0], ConstantOps.sliceSpec(n, in[0].getShape().getShape(), starts, ends, axes, steps));
+      NDArray y =
+          slice(
+              in[0],
+              ConstantOps.sliceSpec(n, in[0].getShape().getShape(), starts, ends, axes, steps));
       return Kernels.one(y == in[0] ? y.duplicate() : y);
     };
   }
@@ -211,8 +234,10 @@ final class ShapeKernels {
         value = aValue;
       } else {
         pads = longs(in[1]);
-        value = in.length > 2 && in[2] != null && in[2].size() > 0
-            ? in[2].toType(DataType.FLOAT64, false).getDouble() : 0;
+        value =
+            in.length > 2 && in[2] != null && in[2].size() > 0
+                ? in[2].toType(DataType.FLOAT64, false).getDouble()
+                : 0;
         axes = in.length > 3 && in[3] != null ? longs(in[3]) : null;
       }
       long[][] be = ShapeRules.padsPerAxis(n, pads, axes, x.getShape().getShape());
@@ -254,7 +279,14 @@ final class ShapeKernels {
       case "reflect" -> {
         if (b >= d || e >= d) {
           throw new IllegalArgumentException(
-              "node " + n.label() + ": reflect pad " + b + "/" + e + " needs axis size > pad, found " + d);
+              "node "
+                  + n.label()
+                  + ": reflect pad "
+                  + b
+                  + "/"
+                  + e
+                  + " needs axis size > pad, found "
+                  + d);
         }
         if (b > 0) {
           parts.add(x.get(all.addSliceDim(1, b + 1)).flip(axis));
@@ -266,7 +298,8 @@ final class ShapeKernels {
       }
       default -> { // wrap
         if (b > d || e > d) {
-          throw new IllegalArgumentException("node " + n.label() + ": wrap pad larger than the axis");
+          throw new IllegalArgumentException(
+              "node " + n.label() + ": wrap pad larger than the axis");
         }
         if (b > 0) {
           parts.add(x.get(all.addSliceDim(d - b, d)));
@@ -284,7 +317,8 @@ final class ShapeKernels {
     long[] aAxes = n.attrLongs("axes", null);
     return (c, in) -> {
       long[] axes = opset < 13 ? aAxes : (in.length > 1 && in[1] != null ? longs(in[1]) : null);
-      return Kernels.one(in[0].reshape(new Shape(ConstantOps.squeezeDims(n, in[0].getShape().getShape(), axes))));
+      return Kernels.one(
+          in[0].reshape(new Shape(ConstantOps.squeezeDims(n, in[0].getShape().getShape(), axes))));
     };
   }
 
@@ -292,7 +326,9 @@ final class ShapeKernels {
     long[] aAxes = n.attrLongs("axes", null);
     return (c, in) -> {
       long[] axes = opset < 13 ? aAxes : longs(in[1]);
-      return Kernels.one(in[0].reshape(new Shape(ConstantOps.unsqueezeDims(n, in[0].getShape().getShape(), axes))));
+      return Kernels.one(
+          in[0].reshape(
+              new Shape(ConstantOps.unsqueezeDims(n, in[0].getShape().getShape(), axes))));
     };
   }
 
@@ -334,7 +370,8 @@ final class ShapeKernels {
       NDArray x = in[0];
       int axis = (int) Kernels.normalizeAxis(axisAttr, x.getShape().dimension(), n);
       long d = x.getShape().get(axis);
-      long[] sizes = opset < 13 ? attrSplit : (in.length > 1 && in[1] != null ? longs(in[1]) : null);
+      long[] sizes =
+          opset < 13 ? attrSplit : (in.length > 1 && in[1] != null ? longs(in[1]) : null);
       if (sizes == null) {
         sizes = new long[outputs];
         long chunk = (d + outputs - 1) / outputs;
@@ -357,13 +394,17 @@ final class ShapeKernels {
     try {
       return ConstantOps.constantValue(n);
     } catch (UnsupportedOperationException e) {
-      throw new UnsupportedOpException(n.opType(), n.name(), "needs one of value, value_float(s), value_int(s)");
+      throw new UnsupportedOpException(
+          n.opType(), n.name(), "needs one of value, value_float(s), value_int(s)");
     }
   }
 
-  /** ConstantOfShape: a tensor of the shape given by input 0 filled with {@code value} (default 0f). */
+  /**
+   * ConstantOfShape: a tensor of the shape given by input 0 filled with {@code value} (default 0f).
+   */
   private static Kernel constantOfShape(Node n, long opset) {
-    TensorValue v = n.hasAttribute("value") ? n.attributes().get("value").asTensor() : TensorValue.scalar(0f);
+    TensorValue v =
+        n.hasAttribute("value") ? n.attributes().get("value").asTensor() : TensorValue.scalar(0f);
     return (c, in) -> {
       long[] dims = longs(in[0]);
       NDArray one = Tensors.toNDArray(c.manager(), v).reshape(new Shape());

@@ -30,7 +30,9 @@ public final class Tensors {
     return manager.create(t.toLongArray(), shape);
   }
 
-  /** The data of {@code a} as an IR tensor (float32/64/16 as FLOAT, booleans as BOOL, else INT64). */
+  /**
+   * The data of {@code a} as an IR tensor (float32/64/16 as FLOAT, booleans as BOOL, else INT64).
+   */
   public static TensorValue toTensorValue(NDArray a) {
     long[] dims = a.getShape().getShape();
     DataType t = a.getDataType();

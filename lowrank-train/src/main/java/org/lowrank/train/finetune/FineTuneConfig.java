@@ -8,14 +8,14 @@ import org.lowrank.train.data.DataLoader;
 /**
  * Settings of a fine-tuning run, built with {@link #builder()}: {@code setX} for required values
  * (none), {@code optX} for optional ones, {@code build()} validates. Defaults: SGD with Nesterov
- * momentum 0.9, learning rate 0.01 with cosine decay to 0, no warm-up, weight decay 5e-4 on
- * weights of rank >= 2 only, one epoch, no gradient clipping, seed 0, no distillation.
+ * momentum 0.9, learning rate 0.01 with cosine decay to 0, no warm-up, weight decay 5e-4 on weights
+ * of rank >= 2 only, one epoch, no gradient clipping, seed 0, no distillation.
  *
  * <p>Loss: L = (1 - kdWeight) CE(s, y) + kdWeight T^2 KL(softmax(t / T) || softmax(s / T)) +
  * layerWeight (1/P) sum_{i=1..P} mean((S_i - D_i)^2), where s / t are student / teacher logits and
  * S_i / D_i the P matched layer outputs (MISSION.md method A uses layerWeight 0.5). The layer term
- * is a mean per element and over the pairs, as in RENE, so its size does not grow with the depth
- * of the network. With {@link Builder#optWeightDistillation} the loss also gets RENE's weight term
+ * is a mean per element and over the pairs, as in RENE, so its size does not grow with the depth of
+ * the network. With {@link Builder#optWeightDistillation} the loss also gets RENE's weight term
  * weightDistillation (1/L) sum_l mean((W_l - What_l)^2) between each factorized layer's original
  * weight and the product of its factors ({@link WeightDistillation}). KL, layer and weight terms
  * need a teacher.
@@ -128,8 +128,10 @@ public final class FineTuneConfig {
 
   /** The same settings with the peak and final learning rates multiplied by {@code factor} > 0. */
   public FineTuneConfig withLearningRateScaled(double factor) {
-    return toBuilder().optLearningRate(learningRate * factor)
-        .optMinLearningRate(minLearningRate * factor).build();
+    return toBuilder()
+        .optLearningRate(learningRate * factor)
+        .optMinLearningRate(minLearningRate * factor)
+        .build();
   }
 
   /** Builder for {@link FineTuneConfig}. */
@@ -167,9 +169,9 @@ public final class FineTuneConfig {
     /**
      * The optimizer, learning rate, weight decay, warm-up fraction and length (steps when {@code
      * s.steps() > 0}, else epochs) of {@code s}, a spec already validated by its constructor. The
-     * distillation terms need a teacher and layer pairs, so they are set with {@link
-     * #optTeacher}, {@link #optLogitDistillation}, {@link #optLayerMatching} and {@link
-     * #optWeightDistillation}; data, seed and listener are set as usual.
+     * distillation terms need a teacher and layer pairs, so they are set with {@link #optTeacher},
+     * {@link #optLogitDistillation}, {@link #optLayerMatching} and {@link #optWeightDistillation};
+     * data, seed and listener are set as usual.
      */
     public Builder optSettings(FineTuneSettings s) {
       optimizer = s.optimizer();
@@ -304,7 +306,9 @@ public final class FineTuneConfig {
       return this;
     }
 
-    /** Also evaluates the validation data every {@code steps} optimizer steps (0 = epoch ends only). */
+    /**
+     * Also evaluates the validation data every {@code steps} optimizer steps (0 = epoch ends only).
+     */
     public Builder optValidationInterval(long steps) {
       validationInterval = steps;
       return this;
@@ -331,8 +335,8 @@ public final class FineTuneConfig {
     /**
      * A run whose validation top-1 falls below {@code fraction} times the pre-fine-tune model's, at
      * a validation before the end, has collapsed: it stops and counts as diverged (retried at a
-     * lower rate). Default 0.5; 0 = off. On ResNet-56 with CP at 30% of the parameters, AdamW at 3e-3
-     * fell from 84.6% to 10.8% validation top-1 within 20 steps and never recovered.
+     * lower rate). Default 0.5; 0 = off. On ResNet-56 with CP at 30% of the parameters, AdamW at
+     * 3e-3 fell from 84.6% to 10.8% validation top-1 within 20 steps and never recovered.
      */
     public Builder optCollapseFraction(double fraction) {
       collapseFraction = fraction;
@@ -346,7 +350,8 @@ public final class FineTuneConfig {
 
     public FineTuneConfig build() {
       FineTuneSettings.checkLearningRate(learningRate);
-      check(minLearningRate >= 0 && minLearningRate <= learningRate,
+      check(
+          minLearningRate >= 0 && minLearningRate <= learningRate,
           "minimum learning rate must be in [0, " + learningRate + "], got " + minLearningRate);
       check(momentum >= 0 && momentum < 1, "momentum must be in [0, 1), got " + momentum);
       FineTuneSettings.checkWeightDecay(weightDecay);
@@ -357,12 +362,16 @@ public final class FineTuneConfig {
       FineTuneSettings.checkKdWeight(kdWeight);
       FineTuneSettings.checkTemperature(temperature);
       FineTuneSettings.checkLayerWeight(layerWeight);
-      check(collapseFraction >= 0 && collapseFraction <= 1,
+      check(
+          collapseFraction >= 0 && collapseFraction <= 1,
           "collapse fraction must be in [0, 1], got " + collapseFraction);
       check(validationInterval >= 0, "validation interval must be >= 0, got " + validationInterval);
       FineTuneSettings.checkWeightDistillation(weightDistillation);
-      check(teacher != null || (kdWeight == 0 && layerPairs.isEmpty()
-              && (weightDistillation == 0 || weightPairs.isEmpty())),
+      check(
+          teacher != null
+              || (kdWeight == 0
+                  && layerPairs.isEmpty()
+                  && (weightDistillation == 0 || weightPairs.isEmpty())),
           "logit distillation, layer matching and weight distillation need a teacher: call "
               + "optTeacher(model)");
       return new FineTuneConfig(this);
@@ -375,33 +384,119 @@ public final class FineTuneConfig {
     }
   }
 
-  public OptimizerKind optimizer() { return optimizer; }
-  public double learningRate() { return learningRate; }
-  public double minLearningRate() { return minLearningRate; }
-  public double momentum() { return momentum; }
-  public double weightDecay() { return weightDecay; }
-  public boolean decayAllParameters() { return decayAll; }
-  public double beta1() { return beta1; }
-  public double beta2() { return beta2; }
-  public double adamEpsilon() { return adamEpsilon; }
-  public int epochs() { return epochs; }
-  public long steps() { return steps; }
-  public long warmupSteps() { return warmupSteps; }
-  public double warmupFraction() { return warmupFraction; }
-  public boolean cosine() { return cosine; }
-  public double gradientClipNorm() { return gradientClipNorm; }
-  public long seed() { return seed; }
-  public Model teacher() { return teacher; }
-  public double temperature() { return temperature; }
-  public double kdWeight() { return kdWeight; }
-  public List<LayerPair> layerPairs() { return layerPairs; }
-  public double layerWeight() { return layerWeight; }
-  public List<LayerPair> weightPairs() { return weightPairs; }
-  public double weightDistillation() { return weightDistillation; }
-  public DataLoader validation() { return validation; }
-  public long validationInterval() { return validationInterval; }
-  public boolean keepOriginalIfWorse() { return keepOriginalIfWorse; }
-  public boolean retryOnDivergence() { return retryOnDivergence; }
-  public double collapseFraction() { return collapseFraction; }
-  public FineTuneListener listener() { return listener; }
+  public OptimizerKind optimizer() {
+    return optimizer;
+  }
+
+  public double learningRate() {
+    return learningRate;
+  }
+
+  public double minLearningRate() {
+    return minLearningRate;
+  }
+
+  public double momentum() {
+    return momentum;
+  }
+
+  public double weightDecay() {
+    return weightDecay;
+  }
+
+  public boolean decayAllParameters() {
+    return decayAll;
+  }
+
+  public double beta1() {
+    return beta1;
+  }
+
+  public double beta2() {
+    return beta2;
+  }
+
+  public double adamEpsilon() {
+    return adamEpsilon;
+  }
+
+  public int epochs() {
+    return epochs;
+  }
+
+  public long steps() {
+    return steps;
+  }
+
+  public long warmupSteps() {
+    return warmupSteps;
+  }
+
+  public double warmupFraction() {
+    return warmupFraction;
+  }
+
+  public boolean cosine() {
+    return cosine;
+  }
+
+  public double gradientClipNorm() {
+    return gradientClipNorm;
+  }
+
+  public long seed() {
+    return seed;
+  }
+
+  public Model teacher() {
+    return teacher;
+  }
+
+  public double temperature() {
+    return temperature;
+  }
+
+  public double kdWeight() {
+    return kdWeight;
+  }
+
+  public List<LayerPair> layerPairs() {
+    return layerPairs;
+  }
+
+  public double layerWeight() {
+    return layerWeight;
+  }
+
+  public List<LayerPair> weightPairs() {
+    return weightPairs;
+  }
+
+  public double weightDistillation() {
+    return weightDistillation;
+  }
+
+  public DataLoader validation() {
+    return validation;
+  }
+
+  public long validationInterval() {
+    return validationInterval;
+  }
+
+  public boolean keepOriginalIfWorse() {
+    return keepOriginalIfWorse;
+  }
+
+  public boolean retryOnDivergence() {
+    return retryOnDivergence;
+  }
+
+  public double collapseFraction() {
+    return collapseFraction;
+  }
+
+  public FineTuneListener listener() {
+    return listener;
+  }
 }

@@ -24,8 +24,15 @@ public interface FineTuneListener {
    * @param batchTop1 training accuracy of the batch (train mode)
    */
   record StepEvent(
-      int epoch, long step, long totalSteps, double loss, double crossEntropy, double batchTop1,
-      double learningRate, double gradientNorm, double imagesPerSecond) {}
+      int epoch,
+      long step,
+      long totalSteps,
+      double loss,
+      double crossEntropy,
+      double batchTop1,
+      double learningRate,
+      double gradientNorm,
+      double imagesPerSecond) {}
 
   /**
    * One epoch.
@@ -34,6 +41,11 @@ public interface FineTuneListener {
    * @param best true when this epoch gave the best validation accuracy so far (its weights kept)
    */
   record EpochEvent(
-      int epoch, long steps, double trainLoss, double trainTop1, EvaluationResult validation,
-      boolean best, double seconds) {}
+      int epoch,
+      long steps,
+      double trainLoss,
+      double trainTop1,
+      EvaluationResult validation,
+      boolean best,
+      double seconds) {}
 }

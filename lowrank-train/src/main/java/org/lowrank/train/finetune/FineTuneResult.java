@@ -17,8 +17,8 @@ import org.lowrank.graph.Model;
  * @param seconds wall time, validation included
  * @param validationTop1Before validation top-1 of the model before fine-tuning, NaN without
  *     validation data
- * @param bestStep optimizer steps taken (in its run) when the best checkpoint was saved, -1
- *     without validation data
+ * @param bestStep optimizer steps taken (in its run) when the best checkpoint was saved, -1 without
+ *     validation data
  * @param keptOriginal true when {@code model} is the pre-fine-tune model (see {@code warnings})
  * @param retried true when the first run diverged and a second one ran at a lower learning rate
  * @param learningRate peak learning rate of the last run
@@ -26,10 +26,20 @@ import org.lowrank.graph.Model;
  * @param warnings what went wrong, in order (empty when the run went as planned)
  */
 public record FineTuneResult(
-    Model model, Model lastModel, int bestEpoch, double bestValidationTop1,
-    List<FineTuneListener.EpochEvent> epochs, long steps, double seconds,
-    double validationTop1Before, long bestStep, boolean keptOriginal, boolean retried,
-    double learningRate, List<ValidationPoint> validations, List<FineTuneWarning> warnings) {
+    Model model,
+    Model lastModel,
+    int bestEpoch,
+    double bestValidationTop1,
+    List<FineTuneListener.EpochEvent> epochs,
+    long steps,
+    double seconds,
+    double validationTop1Before,
+    long bestStep,
+    boolean keptOriginal,
+    boolean retried,
+    double learningRate,
+    List<ValidationPoint> validations,
+    List<FineTuneWarning> warnings) {
 
   public FineTuneResult {
     epochs = List.copyOf(epochs);

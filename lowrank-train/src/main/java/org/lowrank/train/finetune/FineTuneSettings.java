@@ -18,9 +18,9 @@ package org.lowrank.train.finetune;
  * @param kdWeight weight of the logit distillation term
  * @param layerWeight weight of the layer-output matching term (1/P) sum_i mean((S_i - D_i)^2), a
  *     mean over the elements and over the P factorized layers, so it does not grow with depth
- * @param warmup fraction of the steps over which the learning rate rises linearly from 0 to its peak
- *     before the cosine decay (0 = none); factorized chains fresh from the decomposition can blow up
- *     under the full rate in the first steps
+ * @param warmup fraction of the steps over which the learning rate rises linearly from 0 to its
+ *     peak before the cosine decay (0 = none); factorized chains fresh from the decomposition can
+ *     blow up under the full rate in the first steps
  * @param validationImages training images held out (seeded, disjoint from the fine-tuning images,
  *     at most {@link #MAX_VALIDATION_FRACTION} of the training split; never the test split) to pick
  *     the best checkpoint and to reject a fine-tune that made the model worse (0 = no validation)
@@ -86,7 +86,10 @@ public record FineTuneSettings(
   static void checkLength(int epochs, long steps) {
     if (epochs < 0 || steps < 0 || (epochs == 0 && steps == 0)) {
       throw new IllegalArgumentException(
-          "fine-tuning needs epochs >= 1 or steps >= 1, found epochs " + epochs + ", steps " + steps);
+          "fine-tuning needs epochs >= 1 or steps >= 1, found epochs "
+              + epochs
+              + ", steps "
+              + steps);
     }
   }
 
@@ -99,7 +102,8 @@ public record FineTuneSettings(
 
   static void checkWeightDecay(double weightDecay) {
     if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
-      throw new IllegalArgumentException("weight decay must be finite and >= 0, found " + weightDecay);
+      throw new IllegalArgumentException(
+          "weight decay must be finite and >= 0, found " + weightDecay);
     }
   }
 
@@ -147,9 +151,9 @@ public record FineTuneSettings(
   public static final OptimizerKind DEFAULT_OPTIMIZER = OptimizerKind.ADAM;
 
   /**
-   * Peak learning rate that suits {@code optimizer}: 3e-3 for AdamW, 1e-2 for SGD. On ResNet-20 (one
-   * epoch of 10,000 images, 2,000 test images, same plans) AdamW at 3e-3 reached 64.3% top-1 with
-   * Tucker-2 at 22% of the MACs (1e-3: 54.2%, 1e-2: 65.7%) and 77.0% with CP at 22% of the
+   * Peak learning rate that suits {@code optimizer}: 3e-3 for AdamW, 1e-2 for SGD. On ResNet-20
+   * (one epoch of 10,000 images, 2,000 test images, same plans) AdamW at 3e-3 reached 64.3% top-1
+   * with Tucker-2 at 22% of the MACs (1e-3: 54.2%, 1e-2: 65.7%) and 77.0% with CP at 22% of the
    * parameters (1e-3: 76.6%).
    */
   public static double defaultLearningRate(OptimizerKind optimizer) {
@@ -171,87 +175,283 @@ public record FineTuneSettings(
   public static final double DEFAULT_KD_WEIGHT = 0.0;
 
   /**
-   * AdamW, lr 3e-3 with 5% warm-up then cosine, weight decay 1e-4, batch 64, distillation on
-   * (layer outputs weight 0.5, logits {@link #DEFAULT_KD_WEIGHT} at temperature 4, no weight
+   * AdamW, lr 3e-3 with 5% warm-up then cosine, weight decay 1e-4, batch 64, distillation on (layer
+   * outputs weight 0.5, logits {@link #DEFAULT_KD_WEIGHT} at temperature 4, no weight
    * distillation), {@link #DEFAULT_VALIDATION_IMAGES} held-out validation images.
    */
   public static FineTuneSettings epochs(int epochs) {
-    return new FineTuneSettings(epochs, 0, 64, defaultLearningRate(DEFAULT_OPTIMIZER), DEFAULT_OPTIMIZER,
-        defaultWeightDecay(DEFAULT_OPTIMIZER), 0, false, true, 4.0, DEFAULT_KD_WEIGHT, 0.5, DEFAULT_WARMUP, DEFAULT_VALIDATION_IMAGES, 0.0);
+    return new FineTuneSettings(
+        epochs,
+        0,
+        64,
+        defaultLearningRate(DEFAULT_OPTIMIZER),
+        DEFAULT_OPTIMIZER,
+        defaultWeightDecay(DEFAULT_OPTIMIZER),
+        0,
+        false,
+        true,
+        4.0,
+        DEFAULT_KD_WEIGHT,
+        0.5,
+        DEFAULT_WARMUP,
+        DEFAULT_VALIDATION_IMAGES,
+        0.0);
   }
 
   /** The same settings with another optimizer and its default learning rate and weight decay. */
   public FineTuneSettings withOptimizer(OptimizerKind kind) {
-    return new FineTuneSettings(epochs, steps, batchSize, defaultLearningRate(kind), kind,
-        defaultWeightDecay(kind), trainLimit, augment, distill, temperature, kdWeight, layerWeight, warmup, validationImages, weightDistillation);
+    return new FineTuneSettings(
+        epochs,
+        steps,
+        batchSize,
+        defaultLearningRate(kind),
+        kind,
+        defaultWeightDecay(kind),
+        trainLimit,
+        augment,
+        distill,
+        temperature,
+        kdWeight,
+        layerWeight,
+        warmup,
+        validationImages,
+        weightDistillation);
   }
 
   public FineTuneSettings withLearningRate(double lr) {
-    return new FineTuneSettings(epochs, steps, batchSize, lr, optimizer, weightDecay, trainLimit,
-        augment, distill, temperature, kdWeight, layerWeight, warmup, validationImages, weightDistillation);
+    return new FineTuneSettings(
+        epochs,
+        steps,
+        batchSize,
+        lr,
+        optimizer,
+        weightDecay,
+        trainLimit,
+        augment,
+        distill,
+        temperature,
+        kdWeight,
+        layerWeight,
+        warmup,
+        validationImages,
+        weightDistillation);
   }
 
   public FineTuneSettings withTrainLimit(int limit) {
-    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay, limit,
-        augment, distill, temperature, kdWeight, layerWeight, warmup, validationImages, weightDistillation);
+    return new FineTuneSettings(
+        epochs,
+        steps,
+        batchSize,
+        learningRate,
+        optimizer,
+        weightDecay,
+        limit,
+        augment,
+        distill,
+        temperature,
+        kdWeight,
+        layerWeight,
+        warmup,
+        validationImages,
+        weightDistillation);
   }
 
   public FineTuneSettings withSteps(long n) {
-    return new FineTuneSettings(epochs, n, batchSize, learningRate, optimizer, weightDecay, trainLimit,
-        augment, distill, temperature, kdWeight, layerWeight, warmup, validationImages, weightDistillation);
+    return new FineTuneSettings(
+        epochs,
+        n,
+        batchSize,
+        learningRate,
+        optimizer,
+        weightDecay,
+        trainLimit,
+        augment,
+        distill,
+        temperature,
+        kdWeight,
+        layerWeight,
+        warmup,
+        validationImages,
+        weightDistillation);
   }
 
   public FineTuneSettings withBatchSize(int n) {
-    return new FineTuneSettings(epochs, steps, n, learningRate, optimizer, weightDecay, trainLimit,
-        augment, distill, temperature, kdWeight, layerWeight, warmup, validationImages, weightDistillation);
+    return new FineTuneSettings(
+        epochs,
+        steps,
+        n,
+        learningRate,
+        optimizer,
+        weightDecay,
+        trainLimit,
+        augment,
+        distill,
+        temperature,
+        kdWeight,
+        layerWeight,
+        warmup,
+        validationImages,
+        weightDistillation);
   }
 
   public FineTuneSettings withDistillation(boolean on) {
-    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
-        trainLimit, augment, on, temperature, kdWeight, layerWeight, warmup, validationImages, weightDistillation);
+    return new FineTuneSettings(
+        epochs,
+        steps,
+        batchSize,
+        learningRate,
+        optimizer,
+        weightDecay,
+        trainLimit,
+        augment,
+        on,
+        temperature,
+        kdWeight,
+        layerWeight,
+        warmup,
+        validationImages,
+        weightDistillation);
   }
 
   public FineTuneSettings withAugmentation(boolean on) {
-    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
-        trainLimit, on, distill, temperature, kdWeight, layerWeight, warmup, validationImages, weightDistillation);
+    return new FineTuneSettings(
+        epochs,
+        steps,
+        batchSize,
+        learningRate,
+        optimizer,
+        weightDecay,
+        trainLimit,
+        on,
+        distill,
+        temperature,
+        kdWeight,
+        layerWeight,
+        warmup,
+        validationImages,
+        weightDistillation);
   }
 
   public FineTuneSettings withWarmup(double fraction) {
-    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
-        trainLimit, augment, distill, temperature, kdWeight, layerWeight, fraction, validationImages, weightDistillation);
+    return new FineTuneSettings(
+        epochs,
+        steps,
+        batchSize,
+        learningRate,
+        optimizer,
+        weightDecay,
+        trainLimit,
+        augment,
+        distill,
+        temperature,
+        kdWeight,
+        layerWeight,
+        fraction,
+        validationImages,
+        weightDistillation);
   }
 
   /** Weight of the term matching each factorized layer's output to the original's (0 = off). */
   public FineTuneSettings withLayerWeight(double w) {
-    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
-        trainLimit, augment, distill, temperature, kdWeight, w, warmup, validationImages, weightDistillation);
+    return new FineTuneSettings(
+        epochs,
+        steps,
+        batchSize,
+        learningRate,
+        optimizer,
+        weightDecay,
+        trainLimit,
+        augment,
+        distill,
+        temperature,
+        kdWeight,
+        w,
+        warmup,
+        validationImages,
+        weightDistillation);
   }
 
   /**
-   * Weight of the logit distillation term, in [0, 1]; the cross-entropy on the labels gets {@code
-   * 1 - w}. Lower values let the labels pull the model beyond the teacher (e.g. onto a new data
+   * Weight of the logit distillation term, in [0, 1]; the cross-entropy on the labels gets {@code 1
+   * - w}. Lower values let the labels pull the model beyond the teacher (e.g. onto a new data
    * domain); 0 keeps only the layer-output term from the teacher.
    */
   public FineTuneSettings withKdWeight(double w) {
-    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
-        trainLimit, augment, distill, temperature, w, layerWeight, warmup, validationImages, weightDistillation);
+    return new FineTuneSettings(
+        epochs,
+        steps,
+        batchSize,
+        learningRate,
+        optimizer,
+        weightDecay,
+        trainLimit,
+        augment,
+        distill,
+        temperature,
+        w,
+        layerWeight,
+        warmup,
+        validationImages,
+        weightDistillation);
   }
 
   /** Training images held out for validation (0 = none; see {@link #validationImages()}). */
   public FineTuneSettings withValidationImages(int n) {
-    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
-        trainLimit, augment, distill, temperature, kdWeight, layerWeight, warmup, n, weightDistillation);
+    return new FineTuneSettings(
+        epochs,
+        steps,
+        batchSize,
+        learningRate,
+        optimizer,
+        weightDecay,
+        trainLimit,
+        augment,
+        distill,
+        temperature,
+        kdWeight,
+        layerWeight,
+        warmup,
+        n,
+        weightDistillation);
   }
 
   /** Weight of the weight-distillation term (0 = off; see {@link #weightDistillation()}). */
   public FineTuneSettings withWeightDistillation(double w) {
-    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, weightDecay,
-        trainLimit, augment, distill, temperature, kdWeight, layerWeight, warmup, validationImages, w);
+    return new FineTuneSettings(
+        epochs,
+        steps,
+        batchSize,
+        learningRate,
+        optimizer,
+        weightDecay,
+        trainLimit,
+        augment,
+        distill,
+        temperature,
+        kdWeight,
+        layerWeight,
+        warmup,
+        validationImages,
+        w);
   }
 
   /** Weight decay (decoupled for AdamW, L2 for SGD). */
   public FineTuneSettings withWeightDecay(double wd) {
-    return new FineTuneSettings(epochs, steps, batchSize, learningRate, optimizer, wd, trainLimit,
-        augment, distill, temperature, kdWeight, layerWeight, warmup, validationImages, weightDistillation);
+    return new FineTuneSettings(
+        epochs,
+        steps,
+        batchSize,
+        learningRate,
+        optimizer,
+        wd,
+        trainLimit,
+        augment,
+        distill,
+        temperature,
+        kdWeight,
+        layerWeight,
+        warmup,
+        validationImages,
+        weightDistillation);
   }
 }

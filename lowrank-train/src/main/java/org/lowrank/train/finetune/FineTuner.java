@@ -31,10 +31,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Fine-tuning never makes a model worse silently: {@link #run(Model, DataLoader,
  * FineTuneConfig)} keeps the best checkpoint on the validation data, retries a diverged run (its
- * loss stayed non-finite or exploded, or its validation top-1 collapsed) once
- * from the pre-fine-tune weights at {@link #RETRY_LEARNING_RATE_FACTOR} times the learning rate,
- * and returns the pre-fine-tune model when both runs diverged or when validation top-1 fell; each
- * of these is a {@link FineTuneWarning} in the result, logged and sent to the listener.
+ * loss stayed non-finite or exploded, or its validation top-1 collapsed) once from the
+ * pre-fine-tune weights at {@link #RETRY_LEARNING_RATE_FACTOR} times the learning rate, and returns
+ * the pre-fine-tune model when both runs diverged or when validation top-1 fell; each of these is a
+ * {@link FineTuneWarning} in the result, logged and sent to the listener.
  */
 public final class FineTuner {
   private static final Logger LOG = LoggerFactory.getLogger(FineTuner.class);
@@ -46,9 +46,9 @@ public final class FineTuner {
   static final int LOSS_WINDOW = 10;
 
   /**
-   * The run diverged when the median loss of the last {@link #LOSS_WINDOW} finite steps exceeds this
-   * factor times max(loss of the first finite step, ln K) for K classes. The first step's loss is
-   * the untrained model's; ln K is the loss of a uniform guess, so a model that starts nearly
+   * The run diverged when the median loss of the last {@link #LOSS_WINDOW} finite steps exceeds
+   * this factor times max(loss of the first finite step, ln K) for K classes. The first step's loss
+   * is the untrained model's; ln K is the loss of a uniform guess, so a model that starts nearly
    * perfect may still wobble; the median ignores a few spikes.
    */
   static final double LOSS_EXPLOSION_FACTOR = 10;
@@ -71,7 +71,9 @@ public final class FineTuner {
       checkInputs(ex, train, cfg);
       if (cfg.validation() != null) {
         before = Evaluator.evaluate(new ExecutorPredictor(ex), cfg.validation());
-        LOG.info("validation top-1 before fine-tuning: {} ({} images)", percent(before.top1()),
+        LOG.info(
+            "validation top-1 before fine-tuning: {} ({} images)",
+            percent(before.top1()),
             before.examples());
       }
       a = attempt(ex, train, cfg, collapseBelow(before, cfg));
@@ -84,9 +86,14 @@ public final class FineTuner {
       if (cfg.retryOnDivergence()) {
         used = cfg.withLearningRateScaled(RETRY_LEARNING_RATE_FACTOR);
         retried = true;
-        warnings.add(FineTuneWarning.Kind.RETRIED, String.format(Locale.ROOT,
-            "fine-tuning again from the pre-fine-tune weights at learning rate %.3g (%.3g x %.3g)",
-            used.learningRate(), RETRY_LEARNING_RATE_FACTOR, cfg.learningRate()));
+        warnings.add(
+            FineTuneWarning.Kind.RETRIED,
+            String.format(
+                Locale.ROOT,
+                "fine-tuning again from the pre-fine-tune weights at learning rate %.3g (%.3g x %.3g)",
+                used.learningRate(),
+                RETRY_LEARNING_RATE_FACTOR,
+                cfg.learningRate()));
         try (GraphExecutor ex = GraphExecutor.of(student)) {
           a = attempt(ex, train, used, collapseBelow(before, cfg));
         }
@@ -99,23 +106,48 @@ public final class FineTuner {
     boolean keepOriginal = false;
     if (a.divergence != null) {
       keepOriginal = true;
-      warnings.add(FineTuneWarning.Kind.KEPT_ORIGINAL, "fine-tuning diverged" + (retried ? " twice" : "")
-          + ": returning the model as it was before fine-tuning");
+      warnings.add(
+          FineTuneWarning.Kind.KEPT_ORIGINAL,
+          "fine-tuning diverged"
+              + (retried ? " twice" : "")
+              + ": returning the model as it was before fine-tuning");
     } else if (before != null && cfg.keepOriginalIfWorse() && a.bestTop1 < before.top1()) {
       keepOriginal = true;
-      warnings.add(FineTuneWarning.Kind.KEPT_ORIGINAL, String.format(Locale.ROOT,
-          "validation top-1 fell from %s before fine-tuning to %s at the best checkpoint (step %d of "
-              + "%d): returning the model as it was before fine-tuning", percent(before.top1()),
-          percent(a.bestTop1), a.bestStep, a.steps));
+      warnings.add(
+          FineTuneWarning.Kind.KEPT_ORIGINAL,
+          String.format(
+              Locale.ROOT,
+              "validation top-1 fell from %s before fine-tuning to %s at the best checkpoint (step %d of "
+                  + "%d): returning the model as it was before fine-tuning",
+              percent(before.top1()),
+              percent(a.bestTop1),
+              a.bestStep,
+              a.steps));
     }
     if (before != null && !keepOriginal) {
-      LOG.info("validation top-1 {} before fine-tuning, {} at the best checkpoint (step {} of {})",
-          percent(before.top1()), percent(a.bestTop1), a.bestStep, a.steps);
+      LOG.info(
+          "validation top-1 {} before fine-tuning, {} at the best checkpoint (step {} of {})",
+          percent(before.top1()),
+          percent(a.bestTop1),
+          a.bestStep,
+          a.steps);
     }
     Model chosen = keepOriginal ? student : a.best != null ? a.best : a.last;
-    return new FineTuneResult(chosen, a.last, a.bestEpoch, a.bestTop1, a.history, steps,
-        (System.nanoTime() - start) / 1e9, before == null ? Double.NaN : before.top1(), a.bestStep,
-        keepOriginal, retried, used.learningRate(), a.validations, warnings.list);
+    return new FineTuneResult(
+        chosen,
+        a.last,
+        a.bestEpoch,
+        a.bestTop1,
+        a.history,
+        steps,
+        (System.nanoTime() - start) / 1e9,
+        before == null ? Double.NaN : before.top1(),
+        a.bestStep,
+        keepOriginal,
+        retried,
+        used.learningRate(),
+        a.validations,
+        warnings.list);
   }
 
   /**
@@ -132,9 +164,21 @@ public final class FineTuner {
     if (a.divergence != null) {
       throw new IllegalStateException(a.divergence);
     }
-    return new FineTuneResult(a.best != null ? a.best : a.last, a.last, a.bestEpoch, a.bestTop1,
-        a.history, a.steps, (System.nanoTime() - start) / 1e9, Double.NaN, a.bestStep, false, false,
-        cfg.learningRate(), a.validations, List.of());
+    return new FineTuneResult(
+        a.best != null ? a.best : a.last,
+        a.last,
+        a.bestEpoch,
+        a.bestTop1,
+        a.history,
+        a.steps,
+        (System.nanoTime() - start) / 1e9,
+        Double.NaN,
+        a.bestStep,
+        false,
+        false,
+        cfg.learningRate(),
+        a.validations,
+        List.of());
   }
 
   private static void checkInputs(GraphExecutor student, DataLoader train, FineTuneConfig cfg) {
@@ -171,9 +215,16 @@ public final class FineTuner {
    * @param best the best checkpoint by validation top-1, null without validation data
    * @param divergence why the run stopped early, null when it finished
    */
-  private record Attempt(Model best, Model last, int bestEpoch, long bestStep, double bestTop1,
-      List<FineTuneListener.EpochEvent> history, List<FineTuneResult.ValidationPoint> validations,
-      long steps, String divergence) {}
+  private record Attempt(
+      Model best,
+      Model last,
+      int bestEpoch,
+      long bestStep,
+      double bestTop1,
+      List<FineTuneListener.EpochEvent> history,
+      List<FineTuneResult.ValidationPoint> validations,
+      long steps,
+      String divergence) {}
 
   /**
    * Watches the training loss for divergence: {@link #MAX_CONSECUTIVE_SKIPS} non-finite steps in a
@@ -196,14 +247,29 @@ public final class FineTuner {
         // the update was skipped; a run of them means divergence, not one overflowing batch
         skipped++;
         consecutiveSkips++;
-        LOG.warn("step {} (epoch {}): loss {}, gradient norm {}: update skipped ({} so far)", step,
-            epoch, s.loss, s.gradNorm, skipped);
+        LOG.warn(
+            "step {} (epoch {}): loss {}, gradient norm {}: update skipped ({} so far)",
+            step,
+            epoch,
+            s.loss,
+            s.gradNorm,
+            skipped);
         if (consecutiveSkips < MAX_CONSECUTIVE_SKIPS) {
           return null;
         }
-        return "loss became " + s.loss + " at step " + step + " (epoch " + epoch + ") and stayed "
-            + "non-finite for " + consecutiveSkips + " steps; lower the learning rate (now "
-            + String.format(Locale.ROOT, "%.3g", lr) + ")" + (cfg.gradientClipNorm() > 0
+        return "loss became "
+            + s.loss
+            + " at step "
+            + step
+            + " (epoch "
+            + epoch
+            + ") and stayed "
+            + "non-finite for "
+            + consecutiveSkips
+            + " steps; lower the learning rate (now "
+            + String.format(Locale.ROOT, "%.3g", lr)
+            + ")"
+            + (cfg.gradientClipNorm() > 0
                 ? " or the gradient clip norm (now " + cfg.gradientClipNorm() + ")"
                 : " or enable gradient clipping");
       }
@@ -222,10 +288,19 @@ public final class FineTuner {
       if (median <= LOSS_EXPLOSION_FACTOR * reference) {
         return null;
       }
-      return String.format(Locale.ROOT, "the training loss exploded: median %.4g over the last %d "
-          + "steps at step %d (epoch %d), above %.0f x %.4g (the first step's loss, at least ln %d); "
-          + "lower the learning rate (now %.3g) or the distillation weights", median, LOSS_WINDOW, step,
-          epoch, LOSS_EXPLOSION_FACTOR, reference, s.classes, lr);
+      return String.format(
+          Locale.ROOT,
+          "the training loss exploded: median %.4g over the last %d "
+              + "steps at step %d (epoch %d), above %.0f x %.4g (the first step's loss, at least ln %d); "
+              + "lower the learning rate (now %.3g) or the distillation weights",
+          median,
+          LOSS_WINDOW,
+          step,
+          epoch,
+          LOSS_EXPLOSION_FACTOR,
+          reference,
+          s.classes,
+          lr);
     }
   }
 
@@ -239,8 +314,8 @@ public final class FineTuner {
    *
    * @param collapseBelow a validation top-1 below this ends the run as diverged (0 = never)
    */
-  private static Attempt attempt(GraphExecutor student, DataLoader train, FineTuneConfig cfg,
-      double collapseBelow) {
+  private static Attempt attempt(
+      GraphExecutor student, DataLoader train, FineTuneConfig cfg, double collapseBelow) {
     String input = student.inputNames().get(0);
     String output = student.outputNames().get(0);
     GraphExecutor teacher = null;
@@ -251,13 +326,18 @@ public final class FineTuner {
       if (cfg.teacher() != null && cfg.weightDistillation() > 0 && !cfg.weightPairs().isEmpty()) {
         weights = WeightDistillation.of(student, cfg.teacher(), cfg.weightPairs());
         WeightDistillation w = weights;
-        double start = GraphExecutor.withoutGradients(() -> {
-          try (NDManager m = student.manager().newSubManager()) {
-            return (double) w.loss(m).getFloat();
-          }
-        });
-        LOG.info("weight distillation on {} of {} layers, weight {}, term before fine-tuning {}",
-            weights.layers(), cfg.weightPairs().size(), cfg.weightDistillation(),
+        double start =
+            GraphExecutor.withoutGradients(
+                () -> {
+                  try (NDManager m = student.manager().newSubManager()) {
+                    return (double) w.loss(m).getFloat();
+                  }
+                });
+        LOG.info(
+            "weight distillation on {} of {} layers, weight {}, term before fine-tuning {}",
+            weights.layers(),
+            cfg.weightPairs().size(),
+            cfg.weightDistillation(),
             String.format(Locale.ROOT, "%.4g", start));
       }
       // the teacher runs every step: only when a loss term reads its outputs
@@ -274,9 +354,11 @@ public final class FineTuner {
       Engine.getInstance().setRandomSeed((int) cfg.seed());
       int perEpoch = train.batchesPerEpoch();
       long total = cfg.steps() > 0 ? cfg.steps() : (long) cfg.epochs() * perEpoch;
-      long warm = cfg.warmupSteps() >= 0 ? cfg.warmupSteps() : Math.round(cfg.warmupFraction() * total);
-      LearningRateSchedule schedule = new LearningRateSchedule(
-          cfg.learningRate(), cfg.minLearningRate(), warm, total, cfg.cosine());
+      long warm =
+          cfg.warmupSteps() >= 0 ? cfg.warmupSteps() : Math.round(cfg.warmupFraction() * total);
+      LearningRateSchedule schedule =
+          new LearningRateSchedule(
+              cfg.learningRate(), cfg.minLearningRate(), warm, total, cfg.cosine());
       DivergenceMonitor monitor = new DivergenceMonitor(cfg);
       Checkpoints checkpoints = new Checkpoints(student, cfg);
       long step = 0;
@@ -293,8 +375,19 @@ public final class FineTuner {
           Batch b = it.next();
           long t0 = System.nanoTime();
           double lr = schedule.at(step);
-          StepStats s = trainStep(student, teacher, weights, updater, b, input, output, studentTaps,
-              teacherTaps, cfg, lr);
+          StepStats s =
+              trainStep(
+                  student,
+                  teacher,
+                  weights,
+                  updater,
+                  b,
+                  input,
+                  output,
+                  studentTaps,
+                  teacherTaps,
+                  cfg,
+                  lr);
           step++;
           if (Double.isFinite(s.loss)) {
             lossSum += s.loss * b.size();
@@ -302,14 +395,27 @@ public final class FineTuner {
             seen += b.size();
           }
           double ips = b.size() / ((System.nanoTime() - t0) / 1e9);
-          cfg.listener().onStep(new FineTuneListener.StepEvent(epoch, step, total, s.loss, s.crossEntropy,
-              (double) s.correct / b.size(), lr, s.gradNorm, ips));
+          cfg.listener()
+              .onStep(
+                  new FineTuneListener.StepEvent(
+                      epoch,
+                      step,
+                      total,
+                      s.loss,
+                      s.crossEntropy,
+                      (double) s.correct / b.size(),
+                      lr,
+                      s.gradNorm,
+                      ips));
           divergence = monitor.observe(s, step, epoch, lr);
           if (divergence != null) {
             break;
           }
-          if (cfg.validationInterval() > 0 && step % cfg.validationInterval() == 0 && step < total) {
-            divergence = collapse(checkpoints.validate(epoch, step), collapseBelow, step, epoch, lr);
+          if (cfg.validationInterval() > 0
+              && step % cfg.validationInterval() == 0
+              && step < total) {
+            divergence =
+                collapse(checkpoints.validate(epoch, step), collapseBelow, step, epoch, lr);
             if (divergence != null) {
               break;
             }
@@ -322,19 +428,36 @@ public final class FineTuner {
         if (step < total) {
           divergence = collapse(val, collapseBelow, step, epoch, schedule.at(step - 1));
         }
-        FineTuneListener.EpochEvent ev = new FineTuneListener.EpochEvent(epoch, step, lossSum / seen,
-            (double) correct / seen, val, val != null && checkpoints.bestStep == step,
-            (System.nanoTime() - epochStart) / 1e9);
+        FineTuneListener.EpochEvent ev =
+            new FineTuneListener.EpochEvent(
+                epoch,
+                step,
+                lossSum / seen,
+                (double) correct / seen,
+                val,
+                val != null && checkpoints.bestStep == step,
+                (System.nanoTime() - epochStart) / 1e9);
         history.add(ev);
-        LOG.info("epoch {}: {} steps, train loss {}, train top-1 {}{}", epoch, step,
+        LOG.info(
+            "epoch {}: {} steps, train loss {}, train top-1 {}{}",
+            epoch,
+            step,
             String.format(Locale.ROOT, "%.4f", ev.trainLoss()),
             String.format(Locale.ROOT, "%.4f", ev.trainTop1()),
             val == null ? "" : String.format(Locale.ROOT, ", validation top-1 %.4f", val.top1()));
         cfg.listener().onEpoch(ev);
         epoch++;
       }
-      return new Attempt(checkpoints.best, student.exportWeights(), checkpoints.bestEpoch,
-          checkpoints.bestStep, checkpoints.bestTop1, history, checkpoints.points, step, divergence);
+      return new Attempt(
+          checkpoints.best,
+          student.exportWeights(),
+          checkpoints.bestEpoch,
+          checkpoints.bestStep,
+          checkpoints.bestTop1,
+          history,
+          checkpoints.points,
+          step,
+          divergence);
     } finally {
       if (teacher != null) {
         teacher.close();
@@ -346,14 +469,20 @@ public final class FineTuner {
   }
 
   /** Why the run collapsed when validation top-1 is below {@code threshold}, else null. */
-  private static String collapse(EvaluationResult val, double threshold, long step, int epoch,
-      double lr) {
+  private static String collapse(
+      EvaluationResult val, double threshold, long step, int epoch, double lr) {
     if (val == null || val.top1() >= threshold) {
       return null;
     }
-    return String.format(Locale.ROOT, "validation top-1 collapsed to %s at step %d (epoch %d), "
-        + "below %s; lower the learning rate (now %.3g) or the distillation weights",
-        percent(val.top1()), step, epoch, percent(threshold), lr);
+    return String.format(
+        Locale.ROOT,
+        "validation top-1 collapsed to %s at step %d (epoch %d), "
+            + "below %s; lower the learning rate (now %.3g) or the distillation weights",
+        percent(val.top1()),
+        step,
+        epoch,
+        percent(threshold),
+        lr);
   }
 
   /** Validation of one run: every evaluation, and the weights of the best one. */
@@ -392,7 +521,11 @@ public final class FineTuner {
       FineTuneResult.ValidationPoint p =
           new FineTuneResult.ValidationPoint(epoch, step, r.top1(), r.meanLoss(), isBest);
       points.add(p);
-      LOG.info("step {} (epoch {}): validation top-1 {}{}", step, epoch, percent(r.top1()),
+      LOG.info(
+          "step {} (epoch {}): validation top-1 {}{}",
+          step,
+          epoch,
+          percent(r.top1()),
           isBest ? " (best so far)" : "");
       cfg.listener().onValidation(p);
       lastStep = step;
@@ -409,12 +542,21 @@ public final class FineTuner {
   }
 
   /** One step's numbers; {@code classes} is the number of logits per example. */
-  private record StepStats(double loss, double crossEntropy, long correct, double gradNorm, int classes) {}
+  private record StepStats(
+      double loss, double crossEntropy, long correct, double gradNorm, int classes) {}
 
   private static StepStats trainStep(
-      GraphExecutor student, GraphExecutor teacher, WeightDistillation weights,
-      ParameterUpdater updater, Batch b, String input,
-      String output, List<String> studentTaps, List<String> teacherTaps, FineTuneConfig cfg, double lr) {
+      GraphExecutor student,
+      GraphExecutor teacher,
+      WeightDistillation weights,
+      ParameterUpdater updater,
+      Batch b,
+      String input,
+      String output,
+      List<String> studentTaps,
+      List<String> teacherTaps,
+      FineTuneConfig cfg,
+      double lr) {
     try (NDManager m = student.manager().newSubManager()) {
       NDArray x = m.create(b.data(), new Shape(b.shape()));
       Map<String, NDArray> teacherOut = null;
@@ -440,18 +582,22 @@ public final class FineTuner {
           oneHot[i * k + b.labels()[i]] = 1f;
         }
         NDArray logits2 = logits.reshape(n, k);
-        ce = logits2.logSoftmax(1).mul(m.create(oneHot, new Shape(n, k))).sum().neg().div((float) n);
+        ce =
+            logits2.logSoftmax(1).mul(m.create(oneHot, new Shape(n, k))).sum().neg().div((float) n);
         loss = cfg.kdWeight() > 0 ? ce.mul((float) (1 - cfg.kdWeight())) : ce;
         if (teacher != null && cfg.kdWeight() > 0) {
           float temp = (float) cfg.temperature();
           NDArray tl = teacherOut.get(teacher.outputNames().get(0)).reshape(n, k).div(temp);
           NDArray logPt = tl.logSoftmax(1);
-          NDArray kl = logPt.exp().mul(logPt.sub(logits2.div(temp).logSoftmax(1))).sum().div((float) n);
+          NDArray kl =
+              logPt.exp().mul(logPt.sub(logits2.div(temp).logSoftmax(1))).sum().div((float) n);
           loss = loss.add(kl.mul((float) (cfg.kdWeight() * temp * temp)));
         }
         if (!studentTaps.isEmpty()) {
-          loss = loss.add(layerMatching(out, teacherOut, studentTaps, teacherTaps)
-              .mul((float) cfg.layerWeight()));
+          loss =
+              loss.add(
+                  layerMatching(out, teacherOut, studentTaps, teacherTaps)
+                      .mul((float) cfg.layerWeight()));
         }
         if (weights != null && weights.layers() > 0) {
           loss = loss.add(weights.loss(m).mul((float) cfg.weightDistillation()));
@@ -475,16 +621,26 @@ public final class FineTuner {
    * The layer-output matching term (1/P) sum_{i=1..P} mean((S_i - D_i)^2) over the P pairs: a mean
    * per element and over the pairs, so it does not grow with the depth of the network.
    */
-  private static NDArray layerMatching(Map<String, NDArray> student, Map<String, NDArray> teacher,
-      List<String> studentTaps, List<String> teacherTaps) {
+  private static NDArray layerMatching(
+      Map<String, NDArray> student,
+      Map<String, NDArray> teacher,
+      List<String> studentTaps,
+      List<String> teacherTaps) {
     NDArray sum = null;
     for (int i = 0; i < studentTaps.size(); i++) {
       NDArray s = student.get(studentTaps.get(i));
       NDArray d = teacher.get(teacherTaps.get(i));
       if (!s.getShape().equals(d.getShape())) {
         throw new IllegalArgumentException(
-            "layer matching pair " + studentTaps.get(i) + " / " + teacherTaps.get(i) + ": shapes "
-                + s.getShape() + " and " + d.getShape() + " differ");
+            "layer matching pair "
+                + studentTaps.get(i)
+                + " / "
+                + teacherTaps.get(i)
+                + ": shapes "
+                + s.getShape()
+                + " and "
+                + d.getShape()
+                + " differ");
       }
       NDArray term = s.sub(d).square().mean();
       sum = sum == null ? term : sum.add(term);

@@ -2,9 +2,9 @@ package org.lowrank.train.finetune;
 
 /**
  * Linear warm-up from {@code base / warmupSteps} to {@code base} over the first {@code warmupSteps}
- * steps, then cosine decay to {@code minimum} at {@code totalSteps}:
- * lr(t) = min + (base - min) (1 + cos(pi (t - w) / (T - w))) / 2. With {@code cosine = false} the
- * rate stays at {@code base} after warm-up.
+ * steps, then cosine decay to {@code minimum} at {@code totalSteps}: lr(t) = min + (base - min) (1
+ * + cos(pi (t - w) / (T - w))) / 2. With {@code cosine = false} the rate stays at {@code base}
+ * after warm-up.
  */
 public record LearningRateSchedule(
     double base, double minimum, long warmupSteps, long totalSteps, boolean cosine) {
@@ -12,8 +12,14 @@ public record LearningRateSchedule(
   public LearningRateSchedule {
     if (!(base > 0) || minimum < 0 || warmupSteps < 0 || totalSteps <= 0) {
       throw new IllegalArgumentException(
-          "invalid schedule: base " + base + ", minimum " + minimum + ", warm-up " + warmupSteps
-              + ", total " + totalSteps);
+          "invalid schedule: base "
+              + base
+              + ", minimum "
+              + minimum
+              + ", warm-up "
+              + warmupSteps
+              + ", total "
+              + totalSteps);
     }
   }
 

@@ -38,9 +38,9 @@ final class ParameterUpdater implements AutoCloseable {
   }
 
   /**
-   * Updates all parameters with learning rate {@code lr}; returns the gradient norm before clipping.
-   * A non-finite gradient norm (an overflowing batch) skips the update: parameters and optimizer
-   * state stay as they were, and the caller sees the non-finite norm.
+   * Updates all parameters with learning rate {@code lr}; returns the gradient norm before
+   * clipping. A non-finite gradient norm (an overflowing batch) skips the update: parameters and
+   * optimizer state stay as they were, and the caller sees the non-finite norm.
    */
   double step(NDManager batch, double lr) {
     List<NDArray> grads = new ArrayList<>(weights.size());
@@ -63,7 +63,8 @@ final class ParameterUpdater implements AutoCloseable {
     for (int i = 0; i < weights.size(); i++) {
       NDArray w = weights.get(i);
       NDArray g = scale == 1 ? grads.get(i) : grads.get(i).mul((float) scale);
-      boolean decay = cfg.weightDecay() > 0 && (cfg.decayAllParameters() || w.getShape().dimension() >= 2);
+      boolean decay =
+          cfg.weightDecay() > 0 && (cfg.decayAllParameters() || w.getShape().dimension() >= 2);
       String name = names.get(i);
       NDArray update;
       if (cfg.optimizer() == OptimizerKind.SGD_NESTEROV) {

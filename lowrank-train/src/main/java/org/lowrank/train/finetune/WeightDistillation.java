@@ -22,14 +22,14 @@ import org.slf4j.LoggerFactory;
  * layers, between layer l's original dense weight W_l (from the teacher) and the dense product
  * What_l of its trainable factors in the student.
  *
- * <p>A factorized layer is found from a {@link LayerPair}: the teacher's Conv / ConvTranspose / Gemm
- * / MatMul that
- * produces {@code teacher()}, and the student's chain of at least two linear nodes that leads from
- * the same input tensor to {@code student()}. What_l is the chain's response to unit impulses
- * ({@link GraphExecutor#linearChain}): one generic rule for Tucker-2, CP, SVD and any other linear
- * chain, exact when each spatial axis has one factor with a kernel wider than 1. Layers with groups,
- * dilation, or a chain that is not linear (e.g. reshapes) are left out and logged. Owns the
- * impulses and reference weights: close it (they live under the student's manager).
+ * <p>A factorized layer is found from a {@link LayerPair}: the teacher's Conv / ConvTranspose /
+ * Gemm / MatMul that produces {@code teacher()}, and the student's chain of at least two linear
+ * nodes that leads from the same input tensor to {@code student()}. What_l is the chain's response
+ * to unit impulses ({@link GraphExecutor#linearChain}): one generic rule for Tucker-2, CP, SVD and
+ * any other linear chain, exact when each spatial axis has one factor with a kernel wider than 1.
+ * Layers with groups, dilation, or a chain that is not linear (e.g. reshapes) are left out and
+ * logged. Owns the impulses and reference weights: close it (they live under the student's
+ * manager).
  */
 final class WeightDistillation implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WeightDistillation.class);
@@ -43,8 +43,13 @@ final class WeightDistillation implements AutoCloseable {
    * One factorized layer: impulses x [rows, ...], reference W in the [rows, O] layout of the
    * chain's response y = chain(x) reshaped to [rows, O].
    */
-  private record Target(String layer, GraphExecutor.LinearChain chain, NDArray impulses,
-      NDArray reference, long rows, long outputs) {}
+  private record Target(
+      String layer,
+      GraphExecutor.LinearChain chain,
+      NDArray impulses,
+      NDArray reference,
+      long rows,
+      long outputs) {}
 
   private final NDManager manager;
   private final List<Target> targets;
@@ -71,8 +76,11 @@ final class WeightDistillation implements AutoCloseable {
       throw e;
     }
     if (!skipped.isEmpty()) {
-      LOG.warn("weight distillation covers {} of {} layers; left out: {}", targets.size(),
-          pairs.size(), skipped);
+      LOG.warn(
+          "weight distillation covers {} of {} layers; left out: {}",
+          targets.size(),
+          pairs.size(),
+          skipped);
     }
     return new WeightDistillation(m, targets);
   }
@@ -93,15 +101,16 @@ final class WeightDistillation implements AutoCloseable {
 
   /** The dense weights What_l of every layer, in the [rows, O] layout (for tests). */
   List<TensorValue> denseWeights() {
-    return GraphExecutor.withoutGradients(() -> {
-      try (NDManager batch = manager.newSubManager()) {
-        List<TensorValue> out = new ArrayList<>();
-        for (Target t : targets) {
-          out.add(Tensors.toTensorValue(dense(batch, t)));
-        }
-        return out;
-      }
-    });
+    return GraphExecutor.withoutGradients(
+        () -> {
+          try (NDManager batch = manager.newSubManager()) {
+            List<TensorValue> out = new ArrayList<>();
+            for (Target t : targets) {
+              out.add(Tensors.toTensorValue(dense(batch, t)));
+            }
+            return out;
+          }
+        });
   }
 
   private static NDArray dense(NDManager batch, Target t) {
@@ -109,8 +118,8 @@ final class WeightDistillation implements AutoCloseable {
   }
 
   /** Adds the target of {@code p} to {@code targets}; returns why it cannot, or null. */
-  private static String add(GraphExecutor student, Graph teacher, LayerPair p, NDManager m,
-      List<Target> targets) {
+  private static String add(
+      GraphExecutor student, Graph teacher, LayerPair p, NDManager m, List<Target> targets) {
     Node layer = teacher.producers().get(p.teacher());
     if (layer == null || !LINEAR_OPS.contains(layer.opType())) {
       return "not produced by a Conv, ConvTranspose, Gemm or MatMul";
@@ -134,8 +143,8 @@ final class WeightDistillation implements AutoCloseable {
     NDArray dense = Tensors.toNDArray(m, w);
     boolean conv = layer.opType().equals("Conv");
     if (conv || layer.opType().equals("ConvTranspose")) {
-      if (layer.attrLong("group", 1) != 1 || Arrays.stream(layer.attrLongs("dilations", new long[0]))
-          .anyMatch(v -> v != 1)) {
+      if (layer.attrLong("group", 1) != 1
+          || Arrays.stream(layer.attrLongs("dilations", new long[0])).anyMatch(v -> v != 1)) {
         return "grouped or dilated convolution";
       }
     }
@@ -167,11 +176,13 @@ final class WeightDistillation implements AutoCloseable {
       reference = transB ? dense.transpose() : dense;
     }
     GraphExecutor.LinearChain c = student.linearChain(chain);
-    long found = GraphExecutor.withoutGradients(() -> {
-      try (NDManager probe = m.newSubManager()) {
-        return c.apply(probe, impulses).size();
-      }
-    });
+    long found =
+        GraphExecutor.withoutGradients(
+            () -> {
+              try (NDManager probe = m.newSubManager()) {
+                return c.apply(probe, impulses).size();
+              }
+            });
     if (found != rows * outputs) {
       return "the chain's impulse response has " + found + " values, not " + rows * outputs;
     }
@@ -189,7 +200,8 @@ final class WeightDistillation implements AutoCloseable {
     String t = output;
     while (names.size() < MAX_CHAIN) {
       Node n = producers.get(t);
-      if (n == null || !LINEAR_OPS.contains(n.opType())
+      if (n == null
+          || !LINEAR_OPS.contains(n.opType())
           || !g.initializers().containsKey(n.input(1))) {
         return null;
       }

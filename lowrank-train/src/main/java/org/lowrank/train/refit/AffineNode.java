@@ -11,22 +11,37 @@ import org.lowrank.rewrite.DenseLayer;
 
 /**
  * The last node of a factorized layer seen as an affine map {@code y = M z + c} over its R input
- * features (package-private): a Conv of group 1 (M = W [C_out, C_in K]; for a 1x1 stride-1 conv z is
- * its input, otherwise z is the conv's input patches, C_in K features per output position, computed
- * by a probe conv with a one-hot kernel: im2col in the graph), a Gemm {@code alpha z W^T + beta c}
- * (M = alpha W, c scaled by beta) or a MatMul {@code z B} (M = B^T, no c). Its weight and bias must
- * be initializers read by this node only.
+ * features (package-private): a Conv of group 1 (M = W [C_out, C_in K]; for a 1x1 stride-1 conv z
+ * is its input, otherwise z is the conv's input patches, C_in K features per output position,
+ * computed by a probe conv with a one-hot kernel: im2col in the graph), a Gemm {@code alpha z W^T +
+ * beta c} (M = alpha W, c scaled by beta) or a MatMul {@code z B} (M = B^T, no c). Its weight and
+ * bias must be initializers read by this node only.
  *
  * @param patches the probe node producing {@link #input()} (null when the input is used as is)
  * @param patchKernel the probe's one-hot kernel [C_in K, C_in, k..] (null without a probe)
  */
-record AffineNode(Node node, String input, String weight, String bias, Kind kind, float alpha,
-    float beta, int features, int outputs, Node patches, TensorValue patchKernel) {
+record AffineNode(
+    Node node,
+    String input,
+    String weight,
+    String bias,
+    Kind kind,
+    float alpha,
+    float beta,
+    int features,
+    int outputs,
+    Node patches,
+    TensorValue patchKernel) {
 
   /** Convs with more input patch features than this are not refitted (Gram matrix size). */
   static final int MAX_FEATURES = 1024;
 
-  enum Kind { CONV, GEMM_OUT_IN, GEMM_IN_OUT, MATMUL }
+  enum Kind {
+    CONV,
+    GEMM_OUT_IN,
+    GEMM_IN_OUT,
+    MATMUL
+  }
 
   boolean hasBias() {
     return !bias.isEmpty();
@@ -43,13 +58,26 @@ record AffineNode(Node node, String input, String weight, String bias, Kind kind
         if (c.isGrouped()) {
           return null;
         }
-        boolean pointwise = Arrays.stream(c.kernel()).allMatch(k -> k == 1)
-            && Arrays.stream(c.strides()).allMatch(s -> s == 1)
-            && Arrays.stream(c.pads()).allMatch(p -> p == 0)
-            && (c.autoPad().equals("NOTSET") || c.autoPad().equals("VALID"));
+        boolean pointwise =
+            Arrays.stream(c.kernel()).allMatch(k -> k == 1)
+                && Arrays.stream(c.strides()).allMatch(s -> s == 1)
+                && Arrays.stream(c.pads()).allMatch(p -> p == 0)
+                && (c.autoPad().equals("NOTSET") || c.autoPad().equals("VALID"));
         if (pointwise) {
-          return checked(g, new AffineNode(n, n.input(0), c.weightName(), c.biasName(), Kind.CONV, 1f,
-              1f, (int) c.inChannels(), (int) c.outChannels(), null, null));
+          return checked(
+              g,
+              new AffineNode(
+                  n,
+                  n.input(0),
+                  c.weightName(),
+                  c.biasName(),
+                  Kind.CONV,
+                  1f,
+                  1f,
+                  (int) c.inChannels(),
+                  (int) c.outChannels(),
+                  null,
+                  null));
         }
         long kk = 1;
         for (long k : c.kernel()) {
@@ -61,17 +89,33 @@ record AffineNode(Node node, String input, String weight, String bias, Kind kind
         }
         TensorValue eye = oneHotPatches((int) c.inChannels(), c.kernel());
         String patchOut = n.output(0) + "/refit_patches";
-        Node.Builder pb = Node.builder("Conv").name(n.name() + "/refit_patches")
-            .inputs(n.input(0), patchOut + ".kernel").outputs(patchOut)
-            .attrInts("kernel_shape", c.kernel()).attrInts("strides", c.strides())
-            .attrInts("dilations", c.dilations());
+        Node.Builder pb =
+            Node.builder("Conv")
+                .name(n.name() + "/refit_patches")
+                .inputs(n.input(0), patchOut + ".kernel")
+                .outputs(patchOut)
+                .attrInts("kernel_shape", c.kernel())
+                .attrInts("strides", c.strides())
+                .attrInts("dilations", c.dilations());
         if (c.autoPad().equals("NOTSET")) {
           pb.attrInts("pads", c.pads());
         } else {
           pb.attr("auto_pad", c.autoPad());
         }
-        return checked(g, new AffineNode(n, patchOut, c.weightName(), c.biasName(), Kind.CONV, 1f, 1f,
-            (int) features, (int) c.outChannels(), pb.build(), eye));
+        return checked(
+            g,
+            new AffineNode(
+                n,
+                patchOut,
+                c.weightName(),
+                c.biasName(),
+                Kind.CONV,
+                1f,
+                1f,
+                (int) features,
+                (int) c.outChannels(),
+                pb.build(),
+                eye));
       }
       if (n.opType().equals("Gemm") || n.opType().equals("MatMul")) {
         DenseLayer d = DenseLayer.of(g, n);
@@ -80,8 +124,20 @@ record AffineNode(Node node, String input, String weight, String bias, Kind kind
         }
         Kind kind = !d.isGemm() ? Kind.MATMUL : d.transB() ? Kind.GEMM_OUT_IN : Kind.GEMM_IN_OUT;
         String bias = d.isGemm() && d.beta() != 0f ? d.biasName() : "";
-        return checked(g, new AffineNode(n, n.input(0), d.weightName(), bias, kind, d.alpha(),
-            d.beta(), (int) d.inFeatures(), (int) d.outFeatures(), null, null));
+        return checked(
+            g,
+            new AffineNode(
+                n,
+                n.input(0),
+                d.weightName(),
+                bias,
+                kind,
+                d.alpha(),
+                d.beta(),
+                (int) d.inFeatures(),
+                (int) d.outFeatures(),
+                null,
+                null));
       }
     } catch (RuntimeException e) {
       return null;
@@ -122,15 +178,17 @@ record AffineNode(Node node, String input, String weight, String bias, Kind kind
       }
       nodes.add(x);
     }
-    return model.withGraph(g.toBuilder().nodes(nodes).putInitializer(patches.input(1), patchKernel).build());
+    return model.withGraph(
+        g.toBuilder().nodes(nodes).putInitializer(patches.input(1), patchKernel).build());
   }
 
   private static AffineNode checked(Graph g, AffineNode a) {
     if (!ownInitializer(g, a.weight, a.node)) {
       return null;
     }
-    if (a.hasBias() && (!ownInitializer(g, a.bias, a.node)
-        || g.initializers().get(a.bias).elementCount() != a.outputs)) {
+    if (a.hasBias()
+        && (!ownInitializer(g, a.bias, a.node)
+            || g.initializers().get(a.bias).elementCount() != a.outputs)) {
       return null;
     }
     return a;
@@ -190,8 +248,8 @@ record AffineNode(Node node, String input, String weight, String bias, Kind kind
   }
 
   private IllegalStateException shape(TensorValue t, String expected) {
-    return new IllegalStateException(node.label() + ": expected a tensor " + expected + ", found "
-        + Arrays.toString(t.dims()));
+    return new IllegalStateException(
+        node.label() + ": expected a tensor " + expected + ", found " + Arrays.toString(t.dims()));
   }
 
   /**
@@ -233,7 +291,8 @@ record AffineNode(Node node, String input, String weight, String bias, Kind kind
         w[storedIndex(o, r)] = (float) (x[r * outputs + o] / alpha);
       }
     }
-    Graph.Builder b = g.toBuilder().putInitializer(weight, TensorValue.ofFloats(w0.dataType(), w0.dims(), w));
+    Graph.Builder b =
+        g.toBuilder().putInitializer(weight, TensorValue.ofFloats(w0.dataType(), w0.dims(), w));
     if (hasBias()) {
       TensorValue b0 = g.initializers().get(bias);
       float[] c = new float[outputs];

@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link InputMoment} of each layer to factorize: S = (1/N) sum x x^T over the layer's inputs
- * x in the original model on calibration images, with x the im2col patch (C_in K values, the same
+ * The {@link InputMoment} of each layer to factorize: S = (1/N) sum x x^T over the layer's inputs x
+ * in the original model on calibration images, with x the im2col patch (C_in K values, the same
  * probe conv as {@link OutputReconstruction}) of a kxk conv, the channels of a 1x1 conv, the
  * features of a Gemm/MatMul. One streamed pass for all layers: the images go through the model in
  * chunks small enough that all layers' inputs of one chunk stay below {@link
@@ -36,8 +36,12 @@ public final class InputMoments {
    * @param images calibration inputs for the model's first input, batch first
    * @param maxChunk images per forward pass at most
    */
-  public static Map<String, InputMoment> collect(Model original, List<String> layers,
-      TensorValue images, int maxChunk, ProgressListener listener) {
+  public static Map<String, InputMoment> collect(
+      Model original,
+      List<String> layers,
+      TensorValue images,
+      int maxChunk,
+      ProgressListener listener) {
     long t0 = System.nanoTime();
     LinearAlgebra la = LinearAlgebra.defaultInstance();
     String input = original.graph().runtimeInputs().get(0).name();
@@ -47,8 +51,11 @@ public final class InputMoments {
       Node node = LayerRewriter.findLayer(original.graph(), layer);
       AffineNode a = AffineNode.of(original.graph(), node);
       if (a == null) {
-        LOG.info("{}: no input moment (not a group-1 Conv with at most {} patch features, Gemm or"
-            + " MatMul with a constant weight); factorized from its weights", layer, AffineNode.MAX_FEATURES);
+        LOG.info(
+            "{}: no input moment (not a group-1 Conv with at most {} patch features, Gemm or"
+                + " MatMul with a constant weight); factorized from its weights",
+            layer,
+            AffineNode.MAX_FEATURES);
         continue;
       }
       nodes.put(layer, a);
@@ -60,12 +67,17 @@ public final class InputMoments {
     try (GraphExecutor exec = GraphExecutor.of(probed)) {
       List<String> taps = nodes.values().stream().map(AffineNode::input).distinct().toList();
       long perImage = 0;
-      for (TensorValue v : exec.featureMapValues(Map.of(input, OutputReconstruction.slice(images, 0, 1)),
-          taps).values()) {
+      for (TensorValue v :
+          exec.featureMapValues(Map.of(input, OutputReconstruction.slice(images, 0, 1)), taps)
+              .values()) {
         perImage += v.elementCount();
       }
-      int chunk = (int) Math.max(1, Math.min(maxChunk,
-          OutputReconstruction.MAX_CHUNK_VALUES / Math.max(1, perImage)));
+      int chunk =
+          (int)
+              Math.max(
+                  1,
+                  Math.min(
+                      maxChunk, OutputReconstruction.MAX_CHUNK_VALUES / Math.max(1, perImage)));
       int seen = 0;
       for (TensorValue x : OutputReconstruction.chunks(images, chunk)) {
         Map<String, TensorValue> maps = exec.featureMapValues(Map.of(input, x), taps);
@@ -96,9 +108,11 @@ public final class InputMoments {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     listener.finish(out.size() + "/" + layers.size() + " layers");
-    LOG.info("input moments of {} layers on {} images in {} s", out.size(), images.dims()[0],
+    LOG.info(
+        "input moments of {} layers on {} images in {} s",
+        out.size(),
+        images.dims()[0],
         String.format(java.util.Locale.ROOT, "%.1f", seconds));
     return out;
   }
-
 }

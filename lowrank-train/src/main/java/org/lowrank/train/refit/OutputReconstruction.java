@@ -20,28 +20,30 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The last node of a factorized layer is affine in its input: {@code y = M z + c}, with z the
  * output of the earlier factors (R channels of a 1x1 Conv, the R = C_in K input patch values of a
- * kxk Conv, or R features of a Gemm/MatMul) and y the layer's C outputs. Over S samples (images x spatial positions), with Z (R x S) taken from the
- * <em>compressed</em> model, so that the error of every earlier compressed layer is corrected too
- * (asymmetric reconstruction, Zhang et al. 2016), and Y* (C x S) from the original model; Zc is Z
- * with each feature's mean removed (Z itself without a bias):
+ * kxk Conv, or R features of a Gemm/MatMul) and y the layer's C outputs. Over S samples (images x
+ * spatial positions), with Z (R x S) taken from the <em>compressed</em> model, so that the error of
+ * every earlier compressed layer is corrected too (asymmetric reconstruction, Zhang et al. 2016),
+ * and Y* (C x S) from the original model; Zc is Z with each feature's mean removed (Z itself
+ * without a bias):
  *
  * <pre>
  *   min_{M, c} ||M Z + c 1^T - Y*||_F^2 + lambda ||M||_F^2,   A = [Z; 1^T]  ((R+1) x S)
  *   [M c] = Y* A^T (A A^T + lambda D)^-1,   D = diag(1, .., 1, 0),  lambda = ridge * tr(Zc Zc^T) / R
  * </pre>
  *
- * <p>Layers are refitted one at a time in the given (graph) order; the Gram matrices are accumulated
- * over chunks of images, so memory stays at one chunk's feature maps. A layer whose last node is not
- * such an affine map (TT-matrix chains, grouped convs such as CP's depthwise ones) or that has too few samples for its
- * R+1 unknowns per output is left as it is, with the reason recorded.
+ * <p>Layers are refitted one at a time in the given (graph) order; the Gram matrices are
+ * accumulated over chunks of images, so memory stays at one chunk's feature maps. A layer whose
+ * last node is not such an affine map (TT-matrix chains, grouped convs such as CP's depthwise ones)
+ * or that has too few samples for its R+1 unknowns per output is left as it is, with the reason
+ * recorded.
  */
 public final class OutputReconstruction {
   private static final Logger LOG = LoggerFactory.getLogger(OutputReconstruction.class);
 
   /**
    * @param ridge lambda relative to the mean feature variance, tr(Zc Zc^T) / R (default 1e-4)
-   * @param minSamplesPerUnknown a layer is refitted only with at least this many samples per unknown
-   *     of one output row (R + 1); default 4
+   * @param minSamplesPerUnknown a layer is refitted only with at least this many samples per
+   *     unknown of one output row (R + 1); default 4
    * @param chunk images per forward pass (default 64)
    */
   public record Settings(double ridge, int minSamplesPerUnknown, int chunk) {
@@ -51,7 +53,10 @@ public final class OutputReconstruction {
       }
       if (minSamplesPerUnknown < 1 || chunk < 1) {
         throw new IllegalArgumentException(
-            "minSamplesPerUnknown and chunk must be >= 1, got " + minSamplesPerUnknown + ", " + chunk);
+            "minSamplesPerUnknown and chunk must be >= 1, got "
+                + minSamplesPerUnknown
+                + ", "
+                + chunk);
       }
     }
 
@@ -66,8 +71,14 @@ public final class OutputReconstruction {
    *
    * @param skipped why the layer was left as it is, or null when it was refitted
    */
-  public record LayerFit(String layer, String node, int features, long samples, double errorBefore,
-      double errorAfter, String skipped) {
+  public record LayerFit(
+      String layer,
+      String node,
+      int features,
+      long samples,
+      double errorBefore,
+      double errorAfter,
+      String skipped) {
     public boolean refitted() {
       return skipped == null;
     }
@@ -76,7 +87,9 @@ public final class OutputReconstruction {
   /** The compressed model with the refitted last factors, and what happened per layer. */
   public record Result(Model model, List<LayerFit> layers, double seconds) {}
 
-  /** Values of the last node's input and output held at once per chunk (about 128 MiB as doubles). */
+  /**
+   * Values of the last node's input and output held at once per chunk (about 128 MiB as doubles).
+   */
   static final long MAX_CHUNK_VALUES = 16L << 20;
 
   /**
@@ -91,13 +104,18 @@ public final class OutputReconstruction {
    * Refits the factorized layers of {@code compressed}.
    *
    * @param original the uncompressed model (same inputs and outputs)
-   * @param compressed the rewritten model, whose factorized layer chains end in the original layers'
-   *     output tensors
+   * @param compressed the rewritten model, whose factorized layer chains end in the original
+   *     layers' output tensors
    * @param layers the factorized layers, by their name in {@code original}, in graph order
    * @param images calibration inputs for the model's first input, batch first (e.g. [N, C, H, W])
    */
-  public static Result refit(Model original, Model compressed, List<String> layers, TensorValue images,
-      Settings settings, ProgressListener listener) {
+  public static Result refit(
+      Model original,
+      Model compressed,
+      List<String> layers,
+      TensorValue images,
+      Settings settings,
+      ProgressListener listener) {
     long t0 = System.nanoTime();
     LinearAlgebra la = LinearAlgebra.defaultInstance();
     String input = original.graph().runtimeInputs().get(0).name();
@@ -112,12 +130,19 @@ public final class OutputReconstruction {
         AffineNode affine = last == null ? null : AffineNode.of(current.graph(), last);
         LayerFit fit;
         if (affine == null) {
-          fit = skipped(layer, last, "its last node is not a Conv (group 1, at most "
-              + AffineNode.MAX_FEATURES + " input patch features), Gemm or MatMul with constant weights");
+          fit =
+              skipped(
+                  layer,
+                  last,
+                  "its last node is not a Conv (group 1, at most "
+                      + AffineNode.MAX_FEATURES
+                      + " input patch features), Gemm or MatMul with constant weights");
         } else {
           try (GraphExecutor student = GraphExecutor.of(affine.probe(current))) {
-            Normal eq = accumulate(la, teacher, student, input, images, settings.chunk(), out, affine);
-            fit = solve(la, layer, affine, affine.currentMatrix(current.graph(), eq.n), eq, settings);
+            Normal eq =
+                accumulate(la, teacher, student, input, images, settings.chunk(), out, affine);
+            fit =
+                solve(la, layer, affine, affine.currentMatrix(current.graph(), eq.n), eq, settings);
             if (fit.refitted()) {
               current = affine.withWeights(current, eq.solution);
             }
@@ -138,8 +163,8 @@ public final class OutputReconstruction {
   }
 
   /**
-   * Normal equations of one layer: G = A A^T (n x n), B = A Y*^T (n x C), yy = ||Y*||^2. The unknown
-   * is X = [M c]^T (n x C), with G X = B; the solution is set by solve.
+   * Normal equations of one layer: G = A A^T (n x n), B = A Y*^T (n x C), yy = ||Y*||^2. The
+   * unknown is X = [M c]^T (n x C), with G X = B; the solution is set by solve.
    */
   private static final class Normal {
     final int n;
@@ -163,25 +188,43 @@ public final class OutputReconstruction {
    * fewer when one image's samples of the last node's input and output exceed {@link
    * #MAX_CHUNK_VALUES} / chunk (large feature maps, many patch features).
    */
-  private static Normal accumulate(LinearAlgebra la, GraphExecutor teacher, GraphExecutor student,
-      String input, TensorValue images, int maxChunk, String out, AffineNode affine) {
+  private static Normal accumulate(
+      LinearAlgebra la,
+      GraphExecutor teacher,
+      GraphExecutor student,
+      String input,
+      TensorValue images,
+      int maxChunk,
+      String out,
+      AffineNode affine) {
     int r = affine.features();
     int n = affine.hasBias() ? r + 1 : r;
     Normal eq = new Normal(n, affine.outputs());
     TensorValue one = slice(images, 0, 1);
-    long perImage = student.featureMapValues(Map.of(input, one), List.of(affine.input()))
-        .get(affine.input()).elementCount()
-        + teacher.featureMapValues(Map.of(input, one), List.of(out)).get(out).elementCount();
+    long perImage =
+        student
+                .featureMapValues(Map.of(input, one), List.of(affine.input()))
+                .get(affine.input())
+                .elementCount()
+            + teacher.featureMapValues(Map.of(input, one), List.of(out)).get(out).elementCount();
     int chunk = (int) Math.max(1, Math.min(maxChunk, MAX_CHUNK_VALUES / Math.max(1, perImage)));
     for (TensorValue x : chunks(images, chunk)) {
-      TensorValue z = student.featureMapValues(Map.of(input, x), List.of(affine.input())).get(affine.input());
+      TensorValue z =
+          student.featureMapValues(Map.of(input, x), List.of(affine.input())).get(affine.input());
       TensorValue y = teacher.featureMapValues(Map.of(input, x), List.of(out)).get(out);
       double[] a = affine.samples(z, r, affine.hasBias());
       double[] ys = affine.samples(y, affine.outputs(), false);
       int s = a.length / n;
       if (ys.length / affine.outputs() != s) {
-        throw new IllegalStateException("layer output " + out + " has " + ys.length / affine.outputs()
-            + " samples but its last node's input " + affine.input() + " has " + s);
+        throw new IllegalStateException(
+            "layer output "
+                + out
+                + " has "
+                + ys.length / affine.outputs()
+                + " samples but its last node's input "
+                + affine.input()
+                + " has "
+                + s);
       }
       double[] gc = la.gram(a, n, s, true);
       double[] bc = la.multiply(false, true, n, affine.outputs(), s, a, ys);
@@ -199,15 +242,31 @@ public final class OutputReconstruction {
     return eq;
   }
 
-  private static LayerFit solve(LinearAlgebra la, String layer, AffineNode affine, double[] before,
-      Normal eq, Settings settings) {
+  private static LayerFit solve(
+      LinearAlgebra la,
+      String layer,
+      AffineNode affine,
+      double[] before,
+      Normal eq,
+      Settings settings) {
     int r = affine.features();
     int n = eq.n;
     String node = affine.node().label();
     if (eq.samples < (long) settings.minSamplesPerUnknown() * n) {
-      return new LayerFit(layer, node, r, eq.samples, Double.NaN, Double.NaN,
-          "needs >= " + (long) settings.minSamplesPerUnknown() * n + " samples for " + n
-              + " unknowns per output, has " + eq.samples + " (use more calibration images)");
+      return new LayerFit(
+          layer,
+          node,
+          r,
+          eq.samples,
+          Double.NaN,
+          Double.NaN,
+          "needs >= "
+              + (long) settings.minSamplesPerUnknown() * n
+              + " samples for "
+              + n
+              + " unknowns per output, has "
+              + eq.samples
+              + " (use more calibration images)");
     }
     double errBefore = relativeError(la, eq, before);
     // lambda is relative to the features' variance (centered when there is a bias column)
@@ -227,12 +286,24 @@ public final class OutputReconstruction {
     try {
       after = la.solveSymmetric(gReg, n, eq.b, eq.c);
     } catch (RuntimeException e) {
-      return new LayerFit(layer, node, r, eq.samples, errBefore, Double.NaN,
+      return new LayerFit(
+          layer,
+          node,
+          r,
+          eq.samples,
+          errBefore,
+          Double.NaN,
           "least squares failed: " + e.getMessage());
     }
     double errAfter = relativeError(la, eq, after);
     if (!(errAfter < errBefore)) {
-      return new LayerFit(layer, node, r, eq.samples, errBefore, errAfter,
+      return new LayerFit(
+          layer,
+          node,
+          r,
+          eq.samples,
+          errBefore,
+          errAfter,
           "the refit did not lower the error on the calibration samples");
     }
     eq.solution = after;
@@ -273,21 +344,22 @@ public final class OutputReconstruction {
     int per = Math.toIntExact(all.length / dims[0]);
     long[] d = dims.clone();
     d[0] = count;
-    return TensorValue.ofFloats(d, Arrays.copyOfRange(all, (int) from * per, (int) from * per + count * per));
+    return TensorValue.ofFloats(
+        d, Arrays.copyOfRange(all, (int) from * per, (int) from * per + count * per));
   }
 
   private static long batchSize(TensorValue images) {
     long[] dims = images.dims();
     if (dims.length < 1 || dims[0] < 1) {
-      throw new IllegalArgumentException("calibration images must be batch-first with N >= 1, got "
-          + Arrays.toString(dims));
+      throw new IllegalArgumentException(
+          "calibration images must be batch-first with N >= 1, got " + Arrays.toString(dims));
     }
     return dims[0];
   }
 
   /**
-   * What a refit did over all layers: how many were refitted, and the mean relative output error
-   * of those before and after (NaN when none was).
+   * What a refit did over all layers: how many were refitted, and the mean relative output error of
+   * those before and after (NaN when none was).
    */
   public record Summary(int layers, int refitted, double meanErrorBefore, double meanErrorAfter) {
     public static Summary of(List<LayerFit> fits) {
@@ -301,8 +373,8 @@ public final class OutputReconstruction {
           n++;
         }
       }
-      return new Summary(fits.size(), n, n == 0 ? Double.NaN : before / n, n == 0 ? Double.NaN : after / n);
+      return new Summary(
+          fits.size(), n, n == 0 ? Double.NaN : before / n, n == 0 ? Double.NaN : after / n);
     }
   }
-
 }

@@ -22,9 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Asymmetric (sequential) data-aware factorization (Zhang et al., TPAMI 2016): layers are factorized
- * one at a time in graph order, each fitted to the inputs X̂ it receives in the model compressed so
- * far while its target stays the original layer's output W X on the same images:
+ * Asymmetric (sequential) data-aware factorization (Zhang et al., TPAMI 2016): layers are
+ * factorized one at a time in graph order, each fitted to the inputs X̂ it receives in the model
+ * compressed so far while its target stays the original layer's output W X on the same images:
  *
  * <pre>
  *   min_Ŵ ||W X - Ŵ X̂||_F^2 = ||W X - W' X̂||_F^2 + N tr((W' - Ŵ) Ŝ (W' - Ŵ)^T),
@@ -49,8 +49,8 @@ public final class SequentialFactorization {
    * The compressed model, the factorization of each layer (of W', in graph order) and the layers
    * fitted to data (the others were factorized from their weights).
    */
-  public record Result(Model model, Map<String, FactorizedLayer> layers, Set<String> fitted,
-      double seconds) {}
+  public record Result(
+      Model model, Map<String, FactorizedLayer> layers, Set<String> fitted, double seconds) {}
 
   private SequentialFactorization() {}
 
@@ -58,8 +58,13 @@ public final class SequentialFactorization {
    * @param layers the layers to factorize, by name in {@code original}, in graph order
    * @param images calibration inputs for the first model input, batch first
    */
-  public static Result run(Model original, List<String> layers, TensorValue images, int maxChunk,
-      LayerFit fit, ProgressListener listener) {
+  public static Result run(
+      Model original,
+      List<String> layers,
+      TensorValue images,
+      int maxChunk,
+      LayerFit fit,
+      ProgressListener listener) {
     long t0 = System.nanoTime();
     LinearAlgebra la = LinearAlgebra.defaultInstance();
     String input = original.graph().runtimeInputs().get(0).name();
@@ -68,8 +73,10 @@ public final class SequentialFactorization {
     Set<String> fitted = new LinkedHashSet<>();
     listener.start("factorize (sequential)", layers.size());
     for (String layer : layers) {
-      AffineNode teacherNode = AffineNode.of(original.graph(), LayerRewriter.findLayer(original.graph(), layer));
-      AffineNode studentNode = AffineNode.of(current.graph(), LayerRewriter.findLayer(current.graph(), layer));
+      AffineNode teacherNode =
+          AffineNode.of(original.graph(), LayerRewriter.findLayer(original.graph(), layer));
+      AffineNode studentNode =
+          AffineNode.of(current.graph(), LayerRewriter.findLayer(current.graph(), layer));
       FactorizedLayer f;
       if (teacherNode == null || studentNode == null) {
         f = fit.factorize(current.graph(), layer, null);
@@ -80,15 +87,35 @@ public final class SequentialFactorization {
         long count = 0;
         try (GraphExecutor teacher = GraphExecutor.of(teacherNode.probe(original));
             GraphExecutor student = GraphExecutor.of(studentNode.probe(current))) {
-          long perImage = 2 * teacher.featureMapValues(Map.of(input, OutputReconstruction.slice(images, 0, 1)),
-              List.of(teacherNode.input())).get(teacherNode.input()).elementCount();
-          int chunk = (int) Math.max(1, Math.min(maxChunk,
-              OutputReconstruction.MAX_CHUNK_VALUES / Math.max(1, perImage)));
+          long perImage =
+              2
+                  * teacher
+                      .featureMapValues(
+                          Map.of(input, OutputReconstruction.slice(images, 0, 1)),
+                          List.of(teacherNode.input()))
+                      .get(teacherNode.input())
+                      .elementCount();
+          int chunk =
+              (int)
+                  Math.max(
+                      1,
+                      Math.min(
+                          maxChunk, OutputReconstruction.MAX_CHUNK_VALUES / Math.max(1, perImage)));
           for (TensorValue x : OutputReconstruction.chunks(images, chunk)) {
-            double[] xs = teacherNode.samples(teacher.featureMapValues(Map.of(input, x),
-                List.of(teacherNode.input())).get(teacherNode.input()), n, false);
-            double[] hs = studentNode.samples(student.featureMapValues(Map.of(input, x),
-                List.of(studentNode.input())).get(studentNode.input()), n, false);
+            double[] xs =
+                teacherNode.samples(
+                    teacher
+                        .featureMapValues(Map.of(input, x), List.of(teacherNode.input()))
+                        .get(teacherNode.input()),
+                    n,
+                    false);
+            double[] hs =
+                studentNode.samples(
+                    student
+                        .featureMapValues(Map.of(input, x), List.of(studentNode.input()))
+                        .get(studentNode.input()),
+                    n,
+                    false);
             int samples = xs.length / n;
             add(s, la.gram(hs, n, samples, true));
             add(c, la.multiply(false, true, n, n, samples, xs, hs));
@@ -102,8 +129,9 @@ public final class SequentialFactorization {
         InputMoment moment = new InputMoment(s, n, count);
         TensorValue w = weight(current.graph(), layer);
         int m = Math.toIntExact(w.elementCount() / n);
-        double[] wc = la.multiply(false, false, m, n, n, DenseTensor.fromFloats(w.toFloatArray(),
-            m, n).toArray(), c);
+        double[] wc =
+            la.multiply(
+                false, false, m, n, n, DenseTensor.fromFloats(w.toFloatArray(), m, n).toArray(), c);
         double[] sr = s.clone();
         double lambda = moment.ridge();
         for (int i = 0; i < n; i++) {
@@ -126,15 +154,20 @@ public final class SequentialFactorization {
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     listener.finish(specs.size() + " layers");
-    LOG.info("sequential data-aware factorization of {} layers on {} images in {} s", specs.size(),
-        images.dims()[0], String.format(java.util.Locale.ROOT, "%.1f", seconds));
+    LOG.info(
+        "sequential data-aware factorization of {} layers on {} images in {} s",
+        specs.size(),
+        images.dims()[0],
+        String.format(java.util.Locale.ROOT, "%.1f", seconds));
     return new Result(current, specs, fitted, seconds);
   }
 
   /** The layer's weight: conv [Cout, Cin, k..] or dense [out, in]. */
   private static TensorValue weight(Graph g, String layer) {
     Node node = LayerRewriter.findLayer(g, layer);
-    return ConvLayer.isConvOp(node) ? ConvLayer.of(g, node).weight() : DenseLayer.of(g, node).weight();
+    return ConvLayer.isConvOp(node)
+        ? ConvLayer.of(g, node).weight()
+        : DenseLayer.of(g, node).weight();
   }
 
   private static void add(double[] sum, double[] x) {

@@ -7,12 +7,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The trainable state of layers that share a shape, a branch layout and a candidate count (L layers,
- * B candidate ranks each): the branch factors, the logits [L, B] (init 0) and their momentum, the
- * targets T/||W|| [L, M] (M = rows*mid*cols) and r / max(R_i) per branch. Factors are stored batched
- * so that one batched matmul rebuilds the mixtures of all L layers; unused (padding) entries are
- * zero and stay zero under SGD, since every gradient entry of a padded row or column is a product
- * with another zero entry. All arrays live in the search's manager; {@link #close()} frees them.
+ * The trainable state of layers that share a shape, a branch layout and a candidate count (L
+ * layers, B candidate ranks each): the branch factors, the logits [L, B] (init 0) and their
+ * momentum, the targets T/||W|| [L, M] (M = rows*mid*cols) and r / max(R_i) per branch. Factors are
+ * stored batched so that one batched matmul rebuilds the mixtures of all L layers; unused (padding)
+ * entries are zero and stay zero under SGD, since every gradient entry of a padded row or column is
+ * a product with another zero entry. All arrays live in the search's manager; {@link #close()}
+ * frees them.
  */
 abstract class BranchGroup implements AutoCloseable {
   final List<LayerTarget> layers;
@@ -24,10 +25,13 @@ abstract class BranchGroup implements AutoCloseable {
   final int branches;
   final NDArray logits;
   final NDArray logitMomentum;
+
   /** r / max(R_i) per branch, [L, B]. */
   final NDArray relativeRanks;
+
   /** T / ||W|| per layer, [L, M]. */
   final NDArray target;
+
   private final List<NDArray> owned = new ArrayList<>();
 
   BranchGroup(NDManager manager, List<LayerTarget> layers, int[][] ranks) {
@@ -62,7 +66,10 @@ abstract class BranchGroup implements AutoCloseable {
   }
 
   /** A group in the layout of the layers' form. */
-  static BranchGroup create(NDManager manager, List<LayerTarget> layers, int[][] ranks,
+  static BranchGroup create(
+      NDManager manager,
+      List<LayerTarget> layers,
+      int[][] ranks,
       LayerTarget.InitialBranch[][] init) {
     return layers.get(0).form() == LayerTarget.Form.CHAIN
         ? new Chain(manager, layers, ranks, init)
@@ -121,7 +128,11 @@ abstract class BranchGroup implements AutoCloseable {
     private final NDArray[] factors;
     private final NDArray[] momentum;
 
-    Chain(NDManager manager, List<LayerTarget> layers, int[][] ranks, LayerTarget.InitialBranch[][] init) {
+    Chain(
+        NDManager manager,
+        List<LayerTarget> layers,
+        int[][] ranks,
+        LayerTarget.InitialBranch[][] init) {
       super(manager, layers, ranks);
       int rm = 1;
       for (int[] rs : ranks) {
@@ -147,7 +158,8 @@ abstract class BranchGroup implements AutoCloseable {
           for (int a = 0; a < r; a++) {
             for (int s = 0; s < mid; s++) {
               for (int c = 0; c < r; c++) {
-                a2[i * rmax * mid * rmax + (a * mid + s) * rmax + c] = (float) f[1][(a * mid + s) * r + c];
+                a2[i * rmax * mid * rmax + (a * mid + s) * rmax + c] =
+                    (float) f[1][(a * mid + s) * r + c];
               }
             }
           }
@@ -159,8 +171,10 @@ abstract class BranchGroup implements AutoCloseable {
       Shape s1 = new Shape(n, rows, rmax);
       Shape s2 = new Shape(n, rmax, (long) mid * rmax);
       Shape s3 = new Shape(n, rmax, cols);
-      factors = new NDArray[] {param(manager, a1, s1), param(manager, a2, s2), param(manager, a3, s3)};
-      momentum = new NDArray[] {own(manager.zeros(s1)), own(manager.zeros(s2)), own(manager.zeros(s3))};
+      factors =
+          new NDArray[] {param(manager, a1, s1), param(manager, a2, s2), param(manager, a3, s3)};
+      momentum =
+          new NDArray[] {own(manager.zeros(s1)), own(manager.zeros(s2)), own(manager.zeros(s3))};
     }
 
     @Override
@@ -177,8 +191,10 @@ abstract class BranchGroup implements AutoCloseable {
     NDArray mixed(NDArray p, boolean detachFactors) {
       int n = count * branches;
       NDArray x = detach(factors[0], detachFactors).matMul(detach(factors[1], detachFactors));
-      NDArray what = x.reshape(n, (long) rows * mid, rmax).matMul(detach(factors[2], detachFactors))
-          .reshape(count, branches, (long) rows * mid * cols);
+      NDArray what =
+          x.reshape(n, (long) rows * mid, rmax)
+              .matMul(detach(factors[2], detachFactors))
+              .reshape(count, branches, (long) rows * mid * cols);
       return p.expandDims(1).matMul(what).squeeze(1);
     }
   }
@@ -196,7 +212,10 @@ abstract class BranchGroup implements AutoCloseable {
     private final NDArray[] momentum;
     private final NDArray columnMap;
 
-    Concatenated(NDManager manager, List<LayerTarget> layers, int[][] ranks,
+    Concatenated(
+        NDManager manager,
+        List<LayerTarget> layers,
+        int[][] ranks,
         LayerTarget.InitialBranch[][] init) {
       super(manager, layers, ranks);
       int w = 1;
@@ -229,8 +248,10 @@ abstract class BranchGroup implements AutoCloseable {
       Shape s1 = new Shape(count, rows, width);
       Shape s2 = new Shape(count, mid, width);
       Shape s3 = new Shape(count, cols, width);
-      factors = new NDArray[] {param(manager, a1, s1), param(manager, a2, s2), param(manager, a3, s3)};
-      momentum = new NDArray[] {own(manager.zeros(s1)), own(manager.zeros(s2)), own(manager.zeros(s3))};
+      factors =
+          new NDArray[] {param(manager, a1, s1), param(manager, a2, s2), param(manager, a3, s3)};
+      momentum =
+          new NDArray[] {own(manager.zeros(s1)), own(manager.zeros(s2)), own(manager.zeros(s3))};
       columnMap = own(manager.create(map, new Shape(count, branches, width)));
     }
 
@@ -256,8 +277,10 @@ abstract class BranchGroup implements AutoCloseable {
     NDArray mixed(NDArray p, boolean detachFactors) {
       NDArray pcol = p.expandDims(1).matMul(columnMap); // [L, 1, S]
       NDArray a = detach(factors[0], detachFactors).mul(pcol); // [L, rows, S]
-      NDArray kr = detach(factors[1], detachFactors).expandDims(2)
-          .mul(detach(factors[2], detachFactors).expandDims(1)); // [L, mid, cols, S]
+      NDArray kr =
+          detach(factors[1], detachFactors)
+              .expandDims(2)
+              .mul(detach(factors[2], detachFactors).expandDims(1)); // [L, mid, cols, S]
       NDArray krt = kr.reshape(count, (long) mid * cols, width).transpose(0, 2, 1);
       return a.matMul(krt).reshape(count, (long) rows * mid * cols);
     }

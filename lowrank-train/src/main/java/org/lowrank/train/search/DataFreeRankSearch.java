@@ -13,12 +13,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import org.lowrank.plan.BudgetAllocator;
-import org.lowrank.plan.Candidate;
 import org.lowrank.cost.Choice;
 import org.lowrank.cost.Cost;
 import org.lowrank.cost.CostModel;
 import org.lowrank.cost.LayerGeometry;
+import org.lowrank.plan.BudgetAllocator;
+import org.lowrank.plan.Candidate;
 import org.lowrank.progress.ProgressListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Data-free continuous rank search (method A of MISSION.md, after RENE, arXiv 2409.03555).
  *
- * <p>Per layer i with candidate ranks R_i, one factorized branch What_r per r in R_i (initialized by
- * TT-SVD, Tucker-2 HOSVD, CP-ALS or truncated SVD at rank r), logits alpha_i (init 0), p_i =
+ * <p>Per layer i with candidate ranks R_i, one factorized branch What_r per r in R_i (initialized
+ * by TT-SVD, Tucker-2 HOSVD, CP-ALS or truncated SVD at rank r), logits alpha_i (init 0), p_i =
  * softmax(alpha_i), and the mixed weight sum_r p_r What_r. With n layers and every weight scaled to
  * unit Frobenius norm:
  *
@@ -36,37 +36,38 @@ import org.slf4j.LoggerFactory;
  *   L_r = gamma * (1/n) sum_i (sum_r p_ir r / max(R_i))^beta
  *   L_W = E * L_r
  * </pre>
- * The paper's sums are taken as means here, which only rescales L_W by 1/n^2 and keeps the
- * learning rates independent of the number of layers. Each stage runs {@code warmupSteps}
- * factor-only steps, then {@code jointSteps} steps on factors and logits, both with SGD and Nesterov
- * momentum and the gradient norm of each parameter group clipped. The factors follow grad L_W; the
- * logits follow grad log L_W = grad L_W / L_W (same minimizers as L_W, but a step size that does not
- * shrink with the error, so layers that are already almost exact still move). With a {@link
- * ValidationLoss} the logits follow log(L_val * L_r) instead.
+ *
+ * The paper's sums are taken as means here, which only rescales L_W by 1/n^2 and keeps the learning
+ * rates independent of the number of layers. Each stage runs {@code warmupSteps} factor-only steps,
+ * then {@code jointSteps} steps on factors and logits, both with SGD and Nesterov momentum and the
+ * gradient norm of each parameter group clipped. The factors follow grad L_W; the logits follow
+ * grad log L_W = grad L_W / L_W (same minimizers as L_W, but a step size that does not shrink with
+ * the error, so layers that are already almost exact still move). With a {@link ValidationLoss} the
+ * logits follow log(L_val * L_r) instead.
  *
  * <p>Discretization is multi-step: r_i = argmax p_i; the next stage's candidates are r_i - s/2 ..
  * r_i + s/2 with step s' = floor(s/10); stop when s' < 1 (CIFAR: 10..100 step 10, then a window of
  * 11 ranks step 1). Candidate ranks are clipped to each layer's feasible maximum: the largest rank
  * within {@link CostModel#maxRanks} that strictly lowers its params and MACs.
  *
- * <p><b>Budget.</b> L_W has no term that can reach a given budget (gamma only rescales it; beta sets
- * the trade-off, and with the CIFAR defaults the data-free objective alone keeps high ranks: on
- * ResNet-20 it kept 88% of the params with TT and 50% with CP, the argmax at the top of most
- * ranges), so a
- * global {@link org.lowrank.plan.Budget} is met at each stage's discretization, for the searched
- * layers plus the rest of the model ({@code modelCost}, kept as is). Mode ALLOCATOR (default): every
- * candidate rank is scored by 1 - relative error of its initial decomposition, and {@link
- * BudgetAllocator} starts from each layer's argmax rank and trades score per parameter across
- * layers until the model fits, then spends leftover budget on the best upgrades. Mode PROPORTIONAL:
- * all argmax ranks are scaled down by one common factor, which keeps the search's relative ranks
- * (a budget the argmax ranks already meet leaves them as they are). The next stage narrows around the adjusted ranks, so the final ranks meet the budget at
- * step-1 resolution. Without a budget the argmax ranks are kept.
+ * <p><b>Budget.</b> L_W has no term that can reach a given budget (gamma only rescales it; beta
+ * sets the trade-off, and with the CIFAR defaults the data-free objective alone keeps high ranks:
+ * on ResNet-20 it kept 88% of the params with TT and 50% with CP, the argmax at the top of most
+ * ranges), so a global {@link org.lowrank.plan.Budget} is met at each stage's discretization, for
+ * the searched layers plus the rest of the model ({@code modelCost}, kept as is). Mode ALLOCATOR
+ * (default): every candidate rank is scored by 1 - relative error of its initial decomposition, and
+ * {@link BudgetAllocator} starts from each layer's argmax rank and trades score per parameter
+ * across layers until the model fits, then spends leftover budget on the best upgrades. Mode
+ * PROPORTIONAL: all argmax ranks are scaled down by one common factor, which keeps the search's
+ * relative ranks (a budget the argmax ranks already meet leaves them as they are). The next stage
+ * narrows around the adjusted ranks, so the final ranks meet the budget at step-1 resolution.
+ * Without a budget the argmax ranks are kept.
  *
- * <p>Native memory: all arrays live in one manager closed at the end of {@link #search}; each step's
- * temporaries are freed by an {@link NDScope}. The engine's thread count is process-wide (system
- * property {@code ai.djl.pytorch.num_threads}); the decompositions use the configured {@link
- * org.lowrank.linalg.LinearAlgebra}. DJL allows one active gradient collector per process, so run
- * one search (or training loop) at a time.
+ * <p>Native memory: all arrays live in one manager closed at the end of {@link #search}; each
+ * step's temporaries are freed by an {@link NDScope}. The engine's thread count is process-wide
+ * (system property {@code ai.djl.pytorch.num_threads}); the decompositions use the configured
+ * {@link org.lowrank.linalg.LinearAlgebra}. DJL allows one active gradient collector per process,
+ * so run one search (or training loop) at a time.
  *
  * <p>Cost, measured on 1 thread: ResNet-56, all 54 3x3 convs, 2 stages of 120 steps: TT about 22 s
  * and CP about 38 s of CPU time (see {@link SearchTiming}).
@@ -118,9 +119,12 @@ public final class DataFreeRankSearch {
     }
     Cost total = config.modelCost() == null ? before : config.modelCost();
     if (total.params() < before.params() || total.macs() < before.macs()) {
-      throw new IllegalArgumentException("modelCost " + total
-          + " is smaller than the searched layers' own cost " + before
-          + ": pass the whole original model's cost");
+      throw new IllegalArgumentException(
+          "modelCost "
+              + total
+              + " is smaller than the searched layers' own cost "
+              + before
+              + ": pass the whole original model's cost");
     }
     Cost fixed = total.minus(before);
     int n = targets.size();
@@ -166,11 +170,20 @@ public final class DataFreeRankSearch {
           }
         }
         long ms = (System.nanoTime() - ts) / 1_000_000;
-        stages.add(new RankSearchResult.StageSummary(
-            step, run.branches, run.groups, run.loss, run.error, ms));
-        LOG.info("data-free search stage {}/{} (step {}): {} branches in {} groups, L_W {}, E {}, "
-            + "{} ms", stage, stageCount, step, run.branches, run.groups,
-            String.format("%.4g", run.loss), String.format("%.4g", run.error), ms);
+        stages.add(
+            new RankSearchResult.StageSummary(
+                step, run.branches, run.groups, run.loss, run.error, ms));
+        LOG.info(
+            "data-free search stage {}/{} (step {}): {} branches in {} groups, L_W {}, E {}, "
+                + "{} ms",
+            stage,
+            stageCount,
+            step,
+            run.branches,
+            run.groups,
+            String.format("%.4g", run.loss),
+            String.format("%.4g", run.error),
+            ms);
         int next = step / 10;
         if (next >= 1) {
           for (int i = 0; i < n; i++) {
@@ -191,23 +204,44 @@ public final class DataFreeRankSearch {
       }
       String note = notes[i] == null ? "" : notes[i];
       if (chosen[i] != preferred[i]) {
-        note = (note.isEmpty() ? "" : note + "; ") + "budget moved the rank from the most probable "
-            + preferred[i] + " to " + chosen[i];
+        note =
+            (note.isEmpty() ? "" : note + "; ")
+                + "budget moved the rank from the most probable "
+                + preferred[i]
+                + " to "
+                + chosen[i];
       }
       Choice c = t.choice(chosen[i]);
       after = after.plus(CostModel.factorized(t.layer.geometry(), c));
       double[] ranksAsProb = probs[i];
       LayerGeometry g = t.layer.geometry();
       String kind = g.conv() ? "conv" + g.kernel().length + "d" : "dense";
-      results.add(new LayerRankResult(t.layer.name(), t.layer.method(), c, preferred[i], cands[i],
-          ranksAsProb, cs, t.feasibleMax, kind, CostModel.original(g), note));
+      results.add(
+          new LayerRankResult(
+              t.layer.name(),
+              t.layer.method(),
+              c,
+              preferred[i],
+              cands[i],
+              ranksAsProb,
+              cs,
+              t.feasibleMax,
+              kind,
+              CostModel.original(g),
+              note));
     }
     long elapsed = (System.nanoTime() - t0) / 1_000_000;
-    LOG.info("data-free search of {} layers done in {} ms: params {} -> {}, MACs {} -> {}", n,
-        elapsed, before.params(), after.params(), before.macs(), after.macs());
+    LOG.info(
+        "data-free search of {} layers done in {} ms: params {} -> {}, MACs {} -> {}",
+        n,
+        elapsed,
+        before.params(),
+        after.params(),
+        before.macs(),
+        after.macs());
     Map<String, Object> settings = config.toSettings();
-    return new RankSearchResult(results, stages, config.seed(), config.budget(), settings, before,
-        after, elapsed);
+    return new RankSearchResult(
+        results, stages, config.seed(), config.budget(), settings, before, after, elapsed);
   }
 
   /** lo, lo+s, ... <= min(hi, feasible max); the feasible maximum alone when it is below lo. */
@@ -218,8 +252,12 @@ public final class DataFreeRankSearch {
       rs.add(r);
     }
     if (rs.isEmpty()) {
-      LOG.warn("layer '{}': feasible maximum rank {} is below the smallest candidate {}; searching "
-          + "from rank {} in the next stage", t.layer.name(), t.feasibleMax, config.rankLow(),
+      LOG.warn(
+          "layer '{}': feasible maximum rank {} is below the smallest candidate {}; searching "
+              + "from rank {} in the next stage",
+          t.layer.name(),
+          t.feasibleMax,
+          config.rankLow(),
           t.feasibleMax);
       rs.add(t.feasibleMax);
     }
@@ -237,8 +275,15 @@ public final class DataFreeRankSearch {
     return rs.stream().mapToInt(Integer::intValue).toArray();
   }
 
-  private void allocate(List<LayerTarget> targets, int[][] cands, double[][] scores,
-      double[][] probs, Cost fixed, Cost total, int[] chosen, int stage) {
+  private void allocate(
+      List<LayerTarget> targets,
+      int[][] cands,
+      double[][] scores,
+      double[][] probs,
+      Cost fixed,
+      Cost total,
+      int[] chosen,
+      int stage) {
     List<BudgetAllocator.LayerOptions> opts = new ArrayList<>();
     for (int i = 0; i < targets.size(); i++) {
       LayerTarget t = targets.get(i);
@@ -253,7 +298,8 @@ public final class DataFreeRankSearch {
     try {
       picked = BudgetAllocator.allocate(opts, fixed, total, config.budget());
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("data-free search, stage " + stage + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException(
+          "data-free search, stage " + stage + ": " + e.getMessage(), e);
     }
     for (int i = 0; i < chosen.length; i++) {
       chosen[i] = picked.get(i).choice().ranks()[0];
@@ -264,18 +310,29 @@ public final class DataFreeRankSearch {
    * Budget mode PROPORTIONAL: r_i = the candidate nearest to c * preferred_i, with c <= 1 the
    * largest common factor (bisection) whose total cost fits the budget.
    */
-  private void scale(List<LayerTarget> targets, int[][] cands, int[] preferred, Cost fixed,
-      Cost total, int[] chosen, int stage) {
+  private void scale(
+      List<LayerTarget> targets,
+      int[][] cands,
+      int[] preferred,
+      Cost fixed,
+      Cost total,
+      int[] chosen,
+      int stage) {
     org.lowrank.plan.Budget.Kind kind = config.budget().kind();
     long target = config.budget().target(total);
     double lo = 0;
     double hi = 1;
     if (scaledCost(targets, cands, preferred, lo, chosen, kind) + fixed.get(kind) > target) {
-      throw new IllegalArgumentException(String.format("data-free search, stage %d: impossible "
-          + "budget: %s asks for at most %d %s, but the smallest candidate ranks still need %d; keep "
-          + "a larger fraction or lower rankLow", stage, config.budget(), target,
-          kind.name().toLowerCase(java.util.Locale.ROOT),
-          scaledCost(targets, cands, preferred, lo, chosen, kind) + fixed.get(kind)));
+      throw new IllegalArgumentException(
+          String.format(
+              "data-free search, stage %d: impossible "
+                  + "budget: %s asks for at most %d %s, but the smallest candidate ranks still need %d; keep "
+                  + "a larger fraction or lower rankLow",
+              stage,
+              config.budget(),
+              target,
+              kind.name().toLowerCase(java.util.Locale.ROOT),
+              scaledCost(targets, cands, preferred, lo, chosen, kind) + fixed.get(kind)));
     }
     if (scaledCost(targets, cands, preferred, hi, chosen, kind) + fixed.get(kind) > target) {
       for (int it = 0; it < 60; it++) {
@@ -291,9 +348,16 @@ public final class DataFreeRankSearch {
     scaledCost(targets, cands, preferred, hi, chosen, kind);
   }
 
-  /** Fills {@code out} with the candidates nearest to c * preferred and returns their summed cost. */
-  private static long scaledCost(List<LayerTarget> targets, int[][] cands, int[] preferred, double c,
-      int[] out, org.lowrank.plan.Budget.Kind kind) {
+  /**
+   * Fills {@code out} with the candidates nearest to c * preferred and returns their summed cost.
+   */
+  private static long scaledCost(
+      List<LayerTarget> targets,
+      int[][] cands,
+      int[] preferred,
+      double c,
+      int[] out,
+      org.lowrank.plan.Budget.Kind kind) {
     long sum = 0;
     for (int i = 0; i < targets.size(); i++) {
       double want = c * preferred[i];
@@ -304,7 +368,9 @@ public final class DataFreeRankSearch {
         }
       }
       out[i] = best;
-      sum += CostModel.factorized(targets.get(i).layer.geometry(), targets.get(i).choice(best)).get(kind);
+      sum +=
+          CostModel.factorized(targets.get(i).layer.geometry(), targets.get(i).choice(best))
+              .get(kind);
     }
     return sum;
   }
@@ -321,10 +387,21 @@ public final class DataFreeRankSearch {
 
   /** What one stage produced. */
   private record StageRun(
-      double[][] probabilities, double[][] scores, int branches, int groups, double loss, double error) {}
+      double[][] probabilities,
+      double[][] scores,
+      int branches,
+      int groups,
+      double loss,
+      double error) {}
 
-  private StageRun runStage(NDManager manager, List<LayerTarget> targets, int[][] cands,
-      ProgressListener progress, int stage, int stageCount, int step) {
+  private StageRun runStage(
+      NDManager manager,
+      List<LayerTarget> targets,
+      int[][] cands,
+      ProgressListener progress,
+      int stage,
+      int stageCount,
+      int step) {
     int n = targets.size();
     Map<String, List<Integer>> byKey = new LinkedHashMap<>();
     for (int i = 0; i < n; i++) {
@@ -358,7 +435,10 @@ public final class DataFreeRankSearch {
         groups.add(BranchGroup.create(manager, ls, rs, init));
         members.add(idx.stream().mapToInt(Integer::intValue).toArray());
       }
-      LOG.debug("stage {}: initial decompositions of {} branches in {} ms", stage, branches,
+      LOG.debug(
+          "stage {}: initial decompositions of {} branches in {} ms",
+          stage,
+          branches,
           (System.nanoTime() - ti) / 1_000_000);
       double[] last = train(manager, groups, n, progress, stage, stageCount, step);
       double[][] probs = new double[n][];
@@ -384,11 +464,17 @@ public final class DataFreeRankSearch {
   }
 
   /** Warm-up and joint steps; returns {L_W, E} of the last step. */
-  private double[] train(NDManager manager, List<BranchGroup> groups, int n,
-      ProgressListener progress, int stage, int stageCount, int step) {
+  private double[] train(
+      NDManager manager,
+      List<BranchGroup> groups,
+      int n,
+      ProgressListener progress,
+      int stage,
+      int stageCount,
+      int step) {
     int total = config.warmupSteps() + config.jointSteps();
-    progress.start("data-free rank search, stage " + stage + "/" + stageCount + " (step " + step + ")",
-        total);
+    progress.start(
+        "data-free rank search, stage " + stage + "/" + stageCount + " (step " + step + ")", total);
     double loss = Double.NaN;
     double error = Double.NaN;
     for (int it = 0; it < total; it++) {
@@ -404,10 +490,19 @@ public final class DataFreeRankSearch {
           logitObjective = o.logitObjective.getFloat();
         }
         if (!Double.isFinite(loss) || !Double.isFinite(logitObjective)) {
-          throw new IllegalStateException("data-free rank search diverged at stage " + stage
-              + ", step " + (it + 1) + " (loss " + loss + "): lower the factor learning rate "
-              + "(now " + config.factorLearningRate() + ") or the gradient clip (now "
-              + config.gradientClip() + ")");
+          throw new IllegalStateException(
+              "data-free rank search diverged at stage "
+                  + stage
+                  + ", step "
+                  + (it + 1)
+                  + " (loss "
+                  + loss
+                  + "): lower the factor learning rate "
+                  + "(now "
+                  + config.factorLearningRate()
+                  + ") or the gradient clip (now "
+                  + config.gradientClip()
+                  + ")");
         }
         List<NDArray[]> factorSets = new ArrayList<>();
         for (BranchGroup g : groups) {
@@ -423,7 +518,9 @@ public final class DataFreeRankSearch {
           logitSets.add(new NDArray[] {g.logits, g.logits.getGradient(), g.logitMomentum});
         }
         if (joint) {
-          sgdStep(logitSets, 1.0 / Math.max(logitObjective, Double.MIN_NORMAL),
+          sgdStep(
+              logitSets,
+              1.0 / Math.max(logitObjective, Double.MIN_NORMAL),
               config.logitLearningRate());
         } else {
           for (NDArray[] s : logitSets) {
@@ -460,8 +557,13 @@ public final class DataFreeRankSearch {
         NDArray mixedForLogits = g.mixed(p, true);
         for (int j = 0; j < g.count; j++) {
           LayerTarget t = g.layers.get(j);
-          NDArray w = mixedForLogits.get(j).reshape(g.rows, g.mid, g.cols).transpose(0, 2, 1)
-              .reshape(t.layer.weight().dims()).mul((float) t.norm);
+          NDArray w =
+              mixedForLogits
+                  .get(j)
+                  .reshape(g.rows, g.mid, g.cols)
+                  .transpose(0, 2, 1)
+                  .reshape(t.layer.weight().dims())
+                  .mul((float) t.norm);
           mixedWeights.put(t.layer.name(), w);
         }
       }
@@ -480,8 +582,8 @@ public final class DataFreeRankSearch {
 
   /**
    * Nesterov SGD on parameter sets {param, grad, momentum}: the gradients are scaled by {@code
-   * scale}, clipped to a global norm of {@code gradientClip}, then v = mu v + g, param -= lr (g + mu
-   * v). Zeroes the gradients afterwards.
+   * scale}, clipped to a global norm of {@code gradientClip}, then v = mu v + g, param -= lr (g +
+   * mu v). Zeroes the gradients afterwards.
    */
   private void sgdStep(List<NDArray[]> sets, double scale, double lr) {
     double sq = 0;
@@ -504,5 +606,4 @@ public final class DataFreeRankSearch {
       s[1].muli(0f);
     }
   }
-
 }

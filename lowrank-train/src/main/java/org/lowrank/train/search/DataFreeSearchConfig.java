@@ -3,17 +3,19 @@ package org.lowrank.train.search;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.lowrank.cost.Cost;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.plan.Budget;
-import org.lowrank.cost.Cost;
 
 /**
  * Settings of {@link DataFreeRankSearch}. Defaults follow RENE's CIFAR setting: candidate ranks
  * 10..100 step 10, gamma 0.4, beta 0.8, 20 warm-up and 100 joint steps, SGD with Nesterov momentum
- * 0.9, gradient clipping at norm 5. Build with {@link #builder()}; {@code optX} sets an optional value.
+ * 0.9, gradient clipping at norm 5. Build with {@link #builder()}; {@code optX} sets an optional
+ * value.
  *
  * @param rankLow smallest candidate rank of the first stage
- * @param rankHigh largest candidate rank of the first stage (clipped per layer to its feasible maximum)
+ * @param rankHigh largest candidate rank of the first stage (clipped per layer to its feasible
+ *     maximum)
  * @param rankStep spacing of the first stage's candidates; each later stage divides it by 10
  * @param gamma scale of the rank cost L_r
  * @param beta exponent of the rank cost L_r
@@ -60,8 +62,12 @@ public record DataFreeSearchConfig(
       throw new IllegalArgumentException("rankLow must be >= 1, found " + rankLow);
     }
     if (rankLow > rankHigh) {
-      throw new IllegalArgumentException("candidate rank range is empty: rankLow " + rankLow
-          + " > rankHigh " + rankHigh + "; e.g. optRankRange(10, 100, 10)");
+      throw new IllegalArgumentException(
+          "candidate rank range is empty: rankLow "
+              + rankLow
+              + " > rankHigh "
+              + rankHigh
+              + "; e.g. optRankRange(10, 100, 10)");
     }
     if (rankStep < 1) {
       throw new IllegalArgumentException(
@@ -73,8 +79,8 @@ public record DataFreeSearchConfig(
     requirePositive("logitLearningRate", logitLearningRate);
     requirePositive("gradientClip", gradientClip);
     if (warmupSteps < 0 || jointSteps < 1) {
-      throw new IllegalArgumentException("need warmupSteps >= 0 and jointSteps >= 1, found "
-          + warmupSteps + " and " + jointSteps);
+      throw new IllegalArgumentException(
+          "need warmupSteps >= 0 and jointSteps >= 1, found " + warmupSteps + " and " + jointSteps);
     }
     if (!(momentum >= 0 && momentum < 1)) {
       throw new IllegalArgumentException("momentum must be in [0, 1), found " + momentum);
@@ -237,10 +243,24 @@ public record DataFreeSearchConfig(
     }
 
     public DataFreeSearchConfig build() {
-      return new DataFreeSearchConfig(rankLow, rankHigh, rankStep, gamma, beta, warmupSteps,
-          jointSteps, momentum, factorLearningRate, logitLearningRate, gradientClip,
-          cpAlsIterations, seed, budget, budgetMode,
-          modelCost, linearAlgebra == null ? LinearAlgebra.defaultInstance() : linearAlgebra,
+      return new DataFreeSearchConfig(
+          rankLow,
+          rankHigh,
+          rankStep,
+          gamma,
+          beta,
+          warmupSteps,
+          jointSteps,
+          momentum,
+          factorLearningRate,
+          logitLearningRate,
+          gradientClip,
+          cpAlsIterations,
+          seed,
+          budget,
+          budgetMode,
+          modelCost,
+          linearAlgebra == null ? LinearAlgebra.defaultInstance() : linearAlgebra,
           validationLoss);
     }
   }

@@ -5,12 +5,12 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.lowrank.cost.Cost;
+import org.lowrank.cost.Method;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.BudgetAllocator;
 import org.lowrank.plan.Candidate;
-import org.lowrank.cost.Cost;
-import org.lowrank.cost.Method;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.plan.select.RankSelector;
 import org.lowrank.progress.ProgressListener;
@@ -29,11 +29,19 @@ public final class DataFreeSelector implements RankSelector.Scored {
   private final ProgressListener progress;
   private final Map<Method, RankSearchResult> results = new EnumMap<>(Method.class);
 
-  public DataFreeSelector(List<LayerInput> layers, Budget budget, Cost modelCost, long seed,
+  public DataFreeSelector(
+      List<LayerInput> layers,
+      Budget budget,
+      Cost modelCost,
+      long seed,
       ProgressListener progress) {
     this.layers = List.copyOf(layers);
-    this.config = DataFreeSearchConfig.builder().optSeed(seed).optBudget(budget)
-        .optModelCost(modelCost).build();
+    this.config =
+        DataFreeSearchConfig.builder()
+            .optSeed(seed)
+            .optBudget(budget)
+            .optModelCost(modelCost)
+            .build();
     this.progress = progress;
   }
 
@@ -78,21 +86,27 @@ public final class DataFreeSelector implements RankSelector.Scored {
   }
 
   private RankSearchResult result(Method m) {
-    return results.computeIfAbsent(m, k -> {
-      List<SearchLayer> todo = new ArrayList<>();
-      for (LayerInput l : layers) {
-        if (searchable(k, l)) {
-          int[] s = l.weight().shape();
-          long[] dims = new long[s.length];
-          for (int i = 0; i < s.length; i++) {
-            dims[i] = s[i];
+    return results.computeIfAbsent(
+        m,
+        k -> {
+          List<SearchLayer> todo = new ArrayList<>();
+          for (LayerInput l : layers) {
+            if (searchable(k, l)) {
+              int[] s = l.weight().shape();
+              long[] dims = new long[s.length];
+              for (int i = 0; i < s.length; i++) {
+                dims[i] = s[i];
+              }
+              todo.add(
+                  new SearchLayer(
+                      l.name(),
+                      l.geometry(),
+                      TensorValue.ofFloats(dims, l.weight().toFloats()),
+                      k));
+            }
           }
-          todo.add(new SearchLayer(l.name(), l.geometry(),
-              TensorValue.ofFloats(dims, l.weight().toFloats()), k));
-        }
-      }
-      return new DataFreeRankSearch(config).search(todo, progress);
-    });
+          return new DataFreeRankSearch(config).search(todo, progress);
+        });
   }
 
   /** The searches run so far, by method (for reports). */

@@ -12,7 +12,8 @@ import org.lowrank.progress.ProgressListener;
  * Provides {@link DataFreeSelector} (method A) as "datafree": softmax-relaxed ranks trained on
  * weight reconstruction times a rank cost, under the pipeline's budget; no data and no options.
  */
-public final class DataFreeSelectorProvider implements SelectorProvider<DataFreeSelectorProvider.Options> {
+public final class DataFreeSelectorProvider
+    implements SelectorProvider<DataFreeSelectorProvider.Options> {
 
   /** No settings beyond the pipeline's budget and seed. */
   public record Options() {}
@@ -49,7 +50,11 @@ public final class DataFreeSelectorProvider implements SelectorProvider<DataFree
 
   @Override
   public RankSelector create(Options o, SelectorContext ctx, ProgressListener progress) {
-    return new DataFreeSelector(ctx.layers(), ctx.budget(),
-        new Cost(ctx.profile().totalParams(), ctx.profile().totalMacs()), ctx.seed(), progress);
+    return new DataFreeSelector(
+        ctx.layers(),
+        ctx.budget(),
+        new Cost(ctx.profile().totalParams(), ctx.profile().totalMacs()),
+        ctx.seed(),
+        progress);
   }
 }

@@ -1,11 +1,11 @@
 package org.lowrank.train.search;
 
 import java.util.List;
-import org.lowrank.plan.Candidate;
 import org.lowrank.cost.Choice;
 import org.lowrank.cost.Cost;
-import org.lowrank.plan.LayerDecision;
 import org.lowrank.cost.Method;
+import org.lowrank.plan.Candidate;
+import org.lowrank.plan.LayerDecision;
 
 /**
  * The search's outcome for one layer.

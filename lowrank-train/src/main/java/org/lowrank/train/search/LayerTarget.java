@@ -1,5 +1,9 @@
 package org.lowrank.train.search;
 
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.LayerGeometry;
+import org.lowrank.cost.Method;
 import org.lowrank.decomp.ConvTensorTrain;
 import org.lowrank.decomp.ConvTensorTrainSvd;
 import org.lowrank.decomp.CpAls;
@@ -10,10 +14,6 @@ import org.lowrank.decomp.Tucker;
 import org.lowrank.decomp.Tucker2;
 import org.lowrank.decomp.TuckerTensor;
 import org.lowrank.linalg.LinearAlgebra;
-import org.lowrank.cost.Choice;
-import org.lowrank.cost.CostModel;
-import org.lowrank.cost.LayerGeometry;
-import org.lowrank.cost.Method;
 import org.lowrank.tensor.DenseTensor;
 
 /**
@@ -23,7 +23,10 @@ import org.lowrank.tensor.DenseTensor;
  * decompositions at any candidate rank (org.lowrank.decomp, double precision).
  */
 final class LayerTarget {
-  /** Branch layout: CHAIN = G1 [rows,r] G2 [r,mid,r] G3 [r,cols]; CP = A [rows,r] B [mid,r] C [cols,r]. */
+  /**
+   * Branch layout: CHAIN = G1 [rows,r] G2 [r,mid,r] G3 [r,cols]; CP = A [rows,r] B [mid,r] C
+   * [cols,r].
+   */
   enum Form {
     CHAIN,
     CP
@@ -34,12 +37,16 @@ final class LayerTarget {
   final int rows;
   final int mid;
   final int cols;
+
   /** ||W||_F. */
   final double norm;
+
   /** T / ||W||_F, row-major [rows, mid, cols]. */
   final double[] t;
+
   /** The largest rank that fits the method and strictly lowers the layer's params and MACs. */
   final int feasibleMax;
+
   private final LinearAlgebra la;
   private final long seed;
   private DenseTensor kernel;
@@ -58,8 +65,12 @@ final class LayerTarget {
       ss += (double) v * v;
     }
     if (!(ss > 0) || Double.isInfinite(ss)) {
-      throw new IllegalArgumentException("layer '" + layer.name() + "': weight is "
-          + (ss == 0 ? "all zeros" : "not finite") + "; exclude it from the search");
+      throw new IllegalArgumentException(
+          "layer '"
+              + layer.name()
+              + "': weight is "
+              + (ss == 0 ? "all zeros" : "not finite")
+              + "; exclude it from the search");
     }
     this.norm = Math.sqrt(ss);
     this.t = new double[w.length];
@@ -72,8 +83,12 @@ final class LayerTarget {
     }
     this.feasibleMax = feasibleMax(layer.geometry(), layer.method());
     if (feasibleMax < 1) {
-      throw new IllegalArgumentException("layer '" + layer.name() + "': no " + layer.method().cliName()
-          + " rank lowers its parameters and MACs; exclude it from the search");
+      throw new IllegalArgumentException(
+          "layer '"
+              + layer.name()
+              + "': no "
+              + layer.method().cliName()
+              + " rank lowers its parameters and MACs; exclude it from the search");
     }
   }
 
@@ -114,8 +129,11 @@ final class LayerTarget {
     switch (layer.method()) {
       case TT -> {
         ConvTensorTrain tt = ConvTensorTrainSvd.create(la, false).factorize(kernel(), r);
-        return new InitialBranch(r, new double[][] {
-            tt.outputFactor().toArray(), tt.core().toArray(), tt.inputFactor().toArray()},
+        return new InitialBranch(
+            r,
+            new double[][] {
+              tt.outputFactor().toArray(), tt.core().toArray(), tt.inputFactor().toArray()
+            },
             DenseTensor.relativeError(kernel(), tt.reconstruct()));
       }
       case TUCKER2 -> {
@@ -130,24 +148,37 @@ final class LayerTarget {
             }
           }
         }
-        return new InitialBranch(r, new double[][] {
-            tk.factor(0).orElseThrow().toArray(), g2, tk.factor(1).orElseThrow().transpose().toArray()},
+        return new InitialBranch(
+            r,
+            new double[][] {
+              tk.factor(0).orElseThrow().toArray(),
+              g2,
+              tk.factor(1).orElseThrow().transpose().toArray()
+            },
             DenseTensor.relativeError(kernel(), tk.reconstruct()));
       }
       case CP -> {
-        CpAls als = CpAls.builder().optLinearAlgebra(la).optSeed(seed).optTolerance(1e-6)
-            .optMaxIterations(cpIterations).build();
+        CpAls als =
+            CpAls.builder()
+                .optLinearAlgebra(la)
+                .optSeed(seed)
+                .optTolerance(1e-6)
+                .optMaxIterations(cpIterations)
+                .build();
         DenseTensor three = DenseTensor.of(t, rows, mid, cols);
         CpTensor cp = als.fit(three, r).tensor();
-        return new InitialBranch(r, balancedCp(cp, r), DenseTensor.relativeError(three, cp.reconstruct()));
+        return new InitialBranch(
+            r, balancedCp(cp, r), DenseTensor.relativeError(three, cp.reconstruct()));
       }
       case SVD -> {
         DenseTensor w = DenseTensor.of(t, rows, cols);
         LowRankMatrix lr = TruncatedSvd.builder().optLinearAlgebra(la).build().factorize(w, r);
         double[] ones = new double[r];
         java.util.Arrays.fill(ones, 1);
-        return new InitialBranch(r, new double[][] {lr.left().toArray(), ones,
-            lr.right().transpose().toArray()}, DenseTensor.relativeError(w, lr.reconstruct()));
+        return new InitialBranch(
+            r,
+            new double[][] {lr.left().toArray(), ones, lr.right().transpose().toArray()},
+            DenseTensor.relativeError(w, lr.reconstruct()));
       }
       default -> throw new IllegalStateException("unsupported method " + layer.method());
     }

@@ -3,10 +3,10 @@ package org.lowrank.train.search;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.lowrank.plan.BudgetAllocator;
-import org.lowrank.plan.Budget;
-import org.lowrank.plan.Candidate;
 import org.lowrank.cost.Cost;
+import org.lowrank.plan.Budget;
+import org.lowrank.plan.BudgetAllocator;
+import org.lowrank.plan.Candidate;
 import org.lowrank.plan.LayerDecision;
 
 /**
@@ -56,7 +56,10 @@ public record RankSearchResult(
     return layers.stream().filter(l -> l.layer().equals(name)).findFirst().orElse(null);
   }
 
-  /** The plan decisions of the searched layers, in input order (see {@link LayerRankResult#toDecision()}). */
+  /**
+   * The plan decisions of the searched layers, in input order (see {@link
+   * LayerRankResult#toDecision()}).
+   */
   public List<LayerDecision> toLayerDecisions() {
     return layers.stream().map(LayerRankResult::toDecision).toList();
   }
@@ -69,7 +72,9 @@ public record RankSearchResult(
     List<BudgetAllocator.LayerOptions> out = new ArrayList<>();
     for (LayerRankResult l : layers) {
       Candidate chosen = l.chosenCandidate();
-      out.add(new BudgetAllocator.LayerOptions(l.layer(), l.candidates(), l.candidates().indexOf(chosen)));
+      out.add(
+          new BudgetAllocator.LayerOptions(
+              l.layer(), l.candidates(), l.candidates().indexOf(chosen)));
     }
     return out;
   }

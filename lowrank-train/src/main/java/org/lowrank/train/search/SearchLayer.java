@@ -2,9 +2,9 @@ package org.lowrank.train.search;
 
 import java.util.Arrays;
 import java.util.Objects;
-import org.lowrank.graph.TensorValue;
 import org.lowrank.cost.LayerGeometry;
 import org.lowrank.cost.Method;
+import org.lowrank.graph.TensorValue;
 
 /**
  * One layer handed to the rank search: its geometry (for costs and rank bounds), its weight and the
@@ -34,12 +34,20 @@ public record SearchLayer(String name, LayerGeometry geometry, TensorValue weigh
     }
     if (geometry.conv()) {
       if (method != Method.TT && method != Method.TUCKER2 && method != Method.CP) {
-        throw new IllegalArgumentException("layer '" + name + "' is a convolution: the data-free "
-            + "search supports tt, tucker and cp for convolutions, found " + method.cliName());
+        throw new IllegalArgumentException(
+            "layer '"
+                + name
+                + "' is a convolution: the data-free "
+                + "search supports tt, tucker and cp for convolutions, found "
+                + method.cliName());
       }
       if (geometry.groups() != 1) {
-        throw new IllegalArgumentException("layer '" + name + "' is a grouped convolution (groups "
-            + geometry.groups() + "): exclude it from the search");
+        throw new IllegalArgumentException(
+            "layer '"
+                + name
+                + "' is a grouped convolution (groups "
+                + geometry.groups()
+                + "): exclude it from the search");
       }
       long[] expected = new long[2 + geometry.kernel().length];
       expected[0] = geometry.cout();
@@ -48,8 +56,12 @@ public record SearchLayer(String name, LayerGeometry geometry, TensorValue weigh
       requireDims(name, weight, expected, "[C_out, C_in, k...]");
     } else {
       if (method != Method.SVD) {
-        throw new IllegalArgumentException("layer '" + name + "' is dense: the data-free search "
-            + "supports svd for dense layers, found " + method.cliName());
+        throw new IllegalArgumentException(
+            "layer '"
+                + name
+                + "' is dense: the data-free search "
+                + "supports svd for dense layers, found "
+                + method.cliName());
       }
       requireDims(name, weight, new long[] {geometry.cout(), geometry.cin()}, "[out, in]");
     }
@@ -57,9 +69,15 @@ public record SearchLayer(String name, LayerGeometry geometry, TensorValue weigh
 
   private static void requireDims(String name, TensorValue w, long[] expected, String layout) {
     if (!Arrays.equals(w.dims(), expected)) {
-      throw new IllegalArgumentException("layer '" + name + "': weight shape "
-          + Arrays.toString(w.dims()) + " does not match its geometry, expected "
-          + Arrays.toString(expected) + " " + layout);
+      throw new IllegalArgumentException(
+          "layer '"
+              + name
+              + "': weight shape "
+              + Arrays.toString(w.dims())
+              + " does not match its geometry, expected "
+              + Arrays.toString(expected)
+              + " "
+              + layout);
     }
   }
 

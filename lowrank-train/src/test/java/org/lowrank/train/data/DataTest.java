@@ -41,7 +41,8 @@ class DataTest {
 
   private Path write(String name, byte[] bytes, boolean gz) throws IOException {
     Path f = tmp.resolve(name);
-    try (OutputStream o = gz ? new GZIPOutputStream(Files.newOutputStream(f)) : Files.newOutputStream(f)) {
+    try (OutputStream o =
+        gz ? new GZIPOutputStream(Files.newOutputStream(f)) : Files.newOutputStream(f)) {
       o.write(bytes);
     }
     return f;
@@ -62,17 +63,28 @@ class DataTest {
     assertEquals(1, ds.get(2).label());
     assertEquals((byte) 160, ds.get(2).pixels()[0]);
     Path lab2 = write("lab2", idx(0x801, new int[] {2}, new byte[] {2, 0}), false);
-    assertTrue(assertThrows(DatasetException.class, () -> IdxDataset.read(img, lab2)).getMessage().contains("mismatch"));
-    assertTrue(assertThrows(DatasetException.class, () -> IdxDataset.read(lab, img)).getMessage().contains("swapped"));
+    assertTrue(
+        assertThrows(DatasetException.class, () -> IdxDataset.read(img, lab2))
+            .getMessage()
+            .contains("mismatch"));
+    assertTrue(
+        assertThrows(DatasetException.class, () -> IdxDataset.read(lab, img))
+            .getMessage()
+            .contains("swapped"));
     Path trunc = write("trunc", idx(0x803, new int[] {3, 2, 4}, new byte[5]), false);
-    assertTrue(assertThrows(DatasetException.class, () -> IdxDataset.read(trunc, lab)).getMessage().contains("truncated"));
+    assertTrue(
+        assertThrows(DatasetException.class, () -> IdxDataset.read(trunc, lab))
+            .getMessage()
+            .contains("truncated"));
     assertThrows(NoSuchFileException.class, () -> IdxDataset.read(tmp.resolve("none"), lab));
   }
 
   @Test
   void fashionMnistTestSplit() throws IOException {
     Path dir = TrainTestData.requireAbsolute("/usr/share/datasets/fashion-mnist");
-    IdxDataset ds = IdxDataset.read(dir.resolve("t10k-images-idx3-ubyte.gz"), dir.resolve("t10k-labels-idx1-ubyte.gz"));
+    IdxDataset ds =
+        IdxDataset.read(
+            dir.resolve("t10k-images-idx3-ubyte.gz"), dir.resolve("t10k-labels-idx1-ubyte.gz"));
     assertEquals(10000, ds.size());
     assertEquals(28, ds.height());
     assertEquals(10, ds.numClasses());
@@ -108,7 +120,8 @@ class DataTest {
       }
     }
     for (Path r : List.of(root, zip)) {
-      try (ImageFolderDataset ds = ImageFolderDataset.builder().setRoot(r).optSplit("train").build()) {
+      try (ImageFolderDataset ds =
+          ImageFolderDataset.builder().setRoot(r).optSplit("train").build()) {
         assertEquals(List.of("ant", "cat"), ds.classNames());
         assertEquals(6, ds.size());
         assertEquals(3, ds.channels());
@@ -119,29 +132,51 @@ class DataTest {
         assertEquals(0x10, e.pixels()[0] & 0xff); // R plane
         assertEquals(0x30 + 3, e.pixels()[2 * 12 + 3] & 0xff); // B plane, x = 3
       }
-      try (ImageFolderDataset ds = ImageFolderDataset.builder().setRoot(r).optSplit("train")
-          .optResize(8, 8).optChannels(1).optLimitPerClass(1).build()) {
+      try (ImageFolderDataset ds =
+          ImageFolderDataset.builder()
+              .setRoot(r)
+              .optSplit("train")
+              .optResize(8, 8)
+              .optChannels(1)
+              .optLimitPerClass(1)
+              .build()) {
         assertEquals(2, ds.size());
         assertEquals(64, ds.get(0).pixels().length);
       }
-      DatasetException e = assertThrows(DatasetException.class,
-          () -> ImageFolderDataset.builder().setRoot(r).optSplit("validation").build());
+      DatasetException e =
+          assertThrows(
+              DatasetException.class,
+              () -> ImageFolderDataset.builder().setRoot(r).optSplit("validation").build());
       assertTrue(e.getMessage().contains("[train]"), e.getMessage());
     }
     // a differently sized image without resize is reported with its name
     Files.write(root.resolve("train/cat/9.png"), png(5, 5, 0));
-    try (ImageFolderDataset ds = ImageFolderDataset.builder().setRoot(root).optSplit("train").build()) {
+    try (ImageFolderDataset ds =
+        ImageFolderDataset.builder().setRoot(root).optSplit("train").build()) {
       DatasetException e = assertThrows(DatasetException.class, () -> ds.get(ds.size() - 1));
-      assertTrue(e.getMessage().contains("9.png") && e.getMessage().contains("optResize"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("9.png") && e.getMessage().contains("optResize"), e.getMessage());
     }
   }
 
   @Test
   void cifarZipSubset() throws IOException {
     Path zip = TrainTestData.require("cifar10/cifar10-jpeg.zip");
-    try (ImageFolderDataset ds = ImageFolderDataset.builder().setRoot(zip).optSplit("test").optLimitPerClass(2).build()) {
+    try (ImageFolderDataset ds =
+        ImageFolderDataset.builder().setRoot(zip).optSplit("test").optLimitPerClass(2).build()) {
       assertEquals(20, ds.size());
-      assertEquals(List.of("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+      assertEquals(
+          List.of(
+              "airplane",
+              "automobile",
+              "bird",
+              "cat",
+              "deer",
+              "dog",
+              "frog",
+              "horse",
+              "ship",
+              "truck"),
           ds.classNames());
       assertEquals(32, ds.height());
       assertEquals(3 * 32 * 32, ds.get(19).pixels().length);
@@ -152,11 +187,26 @@ class DataTest {
   /** A synthetic dataset whose pixel values encode example index and position. */
   static ImageDataset synthetic(int n, int c, int h, int w) {
     return new ImageDataset() {
-      public int size() { return n; }
-      public int channels() { return c; }
-      public int height() { return h; }
-      public int width() { return w; }
-      public List<String> classNames() { return List.of("a", "b", "c"); }
+      public int size() {
+        return n;
+      }
+
+      public int channels() {
+        return c;
+      }
+
+      public int height() {
+        return h;
+      }
+
+      public int width() {
+        return w;
+      }
+
+      public List<String> classNames() {
+        return List.of("a", "b", "c");
+      }
+
       public Example get(int i) {
         byte[] p = new byte[c * h * w];
         for (int k = 0; k < p.length; k++) {
@@ -164,7 +214,10 @@ class DataTest {
         }
         return new Example(p, i % 3);
       }
-      public String description() { return "synthetic"; }
+
+      public String description() {
+        return "synthetic";
+      }
     };
   }
 
@@ -177,8 +230,11 @@ class DataTest {
   @Test
   void loaderShufflesNormalizesAndAugmentsReproducibly() {
     ImageDataset ds = synthetic(10, 2, 3, 4);
-    DataLoader plain = DataLoader.builder(ds).setBatchSize(4)
-        .optNormalization(Normalization.of(new float[] {0.5f, 0.25f}, new float[] {0.5f, 2f})).build();
+    DataLoader plain =
+        DataLoader.builder(ds)
+            .setBatchSize(4)
+            .optNormalization(Normalization.of(new float[] {0.5f, 0.25f}, new float[] {0.5f, 2f}))
+            .build();
     List<Batch> b = all(plain.epoch(0));
     assertEquals(3, b.size());
     assertEquals(2, b.get(2).size());
@@ -186,16 +242,23 @@ class DataTest {
     // pixel value 1 of example 0, channel 1: (1/255 - 0.25) / 2
     assertEquals((1 / 255f - 0.25f) / 2f, b.get(0).data()[12], 1e-6);
 
-    DataLoader shuffled = DataLoader.builder(ds).setBatchSize(4).optShuffle(42).optDropLast(true).build();
+    DataLoader shuffled =
+        DataLoader.builder(ds).setBatchSize(4).optShuffle(42).optDropLast(true).build();
     List<Batch> e0 = all(shuffled.epoch(0));
     List<Batch> e0again = all(shuffled.epoch(0));
     List<Batch> e1 = all(shuffled.epoch(1));
     assertEquals(2, e0.size());
     assertArrayEquals(e0.get(0).indices(), e0again.get(0).indices());
-    assertNotEquals(java.util.Arrays.toString(e0.get(0).indices()), java.util.Arrays.toString(e1.get(0).indices()));
+    assertNotEquals(
+        java.util.Arrays.toString(e0.get(0).indices()),
+        java.util.Arrays.toString(e1.get(0).indices()));
 
-    DataLoader flip = DataLoader.builder(ds).setBatchSize(10).optPrefetch(false)
-        .optAugmentation(new Augmentation(0, true, 7)).build();
+    DataLoader flip =
+        DataLoader.builder(ds)
+            .setBatchSize(10)
+            .optPrefetch(false)
+            .optAugmentation(new Augmentation(0, true, 7))
+            .build();
     Batch fb = flip.epoch(0).next();
     Batch pb = all(DataLoader.builder(ds).setBatchSize(10).build().epoch(0)).get(0);
     int flipped = 0;
@@ -209,7 +272,11 @@ class DataTest {
     }
     assertTrue(flipped > 0 && flipped < 10, "flipped " + flipped);
     assertArrayEquals(fb.data(), flip.epoch(0).next().data());
-    DataLoader crop = DataLoader.builder(ds).setBatchSize(10).optAugmentation(new Augmentation(2, false, 7)).build();
+    DataLoader crop =
+        DataLoader.builder(ds)
+            .setBatchSize(10)
+            .optAugmentation(new Augmentation(2, false, 7))
+            .build();
     float[] cd = crop.epoch(0).next().data();
     int zeros = 0;
     for (float v : cd) {
@@ -221,13 +288,33 @@ class DataTest {
   /** Examples whose single pixel is their index (0..n-1, n <= 256). */
   private static ImageDataset indexed(int n) {
     return new ImageDataset() {
-      public int size() { return n; }
-      public int channels() { return 1; }
-      public int height() { return 1; }
-      public int width() { return 1; }
-      public List<String> classNames() { return List.of("a"); }
-      public Example get(int i) { return new Example(new byte[] {(byte) i}, 0); }
-      public String description() { return "indexed"; }
+      public int size() {
+        return n;
+      }
+
+      public int channels() {
+        return 1;
+      }
+
+      public int height() {
+        return 1;
+      }
+
+      public int width() {
+        return 1;
+      }
+
+      public List<String> classNames() {
+        return List.of("a");
+      }
+
+      public Example get(int i) {
+        return new Example(new byte[] {(byte) i}, 0);
+      }
+
+      public String description() {
+        return "indexed";
+      }
     };
   }
 
@@ -248,7 +335,8 @@ class DataTest {
     java.util.Set<Integer> both = new java.util.HashSet<>(ids(s.train()));
     both.retainAll(ids(s.heldOut()));
     assertTrue(both.isEmpty(), "overlap " + both);
-    assertEquals(ids(Datasets.limit(base, 50, 4)), ids(s.train()), "same images as without validation");
+    assertEquals(
+        ids(Datasets.limit(base, 50, 4)), ids(s.train()), "same images as without validation");
     assertEquals(ids(s.heldOut()), ids(Datasets.holdOut(base, 50, 10, 4).heldOut()));
     assertNotEquals(ids(s.heldOut()), ids(Datasets.holdOut(base, 50, 10, 5).heldOut()));
     Datasets.Split all = Datasets.holdOut(base, 0, 10, 4);

@@ -115,7 +115,9 @@ public final class MalformedData {
     return bos.toByteArray();
   }
 
-  /** An IDX image file header ({@code 0x803}) announcing count x rows x cols bytes, with no data. */
+  /**
+   * An IDX image file header ({@code 0x803}) announcing count x rows x cols bytes, with no data.
+   */
   public static byte[] idxImagesHeaderOnly(int count, int rows, int cols) {
     return idx(0x803, new int[] {count, rows, cols}, new byte[0]);
   }
@@ -173,9 +175,9 @@ public final class MalformedData {
   }
 
   /**
-   * Class folders {@code root/split/class/0.png}: a 4x4 PNG per class and split, except that
-   * "test" has class "bee" as an empty folder and lacks class "cat": classes ant, bee, cat, dog.
-   * The same layout in a zip is {@link #writeSplitsWithGapsZip}.
+   * Class folders {@code root/split/class/0.png}: a 4x4 PNG per class and split, except that "test"
+   * has class "bee" as an empty folder and lacks class "cat": classes ant, bee, cat, dog. The same
+   * layout in a zip is {@link #writeSplitsWithGapsZip}.
    */
   public static Path writeSplitsWithGaps(Path root) throws IOException {
     for (String cls : new String[] {"ant", "bee", "cat", "dog"}) {

@@ -15,7 +15,11 @@ class LastFactorRefitTest {
   private static final LinearAlgebra LA = LinearAlgebra.defaultInstance();
 
   private static double maxAbsDiff(NDArray a, NDArray b) {
-    return a.toType(DataType.FLOAT64, false).sub(b.toType(DataType.FLOAT64, false)).abs().max().getDouble();
+    return a.toType(DataType.FLOAT64, false)
+        .sub(b.toType(DataType.FLOAT64, false))
+        .abs()
+        .max()
+        .getDouble();
   }
 
   @Test
@@ -25,7 +29,8 @@ class LastFactorRefitTest {
       NDArray y = nd.randomNormal(0, 1, new Shape(16, 6, 5, 5), DataType.FLOAT32);
       // Ŷ = A Y + b per position: an invertible 6x6 remix of the channels plus an offset
       NDArray a = nd.randomNormal(0, 1, new Shape(6, 6), DataType.FLOAT32).add(nd.eye(6).mul(3));
-      NDArray remixed = y.transpose(0, 2, 3, 1).matMul(a.transpose()).add(0.7f).transpose(0, 3, 1, 2);
+      NDArray remixed =
+          y.transpose(0, 2, 3, 1).matMul(a.transpose()).add(0.7f).transpose(0, 3, 1, 2);
       NDArray fit = LastFactorRefit.apply(y, remixed, true, true, LA).orElseThrow();
       assertEquals(y.getShape(), fit.getShape());
       assertTrue(maxAbsDiff(y, fit) < 1e-3, "max |Y - refit| " + maxAbsDiff(y, fit));
@@ -61,15 +66,19 @@ class LastFactorRefitTest {
         NDArray y = nd.randomNormal(0, 1, shapes[i], DataType.FLOAT32).add(2f);
         NDArray offset = remix(y, a, 0.7f, conv[i]);
         NDArray fit = LastFactorRefit.apply(y, offset, conv[i], true, LA).orElseThrow();
-        assertTrue(maxAbsDiff(y, fit) < 1e-3, shapes[i] + ": max |Y - refit| " + maxAbsDiff(y, fit));
+        assertTrue(
+            maxAbsDiff(y, fit) < 1e-3, shapes[i] + ": max |Y - refit| " + maxAbsDiff(y, fit));
         // without a bias there is no intercept: a pure remix is undone, an offset is not
         NDArray pure = remix(y, a, 0f, conv[i]);
-        assertTrue(maxAbsDiff(y, LastFactorRefit.apply(y, pure, conv[i], false, LA).orElseThrow()) < 1e-3,
+        assertTrue(
+            maxAbsDiff(y, LastFactorRefit.apply(y, pure, conv[i], false, LA).orElseThrow()) < 1e-3,
             shapes[i] + " without intercept");
         NDArray centeredY = y.sub(y.mean());
-        NDArray noIntercept = LastFactorRefit.apply(centeredY, remix(centeredY, a, 5f, conv[i]), conv[i],
-            false, LA).orElseThrow();
-        assertTrue(maxAbsDiff(centeredY, noIntercept) > 0.05,
+        NDArray noIntercept =
+            LastFactorRefit.apply(centeredY, remix(centeredY, a, 5f, conv[i]), conv[i], false, LA)
+                .orElseThrow();
+        assertTrue(
+            maxAbsDiff(centeredY, noIntercept) > 0.05,
             shapes[i] + ": an offset cannot be removed without an intercept");
       }
     }
@@ -83,7 +92,8 @@ class LastFactorRefitTest {
       NDArray y = nd.randomNormal(0, 1, new Shape(400, 4), DataType.FLOAT32);
       NDArray z = y.get(":, 0:2").matMul(nd.randomNormal(0, 1, new Shape(2, 4), DataType.FLOAT32));
       NDArray fit = LastFactorRefit.apply(y, z, false, true, LA).orElseThrow();
-      // the fit reproduces channels 0 and 1 (in the span) and cannot reach 2 and 3 (independent noise)
+      // the fit reproduces channels 0 and 1 (in the span) and cannot reach 2 and 3 (independent
+      // noise)
       assertTrue(maxAbsDiff(fit.get(":, 0:2"), y.get(":, 0:2")) < 1e-3);
       double errFit = y.sub(fit).pow(2).sum().getFloat();
       double errRaw = y.sub(z).pow(2).sum().getFloat();
@@ -96,7 +106,8 @@ class LastFactorRefitTest {
   @Test
   void tooFewSamplesPerUnknownKeepThePlainScore() {
     assertFalse(LastFactorRefit.applies(new long[] {64, 512}, false), "64 images, 513 unknowns");
-    assertTrue(LastFactorRefit.applies(new long[] {64, 64, 8, 8}, true), "4096 samples, 65 unknowns");
+    assertTrue(
+        LastFactorRefit.applies(new long[] {64, 64, 8, 8}, true), "4096 samples, 65 unknowns");
     try (NDManager nd = NDManager.newBaseManager("PyTorch")) {
       NDArray y = nd.randomNormal(new Shape(64, 512));
       assertTrue(LastFactorRefit.apply(y, y.mul(2), false, true, LA).isEmpty());

@@ -13,6 +13,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.lowrank.cost.Choice;
+import org.lowrank.cost.Cost;
+import org.lowrank.cost.CostModel;
+import org.lowrank.cost.Method;
 import org.lowrank.graph.DataType;
 import org.lowrank.graph.Graph;
 import org.lowrank.graph.Model;
@@ -22,11 +26,7 @@ import org.lowrank.graph.ValueInfo;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.BudgetAllocator;
 import org.lowrank.plan.Candidate;
-import org.lowrank.cost.Choice;
-import org.lowrank.cost.Cost;
-import org.lowrank.cost.CostModel;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.cost.Method;
 import org.lowrank.plan.Plan;
 import org.lowrank.plan.select.CandidateGrid;
 import org.lowrank.plan.select.LayerInput;
@@ -43,31 +43,64 @@ class SimilaritySelectorTest {
    */
   static Model model(double noise) {
     DenseTensor core = DenseTensor.random(11, PLANTED, PLANTED, 3, 3);
-    DenseTensor w2 = core.modeProduct(DenseTensor.random(12, 16, PLANTED), 0)
-        .modeProduct(DenseTensor.random(13, 16, PLANTED), 1)
-        .plus(DenseTensor.random(14, 16, 16, 3, 3).scale(noise))
-        .scale(0.1);
+    DenseTensor w2 =
+        core.modeProduct(DenseTensor.random(12, 16, PLANTED), 0)
+            .modeProduct(DenseTensor.random(13, 16, PLANTED), 1)
+            .plus(DenseTensor.random(14, 16, 16, 3, 3).scale(noise))
+            .scale(0.1);
     Random rnd = new Random(3);
-    Graph g = Graph.builder().name("tiny")
-        .addInput(new ValueInfo("x", DataType.FLOAT,
-            List.of(ValueInfo.Dim.symbolic("N"), ValueInfo.Dim.of(3), ValueInfo.Dim.of(8), ValueInfo.Dim.of(8))))
-        .putInitializer("w1", random(rnd, 0.3, 16, 3, 3, 3))
-        .putInitializer("b1", random(rnd, 0.1, 16))
-        .putInitializer("w2", TensorValue.ofFloats(new long[] {16, 16, 3, 3}, w2.toFloats()))
-        .putInitializer("b2", random(rnd, 0.1, 16))
-        .putInitializer("wf", random(rnd, 0.05, 10, 1024))
-        .putInitializer("bf", random(rnd, 0.1, 10))
-        .addNode(Node.builder("Conv").name("conv1").inputs("x", "w1", "b1").outputs("h1")
-            .attrInts("kernel_shape", 3, 3).attrInts("pads", 1, 1, 1, 1).build())
-        .addNode(Node.builder("Relu").name("relu1").inputs("h1").outputs("a1").build())
-        .addNode(Node.builder("Conv").name("conv2").inputs("a1", "w2", "b2").outputs("h2")
-            .attrInts("kernel_shape", 3, 3).attrInts("pads", 1, 1, 1, 1).build())
-        .addNode(Node.builder("Relu").name("relu2").inputs("h2").outputs("a2").build())
-        .addNode(Node.builder("Flatten").name("flat").inputs("a2").outputs("f").attr("axis", 1L).build())
-        .addNode(Node.builder("Gemm").name("fc").inputs("f", "wf", "bf").outputs("y")
-            .attr("transB", 1L).build())
-        .addOutput(new ValueInfo("y", DataType.FLOAT, null))
-        .build();
+    Graph g =
+        Graph.builder()
+            .name("tiny")
+            .addInput(
+                new ValueInfo(
+                    "x",
+                    DataType.FLOAT,
+                    List.of(
+                        ValueInfo.Dim.symbolic("N"),
+                        ValueInfo.Dim.of(3),
+                        ValueInfo.Dim.of(8),
+                        ValueInfo.Dim.of(8))))
+            .putInitializer("w1", random(rnd, 0.3, 16, 3, 3, 3))
+            .putInitializer("b1", random(rnd, 0.1, 16))
+            .putInitializer("w2", TensorValue.ofFloats(new long[] {16, 16, 3, 3}, w2.toFloats()))
+            .putInitializer("b2", random(rnd, 0.1, 16))
+            .putInitializer("wf", random(rnd, 0.05, 10, 1024))
+            .putInitializer("bf", random(rnd, 0.1, 10))
+            .addNode(
+                Node.builder("Conv")
+                    .name("conv1")
+                    .inputs("x", "w1", "b1")
+                    .outputs("h1")
+                    .attrInts("kernel_shape", 3, 3)
+                    .attrInts("pads", 1, 1, 1, 1)
+                    .build())
+            .addNode(Node.builder("Relu").name("relu1").inputs("h1").outputs("a1").build())
+            .addNode(
+                Node.builder("Conv")
+                    .name("conv2")
+                    .inputs("a1", "w2", "b2")
+                    .outputs("h2")
+                    .attrInts("kernel_shape", 3, 3)
+                    .attrInts("pads", 1, 1, 1, 1)
+                    .build())
+            .addNode(Node.builder("Relu").name("relu2").inputs("h2").outputs("a2").build())
+            .addNode(
+                Node.builder("Flatten")
+                    .name("flat")
+                    .inputs("a2")
+                    .outputs("f")
+                    .attr("axis", 1L)
+                    .build())
+            .addNode(
+                Node.builder("Gemm")
+                    .name("fc")
+                    .inputs("f", "wf", "bf")
+                    .outputs("y")
+                    .attr("transB", 1L)
+                    .build())
+            .addOutput(new ValueInfo("y", DataType.FLOAT, null))
+            .build();
     return Model.of(g, 13);
   }
 
@@ -95,13 +128,17 @@ class SimilaritySelectorTest {
       assertArrayEquals(new long[] {8, 8}, conv2.geometry().outSpatial());
       BudgetAllocator.LayerOptions o = s.options(conv2, List.of(Method.TUCKER2));
       Candidate pick = o.candidates().get(o.preferred());
-      // tolerance: exact; at the planted rank W_hat = W up to rounding, one rank less drops a component
-      assertArrayEquals(new int[] {PLANTED, PLANTED}, pick.choice().ranks(), o.candidates().toString());
+      // tolerance: exact; at the planted rank W_hat = W up to rounding, one rank less drops a
+      // component
+      assertArrayEquals(
+          new int[] {PLANTED, PLANTED}, pick.choice().ranks(), o.candidates().toString());
       assertTrue(pick.score() > 0.99999, "similarity at the planted rank " + pick.score());
       double below = s.similarity("conv2", Choice.of(Method.TUCKER2, PLANTED - 1, PLANTED - 1));
       assertTrue(below < 0.999, "similarity below the planted rank " + below);
       assertTrue(o.candidates().get(0).isOriginal());
-      assertTrue(o.candidates().size() >= 5, "spread candidates for the allocator: " + o.candidates().size());
+      assertTrue(
+          o.candidates().size() >= 5,
+          "spread candidates for the allocator: " + o.candidates().size());
     }
   }
 
@@ -109,15 +146,21 @@ class SimilaritySelectorTest {
   void higherThresholdNeverGivesSmallerRanks() {
     Model m = model(0.3);
     double[] thresholds = {0.8, 0.9, 0.95, 0.99, 0.999};
-    for (List<Method> methods : List.of(List.of(Method.TUCKER2), List.of(Method.TT), List.of(Method.CP),
-        List.of(Method.TUCKER2, Method.CP, Method.TT))) {
+    for (List<Method> methods :
+        List.of(
+            List.of(Method.TUCKER2),
+            List.of(Method.TT),
+            List.of(Method.CP),
+            List.of(Method.TUCKER2, Method.CP, Method.TT))) {
       long prev = 0;
       for (double t : thresholds) {
         try (SimilaritySelector s = selector(m, t).build()) {
           BudgetAllocator.LayerOptions o = s.options(s.layer("conv2"), methods);
           Candidate pick = o.candidates().get(o.preferred());
           long params = pick.cost().params();
-          assertTrue(params >= prev, methods + " threshold " + t + ": " + pick + " cheaper than at a lower one");
+          assertTrue(
+              params >= prev,
+              methods + " threshold " + t + ": " + pick + " cheaper than at a lower one");
           assertTrue(pick.isOriginal() || pick.score() >= t);
           prev = params;
         }
@@ -149,14 +192,17 @@ class SimilaritySelectorTest {
     try (SimilaritySelector s = selector(model(0.3), 0.98).build()) {
       LayerInput fc = s.layer("fc");
       // fc is [10, 1024]: modes (2, 5) x (32, 32), largest useful inner rank min(2*32, 5*32) = 64
-      Choice full = CandidateGrid.ttm(fc.geometry(), CandidateGrid.ttmMaxRank(CandidateGrid.ttmModes(fc.geometry())));
+      Choice full =
+          CandidateGrid.ttm(
+              fc.geometry(), CandidateGrid.ttmMaxRank(CandidateGrid.ttmModes(fc.geometry())));
       assertEquals(1.0, s.similarity("fc", full), 1e-5, "TT-matrix at full inner rank");
       assertTrue(s.similarity("fc", CandidateGrid.ttm(fc.geometry(), 1)) < 0.999);
       BudgetAllocator.LayerOptions o = s.options(fc, List.of(Method.TTM));
       assertTrue(o.candidates().size() > 1, "TT-matrix candidates: " + o.candidates());
       for (Candidate c : o.candidates()) {
         assertTrue(c.isOriginal() || c.choice().method() == Method.TTM, c.toString());
-        assertTrue(c.isOriginal() || CostModel.reducesCost(fc.geometry(), c.choice()), c.toString());
+        assertTrue(
+            c.isOriginal() || CostModel.reducesCost(fc.geometry(), c.choice()), c.toString());
       }
       Candidate pick = o.candidates().get(o.preferred());
       assertTrue(pick.isOriginal() || pick.score() >= 0.98, pick.toString());
@@ -178,11 +224,16 @@ class SimilaritySelectorTest {
       assertEquals(1.0, SimilarityMetric.CENTERED_COSINE.compute(y, y), 1e-9);
       // the response around the channel means halved: the direction is kept
       NDArray mu = y.mean(new int[] {3}, true).mean(new int[] {2}, true).mean(new int[] {0}, true);
-      assertEquals(1.0, SimilarityMetric.CENTERED_COSINE.compute(y, y.sub(mu).mul(0.5).add(mu)), 1e-6);
+      assertEquals(
+          1.0, SimilarityMetric.CENTERED_COSINE.compute(y, y.sub(mu).mul(0.5).add(mu)), 1e-6);
       double shifted = SimilarityMetric.CENTERED_COSINE.compute(y, y.add(1));
       assertTrue(shifted < 0.9, "a mean error still counts: " + shifted);
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-          () -> SimilarityMetric.CENTERED_COSINE.compute(nd.ones(new Shape(1, 5)), nd.ones(new Shape(1, 5))));
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  SimilarityMetric.CENTERED_COSINE.compute(
+                      nd.ones(new Shape(1, 5)), nd.ones(new Shape(1, 5))));
       assertTrue(e.getMessage().contains("calibration batch"), e.getMessage());
     }
     assertEquals(SimilarityMetric.CENTERED_COSINE, SimilarityMetric.parse("Centered"));
@@ -194,7 +245,8 @@ class SimilaritySelectorTest {
       NDArray onlyBias = bias.broadcast(shape);
       double last = SimilarityMetric.CENTERED_COSINE.compute(y, onlyBias, true);
       assertTrue(Math.abs(last) < 0.2, "channels last: " + last);
-      assertTrue(SimilarityMetric.CENTERED_COSINE.compute(y, onlyBias, false) > 0.5,
+      assertTrue(
+          SimilarityMetric.CENTERED_COSINE.compute(y, onlyBias, false) > 0.5,
           "axis 1 (tokens) as channels leaves the feature bias in");
     }
   }
@@ -221,21 +273,41 @@ class SimilaritySelectorTest {
   @Test
   void outputFoldedTuckerKeepsTheRawScoreWhereThePipelineWillNotRefitIt() {
     Random rnd = new Random(21);
-    Graph g = Graph.builder().name("wide")
-        .addInput(new ValueInfo("x", DataType.FLOAT,
-            List.of(ValueInfo.Dim.symbolic("N"), ValueInfo.Dim.of(120), ValueInfo.Dim.of(4), ValueInfo.Dim.of(4))))
-        .putInitializer("w", random(rnd, 0.1, 16, 120, 3, 3))
-        .putInitializer("b", random(rnd, 0.1, 16))
-        .addNode(Node.builder("Conv").name("conv").inputs("x", "w", "b").outputs("y")
-            .attrInts("kernel_shape", 3, 3).attrInts("pads", 1, 1, 1, 1).build())
-        .addOutput(new ValueInfo("y", DataType.FLOAT, null))
-        .build();
+    Graph g =
+        Graph.builder()
+            .name("wide")
+            .addInput(
+                new ValueInfo(
+                    "x",
+                    DataType.FLOAT,
+                    List.of(
+                        ValueInfo.Dim.symbolic("N"),
+                        ValueInfo.Dim.of(120),
+                        ValueInfo.Dim.of(4),
+                        ValueInfo.Dim.of(4))))
+            .putInitializer("w", random(rnd, 0.1, 16, 120, 3, 3))
+            .putInitializer("b", random(rnd, 0.1, 16))
+            .addNode(
+                Node.builder("Conv")
+                    .name("conv")
+                    .inputs("x", "w", "b")
+                    .outputs("y")
+                    .attrInts("kernel_shape", 3, 3)
+                    .attrInts("pads", 1, 1, 1, 1)
+                    .build())
+            .addOutput(new ValueInfo("y", DataType.FLOAT, null))
+            .build();
     Model m = Model.of(g, 13);
     TensorValue batch = random(new Random(22), 1.0, 32, 120, 4, 4);
     try (SimilaritySelector on = SimilaritySelector.builder(m).calibration(batch).seed(1).build();
-        SimilaritySelector off = SimilaritySelector.builder(m).calibration(batch).seed(1)
-            .refitLastFactor(false).build()) {
-      // r_o = C_out folds U_out: the last conv is the 3x3 core over r_i channels, r_i * 9 patch features
+        SimilaritySelector off =
+            SimilaritySelector.builder(m)
+                .calibration(batch)
+                .seed(1)
+                .refitLastFactor(false)
+                .build()) {
+      // r_o = C_out folds U_out: the last conv is the 3x3 core over r_i channels, r_i * 9 patch
+      // features
       Choice refittable = Choice.of(Method.TUCKER2, 16, 100); // 900 <= 1024
       Choice tooWide = Choice.of(Method.TUCKER2, 16, 116); // 1044 > 1024: the pipeline skips it
       assertTrue(on.similarity("conv", refittable) > off.similarity("conv", refittable) + 1e-6);
@@ -243,18 +315,36 @@ class SimilaritySelectorTest {
     }
   }
 
-  /** x [N, 6, 4, 4] -> ConvTranspose "up" (6 -> 8, 3x3, stride 2, pads 1, output_padding 1) -> y. */
+  /**
+   * x [N, 6, 4, 4] -> ConvTranspose "up" (6 -> 8, 3x3, stride 2, pads 1, output_padding 1) -> y.
+   */
   private static Model upsampler() {
     Random rnd = new Random(31);
-    Graph g = Graph.builder().name("up")
-        .addInput(new ValueInfo("x", DataType.FLOAT,
-            List.of(ValueInfo.Dim.symbolic("N"), ValueInfo.Dim.of(6), ValueInfo.Dim.of(4), ValueInfo.Dim.of(4))))
-        .putInitializer("w", random(rnd, 0.3, 6, 8, 3, 3))
-        .putInitializer("b", random(rnd, 0.1, 8))
-        .addNode(Node.builder("ConvTranspose").name("up").inputs("x", "w", "b").outputs("y")
-            .attrInts("strides", 2, 2).attrInts("pads", 1, 1, 1, 1).attrInts("output_padding", 1, 1).build())
-        .addOutput(new ValueInfo("y", DataType.FLOAT, null))
-        .build();
+    Graph g =
+        Graph.builder()
+            .name("up")
+            .addInput(
+                new ValueInfo(
+                    "x",
+                    DataType.FLOAT,
+                    List.of(
+                        ValueInfo.Dim.symbolic("N"),
+                        ValueInfo.Dim.of(6),
+                        ValueInfo.Dim.of(4),
+                        ValueInfo.Dim.of(4))))
+            .putInitializer("w", random(rnd, 0.3, 6, 8, 3, 3))
+            .putInitializer("b", random(rnd, 0.1, 8))
+            .addNode(
+                Node.builder("ConvTranspose")
+                    .name("up")
+                    .inputs("x", "w", "b")
+                    .outputs("y")
+                    .attrInts("strides", 2, 2)
+                    .attrInts("pads", 1, 1, 1, 1)
+                    .attrInts("output_padding", 1, 1)
+                    .build())
+            .addOutput(new ValueInfo("y", DataType.FLOAT, null))
+            .build();
     return Model.of(g, 13);
   }
 
@@ -263,8 +353,12 @@ class SimilaritySelectorTest {
     Model m = upsampler();
     TensorValue batch = random(new Random(32), 1.0, 32, 6, 4, 4);
     try (SimilaritySelector on = SimilaritySelector.builder(m).calibration(batch).seed(1).build();
-        SimilaritySelector off = SimilaritySelector.builder(m).calibration(batch).seed(1)
-            .refitLastFactor(false).build()) {
+        SimilaritySelector off =
+            SimilaritySelector.builder(m)
+                .calibration(batch)
+                .seed(1)
+                .refitLastFactor(false)
+                .build()) {
       LayerInput up = on.layer("up");
       assertTrue(up.geometry().transposed());
       assertEquals(8, up.geometry().cout());
@@ -374,13 +468,21 @@ class SimilaritySelectorTest {
       for (LayerInput l : layers) {
         total = total.plus(CostModel.original(l.geometry()));
       }
-      for (List<Method> methods : List.of(List.of(Method.TUCKER2, Method.SVD),
-          List.of(Method.TUCKER2, Method.CP, Method.TT, Method.SVD, Method.QR))) {
+      for (List<Method> methods :
+          List.of(
+              List.of(Method.TUCKER2, Method.SVD),
+              List.of(Method.TUCKER2, Method.CP, Method.TT, Method.SVD, Method.QR))) {
         Budget b = Budget.keepParams(0.4);
-        Plan plan = Planner.plan(new Planner.Request("tiny.onnx", layers, List.of(), total, methods, s, b, 1),
-            ProgressListener.NONE);
-        assertTrue(plan.keptParamsFraction() <= 0.4 + 1e-12, methods + " kept " + plan.keptParamsFraction());
-        assertTrue(plan.keptParamsFraction() > 0.25, methods + " wastes budget: " + plan.keptParamsFraction());
+        Plan plan =
+            Planner.plan(
+                new Planner.Request("tiny.onnx", layers, List.of(), total, methods, s, b, 1),
+                ProgressListener.NONE);
+        assertTrue(
+            plan.keptParamsFraction() <= 0.4 + 1e-12,
+            methods + " kept " + plan.keptParamsFraction());
+        assertTrue(
+            plan.keptParamsFraction() > 0.25,
+            methods + " wastes budget: " + plan.keptParamsFraction());
         assertEquals("similarity", plan.selector());
         assertEquals("cosine", plan.settings().get("metric"));
         LayerDecision fc = plan.layer("fc");
@@ -398,32 +500,49 @@ class SimilaritySelectorTest {
   @Test
   void badInputsAreClearErrors() {
     Model m = model(0);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> SimilaritySelector.builder(m).calibration(random(new Random(1), 1, 4, 3, 9, 9)).build());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                SimilaritySelector.builder(m)
+                    .calibration(random(new Random(1), 1, 4, 3, 9, 9))
+                    .build());
     assertTrue(e.getMessage().contains("does not match model input 'x'"), e.getMessage());
     assertTrue(e.getMessage().contains("[4, 3, 9, 9]"), e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> SimilaritySelector.builder(m).build());
     assertTrue(e.getMessage().contains("no calibration batch"), e.getMessage());
-    e = assertThrows(IllegalArgumentException.class,
-        () -> SimilaritySelector.builder(m).calibration(new float[10], 1, 3, 8, 8));
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> SimilaritySelector.builder(m).calibration(new float[10], 1, 3, 8, 8));
     assertTrue(e.getMessage().contains("needs 192"), e.getMessage());
     for (double t : new double[] {0, -0.5, 1.01, Double.NaN}) {
-      e = assertThrows(IllegalArgumentException.class, () -> SimilaritySelector.builder(m).threshold(t));
+      e =
+          assertThrows(
+              IllegalArgumentException.class, () -> SimilaritySelector.builder(m).threshold(t));
       assertTrue(e.getMessage().contains("threshold must be in (0, 1]"), e.getMessage());
     }
     SimilaritySelector.builder(m).threshold(1.0);
-    e = assertThrows(IllegalArgumentException.class,
-        () -> selector(m, 0.9).layers(List.of("conv2", "nope")).build());
-    assertTrue(e.getMessage().contains("'nope'") && e.getMessage().contains("conv1"), e.getMessage());
+    e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> selector(m, 0.9).layers(List.of("conv2", "nope")).build());
+    assertTrue(
+        e.getMessage().contains("'nope'") && e.getMessage().contains("conv1"), e.getMessage());
     try (SimilaritySelector s = selector(m, 0.9).build()) {
       LayerInput conv2 = s.layer("conv2");
       LayerInput renamed = new LayerInput("conv9", conv2.kind(), conv2.geometry(), conv2.weight());
-      e = assertThrows(IllegalArgumentException.class, () -> s.options(renamed, List.of(Method.TUCKER2)));
+      e =
+          assertThrows(
+              IllegalArgumentException.class, () -> s.options(renamed, List.of(Method.TUCKER2)));
       assertTrue(e.getMessage().contains("no factorizable layer named 'conv9'"), e.getMessage());
       e = assertThrows(IllegalArgumentException.class, () -> s.layer("relu1"));
       assertTrue(e.getMessage().contains("'relu1'"), e.getMessage());
-      LayerInput other = new LayerInput("conv2", conv2.kind(), conv2.geometry(), conv2.weight().scale(2));
-      e = assertThrows(IllegalArgumentException.class, () -> s.options(other, List.of(Method.TUCKER2)));
+      LayerInput other =
+          new LayerInput("conv2", conv2.kind(), conv2.geometry(), conv2.weight().scale(2));
+      e =
+          assertThrows(
+              IllegalArgumentException.class, () -> s.options(other, List.of(Method.TUCKER2)));
       assertTrue(e.getMessage().contains("differs from the model's"), e.getMessage());
       e = assertThrows(IllegalArgumentException.class, () -> s.options(conv2, List.of(Method.SVD)));
       assertTrue(e.getMessage().contains("svd does not apply"), e.getMessage());
@@ -436,8 +555,12 @@ class SimilaritySelectorTest {
     List<List<Candidate>> runs = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
       // a larger batch than the calibration size: the subset is drawn with the seed
-      try (SimilaritySelector s = SimilaritySelector.builder(m).calibration(batch(40, 5)).calibrationSize(24)
-          .seed(7).build()) {
+      try (SimilaritySelector s =
+          SimilaritySelector.builder(m)
+              .calibration(batch(40, 5))
+              .calibrationSize(24)
+              .seed(7)
+              .build()) {
         assertEquals(24L, s.settings().get("calibration_size"));
         runs.add(s.options(s.layer("conv2"), List.of(Method.CP, Method.TUCKER2)).candidates());
       }

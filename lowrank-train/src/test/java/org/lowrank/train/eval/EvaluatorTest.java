@@ -12,13 +12,33 @@ class EvaluatorTest {
 
   static ImageDataset labelled(int n, int classes) {
     return new ImageDataset() {
-      public int size() { return n; }
-      public int channels() { return 1; }
-      public int height() { return 1; }
-      public int width() { return 1; }
-      public List<String> classNames() { return java.util.Collections.nCopies(classes, "c"); }
-      public Example get(int i) { return new Example(new byte[] {(byte) i}, i % classes); }
-      public String description() { return "labelled"; }
+      public int size() {
+        return n;
+      }
+
+      public int channels() {
+        return 1;
+      }
+
+      public int height() {
+        return 1;
+      }
+
+      public int width() {
+        return 1;
+      }
+
+      public List<String> classNames() {
+        return java.util.Collections.nCopies(classes, "c");
+      }
+
+      public Example get(int i) {
+        return new Example(new byte[] {(byte) i}, i % classes);
+      }
+
+      public String description() {
+        return "labelled";
+      }
     };
   }
 
@@ -27,20 +47,21 @@ class EvaluatorTest {
     int k = 6;
     DataLoader data = DataLoader.builder(labelled(12, k)).setBatchSize(5).build();
     // scores: class j gets j, except the label gets a rank that depends on the example
-    Predictor p = b -> {
-      float[] out = new float[b.size() * k];
-      for (int i = 0; i < b.size(); i++) {
-        int idx = b.indices()[i];
-        int label = b.labels()[i];
-        for (int j = 0; j < k; j++) {
-          out[i * k + j] = j == label ? 0f : 1f; // label ranked last
-        }
-        if (idx % 2 == 0) {
-          out[i * k + label] = 2f; // label ranked first for even examples
-        }
-      }
-      return out;
-    };
+    Predictor p =
+        b -> {
+          float[] out = new float[b.size() * k];
+          for (int i = 0; i < b.size(); i++) {
+            int idx = b.indices()[i];
+            int label = b.labels()[i];
+            for (int j = 0; j < k; j++) {
+              out[i * k + j] = j == label ? 0f : 1f; // label ranked last
+            }
+            if (idx % 2 == 0) {
+              out[i * k + label] = 2f; // label ranked first for even examples
+            }
+          }
+          return out;
+        };
     EvaluationResult r = Evaluator.evaluate(p, data);
     assertEquals(12, r.examples());
     assertEquals(0.5, r.top1(), 1e-12);
@@ -53,7 +74,9 @@ class EvaluatorTest {
     assertEquals(0.0, a.meanKl(), 1e-9);
   }
 
-  /** A predictor whose scores hold {@code bad} for every example with an even index, else are clean. */
+  /**
+   * A predictor whose scores hold {@code bad} for every example with an even index, else are clean.
+   */
   private static Predictor poisoned(int k, float bad) {
     return b -> {
       float[] out = new float[b.size() * k];
@@ -71,11 +94,12 @@ class EvaluatorTest {
   void nonFiniteScoresAreWrongPredictionsAndAreCounted() {
     int k = 4;
     DataLoader data = DataLoader.builder(labelled(10, k)).setBatchSize(4).build();
-    Predictor nan = b -> {
-      float[] out = new float[b.size() * k];
-      java.util.Arrays.fill(out, Float.NaN);
-      return out;
-    };
+    Predictor nan =
+        b -> {
+          float[] out = new float[b.size() * k];
+          java.util.Arrays.fill(out, Float.NaN);
+          return out;
+        };
     EvaluationResult r = Evaluator.evaluate(nan, data);
     assertEquals(0.0, r.top1(), 0.0, "a model that outputs NaN predicts nothing");
     assertEquals(0.0, r.top5(), 0.0);

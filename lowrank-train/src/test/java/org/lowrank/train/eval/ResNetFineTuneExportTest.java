@@ -31,18 +31,41 @@ class ResNetFineTuneExportTest {
   void fineTunedResNet20AgreesInOrtAndExecutor() throws Exception {
     Path zip = TrainTestData.require("cifar10/cifar10-jpeg.zip");
     Model model = OnnxReader.read(TrainTestData.require("models/resnet20_cifar10/model.onnx"));
-    try (ImageFolderDataset train = ImageFolderDataset.builder().setRoot(zip).optSplit("train").optLimitPerClass(4).build();
-        ImageFolderDataset test = ImageFolderDataset.builder().setRoot(zip).optSplit("test").optLimitPerClass(5).build()) {
-      DataLoader trainLoader = DataLoader.builder(train).setBatchSize(20).optShuffle(1)
-          .optNormalization(Normalization.imagenet()).optAugmentation(Augmentation.cifar(2)).build();
-      DataLoader testLoader = DataLoader.builder(test).setBatchSize(25).optNormalization(Normalization.imagenet()).build();
+    try (ImageFolderDataset train =
+            ImageFolderDataset.builder()
+                .setRoot(zip)
+                .optSplit("train")
+                .optLimitPerClass(4)
+                .build();
+        ImageFolderDataset test =
+            ImageFolderDataset.builder()
+                .setRoot(zip)
+                .optSplit("test")
+                .optLimitPerClass(5)
+                .build()) {
+      DataLoader trainLoader =
+          DataLoader.builder(train)
+              .setBatchSize(20)
+              .optShuffle(1)
+              .optNormalization(Normalization.imagenet())
+              .optAugmentation(Augmentation.cifar(2))
+              .build();
+      DataLoader testLoader =
+          DataLoader.builder(test)
+              .setBatchSize(25)
+              .optNormalization(Normalization.imagenet())
+              .build();
       EvaluationResult before;
       try (GraphExecutor ex = GraphExecutor.of(model)) {
         before = Evaluator.evaluate(new ExecutorPredictor(ex), testLoader);
       }
-      assertTrue(before.top1() >= 0.6, "pretrained ResNet-20 top-1 on 50 test JPEGs: " + before.top1());
-      FineTuneResult r = FineTuner.run(model, trainLoader,
-          FineTuneConfig.builder().optLearningRate(0.002).optSteps(2).build());
+      assertTrue(
+          before.top1() >= 0.6, "pretrained ResNet-20 top-1 on 50 test JPEGs: " + before.top1());
+      FineTuneResult r =
+          FineTuner.run(
+              model,
+              trainLoader,
+              FineTuneConfig.builder().optLearningRate(0.002).optSteps(2).build());
       assertEquals(2, r.steps());
       byte[] onnx = OnnxWriter.toBytes(r.model());
       try (OrtRunner ort = OrtRunner.open(onnx, "finetuned", RuntimeOptions.singleThreaded());
@@ -51,7 +74,8 @@ class ResNetFineTuneExportTest {
         EvaluationResult inDjl = Evaluator.evaluate(new ExecutorPredictor(ex), testLoader);
         assertEquals(inOrt.top1(), inDjl.top1(), 1e-12);
         assertEquals(inOrt.meanLoss(), inDjl.meanLoss(), 1e-4);
-        AgreementResult a = Evaluator.agreement(new OrtPredictor(ort), new ExecutorPredictor(ex), testLoader);
+        AgreementResult a =
+            Evaluator.agreement(new OrtPredictor(ort), new ExecutorPredictor(ex), testLoader);
         assertEquals(1.0, a.top1Agreement(), 1e-12);
       }
     }

@@ -27,12 +27,14 @@ class GraphBlockTrainerTest {
     try (GraphExecutor ex = GraphExecutor.of(m);
         ai.djl.Model djl = ai.djl.Model.newInstance("tiny", "PyTorch")) {
       djl.setBlock(ex.block());
-      DefaultTrainingConfig cfg = new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-          .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build());
+      DefaultTrainingConfig cfg =
+          new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
+              .optOptimizer(Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build());
       float[] before = ex.parameters().get("wf").getArray().toFloatArray();
       try (Trainer trainer = djl.newTrainer(cfg)) {
         trainer.initialize(new Shape(4, 1, 8, 8));
-        assertEquals(new Shape(4, 3), ex.block().getOutputShapes(new Shape[] {new Shape(4, 1, 8, 8)})[0]);
+        assertEquals(
+            new Shape(4, 3), ex.block().getOutputShapes(new Shape[] {new Shape(4, 1, 8, 8)})[0]);
         Random r = new Random(1);
         float[] x = new float[4 * 64];
         for (int i = 0; i < x.length; i++) {
@@ -52,7 +54,9 @@ class GraphBlockTrainerTest {
         diff += Math.abs(after[i] - before[i]);
       }
       assertTrue(diff > 0, "DJL optimizer changed no weight");
-      assertEquals(m.graph().initializers().get("wf").dims().length, ex.exportWeights().graph().initializers().get("wf").dims().length);
+      assertEquals(
+          m.graph().initializers().get("wf").dims().length,
+          ex.exportWeights().graph().initializers().get("wf").dims().length);
     }
   }
 }

@@ -33,20 +33,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs the ONNX backend node tests shipped by Debian's libonnx-testdata for every test whose ops the
- * executor supports and compares with the expected outputs (|got - want| <= 1e-4 + 1e-3 |want|).
- * The pass count is asserted against the measured value so regressions fail the build, while a few
- * exotic attribute combinations may fail without breaking it.
+ * Runs the ONNX backend node tests shipped by Debian's libonnx-testdata for every test whose ops
+ * the executor supports and compares with the expected outputs (|got - want| <= 1e-4 + 1e-3
+ * |want|). The pass count is asserted against the measured value so regressions fail the build,
+ * while a few exotic attribute combinations may fail without breaking it.
  */
 class OnnxNodeTestSuiteTest {
   private static final Logger LOG = LoggerFactory.getLogger(OnnxNodeTestSuiteTest.class);
   private static final Path NODE_DIR = Path.of("/usr/share/libonnx-testdata/data/node");
-  /** Measured on 2026-12-04 (+2: nearest Upsample/Resize; see the log line of this test); lower only with a reason. */
+
+  /**
+   * Measured on 2026-12-04 (+2: nearest Upsample/Resize; see the log line of this test); lower only
+   * with a reason.
+   */
   static final int MIN_FLOAT_PASSES = 303;
+
   /** All passes, including integer/boolean-output cases (e.g. Shape). */
   static final int MIN_PASSES = 363;
 
-  private enum Outcome { PASS, FAIL, ERROR, SKIP_UNREADABLE, SKIP_UNSUPPORTED, SKIP_TYPES }
+  private enum Outcome {
+    PASS,
+    FAIL,
+    ERROR,
+    SKIP_UNREADABLE,
+    SKIP_UNSUPPORTED,
+    SKIP_TYPES
+  }
 
   @Test
   void supportedNodeTestsMatchExpectedOutputs() throws IOException {
@@ -63,8 +75,13 @@ class OnnxNodeTestSuiteTest {
     for (Path dir : dirs) {
       String name = dir.getFileName().toString();
       Result r = runOne(dir);
-      byOutcome.computeIfAbsent(r.outcome, k -> new ArrayList<>()).add(name + (r.detail.isEmpty() ? "" : ": " + r.detail));
-      if (r.floatTyped && (r.outcome == Outcome.PASS || r.outcome == Outcome.FAIL || r.outcome == Outcome.ERROR)) {
+      byOutcome
+          .computeIfAbsent(r.outcome, k -> new ArrayList<>())
+          .add(name + (r.detail.isEmpty() ? "" : ": " + r.detail));
+      if (r.floatTyped
+          && (r.outcome == Outcome.PASS
+              || r.outcome == Outcome.FAIL
+              || r.outcome == Outcome.ERROR)) {
         floatCases++;
         if (r.outcome == Outcome.PASS) {
           floatPasses++;
@@ -80,7 +97,9 @@ class OnnxNodeTestSuiteTest {
     StringBuilder sb = new StringBuilder();
     for (Map.Entry<Outcome, List<String>> e : byOutcome.entrySet()) {
       sb.append(e.getKey()).append(' ').append(e.getValue().size()).append('\n');
-      if (e.getKey() == Outcome.FAIL || e.getKey() == Outcome.ERROR || e.getKey() == Outcome.SKIP_UNSUPPORTED) {
+      if (e.getKey() == Outcome.FAIL
+          || e.getKey() == Outcome.ERROR
+          || e.getKey() == Outcome.SKIP_UNSUPPORTED) {
         for (String s : e.getValue()) {
           if (e.getKey() == Outcome.SKIP_UNSUPPORTED && !s.contains(":")) {
             continue; // op type without a kernel: not listed one by one
@@ -89,23 +108,31 @@ class OnnxNodeTestSuiteTest {
         }
       }
     }
-    LOG.info("ONNX node tests: {} pass; float-typed {} / {} pass\n{}", passes, floatPasses, floatCases, sb);
+    LOG.info(
+        "ONNX node tests: {} pass; float-typed {} / {} pass\n{}",
+        passes,
+        floatPasses,
+        floatCases,
+        sb);
     assertEquals(List.of(), bugs, "programming errors (NPE, index, cast) while running node tests");
     assertTrue(passes >= MIN_PASSES, "passes " + passes + " < " + MIN_PASSES);
-    assertTrue(floatPasses >= MIN_FLOAT_PASSES, "float-typed passes " + floatPasses + " < " + MIN_FLOAT_PASSES);
+    assertTrue(
+        floatPasses >= MIN_FLOAT_PASSES,
+        "float-typed passes " + floatPasses + " < " + MIN_FLOAT_PASSES);
   }
 
   /** Measured on 2026-12-04 (see the log line of the test below); lower only with a reason. */
   static final int MIN_SHAPE_PASSES = 692;
+
   /** Outputs whose value the registry's constant rules computed and that matched. */
   static final int MIN_FOLDED_VALUES = 126;
 
   /**
    * The same node tests through the shape, type and constant rules of {@link OpRegistry} (core):
    * each test's inputs become constants so that shape inputs (Reshape's shape, Pad's pads, ...)
-   * resolve; the inferred output shapes must equal the expected outputs', and an output folded by
-   * a constant rule must have the expected values. Every op the executor runs must have a shape
-   * rule in the same registry, so the two are checked against the same suite and op set.
+   * resolve; the inferred output shapes must equal the expected outputs', and an output folded by a
+   * constant rule must have the expected values. Every op the executor runs must have a shape rule
+   * in the same registry, so the two are checked against the same suite and op set.
    */
   @Test
   void registryRulesMatchExpectedOutputsForTheSameSuite() throws IOException {
@@ -116,7 +143,8 @@ class OnnxNodeTestSuiteTest {
         withoutRule.add(op);
       }
     }
-    assertEquals(List.of(), withoutRule, "ops the executor runs without a shape rule in OpRegistry");
+    assertEquals(
+        List.of(), withoutRule, "ops the executor runs without a shape rule in OpRegistry");
     List<Path> dirs;
     try (Stream<Path> s = Files.list(NODE_DIR)) {
       dirs = s.filter(Files::isDirectory).sorted().toList();
@@ -173,13 +201,25 @@ class OnnxNodeTestSuiteTest {
         TensorValue want = wants.get(i);
         long[] got = inferred.require(outs.get(i).name());
         if (!Arrays.equals(want.dims(), got)) {
-          wrong.add(name + " output " + i + ": shape " + Arrays.toString(got) + " vs " + Arrays.toString(want.dims()));
+          wrong.add(
+              name
+                  + " output "
+                  + i
+                  + ": shape "
+                  + Arrays.toString(got)
+                  + " vs "
+                  + Arrays.toString(want.dims()));
           ok = false;
         }
         DataType type = inferred.type(outs.get(i).name()).orElse(null);
         boolean bitsOfBfloat16 = type == DataType.BFLOAT16 && want.dataType() == DataType.UINT16;
         if (type != want.dataType() && !bitsOfBfloat16) {
-          typeMismatches.add(name + " " + inferred.type(outs.get(i).name()).orElse(null) + " vs " + want.dataType());
+          typeMismatches.add(
+              name
+                  + " "
+                  + inferred.type(outs.get(i).name()).orElse(null)
+                  + " vs "
+                  + want.dataType());
         }
         TensorValue value = inferred.value(outs.get(i).name()).orElse(null);
         Node producer = model.graph().producers().get(outs.get(i).name());
@@ -197,11 +237,20 @@ class OnnxNodeTestSuiteTest {
         shapePasses++;
       }
     }
-    LOG.info("ONNX node tests through OpRegistry: {} shape passes, {} folded outputs match, type differs for {};"
-        + " skipped {}", shapePasses, folded, typeMismatches, skipped);
-    assertEquals(List.of(), wrong, "node tests where the registry's rules disagree with the expected outputs");
+    LOG.info(
+        "ONNX node tests through OpRegistry: {} shape passes, {} folded outputs match, type differs for {};"
+            + " skipped {}",
+        shapePasses,
+        folded,
+        typeMismatches,
+        skipped);
+    assertEquals(
+        List.of(),
+        wrong,
+        "node tests where the registry's rules disagree with the expected outputs");
     assertEquals(List.of(), typeMismatches, "node tests where the registry's type rules disagree");
-    assertTrue(shapePasses >= MIN_SHAPE_PASSES, "shape passes " + shapePasses + " < " + MIN_SHAPE_PASSES);
+    assertTrue(
+        shapePasses >= MIN_SHAPE_PASSES, "shape passes " + shapePasses + " < " + MIN_SHAPE_PASSES);
     assertTrue(folded >= MIN_FOLDED_VALUES, "folded outputs " + folded + " < " + MIN_FOLDED_VALUES);
   }
 
@@ -215,7 +264,8 @@ class OnnxNodeTestSuiteTest {
         TensorValue t = OnnxTensors.read(f);
         if (t.dataType() != ins.get(i).elementType()) {
           // e.g. the Cast tests store BFLOAT16 inputs as UINT16 bits
-          throw new IOException(f + " holds " + t.dataType() + ", the model declares " + ins.get(i).elementType());
+          throw new IOException(
+              f + " holds " + t.dataType() + ", the model declares " + ins.get(i).elementType());
         }
         g.putInitializer(ins.get(i).name(), t);
       }
@@ -256,7 +306,8 @@ class OnnxNodeTestSuiteTest {
     }
     List<Path> sets;
     try (Stream<Path> s = Files.list(dir)) {
-      sets = s.filter(p -> p.getFileName().toString().startsWith("test_data_set_")).sorted().toList();
+      sets =
+          s.filter(p -> p.getFileName().toString().startsWith("test_data_set_")).sorted().toList();
     } catch (IOException e) {
       return new Result(Outcome.SKIP_UNREADABLE, "", false, false);
     }
@@ -274,18 +325,24 @@ class OnnxNodeTestSuiteTest {
           TensorValue want = OnnxTensors.read(set.resolve("output_" + i + ".pb"));
           String msg = compare(want, got.get(outs.get(i).name()));
           if (msg != null) {
-            return new Result(Outcome.FAIL, set.getFileName() + " output " + i + ": " + msg, floatTyped, false);
+            return new Result(
+                Outcome.FAIL, set.getFileName() + " output " + i + ": " + msg, floatTyped, false);
           }
         }
       }
       return new Result(Outcome.PASS, "", floatTyped, false);
     } catch (UnsupportedOpException e) {
-      return new Result(Outcome.SKIP_UNSUPPORTED, e.getMessage().split(" \\(supported")[0], false, false);
+      return new Result(
+          Outcome.SKIP_UNSUPPORTED, e.getMessage().split(" \\(supported")[0], false, false);
     } catch (NullPointerException | ClassCastException | IndexOutOfBoundsException e) {
       return new Result(Outcome.ERROR, e.toString(), floatTyped, true);
     } catch (Exception e) {
       String m = String.valueOf(e.getMessage());
-      return new Result(Outcome.ERROR, e.getClass().getSimpleName() + ": " + m.substring(0, Math.min(200, m.length())), floatTyped, false);
+      return new Result(
+          Outcome.ERROR,
+          e.getClass().getSimpleName() + ": " + m.substring(0, Math.min(200, m.length())),
+          floatTyped,
+          false);
     }
   }
 
@@ -298,7 +355,10 @@ class OnnxNodeTestSuiteTest {
       return "missing";
     }
     if (!Arrays.equals(want.dims(), got.dims())) {
-      return "shape " + Arrays.toString(got.dims()) + " vs expected " + Arrays.toString(want.dims());
+      return "shape "
+          + Arrays.toString(got.dims())
+          + " vs expected "
+          + Arrays.toString(want.dims());
     }
     float[] w = want.toFloatArray();
     float[] g = got.toFloatArray();

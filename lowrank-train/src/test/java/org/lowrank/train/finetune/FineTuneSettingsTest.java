@@ -13,8 +13,12 @@ class FineTuneSettingsTest {
 
   @Test
   void theConfigTakesTheSpecsOptimizerScheduleAndLength() {
-    FineTuneSettings s = FineTuneSettings.epochs(3).withOptimizer(OptimizerKind.SGD_NESTEROV)
-        .withLearningRate(0.02).withWeightDecay(1e-3).withWarmup(0.1);
+    FineTuneSettings s =
+        FineTuneSettings.epochs(3)
+            .withOptimizer(OptimizerKind.SGD_NESTEROV)
+            .withLearningRate(0.02)
+            .withWeightDecay(1e-3)
+            .withWarmup(0.1);
     FineTuneConfig c = FineTuneConfig.builder().optSettings(s).build();
     assertEquals(OptimizerKind.SGD_NESTEROV, c.optimizer());
     assertEquals(0.02, c.learningRate());
@@ -30,16 +34,21 @@ class FineTuneSettingsTest {
   @Test
   void aBadValueIsRejectedWithOneMessageByTheSpecAndByTheBuilder() {
     FineTuneSettings ok = FineTuneSettings.epochs(1);
-    List<Case> cases = List.of(
-        new Case(() -> ok.withLearningRate(-1), b -> b.optLearningRate(-1), "-1.0"),
-        new Case(() -> ok.withWeightDecay(Double.POSITIVE_INFINITY),
-            b -> b.optWeightDecay(Double.POSITIVE_INFINITY), "Infinity"),
-        new Case(() -> ok.withKdWeight(1.5), b -> b.optLogitDistillation(4, 1.5), "1.5"),
-        new Case(() -> ok.withWarmup(1), b -> b.optWarmupFraction(1), "[0, 1)"),
-        new Case(() -> ok.withLayerWeight(-2), b -> b.optLayerMatching(List.of(), -2), "-2.0"),
-        new Case(() -> ok.withWeightDistillation(Double.NaN),
-            b -> b.optWeightDistillation(List.of(), Double.NaN), "NaN"),
-        new Case(() -> FineTuneSettings.epochs(0), b -> b.optEpochs(0), "epochs 0, steps 0"));
+    List<Case> cases =
+        List.of(
+            new Case(() -> ok.withLearningRate(-1), b -> b.optLearningRate(-1), "-1.0"),
+            new Case(
+                () -> ok.withWeightDecay(Double.POSITIVE_INFINITY),
+                b -> b.optWeightDecay(Double.POSITIVE_INFINITY),
+                "Infinity"),
+            new Case(() -> ok.withKdWeight(1.5), b -> b.optLogitDistillation(4, 1.5), "1.5"),
+            new Case(() -> ok.withWarmup(1), b -> b.optWarmupFraction(1), "[0, 1)"),
+            new Case(() -> ok.withLayerWeight(-2), b -> b.optLayerMatching(List.of(), -2), "-2.0"),
+            new Case(
+                () -> ok.withWeightDistillation(Double.NaN),
+                b -> b.optWeightDistillation(List.of(), Double.NaN),
+                "NaN"),
+            new Case(() -> FineTuneSettings.epochs(0), b -> b.optEpochs(0), "epochs 0, steps 0"));
     for (Case c : cases) {
       String spec = assertThrows(IllegalArgumentException.class, c.spec::get).getMessage();
       FineTuneConfig.Builder b = FineTuneConfig.builder();
@@ -50,6 +59,6 @@ class FineTuneSettingsTest {
     }
   }
 
-  private record Case(Supplier<FineTuneSettings> spec, Consumer<FineTuneConfig.Builder> builder,
-      String found) {}
+  private record Case(
+      Supplier<FineTuneSettings> spec, Consumer<FineTuneConfig.Builder> builder, String found) {}
 }

@@ -16,15 +16,18 @@ import org.lowrank.train.exec.GraphExecutor;
 
 class ParameterUpdaterTest {
 
-  /** One forward/backward of the tiny CNN on a 1x1x8x8 batch filled with {@code pixel}, then a step. */
+  /**
+   * One forward/backward of the tiny CNN on a 1x1x8x8 batch filled with {@code pixel}, then a step.
+   */
   private static double step(GraphExecutor ex, ParameterUpdater u, float pixel) {
     try (NDManager m = ex.manager().newSubManager()) {
       float[] x = new float[64];
       Arrays.fill(x, pixel);
       NDArray in = m.create(x, new Shape(1, 1, 8, 8));
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDArray y = ex.forward(m, Map.of(ex.inputNames().get(0), in), true, java.util.List.of())
-            .get(ex.outputNames().get(0));
+        NDArray y =
+            ex.forward(m, Map.of(ex.inputNames().get(0), in), true, java.util.List.of())
+                .get(ex.outputNames().get(0));
         gc.backward(y.square().sum());
       }
       double norm = u.step(m, 0.01);
@@ -35,13 +38,18 @@ class ParameterUpdaterTest {
 
   @Test
   void aNonFiniteGradientSkipsTheUpdateAndAFiniteOneApplies() {
-    FineTuneConfig cfg = FineTuneConfig.builder().optOptimizer(OptimizerKind.ADAM).optLearningRate(0.01)
-        .optGradientClipNorm(5).build();
+    FineTuneConfig cfg =
+        FineTuneConfig.builder()
+            .optOptimizer(OptimizerKind.ADAM)
+            .optLearningRate(0.01)
+            .optGradientClipNorm(5)
+            .build();
     try (GraphExecutor ex = GraphExecutor.of(FineTunerTest.tinyCnn(3));
         ParameterUpdater u = new ParameterUpdater(cfg, ex)) {
       float[] before = ex.value("w").toFloatArray();
       double nan = step(ex, u, Float.NaN);
-      assertFalse(Double.isFinite(nan), "the NaN batch should give a non-finite gradient norm: " + nan);
+      assertFalse(
+          Double.isFinite(nan), "the NaN batch should give a non-finite gradient norm: " + nan);
       assertArrayEquals(before, ex.value("w").toFloatArray(), "a skipped step changed the weights");
       double ok = step(ex, u, 0.5f);
       assertTrue(Double.isFinite(ok) && ok > 0, "norm " + ok);

@@ -32,51 +32,79 @@ class WeightDistillationTest {
 
   /** "c" [N, O, 3, 3] -> flatten -> Gemm -> logits "y". */
   private static Model tail(Graph.Builder g) {
-    Graph graph = g.addNode(Node.builder("Flatten").name("flat").inputs("c").outputs("f").build())
-        .addNode(Node.builder("Gemm").name("fc").inputs("f", "wf").outputs("y").attr("transB", 1L).build())
-        .addOutput(ValueInfo.of("y", DataType.FLOAT, -1, 3)).build();
+    Graph graph =
+        g.addNode(Node.builder("Flatten").name("flat").inputs("c").outputs("f").build())
+            .addNode(
+                Node.builder("Gemm")
+                    .name("fc")
+                    .inputs("f", "wf")
+                    .outputs("y")
+                    .attr("transB", 1L)
+                    .build())
+            .addOutput(ValueInfo.of("y", DataType.FLOAT, -1, 3))
+            .build();
     return Model.of(graph, 13);
   }
 
-  private static Node conv(String name, String in, String w, String out, long group, long[] strides,
-      long[] pads, String... bias) {
+  private static Node conv(
+      String name,
+      String in,
+      String w,
+      String out,
+      long group,
+      long[] strides,
+      long[] pads,
+      String... bias) {
     List<String> inputs = new ArrayList<>(List.of(in, w));
     inputs.addAll(List.of(bias));
-    return Node.builder("Conv").name(name).inputs(inputs).outputs(out).attr("group", group)
-        .attrInts("strides", strides).attrInts("pads", pads).build();
+    return Node.builder("Conv")
+        .name(name)
+        .inputs(inputs)
+        .outputs(out)
+        .attr("group", group)
+        .attrInts("strides", strides)
+        .attrInts("pads", pads)
+        .build();
   }
 
   private static Model teacher(TensorValue w) {
     Random r = new Random(1);
-    return tail(head(Graph.builder().name("teacher"), r).putInitializer("w", w)
-        .putInitializer("b", FineTunerTest.rnd(r, 0.1f, O))
-        .addNode(conv("conv", "x", "w", "c", 1, new long[] {2, 2}, new long[] {1, 1, 1, 1}, "b")));
+    return tail(
+        head(Graph.builder().name("teacher"), r)
+            .putInitializer("w", w)
+            .putInitializer("b", FineTunerTest.rnd(r, 0.1f, O))
+            .addNode(
+                conv("conv", "x", "w", "c", 1, new long[] {2, 2}, new long[] {1, 1, 1, 1}, "b")));
   }
 
   /** Tucker-2: 1x1 (C -> R), 3x3 stride 2 pad 1 (R -> R), 1x1 (R -> O, bias). */
   private static Model tucker(Random r) {
-    return tail(head(Graph.builder().name("tucker"), r)
-        .putInitializer("u", FineTunerTest.rnd(r, 1f, R, C, 1, 1))
-        .putInitializer("k", FineTunerTest.rnd(r, 1f, R, R, 3, 3))
-        .putInitializer("v", FineTunerTest.rnd(r, 1f, O, R, 1, 1))
-        .putInitializer("b", FineTunerTest.rnd(r, 1f, O))
-        .addNode(conv("t1", "x", "u", "a1", 1, new long[] {1, 1}, new long[] {0, 0, 0, 0}))
-        .addNode(conv("t2", "a1", "k", "a2", 1, new long[] {2, 2}, new long[] {1, 1, 1, 1}))
-        .addNode(conv("t3", "a2", "v", "c", 1, new long[] {1, 1}, new long[] {0, 0, 0, 0}, "b")));
+    return tail(
+        head(Graph.builder().name("tucker"), r)
+            .putInitializer("u", FineTunerTest.rnd(r, 1f, R, C, 1, 1))
+            .putInitializer("k", FineTunerTest.rnd(r, 1f, R, R, 3, 3))
+            .putInitializer("v", FineTunerTest.rnd(r, 1f, O, R, 1, 1))
+            .putInitializer("b", FineTunerTest.rnd(r, 1f, O))
+            .addNode(conv("t1", "x", "u", "a1", 1, new long[] {1, 1}, new long[] {0, 0, 0, 0}))
+            .addNode(conv("t2", "a1", "k", "a2", 1, new long[] {2, 2}, new long[] {1, 1, 1, 1}))
+            .addNode(
+                conv("t3", "a2", "v", "c", 1, new long[] {1, 1}, new long[] {0, 0, 0, 0}, "b")));
   }
 
   /** Separable CP: 1x1 (C -> R), depthwise 3x1 and 1x3 (stride 2 and pad 1 on their axis), 1x1. */
   private static Model cp(Random r) {
-    return tail(head(Graph.builder().name("cp"), r)
-        .putInitializer("cin", FineTunerTest.rnd(r, 1f, R, C, 1, 1))
-        .putInitializer("b1", FineTunerTest.rnd(r, 1f, R, 1, 3, 1))
-        .putInitializer("b2", FineTunerTest.rnd(r, 1f, R, 1, 1, 3))
-        .putInitializer("cout", FineTunerTest.rnd(r, 1f, O, R, 1, 1))
-        .putInitializer("b", FineTunerTest.rnd(r, 1f, O))
-        .addNode(conv("p1", "x", "cin", "a1", 1, new long[] {1, 1}, new long[] {0, 0, 0, 0}))
-        .addNode(conv("p2", "a1", "b1", "a2", R, new long[] {2, 1}, new long[] {1, 0, 1, 0}))
-        .addNode(conv("p3", "a2", "b2", "a3", R, new long[] {1, 2}, new long[] {0, 1, 0, 1}))
-        .addNode(conv("p4", "a3", "cout", "c", 1, new long[] {1, 1}, new long[] {0, 0, 0, 0}, "b")));
+    return tail(
+        head(Graph.builder().name("cp"), r)
+            .putInitializer("cin", FineTunerTest.rnd(r, 1f, R, C, 1, 1))
+            .putInitializer("b1", FineTunerTest.rnd(r, 1f, R, 1, 3, 1))
+            .putInitializer("b2", FineTunerTest.rnd(r, 1f, R, 1, 1, 3))
+            .putInitializer("cout", FineTunerTest.rnd(r, 1f, O, R, 1, 1))
+            .putInitializer("b", FineTunerTest.rnd(r, 1f, O))
+            .addNode(conv("p1", "x", "cin", "a1", 1, new long[] {1, 1}, new long[] {0, 0, 0, 0}))
+            .addNode(conv("p2", "a1", "b1", "a2", R, new long[] {2, 1}, new long[] {1, 0, 1, 0}))
+            .addNode(conv("p3", "a2", "b2", "a3", R, new long[] {1, 2}, new long[] {0, 1, 0, 1}))
+            .addNode(
+                conv("p4", "a3", "cout", "c", 1, new long[] {1, 1}, new long[] {0, 0, 0, 0}, "b")));
   }
 
   private static float[] init(Model m, String name) {
@@ -145,7 +173,8 @@ class WeightDistillationTest {
     Random r = new Random(7);
     List<LayerPair> pair = List.of(new LayerPair("c", "c"));
     for (Model student : List.of(tucker(r), cp(r))) {
-      float[] expected = student.graph().name().equals("cp") ? cpDense(student) : tuckerDense(student);
+      float[] expected =
+          student.graph().name().equals("cp") ? cpDense(student) : tuckerDense(student);
       Model exact = teacher(TensorValue.ofFloats(new long[] {O, C, 3, 3}, expected));
       Model other = teacher(FineTunerTest.rnd(r, 1f, O, C, 3, 3));
       try (GraphExecutor ex = GraphExecutor.of(student);
@@ -153,7 +182,10 @@ class WeightDistillationTest {
           WeightDistillation otherTerm = WeightDistillation.of(ex, other, pair);
           NDManager m = ex.manager().newSubManager()) {
         assertEquals(1, exactTerm.layers(), student.graph().name());
-        assertArrayEquals(rowsByOutput(expected), exactTerm.denseWeights().get(0).toFloatArray(), 1e-4f,
+        assertArrayEquals(
+            rowsByOutput(expected),
+            exactTerm.denseWeights().get(0).toFloatArray(),
+            1e-4f,
             student.graph().name() + ": strides, pads and the bias are not part of the weight");
         assertEquals(0.0, exactTerm.loss(m).getFloat(), 1e-8);
         float[] w = init(other, "w");
@@ -167,17 +199,29 @@ class WeightDistillationTest {
   }
 
   /** x [N, C, 6, 6] -> {@code nodes} computing "c" [N, O, 12, 12] -> GlobalAveragePool -> Gemm. */
-  private static Model transposed(String name, Random r, Map<String, TensorValue> weights, Node... nodes) {
-    Graph.Builder g = Graph.builder().name(name).addInput(ValueInfo.of("x", DataType.FLOAT, -1, C, 6, 6))
-        .putInitializer("wf", FineTunerTest.rnd(r, 0.1f, 3, O));
+  private static Model transposed(
+      String name, Random r, Map<String, TensorValue> weights, Node... nodes) {
+    Graph.Builder g =
+        Graph.builder()
+            .name(name)
+            .addInput(ValueInfo.of("x", DataType.FLOAT, -1, C, 6, 6))
+            .putInitializer("wf", FineTunerTest.rnd(r, 0.1f, 3, O));
     weights.forEach(g::putInitializer);
     for (Node n : nodes) {
       g.addNode(n);
     }
-    Graph graph = g.addNode(Node.builder("GlobalAveragePool").name("gap").inputs("c").outputs("p").build())
-        .addNode(Node.builder("Flatten").name("flat").inputs("p").outputs("f").build())
-        .addNode(Node.builder("Gemm").name("fc").inputs("f", "wf").outputs("y").attr("transB", 1L).build())
-        .addOutput(ValueInfo.of("y", DataType.FLOAT, -1, 3)).build();
+    Graph graph =
+        g.addNode(Node.builder("GlobalAveragePool").name("gap").inputs("c").outputs("p").build())
+            .addNode(Node.builder("Flatten").name("flat").inputs("p").outputs("f").build())
+            .addNode(
+                Node.builder("Gemm")
+                    .name("fc")
+                    .inputs("f", "wf")
+                    .outputs("y")
+                    .attr("transB", 1L)
+                    .build())
+            .addOutput(ValueInfo.of("y", DataType.FLOAT, -1, 3))
+            .build();
     return Model.of(graph, 13);
   }
 
@@ -185,8 +229,14 @@ class WeightDistillationTest {
   private static Node deconv(String name, String in, String w, String out, String... bias) {
     List<String> inputs = new ArrayList<>(List.of(in, w));
     inputs.addAll(List.of(bias));
-    return Node.builder("ConvTranspose").name(name).inputs(inputs).outputs(out)
-        .attrInts("strides", 2, 2).attrInts("pads", 1, 1, 1, 1).attrInts("output_padding", 1, 1).build();
+    return Node.builder("ConvTranspose")
+        .name(name)
+        .inputs(inputs)
+        .outputs(out)
+        .attrInts("strides", 2, 2)
+        .attrInts("pads", 1, 1, 1, 1)
+        .attrInts("output_padding", 1, 1)
+        .build();
   }
 
   /**
@@ -200,10 +250,14 @@ class WeightDistillationTest {
     TensorValue u = FineTunerTest.rnd(r, 1f, R, C, 1, 1);
     TensorValue k = FineTunerTest.rnd(r, 1f, R, R, 3, 3);
     TensorValue v = FineTunerTest.rnd(r, 1f, O, R, 1, 1);
-    Model student = transposed("tucker_t", r, Map.of("u", u, "k", k, "v", v, "b", FineTunerTest.rnd(r, 1f, O)),
-        conv("t1", "x", "u", "a1", 1, new long[] {1, 1}, new long[] {0, 0, 0, 0}),
-        deconv("t2", "a1", "k", "a2"),
-        conv("t3", "a2", "v", "c", 1, new long[] {1, 1}, new long[] {0, 0, 0, 0}, "b"));
+    Model student =
+        transposed(
+            "tucker_t",
+            r,
+            Map.of("u", u, "k", k, "v", v, "b", FineTunerTest.rnd(r, 1f, O)),
+            conv("t1", "x", "u", "a1", 1, new long[] {1, 1}, new long[] {0, 0, 0, 0}),
+            deconv("t2", "a1", "k", "a2"),
+            conv("t3", "a2", "v", "c", 1, new long[] {1, 1}, new long[] {0, 0, 0, 0}, "b"));
     float[] uf = u.toFloatArray();
     float[] kf = k.toFloatArray();
     float[] vf = v.toFloatArray();
@@ -221,11 +275,19 @@ class WeightDistillationTest {
         }
       }
     }
-    Model teacher = transposed("teacher_t", r,
-        Map.of("w", TensorValue.ofFloats(new long[] {C, O, 3, 3}, wt), "b", FineTunerTest.rnd(r, 1f, O)),
-        deconv("dec", "x", "w", "c", "b"));
+    Model teacher =
+        transposed(
+            "teacher_t",
+            r,
+            Map.of(
+                "w",
+                TensorValue.ofFloats(new long[] {C, O, 3, 3}, wt),
+                "b",
+                FineTunerTest.rnd(r, 1f, O)),
+            deconv("dec", "x", "w", "c", "b"));
     try (GraphExecutor ex = GraphExecutor.of(student);
-        WeightDistillation term = WeightDistillation.of(ex, teacher, List.of(new LayerPair("c", "c")));
+        WeightDistillation term =
+            WeightDistillation.of(ex, teacher, List.of(new LayerPair("c", "c")));
         NDManager m = ex.manager().newSubManager()) {
       assertEquals(1, term.layers());
       assertArrayEquals(wt, term.denseWeights().get(0).toFloatArray(), 1e-4f);
@@ -248,24 +310,53 @@ class WeightDistillationTest {
     Model student = tucker(r);
     Model teacher = teacher(FineTunerTest.rnd(r, 0.3f, O, C, 3, 3));
     List<LayerPair> pair = List.of(new LayerPair("c", "c"));
-    DataLoader data = DataLoader.builder(new org.lowrank.train.data.ImageDataset() {
-      public int size() { return 32; }
-      public int channels() { return C; }
-      public int height() { return 6; }
-      public int width() { return 6; }
-      public List<String> classNames() { return List.of("a", "b", "c"); }
-      public Example get(int i) {
-        byte[] p = new byte[C * 36];
-        new Random(i).nextBytes(p);
-        return new Example(p, i % 3);
-      }
-      public String description() { return "noise"; }
-    }).setBatchSize(16).build();
-    FineTuneConfig.Builder cb = FineTuneConfig.builder().optOptimizer(OptimizerKind.ADAM)
-        .optLearningRate(0.03).optSteps(60).optTeacher(teacher);
+    DataLoader data =
+        DataLoader.builder(
+                new org.lowrank.train.data.ImageDataset() {
+                  public int size() {
+                    return 32;
+                  }
+
+                  public int channels() {
+                    return C;
+                  }
+
+                  public int height() {
+                    return 6;
+                  }
+
+                  public int width() {
+                    return 6;
+                  }
+
+                  public List<String> classNames() {
+                    return List.of("a", "b", "c");
+                  }
+
+                  public Example get(int i) {
+                    byte[] p = new byte[C * 36];
+                    new Random(i).nextBytes(p);
+                    return new Example(p, i % 3);
+                  }
+
+                  public String description() {
+                    return "noise";
+                  }
+                })
+            .setBatchSize(16)
+            .build();
+    FineTuneConfig.Builder cb =
+        FineTuneConfig.builder()
+            .optOptimizer(OptimizerKind.ADAM)
+            .optLearningRate(0.03)
+            .optSteps(60)
+            .optTeacher(teacher);
     double without = distance(FineTuner.run(student, data, cb.build()).model(), teacher, pair);
-    double with = distance(FineTuner.run(student, data, cb.optWeightDistillation(pair, 10).build()).model(),
-        teacher, pair);
+    double with =
+        distance(
+            FineTuner.run(student, data, cb.optWeightDistillation(pair, 10).build()).model(),
+            teacher,
+            pair);
     assertTrue(with < 0.7 * without, "weight term on: " + with + ", off: " + without);
   }
 
@@ -275,23 +366,52 @@ class WeightDistillationTest {
     Model student = tucker(r);
     Model teacher = teacher(FineTunerTest.rnd(r, 0.3f, O, C, 3, 3));
     List<LayerPair> pair = List.of(new LayerPair("c", "c"));
-    DataLoader data = DataLoader.builder(new org.lowrank.train.data.ImageDataset() {
-      public int size() { return 32; }
-      public int channels() { return C; }
-      public int height() { return 6; }
-      public int width() { return 6; }
-      public List<String> classNames() { return List.of("a", "b", "c"); }
-      public Example get(int i) {
-        byte[] p = new byte[C * 36];
-        new Random(i).nextBytes(p);
-        return new Example(p, i % 3);
-      }
-      public String description() { return "noise"; }
-    }).setBatchSize(16).build();
-    FineTuneConfig.Builder cb = FineTuneConfig.builder().optOptimizer(OptimizerKind.ADAM)
-        .optLearningRate(0.003).optSteps(20).optTeacher(teacher);
+    DataLoader data =
+        DataLoader.builder(
+                new org.lowrank.train.data.ImageDataset() {
+                  public int size() {
+                    return 32;
+                  }
+
+                  public int channels() {
+                    return C;
+                  }
+
+                  public int height() {
+                    return 6;
+                  }
+
+                  public int width() {
+                    return 6;
+                  }
+
+                  public List<String> classNames() {
+                    return List.of("a", "b", "c");
+                  }
+
+                  public Example get(int i) {
+                    byte[] p = new byte[C * 36];
+                    new Random(i).nextBytes(p);
+                    return new Example(p, i % 3);
+                  }
+
+                  public String description() {
+                    return "noise";
+                  }
+                })
+            .setBatchSize(16)
+            .build();
+    FineTuneConfig.Builder cb =
+        FineTuneConfig.builder()
+            .optOptimizer(OptimizerKind.ADAM)
+            .optLearningRate(0.003)
+            .optSteps(20)
+            .optTeacher(teacher);
     float[] off = init(FineTuner.run(student, data, cb.build()).model(), "k");
-    float[] tiny = init(FineTuner.run(student, data, cb.optWeightDistillation(pair, 1e-9).build()).model(), "k");
+    float[] tiny =
+        init(
+            FineTuner.run(student, data, cb.optWeightDistillation(pair, 1e-9).build()).model(),
+            "k");
     assertArrayEquals(off, tiny, 1e-4f);
   }
 

@@ -17,7 +17,10 @@ import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.rewrite.LayerRewriter;
 import org.lowrank.train.exec.GraphExecutor;
 
-/** {@link InputMoments} and {@link SequentialFactorization} on the small conv net of the refit tests. */
+/**
+ * {@link InputMoments} and {@link SequentialFactorization} on the small conv net of the refit
+ * tests.
+ */
 class DataAwareFactorizationPassTest {
 
   /**
@@ -29,7 +32,8 @@ class DataAwareFactorizationPassTest {
     Model m = OutputReconstructionTest.net(1);
     TensorValue x = OutputReconstructionTest.rnd(new Random(2), 1f, 20, 3, 8, 8);
     // chunk 3 so the moment is summed over several chunks
-    Map<String, InputMoment> moments = InputMoments.collect(m, List.of("b", "fc1"), x, 3, ProgressListener.NONE);
+    Map<String, InputMoment> moments =
+        InputMoments.collect(m, List.of("b", "fc1"), x, 3, ProgressListener.NONE);
     InputMoment s = moments.get("b");
     assertEquals(8 * 9, s.size());
     assertEquals(20L * 64, s.samples());
@@ -65,47 +69,77 @@ class DataAwareFactorizationPassTest {
     TensorValue calib = OutputReconstructionTest.rnd(new Random(4), 1f, 64, 3, 8, 8);
     TensorValue fresh = OutputReconstructionTest.rnd(new Random(5), 1f, 16, 3, 8, 8);
     LayerFactorizer f = LayerFactorizer.create();
-    Map<String, Choice> full = Map.of("a", Choice.of(Method.TUCKER2, 8, 3), "b", Choice.of(Method.TUCKER2, 12, 8));
-    SequentialFactorization.Result exact = SequentialFactorization.run(original, List.of("a", "b"), calib, 16,
-        (g, layer, s) -> f.factorize(g, layer, full.get(layer), s), ProgressListener.NONE);
+    Map<String, Choice> full =
+        Map.of("a", Choice.of(Method.TUCKER2, 8, 3), "b", Choice.of(Method.TUCKER2, 12, 8));
+    SequentialFactorization.Result exact =
+        SequentialFactorization.run(
+            original,
+            List.of("a", "b"),
+            calib,
+            16,
+            (g, layer, s) -> f.factorize(g, layer, full.get(layer), s),
+            ProgressListener.NONE);
     assertTrue(OutputReconstructionTest.relativeError(original, exact.model(), fresh, "y") < 1e-3);
 
-    Map<String, Choice> low = Map.of("a", Choice.of(Method.TUCKER2, 3, 2), "b", Choice.of(Method.CP, 4));
-    SequentialFactorization.Result data = SequentialFactorization.run(original, List.of("a", "b"), calib, 16,
-        (g, layer, s) -> f.factorize(g, layer, low.get(layer), s), ProgressListener.NONE);
+    Map<String, Choice> low =
+        Map.of("a", Choice.of(Method.TUCKER2, 3, 2), "b", Choice.of(Method.CP, 4));
+    SequentialFactorization.Result data =
+        SequentialFactorization.run(
+            original,
+            List.of("a", "b"),
+            calib,
+            16,
+            (g, layer, s) -> f.factorize(g, layer, low.get(layer), s),
+            ProgressListener.NONE);
     Model weights = original;
     for (String layer : List.of("a", "b")) {
-      weights = LayerRewriter.rewrite(weights, layer, f.factorize(original.graph(), layer, low.get(layer)));
+      weights =
+          LayerRewriter.rewrite(
+              weights, layer, f.factorize(original.graph(), layer, low.get(layer)));
     }
     double dataError = OutputReconstructionTest.relativeError(original, data.model(), calib, "yb");
     double weightError = OutputReconstructionTest.relativeError(original, weights, calib, "yb");
-    assertTrue(dataError < 0.9 * weightError, "data-aware " + dataError + " vs weight-only " + weightError);
+    assertTrue(
+        dataError < 0.9 * weightError,
+        "data-aware " + dataError + " vs weight-only " + weightError);
     // fitting b to the inputs it really gets (after the compressed a) beats fitting it to a's
     // original outputs
-    Map<String, InputMoment> moments = InputMoments.collect(original, List.of("a", "b"), calib, 16,
-        ProgressListener.NONE);
+    Map<String, InputMoment> moments =
+        InputMoments.collect(original, List.of("a", "b"), calib, 16, ProgressListener.NONE);
     Model symmetric = original;
     for (String layer : List.of("a", "b")) {
-      symmetric = LayerRewriter.rewrite(symmetric, layer,
-          f.factorize(original.graph(), layer, low.get(layer), moments.get(layer)));
+      symmetric =
+          LayerRewriter.rewrite(
+              symmetric,
+              layer,
+              f.factorize(original.graph(), layer, low.get(layer), moments.get(layer)));
     }
-    double symmetricError = OutputReconstructionTest.relativeError(original, symmetric, calib, "yb");
-    assertTrue(dataError < symmetricError, "sequential " + dataError + " vs symmetric " + symmetricError);
+    double symmetricError =
+        OutputReconstructionTest.relativeError(original, symmetric, calib, "yb");
+    assertTrue(
+        dataError < symmetricError, "sequential " + dataError + " vs symmetric " + symmetricError);
   }
 
   /**
-   * With a compressed and b kept at full rank, b's sequential fit is W' = W C S^-1, the least-squares
-   * map from the inputs b gets to its original outputs: its output error is below that of the
-   * original W on the same inputs.
+   * With a compressed and b kept at full rank, b's sequential fit is W' = W C S^-1, the
+   * least-squares map from the inputs b gets to its original outputs: its output error is below
+   * that of the original W on the same inputs.
    */
   @Test
   void fullRankLayerAfterACompressedOneCorrectsItsInputs() {
     Model original = OutputReconstructionTest.net(6);
     TensorValue calib = OutputReconstructionTest.rnd(new Random(7), 1f, 64, 3, 8, 8);
     LayerFactorizer f = LayerFactorizer.create();
-    Map<String, Choice> plan = Map.of("a", Choice.of(Method.TUCKER2, 3, 2), "b", Choice.of(Method.TUCKER2, 12, 8));
-    SequentialFactorization.Result data = SequentialFactorization.run(original, List.of("a", "b"), calib, 16,
-        (g, layer, s) -> f.factorize(g, layer, plan.get(layer), s), ProgressListener.NONE);
+    Map<String, Choice> plan =
+        Map.of("a", Choice.of(Method.TUCKER2, 3, 2), "b", Choice.of(Method.TUCKER2, 12, 8));
+    SequentialFactorization.Result data =
+        SequentialFactorization.run(
+            original,
+            List.of("a", "b"),
+            calib,
+            16,
+            (g, layer, s) -> f.factorize(g, layer, plan.get(layer), s),
+            ProgressListener.NONE);
     Model aOnly = LayerRewriter.rewrite(original, "a", data.layers().get("a"));
     double corrected = OutputReconstructionTest.relativeError(original, data.model(), calib, "yb");
     double uncorrected = OutputReconstructionTest.relativeError(original, aOnly, calib, "yb");

@@ -1,16 +1,19 @@
 package org.lowrank.train.search;
 
 import java.util.Random;
-import org.lowrank.graph.TensorValue;
 import org.lowrank.cost.LayerGeometry;
 import org.lowrank.cost.Method;
+import org.lowrank.graph.TensorValue;
 
 /** Layers with a planted low rank plus small Gaussian noise, for plant-and-recover tests. */
 final class PlantedLayers {
   private PlantedLayers() {}
 
-  /** A 3x3 conv [cout, cin, 3, 3] of exact TT rank (r, r) plus noise of relative size {@code noise}. */
-  static SearchLayer ttConv(String name, int cout, int cin, int r, double noise, long seed, Method m) {
+  /**
+   * A 3x3 conv [cout, cin, 3, 3] of exact TT rank (r, r) plus noise of relative size {@code noise}.
+   */
+  static SearchLayer ttConv(
+      String name, int cout, int cin, int r, double noise, long seed, Method m) {
     Random rnd = new Random(seed);
     int k = 9;
     double[] g1 = gaussian(rnd, cout * r);
@@ -70,19 +73,23 @@ final class PlantedLayers {
     }
     addNoise(w, noise, rnd);
     LayerGeometry g = LayerGeometry.dense(name, out, in, 1, true);
-    return new SearchLayer(name, g, TensorValue.ofFloats(new long[] {out, in}, toFloats(w)), Method.SVD);
+    return new SearchLayer(
+        name, g, TensorValue.ofFloats(new long[] {out, in}, toFloats(w)), Method.SVD);
   }
 
   static LayerGeometry convGeometry(String name, int cout, int cin) {
-    return LayerGeometry.conv(name, cout, cin, 1, new long[] {3, 3}, new long[] {8, 8},
-        new long[] {8, 8}, true);
+    return LayerGeometry.conv(
+        name, cout, cin, 1, new long[] {3, 3}, new long[] {8, 8}, new long[] {8, 8}, true);
   }
 
   private static SearchLayer layer(
       String name, int cout, int cin, double[] w, double noise, Random rnd, Method m) {
     addNoise(w, noise, rnd);
-    return new SearchLayer(name, convGeometry(name, cout, cin),
-        TensorValue.ofFloats(new long[] {cout, cin, 3, 3}, toFloats(w)), m);
+    return new SearchLayer(
+        name,
+        convGeometry(name, cout, cin),
+        TensorValue.ofFloats(new long[] {cout, cin, 3, 3}, toFloats(w)),
+        m);
   }
 
   private static void addNoise(double[] w, double noise, Random rnd) {
