@@ -211,7 +211,15 @@ class LayerRulesCliTest {
         CliCommandsTest.run(
             args(
                 List.of(
-                    "plan", model.toString(), "-o", plan.toString(), "--selector", "ratio", "-q"),
+                    "plan",
+                    model.toString(),
+                    "-o",
+                    plan.toString(),
+                    "--selector",
+                    "ratio",
+                    "--rank-multiple",
+                    "1", // this small model's layers have fewer channels than a block
+                    "-q"),
                 options));
     assertEquals(ExitCodes.OK, r.code(), r.err());
     Set<String> names = new TreeSet<>();
@@ -333,6 +341,8 @@ class LayerRulesCliTest {
             "--include-pointwise",
             "--selector",
             "ratio",
+            "--rank-multiple",
+            "1",
             "-q");
     assertEquals(ExitCodes.OK, ok.code(), ok.err());
     assertEquals(

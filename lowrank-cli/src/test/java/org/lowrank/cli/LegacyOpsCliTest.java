@@ -146,6 +146,8 @@ class LegacyOpsCliTest {
             "energy",
             "--method",
             "tucker",
+            "--rank-multiple",
+            "1",
             "--no-latency",
             "-q",
             "--threads",
