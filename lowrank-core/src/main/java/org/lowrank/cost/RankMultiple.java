@@ -77,8 +77,34 @@ public record RankMultiple(int multiple, String source) {
     }
   }
 
-  /** This machine's block, read from {@code /proc/cpuinfo}; 8 when it cannot be read. */
+  /**
+   * The environment variable that names the CPU {@code auto} plans for ({@code avx2} or {@code
+   * avx512}) instead of this machine's: for planning on one machine and deploying on another, and
+   * for tests that must plan alike on every machine.
+   */
+  public static final String TARGET_CPU_ENV = "LOWRANK_TARGET_CPU";
+
+  /**
+   * This machine's block, read from {@code /proc/cpuinfo} (8 when it cannot be read), unless {@link
+   * #TARGET_CPU_ENV} names a CPU.
+   */
   public static RankMultiple detect() {
+    return detect(System.getenv(TARGET_CPU_ENV));
+  }
+
+  /**
+   * {@link #detect()} with {@code target} as the value of {@link #TARGET_CPU_ENV} (null: unset).
+   */
+  static RankMultiple detect(String target) {
+    if (target != null && !target.isBlank()) {
+      String t = target.trim().toLowerCase(Locale.ROOT);
+      if (!t.startsWith("avx")) {
+        throw new IllegalArgumentException(
+            TARGET_CPU_ENV + " takes avx2 or avx512, found '" + target + "'");
+      }
+      RankMultiple r = parse(t);
+      return new RankMultiple(r.multiple(), r.source() + " (" + TARGET_CPU_ENV + ")");
+    }
     try {
       return fromCpuinfo(Files.readString(CPUINFO));
     } catch (IOException | RuntimeException e) {

@@ -55,4 +55,15 @@ class RankMultipleTest {
         e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> RankMultiple.parse("sse"));
   }
+
+  @Test
+  void theTargetCpuVariableOverridesThisMachine() {
+    RankMultiple avx2 = RankMultiple.detect("avx2");
+    assertEquals(8, avx2.multiple());
+    assertEquals("target avx2 (LOWRANK_TARGET_CPU)", avx2.source());
+    assertEquals(16, RankMultiple.detect("AVX512").multiple());
+    assertEquals(RankMultiple.detect(null).multiple(), RankMultiple.detect(" ").multiple());
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> RankMultiple.detect("8"));
+  }
 }
