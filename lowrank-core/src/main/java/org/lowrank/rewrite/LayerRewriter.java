@@ -85,6 +85,11 @@ public final class LayerRewriter {
     TensorValue stored;
     if (ConvLayer.isConvOp(node)) {
       ConvLayer c = ConvLayer.of(g, node);
+      if (c.isPointwise()
+          && weight.rank() == 2
+          && weight.elementCount() == c.weight().elementCount()) {
+        weight = weight.reshape(c.weight().dims()); // a 1x1 conv's SVD reconstructs [C_out, C_in]
+      }
       requireSameShape(node, c.weight().dims(), weight.dims());
       weightName = c.weightName();
       weightInput = 1;

@@ -13,7 +13,6 @@ import org.lowrank.cost.Method;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.ModelException;
 import org.lowrank.graph.Node;
-import org.lowrank.graph.TensorValue;
 import org.lowrank.rewrite.ConvLayer;
 import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerFactorizer;
@@ -89,9 +88,7 @@ class PointwiseSvdOrtTest {
                 .sum();
         assertEquals((long) r * (s.cout() + s.cin()), weights, s + " rank " + r);
         Model reference =
-            r == full
-                ? model
-                : LayerRewriter.withWeight(model, "conv", reshapeToConv(spec.reconstruct(), s));
+            r == full ? model : LayerRewriter.withWeight(model, "conv", spec.reconstruct());
         RewriteOrtTest.assertMatches(reference, rewritten);
       }
       assertTrue(ConvLayer.of(model.graph(), conv).isPointwise());
@@ -123,15 +120,5 @@ class PointwiseSvdOrtTest {
                 LayerFactorizer.create()
                     .factorize(model.graph(), "conv", Choice.of(Method.SVD, 2)));
     assertTrue(e.getMessage().contains("conv") && e.getMessage().contains("1x1"), e.getMessage());
-  }
-
-  private static TensorValue reshapeToConv(TensorValue w, ConvSpec s) {
-    long[] d = new long[2 + s.kernel().length];
-    d[0] = s.cout();
-    d[1] = s.cin();
-    for (int j = 2; j < d.length; j++) {
-      d[j] = 1;
-    }
-    return w.reshape(d);
   }
 }
