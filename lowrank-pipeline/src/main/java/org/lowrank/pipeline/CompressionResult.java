@@ -60,6 +60,13 @@ public record CompressionResult(
   public static final double REWRITE_TOLERANCE = 1e-3;
 
   /**
+   * A measured speed-up below this (median wall time, original / compressed) is reported as a
+   * {@link PipelineWarning.Kind#SLOWER} warning; the 5% margin keeps timing noise on a shared
+   * machine from crying wolf.
+   */
+  public static final double SLOWER_THAN = 0.95;
+
+  /**
    * What the user should know about this run, in report order: latency batches other than asked,
    * factorized layers that do not lower their cost, fine-tuning trouble, a failed rewrite check.
    */
@@ -67,6 +74,25 @@ public record CompressionResult(
     List<PipelineWarning> out = new java.util.ArrayList<>();
     if (latency != null && !latency.note().isEmpty()) {
       out.add(PipelineWarning.of(PipelineWarning.Kind.LATENCY_BATCH, latency.note()));
+    }
+    if (latency != null) {
+      for (org.lowrank.runtime.LatencyComparison.Row row : latency.rows()) {
+        if (row.speedup() < SLOWER_THAN) {
+          out.add(
+              PipelineWarning.of(
+                  PipelineWarning.Kind.SLOWER,
+                  String.format(
+                      java.util.Locale.ROOT,
+                      "the compressed model runs %.2fx as fast as the original at batch %d (%d"
+                          + " thread(s), median of %d runs); fewer parameters did not make it"
+                          + " faster here: budget MACs (--keep-flops), drop candidates slower than"
+                          + " the original layer (--prune-latency), or keep the original",
+                      row.speedup(),
+                      row.batchSize(),
+                      row.rewritten().intraOpThreads(),
+                      row.rewritten().runs())));
+        }
+      }
     }
     for (org.lowrank.plan.LayerDecision d : plan.layers()) {
       if (d.isFactorized() && !d.lowersCost()) {

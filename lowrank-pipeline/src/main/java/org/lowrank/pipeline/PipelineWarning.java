@@ -21,7 +21,9 @@ public record PipelineWarning(Kind kind, String subject, String message) {
     /** Fine-tuning diverged, was retried, or kept the model as it was (see FineTuneWarning). */
     FINE_TUNING,
     /** The rewritten graph differs from the dense reconstruction of its factors beyond 1e-3. */
-    REWRITE_CHECK
+    REWRITE_CHECK,
+    /** The compressed model measured slower than the original in ONNX Runtime at some batch. */
+    SLOWER
   }
 
   public PipelineWarning {
@@ -42,6 +44,7 @@ public record PipelineWarning(Kind kind, String subject, String message) {
       case COST_NOT_LOWERED -> subject + ": " + message;
       case FINE_TUNING -> "fine-tuning: " + message;
       case REWRITE_CHECK -> "rewrite check: " + message;
+      case SLOWER -> "SLOWER: " + message;
     };
   }
 

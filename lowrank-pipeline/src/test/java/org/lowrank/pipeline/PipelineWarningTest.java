@@ -48,6 +48,62 @@ class PipelineWarningTest {
     assertTrue(conv2.note().contains("do not lower the cost"), conv2.note());
   }
 
+  /**
+   * The same result with a latency comparison whose rewritten median is {@code ms} (original 10
+   * ms).
+   */
+  private static CompressionResult timed(CompressionResult r, double ms) {
+    long[] original = {10_000_000L, 10_000_000L, 10_000_000L};
+    long[] rewritten = {(long) (ms * 1e6), (long) (ms * 1e6), (long) (ms * 1e6)};
+    org.lowrank.runtime.LatencyComparison latency =
+        new org.lowrank.runtime.LatencyComparison(
+            "cnn",
+            1.0,
+            List.of(
+                new org.lowrank.runtime.LatencyComparison.Row(
+                    org.lowrank.runtime.LatencyResult.of(1, 1, original),
+                    org.lowrank.runtime.LatencyResult.of(1, 1, rewritten))),
+            "");
+    return new CompressionResult(
+        r.original(),
+        r.compressed(),
+        r.plan(),
+        r.before(),
+        r.after(),
+        r.rewriteCheck(),
+        r.fidelity(),
+        latency,
+        r.output(),
+        r.accuracy(),
+        r.fineTune(),
+        r.refit(),
+        r.stageSeconds(),
+        r.seed());
+  }
+
+  @Test
+  void aCompressedModelMeasuredSlowerIsALoudWarning() throws Exception {
+    Path model = tmp.resolve("cnn.onnx");
+    OnnxWriter.write(DemoModels.fashionCnn(3), model);
+    CompressionResult r =
+        CompressionPipeline.builder()
+            .setModel(model)
+            .optMethods(List.of(Method.TUCKER2))
+            .optSelector(Selectors.ratio(0.5, 1))
+            .build()
+            .run();
+    List<PipelineWarning> slow = timed(r, 20).warnings(); // 0.50x
+    assertEquals(1, slow.size(), slow.toString());
+    assertEquals(PipelineWarning.Kind.SLOWER, slow.get(0).kind());
+    assertTrue(
+        slow.get(0).text().startsWith("SLOWER: the compressed model runs 0.50x"), slow.toString());
+    assertTrue(slow.get(0).text().contains("--keep-flops"), slow.toString());
+    assertTrue(
+        Reports.of(timed(r, 20), model.toString(), "").warnings().get(0).startsWith("SLOWER"));
+    assertTrue(timed(r, 10.2).warnings().isEmpty(), "0.98x is within the noise margin");
+    assertTrue(timed(r, 5).warnings().isEmpty(), "faster");
+  }
+
   @Test
   void textIsTheReportLine() {
     assertEquals(
