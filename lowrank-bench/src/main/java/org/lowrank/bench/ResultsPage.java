@@ -46,12 +46,22 @@ public final class ResultsPage {
               "`compress` defaults, ResNet-20",
               TrustBench.DATA,
               "default/resnet20",
-              List.of("params_removed", "top1_original", "top1_written", "test_agreement")),
+              List.of(
+                  "params_removed",
+                  "top1_original",
+                  "top1_written",
+                  "test_agreement",
+                  "speedup_b1")),
           new Figure(
               "`compress` defaults, ResNet-56",
               TrustBench.DATA,
               "default/resnet56",
-              List.of("params_removed", "top1_original", "top1_written", "test_agreement")),
+              List.of(
+                  "params_removed",
+                  "top1_original",
+                  "top1_written",
+                  "test_agreement",
+                  "speedup_b1")),
           new Figure(
               "ResNet-20 Tucker-2, keep 22% of the MACs, 10 epochs",
               EXPERIMENTS,
@@ -125,6 +135,9 @@ public final class ResultsPage {
     if (v instanceof Number n
         && (field.contains("removed") || field.contains("top1") || field.contains("agreement"))) {
       return org.lowrank.bench.record.Cells.pct(n);
+    }
+    if (v instanceof Number && field.startsWith("speedup")) {
+      return org.lowrank.bench.record.Cells.fixed(v, 2) + "x";
     }
     if (v instanceof Long || v instanceof Integer) {
       return String.valueOf(v);

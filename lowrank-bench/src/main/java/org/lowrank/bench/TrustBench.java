@@ -224,6 +224,7 @@ public final class TrustBench {
             "top-1 written",
             "agreement",
             "compressed / fine-tuned (eval subset)",
+            "speed-up b1 (wall)",
             "git");
     for (Map<String, Object> m : latest.values()) {
       table.add(
@@ -238,6 +239,9 @@ public final class TrustBench {
           pct(m.get("top1_written")),
           pct(m.get("test_agreement")),
           pct(m.get("top1_compressed_eval")) + " / " + pct(m.get("top1_finetuned_eval")),
+          m.get("speedup_b1") instanceof Number
+              ? org.lowrank.bench.record.Cells.fixed(m.get("speedup_b1"), 2) + "x"
+              : "",
           str(m.get("git")));
     }
     StringBuilder t =
@@ -249,7 +253,8 @@ public final class TrustBench {
                 + "`./bench trust`; each row's command is what a user types). \"written\" is OUT.onnx, or "
                 + "OUT.rejected.onnx when the fidelity guard refused the model (exit code 4). Top-1 and agreement"
                 + " are measured afterwards in ONNX Runtime on the test images; \"guard\" is the verdict "
-                + "`compress` gave on its own inputs.\n\n");
+                + "`compress` gave on its own inputs. Speed-up: the latency `compress` measured in ONNX"
+                + " Runtime, original / written median wall time at batch 1, 1 thread (below 1: slower).\n\n");
     t.append(table.render());
     t.append("\nCommands:\n\n```\n");
     for (Map<String, Object> m : latest.values()) {

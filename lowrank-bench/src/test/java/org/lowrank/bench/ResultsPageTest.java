@@ -63,13 +63,15 @@ class ResultsPageTest {
     row.put("top1_original", 0.8103);
     row.put("top1_written", 0.8105);
     row.put("test_agreement", 0.9884);
+    row.put("speedup_b1", 0.4973);
     trust.append(row);
     Map<Path, Map<String, Map<String, Object>>> latest = Map.of(TrustBench.DATA, trust.latest());
     String block = ResultsPage.figures(latest);
     assertTrue(
         block.contains(
             "| `compress` defaults, ResNet-20 | params removed 3.98%, top1 original 81.03%, "
-                + "top1 written 81.05%, test agreement 98.84% | `default/resnet20` (results/trust.jsonl) |"),
+                + "top1 written 81.05%, test agreement 98.84%, speedup b1 0.50x | `default/resnet20`"
+                + " (results/trust.jsonl) |"),
         block);
     assertTrue(block.contains("| `compress` defaults, ResNet-56 | not measured yet |"), block);
 
