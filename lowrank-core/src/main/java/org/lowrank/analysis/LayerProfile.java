@@ -71,50 +71,6 @@ public record LayerProfile(
     }
   }
 
-  /**
-   * A layer whose skip reason has no {@link SkipRule} of its own ({@link SkipRule#UNSUPPORTED}).
-   */
-  public LayerProfile(
-      String name,
-      String opType,
-      String kind,
-      String weightName,
-      long[] weightShape,
-      boolean hasBias,
-      long[] strides,
-      long[] pads,
-      long[] dilations,
-      long groups,
-      long[] inputShape,
-      long[] outputShape,
-      long params,
-      long macs,
-      LayerGeometry geometry,
-      List<Method> methods,
-      String skipReason,
-      Map<Method, String> methodNotes) {
-    this(
-        name,
-        opType,
-        kind,
-        weightName,
-        weightShape,
-        hasBias,
-        strides,
-        pads,
-        dilations,
-        groups,
-        inputShape,
-        outputShape,
-        params,
-        macs,
-        geometry,
-        methods,
-        skipReason,
-        methodNotes,
-        null);
-  }
-
   /** This layer skipped by a layer rule: no methods, the given rule and reason. */
   public LayerProfile skipped(SkipRule rule, String reason) {
     return new LayerProfile(
