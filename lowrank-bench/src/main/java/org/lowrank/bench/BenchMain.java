@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.lowrank.bench.results.ResultsBench;
+import org.lowrank.bench.results.ResultsCommand;
 import org.lowrank.bench.timing.DseTiming;
 import org.lowrank.bench.timing.ResNetLatencyBench;
 import org.lowrank.bench.timing.SearchTiming;
@@ -21,12 +21,7 @@ import picocli.CommandLine.Command;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks and results (results/*.jsonl -> RESULTS.md).",
-    subcommands = {
-      RealBench.class,
-      ResultsPage.Render.class,
-      ResultsPage.Import.class,
-      CommandLine.HelpCommand.class
-    })
+    subcommands = {RealBench.class, ResultsPage.Render.class, CommandLine.HelpCommand.class})
 public final class BenchMain implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -44,6 +39,7 @@ public final class BenchMain implements Callable<Integer> {
   /** The command line with every benchmark as a subcommand. */
   public static CommandLine commandLine() {
     CommandLine cl = new CommandLine(new BenchMain());
+    cl.addSubcommand(new ResultsCommand(ResultsPage::renderDefault));
     legacy(
         cl,
         "decompositions",
@@ -55,16 +51,6 @@ public final class BenchMain implements Callable<Integer> {
         "Default compress runs judged on the test split -> results/trust.jsonl and its "
             + "RESULTS.md block (--only ID, --limit N, --render-only).",
         TrustBench::run);
-    legacy(
-        cl,
-        "results",
-        "The experiments of issue 7 (./bench results --help) -> results/experiments.jsonl "
-            + "and RESULTS.md.",
-        (args, out, err) -> {
-          int code = ResultsBench.run(args, out, err);
-          boolean help = List.of(args).contains("--help") || List.of(args).contains("-h");
-          return code == 0 && !help ? ResultsPage.renderDefault(out) : code;
-        });
     legacy(
         cl,
         "dse-timing",

@@ -103,6 +103,24 @@ public final class DecompositionBenchmark {
       out.println(help());
       return 0;
     }
+    List<Row> rows = rows(o, out, err);
+    if (o.csv != null) {
+      writeCsv(o.csv, rows);
+    }
+    return 0;
+  }
+
+  /**
+   * The rows of {@code --quick} with {@code threads} BLAS threads (cases {@value #QUICK_CASES},
+   * ranks 8 and 32, one repeat), the table printed to {@code out} as they come.
+   */
+  public static List<Row> quickRows(int threads, PrintStream out, PrintStream err)
+      throws IOException {
+    Options o = parse(new String[] {"--quick", "--threads", Integer.toString(threads)});
+    return rows(o, out, err);
+  }
+
+  private static List<Row> rows(Options o, PrintStream out, PrintStream err) throws IOException {
     LinearAlgebra la = LinearAlgebra.openBlas(o.threads);
     long t0 = System.nanoTime();
     la.svd(DenseTensor.random(0, 64, 64).toArray(), 64, 64);
@@ -142,27 +160,28 @@ public final class DecompositionBenchmark {
         }
       }
     }
-    if (o.csv != null) {
-      StringBuilder sb =
-          new StringBuilder(
-              "case,method,ranks,parameters,compression,median_ms,median_cpu_ms,relative_error\n");
-      for (Row r : rows) {
-        sb.append(
-            String.format(
-                Locale.ROOT,
-                "%s,%s,%s,%d,%.3f,%.3f,%.3f,%.6g%n",
-                r.caseName(),
-                r.method(),
-                r.ranks(),
-                r.parameters(),
-                r.compression(),
-                r.medianMillis(),
-                r.medianCpuMillis(),
-                r.relativeError()));
-      }
-      Files.writeString(o.csv, sb.toString());
+    return rows;
+  }
+
+  private static void writeCsv(Path csv, List<Row> rows) throws IOException {
+    StringBuilder sb =
+        new StringBuilder(
+            "case,method,ranks,parameters,compression,median_ms,median_cpu_ms,relative_error\n");
+    for (Row r : rows) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%s,%s,%s,%d,%.3f,%.3f,%.3f,%.6g%n",
+              r.caseName(),
+              r.method(),
+              r.ranks(),
+              r.parameters(),
+              r.compression(),
+              r.medianMillis(),
+              r.medianCpuMillis(),
+              r.relativeError()));
     }
-    return 0;
+    Files.writeString(csv, sb.toString());
   }
 
   private static Row measure(Case c, Method m, int r, DenseTensor reference, int repeats) {

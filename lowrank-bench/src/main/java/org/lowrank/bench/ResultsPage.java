@@ -10,12 +10,10 @@ import java.util.concurrent.Callable;
 import org.lowrank.bench.record.MarkedBlock;
 import org.lowrank.bench.record.ResultLog;
 import org.lowrank.bench.results.ExperimentsPage;
-import org.lowrank.bench.results.LegacyResults;
 import org.lowrank.util.AtomicFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * RESULTS.md, generated: a short preamble, then one marked block per result file under {@code
@@ -109,13 +107,15 @@ public final class ResultsPage {
       Map<String, Object> r = latest.getOrDefault(f.data(), Map.of()).get(f.id());
       List<String> values = new java.util.ArrayList<>();
       for (String field : f.fields()) {
+        boolean top = r != null && r.containsKey(field);
         Object v =
             r == null
                 ? null
-                : r.containsKey(field)
+                : top
                     ? r.get(field)
                     : r.get("metrics") instanceof Map<?, ?> m ? m.get(field) : null;
-        values.add(field.replace('_', ' ') + " " + (v == null ? "n/a" : shown(field, v)));
+        String shown = top ? shown(field, v) : ExperimentsPage.cell(field, v);
+        values.add(field.replace('_', ' ') + " " + (v == null ? "n/a" : shown));
       }
       sb.append("| ")
           .append(f.label())
@@ -178,11 +178,13 @@ public final class ResultsPage {
         + "\n";
   }
 
-  /** Rewrites RESULTS.md in the working directory from the result files there. */
-  static int renderDefault(java.io.PrintStream out) throws IOException {
-    PrintWriter w = new PrintWriter(out, true);
-    writeAll(Path.of("RESULTS.md"), Path.of("README.md"), w);
-    return 0;
+  /** Rewrites RESULTS.md (and the README figures) in the working directory from the files there. */
+  static void renderDefault(PrintWriter out) {
+    try {
+      writeAll(Path.of("RESULTS.md"), Path.of("README.md"), out);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** Writes RESULTS.md and, where README.md has the figures markers, its figures block. */
@@ -230,47 +232,6 @@ public final class ResultsPage {
     @Override
     public Integer call() throws IOException {
       writeAll(results, readme, spec.commandLine().getOut());
-      return 0;
-    }
-  }
-
-  /**
-   * {@code ./bench import FILE.md}: appends the measured rows of a Markdown document written by
-   * {@code ./bench results} (its parts and appendices) to {@code results/experiments.jsonl}, oldest
-   * measurement first.
-   */
-  @Command(
-      name = "import",
-      mixinStandardHelpOptions = true,
-      description =
-          "Append the rows of a RESULTS.md written by ./bench results to results/experiments.jsonl.")
-  static final class Import implements Callable<Integer> {
-    @Parameters(paramLabel = "FILE.md")
-    Path markdown;
-
-    @Option(
-        names = "--data",
-        paramLabel = "FILE",
-        description = "JSON lines to append to (default: ${DEFAULT-VALUE}).")
-    Path data = EXPERIMENTS;
-
-    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() throws IOException {
-      List<Map<String, Object>> rows =
-          new java.util.ArrayList<>(LegacyResults.parse(Files.readString(markdown)));
-      // oldest first, so that the latest line per id is the latest measurement (published rows have
-      // no date)
-      rows.sort(java.util.Comparator.comparing(r -> String.valueOf(r.getOrDefault("date", ""))));
-      ResultLog log = new ResultLog(data);
-      for (Map<String, Object> r : rows) {
-        log.append(r);
-      }
-      spec.commandLine()
-          .getOut()
-          .println("appended " + rows.size() + " rows of " + markdown + " to " + data);
-      spec.commandLine().getOut().flush();
       return 0;
     }
   }

@@ -24,7 +24,6 @@ class BenchMainTest {
         new String[] {
           "real",
           "render",
-          "import",
           "trust",
           "results",
           "decompositions",

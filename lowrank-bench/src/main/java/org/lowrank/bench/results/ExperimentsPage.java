@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import org.lowrank.bench.record.Cells;
 
 /**
  * The experiments of issue 7 (and 5) as Markdown, from result records ({@code
@@ -139,7 +140,10 @@ public final class ExperimentsPage {
         cells.add(pub ? str(m.get("source")) : "measured");
         cells.add(pub ? str(r.get("id")).replaceFirst("^published/e\\d/", "") : str(r.get("id")));
         for (String c : t.columns()) {
-          cells.add(str(m.get(c)));
+          cells.add(
+              m.get("error") != null && c.equals(t.columns().get(0))
+                  ? "failed: " + m.get("error")
+                  : cell(c, m.get(c)));
         }
         cells.add(str(r.get("date")).replaceFirst("T.*", ""));
         cells.add(str(r.get("git")));
@@ -155,6 +159,36 @@ public final class ExperimentsPage {
           .append('\n');
     }
     return sb.toString();
+  }
+
+  /**
+   * A metric as its column shows it: text as it is; a number in the unit the column names
+   * ("removed": a fraction shown in %, "speedup": a ratio with x, seconds and images/s with one
+   * decimal, counts whole, the rest with two decimals); NaN as "n/a".
+   */
+  public static String cell(String column, Object v) {
+    if (!(v instanceof Number n)) {
+      return str(v);
+    }
+    if (Double.isNaN(n.doubleValue())) {
+      return "n/a";
+    }
+    if (column.contains("removed")) {
+      return Cells.pct(n);
+    }
+    if (column.contains("speedup")) {
+      return Cells.fixed(n, 2) + "x";
+    }
+    if (n instanceof Long || n instanceof Integer) {
+      return String.valueOf(n);
+    }
+    if (column.endsWith("images/s")
+        || column.equals("wall s")
+        || column.equals("median_ms")
+        || column.equals("cpu_ms")) {
+      return Cells.fixed(n, 1);
+    }
+    return Cells.fixed(n, column.equals("rel_err") ? 4 : 2);
   }
 
   private static boolean published(Map<String, Object> r) {
