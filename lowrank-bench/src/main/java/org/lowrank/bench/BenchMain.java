@@ -1,8 +1,5 @@
 package org.lowrank.bench;
 
-import java.io.PrintStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.lowrank.bench.results.ResultsCommand;
 import org.lowrank.bench.timing.DseTiming;
@@ -13,15 +10,26 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code ./bench <benchmark> [options]}: one picocli command per benchmark. The result runners
- * ({@code real}, {@code render}, {@code import}) are picocli commands; the older benchmarks parse
- * their own options and get the rest of the command line as it was typed.
+ * {@code ./bench <benchmark> [options]}: one picocli command per benchmark. Adding a benchmark is
+ * one line: its {@code @Command} class in {@code subcommands} below (a results file also gets one
+ * line in {@link ResultsPage#BLOCKS}).
  */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description = "Benchmarks and results (results/*.jsonl -> RESULTS.md).",
-    subcommands = {RealBench.class, ResultsPage.Render.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      TrustBench.class,
+      RealBench.class,
+      ResultsCommand.class,
+      DecompositionBenchmark.class,
+      DseTiming.class,
+      SearchTiming.class,
+      TrainThroughputBench.class,
+      ResNetLatencyBench.class,
+      ResultsPage.Render.class,
+      CommandLine.HelpCommand.class
+    })
 public final class BenchMain implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -38,82 +46,6 @@ public final class BenchMain implements Callable<Integer> {
 
   /** The command line with every benchmark as a subcommand. */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new BenchMain());
-    cl.addSubcommand(new ResultsCommand(ResultsPage::renderDefault));
-    legacy(
-        cl,
-        "decompositions",
-        "Time SVD, QR, CP-ALS, Tucker-2, TT and TT-matrix on conv/dense weights.",
-        DecompositionBenchmark::run);
-    legacy(
-        cl,
-        "trust",
-        "Default compress runs judged on the test split -> results/trust.jsonl and its "
-            + "RESULTS.md block (--only ID, --limit N, --render-only).",
-        TrustBench::run);
-    legacy(
-        cl,
-        "dse-timing",
-        "Time the design-space exploration search on ResNet-20.",
-        mainOf(DseTiming::main));
-    legacy(
-        cl,
-        "search-timing",
-        "Time the data-free TT/CP rank searches on ResNet-20/56.",
-        mainOf(SearchTiming::main));
-    legacy(
-        cl,
-        "train-throughput",
-        "Fine-tuning and inference images/s of the executor.",
-        mainOf(TrainThroughputBench::main));
-    legacy(
-        cl,
-        "resnet-latency",
-        "ONNX Runtime latency of a ResNet before and after factorization.",
-        mainOf(ResNetLatencyBench::main));
-    return cl;
-  }
-
-  /** A benchmark that parses its own arguments. */
-  @FunctionalInterface
-  interface Benchmark {
-    int run(String[] args, PrintStream out, PrintStream err) throws Exception;
-  }
-
-  /** A {@code main(String[])} as a benchmark that exits 0 when it returns. */
-  interface VoidMain {
-    void main(String[] args) throws Exception;
-  }
-
-  static Benchmark mainOf(VoidMain m) {
-    return (args, out, err) -> {
-      m.main(args);
-      return 0;
-    };
-  }
-
-  private static void legacy(CommandLine cl, String name, String description, Benchmark b) {
-    CommandLine sub = new CommandLine(new Passthrough(b));
-    sub.getCommandSpec().usageMessage().description(description);
-    sub.setUnmatchedArgumentsAllowed(true);
-    sub.setUnmatchedOptionsArePositionalParams(true);
-    cl.addSubcommand(name, sub);
-  }
-
-  /** Hands every argument, options included, to a benchmark that parses its own. */
-  @Command
-  static final class Passthrough implements Callable<Integer> {
-    private final Benchmark benchmark;
-
-    @CommandLine.Unmatched List<String> args = new ArrayList<>();
-
-    Passthrough(Benchmark benchmark) {
-      this.benchmark = benchmark;
-    }
-
-    @Override
-    public Integer call() throws Exception {
-      return benchmark.run(args.toArray(String[]::new), System.out, System.err);
-    }
+    return new CommandLine(new BenchMain());
   }
 }

@@ -1,7 +1,7 @@
 package org.lowrank.bench;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.function.BiFunction;
 import org.lowrank.decomp.ConvKernels;
 import org.lowrank.decomp.ConvTensorTrainSvd;
@@ -28,6 +29,10 @@ import org.lowrank.graph.TensorValue;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.tensor.DenseTensor;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
  * How fast and how accurate is each decomposition on CNN-sized weights? For every case (a conv
@@ -47,15 +52,18 @@ import org.lowrank.tensor.DenseTensor;
  * WeightFile} header, or every conv weight of an ONNX model ({@code --model}). Run: {@code ./bench
  * decompositions [--threads 1] [--repeats 3] [--quick]}.
  */
-public final class DecompositionBenchmark {
+@Command(
+    name = "decompositions",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = "Time SVD, QR, CP-ALS, Tucker-2, TT and TT-matrix on conv/dense weights.")
+public final class DecompositionBenchmark implements Callable<Integer> {
   static final String DEFAULT_CASES =
       "64x64x3x3,128x128x3x3,256x256x3x3,512x512x3x3,256x128x3x3,4096x512";
   static final String QUICK_CASES = "64x64x3x3,256x128x3x3,1024x256";
   static final String DEFAULT_METHODS = "tucker2-hosvd,tucker2-hooi,cp3,tt3,svd,svd-gesdd,qr,ttm";
 
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
-
-  private DecompositionBenchmark() {}
 
   record Case(String name, DenseTensor weight) {}
 
@@ -76,33 +84,115 @@ public final class DecompositionBenchmark {
       BiFunction<DenseTensor, Integer, FactorizedTensor> run,
       BiFunction<DenseTensor, Integer, DenseTensor> reference) {}
 
-  private static final class Options {
+  /** The options; {@link #resolve} fills what --quick changes. */
+  static final class Options {
+    @Option(
+        names = "--threads",
+        paramLabel = "N",
+        description = "BLAS threads (default ${DEFAULT-VALUE}).")
     int threads = 1;
-    int repeats = 3;
+
+    @Option(
+        names = "--repeats",
+        paramLabel = "N",
+        description = "Timed runs per (case, method, rank); the median is printed (default 3).")
+    Integer repeats;
+
+    @Option(
+        names = "--seed",
+        paramLabel = "S",
+        description = "Seed of the generated weights (default ${DEFAULT-VALUE}).")
     long seed = 1;
+
+    @Option(
+        names = "--cp-iterations",
+        paramLabel = "N",
+        description = "CP-ALS sweeps (default ${DEFAULT-VALUE}; tolerance 1e-8).")
     int cpIterations = 100;
-    String cases = DEFAULT_CASES;
-    int[] ranks = {8, 16, 32, 64, 128};
+
+    @Option(
+        names = "--cases",
+        paramLabel = "LIST",
+        description =
+            "Comma-separated shapes (64x64x3x3, 4096x512: seeded Gaussian, He-scaled) or paths to"
+                + " NAME.json weight headers {\"shape\":[..],\"dtype\":\"float32\"} with NAME.bin beside"
+                + " it (row-major little-endian float32) (default "
+                + DEFAULT_CASES
+                + ").")
+    String cases;
+
+    @Option(
+        names = "--ranks",
+        split = ",",
+        paramLabel = "R",
+        description = "Ranks r (default 8,16,32,64,128; infeasible ones are skipped).")
+    int[] ranks;
+
+    @Option(
+        names = "--methods",
+        split = ",",
+        paramLabel = "METHOD",
+        description =
+            "Of tucker2-hosvd, tucker2-hooi, cp3, cp4, tt3, svd, svd-gesdd, qr, ttm (default "
+                + DEFAULT_METHODS
+                + ").")
     Set<String> methods = new LinkedHashSet<>(Arrays.asList(DEFAULT_METHODS.split(",")));
+
+    @Option(
+        names = "--model",
+        paramLabel = "FILE.onnx",
+        description = "Add every k x k conv weight (>= 512 weights) of an ONNX model as a case.")
     Path model;
+
+    @Option(
+        names = "--write-cases",
+        paramLabel = "DIR",
+        description = "Also write the cases in the weight format (for other tools).")
     Path writeCases;
+
+    @Option(names = "--csv", paramLabel = "FILE", description = "Also write the table as CSV.")
     Path csv;
+
+    @Option(
+        names = "--quick",
+        description = "Cases " + QUICK_CASES + ", ranks 8,32, 1 repeat (unless given).")
     boolean quick;
+
+    /** Fills the defaults that --quick changes and checks the counts; returns this. */
+    Options resolve() {
+      if (cases == null) {
+        cases = quick ? QUICK_CASES : DEFAULT_CASES;
+      }
+      if (ranks == null) {
+        ranks = quick ? new int[] {8, 32} : new int[] {8, 16, 32, 64, 128};
+      }
+      if (repeats == null) {
+        repeats = quick ? 1 : 3;
+      }
+      positive("--threads", threads);
+      positive("--repeats", repeats);
+      positive("--cp-iterations", cpIterations);
+      for (int r : ranks) {
+        positive("--ranks", r);
+      }
+      return this;
+    }
   }
 
-  /** Runs the benchmark with command-line arguments; returns the exit code. */
-  public static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
+  @Mixin Options options = new Options();
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
     Options o;
     try {
-      o = parse(args);
+      o = options.resolve();
     } catch (IllegalArgumentException e) {
-      err.println("decompositions: " + e.getMessage());
-      return 2;
+      throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    if (o == null) {
-      out.println(help());
-      return 0;
-    }
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
     List<Row> rows = rows(o, out, err);
     if (o.csv != null) {
       writeCsv(o.csv, rows);
@@ -114,13 +204,15 @@ public final class DecompositionBenchmark {
    * The rows of {@code --quick} with {@code threads} BLAS threads (cases {@value #QUICK_CASES},
    * ranks 8 and 32, one repeat), the table printed to {@code out} as they come.
    */
-  public static List<Row> quickRows(int threads, PrintStream out, PrintStream err)
+  public static List<Row> quickRows(int threads, PrintWriter out, PrintWriter err)
       throws IOException {
-    Options o = parse(new String[] {"--quick", "--threads", Integer.toString(threads)});
-    return rows(o, out, err);
+    Options o = new Options();
+    o.quick = true;
+    o.threads = threads;
+    return rows(o.resolve(), out, err);
   }
 
-  private static List<Row> rows(Options o, PrintStream out, PrintStream err) throws IOException {
+  private static List<Row> rows(Options o, PrintWriter out, PrintWriter err) throws IOException {
     LinearAlgebra la = LinearAlgebra.openBlas(o.threads);
     long t0 = System.nanoTime();
     la.svd(DenseTensor.random(0, 64, 64).toArray(), 64, 64);
@@ -327,76 +419,10 @@ public final class DecompositionBenchmark {
     return cases;
   }
 
-  private static Options parse(String[] args) {
-    Options o = new Options();
-    boolean casesGiven = false;
-    boolean ranksGiven = false;
-    boolean repeatsGiven = false;
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i];
-      switch (a) {
-        case "--help", "-h" -> {
-          return null;
-        }
-        case "--threads" -> o.threads = positive(a, value(args, ++i, a));
-        case "--repeats" -> {
-          o.repeats = positive(a, value(args, ++i, a));
-          repeatsGiven = true;
-        }
-        case "--seed" -> o.seed = Long.parseLong(value(args, ++i, a));
-        case "--cp-iterations" -> o.cpIterations = positive(a, value(args, ++i, a));
-        case "--cases" -> {
-          o.cases = value(args, ++i, a);
-          casesGiven = true;
-        }
-        case "--ranks" -> {
-          o.ranks =
-              Arrays.stream(value(args, ++i, a).split(","))
-                  .mapToInt(s -> positive("--ranks", s.trim()))
-                  .toArray();
-          ranksGiven = true;
-        }
-        case "--methods" ->
-            o.methods = new LinkedHashSet<>(Arrays.asList(value(args, ++i, a).split(",")));
-        case "--model" -> o.model = Path.of(value(args, ++i, a));
-        case "--write-cases" -> o.writeCases = Path.of(value(args, ++i, a));
-        case "--csv" -> o.csv = Path.of(value(args, ++i, a));
-        case "--quick" -> o.quick = true;
-        default -> throw new IllegalArgumentException("unknown option '" + a + "' (see --help)");
-      }
-    }
-    if (o.quick) {
-      if (!casesGiven) {
-        o.cases = QUICK_CASES;
-      }
-      if (!ranksGiven) {
-        o.ranks = new int[] {8, 32};
-      }
-      if (!repeatsGiven) {
-        o.repeats = 1;
-      }
-    }
-    return o;
-  }
-
-  private static String value(String[] args, int i, String option) {
-    if (i >= args.length) {
-      throw new IllegalArgumentException(option + " needs a value");
-    }
-    return args[i];
-  }
-
-  private static int positive(String option, String v) {
-    int n;
-    try {
-      n = Integer.parseInt(v);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(option + " expects a positive integer, got '" + v + "'");
-    }
+  private static void positive(String option, int n) {
     if (n < 1) {
-      throw new IllegalArgumentException(option + " expects a positive integer, got " + n);
+      throw new IllegalArgumentException(option + ": expected a positive integer, found " + n);
     }
-    return n;
   }
 
   static String header() {
@@ -425,27 +451,5 @@ public final class DecompositionBenchmark {
         r.medianMillis(),
         r.medianCpuMillis(),
         r.relativeError());
-  }
-
-  static String help() {
-    return """
-        usage: ./bench decompositions [options]
-          --threads N        BLAS threads (default 1)
-          --repeats N        timed runs per (case, method, rank); the median is printed (default 3)
-          --cases LIST       comma-separated shapes (64x64x3x3, 4096x512: seeded Gaussian, He-scaled) or
-                             paths to NAME.json weight headers: {"shape":[..],"dtype":"float32"} with
-                             NAME.bin beside it (row-major little-endian float32)
-                             (default %s)
-          --model FILE.onnx  add every k x k conv weight (>= 512 weights) of an ONNX model as a case
-          --ranks LIST       ranks r (default 8,16,32,64,128; infeasible ones are skipped)
-          --methods LIST     of tucker2-hosvd, tucker2-hooi, cp3, cp4, tt3, svd, svd-gesdd, qr, ttm
-                             (default %s)
-          --cp-iterations N  CP-ALS sweeps (default 100; tolerance 1e-8)
-          --seed S           seed of the generated weights (default 1)
-          --write-cases DIR  also write the cases in the weight format (for other tools)
-          --csv FILE         also write the table as CSV
-          --quick            cases %s, ranks 8,32, 1 repeat
-        """
-        .formatted(DEFAULT_CASES, DEFAULT_METHODS, QUICK_CASES);
   }
 }

@@ -4,13 +4,14 @@ import static org.lowrank.bench.record.Cells.pct;
 import static org.lowrank.bench.record.Cells.str;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.lowrank.bench.record.CliRun;
 import org.lowrank.bench.record.MarkedBlock;
 import org.lowrank.bench.record.ResultLog;
@@ -33,6 +34,9 @@ import org.lowrank.train.eval.AgreementResult;
 import org.lowrank.train.eval.EvaluationResult;
 import org.lowrank.train.eval.Evaluator;
 import org.lowrank.util.Json;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./bench trust}: can a user trust what {@code compress} wrote? Runs the CLI's {@code
@@ -47,7 +51,13 @@ import org.lowrank.util.Json;
  * ./bench trust --render-only                                      render from the recorded lines
  * </pre>
  */
-public final class TrustBench {
+@Command(
+    name = "trust",
+    mixinStandardHelpOptions = true,
+    description =
+        "Default compress runs judged on the test split -> results/trust.jsonl and its RESULTS.md"
+            + " block.")
+public final class TrustBench implements Callable<Integer> {
   static final String BLOCK = "trust";
   static final Path DATA = Path.of("results", "trust.jsonl");
   private static final ResultLog LOG = new ResultLog(DATA);
@@ -99,31 +109,48 @@ public final class TrustBench {
     return rows;
   }
 
-  public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-    Path shared = Path.of("..", "shared", "data");
-    Path work = Path.of(System.getProperty("java.io.tmpdir"), "lowrank-trust");
-    Path results = Path.of("RESULTS.md");
-    String only = null;
-    int limit = 0;
-    boolean measure = true;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--only" -> only = args[++i];
-        case "--shared" -> shared = Path.of(args[++i]);
-        case "--work" -> work = Path.of(args[++i]);
-        case "--limit" -> limit = Integer.parseInt(args[++i]);
-        case "--results" -> results = Path.of(args[++i]);
-        case "--render-only" -> measure = false;
-        default -> {
-          err.println(
-              "bench trust: unknown option '"
-                  + args[i]
-                  + "'; options: --only ID, --shared DIR, "
-                  + "--work DIR, --limit N (test images, 0 = all), --results FILE, --render-only");
-          return 2;
-        }
-      }
+  @Option(names = "--only", paramLabel = "ID", description = "Only the rows whose id contains ID.")
+  String only;
+
+  @Option(
+      names = "--shared",
+      paramLabel = "DIR",
+      description = "Shared data: models and CIFAR-10 (default ${DEFAULT-VALUE}).")
+  Path shared = Path.of("..", "shared", "data");
+
+  @Option(
+      names = "--work",
+      paramLabel = "DIR",
+      description =
+          "Scratch folder for the written models (default: lowrank-trust in the temp folder).")
+  Path work = Path.of(System.getProperty("java.io.tmpdir"), "lowrank-trust");
+
+  @Option(
+      names = "--limit",
+      paramLabel = "N",
+      description = "Test images to judge on, 0 = all (default ${DEFAULT-VALUE}).")
+  int limit;
+
+  @Option(
+      names = "--results",
+      paramLabel = "FILE",
+      description = "The page whose trust block is rewritten (default ${DEFAULT-VALUE}).")
+  Path results = Path.of("RESULTS.md");
+
+  @Option(names = "--render-only", description = "Only render the recorded lines; measure nothing.")
+  boolean renderOnly;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (limit < 0) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--limit: expected >= 0 test images, found " + limit);
     }
+    boolean measure = !renderOnly;
     if (measure) {
       Files.createDirectories(work);
       Path fashion = null;
@@ -139,11 +166,13 @@ public final class TrustBench {
         err.println("== " + row.id());
         Map<String, Object> line = measure(row, work, limit);
         err.println(Json.write(line, 0));
+        err.flush();
         LOG.append(line);
       }
     }
     render(results);
     out.println("rendered " + results + " from " + DATA);
+    out.flush();
     return 0;
   }
 

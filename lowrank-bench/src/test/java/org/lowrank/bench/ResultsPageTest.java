@@ -28,13 +28,11 @@ class ResultsPageTest {
 
   @Test
   void documentHasTheBlocksInOrderAndTheLatestRowPerId() throws Exception {
-    ResultLog trust = new ResultLog(dir.resolve("trust.jsonl"));
-    ResultLog real = new ResultLog(dir.resolve("real.jsonl"));
-    ResultLog exp = new ResultLog(dir.resolve("experiments.jsonl"));
+    ResultLog exp = new ResultLog(dir.resolve(ResultsPage.EXPERIMENTS));
     exp.append(e1("e1/r/cp", "9.99", "2026-01-01"));
     exp.append(e1("published/e1/paper CP", "0.43", ""));
     exp.append(e1("e1/r/cp", "2.09", "2026-01-02"));
-    String doc = ResultsPage.document(trust, real, exp);
+    String doc = ResultsPage.document(dir);
     int t = doc.indexOf("<!-- trust:begin -->");
     int r = doc.indexOf("<!-- real:begin -->");
     int e = doc.indexOf("<!-- experiments:begin -->");
@@ -49,8 +47,7 @@ class ResultsPageTest {
     assertTrue(doc.contains("- seed: 42\n"), "a setting every row shares is stated once");
     assertFalse(doc.contains("- machine:"), "a setting that differs is not");
     assertTrue(doc.contains("`./bench results --only e1/r/cp`"), "each row has its rerun command");
-    assertEquals(
-        doc, ResultsPage.document(trust, real, exp), "rendering is a function of the data");
+    assertEquals(doc, ResultsPage.document(dir), "rendering is a function of the data");
   }
 
   @Test

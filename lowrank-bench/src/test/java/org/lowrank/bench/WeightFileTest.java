@@ -4,9 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -39,21 +37,20 @@ class WeightFileTest {
 
   @Test
   void quickRunPrintsTable() throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    java.io.StringWriter out = new java.io.StringWriter();
+    picocli.CommandLine cl = new picocli.CommandLine(new DecompositionBenchmark());
+    cl.setOut(new java.io.PrintWriter(out));
+    cl.setErr(new java.io.PrintWriter(new java.io.StringWriter()));
     int code =
-        DecompositionBenchmark.run(
-            new String[] {
-              "--cases",
-              "16x8x3x3,64x32",
-              "--ranks",
-              "4,100",
-              "--repeats",
-              "1",
-              "--cp-iterations",
-              "5"
-            },
-            new PrintStream(out, true),
-            new PrintStream(new ByteArrayOutputStream(), true));
+        cl.execute(
+            "--cases",
+            "16x8x3x3,64x32",
+            "--ranks",
+            "4,100",
+            "--repeats",
+            "1",
+            "--cp-iterations",
+            "5");
     assertEquals(0, code);
     String table = out.toString();
     assertTrue(table.contains("tucker2-hooi"), table);

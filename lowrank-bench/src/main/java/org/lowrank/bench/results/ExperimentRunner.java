@@ -1,8 +1,6 @@
 package org.lowrank.bench.results;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -383,7 +381,7 @@ public final class ExperimentRunner {
   }
 
   private List<Measured> decompositions() throws IOException {
-    PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+    PrintWriter quiet = new PrintWriter(java.io.Writer.nullWriter());
     List<Measured> rows = new ArrayList<>();
     for (DecompositionBenchmark.Row r : DecompositionBenchmark.quickRows(1, quiet, quiet)) {
       Map<String, Object> m = new LinkedHashMap<>();

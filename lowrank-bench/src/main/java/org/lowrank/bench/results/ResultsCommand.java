@@ -47,8 +47,13 @@ public final class ResultsCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  /** Renders RESULTS.md and the README figures; set by BenchMain (the renderer lives above). */
+  /** Renders RESULTS.md and the README figures. */
   private final Consumer<PrintWriter> render;
+
+  /** Renders RESULTS.md and the README figures in the working directory after a run. */
+  public ResultsCommand() {
+    this(org.lowrank.bench.ResultsPage::renderDefault);
+  }
 
   public ResultsCommand(Consumer<PrintWriter> render) {
     this.render = render;

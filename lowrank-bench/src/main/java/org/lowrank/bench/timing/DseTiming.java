@@ -1,6 +1,6 @@
 package org.lowrank.bench.timing;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.lowrank.analysis.LayerProfile;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.analysis.WeightFolding;
@@ -40,6 +41,9 @@ import org.lowrank.train.eval.EvaluationResult;
 import org.lowrank.train.eval.Evaluator;
 import org.lowrank.train.eval.ExecutorPredictor;
 import org.lowrank.train.exec.GraphExecutor;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Measures the feature-map similarity search on a CIFAR-10 model (a benchmark, not a test): for
@@ -59,35 +63,90 @@ import org.lowrank.train.exec.GraphExecutor;
  * LinearAlgebra#defaultInstance()}), faster than threaded BLAS on such sizes. Wall time on a shared
  * machine depends on its load: the process CPU time is printed too.
  */
-public final class DseTiming {
-  private DseTiming() {}
+@Command(
+    name = "dse-timing",
+    mixinStandardHelpOptions = true,
+    description = "Time the feature-map similarity search (design-space exploration) on ResNet-20.")
+public final class DseTiming implements Callable<Integer> {
+  @Option(
+      names = "--model",
+      paramLabel = "FILE",
+      description = "The model (default: ResNet-20 of the shared data).")
+  Path modelPath;
 
-  public static void main(String[] args) throws Exception {
-    Map<String, String> opt = new LinkedHashMap<>();
-    for (int i = 0; i + 1 < args.length; i += 2) {
-      opt.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-    }
+  @Option(
+      names = "--data",
+      paramLabel = "ZIP",
+      description = "CIFAR-10 class folders (default: cifar10-jpeg.zip of the shared data).")
+  Path zip;
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "PyTorch intra-op threads (default ${DEFAULT-VALUE}).")
+  int threads = 2;
+
+  @Option(
+      names = "--samples",
+      paramLabel = "N",
+      description = "Calibration images (default ${DEFAULT-VALUE}).")
+  int samples = 64;
+
+  @Option(
+      names = "--budget",
+      paramLabel = "F",
+      description = "Fraction of the parameters to keep (default ${DEFAULT-VALUE}).")
+  double keep = 0.22;
+
+  @Option(
+      names = "--threshold",
+      paramLabel = "T",
+      description = "Similarity threshold (default ${DEFAULT-VALUE}).")
+  double threshold = 0.98;
+
+  @Option(
+      names = "--metric",
+      paramLabel = "NAME",
+      description = "Similarity metric (default ${DEFAULT-VALUE}).")
+  String metricName = "cosine";
+
+  @Option(
+      names = "--eval",
+      paramLabel = "N",
+      description = "Test images for top-1, 0 = none (default ${DEFAULT-VALUE}).")
+  int evalImages = 2000;
+
+  @Option(
+      names = "--methods",
+      split = ",",
+      paramLabel = "RUN",
+      description = "Runs, of tucker, cp, tt, hybrid (default ${DEFAULT-VALUE}).")
+  List<String> runs = List.of("tucker", "cp", "tt", "hybrid");
+
+  @Option(
+      names = "--only",
+      paramLabel = "TEXT",
+      description = "Only the 3x3 convs whose name contains TEXT.")
+  String only = "";
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
     String shared = System.getProperty("LOWRANK_SHARED_DATA", System.getenv("LOWRANK_SHARED_DATA"));
     Path data = shared != null ? Path.of(shared) : Path.of("..", "shared", "data");
     if (!Files.exists(data)) {
       data = Path.of("..", "..", "shared", "data");
     }
     Path modelPath =
-        Path.of(
-            opt.getOrDefault(
-                "model", data.resolve("models/resnet20_cifar10/model.onnx").toString()));
-    Path zip =
-        Path.of(opt.getOrDefault("data", data.resolve("cifar10/cifar10-jpeg.zip").toString()));
-    int threads = Integer.parseInt(opt.getOrDefault("threads", "2"));
-    int samples = Integer.parseInt(opt.getOrDefault("samples", "64"));
-    double keep = Double.parseDouble(opt.getOrDefault("budget", "0.22"));
-    double threshold = Double.parseDouble(opt.getOrDefault("threshold", "0.98"));
-    SimilarityMetric metric = SimilarityMetric.parse(opt.getOrDefault("metric", "cosine"));
-    int evalImages = Integer.parseInt(opt.getOrDefault("eval", "2000"));
-    List<String> runs = List.of(opt.getOrDefault("methods", "tucker,cp,tt,hybrid").split(","));
+        this.modelPath != null
+            ? this.modelPath
+            : data.resolve("models/resnet20_cifar10/model.onnx");
+    Path zip = this.zip != null ? this.zip : data.resolve("cifar10/cifar10-jpeg.zip");
+    SimilarityMetric metric = SimilarityMetric.parse(metricName);
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-    PrintStream out = System.out;
+    PrintWriter out = spec.commandLine().getOut();
 
     Model model = WeightFolding.fold(OnnxReader.read(modelPath));
     ModelProfile profile = ModelProfile.of(model);
@@ -96,7 +155,7 @@ public final class DseTiming {
     for (LayerProfile l : profile.layers()) {
       if (l.isConv()
           && l.groups() == 1
-          && l.name().contains(opt.getOrDefault("only", ""))
+          && l.name().contains(only)
           && Arrays.equals(Arrays.copyOfRange(l.weightShape(), 2, 4), new long[] {3, 3})) {
         convs.add(l.name());
       }
@@ -229,8 +288,10 @@ public final class DseTiming {
             100 * baseline);
       }
       plans.put(run, plan);
+      out.flush();
     }
     test.close();
+    return 0;
   }
 
   /**

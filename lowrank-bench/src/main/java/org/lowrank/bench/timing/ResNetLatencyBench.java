@@ -1,11 +1,13 @@
 package org.lowrank.bench.timing;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.cost.Choice;
 import org.lowrank.cost.Method;
@@ -25,6 +27,10 @@ import org.lowrank.runtime.LatencyComparison;
 import org.lowrank.runtime.LayerLatency;
 import org.lowrank.runtime.OrtRunner;
 import org.lowrank.runtime.RuntimeOptions;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * Benchmark (not a test): does factorizing every conv of a CIFAR ResNet make it faster in ONNX
@@ -40,32 +46,70 @@ import org.lowrank.runtime.RuntimeOptions;
  * The model defaults to ../shared/data/models/resnet20_cifar10/model.onnx from the repository root
  * (or $LOWRANK_SHARED_DATA/models/...).
  */
-public final class ResNetLatencyBench {
-  private ResNetLatencyBench() {}
+@Command(
+    name = "resnet-latency",
+    mixinStandardHelpOptions = true,
+    description = "ONNX Runtime latency of a ResNet before and after factorizing every kxk conv.")
+public final class ResNetLatencyBench implements Callable<Integer> {
+  @Parameters(
+      arity = "0..1",
+      paramLabel = "MODEL.onnx",
+      description = "The model (default: ResNet-20 of the shared data).")
+  Path modelPath =
+      Path.of(
+          System.getenv().getOrDefault("LOWRANK_SHARED_DATA", "../shared/data"),
+          "models",
+          "resnet20_cifar10",
+          "model.onnx");
 
-  public static void main(String[] args) throws Exception {
-    String shared = System.getenv().getOrDefault("LOWRANK_SHARED_DATA", "../shared/data");
-    Path modelPath = Path.of(shared, "models", "resnet20_cifar10", "model.onnx");
-    Method method = Method.TUCKER2;
-    double fraction = 0.25;
-    int threads = 1;
-    int warmup = 10;
-    int runs = 50;
-    int[] batches = {1, 32};
-    boolean perLayer = false;
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--method" -> method = Method.parse(args[++i]);
-        case "--fraction" -> fraction = Double.parseDouble(args[++i]);
-        case "--threads" -> threads = Integer.parseInt(args[++i]);
-        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
-        case "--runs" -> runs = Integer.parseInt(args[++i]);
-        case "--per-layer" -> perLayer = true;
-        case "--batches" ->
-            batches = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
-        default -> modelPath = Path.of(args[i]);
-      }
-    }
+  @Option(
+      names = "--method",
+      paramLabel = "METHOD",
+      description = "tucker, tt or cp (default ${DEFAULT-VALUE}).")
+  String methodName = "tucker";
+
+  @Option(
+      names = "--fraction",
+      paramLabel = "F",
+      description = "Ranks as a fraction of the channels (default ${DEFAULT-VALUE}).")
+  double fraction = 0.25;
+
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "ONNX Runtime threads (default ${DEFAULT-VALUE}).")
+  int threads = 1;
+
+  @Option(
+      names = "--warmup",
+      paramLabel = "N",
+      description = "Warm-up runs (default ${DEFAULT-VALUE}).")
+  int warmup = 10;
+
+  @Option(
+      names = "--runs",
+      paramLabel = "N",
+      description = "Timed runs (default ${DEFAULT-VALUE}).")
+  int runs = 50;
+
+  @Option(
+      names = "--batches",
+      split = ",",
+      paramLabel = "B",
+      description = "Batch sizes (default 1,32).")
+  int[] batches = {1, 32};
+
+  @Option(names = "--per-layer", description = "Also time each factorized layer alone.")
+  boolean perLayer;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private PrintWriter out;
+
+  @Override
+  public Integer call() throws Exception {
+    out = spec.commandLine().getOut();
+    Method method = Method.parse(methodName);
     Model original = OnnxReader.read(modelPath);
     Model rewritten = factorizeAllConvs(original, method, fraction);
     ModelProfile po = ModelProfile.of(original);
@@ -74,7 +118,7 @@ public final class ResNetLatencyBench {
 
     byte[] a = OnnxWriter.toBytes(original);
     byte[] b = OnnxWriter.toBytes(rewritten);
-    System.out.printf(
+    out.printf(
         Locale.ROOT,
         "model %s, %s at %.0f%% of channels: params %d -> %d, MACs/image %d -> %d%n",
         modelPath,
@@ -91,7 +135,7 @@ public final class ResNetLatencyBench {
           OrtRunner rr = OrtRunner.open(b, "rewritten", RuntimeOptions.withThreads(threads))) {
         TensorValue yo = ro.run(x);
         TensorValue yr = rr.run(x);
-        System.out.printf(
+        out.printf(
             Locale.ROOT,
             "stored input (batch %d), before fine-tuning: max rel logit diff %.3f, top-1 agreement %.1f%%%n",
             x.dim(0),
@@ -108,14 +152,16 @@ public final class ResNetLatencyBench {
             + Math.round(100 * fraction)
             + "% ranks";
     LatencyComparison cmp = LatencyBenchmark.compare(label, a, b, flopsRatio, batches, settings);
-    System.out.print(cmp.toTable());
+    out.print(cmp.toTable());
     if (perLayer) {
       printPerLayer(original, method, fraction, batches, settings);
     }
+    out.flush();
+    return 0;
   }
 
   /** One line per factorized layer: its MAC ratio and speedup alone, at each batch size. */
-  private static void printPerLayer(
+  private void printPerLayer(
       Model model,
       Method method,
       double fraction,
@@ -128,7 +174,7 @@ public final class ResNetLatencyBench {
     for (int b : batches) {
       head.append(String.format(Locale.ROOT, " %14s", "speedup b" + b));
     }
-    System.out.println(head);
+    out.println(head);
     for (Map.Entry<String, FactorizedLayer> e : specs.entrySet()) {
       LatencyComparison c =
           LayerLatency.compare(folded, e.getKey(), e.getValue(), batches, settings);
@@ -137,7 +183,7 @@ public final class ResNetLatencyBench {
       for (LatencyComparison.Row r : c.rows()) {
         line.append(String.format(Locale.ROOT, " %13.2fx", r.speedup()));
       }
-      System.out.println(line);
+      out.println(line);
     }
   }
 

@@ -1,11 +1,12 @@
 package org.lowrank.bench.timing;
 
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import org.lowrank.analysis.LayerProfile;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.cost.Cost;
@@ -20,6 +21,10 @@ import org.lowrank.train.search.DataFreeSearchConfig;
 import org.lowrank.train.search.LayerRankResult;
 import org.lowrank.train.search.RankSearchResult;
 import org.lowrank.train.search.SearchLayer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * Measures the data-free search on real models: every 3x3 conv (groups 1, at least 512 weights, as
@@ -37,26 +42,56 @@ import org.lowrank.train.search.SearchLayer;
  * working directory, i.e. the repository root). Threads apply to both PyTorch and OpenBLAS; set
  * them before anything else loads the engine.
  */
-public final class SearchTiming {
-  private SearchTiming() {}
+@Command(
+    name = "search-timing",
+    mixinStandardHelpOptions = true,
+    description = "Time the data-free TT/CP rank searches on ResNet-20/56 (or the models given).")
+public final class SearchTiming implements Callable<Integer> {
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "PyTorch and OpenBLAS threads (default ${DEFAULT-VALUE}).")
+  int threads = 2;
 
-  public static void main(String[] args) throws Exception {
-    int threads = 2;
-    double keep = 0.22;
-    List<Method> methods = List.of(Method.TT, Method.CP);
-    DataFreeSearchConfig.BudgetMode mode = DataFreeSearchConfig.BudgetMode.ALLOCATOR;
-    List<Path> models = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--threads" -> threads = Integer.parseInt(args[++i]);
-        case "--keep" -> keep = Double.parseDouble(args[++i]);
-        case "--mode" ->
-            mode = DataFreeSearchConfig.BudgetMode.valueOf(args[++i].toUpperCase(Locale.ROOT));
-        case "--methods" ->
-            methods = Arrays.stream(args[++i].split(",")).map(Method::parse).toList();
-        default -> models.add(Path.of(args[i]));
-      }
+  @Option(
+      names = "--keep",
+      paramLabel = "F",
+      description = "Fraction of the parameters to keep, 0 = no budget (default ${DEFAULT-VALUE}).")
+  double keep = 0.22;
+
+  @Option(
+      names = "--mode",
+      paramLabel = "MODE",
+      description = "Budget mode: allocator or proportional (default ${DEFAULT-VALUE}).")
+  String modeName = "allocator";
+
+  @Option(
+      names = "--methods",
+      split = ",",
+      paramLabel = "METHOD",
+      description = "Methods searched (default ${DEFAULT-VALUE}).")
+  List<String> methodNames = List.of("tt", "cp");
+
+  @Parameters(paramLabel = "MODEL.onnx", description = "Models (default: ResNet-20 and -56).")
+  List<Path> models = new ArrayList<>();
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  private PrintWriter out;
+
+  @Override
+  public Integer call() throws Exception {
+    out = spec.commandLine().getOut();
+    DataFreeSearchConfig.BudgetMode mode;
+    try {
+      mode = DataFreeSearchConfig.BudgetMode.valueOf(modeName.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--mode: expected allocator or proportional, found '" + modeName + "'");
     }
+    List<Method> methods = methodNames.stream().map(Method::parse).toList();
+    List<Path> models = new ArrayList<>(this.models);
     if (models.isEmpty()) {
       Path data = sharedData();
       models.add(data.resolve("models/resnet20_cifar10/model.onnx"));
@@ -66,7 +101,7 @@ public final class SearchTiming {
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     System.setProperty("ai.djl.offline", "true");
     LinearAlgebra la = LinearAlgebra.openBlas(threads);
-    System.out.printf(
+    out.printf(
         Locale.ROOT,
         "data-free rank search, keep %.2f of params (0 = no budget), "
             + "budget mode %s, %d threads%n",
@@ -88,8 +123,10 @@ public final class SearchTiming {
         long cpu0 = processCpuMillis();
         RankSearchResult r = new DataFreeRankSearch(config).search(layers);
         print(file, method, profile, layers, r, processCpuMillis() - cpu0);
+        out.flush();
       }
     }
+    return 0;
   }
 
   /** 3x3 convs, groups 1, that the profile marks factorizable by {@code method}. */
@@ -118,7 +155,7 @@ public final class SearchTiming {
     return out;
   }
 
-  private static void print(
+  private void print(
       Path file,
       Method method,
       ModelProfile profile,
@@ -128,7 +165,7 @@ public final class SearchTiming {
     Cost saved = r.layersBefore().minus(r.layersAfter());
     double keptParams = 1 - (double) saved.params() / profile.totalParams();
     double keptMacs = 1 - (double) saved.macs() / profile.totalMacs();
-    System.out.printf(
+    out.printf(
         Locale.ROOT,
         "%n%s, %s: %d layers, search wall %.1f s (process CPU %.1f s), "
             + "model params kept %.3f, MACs kept %.3f, seed %d%n",
@@ -141,7 +178,7 @@ public final class SearchTiming {
         keptMacs,
         r.seed());
     for (RankSearchResult.StageSummary s : r.stages()) {
-      System.out.printf(
+      out.printf(
           Locale.ROOT,
           "  stage step %d: %d branches, %d groups, %.1f s, E %.4f%n",
           s.step(),
@@ -150,7 +187,7 @@ public final class SearchTiming {
           s.millis() / 1000.0,
           s.finalError());
     }
-    System.out.printf(
+    out.printf(
         "  %-30s %-9s %5s %9s %6s %7s %7s%n",
         "layer", "cout,cin", "max", "preferred", "chosen", "params", "score");
     for (int i = 0; i < layers.size(); i++) {
@@ -159,7 +196,7 @@ public final class SearchTiming {
       double kept =
           (double) l.chosenCandidate().cost().params()
               / org.lowrank.cost.CostModel.original(s.geometry()).params();
-      System.out.printf(
+      out.printf(
           Locale.ROOT,
           "  %-30s %-9s %5d %9d %6d %7.3f %7.4f%n",
           l.layer(),

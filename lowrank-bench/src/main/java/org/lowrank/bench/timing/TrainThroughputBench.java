@@ -1,11 +1,13 @@
 package org.lowrank.bench.timing;
 
 import ai.djl.engine.Engine;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.Callable;
 import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.train.data.Batch;
@@ -16,6 +18,9 @@ import org.lowrank.train.exec.GraphExecutor;
 import org.lowrank.train.finetune.FineTuneConfig;
 import org.lowrank.train.finetune.FineTuneListener;
 import org.lowrank.train.finetune.FineTuner;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 /**
  * Question: how many images per second does one fine-tuning step (forward + backward + SGD Nesterov
@@ -31,29 +36,56 @@ import org.lowrank.train.finetune.FineTuner;
  * 180-274 images/s train step, 150-326 images/s eval; 2 threads collapse to ~45-49 train when the
  * neighbours are busy. No PyTorch is installed here, so the PyTorch baseline is still to be run.
  */
-public final class TrainThroughputBench {
-  private TrainThroughputBench() {}
-
+@Command(
+    name = "train-throughput",
+    mixinStandardHelpOptions = true,
+    description = "Fine-tuning and inference images/s of the executor (synthetic 32x32 images).")
+public final class TrainThroughputBench implements Callable<Integer> {
   /** Result of one measurement. */
   public record Result(
       int batch, int steps, double trainImagesPerSecond, double evalImagesPerSecond) {}
 
-  public static void main(String[] args) throws Exception {
-    Path model = args.length > 0 ? Path.of(args[0]) : defaultModel();
-    int batch = args.length > 1 ? Integer.parseInt(args[1]) : 128;
-    int steps = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "MODEL.onnx",
+      description = "The model (default: ResNet-20 of the shared data).")
+  Path model;
+
+  @Parameters(
+      index = "1",
+      arity = "0..1",
+      paramLabel = "BATCH",
+      description = "Batch size (default ${DEFAULT-VALUE}).")
+  int batch = 128;
+
+  @Parameters(
+      index = "2",
+      arity = "0..1",
+      paramLabel = "STEPS",
+      description = "Timed steps (default ${DEFAULT-VALUE}).")
+  int steps = 20;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    Path model = this.model != null ? this.model : defaultModel();
     Result r = run(OnnxReader.read(model), batch, steps);
-    System.out.printf("model            %s%n", model);
-    System.out.printf(
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf("model            %s%n", model);
+    out.printf(
         "engine threads   %d (ai.djl.pytorch.num_threads)%n",
         Integer.getInteger(
             "ai.djl.pytorch.num_threads", Runtime.getRuntime().availableProcessors()));
-    System.out.printf(
+    out.printf(
         "engine           %s%n",
         Engine.getInstance().getEngineName() + " " + Engine.getInstance().getVersion());
-    System.out.printf("%-28s %10s%n", "measurement (batch " + batch + ")", "images/s");
-    System.out.printf("%-28s %10.1f%n", "train step (fwd+bwd+SGD)", r.trainImagesPerSecond());
-    System.out.printf("%-28s %10.1f%n", "eval forward", r.evalImagesPerSecond());
+    out.printf("%-28s %10s%n", "measurement (batch " + batch + ")", "images/s");
+    out.printf("%-28s %10.1f%n", "train step (fwd+bwd+SGD)", r.trainImagesPerSecond());
+    out.printf("%-28s %10.1f%n", "eval forward", r.evalImagesPerSecond());
+    out.flush();
+    return 0;
   }
 
   static Path defaultModel() {
