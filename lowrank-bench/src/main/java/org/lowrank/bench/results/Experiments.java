@@ -65,10 +65,19 @@ public final class Experiments {
           List.of("resnet20", "hybrid", "similarity"),
           List.of("resnet56", "hybrid", "similarity"));
 
-  /** Every row the options select, core rows first (see the class comment). */
+  /**
+   * Every row the options select, core rows first (see the class comment); {@code --only ROW}
+   * naming a row exactly selects that row alone, otherwise every row whose id contains the text.
+   */
   public static List<Experiment> of(ResultsOptions o) {
     List<Experiment> all = all(o);
     List<Experiment> out = new ArrayList<>();
+    if (o.only != null && all.stream().anyMatch(e -> e.row().equals(o.only))) {
+      // a rerun command names its row exactly: that row alone, not the rows it is a prefix of
+      return all.stream()
+          .filter(e -> e.row().equals(o.only) && o.experiments.contains(e.number()))
+          .toList();
+    }
     for (boolean core : o.quick || o.only != null ? List.of(true) : List.of(true, false)) {
       for (Experiment e : all) {
         boolean picked =

@@ -99,6 +99,22 @@ class ResultsCommandTest {
     // the rerun command selects exactly this row
     ResultsOptions again = parsed(e.command().replaceFirst("^\\./bench results ", "").split(" "));
     assertEquals(List.of(e.id()), Experiments.of(again).stream().map(Experiment::id).toList());
+    // ... also when its name is the start of another row's
+    Experiment hybrid =
+        Experiments.of(parsed("--experiments", "2")).stream()
+            .filter(x -> x.row().equals("e2/vgg/conv/hybrid"))
+            .findFirst()
+            .orElseThrow();
+    assertEquals(
+        List.of("e2/vgg/conv/hybrid"),
+        Experiments.of(parsed(hybrid.command().replaceFirst("^\\./bench results ", "").split(" ")))
+            .stream()
+            .map(Experiment::id)
+            .toList());
+    assertEquals(
+        2,
+        Experiments.of(parsed("--only", "e2/vgg/conv/hy")).size(),
+        "text that names no row picks every row containing it");
   }
 
   @Test
