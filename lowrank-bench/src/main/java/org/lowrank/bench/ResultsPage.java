@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
  * README quotes ({@link #FIGURES}) are rendered into its {@code <!-- figures:begin/end -->} block.
  */
 public final class ResultsPage {
-  static final Path EXPERIMENTS = Path.of("results", "experiments.jsonl");
+  public static final Path EXPERIMENTS = Path.of("results", "experiments.jsonl");
   static final String EXPERIMENTS_BLOCK = "experiments";
 
   static final String FIGURES_BLOCK = "figures";

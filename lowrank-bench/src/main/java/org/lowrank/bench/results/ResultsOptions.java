@@ -19,16 +19,7 @@ import picocli.CommandLine.Option;
 public final class ResultsOptions {
   /** Options that pick rows or say where things are, not what a row measures: not in row ids. */
   static final Set<String> NOT_IN_ID =
-      Set.of(
-          "--threads",
-          "--experiments",
-          "--only",
-          "--data",
-          "--data-root",
-          "--models",
-          "--methods",
-          "--selectors",
-          "--no-render");
+      Set.of("--threads", "--experiments", "--only", "--data", "--data-root", "--no-render");
 
   @Option(names = "--quick", description = "Small subsets and a few steps (minutes).")
   boolean quick;

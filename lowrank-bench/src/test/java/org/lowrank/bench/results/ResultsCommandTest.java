@@ -7,10 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.lowrank.bench.ResultsPage;
 import org.lowrank.bench.record.ResultLog;
 import picocli.CommandLine;
 
@@ -115,6 +119,28 @@ class ResultsCommandTest {
         2,
         Experiments.of(parsed("--only", "e2/vgg/conv/hy")).size(),
         "text that names no row picks every row containing it");
+  }
+
+  @Test
+  void everyRecordedRerunCommandSelectsTheRowItMeasured() throws Exception {
+    Path data = Path.of("").toAbsolutePath().getParent().resolve(ResultsPage.EXPERIMENTS);
+    int checked = 0;
+    for (Map<String, Object> r : new ResultLog(data).rows()) {
+      String command = String.valueOf(r.get("command"));
+      if (!command.startsWith("./bench results ")) {
+        continue; // published rows, and rows of other benchmarks
+      }
+      List<String> args = new ArrayList<>();
+      Matcher m = Pattern.compile("'([^']*)'|(\\S+)").matcher(command.substring(16));
+      while (m.find()) {
+        args.add(m.group(1) != null ? m.group(1) : m.group(2));
+      }
+      List<String> ids =
+          Experiments.of(parsed(args.toArray(String[]::new))).stream().map(Experiment::id).toList();
+      assertTrue(ids.contains(r.get("id")), command + " runs " + ids + ", not " + r.get("id"));
+      checked++;
+    }
+    assertTrue(checked > 100, checked + " rows checked");
   }
 
   @Test
