@@ -181,6 +181,7 @@ public final class ExperimentRunner {
       if (fineTune) {
         latency(c, m);
         m.put("fine-tune images/s", fineTuneImagesPerSecond(c));
+        verdicts(m);
       }
       return m;
     } finally {
@@ -424,6 +425,20 @@ public final class ExperimentRunner {
       m.put(b + " compressed ms", r.rewritten().medianMillis());
       m.put(b + " speedup (wall)", r.speedup());
       m.put(b + " speedup (CPU)", r.cpuSpeedup());
+    }
+  }
+
+  /** Issue 7's targets for an experiment-1 row: params removed, drop, CPU speedup at b1 and b32. */
+  private static void verdicts(Map<String, Object> m) {
+    m.put(
+        Published.PARAMS_REMOVED_R20.describe(),
+        Published.PARAMS_REMOVED_R20.verdict(100 * (double) m.get("params removed")));
+    m.put(Published.DROP_R20.describe(), Published.DROP_R20.verdict((double) m.get("drop")));
+    for (String b : List.of("b1", "b32")) {
+      Object s = m.get(b + " speedup (CPU)");
+      m.put(
+          b + " " + Published.SPEEDUP.describe() + " (CPU)",
+          Published.SPEEDUP.verdict(s instanceof Double d ? d : Double.NaN));
     }
   }
 
