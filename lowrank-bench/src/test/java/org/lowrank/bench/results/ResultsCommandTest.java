@@ -100,6 +100,22 @@ class ResultsCommandTest {
             + " --experiments 1 --only e1/resnet20/cp/similarity/keep-flops-0.22/pruned-1.0",
         e.command());
     assertEquals(0.22, e.budget().keepFraction(), 1e-12);
+    assertEquals(
+        List.of("e1/resnet20/reference --epochs 2", "e1/resnet20/cp/datafree --epochs 2"),
+        Experiments.of(
+                parsed(
+                    "--methods",
+                    "cp",
+                    "--selectors",
+                    "datafree",
+                    "--epochs",
+                    "2",
+                    "--experiments",
+                    "1"))
+            .stream()
+            .map(Experiment::id)
+            .toList(),
+        "row filters pick rows; they are not part of the ids");
     // the rerun command selects exactly this row
     ResultsOptions again = parsed(e.command().replaceFirst("^\\./bench results ", "").split(" "));
     assertEquals(List.of(e.id()), Experiments.of(again).stream().map(Experiment::id).toList());
