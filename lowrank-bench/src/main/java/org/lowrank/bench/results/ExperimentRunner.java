@@ -9,12 +9,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.lowrank.analysis.LayerProfile;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.bench.DecompositionBenchmark;
 import org.lowrank.bench.timing.TrainThroughputBench;
-import org.lowrank.cost.Cost;
 import org.lowrank.demo.DemoAssets;
 import org.lowrank.demo.DemoModel;
 import org.lowrank.demo.DemoTrainer;
@@ -23,26 +21,19 @@ import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.pipeline.Checkpoint;
-import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.CompressionResult;
-import org.lowrank.pipeline.DataSource;
-import org.lowrank.pipeline.PlanFiles;
-import org.lowrank.pipeline.Selectors;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.Plan;
-import org.lowrank.plan.select.RankSelector;
-import org.lowrank.plan.select.SelectorContext;
 import org.lowrank.progress.ProgressListener;
 import org.lowrank.runtime.LatencyComparison;
-import org.lowrank.train.data.Normalization;
 import org.lowrank.train.eval.EvaluationResult;
-import org.lowrank.train.finetune.FineTuneSettings;
 
 /**
  * Runs one {@link Experiment} through the public API and returns its measured rows (most
- * experiments have one; the decomposition benchmark has one per case, method and rank). Every call
- * into {@link CompressionPipeline} of the results runner is in this class.
+ * experiments have one; the decomposition benchmark has one per case, method and rank). What a row
+ * plans and runs in the compression pipeline is in {@link Pipelines}; this class times it and turns
+ * the results into metrics.
  *
  * <p>Metrics are numbers in the unit their name says: "removed" columns are fractions (0..1), top-1
  * and drops are percent points, "s" seconds, "ms" milliseconds, speedups ratios; verdicts against a
@@ -55,6 +46,7 @@ public final class ExperimentRunner {
   private final ResultsOptions o;
   private final Map<String, Map<String, Object>> earlier;
   private final PrintWriter err;
+  private final Pipelines pipelines;
 
   /**
    * @param o the run's options (not modified)
@@ -66,6 +58,7 @@ public final class ExperimentRunner {
     this.o = o;
     this.earlier = earlier;
     this.err = err;
+    this.pipelines = new Pipelines(o);
   }
 
   /** Runs {@code e}; a failure is a row with its error, never an exception. */
@@ -95,51 +88,7 @@ public final class ExperimentRunner {
     return new Measured("", metrics);
   }
 
-  // ---------------------------------------------------------------- the pipeline
-
-  private Path modelPath(String name) {
-    return o.dataRoot().resolve("models").resolve(name + "_cifar10").resolve("model.onnx");
-  }
-
-  private DataSource cifar() {
-    return new DataSource(
-        o.dataRoot().resolve("cifar10").resolve("cifar10-jpeg.zip"), Normalization.imagenet());
-  }
-
-  /** The CIFAR-10 fine-tuning of experiment 1: the product's settings with the run's options. */
-  FineTuneSettings cifarFineTune() {
-    FineTuneSettings f =
-        o.fineTune(o.epochs)
-            .withLearningRate(o.learningRate())
-            .withAugmentation(true)
-            .withTrainLimit(o.cifarTrainLimit());
-    return o.quick ? f.withSteps(8).withBatchSize(32) : f;
-  }
-
-  /**
-   * Model, methods, budget, selector and data of a ResNet row, with --refit and --prune-latency.
-   */
-  private CompressionPipeline.Builder planning(Experiment e) {
-    return common(
-        CompressionPipeline.builder()
-            .setModel(modelPath(e.model()))
-            .optMethods(Experiments.CONV_METHODS.get(e.method()))
-            .optBudget(e.budget())
-            .optSelector(selector(e.selector()))
-            .optData(cifar()));
-  }
-
-  private CompressionPipeline.Builder common(CompressionPipeline.Builder b) {
-    b.optCalibrationSize(o.calibration())
-        .optThreads(o.ortThreads)
-        .optSeed(o.seed)
-        .optRefit(o.refit);
-    return o.pruneLatency == null ? b : b.optLatencyPruning(o.pruneLatency, 1);
-  }
-
-  private static Function<SelectorContext, RankSelector> selector(String name) {
-    return Selectors.byName(name, Selectors.Settings.defaults(), ProgressListener.NONE);
-  }
+  // ---------------------------------------------------------------- the rows
 
   /**
    * Experiments 1 and 3: plans alone first (timed: wall and process CPU), then applies that plan
@@ -148,45 +97,35 @@ public final class ExperimentRunner {
   private Map<String, Object> compressed(Experiment e, boolean fineTune) throws IOException {
     long t0 = System.nanoTime();
     Clock clock = Clock.start();
-    Plan plan = planning(e).build().plan().plan();
+    Plan plan = pipelines.plan(e);
     Map<String, Object> search = clock.stop();
-    Path planFile = Files.createTempFile("lowrank-results-", ".plan.json");
-    try {
-      PlanFiles.write(plan, planFile);
-      CompressionPipeline.Builder b = planning(e).optPlan(planFile).optEvaluation(o.evalImages());
-      if (fineTune) {
-        b.optFineTune(cifarFineTune()).optLatency(o.quick ? 2 : 5, o.quick ? 5 : 30, 1, 32);
-      }
-      CompressionResult c = b.build().run();
-      Map<String, Object> m = new LinkedHashMap<>();
-      if (!fineTune) {
-        m.put("selector", e.selector());
-        m.put("method", e.method());
-      }
-      m.put("params removed", c.paramsRemoved());
-      m.put("FLOPs removed", c.flopsRemoved());
-      m.put("top-1 original", acc(c, Checkpoint.ORIGINAL));
-      if (fineTune) {
-        m.put("compressed", acc(c, Checkpoint.COMPRESSED));
-        m.put("fine-tuned", acc(c, Checkpoint.FINE_TUNED));
-        m.put("ORT", acc(c, Checkpoint.FINAL_ORT));
-        m.put("drop", drop(c));
-        m.put("drop vs reference", referenceTop1(e) - acc(c, Checkpoint.FINE_TUNED));
-      } else {
-        m.put("compressed (no fine-tuning)", acc(c, Checkpoint.COMPRESSED));
-        m.put("drop", drop(c));
-      }
-      m.putAll(search);
-      m.put("wall s", seconds(t0));
-      if (fineTune) {
-        latency(c, m);
-        m.put("fine-tune images/s", fineTuneImagesPerSecond(c));
-        verdicts(m);
-      }
-      return m;
-    } finally {
-      Files.deleteIfExists(planFile);
+    CompressionResult c = pipelines.apply(e, plan, fineTune);
+    Map<String, Object> m = new LinkedHashMap<>();
+    if (!fineTune) {
+      m.put("selector", e.selector());
+      m.put("method", e.method());
     }
+    m.put("params removed", c.paramsRemoved());
+    m.put("FLOPs removed", c.flopsRemoved());
+    m.put("top-1 original", acc(c, Checkpoint.ORIGINAL));
+    if (fineTune) {
+      m.put("compressed", acc(c, Checkpoint.COMPRESSED));
+      m.put("fine-tuned", acc(c, Checkpoint.FINE_TUNED));
+      m.put("ORT", acc(c, Checkpoint.FINAL_ORT));
+      m.put("drop", drop(c));
+      m.put("drop vs reference", referenceTop1(e) - acc(c, Checkpoint.FINE_TUNED));
+    } else {
+      m.put("compressed (no fine-tuning)", acc(c, Checkpoint.COMPRESSED));
+      m.put("drop", drop(c));
+    }
+    m.putAll(search);
+    m.put("wall s", seconds(t0));
+    if (fineTune) {
+      latency(c, m);
+      m.put("fine-tune images/s", fineTuneImagesPerSecond(c));
+      verdicts(m);
+    }
+    return m;
   }
 
   /**
@@ -196,47 +135,18 @@ public final class ExperimentRunner {
    */
   private Map<String, Object> reference(Experiment e) throws IOException {
     long t0 = System.nanoTime();
-    Path model = modelPath(e.model());
-    Path planFile = Files.createTempFile("lowrank-results-reference-", ".plan.json");
-    try {
-      ModelProfile profile = ModelProfile.of(OnnxReader.read(model));
-      Cost total = new Cost(profile.totalParams(), profile.totalMacs());
-      PlanFiles.write(
-          new Plan(
-              model.getFileName().toString(),
-              "none (reference)",
-              Budget.none(),
-              o.seed,
-              Map.of("note", "no layer factorized: fine-tuning reference"),
-              List.of(),
-              total,
-              total),
-          planFile);
-      CompressionResult c =
-          CompressionPipeline.builder()
-              .setModel(model)
-              .optPlan(planFile)
-              .optData(cifar())
-              .optEvaluation(o.evalImages())
-              .optFineTune(cifarFineTune())
-              .optThreads(o.ortThreads)
-              .optSeed(o.seed)
-              .build()
-              .run();
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("params removed", 0.0);
-      m.put("FLOPs removed", 0.0);
-      m.put("top-1 original", acc(c, Checkpoint.ORIGINAL));
-      m.put("compressed", "(not compressed)");
-      m.put("fine-tuned", acc(c, Checkpoint.FINE_TUNED));
-      m.put("ORT", acc(c, Checkpoint.FINAL_ORT));
-      m.put("drop", drop(c));
-      m.put("wall s", seconds(t0));
-      m.put("fine-tune images/s", fineTuneImagesPerSecond(c));
-      return m;
-    } finally {
-      Files.deleteIfExists(planFile);
-    }
+    CompressionResult c = pipelines.reference(e);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("params removed", 0.0);
+    m.put("FLOPs removed", 0.0);
+    m.put("top-1 original", acc(c, Checkpoint.ORIGINAL));
+    m.put("compressed", "(not compressed)");
+    m.put("fine-tuned", acc(c, Checkpoint.FINE_TUNED));
+    m.put("ORT", acc(c, Checkpoint.FINAL_ORT));
+    m.put("drop", drop(c));
+    m.put("wall s", seconds(t0));
+    m.put("fine-tune images/s", fineTuneImagesPerSecond(c));
+    return m;
   }
 
   /** The reference's fine-tuned top-1 measured with the same options; NaN when there is none. */
@@ -262,23 +172,7 @@ public final class ExperimentRunner {
     boolean conv = e.layers().equals("conv");
     Budget budget =
         e.budget() != null ? e.budget() : Budget.keepParams(keepForTarget(profile, conv));
-    FineTuneSettings ft =
-        o.fineTune(o.epochs)
-            .withLearningRate(o.learningRate())
-            .withTrainLimit(o.fashionTrainLimit());
-    CompressionResult c =
-        common(
-                CompressionPipeline.builder()
-                    .setModel(modelFile)
-                    .optMethods(
-                        (conv ? Experiments.CONV_METHODS : Experiments.FC_METHODS).get(e.method()))
-                    .optBudget(budget)
-                    .optSelector(selector(e.selector()))
-                    .optData(new DataSource(FashionMnist.directory(), FashionMnist.NORMALIZATION))
-                    .optEvaluation(o.quick ? 1000 : 0)
-                    .optFineTune(o.quick ? ft.withSteps(10) : ft))
-            .build()
-            .run();
+    CompressionResult c = pipelines.fashion(e, modelFile, budget);
     double fc = typeRemoved(c.plan().layers(), false);
     double cv = typeRemoved(c.plan().layers(), true);
     Map<String, Object> m = new LinkedHashMap<>();
@@ -345,7 +239,7 @@ public final class ExperimentRunner {
   /** Experiment 5: planning only, timed against issue 5's goal. */
   private Map<String, Object> planOnly(Experiment e) throws IOException {
     Clock clock = Clock.start();
-    Plan plan = planning(e).build().plan().plan();
+    Plan plan = pipelines.plan(e);
     Map<String, Object> search = clock.stop();
     Target goal =
         e.selector().equals("datafree") ? Published.DATAFREE_SEARCH_R56 : Published.DSE_SEARCH;
@@ -370,7 +264,7 @@ public final class ExperimentRunner {
     int batch = o.quick ? 16 : 64;
     int steps = o.quick ? 3 : 10;
     TrainThroughputBench.Result r =
-        TrainThroughputBench.run(OnnxReader.read(modelPath(e.model())), batch, steps);
+        TrainThroughputBench.run(OnnxReader.read(pipelines.modelPath(e.model())), batch, steps);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("model", e.model() + " (original)");
     m.put("batch", batch);
@@ -447,7 +341,9 @@ public final class ExperimentRunner {
     if (c.fineTune() == null || c.fineTune().seconds() <= 0) {
       return Double.NaN;
     }
-    return (double) c.fineTune().steps() * cifarFineTune().batchSize() / c.fineTune().seconds();
+    return (double) c.fineTune().steps()
+        * pipelines.cifarFineTune().batchSize()
+        / c.fineTune().seconds();
   }
 
   /** Top-1 in % at a stage, NaN when not evaluated. */
