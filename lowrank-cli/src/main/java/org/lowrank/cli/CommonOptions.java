@@ -1,10 +1,12 @@
 package org.lowrank.cli;
 
+import org.lowrank.train.exec.DeviceChoice;
 import picocli.CommandLine.Option;
 
 /**
- * Options every command shares: threads, seed, verbosity. Thread counts are applied as system
- * properties before any native library starts (OpenBLAS, PyTorch and ONNX Runtime read them once).
+ * Options every command shares: threads, device, seed, verbosity. Thread counts are applied as
+ * system properties before any native library starts (OpenBLAS, PyTorch and ONNX Runtime read them
+ * once).
  */
 public final class CommonOptions {
   @Option(
@@ -22,6 +24,17 @@ public final class CommonOptions {
       paramLabel = "S",
       description = "Seed of every random step (default: ${DEFAULT-VALUE}).")
   long seed = 42;
+
+  @Option(
+      names = "--device",
+      paramLabel = "D",
+      defaultValue = "auto",
+      description = {
+        "Where PyTorch runs fine-tuning, evaluation, the similarity selector and the",
+        "data-free search: auto (the first GPU if any, else the CPU), cpu, cuda or cuda:N",
+        "(default: ${DEFAULT-VALUE}; GPUs need a build with -Pcuda)."
+      })
+  String device;
 
   @Option(
       names = {"-q", "--quiet"},
@@ -50,6 +63,7 @@ public final class CommonOptions {
               + cores
               + " or fewer)");
     }
+    DeviceChoice d = DeviceChoice.parse(device);
     System.setProperty("lowrank.blas.threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
@@ -58,6 +72,10 @@ public final class CommonOptions {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
     System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
+    if (d.kind() == DeviceChoice.Choice.CUDA) {
+      d.resolve(); // fails now, naming --device, rather than after minutes of work
+    }
+    System.setProperty(DeviceChoice.PROPERTY, d.toString());
   }
 
   ProgressBar progress() {

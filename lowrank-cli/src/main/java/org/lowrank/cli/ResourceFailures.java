@@ -2,14 +2,15 @@ package org.lowrank.cli;
 
 import java.util.Locale;
 import org.lowrank.LowrankException;
+import org.lowrank.LowrankException.Kind;
 import picocli.CommandLine;
 
 /**
- * Turns the JVM's resource errors into one-line bad-input failures the handler in {@link Main} can
- * print: {@link OutOfMemoryError} (Java heap, or JavaCPP's native limits), {@link
- * StackOverflowError} (input nested too deep for a recursive reader), and PyTorch's native
- * allocation failures, which DJL reports as ordinary exceptions. Each message says which memory
- * setting to change.
+ * Turns the JVM's resource errors into one-line resource failures the handler in {@link Main} can
+ * print (exit code {@link ExitCodes#RESOURCE}): {@link OutOfMemoryError} (Java heap, or JavaCPP's
+ * native limits), {@link StackOverflowError} (input nested too deep for a recursive reader), and
+ * PyTorch's native allocation failures, which DJL reports as ordinary exceptions. Each message says
+ * which memory setting to change.
  */
 final class ResourceFailures {
   /** The launcher's default Java options (scripts/launch.sh). */
@@ -20,7 +21,11 @@ final class ResourceFailures {
     private static final long serialVersionUID = 1L;
 
     ResourceLimitException(String message, Throwable cause) {
-      super(Kind.BAD_INPUT, message, cause);
+      this(Kind.RESOURCE, message, cause);
+    }
+
+    ResourceLimitException(Kind kind, String message, Throwable cause) {
+      super(kind, message, cause);
     }
   }
 
@@ -45,6 +50,7 @@ final class ResourceFailures {
   static RuntimeException map(Error e) {
     if (e instanceof StackOverflowError) {
       return new ResourceLimitException(
+          Kind.BAD_INPUT,
           "an input is nested too deeply to read (stack overflow); "
               + "check the model and plan files, or give the reader a larger stack with "
               + "LOWRANK_JAVA_OPTS=\""

@@ -35,6 +35,7 @@ import org.lowrank.plan.select.LayerInput;
 import org.lowrank.plan.select.RankSelector;
 import org.lowrank.progress.ProgressListener;
 import org.lowrank.tensor.DenseTensor;
+import org.lowrank.train.exec.DeviceChoice;
 import org.lowrank.train.exec.GraphExecutor;
 import org.lowrank.train.refit.InputMoments;
 import org.lowrank.train.refit.OutputReconstruction;
@@ -163,7 +164,9 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       }
     }
     this.manager =
-        b.manager != null ? b.manager.newSubManager() : NDManager.newBaseManager("PyTorch");
+        b.manager != null
+            ? b.manager.newSubManager()
+            : NDManager.newBaseManager(DeviceChoice.configuredDevice(), "PyTorch");
     manager.setName("similarity-selector");
   }
 
@@ -709,7 +712,8 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     }
 
     /**
-     * Allocate native memory under a sub-manager of {@code parent} (default: a new base manager).
+     * Allocate native memory under a sub-manager of {@code parent} (default: a new base manager on
+     * {@link DeviceChoice#configuredDevice()}).
      */
     public Builder manager(NDManager parent) {
       this.manager = parent;
