@@ -73,6 +73,7 @@ public final class SequentialFactorization {
     Set<String> fitted = new LinkedHashSet<>();
     listener.start("factorize (sequential)", layers.size());
     for (String layer : layers) {
+      listener.progress(specs.size(), "factorizing " + layer);
       AffineNode teacherNode =
           AffineNode.of(original.graph(), LayerRewriter.findLayer(original.graph(), layer));
       AffineNode studentNode =
