@@ -1,6 +1,7 @@
 package org.lowrank.cli;
 
 import org.lowrank.train.exec.DeviceChoice;
+import org.lowrank.train.exec.MemoryBudget;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,6 +38,16 @@ public final class CommonOptions {
   String device;
 
   @Option(
+      names = "--memory-budget",
+      paramLabel = "SIZE",
+      defaultValue = "auto",
+      description = {
+        "Most native memory a chunked pass over images may hold (calibration caches, input",
+        "moments, refit), e.g. 512m or 4g; auto = half the physical memory minus the Java heap."
+      })
+  String memoryBudget;
+
+  @Option(
       names = {"-q", "--quiet"},
       description = "No progress bars.")
   boolean quiet;
@@ -64,6 +75,7 @@ public final class CommonOptions {
               + " or fewer)");
     }
     DeviceChoice d = DeviceChoice.parse(device);
+    System.setProperty(MemoryBudget.PROPERTY, MemoryBudget.parse(memoryBudget).bytes() + "");
     System.setProperty("lowrank.blas.threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");

@@ -66,7 +66,8 @@ final class ResourceFailures {
               + "): JavaCPP's limits "
               + "follow the Java heap; raise them with LOWRANK_JAVA_OPTS=\""
               + DEFAULT_JAVA_OPTS
-              + " -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0\"",
+              + " -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0\", "
+              + "or hold less at once with a smaller --memory-budget",
           e);
     }
     long maxMiB = Runtime.getRuntime().maxMemory() >> 20;
@@ -96,8 +97,8 @@ final class ResourceFailures {
             "out of native memory in PyTorch ("
                 + firstLine(c.getMessage())
                 + "): native tensors live outside the Java heap, so -Xmx does not limit them; free "
-                + "memory on the machine or work on less at once (--batch-size, --threads, "
-                + "--train-limit)",
+                + "memory on the machine or work on less at once (a smaller --memory-budget, "
+                + "--batch-size, --calibration, --threads, --train-limit)",
             t);
       }
     }
