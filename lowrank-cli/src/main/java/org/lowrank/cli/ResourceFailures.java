@@ -84,11 +84,15 @@ final class ResourceFailures {
   }
 
   /**
-   * A PyTorch (native) allocation failure among {@code t}'s causes, as a resource failure, else
-   * null. Native tensors live outside the Java heap, so -Xmx does not help there.
+   * A PyTorch (native) allocation failure or a wrapped {@link OutOfMemoryError} among {@code t}'s
+   * causes, as a resource failure, else null. Native tensors live outside the Java heap, so -Xmx
+   * does not help there.
    */
   static RuntimeException nativeOutOfMemory(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof OutOfMemoryError oom) {
+        return map(oom); // thrown on another thread (a prefetcher, a pool) and wrapped
+      }
       String m = String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT);
       if (m.contains("not enough memory")
           || m.contains("can't allocate memory")
