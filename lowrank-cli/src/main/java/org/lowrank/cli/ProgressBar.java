@@ -2,6 +2,9 @@ package org.lowrank.cli;
 
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.lowrank.progress.ProgressListener;
 
@@ -9,8 +12,10 @@ import org.lowrank.progress.ProgressListener;
  * Draws a {@link ProgressListener}'s steps on stderr. On a terminal: a one-line progress bar
  * redrawn at most every 100 ms. Elsewhere (CI logs, batch jobs, a pipe): one line per step at most
  * every {@link #LOG_INTERVAL_NANOS} (10 s), saying what is done, what is left and an estimate of
- * the time left (elapsed x left / done), plus one line per finished step; so a long step is never
- * silent for longer than its slowest unit of work.
+ * the time left (elapsed x left / done), plus one line per finished step. A unit of work that takes
+ * longer (one big layer) gets a heartbeat: {@link #tick()}, called every second by a daemon timer,
+ * repeats the last state marked "still working" once the interval has passed without a line, so a
+ * step is never silent for longer than the interval. Calls may come from any thread.
  */
 public final class ProgressBar implements ProgressListener {
   private static final int WIDTH = 30;
@@ -26,6 +31,9 @@ public final class ProgressBar implements ProgressListener {
   private long total = -1;
   private long startNanos;
   private long lastDrawNanos;
+  private boolean active;
+  private long lastDone;
+  private String lastStatus = "";
 
   public ProgressBar(PrintStream out, boolean interactive, boolean quiet) {
     this(out, interactive, quiet, System::nanoTime);
@@ -39,13 +47,50 @@ public final class ProgressBar implements ProgressListener {
     this.clock = clock;
   }
 
-  /** A bar on stderr, animated only when a console is attached. */
+  /**
+   * A bar on stderr, animated only when a console is attached; elsewhere with the heartbeat timer
+   * (a daemon thread: it never keeps the JVM alive).
+   */
   public static ProgressBar stderr(boolean quiet) {
-    return new ProgressBar(System.err, System.console() != null, quiet);
+    ProgressBar bar = new ProgressBar(System.err, System.console() != null, quiet);
+    if (!quiet && !bar.interactive) {
+      ScheduledExecutorService timer =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "lowrank-progress");
+                t.setDaemon(true);
+                return t;
+              });
+      timer.scheduleAtFixedRate(bar::tick, 1, 1, TimeUnit.SECONDS);
+    }
+    return bar;
+  }
+
+  /**
+   * Off a terminal, while a step is running and no line came for the interval: the last state
+   * again, marked "still working".
+   */
+  synchronized void tick() {
+    if (quiet || interactive || !active) {
+      return;
+    }
+    long now = clock.getAsLong();
+    if (now - lastDrawNanos >= LOG_INTERVAL_NANOS) {
+      lastDrawNanos = now;
+      out.println(
+          logLine(
+              lastDone,
+              lastStatus.isEmpty() ? "still working" : lastStatus + ", still working",
+              now));
+      out.flush();
+    }
   }
 
   @Override
-  public void start(String task, long total) {
+  public synchronized void start(String task, long total) {
+    this.active = true;
+    this.lastDone = 0;
+    this.lastStatus = "";
     this.task = task;
     this.total = total;
     this.startNanos = clock.getAsLong();
@@ -56,10 +101,12 @@ public final class ProgressBar implements ProgressListener {
   }
 
   @Override
-  public void progress(long done, String status) {
+  public synchronized void progress(long done, String status) {
     if (quiet) {
       return;
     }
+    lastDone = done;
+    lastStatus = status == null ? "" : status;
     long now = clock.getAsLong();
     if (now - lastDrawNanos < (interactive ? 100_000_000L : LOG_INTERVAL_NANOS)) {
       return;
@@ -110,7 +157,8 @@ public final class ProgressBar implements ProgressListener {
   }
 
   @Override
-  public void finish(String summary) {
+  public synchronized void finish(String summary) {
+    active = false;
     if (quiet) {
       return;
     }

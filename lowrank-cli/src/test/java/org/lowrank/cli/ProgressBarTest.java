@@ -48,6 +48,34 @@ class ProgressBarTest {
   }
 
   @Test
+  void aLongUnitOfWorkGetsAHeartbeatEveryIntervalUntilTheStepFinishes() {
+    AtomicLong now = new AtomicLong(0);
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ProgressBar bar =
+        new ProgressBar(
+            new PrintStream(bytes, true, StandardCharsets.UTF_8), false, false, now::get);
+    bar.tick(); // no step yet
+    bar.start("factorize", 4);
+    bar.progress(1, "factorizing big");
+    for (int s = 1; s <= 25; s++) {
+      now.set(s * S);
+      bar.tick();
+    }
+    bar.finish("");
+    now.addAndGet(60 * S);
+    bar.tick(); // the step is over
+    List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+    assertEquals(
+        List.of(
+            "factorize: 1/4 done (25%), 3 left, 10 s elapsed, about 30 s left; factorizing big,"
+                + " still working",
+            "factorize: 1/4 done (25%), 3 left, 20 s elapsed, about 1 min 0 s left; factorizing"
+                + " big, still working",
+            "factorize done in 25.0 s"),
+        lines);
+  }
+
+  @Test
   void quietPrintsNothingAndDurationsRead() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     AtomicLong now = new AtomicLong();
