@@ -75,7 +75,7 @@ public final class CommonOptions {
               + " or fewer)");
     }
     DeviceChoice d = DeviceChoice.parse(device);
-    System.setProperty(MemoryBudget.PROPERTY, MemoryBudget.parse(memoryBudget).bytes() + "");
+    MemoryBudget.setDefault(MemoryBudget.parse(memoryBudget));
     System.setProperty("lowrank.blas.threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
@@ -87,7 +87,7 @@ public final class CommonOptions {
     if (d.kind() == DeviceChoice.Choice.CUDA) {
       d.resolve(); // fails now, naming --device, rather than after minutes of work
     }
-    System.setProperty(DeviceChoice.PROPERTY, d.toString());
+    DeviceChoice.setDefault(d);
   }
 
   ProgressBar progress() {

@@ -114,6 +114,8 @@ public final class ProgressBar implements ProgressListener {
     lastDrawNanos = now;
     if (interactive) {
       draw(done, status);
+    } else if (total > 0 && done >= total) {
+      return; // finish() prints the step's last line
     } else {
       out.println(logLine(done, status, now));
       out.flush();

@@ -113,6 +113,15 @@ public record DeviceChoice(Choice kind, int index) {
     return p == null || p.isBlank() ? AUTO : parse(p);
   }
 
+  /**
+   * Makes {@code choice} the process default that {@link #configured()} returns (what {@code
+   * --device} does): the Java API equivalent for code that builds executors, selectors or the
+   * pipeline without passing a device to each.
+   */
+  public static void setDefault(DeviceChoice choice) {
+    System.setProperty(PROPERTY, choice.toString());
+  }
+
   /** The device of {@link #configured()}, resolved against the engine. */
   public static Device configuredDevice() {
     return configured().resolve();

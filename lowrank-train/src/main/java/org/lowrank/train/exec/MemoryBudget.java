@@ -83,6 +83,14 @@ public record MemoryBudget(long bytes) {
     return p == null || p.isBlank() ? machineDefault() : parse(p);
   }
 
+  /**
+   * Makes {@code budget} the process default that {@link #configured()} returns (what {@code
+   * --memory-budget} does).
+   */
+  public static void setDefault(MemoryBudget budget) {
+    System.setProperty(PROPERTY, Long.toString(budget.bytes()));
+  }
+
   /** The machine's physical memory (the container's limit where there is one), or 8 GiB unknown. */
   static long physicalMemoryBytes() {
     OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
