@@ -127,9 +127,23 @@ public record DeviceChoice(Choice kind, int index) {
     return configured().resolve();
   }
 
-  /** This choice resolved against DJL's PyTorch engine (loads the engine). */
+  /**
+   * This choice resolved against DJL's PyTorch engine (loads the engine; its GPU count is read once
+   * per process, as every executor resolves its device).
+   */
   public Device resolve() {
-    return resolve(() -> Engine.getEngine("PyTorch").getGpuCount());
+    return resolve(DeviceChoice::engineGpuCount);
+  }
+
+  private static volatile int engineGpus = -1;
+
+  private static int engineGpuCount() {
+    int n = engineGpus;
+    if (n < 0) {
+      n = Engine.getEngine("PyTorch").getGpuCount();
+      engineGpus = n;
+    }
+    return n;
   }
 
   /**
