@@ -35,6 +35,12 @@ public class LowrankException extends RuntimeException {
      * or accepted (exit code 1 unless caused by bad input).
      */
     RUNTIME,
+    /**
+     * The machine lacks what the run asked for: a device that is not there ({@code --device cuda}
+     * without a GPU or a CUDA build), or memory (Java heap, native or device memory). The user
+     * changes the setting the message names or runs on a bigger machine (exit code 5).
+     */
+    RESOURCE,
     /** A bug in lowrank: a broken invariant (exit code 1). */
     INTERNAL
   }

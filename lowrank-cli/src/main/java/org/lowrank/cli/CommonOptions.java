@@ -1,10 +1,13 @@
 package org.lowrank.cli;
 
+import org.lowrank.train.exec.DeviceChoice;
+import org.lowrank.train.exec.MemoryBudget;
 import picocli.CommandLine.Option;
 
 /**
- * Options every command shares: threads, seed, verbosity. Thread counts are applied as system
- * properties before any native library starts (OpenBLAS, PyTorch and ONNX Runtime read them once).
+ * Options every command shares: threads, device, seed, verbosity. Thread counts are applied as
+ * system properties before any native library starts (OpenBLAS, PyTorch and ONNX Runtime read them
+ * once).
  */
 public final class CommonOptions {
   @Option(
@@ -22,6 +25,27 @@ public final class CommonOptions {
       paramLabel = "S",
       description = "Seed of every random step (default: ${DEFAULT-VALUE}).")
   long seed = 42;
+
+  @Option(
+      names = "--device",
+      paramLabel = "D",
+      defaultValue = "auto",
+      description = {
+        "Where PyTorch runs fine-tuning, evaluation, the similarity selector and the",
+        "data-free search: auto (the first GPU if any, else the CPU), cpu, cuda or cuda:N",
+        "(default: ${DEFAULT-VALUE}; GPUs need a build with -Pcuda)."
+      })
+  String device;
+
+  @Option(
+      names = "--memory-budget",
+      paramLabel = "SIZE",
+      defaultValue = "auto",
+      description = {
+        "Most native memory a chunked pass over images may hold (calibration caches, input",
+        "moments, refit), e.g. 512m or 4g; auto = half the physical memory minus the Java heap."
+      })
+  String memoryBudget;
 
   @Option(
       names = {"-q", "--quiet"},
@@ -50,6 +74,8 @@ public final class CommonOptions {
               + cores
               + " or fewer)");
     }
+    DeviceChoice d = DeviceChoice.parse(device);
+    MemoryBudget.setDefault(MemoryBudget.parse(memoryBudget));
     System.setProperty("lowrank.blas.threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
@@ -58,6 +84,10 @@ public final class CommonOptions {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
     System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
+    if (d.kind() == DeviceChoice.Choice.CUDA) {
+      d.resolve(); // fails now, naming --device, rather than after minutes of work
+    }
+    DeviceChoice.setDefault(d);
   }
 
   ProgressBar progress() {

@@ -29,6 +29,12 @@ public final class ExitCodes {
    */
   public static final int FIDELITY = 4;
 
+  /**
+   * The machine lacks a resource the run asked for: the device named by {@code --device}, or memory
+   * (heap, native or device); the message names the setting to change.
+   */
+  public static final int RESOURCE = 5;
+
   private ExitCodes() {}
 
   /** The exit code for a failure: that of its {@link #kindOf kind}. */
@@ -41,22 +47,24 @@ public final class ExitCodes {
     return switch (kind) {
       case BAD_INPUT -> BAD_INPUT;
       case UNSUPPORTED -> UNSUPPORTED;
+      case RESOURCE -> RESOURCE;
       case NUMERICAL, RUNTIME, INTERNAL -> INTERNAL;
     };
   }
 
   /**
    * The kind of a failure: the first kind along the cause chain that the user can act on ({@link
-   * Kind#BAD_INPUT} or {@link Kind#UNSUPPORTED}), so that e.g. a runtime failure caused by an
-   * unreadable file is bad input; else the outermost kind found; else {@link Kind#INTERNAL}. JDK
-   * exceptions count as: {@link UnsupportedOperationException} unsupported; {@link
-   * IllegalArgumentException}, {@link IOException} and {@link UncheckedIOException} bad input.
+   * Kind#BAD_INPUT}, {@link Kind#UNSUPPORTED} or {@link Kind#RESOURCE}), so that e.g. a runtime
+   * failure caused by an unreadable file is bad input; else the outermost kind found; else {@link
+   * Kind#INTERNAL}. JDK exceptions count as: {@link UnsupportedOperationException} unsupported;
+   * {@link IllegalArgumentException}, {@link IOException} and {@link UncheckedIOException} bad
+   * input.
    */
   public static Kind kindOf(Throwable t) {
     Kind outer = null;
     for (Throwable c = t; c != null; c = c.getCause()) {
       Kind k = ownKind(c);
-      if (k == Kind.BAD_INPUT || k == Kind.UNSUPPORTED) {
+      if (k == Kind.BAD_INPUT || k == Kind.UNSUPPORTED || k == Kind.RESOURCE) {
         return k;
       }
       if (outer == null) {

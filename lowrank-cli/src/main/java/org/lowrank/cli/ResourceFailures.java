@@ -2,14 +2,15 @@ package org.lowrank.cli;
 
 import java.util.Locale;
 import org.lowrank.LowrankException;
+import org.lowrank.LowrankException.Kind;
 import picocli.CommandLine;
 
 /**
- * Turns the JVM's resource errors into one-line bad-input failures the handler in {@link Main} can
- * print: {@link OutOfMemoryError} (Java heap, or JavaCPP's native limits), {@link
- * StackOverflowError} (input nested too deep for a recursive reader), and PyTorch's native
- * allocation failures, which DJL reports as ordinary exceptions. Each message says which memory
- * setting to change.
+ * Turns the JVM's resource errors into one-line resource failures the handler in {@link Main} can
+ * print (exit code {@link ExitCodes#RESOURCE}): {@link OutOfMemoryError} (Java heap, or JavaCPP's
+ * native limits), {@link StackOverflowError} (input nested too deep for a recursive reader), and
+ * PyTorch's native allocation failures, which DJL reports as ordinary exceptions. Each message says
+ * which memory setting to change.
  */
 final class ResourceFailures {
   /** The launcher's default Java options (scripts/launch.sh). */
@@ -20,7 +21,11 @@ final class ResourceFailures {
     private static final long serialVersionUID = 1L;
 
     ResourceLimitException(String message, Throwable cause) {
-      super(Kind.BAD_INPUT, message, cause);
+      this(Kind.RESOURCE, message, cause);
+    }
+
+    ResourceLimitException(Kind kind, String message, Throwable cause) {
+      super(kind, message, cause);
     }
   }
 
@@ -45,6 +50,7 @@ final class ResourceFailures {
   static RuntimeException map(Error e) {
     if (e instanceof StackOverflowError) {
       return new ResourceLimitException(
+          Kind.BAD_INPUT,
           "an input is nested too deeply to read (stack overflow); "
               + "check the model and plan files, or give the reader a larger stack with "
               + "LOWRANK_JAVA_OPTS=\""
@@ -60,7 +66,8 @@ final class ResourceFailures {
               + "): JavaCPP's limits "
               + "follow the Java heap; raise them with LOWRANK_JAVA_OPTS=\""
               + DEFAULT_JAVA_OPTS
-              + " -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0\"",
+              + " -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 -Dorg.bytedeco.javacpp.maxBytes=0\", "
+              + "or hold less at once with a smaller --memory-budget",
           e);
     }
     long maxMiB = Runtime.getRuntime().maxMemory() >> 20;
@@ -77,11 +84,15 @@ final class ResourceFailures {
   }
 
   /**
-   * A PyTorch (native) allocation failure among {@code t}'s causes, as a resource failure, else
-   * null. Native tensors live outside the Java heap, so -Xmx does not help there.
+   * A PyTorch (native) allocation failure or a wrapped {@link OutOfMemoryError} among {@code t}'s
+   * causes, as a resource failure, else null. Native tensors live outside the Java heap, so -Xmx
+   * does not help there.
    */
   static RuntimeException nativeOutOfMemory(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof OutOfMemoryError oom) {
+        return map(oom); // thrown on another thread (a prefetcher, a pool) and wrapped
+      }
       String m = String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT);
       if (m.contains("not enough memory")
           || m.contains("can't allocate memory")
@@ -90,8 +101,8 @@ final class ResourceFailures {
             "out of native memory in PyTorch ("
                 + firstLine(c.getMessage())
                 + "): native tensors live outside the Java heap, so -Xmx does not limit them; free "
-                + "memory on the machine or work on less at once (--batch-size, --threads, "
-                + "--train-limit)",
+                + "memory on the machine or work on less at once (a smaller --memory-budget, "
+                + "--batch-size, --calibration, --threads, --train-limit)",
             t);
       }
     }

@@ -74,9 +74,9 @@ class CliMessagesTest {
   }
 
   @Test
-  void resourceErrorsAreOneLineBadInputWithTheSettingToChange() {
+  void resourceErrorsAreOneLineWithTheSettingToChange() {
     Run oom = boom(new OutOfMemoryError("Java heap space"));
-    assertEquals(ExitCodes.BAD_INPUT, oom.code(), oom.err());
+    assertEquals(ExitCodes.RESOURCE, oom.code(), oom.err());
     assertTrue(
         oom.err().startsWith("lowrank boom: out of memory (Java heap space; Java heap limit ")
             && oom.err().contains("LOWRANK_JAVA_OPTS=-Xmx16g"),
@@ -102,7 +102,7 @@ class CliMessagesTest {
                 new IllegalStateException(
                     "[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: not "
                         + "enough memory: you tried to allocate 123456789 bytes.\nframe #0")));
-    assertEquals(ExitCodes.BAD_INPUT, torch.code(), torch.err());
+    assertEquals(ExitCodes.RESOURCE, torch.code(), torch.err());
     assertTrue(
         torch.err().contains("out of native memory in PyTorch")
             && torch.err().contains("-Xmx does not limit them"),

@@ -39,7 +39,7 @@ class ExitCodesTest {
     assertEquals(ExitCodes.INTERNAL, ExitCodes.of(new ConvergenceException("m")));
     assertEquals(ExitCodes.INTERNAL, ExitCodes.of(new LinearAlgebraException("m")));
     assertEquals(
-        ExitCodes.BAD_INPUT,
+        ExitCodes.RESOURCE,
         ExitCodes.of(ResourceFailures.map(new OutOfMemoryError("Java heap space"))));
     assertEquals(ExitCodes.BAD_INPUT, ExitCodes.of(ResourceFailures.map(new StackOverflowError())));
   }

@@ -697,6 +697,8 @@ public final class CompressionPipeline {
     Model reference = original;
     int done = 0;
     for (LayerDecision d : todo) {
+      // one layer (CP on a big kernel) may take minutes: say which one is in hand
+      l.progress(done, "factorizing " + d.layer());
       FactorizedLayer f =
           factorizer.factorize(original.graph(), d.layer(), d.choice(), moments.get(d.layer()));
       specs.put(d.layer(), f);

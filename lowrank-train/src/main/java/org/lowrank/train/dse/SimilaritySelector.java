@@ -1,6 +1,8 @@
 package org.lowrank.train.dse;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
@@ -35,7 +37,9 @@ import org.lowrank.plan.select.LayerInput;
 import org.lowrank.plan.select.RankSelector;
 import org.lowrank.progress.ProgressListener;
 import org.lowrank.tensor.DenseTensor;
+import org.lowrank.train.exec.DeviceChoice;
 import org.lowrank.train.exec.GraphExecutor;
+import org.lowrank.train.exec.MemoryBudget;
 import org.lowrank.train.refit.InputMoments;
 import org.lowrank.train.refit.OutputReconstruction;
 import org.slf4j.Logger;
@@ -163,7 +167,9 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
       }
     }
     this.manager =
-        b.manager != null ? b.manager.newSubManager() : NDManager.newBaseManager("PyTorch");
+        b.manager != null
+            ? b.manager.newSubManager()
+            : NDManager.newBaseManager(DeviceChoice.configuredDevice(), "PyTorch");
     manager.setName("similarity-selector");
   }
 
@@ -297,14 +303,50 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     for (LayerProbe p : probes.values()) {
       taps.add(p.dataInput());
     }
+    MemoryBudget budget = MemoryBudget.configured();
+    int count = (int) calibration.dim(0);
+    Map<String, List<NDArray>> parts = new LinkedHashMap<>();
     try (GraphExecutor ex =
             GraphExecutor.builder(model).optTrainable(n -> false).optManager(manager).build();
-        NDManager batch = manager.newSubManager()) {
-      NDArray x = batch.create(calibration.toFloatArray(), new Shape(calibration.dims()));
-      Map<String, NDArray> maps = ex.featureMaps(batch, Map.of(inputName, x), taps);
-      for (String t : taps) {
-        NDArray a = maps.get(t).duplicate();
+        NDManager all = manager.newSubManager()) {
+      NDArray images = all.create(calibration.toFloatArray(), new Shape(calibration.dims()));
+      // the first chunk is one image: its layer inputs size the cache and the chunks
+      int chunk = 1;
+      for (int done = 0; done < count; ) {
+        int size = Math.min(chunk, count - done);
+        try (NDManager batch = all.newSubManager()) {
+          NDArray x = images.get(done + ":" + (done + size));
+          Map<String, NDArray> maps = ex.featureMaps(batch, Map.of(inputName, x), taps);
+          for (String t : taps) {
+            parts.computeIfAbsent(t, k -> new ArrayList<>()).add(keep(maps.get(t)));
+          }
+          if (done == 0) {
+            long perImage = 0;
+            for (String t : taps) {
+              perImage += maps.get(t).size() * Float.BYTES;
+            }
+            budget.require(
+                perImage * count,
+                "the similarity selector's cache of "
+                    + taps.size()
+                    + " layer inputs for "
+                    + count
+                    + " calibration images",
+                "use fewer calibration images (--calibration)");
+            chunk = budget.items(FORWARD_BYTES_PER_TAP_BYTE * perImage, count);
+          }
+        }
+        done += size;
+      }
+    }
+    for (String t : taps) {
+      List<NDArray> ps = parts.get(t);
+      if (ps.size() == 1) {
+        inputs.put(t, ps.get(0));
+      } else {
+        NDArray a = NDArrays.concat(new NDList(ps), 0);
         a.attach(manager);
+        ps.forEach(NDArray::close);
         inputs.put(t, a);
       }
     }
@@ -325,6 +367,25 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
         inputs.size(),
         calibration.dim(0),
         (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  /**
+   * Bytes a forward pass holds per byte of cached layer inputs: each conv input comes with the conv
+   * output and the add and activation after it, all alive until the chunk is done.
+   */
+  private static final int FORWARD_BYTES_PER_TAP_BYTE = 4;
+
+  /** The cached input of every layer reading {@code tap}, for all calibration images (tests). */
+  NDArray cachedInput(String tap) {
+    calibrate();
+    return inputs.get(tap);
+  }
+
+  /** A copy of {@code a} owned by this selector's manager, outliving the batch. */
+  private NDArray keep(NDArray a) {
+    NDArray c = a.duplicate();
+    c.attach(manager);
+    return c;
   }
 
   private long[] outputDims(LayerProbe p) {
@@ -709,7 +770,8 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
     }
 
     /**
-     * Allocate native memory under a sub-manager of {@code parent} (default: a new base manager).
+     * Allocate native memory under a sub-manager of {@code parent} (default: a new base manager on
+     * {@link DeviceChoice#configuredDevice()}).
      */
     public Builder manager(NDManager parent) {
       this.manager = parent;

@@ -85,7 +85,8 @@ public final class GraphExecutor implements AutoCloseable {
     this.manager =
         b.parentManager != null
             ? b.parentManager.newSubManager()
-            : NDManager.newBaseManager(Device.cpu(), "PyTorch");
+            : NDManager.newBaseManager(
+                b.device != null ? b.device : DeviceChoice.configuredDevice(), "PyTorch");
     manager.setName("lowrank-executor");
     try {
       for (Map.Entry<String, TensorValue> e : g.initializers().entrySet()) {
@@ -172,7 +173,10 @@ public final class GraphExecutor implements AutoCloseable {
     return roles;
   }
 
-  /** An executor with the default parameter selection, owning a new base manager. */
+  /**
+   * An executor with the default parameter selection, owning a new base manager on the configured
+   * device ({@link DeviceChoice#configured()}).
+   */
   public static GraphExecutor of(Model model) {
     return builder(model).build();
   }
@@ -186,6 +190,7 @@ public final class GraphExecutor implements AutoCloseable {
     private final Model model;
     private Predicate<String> trainable = name -> true;
     private NDManager parentManager;
+    private Device device;
 
     private Builder(Model model) {
       this.model = Objects.requireNonNull(model, "model");
@@ -200,6 +205,15 @@ public final class GraphExecutor implements AutoCloseable {
     /** Allocates parameters under a sub-manager of {@code parent} instead of a new base manager. */
     public Builder optManager(NDManager parent) {
       this.parentManager = parent;
+      return this;
+    }
+
+    /**
+     * The device of a new base manager (default: {@link DeviceChoice#configuredDevice()}); ignored
+     * with {@link #optManager}, whose sub-manager keeps the parent's device.
+     */
+    public Builder optDevice(Device d) {
+      this.device = d;
       return this;
     }
 

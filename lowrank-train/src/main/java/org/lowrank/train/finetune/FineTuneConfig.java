@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Objects;
 import org.lowrank.graph.Model;
 import org.lowrank.train.data.DataLoader;
+import org.lowrank.train.exec.DeviceChoice;
 
 /**
  * Settings of a fine-tuning run, built with {@link #builder()}: {@code setX} for required values
@@ -54,6 +55,7 @@ public final class FineTuneConfig {
   private final boolean retryOnDivergence;
   private final double collapseFraction;
   private final FineTuneListener listener;
+  private final DeviceChoice device;
 
   private FineTuneConfig(Builder b) {
     optimizer = b.optimizer;
@@ -85,6 +87,7 @@ public final class FineTuneConfig {
     retryOnDivergence = b.retryOnDivergence;
     collapseFraction = b.collapseFraction;
     listener = b.listener;
+    device = b.device;
   }
 
   public static Builder builder() {
@@ -123,7 +126,15 @@ public final class FineTuneConfig {
     b.retryOnDivergence = retryOnDivergence;
     b.collapseFraction = collapseFraction;
     b.listener = listener;
+    b.device = device;
     return b;
+  }
+
+  /**
+   * Where fine-tuning runs: the device set with {@link Builder#optDevice}, else the configured one.
+   */
+  public DeviceChoice device() {
+    return device != null ? device : DeviceChoice.configured();
   }
 
   /** The same settings with the peak and final learning rates multiplied by {@code factor} > 0. */
@@ -165,6 +176,16 @@ public final class FineTuneConfig {
     private boolean retryOnDivergence = true;
     private double collapseFraction = 0.5;
     private FineTuneListener listener = new FineTuneListener() {};
+    private DeviceChoice device;
+
+    /**
+     * Where the student, the teacher and the validation passes run (default: {@link
+     * DeviceChoice#configured()} when fine-tuning starts).
+     */
+    public Builder optDevice(DeviceChoice d) {
+      this.device = d;
+      return this;
+    }
 
     /**
      * The optimizer, learning rate, weight decay, warm-up fraction and length (steps when {@code

@@ -67,7 +67,7 @@ public final class FineTuner {
     Warnings warnings = new Warnings(cfg.listener());
     EvaluationResult before = null;
     Attempt a;
-    try (GraphExecutor ex = GraphExecutor.of(student)) {
+    try (GraphExecutor ex = executor(student, cfg)) {
       checkInputs(ex, train, cfg);
       if (cfg.validation() != null) {
         before = Evaluator.evaluate(new ExecutorPredictor(ex), cfg.validation());
@@ -94,7 +94,7 @@ public final class FineTuner {
                 used.learningRate(),
                 RETRY_LEARNING_RATE_FACTOR,
                 cfg.learningRate()));
-        try (GraphExecutor ex = GraphExecutor.of(student)) {
+        try (GraphExecutor ex = executor(student, used)) {
           a = attempt(ex, train, used, collapseBelow(before, cfg));
         }
         steps += a.steps;
@@ -342,7 +342,11 @@ public final class FineTuner {
       }
       // the teacher runs every step: only when a loss term reads its outputs
       if (cfg.teacher() != null && (cfg.kdWeight() > 0 || !cfg.layerPairs().isEmpty())) {
-        teacher = GraphExecutor.builder(cfg.teacher()).optTrainable(n -> false).build();
+        teacher =
+            GraphExecutor.builder(cfg.teacher())
+                .optTrainable(n -> false)
+                .optDevice(cfg.device().resolve())
+                .build();
         ModelInputs.check(teacher, train.dataset());
         for (LayerPair p : cfg.layerPairs()) {
           requireTensor(student, p.student(), "student");
@@ -539,6 +543,11 @@ public final class FineTuner {
       throw new IllegalArgumentException(
           "layer matching: the " + role + " model has no tensor named '" + name + "'");
     }
+  }
+
+  /** An executor of {@code model} on the configured device of {@code cfg}. */
+  private static GraphExecutor executor(Model model, FineTuneConfig cfg) {
+    return GraphExecutor.builder(model).optDevice(cfg.device().resolve()).build();
   }
 
   /** One step's numbers; {@code classes} is the number of logits per example. */

@@ -72,12 +72,7 @@ public final class InputMoments {
               .values()) {
         perImage += v.elementCount();
       }
-      int chunk =
-          (int)
-              Math.max(
-                  1,
-                  Math.min(
-                      maxChunk, OutputReconstruction.MAX_CHUNK_VALUES / Math.max(1, perImage)));
+      int chunk = OutputReconstruction.chunkSize(perImage, maxChunk);
       int seen = 0;
       for (TensorValue x : OutputReconstruction.chunks(images, chunk)) {
         Map<String, TensorValue> maps = exec.featureMapValues(Map.of(input, x), taps);

@@ -11,6 +11,7 @@ import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.progress.ProgressListener;
 import org.lowrank.rewrite.LayerRewriter;
 import org.lowrank.train.exec.GraphExecutor;
+import org.lowrank.train.exec.MemoryBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,6 +92,17 @@ public final class OutputReconstruction {
    * Values of the last node's input and output held at once per chunk (about 128 MiB as doubles).
    */
   static final long MAX_CHUNK_VALUES = 16L << 20;
+
+  /**
+   * Images per forward pass when one image's feature maps hold {@code perImageValues} values
+   * (accumulated as float64, 8 bytes each): at most {@code maxChunk}, at most {@link
+   * #MAX_CHUNK_VALUES} values, and within the configured {@link MemoryBudget}; at least 1.
+   */
+  static int chunkSize(long perImageValues, int maxChunk) {
+    long perImage = Math.max(1, perImageValues);
+    int byValues = (int) Math.max(1, Math.min(maxChunk, MAX_CHUNK_VALUES / perImage));
+    return MemoryBudget.configured().items(perImage * Double.BYTES, byValues);
+  }
 
   /**
    * A last conv with more input patch features (C_in K) than this is not refitted: its Gram matrix
@@ -207,7 +219,7 @@ public final class OutputReconstruction {
                 .get(affine.input())
                 .elementCount()
             + teacher.featureMapValues(Map.of(input, one), List.of(out)).get(out).elementCount();
-    int chunk = (int) Math.max(1, Math.min(maxChunk, MAX_CHUNK_VALUES / Math.max(1, perImage)));
+    int chunk = chunkSize(perImage, maxChunk);
     for (TensorValue x : chunks(images, chunk)) {
       TensorValue z =
           student.featureMapValues(Map.of(input, x), List.of(affine.input())).get(affine.input());

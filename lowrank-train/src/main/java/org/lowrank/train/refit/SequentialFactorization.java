@@ -73,6 +73,7 @@ public final class SequentialFactorization {
     Set<String> fitted = new LinkedHashSet<>();
     listener.start("factorize (sequential)", layers.size());
     for (String layer : layers) {
+      listener.progress(specs.size(), "factorizing " + layer);
       AffineNode teacherNode =
           AffineNode.of(original.graph(), LayerRewriter.findLayer(original.graph(), layer));
       AffineNode studentNode =
@@ -95,12 +96,7 @@ public final class SequentialFactorization {
                           List.of(teacherNode.input()))
                       .get(teacherNode.input())
                       .elementCount();
-          int chunk =
-              (int)
-                  Math.max(
-                      1,
-                      Math.min(
-                          maxChunk, OutputReconstruction.MAX_CHUNK_VALUES / Math.max(1, perImage)));
+          int chunk = OutputReconstruction.chunkSize(perImage, maxChunk);
           for (TensorValue x : OutputReconstruction.chunks(images, chunk)) {
             double[] xs =
                 teacherNode.samples(

@@ -1,6 +1,5 @@
 package org.lowrank.train.search;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -149,7 +148,7 @@ public final class DataFreeRankSearch {
     int[] chosen = new int[n];
     double[][] probs = new double[n][];
     List<RankSearchResult.StageSummary> stages = new ArrayList<>();
-    try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+    try (NDManager manager = NDManager.newBaseManager(config.device().resolve(), "PyTorch")) {
       int step = config.rankStep();
       for (int stage = 1; stage <= stageCount; stage++) {
         long ts = System.nanoTime();

@@ -6,6 +6,7 @@ import java.util.Objects;
 import org.lowrank.cost.Cost;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.plan.Budget;
+import org.lowrank.train.exec.DeviceChoice;
 
 /**
  * Settings of {@link DataFreeRankSearch}. Defaults follow RENE's CIFAR setting: candidate ranks
@@ -33,6 +34,7 @@ import org.lowrank.plan.Budget;
  *     layers only
  * @param linearAlgebra backend of the initial decompositions
  * @param validationLoss optional L_val for the logits (null = data-free)
+ * @param device where the search's tensors live (default {@link DeviceChoice#configured()})
  */
 public record DataFreeSearchConfig(
     int rankLow,
@@ -52,12 +54,14 @@ public record DataFreeSearchConfig(
     BudgetMode budgetMode,
     Cost modelCost,
     LinearAlgebra linearAlgebra,
-    ValidationLoss validationLoss) {
+    ValidationLoss validationLoss,
+    DeviceChoice device) {
 
   public DataFreeSearchConfig {
     Objects.requireNonNull(budget, "budget");
     Objects.requireNonNull(budgetMode, "budgetMode");
     Objects.requireNonNull(linearAlgebra, "linearAlgebra");
+    Objects.requireNonNull(device, "device");
     if (rankLow < 1) {
       throw new IllegalArgumentException("rankLow must be >= 1, found " + rankLow);
     }
@@ -163,6 +167,7 @@ public record DataFreeSearchConfig(
     private Cost modelCost;
     private LinearAlgebra linearAlgebra;
     private ValidationLoss validationLoss;
+    private DeviceChoice device;
 
     private Builder() {}
 
@@ -242,6 +247,12 @@ public record DataFreeSearchConfig(
       return this;
     }
 
+    /** The device of the search (default: {@link DeviceChoice#configured()} at build time). */
+    public Builder optDevice(DeviceChoice device) {
+      this.device = device;
+      return this;
+    }
+
     public DataFreeSearchConfig build() {
       return new DataFreeSearchConfig(
           rankLow,
@@ -261,7 +272,8 @@ public record DataFreeSearchConfig(
           budgetMode,
           modelCost,
           linearAlgebra == null ? LinearAlgebra.defaultInstance() : linearAlgebra,
-          validationLoss);
+          validationLoss,
+          device != null ? device : DeviceChoice.configured());
     }
   }
 }
