@@ -38,10 +38,11 @@ import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.CompressionResult;
 import org.lowrank.pipeline.DataSource;
 import org.lowrank.pipeline.PlanFiles;
-import org.lowrank.pipeline.Selectors;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.Plan;
+import org.lowrank.plan.select.SelectorChoice;
+import org.lowrank.plan.select.SelectorOption;
 import org.lowrank.progress.ProgressListener;
 import org.lowrank.runtime.LatencyComparison;
 import org.lowrank.train.data.Normalization;
@@ -108,6 +109,10 @@ public final class ResultsBench {
           List.of(Method.TTM),
           "hybrid",
           List.of(Method.SVD, Method.QR, Method.TTM));
+
+  /** Selector options of the rows: the selectors' defaults, ranks not rounded. */
+  private static final SelectorOption.Values UNROUNDED =
+      SelectorOption.Values.defaults().with(SelectorOption.RANK_MULTIPLE, "1");
 
   /** Selectors of experiment 1 (the two methods of MISSION.md). */
   static final List<String> E1_SELECTORS = List.of("datafree", "similarity");
@@ -476,8 +481,7 @@ public final class ResultsBench {
             .setModel(modelPath(model))
             .optMethods(CONV_METHODS.get(method))
             .optBudget(budget)
-            .optSelector(
-                Selectors.byName(selector, Selectors.Settings.defaults(), ProgressListener.NONE))
+            .optSelector(SelectorChoice.of(selector, UNROUNDED))
             .optData(cifar())
             .optCalibrationSize(o.calibration())
             .optThreads(o.ortThreads)
@@ -774,11 +778,7 @@ public final class ResultsBench {
                               .setModel(modelFile)
                               .optMethods(m.getValue())
                               .optBudget(budget)
-                              .optSelector(
-                                  Selectors.byName(
-                                      "similarity",
-                                      Selectors.Settings.defaults(),
-                                      ProgressListener.NONE))
+                              .optSelector(SelectorChoice.of("similarity", UNROUNDED))
                               .optData(data)
                               .optCalibrationSize(o.calibration())
                               .optEvaluation(o.quick ? 1000 : 0)
