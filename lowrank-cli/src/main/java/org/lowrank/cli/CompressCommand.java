@@ -201,12 +201,10 @@ public final class CompressCommand implements Callable<Integer> {
       tune = fineTune.settings(epochs, steps, !noDistill);
     }
     MeasurementSpec measurement =
-        new MeasurementSpec(
-            common.threads,
-            noLatency ? new int[0] : latencyBatches,
-            LATENCY_WARMUP,
-            LATENCY_RUNS,
-            new FidelityGuard(maxDrop, minAgreement, maxOutputError, force));
+        MeasurementSpec.defaults()
+            .withThreads(common.threads)
+            .withLatency(LATENCY_WARMUP, LATENCY_RUNS, noLatency ? new int[0] : latencyBatches)
+            .withGuard(new FidelityGuard(maxDrop, minAgreement, maxOutputError, force));
     CompressionPipeline.Builder b =
         CompressionPipeline.builder()
             .setModel(model)

@@ -289,16 +289,17 @@ public final class CompressionPipeline {
     }
 
     LatencyComparison latency = null;
-    if (measure.latencyBatches().length > 0) {
+    int[] asked = measure.latencyBatchSizes();
+    if (asked.length > 0) {
       t = start(l, Stage.MEASURE);
-      int[] batches = inputs.batches(measure.latencyBatches());
+      int[] batches = inputs.batches(asked);
       String note =
-          java.util.Arrays.equals(batches, measure.latencyBatches())
+          java.util.Arrays.equals(batches, asked)
               ? ""
               : "latency timed at "
                   + inputs.describeBatch(batches[0])
                   + " only; asked for batches "
-                  + java.util.Arrays.toString(measure.latencyBatches());
+                  + java.util.Arrays.toString(asked);
       if (!note.isEmpty()) {
         LOG.warn("{}: {}", modelFile, note);
       }

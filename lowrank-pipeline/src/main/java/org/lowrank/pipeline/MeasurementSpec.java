@@ -1,6 +1,7 @@
 package org.lowrank.pipeline;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -15,18 +16,20 @@ import java.util.Objects;
  * @param guard the fidelity guard the final model must pass
  */
 public record MeasurementSpec(
-    int threads, int[] latencyBatches, int latencyWarmup, int latencyRuns, FidelityGuard guard) {
+    int threads,
+    List<Integer> latencyBatches,
+    int latencyWarmup,
+    int latencyRuns,
+    FidelityGuard guard) {
 
   public MeasurementSpec {
     if (threads < 1) {
       throw new IllegalArgumentException("threads must be >= 1, found " + threads);
     }
-    latencyBatches = latencyBatches.clone();
-    for (int b : latencyBatches) {
-      if (b < 1) {
-        throw new IllegalArgumentException(
-            "latency batch sizes must be >= 1, found " + Arrays.toString(latencyBatches));
-      }
+    latencyBatches = List.copyOf(latencyBatches);
+    if (latencyBatches.stream().anyMatch(b -> b < 1)) {
+      throw new IllegalArgumentException(
+          "latency batch sizes must be >= 1, found " + latencyBatches);
     }
     if (latencyWarmup < 0 || latencyRuns < 1) {
       throw new IllegalArgumentException(
@@ -40,12 +43,12 @@ public record MeasurementSpec(
 
   /** One thread, no latency measurement, the default guard. */
   public static MeasurementSpec defaults() {
-    return new MeasurementSpec(1, new int[0], 10, 50, FidelityGuard.defaults());
+    return new MeasurementSpec(1, List.of(), 10, 50, FidelityGuard.defaults());
   }
 
-  @Override
-  public int[] latencyBatches() {
-    return latencyBatches.clone();
+  /** The latency batch sizes as an array (a copy). */
+  public int[] latencyBatchSizes() {
+    return latencyBatches.stream().mapToInt(Integer::intValue).toArray();
   }
 
   public MeasurementSpec withThreads(int v) {
@@ -54,41 +57,11 @@ public record MeasurementSpec(
 
   /** Latency at {@code batches} after {@code warmup} runs, median of {@code runs}. */
   public MeasurementSpec withLatency(int warmup, int runs, int... batches) {
-    return new MeasurementSpec(threads, batches, warmup, runs, guard);
+    return new MeasurementSpec(
+        threads, Arrays.stream(batches).boxed().toList(), warmup, runs, guard);
   }
 
   public MeasurementSpec withGuard(FidelityGuard v) {
     return new MeasurementSpec(threads, latencyBatches, latencyWarmup, latencyRuns, v);
-  }
-
-  @Override
-  public boolean equals(Object o) {
-    return o instanceof MeasurementSpec m
-        && threads == m.threads
-        && Arrays.equals(latencyBatches, m.latencyBatches)
-        && latencyWarmup == m.latencyWarmup
-        && latencyRuns == m.latencyRuns
-        && guard.equals(m.guard);
-  }
-
-  @Override
-  public int hashCode() {
-    return Objects.hash(
-        threads, Arrays.hashCode(latencyBatches), latencyWarmup, latencyRuns, guard);
-  }
-
-  @Override
-  public String toString() {
-    return "MeasurementSpec[threads="
-        + threads
-        + ", latencyBatches="
-        + Arrays.toString(latencyBatches)
-        + ", latencyWarmup="
-        + latencyWarmup
-        + ", latencyRuns="
-        + latencyRuns
-        + ", guard="
-        + guard
-        + "]";
   }
 }

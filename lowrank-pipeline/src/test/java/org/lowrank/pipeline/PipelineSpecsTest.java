@@ -66,8 +66,8 @@ class PipelineSpecsTest {
     DataSpec d = DataSpec.none().withInputShapes(Map.of("x", shape));
     batches[0] = 7;
     shape[0] = 7;
-    m.latencyBatches()[1] = 7;
-    assertEquals(List.of(1, 32), java.util.Arrays.stream(m.latencyBatches()).boxed().toList());
+    m.latencyBatchSizes()[1] = 7;
+    assertEquals(List.of(1, 32), m.latencyBatches());
     assertEquals(1, d.inputShapes().get("x")[0]);
   }
 
