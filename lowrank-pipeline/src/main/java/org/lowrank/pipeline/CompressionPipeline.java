@@ -638,9 +638,7 @@ public final class CompressionPipeline {
 
   /** The given input shapes by input name (empty = as declared). */
   private Map<String, long[]> inputShapes(Model m) {
-    Map<String, long[]> shapes = new LinkedHashMap<>(dataSpec.inputShapes());
-    shapes.putAll(InputShapes.parse(dataSpec.inputShapeSpecs(), m.graph().runtimeInputs()));
-    return shapes;
+    return InputShapes.parse(dataSpec.inputShapeSpecs(), m.graph().runtimeInputs());
   }
 
   private Plan plan(
@@ -967,12 +965,6 @@ public final class CompressionPipeline {
      */
     public Builder optEvaluation(int limit) {
       data = data.withEvalLimit(Math.max(limit, -1));
-      return this;
-    }
-
-    /** {@link DataSpec#inputShapes()}: input shapes by input name (see {@link InputShapes}). */
-    public Builder optInputShapes(Map<String, long[]> v) {
-      data = data.withInputShapes(v);
       return this;
     }
 

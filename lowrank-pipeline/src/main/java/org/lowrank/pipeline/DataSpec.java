@@ -1,73 +1,64 @@
 package org.lowrank.pipeline;
 
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import org.lowrank.analysis.InputShapes;
 
 /**
  * The data of a {@link CompressionPipeline} run: the labelled images (their train split feeds
  * calibration, data-aware factorization, refit and fine-tuning; their test split evaluation), how
  * many images each step takes, and the model's input shapes. Validated when built; a new data
- * option is one more component here (and one {@code with} method).
+ * option is one more component here or in {@link Images} (and one {@code with} method).
  *
  * @param source labelled images, or null (no data: weight-only selectors, no evaluation)
- * @param calibrationImages training images of the calibration batch of data-driven selectors (0 =
- *     none)
- * @param refitImages training images of the output reconstruction (0 = off)
- * @param dataAwareImages training images of the data-aware factorization (0 = from the weights)
- * @param sequential fit the data-aware factors layer by layer to the compressed model's inputs
- *     (false: to the original model's, one pass)
+ * @param images training images per data-driven step
  * @param evalLimit evaluate on at most this many test images (0 = all; -1 = no evaluation)
- * @param inputShapes input shapes by input name ({@link InputShapes})
- * @param inputShapeSpecs input shapes as {@code --input-shape} gives them ({@code D0,D1,..} or
- *     {@code NAME=D0,D1,..}), parsed against the model's inputs once it is read
+ * @param inputShapeSpecs input shapes as {@code --input-shape} gives them ({@code D0,D1,..} for a
+ *     single-input model, {@code NAME=D0,D1,..} otherwise), parsed against the model's inputs once
+ *     it is read ({@link org.lowrank.analysis.InputShapes#parse})
  */
 public record DataSpec(
-    DataSource source,
-    int calibrationImages,
-    int refitImages,
-    int dataAwareImages,
-    boolean sequential,
-    int evalLimit,
-    Map<String, long[]> inputShapes,
-    List<String> inputShapeSpecs) {
+    DataSource source, Images images, int evalLimit, List<String> inputShapeSpecs) {
 
   /** Calibration images of data-driven selectors by default. */
   public static final int DEFAULT_CALIBRATION_IMAGES = 64;
 
+  /**
+   * Training images per data-driven step (each 0 = off).
+   *
+   * @param calibration the calibration batch of data-driven selectors
+   * @param refit the output reconstruction
+   * @param dataAware the data-aware factorization (0 = factors from the weights alone)
+   * @param sequential fit the data-aware factors layer by layer to the compressed model's inputs
+   *     (false: to the original model's, one pass)
+   */
+  public record Images(int calibration, int refit, int dataAware, boolean sequential) {
+    public Images {
+      nonNegative("calibration images", calibration);
+      nonNegative("refit images", refit);
+      nonNegative("data-aware images", dataAware);
+    }
+
+    private static void nonNegative(String what, int n) {
+      if (n < 0) {
+        throw new IllegalArgumentException(what + " must be >= 0 (0 = off), got " + n);
+      }
+    }
+  }
+
   public DataSpec {
-    nonNegative("calibration images", calibrationImages);
-    nonNegative("refit images", refitImages);
-    nonNegative("data-aware images", dataAwareImages);
+    java.util.Objects.requireNonNull(images, "images");
     if (evalLimit < -1) {
       throw new IllegalArgumentException(
           "evaluation limit must be >= 0 (0 = the whole test split) or -1 (none), got "
               + evalLimit);
     }
-    Map<String, long[]> shapes = new LinkedHashMap<>();
-    inputShapes.forEach((k, v) -> shapes.put(k, v.clone()));
-    inputShapes = java.util.Collections.unmodifiableMap(shapes);
     inputShapeSpecs = List.copyOf(inputShapeSpecs);
-  }
-
-  private static void nonNegative(String what, int n) {
-    if (n < 0) {
-      throw new IllegalArgumentException(what + " must be >= 0 (0 = off), got " + n);
-    }
   }
 
   /** No data; default image counts for when data is added; shapes as the model declares. */
   public static DataSpec none() {
+    int refit = CompressionPipeline.DEFAULT_REFIT_IMAGES;
     return new DataSpec(
-        null,
-        DEFAULT_CALIBRATION_IMAGES,
-        CompressionPipeline.DEFAULT_REFIT_IMAGES,
-        CompressionPipeline.DEFAULT_REFIT_IMAGES,
-        true,
-        -1,
-        Map.of(),
-        List.of());
+        null, new Images(DEFAULT_CALIBRATION_IMAGES, refit, refit, true), -1, List.of());
   }
 
   /** Whether labelled images are given. */
@@ -80,88 +71,48 @@ public record DataSpec(
     return source != null && evalLimit >= 0;
   }
 
+  public int calibrationImages() {
+    return images.calibration();
+  }
+
+  public int refitImages() {
+    return images.refit();
+  }
+
+  public int dataAwareImages() {
+    return images.dataAware();
+  }
+
+  public boolean sequential() {
+    return images.sequential();
+  }
+
   public DataSpec withSource(DataSource v) {
-    return new DataSpec(
-        v,
-        calibrationImages,
-        refitImages,
-        dataAwareImages,
-        sequential,
-        evalLimit,
-        inputShapes,
-        inputShapeSpecs);
+    return new DataSpec(v, images, evalLimit, inputShapeSpecs);
+  }
+
+  public DataSpec withImages(Images v) {
+    return new DataSpec(source, v, evalLimit, inputShapeSpecs);
   }
 
   public DataSpec withCalibrationImages(int v) {
-    return new DataSpec(
-        source,
-        v,
-        refitImages,
-        dataAwareImages,
-        sequential,
-        evalLimit,
-        inputShapes,
-        inputShapeSpecs);
+    return withImages(new Images(v, images.refit(), images.dataAware(), images.sequential()));
   }
 
   public DataSpec withRefitImages(int v) {
-    return new DataSpec(
-        source,
-        calibrationImages,
-        v,
-        dataAwareImages,
-        sequential,
-        evalLimit,
-        inputShapes,
-        inputShapeSpecs);
+    return withImages(new Images(images.calibration(), v, images.dataAware(), images.sequential()));
   }
 
   /** Data-aware factorization on {@code images} training images (0 = off), sequential or not. */
-  public DataSpec withDataAware(int images, boolean sequential) {
-    return new DataSpec(
-        source,
-        calibrationImages,
-        refitImages,
-        images,
-        sequential,
-        evalLimit,
-        inputShapes,
-        inputShapeSpecs);
+  public DataSpec withDataAware(int n, boolean sequential) {
+    return withImages(new Images(images.calibration(), images.refit(), n, sequential));
   }
 
   public DataSpec withEvalLimit(int v) {
-    return new DataSpec(
-        source,
-        calibrationImages,
-        refitImages,
-        dataAwareImages,
-        sequential,
-        v,
-        inputShapes,
-        inputShapeSpecs);
-  }
-
-  public DataSpec withInputShapes(Map<String, long[]> v) {
-    return new DataSpec(
-        source,
-        calibrationImages,
-        refitImages,
-        dataAwareImages,
-        sequential,
-        evalLimit,
-        v,
-        inputShapeSpecs);
+    return new DataSpec(source, images, v, inputShapeSpecs);
   }
 
   public DataSpec withInputShapeSpecs(List<String> v) {
-    return new DataSpec(
-        source,
-        calibrationImages,
-        refitImages,
-        dataAwareImages,
-        sequential,
-        evalLimit,
-        inputShapes,
-        v);
+    return new DataSpec(source, images, evalLimit, v);
   }
 }

@@ -8,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank.cost.Method;
@@ -61,14 +60,14 @@ class PipelineSpecsTest {
   @Test
   void specsCannotBeChangedThroughWhatTheyWereMadeFrom() {
     int[] batches = {1, 32};
-    long[] shape = {1, 1, 28, 28};
+    List<String> shapes = new java.util.ArrayList<>(List.of("1,1,28,28"));
     MeasurementSpec m = MeasurementSpec.defaults().withLatency(1, 2, batches);
-    DataSpec d = DataSpec.none().withInputShapes(Map.of("x", shape));
+    DataSpec d = DataSpec.none().withInputShapeSpecs(shapes);
     batches[0] = 7;
-    shape[0] = 7;
+    shapes.set(0, "7,1,28,28");
     m.latencyBatchSizes()[1] = 7;
     assertEquals(List.of(1, 32), m.latencyBatches());
-    assertEquals(1, d.inputShapes().get("x")[0]);
+    assertEquals(List.of("1,1,28,28"), d.inputShapeSpecs());
   }
 
   @Test
