@@ -6,12 +6,15 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.CompressionResult;
+import org.lowrank.pipeline.DataSpec;
 import org.lowrank.pipeline.FidelityGuard;
+import org.lowrank.pipeline.MeasurementSpec;
 import org.lowrank.pipeline.Reports;
 import org.lowrank.report.CompressionReport;
 import org.lowrank.report.HtmlReport;
 import org.lowrank.report.ReportJson;
 import org.lowrank.report.ReportText;
+import org.lowrank.train.finetune.FineTuneSettings;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -166,6 +169,11 @@ public final class CompressCommand implements Callable<Integer> {
               + ".")
   boolean force;
 
+  /** Warm-up and timed runs per model and batch of the latency comparison. */
+  static final int LATENCY_WARMUP = 5;
+
+  static final int LATENCY_RUNS = 30;
+
   @Mixin CommonOptions common;
   @Mixin PlanningOptions planning;
   @Mixin DataOptions data;
@@ -175,32 +183,38 @@ public final class CompressCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     common.apply();
     ProgressBar bar = common.progress();
+    DataSpec dataSpec = planning.dataSpec(data);
+    if (data.present()) {
+      dataSpec =
+          dataSpec
+              .withEvalLimit(evalLimit)
+              .withRefitImages(refitImages)
+              .withDataAware(
+                  factorize == Factorize.weights ? 0 : CompressionPipeline.DEFAULT_REFIT_IMAGES,
+                  factorize == Factorize.data);
+    }
+    FineTuneSettings tune = null;
+    if (epochs > 0 || steps > 0) {
+      if (!data.present()) {
+        throw new IllegalArgumentException("fine-tuning needs training data: add --data PATH");
+      }
+      tune = fineTune.settings(epochs, steps, !noDistill);
+    }
+    MeasurementSpec measurement =
+        MeasurementSpec.defaults()
+            .withThreads(common.threads)
+            .withLatency(LATENCY_WARMUP, LATENCY_RUNS, noLatency ? new int[0] : latencyBatches)
+            .withGuard(new FidelityGuard(maxDrop, minAgreement, maxOutputError, force));
     CompressionPipeline.Builder b =
         CompressionPipeline.builder()
             .setModel(model)
             .optOutput(output)
             .optSeed(common.seed)
-            .optThreads(common.threads)
             .optListener(new StageProgress(bar, System.err, common.quiet))
-            .optGuard(new FidelityGuard(maxDrop, minAgreement, maxOutputError, force));
-    planning.configure(b, data, bar);
-    if (data.present()) {
-      b.optData(data.source())
-          .optEvaluation(evalLimit)
-          .optRefit(refitImages)
-          .optDataAwareFactorization(
-              factorize == Factorize.weights ? 0 : CompressionPipeline.DEFAULT_REFIT_IMAGES)
-          .optSequential(factorize == Factorize.data);
-    }
-    if (epochs > 0 || steps > 0) {
-      if (!data.present()) {
-        throw new IllegalArgumentException("fine-tuning needs training data: add --data PATH");
-      }
-      b.optFineTune(fineTune.settings(epochs, steps, !noDistill));
-    }
-    if (!noLatency) {
-      b.optLatency(5, 30, latencyBatches);
-    }
+            .optPlanSpec(planning.spec(data))
+            .optDataSpec(dataSpec)
+            .optFineTune(tune)
+            .optMeasurement(measurement);
     String dataName = data.present() ? data.data.getFileName() + " test" : "";
     b.optCompanions(
         List.of(

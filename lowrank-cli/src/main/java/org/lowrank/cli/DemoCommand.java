@@ -13,11 +13,13 @@ import org.lowrank.demo.FashionMnist;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.CompressionResult;
 import org.lowrank.pipeline.DataSource;
+import org.lowrank.pipeline.DataSpec;
+import org.lowrank.pipeline.MeasurementSpec;
+import org.lowrank.pipeline.PlanSpec;
 import org.lowrank.pipeline.Reports;
 import org.lowrank.plan.Budget;
-import org.lowrank.plan.select.LayerSelection;
+import org.lowrank.plan.select.SelectorChoice;
 import org.lowrank.plan.select.SelectorOption;
-import org.lowrank.plan.select.SelectorRegistry;
 import org.lowrank.report.CompressionReport;
 import org.lowrank.report.HtmlReport;
 import org.lowrank.report.ReportJson;
@@ -129,17 +131,26 @@ public final class DemoCommand implements Callable<Integer> {
         CompressionPipeline.builder()
             .setModel(asset.file())
             .optOutput(out)
-            .optMethods(PlanningOptions.parseMethods(method))
-            .optSelection(new LayerSelection(layers.rules(), PlanningOptions.parseMethods(method)))
-            .optBudget(Budget.keepParams(keepParams))
-            .optSelector(
-                SelectorRegistry.require("similarity").bind(SelectorOption.Values.defaults(), bar))
-            .optData(new DataSource(FashionMnist.directory(), FashionMnist.NORMALIZATION))
-            .optEvaluation(evalLimit)
+            .optPlanSpec(
+                new PlanSpec(
+                    PlanningOptions.parseMethods(method),
+                    Budget.keepParams(keepParams),
+                    layers.rules(),
+                    SelectorChoice.of("similarity", SelectorOption.Values.defaults()),
+                    null,
+                    null))
+            .optDataSpec(
+                DataSpec.none()
+                    .withSource(
+                        new DataSource(FashionMnist.directory(), FashionMnist.NORMALIZATION))
+                    .withEvalLimit(evalLimit))
             .optFineTune(FineTuneSettings.epochs(1).withSteps(steps))
-            .optLatency(5, 30, 1, 32)
+            .optMeasurement(
+                MeasurementSpec.defaults()
+                    .withThreads(common.threads)
+                    .withLatency(
+                        CompressCommand.LATENCY_WARMUP, CompressCommand.LATENCY_RUNS, 1, 32))
             .optSeed(common.seed)
-            .optThreads(common.threads)
             .optListener(stages)
             .optCompanions(
                 java.util.List.of(

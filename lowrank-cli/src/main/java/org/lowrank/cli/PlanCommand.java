@@ -3,6 +3,7 @@ package org.lowrank.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.lowrank.pipeline.CompressionPipeline;
+import org.lowrank.pipeline.MeasurementSpec;
 import org.lowrank.pipeline.PlanFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,9 +45,10 @@ public final class PlanCommand implements Callable<Integer> {
         CompressionPipeline.builder()
             .setModel(model)
             .optSeed(common.seed)
-            .optThreads(common.threads)
+            .optPlanSpec(planning.spec(data))
+            .optDataSpec(planning.dataSpec(data))
+            .optMeasurement(MeasurementSpec.defaults().withThreads(common.threads))
             .optListener(new StageProgress(bar, System.err, common.quiet));
-    planning.configure(b, data, bar);
     CompressionPipeline.Planned p = b.build().plan();
     PlanFiles.write(p.plan(), output);
     PlanTable.print(p.plan(), spec.commandLine().getOut());

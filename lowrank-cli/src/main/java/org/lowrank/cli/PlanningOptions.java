@@ -7,13 +7,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Stack;
 import org.lowrank.cost.Method;
-import org.lowrank.pipeline.CompressionPipeline;
+import org.lowrank.pipeline.DataSpec;
+import org.lowrank.pipeline.PlanSpec;
 import org.lowrank.plan.Budget;
-import org.lowrank.plan.select.LayerSelection;
+import org.lowrank.plan.select.SelectorChoice;
 import org.lowrank.plan.select.SelectorOption;
 import org.lowrank.plan.select.SelectorProvider;
 import org.lowrank.plan.select.SelectorRegistry;
-import org.lowrank.progress.ProgressListener;
 import picocli.CommandLine;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -102,8 +102,8 @@ public final class PlanningOptions {
                 "Rank selector: "
                     + String.join(", ", listed)
                     + "; "
-                    + AUTO
-                    + " = similarity with --data, else energy (default: ${DEFAULT-VALUE}).")
+                    + SelectorRegistry.autoRule()
+                    + " (default: ${DEFAULT-VALUE}).")
             .build());
     // One help section per selector with the options only it reads, one for shared options.
     Map<String, CommandLine.Model.ArgGroupSpec.Builder> groups = new LinkedHashMap<>();
@@ -140,7 +140,7 @@ public final class PlanningOptions {
   }
 
   static final String SELECTOR = "--selector";
-  static final String AUTO = "auto";
+  static final String AUTO = SelectorRegistry.AUTO;
 
   /** The selector name given (or "auto"). */
   String selector() {
@@ -210,39 +210,36 @@ public final class PlanningOptions {
     return Budget.none();
   }
 
-  /** Configures the planning part of a pipeline builder. */
-  CompressionPipeline.Builder configure(
-      CompressionPipeline.Builder b, DataOptions data, ProgressListener progress) {
-    List<Method> ms = methods();
-    b.optMethods(ms)
-        .optBudget(budget())
-        .optSelection(new LayerSelection(layers.rules(), ms))
-        .optCalibrationSize(calibration);
-    b.optInputShapeSpecs(inputShape.specs);
+  /**
+   * The plan spec these options give; {@value SelectorRegistry#AUTO} resolved by {@link
+   * SelectorRegistry#resolve} from whether {@code data} is given, with the options as parsed.
+   */
+  PlanSpec spec(DataOptions data) {
     if (pruneBatch != null && pruneLatency == null) {
       throw new IllegalArgumentException(
           "--prune-batch sets the batch of --prune-latency: give both");
     }
-    if (plan != null) {
-      if (pruneLatency != null) {
-        throw new IllegalArgumentException(
-            "--prune-latency prunes candidates while planning; it does not apply to --plan "
-                + plan
-                + ": drop one of them");
-      }
-      b.optPlan(plan);
-      return b;
+    SelectorChoice choice = null;
+    if (plan == null) {
+      SelectorProvider<?> provider = SelectorRegistry.resolve(selector(), data.present());
+      choice = SelectorChoice.read(provider, selectorValues(provider));
     }
-    if (pruneLatency != null) {
-      b.optLatencyPruning(pruneLatency, pruneBatch == null ? 1 : pruneBatch);
-    }
-    String selector = selector();
-    String name = selector.equals(AUTO) ? (data.present() ? "similarity" : "energy") : selector;
-    SelectorProvider<?> provider = SelectorRegistry.require(name);
-    b.optSelector(provider.bind(selectorValues(provider), progress));
-    if (data.present()) {
-      b.optData(data.source());
-    }
-    return b;
+    return new PlanSpec(
+        methods(),
+        budget(),
+        layers.rules(),
+        choice,
+        plan,
+        pruneLatency == null
+            ? null
+            : new PlanSpec.LatencyPruning(pruneLatency, pruneBatch == null ? 1 : pruneBatch));
+  }
+
+  /** The data spec of planning: the images (if any), the calibration count, the input shapes. */
+  DataSpec dataSpec(DataOptions data) {
+    return DataSpec.none()
+        .withSource(data.present() ? data.source() : null)
+        .withCalibrationImages(calibration)
+        .withInputShapeSpecs(inputShape.specs);
   }
 }

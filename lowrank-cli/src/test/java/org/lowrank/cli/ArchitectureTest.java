@@ -227,6 +227,41 @@ class ArchitectureTest {
         .check(main);
   }
 
+  /**
+   * The stages of ARCHITECTURE.md in the names: Model ({@code graph}) -> Analyze ({@code ops},
+   * {@code cost}, {@code analysis}) -> Plan ({@code plan}) -> Factorize ({@code decomp}) -> Rewrite
+   * ({@code rewrite}) -> Report ({@code report}). A stage's package does not depend on a later
+   * stage's, except that planning scores candidates with the factorize and rewrite tools (e.g. the
+   * kept energy of a reconstruction); factorizing works on tensors alone, without the graph.
+   */
+  @Test
+  void stagesDependOnlyOnEarlierStages() {
+    Map<String, List<String>> later = new java.util.LinkedHashMap<>();
+    later.put("graph", List.of("ops", "cost", "analysis", "plan", "decomp", "rewrite", "report"));
+    later.put("ops", List.of("cost", "analysis", "plan", "decomp", "rewrite", "report"));
+    later.put("cost", List.of("analysis", "plan", "decomp", "rewrite", "report"));
+    later.put("analysis", List.of("plan", "decomp", "rewrite", "report"));
+    later.put("plan", List.of("report"));
+    later.put("decomp", List.of("graph", "ops", "analysis", "plan", "rewrite", "report"));
+    later.put("rewrite", List.of("analysis", "plan", "report"));
+    later.forEach(
+        (stage, forbidden) ->
+            noClasses()
+                .that()
+                .resideInAPackage("org.lowrank." + stage + "..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage(
+                    forbidden.stream().map(f -> "org.lowrank." + f + "..").toArray(String[]::new))
+                .because(
+                    "org.lowrank."
+                        + stage
+                        + " may not use "
+                        + forbidden
+                        + ": a stage uses only earlier stages (see ARCHITECTURE.md)")
+                .check(main));
+  }
+
   /** The CLI maps a failure to its exit code by {@link LowrankException.Kind}, not by class. */
   @Test
   void everyExceptionIsALowrankException() {

@@ -18,6 +18,7 @@ import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.UnsupportedModelException;
 import org.lowrank.ops.ConvAttributes;
+import org.lowrank.ops.GemmAttributes;
 import org.lowrank.ops.Shapes;
 import org.lowrank.ops.Window;
 
@@ -151,8 +152,7 @@ public record ModelProfile(
           case "Conv" -> Math.multiplyExact(Shapes.product(y), Shapes.product(w, 1, w.length));
           case "ConvTranspose" ->
               Math.multiplyExact(Shapes.product(x), Shapes.product(w, 1, w.length));
-          case "Gemm" ->
-              Math.multiplyExact(Shapes.product(y), n.attrLong("transA", 0) == 1 ? x[0] : x[1]);
+          case "Gemm" -> Math.multiplyExact(Shapes.product(y), GemmAttributes.of(n).inner(x));
           default -> Math.multiplyExact(Shapes.product(y), x[x.length - 1]);
         };
     return perSample(total, batch);
@@ -211,7 +211,7 @@ public record ModelProfile(
         new long[0],
         new long[0],
         new long[0],
-        n.attrLong("group", 1),
+        ConvAttributes.of(n).group(),
         s.require(n.input(0)),
         s.require(n.output(0)),
         0,
@@ -327,10 +327,10 @@ public record ModelProfile(
     long rows;
     String skip = "";
     if (n.opType().equals("Gemm")) {
-      boolean tb = n.attrLong("transB", 0) == 1;
-      in = tb ? wd[1] : wd[0];
-      out = tb ? wd[0] : wd[1];
-      rows = n.attrLong("transA", 0) == 1 ? x[1] : x[0];
+      GemmAttributes gemm = GemmAttributes.of(n);
+      in = gemm.innerOfB(wd);
+      out = gemm.columns(wd);
+      rows = gemm.rows(x);
     } else if (wd.length != 2) {
       in = wd.length >= 2 ? wd[wd.length - 2] : wd[0];
       out = wd.length >= 2 ? wd[wd.length - 1] : 1;

@@ -507,12 +507,13 @@ public final class ShapeRules {
       throw new ModelException(
           n, "Gemm needs rank-2 A and B, got " + Shapes.str(a) + " and " + Shapes.str(b));
     }
-    boolean ta = n.attrLong("transA", 0) == 1;
-    boolean tb = n.attrLong("transB", 0) == 1;
-    long m = ta ? a[1] : a[0];
-    long k = ta ? a[0] : a[1];
-    long kb = tb ? b[1] : b[0];
-    long nn = tb ? b[0] : b[1];
+    GemmAttributes g = GemmAttributes.of(n);
+    boolean ta = g.transA();
+    boolean tb = g.transB();
+    long m = g.rows(a);
+    long k = g.inner(a);
+    long kb = g.innerOfB(b);
+    long nn = g.columns(b);
     if (k != kb) {
       throw new ModelException(
           n,

@@ -6,6 +6,7 @@ import org.lowrank.graph.ModelException;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.UnsupportedModelException;
+import org.lowrank.ops.GemmAttributes;
 
 /**
  * A Gemm or MatMul node with a constant 2-D weight, as the rewrite sees it. Supported forms:
@@ -73,16 +74,9 @@ public record DenseLayer(
     if (op.equals("MatMul")) {
       return new DenseLayer(node, wi, node.input(wi), weight, false, false, 1f, 1f, "");
     }
+    GemmAttributes g = GemmAttributes.of(node);
     return new DenseLayer(
-        node,
-        1,
-        node.input(1),
-        weight,
-        node.attrLong("transA", 0) != 0,
-        node.attrLong("transB", 0) != 0,
-        node.attrFloat("alpha", 1f),
-        node.attrFloat("beta", 1f),
-        node.input(2));
+        node, 1, node.input(1), weight, g.transA(), g.transB(), g.alpha(), g.beta(), node.input(2));
   }
 
   public boolean isGemm() {

@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.function.Function;
 import org.lowrank.analysis.InputShapes;
 import org.lowrank.analysis.ModelProfile;
+import org.lowrank.analysis.ProfileOptions;
 import org.lowrank.analysis.SkipRule;
 import org.lowrank.cost.Cost;
 import org.lowrank.cost.Method;
@@ -26,12 +27,13 @@ import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.Plan;
-import org.lowrank.plan.select.EnergySelector;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.plan.select.LayerSelection;
 import org.lowrank.plan.select.Planner;
 import org.lowrank.plan.select.RankSelector;
+import org.lowrank.plan.select.SelectorChoice;
 import org.lowrank.plan.select.SelectorContext;
+import org.lowrank.plan.select.SelectorRegistry;
 import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.rewrite.LayerRewriter;
@@ -74,10 +76,88 @@ public final class CompressionPipeline {
   /** Training images the output reconstruction fits on by default. */
   public static final int DEFAULT_REFIT_IMAGES = 256;
 
-  private final Builder b;
+  private final Path modelFile;
+  private final Path output;
+  private final PlanSpec planSpec;
+  private final DataSpec dataSpec;
+  private final FineTuneSettings fineTune;
+  private final MeasurementSpec measure;
+  private final long seed;
+  private final PipelineListener listener;
+  private final List<Companion> companions;
 
+  /** The layers the planner may factorize: the plan spec's methods and rules. */
+  private final LayerSelection layerSelection;
+
+  /** The rank selector, {@value SelectorRegistry#AUTO} resolved by whether there is data. */
+  private final SelectorChoice selector;
+
+  /**
+   * Checks the specs against each other and the files against each other (see {@link
+   * Builder#build()}); each spec checked its own values when it was made.
+   */
   private CompressionPipeline(Builder b) {
-    this.b = b;
+    modelFile = Objects.requireNonNull(b.model, "setModel: the model to compress is required");
+    if (!Files.isRegularFile(modelFile)) {
+      throw new IllegalArgumentException(modelFile + ": no such model file");
+    }
+    output = b.output;
+    planSpec = b.plan;
+    dataSpec = b.data;
+    fineTune = b.fineTune;
+    measure = b.measure;
+    seed = b.seed;
+    listener = b.listener;
+    companions = b.companions;
+    checkOutputs();
+    if (fineTune != null && !dataSpec.present()) {
+      throw new IllegalArgumentException("fine-tuning needs a dataset (optData / --data)");
+    }
+    if (dataSpec.evalLimit() >= 0 && !dataSpec.present()) {
+      throw new IllegalArgumentException("evaluation needs a dataset (optData / --data)");
+    }
+    layerSelection = planSpec.selection();
+    selector = planSpec.selectorFor(dataSpec.present());
+  }
+
+  /**
+   * Every file a run may write (the output model or OUT.rejected.onnx and their companions),
+   * checked up front against every input: see {@link OutputPaths}.
+   */
+  private void checkOutputs() {
+    if (output == null) {
+      return;
+    }
+    Map<String, Path> outs = new LinkedHashMap<>();
+    outs.put("output model", output);
+    outs.put("rejected model", rejectedPath(output));
+    for (Companion c : companions) {
+      outs.put(c.what(), c.location().apply(output));
+      outs.put(c.what() + " of the rejected model", c.location().apply(rejectedPath(output)));
+    }
+    Map<String, Path> ins = new LinkedHashMap<>();
+    ins.put("input model", modelFile);
+    ins.put("plan file", planSpec.planFile());
+    ins.put("dataset", dataSpec.present() ? dataSpec.source().path() : null);
+    OutputPaths.check(outs, ins);
+  }
+
+  /** The specs this pipeline runs with. */
+  public PlanSpec planSpec() {
+    return planSpec;
+  }
+
+  public DataSpec dataSpec() {
+    return dataSpec;
+  }
+
+  public MeasurementSpec measurementSpec() {
+    return measure;
+  }
+
+  /** The selector the plan stage uses ({@value SelectorRegistry#AUTO} resolved). */
+  public SelectorChoice selector() {
+    return selector;
   }
 
   public static Builder builder() {
@@ -101,25 +181,25 @@ public final class CompressionPipeline {
   /** Runs read, analyze and plan only (what {@code lowrank plan} does). */
   public Planned plan() throws IOException {
     Map<Stage, Double> seconds = new EnumMap<>(Stage.class);
-    PipelineListener l = b.listener;
+    PipelineListener l = listener;
     long t = start(l, Stage.READ);
-    Model original = OnnxReader.read(b.model);
-    FiniteWeights.require(original, b.model);
+    Model original = OnnxReader.read(modelFile);
+    FiniteWeights.require(original, modelFile);
     InputShapes inputs =
         InputShapes.resolve(
-            b.model.toString(), original.graph().runtimeInputs(), inputShapes(original));
+            modelFile.toString(), original.graph().runtimeInputs(), inputShapes(original));
     seconds.put(Stage.READ, elapsed(t));
 
     t = start(l, Stage.ANALYZE);
     ModelProfile before = profile(original);
-    LayerSelection.Result selection = b.selection.apply(original, before, b.model);
+    LayerSelection.Result selection = layerSelection.apply(original, before, modelFile);
     long[] inputShape = before.inputShapes().values().iterator().next();
     seconds.put(Stage.ANALYZE, elapsed(t));
 
     t = start(l, Stage.PLAN);
     Plan plan =
-        b.planFile != null
-            ? PlanFiles.readFor(b.planFile, before)
+        planSpec.planFile() != null
+            ? PlanFiles.readFor(planSpec.planFile(), before)
             : plan(original, before, selection, calibration(inputShape));
     seconds.put(Stage.PLAN, elapsed(t));
     return new Planned(original, before, inputShape, plan, seconds, inputs);
@@ -130,7 +210,7 @@ public final class CompressionPipeline {
     Planned planned = plan();
     Map<Stage, Double> seconds = new EnumMap<>(planned.stageSeconds());
     Map<Checkpoint, EvaluationResult> accuracy = new EnumMap<>(Checkpoint.class);
-    PipelineListener l = b.listener;
+    PipelineListener l = listener;
     Model original = planned.original();
     ModelProfile before = planned.profile();
     long[] inputShape = planned.inputShape();
@@ -139,7 +219,7 @@ public final class CompressionPipeline {
 
     long t = start(l, Stage.FACTORIZE);
     Rewritten rw =
-        b.data != null && b.dataAwareImages > 0 && b.sequential
+        dataSpec.source() != null && dataSpec.dataAwareImages() > 0 && dataSpec.sequential()
             ? factorizeSequentially(original, plan, inputShape)
             : factorizeAndRewrite(original, plan, inputMoments(original, plan, inputShape), l);
     seconds.put(Stage.FACTORIZE, elapsed(t));
@@ -151,20 +231,20 @@ public final class CompressionPipeline {
             OnnxWriter.toBytes(rw.model()),
             inputs,
             inputs.batchOr(2),
-            b.seed,
-            RuntimeOptions.withThreads(b.threads));
+            seed,
+            RuntimeOptions.withThreads(measure.threads()));
     LOG.info("rewrite check vs dense reconstruction: {}", check);
     seconds.put(Stage.CHECK, elapsed(t));
 
     Model compressed = rw.model();
-    boolean evaluating = b.data != null && b.evalLimit >= 0;
+    boolean evaluating = dataSpec.source() != null && dataSpec.evalLimit() >= 0;
     if (evaluating) {
       t = start(l, Stage.EVALUATE);
       accuracy.put(Checkpoint.ORIGINAL, evaluate(original, inputs, Checkpoint.ORIGINAL));
       seconds.put(Stage.EVALUATE, elapsed(t));
     }
     List<OutputReconstruction.LayerFit> refit = List.of();
-    if (b.data != null && b.refitImages > 0) {
+    if (dataSpec.source() != null && dataSpec.refitImages() > 0) {
       if (evaluating) {
         t = start(l, Stage.EVALUATE);
         accuracy.put(Checkpoint.FACTORIZED, evaluate(compressed, inputs, Checkpoint.FACTORIZED));
@@ -183,17 +263,17 @@ public final class CompressionPipeline {
       seconds.merge(Stage.EVALUATE, elapsed(t), Double::sum);
     }
     FineTuneResult tuned = null;
-    if (b.fineTune != null) {
+    if (fineTune != null) {
       t = start(l, Stage.FINE_TUNE);
       tuned = fineTune(original, compressed, plan, inputs);
       compressed = tuned.model();
       seconds.put(Stage.FINE_TUNE, elapsed(t));
-      if (b.evalLimit >= 0) {
+      if (dataSpec.evalLimit() >= 0) {
         accuracy.put(Checkpoint.FINE_TUNED, evaluate(compressed, inputs, Checkpoint.FINE_TUNED));
       }
     }
     ModelProfile after = profile(compressed);
-    if (b.data != null && b.evalLimit >= 0) {
+    if (dataSpec.source() != null && dataSpec.evalLimit() >= 0) {
       t = start(l, Stage.EVALUATE);
       accuracy.put(Checkpoint.FINAL_ORT, evaluateInOrt(compressed, inputs));
       seconds.merge(Stage.EVALUATE, elapsed(t), Double::sum);
@@ -209,38 +289,42 @@ public final class CompressionPipeline {
     }
 
     LatencyComparison latency = null;
-    if (b.latencyBatches.length > 0) {
+    int[] asked = measure.latencyBatchSizes();
+    if (asked.length > 0) {
       t = start(l, Stage.MEASURE);
-      int[] batches = inputs.batches(b.latencyBatches);
+      int[] batches = inputs.batches(asked);
       String note =
-          java.util.Arrays.equals(batches, b.latencyBatches)
+          java.util.Arrays.equals(batches, asked)
               ? ""
               : "latency timed at "
                   + inputs.describeBatch(batches[0])
                   + " only; asked for batches "
-                  + java.util.Arrays.toString(b.latencyBatches);
+                  + java.util.Arrays.toString(asked);
       if (!note.isEmpty()) {
-        LOG.warn("{}: {}", b.model, note);
+        LOG.warn("{}: {}", modelFile, note);
       }
       latency =
           LatencyBenchmark.compare(
-                  b.model.getFileName().toString(),
+                  modelFile.getFileName().toString(),
                   OnnxWriter.toBytes(original),
                   OnnxWriter.toBytes(compressed),
                   (double) after.totalMacs() / before.totalMacs(),
                   inputs,
                   batches,
                   LatencyBenchmark.Settings.defaults()
-                      .withThreads(b.threads)
-                      .withRuns(b.latencyWarmup, b.latencyRuns))
+                      .withThreads(measure.threads())
+                      .withRuns(measure.latencyWarmup(), measure.latencyRuns()))
               .withNote(note);
       seconds.put(Stage.MEASURE, elapsed(t));
     }
 
     Path written = null;
-    if (b.output != null) {
+    byte[] modelBytes = null;
+    if (output != null) {
       t = start(l, Stage.EXPORT);
-      written = fidelity.passed() || b.guard.force() ? b.output : rejectedPath(b.output);
+      written = fidelity.passed() || measure.guard().force() ? output : rejectedPath(output);
+      modelBytes = OnnxWriter.toBytes(compressed);
+      seconds.put(Stage.EXPORT, elapsed(t));
     }
     CompressionResult result =
         new CompressionResult(
@@ -257,26 +341,9 @@ public final class CompressionPipeline {
             tuned,
             refit,
             seconds,
-            b.seed);
+            seed);
     if (written != null) {
-      commit(result, compressed, written);
-      seconds.put(Stage.EXPORT, elapsed(t));
-      result =
-          new CompressionResult(
-              original,
-              compressed,
-              plan,
-              before,
-              after,
-              check,
-              fidelity,
-              latency,
-              written,
-              accuracy,
-              tuned,
-              refit,
-              seconds,
-              b.seed);
+      commit(result, modelBytes, written);
     }
     return result;
   }
@@ -307,12 +374,12 @@ public final class CompressionPipeline {
    * last. The model's rename commits the run: a kill in the microseconds between the renames can
    * leave new reports beside the previous model, never a new model beside previous reports.
    */
-  private void commit(CompressionResult result, Model compressed, Path written) throws IOException {
+  private void commit(CompressionResult result, byte[] model, Path written) throws IOException {
     Map<Path, byte[]> files = new LinkedHashMap<>();
-    for (Companion c : b.companions) {
+    for (Companion c : companions) {
       files.put(c.location().apply(written), c.render().apply(result));
     }
-    files.put(written, OnnxWriter.toBytes(compressed));
+    files.put(written, model);
     AtomicFiles.writeAll(files);
   }
 
@@ -351,15 +418,15 @@ public final class CompressionPipeline {
         probes.add(new FidelityCheck.LayerProbe(d.layer(), n.input(0), n.output(0)));
       }
     }
-    RuntimeOptions ort = RuntimeOptions.withThreads(b.threads);
+    RuntimeOptions ort = RuntimeOptions.withThreads(measure.threads());
     EvaluationResult before = accuracy.get(Checkpoint.ORIGINAL);
     EvaluationResult after = accuracy.get(Checkpoint.FINAL_ORT);
-    FidelityInputs source = new FidelityInputs(original, inputs, b.seed);
+    FidelityInputs source = new FidelityInputs(original, inputs, seed);
     List<FeedSource> sources = new ArrayList<>();
-    if (b.data != null) {
-      sources.add(() -> Optional.of(source.testImages(b.data, FIDELITY_SAMPLES)));
+    if (dataSpec.source() != null) {
+      sources.add(() -> Optional.of(source.testImages(dataSpec.source(), FIDELITY_SAMPLES)));
     } else {
-      sources.add(() -> source.testDataSets(b.model));
+      sources.add(() -> source.testDataSets(modelFile));
     }
     sources.add(() -> Optional.of(source.random(FIDELITY_SAMPLES)));
     Exception failure = null;
@@ -370,7 +437,13 @@ public final class CompressionPipeline {
           FidelityCheck.Measurement m =
               FidelityCheck.measure(original, compressed, probes, f.get().feeds(), ort);
           return Fidelity.judge(
-              f.get().inputs(), m, before, after, b.guard, fineTuned, b.data != null);
+              f.get().inputs(),
+              m,
+              before,
+              after,
+              measure.guard(),
+              fineTuned,
+              dataSpec.source() != null);
         }
       } catch (IOException | RuntimeException e) {
         LOG.warn("fidelity check: {}; trying the next inputs", e.getMessage());
@@ -391,20 +464,20 @@ public final class CompressionPipeline {
 
   /** The calibration batch for data-driven selectors: training images chosen with the seed. */
   private TensorValue calibration(long[] inputShape) throws IOException {
-    if (b.data == null || b.calibrationSize <= 0) {
+    if (dataSpec.source() == null || dataSpec.calibrationImages() <= 0) {
       return null;
     }
-    return trainingImages(inputShape, b.calibrationSize);
+    return trainingImages(inputShape, dataSpec.calibrationImages());
   }
 
   /** {@code n} training images (normalized, batch first), chosen with the seed. */
   private TensorValue trainingImages(long[] inputShape, int n) throws IOException {
-    try (ImageDataset train = b.data.open("train", inputShape)) {
-      ImageDataset subset = Datasets.limit(train, n, b.seed);
+    try (ImageDataset train = dataSpec.source().open("train", inputShape)) {
+      ImageDataset subset = Datasets.limit(train, n, seed);
       DataLoader loader =
           DataLoader.builder(subset)
               .setBatchSize(subset.size())
-              .optNormalization(b.data.normalization())
+              .optNormalization(dataSpec.source().normalization())
               .build();
       Batch batch = loader.epoch(0).next();
       return TensorValue.ofFloats(batch.shape(), batch.data());
@@ -416,26 +489,28 @@ public final class CompressionPipeline {
    */
   private EvaluationResult evaluate(Model model, InputShapes inputs, Checkpoint what)
       throws IOException {
-    try (ImageDataset test = b.data.open("test", inputs.first());
+    try (ImageDataset test = dataSpec.source().open("test", inputs.first());
         GraphExecutor exec = GraphExecutor.of(model)) {
       DataLoader loader = testLoader(test, inputs);
-      b.listener.start("evaluate " + what, loader.batchesPerEpoch());
+      listener.start("evaluate " + what, loader.batchesPerEpoch());
       EvaluationResult r =
           Evaluator.evaluate(
               FixedBatchPredictor.of(new ExecutorPredictor(exec), inputs.fixedBatch()),
               loader,
-              n -> b.listener.progress(n, ""));
-      b.listener.finish(String.format(java.util.Locale.ROOT, "top-1 %.2f%%", 100 * r.top1()));
+              n -> listener.progress(n, ""));
+      listener.finish(String.format(java.util.Locale.ROOT, "top-1 %.2f%%", 100 * r.top1()));
       return r;
     }
   }
 
   /** Top-1 of the deployed form: the model serialized and run in ONNX Runtime. */
   private EvaluationResult evaluateInOrt(Model model, InputShapes inputs) throws IOException {
-    try (ImageDataset test = b.data.open("test", inputs.first());
+    try (ImageDataset test = dataSpec.source().open("test", inputs.first());
         OrtRunner ort =
             OrtRunner.open(
-                OnnxWriter.toBytes(model), "compressed", RuntimeOptions.withThreads(b.threads))) {
+                OnnxWriter.toBytes(model),
+                "compressed",
+                RuntimeOptions.withThreads(measure.threads()))) {
       return Evaluator.evaluate(
           FixedBatchPredictor.of(new OrtPredictor(ort), inputs.fixedBatch()),
           testLoader(test, inputs));
@@ -444,10 +519,11 @@ public final class CompressionPipeline {
 
   /** Test images in batches of {@value #EVAL_BATCH}, or of the model's fixed batch. */
   private DataLoader testLoader(ImageDataset test, InputShapes inputs) {
-    ImageDataset ds = b.evalLimit > 0 ? Datasets.limit(test, b.evalLimit, b.seed) : test;
+    ImageDataset ds =
+        dataSpec.evalLimit() > 0 ? Datasets.limit(test, dataSpec.evalLimit(), seed) : test;
     return DataLoader.builder(ds)
         .setBatchSize(inputs.batchOr(EVAL_BATCH))
-        .optNormalization(b.data.normalization())
+        .optNormalization(dataSpec.source().normalization())
         .build();
   }
 
@@ -483,13 +559,13 @@ public final class CompressionPipeline {
             original,
             compressed,
             layers,
-            trainingImages(inputShape, b.refitImages),
+            trainingImages(inputShape, dataSpec.refitImages()),
             OutputReconstruction.Settings.defaults(),
-            b.listener);
+            listener);
     OutputReconstruction.Summary s = OutputReconstruction.Summary.of(r.layers());
     LOG.info(
         "refit on {} images: {} of {} layers, mean relative output error {} -> {} ({} s)",
-        b.refitImages,
+        dataSpec.refitImages(),
         s.refitted(),
         s.layers(),
         String.format(java.util.Locale.ROOT, "%.4f", s.meanErrorBefore()),
@@ -505,7 +581,7 @@ public final class CompressionPipeline {
 
   private FineTuneResult fineTune(Model teacher, Model student, Plan plan, InputShapes inputs)
       throws IOException {
-    if (b.data == null) {
+    if (dataSpec.source() == null) {
       throw new IllegalArgumentException("fine-tuning needs training data: set a dataset");
     }
     List<LayerPair> pairs = new ArrayList<>();
@@ -515,7 +591,8 @@ public final class CompressionPipeline {
         pairs.add(new LayerPair(out, out));
       }
     }
-    return FineTuning.run(student, teacher, pairs, b.data, inputs, b.fineTune, b.seed, b.listener);
+    return FineTuning.run(
+        student, teacher, pairs, dataSpec.source(), inputs, fineTune, seed, listener);
   }
 
   /**
@@ -525,15 +602,20 @@ public final class CompressionPipeline {
    */
   private String nothingToFactorize(Model model, LayerSelection.Result selection) {
     String counts =
-        selection.skipSummary() + "; run lowrank inspect " + b.model + " for the per-layer list";
+        selection.skipSummary() + "; run lowrank inspect " + modelFile + " for the per-layer list";
     String none =
-        b.model + ": no layer can be factorized with methods " + names(b.methods) + "; " + counts;
+        modelFile
+            + ": no layer can be factorized with methods "
+            + names(planSpec.methods())
+            + "; "
+            + counts;
     if (!selection.skipCounts().containsKey(SkipRule.POINTWISE)) {
       return none;
     }
-    LayerSelection pointwise = new LayerSelection(b.selection.rules().withPointwise(), b.methods);
+    LayerSelection pointwise =
+        new LayerSelection(layerSelection.rules().withPointwise(), planSpec.methods());
     ModelProfile p = ModelProfile.of(model, inputShapes(model), pointwise.rules());
-    List<LayerInput> would = pointwise.apply(model, p, b.model).selected();
+    List<LayerInput> would = pointwise.apply(model, p, modelFile).selected();
     if (would.isEmpty()) {
       return none;
     }
@@ -543,7 +625,7 @@ public final class CompressionPipeline {
         "%s: nothing to compress: no layer passes the layer rules, and 1x1 "
             + "(pointwise) convolutions are skipped by default; --include-pointwise makes %d layer%s (%,d "
             + "parameters) candidates. %s",
-        b.model,
+        modelFile,
         would.size(),
         would.size() == 1 ? "" : "s",
         params,
@@ -551,17 +633,12 @@ public final class CompressionPipeline {
   }
 
   private ModelProfile profile(Model m) {
-    return ModelProfile.of(m, inputShapes(m), b.selection.rules());
+    return ModelProfile.of(m, inputShapes(m), layerSelection.rules());
   }
 
   /** The given input shapes by input name (empty = as declared). */
   private Map<String, long[]> inputShapes(Model m) {
-    Map<String, long[]> shapes = new LinkedHashMap<>(b.inputShapes);
-    shapes.putAll(InputShapes.parse(b.inputShapeSpecs, m.graph().runtimeInputs()));
-    if (b.inputShape != null && !m.graph().runtimeInputs().isEmpty()) {
-      shapes.put(m.graph().runtimeInputs().get(0).name(), b.inputShape.clone());
-    }
-    return shapes;
+    return InputShapes.parse(dataSpec.inputShapeSpecs(), m.graph().runtimeInputs());
   }
 
   private Plan plan(
@@ -569,40 +646,43 @@ public final class CompressionPipeline {
     if (selection.selected().isEmpty()) {
       throw new IllegalArgumentException(nothingToFactorize(model, selection));
     }
-    RankSelector selector =
-        b.selectorFactory.apply(
-            new SelectorContext(
-                model,
-                profile,
-                selection.selected(),
-                b.seed,
-                calibration,
-                b.budget,
-                b.data != null && b.refitImages > 0));
+    RankSelector rankSelector =
+        selector
+            .bind(listener)
+            .apply(
+                new SelectorContext(
+                    model,
+                    profile,
+                    selection.selected(),
+                    seed,
+                    calibration,
+                    planSpec.budget(),
+                    dataSpec.source() != null && dataSpec.refitImages() > 0));
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
+    PlanSpec.LatencyPruning prune = planSpec.latencyPruning();
     LatencyFilter pruning =
-        b.pruneRatio > 0
-            ? LatencyFilter.ort(model, inputShapes(model), b.pruneRatio, b.pruneBatch)
+        prune != null
+            ? LatencyFilter.ort(model, inputShapes(model), prune.ratio(), prune.batch())
             : null;
     try {
       Plan p =
           Planner.plan(
               new Planner.Request(
-                      b.model.getFileName().toString(),
+                      modelFile.getFileName().toString(),
                       selection.selected(),
                       selection.skipped(),
                       total,
-                      b.methods,
-                      selector,
-                      b.budget,
-                      b.seed)
+                      planSpec.methods(),
+                      rankSelector,
+                      planSpec.budget(),
+                      seed)
                   .withFilter(pruning),
-              b.listener);
+              listener);
       if (pruning != null) {
         LOG.info(
             "latency pruning (ratio {}, batch {}): {} timings in {} s, {} candidates dropped",
-            b.pruneRatio,
-            b.pruneBatch,
+            prune.ratio(),
+            prune.batch(),
             pruning.timings(),
             String.format(java.util.Locale.ROOT, "%.1f", pruning.timingSeconds()),
             p.settings().get("prune_dropped_candidates"));
@@ -620,11 +700,11 @@ public final class CompressionPipeline {
           p.modelBefore(),
           p.modelAfter());
     } finally {
-      if (selector instanceof AutoCloseable c) {
+      if (rankSelector instanceof AutoCloseable c) {
         try {
           c.close();
         } catch (Exception e) {
-          LOG.warn("closing selector {}: {}", selector.name(), e.toString());
+          LOG.warn("closing selector {}: {}", rankSelector.name(), e.toString());
         }
       }
     }
@@ -643,7 +723,7 @@ public final class CompressionPipeline {
    */
   private Map<String, InputMoment> inputMoments(Model original, Plan plan, long[] inputShape)
       throws IOException {
-    if (b.data == null || b.dataAwareImages <= 0) {
+    if (dataSpec.source() == null || dataSpec.dataAwareImages() <= 0) {
       return Map.of();
     }
     List<String> layers =
@@ -654,9 +734,9 @@ public final class CompressionPipeline {
     return InputMoments.collect(
         original,
         layers,
-        trainingImages(inputShape, b.dataAwareImages),
+        trainingImages(inputShape, dataSpec.dataAwareImages()),
         OutputReconstruction.Settings.defaults().chunk(),
-        b.listener);
+        listener);
   }
 
   /** Asymmetric data-aware factorization, layer by layer ({@link SequentialFactorization}). */
@@ -665,7 +745,7 @@ public final class CompressionPipeline {
     LayerFactorizer factorizer =
         LayerFactorizer.builder()
             .optLinearAlgebra(LinearAlgebra.defaultInstance())
-            .optSeed(b.seed)
+            .optSeed(seed)
             .build();
     Map<String, LayerDecision> todo = new LinkedHashMap<>();
     plan.layers().stream().filter(LayerDecision::isFactorized).forEach(d -> todo.put(d.layer(), d));
@@ -673,10 +753,10 @@ public final class CompressionPipeline {
         SequentialFactorization.run(
             original,
             List.copyOf(todo.keySet()),
-            trainingImages(inputShape, b.dataAwareImages),
+            trainingImages(inputShape, dataSpec.dataAwareImages()),
             OutputReconstruction.Settings.defaults().chunk(),
             (g, layer, m) -> factorizer.factorize(g, layer, todo.get(layer).choice(), m),
-            b.listener);
+            listener);
     Model reference = original;
     for (Map.Entry<String, FactorizedLayer> e : r.layers().entrySet()) {
       reference = LayerRewriter.withWeight(reference, e.getKey(), e.getValue().reconstruct());
@@ -689,7 +769,7 @@ public final class CompressionPipeline {
     LayerFactorizer factorizer =
         LayerFactorizer.builder()
             .optLinearAlgebra(LinearAlgebra.defaultInstance())
-            .optSeed(b.seed)
+            .optSeed(seed)
             .build();
     List<LayerDecision> todo = plan.layers().stream().filter(LayerDecision::isFactorized).toList();
     l.start("factorize", todo.size());
@@ -723,118 +803,22 @@ public final class CompressionPipeline {
     return ms.stream().map(Method::cliName).toList();
   }
 
-  /** Builder: {@code setModel} is required, everything else has a default. */
+  /**
+   * Builder: {@code setModel} is required; the settings go in as the four specs ({@link
+   * #optPlanSpec}, {@link #optDataSpec}, {@link #optFineTune}, {@link #optMeasurement}) or through
+   * the shortcuts, each of which changes one spec component. {@link #build()} checks the specs
+   * against each other and the files.
+   */
   public static final class Builder {
     private Path model;
     private Path output;
-    private long[] inputShape;
-    private Map<String, long[]> inputShapes = Map.of();
-    private List<String> inputShapeSpecs = List.of();
-    private Path planFile;
-    private List<Method> methods = List.of(Method.values());
-    private Budget budget = Budget.none();
-    private LayerSelection selection;
-    private Function<SelectorContext, RankSelector> selectorFactory;
-    private long seed = 42;
-    private int threads = 1;
-    private int[] latencyBatches = new int[0];
-    private int latencyWarmup = 10;
-    private int latencyRuns = 50;
-    private PipelineListener listener = PipelineListener.NONE;
-    private DataSource data;
-    private int calibrationSize = 64;
-    private int refitImages = DEFAULT_REFIT_IMAGES;
-    private int dataAwareImages = DEFAULT_REFIT_IMAGES;
-    private boolean sequential = true;
-    private int evalLimit = -1;
+    private PlanSpec plan = PlanSpec.defaults();
+    private DataSpec data = DataSpec.none();
     private FineTuneSettings fineTune;
-    private double pruneRatio;
-    private int pruneBatch = 1;
-    private FidelityGuard guard = FidelityGuard.defaults();
+    private MeasurementSpec measure = MeasurementSpec.defaults();
+    private long seed = 42;
+    private PipelineListener listener = PipelineListener.NONE;
     private List<Companion> companions = List.of();
-
-    /**
-     * Files written beside the output model and committed with it (e.g. the reports); their
-     * locations are checked when the pipeline is built, with the model's.
-     */
-    public Builder optCompanions(List<Companion> v) {
-      companions = List.copyOf(v);
-      return this;
-    }
-
-    /**
-     * The fidelity guard (default {@link FidelityGuard#defaults()}): a final model that misses it
-     * is written as {@link #rejectedPath OUT.rejected.onnx} instead of OUT.onnx, unless it forces.
-     */
-    public Builder optGuard(FidelityGuard v) {
-      guard = Objects.requireNonNull(v, "guard");
-      return this;
-    }
-
-    /** Labelled images for calibration, evaluation and fine-tuning. */
-    public Builder optData(DataSource v) {
-      data = v;
-      return this;
-    }
-
-    /** Calibration images for data-driven selectors (default 64; 0 = none). */
-    public Builder optCalibrationSize(int v) {
-      calibrationSize = v;
-      return this;
-    }
-
-    /**
-     * Output reconstruction: after factorizing, refit each factorized layer's last factor (1x1
-     * conv, kxk conv on its input patches, or Gemm) by least squares so its output matches the
-     * original layer's on {@code images} training images (see {@link OutputReconstruction});
-     * default {@value #DEFAULT_REFIT_IMAGES}, 0 = off. Runs only when data is set.
-     */
-    public Builder optRefit(int images) {
-      if (images < 0) {
-        throw new IllegalArgumentException("refit images must be >= 0 (0 = off), got " + images);
-      }
-      refitImages = images;
-      return this;
-    }
-
-    /**
-     * Data-aware factorization: fit the factors to each layer's inputs on {@code images} training
-     * images ({@link org.lowrank.decomp.DataAwareFactorization}; default {@value
-     * #DEFAULT_REFIT_IMAGES}); 0 = from the weights alone. Runs only when data is set.
-     */
-    public Builder optDataAwareFactorization(int images) {
-      if (images < 0) {
-        throw new IllegalArgumentException(
-            "data-aware images must be >= 0 (0 = off), got " + images);
-      }
-      dataAwareImages = images;
-      return this;
-    }
-
-    /**
-     * Data-aware factorization fitted layer by layer to the inputs of the model compressed so far
-     * (asymmetric, {@link SequentialFactorization}; default) instead of the original model's inputs
-     * (false: one pass, {@link InputMoments}).
-     */
-    public Builder optSequential(boolean v) {
-      sequential = v;
-      return this;
-    }
-
-    /**
-     * Evaluate top-1 before and after compression (and after fine-tuning) on at most {@code limit}
-     * test images (0 = the whole test split); negative = no evaluation (the default).
-     */
-    public Builder optEvaluation(int limit) {
-      evalLimit = limit;
-      return this;
-    }
-
-    /** Fine-tune the compressed model once (needs {@link #optData}). */
-    public Builder optFineTune(FineTuneSettings v) {
-      fineTune = v;
-      return this;
-    }
 
     /** The ONNX model to compress (never modified or overwritten). */
     public Builder setModel(Path v) {
@@ -848,67 +832,36 @@ public final class CompressionPipeline {
       return this;
     }
 
-    /**
-     * The shape of the model's first input (see {@link InputShapes}): needed for a free height or
-     * width; must agree with every fixed dimension, a fixed batch included.
-     */
-    public Builder optInputShape(long... v) {
-      inputShape = v.clone();
+    /** Stage 3's settings: methods, layer rules, selector, budget, plan file, latency pruning. */
+    public Builder optPlanSpec(PlanSpec v) {
+      plan = Objects.requireNonNull(v, "plan spec");
       return this;
     }
 
-    /** Input shapes by input name (see {@link InputShapes}). */
-    public Builder optInputShapes(Map<String, long[]> v) {
-      inputShapes = new LinkedHashMap<>(v);
+    /** The data and the images each step takes, and the input shapes. */
+    public Builder optDataSpec(DataSpec v) {
+      data = Objects.requireNonNull(v, "data spec");
       return this;
     }
 
-    /**
-     * Input shapes as {@code --input-shape} gives them ({@code D0,D1,..} for a single-input model,
-     * {@code NAME=D0,D1,..} otherwise), parsed against the model's inputs by {@link
-     * InputShapes#parse} once it is read.
-     */
-    public Builder optInputShapeSpecs(List<String> v) {
-      inputShapeSpecs = List.copyOf(v);
+    /** Threads, latency runs and the fidelity guard. */
+    public Builder optMeasurement(MeasurementSpec v) {
+      measure = Objects.requireNonNull(v, "measurement spec");
       return this;
     }
 
-    /** Applies this plan file instead of searching. */
-    public Builder optPlan(Path v) {
-      planFile = v;
-      return this;
-    }
-
-    /** The methods to consider; several = hybrid (default: all). */
-    public Builder optMethods(List<Method> v) {
-      methods = List.copyOf(v);
+    /** Fine-tune the compressed model once (needs data); null = no fine-tuning (the default). */
+    public Builder optFineTune(FineTuneSettings v) {
+      fineTune = v;
       return this;
     }
 
     /**
-     * The global budget (default: none, each layer takes its cheapest candidate that meets the
-     * selector's threshold, as {@code compress} without --keep-params / --keep-flops).
+     * Files written beside the output model and committed with it (e.g. the reports); their
+     * locations are checked when the pipeline is built, with the model's.
      */
-    public Builder optBudget(Budget v) {
-      budget = v;
-      return this;
-    }
-
-    /**
-     * Layer selection rules (default: {@link LayerSelection#defaults}); the model is profiled with
-     * its {@link LayerSelection#rules()}, so the profile's factorizable layers are the candidates.
-     */
-    public Builder optSelection(LayerSelection v) {
-      selection = v;
-      return this;
-    }
-
-    /**
-     * Makes the rank selector once the model is analyzed (default: energy {@value
-     * EnergySelector#DEFAULT_THRESHOLD}, no rounding).
-     */
-    public Builder optSelector(Function<SelectorContext, RankSelector> v) {
-      selectorFactory = v;
+    public Builder optCompanions(List<Companion> v) {
+      companions = List.copyOf(v);
       return this;
     }
 
@@ -917,85 +870,138 @@ public final class CompressionPipeline {
       return this;
     }
 
-    /** Threads for ONNX Runtime and BLAS-heavy steps (default 1). */
-    public Builder optThreads(int v) {
-      threads = v;
+    public Builder optListener(PipelineListener v) {
+      listener = Objects.requireNonNull(v, "listener");
       return this;
     }
 
-    /** Measure latency at these batch sizes (default: none). */
-    public Builder optLatency(int warmupRuns, int measuredRuns, int... batchSizes) {
-      latencyWarmup = warmupRuns;
-      latencyRuns = measuredRuns;
-      latencyBatches = batchSizes.clone();
+    /** {@link PlanSpec#methods()}: the methods to consider; several = hybrid (default: all). */
+    public Builder optMethods(List<Method> v) {
+      plan = plan.withMethods(v);
+      return this;
+    }
+
+    /** {@link PlanSpec#budget()} (default: none, each layer its cheapest passing candidate). */
+    public Builder optBudget(Budget v) {
+      plan = plan.withBudget(v);
       return this;
     }
 
     /**
-     * Drops planning candidates whose factorized layer is not faster in ONNX Runtime than the
-     * original layer: keep iff t_factorized &lt;= {@code ratio} * t_original at batch {@code
-     * batch}, one intra-op thread ({@link LatencyFilter}). Default: off.
-     *
-     * @param ratio 1.0 keeps candidates not slower than the original; 0.8 demands 20% faster
-     * @param batch batch size of the timed runs (e.g. 1 for online inference)
+     * {@link PlanSpec#rules()}: the layer rules of {@code v} (default {@link
+     * ProfileOptions#DEFAULTS}); the methods come from {@link #optMethods}.
+     */
+    public Builder optSelection(LayerSelection v) {
+      plan = plan.withRules(v.rules());
+      return this;
+    }
+
+    /** {@link PlanSpec#selector()} (default: {@value SelectorRegistry#AUTO}). */
+    public Builder optSelector(SelectorChoice v) {
+      plan = plan.withSelector(v);
+      return this;
+    }
+
+    /** {@link PlanSpec#planFile()}: applies this plan file instead of searching. */
+    public Builder optPlan(Path v) {
+      plan = plan.withPlanFile(v);
+      return this;
+    }
+
+    /**
+     * {@link PlanSpec#latencyPruning()}: drops planning candidates whose factorized layer is not
+     * faster in ONNX Runtime than the original layer: keep iff t_factorized &lt;= {@code ratio} *
+     * t_original at batch {@code batch}, one intra-op thread ({@link LatencyFilter}).
      */
     public Builder optLatencyPruning(double ratio, int batch) {
-      pruneRatio = ratio;
-      pruneBatch = batch;
+      plan = plan.withLatencyPruning(new PlanSpec.LatencyPruning(ratio, batch));
       return this;
     }
 
-    public Builder optListener(PipelineListener v) {
-      listener = v;
+    /** {@link DataSpec#source()}: labelled images for calibration, evaluation, fine-tuning. */
+    public Builder optData(DataSource v) {
+      data = data.withSource(v);
+      return this;
+    }
+
+    /** {@link DataSpec#calibrationImages()} (default 64; 0 = none). */
+    public Builder optCalibrationSize(int v) {
+      data = data.withCalibrationImages(v);
       return this;
     }
 
     /**
-     * Every file a run may write (the output model or OUT.rejected.onnx and their companions),
-     * checked up front against every input: see {@link OutputPaths}.
+     * {@link DataSpec#refitImages()}: output reconstruction, refitting each factorized layer's last
+     * factor by least squares so its output matches the original layer's on {@code images} training
+     * images ({@link OutputReconstruction}; default {@value #DEFAULT_REFIT_IMAGES}, 0 = off). Runs
+     * only when data is set.
      */
-    private void checkOutputs() {
-      if (output == null) {
-        return;
-      }
-      Map<String, Path> outs = new LinkedHashMap<>();
-      outs.put("output model", output);
-      outs.put("rejected model", rejectedPath(output));
-      for (Companion c : companions) {
-        outs.put(c.what(), c.location().apply(output));
-        outs.put(c.what() + " of the rejected model", c.location().apply(rejectedPath(output)));
-      }
-      Map<String, Path> ins = new LinkedHashMap<>();
-      ins.put("input model", model);
-      ins.put("plan file", planFile);
-      ins.put("dataset", data == null ? null : data.path());
-      OutputPaths.check(outs, ins);
+    public Builder optRefit(int images) {
+      data = data.withRefitImages(images);
+      return this;
     }
 
+    /**
+     * {@link DataSpec#dataAwareImages()}: fit the factors to each layer's inputs on {@code images}
+     * training images ({@link org.lowrank.decomp.DataAwareFactorization}; default {@value
+     * #DEFAULT_REFIT_IMAGES}); 0 = from the weights alone. Runs only when data is set.
+     */
+    public Builder optDataAwareFactorization(int images) {
+      data = data.withDataAware(images, data.sequential());
+      return this;
+    }
+
+    /**
+     * {@link DataSpec#sequential()}: data-aware factors fitted layer by layer to the inputs of the
+     * model compressed so far ({@link SequentialFactorization}; default) or to the original model's
+     * (false: one pass, {@link InputMoments}).
+     */
+    public Builder optSequential(boolean v) {
+      data = data.withDataAware(data.dataAwareImages(), v);
+      return this;
+    }
+
+    /**
+     * {@link DataSpec#evalLimit()}: evaluate top-1 on at most {@code limit} test images (0 = the
+     * whole test split); negative = no evaluation (the default).
+     */
+    public Builder optEvaluation(int limit) {
+      data = data.withEvalLimit(Math.max(limit, -1));
+      return this;
+    }
+
+    /** {@link DataSpec#inputShapeSpecs()}: input shapes as {@code --input-shape} gives them. */
+    public Builder optInputShapeSpecs(List<String> v) {
+      data = data.withInputShapeSpecs(v);
+      return this;
+    }
+
+    /**
+     * {@link MeasurementSpec#guard()}: the fidelity guard (default {@link
+     * FidelityGuard#defaults()}).
+     */
+    public Builder optGuard(FidelityGuard v) {
+      measure = measure.withGuard(v);
+      return this;
+    }
+
+    /** {@link MeasurementSpec#threads()}: threads for ONNX Runtime and BLAS-heavy steps. */
+    public Builder optThreads(int v) {
+      measure = measure.withThreads(v);
+      return this;
+    }
+
+    /** {@link MeasurementSpec#latencyBatches()}: measure latency at these batch sizes. */
+    public Builder optLatency(int warmupRuns, int measuredRuns, int... batchSizes) {
+      measure = measure.withLatency(warmupRuns, measuredRuns, batchSizes);
+      return this;
+    }
+
+    /**
+     * The pipeline, checked: the model exists, no output overwrites an input, fine-tuning and
+     * evaluation have data.
+     */
     public CompressionPipeline build() {
-      Objects.requireNonNull(model, "setModel: the model to compress is required");
-      if (!Files.isRegularFile(model)) {
-        throw new IllegalArgumentException(model + ": no such model file");
-      }
-      checkOutputs();
-      if (threads < 1) {
-        throw new IllegalArgumentException("threads must be >= 1, found " + threads);
-      }
-      if (fineTune != null && data == null) {
-        throw new IllegalArgumentException("fine-tuning needs a dataset (optData / --data)");
-      }
-      if (evalLimit >= 0 && data == null) {
-        throw new IllegalArgumentException("evaluation needs a dataset (optData / --data)");
-      }
-      if (pruneRatio != 0) {
-        LatencyFilter.check(pruneRatio, pruneBatch);
-      }
-      if (selection == null) {
-        selection = LayerSelection.defaults(methods);
-      }
-      if (selectorFactory == null) {
-        selectorFactory = Selectors.energy(EnergySelector.DEFAULT_THRESHOLD, 1);
-      }
       return new CompressionPipeline(this);
     }
   }

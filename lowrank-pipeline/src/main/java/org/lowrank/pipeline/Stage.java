@@ -26,7 +26,10 @@ public enum Stage {
   VERIFY("verify"),
   /** Latency of the original and the compressed model in ONNX Runtime. */
   MEASURE("measure"),
-  /** The model and its companion reports written atomically. */
+  /**
+   * The model serialized (the time recorded), then written atomically with its companion reports,
+   * which are rendered from the finished result.
+   */
   EXPORT("export");
 
   private final String label;

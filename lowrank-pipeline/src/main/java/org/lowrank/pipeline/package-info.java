@@ -9,12 +9,17 @@
  * Export ({@code VERIFY} against the original, {@code MEASURE} latency, {@code EXPORT}, {@code
  * runtime}, {@code onnx}) -> Report ({@link org.lowrank.pipeline.Reports} to {@code report}).
  *
- * <p>In: a model file and specs (plan: methods, budget, selector; data: {@link
- * org.lowrank.pipeline.DataSource}; fine-tune: {@link org.lowrank.train.finetune.FineTuneSettings},
- * shared with {@code lowrank finetune} and the benchmarks through {@link
- * org.lowrank.pipeline.FineTuning}; the {@link org.lowrank.pipeline.FidelityGuard}). Out: a {@link
- * org.lowrank.pipeline.CompressionResult} (models, plan, profiles, accuracy by checkpoint, timings
- * by stage, typed {@link org.lowrank.pipeline.PipelineWarning}s) and the files written atomically.
- * Progress goes to a {@link org.lowrank.pipeline.PipelineListener}; nothing here prints.
+ * <p>In: a model file and four spec records, each checked when made: {@link
+ * org.lowrank.pipeline.PlanSpec} (methods, layer rules, the selector as a typed {@link
+ * org.lowrank.plan.select.SelectorChoice}, budget, plan file, latency pruning), {@link
+ * org.lowrank.pipeline.DataSpec} (the {@link org.lowrank.pipeline.DataSource}, images per step,
+ * evaluation limit, input shapes), {@link org.lowrank.train.finetune.FineTuneSettings} (shared with
+ * {@code lowrank finetune} through {@link org.lowrank.pipeline.FineTuning}) and {@link
+ * org.lowrank.pipeline.MeasurementSpec} (threads, latency runs, the {@link
+ * org.lowrank.pipeline.FidelityGuard}); the CLI's option mixins and the benchmarks build the same
+ * records. Out: a {@link org.lowrank.pipeline.CompressionResult} (models, plan, profiles, accuracy
+ * by checkpoint, timings by stage, typed {@link org.lowrank.pipeline.PipelineWarning}s) and the
+ * files written atomically. Progress goes to a {@link org.lowrank.pipeline.PipelineListener};
+ * nothing here prints.
  */
 package org.lowrank.pipeline;

@@ -33,12 +33,7 @@ class HonestSelectorsResNetTest {
   private static final List<Method> HYBRID = List.of(Method.values());
 
   private static CompressionPipeline pipeline(
-      Path model,
-      List<Method> methods,
-      Budget budget,
-      java.util.function.Function<
-              org.lowrank.plan.select.SelectorContext, org.lowrank.plan.select.RankSelector>
-          s) {
+      Path model, List<Method> methods, Budget budget, org.lowrank.plan.select.SelectorChoice s) {
     return CompressionPipeline.builder()
         .setModel(model)
         .optMethods(methods)

@@ -11,6 +11,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank.cost.Method;
 import org.lowrank.plan.Budget;
+import org.lowrank.plan.select.EnergySelectorProvider;
+import org.lowrank.plan.select.RankSelector;
+import org.lowrank.plan.select.SelectorChoice;
+import org.lowrank.plan.select.SelectorContext;
+import org.lowrank.plan.select.SelectorOption;
+import org.lowrank.plan.select.SelectorProvider;
+import org.lowrank.progress.ProgressListener;
 import org.lowrank.train.data.Normalization;
 import org.lowrank.train.eval.EvaluationResult;
 import org.lowrank.train.finetune.FineTuneSettings;
@@ -88,6 +95,44 @@ class PipelineWithDataTest {
     assertEquals(tuned.top1(), report.accuracyFinetuned().orElseThrow().top1());
   }
 
+  /** The energy selector, recording whether its context says the layers will be refitted. */
+  private record RefitSpy(List<Boolean> seen)
+      implements SelectorProvider<EnergySelectorProvider.Options> {
+    private static final EnergySelectorProvider ENERGY = new EnergySelectorProvider();
+
+    @Override
+    public String name() {
+      return "refit-spy";
+    }
+
+    @Override
+    public String description() {
+      return "energy, recording the context's refit flag";
+    }
+
+    @Override
+    public String scoreLabel() {
+      return ENERGY.scoreLabel();
+    }
+
+    @Override
+    public List<SelectorOption> options() {
+      return ENERGY.options();
+    }
+
+    @Override
+    public EnergySelectorProvider.Options options(SelectorOption.Values values) {
+      return ENERGY.options(values);
+    }
+
+    @Override
+    public RankSelector create(
+        EnergySelectorProvider.Options o, SelectorContext ctx, ProgressListener progress) {
+      seen.add(ctx.refit());
+      return ENERGY.create(o, ctx, progress);
+    }
+  }
+
   @Test
   void selectorsLearnWhetherTheLayersWillBeRefitted() throws Exception {
     Path model = SharedData.require("models/resnet20_cifar10/model.onnx");
@@ -98,10 +143,7 @@ class PipelineWithDataTest {
           .optMethods(List.of(Method.TUCKER2))
           .optBudget(Budget.keepParams(0.5))
           .optSelector(
-              ctx -> {
-                seen.add(ctx.refit());
-                return Selectors.energy(0.95, 1).apply(ctx);
-              })
+              SelectorChoice.of(new RefitSpy(seen), new EnergySelectorProvider.Options(0.95, 1)))
           .optData(cifar())
           .optCalibrationSize(4)
           .optRefit(images)

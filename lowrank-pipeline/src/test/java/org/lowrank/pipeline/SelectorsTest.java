@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.lowrank.cost.Method;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
-import org.lowrank.progress.ProgressListener;
+import org.lowrank.plan.select.SelectorChoice;
+import org.lowrank.plan.select.SelectorOption;
 
 class SelectorsTest {
 
@@ -22,8 +23,7 @@ class SelectorsTest {
             .setModel(model)
             .optMethods(List.of(Method.TT))
             .optBudget(Budget.keepParams(0.3))
-            .optSelector(
-                Selectors.byName("datafree", Selectors.Settings.defaults(), ProgressListener.NONE))
+            .optSelector(SelectorChoice.of("datafree", SelectorOption.Values.defaults()))
             .build()
             .plan();
     assertEquals("datafree", p.plan().selector());
@@ -42,7 +42,7 @@ class SelectorsTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> Selectors.byName("magic", Selectors.Settings.defaults(), ProgressListener.NONE));
+            () -> SelectorChoice.of("magic", SelectorOption.Values.defaults()));
     assertTrue(e.getMessage().contains("similarity, datafree"), e.getMessage());
     Path model = SharedData.require("models/resnet20_cifar10/model.onnx");
     IllegalArgumentException e2 =
@@ -52,9 +52,7 @@ class SelectorsTest {
                 CompressionPipeline.builder()
                     .setModel(model)
                     .optMethods(List.of(Method.TUCKER2))
-                    .optSelector(
-                        Selectors.byName(
-                            "similarity", Selectors.Settings.defaults(), ProgressListener.NONE))
+                    .optSelector(SelectorChoice.of("similarity", SelectorOption.Values.defaults()))
                     .build()
                     .plan());
     assertTrue(e2.getMessage().contains("--data"), e2.getMessage());

@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.cost.Cost;
 import org.lowrank.demo.FashionMnist;
@@ -14,19 +13,17 @@ import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.CompressionResult;
 import org.lowrank.pipeline.DataSource;
 import org.lowrank.pipeline.PlanFiles;
-import org.lowrank.pipeline.Selectors;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.Plan;
-import org.lowrank.plan.select.RankSelector;
-import org.lowrank.plan.select.SelectorContext;
-import org.lowrank.progress.ProgressListener;
+import org.lowrank.plan.select.SelectorChoice;
+import org.lowrank.plan.select.SelectorOption;
 import org.lowrank.train.data.Normalization;
 import org.lowrank.train.finetune.FineTuneSettings;
 
 /**
  * Every call of {@code ./bench results} into the compression pipeline ({@link CompressionPipeline},
- * {@link PlanFiles}, {@link Selectors}): what a row plans and runs, built from the run's options.
- * When the pipeline's API changes, this is the class of lowrank-bench to adapt.
+ * {@link PlanFiles}, {@link SelectorChoice}): what a row plans and runs, built from the run's
+ * options. When the pipeline's API changes, this is the class of lowrank-bench to adapt.
  */
 final class Pipelines {
   private final ResultsOptions o;
@@ -150,8 +147,10 @@ final class Pipelines {
     return o.pruneLatency == null ? b : b.optLatencyPruning(o.pruneLatency, 1);
   }
 
-  private static Function<SelectorContext, RankSelector> selector(String name) {
-    return Selectors.byName(name, Selectors.Settings.defaults(), ProgressListener.NONE);
+  /** The rows' selector: its defaults, ranks not rounded (rank multiple 1, as recorded). */
+  private static SelectorChoice selector(String name) {
+    return SelectorChoice.of(
+        name, SelectorOption.Values.defaults().with(SelectorOption.RANK_MULTIPLE, "1"));
   }
 
   private DataSource cifar() {

@@ -133,9 +133,7 @@ public final class Planner {
     if (screen.filter.prunes()) {
       settings.putAll(screen.filter.settings());
       settings.put("prune_dropped_candidates", screen.dropped());
-      String note = screen.filter.rejectedAllNote();
-      long keptLayers =
-          note.isEmpty() ? 0 : decisions.stream().filter(d -> d.note().contains(note)).count();
+      long keptLayers = screen.keptAllRejected.size();
       settings.put("prune_kept_layers", keptLayers);
       LOG.info(
           "{}: dropped {} of {} candidates; {} layer(s) kept because every "
@@ -180,8 +178,17 @@ public final class Planner {
     final CandidateFilter filter;
     private final Map<String, Map<Choice, Boolean>> seen = new HashMap<>();
 
+    /** Layers kept because the filter rejected every candidate (counted, not found by note). */
+    final java.util.Set<String> keptAllRejected = new java.util.LinkedHashSet<>();
+
     Screen(CandidateFilter filter) {
       this.filter = filter;
+    }
+
+    /** Records {@code layer} as kept because every candidate was rejected; returns the note. */
+    String keptAllRejected(String layer) {
+      keptAllRejected.add(layer);
+      return filter.rejectedAllNote();
     }
 
     boolean keep(LayerInput l, Choice c) {
@@ -349,7 +356,7 @@ public final class Planner {
             applicable(l, req.methods()).isEmpty()
                 ? "no selected method applies to " + l.kind()
                 : p.allRejected()
-                    ? screen.filter.rejectedAllNote()
+                    ? screen.keptAllRejected(l.name())
                     : (!req.budget().isNone() && options.get(i).candidates().size() > 1
                             ? "kept: under the budget its candidates lose more score per unit saved than "
                                 + "other layers'"
@@ -469,6 +476,7 @@ public final class Planner {
    */
   private static List<LayerDecision> decide(
       Request req, RankSelector.Uniform u, double scale, Screen screen) {
+    screen.keptAllRejected.clear(); // the last pass (the chosen scale) is the plan's
     List<LayerDecision> out = new ArrayList<>();
     for (LayerInput l : req.layers()) {
       Cost before = CostModel.original(l.geometry());
@@ -506,7 +514,7 @@ public final class Planner {
       if (best == null) {
         String why =
             rejected
-                ? screen.filter.rejectedAllNote()
+                ? screen.keptAllRejected(l.name())
                 : full && !below
                     ? "kept: full rank at this scale (the layer itself is exact)"
                     : "kept: these ranks would not lower the cost";

@@ -18,7 +18,35 @@ import java.util.stream.Collectors;
 public final class SelectorRegistry {
   private static volatile List<SelectorProvider<?>> providers;
 
+  /** The selector name that lets the registry choose ({@link #resolve}). */
+  public static final String AUTO = "auto";
+
+  /** What {@value #AUTO} chooses when training images are given: feature-map similarity. */
+  public static final String AUTO_WITH_DATA = "similarity";
+
+  /** What {@value #AUTO} chooses without data: the weight-energy threshold. */
+  public static final String AUTO_WITHOUT_DATA = "energy";
+
   private SelectorRegistry() {}
+
+  /**
+   * The provider called {@code name}, or for {@value #AUTO} the one that fits what the run has:
+   * {@value #AUTO_WITH_DATA} with data, else {@value #AUTO_WITHOUT_DATA}.
+   *
+   * @param hasData whether training images are given (calibration batches can be drawn)
+   * @throws IllegalArgumentException naming the known selectors when there is none
+   */
+  public static SelectorProvider<?> resolve(String name, boolean hasData) {
+    if (name.equalsIgnoreCase(AUTO)) {
+      return require(hasData ? AUTO_WITH_DATA : AUTO_WITHOUT_DATA);
+    }
+    return require(name);
+  }
+
+  /** The rule of {@value #AUTO} in words, for help texts. */
+  public static String autoRule() {
+    return AUTO + " = " + AUTO_WITH_DATA + " with --data, else " + AUTO_WITHOUT_DATA;
+  }
 
   /** Every provider, in listing order. */
   public static List<SelectorProvider<?>> all() {
@@ -84,7 +112,7 @@ public final class SelectorRegistry {
     List<SelectorProvider<?>> out = new ArrayList<>();
     Map<String, String> seen = new HashMap<>();
     for (SelectorProvider<?> s : ServiceLoader.load(SelectorProvider.class)) {
-      if (!s.name().equals(s.name().toLowerCase(Locale.ROOT)) || s.name().equals("auto")) {
+      if (!s.name().equals(s.name().toLowerCase(Locale.ROOT)) || s.name().equals(AUTO)) {
         throw new IllegalStateException(
             s.getClass().getName()
                 + ": selector name '"

@@ -10,8 +10,11 @@
  * typed options, factory, score label), found by {@link org.lowrank.plan.select.SelectorRegistry}
  * with {@link java.util.ServiceLoader}: a new selector is one package with its provider and a line
  * in {@code META-INF/services/org.lowrank.plan.select.SelectorProvider}; the CLI offers its name
- * and options. The weight-only selectors (energy threshold, fixed ratio, EVBMF) live here; the
- * feature-map similarity ({@code org.lowrank.train.dse}) and data-free search ({@code
- * org.lowrank.train.search}) selectors run the network and live in lowrank-train.
+ * and options. A chosen selector is a {@link org.lowrank.plan.select.SelectorChoice} (provider +
+ * typed options); "auto" is resolved by {@link org.lowrank.plan.select.SelectorRegistry#resolve}
+ * from whether the run has data, for the CLI and the benchmarks alike. The weight-only selectors
+ * (energy threshold, fixed ratio, EVBMF) live here; the feature-map similarity ({@code
+ * org.lowrank.train.dse}) and data-free search ({@code org.lowrank.train.search}) selectors run the
+ * network and live in lowrank-train.
  */
 package org.lowrank.plan.select;

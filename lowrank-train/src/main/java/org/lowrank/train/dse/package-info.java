@@ -4,8 +4,7 @@
  * layer's output with a reconstructed weight ({@link org.lowrank.train.dse.WeightApproximation}) to
  * its original output on a cached calibration batch ({@link
  * org.lowrank.train.dse.SimilarityMetric}: cosine or linear CKA), for {@link
- * org.lowrank.plan.select.Planner}. {@link org.lowrank.train.dse.DseTiming} measures the search on
- * ResNet-20. Offered as the "similarity" selector by {@link
- * org.lowrank.train.dse.SimilaritySelectorProvider}.
+ * org.lowrank.plan.select.Planner} (stage 3, Plan). Offered as the "similarity" selector by {@link
+ * org.lowrank.train.dse.SimilaritySelectorProvider}; lowrank-bench times the search.
  */
 package org.lowrank.train.dse;

@@ -12,6 +12,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import org.lowrank.graph.Node;
+import org.lowrank.ops.GemmAttributes;
 
 /**
  * Registry of the ops the executor runs: op type to a factory that validates a node's attributes
@@ -189,10 +190,11 @@ final class Kernels {
 
   /** Gemm: Y = alpha * op(A) op(B) + beta * C, op = optional transpose. */
   private static Kernel gemm(Node n, long opset) {
-    boolean transA = n.attrLong("transA", 0) != 0;
-    boolean transB = n.attrLong("transB", 0) != 0;
-    float alpha = n.attrFloat("alpha", 1f);
-    float beta = n.attrFloat("beta", 1f);
+    GemmAttributes g = GemmAttributes.of(n);
+    boolean transA = g.transA();
+    boolean transB = g.transB();
+    float alpha = g.alpha();
+    float beta = g.beta();
     return (c, in) -> {
       NDArray a = in[0];
       NDArray b = in[1];

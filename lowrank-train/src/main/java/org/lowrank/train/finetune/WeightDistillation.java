@@ -12,6 +12,7 @@ import org.lowrank.graph.Graph;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
+import org.lowrank.ops.ConvAttributes;
 import org.lowrank.train.exec.GraphExecutor;
 import org.lowrank.train.exec.Tensors;
 import org.slf4j.Logger;
@@ -143,8 +144,8 @@ final class WeightDistillation implements AutoCloseable {
     NDArray dense = Tensors.toNDArray(m, w);
     boolean conv = layer.opType().equals("Conv");
     if (conv || layer.opType().equals("ConvTranspose")) {
-      if (layer.attrLong("group", 1) != 1
-          || Arrays.stream(layer.attrLongs("dilations", new long[0])).anyMatch(v -> v != 1)) {
+      ConvAttributes a = ConvAttributes.of(layer);
+      if (a.group() != 1 || Arrays.stream(a.dilations(d.length - 2)).anyMatch(v -> v != 1)) {
         return "grouped or dilated convolution";
       }
     }

@@ -1,0 +1,104 @@
+package org.lowrank.pipeline;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import org.lowrank.analysis.ProfileOptions;
+import org.lowrank.cost.Method;
+import org.lowrank.plan.Budget;
+import org.lowrank.plan.select.LayerSelection;
+import org.lowrank.plan.select.SelectorChoice;
+import org.lowrank.plan.select.SelectorRegistry;
+import org.lowrank.runtime.LatencyFilter;
+
+/**
+ * Stage 3 settings of a {@link CompressionPipeline}: which methods, which layers, which rank
+ * selector with its typed options (rank multiple included), under which budget; or a plan file to
+ * apply instead of searching. Validated when built; a new planning option is one more component
+ * here (and one {@code with} method).
+ *
+ * @param methods the methods to consider; several = hybrid (the cheapest passing one per layer)
+ * @param budget the global budget ({@link Budget#none()}: each layer its cheapest passing choice)
+ * @param rules the layer rules the model is profiled with (size, 1x1, first conv, names)
+ * @param selector the rank selector, or null for {@value SelectorRegistry#AUTO} ({@link
+ *     SelectorRegistry#resolve}: decided by whether the run has data)
+ * @param planFile a plan to apply instead of searching, or null
+ * @param latencyPruning drop candidates not faster in ONNX Runtime, or null (off)
+ */
+public record PlanSpec(
+    List<Method> methods,
+    Budget budget,
+    ProfileOptions rules,
+    SelectorChoice selector,
+    Path planFile,
+    LatencyPruning latencyPruning) {
+
+  /**
+   * Keep a candidate iff its factorized layer times at most {@code ratio} x the original layer in
+   * ONNX Runtime at batch {@code batch}, one thread ({@link LatencyFilter}).
+   */
+  public record LatencyPruning(double ratio, int batch) {
+    public LatencyPruning {
+      LatencyFilter.check(ratio, batch);
+    }
+  }
+
+  public PlanSpec {
+    methods = List.copyOf(Objects.requireNonNull(methods, "methods"));
+    if (methods.isEmpty()) {
+      throw new IllegalArgumentException("give at least one factorization method");
+    }
+    Objects.requireNonNull(budget, "budget");
+    Objects.requireNonNull(rules, "rules");
+    if (planFile != null && latencyPruning != null) {
+      throw new IllegalArgumentException(
+          "--prune-latency prunes candidates while planning; it does not apply to --plan "
+              + planFile
+              + ": drop one of them");
+    }
+  }
+
+  /** Every method, no budget, default layer rules, the automatic selector, no pruning. */
+  public static PlanSpec defaults() {
+    return new PlanSpec(
+        List.of(Method.values()), Budget.none(), ProfileOptions.DEFAULTS, null, null, null);
+  }
+
+  /** The layer selection these methods and rules make. */
+  public LayerSelection selection() {
+    return new LayerSelection(rules, methods);
+  }
+
+  /** The selector to use, resolving {@value SelectorRegistry#AUTO} by whether there is data. */
+  public SelectorChoice selectorFor(boolean hasData) {
+    return selector != null
+        ? selector
+        : SelectorChoice.read(
+            SelectorRegistry.resolve(SelectorRegistry.AUTO, hasData),
+            org.lowrank.plan.select.SelectorOption.Values.defaults());
+  }
+
+  public PlanSpec withMethods(List<Method> v) {
+    return new PlanSpec(v, budget, rules, selector, planFile, latencyPruning);
+  }
+
+  public PlanSpec withBudget(Budget v) {
+    return new PlanSpec(methods, v, rules, selector, planFile, latencyPruning);
+  }
+
+  public PlanSpec withRules(ProfileOptions v) {
+    return new PlanSpec(methods, budget, v, selector, planFile, latencyPruning);
+  }
+
+  public PlanSpec withSelector(SelectorChoice v) {
+    return new PlanSpec(methods, budget, rules, v, planFile, latencyPruning);
+  }
+
+  public PlanSpec withPlanFile(Path v) {
+    return new PlanSpec(methods, budget, rules, selector, v, latencyPruning);
+  }
+
+  public PlanSpec withLatencyPruning(LatencyPruning v) {
+    return new PlanSpec(methods, budget, rules, selector, planFile, v);
+  }
+}
