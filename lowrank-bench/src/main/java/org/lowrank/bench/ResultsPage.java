@@ -175,6 +175,9 @@ public final class ResultsPage {
         + "\n\n"
         + MarkedBlock.wrap(
             EXPERIMENTS_BLOCK, ExperimentsPage.render(experiments.latest(), EXPERIMENTS.toString()))
+        + "\n\n"
+        + MarkedBlock.wrap(
+            CpPeersBench.BLOCK, CpPeersBench.render(new ResultLog(CpPeersBench.DATA).latest()))
         + "\n";
   }
 
