@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       RealBench.class,
       CpPeersBench.class,
+      InceptionV3Onnx.class,
       ResultsPage.Render.class,
       ResultsPage.Import.class,
       CommandLine.HelpCommand.class

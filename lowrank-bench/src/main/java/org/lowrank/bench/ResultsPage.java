@@ -159,8 +159,14 @@ public final class ResultsPage {
     return true;
   }
 
-  /** The whole document from the three result files. */
+  /** The whole document from the three result files and results/cp.jsonl. */
   static String document(ResultLog trust, ResultLog real, ResultLog experiments)
+      throws IOException {
+    return document(trust, real, experiments, new ResultLog(CpPeersBench.DATA));
+  }
+
+  /** The whole document from the result files. */
+  static String document(ResultLog trust, ResultLog real, ResultLog experiments, ResultLog cp)
       throws IOException {
     String doc =
         "# lowrank results\n\n"
@@ -176,8 +182,7 @@ public final class ResultsPage {
         + MarkedBlock.wrap(
             EXPERIMENTS_BLOCK, ExperimentsPage.render(experiments.latest(), EXPERIMENTS.toString()))
         + "\n\n"
-        + MarkedBlock.wrap(
-            CpPeersBench.BLOCK, CpPeersBench.render(new ResultLog(CpPeersBench.DATA).latest()))
+        + MarkedBlock.wrap(CpPeersBench.BLOCK, CpPeersBench.render(cp.latest()))
         + "\n";
   }
 

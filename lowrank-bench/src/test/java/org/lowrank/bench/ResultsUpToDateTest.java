@@ -18,7 +18,8 @@ class ResultsUpToDateTest {
         ResultsPage.document(
             new ResultLog(root.resolve(TrustBench.DATA)),
             new ResultLog(root.resolve(RealBench.DATA)),
-            new ResultLog(root.resolve(ResultsPage.EXPERIMENTS)));
+            new ResultLog(root.resolve(ResultsPage.EXPERIMENTS)),
+            new ResultLog(root.resolve(CpPeersBench.DATA)));
     assertEquals(
         expected,
         Files.readString(root.resolve("RESULTS.md")),
