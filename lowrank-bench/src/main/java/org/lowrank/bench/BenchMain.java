@@ -27,6 +27,8 @@ import picocli.CommandLine.Command;
       SearchTiming.class,
       TrainThroughputBench.class,
       ResNetLatencyBench.class,
+      CpPeersBench.class,
+      InceptionV3Onnx.class,
       ResultsPage.Render.class,
       CommandLine.HelpCommand.class
     })

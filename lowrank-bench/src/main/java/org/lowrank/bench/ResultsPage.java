@@ -179,7 +179,8 @@ public final class ResultsPage {
           new Block(
               EXPERIMENTS_BLOCK,
               EXPERIMENTS,
-              latest -> ExperimentsPage.render(latest, EXPERIMENTS.toString())));
+              latest -> ExperimentsPage.render(latest, EXPERIMENTS.toString())),
+          new Block(CpPeersBench.BLOCK, CpPeersBench.DATA, CpPeersBench::render));
 
   /** The whole document from the results files under {@code root} (the repository root). */
   static String document(Path root) throws IOException {

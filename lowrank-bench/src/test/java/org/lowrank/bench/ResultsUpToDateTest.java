@@ -20,9 +20,8 @@ class ResultsUpToDateTest {
   /** RESULTS.md is read by people: the latest row per id, settings once, no appendices. */
   static final int MAX_LINES = 300;
 
-  private static final Path ROOT = Path.of("").toAbsolutePath().getParent(); // tests run in
-
-  // lowrank-bench/
+  /** The repository root: tests run in lowrank-bench/. */
+  private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
 
   @Test
   void resultsMdIsRenderedFromTheRecords() throws Exception {

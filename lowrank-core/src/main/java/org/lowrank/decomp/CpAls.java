@@ -7,7 +7,6 @@ import java.util.Objects;
 import java.util.Random;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.linalg.LinearAlgebraException;
-import org.lowrank.linalg.NativeMatrix;
 import org.lowrank.tensor.DenseTensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,12 +14,10 @@ import org.slf4j.LoggerFactory;
 /**
  * CP decomposition by alternating least squares (Kolda &amp; Bader 2009, Fig. 3.3) for tensors of
  * any order N >= 2. Each sweep updates A_n = X_(n) (⊙_{k != n} A_k) V^+ with V = ∗_{k != n} A_k^T
- * A_k (+ ridge I), then normalizes the columns of A_n into lambda. The MTTKRP X_(n) (⊙ A_k) is one
- * GEMM against the Khatri-Rao product of the trailing modes plus a weighted sum over the leading
- * ones, without unfolding copies: about 2 R prod_k I_k flops per mode. When the last mode has at
- * least 16 entries, the product Y = X ×_{N-1} A_{N-1}^T is formed once per sweep and serves the
- * first N-1 modes (a dimension-tree saving: two large GEMMs per sweep for a 3-way tensor instead of
- * three).
+ * A_k (+ ridge I), then normalizes the columns of A_n into lambda. The MTTKRPs X_(n) (⊙ A_k) come
+ * from the two partial products of a dimension tree ({@link CpMttkrp}): two GEMMs per sweep (4 R
+ * prod_k I_k flops) whatever the order and mode sizes, no Khatri-Rao product of N-1 modes, native
+ * work buffers reused across sweeps.
  *
  * <p>Stops when the relative error changes by less than the tolerance between sweeps (error from
  * the cheap inner-product formula, switched to the exact residual once it falls below 1e-5), or
@@ -30,9 +27,6 @@ import org.slf4j.LoggerFactory;
 public final class CpAls implements Factorizer<CpTensor> {
   private static final Logger LOG = LoggerFactory.getLogger(CpAls.class);
   private static final String NAME = "CpAls";
-
-  /** Smallest last-mode size for which the shared partial MTTKRP pays off. */
-  private static final int SHARED_MIN_LAST = 16;
 
   /** Initialization of the factors. */
   public enum Init {
@@ -117,15 +111,15 @@ public final class CpAls implements Factorizer<CpTensor> {
     for (int n = 0; n < order; n++) {
       grams[n] = la.gram(a[n], shape[n], rank, false);
     }
-    try (NativeMatrix nativeX = la.upload(data, data.length / shape[order - 1], shape[order - 1])) {
-      return iterate(x, data, nativeX, normX, a, lambda, grams, rank);
+    try (CpMttkrp mttkrp = new CpMttkrp(la, data, shape, rank)) {
+      return iterate(x, data, mttkrp, normX, a, lambda, grams, rank);
     }
   }
 
   private Fit iterate(
       DenseTensor x,
       double[] data,
-      NativeMatrix nativeX,
+      CpMttkrp mttkrp,
       double normX,
       double[][] a,
       double[] lambda,
@@ -141,21 +135,8 @@ public final class CpAls implements Factorizer<CpTensor> {
     while (it < maxIterations) {
       it++;
       double[] m = null;
-      // Y = X[(prod_{k<N-1} I_k) x I_{N-1}] A_{N-1} serves the MTTKRPs of modes 0..N-2 (A_{N-1}
-      // only
-      // changes at the end of the sweep): one GEMM instead of N-1 when the last mode is large.
-      int last = order - 1;
-      double[] partial = null;
-      if (order >= 3 && shape[last] >= SHARED_MIN_LAST) {
-        partial =
-            la.multiply(
-                false, false, data.length / shape[last], rank, shape[last], nativeX, a[last]);
-      }
       for (int n = 0; n < order; n++) {
-        m =
-            partial != null && n < last
-                ? mttkrpFromPartial(partial, shape, a, n, rank)
-                : mttkrp(nativeX, shape, a, n, rank);
+        m = mttkrp.compute(a, n);
         double[] v = hadamardOfGrams(grams, n, rank);
         a[n] = solveUpdate(v, m, shape[n], rank, it, shape);
         normalizeColumns(a[n], shape[n], rank, lambda, n);
@@ -234,111 +215,6 @@ public final class CpAls implements Factorizer<CpTensor> {
       a[n] = f;
     }
     return a;
-  }
-
-  /**
-   * M = X_(n) (⊙_{k != n} A_k), I_n x R. With X viewed as [L, I_n, Rt] (L = prod_{k &lt; n} I_k, Rt
-   * = prod_{k > n} I_k): T = X[(L I_n) x Rt] KR_right (GEMM), then M[i, c] = sum_l T[l, i, c]
-   * KR_left[l, c].
-   */
-  private double[] mttkrp(NativeMatrix x, int[] shape, double[][] a, int n, int rank) {
-    int in = shape[n];
-    int left = 1;
-    for (int k = 0; k < n; k++) {
-      left *= shape[k];
-    }
-    int right = 1;
-    for (int k = n + 1; k < shape.length; k++) {
-      right *= shape[k];
-    }
-    double[] kl = khatriRao(a, shape, 0, n, rank);
-    if (right == 1) {
-      // M = X[L x I_n]^T KR_left
-      return la.multiply(true, false, in, rank, left, x, kl);
-    }
-    double[] kr = khatriRao(a, shape, n + 1, shape.length, rank);
-    double[] t = la.multiply(false, false, left * in, rank, right, x, kr);
-    if (left == 1) {
-      return t;
-    }
-    double[] m = new double[in * rank];
-    for (int l = 0; l < left; l++) {
-      int klRow = l * rank;
-      int tBlock = l * in * rank;
-      for (int i = 0; i < in; i++) {
-        int tr = tBlock + i * rank;
-        int mr = i * rank;
-        for (int c = 0; c < rank; c++) {
-          m[mr + c] += t[tr + c] * kl[klRow + c];
-        }
-      }
-    }
-    return m;
-  }
-
-  /**
-   * MTTKRP of mode n &lt; N-1 from Y = X ×_{N-1} A_{N-1}^T viewed as [L, I_n, Rt, R] (Rt = prod_{n
-   * &lt; k &lt; N-1} I_k): M[i, c] = sum_{l, t} Y[l, i, t, c] KR_left[l, c] KR_mid[t, c]. 2 |Y|
-   * flops.
-   */
-  private static double[] mttkrpFromPartial(
-      double[] y, int[] shape, double[][] a, int n, int rank) {
-    int last = shape.length - 1;
-    int in = shape[n];
-    int left = 1;
-    for (int k = 0; k < n; k++) {
-      left *= shape[k];
-    }
-    int right = 1;
-    for (int k = n + 1; k < last; k++) {
-      right *= shape[k];
-    }
-    double[] kl = khatriRao(a, shape, 0, n, rank);
-    double[] kr = khatriRao(a, shape, n + 1, last, rank);
-    double[] m = new double[in * rank];
-    double[] acc = new double[rank];
-    for (int l = 0; l < left; l++) {
-      for (int i = 0; i < in; i++) {
-        java.util.Arrays.fill(acc, 0);
-        int base = (l * in + i) * right * rank;
-        for (int t = 0; t < right; t++) {
-          int yr = base + t * rank;
-          int kt = t * rank;
-          for (int c = 0; c < rank; c++) {
-            acc[c] += y[yr + c] * kr[kt + c];
-          }
-        }
-        int mr = i * rank;
-        int kl0 = l * rank;
-        for (int c = 0; c < rank; c++) {
-          m[mr + c] += acc[c] * kl[kl0 + c];
-        }
-      }
-    }
-    return m;
-  }
-
-  /** Row-major Khatri-Rao product of A_from..A_{to-1} (a 1 x R row of ones when empty). */
-  private static double[] khatriRao(double[][] a, int[] shape, int from, int to, int rank) {
-    double[] acc = new double[rank];
-    Arrays.fill(acc, 1);
-    int rows = 1;
-    for (int k = from; k < to; k++) {
-      int br = shape[k];
-      double[] b = a[k];
-      double[] next = new double[rows * br * rank];
-      for (int i = 0; i < rows; i++) {
-        for (int j = 0; j < br; j++) {
-          int dst = (i * br + j) * rank;
-          for (int c = 0; c < rank; c++) {
-            next[dst + c] = acc[i * rank + c] * b[j * rank + c];
-          }
-        }
-      }
-      acc = next;
-      rows *= br;
-    }
-    return acc;
   }
 
   private double[] hadamardOfGrams(double[][] grams, int skip, int rank) {
@@ -461,7 +337,7 @@ public final class CpAls implements Factorizer<CpTensor> {
     for (int i = 0; i < a0.length; i++) {
       a0[i] *= lambda[i % rank];
     }
-    double[] kr = khatriRao(a, shape, 1, shape.length, rank);
+    double[] kr = CpMttkrp.khatriRao(a, shape, 1, shape.length, rank);
     int rest = kr.length / rank;
     double[] r = x.clone();
     la.gemm(false, true, i0, rest, rank, -1.0, a0, kr, 1.0, r);

@@ -66,6 +66,29 @@ public interface LinearAlgebra {
       double beta,
       double[] c);
 
+  /**
+   * A zeroed m x n native work matrix, reused as a GEMM operand or result across iterations
+   * (refresh with {@link NativeMatrix#write}, read with {@link NativeMatrix#read}).
+   */
+  NativeMatrix allocate(int m, int n);
+
+  /**
+   * {@link #gemm} with A, B and C all in native memory, so no operand is copied: each buffer is
+   * read as the row-major matrix the dimensions say (op(A) m x k, op(B) k x n, C m x n), whatever
+   * shape it was created with; only element counts must match. Modifies {@code c} only.
+   */
+  void gemm(
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      double alpha,
+      NativeMatrix a,
+      NativeMatrix b,
+      double beta,
+      NativeMatrix c);
+
   /** Returns op(A) op(B) (m x n) for a native A; see {@link #gemm}. */
   default double[] multiply(
       boolean transA, boolean transB, int m, int n, int k, NativeMatrix a, double[] b) {

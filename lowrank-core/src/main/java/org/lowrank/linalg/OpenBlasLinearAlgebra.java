@@ -110,6 +110,58 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
   }
 
   @Override
+  public NativeMatrix allocate(int m, int n) {
+    if (m < 0 || n < 0) {
+      throw new IllegalArgumentException("allocate: negative dimensions " + m + "x" + n);
+    }
+    return new NativeMatrix(m, n);
+  }
+
+  @Override
+  public void gemm(
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      double alpha,
+      NativeMatrix a,
+      NativeMatrix b,
+      double beta,
+      NativeMatrix c) {
+    requireSize("gemm A", a, (long) m * k);
+    requireSize("gemm B", b, (long) k * n);
+    requireSize("gemm C", c, (long) m * n);
+    if (m == 0 || n == 0) {
+      return;
+    }
+    if (k == 0) {
+      double[] scaled = beta == 0 ? new double[m * n] : c.read(new double[m * n]);
+      for (int i = 0; i < scaled.length; i++) {
+        scaled[i] *= beta;
+      }
+      c.write(scaled);
+      return;
+    }
+    applyThreads();
+    openblas.cblas_dgemm(
+        CblasRowMajor,
+        transA ? CblasTrans : CblasNoTrans,
+        transB ? CblasTrans : CblasNoTrans,
+        m,
+        n,
+        k,
+        alpha,
+        a.pointer(),
+        transA ? m : k,
+        b.pointer(),
+        transB ? k : n,
+        beta,
+        c.pointer(),
+        n);
+  }
+
+  @Override
   public void gemm(
       boolean transA,
       boolean transB,
@@ -439,6 +491,21 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
               + expected
               + " elements for the given dimensions, found "
               + x.length);
+    }
+  }
+
+  private static void requireSize(String what, NativeMatrix x, long expected) {
+    if (x.size() != expected) {
+      throw new IllegalArgumentException(
+          what
+              + ": native "
+              + x.rows()
+              + "x"
+              + x.cols()
+              + " matrix holds "
+              + x.size()
+              + " elements, the given dimensions need "
+              + expected);
     }
   }
 

@@ -66,6 +66,40 @@ class OpenBlasLinearAlgebraTest {
   }
 
   @Test
+  void allNativeGemmMatchesArrayGemmAndReusesBuffers() {
+    int m = 6, n = 4, k = 5;
+    double[] a = random(31, m * k);
+    try (NativeMatrix na = la.upload(a, m, k);
+        NativeMatrix nb = la.allocate(k, n);
+        NativeMatrix nc = la.allocate(m, n)) {
+      assertArrayEquals(new double[m * n], nc.read(new double[m * n]), 0.0, "allocate zeroes");
+      for (long seed = 32; seed < 35; seed++) {
+        double[] b = random(seed, k * n);
+        nb.write(b);
+        la.gemm(false, false, m, n, k, 1.0, na, nb, 0.0, nc);
+        assertArrayEquals(naive(false, false, m, n, k, a, b), nc.read(new double[m * n]), 1e-12);
+      }
+      // A read as its transpose-view, B as n x k transposed, C accumulated: C = 2 A^T B^T + C
+      double[] b = random(35, m * n);
+      try (NativeMatrix nbt = la.upload(b, n, m);
+          NativeMatrix nc2 = la.allocate(k, n)) {
+        double[] c0 = random(36, k * n);
+        nc2.write(c0);
+        la.gemm(true, true, k, n, m, 2.0, na, nbt, 1.0, nc2);
+        double[] expected = naive(true, true, k, n, m, a, b);
+        for (int i = 0; i < expected.length; i++) {
+          expected[i] = 2 * expected[i] + c0[i];
+        }
+        assertArrayEquals(expected, nc2.read(new double[k * n]), 1e-12);
+      }
+      assertThrows(IllegalArgumentException.class, () -> nb.write(new double[3]));
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> la.gemm(false, false, m, n + 1, k, 1.0, na, nb, 0.0, nc));
+    }
+  }
+
+  @Test
   void gramMatchesProduct() {
     double[] a = random(3, 6 * 9);
     assertArrayEquals(naive(false, true, 6, 6, 9, a, a), la.gram(a, 6, 9, true), 1e-12);
