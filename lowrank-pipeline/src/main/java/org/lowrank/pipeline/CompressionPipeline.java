@@ -27,6 +27,7 @@ import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.Plan;
 import org.lowrank.plan.select.EnergySelector;
+import org.lowrank.plan.select.LatencyBudget;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.plan.select.LayerSelection;
 import org.lowrank.plan.select.Planner;
@@ -39,8 +40,10 @@ import org.lowrank.runtime.ExportCheck;
 import org.lowrank.runtime.ExportCheckResult;
 import org.lowrank.runtime.FidelityCheck;
 import org.lowrank.runtime.LatencyBenchmark;
+import org.lowrank.runtime.LatencyCache;
 import org.lowrank.runtime.LatencyComparison;
 import org.lowrank.runtime.LatencyFilter;
+import org.lowrank.runtime.OrtLayerTimer;
 import org.lowrank.runtime.OrtRunner;
 import org.lowrank.runtime.RuntimeOptions;
 import org.lowrank.train.data.Batch;
@@ -120,7 +123,7 @@ public final class CompressionPipeline {
     Plan plan =
         b.planFile != null
             ? PlanFiles.readFor(b.planFile, before)
-            : plan(original, before, selection, calibration(inputShape));
+            : plan(original, before, selection, calibration(inputShape), inputs);
     seconds.put(Stage.PLAN, elapsed(t));
     return new Planned(original, before, inputShape, plan, seconds, inputs);
   }
@@ -234,6 +237,9 @@ public final class CompressionPipeline {
                       .withThreads(b.threads)
                       .withRuns(b.latencyWarmup, b.latencyRuns))
               .withNote(note);
+      if (b.keepLatency > 0) {
+        latency = latency.withNote(latencyBudgetNote(latency, note));
+      }
       seconds.put(Stage.MEASURE, elapsed(t));
     }
 
@@ -314,6 +320,32 @@ public final class CompressionPipeline {
     }
     files.put(written, OnnxWriter.toBytes(compressed));
     AtomicFiles.writeAll(files);
+  }
+
+  /**
+   * The latency note with a missed latency budget added (the batch sizes where the compressed
+   * model's CPU time over the original's, measured side by side, exceeds it); unchanged when met.
+   */
+  private String latencyBudgetNote(LatencyComparison latency, String note) {
+    List<String> missed = new ArrayList<>();
+    for (LatencyComparison.Row r : latency.rows()) {
+      double ratio = 1 / (Double.isNaN(r.cpuSpeedup()) ? r.speedup() : r.cpuSpeedup());
+      if (ratio > b.keepLatency) {
+        missed.add(String.format(Locale.ROOT, "batch %d: %.2f", r.batchSize(), ratio));
+      }
+    }
+    if (missed.isEmpty()) {
+      LOG.info("latency budget {} met (measured after the rewrite)", b.keepLatency);
+      return note;
+    }
+    String what =
+        String.format(
+            Locale.ROOT,
+            "latency budget %.2f missed: the compressed model measured %s of the original's time",
+            b.keepLatency,
+            String.join(", ", missed));
+    LOG.warn("{}: {}", b.model, what);
+    return note.isEmpty() ? what : note + "; " + what;
   }
 
   /** Samples the fidelity check compares the models on (test images, or random inputs). */
@@ -565,7 +597,11 @@ public final class CompressionPipeline {
   }
 
   private Plan plan(
-      Model model, ModelProfile profile, LayerSelection.Result selection, TensorValue calibration) {
+      Model model,
+      ModelProfile profile,
+      LayerSelection.Result selection,
+      TensorValue calibration,
+      InputShapes inputs) {
     if (selection.selected().isEmpty()) {
       throw new IllegalArgumentException(nothingToFactorize(model, selection));
     }
@@ -580,24 +616,56 @@ public final class CompressionPipeline {
                 b.budget,
                 b.data != null && b.refitImages > 0));
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
-    LatencyFilter pruning =
-        b.pruneRatio > 0
-            ? LatencyFilter.ort(model, inputShapes(model), b.pruneRatio, b.pruneBatch)
+    OrtLayerTimer timer =
+        b.keepLatency > 0 || b.pruneRatio > 0
+            ? new OrtLayerTimer(
+                model,
+                inputShapes(model),
+                OrtLayerTimer.defaultSettings(b.threads),
+                LatencyCache.open(
+                    b.latencyCache != null ? b.latencyCache : LatencyCache.defaultDirectory(),
+                    LatencyCache.machineKey(b.threads)))
             : null;
+    LatencyFilter pruning =
+        b.pruneRatio > 0 ? LatencyFilter.of(timer, b.pruneRatio, b.pruneBatch) : null;
     try {
-      Plan p =
-          Planner.plan(
-              new Planner.Request(
-                      b.model.getFileName().toString(),
-                      selection.selected(),
-                      selection.skipped(),
-                      total,
-                      b.methods,
-                      selector,
-                      b.budget,
-                      b.seed)
-                  .withFilter(pruning),
-              b.listener);
+      Planner.Request request =
+          new Planner.Request(
+                  b.model.getFileName().toString(),
+                  selection.selected(),
+                  selection.skipped(),
+                  total,
+                  b.methods,
+                  selector,
+                  b.budget,
+                  b.seed)
+              .withFilter(pruning);
+      Plan p;
+      if (b.keepLatency > 0) {
+        int[] batches = inputs.batches(b.latencyBatches);
+        LatencyBenchmark.Settings s =
+            LatencyBenchmark.Settings.defaults().withThreads(b.threads).withMaxSeconds(30);
+        LatencyBudget first =
+            LatencyBudget.of(
+                b.keepLatency,
+                batches,
+                LatencyRounds.modelMillis(model, inputs, batches, s),
+                timer);
+        p =
+            LatencyRounds.run(
+                first,
+                lb -> Planner.plan(request.withLatency(lb), b.listener),
+                LatencyRounds.ort(model, selection.selected(), inputs, batches, s));
+      } else {
+        p = Planner.plan(request, b.listener);
+      }
+      if (timer != null) {
+        LOG.info(
+            "layer timings: {} measured in ONNX Runtime, {} from the cache {}",
+            timer.measured(),
+            timer.cached(),
+            timer.cache().file().map(Object::toString).orElse("(memory)"));
+      }
       if (pruning != null) {
         LOG.info(
             "latency pruning (ratio {}, batch {}): {} timings in {} s, {} candidates dropped",
@@ -748,6 +816,8 @@ public final class CompressionPipeline {
     private FineTuneSettings fineTune;
     private double pruneRatio;
     private int pruneBatch = 1;
+    private double keepLatency;
+    private Path latencyCache;
     private FidelityGuard guard = FidelityGuard.defaults();
     private List<Companion> companions = List.of();
 
@@ -943,6 +1013,22 @@ public final class CompressionPipeline {
       return this;
     }
 
+    /**
+     * A latency budget: keep at most {@code fraction} of the original model's measured time at each
+     * latency batch size ({@link #optLatency}; batch 1 when none), met together with {@link
+     * #optBudget}; planned in rounds ({@link LatencyRounds}). Default: none (0).
+     */
+    public Builder optKeepLatency(double fraction) {
+      keepLatency = fraction;
+      return this;
+    }
+
+    /** Directory of the layer timing cache (default {@link LatencyCache#defaultDirectory()}). */
+    public Builder optLatencyCache(Path dir) {
+      latencyCache = dir;
+      return this;
+    }
+
     public Builder optListener(PipelineListener v) {
       listener = v;
       return this;
@@ -987,6 +1073,21 @@ public final class CompressionPipeline {
       }
       if (pruneRatio != 0) {
         LatencyFilter.check(pruneRatio, pruneBatch);
+      }
+      if (keepLatency != 0) {
+        if (!(keepLatency > 0 && keepLatency <= 1)) {
+          throw new IllegalArgumentException(
+              "--keep-latency keeps a fraction of the original's measured time in (0, 1], found "
+                  + keepLatency
+                  + ": e.g. 0.5 asks for a 2x speed-up");
+        }
+        if (planFile != null) {
+          throw new IllegalArgumentException(
+              "--keep-latency plans ranks; it does not apply to --plan " + planFile);
+        }
+        if (latencyBatches.length == 0) {
+          latencyBatches = new int[] {1};
+        }
       }
       if (selection == null) {
         selection = LayerSelection.defaults(methods);
