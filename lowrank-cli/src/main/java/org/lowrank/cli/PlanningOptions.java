@@ -47,6 +47,25 @@ public final class PlanningOptions {
   Double keepFlops;
 
   @Option(
+      names = "--keep-latency",
+      paramLabel = "F",
+      description =
+          "Latency budget: keep at most this fraction of the original model's measured ONNX "
+              + "Runtime time at every --latency-batches size (0.5 = 2x faster); usable with "
+              + "--keep-params or --keep-flops (all met). Each candidate is timed against its "
+              + "layer (cached on disk, see --latency-cache), then the whole planned model is "
+              + "measured and re-planned with the error folded in (at most 3 rounds).")
+  Double keepLatency;
+
+  @Option(
+      names = "--latency-cache",
+      paramLabel = "DIR",
+      description =
+          "Directory of the layer timing cache, one file per CPU model, ONNX Runtime version and "
+              + "thread count (default: $LOWRANK_LATENCY_CACHE, else ~/.cache/lowrank/latency).")
+  Path latencyCache;
+
+  @Option(
       names = "--calibration",
       paramLabel = "N",
       defaultValue = "64",
@@ -61,10 +80,11 @@ public final class PlanningOptions {
       paramLabel = "RATIO",
       parameterConsumer = OptionalRatio.class,
       description =
-          "Drop candidates whose factorized layer is not faster than the original in ONNX "
-              + "Runtime (1 thread, layer timed alone at --prune-batch): keep iff time <= RATIO x the "
-              + "original's (RATIO default 1.0; 0.8 demands 20%% faster). A layer with no faster candidate "
-              + "is kept. Off by default; adds seconds to planning (ResNet-20: ~3 s at batch 1).")
+          "Per-layer latency cap, the layer-by-layer form of --keep-latency (same timings and "
+              + "cache): drop candidates whose factorized layer is not faster than the original in "
+              + "ONNX Runtime (layer timed alone at --prune-batch): keep iff time <= RATIO x the "
+              + "original's (RATIO default 1.0; 0.8 demands 20%% faster). A layer with no faster "
+              + "candidate is kept.")
   Double pruneLatency;
 
   @Option(
@@ -224,9 +244,10 @@ public final class PlanningOptions {
           "--prune-batch sets the batch of --prune-latency: give both");
     }
     if (plan != null) {
-      if (pruneLatency != null) {
+      if (pruneLatency != null || keepLatency != null) {
         throw new IllegalArgumentException(
-            "--prune-latency prunes candidates while planning; it does not apply to --plan "
+            (pruneLatency != null ? "--prune-latency" : "--keep-latency")
+                + " shapes the ranks while planning; it does not apply to --plan "
                 + plan
                 + ": drop one of them");
       }
@@ -236,6 +257,16 @@ public final class PlanningOptions {
     if (pruneLatency != null) {
       b.optLatencyPruning(pruneLatency, pruneBatch == null ? 1 : pruneBatch);
     }
+    if (keepLatency != null) {
+      if (!(keepLatency > 0 && keepLatency <= 1)) {
+        throw new IllegalArgumentException(
+            "--keep-latency keeps a fraction of the original's measured time in (0, 1], found "
+                + keepLatency
+                + ": e.g. --keep-latency 0.5 asks for a 2x speed-up");
+      }
+      b.optKeepLatency(keepLatency);
+    }
+    b.optLatencyCache(latencyCache);
     String selector = selector();
     String name = selector.equals(AUTO) ? (data.present() ? "similarity" : "energy") : selector;
     SelectorProvider<?> provider = SelectorRegistry.require(name);

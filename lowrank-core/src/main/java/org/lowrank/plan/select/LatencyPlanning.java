@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
  * timed against its original layer ({@link LayerTimer}) at each batch size, and the {@link
  * BudgetAllocator} meets the parameter/FLOP budget (if any) and one time constraint per batch size
  * together. A candidate's predicted time is t_orig_i * (factorized/original ratio measured side by
- * side), with t_orig_i the median of the layer's original times over its paired timings.
+ * side), with t_orig_i the median of the layer's original times over its paired timings. When the
+ * layers timed alone add up to more than the whole model (each alone pays its own layout reorders
+ * and session overhead), their times are scaled down to the model's: the budget then holds on the
+ * sum of the layers' times, sum_i t_i(c_i) &lt;= f * sum_i t_i(original).
  */
 final class LatencyPlanning {
   private static final Logger LOG = LoggerFactory.getLogger(LatencyPlanning.class);
@@ -69,6 +72,7 @@ final class LatencyPlanning {
       ratios.add(r);
     }
     double[] fixedMillis = new double[nb];
+    double[] scale = new double[nb];
     List<BudgetAllocator.Constraint> cs = new ArrayList<>();
     if (!req.budget().isNone()) {
       var kind = req.budget().kind();
@@ -86,19 +90,23 @@ final class LatencyPlanning {
         layers += Double.isNaN(originalMillis[i][b]) ? 0 : originalMillis[i][b];
       }
       fixedMillis[b] = lb.modelMillis()[b] - layers;
+      scale[b] = 1;
       if (fixedMillis[b] < 0) {
+        scale[b] = lb.modelMillis()[b] / layers;
         LOG.info(
             "batch {}: the selected layers timed alone take {} ms, more than the whole model's {} ms"
-                + " (layout reorders around a lone layer); the rest of the model counted as 0 ms",
+                + " (layout reorders around a lone layer, session overhead); layer times scaled by {}"
+                + " and the rest of the model counted as 0 ms",
             batches[b],
             fmt(layers),
-            fmt(lb.modelMillis()[b]));
+            fmt(lb.modelMillis()[b]),
+            fmt(scale[b]));
         fixedMillis[b] = 0;
       }
       cs.add(
           new BudgetAllocator.Constraint(
               "latency at batch " + batches[b] + " (ms)",
-              (i, c) -> millis(c, ratios.get(i), originalMillis[i], bi),
+              (i, c) -> scale[bi] * millis(c, ratios.get(i), originalMillis[i], bi),
               fixedMillis[b],
               lb.targetMillis(b)));
     }
@@ -110,7 +118,7 @@ final class LatencyPlanning {
     double[] predicted = fixedMillis.clone();
     for (int i = 0; i < picked.size(); i++) {
       for (int b = 0; b < nb; b++) {
-        predicted[b] += millis(picked.get(i), ratios.get(i), originalMillis[i], b);
+        predicted[b] += scale[b] * millis(picked.get(i), ratios.get(i), originalMillis[i], b);
       }
     }
     settings.put("latency_keep", lb.keepFraction());
