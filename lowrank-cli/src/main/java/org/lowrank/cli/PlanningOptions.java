@@ -88,6 +88,15 @@ public final class PlanningOptions {
   Double pruneLatency;
 
   @Option(
+      names = "--allow-slower",
+      description =
+          "Without a budget, keep candidates that run slower than their layer. By default a plan "
+              + "without --keep-params, --keep-flops or --keep-latency drops them (a per-layer "
+              + "latency cap of 1.0 at batch 1, as --prune-latency 1.0), so that the defaults do not "
+              + "hand back a slower model.")
+  boolean allowSlower;
+
+  @Option(
       names = "--prune-batch",
       paramLabel = "B",
       description = "Batch size of the --prune-latency timings (default 1).")
@@ -256,6 +265,8 @@ public final class PlanningOptions {
     }
     if (pruneLatency != null) {
       b.optLatencyPruning(pruneLatency, pruneBatch == null ? 1 : pruneBatch);
+    } else if (!allowSlower && keepParams == null && keepFlops == null && keepLatency == null) {
+      b.optLatencyPruning(1.0, 1); // the default: not slower than the original layer
     }
     if (keepLatency != null) {
       if (!(keepLatency > 0 && keepLatency <= 1)) {

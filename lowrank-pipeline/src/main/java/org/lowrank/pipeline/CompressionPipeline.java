@@ -626,21 +626,24 @@ public final class CompressionPipeline {
                     b.latencyCache != null ? b.latencyCache : LatencyCache.defaultDirectory(),
                     LatencyCache.machineKey(b.threads)))
             : null;
-    LatencyFilter pruning =
-        b.pruneRatio > 0 ? LatencyFilter.of(timer, b.pruneRatio, b.pruneBatch) : null;
+    LatencyFilter[] pruning = new LatencyFilter[1]; // the last round's filter, for its counts
     try {
       Planner.Request request =
           new Planner.Request(
-                  b.model.getFileName().toString(),
-                  selection.selected(),
-                  selection.skipped(),
-                  total,
-                  b.methods,
-                  selector,
-                  b.budget,
-                  b.seed)
-              .withFilter(pruning);
+              b.model.getFileName().toString(),
+              selection.selected(),
+              selection.skipped(),
+              total,
+              b.methods,
+              selector,
+              b.budget,
+              b.seed);
       Plan p;
+      java.util.function.DoubleFunction<Planner.Request> capped =
+          cap -> {
+            pruning[0] = LatencyFilter.of(timer, cap, b.pruneBatch);
+            return request.withFilter(pruning[0]);
+          };
       if (b.keepLatency > 0) {
         int[] batches = inputs.batches(b.latencyBatches);
         LatencyBenchmark.Settings s =
@@ -654,8 +657,25 @@ public final class CompressionPipeline {
         p =
             LatencyRounds.run(
                 first,
-                lb -> Planner.plan(request.withLatency(lb), b.listener),
+                lb ->
+                    Planner.plan(
+                        (b.pruneRatio > 0 ? capped.apply(b.pruneRatio) : request).withLatency(lb),
+                        b.listener),
                 LatencyRounds.ort(model, selection.selected(), inputs, batches, s));
+      } else if (b.pruneRatio > 0) {
+        int[] batches = inputs.batches(new int[] {b.pruneBatch});
+        p =
+            LatencyRounds.runCap(
+                b.pruneRatio,
+                cap -> Planner.plan(capped.apply(cap), b.listener),
+                LatencyRounds.ort(
+                    model,
+                    selection.selected(),
+                    inputs,
+                    batches,
+                    LatencyBenchmark.Settings.defaults()
+                        .withThreads(b.threads)
+                        .withMaxSeconds(30)));
       } else {
         p = Planner.plan(request, b.listener);
       }
@@ -666,13 +686,14 @@ public final class CompressionPipeline {
             timer.cached(),
             timer.cache().file().map(Object::toString).orElse("(memory)"));
       }
-      if (pruning != null) {
+      if (pruning[0] != null) {
+        LatencyFilter last = pruning[0];
         LOG.info(
             "latency pruning (ratio {}, batch {}): {} timings in {} s, {} candidates dropped",
-            b.pruneRatio,
+            last.ratio(),
             b.pruneBatch,
-            pruning.timings(),
-            String.format(java.util.Locale.ROOT, "%.1f", pruning.timingSeconds()),
+            last.timings(),
+            String.format(java.util.Locale.ROOT, "%.1f", last.timingSeconds()),
             p.settings().get("prune_dropped_candidates"));
       }
       List<String> order = profile.layers().stream().map(lp -> lp.name()).toList();

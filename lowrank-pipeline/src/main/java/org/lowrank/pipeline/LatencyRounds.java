@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import org.lowrank.analysis.InputShapes;
@@ -58,7 +57,54 @@ final class LatencyRounds {
    *     smallest worst ratio), its settings recording every round
    */
   static Plan run(LatencyBudget first, Function<LatencyBudget, Plan> planner, WholeModel measure) {
-    LatencyBudget lb = first;
+    return run(
+        first,
+        planner,
+        measure,
+        first.keepFraction(),
+        LatencyBudget::corrected,
+        lb -> rounded(lb.correction()),
+        "latency budget " + first.keepFraction());
+  }
+
+  /**
+   * Rounds of a per-layer latency cap ({@code --prune-latency R}, and the default without a
+   * budget): the whole planned model must not be slower than the original (ratio &lt;= 1 at each
+   * measured batch); when it is (the layers' reorders and neighbours add up), the cap is multiplied
+   * by 1 / r_worst and the model planned again.
+   *
+   * @param cap the first round's per-layer cap R
+   * @param planner plans with a per-layer cap
+   */
+  static Plan runCap(double cap, Function<Double, Plan> planner, WholeModel measure) {
+    return run(
+        cap,
+        planner,
+        measure,
+        1.0,
+        (c, r) -> c * Math.min(1, 1 / Arrays.stream(r).max().orElse(1)),
+        c -> List.of(Math.round(c * 1e4) / 1e4),
+        "not slower than the original (per-layer cap " + cap + ")");
+  }
+
+  /**
+   * The rounds, over a planning knob {@code S}.
+   *
+   * @param target the most measured ratio (planned / original time) allowed at every batch
+   * @param correct the next round's knob given the measured ratios
+   * @param describe the knob as recorded in the plan settings
+   * @return the first plan meeting the target, else the one closest to it (the smallest worst
+   *     ratio), its settings recording every round
+   */
+  private static <S> Plan run(
+      S first,
+      Function<S, Plan> planner,
+      WholeModel measure,
+      double target,
+      java.util.function.BiFunction<S, double[], S> correct,
+      Function<S, List<Double>> describe,
+      String goal) {
+    S knob = first;
     Plan best = null;
     double bestWorst = Double.POSITIVE_INFINITY;
     double[] bestRatio = null;
@@ -66,52 +112,50 @@ final class LatencyRounds {
     for (int round = 1; round <= MAX_ROUNDS; round++) {
       Plan p;
       try {
-        p = planner.apply(lb);
+        p = planner.apply(knob);
       } catch (IllegalArgumentException e) {
         if (best == null) {
           throw e;
         }
-        LOG.warn("latency round {}: {}; keeping round {}'s plan", round, e.getMessage(), round - 1);
+        LOG.warn("latency round {}: {}; keeping an earlier round's plan", round, e.getMessage());
         break;
       }
       double[] r = measure.ratios(p);
       double worst = Arrays.stream(r).max().orElse(Double.NaN);
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("round", (long) round);
-      row.put("correction", rounded(lb.correction()));
-      row.put("predicted_ms", p.settings().get("latency_predicted_ms"));
+      row.put("correction", describe.apply(knob));
+      if (p.settings().containsKey("latency_predicted_ms")) {
+        row.put("predicted_ms", p.settings().get("latency_predicted_ms"));
+      }
       row.put("measured_ratio", rounded(r));
       rounds.add(row);
       LOG.info(
-          "latency round {}: whole model measured {} of the original at batches {} (budget {})",
+          "latency round {}: whole planned model measured {} of the original's time (goal: {})",
           round,
-          Arrays.toString(rounded(r).toArray()),
-          Arrays.toString(lb.batches()),
-          lb.keepFraction());
+          rounded(r),
+          goal);
       if (worst < bestWorst) {
         best = p;
         bestWorst = worst;
         bestRatio = r;
       }
-      if (worst <= lb.keepFraction()) {
+      if (worst <= target) {
         break;
       }
-      lb = lb.corrected(r);
+      knob = correct.apply(knob, r);
     }
     Map<String, Object> settings = new LinkedHashMap<>(best.settings());
     settings.put("latency_rounds", rounds);
     settings.put("latency_measured_ratio", rounded(bestRatio));
-    settings.put("latency_met", bestWorst <= first.keepFraction());
-    if (bestWorst > first.keepFraction()) {
+    settings.put("latency_met", bestWorst <= target);
+    if (bestWorst > target) {
       LOG.warn(
-          String.format(
-              Locale.ROOT,
-              "latency budget %.2f missed after %d rounds: the best plan measured %s of the "
-                  + "original (batches %s); allow smaller ranks, more layers, or a larger fraction",
-              first.keepFraction(),
-              rounds.size(),
-              rounded(bestRatio),
-              Arrays.toString(first.batches())));
+          "{} missed after {} rounds: the best plan measured {} of the original's time; allow "
+              + "smaller ranks, more layers, or a larger fraction",
+          goal,
+          rounds.size(),
+          rounded(bestRatio));
     }
     return new Plan(
         best.model(),
