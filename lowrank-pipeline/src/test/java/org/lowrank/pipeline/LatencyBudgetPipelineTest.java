@@ -79,6 +79,23 @@ class LatencyBudgetPipelineTest {
   }
 
   @Test
+  void defaultCapTightensUntilTheWholeModelIsNotSlower() {
+    List<Double> caps = new ArrayList<>();
+    Plan p =
+        LatencyRounds.runCap(
+            1.0,
+            cap -> {
+              caps.add(cap);
+              return plan("round " + caps.size());
+            },
+            pl -> caps.size() == 1 ? new double[] {1.04} : new double[] {0.98});
+    assertEquals(2, caps.size(), "stops once the measured model is not slower");
+    assertEquals(1 / 1.04, caps.get(1), 1e-12, "the cap shrinks by the measured excess");
+    assertEquals(true, p.settings().get("latency_met"));
+    assertEquals(List.of(0.98), p.settings().get("latency_measured_ratio"));
+  }
+
+  @Test
   void reportCarriesTheMeasuredLatencyOfTheCompressedModel() throws Exception {
     Path model = tmp.resolve("cnn.onnx");
     OnnxWriter.write(DemoModels.fashionCnn(3), model);
