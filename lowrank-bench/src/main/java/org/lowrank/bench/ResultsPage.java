@@ -177,7 +177,9 @@ public final class ResultsPage {
             EXPERIMENTS_BLOCK, ExperimentsPage.render(experiments.latest(), EXPERIMENTS.toString()))
         + "\n\n"
         + MarkedBlock.wrap(
-            SpeedBench.BLOCK, SpeedBench.render(new ResultLog(SpeedBench.DATA).latest()))
+            SpeedBench.BLOCK,
+            SpeedBench.render(
+                new ResultLog(trust.file().resolveSibling(SpeedBench.DATA.getFileName())).latest()))
         + "\n";
   }
 
