@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       ResNetLatencyBench.class,
       CpPeersBench.class,
       InceptionV3Onnx.class,
+      SpeedBench.class,
       ResultsPage.Render.class,
       CommandLine.HelpCommand.class
     })

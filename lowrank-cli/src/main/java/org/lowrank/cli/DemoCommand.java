@@ -138,6 +138,8 @@ public final class DemoCommand implements Callable<Integer> {
                     layers.rules(),
                     SelectorChoice.of("similarity", SelectorOption.Values.defaults()),
                     null,
+                    null,
+                    0,
                     null))
             .optDataSpec(
                 DataSpec.none()

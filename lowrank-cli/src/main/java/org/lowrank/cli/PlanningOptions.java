@@ -47,6 +47,25 @@ public final class PlanningOptions {
   Double keepFlops;
 
   @Option(
+      names = "--keep-latency",
+      paramLabel = "F",
+      description =
+          "Latency budget: keep at most this fraction of the original model's measured ONNX "
+              + "Runtime time at every --latency-batches size (0.5 = 2x faster); usable with "
+              + "--keep-params or --keep-flops (all met). Each candidate is timed against its "
+              + "layer (cached on disk, see --latency-cache), then the whole planned model is "
+              + "measured and re-planned with the error folded in (at most 3 rounds).")
+  Double keepLatency;
+
+  @Option(
+      names = "--latency-cache",
+      paramLabel = "DIR",
+      description =
+          "Directory of the layer timing cache, one file per CPU model, ONNX Runtime version and "
+              + "thread count (default: $LOWRANK_LATENCY_CACHE, else ~/.cache/lowrank/latency).")
+  Path latencyCache;
+
+  @Option(
       names = "--calibration",
       paramLabel = "N",
       defaultValue = "64",
@@ -61,11 +80,21 @@ public final class PlanningOptions {
       paramLabel = "RATIO",
       parameterConsumer = OptionalRatio.class,
       description =
-          "Drop candidates whose factorized layer is not faster than the original in ONNX "
-              + "Runtime (1 thread, layer timed alone at --prune-batch): keep iff time <= RATIO x the "
-              + "original's (RATIO default 1.0; 0.8 demands 20%% faster). A layer with no faster candidate "
-              + "is kept. Off by default; adds seconds to planning (ResNet-20: ~3 s at batch 1).")
+          "Per-layer latency cap, the layer-by-layer form of --keep-latency (same timings and "
+              + "cache): drop candidates whose factorized layer is not faster than the original in "
+              + "ONNX Runtime (layer timed alone at --prune-batch): keep iff time <= RATIO x the "
+              + "original's (RATIO default 1.0; 0.8 demands 20%% faster). A layer with no faster "
+              + "candidate is kept.")
   Double pruneLatency;
+
+  @Option(
+      names = "--allow-slower",
+      description =
+          "Without a budget, keep candidates that run slower than their layer. By default a plan "
+              + "without --keep-params, --keep-flops or --keep-latency drops them (a per-layer "
+              + "latency cap of 1.0 at batch 1, as --prune-latency 1.0), so that the defaults do not "
+              + "hand back a slower model.")
+  boolean allowSlower;
 
   @Option(
       names = "--prune-batch",
@@ -224,15 +253,25 @@ public final class PlanningOptions {
       SelectorProvider<?> provider = SelectorRegistry.resolve(selector(), data.present());
       choice = SelectorChoice.read(provider, selectorValues(provider));
     }
+    PlanSpec.LatencyPruning pruning = null;
+    if (pruneLatency != null) {
+      pruning = new PlanSpec.LatencyPruning(pruneLatency, pruneBatch == null ? 1 : pruneBatch);
+    } else if (plan == null
+        && !allowSlower
+        && keepParams == null
+        && keepFlops == null
+        && keepLatency == null) {
+      pruning = new PlanSpec.LatencyPruning(1.0, 1); // the default: not slower than the original
+    }
     return new PlanSpec(
         methods(),
         budget(),
         layers.rules(),
         choice,
         plan,
-        pruneLatency == null
-            ? null
-            : new PlanSpec.LatencyPruning(pruneLatency, pruneBatch == null ? 1 : pruneBatch));
+        pruning,
+        keepLatency == null ? 0 : keepLatency,
+        latencyCache);
   }
 
   /** The data spec of planning: the images (if any), the calibration count, the input shapes. */

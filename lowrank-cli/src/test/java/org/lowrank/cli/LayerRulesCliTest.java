@@ -219,6 +219,7 @@ class LayerRulesCliTest {
                     "ratio",
                     "--rank-multiple",
                     "1", // this small model's layers have fewer channels than a block
+                    "--allow-slower", // every candidate layer, fast or not
                     "-q"),
                 options));
     assertEquals(ExitCodes.OK, r.code(), r.err());
@@ -343,6 +344,7 @@ class LayerRulesCliTest {
             "ratio",
             "--rank-multiple",
             "1",
+            "--allow-slower",
             "-q");
     assertEquals(ExitCodes.OK, ok.code(), ok.err());
     assertEquals(

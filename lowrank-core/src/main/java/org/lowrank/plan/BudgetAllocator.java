@@ -210,4 +210,303 @@ public final class BudgetAllocator {
       at[bestLayer] = bestIdx;
     }
   }
+
+  /**
+   * One constraint of a multi-constraint allocation: {@code fixed + sum_i measure(i, c_i) <=
+   * target}, where c_i is layer i's chosen candidate (e.g. parameters, or milliseconds per run at a
+   * batch size).
+   *
+   * @param name for messages and logs, e.g. "params" or "latency at batch 32 (ms)"
+   * @param measure the amount layer {@code i}'s candidate adds
+   * @param fixed the amount of everything that is not a selected layer
+   * @param target the most allowed, &gt; 0
+   */
+  public record Constraint(String name, Measure measure, double fixed, double target) {
+    public Constraint {
+      if (!(target > 0)) {
+        throw new IllegalArgumentException(name + ": target must be > 0, found " + target);
+      }
+    }
+  }
+
+  /**
+   * What one candidate of layer {@code layer} (index into the options) costs under a constraint.
+   */
+  @FunctionalInterface
+  public interface Measure {
+    double of(int layer, Candidate c);
+  }
+
+  /**
+   * Picks one candidate per layer so that every constraint holds (a budget on parameters together
+   * with budgets on measured latency at several batch sizes). Same trade as {@link #allocate(List,
+   * Cost, Cost, Budget)}, generalized: candidates dominated in every measure are dropped; from the
+   * preferred candidates, while some constraints are violated, the move (one layer to another
+   * candidate) with the least utility lost per unit of normalized excess removed, sum_k saved_k /
+   * target_k over the violated k, is taken, never raising a violated measure nor breaking a met
+   * constraint; then slack is spent on the upgrades with the most utility per normalized cost added
+   * that keep every constraint met. The normalized excess strictly falls at each shrinking move, so
+   * the loop ends.
+   *
+   * @param layers the selected layers' options (not modified)
+   * @param constraints at least one
+   * @return the chosen candidate per layer, in the order of {@code layers}
+   * @throws IllegalArgumentException when no move can meet the constraints, naming them
+   */
+  public static List<Candidate> allocate(List<LayerOptions> layers, List<Constraint> constraints) {
+    if (constraints.isEmpty()) {
+      throw new IllegalArgumentException("give at least one constraint");
+    }
+    int n = layers.size();
+    int m = constraints.size();
+    List<List<Candidate>> fronts = new ArrayList<>();
+    List<double[][]> amounts = new ArrayList<>(); // per layer: [candidate][constraint]
+    int[] at = new int[n];
+    double[] used = new double[m];
+    for (int k = 0; k < m; k++) {
+      used[k] = constraints.get(k).fixed();
+    }
+    double[] minimum = used.clone();
+    for (int i = 0; i < n; i++) {
+      LayerOptions lo = layers.get(i);
+      List<Candidate> front = new ArrayList<>();
+      List<double[]> a = new ArrayList<>();
+      List<double[]> all = new ArrayList<>();
+      for (Candidate c : lo.candidates()) {
+        double[] v = new double[m];
+        for (int k = 0; k < m; k++) {
+          v[k] = constraints.get(k).measure().of(i, c);
+        }
+        all.add(v);
+      }
+      for (int j = 0; j < lo.candidates().size(); j++) {
+        if (!dominated(lo.candidates(), all, j)) {
+          front.add(lo.candidates().get(j));
+          a.add(all.get(j));
+        }
+      }
+      fronts.add(front);
+      amounts.add(a.toArray(new double[0][]));
+      at[i] = start(front, a, lo.candidates().get(lo.preferred()), constraints);
+      for (int k = 0; k < m; k++) {
+        used[k] += a.get(at[i])[k];
+        double min = Double.POSITIVE_INFINITY;
+        for (double[] v : a) {
+          min = Math.min(min, v[k]);
+        }
+        minimum[k] += min;
+      }
+    }
+    for (int k = 0; k < m; k++) {
+      Constraint c = constraints.get(k);
+      if (minimum[k] > c.target()) {
+        throw new IllegalArgumentException(
+            String.format(
+                java.util.Locale.ROOT,
+                "impossible budget: %s must stay at most %.4g, but the cheapest candidates of every "
+                    + "layer still need %.4g (%.1f%% of it); keep a larger fraction, "
+                    + MORE_LAYERS_HINT
+                    + " or allow smaller ranks",
+                c.name(),
+                c.target(),
+                minimum[k],
+                100.0 * minimum[k] / c.target()));
+      }
+    }
+    while (violated(used, constraints)) {
+      if (!shrinkStep(fronts, amounts, at, used, constraints)) {
+        List<String> missed = new ArrayList<>();
+        for (int k = 0; k < m; k++) {
+          if (used[k] > constraints.get(k).target()) {
+            missed.add(
+                String.format(
+                    java.util.Locale.ROOT,
+                    "%s %.4g > %.4g",
+                    constraints.get(k).name(),
+                    used[k],
+                    constraints.get(k).target()));
+          }
+        }
+        throw new IllegalArgumentException(
+            "impossible budget: no choice of candidates meets every constraint together ("
+                + String.join(", ", missed)
+                + "); relax one of them, "
+                + MORE_LAYERS_HINT
+                + " or allow smaller ranks");
+      }
+    }
+    while (growStep(fronts, amounts, at, used, constraints)) {
+      // each step raises the total utility; the candidates are finite
+    }
+    List<Candidate> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(fronts.get(i).get(at[i]));
+    }
+    return out;
+  }
+
+  /** Whether candidate j is no better than another that costs no more in every measure. */
+  private static boolean dominated(List<Candidate> cands, List<double[]> amounts, int j) {
+    for (int o = 0; o < cands.size(); o++) {
+      if (o == j) {
+        continue;
+      }
+      boolean noWorse = cands.get(o).score() >= cands.get(j).score();
+      boolean strictly = cands.get(o).score() > cands.get(j).score();
+      double[] a = amounts.get(o);
+      double[] b = amounts.get(j);
+      for (int k = 0; k < a.length && noWorse; k++) {
+        noWorse = a[k] <= b[k];
+        strictly |= a[k] < b[k];
+      }
+      if (noWorse && (strictly || o < j)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The preferred candidate, or when dominated the cheapest (normalized) scoring as well. */
+  private static int start(
+      List<Candidate> front, List<double[]> a, Candidate preferred, List<Constraint> cs) {
+    int idx = front.indexOf(preferred);
+    if (idx >= 0) {
+      return idx;
+    }
+    int best = -1;
+    for (int j = 0; j < front.size(); j++) {
+      if (front.get(j).score() >= preferred.score()
+          && (best < 0 || normalized(a.get(j), cs) < normalized(a.get(best), cs))) {
+        best = j;
+      }
+    }
+    if (best >= 0) {
+      return best;
+    }
+    for (int j = 0; j < front.size(); j++) {
+      if (best < 0 || front.get(j).score() > front.get(best).score()) {
+        best = j;
+      }
+    }
+    return best;
+  }
+
+  private static double normalized(double[] a, List<Constraint> cs) {
+    double s = 0;
+    for (int k = 0; k < a.length; k++) {
+      s += a[k] / cs.get(k).target();
+    }
+    return s;
+  }
+
+  private static boolean violated(double[] used, List<Constraint> cs) {
+    for (int k = 0; k < used.length; k++) {
+      if (used[k] > cs.get(k).target()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean shrinkStep(
+      List<List<Candidate>> fronts,
+      List<double[][]> amounts,
+      int[] at,
+      double[] used,
+      List<Constraint> cs) {
+    int m = used.length;
+    boolean[] over = new boolean[m];
+    for (int k = 0; k < m; k++) {
+      over[k] = used[k] > cs.get(k).target();
+    }
+    int bestLayer = -1;
+    int bestIdx = -1;
+    double bestRatio = Double.POSITIVE_INFINITY;
+    for (int i = 0; i < at.length; i++) {
+      double[] cur = amounts.get(i)[at[i]];
+      for (int j = 0; j < fronts.get(i).size(); j++) {
+        if (j == at[i]) {
+          continue;
+        }
+        double[] to = amounts.get(i)[j];
+        double saved = 0;
+        boolean ok = true;
+        for (int k = 0; k < m && ok; k++) {
+          double d = cur[k] - to[k];
+          if (over[k]) {
+            ok = d >= 0;
+            saved += d / cs.get(k).target();
+          } else {
+            ok = used[k] - d <= cs.get(k).target();
+          }
+        }
+        if (!ok || saved <= 0) {
+          continue;
+        }
+        double ratio = (utility(fronts.get(i).get(at[i])) - utility(fronts.get(i).get(j))) / saved;
+        if (ratio < bestRatio) {
+          bestRatio = ratio;
+          bestLayer = i;
+          bestIdx = j;
+        }
+      }
+    }
+    if (bestLayer < 0) {
+      return false;
+    }
+    move(amounts, at, used, bestLayer, bestIdx);
+    return true;
+  }
+
+  private static boolean growStep(
+      List<List<Candidate>> fronts,
+      List<double[][]> amounts,
+      int[] at,
+      double[] used,
+      List<Constraint> cs) {
+    int bestLayer = -1;
+    int bestIdx = -1;
+    double bestRatio = 0;
+    for (int i = 0; i < at.length; i++) {
+      double[] cur = amounts.get(i)[at[i]];
+      double u = utility(fronts.get(i).get(at[i]));
+      for (int j = 0; j < fronts.get(i).size(); j++) {
+        double gain = utility(fronts.get(i).get(j)) - u;
+        if (gain <= 0) {
+          continue;
+        }
+        double[] to = amounts.get(i)[j];
+        double added = 0;
+        boolean ok = true;
+        for (int k = 0; k < used.length && ok; k++) {
+          double d = to[k] - cur[k];
+          ok = used[k] + d <= cs.get(k).target();
+          added += Math.max(0, d) / cs.get(k).target();
+        }
+        if (!ok) {
+          continue;
+        }
+        double ratio = gain / Math.max(added, 1e-12);
+        if (ratio > bestRatio) {
+          bestRatio = ratio;
+          bestLayer = i;
+          bestIdx = j;
+        }
+      }
+    }
+    if (bestLayer < 0) {
+      return false;
+    }
+    move(amounts, at, used, bestLayer, bestIdx);
+    return true;
+  }
+
+  private static void move(List<double[][]> amounts, int[] at, double[] used, int i, int j) {
+    double[] cur = amounts.get(i)[at[i]];
+    double[] to = amounts.get(i)[j];
+    for (int k = 0; k < used.length; k++) {
+      used[k] += to[k] - cur[k];
+    }
+    at[i] = j;
+  }
 }

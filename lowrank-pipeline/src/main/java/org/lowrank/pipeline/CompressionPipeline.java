@@ -27,6 +27,7 @@ import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.Plan;
+import org.lowrank.plan.select.LatencyBudget;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.plan.select.LayerSelection;
 import org.lowrank.plan.select.Planner;
@@ -41,8 +42,10 @@ import org.lowrank.runtime.ExportCheck;
 import org.lowrank.runtime.ExportCheckResult;
 import org.lowrank.runtime.FidelityCheck;
 import org.lowrank.runtime.LatencyBenchmark;
+import org.lowrank.runtime.LatencyCache;
 import org.lowrank.runtime.LatencyComparison;
 import org.lowrank.runtime.LatencyFilter;
+import org.lowrank.runtime.OrtLayerTimer;
 import org.lowrank.runtime.OrtRunner;
 import org.lowrank.runtime.RuntimeOptions;
 import org.lowrank.train.data.Batch;
@@ -200,7 +203,7 @@ public final class CompressionPipeline {
     Plan plan =
         planSpec.planFile() != null
             ? PlanFiles.readFor(planSpec.planFile(), before)
-            : plan(original, before, selection, calibration(inputShape));
+            : plan(original, before, selection, calibration(inputShape), inputs);
     seconds.put(Stage.PLAN, elapsed(t));
     return new Planned(original, before, inputShape, plan, seconds, inputs);
   }
@@ -315,6 +318,9 @@ public final class CompressionPipeline {
                       .withThreads(measure.threads())
                       .withRuns(measure.latencyWarmup(), measure.latencyRuns()))
               .withNote(note);
+      if (planSpec.keepLatency() > 0) {
+        latency = latency.withNote(latencyBudgetNote(latency, note));
+      }
       seconds.put(Stage.MEASURE, elapsed(t));
     }
 
@@ -381,6 +387,32 @@ public final class CompressionPipeline {
     }
     files.put(written, model);
     AtomicFiles.writeAll(files);
+  }
+
+  /**
+   * The latency note with a missed latency budget added (the batch sizes where the compressed
+   * model's CPU time over the original's, measured side by side, exceeds it); unchanged when met.
+   */
+  private String latencyBudgetNote(LatencyComparison latency, String note) {
+    List<String> missed = new ArrayList<>();
+    for (LatencyComparison.Row r : latency.rows()) {
+      double ratio = 1 / (Double.isNaN(r.cpuSpeedup()) ? r.speedup() : r.cpuSpeedup());
+      if (ratio > planSpec.keepLatency()) {
+        missed.add(String.format(Locale.ROOT, "batch %d: %.2f", r.batchSize(), ratio));
+      }
+    }
+    if (missed.isEmpty()) {
+      LOG.info("latency budget {} met (measured after the rewrite)", planSpec.keepLatency());
+      return note;
+    }
+    String what =
+        String.format(
+            Locale.ROOT,
+            "latency budget %.2f missed: the compressed model measured %s of the original's time",
+            planSpec.keepLatency(),
+            String.join(", ", missed));
+    LOG.warn("{}: {}", modelFile, what);
+    return note.isEmpty() ? what : note + "; " + what;
   }
 
   /** Samples the fidelity check compares the models on (test images, or random inputs). */
@@ -642,7 +674,11 @@ public final class CompressionPipeline {
   }
 
   private Plan plan(
-      Model model, ModelProfile profile, LayerSelection.Result selection, TensorValue calibration) {
+      Model model,
+      ModelProfile profile,
+      LayerSelection.Result selection,
+      TensorValue calibration,
+      InputShapes inputs) {
     if (selection.selected().isEmpty()) {
       throw new IllegalArgumentException(nothingToFactorize(model, selection));
     }
@@ -660,31 +696,81 @@ public final class CompressionPipeline {
                     dataSpec.source() != null && dataSpec.refitImages() > 0));
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
     PlanSpec.LatencyPruning prune = planSpec.latencyPruning();
-    LatencyFilter pruning =
-        prune != null
-            ? LatencyFilter.ort(model, inputShapes(model), prune.ratio(), prune.batch())
+    double keepLatency = planSpec.keepLatency();
+    int threads = measure.threads();
+    OrtLayerTimer timer =
+        keepLatency > 0 || prune != null
+            ? new OrtLayerTimer(
+                model,
+                inputShapes(model),
+                OrtLayerTimer.defaultSettings(threads),
+                LatencyCache.open(
+                    planSpec.latencyCache() != null
+                        ? planSpec.latencyCache()
+                        : LatencyCache.defaultDirectory(),
+                    LatencyCache.machineKey(threads)))
             : null;
+    LatencyFilter[] pruning = new LatencyFilter[1]; // the last round's filter, for its counts
     try {
-      Plan p =
-          Planner.plan(
-              new Planner.Request(
-                      modelFile.getFileName().toString(),
-                      selection.selected(),
-                      selection.skipped(),
-                      total,
-                      planSpec.methods(),
-                      rankSelector,
-                      planSpec.budget(),
-                      seed)
-                  .withFilter(pruning),
-              listener);
-      if (pruning != null) {
+      Planner.Request request =
+          new Planner.Request(
+              modelFile.getFileName().toString(),
+              selection.selected(),
+              selection.skipped(),
+              total,
+              planSpec.methods(),
+              rankSelector,
+              planSpec.budget(),
+              seed);
+      Plan p;
+      java.util.function.DoubleFunction<Planner.Request> capped =
+          cap -> {
+            pruning[0] = LatencyFilter.of(timer, cap, prune.batch());
+            return request.withFilter(pruning[0]);
+          };
+      LatencyBenchmark.Settings rounds =
+          LatencyBenchmark.Settings.defaults().withThreads(threads).withMaxSeconds(30);
+      if (keepLatency > 0) {
+        int[] batches = inputs.batches(measure.latencyBatchSizes());
+        LatencyBudget first =
+            LatencyBudget.of(
+                keepLatency,
+                batches,
+                LatencyRounds.modelMillis(model, inputs, batches, rounds),
+                timer);
+        p =
+            LatencyRounds.run(
+                first,
+                lb ->
+                    Planner.plan(
+                        (prune != null ? capped.apply(prune.ratio()) : request).withLatency(lb),
+                        listener),
+                LatencyRounds.ort(model, selection.selected(), inputs, batches, rounds));
+      } else if (prune != null) {
+        int[] batches = inputs.batches(new int[] {prune.batch()});
+        p =
+            LatencyRounds.runCap(
+                prune.ratio(),
+                cap -> Planner.plan(capped.apply(cap), listener),
+                LatencyRounds.ort(model, selection.selected(), inputs, batches, rounds));
+      } else {
+        p = Planner.plan(request, listener);
+      }
+      if (timer != null) {
+        LOG.info(
+            "layer timings: {} measured in ONNX Runtime, {} from the cache {}",
+            timer.measured(),
+            timer.cached(),
+            timer.cache().file().map(Object::toString).orElse("(memory)"));
+      }
+      if (pruning[0] != null) {
+        LatencyFilter last = pruning[0];
         LOG.info(
             "latency pruning (ratio {}, batch {}): {} timings in {} s, {} candidates dropped",
-            prune.ratio(),
+            last.ratio(),
             prune.batch(),
-            pruning.timings(),
-            String.format(java.util.Locale.ROOT, "%.1f", pruning.timingSeconds()),
+            last.timings(),
+            String.format(java.util.Locale.ROOT, "%.1f", last.timingSeconds()),
             p.settings().get("prune_dropped_candidates"));
       }
       List<String> order = profile.layers().stream().map(lp -> lp.name()).toList();
@@ -931,6 +1017,22 @@ public final class CompressionPipeline {
     }
 
     /**
+     * {@link PlanSpec#keepLatency()}: keep at most {@code fraction} of the original model's
+     * measured time at each latency batch size ({@link #optLatency}; batch 1 when none), met
+     * together with {@link #optBudget}; planned in rounds ({@link LatencyRounds}). Default: none.
+     */
+    public Builder optKeepLatency(double fraction) {
+      plan = plan.withKeepLatency(fraction);
+      return this;
+    }
+
+    /** {@link PlanSpec#latencyCache()}: the layer timing cache's directory. */
+    public Builder optLatencyCache(Path dir) {
+      plan = plan.withLatencyCache(dir);
+      return this;
+    }
+
+    /**
      * {@link DataSpec#refitImages()}: output reconstruction, refitting each factorized layer's last
      * factor by least squares so its output matches the original layer's on {@code images} training
      * images ({@link OutputReconstruction}; default {@value #DEFAULT_REFIT_IMAGES}, 0 = off). Runs
@@ -1002,6 +1104,9 @@ public final class CompressionPipeline {
      * evaluation have data.
      */
     public CompressionPipeline build() {
+      if (plan.keepLatency() > 0 && measure.latencyBatchSizes().length == 0) {
+        measure = measure.withLatency(measure.latencyWarmup(), measure.latencyRuns(), 1);
+      }
       return new CompressionPipeline(this);
     }
   }

@@ -85,8 +85,9 @@ public record CompressionResult(
                       java.util.Locale.ROOT,
                       "the compressed model runs %.2fx as fast as the original at batch %d (%d"
                           + " thread(s), median of %d runs); fewer parameters did not make it"
-                          + " faster here: budget MACs (--keep-flops), drop candidates slower than"
-                          + " the original layer (--prune-latency), or keep the original",
+                          + " faster here: budget the measured time (--keep-latency), drop"
+                          + " candidates slower than the original layer (--prune-latency), or keep"
+                          + " the original",
                       row.speedup(),
                       row.batchSize(),
                       row.rewritten().intraOpThreads(),

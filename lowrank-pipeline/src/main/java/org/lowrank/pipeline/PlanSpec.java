@@ -9,6 +9,7 @@ import org.lowrank.plan.Budget;
 import org.lowrank.plan.select.LayerSelection;
 import org.lowrank.plan.select.SelectorChoice;
 import org.lowrank.plan.select.SelectorRegistry;
+import org.lowrank.runtime.LatencyCache;
 import org.lowrank.runtime.LatencyFilter;
 
 /**
@@ -24,6 +25,10 @@ import org.lowrank.runtime.LatencyFilter;
  *     SelectorRegistry#resolve}: decided by whether the run has data)
  * @param planFile a plan to apply instead of searching, or null
  * @param latencyPruning drop candidates not faster in ONNX Runtime, or null (off)
+ * @param keepLatency keep at most this fraction of the original model's measured ONNX Runtime time
+ *     at every latency batch size (0 = no latency budget); met together with {@code budget}
+ * @param latencyCache directory of the layer timing cache, or null for {@link
+ *     LatencyCache#defaultDirectory()}
  */
 public record PlanSpec(
     List<Method> methods,
@@ -31,7 +36,9 @@ public record PlanSpec(
     ProfileOptions rules,
     SelectorChoice selector,
     Path planFile,
-    LatencyPruning latencyPruning) {
+    LatencyPruning latencyPruning,
+    double keepLatency,
+    Path latencyCache) {
 
   /**
    * Keep a candidate iff its factorized layer times at most {@code ratio} x the original layer in
@@ -56,12 +63,31 @@ public record PlanSpec(
               + planFile
               + ": drop one of them");
     }
+    if (!(keepLatency >= 0 && keepLatency <= 1)) {
+      throw new IllegalArgumentException(
+          "--keep-latency keeps a fraction of the original's measured time in (0, 1], found "
+              + keepLatency
+              + ": e.g. --keep-latency 0.5 asks for a 2x speed-up");
+    }
+    if (planFile != null && keepLatency > 0) {
+      throw new IllegalArgumentException(
+          "--keep-latency shapes the ranks while planning; it does not apply to --plan "
+              + planFile
+              + ": drop one of them");
+    }
   }
 
   /** Every method, no budget, default layer rules, the automatic selector, no pruning. */
   public static PlanSpec defaults() {
     return new PlanSpec(
-        List.of(Method.values()), Budget.none(), ProfileOptions.DEFAULTS, null, null, null);
+        List.of(Method.values()),
+        Budget.none(),
+        ProfileOptions.DEFAULTS,
+        null,
+        null,
+        null,
+        0,
+        null);
   }
 
   /** The layer selection these methods and rules make. */
@@ -79,26 +105,42 @@ public record PlanSpec(
   }
 
   public PlanSpec withMethods(List<Method> v) {
-    return new PlanSpec(v, budget, rules, selector, planFile, latencyPruning);
+    return new PlanSpec(
+        v, budget, rules, selector, planFile, latencyPruning, keepLatency, latencyCache);
   }
 
   public PlanSpec withBudget(Budget v) {
-    return new PlanSpec(methods, v, rules, selector, planFile, latencyPruning);
+    return new PlanSpec(
+        methods, v, rules, selector, planFile, latencyPruning, keepLatency, latencyCache);
   }
 
   public PlanSpec withRules(ProfileOptions v) {
-    return new PlanSpec(methods, budget, v, selector, planFile, latencyPruning);
+    return new PlanSpec(
+        methods, budget, v, selector, planFile, latencyPruning, keepLatency, latencyCache);
   }
 
   public PlanSpec withSelector(SelectorChoice v) {
-    return new PlanSpec(methods, budget, rules, v, planFile, latencyPruning);
+    return new PlanSpec(
+        methods, budget, rules, v, planFile, latencyPruning, keepLatency, latencyCache);
   }
 
   public PlanSpec withPlanFile(Path v) {
-    return new PlanSpec(methods, budget, rules, selector, v, latencyPruning);
+    return new PlanSpec(
+        methods, budget, rules, selector, v, latencyPruning, keepLatency, latencyCache);
   }
 
   public PlanSpec withLatencyPruning(LatencyPruning v) {
-    return new PlanSpec(methods, budget, rules, selector, planFile, v);
+    return new PlanSpec(methods, budget, rules, selector, planFile, v, keepLatency, latencyCache);
+  }
+
+  /** A latency budget: {@link #keepLatency()} (0 = none). */
+  public PlanSpec withKeepLatency(double v) {
+    return new PlanSpec(
+        methods, budget, rules, selector, planFile, latencyPruning, v, latencyCache);
+  }
+
+  /** The layer timing cache's directory (null = the default). */
+  public PlanSpec withLatencyCache(Path v) {
+    return new PlanSpec(methods, budget, rules, selector, planFile, latencyPruning, keepLatency, v);
   }
 }

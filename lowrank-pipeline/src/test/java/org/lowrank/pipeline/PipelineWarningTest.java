@@ -97,7 +97,7 @@ class PipelineWarningTest {
     assertEquals(PipelineWarning.Kind.SLOWER, slow.get(0).kind());
     assertTrue(
         slow.get(0).text().startsWith("SLOWER: the compressed model runs 0.50x"), slow.toString());
-    assertTrue(slow.get(0).text().contains("--keep-flops"), slow.toString());
+    assertTrue(slow.get(0).text().contains("--keep-latency"), slow.toString());
     assertTrue(
         Reports.of(timed(r, 20), model.toString(), "").warnings().get(0).startsWith("SLOWER"));
     assertTrue(timed(r, 10.2).warnings().isEmpty(), "0.98x is within the noise margin");

@@ -9,23 +9,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Random;
 import org.lowrank.cost.Choice;
 import org.lowrank.cost.CostModel;
-import org.lowrank.cost.LayerGeometry;
 import org.lowrank.cost.Method;
 import org.lowrank.graph.Model;
-import org.lowrank.graph.TensorValue;
-import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.plan.select.CandidateFilter;
 import org.lowrank.plan.select.LayerInput;
-import org.lowrank.rewrite.CpConv;
-import org.lowrank.rewrite.FactorizedLayer;
-import org.lowrank.rewrite.LayerRewriter;
-import org.lowrank.rewrite.LowRankDense;
-import org.lowrank.rewrite.TtConv;
-import org.lowrank.rewrite.TtMatrixDense;
-import org.lowrank.rewrite.Tucker2Conv;
+import org.lowrank.plan.select.LayerTimer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,7 +102,25 @@ public final class LatencyFilter implements CandidateFilter {
       double ratio,
       int batch,
       LatencyBenchmark.Settings settings) {
-    return new LatencyFilter(new OrtTimer(model, inputShapes, batch, settings), ratio, batch);
+    return of(
+        new OrtLayerTimer(
+            model, inputShapes, settings, LatencyCache.inMemory("threads " + settings.threads())),
+        ratio,
+        batch);
+  }
+
+  /**
+   * A filter on the paired timings of {@code timer} at {@code batch} (e.g. an {@link OrtLayerTimer}
+   * with an on-disk cache, shared with a latency budget: one measurement, two uses).
+   */
+  public static LatencyFilter of(LayerTimer timer, double ratio, int batch) {
+    return new LatencyFilter(
+        (layer, choice) -> {
+          LayerTimer.Timing t = timer.time(layer, choice, batch);
+          return new Timing(t.originalMillis(), t.factorizedMillis());
+        },
+        ratio,
+        batch);
   }
 
   /**
@@ -311,122 +319,5 @@ public final class LatencyFilter implements CandidateFilter {
 
   private static String fmt(double v) {
     return String.format(Locale.ROOT, "%.3f", v);
-  }
-
-  /** Times candidates in ONNX Runtime on layers isolated from one model (each layer once). */
-  static final class OrtTimer implements Timer {
-    private final Model model;
-    private final Map<String, long[]> inputShapes;
-    private final int batch;
-    private final LatencyBenchmark.Settings settings;
-    private final Map<String, Isolated> isolated = new HashMap<>();
-
-    private record Isolated(Model model, byte[] bytes) {}
-
-    OrtTimer(
-        Model model,
-        Map<String, long[]> inputShapes,
-        int batch,
-        LatencyBenchmark.Settings settings) {
-      this.model = Objects.requireNonNull(model, "model");
-      this.inputShapes = Map.copyOf(inputShapes);
-      this.batch = batch;
-      this.settings = Objects.requireNonNull(settings, "settings");
-    }
-
-    @Override
-    public Timing time(LayerInput layer, Choice choice) {
-      Isolated alone =
-          isolated.computeIfAbsent(
-              layer.name(),
-              n -> {
-                Model m = LayerLatency.isolate(model, n, inputShapes);
-                return new Isolated(m, OnnxWriter.toBytes(m));
-              });
-      FactorizedLayer spec = randomFactors(layer.geometry(), choice, settings.seed());
-      Model rewritten = LayerRewriter.rewrite(alone.model(), layer.name(), spec);
-      LatencyComparison.Row row =
-          LatencyBenchmark.compare(
-                  layer.name() + " " + choice,
-                  alone.bytes(),
-                  OnnxWriter.toBytes(rewritten),
-                  Double.NaN,
-                  new int[] {batch},
-                  settings)
-              .rows()
-              .get(0);
-      boolean cpu =
-          !Double.isNaN(row.original().cpuMedianMillis())
-              && !Double.isNaN(row.rewritten().cpuMedianMillis());
-      return cpu
-          ? new Timing(row.original().cpuMedianMillis(), row.rewritten().cpuMedianMillis())
-          : new Timing(row.original().medianMillis(), row.rewritten().medianMillis());
-    }
-  }
-
-  /**
-   * Factors of the shapes {@code choice} gives on a layer of geometry {@code g}, filled with seeded
-   * standard normal values: enough to time the rewritten layer (run time does not depend on
-   * values).
-   */
-  static FactorizedLayer randomFactors(LayerGeometry g, Choice choice, long seed) {
-    Random rnd = new Random(seed);
-    int[] r = choice.ranks();
-    long cout = g.cout();
-    long cin = g.cin();
-    long[] k = g.kernel();
-    return switch (choice.method()) {
-      case TUCKER2 ->
-          new Tucker2Conv(
-              random(rnd, cout, r[0]), random(rnd, concat(r[0], r[1], k)), random(rnd, cin, r[1]));
-      case TT ->
-          new TtConv(
-              random(rnd, cout, r[0]),
-              random(rnd, ttMiddle(r[0], k, r[1])),
-              random(rnd, r[1], cin));
-      case CP ->
-          CpConv.cp3(
-              random(rnd, cout, r[0]),
-              random(rnd, g.kernelElements(), r[0]),
-              random(rnd, cin, r[0]),
-              k);
-      case SVD, QR ->
-          new LowRankDense(
-              choice.method().cliName(), random(rnd, cout, r[0]), random(rnd, r[0], cin));
-      case TTM -> {
-        List<TensorValue> cores = new ArrayList<>();
-        int d = choice.outModes().length;
-        for (int j = 0; j < d; j++) {
-          long left = j == 0 ? 1 : r[j - 1];
-          long right = j == d - 1 ? 1 : r[j];
-          cores.add(random(rnd, left, choice.outModes()[j], choice.inModes()[j], right));
-        }
-        yield new TtMatrixDense(cores);
-      }
-    };
-  }
-
-  private static long[] concat(long a, long b, long[] rest) {
-    long[] out = new long[rest.length + 2];
-    out[0] = a;
-    out[1] = b;
-    System.arraycopy(rest, 0, out, 2, rest.length);
-    return out;
-  }
-
-  private static long[] ttMiddle(long r1, long[] k, long r2) {
-    long[] out = new long[k.length + 2];
-    out[0] = r1;
-    System.arraycopy(k, 0, out, 1, k.length);
-    out[out.length - 1] = r2;
-    return out;
-  }
-
-  private static TensorValue random(Random rnd, long... dims) {
-    float[] data = new float[Math.toIntExact(TensorValue.elementCount(dims))];
-    for (int i = 0; i < data.length; i++) {
-      data[i] = (float) rnd.nextGaussian();
-    }
-    return TensorValue.ofFloats(dims, data);
   }
 }

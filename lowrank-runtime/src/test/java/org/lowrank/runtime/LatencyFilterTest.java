@@ -127,14 +127,14 @@ class LatencyFilterTest {
     for (Choice c : cs) {
       assertEquals(
           CostModel.factorized(G, c).params() - G.cout(),
-          LatencyFilter.randomFactors(G, c, 1).parameterCount(),
+          RandomFactors.of(G, c, 1).parameterCount(),
           c.toString());
     }
     for (Choice c :
         List.of(Choice.of(Method.SVD, 9), Choice.of(Method.QR, 3), CandidateGrid.ttm(dense, 4))) {
       assertEquals(
           CostModel.factorized(dense, c).params(),
-          LatencyFilter.randomFactors(dense, c, 1).parameterCount(),
+          RandomFactors.of(dense, c, 1).parameterCount(),
           c.toString());
     }
   }

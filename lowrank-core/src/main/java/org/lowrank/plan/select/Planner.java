@@ -48,6 +48,8 @@ public final class Planner {
    * @param budget the global budget
    * @param seed recorded in the plan (the selector's random steps use it)
    * @param filter vetoes candidates before the choice ({@link CandidateFilter#KEEP_ALL} = none)
+   * @param latency a budget on measured latency met together with {@code budget} (null = none;
+   *     scored selectors only)
    */
   public record Request(
       String model,
@@ -58,7 +60,8 @@ public final class Planner {
       RankSelector selector,
       Budget budget,
       long seed,
-      CandidateFilter filter) {
+      CandidateFilter filter,
+      LatencyBudget latency) {
     public Request {
       layers = List.copyOf(layers);
       skipped = List.copyOf(skipped);
@@ -69,6 +72,27 @@ public final class Planner {
       if (methods.isEmpty()) {
         throw new IllegalArgumentException("no factorization method given");
       }
+      if (latency != null && !(selector instanceof RankSelector.Scored)) {
+        throw new IllegalArgumentException(
+            "a latency budget (--keep-latency) needs a scored rank selector (energy or "
+                + "similarity); "
+                + selector.name()
+                + " scales every layer uniformly");
+      }
+    }
+
+    /** A request without a latency budget. */
+    public Request(
+        String model,
+        List<LayerInput> layers,
+        List<LayerDecision> skipped,
+        Cost modelTotal,
+        List<Method> methods,
+        RankSelector selector,
+        Budget budget,
+        long seed,
+        CandidateFilter filter) {
+      this(model, layers, skipped, modelTotal, methods, selector, budget, seed, filter, null);
     }
 
     /** A request without a candidate filter. */
@@ -95,7 +119,14 @@ public final class Planner {
 
     /** The same request with {@code f} vetoing candidates. */
     public Request withFilter(CandidateFilter f) {
-      return new Request(model, layers, skipped, modelTotal, methods, selector, budget, seed, f);
+      return new Request(
+          model, layers, skipped, modelTotal, methods, selector, budget, seed, f, latency);
+    }
+
+    /** The same request with the latency budget {@code v} (null = none). */
+    public Request withLatency(LatencyBudget v) {
+      return new Request(
+          model, layers, skipped, modelTotal, methods, selector, budget, seed, filter, v);
     }
   }
 
@@ -106,9 +137,10 @@ public final class Planner {
     }
     Cost fixed = req.modelTotal().minus(selectedBefore);
     Screen screen = new Screen(req.filter());
+    Map<String, Object> latencySettings = new java.util.LinkedHashMap<>();
     List<LayerDecision> decisions =
         req.selector() instanceof RankSelector.Scored s
-            ? scored(req, s, fixed, screen, progress)
+            ? scored(req, s, fixed, screen, progress, latencySettings)
             : uniform(req, (RankSelector.Uniform) req.selector(), fixed, screen, progress);
     Cost after = fixed;
     for (LayerDecision d : decisions) {
@@ -118,6 +150,7 @@ public final class Planner {
     all.addAll(req.skipped());
     Map<String, Object> settings = new java.util.LinkedHashMap<>(req.selector().settings());
     settings.put("methods", req.methods().stream().map(Method::cliName).toList());
+    settings.putAll(latencySettings);
     if (settings.get("rank_multiple") instanceof Long k && k > 1) {
       List<String> unaligned = unalignedLayers(decisions, k);
       settings.put("rank_unaligned_layers", unaligned);
@@ -320,7 +353,12 @@ public final class Planner {
   }
 
   private static List<LayerDecision> scored(
-      Request req, RankSelector.Scored s, Cost fixed, Screen screen, ProgressListener progress) {
+      Request req,
+      RankSelector.Scored s,
+      Cost fixed,
+      Screen screen,
+      ProgressListener progress,
+      Map<String, Object> latencySettings) {
     progress.start("rank search (" + s.name() + ")", req.layers().size());
     List<BudgetAllocator.LayerOptions> options = new ArrayList<>();
     Map<String, Pruned> pruned = new HashMap<>();
@@ -340,7 +378,10 @@ public final class Planner {
     }
     List<Candidate> picked;
     try {
-      picked = BudgetAllocator.allocate(options, fixed, req.modelTotal(), req.budget());
+      picked =
+          req.latency() == null
+              ? BudgetAllocator.allocate(options, fixed, req.modelTotal(), req.budget())
+              : LatencyPlanning.allocate(req, options, fixed, latencySettings);
     } catch (IllegalArgumentException e) {
       throw screen.filter.prunes() ? withPruningHint(e, screen) : e;
     }
