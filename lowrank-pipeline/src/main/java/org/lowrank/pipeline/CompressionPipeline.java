@@ -96,7 +96,8 @@ public final class CompressionPipeline {
       long[] inputShape,
       Plan plan,
       Map<Stage, Double> stageSeconds,
-      InputShapes inputs) {}
+      InputShapes inputs,
+      Model factorized) {}
 
   /** Runs read, analyze and plan only (what {@code lowrank plan} does). */
   public Planned plan() throws IOException {
@@ -112,17 +113,69 @@ public final class CompressionPipeline {
 
     t = start(l, Stage.ANALYZE);
     ModelProfile before = profile(original);
-    LayerSelection.Result selection = b.selection.apply(original, before, b.model);
     long[] inputShape = before.inputShapes().values().iterator().next();
+    // filter pruning first (--prune-keep): the planner then factorizes the pruned model
+    boolean matchesLayers = b.data != null && (b.refitImages > 0 || b.dataAwareImages > 0);
+    if (b.prune != null && (matchesLayers || b.planFile != null)) {
+      throw new IllegalArgumentException(
+          "--prune-keep does not combine with --refit, data-aware factorization or --plan "
+              + "(they match layers of the original model): drop one of them");
+    }
+    PruneStep.Result pruning =
+        b.prune == null ? null : b.prune.apply(original, calibration(inputShape), b.threads);
+    Model start = pruning == null ? original : pruning.model();
+    ModelProfile startProfile = start == original ? before : profile(start);
+    LayerSelection.Result selection = b.selection.apply(start, startProfile, b.model);
     seconds.put(Stage.ANALYZE, elapsed(t));
 
     t = start(l, Stage.PLAN);
+    Budget budget = b.prune == null ? b.budget : budgetAfterPruning(before, startProfile);
     Plan plan =
         b.planFile != null
-            ? PlanFiles.readFor(b.planFile, before)
-            : plan(original, before, selection, calibration(inputShape));
+            ? PlanFiles.readFor(b.planFile, startProfile)
+            : b.prune != null && (b.prune.only() || budget == null)
+                ? prunedOnly(startProfile, pruning)
+                : plan(start, startProfile, selection, calibration(inputShape), budget);
     seconds.put(Stage.PLAN, elapsed(t));
-    return new Planned(original, before, inputShape, plan, seconds, inputs);
+    return new Planned(original, before, inputShape, plan, seconds, inputs, start);
+  }
+
+  /**
+   * The budget of the original model restated for the pruned one (keep F of the original = keep F x
+   * original / pruned of the pruned model); null when pruning alone meets it.
+   */
+  private Budget budgetAfterPruning(ModelProfile original, ModelProfile pruned) {
+    if (b.budget.isNone()) {
+      return b.budget;
+    }
+    Cost o = new Cost(original.totalParams(), original.totalMacs());
+    Cost p = new Cost(pruned.totalParams(), pruned.totalMacs());
+    double keep = b.budget.keepFraction() * o.get(b.budget.kind()) / p.get(b.budget.kind());
+    if (keep >= 1) {
+      LOG.warn("{}: pruning alone meets {}; nothing is factorized", b.model, b.budget);
+      return null;
+    }
+    return new Budget(b.budget.kind(), keep);
+  }
+
+  /** The empty plan of a pruned-only model. */
+  private Plan prunedOnly(ModelProfile pruned, PruneStep.Result pruning) {
+    Cost c = new Cost(pruned.totalParams(), pruned.totalMacs());
+    return new Plan(
+        b.model.getFileName().toString(),
+        "prune",
+        b.budget,
+        b.seed,
+        Map.of(
+            "prune_keep",
+            pruning.selection().keep(),
+            "prune_criterion",
+            b.prune.criterion(),
+            "pruned_groups",
+            pruning.selection().prunedGroups()),
+        List.of(),
+        c,
+        c);
   }
 
   /** Runs every stage; writes the output model when one was set. */
@@ -132,6 +185,7 @@ public final class CompressionPipeline {
     Map<Checkpoint, EvaluationResult> accuracy = new EnumMap<>(Checkpoint.class);
     PipelineListener l = b.listener;
     Model original = planned.original();
+    Model start = planned.factorized();
     ModelProfile before = planned.profile();
     long[] inputShape = planned.inputShape();
     InputShapes inputs = planned.inputs();
@@ -140,8 +194,8 @@ public final class CompressionPipeline {
     long t = start(l, Stage.FACTORIZE);
     Rewritten rw =
         b.data != null && b.dataAwareImages > 0 && b.sequential
-            ? factorizeSequentially(original, plan, inputShape)
-            : factorizeAndRewrite(original, plan, inputMoments(original, plan, inputShape), l);
+            ? factorizeSequentially(start, plan, inputShape)
+            : factorizeAndRewrite(start, plan, inputMoments(start, plan, inputShape), l);
     seconds.put(Stage.FACTORIZE, elapsed(t));
 
     t = start(l, Stage.CHECK);
@@ -510,7 +564,8 @@ public final class CompressionPipeline {
     }
     List<LayerPair> pairs = new ArrayList<>();
     for (LayerDecision d : plan.layers()) {
-      if (d.isFactorized()) {
+      // pruned layers have fewer channels than the teacher's: no layer pairs, outputs only
+      if (d.isFactorized() && b.prune == null) {
         String out = LayerRewriter.findLayer(teacher.graph(), d.layer()).output(0);
         pairs.add(new LayerPair(out, out));
       }
@@ -565,7 +620,11 @@ public final class CompressionPipeline {
   }
 
   private Plan plan(
-      Model model, ModelProfile profile, LayerSelection.Result selection, TensorValue calibration) {
+      Model model,
+      ModelProfile profile,
+      LayerSelection.Result selection,
+      TensorValue calibration,
+      Budget budget) {
     if (selection.selected().isEmpty()) {
       throw new IllegalArgumentException(nothingToFactorize(model, selection));
     }
@@ -577,7 +636,7 @@ public final class CompressionPipeline {
                 selection.selected(),
                 b.seed,
                 calibration,
-                b.budget,
+                budget,
                 b.data != null && b.refitImages > 0));
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
     LatencyFilter pruning =
@@ -594,7 +653,7 @@ public final class CompressionPipeline {
                       total,
                       b.methods,
                       selector,
-                      b.budget,
+                      budget,
                       b.seed)
                   .withFilter(pruning),
               b.listener);
@@ -747,6 +806,7 @@ public final class CompressionPipeline {
     private int evalLimit = -1;
     private FineTuneSettings fineTune;
     private double pruneRatio;
+    private PruneStep prune;
     private int pruneBatch = 1;
     private FidelityGuard guard = FidelityGuard.defaults();
     private List<Companion> companions = List.of();
@@ -937,6 +997,12 @@ public final class CompressionPipeline {
      * @param ratio 1.0 keeps candidates not slower than the original; 0.8 demands 20% faster
      * @param batch batch size of the timed runs (e.g. 1 for online inference)
      */
+    /** Filter pruning before planning (see {@link PruneStep}); null = off. */
+    public Builder optPrune(PruneStep v) {
+      prune = v;
+      return this;
+    }
+
     public Builder optLatencyPruning(double ratio, int batch) {
       pruneRatio = ratio;
       pruneBatch = batch;
