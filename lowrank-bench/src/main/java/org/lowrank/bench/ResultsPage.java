@@ -175,6 +175,9 @@ public final class ResultsPage {
         + "\n\n"
         + MarkedBlock.wrap(
             EXPERIMENTS_BLOCK, ExperimentsPage.render(experiments.latest(), EXPERIMENTS.toString()))
+        + "\n\n"
+        + MarkedBlock.wrap(
+            PruneBench.BLOCK, PruneBench.render(new ResultLog(PruneBench.DATA).latest()))
         + "\n";
   }
 
