@@ -84,6 +84,9 @@ public final class PruneBench implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   /** The rows: per model and MACs budget, prune alone, low-rank alone, prune then low-rank. */
+  /** The CIFAR-10 archive, relative to the worktree (as the commands show it). */
+  static final String CIFAR = "../shared/data/cifar10/cifar10-jpeg.zip";
+
   static List<Row> rows() {
     List<Row> rows = new ArrayList<>();
     for (String model : List.of("resnet20", "resnet56")) {
@@ -97,16 +100,34 @@ public final class PruneBench implements Callable<Integer> {
                 List.of("--method", "prune", "--keep-flops", f)));
         rows.add(
             new Row(
+                base + "prune-feature-map",
+                "filter pruning alone, feature-map criterion on 64 training images",
+                model,
+                List.of(
+                    "--method",
+                    "prune",
+                    "--keep-flops",
+                    f,
+                    "--prune-criterion",
+                    "feature-map",
+                    "--data",
+                    CIFAR,
+                    "--normalize",
+                    "imagenet",
+                    "--eval-limit",
+                    "500")));
+        rows.add(
+            new Row(
                 base + "lowrank",
                 "low-rank alone (hybrid, energy)",
                 model,
                 List.of("--keep-flops", f)));
         rows.add(
             new Row(
-                base + "prune-0.5+lowrank",
-                "prune half of each group (L1), then low-rank to the budget",
+                base + "prune-0.75+lowrank",
+                "prune a quarter of each group (L1), then low-rank to the budget",
                 model,
-                List.of("--prune-keep", "0.5", "--keep-flops", f)));
+                List.of("--prune-keep", "0.75", "--keep-flops", f)));
       }
     }
     return rows;

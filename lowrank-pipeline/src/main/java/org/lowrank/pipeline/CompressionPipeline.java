@@ -115,11 +115,10 @@ public final class CompressionPipeline {
     ModelProfile before = profile(original);
     long[] inputShape = before.inputShapes().values().iterator().next();
     // filter pruning first (--prune-keep): the planner then factorizes the pruned model
-    boolean matchesLayers = b.data != null && (b.refitImages > 0 || b.dataAwareImages > 0);
-    if (b.prune != null && (matchesLayers || b.planFile != null)) {
+    if (b.prune != null && b.planFile != null) {
       throw new IllegalArgumentException(
-          "--prune-keep does not combine with --refit, data-aware factorization or --plan "
-              + "(they match layers of the original model): drop one of them");
+          "--prune-keep and --method prune do not combine with --plan (a plan names the layers of"
+              + " the model before pruning): drop one of them");
     }
     PruneStep.Result pruning =
         b.prune == null ? null : b.prune.apply(original, calibration(inputShape), b.threads);
@@ -225,8 +224,7 @@ public final class CompressionPipeline {
         seconds.merge(Stage.EVALUATE, elapsed(t), Double::sum);
       }
       t = start(l, Stage.REFIT);
-      OutputReconstruction.Result r =
-          refit(original, compressed, plan, inputShape, rw.dataFitted());
+      OutputReconstruction.Result r = refit(start, compressed, plan, inputShape, rw.dataFitted());
       compressed = r.model();
       refit = r.layers();
       seconds.put(Stage.REFIT, elapsed(t));
