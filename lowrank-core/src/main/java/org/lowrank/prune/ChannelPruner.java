@@ -30,10 +30,13 @@ public final class ChannelPruner {
   private final PruneSelection selection;
   private final Graph graph;
   private final Map<String, TensorValue> newInits = new LinkedHashMap<>();
+  private final Map<String, double[]> means;
 
-  private ChannelPruner(ChannelDependencies deps, PruneSelection selection) {
+  private ChannelPruner(
+      ChannelDependencies deps, PruneSelection selection, Map<String, double[]> means) {
     this.deps = deps;
     this.selection = selection;
+    this.means = Map.copyOf(means);
     this.graph = deps.model().graph();
   }
 
@@ -48,7 +51,25 @@ public final class ChannelPruner {
     if (selection.isEmpty()) {
       return deps.model();
     }
-    return new ChannelPruner(deps, selection).rewrite();
+    return new ChannelPruner(deps, selection, Map.of()).rewrite();
+  }
+
+  /**
+   * Like {@link #prune(ChannelDependencies, PruneSelection)}, with mean compensation: every Conv
+   * (ungrouped) or plain Gemm consumer adds the mean contribution of its removed input channels to
+   * its bias (one is created when absent), so a removed channel costs only its deviation from the
+   * mean.
+   *
+   * @param channelMeans per consumer input tensor, the mean of each position of axis 1 on
+   *     calibration data ({@link FeatureMapContribution#channelMeans})
+   */
+  public static Model prune(
+      ChannelDependencies deps, PruneSelection selection, Map<String, double[]> channelMeans) {
+    selection.validate(deps);
+    if (selection.isEmpty()) {
+      return deps.model();
+    }
+    return new ChannelPruner(deps, selection, channelMeans).rewrite();
   }
 
   /**
@@ -57,7 +78,7 @@ public final class ChannelPruner {
    */
   public static Model maskConsumers(ChannelDependencies deps, PruneSelection selection) {
     selection.validate(deps);
-    ChannelPruner p = new ChannelPruner(deps, selection);
+    ChannelPruner p = new ChannelPruner(deps, selection, Map.of());
     Graph.Builder b = p.graph.toBuilder();
     for (Node n : p.graph.nodes()) {
       Optional<int[]> gone = p.removed(n.input(0));
@@ -164,13 +185,20 @@ public final class ChannelPruner {
   }
 
   private void conv(Node n, Node.Builder b, Optional<int[]> in, Optional<int[]> out) {
-    String w = n.input(1);
-    TensorValue weight = init(w);
+    TensorValue weight = init(n.input(1));
     boolean depthwise = ConvAttributes.of(n).group() > 1;
+    TensorValue bias = n.input(2).isEmpty() ? null : init(n.input(2));
+    boolean biasChanged = false;
+    if (!depthwise) {
+      TensorValue compensated = compensate(n, weight, 1, bias);
+      biasChanged = compensated != bias;
+      bias = compensated;
+    }
     if (out.isPresent()) {
       weight = Slicing.take(weight, 0, out.get());
-      if (!n.input(2).isEmpty()) {
-        slice(n, b, 2, 0, out.get());
+      if (bias != null) {
+        bias = Slicing.take(bias, 0, out.get());
+        biasChanged = true;
       }
       if (depthwise) {
         b.attr("group", (long) out.get().length);
@@ -180,25 +208,79 @@ public final class ChannelPruner {
       weight = Slicing.take(weight, 1, in.get());
     }
     replace(n, b, 1, weight);
+    if (biasChanged) {
+      replace(n, b, 2, bias);
+    }
   }
 
   private void dense(Node n, Node.Builder b, Optional<int[]> in, Optional<int[]> out) {
-    boolean transB = n.opType().equals("Gemm") && n.attrLong("transB", 0) == 1;
+    boolean gemm = n.opType().equals("Gemm");
+    boolean transB = gemm && n.attrLong("transB", 0) == 1;
     TensorValue weight = init(n.input(1));
+    String c = n.input(2);
+    TensorValue bias =
+        !gemm || c.isEmpty()
+            ? null
+            : deps.shapes().value(c).or(() -> graph.initializer(c)).orElseThrow();
+    boolean biasChanged = false;
+    boolean plain = n.attrFloat("alpha", 1f) == 1f && n.attrFloat("beta", 1f) == 1f;
+    if (gemm && plain && (bias == null || bias.rank() == 1)) {
+      TensorValue compensated = compensate(n, weight, transB ? 1 : 0, bias);
+      biasChanged = compensated != bias;
+      bias = compensated;
+    }
     if (in.isPresent()) {
       weight = Slicing.take(weight, transB ? 1 : 0, in.get());
     }
     if (out.isPresent()) {
       weight = Slicing.take(weight, transB ? 0 : 1, out.get());
-      String c = n.input(2);
-      if (n.opType().equals("Gemm") && !c.isEmpty()) {
-        TensorValue bias = deps.shapes().value(c).or(() -> graph.initializer(c)).orElseThrow();
-        if (bias.rank() > 0 && bias.dim(bias.rank() - 1) > 1) {
-          replace(n, b, 2, Slicing.take(bias, bias.rank() - 1, out.get()));
-        }
+      if (bias != null && bias.rank() > 0 && bias.dim(bias.rank() - 1) > 1) {
+        bias = Slicing.take(bias, bias.rank() - 1, out.get());
+        biasChanged = true;
       }
     }
     replace(n, b, 1, weight);
+    if (biasChanged) {
+      replace(n, b, 2, bias);
+    }
+  }
+
+  /**
+   * The consumer's bias plus the mean contribution of its removed input channels, b'[o] = b[o] +
+   * sum over removed c of mean(x_c) sum_k W[o, c, k] ({@code inAxis} is the weight's input axis);
+   * {@code bias} itself when there is nothing to compensate. Exact for constant channels (a dead
+   * filter after ReLU) away from zero-padded borders.
+   */
+  private TensorValue compensate(Node n, TensorValue weight, int inAxis, TensorValue bias) {
+    double[] mu = means.get(n.input(0));
+    Optional<int[]> gone = removed(n.input(0));
+    if (mu == null || gone.isEmpty()) {
+      return bias;
+    }
+    long[] d = weight.dims();
+    int outAxis = 1 - inAxis;
+    int cout = (int) d[outAxis];
+    int cin = (int) d[inAxis];
+    int inner = 1;
+    for (int i = 2; i < d.length; i++) {
+      inner *= (int) d[i];
+    }
+    double[] add = new double[cout];
+    for (int o = 0; o < cout; o++) {
+      for (int c : gone.get()) {
+        double sum = 0;
+        for (int k = 0; k < inner; k++) {
+          int idx = inAxis == 1 ? (o * cin + c) * inner + k : c * cout + o;
+          sum += weight.doubleAt(idx);
+        }
+        add[o] += mu[c] * sum;
+      }
+    }
+    float[] out = new float[cout];
+    for (int o = 0; o < cout; o++) {
+      out[o] = (float) ((bias == null ? 0 : bias.doubleAt(o)) + add[o]);
+    }
+    return TensorValue.ofFloats(new long[] {cout}, out);
   }
 
   /** Slices the constant operands of a broadcasting op that carry the output's channels. */
@@ -285,6 +367,9 @@ public final class ChannelPruner {
     newInits.put(name, value);
     // the builder's inputs, so that earlier replacements in this node are kept
     List<String> inputs = new ArrayList<>(b.build().inputs());
+    while (inputs.size() <= i) {
+      inputs.add("");
+    }
     inputs.set(i, name);
     b.inputs(inputs);
   }

@@ -18,20 +18,47 @@ import org.lowrank.ops.ConvAttributes;
  *
  * over consumers (and over the H*W positions of a channel flattened into a Gemm). The feature maps
  * are given ({@link #taps} names them): this class does not run the model.
+ *
+ * <p>When the pruner compensates a removed channel by its mean ({@link
+ * ChannelPruner#prune(ChannelDependencies, PruneSelection, Map)}), only the deviation from the mean
+ * is lost, and the {@link #centered} score uses the variance instead: ||W[:, c]||_F^2 var(x_c).
  */
 public final class FeatureMapContribution implements PruneCriterion {
   private final Map<String, TensorValue> featureMaps;
+  private final boolean centered;
 
   /**
+   * The second-moment score (removal without compensation).
+   *
    * @param featureMaps tensor name -> its value on a calibration batch [N, C, ...]
    */
   public FeatureMapContribution(Map<String, TensorValue> featureMaps) {
+    this(featureMaps, false);
+  }
+
+  private FeatureMapContribution(Map<String, TensorValue> featureMaps, boolean centered) {
     this.featureMaps = Map.copyOf(featureMaps);
+    this.centered = centered;
+  }
+
+  /** The variance score, for removal with mean compensation. */
+  public static FeatureMapContribution centered(Map<String, TensorValue> featureMaps) {
+    return new FeatureMapContribution(featureMaps, true);
+  }
+
+  /**
+   * Per tapped tensor, the mean over batch and spatial positions of each position of axis 1: what
+   * {@link ChannelPruner} folds into the consumers' biases.
+   */
+  public static Map<String, double[]> channelMeans(Map<String, TensorValue> featureMaps) {
+    Map<String, double[]> out = new java.util.LinkedHashMap<>();
+    featureMaps.forEach((k, v) -> out.put(k, moments(v)[0]));
+    return out;
   }
 
   @Override
   public String name() {
-    return "feature-map";
+    return centered ? "feature-map (centered)" : "feature-map";
   }
 
   /** The tensors whose feature maps {@link #scores} reads for {@code groups}. */
@@ -73,7 +100,13 @@ public final class FeatureMapContribution implements PruneCriterion {
       // weight column c: Conv W[:, c, ...], Gemm transB B[:, c], else B[c, :]
       boolean columns = n.opType().equals("Conv") || n.attrLong("transB", 0) == 1;
       double[] colEnergy = energy(w, columns ? 1 : 0);
-      double[] meanSq = meanSquarePerChannel(x);
+      double[][] mom = moments(x);
+      double[] meanSq = mom[1];
+      if (centered) {
+        for (int c = 0; c < meanSq.length; c++) {
+          meanSq[c] = Math.max(0, meanSq[c] - mom[0][c] * mom[0][c]);
+        }
+      }
       for (int c = 0; c < meanSq.length; c++) {
         s[p.units()[c / p.block()]] += colEnergy[c] * meanSq[c];
       }
@@ -103,8 +136,8 @@ public final class FeatureMapContribution implements PruneCriterion {
     return e;
   }
 
-  /** mean over batch and spatial positions of x^2, per position of axis 1. */
-  private static double[] meanSquarePerChannel(TensorValue x) {
+  /** {mean, mean of squares} over batch and spatial positions, per position of axis 1. */
+  private static double[][] moments(TensorValue x) {
     long[] d = x.dims();
     int c = (int) d[1];
     int inner = 1;
@@ -113,18 +146,21 @@ public final class FeatureMapContribution implements PruneCriterion {
     }
     int batch = (int) d[0];
     double[] m = new double[c];
+    double[] sq = new double[c];
     for (int b = 0; b < batch; b++) {
       for (int k = 0; k < c; k++) {
         int base = (b * c + k) * inner;
         for (int i = 0; i < inner; i++) {
           double v = x.doubleAt(base + i);
-          m[k] += v * v;
+          m[k] += v;
+          sq[k] += v * v;
         }
       }
     }
     for (int k = 0; k < c; k++) {
       m[k] /= (double) batch * inner;
+      sq[k] /= (double) batch * inner;
     }
-    return m;
+    return new double[][] {m, sq};
   }
 }

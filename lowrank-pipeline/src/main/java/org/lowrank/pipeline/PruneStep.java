@@ -63,7 +63,13 @@ public record PruneStep(
    */
   public Result apply(Model original, TensorValue calibration, int threads) {
     ChannelDependencies deps = ChannelDependencies.analyze(original);
-    PruneCriterion c = criterion(deps, calibration, threads);
+    Map<String, TensorValue> maps = featureMaps(deps, calibration, threads);
+    PruneCriterion c =
+        switch (criterion) {
+          case "l1" -> FilterNorm.l1();
+          case "l2" -> FilterNorm.l2();
+          default -> FeatureMapContribution.centered(maps);
+        };
     ChannelSelection.Result r =
         Double.isNaN(keep)
             ? ChannelSelection.forMacs(
@@ -79,37 +85,37 @@ public record PruneStep(
             d.note());
       }
     }
-    Model pruned = ChannelPruner.prune(deps, r.selection());
+    // with calibration images, each consumer's bias absorbs the removed channels' means
+    Model pruned =
+        ChannelPruner.prune(deps, r.selection(), FeatureMapContribution.channelMeans(maps));
     LOG.info(
-        "pruned {} of {} channel groups (keep {}, {})",
+        "pruned {} of {} channel groups (keep {}, {}{})",
         r.prunedGroups(),
         deps.groups().size(),
         r.keep(),
-        c.name());
+        c.name(),
+        maps.isEmpty() ? "" : ", mean-compensated");
     return new Result(pruned, r);
   }
 
-  private PruneCriterion criterion(ChannelDependencies deps, TensorValue calibration, int threads) {
-    switch (criterion) {
-      case "l1":
-        return FilterNorm.l1();
-      case "l2":
-        return FilterNorm.l2();
-      default:
-        if (calibration == null) {
-          throw new IllegalArgumentException(
-              "--prune-criterion feature-map measures feature maps on calibration images: give "
-                  + "--data (or use l1/l2)");
-        }
-        List<ChannelGroup> groups = deps.prunableGroups();
-        String input = deps.model().graph().runtimeInputs().get(0).name();
-        return new FeatureMapContribution(
-            FeatureMapRun.collect(
-                deps.model(),
-                FeatureMapContribution.taps(deps, groups),
-                Map.of(input, calibration),
-                RuntimeOptions.withThreads(threads)));
+  /** Feature maps of every prunable group's consumers on the calibration images; none without. */
+  private Map<String, TensorValue> featureMaps(
+      ChannelDependencies deps, TensorValue calibration, int threads) {
+    if (calibration == null) {
+      if (criterion.equals("feature-map")) {
+        throw new IllegalArgumentException(
+            "--prune-criterion feature-map measures feature maps on calibration images: give "
+                + "--data (or use l1/l2)");
+      }
+      return Map.of();
     }
+    List<ChannelGroup> groups = deps.prunableGroups();
+    String input = deps.model().graph().runtimeInputs().get(0).name();
+    return FeatureMapRun.collect(
+        deps.model(),
+        FeatureMapContribution.taps(deps, groups),
+        Map.of(input, calibration),
+        RuntimeOptions.withThreads(threads));
   }
 
   /** The pruned model and the selection with its per-group decisions. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -65,13 +66,9 @@ class PruneCriteriaOrtTest {
     assertTrue(none.decisions().stream().allMatch(g -> !g.note().isEmpty()));
   }
 
-  /**
-   * For a 1x1 consumer that is the model output, the score of a channel is exactly the mean square
-   * change of the output when the channel is removed: ||W[:, c]||^2 mean(x_c^2).
-   */
-  @Test
-  void featureMapScoreIsTheMeasuredOutputChangeOfA1x1Consumer() {
-    java.util.Random rnd = new java.util.Random(13);
+  /** x [N,4,6,6] -> conv0 (6, 3x3) -> Relu = r -> head (3, 1x1) -> y. */
+  private static Model twoConvs(long seed) {
+    java.util.Random rnd = new java.util.Random(seed);
     Graph.Builder b =
         Graph.builder().name("two convs").addInput(SyntheticModels.batched("x", 4, 6, 6));
     PruneModels.convWeights(b, rnd, "conv0", 6, 4, 3);
@@ -80,7 +77,53 @@ class PruneCriteriaOrtTest {
         .addNode(PruneModels.op("Relu", "relu", "r", "c"))
         .addNode(PruneModels.conv("head", "r", "y", 0, 1, 1))
         .addOutput(SyntheticModels.symbolicShape("y", 4));
-    Model m = Model.of(b.build(), SyntheticModels.OPSET);
+    return Model.of(b.build(), SyntheticModels.OPSET);
+  }
+
+  /**
+   * A dead filter (zero weights, bias 0.7) makes a constant channel relu(0.7): removing it with
+   * mean compensation reproduces the original exactly, its centered score is 0, and without
+   * compensation the output changes.
+   */
+  @Test
+  void meanCompensationRemovesAConstantChannelExactly() {
+    Model base = twoConvs(17);
+    TensorValue w = base.graph().initializer("conv0.weight").orElseThrow();
+    float[] f = w.toFloatArray();
+    java.util.Arrays.fill(f, 2 * 36, 3 * 36, 0f);
+    float[] bias = base.graph().initializer("conv0.bias").orElseThrow().toFloatArray();
+    bias[2] = 0.7f;
+    Model m =
+        base.withGraph(
+            base.graph().toBuilder()
+                .putInitializer("conv0.weight", TensorValue.ofFloats(w.dims(), f))
+                .putInitializer("conv0.bias", TensorValue.ofFloats(new long[] {6}, bias))
+                .build());
+    ChannelDependencies d = ChannelDependencies.analyze(m);
+    ChannelGroup g = d.groupOf("conv0").orElseThrow();
+    Map<String, TensorValue> feeds;
+    try (OrtRunner r = OrtRunner.open(m, "original", ONE_THREAD)) {
+      feeds = r.randomInputs(2, 3L);
+    }
+    Map<String, TensorValue> maps =
+        FeatureMapRun.collect(m, FeatureMapContribution.taps(d, List.of(g)), feeds, ONE_THREAD);
+    double[] centered = FeatureMapContribution.centered(maps).scores(d, g);
+    assertEquals(0, centered[2], 1e-9, Arrays.toString(centered));
+    PruneSelection s = PruneSelection.of(g, 2);
+    RewriteOrtTest.assertMatches(
+        m, ChannelPruner.prune(d, s, FeatureMapContribution.channelMeans(maps)));
+    assertTrue(
+        !RewriteOrtTest.check(m, ChannelPruner.prune(d, s)).passes(1e-3),
+        "without compensation the constant channel's contribution is lost");
+  }
+
+  /**
+   * For a 1x1 consumer that is the model output, the score of a channel is exactly the mean square
+   * change of the output when the channel is removed: ||W[:, c]||^2 mean(x_c^2).
+   */
+  @Test
+  void featureMapScoreIsTheMeasuredOutputChangeOfA1x1Consumer() {
+    Model m = twoConvs(13);
     ChannelDependencies d = ChannelDependencies.analyze(m);
     ChannelGroup g = d.groupOf("conv0").orElseThrow();
     Set<String> taps = FeatureMapContribution.taps(d, java.util.List.of(g));
