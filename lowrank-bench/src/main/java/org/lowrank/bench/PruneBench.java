@@ -64,7 +64,10 @@ public final class PruneBench implements Callable<Integer> {
   @Option(names = "--work", paramLabel = "DIR", description = "Scratch folder.")
   Path work = Path.of(System.getProperty("java.io.tmpdir"), "lowrank-prune");
 
-  @Option(names = "--only", paramLabel = "TEXT", description = "Only rows whose id contains TEXT.")
+  @Option(
+      names = "--only",
+      paramLabel = "TEXT",
+      description = "Only rows whose id contains TEXT (comma-separated: any of them).")
   String only;
 
   @Option(
@@ -100,24 +103,6 @@ public final class PruneBench implements Callable<Integer> {
                 List.of("--method", "prune", "--keep-flops", f)));
         rows.add(
             new Row(
-                base + "prune-feature-map",
-                "filter pruning alone, feature-map criterion on 64 training images",
-                model,
-                List.of(
-                    "--method",
-                    "prune",
-                    "--keep-flops",
-                    f,
-                    "--prune-criterion",
-                    "feature-map",
-                    "--data",
-                    CIFAR,
-                    "--normalize",
-                    "imagenet",
-                    "--eval-limit",
-                    "500")));
-        rows.add(
-            new Row(
                 base + "lowrank",
                 "low-rank alone (hybrid, energy)",
                 model,
@@ -128,9 +113,51 @@ public final class PruneBench implements Callable<Integer> {
                 "prune a quarter of each group (L1), then low-rank to the budget",
                 model,
                 List.of("--prune-keep", "0.75", "--keep-flops", f)));
+        List<String> data =
+            List.of("--data", CIFAR, "--normalize", "imagenet", "--eval-limit", "500");
+        rows.add(
+            new Row(
+                base + "prune-feature-map",
+                "with data: filter pruning alone, centered feature-map criterion, mean-compensated",
+                model,
+                concat(
+                    List.of(
+                        "--method", "prune", "--keep-flops", f, "--prune-criterion", "feature-map"),
+                    data)));
+        rows.add(
+            new Row(
+                base + "data-lowrank",
+                "with data: low-rank alone (hybrid, similarity, data-aware factors, refit)",
+                model,
+                concat(List.of("--keep-flops", f), data)));
+        rows.add(
+            new Row(
+                base + "data-prune-0.75-feature-map+lowrank",
+                "with data: prune a quarter (feature-map, compensated), then low-rank to the budget",
+                model,
+                concat(
+                    List.of(
+                        "--prune-keep",
+                        "0.75",
+                        "--prune-criterion",
+                        "feature-map",
+                        "--keep-flops",
+                        f),
+                    data)));
       }
     }
     return rows;
+  }
+
+  private static List<String> concat(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
+  }
+
+  /** True when {@code --only} is unset or one of its comma-separated texts is in the id. */
+  private boolean selected(String id) {
+    return only == null || java.util.Arrays.stream(only.split(",")).anyMatch(id::contains);
   }
 
   @Override
@@ -141,7 +168,7 @@ public final class PruneBench implements Callable<Integer> {
     if (!renderOnly) {
       Files.createDirectories(work);
       for (Row row : rows()) {
-        if (only != null && !row.id().contains(only)) {
+        if (!selected(row.id())) {
           continue;
         }
         err.println("== " + row.id());
