@@ -129,6 +129,113 @@ public final class ChannelSelection {
     return best;
   }
 
+  /**
+   * The budget allocator for pruning: removes blocks of {@code block} channels, one at a time, from
+   * the group where the next block costs least per MAC saved, until the pruned model has at most
+   * {@code targetMacs} MACs per sample. The cost of a block is the sum of its channels' scores
+   * relative to the group's total (scores are comparable within a group only); the MACs a block
+   * saves are measured once per group ({@link ModelProfile}). Every group keeps at least one block.
+   * Falls short of the target, and says so in the decisions, when every group is at its minimum.
+   */
+  public static Result greedyForMacs(
+      ChannelDependencies deps, PruneCriterion criterion, long targetMacs, RankMultiple block) {
+    int m = block.multiple();
+    long total = ModelProfile.of(deps.model()).totalMacs();
+    List<ChannelGroup> eligible = new ArrayList<>();
+    List<GroupDecision> decisions = new ArrayList<>();
+    Map<Integer, int[]> order = new LinkedHashMap<>();
+    Map<Integer, double[]> cost = new LinkedHashMap<>();
+    Map<Integer, Long> saving = new LinkedHashMap<>();
+    for (ChannelGroup g : deps.groups()) {
+      if (g.filters().isEmpty()) {
+        continue;
+      }
+      if (!g.prunable() || !g.uniform() || g.width() < 2 * m) {
+        String why =
+            !g.prunable()
+                ? "unprunable: " + String.join("; ", g.reasons())
+                : !g.uniform()
+                    ? "kept whole: channels at offsets (Pad/Concat) across tensors"
+                    : "kept whole: " + g.width() + " channels, fewer than two blocks of " + m;
+        decisions.add(new GroupDecision(g, g.width(), why));
+        continue;
+      }
+      double[] sc = criterion.scores(deps, g);
+      double sum = java.util.Arrays.stream(sc).sum();
+      int[] o =
+          IntStream.range(0, g.width())
+              .boxed()
+              .sorted(Comparator.comparingDouble((Integer u) -> sc[u]).thenComparing(u -> u))
+              .mapToInt(Integer::intValue)
+              .toArray();
+      double[] rel = new double[g.width()];
+      for (int u = 0; u < rel.length; u++) {
+        rel[u] = sum > 0 ? sc[u] / sum : 0;
+      }
+      long one =
+          total - macs(deps, PruneSelection.of(Map.of(g.index(), java.util.Arrays.copyOf(o, m))));
+      if (one <= 0) {
+        decisions.add(
+            new GroupDecision(g, g.width(), "kept whole: removing channels saves no MACs"));
+        continue;
+      }
+      eligible.add(g);
+      order.put(g.index(), o);
+      cost.put(g.index(), rel);
+      saving.put(g.index(), one);
+    }
+    Map<Integer, Integer> removed = new LinkedHashMap<>();
+    long estimate = total;
+    while (estimate > targetMacs) {
+      ChannelGroup best = null;
+      double bestRatio = Double.POSITIVE_INFINITY;
+      for (ChannelGroup g : eligible) {
+        int r = removed.getOrDefault(g.index(), 0);
+        if (g.width() - r - m < m) {
+          continue;
+        }
+        double c = 0;
+        for (int k = r; k < r + m; k++) {
+          c += cost.get(g.index())[order.get(g.index())[k]];
+        }
+        double ratio = c / saving.get(g.index());
+        if (ratio < bestRatio) {
+          bestRatio = ratio;
+          best = g;
+        }
+      }
+      if (best == null) {
+        break;
+      }
+      removed.merge(best.index(), m, Integer::sum);
+      estimate -= saving.get(best.index());
+    }
+    Map<Integer, int[]> sel = new LinkedHashMap<>();
+    long keptUnits = 0;
+    long allUnits = 0;
+    for (ChannelGroup g : eligible) {
+      int r = removed.getOrDefault(g.index(), 0);
+      keptUnits += g.width() - r;
+      allUnits += g.width();
+      if (r > 0) {
+        sel.put(g.index(), java.util.Arrays.copyOf(order.get(g.index()), r));
+      }
+      decisions.add(
+          new GroupDecision(
+              g,
+              g.width() - r,
+              estimate > targetMacs && g.width() - r - m < m
+                  ? "at its minimum of one block: the MACs target is out of reach by pruning"
+                  : ""));
+    }
+    double keep = allUnits == 0 ? 1 : (double) keptUnits / allUnits;
+    return new Result(PruneSelection.of(sel), decisions, keep, criterion.name() + ", greedy");
+  }
+
+  private static long macs(ChannelDependencies deps, PruneSelection s) {
+    return ModelProfile.of(ChannelPruner.prune(deps, s)).totalMacs();
+  }
+
   private static long macs(ChannelDependencies deps, Result r) {
     Model pruned = ChannelPruner.prune(deps, r.selection());
     return ModelProfile.of(pruned).totalMacs();

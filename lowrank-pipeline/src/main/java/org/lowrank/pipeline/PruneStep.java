@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  *
  * @param keep fraction of each group's channels kept, in (0, 1]; NaN: chosen for {@code keepMacs}
  * @param keepMacs with {@code keep} NaN, the fraction of the original MACs to keep: the largest
- *     keep fraction whose pruned model meets it ({@link ChannelSelection#forMacs})
+ *     blocks of channels removed where they cost least per MAC ({@link
+ *     ChannelSelection#greedyForMacs})
  * @param criterion "l1", "l2" (filter norm) or "feature-map" (needs calibration images)
  * @param block channel counts are rounded up to multiples of this block
  * @param only prune only (no factorization after)
@@ -72,7 +73,7 @@ public record PruneStep(
         };
     ChannelSelection.Result r =
         Double.isNaN(keep)
-            ? ChannelSelection.forMacs(
+            ? ChannelSelection.greedyForMacs(
                 deps, c, (long) (keepMacs * ModelProfile.of(deps.model()).totalMacs()), block)
             : ChannelSelection.byFraction(deps, c, keep, block);
     for (ChannelSelection.GroupDecision d : r.decisions()) {

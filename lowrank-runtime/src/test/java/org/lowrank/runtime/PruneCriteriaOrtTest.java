@@ -66,6 +66,29 @@ class PruneCriteriaOrtTest {
     assertTrue(none.decisions().stream().allMatch(g -> !g.note().isEmpty()));
   }
 
+  /** The greedy allocator meets the MACs target and takes the planted weak filters first. */
+  @Test
+  void greedyAllocatorMeetsTheMacsTargetCheapestBlocksFirst() {
+    ChannelDependencies d = ChannelDependencies.analyze(planted());
+    ChannelGroup spine = d.groupOf("stem").orElseThrow();
+    long total = org.lowrank.analysis.ModelProfile.of(d.model()).totalMacs();
+    long target = (long) (0.8 * total);
+    ChannelSelection.Result r =
+        ChannelSelection.greedyForMacs(d, FilterNorm.l1(), target, RankMultiple.given(2));
+    Model pruned = ChannelPruner.prune(d, r.selection());
+    long after = org.lowrank.analysis.ModelProfile.of(pruned).totalMacs();
+    assertTrue(after <= target && after > 0.5 * total, total + " -> " + after);
+    int[] removed = r.selection().removed().get(spine.index());
+    assertTrue(
+        removed != null && Arrays.stream(removed).filter(u -> u == 2 || u == 5).count() == 2,
+        Arrays.toString(removed));
+    for (ChannelSelection.GroupDecision g : r.decisions()) {
+      if (g.kept() < g.group().width()) {
+        assertEquals(0, g.kept() % 2, "block-aligned: " + g);
+      }
+    }
+  }
+
   /** x [N,4,6,6] -> conv0 (6, 3x3) -> Relu = r -> head (3, 1x1) -> y. */
   private static Model twoConvs(long seed) {
     java.util.Random rnd = new java.util.Random(seed);
