@@ -114,7 +114,15 @@ public final class PruneBench implements Callable<Integer> {
                 model,
                 List.of("--prune-keep", "0.75", "--keep-flops", f)));
         List<String> data =
-            List.of("--data", CIFAR, "--normalize", "imagenet", "--eval-limit", "500");
+            List.of(
+                "--data",
+                CIFAR,
+                "--normalize",
+                "imagenet",
+                "--eval-limit",
+                "500",
+                "--selector",
+                "energy");
         rows.add(
             new Row(
                 base + "prune-feature-map",
@@ -127,7 +135,7 @@ public final class PruneBench implements Callable<Integer> {
         rows.add(
             new Row(
                 base + "data-lowrank",
-                "with data: low-rank alone (hybrid, similarity, data-aware factors, refit)",
+                "with data: low-rank alone (hybrid, energy, data-aware factors, refit)",
                 model,
                 concat(List.of("--keep-flops", f), data)));
         rows.add(
