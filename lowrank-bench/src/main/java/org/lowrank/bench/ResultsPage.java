@@ -177,7 +177,10 @@ public final class ResultsPage {
             EXPERIMENTS_BLOCK, ExperimentsPage.render(experiments.latest(), EXPERIMENTS.toString()))
         + "\n\n"
         + MarkedBlock.wrap(
-            PruneBench.BLOCK, PruneBench.render(new ResultLog(PruneBench.DATA).latest()))
+            PruneBench.BLOCK,
+            // results/prune.jsonl beside the trust records
+            PruneBench.render(
+                new ResultLog(trust.file().resolveSibling(PruneBench.DATA.getFileName())).latest()))
         + "\n";
   }
 
