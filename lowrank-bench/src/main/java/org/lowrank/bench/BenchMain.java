@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
       CpPeersBench.class,
       InceptionV3Onnx.class,
       SpeedBench.class,
+      PruneBench.class,
       ResultsPage.Render.class,
       CommandLine.HelpCommand.class
     })

@@ -181,7 +181,8 @@ public final class ResultsPage {
               EXPERIMENTS,
               latest -> ExperimentsPage.render(latest, EXPERIMENTS.toString())),
           new Block(CpPeersBench.BLOCK, CpPeersBench.DATA, CpPeersBench::render),
-          new Block(SpeedBench.BLOCK, SpeedBench.DATA, SpeedBench::render));
+          new Block(SpeedBench.BLOCK, SpeedBench.DATA, SpeedBench::render),
+          new Block(PruneBench.BLOCK, PruneBench.DATA, PruneBench::render));
 
   /** The whole document from the results files under {@code root} (the repository root). */
   static String document(Path root) throws IOException {

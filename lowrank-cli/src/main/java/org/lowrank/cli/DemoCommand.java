@@ -140,6 +140,7 @@ public final class DemoCommand implements Callable<Integer> {
                     null,
                     null,
                     0,
+                    null,
                     null))
             .optDataSpec(
                 DataSpec.none()

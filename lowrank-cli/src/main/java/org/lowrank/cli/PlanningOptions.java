@@ -103,6 +103,25 @@ public final class PlanningOptions {
   Integer pruneBatch;
 
   @Option(
+      names = "--prune-keep",
+      paramLabel = "F",
+      description = {
+        "Filter pruning before factorization: keep this fraction of the channels of every",
+        "prunable channel group (counts rounded up to the rank block); --method prune prunes",
+        "only (then --keep-flops alone may set the fraction)."
+      })
+  Double pruneKeep;
+
+  @Option(
+      names = "--prune-criterion",
+      paramLabel = "C",
+      defaultValue = "l1",
+      description =
+          "Channel score for --prune-keep: l1, l2 (filter norm) or feature-map (needs --data)"
+              + " (default: ${DEFAULT-VALUE}).")
+  String pruneCriterion;
+
+  @Option(
       names = "--plan",
       paramLabel = "PLAN.json",
       description = "Apply this plan instead of searching.")
@@ -208,14 +227,37 @@ public final class PlanningOptions {
   }
 
   List<Method> methods() {
-    return parseMethods(method);
+    List<Method> ms = parseMethods(method);
+    return ms.isEmpty() ? parseMethods("hybrid") : ms;
+  }
+
+  /** True when --method lists "prune". */
+  boolean pruneMethod() {
+    return java.util.Arrays.stream(method.split(",")).anyMatch(m -> m.trim().equals("prune"));
+  }
+
+  /** The pruning step, or null when neither --prune-keep nor --method prune is given. */
+  org.lowrank.pipeline.PruneStep pruneStep() {
+    boolean only = pruneMethod() && parseMethods(method).isEmpty();
+    if (pruneKeep == null && !pruneMethod()) {
+      return null;
+    }
+    double flops = keepFlops == null ? Double.NaN : keepFlops;
+    return new org.lowrank.pipeline.PruneStep(
+        pruneKeep == null ? Double.NaN : pruneKeep,
+        only ? flops : Double.NaN,
+        pruneCriterion,
+        org.lowrank.cost.RankMultiple.detect(),
+        only);
   }
 
   /** "tucker,cp,..." or "hybrid" (every method) as a list of methods. */
   static List<Method> parseMethods(String spec) {
     List<Method> out = new ArrayList<>();
     for (String m : spec.split(",")) {
-      if (m.trim().equalsIgnoreCase("hybrid")) {
+      if (m.trim().equalsIgnoreCase("prune")) {
+        continue; // filter pruning: see pruneStep()
+      } else if (m.trim().equalsIgnoreCase("hybrid")) {
         out.addAll(
             List.of(Method.TUCKER2, Method.CP, Method.TT, Method.SVD, Method.QR, Method.TTM));
       } else {
@@ -271,7 +313,8 @@ public final class PlanningOptions {
         plan,
         pruning,
         keepLatency == null ? 0 : keepLatency,
-        latencyCache);
+        latencyCache,
+        pruneStep());
   }
 
   /** The data spec of planning: the images (if any), the calibration count, the input shapes. */

@@ -179,7 +179,8 @@ public final class CompressionPipeline {
       long[] inputShape,
       Plan plan,
       Map<Stage, Double> stageSeconds,
-      InputShapes inputs) {}
+      InputShapes inputs,
+      Model factorized) {}
 
   /** Runs read, analyze and plan only (what {@code lowrank plan} does). */
   public Planned plan() throws IOException {
@@ -195,17 +196,67 @@ public final class CompressionPipeline {
 
     t = start(l, Stage.ANALYZE);
     ModelProfile before = profile(original);
-    LayerSelection.Result selection = layerSelection.apply(original, before, modelFile);
     long[] inputShape = before.inputShapes().values().iterator().next();
+    // filter pruning first (--prune-keep): the planner then factorizes the pruned model
+    PruneStep prune = planSpec.prune();
+    PruneStep.Result pruning =
+        prune == null ? null : prune.apply(original, calibration(inputShape), measure.threads());
+    Model start = pruning == null ? original : pruning.model();
+    ModelProfile startProfile = start == original ? before : profile(start);
+    LayerSelection.Result selection = layerSelection.apply(start, startProfile, modelFile);
     seconds.put(Stage.ANALYZE, elapsed(t));
 
     t = start(l, Stage.PLAN);
+    Budget budget = prune == null ? planSpec.budget() : budgetAfterPruning(before, startProfile);
     Plan plan =
         planSpec.planFile() != null
-            ? PlanFiles.readFor(planSpec.planFile(), before)
-            : plan(original, before, selection, calibration(inputShape), inputs);
+            ? PlanFiles.readFor(planSpec.planFile(), startProfile)
+            : planSpec.prune() != null && (planSpec.prune().only() || budget == null)
+                ? prunedOnly(startProfile, pruning)
+                : plan(start, startProfile, selection, calibration(inputShape), inputs, budget);
     seconds.put(Stage.PLAN, elapsed(t));
-    return new Planned(original, before, inputShape, plan, seconds, inputs);
+    return new Planned(original, before, inputShape, plan, seconds, inputs, start);
+  }
+
+  /**
+   * The budget of the original model restated for the pruned one (keep F of the original = keep F x
+   * original / pruned of the pruned model); null when pruning alone meets it.
+   */
+  private Budget budgetAfterPruning(ModelProfile original, ModelProfile pruned) {
+    if (planSpec.budget().isNone()) {
+      return planSpec.budget();
+    }
+    Cost o = new Cost(original.totalParams(), original.totalMacs());
+    Cost p = new Cost(pruned.totalParams(), pruned.totalMacs());
+    double keep =
+        planSpec.budget().keepFraction()
+            * o.get(planSpec.budget().kind())
+            / p.get(planSpec.budget().kind());
+    if (keep >= 1) {
+      LOG.warn("{}: pruning alone meets {}; nothing is factorized", modelFile, planSpec.budget());
+      return null;
+    }
+    return new Budget(planSpec.budget().kind(), keep);
+  }
+
+  /** The empty plan of a pruned-only model. */
+  private Plan prunedOnly(ModelProfile pruned, PruneStep.Result pruning) {
+    Cost c = new Cost(pruned.totalParams(), pruned.totalMacs());
+    return new Plan(
+        modelFile.getFileName().toString(),
+        "prune",
+        planSpec.budget(),
+        seed,
+        Map.of(
+            "prune_keep",
+            pruning.selection().keep(),
+            "prune_criterion",
+            planSpec.prune().criterion(),
+            "pruned_groups",
+            pruning.selection().prunedGroups()),
+        List.of(),
+        c,
+        c);
   }
 
   /** Runs every stage; writes the output model when one was set. */
@@ -215,6 +266,7 @@ public final class CompressionPipeline {
     Map<Checkpoint, EvaluationResult> accuracy = new EnumMap<>(Checkpoint.class);
     PipelineListener l = listener;
     Model original = planned.original();
+    Model start = planned.factorized();
     ModelProfile before = planned.profile();
     long[] inputShape = planned.inputShape();
     InputShapes inputs = planned.inputs();
@@ -223,8 +275,8 @@ public final class CompressionPipeline {
     long t = start(l, Stage.FACTORIZE);
     Rewritten rw =
         dataSpec.source() != null && dataSpec.dataAwareImages() > 0 && dataSpec.sequential()
-            ? factorizeSequentially(original, plan, inputShape)
-            : factorizeAndRewrite(original, plan, inputMoments(original, plan, inputShape), l);
+            ? factorizeSequentially(start, plan, inputShape)
+            : factorizeAndRewrite(start, plan, inputMoments(start, plan, inputShape), l);
     seconds.put(Stage.FACTORIZE, elapsed(t));
 
     t = start(l, Stage.CHECK);
@@ -254,8 +306,7 @@ public final class CompressionPipeline {
         seconds.merge(Stage.EVALUATE, elapsed(t), Double::sum);
       }
       t = start(l, Stage.REFIT);
-      OutputReconstruction.Result r =
-          refit(original, compressed, plan, inputShape, rw.dataFitted());
+      OutputReconstruction.Result r = refit(start, compressed, plan, inputShape, rw.dataFitted());
       compressed = r.model();
       refit = r.layers();
       seconds.put(Stage.REFIT, elapsed(t));
@@ -618,7 +669,8 @@ public final class CompressionPipeline {
     }
     List<LayerPair> pairs = new ArrayList<>();
     for (LayerDecision d : plan.layers()) {
-      if (d.isFactorized()) {
+      // pruned layers have fewer channels than the teacher's: no layer pairs, outputs only
+      if (d.isFactorized() && planSpec.prune() == null) {
         String out = LayerRewriter.findLayer(teacher.graph(), d.layer()).output(0);
         pairs.add(new LayerPair(out, out));
       }
@@ -678,7 +730,8 @@ public final class CompressionPipeline {
       ModelProfile profile,
       LayerSelection.Result selection,
       TensorValue calibration,
-      InputShapes inputs) {
+      InputShapes inputs,
+      Budget budget) {
     if (selection.selected().isEmpty()) {
       throw new IllegalArgumentException(nothingToFactorize(model, selection));
     }
@@ -692,7 +745,7 @@ public final class CompressionPipeline {
                     selection.selected(),
                     seed,
                     calibration,
-                    planSpec.budget(),
+                    budget,
                     dataSpec.source() != null && dataSpec.refitImages() > 0));
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
     PlanSpec.LatencyPruning prune = planSpec.latencyPruning();
@@ -720,7 +773,7 @@ public final class CompressionPipeline {
               total,
               planSpec.methods(),
               rankSelector,
-              planSpec.budget(),
+              budget,
               seed);
       Plan p;
       java.util.function.DoubleFunction<Planner.Request> capped =
@@ -991,6 +1044,12 @@ public final class CompressionPipeline {
     /** {@link PlanSpec#planFile()}: applies this plan file instead of searching. */
     public Builder optPlan(Path v) {
       plan = plan.withPlanFile(v);
+      return this;
+    }
+
+    /** {@link PlanSpec#prune()}: filter pruning before planning (see {@link PruneStep}). */
+    public Builder optPrune(PruneStep v) {
+      plan = plan.withPrune(v);
       return this;
     }
 

@@ -29,6 +29,7 @@ import org.lowrank.runtime.LatencyFilter;
  *     at every latency batch size (0 = no latency budget); met together with {@code budget}
  * @param latencyCache directory of the layer timing cache, or null for {@link
  *     LatencyCache#defaultDirectory()}
+ * @param prune filter pruning before planning ({@link PruneStep}), or null (off)
  */
 public record PlanSpec(
     List<Method> methods,
@@ -38,7 +39,8 @@ public record PlanSpec(
     Path planFile,
     LatencyPruning latencyPruning,
     double keepLatency,
-    Path latencyCache) {
+    Path latencyCache,
+    PruneStep prune) {
 
   /**
    * Keep a candidate iff its factorized layer times at most {@code ratio} x the original layer in
@@ -69,6 +71,16 @@ public record PlanSpec(
               + keepLatency
               + ": e.g. --keep-latency 0.5 asks for a 2x speed-up");
     }
+    if (prune != null && planFile != null) {
+      throw new IllegalArgumentException(
+          "--prune-keep and --method prune do not combine with --plan (a plan names the layers of"
+              + " the model before pruning): drop one of them");
+    }
+    if (prune != null && keepLatency > 0) {
+      throw new IllegalArgumentException(
+          "--prune-keep and --method prune do not combine with --keep-latency yet (the latency"
+              + " budget would be timed on the pruned model): use --keep-flops or --keep-params");
+    }
     if (planFile != null && keepLatency > 0) {
       throw new IllegalArgumentException(
           "--keep-latency shapes the ranks while planning; it does not apply to --plan "
@@ -87,6 +99,7 @@ public record PlanSpec(
         null,
         null,
         0,
+        null,
         null);
   }
 
@@ -106,41 +119,49 @@ public record PlanSpec(
 
   public PlanSpec withMethods(List<Method> v) {
     return new PlanSpec(
-        v, budget, rules, selector, planFile, latencyPruning, keepLatency, latencyCache);
+        v, budget, rules, selector, planFile, latencyPruning, keepLatency, latencyCache, prune);
   }
 
   public PlanSpec withBudget(Budget v) {
     return new PlanSpec(
-        methods, v, rules, selector, planFile, latencyPruning, keepLatency, latencyCache);
+        methods, v, rules, selector, planFile, latencyPruning, keepLatency, latencyCache, prune);
   }
 
   public PlanSpec withRules(ProfileOptions v) {
     return new PlanSpec(
-        methods, budget, v, selector, planFile, latencyPruning, keepLatency, latencyCache);
+        methods, budget, v, selector, planFile, latencyPruning, keepLatency, latencyCache, prune);
   }
 
   public PlanSpec withSelector(SelectorChoice v) {
     return new PlanSpec(
-        methods, budget, rules, v, planFile, latencyPruning, keepLatency, latencyCache);
+        methods, budget, rules, v, planFile, latencyPruning, keepLatency, latencyCache, prune);
   }
 
   public PlanSpec withPlanFile(Path v) {
     return new PlanSpec(
-        methods, budget, rules, selector, v, latencyPruning, keepLatency, latencyCache);
+        methods, budget, rules, selector, v, latencyPruning, keepLatency, latencyCache, prune);
   }
 
   public PlanSpec withLatencyPruning(LatencyPruning v) {
-    return new PlanSpec(methods, budget, rules, selector, planFile, v, keepLatency, latencyCache);
+    return new PlanSpec(
+        methods, budget, rules, selector, planFile, v, keepLatency, latencyCache, prune);
   }
 
   /** A latency budget: {@link #keepLatency()} (0 = none). */
   public PlanSpec withKeepLatency(double v) {
     return new PlanSpec(
-        methods, budget, rules, selector, planFile, latencyPruning, v, latencyCache);
+        methods, budget, rules, selector, planFile, latencyPruning, v, latencyCache, prune);
   }
 
   /** The layer timing cache's directory (null = the default). */
   public PlanSpec withLatencyCache(Path v) {
-    return new PlanSpec(methods, budget, rules, selector, planFile, latencyPruning, keepLatency, v);
+    return new PlanSpec(
+        methods, budget, rules, selector, planFile, latencyPruning, keepLatency, v, prune);
+  }
+
+  /** Filter pruning before planning (null = off). */
+  public PlanSpec withPrune(PruneStep v) {
+    return new PlanSpec(
+        methods, budget, rules, selector, planFile, latencyPruning, keepLatency, latencyCache, v);
   }
 }

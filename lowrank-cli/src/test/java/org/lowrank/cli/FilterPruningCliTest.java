@@ -1,0 +1,107 @@
+package org.lowrank.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank.analysis.ModelProfile;
+import org.lowrank.graph.Model;
+import org.lowrank.onnx.OnnxReader;
+
+/** {@code --method prune}, {@code --prune-keep} and {@code --prune-criterion} on ResNet-20. */
+class FilterPruningCliTest {
+  @TempDir Path tmp;
+
+  private static long macs(Path p) throws Exception {
+    Model m = OnnxReader.read(p);
+    return ModelProfile.of(m).totalMacs();
+  }
+
+  @Test
+  void pruneAloneMeetsTheMacsBudgetWithoutFactorizing() throws Exception {
+    Path model = CliCommandsTest.resnet20();
+    Assumptions.assumeTrue(Files.isRegularFile(model), "shared model absent: " + model);
+    Path out = tmp.resolve("p.onnx");
+    CliCommandsTest.Run r =
+        CliCommandsTest.run(
+            "compress",
+            model.toString(),
+            "-o",
+            out.toString(),
+            "--method",
+            "prune",
+            "--keep-flops",
+            "0.75",
+            "--threads",
+            "1",
+            "--no-latency",
+            "--force",
+            "-q");
+    assertEquals(0, r.code(), r.err());
+    long before = macs(model);
+    long after = macs(out);
+    assertTrue(after <= 0.75 * before && after > 0.5 * before, before + " -> " + after);
+    assertEquals(
+        OnnxReader.read(model).graph().nodes().size(),
+        OnnxReader.read(out).graph().nodes().size(),
+        "pruning removes channels, not nodes; nothing factorized");
+  }
+
+  @Test
+  void pruneThenFactorizeMeetsTheBudgetOfTheOriginal() throws Exception {
+    Path model = CliCommandsTest.resnet20();
+    Assumptions.assumeTrue(Files.isRegularFile(model), "shared model absent: " + model);
+    Path out = tmp.resolve("h.onnx");
+    CliCommandsTest.Run r =
+        CliCommandsTest.run(
+            "compress",
+            model.toString(),
+            "-o",
+            out.toString(),
+            "--prune-keep",
+            "0.75",
+            "--keep-flops",
+            "0.6",
+            "--method",
+            "tucker",
+            "--selector",
+            "energy",
+            "--threads",
+            "1",
+            "--no-latency",
+            "--force",
+            "-q");
+    assertEquals(0, r.code(), r.err());
+    long before = macs(model);
+    long after = macs(out);
+    assertTrue(after <= 0.6 * before, before + " -> " + after);
+    assertTrue(
+        OnnxReader.read(out).graph().nodes().size() > OnnxReader.read(model).graph().nodes().size(),
+        "pruning a quarter is not enough: layers were factorized too");
+  }
+
+  @Test
+  void badPruneOptionsAreBadInput() {
+    CliCommandsTest.Run none =
+        CliCommandsTest.run(
+            "plan", "m.onnx", "-o", tmp.resolve("p.json").toString(), "--method", "prune");
+    assertEquals(ExitCodes.BAD_INPUT, none.code(), none.err());
+    assertTrue(none.err().contains("--prune-keep"), none.err());
+    CliCommandsTest.Run criterion =
+        CliCommandsTest.run(
+            "plan",
+            "m.onnx",
+            "-o",
+            tmp.resolve("p.json").toString(),
+            "--prune-keep",
+            "0.5",
+            "--prune-criterion",
+            "l3");
+    assertEquals(ExitCodes.BAD_INPUT, criterion.code(), criterion.err());
+    assertTrue(criterion.err().contains("l1, l2, feature-map"), criterion.err());
+  }
+}

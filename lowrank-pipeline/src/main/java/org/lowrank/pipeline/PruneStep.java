@@ -1,0 +1,124 @@
+package org.lowrank.pipeline;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.lowrank.analysis.ModelProfile;
+import org.lowrank.cost.RankMultiple;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.prune.ChannelDependencies;
+import org.lowrank.prune.ChannelGroup;
+import org.lowrank.prune.ChannelPruner;
+import org.lowrank.prune.ChannelSelection;
+import org.lowrank.prune.FeatureMapContribution;
+import org.lowrank.prune.FilterNorm;
+import org.lowrank.prune.PruneCriterion;
+import org.lowrank.runtime.FeatureMapRun;
+import org.lowrank.runtime.RuntimeOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Filter pruning before factorization: keep a fraction of the channels of every eligible channel
+ * group ({@link ChannelSelection#byFraction}), scored by a criterion, then hand the smaller model
+ * to the planner. With {@code only}, nothing is factorized after.
+ *
+ * @param keep fraction of each group's channels kept, in (0, 1]; NaN: chosen for {@code keepMacs}
+ * @param keepMacs with {@code keep} NaN, the fraction of the original MACs to keep: the largest
+ *     blocks of channels removed where they cost least per MAC ({@link
+ *     ChannelSelection#greedyForMacs})
+ * @param criterion "l1", "l2" (filter norm) or "feature-map" (needs calibration images)
+ * @param block channel counts are rounded up to multiples of this block
+ * @param only prune only (no factorization after)
+ */
+public record PruneStep(
+    double keep, double keepMacs, String criterion, RankMultiple block, boolean only) {
+  private static final Logger LOG = LoggerFactory.getLogger(PruneStep.class);
+
+  /** The criteria by command-line name. */
+  public static final List<String> CRITERIA = List.of("l1", "l2", "feature-map");
+
+  public PruneStep {
+    if (Double.isNaN(keep) && !(keepMacs > 0 && keepMacs < 1)) {
+      throw new IllegalArgumentException(
+          "--method prune needs --prune-keep F or a --keep-flops budget in (0, 1); found "
+              + keepMacs);
+    }
+    if (!Double.isNaN(keep) && !(keep > 0 && keep <= 1)) {
+      throw new IllegalArgumentException(
+          "--prune-keep takes the fraction of channels kept per group in (0, 1], e.g. 0.75; found "
+              + keep);
+    }
+    criterion = criterion.toLowerCase(Locale.ROOT);
+    if (!CRITERIA.contains(criterion)) {
+      throw new IllegalArgumentException(
+          "--prune-criterion takes one of " + CRITERIA + ", found '" + criterion + "'");
+    }
+  }
+
+  /**
+   * The pruned model and what was decided per group.
+   *
+   * @param calibration images [N, C, H, W] for the feature-map criterion (null otherwise)
+   */
+  public Result apply(Model original, TensorValue calibration, int threads) {
+    ChannelDependencies deps = ChannelDependencies.analyze(original);
+    Map<String, TensorValue> maps = featureMaps(deps, calibration, threads);
+    PruneCriterion c =
+        switch (criterion) {
+          case "l1" -> FilterNorm.l1();
+          case "l2" -> FilterNorm.l2();
+          default -> FeatureMapContribution.centered(maps);
+        };
+    ChannelSelection.Result r =
+        Double.isNaN(keep)
+            ? ChannelSelection.greedyForMacs(
+                deps, c, (long) (keepMacs * ModelProfile.of(deps.model()).totalMacs()), block)
+            : ChannelSelection.byFraction(deps, c, keep, block);
+    for (ChannelSelection.GroupDecision d : r.decisions()) {
+      if (!d.note().isEmpty()) {
+        LOG.info(
+            "prune {}: keeps {} of {}: {}",
+            d.group().label(),
+            d.kept(),
+            d.group().width(),
+            d.note());
+      }
+    }
+    // with calibration images, each consumer's bias absorbs the removed channels' means
+    Model pruned =
+        ChannelPruner.prune(deps, r.selection(), FeatureMapContribution.channelMeans(maps));
+    LOG.info(
+        "pruned {} of {} channel groups (keep {}, {}{})",
+        r.prunedGroups(),
+        deps.groups().size(),
+        r.keep(),
+        c.name(),
+        maps.isEmpty() ? "" : ", mean-compensated");
+    return new Result(pruned, r);
+  }
+
+  /** Feature maps of every prunable group's consumers on the calibration images; none without. */
+  private Map<String, TensorValue> featureMaps(
+      ChannelDependencies deps, TensorValue calibration, int threads) {
+    if (calibration == null) {
+      if (criterion.equals("feature-map")) {
+        throw new IllegalArgumentException(
+            "--prune-criterion feature-map measures feature maps on calibration images: give "
+                + "--data (or use l1/l2)");
+      }
+      return Map.of();
+    }
+    List<ChannelGroup> groups = deps.prunableGroups();
+    String input = deps.model().graph().runtimeInputs().get(0).name();
+    return FeatureMapRun.collect(
+        deps.model(),
+        FeatureMapContribution.taps(deps, groups),
+        Map.of(input, calibration),
+        RuntimeOptions.withThreads(threads));
+  }
+
+  /** The pruned model and the selection with its per-group decisions. */
+  public record Result(Model model, ChannelSelection.Result selection) {}
+}
