@@ -126,6 +126,17 @@ public final class SpeedBench implements Callable<Integer> {
               b,
               null));
     }
+    List<String> tuned =
+        new ArrayList<>(
+            rows.stream().filter(r -> r.id().equals("b/resnet20-kl05")).findFirst().get().args());
+    tuned.addAll(List.of("--finetune-epochs", "2", "--augment"));
+    rows.add(
+        new Row(
+            "d/resnet20-kl05-ft2",
+            "--keep-latency 0.5 with --keep-params 0.22, then the 2-epoch fine-tune",
+            r20,
+            tuned,
+            null));
     rows.sort(java.util.Comparator.comparing(Row::id));
     if (only == null || only.contains("fashion") || "c/fashion-cnn-kl05".contains(only)) {
       Path fashion =
@@ -218,6 +229,7 @@ public final class SpeedBench implements Callable<Integer> {
     m.put("factorized_layers", r.factorizedLayerCount());
     r.accuracyBefore().ifPresent(a -> m.put("top1_original", a.top1()));
     r.accuracyCompressed().ifPresent(a -> m.put("top1_compressed", a.top1()));
+    r.accuracyFinetuned().ifPresent(a -> m.put("top1_finetuned", a.top1()));
     r.accuracyBefore().ifPresent(a -> m.put("test_images", a.samples()));
     Model original = OnnxReader.read(row.model());
     InputShapes shapes =
@@ -268,7 +280,7 @@ public final class SpeedBench implements Callable<Integer> {
             "b1 wall",
             "b32 CPU",
             "b32 wall",
-            "top-1 original / compressed (images)",
+            "top-1 original / compressed / fine-tuned (images)",
             "git");
     for (Map<String, Object> m : latest.values()) {
       table.add(
@@ -286,6 +298,7 @@ public final class SpeedBench implements Callable<Integer> {
               : pct(m.get("top1_original"))
                   + " / "
                   + pct(m.get("top1_compressed"))
+                  + (m.get("top1_finetuned") == null ? "" : " / " + pct(m.get("top1_finetuned")))
                   + " ("
                   + str(m.get("test_images"))
                   + ")",
