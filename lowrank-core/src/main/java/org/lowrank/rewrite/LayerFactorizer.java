@@ -5,6 +5,7 @@ import java.util.Objects;
 import org.lowrank.cost.Choice;
 import org.lowrank.cost.Method;
 import org.lowrank.decomp.ConvKernels;
+import org.lowrank.decomp.ConvTensorTrain;
 import org.lowrank.decomp.ConvTensorTrainSvd;
 import org.lowrank.decomp.CpAls;
 import org.lowrank.decomp.CpTensor;
@@ -12,6 +13,7 @@ import org.lowrank.decomp.DataAwareFactorization;
 import org.lowrank.decomp.InputMoment;
 import org.lowrank.decomp.PivotedQr;
 import org.lowrank.decomp.TruncatedSvd;
+import org.lowrank.decomp.TtMatrix;
 import org.lowrank.decomp.TtMatrixSvd;
 import org.lowrank.decomp.Tucker;
 import org.lowrank.decomp.Tucker2;
@@ -44,6 +46,9 @@ public final class LayerFactorizer {
 
   /** At most this many weighted CP-ALS sweeps after the weight-only CP-ALS. */
   static final int CP_SWEEPS = 15;
+
+  /** Sweeps over the cores of the data-aware TT-matrix. */
+  static final int TT_MATRIX_SWEEPS = 5;
 
   private final LinearAlgebra la;
   private final long seed;
@@ -142,10 +147,10 @@ public final class LayerFactorizer {
         : factorizeDense(weight, choice, moment);
   }
 
-  /** Whether {@code method} has a data-aware form here (TT and TT-matrix do not yet). */
+  /** Whether {@code method} has a data-aware form here (all but separable CP). */
   public boolean isDataAware(Method method) {
     return switch (method) {
-      case TUCKER2, SVD, QR -> true;
+      case TUCKER2, SVD, QR, TT, TTM -> true;
       case CP -> !separableCp;
       default -> false;
     };
@@ -162,7 +167,8 @@ public final class LayerFactorizer {
         return FormatSpecs.tucker2(data ? da.tucker2(w, moment, t, TUCKER_SWEEPS) : t);
       }
       case TT -> {
-        return FormatSpecs.tt(ConvTensorTrainSvd.create(la, false).factorize(w, r));
+        ConvTensorTrain t = ConvTensorTrainSvd.create(la, false).factorize(w, r);
+        return FormatSpecs.tt(data ? da.tt(w, moment, t, TUCKER_SWEEPS) : t);
       }
       case CP -> {
         int[] k = ConvKernels.spatialShape(w);
@@ -236,14 +242,15 @@ public final class LayerFactorizer {
                 : PivotedQr.create(la).factorize(w, choice.ranks()));
       }
       case TTM -> {
-        return FormatSpecs.ttMatrix(
+        TtMatrix t =
             TtMatrixSvd.builder()
                 .optLinearAlgebra(la)
                 .optOrder(choice.outModes().length)
                 .optRowFactors(choice.outModes())
                 .optColFactors(choice.inModes())
                 .build()
-                .factorize(w, choice.ranks()));
+                .factorize(w, choice.ranks());
+        return FormatSpecs.ttMatrix(da != null ? da.ttMatrix(w, moment, t, TT_MATRIX_SWEEPS) : t);
       }
       default ->
           throw new IllegalArgumentException(
