@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
     description = "Benchmarks and results (results/*.jsonl -> RESULTS.md).",
     subcommands = {
       RealBench.class,
+      AccuracyBench.class,
       ResultsPage.Render.class,
       ResultsPage.Import.class,
       CommandLine.HelpCommand.class

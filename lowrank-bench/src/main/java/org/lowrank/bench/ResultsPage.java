@@ -175,6 +175,9 @@ public final class ResultsPage {
         + "\n\n"
         + MarkedBlock.wrap(
             EXPERIMENTS_BLOCK, ExperimentsPage.render(experiments.latest(), EXPERIMENTS.toString()))
+        + "\n\n"
+        + MarkedBlock.wrap(
+            AccuracyBench.BLOCK, AccuracyBench.block(new ResultLog(AccuracyBench.DATA).latest()))
         + "\n";
   }
 

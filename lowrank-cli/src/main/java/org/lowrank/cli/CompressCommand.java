@@ -111,6 +111,14 @@ public final class CompressCommand implements Callable<Integer> {
   }
 
   @Option(
+      names = "--fit-images",
+      paramLabel = "N",
+      defaultValue = "" + CompressionPipeline.DEFAULT_REFIT_IMAGES,
+      description =
+          "Training images the data-aware factorization fits to (default: ${DEFAULT-VALUE}).")
+  int fitImages;
+
+  @Option(
       names = "--eval-limit",
       paramLabel = "N",
       defaultValue = "0",
@@ -188,8 +196,7 @@ public final class CompressCommand implements Callable<Integer> {
       b.optData(data.source())
           .optEvaluation(evalLimit)
           .optRefit(refitImages)
-          .optDataAwareFactorization(
-              factorize == Factorize.weights ? 0 : CompressionPipeline.DEFAULT_REFIT_IMAGES)
+          .optDataAwareFactorization(factorize == Factorize.weights ? 0 : fitImages)
           .optSequential(factorize == Factorize.data);
     }
     if (epochs > 0 || steps > 0) {
