@@ -198,8 +198,10 @@ public final class AccuracyBench implements Callable<Integer> {
             cifar ? row.file().toString() : "FASHION_CNN.onnx");
     m.put("plan_command", CliRun.scrub("./lowrank " + String.join(" ", planCmd), labels));
     if (!Files.exists(planFile)) {
+      double cpu0 = cpuSeconds();
       CliRun p = CliRun.of(planCmd);
       m.put("plan_seconds", p.seconds());
+      m.put("plan_cpu_seconds", cpuSeconds() - cpu0);
       if (p.exitCode() != 0) {
         m.put("plan_exit_code", p.exitCode());
         m.put("error", p.message());
@@ -221,7 +223,9 @@ public final class AccuracyBench implements Callable<Integer> {
     cmd.addAll(
         List.of("--eval-limit", String.valueOf(evalLimit), "--no-latency", "--threads", "1"));
     resetPeakMemory();
+    double cpu0 = cpuSeconds();
     CliRun run = CliRun.of(cmd);
+    m.put("cpu_seconds", cpuSeconds() - cpu0);
     Map<Path, String> outLabels = new LinkedHashMap<>(labels);
     outLabels.put(outFile, "OUT.onnx");
     m.put("command", CliRun.scrub("./lowrank " + String.join(" ", cmd), outLabels));
@@ -254,6 +258,14 @@ public final class AccuracyBench implements Callable<Integer> {
     }
     m.putAll(ResultLog.provenance());
     return m;
+  }
+
+  /** CPU seconds of this process so far (all threads), or NaN where the JVM cannot tell. */
+  private static double cpuSeconds() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+            instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime() / 1e9
+        : Double.NaN;
   }
 
   /** Resets the process's peak resident set (VmHWM) where Linux allows it; else nothing. */
