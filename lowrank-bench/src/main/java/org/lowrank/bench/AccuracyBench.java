@@ -115,6 +115,18 @@ public final class AccuracyBench implements Callable<Integer> {
         }
       }
     }
+    // a weight-only (energy) plan: the search is cheap, so the row also times the calibration pass
+    for (String model : List.of("resnet20", "resnet56")) {
+      for (String how : List.of("weights", "data")) {
+        rows.add(
+            new Row(
+                model + "/tucker/keep-flops-0.22/energy-plan/" + how,
+                model,
+                models.get(model),
+                List.of("--selector", "energy", "--method", "tucker", "--keep-flops", "0.22"),
+                List.of("--factorize", how)));
+      }
+    }
     Path r20 = models.get("resnet20");
     for (int images : new int[] {64, 256, 1024}) {
       rows.add(
@@ -184,7 +196,9 @@ public final class AccuracyBench implements Callable<Integer> {
     List<String> planCmd =
         new ArrayList<>(List.of("plan", row.file().toString(), "-o", planFile.toString()));
     planCmd.addAll(row.plan());
-    planCmd.addAll(data);
+    if (!row.plan().contains("energy")) {
+      planCmd.addAll(data);
+    }
     planCmd.addAll(common);
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", row.id());
@@ -324,7 +338,8 @@ public final class AccuracyBench implements Callable<Integer> {
                 + "Generated from `"
                 + DATA
                 + "` (measured by `./bench accuracy --only ID`). Each row: the plan made once per "
-                + "model, method and budget by the data-aware similarity search, then `compress --plan` "
+                + "model, method and budget by the data-aware similarity search (`energy-plan`: the "
+                + "weight-only energy selector), then `compress --plan` "
                 + "with `--factorize weights` (weight-only factors, last factor refitted) or `data` "
                 + "(each layer fitted in graph order to its inputs in the compressed model). Top-1 on a "
                 + "seeded subset of the test split (eval images), no fine-tuning. `fit-N`: N training images "
