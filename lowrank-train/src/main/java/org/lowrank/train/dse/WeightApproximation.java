@@ -76,4 +76,9 @@ public final class WeightApproximation {
     TensorValue r = f.reconstruct();
     return DenseTensor.fromFloats(r.toFloatArray(), w.shape());
   }
+
+  /** Whether {@code method} is factorized data-aware when a moment is given. */
+  public boolean isDataAware(org.lowrank.cost.Method method) {
+    return factorizer.isDataAware(method);
+  }
 }
