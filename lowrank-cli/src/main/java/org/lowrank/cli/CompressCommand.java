@@ -91,8 +91,8 @@ public final class CompressCommand implements Callable<Integer> {
       description =
           "weights: fit the factors to the weights alone; data (default with --data): fit "
               + "each layer, in graph order, to the inputs it gets in the model compressed so far, the "
-              + "target being the original layer's output on the same training images (Tucker-2, CP, "
-              + "SVD, QR; TT and TT-matrix from the weights); data-symmetric: fit to the original "
+              + "target being the original layer's output on the same training images, bias "
+              + "included (every method but separable CP); data-symmetric: fit to the original "
               + "model's inputs, all layers from one pass.")
   Factorize factorize;
 
