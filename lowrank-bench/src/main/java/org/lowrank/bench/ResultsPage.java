@@ -19,9 +19,10 @@ import picocli.CommandLine.Parameters;
 
 /**
  * RESULTS.md, generated: a short preamble, then one marked block per result file under {@code
- * results/} ({@code trust.jsonl}, {@code real.jsonl}, {@code experiments.jsonl}), each the latest
- * record per id. The benchmarks that measure a file rewrite only their own block. The figures the
- * README quotes ({@link #FIGURES}) are rendered into its {@code <!-- figures:begin/end -->} block.
+ * results/} ({@code trust.jsonl}, {@code real.jsonl}, {@code experiments.jsonl}, {@code
+ * accuracy.jsonl} beside the trust file), each the latest record per id. The benchmarks that
+ * measure a file rewrite only their own block. The figures the README quotes ({@link #FIGURES}) are
+ * rendered into its {@code <!-- figures:begin/end -->} block.
  */
 public final class ResultsPage {
   static final Path EXPERIMENTS = Path.of("results", "experiments.jsonl");
@@ -177,7 +178,11 @@ public final class ResultsPage {
             EXPERIMENTS_BLOCK, ExperimentsPage.render(experiments.latest(), EXPERIMENTS.toString()))
         + "\n\n"
         + MarkedBlock.wrap(
-            AccuracyBench.BLOCK, AccuracyBench.block(new ResultLog(AccuracyBench.DATA).latest()))
+            AccuracyBench.BLOCK,
+            AccuracyBench.block(
+                new ResultLog(
+                        trust.file().resolveSibling(AccuracyBench.DATA.getFileName().toString()))
+                    .latest()))
         + "\n";
   }
 
