@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
       InceptionV3Onnx.class,
       SpeedBench.class,
       PruneBench.class,
+      AccuracyBench.class,
       ResultsPage.Render.class,
       CommandLine.HelpCommand.class
     })

@@ -19,9 +19,10 @@ import picocli.CommandLine.Option;
 
 /**
  * RESULTS.md, generated: a short preamble, then one marked block per result file under {@code
- * results/} ({@code trust.jsonl}, {@code real.jsonl}, {@code experiments.jsonl}), each the latest
- * record per id. The benchmarks that measure a file rewrite only their own block. The figures the
- * README quotes ({@link #FIGURES}) are rendered into its {@code <!-- figures:begin/end -->} block.
+ * results/} ({@code trust.jsonl}, {@code real.jsonl}, {@code experiments.jsonl}, {@code
+ * accuracy.jsonl} beside the trust file), each the latest record per id. The benchmarks that
+ * measure a file rewrite only their own block. The figures the README quotes ({@link #FIGURES}) are
+ * rendered into its {@code <!-- figures:begin/end -->} block.
  */
 public final class ResultsPage {
   public static final Path EXPERIMENTS = Path.of("results", "experiments.jsonl");
@@ -182,7 +183,8 @@ public final class ResultsPage {
               latest -> ExperimentsPage.render(latest, EXPERIMENTS.toString())),
           new Block(CpPeersBench.BLOCK, CpPeersBench.DATA, CpPeersBench::render),
           new Block(SpeedBench.BLOCK, SpeedBench.DATA, SpeedBench::render),
-          new Block(PruneBench.BLOCK, PruneBench.DATA, PruneBench::render));
+          new Block(PruneBench.BLOCK, PruneBench.DATA, PruneBench::render),
+          new Block(AccuracyBench.BLOCK, AccuracyBench.DATA, AccuracyBench::block));
 
   /** The whole document from the results files under {@code root} (the repository root). */
   static String document(Path root) throws IOException {

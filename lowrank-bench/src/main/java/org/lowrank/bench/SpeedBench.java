@@ -126,17 +126,20 @@ public final class SpeedBench implements Callable<Integer> {
               b,
               null));
     }
-    List<String> tuned =
-        new ArrayList<>(
-            rows.stream().filter(r -> r.id().equals("b/resnet20-kl05")).findFirst().get().args());
-    tuned.addAll(List.of("--finetune-epochs", "2", "--augment"));
-    rows.add(
-        new Row(
-            "d/resnet20-kl05-ft2",
-            "--keep-latency 0.5 with --keep-params 0.22, then the 2-epoch fine-tune",
-            r20,
-            tuned,
-            null));
+    for (Map.Entry<String, Path> e : Map.of("resnet20", r20, "resnet56", r56).entrySet()) {
+      String base = "b/" + e.getKey() + "-kl05";
+      List<String> tuned =
+          new ArrayList<>(
+              rows.stream().filter(r -> r.id().equals(base)).findFirst().orElseThrow().args());
+      tuned.addAll(List.of("--finetune-epochs", "2", "--augment"));
+      rows.add(
+          new Row(
+              "d/" + e.getKey() + "-kl05-ft2",
+              "--keep-latency 0.5 with --keep-params 0.22, then the 2-epoch fine-tune",
+              e.getValue(),
+              tuned,
+              null));
+    }
     rows.sort(java.util.Comparator.comparing(Row::id));
     if (only == null || only.contains("fashion") || "c/fashion-cnn-kl05".contains(only)) {
       Path fashion =

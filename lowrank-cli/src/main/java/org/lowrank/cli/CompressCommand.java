@@ -94,8 +94,8 @@ public final class CompressCommand implements Callable<Integer> {
       description =
           "weights: fit the factors to the weights alone; data (default with --data): fit "
               + "each layer, in graph order, to the inputs it gets in the model compressed so far, the "
-              + "target being the original layer's output on the same training images (Tucker-2, CP, "
-              + "SVD, QR; TT and TT-matrix from the weights); data-symmetric: fit to the original "
+              + "target being the original layer's output on the same training images, bias "
+              + "included (every method but separable CP); data-symmetric: fit to the original "
               + "model's inputs, all layers from one pass.")
   Factorize factorize;
 
@@ -112,6 +112,14 @@ public final class CompressCommand implements Callable<Integer> {
           "expected weights, data or data-symmetric, found '" + v + "'");
     }
   }
+
+  @Option(
+      names = "--fit-images",
+      paramLabel = "N",
+      defaultValue = "" + CompressionPipeline.DEFAULT_REFIT_IMAGES,
+      description =
+          "Training images the data-aware factorization fits to (default: ${DEFAULT-VALUE}).")
+  int fitImages;
 
   @Option(
       names = "--eval-limit",
@@ -190,8 +198,7 @@ public final class CompressCommand implements Callable<Integer> {
               .withEvalLimit(evalLimit)
               .withRefitImages(refitImages)
               .withDataAware(
-                  factorize == Factorize.weights ? 0 : CompressionPipeline.DEFAULT_REFIT_IMAGES,
-                  factorize == Factorize.data);
+                  factorize == Factorize.weights ? 0 : fitImages, factorize == Factorize.data);
     }
     FineTuneSettings tune = null;
     if (epochs > 0 || steps > 0) {

@@ -30,6 +30,9 @@ import org.lowrank.tensor.DenseTensor;
  *   <li>{@link #cp}: weighted ALS on W[t, (c, s)] = sum_rho A[t, rho] K[s, rho] C[c, rho] from the
  *       weight-only CP-ALS result: each factor update is the exact weighted least-squares solution
  *       given the other two, so the objective never increases.
+ *   <li>{@link #tt}: the 3-core conv TT has the multilinear form of two-sided Tucker-2 and is
+ *       fitted by the same ALS.
+ *   <li>{@link #ttMatrix}: weighted ALS over the TT-matrix cores, one exact core update at a time.
  * </ul>
  *
  * Computed in double; inputs are not modified.
@@ -37,6 +40,9 @@ import org.lowrank.tensor.DenseTensor;
 public final class DataAwareFactorization {
   /** Unknowns above which a CP factor update (a dense normal-equation solve) is skipped. */
   static final int MAX_UNKNOWNS = 2048;
+
+  /** Values above which a TT-matrix core's design matrix is not formed (the core is kept). */
+  static final long MAX_DESIGN = 4_000_000;
 
   private final LinearAlgebra la;
 
@@ -112,8 +118,80 @@ public final class DataAwareFactorization {
     int r1 = ranks[0];
     int r2 = ranks[1];
     double[] w = kernel.toArray();
-    double[] s = moment.ridged();
     double[] uIn = weightOnly.factor(1).orElseThrow().transpose().toArray(); // [r2, cin]
+    TuckerFit best = twoSided(w, moment, uIn, m, cin, k, r1, r2, sweeps);
+    double weightOnlyError = moment.squaredError(la, kernel, weightOnly.reconstruct());
+    if (!(best.error <= weightOnlyError)) {
+      return weightOnly;
+    }
+    int[] coreShape = kernel.shape().clone();
+    coreShape[0] = r1;
+    coreShape[1] = r2;
+    return new TuckerTensor(
+        DenseTensor.of(best.core, coreShape),
+        new int[] {0, 1},
+        List.of(DenseTensor.of(best.uOut, m, r1), DenseTensor.of(best.bIn, r2, cin).transpose()));
+  }
+
+  /**
+   * Data-aware 3-core tensor train of a conv kernel W [C_out, C_in, k..], ranks (r1, r2): the same
+   * multilinear form as two-sided Tucker-2 in the flattened view, Ŵ[t, (c, s)] = sum_{a, b} G1[t,
+   * a] G2[a, s, b] G3[b, c], so it is fitted by the same alternating least squares ({@link
+   * #tucker2}), started from the weight-only input core G3 and never worse than the weight-only
+   * result on the moment.
+   *
+   * @param moment S over the input patches, n = C_in K
+   * @param weightOnly the weight-only TT-SVD of the same kernel and ranks
+   */
+  public ConvTensorTrain tt(
+      DenseTensor kernel, InputMoment moment, ConvTensorTrain weightOnly, int sweeps) {
+    ConvKernels.requireKernel("data-aware TT", kernel);
+    int m = kernel.dim(0);
+    int cin = kernel.dim(1);
+    int k = kernel.size() / (m * cin);
+    requireSize("data-aware TT", moment, cin * k, kernel);
+    int r1 = weightOnly.rank1();
+    int r2 = weightOnly.rank2();
+    double[] w = kernel.toArray();
+    TuckerFit best =
+        twoSided(w, moment, weightOnly.inputFactor().toArray(), m, cin, k, r1, r2, sweeps);
+    double weightOnlyError =
+        moment.squaredError(la, kernel, weightOnly.reconstruct().reshape(m, cin * k));
+    if (!(best.error <= weightOnlyError)) {
+      return weightOnly;
+    }
+    double[] g2 = new double[r1 * k * r2]; // G2[a, s, b] = C[a, (b, s)]
+    for (int a = 0; a < r1; a++) {
+      for (int b = 0; b < r2; b++) {
+        for (int t = 0; t < k; t++) {
+          g2[(a * k + t) * r2 + b] = best.core[a * r2 * k + b * k + t];
+        }
+      }
+    }
+    return new ConvTensorTrain(
+        DenseTensor.of(best.uOut, m, r1),
+        DenseTensor.of(g2, r1, k, r2),
+        DenseTensor.of(best.bIn, r2, cin),
+        weightOnly.spatialShape());
+  }
+
+  /**
+   * Alternating least squares for Ŵ = U_out C Q^T (see {@link #tucker2}) from the input factor
+   * {@code uIn} [r2, cin]: the closed-form output side, then up to {@code sweeps} exact
+   * input-factor updates, each kept only when it lowers the error.
+   */
+  private TuckerFit twoSided(
+      double[] w,
+      InputMoment moment,
+      double[] uIn,
+      int m,
+      int cin,
+      int k,
+      int r1,
+      int r2,
+      int sweeps) {
+    int n = cin * k;
+    double[] s = moment.ridged();
     TuckerFit best = tuckerGivenInput(w, s, uIn, m, cin, k, r1, r2);
     for (int it = 0; it < sweeps; it++) {
       double[] next;
@@ -133,17 +211,7 @@ public final class DataAwareFactorization {
       }
       best = cand;
     }
-    double weightOnlyError = moment.squaredError(la, kernel, weightOnly.reconstruct());
-    if (!(best.error <= weightOnlyError)) {
-      return weightOnly;
-    }
-    int[] coreShape = kernel.shape().clone();
-    coreShape[0] = r1;
-    coreShape[1] = r2;
-    return new TuckerTensor(
-        DenseTensor.of(best.core, coreShape),
-        new int[] {0, 1},
-        List.of(DenseTensor.of(best.uOut, m, r1), DenseTensor.of(best.bIn, r2, cin).transpose()));
+    return best;
   }
 
   /**
@@ -344,6 +412,76 @@ public final class DataAwareFactorization {
     return new CpTensor(
         lambda,
         List.of(DenseTensor.of(a, m, r), DenseTensor.of(kf, k, r), DenseTensor.of(cf, cin, r)));
+  }
+
+  /**
+   * Data-aware TT-matrix of a dense weight W [M, N] (cores G_k [r_{k-1}, m_k, n_k, r_k], see {@link
+   * TtMatrix}): weighted ALS from {@code weightOnly}, one core at a time (left to right, {@code
+   * sweeps} times). Ŵ is linear in each core, vec(Ŵ) = D_k vec(G_k) with the design D_k [M N, P_k]
+   * (column p: Ŵ with G_k the p-th unit core, the others fixed), so the exact update solves (D_k^T
+   * (I_M ⊗ S) D_k) g = D_k^T vec(W S), about M N^2 P_k + M N P_k^2 flops. Cores whose design would
+   * exceed {@value #MAX_DESIGN} values or {@value #MAX_UNKNOWNS} unknowns keep their weight-only
+   * values. Never worse than {@code weightOnly} on the moment.
+   *
+   * @param moment S over the layer's N input features
+   */
+  public TtMatrix ttMatrix(DenseTensor w, InputMoment moment, TtMatrix weightOnly, int sweeps) {
+    if (w.order() != 2 || !Arrays.equals(w.shape(), weightOnly.shape())) {
+      throw new IllegalArgumentException(
+          "data-aware TT-matrix: expected a matrix of the TT-matrix's shape "
+              + Arrays.toString(weightOnly.shape())
+              + ", got "
+              + Arrays.toString(w.shape()));
+    }
+    int rows = w.dim(0);
+    int n = w.dim(1);
+    requireSize("data-aware TT-matrix", moment, n, w);
+    double[] s = moment.ridged();
+    double[] ws = la.multiply(false, false, rows, n, n, w.toArray(), s);
+    List<DenseTensor> cores = new java.util.ArrayList<>(weightOnly.cores());
+    double start = moment.squaredError(la, w, weightOnly.reconstruct());
+    double error = start;
+    for (int it = 0; it < sweeps; it++) {
+      double before = error;
+      for (int core = 0; core < cores.size(); core++) {
+        int[] shape = cores.get(core).shape();
+        int p = cores.get(core).size();
+        if (p > MAX_UNKNOWNS || (long) p * rows * n > MAX_DESIGN) {
+          continue;
+        }
+        double[] d = new double[rows * n * p]; // D [(i, j), p]
+        for (int q = 0; q < p; q++) {
+          double[] unit = new double[p];
+          unit[q] = 1;
+          List<DenseTensor> probe = new java.util.ArrayList<>(cores);
+          probe.set(core, DenseTensor.of(unit, shape));
+          double[] col = new TtMatrix(probe).reconstruct().toArray();
+          for (int e = 0; e < col.length; e++) {
+            d[e * p + q] = col[e];
+          }
+        }
+        // (I_M ⊗ S) D: S applied to each row block D_i [N, P]
+        double[] sd = new double[d.length];
+        for (int i = 0; i < rows; i++) {
+          double[] block = Arrays.copyOfRange(d, i * n * p, (i + 1) * n * p);
+          System.arraycopy(la.multiply(false, false, n, p, n, s, block), 0, sd, i * n * p, n * p);
+        }
+        double[] g = ridgedSolveMatrix(la.multiply(true, false, p, p, rows * n, d, sd), p);
+        double[] rhs = la.multiply(true, false, p, 1, rows * n, d, ws);
+        double[] theta = la.solveSymmetric(g, p, rhs, 1);
+        List<DenseTensor> cand = new java.util.ArrayList<>(cores);
+        cand.set(core, DenseTensor.of(theta, shape));
+        double e = moment.squaredError(la, w, new TtMatrix(cand).reconstruct());
+        if (e < error) {
+          cores = cand;
+          error = e;
+        }
+      }
+      if (!(error < before * (1 - 1e-9))) {
+        break;
+      }
+    }
+    return error < start ? new TtMatrix(cores) : weightOnly;
   }
 
   /** F [n, r], F[(c, s), rho] = C[c, rho] K[s, rho]: Ŵ = A F^T. */

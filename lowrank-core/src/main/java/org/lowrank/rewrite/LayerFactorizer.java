@@ -5,6 +5,7 @@ import java.util.Objects;
 import org.lowrank.cost.Choice;
 import org.lowrank.cost.Method;
 import org.lowrank.decomp.ConvKernels;
+import org.lowrank.decomp.ConvTensorTrain;
 import org.lowrank.decomp.ConvTensorTrainSvd;
 import org.lowrank.decomp.CpAls;
 import org.lowrank.decomp.CpTensor;
@@ -12,6 +13,7 @@ import org.lowrank.decomp.DataAwareFactorization;
 import org.lowrank.decomp.InputMoment;
 import org.lowrank.decomp.PivotedQr;
 import org.lowrank.decomp.TruncatedSvd;
+import org.lowrank.decomp.TtMatrix;
 import org.lowrank.decomp.TtMatrixSvd;
 import org.lowrank.decomp.Tucker;
 import org.lowrank.decomp.Tucker2;
@@ -45,16 +47,21 @@ public final class LayerFactorizer {
   /** At most this many weighted CP-ALS sweeps after the weight-only CP-ALS. */
   static final int CP_SWEEPS = 15;
 
+  /** Sweeps over the cores of the data-aware TT-matrix. */
+  static final int TT_MATRIX_SWEEPS = 5;
+
   private final LinearAlgebra la;
   private final long seed;
   private final boolean separableCp;
   private final int cpIterations;
+  private final double dataAwareEffort;
 
   private LayerFactorizer(Builder b) {
     this.la = b.la;
     this.seed = b.seed;
     this.separableCp = b.separableCp;
     this.cpIterations = b.cpIterations;
+    this.dataAwareEffort = b.dataAwareEffort;
   }
 
   public static Builder builder() {
@@ -142,10 +149,10 @@ public final class LayerFactorizer {
         : factorizeDense(weight, choice, moment);
   }
 
-  /** Whether {@code method} has a data-aware form here (TT and TT-matrix do not yet). */
+  /** Whether {@code method} has a data-aware form here (all but separable CP). */
   public boolean isDataAware(Method method) {
     return switch (method) {
-      case TUCKER2, SVD, QR -> true;
+      case TUCKER2, SVD, QR, TT, TTM -> true;
       case CP -> !separableCp;
       default -> false;
     };
@@ -159,10 +166,11 @@ public final class LayerFactorizer {
     switch (choice.method()) {
       case TUCKER2 -> {
         TuckerTensor t = Tucker2.create(Tucker.Method.HOOI, la).factorize(w, r);
-        return FormatSpecs.tucker2(data ? da.tucker2(w, moment, t, TUCKER_SWEEPS) : t);
+        return FormatSpecs.tucker2(data ? da.tucker2(w, moment, t, sweeps(TUCKER_SWEEPS)) : t);
       }
       case TT -> {
-        return FormatSpecs.tt(ConvTensorTrainSvd.create(la, false).factorize(w, r));
+        ConvTensorTrain t = ConvTensorTrainSvd.create(la, false).factorize(w, r);
+        return FormatSpecs.tt(data ? da.tt(w, moment, t, sweeps(TUCKER_SWEEPS)) : t);
       }
       case CP -> {
         int[] k = ConvKernels.spatialShape(w);
@@ -175,7 +183,7 @@ public final class LayerFactorizer {
                 .build();
         if (!separableCp || k.length == 1) {
           CpTensor cp = als.factorize(ConvKernels.threeWay(w), r);
-          return FormatSpecs.cp(data ? da.cp(w, moment, cp, CP_SWEEPS, 1e-6) : cp, kernel);
+          return FormatSpecs.cp(data ? da.cp(w, moment, cp, sweeps(CP_SWEEPS), 1e-6) : cp, kernel);
         }
         // [Cout, Cin, k..] -> [Cout, k.., Cin]
         int n = w.order();
@@ -236,19 +244,28 @@ public final class LayerFactorizer {
                 : PivotedQr.create(la).factorize(w, choice.ranks()));
       }
       case TTM -> {
-        return FormatSpecs.ttMatrix(
+        TtMatrix t =
             TtMatrixSvd.builder()
                 .optLinearAlgebra(la)
                 .optOrder(choice.outModes().length)
                 .optRowFactors(choice.outModes())
                 .optColFactors(choice.inModes())
                 .build()
-                .factorize(w, choice.ranks()));
+                .factorize(w, choice.ranks());
+        return FormatSpecs.ttMatrix(
+            da != null ? da.ttMatrix(w, moment, t, sweeps(TT_MATRIX_SWEEPS)) : t);
       }
       default ->
           throw new IllegalArgumentException(
               choice.method().cliName() + " is a conv method; dense methods are svd, qr, ttm");
     }
+  }
+
+  /**
+   * The data-aware ALS sweeps at this factorizer's effort (at least 1 when the default has any).
+   */
+  private int sweeps(int full) {
+    return dataAwareEffort >= 1 ? full : Math.max(1, (int) Math.round(full * dataAwareEffort));
   }
 
   /** Builder: all options have defaults. */
@@ -257,6 +274,21 @@ public final class LayerFactorizer {
     private long seed;
     private boolean separableCp;
     private int cpIterations = 500;
+    private double dataAwareEffort = 1;
+
+    /**
+     * The fraction of the data-aware ALS sweeps to run (default 1: Tucker-2 and TT 10 input-factor
+     * updates, CP 15 sweeps, TT-matrix 5; at least one each). A search that only rates candidates
+     * can use less: the scores are then slightly pessimistic, never better than the deployed fit.
+     */
+    public Builder optDataAwareEffort(double fraction) {
+      if (!(fraction > 0 && fraction <= 1)) {
+        throw new IllegalArgumentException(
+            "data-aware effort must be in (0, 1], found " + fraction);
+      }
+      this.dataAwareEffort = fraction;
+      return this;
+    }
 
     /**
      * At most this many CP-ALS sweeps (default 500). A search that only rates candidates can use

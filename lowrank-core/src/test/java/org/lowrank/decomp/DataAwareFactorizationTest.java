@@ -140,6 +140,107 @@ class DataAwareFactorizationTest {
     assertTrue(cpGain / 4 < 0.9, "mean CP error ratio " + cpGain / 4);
   }
 
+  private static TtMatrix ttm(DenseTensor w, int rank) {
+    return TtMatrixSvd.builder()
+        .optLinearAlgebra(LA)
+        .optOrder(2)
+        .optRowFactors(2, 3)
+        .optColFactors(2, 4)
+        .build()
+        .factorize(w, rank);
+  }
+
+  /** Inputs u ⊗ v [8, N]: a fixed u [2] and random v [4], a 4-dim subspace of R^8. */
+  private static DenseTensor kroneckerInputs(long seed, int samples) {
+    double[] u = {0.8, -0.6};
+    double[] v = DenseTensor.random(seed, 4, samples).toArray();
+    double[] x = new double[8 * samples];
+    for (int j1 = 0; j1 < 2; j1++) {
+      for (int j2 = 0; j2 < 4; j2++) {
+        for (int i = 0; i < samples; i++) {
+          x[(j1 * 4 + j2) * samples + i] = u[j1] * v[j2 * samples + i];
+        }
+      }
+    }
+    return DenseTensor.of(x, 8, samples);
+  }
+
+  @Test
+  void ttWithFullInputRankReproducesConvOnPatchesOfRankK() {
+    for (long seed = 1; seed <= 3; seed++) {
+      DenseTensor kernel = DenseTensor.random(seed, 8, 4, 3, 3);
+      DenseTensor x = subspaceInputs(seed + 5, 36, 3, 300);
+      ConvTensorTrain weights = ConvTensorTrainSvd.create(LA, false).factorize(kernel, 3, 4);
+      ConvTensorTrain data = da.tt(kernel, moment(x), weights, 3);
+      double dataError = outputError(kernel, data.reconstruct(), x);
+      double weightError = outputError(kernel, weights.reconstruct(), x);
+      assertTrue(dataError < 1e-3, "seed " + seed + ": data-aware TT error " + dataError);
+      assertTrue(weightError > 0.05, "seed " + seed + ": weight-only TT error " + weightError);
+    }
+  }
+
+  @Test
+  void ttMatrixReproducesDenseLayerOnKroneckerInputsAtRank2() {
+    for (long seed = 1; seed <= 3; seed++) {
+      DenseTensor w = DenseTensor.random(seed, 6, 8);
+      DenseTensor x = kroneckerInputs(seed + 3, 100);
+      TtMatrix weights = ttm(w, 2);
+      TtMatrix data = da.ttMatrix(w, moment(x), weights, 20);
+      double dataError = outputError(w, data.reconstruct(), x);
+      double weightError = outputError(w, weights.reconstruct(), x);
+      assertTrue(dataError < 1e-3, "seed " + seed + ": data-aware TT-matrix error " + dataError);
+      assertTrue(
+          weightError > 0.05, "seed " + seed + ": weight-only TT-matrix error " + weightError);
+    }
+  }
+
+  @Test
+  void identityMomentKeepsWeightOnlyTtAndTtMatrixError() {
+    DenseTensor kernel = DenseTensor.random(6, 8, 6, 3, 3);
+    ConvTensorTrain tw = ConvTensorTrainSvd.create(LA, false).factorize(kernel, 4, 3);
+    ConvTensorTrain td = da.tt(kernel, InputMoment.identity(54), tw, 3);
+    double twError = DenseTensor.relativeError(kernel, tw.reconstruct());
+    double tdError = DenseTensor.relativeError(kernel, td.reconstruct());
+    // TT-SVD is not an ALS fixed point: the sweeps may lower the Frobenius error, never raise it
+    assertTrue(tdError <= twError + 1e-12, tdError + " > " + twError);
+    assertEquals(twError, tdError, 0.02 * twError);
+    // a 2-core TT-matrix is one truncated SVD, already the Frobenius optimum: nothing to change
+    DenseTensor w = DenseTensor.random(7, 6, 8);
+    TtMatrix mw = ttm(w, 2);
+    TtMatrix md = da.ttMatrix(w, InputMoment.identity(8), mw, 5);
+    assertEquals(0, DenseTensor.relativeError(mw.reconstruct(), md.reconstruct()), 1e-9);
+  }
+
+  @Test
+  void whitenedTtAndTtMatrixNeverExceedWeightOnlyErrorOnCalibrationInputs() {
+    double ttGain = 0;
+    double ttmGain = 0;
+    for (long seed = 1; seed <= 4; seed++) {
+      DenseTensor kernel = DenseTensor.random(seed, 8, 5, 3, 3);
+      DenseTensor x = anisotropicInputs(seed + 20, 45, 400);
+      ConvTensorTrain tw = ConvTensorTrainSvd.create(LA, false).factorize(kernel, 4, 3);
+      ConvTensorTrain td = da.tt(kernel, moment(x), tw, 5);
+      double tWeights = outputError(kernel, tw.reconstruct(), x);
+      double tData = outputError(kernel, td.reconstruct(), x);
+      assertTrue(
+          tData <= tWeights * (1 + 1e-6), "seed " + seed + ": TT " + tData + " > " + tWeights);
+      ttGain += tData / tWeights;
+
+      DenseTensor w = DenseTensor.random(seed + 40, 6, 8);
+      DenseTensor xd = anisotropicInputs(seed + 50, 8, 300);
+      TtMatrix mw = ttm(w, 2);
+      TtMatrix md = da.ttMatrix(w, moment(xd), mw, 5);
+      double mWeights = outputError(w, mw.reconstruct(), xd);
+      double mData = outputError(w, md.reconstruct(), xd);
+      assertTrue(
+          mData <= mWeights * (1 + 1e-6),
+          "seed " + seed + ": TT-matrix " + mData + " > " + mWeights);
+      ttmGain += mData / mWeights;
+    }
+    assertTrue(ttGain / 4 < 0.9, "mean TT error ratio " + ttGain / 4);
+    assertTrue(ttmGain / 4 < 0.9, "mean TT-matrix error ratio " + ttmGain / 4);
+  }
+
   @Test
   void momentOfTheWrongSizeIsRejectedWithBothSizes() {
     DenseTensor w = DenseTensor.random(1, 5, 4);

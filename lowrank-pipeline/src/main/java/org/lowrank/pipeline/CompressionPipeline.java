@@ -616,7 +616,7 @@ public final class CompressionPipeline {
   /**
    * Output reconstruction of every factorized layer's last factor, in graph order. After the
    * sequential data-aware factorization, which already fits each whole layer to the compressed
-   * model's inputs, only the layers it factorized from their weights alone (TT, TT-matrix, no patch
+   * model's inputs, only the layers it factorized from their weights alone (separable CP, no patch
    * view such as ConvTranspose) are refitted: refitting the others lowered ResNet-20's top-1 by
    * 0.05-0.7 points.
    */

@@ -487,6 +487,10 @@ public final class SimilaritySelector implements RankSelector.Scored, AutoClosea
    * enough samples ({@link LastFactorRefit#applies}).
    */
   private boolean refitsLastFactor(LayerProbe p, Choice choice) {
+    if (dataAware && moments.containsKey(p.name()) && approximation.isDataAware(choice.method())) {
+      // the pipeline's sequential data-aware fit replaces the refit for these layers
+      return false;
+    }
     if (!refitLastFactor
         || choice.method() == Method.TTM
         || p.groups() != 1

@@ -19,6 +19,12 @@ import org.lowrank.tensor.DenseTensor;
  * rounding, and is much cheaper to evaluate. Immutable.
  */
 public final class WeightApproximation {
+  /**
+   * The fraction of the data-aware ALS sweeps a candidate's score runs (Tucker-2 and TT 2 of 10, CP
+   * 3 of 15): the closed-form step on the weight-only start does most of the work.
+   */
+  static final double DATA_AWARE_EFFORT = 0.2;
+
   private final LayerFactorizer factorizer;
 
   /**
@@ -33,6 +39,7 @@ public final class WeightApproximation {
             .optLinearAlgebra(Objects.requireNonNull(la, "la"))
             .optSeed(seed)
             .optCpIterations(50)
+            .optDataAwareEffort(DATA_AWARE_EFFORT)
             .build();
   }
 
@@ -68,5 +75,10 @@ public final class WeightApproximation {
             : conv ? factorizer.factorizeConv(t, choice) : factorizer.factorizeDense(t, choice);
     TensorValue r = f.reconstruct();
     return DenseTensor.fromFloats(r.toFloatArray(), w.shape());
+  }
+
+  /** Whether {@code method} is factorized data-aware when a moment is given. */
+  public boolean isDataAware(org.lowrank.cost.Method method) {
+    return factorizer.isDataAware(method);
   }
 }

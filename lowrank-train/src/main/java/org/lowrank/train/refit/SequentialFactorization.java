@@ -31,10 +31,13 @@ import org.slf4j.LoggerFactory;
  *   W' = W C Ŝ^-1,   C = X X̂^T / N,   Ŝ = X̂ X̂^T / N (+ ridge)
  * </pre>
  *
- * so the structured problem is the symmetric data-aware factorization of W' with the moment Ŝ.
- * Moments are accumulated in float64 over chunks of images as in {@link OutputReconstruction}; the
- * ridge is {@link InputMoment#RIDGE} tr(Ŝ) / n. Layers without a patch view (see {@link
- * InputMoments}) are factorized from their weights.
+ * so the structured problem is the symmetric data-aware factorization of W' with the moment Ŝ. With
+ * a bias b the bias is fitted too: the optimal b̂ = b + W mu - Ŵ mû (mu, mû the input means) leaves
+ * the same problem on centered inputs, C = E[(x - mu)(x̂ - mû)^T], Ŝ = E[(x̂ - mû)(x̂ - mû)^T]; the
+ * mean shift the compressed inputs carry is then absorbed by the bias instead of competing with the
+ * directions the factors must keep. Moments are accumulated in float64 over chunks of images as in
+ * {@link OutputReconstruction}; the ridge is {@link InputMoment#RIDGE} tr(Ŝ) / n. Layers without a
+ * patch view (see {@link InputMoments}) are factorized from their weights.
  */
 public final class SequentialFactorization {
   private static final Logger LOG = LoggerFactory.getLogger(SequentialFactorization.class);
@@ -65,6 +68,21 @@ public final class SequentialFactorization {
       int maxChunk,
       LayerFit fit,
       ProgressListener listener) {
+    return run(original, layers, images, maxChunk, fit, listener, true);
+  }
+
+  /**
+   * @param centered fit the centered inputs and refit the bias with the weight (the default, for
+   *     layers with a plain bias); false: the uncentered moments, bias kept
+   */
+  public static Result run(
+      Model original,
+      List<String> layers,
+      TensorValue images,
+      int maxChunk,
+      LayerFit fit,
+      ProgressListener listener,
+      boolean centered) {
     long t0 = System.nanoTime();
     LinearAlgebra la = LinearAlgebra.defaultInstance();
     String input = original.graph().runtimeInputs().get(0).name();
@@ -85,6 +103,8 @@ public final class SequentialFactorization {
         int n = teacherNode.features();
         double[] s = new double[n * n];
         double[] c = new double[n * n];
+        double[] mean = new double[n];
+        double[] meanHat = new double[n];
         long count = 0;
         try (GraphExecutor teacher = GraphExecutor.of(teacherNode.probe(original));
             GraphExecutor student = GraphExecutor.of(studentNode.probe(current))) {
@@ -115,6 +135,8 @@ public final class SequentialFactorization {
             int samples = xs.length / n;
             add(s, la.gram(hs, n, samples, true));
             add(c, la.multiply(false, true, n, n, samples, xs, hs));
+            addRowSums(mean, xs, samples);
+            addRowSums(meanHat, hs, samples);
             count += samples;
           }
         }
@@ -122,12 +144,25 @@ public final class SequentialFactorization {
           s[i] /= count;
           c[i] /= count;
         }
+        for (int i = 0; i < n; i++) {
+          mean[i] /= count;
+          meanHat[i] /= count;
+        }
+        boolean withBias = centered && adjustableBias(studentNode);
+        if (withBias) {
+          // the bias is refitted too: fit the centered inputs, then b̂ = b + W mu - Ŵ mû
+          for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+              s[i * n + j] -= meanHat[i] * meanHat[j];
+              c[i * n + j] -= mean[i] * meanHat[j];
+            }
+          }
+        }
         InputMoment moment = new InputMoment(s, n, count);
         TensorValue w = weight(current.graph(), layer);
         int m = Math.toIntExact(w.elementCount() / n);
-        double[] wc =
-            la.multiply(
-                false, false, m, n, n, DenseTensor.fromFloats(w.toFloatArray(), m, n).toArray(), c);
+        double[] wd = DenseTensor.fromFloats(w.toFloatArray(), m, n).toArray();
+        double[] wc = la.multiply(false, false, m, n, n, wd, c);
         double[] sr = s.clone();
         double lambda = moment.ridge();
         for (int i = 0; i < n; i++) {
@@ -142,6 +177,9 @@ public final class SequentialFactorization {
         }
         Model target = LayerRewriter.withWeight(current, layer, TensorValue.ofFloats(w.dims(), wp));
         f = fit.factorize(target.graph(), layer, moment);
+        if (withBias) {
+          current = withBias(current, studentNode, wd, f, mean, meanHat, m, n);
+        }
         fitted.add(layer);
       }
       current = LayerRewriter.rewrite(current, layer, f);
@@ -164,6 +202,53 @@ public final class SequentialFactorization {
     return ConvLayer.isConvOp(node)
         ? ConvLayer.of(g, node).weight()
         : DenseLayer.of(g, node).weight();
+  }
+
+  /** Whether the layer's bias can be rewritten as a plain c in y = W x + c (own initializer). */
+  private static boolean adjustableBias(AffineNode a) {
+    return a.hasBias() && a.alpha() == 1f && a.beta() == 1f;
+  }
+
+  /**
+   * The model with the layer's bias b replaced by b + W mu - Ŵ mû, the optimal bias for the
+   * factorized weight Ŵ: the mean output of the original layer on the original inputs minus that of
+   * Ŵ on the compressed model's inputs.
+   */
+  private static Model withBias(
+      Model model,
+      AffineNode node,
+      double[] w,
+      FactorizedLayer f,
+      double[] mean,
+      double[] meanHat,
+      int m,
+      int n) {
+    double[] approx = f.reconstruct().toDoubleArray();
+    TensorValue b0 = model.graph().initializers().get(node.bias());
+    double[] b = b0.toDoubleArray();
+    float[] out = new float[m];
+    for (int o = 0; o < m; o++) {
+      double v = b[o];
+      for (int i = 0; i < n; i++) {
+        v += w[o * n + i] * mean[i] - approx[o * n + i] * meanHat[i];
+      }
+      out[o] = (float) v;
+    }
+    return model.withGraph(
+        model.graph().toBuilder()
+            .putInitializer(node.bias(), TensorValue.ofFloats(b0.dataType(), b0.dims(), out))
+            .build());
+  }
+
+  /** sum[i] += the sum of row i of x [sum.length, samples]. */
+  private static void addRowSums(double[] sum, double[] x, int samples) {
+    for (int i = 0; i < sum.length; i++) {
+      double t = 0;
+      for (int j = 0; j < samples; j++) {
+        t += x[i * samples + j];
+      }
+      sum[i] += t;
+    }
   }
 
   private static void add(double[] sum, double[] x) {

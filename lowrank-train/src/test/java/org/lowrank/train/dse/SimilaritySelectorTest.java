@@ -270,6 +270,26 @@ class SimilaritySelectorTest {
     }
   }
 
+  /**
+   * Data-aware scoring rates the layer the sequential data-aware fit deploys, which is not refitted
+   * afterwards: the last-factor refit must not lift its score.
+   */
+  @Test
+  void dataAwareScoresAreNotRefittedSinceTheDeployedFitIsNot() {
+    try (SimilaritySelector on = selector(model(0.3), 0.98).dataAware(true).build();
+        SimilaritySelector off =
+            selector(model(0.3), 0.98).dataAware(true).refitLastFactor(false).build();
+        SimilaritySelector weights = selector(model(0.3), 0.98).build()) {
+      for (int r : new int[] {1, 2, 4}) {
+        Choice c = Choice.of(Method.TUCKER2, r, r);
+        assertEquals(off.similarity("conv2", c), on.similarity("conv2", c), 1e-12, "rank " + r);
+      }
+      // while the weight-only candidates still are (refitScoringRatesCandidatesAsDeployed...)
+      Choice c = Choice.of(Method.TUCKER2, 2, 2);
+      assertTrue(weights.similarity("conv2", c) != on.similarity("conv2", c));
+    }
+  }
+
   @Test
   void outputFoldedTuckerKeepsTheRawScoreWhereThePipelineWillNotRefitIt() {
     Random rnd = new Random(21);

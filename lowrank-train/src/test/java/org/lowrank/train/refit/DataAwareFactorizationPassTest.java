@@ -145,4 +145,36 @@ class DataAwareFactorizationPassTest {
     double uncorrected = OutputReconstructionTest.relativeError(original, aOnly, calib, "yb");
     assertTrue(corrected < 0.95 * uncorrected, "W' " + corrected + " vs W " + uncorrected);
   }
+
+  /**
+   * With a bias, the sequential fit also refits it (b̂ = b + W mu - Ŵ mû): the affine least-squares
+   * fit of the layer's original outputs on the inputs it gets, which can only beat the fit with the
+   * bias kept (the uncentered one) on the calibration images; the inputs of b come after a ReLU, so
+   * their mean is far from zero.
+   */
+  @Test
+  void centeredFitRefitsTheBiasAndBeatsTheFitWithTheBiasKept() {
+    Model original = OutputReconstructionTest.net(8);
+    TensorValue calib = OutputReconstructionTest.rnd(new Random(9), 1f, 64, 3, 8, 8);
+    LayerFactorizer f = LayerFactorizer.create();
+    for (Choice b : List.of(Choice.of(Method.TUCKER2, 12, 8), Choice.of(Method.TUCKER2, 4, 3))) {
+      Map<String, Choice> plan = Map.of("a", Choice.of(Method.TUCKER2, 3, 2), "b", b);
+      double[] errors = new double[2]; // bias kept, bias refitted
+      for (int centered = 0; centered < 2; centered++) {
+        SequentialFactorization.Result r =
+            SequentialFactorization.run(
+                original,
+                List.of("a", "b"),
+                calib,
+                16,
+                (g, layer, s) -> f.factorize(g, layer, plan.get(layer), s),
+                ProgressListener.NONE,
+                centered == 1);
+        errors[centered] = OutputReconstructionTest.relativeError(original, r.model(), calib, "yb");
+      }
+      assertTrue(
+          errors[1] < errors[0],
+          b + ": centered with bias " + errors[1] + " vs bias kept " + errors[0]);
+    }
+  }
 }
