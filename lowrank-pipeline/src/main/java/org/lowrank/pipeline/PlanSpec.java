@@ -65,11 +65,8 @@ public record PlanSpec(
               + planFile
               + ": drop one of them");
     }
-    if (!(keepLatency >= 0 && keepLatency <= 1)) {
-      throw new IllegalArgumentException(
-          "--keep-latency keeps a fraction of the original's measured time in (0, 1], found "
-              + keepLatency
-              + ": e.g. --keep-latency 0.5 asks for a 2x speed-up");
+    if (keepLatency != 0) {
+      requireKeepLatency(keepLatency);
     }
     if (prune != null && planFile != null) {
       throw new IllegalArgumentException(
@@ -87,6 +84,20 @@ public record PlanSpec(
               + planFile
               + ": drop one of them");
     }
+  }
+
+  /**
+   * {@code fraction} if it is a latency budget, in (0, 1]; else an error naming {@code
+   * --keep-latency} (0, "no budget" inside a spec, is refused here: a given budget is never 0).
+   */
+  public static double requireKeepLatency(double fraction) {
+    if (!(fraction > 0 && fraction <= 1)) {
+      throw new IllegalArgumentException(
+          "--keep-latency keeps a fraction of the original's measured time in (0, 1], found "
+              + fraction
+              + ": e.g. --keep-latency 0.5 asks for a 2x speed-up");
+    }
+    return fraction;
   }
 
   /** Every method, no budget, default layer rules, the automatic selector, no pruning. */
