@@ -85,6 +85,15 @@ class MergedPlanningOptionsCliTest {
   }
 
   @Test
+  void pruneLatencyWithPruningAloneIsRefused() {
+    // --method prune alone factorizes nothing: a per-layer cap would be silently ignored
+    assertBadInputNaming(
+        run("--method", "prune", "--prune-keep", "0.5", "--prune-latency", "0.8"),
+        "--prune-latency",
+        "--method prune");
+  }
+
+  @Test
   void defaultLatencyCapOnlyWhenPlanningWithoutABudget() {
     assertEquals(new PlanSpec.LatencyPruning(1.0, 1), spec().latencyPruning(), "the default cap");
     assertNull(spec("--allow-slower").latencyPruning(), "--allow-slower turns the cap off");

@@ -73,6 +73,11 @@ public record PlanSpec(
           "--prune-keep and --method prune do not combine with --plan (a plan names the layers of"
               + " the model before pruning): drop one of them");
     }
+    if (prune != null && prune.only() && latencyPruning != null) {
+      throw new IllegalArgumentException(
+          "--prune-latency caps the factorized layers, and --method prune alone factorizes none:"
+              + " drop --prune-latency, or add a factorization method (e.g. --method prune,tucker)");
+    }
     if (prune != null && keepLatency > 0) {
       throw new IllegalArgumentException(
           "--prune-keep and --method prune do not combine with --keep-latency yet (the latency"
