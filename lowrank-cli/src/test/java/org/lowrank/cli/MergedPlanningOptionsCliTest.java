@@ -148,5 +148,10 @@ class MergedPlanningOptionsCliTest {
         refit.dataAwareImages(),
         "the default --fit-images is the pipeline's default");
     assertEquals(-1, compress("--fit-images", "32").dataSpec().evalLimit(), "no data: no eval");
+    DataSpec planning =
+        compress("--data", data.toString(), "--calibration", "16", "--input-shape", "1,3,40,40")
+            .dataSpec();
+    assertEquals(16, planning.calibrationImages());
+    assertEquals(java.util.List.of("1,3,40,40"), planning.inputShapeSpecs());
   }
 }
