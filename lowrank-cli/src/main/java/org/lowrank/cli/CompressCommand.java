@@ -187,19 +187,27 @@ public final class CompressCommand implements Callable<Integer> {
   @Mixin DataOptions data;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  /**
+   * The run's data spec: planning's (images, calibration, input shapes) with, given {@code --data},
+   * the evaluation limit, the refit images and the data-aware fit ({@code --fit-images}, 0 with
+   * {@code --factorize weights}).
+   */
+  DataSpec dataSpec() {
+    DataSpec dataSpec = planning.dataSpec(data);
+    if (!data.present()) {
+      return dataSpec;
+    }
+    return dataSpec
+        .withEvalLimit(evalLimit)
+        .withRefitImages(refitImages)
+        .withDataAware(factorize == Factorize.weights ? 0 : fitImages, factorize == Factorize.data);
+  }
+
   @Override
   public Integer call() throws Exception {
     common.apply();
     ProgressBar bar = common.progress();
-    DataSpec dataSpec = planning.dataSpec(data);
-    if (data.present()) {
-      dataSpec =
-          dataSpec
-              .withEvalLimit(evalLimit)
-              .withRefitImages(refitImages)
-              .withDataAware(
-                  factorize == Factorize.weights ? 0 : fitImages, factorize == Factorize.data);
-    }
+    DataSpec dataSpec = dataSpec();
     FineTuneSettings tune = null;
     if (epochs > 0 || steps > 0) {
       if (!data.present()) {

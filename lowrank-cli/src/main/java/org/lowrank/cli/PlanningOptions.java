@@ -295,10 +295,12 @@ public final class PlanningOptions {
       SelectorProvider<?> provider = SelectorRegistry.resolve(selector(), data.present());
       choice = SelectorChoice.read(provider, selectorValues(provider));
     }
+    org.lowrank.pipeline.PruneStep prune = pruneStep();
     PlanSpec.LatencyPruning pruning = null;
     if (pruneLatency != null) {
       pruning = new PlanSpec.LatencyPruning(pruneLatency, pruneBatch == null ? 1 : pruneBatch);
     } else if (plan == null
+        && (prune == null || !prune.only()) // pruning alone plans no ranks to cap
         && !allowSlower
         && keepParams == null
         && keepFlops == null
@@ -312,9 +314,9 @@ public final class PlanningOptions {
         choice,
         plan,
         pruning,
-        keepLatency == null ? 0 : keepLatency,
+        keepLatency == null ? 0 : PlanSpec.requireKeepLatency(keepLatency),
         latencyCache,
-        pruneStep());
+        prune);
   }
 
   /** The data spec of planning: the images (if any), the calibration count, the input shapes. */

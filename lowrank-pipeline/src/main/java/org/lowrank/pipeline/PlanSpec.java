@@ -65,16 +65,18 @@ public record PlanSpec(
               + planFile
               + ": drop one of them");
     }
-    if (!(keepLatency >= 0 && keepLatency <= 1)) {
-      throw new IllegalArgumentException(
-          "--keep-latency keeps a fraction of the original's measured time in (0, 1], found "
-              + keepLatency
-              + ": e.g. --keep-latency 0.5 asks for a 2x speed-up");
+    if (keepLatency != 0) {
+      requireKeepLatency(keepLatency);
     }
     if (prune != null && planFile != null) {
       throw new IllegalArgumentException(
           "--prune-keep and --method prune do not combine with --plan (a plan names the layers of"
               + " the model before pruning): drop one of them");
+    }
+    if (prune != null && prune.only() && latencyPruning != null) {
+      throw new IllegalArgumentException(
+          "--prune-latency caps the factorized layers, and --method prune alone factorizes none:"
+              + " drop --prune-latency, or add a factorization method (e.g. --method prune,tucker)");
     }
     if (prune != null && keepLatency > 0) {
       throw new IllegalArgumentException(
@@ -87,6 +89,20 @@ public record PlanSpec(
               + planFile
               + ": drop one of them");
     }
+  }
+
+  /**
+   * {@code fraction} if it is a latency budget, in (0, 1]; else an error naming {@code
+   * --keep-latency} (0, "no budget" inside a spec, is refused here: a given budget is never 0).
+   */
+  public static double requireKeepLatency(double fraction) {
+    if (!(fraction > 0 && fraction <= 1)) {
+      throw new IllegalArgumentException(
+          "--keep-latency keeps a fraction of the original's measured time in (0, 1], found "
+              + fraction
+              + ": e.g. --keep-latency 0.5 asks for a 2x speed-up");
+    }
+    return fraction;
   }
 
   /** Every method, no budget, default layer rules, the automatic selector, no pruning. */
