@@ -321,11 +321,7 @@ public final class SpeedBench implements Callable<Integer> {
                 + " fine-tuning); c: --keep-latency with --include-pointwise on the demo model and a"
                 + " 1x1-heavy model.\n\n");
     t.append(table.render());
-    t.append("\nCommands:\n\n```\n");
-    for (Map<String, Object> m : latest.values()) {
-      t.append(m.get("command")).append('\n');
-    }
-    t.append("```\n");
+    t.append(ResultsPage.rerunLine("speed", DATA));
     return t.toString();
   }
 }
