@@ -339,7 +339,11 @@ public final class RealBench implements Callable<Integer> {
     return row;
   }
 
-  /** The RESULTS.md block: one table per row kind, then every row's command. */
+  /**
+   * The RESULTS.md block: the inspect rows, then the compress rows with the latency of their {@code
+   * bench-} row beside them (a bench row without its compress row in a table of its own), then how
+   * to rerun a row.
+   */
   static String render(Map<String, Map<String, Object>> latest) {
     MarkdownTable inspect =
         new MarkdownTable(
@@ -364,6 +368,8 @@ public final class RealBench implements Callable<Integer> {
             "agreement",
             "guard",
             "seconds",
+            "b1 ms original / written",
+            "b1 speedup wall / CPU",
             "git");
     MarkdownTable bench =
         new MarkdownTable(
@@ -394,6 +400,9 @@ public final class RealBench implements Callable<Integer> {
                 : "",
             str(r.get("git")));
       } else if (id.contains("/bench-")) {
+        if (latest.containsKey(id.replace("/bench-", "/"))) {
+          continue; // shown beside its compress row
+        }
         bench.add(
             id,
             str(r.get("exit_code")),
@@ -405,6 +414,13 @@ public final class RealBench implements Callable<Integer> {
             str(r.get("git")));
       } else {
         String written = str(r.get("written"));
+        Map<String, Object> b =
+            latest.getOrDefault(
+                id.substring(0, id.lastIndexOf('/') + 1)
+                    + "bench-"
+                    + id.substring(id.lastIndexOf('/') + 1),
+                Map.of());
+        boolean timed = b.get("exit_code") instanceof Number n && n.intValue() == 0;
         compress.add(
             id,
             str(r.get("exit_code")),
@@ -420,6 +436,10 @@ public final class RealBench implements Callable<Integer> {
                 ? ""
                 : Boolean.TRUE.equals(r.get("guard_passed")) ? "passed" : "**failed**",
             fixed(r.get("seconds"), 0),
+            timed
+                ? fixed(b.get("original_ms"), 2) + " / " + fixed(b.get("written_ms"), 2)
+                : str(b.get("message")),
+            timed ? fixed(b.get("speedup"), 2) + "x / " + fixed(b.get("cpu_speedup"), 2) + "x" : "",
             str(r.get("git")));
       }
     }
@@ -436,14 +456,13 @@ public final class RealBench implements Callable<Integer> {
         + "top-1 agreement, on seeded random inputs at that shape (agreement on noise, not accuracy; these "
         + "models have no labelled data here). A model the guard refused is written as OUT.rejected.onnx "
         + "(exit 4) and is still benchmarked; agreement is n/a for models whose output is not a class score "
-        + "vector (the detectors' probability maps, the recognizer's sequence). Latency: `bench` at batch 1 (the models' real batch), 1 thread, "
+        + "vector (the detectors' probability maps, the recognizer's sequence). Latency (b1 columns, from the row's bench- line): `bench` at batch 1 (the models' real batch), 1 thread, "
         + "median of the timed runs, original and written model interleaved.\n\n"
         + "**inspect**\n\n"
         + inspect.render()
         + "\n**compress --selector energy --keep-params 0.5**\n\n"
         + compress.render()
-        + "\n**bench ORIGINAL WRITTEN**\n\n"
-        + bench.render()
+        + (bench.rowCount() == 0 ? "" : "\n**bench ORIGINAL WRITTEN**\n\n" + bench.render())
         + ResultsPage.rerunLine("real", DATA);
   }
 }

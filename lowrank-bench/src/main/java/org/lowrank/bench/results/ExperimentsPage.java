@@ -232,7 +232,14 @@ public final class ExperimentsPage {
                   + String.join(", ", values));
     }
     return bySource.entrySet().stream()
-        .map(e -> "Published (" + e.getKey() + "): " + String.join("; ", e.getValue()) + ".")
+        .map(
+            e ->
+                (e.getKey().startsWith("published (")
+                        ? "P" + e.getKey().substring(1)
+                        : "Published (" + e.getKey() + ")")
+                    + ": "
+                    + String.join("; ", e.getValue())
+                    + ".")
         .collect(Collectors.joining("\n\n"));
   }
 
