@@ -228,8 +228,7 @@ public final class ExperimentsPage {
           .computeIfAbsent(str(m.get("source")), k -> new ArrayList<>())
           .add(
               str(r.get("id")).replaceFirst("^published/e\\d/", "")
-                  + ": "
-                  + String.join(", ", values));
+                  + (values.isEmpty() ? "" : ": " + String.join(", ", values)));
     }
     return bySource.entrySet().stream()
         .map(
