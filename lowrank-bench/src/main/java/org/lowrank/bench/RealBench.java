@@ -381,6 +381,7 @@ public final class RealBench implements Callable<Integer> {
             "speedup (wall)",
             "speedup (CPU)",
             "git");
+    Footnotes messages = new Footnotes();
     for (Map<String, Object> r : latest.values()) {
       String id = str(r.get("id"));
       boolean ok = r.get("exit_code") instanceof Number n && n.intValue() == 0;
@@ -424,7 +425,7 @@ public final class RealBench implements Callable<Integer> {
         compress.add(
             id,
             str(r.get("exit_code")),
-            written.isEmpty() ? str(r.get("message")) : "wrote " + written,
+            written.isEmpty() ? messages.key(str(r.get("message"))) : "wrote " + written,
             str(r.get("factorized_layers")),
             pct(r.get("params_removed")),
             pct(r.get("flops_removed")),
@@ -463,6 +464,7 @@ public final class RealBench implements Callable<Integer> {
         + "\n**compress --selector energy --keep-params 0.5**\n\n"
         + compress.render()
         + (bench.rowCount() == 0 ? "" : "\n**bench ORIGINAL WRITTEN**\n\n" + bench.render())
-        + ResultsPage.rerunLine("real", DATA);
+        + ResultsPage.rerunLine("real", DATA)
+        + messages.line("Messages");
   }
 }

@@ -270,7 +270,7 @@ public final class SpeedBench implements Callable<Integer> {
     return v instanceof Number ? Cells.fixed(v, 2) + "x" : "";
   }
 
-  /** The speed block: a table of the latest line per row, then the commands. */
+  /** The speed block: a table of the latest line per row, then how to rerun a row. */
   static String render(Map<String, Map<String, Object>> latest) {
     MarkdownTable table =
         new MarkdownTable(
