@@ -264,7 +264,7 @@ public final class CpPeersBench implements Callable<Integer> {
     return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
   }
 
-  /** The RESULTS.md block: one table row per case, then the commands. */
+  /** The RESULTS.md block: one table row per case, then how to rerun one and the figure notes. */
   static String render(Map<String, Map<String, Object>> latest) {
     MarkdownTable t =
         new MarkdownTable(
