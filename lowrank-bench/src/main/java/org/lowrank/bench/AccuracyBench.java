@@ -305,7 +305,7 @@ public final class AccuracyBench implements Callable<Integer> {
     return -1;
   }
 
-  /** The accuracy block: one table row per id, then the commands. */
+  /** The accuracy block: one table row per id, then how to rerun a row. */
   static String block(Map<String, Map<String, Object>> latest) {
     MarkdownTable table =
         new MarkdownTable(
@@ -346,12 +346,7 @@ public final class AccuracyBench implements Callable<Integer> {
                 + "for the data-aware fit (default 256). Peak RSS: the whole in-process compress run, JVM "
                 + "included.\n\n");
     t.append(table.render());
-    t.append("\nCommands (PLAN.json from the plan command):\n\n```\n");
-    for (Map<String, Object> m : latest.values()) {
-      t.append(str(m.get("plan_command"))).append('\n');
-      t.append(str(m.get("command"))).append('\n');
-    }
-    t.append("```\n");
+    t.append(ResultsPage.rerunLine("accuracy", DATA));
     return t.toString();
   }
 }

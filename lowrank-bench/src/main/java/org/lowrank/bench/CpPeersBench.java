@@ -264,7 +264,7 @@ public final class CpPeersBench implements Callable<Integer> {
     return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
   }
 
-  /** The RESULTS.md block: one table row per case, then the commands. */
+  /** The RESULTS.md block: one table row per case, then how to rerun one and the figure notes. */
   static String render(Map<String, Map<String, Object>> latest) {
     MarkdownTable t =
         new MarkdownTable(
@@ -279,6 +279,7 @@ public final class CpPeersBench implements Callable<Integer> {
             "speed-up",
             "TensorLy figure",
             "git");
+    Footnotes figures = new Footnotes();
     for (Map<String, Object> r : latest.values()) {
       t.add(
           str(r.get("id")),
@@ -290,7 +291,7 @@ public final class CpPeersBench implements Callable<Integer> {
           fixed(r.get("tensorly_s"), 2),
           sci(r.get("tensorly_error")),
           r.get("speedup") instanceof Number ? fixed(r.get("speedup"), 1) + "x" : "",
-          str(r.get("tensorly_source")),
+          figures.key(str(r.get("tensorly_source"))),
           str(r.get("git")));
     }
     return "## CP-ALS against TensorLy (issue 19)\n\n"
@@ -299,7 +300,8 @@ public final class CpPeersBench implements Callable<Integer> {
         + " exact CP rank-8 tensor) from lowrank's own seeds. TensorLy is not installed on this"
         + " machine: its column is the recorded figure named in the row (../shared/peers).\n\n"
         + (t.rowCount() == 0 ? "No rows recorded yet.\n" : t.render())
-        + "\nRerun one row: `./bench cp-peers --only ID` (e.g. `--only conv256-cp4-r64`).\n";
+        + "\nRerun one row: `./bench cp-peers --only ID` (e.g. `--only conv256-cp4-r64`).\n"
+        + figures.line("TensorLy figures");
   }
 
   private static String sci(Object v) {

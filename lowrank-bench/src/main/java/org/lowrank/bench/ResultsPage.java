@@ -33,6 +33,19 @@ public final class ResultsPage {
   private ResultsPage() {}
 
   /**
+   * The line under a block's table instead of a list of every row's commands: how to measure one
+   * row again, and where the exact {@code ./lowrank} commands of each row are kept.
+   */
+  static String rerunLine(String bench, Path data) {
+    return "\nRerun one row: `./bench "
+        + bench
+        + " --only ID`; the `./lowrank` commands of each row (OUT = any scratch folder) are the"
+        + " `command` fields of its line in `"
+        + data
+        + "`.\n";
+  }
+
+  /**
    * A figure the README quotes: a label, the result file and row id it comes from, and the fields
    * shown (top-level keys of the record, or cells of its {@code metrics}).
    */

@@ -270,7 +270,7 @@ public final class SpeedBench implements Callable<Integer> {
     return v instanceof Number ? Cells.fixed(v, 2) + "x" : "";
   }
 
-  /** The speed block: a table of the latest line per row, then the commands. */
+  /** The speed block: a table of the latest line per row, then how to rerun a row. */
   static String render(Map<String, Map<String, Object>> latest) {
     MarkdownTable table =
         new MarkdownTable(
@@ -321,11 +321,7 @@ public final class SpeedBench implements Callable<Integer> {
                 + " fine-tuning); c: --keep-latency with --include-pointwise on the demo model and a"
                 + " 1x1-heavy model.\n\n");
     t.append(table.render());
-    t.append("\nCommands:\n\n```\n");
-    for (Map<String, Object> m : latest.values()) {
-      t.append(m.get("command")).append('\n');
-    }
-    t.append("```\n");
+    t.append(ResultsPage.rerunLine("speed", DATA));
     return t.toString();
   }
 }

@@ -41,11 +41,15 @@ class ResultsPageTest {
     String row =
         doc.lines().filter(l -> l.startsWith("| measured | e1/r/cp |")).findFirst().orElseThrow();
     assertTrue(row.contains("| 2.09 |") && row.contains("| 2026-01-02 | abc |"), row);
+    int published = doc.indexOf("Published (X): paper CP: drop 0.43.");
     assertTrue(
-        doc.indexOf("| published (X) | paper CP |") < doc.indexOf("| measured | e1/r/cp |"),
-        "published rows first");
-    assertTrue(doc.contains("- seed: 42\n"), "a setting every row shares is stated once");
-    assertFalse(doc.contains("- machine:"), "a setting that differs is not");
+        0 < published && published < doc.indexOf("| measured | e1/r/cp |"),
+        "published rows beside ours, on one line above the table");
+    assertFalse(doc.contains("| published (X) |"), "published rows are not table rows");
+    String settings =
+        doc.lines().filter(l -> l.startsWith("Settings of every row")).findFirst().orElseThrow();
+    assertTrue(settings.contains(": seed: 42"), "a setting every row shares is stated once");
+    assertFalse(settings.contains("machine:"), "a setting that differs is not");
     assertTrue(doc.contains("`./bench results --only e1/r/cp`"), "each row has its rerun command");
     assertEquals(doc, ResultsPage.document(dir), "rendering is a function of the data");
   }

@@ -22,7 +22,15 @@ public final class ExperimentsPage {
 
   /** One table: the records it takes and the metric columns it shows. */
   record Table(
-      String heading, String note, Predicate<Map<String, Object>> takes, List<String> columns) {}
+      String heading,
+      String note,
+      Predicate<Map<String, Object>> takes,
+      List<String> columns,
+      boolean mergeLastSegment) {
+    Table(String heading, String note, Predicate<Map<String, Object>> takes, List<String> columns) {
+      this(heading, note, takes, columns, false);
+    }
+  }
 
   static final List<Table> TABLES =
       List.of(
@@ -80,9 +88,11 @@ public final class ExperimentsPage {
                   "search CPU s")),
           new Table(
               "4. Decomposition speed",
-              "Seeded Gaussian weights, median wall and CPU milliseconds, 1 thread.",
+              "Seeded Gaussian weights, median wall and CPU milliseconds, 1 thread; one line per"
+                  + " shape and method, its ranks and their values separated by /.",
               r -> str(r.get("id")).startsWith("e4/decompositions/"),
-              List.of("params", "ratio", "median_ms", "cpu_ms", "rel_err")),
+              List.of("params", "ratio", "median_ms", "cpu_ms", "rel_err"),
+              true),
           new Table(
               "4. Training throughput",
               "Synthetic 3x32x32 images, SGD step forward + backward; PyTorch 1 thread.",
@@ -117,9 +127,12 @@ public final class ExperimentsPage {
                     + " command changed; rerun a row with its command.\n\n");
     Map<String, String> common = commonSettings(latest.values());
     if (!common.isEmpty()) {
-      sb.append("Settings of every row unless its id says otherwise:\n\n");
-      common.forEach((k, v) -> sb.append("- ").append(k).append(": ").append(v).append('\n'));
-      sb.append('\n');
+      sb.append("Settings of every row unless its id says otherwise: ")
+          .append(
+              common.entrySet().stream()
+                  .map(e -> e.getKey() + ": " + e.getValue())
+                  .collect(Collectors.joining("; ")))
+          .append(".\n\n");
     }
     for (Table t : TABLES) {
       List<Map<String, Object>> rows = latest.values().stream().filter(t.takes()).toList();
@@ -130,15 +143,15 @@ public final class ExperimentsPage {
       header.addAll(t.columns());
       header.addAll(List.of("date", "git", "rerun"));
       MarkdownTable table = new MarkdownTable(header.toArray(String[]::new));
-      List<Map<String, Object>> ordered =
-          new ArrayList<>(rows.stream().filter(ExperimentsPage::published).toList());
-      ordered.addAll(rows.stream().filter(r -> !published(r)).toList());
-      for (Map<String, Object> r : ordered) {
+      List<List<String>> measured = new ArrayList<>();
+      for (Map<String, Object> r : rows) {
+        if (published(r)) {
+          continue;
+        }
         Map<?, ?> m = r.get("metrics") instanceof Map<?, ?> x ? x : Map.of();
         List<String> cells = new ArrayList<>();
-        boolean pub = published(r);
-        cells.add(pub ? str(m.get("source")) : "measured");
-        cells.add(pub ? str(r.get("id")).replaceFirst("^published/e\\d/", "") : str(r.get("id")));
+        cells.add("measured");
+        cells.add(str(r.get("id")));
         for (String c : t.columns()) {
           cells.add(
               m.get("error") != null && c.equals(t.columns().get(0))
@@ -147,16 +160,18 @@ public final class ExperimentsPage {
         }
         cells.add(str(r.get("date")).replaceFirst("T.*", ""));
         cells.add(str(r.get("git")));
-        cells.add(pub ? "" : "`" + str(r.get("command")) + "`");
+        cells.add("`" + str(r.get("command")) + "`");
+        measured.add(cells);
+      }
+      for (List<String> cells : t.mergeLastSegment() ? mergeLastSegment(measured) : measured) {
         table.add(cells.toArray(String[]::new));
       }
-      sb.append("### ")
-          .append(t.heading())
-          .append("\n\n")
-          .append(t.note())
-          .append("\n\n")
-          .append(table.render())
-          .append('\n');
+      sb.append("### ").append(t.heading()).append("\n\n").append(t.note()).append("\n\n");
+      String published = publishedLine(rows, t.columns());
+      if (!published.isEmpty()) {
+        sb.append(published).append("\n\n");
+      }
+      sb.append(table.render()).append('\n');
     }
     return sb.toString();
   }
@@ -189,6 +204,82 @@ public final class ExperimentsPage {
       return Cells.fixed(n, 1);
     }
     return Cells.fixed(n, column.equals("rel_err") ? 4 : 2);
+  }
+
+  /**
+   * The published rows of a table beside ours, one line per source instead of a table row each:
+   * "Published (SOURCE): ROW: column value, ...; ROW: ...", empty cells left out.
+   */
+  static String publishedLine(List<Map<String, Object>> rows, List<String> columns) {
+    Map<String, List<String>> bySource = new LinkedHashMap<>();
+    for (Map<String, Object> r : rows) {
+      if (!published(r)) {
+        continue;
+      }
+      Map<?, ?> m = r.get("metrics") instanceof Map<?, ?> x ? x : Map.of();
+      List<String> values = new ArrayList<>();
+      for (String c : columns) {
+        String v = cell(c, m.get(c));
+        if (!v.isEmpty()) {
+          values.add(c + " " + v);
+        }
+      }
+      bySource
+          .computeIfAbsent(str(m.get("source")), k -> new ArrayList<>())
+          .add(
+              str(r.get("id")).replaceFirst("^published/e\\d/", "")
+                  + (values.isEmpty() ? "" : ": " + String.join(", ", values)));
+    }
+    return bySource.entrySet().stream()
+        .map(
+            e ->
+                (e.getKey().startsWith("published (")
+                        ? "P" + e.getKey().substring(1)
+                        : "Published (" + e.getKey() + ")")
+                    + ": "
+                    + String.join("; ", e.getValue())
+                    + ".")
+        .collect(Collectors.joining("\n\n"));
+  }
+
+  /**
+   * Rows whose ids differ only in their last path segment (the ranks of one shape and method), in
+   * one row each: id {@code PREFIX/[A] / [B]}, every other cell "a / b", or once where all agree.
+   * Consecutive rows only; nothing is dropped.
+   */
+  static List<List<String>> mergeLastSegment(List<List<String>> rows) {
+    List<List<List<String>>> groups = new ArrayList<>();
+    String prefix = null;
+    for (List<String> row : rows) {
+      String id = row.get(1);
+      String p = id.substring(0, id.lastIndexOf('/') + 1);
+      if (!p.equals(prefix) || groups.isEmpty()) {
+        groups.add(new ArrayList<>());
+        prefix = p;
+      }
+      groups.get(groups.size() - 1).add(row);
+    }
+    List<List<String>> merged = new ArrayList<>();
+    for (List<List<String>> g : groups) {
+      List<String> cells = new ArrayList<>();
+      for (int i = 0; i < g.get(0).size(); i++) {
+        final int col = i;
+        List<String> values = g.stream().map(r -> r.get(col)).toList();
+        if (col == 1) {
+          String id = values.get(0);
+          cells.add(
+              id.substring(0, id.lastIndexOf('/') + 1)
+                  + values.stream()
+                      .map(v -> v.substring(v.lastIndexOf('/') + 1))
+                      .collect(Collectors.joining(" / ")));
+        } else {
+          cells.add(
+              values.stream().distinct().count() == 1 ? values.get(0) : String.join(" / ", values));
+        }
+      }
+      merged.add(cells);
+    }
+    return merged;
   }
 
   private static boolean published(Map<String, Object> r) {

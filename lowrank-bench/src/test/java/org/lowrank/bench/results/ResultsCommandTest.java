@@ -209,8 +209,11 @@ class ResultsCommandTest {
     assertTrue(relErr > 0.5 && relErr < 1, "a Gaussian kernel at rank 8 keeps little: " + relErr);
     assertFalse(out.toString().contains("rendered"), "a scratch --data never renders RESULTS.md");
     String md = ExperimentsPage.render(new ResultLog(data).latest(), data.toString());
+    // both ranks of one shape and method on one line: (8, 8) and (32, 32), 64*32*2 + 32*32*9
     assertTrue(
-        md.contains("| measured | e4/decompositions/64x64x3x3/tucker2-hosvd/[8,8] | 1600 |"), md);
+        md.contains(
+            "| measured | e4/decompositions/64x64x3x3/tucker2-hosvd/[8,8] / [32,32] | 1600 / 13312 |"),
+        md);
   }
 
   @Test

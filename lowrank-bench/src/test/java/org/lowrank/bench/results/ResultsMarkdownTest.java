@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -74,6 +75,38 @@ class ResultsMarkdownTest {
             Map.of("error", "model.onnx: no such file", "wall s", 0.1));
     String md = ExperimentsPage.render(Map.of("x", row), "results/experiments.jsonl");
     assertTrue(md.contains("| failed: model.onnx: no such file |"), md);
+  }
+
+  @Test
+  void ranksOfOneShapeAndMethodShareALineAndNothingIsDropped() {
+    List<List<String>> merged =
+        ExperimentsPage.mergeLastSegment(
+            List.of(
+                List.of("measured", "e4/d/64/cp3/[8]", "1096", "cmd"),
+                List.of("measured", "e4/d/64/cp3/[32]", "4384", "cmd"),
+                List.of("measured", "e4/d/64/tt3/[8,8]", "1600", "cmd")));
+    assertEquals(
+        List.of(
+            List.of("measured", "e4/d/64/cp3/[8] / [32]", "1096 / 4384", "cmd"),
+            List.of("measured", "e4/d/64/tt3/[8,8]", "1600", "cmd")),
+        merged);
+  }
+
+  @Test
+  void publishedRowsAreOneLinePerSourceWithTheirNonEmptyCells() {
+    Map<String, Object> cp =
+        Map.of(
+            "id",
+            "published/e1/R20 CP",
+            "metrics",
+            Map.of("source", "published (RENE)", "params removed", 0.7762, "drop", "0.43"));
+    Map<String, Object> tt =
+        Map.of("id", "published/e1/R20 TT", "metrics", Map.of("source", "published (RENE)"));
+    Map<String, Object> ours = Map.of("id", "e1/r20/cp", "metrics", Map.of("drop", "2.09"));
+    assertEquals(
+        "Published (RENE): R20 CP: params removed 77.62%, drop 0.43; R20 TT.",
+        ExperimentsPage.publishedLine(
+            List.of(cp, ours, tt), List.of("params removed", "FLOPs removed", "drop")));
   }
 
   @Test
