@@ -31,10 +31,11 @@ import org.lowrank.plan.Candidate;
  * #cpBreakEvenRank}).
  *
  * <p>Threshold-only (no budget, {@link #EnergySelector(double, org.lowrank.cost.RankMultiple, long,
- * LinearAlgebra, boolean)}): only the threshold choice matters, so CP grid ranks above the first
- * passing one are not scored, and a CP fit stops as soon as it cannot reach the threshold ({@link
- * KeptEnergy#failsThreshold}); the choice is the same as with full scoring while ALS gains shrink
- * sweep by sweep.
+ * LinearAlgebra, boolean)}): only the threshold choice matters, so the largest CP grid rank is
+ * scored first (if it fails, so do the smaller ones), grid ranks above the first passing one are
+ * not scored, and a CP fit stops as soon as it cannot reach the threshold ({@link
+ * KeptEnergy#failsThreshold}); the choice is the same as with full scoring while the score grows
+ * with the rank and ALS gains shrink sweep by sweep.
  */
 public final class EnergySelector implements RankSelector.Scored {
   /**
@@ -246,7 +247,8 @@ public final class EnergySelector implements RankSelector.Scored {
    * The smallest CP grid rank whose score reaches the threshold, or null: {@value #CP_POINTS} grid
    * ranks (at most the break-even rank) spread from the smallest to the largest are scored, then a
    * bisection runs between the last failing and the first passing of them. Threshold-only, the
-   * spread ranks above the first passing one are not scored.
+   * largest spread rank is scored first (when it fails, no rank is chosen) and the spread ranks
+   * above the first passing one are not scored.
    *
    * @param scored receives every CP choice scored here, in increasing rank (CP's candidates)
    */
@@ -256,10 +258,19 @@ public final class EnergySelector implements RankSelector.Scored {
         CandidateGrid.choices(layer.geometry(), Method.CP, rankMultiple).stream()
             .filter(c -> c.ranks()[0] <= cap)
             .toList();
+    int[] spread = CandidateGrid.spread(grid.size(), CP_POINTS);
+    if (thresholdOnly && spread.length > 0) {
+      // the largest rank first: when it fails, so does every smaller one
+      Choice top = grid.get(spread[spread.length - 1]);
+      if (energy.score(layer, top) < threshold) {
+        scored.add(top);
+        return null;
+      }
+    }
     java.util.SortedSet<Integer> done = new java.util.TreeSet<>();
     int lo = -1; // fails (or before the grid)
     int hi = -1; // passes
-    for (int i : CandidateGrid.spread(grid.size(), CP_POINTS)) {
+    for (int i : spread) {
       if (hi >= 0 && thresholdOnly) {
         break;
       }
