@@ -104,4 +104,28 @@ class CpScoringTest {
     assertFalse(KeptEnergy.failsThreshold(errors, 25, 0.75), "0.7597 can still reach 0.75");
     assertFalse(KeptEnergy.failsThreshold(errors, 4, 0.99), "the last sweep is not cut");
   }
+
+  @Test
+  void aDeployedCpFitKeepsTheScoredEnergyWhateverItsTolerance() {
+    LayerInput l = TestLayers.cp("cp16", 24, 16, 4, 0.3);
+    Choice c = Choice.of(Method.CP, 16);
+    double scored = new KeptEnergy(LA, 3, KeptEnergy.DEFAULT_CP_SWEEPS).score(l, c);
+    // a relative tolerance every sweep meets: the fit still runs the sweeps the score ran
+    org.lowrank.rewrite.LayerFactorizer loose =
+        org.lowrank.rewrite.LayerFactorizer.builder()
+            .optSeed(3)
+            .optCpRelativeTolerance(0.5)
+            .build();
+    DenseTensor w = l.weight();
+    org.lowrank.graph.TensorValue tv =
+        org.lowrank.graph.TensorValue.ofFloats(
+            java.util.Arrays.stream(w.shape()).asLongStream().toArray(), w.toFloats());
+    double kept =
+        KeptEnergy.of(
+            w,
+            DenseTensor.fromFloats(
+                loose.factorizeConv(tv, c).reconstruct().toFloatArray(), w.shape()));
+    assertTrue(scored < 0.999, "the planted noise leaves work for the sweeps: " + scored);
+    assertTrue(kept >= scored - 1e-9, "deployed " + kept + " < scored " + scored);
+  }
 }
