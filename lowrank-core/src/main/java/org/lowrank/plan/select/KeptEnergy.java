@@ -34,8 +34,9 @@ import org.lowrank.tensor.DenseTensor;
  *       C_out C_in K (C_out + C_in) flops), then O(1) per choice from a 2-D prefix sum.
  *   <li>CP (R): CP-ALS through {@link LayerFactorizer} (same SVD initialization and seed as {@code
  *       compress}) stopped after {@code cpSweeps} sweeps: ALS never loses fit, so the deployed fit
- *       (more sweeps from the same start) keeps at least as much. About 4 R C_out C_in K + O(R^3)
- *       flops per sweep; cached per (layer, R).
+ *       (at least as many sweeps from the same start) keeps at least as much. Given a threshold, a
+ *       fit that cannot reach it stops early ({@link #failsThreshold}). About 4 R C_out C_in K +
+ *       O(R^3) flops per sweep; cached per (layer, R).
  * </ul>
  *
  * <p>Tables are cached per layer name; thread-safe.
