@@ -32,10 +32,9 @@ import org.lowrank.plan.Candidate;
  *
  * <p>Threshold-only (no budget, {@link #EnergySelector(double, org.lowrank.cost.RankMultiple, long,
  * LinearAlgebra, boolean)}): only the threshold choice matters, so the largest CP grid rank is
- * scored first (if it fails, so do the smaller ones), grid ranks above the first passing one are
- * not scored, and a CP fit stops as soon as it cannot reach the threshold ({@link
- * KeptEnergy#failsThreshold}); the choice is the same as with full scoring while the score grows
- * with the rank and ALS gains shrink sweep by sweep.
+ * scored first (if it fails, so do the smaller ones), and a CP fit stops as soon as it cannot reach
+ * the threshold ({@link KeptEnergy#failsThreshold}); the choice is the same as with full scoring
+ * while the score grows with the rank and ALS gains shrink sweep by sweep.
  */
 public final class EnergySelector implements RankSelector.Scored {
   /**
@@ -247,8 +246,9 @@ public final class EnergySelector implements RankSelector.Scored {
    * The smallest CP grid rank whose score reaches the threshold, or null: {@value #CP_POINTS} grid
    * ranks (at most the break-even rank) spread from the smallest to the largest are scored, then a
    * bisection runs between the last failing and the first passing of them. Threshold-only, the
-   * largest spread rank is scored first (when it fails, no rank is chosen) and the spread ranks
-   * above the first passing one are not scored.
+   * largest spread rank is scored first (when it fails, no rank is chosen). The spread ranks above
+   * the first passing one are still scored in full: a latency filter that drops the threshold
+   * choice falls back on them.
    *
    * @param scored receives every CP choice scored here, in increasing rank (CP's candidates)
    */
@@ -271,9 +271,6 @@ public final class EnergySelector implements RankSelector.Scored {
     int lo = -1; // fails (or before the grid)
     int hi = -1; // passes
     for (int i : spread) {
-      if (hi >= 0 && thresholdOnly) {
-        break;
-      }
       done.add(i);
       if (hi < 0) {
         if (energy.score(layer, grid.get(i)) >= threshold) {
