@@ -19,10 +19,12 @@ import org.slf4j.LoggerFactory;
  * prod_k I_k flops) whatever the order and mode sizes, no Khatri-Rao product of N-1 modes, native
  * work buffers reused across sweeps.
  *
- * <p>Stops when the relative error changes by less than the tolerance between sweeps (error from
- * the cheap inner-product formula, switched to the exact residual once it falls below 1e-5), or
- * after maxIterations sweeps. Non-finite factors, a singular normal system or a growing error raise
- * a {@link ConvergenceException} naming the iteration and suggesting a ridge or a lower rank.
+ * <p>Stops when the relative error changes by less than the tolerance (or by less than the relative
+ * tolerance times itself) between sweeps, after at least minIterations sweeps (error from the cheap
+ * inner-product formula, switched to the exact residual once it falls below 1e-5), when a {@link
+ * StopRule} says so, or after maxIterations sweeps. Non-finite factors, a singular normal system or
+ * a growing error raise a {@link ConvergenceException} naming the iteration and suggesting a ridge
+ * or a lower rank.
  */
 public final class CpAls implements Factorizer<CpTensor> {
   private static final Logger LOG = LoggerFactory.getLogger(CpAls.class);
@@ -41,27 +43,50 @@ public final class CpAls implements Factorizer<CpTensor> {
   /** A fitted CP tensor with its diagnostics. */
   public record Fit(CpTensor tensor, int iterations, double relativeError, boolean converged) {}
 
+  /**
+   * An early stop consulted after every sweep that did not converge, e.g. a rank search that stops
+   * once the fit can no longer reach its threshold ({@code converged} is then false).
+   */
+  @FunctionalInterface
+  public interface StopRule {
+    /**
+     * @param errors the relative errors after sweeps 1..n (length n; not to be modified)
+     * @param maxSweeps the sweep cap of the fit
+     * @return true to stop after sweep n
+     */
+    boolean stop(double[] errors, int maxSweeps);
+  }
+
   private final LinearAlgebra la;
   private final Init init;
   private final long seed;
   private final double tolerance;
+  private final double relativeTolerance;
+  private final int minIterations;
   private final int maxIterations;
   private final double ridge;
+  private final StopRule stopRule;
 
   private CpAls(Builder b) {
     this.la = b.la;
     this.init = b.init;
     this.seed = b.seed;
     this.tolerance = b.tolerance;
+    this.relativeTolerance = b.relativeTolerance;
+    this.minIterations = b.minIterations;
     this.maxIterations = b.maxIterations;
     this.ridge = b.ridge;
+    this.stopRule = b.stopRule;
   }
 
   public static Builder builder() {
     return new Builder();
   }
 
-  /** Defaults: SVD init, seed 0, tolerance 1e-8, 500 iterations, no ridge. */
+  /**
+   * Defaults: SVD init, seed 0, tolerance 1e-8, no relative tolerance, 500 iterations, no ridge, no
+   * stop rule.
+   */
   public static CpAls create() {
     return builder().build();
   }
@@ -131,6 +156,7 @@ public final class CpAls implements Factorizer<CpTensor> {
     double firstError = Double.NaN;
     double error = Double.NaN;
     boolean converged = false;
+    double[] errors = new double[maxIterations];
     int it = 0;
     while (it < maxIterations) {
       it++;
@@ -172,8 +198,14 @@ public final class CpAls implements Factorizer<CpTensor> {
                 + "); use optRidge(1e-6) or a lower rank");
       }
       LOG.debug("CP-ALS iteration {}: relative error {}", it, error);
-      if (Math.abs(prevError - error) < tolerance || error < 1e-14) {
+      errors[it - 1] = error;
+      double change = Math.abs(prevError - error);
+      if (it >= minIterations
+          && (change < tolerance || change < relativeTolerance * error || error < 1e-14)) {
         converged = true;
+        break;
+      }
+      if (stopRule != null && stopRule.stop(Arrays.copyOf(errors, it), maxIterations)) {
         break;
       }
       prevError = error;
@@ -358,8 +390,11 @@ public final class CpAls implements Factorizer<CpTensor> {
     private Init init = Init.SVD;
     private long seed;
     private double tolerance = 1e-8;
+    private double relativeTolerance;
+    private int minIterations = 1;
     private int maxIterations = 500;
     private double ridge;
+    private StopRule stopRule;
 
     private Builder() {}
 
@@ -385,6 +420,38 @@ public final class CpAls implements Factorizer<CpTensor> {
         throw new IllegalArgumentException(NAME + ": tolerance must be >= 0, got " + tolerance);
       }
       this.tolerance = tolerance;
+      return this;
+    }
+
+    /**
+     * Also stop when the relative error e changes by less than {@code relativeTolerance * e}
+     * between sweeps (default 0: off).
+     */
+    public Builder optRelativeTolerance(double relativeTolerance) {
+      if (!(relativeTolerance >= 0)) {
+        throw new IllegalArgumentException(
+            NAME + ": relative tolerance must be >= 0, got " + relativeTolerance);
+      }
+      this.relativeTolerance = relativeTolerance;
+      return this;
+    }
+
+    /**
+     * Run at least this many sweeps before a tolerance may stop the fit (default 1), e.g. so a fit
+     * keeps at least the energy a shorter fit from the same start scored (ALS never loses fit).
+     */
+    public Builder optMinIterations(int minIterations) {
+      if (minIterations < 1) {
+        throw new IllegalArgumentException(
+            NAME + ": minIterations must be >= 1, got " + minIterations);
+      }
+      this.minIterations = minIterations;
+      return this;
+    }
+
+    /** An early stop consulted after each sweep (default none). */
+    public Builder optStopRule(StopRule stopRule) {
+      this.stopRule = stopRule;
       return this;
     }
 

@@ -50,11 +50,27 @@ public final class LayerFactorizer {
   /** Sweeps over the cores of the data-aware TT-matrix. */
   static final int TT_MATRIX_SWEEPS = 5;
 
+  /**
+   * CP-ALS runs at least this many sweeps before its tolerances may stop it: as many as the energy
+   * selector scores CP with, so the deployed fit (same start, ALS never loses fit) keeps at least
+   * the scored energy.
+   */
+  public static final int CP_MIN_SWEEPS = 25;
+
+  /**
+   * Default relative tolerance of the CP-ALS fits: stop once the relative error e changes by less
+   * than {@code 1e-5 e} in a sweep (a fit at a high rank of an incompressible kernel otherwise runs
+   * all 500 sweeps for the last 0.1% of its error).
+   */
+  public static final double CP_RELATIVE_TOLERANCE = 1e-5;
+
   private final LinearAlgebra la;
   private final long seed;
   private final boolean separableCp;
   private final int cpIterations;
   private final double dataAwareEffort;
+  private final double cpRelativeTolerance;
+  private final CpAls.StopRule cpStopRule;
 
   private LayerFactorizer(Builder b) {
     this.la = b.la;
@@ -62,6 +78,8 @@ public final class LayerFactorizer {
     this.separableCp = b.separableCp;
     this.cpIterations = b.cpIterations;
     this.dataAwareEffort = b.dataAwareEffort;
+    this.cpRelativeTolerance = b.cpRelativeTolerance;
+    this.cpStopRule = b.cpStopRule;
   }
 
   public static Builder builder() {
@@ -180,6 +198,9 @@ public final class LayerFactorizer {
                 .optLinearAlgebra(la)
                 .optSeed(seed)
                 .optMaxIterations(cpIterations)
+                .optMinIterations(Math.min(CP_MIN_SWEEPS, cpIterations))
+                .optRelativeTolerance(cpRelativeTolerance)
+                .optStopRule(cpStopRule)
                 .build();
         if (!separableCp || k.length == 1) {
           CpTensor cp = als.factorize(ConvKernels.threeWay(w), r);
@@ -275,6 +296,8 @@ public final class LayerFactorizer {
     private boolean separableCp;
     private int cpIterations = 500;
     private double dataAwareEffort = 1;
+    private double cpRelativeTolerance = CP_RELATIVE_TOLERANCE;
+    private CpAls.StopRule cpStopRule;
 
     /**
      * The fraction of the data-aware ALS sweeps to run (default 1: Tucker-2 and TT 10 input-factor
@@ -287,6 +310,25 @@ public final class LayerFactorizer {
             "data-aware effort must be in (0, 1], found " + fraction);
       }
       this.dataAwareEffort = fraction;
+      return this;
+    }
+
+    /**
+     * Relative tolerance of CP-ALS after its first {@value #CP_MIN_SWEEPS} sweeps (default {@value
+     * #CP_RELATIVE_TOLERANCE}; 0 runs until the absolute tolerance 1e-8 or the sweep cap).
+     */
+    public Builder optCpRelativeTolerance(double tolerance) {
+      if (!(tolerance >= 0)) {
+        throw new IllegalArgumentException(
+            "CP-ALS relative tolerance must be >= 0, found " + tolerance);
+      }
+      this.cpRelativeTolerance = tolerance;
+      return this;
+    }
+
+    /** An early stop of the CP-ALS sweeps (default none), e.g. a rank search's. */
+    public Builder optCpStopRule(CpAls.StopRule rule) {
+      this.cpStopRule = rule;
       return this;
     }
 

@@ -27,7 +27,14 @@ import org.lowrank.plan.Candidate;
  * where every score is a CP-ALS fit, over the candidate grid: {@value #CP_POINTS} grid ranks spread
  * from the smallest to the largest are scored (they are CP's candidates), then a bisection between
  * the last failing and the first passing of them finds the smallest passing grid rank (assuming the
- * score grows with the rank).
+ * score grows with the rank). CP ranks are capped at the break-even rank ({@link
+ * #cpBreakEvenRank}).
+ *
+ * <p>Threshold-only (no budget, {@link #EnergySelector(double, org.lowrank.cost.RankMultiple, long,
+ * LinearAlgebra, boolean)}): only the threshold choice matters, so the largest CP grid rank is
+ * scored first (if it fails, so do the smaller ones), and a CP fit stops as soon as it cannot reach
+ * the threshold ({@link KeptEnergy#failsThreshold}); the choice is the same as with full scoring
+ * while the score grows with the rank and ALS gains shrink sweep by sweep.
  */
 public final class EnergySelector implements RankSelector.Scored {
   /**
@@ -44,6 +51,7 @@ public final class EnergySelector implements RankSelector.Scored {
   private final double threshold;
   private final int rankMultiple;
   private final String rankMultipleSource;
+  private final boolean thresholdOnly;
   private final KeptEnergy energy;
 
   /** Seed 0 for CP-ALS, as {@link org.lowrank.rewrite.LayerFactorizer#create()}. */
@@ -66,13 +74,30 @@ public final class EnergySelector implements RankSelector.Scored {
    */
   public EnergySelector(
       double threshold, org.lowrank.cost.RankMultiple rankMultiple, long seed, LinearAlgebra la) {
+    this(threshold, rankMultiple, seed, la, false);
+  }
+
+  /**
+   * As {@link #EnergySelector(double, org.lowrank.cost.RankMultiple, long, LinearAlgebra)}; with
+   * {@code thresholdOnly} (no budget: only each layer's threshold choice is used) CP is scored only
+   * as far as that choice needs, see the class comment.
+   */
+  public EnergySelector(
+      double threshold,
+      org.lowrank.cost.RankMultiple rankMultiple,
+      long seed,
+      LinearAlgebra la,
+      boolean thresholdOnly) {
     if (!(threshold > 0 && threshold <= 1)) {
       throw new IllegalArgumentException("energy threshold must be in (0, 1], found " + threshold);
     }
     this.threshold = threshold;
     this.rankMultiple = rankMultiple.multiple();
     this.rankMultipleSource = rankMultiple.source();
-    this.energy = new KeptEnergy(la, seed, KeptEnergy.DEFAULT_CP_SWEEPS);
+    this.thresholdOnly = thresholdOnly;
+    this.energy =
+        new KeptEnergy(
+            la, seed, KeptEnergy.DEFAULT_CP_SWEEPS, thresholdOnly ? threshold : Double.NaN);
   }
 
   @Override
@@ -90,10 +115,15 @@ public final class EnergySelector implements RankSelector.Scored {
         "rank_multiple_source",
         rankMultipleSource,
         "cp_score_sweeps",
-        (long) KeptEnergy.DEFAULT_CP_SWEEPS);
+        (long) KeptEnergy.DEFAULT_CP_SWEEPS,
+        "cp_scoring",
+        thresholdOnly ? "threshold" : "candidates");
   }
 
-  /** The kept energy of {@code c} on {@code layer} (cached per layer). */
+  /**
+   * The kept energy of {@code c} on {@code layer} (cached per layer; threshold-only: a CP score
+   * below the threshold may be that of an early-stopped fit).
+   */
   public double score(LayerInput layer, Choice c) {
     return energy.score(layer, c);
   }
@@ -194,18 +224,53 @@ public final class EnergySelector implements RankSelector.Scored {
   }
 
   /**
+   * The largest CP rank R that still lowers both the parameters, R (C_in + K + C_out) + bias, and
+   * the MACs, R (C_in P_in + K P_out + C_out P_out), of the layer (0 if none): a rank above it can
+   * never be chosen, so it is never scored. Both costs grow linearly with R.
+   */
+  static int cpBreakEvenRank(LayerGeometry g) {
+    int lo = 0; // reduces (or 0)
+    int hi = CostModel.maxRanks(g, Method.CP)[0] + 1; // does not reduce
+    while (hi - lo > 1) {
+      int mid = (lo + hi) >>> 1;
+      if (CostModel.reducesCost(g, Choice.of(Method.CP, mid))) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
+
+  /**
    * The smallest CP grid rank whose score reaches the threshold, or null: {@value #CP_POINTS} grid
-   * ranks spread from the smallest to the largest are scored, then a bisection runs between the
-   * last failing and the first passing of them.
+   * ranks (at most the break-even rank) spread from the smallest to the largest are scored, then a
+   * bisection runs between the last failing and the first passing of them. Threshold-only, the
+   * largest spread rank is scored first (when it fails, no rank is chosen). The spread ranks above
+   * the first passing one are still scored in full: a latency filter that drops the threshold
+   * choice falls back on them.
    *
    * @param scored receives every CP choice scored here, in increasing rank (CP's candidates)
    */
   private Choice cpThresholdChoice(LayerInput layer, List<Choice> scored) {
-    List<Choice> grid = CandidateGrid.choices(layer.geometry(), Method.CP, rankMultiple);
+    int cap = cpBreakEvenRank(layer.geometry());
+    List<Choice> grid =
+        CandidateGrid.choices(layer.geometry(), Method.CP, rankMultiple).stream()
+            .filter(c -> c.ranks()[0] <= cap)
+            .toList();
+    int[] spread = CandidateGrid.spread(grid.size(), CP_POINTS);
+    if (thresholdOnly && spread.length > 0) {
+      // the largest rank first: when it fails, so does every smaller one
+      Choice top = grid.get(spread[spread.length - 1]);
+      if (energy.score(layer, top) < threshold) {
+        scored.add(top);
+        return null;
+      }
+    }
     java.util.SortedSet<Integer> done = new java.util.TreeSet<>();
     int lo = -1; // fails (or before the grid)
     int hi = -1; // passes
-    for (int i : CandidateGrid.spread(grid.size(), CP_POINTS)) {
+    for (int i : spread) {
       done.add(i);
       if (hi < 0) {
         if (energy.score(layer, grid.get(i)) >= threshold) {

@@ -57,10 +57,17 @@ public final class EnergySelectorProvider
     return new Options(v.getDouble(ENERGY), SelectorOption.rankMultiple(v));
   }
 
-  /** CP candidates are scored with the pipeline's seed, as {@code compress} deploys them. */
+  /**
+   * CP candidates are scored with the pipeline's seed, as {@code compress} deploys them; without a
+   * budget (a context with budget none) only as far as each layer's threshold choice needs.
+   */
   @Override
   public RankSelector create(Options o, SelectorContext ctx, ProgressListener progress) {
     return new EnergySelector(
-        o.threshold(), o.rankMultiple(), ctx.seed(), LinearAlgebra.defaultInstance());
+        o.threshold(),
+        o.rankMultiple(),
+        ctx.seed(),
+        LinearAlgebra.defaultInstance(),
+        ctx.budget() != null && ctx.budget().isNone());
   }
 }

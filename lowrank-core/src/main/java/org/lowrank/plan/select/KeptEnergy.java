@@ -34,15 +34,22 @@ import org.lowrank.tensor.DenseTensor;
  *       C_out C_in K (C_out + C_in) flops), then O(1) per choice from a 2-D prefix sum.
  *   <li>CP (R): CP-ALS through {@link LayerFactorizer} (same SVD initialization and seed as {@code
  *       compress}) stopped after {@code cpSweeps} sweeps: ALS never loses fit, so the deployed fit
- *       (more sweeps from the same start) keeps at least as much. About 4 R C_out C_in K + O(R^3)
- *       flops per sweep; cached per (layer, R).
+ *       (at least as many sweeps from the same start) keeps at least as much. Given a threshold, a
+ *       fit that cannot reach it stops early ({@link #failsThreshold}). About 4 R C_out C_in K +
+ *       O(R^3) flops per sweep; cached per (layer, R).
  * </ul>
  *
  * <p>Tables are cached per layer name; thread-safe.
  */
 public final class KeptEnergy {
-  /** CP-ALS sweeps per scored CP rank (compress runs up to 500 from the same start). */
-  public static final int DEFAULT_CP_SWEEPS = 25;
+  /**
+   * CP-ALS sweeps per scored CP rank (compress runs at least as many, up to 500, from the same
+   * start).
+   */
+  public static final int DEFAULT_CP_SWEEPS = LayerFactorizer.CP_MIN_SWEEPS;
+
+  /** Sweeps a CP fit runs before {@link #failsThreshold} may stop it. */
+  static final int MIN_DECISION_SWEEPS = 3;
 
   private final LinearAlgebra la;
   private final LayerFactorizer cpScorer;
@@ -54,13 +61,46 @@ public final class KeptEnergy {
    * @param cpSweeps CP-ALS sweeps per scored CP rank (at least 1)
    */
   public KeptEnergy(LinearAlgebra la, long seed, int cpSweeps) {
+    this(la, seed, cpSweeps, Double.NaN);
+  }
+
+  /**
+   * As {@link #KeptEnergy(LinearAlgebra, long, int)}, for a search that only asks whether a CP rank
+   * reaches {@code threshold}: a CP fit stops early once it cannot reach it ({@link
+   * #failsThreshold}), and its score is then that of the sweeps run (below the threshold, as the
+   * full fit's would be). Scores that reach the threshold are those of the full fit.
+   *
+   * @param threshold kept-energy threshold in (0, 1], or NaN to score every CP rank in full
+   */
+  public KeptEnergy(LinearAlgebra la, long seed, int cpSweeps, double threshold) {
     this.la = la;
-    this.cpScorer =
-        LayerFactorizer.builder()
-            .optLinearAlgebra(la)
-            .optSeed(seed)
-            .optCpIterations(cpSweeps)
-            .build();
+    LayerFactorizer.Builder b =
+        LayerFactorizer.builder().optLinearAlgebra(la).optSeed(seed).optCpIterations(cpSweeps);
+    if (!Double.isNaN(threshold)) {
+      b.optCpStopRule((errors, max) -> failsThreshold(errors, max, threshold));
+    }
+    this.cpScorer = b.build();
+  }
+
+  /**
+   * True when a CP-ALS fit, after the sweeps whose relative errors are {@code errors}, cannot reach
+   * kept energy {@code threshold} within {@code maxSweeps}: after at least {@value
+   * #MIN_DECISION_SWEEPS} sweeps, kept_n + (maxSweeps - n) * 2 g stays below it, with kept_n = 1 -
+   * e_n^2 and g the largest gain in kept energy of the last two sweeps. ALS gains shrink as it
+   * converges (a later swamp could beat the factor 2: then the scored rank fails where its full fit
+   * might just pass: a larger rank, or none, is chosen, never one below the threshold).
+   */
+  static boolean failsThreshold(double[] errors, int maxSweeps, double threshold) {
+    int n = errors.length;
+    if (n < MIN_DECISION_SWEEPS || n >= maxSweeps) {
+      return false;
+    }
+    double kept = 1 - errors[n - 1] * errors[n - 1];
+    double gain = 0;
+    for (int j = n - 2; j >= n - 3; j--) {
+      gain = Math.max(gain, errors[j] * errors[j] - errors[j + 1] * errors[j + 1]);
+    }
+    return kept + (maxSweeps - n) * 2 * gain < threshold;
   }
 
   /** {@code 1 - ||w - wHat||_F^2 / ||w||_F^2} clamped to [0, 1] (1 for a zero w); same shapes. */
