@@ -18,6 +18,7 @@ import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.graph.ValueInfo;
 import org.lowrank.ops.ConvAttributes;
+import org.lowrank.ops.Elementwise;
 import org.lowrank.ops.Shapes;
 
 /**
@@ -50,43 +51,18 @@ public final class ChannelDependencies {
 
   /** Ops whose output channel c depends only on input channel c, element by element or per map. */
   private static final Set<String> CHANNELWISE =
-      Set.of(
-          "Relu",
-          "LeakyRelu",
-          "Sigmoid",
-          "Tanh",
-          "HardSigmoid",
-          "HardSwish",
-          "Elu",
-          "Selu",
-          "Celu",
-          "Gelu",
-          "Softplus",
-          "Softsign",
-          "Clip",
-          "Identity",
-          "Neg",
-          "Abs",
-          "Exp",
-          "Log",
-          "Sqrt",
-          "Reciprocal",
-          "Floor",
-          "Ceil",
-          "Round",
-          "Erf",
-          "Sign",
-          "Mish",
-          "ThresholdedRelu",
-          "Swish",
-          "Dropout",
-          "MaxPool",
-          "AveragePool",
-          "LpPool",
-          "GlobalAveragePool",
-          "GlobalMaxPool",
-          "GlobalLpPool",
-          "InstanceNormalization");
+      java.util.stream.Stream.concat(
+              Elementwise.UNARY.stream(),
+              java.util.stream.Stream.of(
+                  "Dropout",
+                  "MaxPool",
+                  "AveragePool",
+                  "LpPool",
+                  "GlobalAveragePool",
+                  "GlobalMaxPool",
+                  "GlobalLpPool",
+                  "InstanceNormalization"))
+          .collect(java.util.stream.Collectors.toUnmodifiableSet());
 
   /** Broadcasting ops whose channel-carrying operands are merged unit by unit. */
   private static final Set<String> BROADCAST =
