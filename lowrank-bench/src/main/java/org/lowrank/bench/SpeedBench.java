@@ -319,7 +319,7 @@ public final class SpeedBench implements Callable<Integer> {
                 + " four rank multiples (what alignment to ONNX Runtime's channel block buys);"
                 + " b: --keep-latency 0.5, top-1 on the test images directly after compression (no"
                 + " fine-tuning); c: --keep-latency with --include-pointwise on the demo model and a"
-                + " 1x1-heavy model.\n\n");
+                + " 1x1-heavy model; d: the b rows, then the 2-epoch fine-tune (--augment).\n\n");
     t.append(table.render());
     t.append(ResultsPage.rerunLine("speed", DATA));
     return t.toString();
