@@ -157,18 +157,18 @@ public final class CpAls implements Factorizer<CpTensor> {
     double error = Double.NaN;
     boolean converged = false;
     double[] errors = new double[maxIterations];
+    double[] v = new double[rank * rank];
     int it = 0;
     while (it < maxIterations) {
       it++;
       double[] m = null;
       for (int n = 0; n < order; n++) {
         m = mttkrp.compute(a, n);
-        double[] v = hadamardOfGrams(grams, n, rank);
-        a[n] = solveUpdate(v, m, shape[n], rank, it, shape);
+        a[n] = solveUpdate(hadamardOfGrams(grams, n, rank, v), m, shape[n], rank, it, shape);
         normalizeColumns(a[n], shape[n], rank, lambda, n);
         grams[n] = la.gram(a[n], shape[n], rank, false);
       }
-      error = relativeError(data, shape, normX, a, lambda, grams, m, rank);
+      error = relativeError(data, shape, normX, a, lambda, grams, m, rank, v);
       if (!Double.isFinite(error)) {
         throw new ConvergenceException(
             NAME
@@ -249,15 +249,27 @@ public final class CpAls implements Factorizer<CpTensor> {
     return a;
   }
 
-  private double[] hadamardOfGrams(double[][] grams, int skip, int rank) {
-    double[] v = new double[rank * rank];
-    Arrays.fill(v, 1);
+  /**
+   * V = ∗_{k != skip} G_k (+ ridge I), R x R, written into {@code v} (modified; a work buffer
+   * reused across sweeps): the first Gram is copied, the others multiplied in place.
+   */
+  private double[] hadamardOfGrams(double[][] grams, int skip, int rank, double[] v) {
+    boolean first = true;
     for (int k = 0; k < grams.length; k++) {
       if (k != skip) {
-        for (int i = 0; i < v.length; i++) {
-          v[i] *= grams[k][i];
+        if (first) {
+          System.arraycopy(grams[k], 0, v, 0, v.length);
+          first = false;
+        } else {
+          double[] g = grams[k];
+          for (int i = 0; i < v.length; i++) {
+            v[i] *= g[i];
+          }
         }
       }
+    }
+    if (first) {
+      Arrays.fill(v, 1);
     }
     if (ridge > 0) {
       for (int c = 0; c < rank; c++) {
@@ -267,12 +279,10 @@ public final class CpAls implements Factorizer<CpTensor> {
     return v;
   }
 
-  /** A_n = M V^{-1}: solves V A_n^T = M^T (V symmetric). */
+  /** A_n = M V^{-1} (V symmetric, M the I_n x R MTTKRP): one Cholesky solve, no transposes. */
   private double[] solveUpdate(double[] v, double[] m, int rows, int rank, int it, int[] shape) {
-    double[] mt = transpose(m, rows, rank);
-    double[] sol;
     try {
-      sol = la.solveSymmetric(v, rank, mt, rows);
+      return la.solveSymmetricRight(v, rank, m, rows);
     } catch (LinearAlgebraException e) {
       throw new ConvergenceException(
           NAME
@@ -287,17 +297,6 @@ public final class CpAls implements Factorizer<CpTensor> {
               + "); use optRidge(1e-6) or a lower rank",
           e);
     }
-    return transpose(sol, rank, rows);
-  }
-
-  private static double[] transpose(double[] x, int rows, int cols) {
-    double[] t = new double[x.length];
-    for (int i = 0; i < rows; i++) {
-      for (int j = 0; j < cols; j++) {
-        t[j * rows + i] = x[i * cols + j];
-      }
-    }
-    return t;
   }
 
   /** Divides each column by its 2-norm, stored in lambda; a zero column becomes a unit vector. */
@@ -332,7 +331,8 @@ public final class CpAls implements Factorizer<CpTensor> {
       double[] lambda,
       double[][] grams,
       double[] m,
-      int rank) {
+      int rank,
+      double[] work) {
     int last = shape.length - 1;
     double inner = 0;
     double[] al = a[last];
@@ -341,7 +341,7 @@ public final class CpAls implements Factorizer<CpTensor> {
         inner += m[i * rank + c] * al[i * rank + c] * lambda[c];
       }
     }
-    double[] v = hadamardOfGrams(grams, -1, rank);
+    double[] v = hadamardOfGrams(grams, -1, rank, work);
     if (ridge > 0) {
       for (int c = 0; c < rank; c++) {
         v[c * rank + c] -= ridge;

@@ -152,4 +152,13 @@ public interface LinearAlgebra {
    * @throws LinearAlgebraException if A is singular
    */
   double[] solveSymmetric(double[] a, int n, double[] b, int nrhs);
+
+  /**
+   * Solves X A = B for symmetric positive (semi-)definite A, as {@link #solveSymmetric} (Cholesky,
+   * LU fallback): A is n x n, B and X are nrhs x n (row-major), so no transposes are needed (e.g.
+   * the CP-ALS update A_n = M V^{-1} with M the I_n x R MTTKRP).
+   *
+   * @throws LinearAlgebraException if A is singular
+   */
+  double[] solveSymmetricRight(double[] a, int n, double[] b, int nrhs);
 }

@@ -469,6 +469,38 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
     return x;
   }
 
+  /**
+   * A row-major nrhs x n B is the column-major n x nrhs B^T and A = A^T, so the column-major dposv
+   * of (A, B^T) returns X^T = A^{-1} B^T in place, i.e. the row-major X = B A^{-1}.
+   */
+  @Override
+  public double[] solveSymmetricRight(double[] a, int n, double[] b, int nrhs) {
+    requireLength("solveSymmetricRight A", a, (long) n * n);
+    requireLength("solveSymmetricRight B", b, (long) n * nrhs);
+    if (n == 0 || nrhs == 0) {
+      return new double[n * nrhs];
+    }
+    requireFinite("solveSymmetricRight", a);
+    requireFinite("solveSymmetricRight", b);
+    applyThreads();
+    double[] chol = a.clone();
+    double[] x = b.clone();
+    int info = openblas.LAPACKE_dposv(LAPACK_COL_MAJOR, (byte) 'U', n, nrhs, chol, n, x, n);
+    if (info > 0) {
+      double[] lu = a.clone();
+      x = b.clone();
+      info = openblas.LAPACKE_dgesv(LAPACK_COL_MAJOR, n, nrhs, lu, n, new int[n], x, n);
+      if (info > 0) {
+        throw new LinearAlgebraException(
+            "dgesv: the " + n + "x" + n + " matrix is singular (U(" + info + "," + info + ") = 0)");
+      }
+      check("dgesv", info, n, n);
+      return x;
+    }
+    check("dposv", info, n, n);
+    return x;
+  }
+
   private static double[] transposeToColumnMajor(double[] a, int m, int n) {
     double[] col = new double[m * n];
     for (int i = 0; i < m; i++) {

@@ -208,6 +208,31 @@ class OpenBlasLinearAlgebraTest {
   }
 
   @Test
+  void solvesSymmetricFromTheRight() {
+    int n = 5;
+    double[] b = random(9, n * n);
+    double[] spd = naive(false, true, n, n, n, b, b);
+    double[] x = random(11, 3 * n); // 3 x n
+    double[] spdCopy = spd.clone();
+    assertArrayEquals(
+        x, la.solveSymmetricRight(spd, n, naive(false, false, 3, n, n, x, spd), 3), 1e-9);
+    assertArrayEquals(spdCopy, spd, 0, "A is not modified");
+    // symmetric but indefinite: the Cholesky fails, LU solves it
+    double[] indefinite = b.clone();
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        indefinite[i * n + j] = b[i * n + j] + b[j * n + i];
+      }
+    }
+    assertArrayEquals(
+        x,
+        la.solveSymmetricRight(indefinite, n, naive(false, false, 3, n, n, x, indefinite), 3),
+        1e-9);
+    assertThrows(
+        LinearAlgebraException.class, () -> la.solveSymmetricRight(new double[n * n], n, x, 3));
+  }
+
+  @Test
   void rejectsWrongSizesAndNonFinite() {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> la.svd(new double[5], 2, 3));
