@@ -430,43 +430,18 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
 
   @Override
   public double[] solve(double[] a, int n, double[] b, int nrhs) {
-    requireLength("solve A", a, (long) n * n);
-    requireLength("solve B", b, (long) n * nrhs);
-    if (n == 0 || nrhs == 0) {
+    if (!checkSolve("solve", a, n, b, nrhs)) {
       return new double[n * nrhs];
     }
-    requireFinite("solve", a);
-    requireFinite("solve", b);
-    applyThreads();
-    double[] lu = a.clone();
-    double[] x = b.clone();
-    int info = openblas.LAPACKE_dgesv(LAPACK_ROW_MAJOR, n, nrhs, lu, n, new int[n], x, nrhs);
-    if (info > 0) {
-      throw new LinearAlgebraException(
-          "dgesv: the " + n + "x" + n + " matrix is singular (U(" + info + "," + info + ") = 0)");
-    }
-    check("dgesv", info, n, n);
-    return x;
+    return gesv(LAPACK_ROW_MAJOR, a, n, b, nrhs, nrhs);
   }
 
   @Override
   public double[] solveSymmetric(double[] a, int n, double[] b, int nrhs) {
-    requireLength("solveSymmetric A", a, (long) n * n);
-    requireLength("solveSymmetric B", b, (long) n * nrhs);
-    if (n == 0 || nrhs == 0) {
+    if (!checkSolve("solveSymmetric", a, n, b, nrhs)) {
       return new double[n * nrhs];
     }
-    requireFinite("solveSymmetric", a);
-    requireFinite("solveSymmetric", b);
-    applyThreads();
-    double[] chol = a.clone();
-    double[] x = b.clone();
-    int info = openblas.LAPACKE_dposv(LAPACK_ROW_MAJOR, (byte) 'U', n, nrhs, chol, n, x, nrhs);
-    if (info > 0) {
-      return solve(a, n, b, nrhs);
-    }
-    check("dposv", info, n, n);
-    return x;
+    return posv(LAPACK_ROW_MAJOR, a, n, b, nrhs, nrhs);
   }
 
   /**
@@ -475,27 +450,51 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
    */
   @Override
   public double[] solveSymmetricRight(double[] a, int n, double[] b, int nrhs) {
-    requireLength("solveSymmetricRight A", a, (long) n * n);
-    requireLength("solveSymmetricRight B", b, (long) n * nrhs);
-    if (n == 0 || nrhs == 0) {
+    if (!checkSolve("solveSymmetricRight", a, n, b, nrhs)) {
       return new double[n * nrhs];
     }
-    requireFinite("solveSymmetricRight", a);
-    requireFinite("solveSymmetricRight", b);
+    return posv(LAPACK_COL_MAJOR, a, n, b, nrhs, n);
+  }
+
+  /**
+   * The argument checks of a solve with A [n, n] and B of n * nrhs values; false when the system is
+   * empty (the solution is then n * nrhs zeros).
+   */
+  private boolean checkSolve(String what, double[] a, int n, double[] b, int nrhs) {
+    requireLength(what + " A", a, (long) n * n);
+    requireLength(what + " B", b, (long) n * nrhs);
+    if (n == 0 || nrhs == 0) {
+      return false;
+    }
+    requireFinite(what, a);
+    requireFinite(what, b);
     applyThreads();
+    return true;
+  }
+
+  /** LU solve (dgesv) of A X = B in {@code layout}, B with leading dimension {@code ldb}. */
+  private double[] gesv(int layout, double[] a, int n, double[] b, int nrhs, int ldb) {
+    double[] lu = a.clone();
+    double[] x = b.clone();
+    int info = openblas.LAPACKE_dgesv(layout, n, nrhs, lu, n, new int[n], x, ldb);
+    if (info > 0) {
+      throw new LinearAlgebraException(
+          "dgesv: the " + n + "x" + n + " matrix is singular (U(" + info + "," + info + ") = 0)");
+    }
+    check("dgesv", info, n, n);
+    return x;
+  }
+
+  /**
+   * Cholesky solve (dposv) of A X = B in {@code layout}; when A is not positive definite, the LU
+   * solve ({@link #gesv}) of the same system.
+   */
+  private double[] posv(int layout, double[] a, int n, double[] b, int nrhs, int ldb) {
     double[] chol = a.clone();
     double[] x = b.clone();
-    int info = openblas.LAPACKE_dposv(LAPACK_COL_MAJOR, (byte) 'U', n, nrhs, chol, n, x, n);
+    int info = openblas.LAPACKE_dposv(layout, (byte) 'U', n, nrhs, chol, n, x, ldb);
     if (info > 0) {
-      double[] lu = a.clone();
-      x = b.clone();
-      info = openblas.LAPACKE_dgesv(LAPACK_COL_MAJOR, n, nrhs, lu, n, new int[n], x, n);
-      if (info > 0) {
-        throw new LinearAlgebraException(
-            "dgesv: the " + n + "x" + n + " matrix is singular (U(" + info + "," + info + ") = 0)");
-      }
-      check("dgesv", info, n, n);
-      return x;
+      return gesv(layout, a, n, b, nrhs, ldb);
     }
     check("dposv", info, n, n);
     return x;
