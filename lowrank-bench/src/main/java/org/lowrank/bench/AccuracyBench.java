@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.lowrank.bench.record.CliRun;
-import org.lowrank.bench.record.MarkedBlock;
 import org.lowrank.bench.record.ResultLog;
 import org.lowrank.bench.results.MarkdownTable;
 import org.lowrank.demo.DemoAssets;
@@ -24,6 +23,7 @@ import org.lowrank.report.ReportJson;
 import org.lowrank.util.Json;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -75,14 +75,7 @@ public final class AccuracyBench implements Callable<Integer> {
   @Option(names = "--list", description = "Print the row ids and exit.")
   boolean list;
 
-  @Option(names = "--render-only", description = "Only render RESULTS.md from the recorded lines.")
-  boolean renderOnly;
-
-  @Option(
-      names = "--results",
-      paramLabel = "FILE",
-      description = "Markdown file to render into (default: ${DEFAULT-VALUE}).")
-  Path results = Path.of("RESULTS.md");
+  @Mixin RenderOptions page = new RenderOptions();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -146,7 +139,7 @@ public final class AccuracyBench implements Callable<Integer> {
     var err = spec.commandLine().getErr();
     ResultLog log = new ResultLog(DATA);
     boolean fashionWanted = only.isEmpty() || only.stream().anyMatch(o -> o.contains("fashion"));
-    if (list || !renderOnly) {
+    if (list || !page.renderOnly) {
       Path fashion =
           fashionWanted && !list
               ? DemoAssets.trainedFashionCnn(DemoAssets.defaultCacheDir(), ProgressListener.NONE)
@@ -172,8 +165,8 @@ public final class AccuracyBench implements Callable<Integer> {
         return 0;
       }
     }
-    MarkedBlock.write(results, BLOCK, block(log.latest()));
-    out.println("rendered " + results + " from " + DATA);
+    page.write(BLOCK, block(log.latest()));
+    out.println("rendered " + page.results + " from " + DATA);
     out.flush();
     return 0;
   }

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.lowrank.bench.record.MarkedBlock;
 import org.lowrank.bench.record.ResultLog;
 import org.lowrank.bench.results.MarkdownTable;
 import org.lowrank.decomp.ConvKernels;
@@ -26,6 +25,7 @@ import org.lowrank.tensor.DenseTensor;
 import org.lowrank.util.Json;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -139,14 +139,7 @@ public final class CpPeersBench implements Callable<Integer> {
       description = "JSON lines to append to and render from (default: ${DEFAULT-VALUE}).")
   Path data = DATA;
 
-  @Option(
-      names = "--results",
-      paramLabel = "FILE",
-      description = "Markdown file whose cp block is rewritten (default: ${DEFAULT-VALUE}).")
-  Path results = Path.of("RESULTS.md");
-
-  @Option(names = "--render-only", description = "Render the recorded rows, measure nothing.")
-  boolean renderOnly;
+  @Mixin RenderOptions page = new RenderOptions();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -155,7 +148,7 @@ public final class CpPeersBench implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     ResultLog log = new ResultLog(data);
     ResultLog.provenance();
-    if (!renderOnly) {
+    if (!page.renderOnly) {
       LinearAlgebra la = LinearAlgebra.openBlas(1);
       warmUp(la);
       for (PeerCase c : CASES) {
@@ -168,8 +161,8 @@ public final class CpPeersBench implements Callable<Integer> {
         log.append(row);
       }
     }
-    MarkedBlock.write(results, BLOCK, render(log.latest()));
-    spec.commandLine().getOut().println("rendered the " + BLOCK + " block of " + results);
+    page.write(BLOCK, render(log.latest()));
+    spec.commandLine().getOut().println("rendered the " + BLOCK + " block of " + page.results);
     return 0;
   }
 

@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import org.lowrank.bench.record.CliRun;
-import org.lowrank.bench.record.MarkedBlock;
 import org.lowrank.bench.record.ResultLog;
 import org.lowrank.bench.results.MarkdownTable;
 import org.lowrank.pipeline.CompressionPipeline;
@@ -35,6 +34,7 @@ import org.lowrank.train.eval.Evaluator;
 import org.lowrank.util.Json;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -78,11 +78,7 @@ public final class PruneBench implements Callable<Integer> {
   @Option(names = "--runs", description = "Timed runs of bench (default: ${DEFAULT-VALUE}).")
   int runs = 30;
 
-  @Option(names = "--results", paramLabel = "FILE", description = "Markdown file to render into.")
-  Path results = Path.of("RESULTS.md");
-
-  @Option(names = "--render-only", description = "Render from the recorded lines only.")
-  boolean renderOnly;
+  @Mixin RenderOptions page = new RenderOptions();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -173,7 +169,7 @@ public final class PruneBench implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     ResultLog log = new ResultLog(DATA);
     ResultLog.provenance();
-    if (!renderOnly) {
+    if (!page.renderOnly) {
       Files.createDirectories(work);
       for (Row row : rows()) {
         if (!selected(row.id())) {
@@ -187,8 +183,8 @@ public final class PruneBench implements Callable<Integer> {
         log.append(line);
       }
     }
-    MarkedBlock.write(results, BLOCK, render(log.latest()));
-    spec.commandLine().getOut().println("rendered " + results + " from " + DATA);
+    page.write(BLOCK, render(log.latest()));
+    spec.commandLine().getOut().println("rendered " + page.results + " from " + DATA);
     spec.commandLine().getOut().flush();
     return 0;
   }

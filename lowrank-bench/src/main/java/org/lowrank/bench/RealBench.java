@@ -17,7 +17,6 @@ import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.lowrank.bench.record.CliRun;
-import org.lowrank.bench.record.MarkedBlock;
 import org.lowrank.bench.record.ResultLog;
 import org.lowrank.bench.results.MarkdownTable;
 import org.lowrank.pipeline.CompressionPipeline;
@@ -26,6 +25,7 @@ import org.lowrank.report.ReportJson;
 import org.lowrank.util.Json;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -102,12 +102,6 @@ public final class RealBench implements Callable<Integer> {
   String only;
 
   @Option(
-      names = "--results",
-      paramLabel = "FILE",
-      description = "Markdown file to render into (default: RESULTS.md).")
-  Path results = Path.of("RESULTS.md");
-
-  @Option(
       names = "--runs",
       description = "bench: timed runs per model (default: ${DEFAULT-VALUE}).")
   int runs = 20;
@@ -118,10 +112,7 @@ public final class RealBench implements Callable<Integer> {
       description = "JSON lines to append to and render from (default: ${DEFAULT-VALUE}).")
   Path data = DATA;
 
-  @Option(
-      names = "--render-only",
-      description = "Render RESULTS.md from the recorded lines, measure nothing.")
-  boolean renderOnly;
+  @Mixin RenderOptions page = new RenderOptions();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -131,7 +122,7 @@ public final class RealBench implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     ResultLog log = new ResultLog(data);
     ResultLog.provenance(); // the commit measured is the one checked out now
-    if (!renderOnly) {
+    if (!page.renderOnly) {
       Path dir = models != null ? models : defaultModels();
       Files.createDirectories(work);
       for (RealModel m : MODELS) {
@@ -157,8 +148,8 @@ public final class RealBench implements Callable<Integer> {
         err.flush();
       }
     }
-    MarkedBlock.write(results, BLOCK, render(log.latest()));
-    out.println("rendered " + results + " from " + data);
+    page.write(BLOCK, render(log.latest()));
+    out.println("rendered " + page.results + " from " + data);
     out.flush();
     return 0;
   }

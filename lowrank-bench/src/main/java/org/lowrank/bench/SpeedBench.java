@@ -15,7 +15,6 @@ import java.util.concurrent.Callable;
 import org.lowrank.analysis.InputShapes;
 import org.lowrank.bench.record.Cells;
 import org.lowrank.bench.record.CliRun;
-import org.lowrank.bench.record.MarkedBlock;
 import org.lowrank.bench.record.ResultLog;
 import org.lowrank.bench.results.MarkdownTable;
 import org.lowrank.demo.DemoAssets;
@@ -30,6 +29,7 @@ import org.lowrank.runtime.LatencyComparison;
 import org.lowrank.util.Json;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -81,14 +81,7 @@ public final class SpeedBench implements Callable<Integer> {
       description = "Test images for top-1 in (b) (default: ${DEFAULT-VALUE}).")
   int evalLimit = 2000;
 
-  @Option(
-      names = "--results",
-      paramLabel = "FILE",
-      description = "Markdown file to render into (default: RESULTS.md).")
-  Path results = Path.of("RESULTS.md");
-
-  @Option(names = "--render-only", description = "Render from the recorded lines only.")
-  boolean renderOnly;
+  @Mixin RenderOptions page = new RenderOptions();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -180,7 +173,7 @@ public final class SpeedBench implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     ResultLog log = new ResultLog(DATA);
-    if (!renderOnly) {
+    if (!page.renderOnly) {
       Files.createDirectories(work);
       for (Row row : rows()) {
         if (only != null && !row.id().contains(only)) {
@@ -198,8 +191,8 @@ public final class SpeedBench implements Callable<Integer> {
         log.append(line);
       }
     }
-    MarkedBlock.write(results, BLOCK, render(log.latest()));
-    out.println("rendered " + results + " from " + DATA);
+    page.write(BLOCK, render(log.latest()));
+    out.println("rendered " + page.results + " from " + DATA);
     return 0;
   }
 

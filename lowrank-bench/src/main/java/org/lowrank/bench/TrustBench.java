@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.lowrank.bench.record.CliRun;
-import org.lowrank.bench.record.MarkedBlock;
 import org.lowrank.bench.record.ResultLog;
 import org.lowrank.bench.results.MarkdownTable;
 import org.lowrank.demo.DemoAssets;
@@ -36,6 +35,7 @@ import org.lowrank.train.eval.Evaluator;
 import org.lowrank.util.Json;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -131,14 +131,7 @@ public final class TrustBench implements Callable<Integer> {
       description = "Test images to judge on, 0 = all (default ${DEFAULT-VALUE}).")
   int limit;
 
-  @Option(
-      names = "--results",
-      paramLabel = "FILE",
-      description = "The page whose trust block is rewritten (default ${DEFAULT-VALUE}).")
-  Path results = Path.of("RESULTS.md");
-
-  @Option(names = "--render-only", description = "Only render the recorded lines; measure nothing.")
-  boolean renderOnly;
+  @Mixin RenderOptions page = new RenderOptions();
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -150,7 +143,7 @@ public final class TrustBench implements Callable<Integer> {
       throw new CommandLine.ParameterException(
           spec.commandLine(), "--limit: expected >= 0 test images, found " + limit);
     }
-    boolean measure = !renderOnly;
+    boolean measure = !page.renderOnly;
     if (measure) {
       Files.createDirectories(work);
       Path fashion = null;
@@ -170,8 +163,8 @@ public final class TrustBench implements Callable<Integer> {
         LOG.append(line);
       }
     }
-    render(results);
-    out.println("rendered " + results + " from " + DATA);
+    page.write(BLOCK, block(LOG.latest()));
+    out.println("rendered " + page.results + " from " + DATA);
     out.flush();
     return 0;
   }
@@ -231,11 +224,6 @@ public final class TrustBench implements Callable<Integer> {
     }
     m.putAll(ResultLog.provenance());
     return m;
-  }
-
-  /** Replaces the trust block of {@code results} with a table of the latest line per row id. */
-  static void render(Path results) throws IOException {
-    MarkedBlock.write(results, BLOCK, block(LOG.latest()));
   }
 
   /** The trust block: a table of the given rows, each with the command a user types. */
