@@ -128,14 +128,6 @@ public final class CompressCommand implements Callable<Integer> {
       description = "Evaluate on at most N test images (0 = all; needs --data).")
   int evalLimit;
 
-  @Option(
-      names = "--latency-batches",
-      paramLabel = "B",
-      split = ",",
-      defaultValue = "1,32",
-      description = "ONNX Runtime latency at these batch sizes (default: ${DEFAULT-VALUE}).")
-  int[] latencyBatches;
-
   @Option(names = "--no-latency", description = "Skip the latency measurement.")
   boolean noLatency;
 
@@ -194,8 +186,27 @@ public final class CompressCommand implements Callable<Integer> {
    */
   DataSpec dataSpec() {
     DataSpec dataSpec = planning.dataSpec(data);
+    OptionChecks.nonNegative("--fit-images", fitImages, "no data-aware fit");
+    OptionChecks.nonNegative("--refit-images", refitImages, "no refit");
+    OptionChecks.nonNegative("--eval-limit", evalLimit, "the whole test split");
     if (!data.present()) {
+      OptionChecks.refuseGiven(
+          spec,
+          "they use the training or test images of --data PATH, and none is given",
+          "add --data PATH or drop them",
+          "--fit-images",
+          "--refit-images",
+          "--factorize",
+          "--eval-limit",
+          "--max-drop");
       return dataSpec;
+    }
+    if (factorize == Factorize.weights) {
+      OptionChecks.refuseGiven(
+          spec,
+          "--factorize weights fits the factors to the weights alone",
+          "drop it, or use --factorize data",
+          "--fit-images");
     }
     return dataSpec
         .withEvalLimit(evalLimit)
@@ -218,7 +229,8 @@ public final class CompressCommand implements Callable<Integer> {
     MeasurementSpec measurement =
         MeasurementSpec.defaults()
             .withThreads(common.threads)
-            .withLatency(LATENCY_WARMUP, LATENCY_RUNS, noLatency ? new int[0] : latencyBatches)
+            .withLatency(
+                LATENCY_WARMUP, LATENCY_RUNS, noLatency ? new int[0] : planning.latencyBatches)
             .withGuard(new FidelityGuard(maxDrop, minAgreement, maxOutputError, force));
     CompressionPipeline.Builder b =
         CompressionPipeline.builder()

@@ -47,7 +47,13 @@ public final class PlanCommand implements Callable<Integer> {
             .optSeed(common.seed)
             .optPlanSpec(planning.spec(data))
             .optDataSpec(planning.dataSpec(data))
-            .optMeasurement(MeasurementSpec.defaults().withThreads(common.threads))
+            .optMeasurement(
+                MeasurementSpec.defaults()
+                    .withThreads(common.threads)
+                    .withLatency(
+                        CompressCommand.LATENCY_WARMUP,
+                        CompressCommand.LATENCY_RUNS,
+                        planning.latencyBatches))
             .optListener(new StageProgress(bar, System.err, common.quiet));
     CompressionPipeline.Planned p = b.build().plan();
     PlanFiles.write(p.plan(), output);

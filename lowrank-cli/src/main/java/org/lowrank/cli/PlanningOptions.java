@@ -58,6 +58,16 @@ public final class PlanningOptions {
   Double keepLatency;
 
   @Option(
+      names = "--latency-batches",
+      paramLabel = "B",
+      split = ",",
+      defaultValue = "1,32",
+      description =
+          "Batch sizes of the --keep-latency budget and, in compress, of the ONNX Runtime latency "
+              + "comparison (default: ${DEFAULT-VALUE}).")
+  int[] latencyBatches;
+
+  @Option(
       names = "--latency-cache",
       paramLabel = "DIR",
       description =
@@ -307,20 +317,53 @@ public final class PlanningOptions {
         && keepLatency == null) {
       pruning = new PlanSpec.LatencyPruning(1.0, 1); // the default: not slower than the original
     }
-    return new PlanSpec(
-        methods(),
-        budget(),
-        layers.rules(),
-        choice,
-        plan,
-        pruning,
-        keepLatency == null ? 0 : PlanSpec.requireKeepLatency(keepLatency),
-        latencyCache,
-        prune);
+    PlanSpec planSpec =
+        new PlanSpec(
+            methods(),
+            budget(),
+            layers.rules(),
+            choice,
+            plan,
+            pruning,
+            keepLatency == null ? 0 : PlanSpec.requireKeepLatency(keepLatency),
+            latencyCache,
+            prune);
+    if (plan != null) {
+      List<String> planning =
+          new ArrayList<>(
+              List.of(
+                  "--keep-params",
+                  "--keep-flops",
+                  SELECTOR,
+                  "--method",
+                  "--calibration",
+                  "--allow-slower",
+                  "--include-pointwise",
+                  "--include-first",
+                  "--include-classifier",
+                  "--include",
+                  "--exclude",
+                  "--min-weights"));
+      SelectorRegistry.options().forEach(o -> planning.add(o.name()));
+      OptionChecks.refuseGiven(
+          command,
+          "--plan " + plan + " fixes every layer's method and rank, so nothing is planned",
+          "drop them, or drop --plan to plan anew",
+          planning.toArray(String[]::new));
+    }
+    return planSpec;
   }
 
   /** The data spec of planning: the images (if any), the calibration count, the input shapes. */
   DataSpec dataSpec(DataOptions data) {
+    OptionChecks.nonNegative("--calibration", calibration, "no calibration images");
+    if (!data.present()) {
+      OptionChecks.refuseGiven(
+          command,
+          "the calibration images come from --data PATH, and none is given",
+          "add --data PATH or drop it",
+          "--calibration");
+    }
     return DataSpec.none()
         .withSource(data.present() ? data.source() : null)
         .withCalibrationImages(calibration)

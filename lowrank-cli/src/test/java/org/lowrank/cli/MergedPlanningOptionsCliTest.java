@@ -134,9 +134,7 @@ class MergedPlanningOptionsCliTest {
             .dataSpec();
     assertEquals(48, symmetric.dataAwareImages());
     assertTrue(!symmetric.sequential());
-    DataSpec weights =
-        compress("--data", data.toString(), "--fit-images", "32", "--factorize", "weights")
-            .dataSpec();
+    DataSpec weights = compress("--data", data.toString(), "--factorize", "weights").dataSpec();
     assertEquals(0, weights.dataAwareImages(), "--factorize weights fits nothing to data");
     DataSpec refit =
         compress("--data", data.toString(), "--refit-images", "16", "--eval-limit", "100")
@@ -147,7 +145,7 @@ class MergedPlanningOptionsCliTest {
         DataSpec.none().dataAwareImages(),
         refit.dataAwareImages(),
         "the default --fit-images is the pipeline's default");
-    assertEquals(-1, compress("--fit-images", "32").dataSpec().evalLimit(), "no data: no eval");
+    assertEquals(-1, compress().dataSpec().evalLimit(), "no data: no eval");
     DataSpec planning =
         compress("--data", data.toString(), "--calibration", "16", "--input-shape", "1,3,40,40")
             .dataSpec();
