@@ -10,7 +10,7 @@
 # Environment (all optional):
 #   OUT         where gpu.jsonl, the InceptionV3 model and check.log go (default: /tmp/gpu-check)
 #   MODELS      folder holding resnet56_cifar10/model.onnx (default: $LOWRANK_SHARED_DATA/models,
-#               else ../shared/data/models); the ResNet-56 rows are skipped when it is absent
+#               else ../shared/data/models, relative to the repository root); the ResNet-56 rows are skipped when it is absent
 #   MAVEN_REPO  local Maven repository to build from offline (default: ~/.m2/repository)
 #   THREADS     PyTorch CPU threads (default: all cores)
 #   STEPS, WARMUP, BATCH_RESNET, BATCH_INCEPTION  timed steps (10), untimed steps (2), batch sizes
@@ -73,7 +73,7 @@ fi
 threads=${THREADS:-$(nproc)}
 export LOWRANK_JAVA_OPTS="-Xmx24g -Dai.djl.pytorch.num_threads=$threads -Dai.djl.pytorch.num_interop_threads=1"
 steps=${STEPS:-10} warm=${WARMUP:-2}
-shared=${LOWRANK_SHARED_DATA:-$root/../shared/data}
+shared=${LOWRANK_SHARED_DATA:-../shared/data}
 models=${MODELS:-$shared/models}
 resnet56="$models/resnet56_cifar10/model.onnx"
 inception="$out/inception_v3.onnx"

@@ -166,7 +166,7 @@ public final class GpuBench implements Callable<Integer> {
         String.format(
             Locale.ROOT,
             "./bench gpu --model %s --name %s --device %s --batch %d --steps %d --warmup %d",
-            model,
+            model.isAbsolute() ? "OUT/" + model.getFileName() : model,
             label,
             dev,
             batch,
@@ -191,7 +191,7 @@ public final class GpuBench implements Callable<Integer> {
       return title
           + " not measured: no GPU machine has been lent to a session yet, so the GPU paths are"
           + " unverified (data parallelism is tested on CPU replicas); `scripts/gpu-check.sh`"
-          + " measures these rows on one.\n";
+          + " measures these rows on one with `./bench gpu`.\n";
     }
     StringBuilder sb = new StringBuilder(title).append("\n\n");
     List<String> keys = new ArrayList<>(cpu.keySet());
@@ -221,8 +221,8 @@ public final class GpuBench implements Callable<Integer> {
     }
     return sb.append(t.render())
         .append(
-            "\nRerun: `scripts/gpu-check.sh` on a GPU machine; each row's command is the `command`")
-        .append(" field of its line in `")
+            "\nRerun: `scripts/gpu-check.sh` on a GPU machine; each row's `./bench gpu` command is the")
+        .append(" `command` field of its line in `")
         .append(DATA)
         .append("`.\n")
         .toString();
