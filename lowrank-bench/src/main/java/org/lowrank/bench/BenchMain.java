@@ -32,6 +32,7 @@ import picocli.CommandLine.Command;
       SpeedBench.class,
       PruneBench.class,
       AccuracyBench.class,
+      GpuBench.class,
       ResultsPage.Render.class,
       CommandLine.HelpCommand.class
     })

@@ -204,7 +204,8 @@ public final class ResultsPage {
           new Block(CpPeersBench.BLOCK, CpPeersBench.DATA, CpPeersBench::render),
           new Block(SpeedBench.BLOCK, SpeedBench.DATA, SpeedBench::render),
           new Block(PruneBench.BLOCK, PruneBench.DATA, PruneBench::render),
-          new Block(AccuracyBench.BLOCK, AccuracyBench.DATA, AccuracyBench::block));
+          new Block(AccuracyBench.BLOCK, AccuracyBench.DATA, AccuracyBench::block),
+          new Block(GpuBench.BLOCK, GpuBench.DATA, GpuBench::render));
 
   /** The whole document from the results files under {@code root} (the repository root). */
   static String document(Path root) throws IOException {

@@ -1,5 +1,6 @@
 package org.lowrank.cli;
 
+import java.util.List;
 import org.lowrank.train.exec.DeviceChoice;
 import org.lowrank.train.exec.MemoryBudget;
 import picocli.CommandLine.Option;
@@ -33,7 +34,8 @@ public final class CommonOptions {
       description = {
         "Where PyTorch runs fine-tuning, evaluation, the similarity selector and the",
         "data-free search: auto (the first GPU if any, else the CPU), cpu, cuda or cuda:N",
-        "(default: ${DEFAULT-VALUE}; GPUs need a build with -Pcuda)."
+        "(default: ${DEFAULT-VALUE}; GPUs need a build with -Pcuda). A list (cuda:0,cuda:1)",
+        "fine-tunes data-parallel, one replica per device; other stages use the first."
       })
   String device;
 
@@ -74,7 +76,7 @@ public final class CommonOptions {
               + cores
               + " or fewer)");
     }
-    DeviceChoice d = DeviceChoice.parse(device);
+    List<DeviceChoice> devices = DeviceChoice.parseReplicas(device);
     MemoryBudget.setDefault(MemoryBudget.parse(memoryBudget));
     System.setProperty("lowrank.blas.threads", Integer.toString(threads));
     System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
@@ -84,10 +86,12 @@ public final class CommonOptions {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
     System.setProperty("org.slf4j.simpleLogger.log.ai.djl", "error");
-    if (d.kind() == DeviceChoice.Choice.CUDA) {
-      d.resolve(); // fails now, naming --device, rather than after minutes of work
+    for (DeviceChoice d : devices) {
+      if (d.kind() == DeviceChoice.Choice.CUDA) {
+        d.resolve(); // fails now, naming --device, rather than after minutes of work
+      }
     }
-    DeviceChoice.setDefault(d);
+    DeviceChoice.setDefault(devices);
   }
 
   ProgressBar progress() {

@@ -22,6 +22,21 @@ class DeviceOptionTest {
   }
 
   @Test
+  void aDeviceListThatNamesAGpuTwiceIsBadInput() {
+    Run r =
+        CliMessagesTest.run(
+            Main.commandLine(),
+            "plan",
+            "missing.onnx",
+            "-o",
+            "p.json",
+            "--device",
+            "cuda:0,cuda:0");
+    assertEquals(ExitCodes.BAD_INPUT, r.code(), r.err());
+    assertTrue(r.err().contains("--device: cuda:0 is listed twice"), r.err());
+  }
+
+  @Test
   void aGpuThisBuildCannotSeeIsAResourceFailureNamingTheOptionAndTheProfile() {
     Assumptions.assumeTrue(Engine.getEngine("PyTorch").getGpuCount() == 0, "CPU-only build");
     String before = System.getProperty(DeviceChoice.PROPERTY);

@@ -14,6 +14,7 @@ import org.lowrank.train.data.Batch;
 import org.lowrank.train.data.DataLoader;
 import org.lowrank.train.data.ImageDataset;
 import org.lowrank.train.eval.ExecutorPredictor;
+import org.lowrank.train.exec.DeviceChoice;
 import org.lowrank.train.exec.GraphExecutor;
 import org.lowrank.train.finetune.FineTuneConfig;
 import org.lowrank.train.finetune.FineTuneListener;
@@ -99,31 +100,36 @@ public final class TrainThroughputBench implements Callable<Integer> {
 
   /** Random 3x32x32 images (seeded) with 10 classes. */
   static ImageDataset synthetic(int n) {
+    return synthetic(n, 3, 32, 32, 10);
+  }
+
+  /** {@code n} random c x h x w images (seeded by index), example i of class i mod classes. */
+  public static ImageDataset synthetic(int n, int c, int h, int w, int classes) {
     return new ImageDataset() {
       public int size() {
         return n;
       }
 
       public int channels() {
-        return 3;
+        return c;
       }
 
       public int height() {
-        return 32;
+        return h;
       }
 
       public int width() {
-        return 32;
+        return w;
       }
 
       public List<String> classNames() {
-        return java.util.Collections.nCopies(10, "c");
+        return java.util.Collections.nCopies(classes, "c");
       }
 
       public Example get(int i) {
-        byte[] px = new byte[3 * 32 * 32];
+        byte[] px = new byte[c * h * w];
         new Random(i).nextBytes(px);
-        return new Example(px, i % 10);
+        return new Example(px, i % classes);
       }
 
       public String description() {
@@ -137,24 +143,8 @@ public final class TrainThroughputBench implements Callable<Integer> {
     int warm = 3;
     DataLoader data =
         DataLoader.builder(synthetic(batch * 4)).setBatchSize(batch).optDropLast(true).build();
-    List<Double> ips = new ArrayList<>();
-    FineTuner.run(
-        model,
-        data,
-        FineTuneConfig.builder()
-            .optLearningRate(1e-4)
-            .optSteps(warm + steps)
-            .optListener(
-                new FineTuneListener() {
-                  @Override
-                  public void onStep(StepEvent e) {
-                    if (e.step() > warm) {
-                      ips.add(e.imagesPerSecond());
-                    }
-                  }
-                })
-            .build());
-    double train = ips.size() / ips.stream().mapToDouble(v -> 1 / v).sum();
+    double train =
+        trainImagesPerSecond(model, data, warm, steps, DeviceChoice.configuredReplicas());
     Batch b = data.epoch(0).next();
     double eval;
     try (GraphExecutor ex = GraphExecutor.of(model)) {
@@ -169,5 +159,33 @@ public final class TrainThroughputBench implements Callable<Integer> {
       eval = (double) steps * batch / ((System.nanoTime() - t0) / 1e9);
     }
     return new Result(batch, steps, train, eval);
+  }
+
+  /**
+   * Fine-tuning images/s of {@code model} on {@code data} (SGD Nesterov, learning rate 1e-4) over
+   * {@code devices} (more than one: data-parallel): {@code warm} untimed steps, then the harmonic
+   * mean of the per-step images/s of {@code steps} steps (= images / total step time).
+   */
+  public static double trainImagesPerSecond(
+      Model model, DataLoader data, int warm, int steps, List<DeviceChoice> devices) {
+    List<Double> ips = new ArrayList<>();
+    FineTuner.run(
+        model,
+        data,
+        FineTuneConfig.builder()
+            .optLearningRate(1e-4)
+            .optSteps(warm + steps)
+            .optDevices(devices)
+            .optListener(
+                new FineTuneListener() {
+                  @Override
+                  public void onStep(StepEvent e) {
+                    if (e.step() > warm) {
+                      ips.add(e.imagesPerSecond());
+                    }
+                  }
+                })
+            .build());
+    return ips.size() / ips.stream().mapToDouble(v -> 1 / v).sum();
   }
 }

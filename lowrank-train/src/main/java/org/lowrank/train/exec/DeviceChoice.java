@@ -2,6 +2,8 @@ package org.lowrank.train.exec;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.IntSupplier;
 import org.lowrank.LowrankException;
@@ -18,9 +20,13 @@ import org.slf4j.LoggerFactory;
  * <p>{@code auto} is the first GPU when the engine sees one, else the CPU (logged once). {@code
  * cuda} and {@code cuda:N} need a GPU the engine sees: the default build ships PyTorch's CPU
  * natives, so they fail with a {@link LowrankException.Kind#RESOURCE} error naming the option and
- * the Maven profile ({@code -Pcuda}) that brings the CUDA natives. One device per run: several GPUs
- * are not used together: fine-tuning keeps one copy of the parameters in {@link GraphExecutor}, so
- * DJL's data-parallel training (a Trainer over several devices) does not apply.
+ * the Maven profile ({@code -Pcuda}) that brings the CUDA natives.
+ *
+ * <p>Several devices: a comma-separated list ({@code cuda:0,cuda:1}, read by {@link
+ * #parseReplicas}) asks fine-tuning for data parallelism, one replica of the parameters per listed
+ * device ({@link DataParallel}); every other stage runs on the first device of the list. The CPU
+ * may be listed more than once ({@code cpu,cpu}: replicas on the same device, to check data
+ * parallelism without GPUs); a GPU at most once.
  *
  * @param kind what was asked for
  * @param index the GPU index for {@code cuda:N}; 0 for {@code cuda}; -1 for {@code auto} and {@code
@@ -104,13 +110,70 @@ public record DeviceChoice(Choice kind, int index) {
   }
 
   /**
-   * The choice set by the command line ({@link #PROPERTY}), else {@link #AUTO}. Library callers
-   * that want a fixed device pass one explicitly instead (e.g. {@link
-   * GraphExecutor.Builder#optDevice}).
+   * Parses a comma-separated device list for data-parallel fine-tuning ({@code cuda:0,cuda:1},
+   * {@code cpu,cpu}); a single device gives a list of one. {@code auto} only stands alone, and a
+   * GPU is listed at most once.
+   *
+   * @throws IllegalArgumentException naming {@code --device}, the offending entry and the fix
+   */
+  public static List<DeviceChoice> parseReplicas(String spec) {
+    String s = spec == null ? "" : spec.strip();
+    if (!s.contains(",")) {
+      return List.of(parse(s));
+    }
+    List<DeviceChoice> list = new ArrayList<>();
+    for (String part : s.split(",", -1)) {
+      if (part.isBlank()) {
+        throw new IllegalArgumentException(
+            "--device: empty entry in the device list '"
+                + spec
+                + "'; write devices separated by single commas, e.g. cuda:0,cuda:1");
+      }
+      DeviceChoice d = parse(part);
+      if (d.kind() == Choice.AUTO) {
+        throw new IllegalArgumentException(
+            "--device: auto cannot be part of a device list ('"
+                + spec
+                + "'); name each device, e.g. cuda:0,cuda:1");
+      }
+      if (d.kind() == Choice.CUDA && list.contains(d)) {
+        throw new IllegalArgumentException(
+            "--device: "
+                + d
+                + " is listed twice in '"
+                + spec
+                + "'; data-parallel fine-tuning keeps one replica per GPU, so list each GPU once");
+      }
+      list.add(d);
+    }
+    return List.copyOf(list);
+  }
+
+  /**
+   * The choice set by the command line ({@link #PROPERTY}), else {@link #AUTO}; with a device list
+   * its first device. Library callers that want a fixed device pass one explicitly instead (e.g.
+   * {@link GraphExecutor.Builder#optDevice}).
    */
   public static DeviceChoice configured() {
+    return configuredReplicas().get(0);
+  }
+
+  /**
+   * The device list set by the command line ({@link #PROPERTY}), else {@code [auto]}: the devices
+   * that data-parallel fine-tuning puts one replica on.
+   */
+  public static List<DeviceChoice> configuredReplicas() {
     String p = System.getProperty(PROPERTY);
-    return p == null || p.isBlank() ? AUTO : parse(p);
+    return p == null || p.isBlank() ? List.of(AUTO) : parseReplicas(p);
+  }
+
+  /** Makes {@code devices} the process default that {@link #configuredReplicas()} returns. */
+  public static void setDefault(List<DeviceChoice> devices) {
+    if (devices.isEmpty()) {
+      throw new IllegalArgumentException("empty device list");
+    }
+    System.setProperty(
+        PROPERTY, String.join(",", devices.stream().map(DeviceChoice::toString).toList()));
   }
 
   /**

@@ -277,6 +277,11 @@ public final class GraphExecutor implements AutoCloseable {
     return state.containsKey(name);
   }
 
+  /** The running statistic {@code name} (owned by this executor). */
+  NDArray stateArray(String name) {
+    return state.get(name);
+  }
+
   void updateState(String name, NDArray value) {
     NDArray v = value.stopGradient();
     v.attach(manager);

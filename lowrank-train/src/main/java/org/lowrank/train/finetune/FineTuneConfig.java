@@ -55,7 +55,7 @@ public final class FineTuneConfig {
   private final boolean retryOnDivergence;
   private final double collapseFraction;
   private final FineTuneListener listener;
-  private final DeviceChoice device;
+  private final List<DeviceChoice> devices;
 
   private FineTuneConfig(Builder b) {
     optimizer = b.optimizer;
@@ -87,7 +87,7 @@ public final class FineTuneConfig {
     retryOnDivergence = b.retryOnDivergence;
     collapseFraction = b.collapseFraction;
     listener = b.listener;
-    device = b.device;
+    devices = b.devices;
   }
 
   public static Builder builder() {
@@ -126,15 +126,25 @@ public final class FineTuneConfig {
     b.retryOnDivergence = retryOnDivergence;
     b.collapseFraction = collapseFraction;
     b.listener = listener;
-    b.device = device;
+    b.devices = devices;
     return b;
   }
 
   /**
-   * Where fine-tuning runs: the device set with {@link Builder#optDevice}, else the configured one.
+   * Where fine-tuning runs: the first of {@link #devices()}; the teacher, the validation passes and
+   * the returned weights live there.
    */
   public DeviceChoice device() {
-    return device != null ? device : DeviceChoice.configured();
+    return devices().get(0);
+  }
+
+  /**
+   * The devices of data-parallel fine-tuning, one replica of the student each (one device: no data
+   * parallelism): those set with {@link Builder#optDevices} or {@link Builder#optDevice}, else
+   * {@link DeviceChoice#configuredReplicas()}.
+   */
+  public List<DeviceChoice> devices() {
+    return devices != null ? devices : DeviceChoice.configuredReplicas();
   }
 
   /** The same settings with the peak and final learning rates multiplied by {@code factor} > 0. */
@@ -176,14 +186,27 @@ public final class FineTuneConfig {
     private boolean retryOnDivergence = true;
     private double collapseFraction = 0.5;
     private FineTuneListener listener = new FineTuneListener() {};
-    private DeviceChoice device;
+    private List<DeviceChoice> devices;
 
     /**
      * Where the student, the teacher and the validation passes run (default: {@link
-     * DeviceChoice#configured()} when fine-tuning starts).
+     * DeviceChoice#configuredReplicas()} when fine-tuning starts).
      */
     public Builder optDevice(DeviceChoice d) {
-      this.device = d;
+      this.devices = List.of(d);
+      return this;
+    }
+
+    /**
+     * Data-parallel fine-tuning: one replica of the student on each device, each step's batch split
+     * across them (see {@link org.lowrank.train.exec.DataParallel}); the first device is the one of
+     * {@link #optDevice}. The CPU may be listed more than once.
+     */
+    public Builder optDevices(List<DeviceChoice> d) {
+      if (d == null || d.isEmpty()) {
+        throw new IllegalArgumentException("fine-tuning devices: the list is empty");
+      }
+      this.devices = List.copyOf(d);
       return this;
     }
 

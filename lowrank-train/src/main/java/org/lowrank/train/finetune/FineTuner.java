@@ -1,5 +1,6 @@
 package org.lowrank.train.finetune;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -7,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,6 +22,8 @@ import org.lowrank.train.eval.EvaluationResult;
 import org.lowrank.train.eval.Evaluator;
 import org.lowrank.train.eval.ExecutorPredictor;
 import org.lowrank.train.eval.ModelInputs;
+import org.lowrank.train.exec.DataParallel;
+import org.lowrank.train.exec.DeviceChoice;
 import org.lowrank.train.exec.GraphExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -318,9 +322,13 @@ public final class FineTuner {
       GraphExecutor student, DataLoader train, FineTuneConfig cfg, double collapseBelow) {
     String input = student.inputNames().get(0);
     String output = student.outputNames().get(0);
-    GraphExecutor teacher = null;
+    List<GraphExecutor> teachers = new ArrayList<>();
     WeightDistillation weights = null;
-    try (ParameterUpdater updater = new ParameterUpdater(cfg, student)) {
+    try (ParameterUpdater updater = new ParameterUpdater(cfg, student);
+        DataParallel replicas = DataParallel.of(student, moreDevices(cfg))) {
+      if (replicas.size() > 1) {
+        LOG.info("data-parallel fine-tuning: {} replicas on {}", replicas.size(), cfg.devices());
+      }
       List<String> studentTaps = new ArrayList<>();
       List<String> teacherTaps = new ArrayList<>();
       if (cfg.teacher() != null && cfg.weightDistillation() > 0 && !cfg.weightPairs().isEmpty()) {
@@ -342,11 +350,14 @@ public final class FineTuner {
       }
       // the teacher runs every step: only when a loss term reads its outputs
       if (cfg.teacher() != null && (cfg.kdWeight() > 0 || !cfg.layerPairs().isEmpty())) {
-        teacher =
-            GraphExecutor.builder(cfg.teacher())
-                .optTrainable(n -> false)
-                .optDevice(cfg.device().resolve())
-                .build();
+        for (GraphExecutor r : replicas.replicas()) {
+          teachers.add(
+              GraphExecutor.builder(cfg.teacher())
+                  .optTrainable(n -> false)
+                  .optDevice(r.manager().getDevice())
+                  .build());
+        }
+        GraphExecutor teacher = teachers.get(0);
         ModelInputs.check(teacher, train.dataset());
         for (LayerPair p : cfg.layerPairs()) {
           requireTensor(student, p.student(), "student");
@@ -381,8 +392,8 @@ public final class FineTuner {
           double lr = schedule.at(step);
           StepStats s =
               trainStep(
-                  student,
-                  teacher,
+                  replicas,
+                  teachers,
                   weights,
                   updater,
                   b,
@@ -463,8 +474,8 @@ public final class FineTuner {
           step,
           divergence);
     } finally {
-      if (teacher != null) {
-        teacher.close();
+      for (GraphExecutor t : teachers) {
+        t.close();
       }
       if (weights != null) {
         weights.close();
@@ -550,13 +561,30 @@ public final class FineTuner {
     return GraphExecutor.builder(model).optDevice(cfg.device().resolve()).build();
   }
 
+  /** The devices of replicas 1..R-1 of data-parallel fine-tuning (empty for one device). */
+  private static List<Device> moreDevices(FineTuneConfig cfg) {
+    List<DeviceChoice> all = cfg.devices();
+    List<Device> more = new ArrayList<>();
+    for (DeviceChoice d : all.subList(1, all.size())) {
+      more.add(d.resolve());
+    }
+    return more;
+  }
+
   /** One step's numbers; {@code classes} is the number of logits per example. */
   private record StepStats(
       double loss, double crossEntropy, long correct, double gradNorm, int classes) {}
 
+  /**
+   * One optimizer step on batch {@code b}: each replica of {@code replicas} runs forward and
+   * backward on its shard of n_k examples with its loss scaled by n_k / N (one replica: the whole
+   * batch, unscaled), the gradients are summed onto the primary, the primary is updated and the
+   * replicas are synchronized (see {@link DataParallel}). The weight-distillation term reads
+   * parameters only, so it is added once, on the primary.
+   */
   private static StepStats trainStep(
-      GraphExecutor student,
-      GraphExecutor teacher,
+      DataParallel replicas,
+      List<GraphExecutor> teachers,
       WeightDistillation weights,
       ParameterUpdater updater,
       Batch b,
@@ -566,64 +594,140 @@ public final class FineTuner {
       List<String> teacherTaps,
       FineTuneConfig cfg,
       double lr) {
-    try (NDManager m = student.manager().newSubManager()) {
-      NDArray x = m.create(b.data(), new Shape(b.shape()));
-      Map<String, NDArray> teacherOut = null;
-      if (teacher != null) {
-        Set<String> want = new LinkedHashSet<>(teacherTaps);
-        want.add(teacher.outputNames().get(0));
-        teacherOut = teacher.featureMaps(m, Map.of(teacher.inputNames().get(0), x), want);
-      }
-      NDArray logits;
-      NDArray loss;
-      NDArray ce;
+    GraphExecutor student = replicas.replica(0);
+    int n = b.size();
+    int[] shards = DataParallel.shardSizes(n, replicas.size());
+    int perExample = b.channels() * b.height() * b.width();
+    List<NDManager> managers = new ArrayList<>();
+    try {
+      NDManager m = student.manager().newSubManager();
+      managers.add(m);
+      List<NDArray> losses = new ArrayList<>();
+      List<NDArray> crossEntropies = new ArrayList<>();
+      List<NDArray> logits = new ArrayList<>();
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        Map<String, NDArray> out = student.forward(m, Map.of(input, x), true, studentTaps);
-        logits = out.get(output);
-        int n = b.size();
-        int k = (int) (logits.size() / n);
-        float[] oneHot = new float[n * k];
-        for (int i = 0; i < n; i++) {
-          if (b.labels()[i] >= k) {
-            throw new IllegalArgumentException(
-                "label " + b.labels()[i] + " but the model outputs " + k + " classes");
+        int from = 0;
+        for (int k = 0; k < shards.length; k++) {
+          NDManager mk = k == 0 ? m : replicas.replica(k).manager().newSubManager();
+          if (k > 0) {
+            managers.add(mk);
           }
-          oneHot[i * k + b.labels()[i]] = 1f;
+          float[] data =
+              shards.length == 1
+                  ? b.data()
+                  : Arrays.copyOfRange(
+                      b.data(), from * perExample, (from + shards[k]) * perExample);
+          NDArray x = mk.create(data, new Shape(shards[k], b.channels(), b.height(), b.width()));
+          ShardLoss sl =
+              shardLoss(
+                  replicas.replica(k),
+                  teachers.isEmpty() ? null : teachers.get(k),
+                  mk,
+                  x,
+                  Arrays.copyOfRange(b.labels(), from, from + shards[k]),
+                  input,
+                  output,
+                  studentTaps,
+                  teacherTaps,
+                  cfg);
+          NDArray loss = sl.loss;
+          NDArray ce = sl.crossEntropy;
+          if (shards.length > 1) {
+            float share = (float) shards[k] / n;
+            loss = loss.mul(share);
+            ce = ce.mul(share);
+          }
+          if (k == 0 && weights != null && weights.layers() > 0) {
+            loss = loss.add(weights.loss(m).mul((float) cfg.weightDistillation()));
+          }
+          gc.backward(loss);
+          losses.add(loss);
+          crossEntropies.add(ce);
+          logits.add(sl.logits);
+          from += shards[k];
         }
-        NDArray logits2 = logits.reshape(n, k);
-        ce =
-            logits2.logSoftmax(1).mul(m.create(oneHot, new Shape(n, k))).sum().neg().div((float) n);
-        loss = cfg.kdWeight() > 0 ? ce.mul((float) (1 - cfg.kdWeight())) : ce;
-        if (teacher != null && cfg.kdWeight() > 0) {
-          float temp = (float) cfg.temperature();
-          NDArray tl = teacherOut.get(teacher.outputNames().get(0)).reshape(n, k).div(temp);
-          NDArray logPt = tl.logSoftmax(1);
-          NDArray kl =
-              logPt.exp().mul(logPt.sub(logits2.div(temp).logSoftmax(1))).sum().div((float) n);
-          loss = loss.add(kl.mul((float) (cfg.kdWeight() * temp * temp)));
-        }
-        if (!studentTaps.isEmpty()) {
-          loss =
-              loss.add(
-                  layerMatching(out, teacherOut, studentTaps, teacherTaps)
-                      .mul((float) cfg.layerWeight()));
-        }
-        if (weights != null && weights.layers() > 0) {
-          loss = loss.add(weights.loss(m).mul((float) cfg.weightDistillation()));
-        }
-        gc.backward(loss);
       }
+      replicas.reduceGradients(shards.length);
       double gradNorm = updater.step(m, lr);
-      student.zeroGradients();
-      float[] lg = logits.toFloatArray();
-      int n = b.size();
-      int k = lg.length / n;
+      replicas.zeroGradients();
+      replicas.synchronize(shards);
+      double loss = 0;
+      double ce = 0;
       long correct = 0;
-      for (int i = 0; i < n; i++) {
-        correct += Evaluator.predictedClass(lg, i * k, k) == b.labels()[i] ? 1 : 0;
+      int k = 0;
+      int from = 0;
+      for (int s = 0; s < shards.length; s++) {
+        loss += losses.get(s).getFloat();
+        ce += crossEntropies.get(s).getFloat();
+        float[] lg = logits.get(s).toFloatArray();
+        k = lg.length / shards[s];
+        for (int i = 0; i < shards[s]; i++) {
+          correct += Evaluator.predictedClass(lg, i * k, k) == b.labels()[from + i] ? 1 : 0;
+        }
+        from += shards[s];
       }
-      return new StepStats(loss.getFloat(), ce.getFloat(), correct, gradNorm, k);
+      return new StepStats(loss, ce, correct, gradNorm, k);
+    } finally {
+      for (int i = managers.size() - 1; i >= 0; i--) {
+        managers.get(i).close();
+      }
     }
+  }
+
+  /** A shard's mean loss over its examples (without weight distillation) and its logits. */
+  private record ShardLoss(NDArray loss, NDArray crossEntropy, NDArray logits) {}
+
+  /**
+   * The shard's loss (1 - w_kd) CE + w_kd T^2 KL(teacher || student at temperature T) + w_layer
+   * matching, each a mean over the shard's n examples; every array belongs to {@code m}.
+   */
+  private static ShardLoss shardLoss(
+      GraphExecutor student,
+      GraphExecutor teacher,
+      NDManager m,
+      NDArray x,
+      int[] labels,
+      String input,
+      String output,
+      List<String> studentTaps,
+      List<String> teacherTaps,
+      FineTuneConfig cfg) {
+    Map<String, NDArray> teacherOut = null;
+    if (teacher != null) {
+      Set<String> want = new LinkedHashSet<>(teacherTaps);
+      want.add(teacher.outputNames().get(0));
+      teacherOut = teacher.featureMaps(m, Map.of(teacher.inputNames().get(0), x), want);
+    }
+    Map<String, NDArray> out = student.forward(m, Map.of(input, x), true, studentTaps);
+    NDArray logits = out.get(output);
+    int n = labels.length;
+    int k = (int) (logits.size() / n);
+    float[] oneHot = new float[n * k];
+    for (int i = 0; i < n; i++) {
+      if (labels[i] >= k) {
+        throw new IllegalArgumentException(
+            "label " + labels[i] + " but the model outputs " + k + " classes");
+      }
+      oneHot[i * k + labels[i]] = 1f;
+    }
+    NDArray logits2 = logits.reshape(n, k);
+    NDArray ce =
+        logits2.logSoftmax(1).mul(m.create(oneHot, new Shape(n, k))).sum().neg().div((float) n);
+    NDArray loss = cfg.kdWeight() > 0 ? ce.mul((float) (1 - cfg.kdWeight())) : ce;
+    if (teacher != null && cfg.kdWeight() > 0) {
+      float temp = (float) cfg.temperature();
+      NDArray tl = teacherOut.get(teacher.outputNames().get(0)).reshape(n, k).div(temp);
+      NDArray logPt = tl.logSoftmax(1);
+      NDArray kl = logPt.exp().mul(logPt.sub(logits2.div(temp).logSoftmax(1))).sum().div((float) n);
+      loss = loss.add(kl.mul((float) (cfg.kdWeight() * temp * temp)));
+    }
+    if (!studentTaps.isEmpty()) {
+      loss =
+          loss.add(
+              layerMatching(out, teacherOut, studentTaps, teacherTaps)
+                  .mul((float) cfg.layerWeight()));
+    }
+    return new ShardLoss(loss, ce, logits);
   }
 
   /**

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.lowrank.LowrankException;
 import org.lowrank.train.finetune.FineTunerTest;
@@ -32,6 +33,41 @@ class DeviceChoiceTest {
           e.getMessage().startsWith("--device: expected auto, cpu, cuda or cuda:N")
               && e.getMessage().contains("'" + bad + "'"),
           e.getMessage());
+    }
+  }
+
+  @Test
+  void aDeviceListAsksForReplicasAndIsCheckedEntryByEntry() {
+    assertEquals(List.of(DeviceChoice.CPU), DeviceChoice.parseReplicas("cpu"));
+    assertEquals(
+        List.of(DeviceChoice.CPU, DeviceChoice.CPU), DeviceChoice.parseReplicas("cpu, cpu"));
+    assertEquals(
+        List.of(DeviceChoice.cuda(0), DeviceChoice.cuda(1)),
+        DeviceChoice.parseReplicas("cuda:0,cuda:1"));
+    String[][] bad = {
+      {"cuda:0,cuda:0", "cuda:0 is listed twice"},
+      {"auto,cpu", "auto cannot be part of a device list"},
+      {"cpu,,cpu", "empty entry"},
+      {"cpu,tpu", "found 'tpu'"}
+    };
+    for (String[] b : bad) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class, () -> DeviceChoice.parseReplicas(b[0]), b[0]);
+      assertTrue(
+          e.getMessage().startsWith("--device: ") && e.getMessage().contains(b[1]), e.getMessage());
+    }
+    String before = System.getProperty(DeviceChoice.PROPERTY);
+    try {
+      DeviceChoice.setDefault(List.of(DeviceChoice.CPU, DeviceChoice.CPU));
+      assertEquals(DeviceChoice.CPU, DeviceChoice.configured(), "other stages use the first");
+      assertEquals(2, DeviceChoice.configuredReplicas().size());
+    } finally {
+      if (before == null) {
+        System.clearProperty(DeviceChoice.PROPERTY);
+      } else {
+        System.setProperty(DeviceChoice.PROPERTY, before);
+      }
     }
   }
 
