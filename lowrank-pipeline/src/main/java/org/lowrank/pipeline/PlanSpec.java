@@ -78,10 +78,11 @@ public record PlanSpec(
           "--prune-latency caps the factorized layers, and --method prune alone factorizes none:"
               + " drop --prune-latency, or add a factorization method (e.g. --method prune,tucker)");
     }
-    if (prune != null && keepLatency > 0) {
+    if (prune != null && prune.only() && keepLatency > 0) {
       throw new IllegalArgumentException(
-          "--prune-keep and --method prune do not combine with --keep-latency yet (the latency"
-              + " budget would be timed on the pruned model): use --keep-flops or --keep-params");
+          "--method prune alone does not take --keep-latency (its channels follow --prune-keep or"
+              + " --keep-flops): add a factorization method, e.g. --method hybrid,prune, to plan"
+              + " pruning and factorization under the latency budget");
     }
     if (planFile != null && keepLatency > 0) {
       throw new IllegalArgumentException(
