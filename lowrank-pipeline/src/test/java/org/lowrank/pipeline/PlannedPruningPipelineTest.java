@@ -217,5 +217,8 @@ class PlannedPruningPipelineTest {
         ((List<?>) s.get("latency_measured_ratio"))
             .stream().mapToDouble(v -> ((Number) v).doubleValue()).max().orElseThrow();
     assertEquals(worst <= 0.7, met, "met iff the measured ratio (vs the original) is <= 0.7");
+    // the dead half of block.conv1 and of block.conv2's inputs is removed: measured against the
+    // original (not the pruned model) the plan is clearly faster (about 0.6 here)
+    assertTrue(worst < 0.8, "measured against the model before pruning: " + worst);
   }
 }
