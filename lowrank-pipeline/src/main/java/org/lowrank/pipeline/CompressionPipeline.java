@@ -1277,6 +1277,7 @@ public final class CompressionPipeline {
      * evaluation have data.
      */
     public CompressionPipeline build() {
+      plan.requireBudgetForPlannedPruning();
       if (plan.keepLatency() > 0 && measure.latencyBatchSizes().length == 0) {
         measure = measure.withLatency(measure.latencyWarmup(), measure.latencyRuns(), 1);
       }

@@ -93,6 +93,26 @@ public record PlanSpec(
   }
 
   /**
+   * Checks, once the spec is complete, that pruning planned by the allocator ({@link
+   * PruneStep#planned()}) has a budget to plan under.
+   *
+   * @throws IllegalArgumentException naming the options to give
+   */
+  public PlanSpec requireBudgetForPlannedPruning() {
+    if (prune != null
+        && prune.planned()
+        && planFile == null
+        && budget.isNone()
+        && !(keepLatency > 0 && keepLatency < 1)) {
+      throw new IllegalArgumentException(
+          "--method ...,prune without --prune-keep lets the planner choose the channels to prune"
+              + " under a budget: give --keep-params, --keep-flops or --keep-latency below 1 (or a"
+              + " fixed --prune-keep F)");
+    }
+    return this;
+  }
+
+  /**
    * {@code fraction} if it is a latency budget, in (0, 1]; else an error naming {@code
    * --keep-latency} (0, "no budget" inside a spec, is refused here: a given budget is never 0).
    */
