@@ -129,7 +129,16 @@ public final class PlannedPruning {
               (i, cand) -> cand.cost().get(kind),
               fixed.get(kind) + overlap,
               budget.target(total));
-      picked = BudgetAllocator.allocate(units, List.of(c));
+      try {
+        picked = BudgetAllocator.allocate(units, List.of(c));
+      } catch (IllegalArgumentException e) {
+        if (picked == null) {
+          throw e;
+        }
+        // the overlap leaves no feasible choice: keep the last one, the re-plan meets the budget
+        LOG.info("round {}: {}; keeping round {}'s choice", round, e.getMessage(), round - 1);
+        break;
+      }
       removed = removed(offers, picked, layers.size());
       long estimate = measured.get(kind);
       for (int j = 0; j < offers.size(); j++) {
