@@ -150,6 +150,12 @@ public final class PruneBench implements Callable<Integer> {
                     data)));
       }
     }
+    rows.add(
+        new Row(
+            "resnet20/flops-0.75/planned-hybrid,prune",
+            "pruning planned by the budget allocator with the factorizations (L1, energy)",
+            "resnet20",
+            List.of("--method", "hybrid,prune", "--keep-flops", "0.75")));
     return rows;
   }
 

@@ -46,6 +46,41 @@ final class PlanTable {
         p.budget(),
         p.seed());
     p.rankGrid().ifPresent(g -> out.println("ranks: " + g));
+    printPruning(p, out);
     out.flush();
+  }
+
+  /**
+   * The filter pruning before the factorizations, when the plan records one: the groups pruned
+   * (kept of width channels) and the totals against the model before pruning (the table's counts
+   * start from the pruned model).
+   */
+  private static void printPruning(Plan p, PrintWriter out) {
+    if (!(p.settings().get("prune_groups") instanceof java.util.List<?> groups)) {
+      return;
+    }
+    out.printf(
+        Locale.ROOT,
+        "pruned (%s): %s%n",
+        p.settings().get("prune_criterion"),
+        groups.isEmpty()
+            ? "no channel group"
+            : groups.size()
+                + " group(s): "
+                + Text.printable(
+                    String.join("; ", groups.stream().map(Object::toString).toList())));
+    if (p.settings().get("original_params") instanceof Number op
+        && p.settings().get("original_macs") instanceof Number om) {
+      out.printf(
+          Locale.ROOT,
+          "against the model before pruning: params %,d -> %,d (%.1f%% kept), MACs %,d -> %,d"
+              + " (%.1f%% kept)%n",
+          op.longValue(),
+          p.modelAfter().params(),
+          100.0 * p.modelAfter().params() / op.longValue(),
+          om.longValue(),
+          p.modelAfter().macs(),
+          100.0 * p.modelAfter().macs() / om.longValue());
+    }
   }
 }

@@ -1,6 +1,7 @@
 package org.lowrank.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,16 +73,28 @@ class MergedPlanningOptionsCliTest {
   }
 
   @Test
-  void pruneKeepWithAPlanFileOrALatencyBudgetIsRefused() {
+  void pruneKeepWithAPlanFileOrPruningAloneWithALatencyBudgetIsRefused() {
     Path plan = tmp.resolve("p.json");
     assertBadInputNaming(
         run("--prune-keep", "0.5", "--plan", plan.toString()), "--prune-keep", "--plan");
     assertBadInputNaming(
-        run("--prune-keep", "0.5", "--keep-latency", "0.5"), "--prune-keep", "--keep-latency");
+        run("--method", "prune", "--prune-keep", "0.5", "--keep-latency", "0.5"),
+        "--method prune",
+        "--keep-latency");
     assertBadInputNaming(
         run("--method", "prune", "--keep-flops", "0.7", "--plan", plan.toString()),
         "--method prune",
         "--plan");
+  }
+
+  @Test
+  void pruningWithFactorizationTakesALatencyBudget() {
+    // the refusal is gone: a fixed --prune-keep, or pruning planned with the factorizations
+    assertEquals(0.5, spec("--prune-keep", "0.5", "--keep-latency", "0.5").keepLatency());
+    PlanSpec planned = spec("--method", "tucker,prune", "--keep-latency", "0.5");
+    assertEquals(0.5, planned.keepLatency());
+    assertTrue(planned.prune().planned(), "--method tucker,prune without --prune-keep is planned");
+    assertFalse(spec("--method", "tucker,prune", "--prune-keep", "0.5").prune().planned());
   }
 
   @Test

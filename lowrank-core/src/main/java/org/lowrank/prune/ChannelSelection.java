@@ -91,12 +91,7 @@ public final class ChannelSelection {
       }
       String note = k != asked ? asked + " rounded up to " + k + " (block " + m + ")" : "";
       double[] s = criterion.scores(deps, g);
-      int[] order =
-          IntStream.range(0, w)
-              .boxed()
-              .sorted(Comparator.comparingDouble((Integer u) -> s[u]).thenComparing(u -> u))
-              .mapToInt(Integer::intValue)
-              .toArray();
+      int[] order = ascending(s);
       removed.put(g.index(), java.util.Arrays.copyOf(order, w - k));
       decisions.add(new GroupDecision(g, k, note));
     }
@@ -150,24 +145,14 @@ public final class ChannelSelection {
       if (g.filters().isEmpty()) {
         continue;
       }
-      if (!g.prunable() || !g.uniform() || g.width() < 2 * m) {
-        String why =
-            !g.prunable()
-                ? "unprunable: " + String.join("; ", g.reasons())
-                : !g.uniform()
-                    ? "kept whole: channels at offsets (Pad/Concat) across tensors"
-                    : "kept whole: " + g.width() + " channels, fewer than two blocks of " + m;
+      String why = keptWhole(g, m);
+      if (why != null) {
         decisions.add(new GroupDecision(g, g.width(), why));
         continue;
       }
       double[] sc = criterion.scores(deps, g);
       double sum = java.util.Arrays.stream(sc).sum();
-      int[] o =
-          IntStream.range(0, g.width())
-              .boxed()
-              .sorted(Comparator.comparingDouble((Integer u) -> sc[u]).thenComparing(u -> u))
-              .mapToInt(Integer::intValue)
-              .toArray();
+      int[] o = ascending(sc);
       double[] rel = new double[g.width()];
       for (int u = 0; u < rel.length; u++) {
         rel[u] = sum > 0 ? sc[u] / sum : 0;
@@ -232,7 +217,30 @@ public final class ChannelSelection {
     return new Result(PruneSelection.of(sel), decisions, keep, criterion.name() + ", greedy");
   }
 
-  private static long macs(ChannelDependencies deps, PruneSelection s) {
+  /**
+   * Why an allocator must keep {@code g} whole (unprunable, channels at offsets, fewer than two
+   * blocks of {@code m} channels), or null when it may remove blocks of it.
+   */
+  static String keptWhole(ChannelGroup g, int m) {
+    return !g.prunable()
+        ? "unprunable: " + String.join("; ", g.reasons())
+        : !g.uniform()
+            ? "kept whole: channels at offsets (Pad/Concat) across tensors"
+            : g.width() < 2 * m
+                ? "kept whole: " + g.width() + " channels, fewer than two blocks of " + m
+                : null;
+  }
+
+  /** Unit indices by ascending score (ties by index): the order channels are removed in. */
+  static int[] ascending(double[] scores) {
+    return IntStream.range(0, scores.length)
+        .boxed()
+        .sorted(Comparator.comparingDouble((Integer u) -> scores[u]).thenComparing(u -> u))
+        .mapToInt(Integer::intValue)
+        .toArray();
+  }
+
+  static long macs(ChannelDependencies deps, PruneSelection s) {
     return ModelProfile.of(ChannelPruner.prune(deps, s)).totalMacs();
   }
 

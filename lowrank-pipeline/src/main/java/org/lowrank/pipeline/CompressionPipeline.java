@@ -25,6 +25,7 @@ import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.plan.Budget;
+import org.lowrank.plan.BudgetAllocator;
 import org.lowrank.plan.LayerDecision;
 import org.lowrank.plan.Plan;
 import org.lowrank.plan.select.LatencyBudget;
@@ -35,6 +36,7 @@ import org.lowrank.plan.select.RankSelector;
 import org.lowrank.plan.select.SelectorChoice;
 import org.lowrank.plan.select.SelectorContext;
 import org.lowrank.plan.select.SelectorRegistry;
+import org.lowrank.prune.ChannelSelection;
 import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.rewrite.LayerRewriter;
@@ -197,10 +199,15 @@ public final class CompressionPipeline {
     t = start(l, Stage.ANALYZE);
     ModelProfile before = profile(original);
     long[] inputShape = before.inputShapes().values().iterator().next();
-    // filter pruning first (--prune-keep): the planner then factorizes the pruned model
+    // filter pruning first (--prune-keep, or chosen by the allocator with the factorizations):
+    // the planner then factorizes the pruned model
     PruneStep prune = planSpec.prune();
     PruneStep.Result pruning =
-        prune == null ? null : prune.apply(original, calibration(inputShape), measure.threads());
+        prune == null
+            ? null
+            : prune.planned()
+                ? plannedPruning(original, before, inputShape)
+                : prune.apply(original, calibration(inputShape), measure.threads());
     Model start = pruning == null ? original : pruning.model();
     ModelProfile startProfile = start == original ? before : profile(start);
     LayerSelection.Result selection = layerSelection.apply(start, startProfile, modelFile);
@@ -213,9 +220,106 @@ public final class CompressionPipeline {
             ? PlanFiles.readFor(planSpec.planFile(), startProfile)
             : planSpec.prune() != null && (planSpec.prune().only() || budget == null)
                 ? prunedOnly(startProfile, pruning)
-                : plan(start, startProfile, selection, calibration(inputShape), inputs, budget);
+                : plan(
+                    start,
+                    startProfile,
+                    selection,
+                    calibration(inputShape),
+                    inputs,
+                    budget,
+                    original);
+    if (pruning != null) {
+      plan = withPruning(plan, pruning, before);
+    }
     seconds.put(Stage.PLAN, elapsed(t));
     return new Planned(original, before, inputShape, plan, seconds, inputs, start);
+  }
+
+  /**
+   * Pruning planned by the budget allocator together with the factorizations of the original
+   * model's selected layers ({@link PruneStep#applyPlanned}). A latency budget alone is met on MACs
+   * here (a pruned convolution's time follows its MACs); the latency rounds then measure the plan
+   * of the pruned model against the original.
+   */
+  private PruneStep.Result plannedPruning(Model original, ModelProfile profile, long[] inputShape)
+      throws IOException {
+    Budget budget = planSpec.budget();
+    if (budget.isNone() && planSpec.keepLatency() > 0 && planSpec.keepLatency() < 1) {
+      budget = Budget.keepFlops(planSpec.keepLatency());
+    }
+    LayerSelection.Result selection = layerSelection.apply(original, profile, modelFile);
+    TensorValue calibration = calibration(inputShape);
+    Cost total = new Cost(profile.totalParams(), profile.totalMacs());
+    List<BudgetAllocator.LayerOptions> options = List.of();
+    if (!selection.selected().isEmpty()) {
+      RankSelector rs =
+          selector
+              .bind(listener)
+              .apply(
+                  new SelectorContext(
+                      original,
+                      profile,
+                      selection.selected(),
+                      seed,
+                      calibration,
+                      budget,
+                      dataSpec.source() != null && dataSpec.refitImages() > 0));
+      try {
+        options =
+            Planner.options(
+                new Planner.Request(
+                    modelFile.getFileName().toString(),
+                    selection.selected(),
+                    selection.skipped(),
+                    total,
+                    planSpec.methods(),
+                    rs,
+                    budget,
+                    seed),
+                listener);
+      } finally {
+        close(rs);
+      }
+    }
+    return planSpec
+        .prune()
+        .applyPlanned(original, calibration, measure.threads(), options, total, budget);
+  }
+
+  /**
+   * {@code plan} with the pruning recorded in its settings: the criterion, the fraction of channels
+   * kept, the pruned groups ("label: kept of width") and the original model's cost (the plan's own
+   * totals count from the pruned model).
+   */
+  private static Plan withPruning(Plan plan, PruneStep.Result pruning, ModelProfile original) {
+    Map<String, Object> settings = new java.util.LinkedHashMap<>(plan.settings());
+    pruneSettings(pruning).forEach(settings::putIfAbsent);
+    settings.put("original_params", original.totalParams());
+    settings.put("original_macs", original.totalMacs());
+    return new Plan(
+        plan.model(),
+        plan.selector(),
+        plan.budget(),
+        plan.seed(),
+        settings,
+        plan.layers(),
+        plan.modelBefore(),
+        plan.modelAfter());
+  }
+
+  private static Map<String, Object> pruneSettings(PruneStep.Result pruning) {
+    ChannelSelection.Result r = pruning.selection();
+    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    m.put("prune_keep", r.keep());
+    m.put("prune_criterion", r.criterion());
+    m.put("pruned_groups", r.prunedGroups());
+    m.put(
+        "prune_groups",
+        r.decisions().stream()
+            .filter(d -> d.kept() < d.group().width())
+            .map(d -> d.group().label() + ": " + d.kept() + " of " + d.group().width())
+            .toList());
+    return m;
   }
 
   /**
@@ -731,7 +835,8 @@ public final class CompressionPipeline {
       LayerSelection.Result selection,
       TensorValue calibration,
       InputShapes inputs,
-      Budget budget) {
+      Budget budget,
+      Model reference) {
     if (selection.selected().isEmpty()) {
       throw new IllegalArgumentException(nothingToFactorize(model, selection));
     }
@@ -785,12 +890,17 @@ public final class CompressionPipeline {
           LatencyBenchmark.Settings.defaults().withThreads(threads).withMaxSeconds(30);
       if (keepLatency > 0) {
         int[] batches = inputs.batches(measure.latencyBatchSizes());
-        LatencyBudget first =
-            LatencyBudget.of(
-                keepLatency,
-                batches,
-                LatencyRounds.modelMillis(model, inputs, batches, rounds),
-                timer);
+        double[] millis = LatencyRounds.modelMillis(model, inputs, batches, rounds);
+        // a pruned model is planned to keep the fraction of the original's time (reference)
+        double[] correction = new double[batches.length];
+        java.util.Arrays.fill(correction, 1.0);
+        if (reference != model) {
+          double[] ref = LatencyRounds.modelMillis(reference, inputs, batches, rounds);
+          for (int b = 0; b < batches.length; b++) {
+            correction[b] = ref[b] / millis[b];
+          }
+        }
+        LatencyBudget first = new LatencyBudget(keepLatency, batches, millis, correction, timer);
         p =
             LatencyRounds.run(
                 first,
@@ -798,7 +908,7 @@ public final class CompressionPipeline {
                     Planner.plan(
                         (prune != null ? capped.apply(prune.ratio()) : request).withLatency(lb),
                         listener),
-                LatencyRounds.ort(model, selection.selected(), inputs, batches, rounds));
+                LatencyRounds.ort(reference, model, selection.selected(), inputs, batches, rounds));
       } else if (prune != null) {
         int[] batches = inputs.batches(new int[] {prune.batch()});
         p =
@@ -839,12 +949,16 @@ public final class CompressionPipeline {
           p.modelBefore(),
           p.modelAfter());
     } finally {
-      if (rankSelector instanceof AutoCloseable c) {
-        try {
-          c.close();
-        } catch (Exception e) {
-          LOG.warn("closing selector {}: {}", rankSelector.name(), e.toString());
-        }
+      close(rankSelector);
+    }
+  }
+
+  private static void close(RankSelector rankSelector) {
+    if (rankSelector instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("closing selector {}: {}", rankSelector.name(), e.toString());
       }
     }
   }
@@ -1163,6 +1277,7 @@ public final class CompressionPipeline {
      * evaluation have data.
      */
     public CompressionPipeline build() {
+      plan.requireBudgetForPlannedPruning();
       if (plan.keepLatency() > 0 && measure.latencyBatchSizes().length == 0) {
         measure = measure.withLatency(measure.latencyWarmup(), measure.latencyRuns(), 1);
       }

@@ -178,7 +178,21 @@ final class LatencyRounds {
       InputShapes inputs,
       int[] batches,
       LatencyBenchmark.Settings settings) {
-    byte[] originalBytes = OnnxWriter.toBytes(original);
+    return ort(original, original, layers, inputs, batches, settings);
+  }
+
+  /**
+   * The whole-model measurement of a plan of {@code base} (e.g. a pruned model) against {@code
+   * reference} (the model before pruning): the ratio a latency budget of the original is met on.
+   */
+  static WholeModel ort(
+      Model reference,
+      Model base,
+      List<LayerInput> layers,
+      InputShapes inputs,
+      int[] batches,
+      LatencyBenchmark.Settings settings) {
+    byte[] originalBytes = OnnxWriter.toBytes(reference);
     Map<String, LayerInput> byName = new LinkedHashMap<>();
     layers.forEach(l -> byName.put(l.name(), l));
     return plan -> {
@@ -190,7 +204,7 @@ final class LatencyRounds {
               RandomFactors.of(byName.get(d.layer()).geometry(), d.choice(), settings.seed()));
         }
       }
-      Model rewritten = LayerRewriter.rewriteAll(original, specs);
+      Model rewritten = LayerRewriter.rewriteAll(base, specs);
       LatencyComparison c =
           LatencyBenchmark.compare(
               "planned model",

@@ -78,10 +78,11 @@ public record PlanSpec(
           "--prune-latency caps the factorized layers, and --method prune alone factorizes none:"
               + " drop --prune-latency, or add a factorization method (e.g. --method prune,tucker)");
     }
-    if (prune != null && keepLatency > 0) {
+    if (prune != null && prune.only() && keepLatency > 0) {
       throw new IllegalArgumentException(
-          "--prune-keep and --method prune do not combine with --keep-latency yet (the latency"
-              + " budget would be timed on the pruned model): use --keep-flops or --keep-params");
+          "--method prune alone does not take --keep-latency (its channels follow --prune-keep or"
+              + " --keep-flops): add a factorization method, e.g. --method hybrid,prune, to plan"
+              + " pruning and factorization under the latency budget");
     }
     if (planFile != null && keepLatency > 0) {
       throw new IllegalArgumentException(
@@ -89,6 +90,26 @@ public record PlanSpec(
               + planFile
               + ": drop one of them");
     }
+  }
+
+  /**
+   * Checks, once the spec is complete, that pruning planned by the allocator ({@link
+   * PruneStep#planned()}) has a budget to plan under.
+   *
+   * @throws IllegalArgumentException naming the options to give
+   */
+  public PlanSpec requireBudgetForPlannedPruning() {
+    if (prune != null
+        && prune.planned()
+        && planFile == null
+        && budget.isNone()
+        && !(keepLatency > 0 && keepLatency < 1)) {
+      throw new IllegalArgumentException(
+          "--method ...,prune without --prune-keep lets the planner choose the channels to prune"
+              + " under a budget: give --keep-params, --keep-flops or --keep-latency below 1 (or a"
+              + " fixed --prune-keep F)");
+    }
+    return this;
   }
 
   /**

@@ -4,15 +4,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.lowrank.analysis.ModelProfile;
+import org.lowrank.cost.Cost;
 import org.lowrank.cost.RankMultiple;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
+import org.lowrank.plan.Budget;
+import org.lowrank.plan.BudgetAllocator;
 import org.lowrank.prune.ChannelDependencies;
 import org.lowrank.prune.ChannelGroup;
 import org.lowrank.prune.ChannelPruner;
 import org.lowrank.prune.ChannelSelection;
 import org.lowrank.prune.FeatureMapContribution;
 import org.lowrank.prune.FilterNorm;
+import org.lowrank.prune.PlannedPruning;
 import org.lowrank.prune.PruneCriterion;
 import org.lowrank.runtime.FeatureMapRun;
 import org.lowrank.runtime.RuntimeOptions;
@@ -24,7 +28,12 @@ import org.slf4j.LoggerFactory;
  * group ({@link ChannelSelection#byFraction}), scored by a criterion, then hand the smaller model
  * to the planner. With {@code only}, nothing is factorized after.
  *
+ * <p>With {@code keep} NaN and not {@code only}, the planner's budget allocator chooses each
+ * group's keep count together with the factorizations ({@link #applyPlanned}, {@link
+ * PlannedPruning}): {@code --method hybrid,prune} without {@code --prune-keep}.
+ *
  * @param keep fraction of each group's channels kept, in (0, 1]; NaN: chosen for {@code keepMacs}
+ *     (pruning alone) or by the planner (see {@link #planned()})
  * @param keepMacs with {@code keep} NaN, the fraction of the original MACs to keep: the largest
  *     blocks of channels removed where they cost least per MAC ({@link
  *     ChannelSelection#greedyForMacs})
@@ -40,7 +49,7 @@ public record PruneStep(
   public static final List<String> CRITERIA = List.of("l1", "l2", "feature-map");
 
   public PruneStep {
-    if (Double.isNaN(keep) && !(keepMacs > 0 && keepMacs < 1)) {
+    if (Double.isNaN(keep) && only && !(keepMacs > 0 && keepMacs < 1)) {
       throw new IllegalArgumentException(
           "--method prune needs --prune-keep F or a --keep-flops budget in (0, 1); found "
               + keepMacs);
@@ -57,12 +66,59 @@ public record PruneStep(
     }
   }
 
+  /** True when the planner's allocator chooses the keep counts ({@link #applyPlanned}). */
+  public boolean planned() {
+    return Double.isNaN(keep) && !only;
+  }
+
   /**
    * The pruned model and what was decided per group.
    *
    * @param calibration images [N, C, H, W] for the feature-map criterion (null otherwise)
    */
   public Result apply(Model original, TensorValue calibration, int threads) {
+    if (planned()) {
+      throw new IllegalStateException("a planned pruning step is applied with applyPlanned");
+    }
+    return prune(
+        original,
+        calibration,
+        threads,
+        (deps, c) ->
+            Double.isNaN(keep)
+                ? ChannelSelection.greedyForMacs(
+                    deps, c, (long) (keepMacs * ModelProfile.of(deps.model()).totalMacs()), block)
+                : ChannelSelection.byFraction(deps, c, keep, block));
+  }
+
+  /**
+   * Prunes the channels the planner's allocator chooses together with the factorizations ({@link
+   * PlannedPruning#allocate}).
+   *
+   * @param layers the factorization options of the selected layers of {@code original}
+   * @param total the original model's cost
+   * @param budget a parameter or MACs budget
+   */
+  public Result applyPlanned(
+      Model original,
+      TensorValue calibration,
+      int threads,
+      List<BudgetAllocator.LayerOptions> layers,
+      Cost total,
+      Budget budget) {
+    return prune(
+        original,
+        calibration,
+        threads,
+        (deps, c) -> PlannedPruning.allocate(deps, c, block, layers, total, budget).selection());
+  }
+
+  private Result prune(
+      Model original,
+      TensorValue calibration,
+      int threads,
+      java.util.function.BiFunction<ChannelDependencies, PruneCriterion, ChannelSelection.Result>
+          choose) {
     ChannelDependencies deps = ChannelDependencies.analyze(original);
     Map<String, TensorValue> maps = featureMaps(deps, calibration, threads);
     PruneCriterion c =
@@ -71,11 +127,7 @@ public record PruneStep(
           case "l2" -> FilterNorm.l2();
           default -> FeatureMapContribution.centered(maps);
         };
-    ChannelSelection.Result r =
-        Double.isNaN(keep)
-            ? ChannelSelection.greedyForMacs(
-                deps, c, (long) (keepMacs * ModelProfile.of(deps.model()).totalMacs()), block)
-            : ChannelSelection.byFraction(deps, c, keep, block);
+    ChannelSelection.Result r = choose.apply(deps, c);
     for (ChannelSelection.GroupDecision d : r.decisions()) {
       if (!d.note().isEmpty()) {
         LOG.info(

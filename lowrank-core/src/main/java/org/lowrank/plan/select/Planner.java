@@ -359,23 +359,8 @@ public final class Planner {
       Screen screen,
       ProgressListener progress,
       Map<String, Object> latencySettings) {
-    progress.start("rank search (" + s.name() + ")", req.layers().size());
-    List<BudgetAllocator.LayerOptions> options = new ArrayList<>();
     Map<String, Pruned> pruned = new HashMap<>();
-    int done = 0;
-    for (LayerInput l : req.layers()) {
-      List<Method> ms = applicable(l, req.methods());
-      if (ms.isEmpty()) {
-        options.add(
-            new BudgetAllocator.LayerOptions(
-                l.name(), List.of(Candidate.original(l.geometry())), 0));
-      } else {
-        Pruned p = screen.prune(l, s.options(l, ms));
-        options.add(p.options());
-        pruned.put(l.name(), p);
-      }
-      progress.progress(++done, l.name());
-    }
+    List<BudgetAllocator.LayerOptions> options = options(req, s, screen, progress, pruned);
     List<Candidate> picked;
     try {
       picked =
@@ -417,6 +402,52 @@ public final class Planner {
       }
     }
     return out;
+  }
+
+  /**
+   * The candidates a scored selector offers for each of the request's layers (the original always
+   * among them), after the request's filter: what the budget allocator chooses from. Used by
+   * planning methods that share the allocation (filter pruning, {@code PlannedPruning}).
+   *
+   * @throws IllegalArgumentException when the request's selector is not scored
+   */
+  public static List<BudgetAllocator.LayerOptions> options(Request req, ProgressListener progress) {
+    if (!(req.selector() instanceof RankSelector.Scored s)) {
+      throw new IllegalArgumentException(
+          "the rank selector "
+              + req.selector().name()
+              + " scales every layer uniformly and offers no scored candidates to share a budget"
+              + " with pruning: use a scored selector (energy or similarity)");
+    }
+    List<BudgetAllocator.LayerOptions> out =
+        options(req, s, new Screen(req.filter()), progress, new HashMap<>());
+    progress.finish("");
+    return out;
+  }
+
+  private static List<BudgetAllocator.LayerOptions> options(
+      Request req,
+      RankSelector.Scored s,
+      Screen screen,
+      ProgressListener progress,
+      Map<String, Pruned> pruned) {
+    progress.start("rank search (" + s.name() + ")", req.layers().size());
+    List<BudgetAllocator.LayerOptions> options = new ArrayList<>();
+    int done = 0;
+    for (LayerInput l : req.layers()) {
+      List<Method> ms = applicable(l, req.methods());
+      if (ms.isEmpty()) {
+        options.add(
+            new BudgetAllocator.LayerOptions(
+                l.name(), List.of(Candidate.original(l.geometry())), 0));
+      } else {
+        Pruned p = screen.prune(l, s.options(l, ms));
+        options.add(p.options());
+        pruned.put(l.name(), p);
+      }
+      progress.progress(++done, l.name());
+    }
+    return options;
   }
 
   private static String droppedNote(Pruned p, Screen screen) {

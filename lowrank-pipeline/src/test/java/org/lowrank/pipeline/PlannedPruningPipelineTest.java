@@ -1,0 +1,224 @@
+package org.lowrank.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.lowrank.analysis.ModelProfile;
+import org.lowrank.cost.Method;
+import org.lowrank.cost.RankMultiple;
+import org.lowrank.demo.DemoModels;
+import org.lowrank.graph.DataType;
+import org.lowrank.graph.Graph;
+import org.lowrank.graph.Model;
+import org.lowrank.graph.Node;
+import org.lowrank.graph.TensorValue;
+import org.lowrank.graph.ValueInfo;
+import org.lowrank.onnx.OnnxReader;
+import org.lowrank.onnx.OnnxWriter;
+import org.lowrank.plan.Budget;
+import org.lowrank.plan.LayerDecision;
+import org.lowrank.runtime.ExportCheck;
+import org.lowrank.runtime.RuntimeOptions;
+
+/**
+ * Filter pruning as a planner method ({@code --method tucker,prune} without {@code --prune-keep}):
+ * the budget allocator chooses each channel group's keep count together with the factorizations.
+ */
+class PlannedPruningPipelineTest {
+  @TempDir Path tmp;
+
+  /**
+   * A residual block whose inner channels are half zero: x [N, 3, 16, 16] -> Conv "stem" (3->16,
+   * 3x3) -> Relu = a -> Conv "block.conv1" (16->32, 3x3; filters and biases 16..31 zero) -> Relu ->
+   * Conv "block.conv2" (32->16, 3x3) -> Add(., a) -> Relu -> GlobalAveragePool -> Flatten -> Gemm
+   * "fc" (16->10). The planted channels are dead: removing them changes nothing.
+   */
+  static Model plantedResidual(long seed) {
+    Random rnd = new Random(seed);
+    Graph g =
+        Graph.builder()
+            .name("planted_residual")
+            .addInput(
+                new ValueInfo(
+                    "x",
+                    DataType.FLOAT,
+                    List.of(
+                        ValueInfo.Dim.symbolic("N"),
+                        ValueInfo.Dim.of(3),
+                        ValueInfo.Dim.of(16),
+                        ValueInfo.Dim.of(16))))
+            .putInitializer("stem.weight", he(rnd, 27, 16, 16, 3, 3, 3))
+            .putInitializer("stem.bias", he(rnd, 100, 16, 16))
+            .putInitializer("block.conv1.weight", he(rnd, 144, 16, 32, 16, 3, 3))
+            .putInitializer("block.conv1.bias", he(rnd, 100, 16, 32))
+            .putInitializer("block.conv2.weight", he(rnd, 288, 16, 16, 32, 3, 3))
+            .putInitializer("block.conv2.bias", he(rnd, 100, 16, 16))
+            .putInitializer("fc.weight", he(rnd, 16, 10, 10, 16))
+            .putInitializer("fc.bias", he(rnd, 100, 10, 10))
+            .addNode(conv("stem", "x", "s"))
+            .addNode(op("Relu", "relu0", "a", "s"))
+            .addNode(conv("block.conv1", "a", "h1"))
+            .addNode(op("Relu", "relu1", "h1r", "h1"))
+            .addNode(conv("block.conv2", "h1r", "h2"))
+            .addNode(op("Add", "add", "sum", "h2", "a"))
+            .addNode(op("Relu", "relu2", "r", "sum"))
+            .addNode(op("GlobalAveragePool", "gap", "p", "r"))
+            .addNode(op("Flatten", "flatten", "f", "p"))
+            .addNode(
+                Node.builder("Gemm")
+                    .name("fc")
+                    .inputs("f", "fc.weight", "fc.bias")
+                    .outputs("y")
+                    .attr("transB", 1L)
+                    .build())
+            .addOutput(
+                new ValueInfo(
+                    "y",
+                    DataType.FLOAT,
+                    List.of(ValueInfo.Dim.symbolic("N"), ValueInfo.Dim.of(10))))
+            .build();
+    return Model.of(g, 13);
+  }
+
+  private static Node conv(String name, String x, String y) {
+    return Node.builder("Conv")
+        .name(name)
+        .inputs(x, name + ".weight", name + ".bias")
+        .outputs(y)
+        .attrInts("kernel_shape", 3, 3)
+        .attrInts("pads", 1, 1, 1, 1)
+        .build();
+  }
+
+  private static Node op(String type, String name, String y, String... x) {
+    return Node.builder(type).name(name).inputs(x).outputs(y).build();
+  }
+
+  /** He-scaled Gaussian values; output channels (axis 0) from {@code live} on are zero. */
+  private static TensorValue he(Random rnd, long fanIn, long live, long... dims) {
+    float[] f = new float[Math.toIntExact(TensorValue.elementCount(dims))];
+    int per = f.length / (int) dims[0];
+    double s = Math.sqrt(2.0 / fanIn);
+    for (int i = 0; i < f.length; i++) {
+      double v = rnd.nextGaussian() * s;
+      f[i] = i / per < live ? (float) v : 0f;
+    }
+    return TensorValue.ofFloats(dims, f);
+  }
+
+  /** Planned pruning (keep counts chosen by the allocator) with the L2 filter norm, block 8. */
+  private static PruneStep planned() {
+    return new PruneStep(Double.NaN, Double.NaN, "l2", RankMultiple.given(8), false);
+  }
+
+  private CompressionResult compress(Model m, String name, Budget budget, double keepLatency)
+      throws Exception {
+    Path model = tmp.resolve(name + ".onnx");
+    OnnxWriter.write(m, model);
+    CompressionPipeline.Builder b =
+        CompressionPipeline.builder()
+            .setModel(model)
+            .optOutput(tmp.resolve(name + "-out.onnx"))
+            .optMethods(List.of(Method.TUCKER2))
+            .optBudget(budget)
+            .optPrune(planned())
+            .optGuard(FidelityGuard.defaults().withForce(true))
+            .optThreads(1);
+    if (keepLatency > 0) {
+      b.optKeepLatency(keepLatency).optLatencyCache(tmp.resolve("cache")).optLatency(1, 5, 1);
+    }
+    return b.build().run();
+  }
+
+  private static List<?> prunedGroups(CompressionResult r) {
+    Object g = r.plan().settings().get("prune_groups");
+    assertNotNull(g, "the plan records the pruned groups: " + r.plan().settings());
+    return (List<?>) g;
+  }
+
+  @Test
+  void allocatorPrunesThePlantedDeadChannelsInsteadOfFactorizing() throws Exception {
+    Model m = plantedResidual(1);
+    // the dead half of block.conv1 holds 47% of the parameters: pruning it loses nothing, while
+    // any factorization loses energy; 0.6 is met by the pruning alone
+    CompressionResult r = compress(m, "planted", Budget.keepParams(0.6), 0);
+    assertEquals(List.of("block.conv1 (32 ch): 16 of 32"), prunedGroups(r));
+    assertTrue(
+        r.plan().layers().stream().noneMatch(LayerDecision::isFactorized),
+        "nothing factorized: " + r.plan().layers());
+    ModelProfile after = ModelProfile.of(OnnxReader.read(r.output()));
+    ModelProfile before = ModelProfile.of(m);
+    assertTrue(
+        after.totalParams() <= 0.6 * before.totalParams(),
+        after.totalParams() + " of " + before.totalParams());
+    // dead channels removed: the pruned model computes what the original computes, in ORT
+    double diff =
+        ExportCheck.compare(
+                OnnxWriter.toBytes(m),
+                OnnxWriter.toBytes(OnnxReader.read(r.output())),
+                2,
+                1,
+                RuntimeOptions.withThreads(1))
+            .maxAbsDifference();
+    assertTrue(diff < 1e-4, "pruned vs original in ONNX Runtime: " + diff);
+  }
+
+  @Test
+  void tuckerAndPruneMeetTheMacsBudgetOnTheRewrittenResidualModel() throws Exception {
+    Model m = plantedResidual(2);
+    // pruning the dead channels keeps 52% of the MACs: 0.3 needs more (live channels of the
+    // residual group, or factorization)
+    CompressionResult r = compress(m, "tight", Budget.keepFlops(0.3), 0);
+    assertFalse(prunedGroups(r).isEmpty(), r.plan().settings().toString());
+    Model out = OnnxReader.read(r.output());
+    ModelProfile after = ModelProfile.of(out);
+    long target = (long) Math.floor(0.3 * ModelProfile.of(m).totalMacs());
+    assertTrue(after.totalMacs() <= target, after.totalMacs() + " MACs, target " + target);
+    assertEquals(
+        r.plan().modelAfter().macs(), after.totalMacs(), "the plan's MACs are the model's");
+    assertTrue(
+        r.rewriteCheck().maxRelativeDifference() < CompressionResult.REWRITE_TOLERANCE,
+        "the rewritten model matches its dense reconstruction in ONNX Runtime: "
+            + r.rewriteCheck());
+  }
+
+  @Test
+  void overlappingGroupsOfAChainStillMeetTheParameterBudget() throws Exception {
+    // conv2 sits between the pruned groups of conv1 and conv2: the allocator's sum counts their
+    // overlap twice, the re-plan on the pruned model meets the budget on exact costs
+    Model m = DemoModels.fashionCnn(3);
+    CompressionResult r = compress(m, "chain", Budget.keepParams(0.2), 0);
+    long target = (long) Math.floor(0.2 * ModelProfile.of(m).totalParams());
+    long after = ModelProfile.of(OnnxReader.read(r.output())).totalParams();
+    assertTrue(after <= target, after + " params, target " + target);
+    assertEquals(r.plan().modelAfter().params(), after);
+    assertFalse(prunedGroups(r).isEmpty(), r.plan().settings().toString());
+  }
+
+  @Test
+  void latencyBudgetWithPlannedPruningIsMeasuredAgainstTheOriginal() throws Exception {
+    Model m = plantedResidual(3);
+    CompressionResult r = compress(m, "latency", Budget.none(), 0.7);
+    Map<String, Object> s = r.plan().settings();
+    assertFalse(prunedGroups(r).isEmpty(), s.toString());
+    assertEquals(0.7, s.get("latency_keep"));
+    assertNotNull(s.get("latency_measured_ratio"), s.toString());
+    Object met = s.get("latency_met");
+    assertTrue(met instanceof Boolean, "the plan says whether it met the budget: " + s);
+    double worst =
+        ((List<?>) s.get("latency_measured_ratio"))
+            .stream().mapToDouble(v -> ((Number) v).doubleValue()).max().orElseThrow();
+    assertEquals(worst <= 0.7, met, "met iff the measured ratio (vs the original) is <= 0.7");
+    // the dead half of block.conv1 and of block.conv2's inputs is removed: measured against the
+    // original (not the pruned model) the plan is clearly faster (about 0.6 here)
+    assertTrue(worst < 0.8, "measured against the model before pruning: " + worst);
+  }
+}
