@@ -246,44 +246,57 @@ public final class BigModelBench implements Callable<Integer> {
     }
   }
 
-  /** The RESULTS.md block: the compress rows, then the memory rows. */
+  /** The RESULTS.md block: one table, the compress row(s), then the peak-RSS rows. */
   static String render(Map<String, Map<String, Object>> latest) {
-    MarkdownTable cp =
+    MarkdownTable t =
         new MarkdownTable(
-            "row", "CPU-s", "wall s", "plan / factorize / verify wall s", "layers", "params");
-    MarkdownTable mem =
-        new MarkdownTable("row", "peak RSS MiB", "CPU-s", "wall s", "exit", "calibration images");
-    for (Map<String, Object> r : latest.values()) {
-      String id = String.valueOf(r.get("id"));
-      if (id.startsWith("memory/")) {
-        mem.add(
-            "`" + id + "`",
-            Cells.fixed(r.get("peak_rss_mib"), 0),
-            Cells.fixed(r.get("cpu_s"), 1),
-            Cells.fixed(r.get("wall_s"), 1),
-            Cells.str(r.get("exit_code")),
-            r.containsKey("calibration_images") ? "CIFAR-10 resized to 224" : "CIFAR-10 32x32");
-      } else {
-        cp.add(
-            "`" + id + "`",
-            Cells.fixed(r.get("cpu_s"), 1),
-            Cells.fixed(r.get("wall_s"), 1),
-            Cells.fixed(r.get("plan_wall_s"), 1)
-                + " / "
-                + Cells.fixed(r.get("factorize_wall_s"), 1)
-                + " / "
-                + Cells.fixed(r.get("verify_wall_s"), 1),
-            Cells.str(r.get("layers_factorized")) + " of " + Cells.str(r.get("layers")),
-            Cells.count(r.get("params_before")) + " -> " + Cells.count(r.get("params_after")));
-      }
+            "row",
+            "CPU-s",
+            "wall s",
+            "peak RSS MiB",
+            "heap",
+            "plan / factorize / verify wall s",
+            "layers factorized",
+            "params",
+            "git");
+    List<Map<String, Object>> rows = new ArrayList<>(latest.values());
+    rows.sort(
+        java.util.Comparator.comparing(r -> String.valueOf(r.get("id")).startsWith("memory/")));
+    for (Map<String, Object> r : rows) {
+      boolean compress = r.containsKey("plan_wall_s");
+      t.add(
+          "`"
+              + r.get("id")
+              + "`"
+              + (Integer.valueOf(0).equals(r.get("exit_code"))
+                  ? ""
+                  : " exit " + r.get("exit_code")),
+          Cells.fixed(r.get("cpu_s"), 1),
+          Cells.fixed(r.get("wall_s"), 0),
+          Cells.fixed(r.get("peak_rss_mib"), 0),
+          Cells.str(r.get("heap")),
+          compress
+              ? Cells.fixed(r.get("plan_wall_s"), 0)
+                  + " / "
+                  + Cells.fixed(r.get("factorize_wall_s"), 0)
+                  + " / "
+                  + Cells.fixed(r.get("verify_wall_s"), 0)
+              : "",
+          compress ? r.get("layers_factorized") + " of " + r.get("layers") : "",
+          compress
+              ? Cells.count(r.get("params_before")) + " -> " + Cells.count(r.get("params_after"))
+              : "",
+          Cells.str(r.get("git")));
     }
-    return "## Big models (issue 19)\n\nOne child JVM per row, 1 thread; CPU-s and peak RSS"
-        + " sampled from /proc every "
+    return "**Big models (issue 19)**, `./bench big`: each `lowrank` command in its own JVM, 1"
+        + " thread, CPU-s and peak RSS (VmHWM) sampled from /proc every "
         + POLL_MILLIS
-        + " ms.\n\n"
-        + (cp.rowCount() == 0 ? "" : cp.render() + "\n")
-        + (mem.rowCount() == 0 ? "" : mem.render())
-        + ResultsPage.rerunLine("big", DATA);
+        + " ms, wall times on a shared loaded machine; memory rows plan with the similarity"
+        + " selector on CIFAR-10 JPEGs (resized bilinear for 224x224). Rerun one row: `./bench big"
+        + " --only ID`; its commands are in `"
+        + DATA
+        + "`.\n\n"
+        + (t.rowCount() == 0 ? "No rows recorded yet.\n" : t.render());
   }
 
   /**

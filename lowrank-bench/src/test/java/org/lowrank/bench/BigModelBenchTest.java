@@ -37,6 +37,7 @@ class BigModelBenchTest {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("id", "inception-v3/cp");
     row.put("cpu_s", 81.25);
+    row.put("exit_code", 0);
     BigModelBench.reportFields(report, row);
     assertEquals(50.0, row.get("plan_wall_s"));
     assertEquals(8.5, row.get("factorize_wall_s"));
@@ -48,10 +49,11 @@ class BigModelBenchTest {
     mem.put("exit_code", 0);
     String block = BigModelBench.render(Map.of("a", row, "b", mem));
     assertTrue(block.contains("| `inception-v3/cp` | 81.3 |"), block);
-    assertTrue(block.contains("50.0 / 8.5 / 20.0"), block);
+    assertTrue(block.contains("50 / 9 / 20"), block);
     assertTrue(block.contains("1 of 2"), block);
     assertTrue(block.contains("1,000 -> 900"), block);
-    assertTrue(block.contains("| `memory/resnet56/256m` | 1234 |"), block);
+    assertTrue(block.contains("| `memory/resnet56/256m` |  |  | 1234 |"), block);
+    assertTrue(block.indexOf("inception-v3/cp") < block.indexOf("memory/"), block);
   }
 
   @Test
