@@ -268,7 +268,7 @@ public final class BigModelBench implements Callable<Integer> {
           "`"
               + r.get("id")
               + "`"
-              + (Integer.valueOf(0).equals(r.get("exit_code"))
+              + (r.get("exit_code") instanceof Number n && n.intValue() == 0
                   ? ""
                   : " exit " + r.get("exit_code")),
           Cells.fixed(r.get("cpu_s"), 1),
@@ -291,8 +291,8 @@ public final class BigModelBench implements Callable<Integer> {
     return "**Big models (issue 19)**, `./bench big`: each `lowrank` command in its own JVM, 1"
         + " thread, CPU-s and peak RSS (VmHWM) sampled from /proc every "
         + POLL_MILLIS
-        + " ms, wall times on a shared loaded machine; memory rows plan with the similarity"
-        + " selector on CIFAR-10 JPEGs (resized bilinear for 224x224). Rerun one row: `./bench big"
+        + " ms, wall times on a shared loaded machine; memory rows: `plan --selector similarity`"
+        + " on CIFAR-10 JPEGs. Rerun one row: `./bench big"
         + " --only ID`; its commands are in `"
         + DATA
         + "`.\n\n"

@@ -37,7 +37,7 @@ class BigModelBenchTest {
     Map<String, Object> row = new LinkedHashMap<>();
     row.put("id", "inception-v3/cp");
     row.put("cpu_s", 81.25);
-    row.put("exit_code", 0);
+    row.put("exit_code", 0L);
     BigModelBench.reportFields(report, row);
     assertEquals(50.0, row.get("plan_wall_s"));
     assertEquals(8.5, row.get("factorize_wall_s"));
@@ -46,13 +46,13 @@ class BigModelBenchTest {
     Map<String, Object> mem = new LinkedHashMap<>();
     mem.put("id", "memory/resnet56/256m");
     mem.put("peak_rss_mib", 1234.4);
-    mem.put("exit_code", 0);
+    mem.put("exit_code", 137L);
     String block = BigModelBench.render(Map.of("a", row, "b", mem));
     assertTrue(block.contains("| `inception-v3/cp` | 81.3 |"), block);
     assertTrue(block.contains("50 / 9 / 20"), block);
     assertTrue(block.contains("1 of 2"), block);
     assertTrue(block.contains("1,000 -> 900"), block);
-    assertTrue(block.contains("| `memory/resnet56/256m` |  |  | 1234 |"), block);
+    assertTrue(block.contains("| `memory/resnet56/256m` exit 137 |  |  | 1234 |"), block);
     assertTrue(block.indexOf("inception-v3/cp") < block.indexOf("memory/"), block);
   }
 
