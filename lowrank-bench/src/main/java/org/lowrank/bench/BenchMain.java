@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
       ResNetLatencyBench.class,
       CpPeersBench.class,
       InceptionV3Onnx.class,
+      BigModelBench.class,
       SpeedBench.class,
       PruneBench.class,
       AccuracyBench.class,

@@ -287,14 +287,15 @@ public final class CpPeersBench implements Callable<Integer> {
           figures.key(str(r.get("tensorly_source"))),
           str(r.get("git")));
     }
-    return "## CP-ALS against TensorLy (issue 19)\n\n"
-        + "`./bench cp-peers` (one BLAS thread, process CPU time, SVD init, 100 sweeps at"
+    return "**CP-ALS against TensorLy (issue 19)**, `./bench cp-peers` (one BLAS thread, process CPU time, SVD init, 100 sweeps at"
         + " most, tol 1e-8). Inputs follow the peers' recipe (Kaiming N(0, 2/fan_in); cp8_conv64 an"
         + " exact CP rank-8 tensor) from lowrank's own seeds. TensorLy is not installed on this"
         + " machine: its column is the recorded figure named in the row (../shared/peers).\n\n"
         + (t.rowCount() == 0 ? "No rows recorded yet.\n" : t.render())
-        + "\nRerun one row: `./bench cp-peers --only ID` (e.g. `--only conv256-cp4-r64`).\n"
-        + figures.line("TensorLy figures");
+        + "\nRerun one row: `./bench cp-peers --only ID` (e.g. `--only conv256-cp4-r64`)."
+        + (figures.line("TensorLy figures").isEmpty()
+            ? "\n"
+            : " " + figures.line("TensorLy figures"));
   }
 
   private static String sci(Object v) {

@@ -36,11 +36,30 @@ public final class InceptionV3Onnx implements Callable<Integer> {
   @Option(names = "--seed", description = "Weight seed (default: ${DEFAULT-VALUE}).")
   long seed = 1;
 
+  @Option(
+      names = "--size",
+      paramLabel = "PIXELS",
+      description =
+          "Input height and width, at least 75 (default: ${DEFAULT-VALUE}, the network's own;"
+              + " 224 for an ImageNet-size model at the common crop).")
+  int size = DEFAULT_SIZE;
+
+  /** InceptionV3's own input height and width. */
+  public static final int DEFAULT_SIZE = 299;
+
+  /** Smallest input the layer stack accepts (every stride-2 stage keeps at least one pixel). */
+  static final int MIN_SIZE = 75;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws IOException {
-    Model m = build(seed);
+    if (size < MIN_SIZE) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "--size must be at least " + MIN_SIZE + " (the stride-2 stages), found " + size);
+    }
+    Model m = build(seed, size);
     OnnxWriter.write(m, out);
     spec.commandLine()
         .getOut()
@@ -57,8 +76,17 @@ public final class InceptionV3Onnx implements Callable<Integer> {
     return m.graph().initializers().values().stream().mapToLong(TensorValue::elementCount).sum();
   }
 
-  /** The InceptionV3 inference graph with seeded random weights. */
+  /** The InceptionV3 inference graph with seeded random weights, input 1x3x299x299. */
   public static Model build(long seed) {
+    return build(seed, DEFAULT_SIZE);
+  }
+
+  /**
+   * The InceptionV3 inference graph with seeded random weights and input 1x3xSIZExSIZE (the same
+   * weights at every size: the convolutions do not depend on it; the pooled features are 2048
+   * wide).
+   */
+  public static Model build(long seed, int size) {
     Builder b = new Builder(seed);
     String x = "input";
     x = b.conv(x, 3, 32, 3, 3, 2, 0, 0);
@@ -93,7 +121,7 @@ public final class InceptionV3Onnx implements Callable<Integer> {
     Graph g =
         b.graph
             .name("inception_v3_random")
-            .addInput(ValueInfo.of("input", DataType.FLOAT, 1, 3, 299, 299))
+            .addInput(ValueInfo.of("input", DataType.FLOAT, 1, 3, size, size))
             .addOutput(ValueInfo.of("logits", DataType.FLOAT, 1, 1000))
             .build();
     return Model.of(g, 13);

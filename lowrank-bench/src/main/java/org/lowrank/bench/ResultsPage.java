@@ -202,6 +202,7 @@ public final class ResultsPage {
               EXPERIMENTS,
               latest -> ExperimentsPage.render(latest, EXPERIMENTS.toString())),
           new Block(CpPeersBench.BLOCK, CpPeersBench.DATA, CpPeersBench::render),
+          new Block(BigModelBench.BLOCK, BigModelBench.DATA, BigModelBench::render),
           new Block(SpeedBench.BLOCK, SpeedBench.DATA, SpeedBench::render),
           new Block(PruneBench.BLOCK, PruneBench.DATA, PruneBench::render),
           new Block(AccuracyBench.BLOCK, AccuracyBench.DATA, AccuracyBench::block),

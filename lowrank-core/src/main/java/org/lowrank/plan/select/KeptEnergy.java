@@ -43,7 +43,7 @@ import org.lowrank.tensor.DenseTensor;
  */
 public final class KeptEnergy {
   /**
-   * CP-ALS sweeps per scored CP rank (compress runs at least as many, up to 500, from the same
+   * CP-ALS sweeps per scored CP rank (compress runs at least as many, up to 200, from the same
    * start).
    */
   public static final int DEFAULT_CP_SWEEPS = LayerFactorizer.CP_MIN_SWEEPS;
