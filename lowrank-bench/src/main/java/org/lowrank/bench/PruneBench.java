@@ -18,9 +18,12 @@ import java.util.regex.Matcher;
 import org.lowrank.bench.record.CliRun;
 import org.lowrank.bench.record.ResultLog;
 import org.lowrank.bench.results.MarkdownTable;
+import org.lowrank.demo.DemoAssets;
+import org.lowrank.demo.FashionMnist;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.DataSource;
 import org.lowrank.pipeline.OrtPredictor;
+import org.lowrank.progress.ProgressListener;
 import org.lowrank.report.CompressionReport;
 import org.lowrank.report.ReportJson;
 import org.lowrank.runtime.OrtRunner;
@@ -82,10 +85,21 @@ public final class PruneBench implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  /** The rows: per model and MACs budget, prune alone, low-rank alone, prune then low-rank. */
   /** The CIFAR-10 archive, relative to the worktree (as the commands show it). */
   static final String CIFAR = "../shared/data/cifar10/cifar10-jpeg.zip";
 
+  /** The model name of DemoAssets' trained Fashion-MNIST CNN. */
+  static final String FASHION = "fashion-cnn";
+
+  /** Suffix of a row's fine-tuned variant: the same command plus a 2-epoch fine-tune. */
+  static final String FINETUNED = "/ft2";
+
+  /**
+   * The rows: per model and MACs budget, prune alone, low-rank alone, prune then low-rank, without
+   * data (L1, weight-only factors) and with data (feature-map criterion, data-aware factors); the
+   * with-data rows of ResNet-20 at 0.75 and of the Fashion-MNIST CNN also fine-tuned for 2 epochs
+   * ({@link #FINETUNED}), ResNet-56's combined and low-rank ones too.
+   */
   static List<Row> rows() {
     List<Row> rows = new ArrayList<>();
     for (String model : List.of("resnet20", "resnet56")) {
@@ -109,48 +123,76 @@ public final class PruneBench implements Callable<Integer> {
                 "prune a quarter of each group (L1), then low-rank to the budget",
                 model,
                 List.of("--prune-keep", "0.75", "--keep-flops", f)));
-        List<String> data =
-            List.of(
-                "--data",
-                CIFAR,
-                "--normalize",
-                "imagenet",
-                "--eval-limit",
-                "500",
-                "--selector",
-                "energy");
-        rows.add(
-            new Row(
-                base + "prune-feature-map",
-                "with data: filter pruning alone, centered feature-map criterion, mean-compensated",
-                model,
-                concat(
-                    List.of(
-                        "--method", "prune", "--keep-flops", f, "--prune-criterion", "feature-map"),
-                    data)));
-        rows.add(
-            new Row(
-                base + "data-lowrank",
-                "with data: low-rank alone (hybrid, energy, data-aware factors, refit)",
-                model,
-                concat(List.of("--keep-flops", f), data)));
-        rows.add(
-            new Row(
-                base + "data-prune-0.75-feature-map+lowrank",
-                "with data: prune a quarter (feature-map, compensated), then low-rank to the budget",
-                model,
-                concat(
-                    List.of(
-                        "--prune-keep",
-                        "0.75",
-                        "--prune-criterion",
-                        "feature-map",
-                        "--keep-flops",
-                        f),
-                    data)));
+        rows.addAll(dataRows(model, f, CIFAR_DATA));
+      }
+    }
+    rows.addAll(dataRows(FASHION, "0.75", FASHION_DATA));
+    List<String> finetuned =
+        List.of(
+            "resnet20/flops-0.75/data-",
+            "resnet20/flops-0.75/prune-feature-map",
+            FASHION + "/",
+            "resnet56/flops-0.75/data-");
+    for (Row r : List.copyOf(rows)) {
+      if (finetuned.stream().anyMatch(r.id()::startsWith)) {
+        rows.add(fineTuned(r));
       }
     }
     return rows;
+  }
+
+  /** --data options of the CIFAR-10 rows (--eval-limit: the fidelity guard's test images). */
+  static final List<String> CIFAR_DATA =
+      List.of("--data", CIFAR, "--normalize", "imagenet", "--eval-limit", "500");
+
+  /** --data options of the Fashion-MNIST rows: the demo model's normalization. */
+  static final List<String> FASHION_DATA =
+      List.of(
+          "--data",
+          org.lowrank.demo.FashionMnist.DEFAULT_DIRECTORY,
+          "--normalize",
+          "0.2860/0.3530",
+          "--eval-limit",
+          "500");
+
+  /** The three with-data rows of one model and budget. */
+  private static List<Row> dataRows(String model, String f, List<String> data) {
+    String base = model + "/flops-" + f + "/";
+    List<String> energyData = concat(data, List.of("--selector", "energy"));
+    return List.of(
+        new Row(
+            base + "prune-feature-map",
+            "with data: filter pruning alone, centered feature-map criterion, mean-compensated",
+            model,
+            concat(
+                List.of("--method", "prune", "--keep-flops", f, "--prune-criterion", "feature-map"),
+                energyData)),
+        new Row(
+            base + "data-lowrank",
+            "with data: low-rank alone (hybrid, energy, data-aware factors, refit)",
+            model,
+            concat(List.of("--keep-flops", f), energyData)),
+        new Row(
+            base + "data-prune-0.75-feature-map+lowrank",
+            "with data: prune a quarter (feature-map, compensated), then low-rank to the budget",
+            model,
+            concat(
+                List.of(
+                    "--prune-keep", "0.75", "--prune-criterion", "feature-map", "--keep-flops", f),
+                energyData)));
+  }
+
+  /** The row's command plus a 2-epoch fine-tune (random crop and flip on natural images). */
+  static Row fineTuned(Row r) {
+    List<String> ft = new ArrayList<>(List.of("--finetune-epochs", "2"));
+    if (!r.model().equals(FASHION)) {
+      ft.add("--augment");
+    }
+    return new Row(
+        r.id() + FINETUNED,
+        r.what() + ", then fine-tuned for 2 epochs",
+        r.model(),
+        concat(r.args(), ft));
   }
 
   private static List<String> concat(List<String> a, List<String> b) {
@@ -189,8 +231,17 @@ public final class PruneBench implements Callable<Integer> {
     return 0;
   }
 
-  private Path modelFile(String model) {
-    return shared.resolve("models/" + model + "_cifar10/model.onnx");
+  private Path modelFile(String model) throws IOException {
+    return model.equals(FASHION)
+        ? DemoAssets.trainedFashionCnn(DemoAssets.defaultCacheDir(), ProgressListener.NONE).file()
+        : shared.resolve("models/" + model + "_cifar10/model.onnx");
+  }
+
+  /** The labelled test images the written model is judged on. */
+  private DataSource testData(String model) {
+    return model.equals(FASHION)
+        ? new DataSource(FashionMnist.directory(), FashionMnist.NORMALIZATION)
+        : new DataSource(shared.resolve("cifar10/cifar10-jpeg.zip"), Normalization.imagenet());
   }
 
   Map<String, Object> measure(Row row) throws IOException {
@@ -205,6 +256,9 @@ public final class PruneBench implements Callable<Integer> {
     Map<Path, String> labels = new LinkedHashMap<>();
     labels.put(out, "OUT.onnx");
     labels.put(shared, "../shared/data");
+    if (row.model().equals(FASHION)) {
+      labels.put(model, "FASHION_CNN.onnx");
+    }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", row.id());
     m.put("what", row.what());
@@ -224,18 +278,20 @@ public final class PruneBench implements Callable<Integer> {
     m.put("macs_before", r.totalBefore().macs());
     m.put("macs_after", r.totalAfter().macs());
     m.put("factorized_layers", r.factorizedLayerCount());
+    r.accuracyCompressed().ifPresent(a -> m.put("report_top1_compressed", a.top1()));
+    r.accuracyFinetuned().ifPresent(a -> m.put("report_top1_finetuned", a.top1()));
+    r.accuracyCompressed().ifPresent(a -> m.put("report_eval_images", a.samples()));
     Object prunedKeep = r.plan().settings().get("prune_keep");
     if (prunedKeep != null) {
       m.put("prune_keep", prunedKeep);
     }
-    DataSource cifar =
-        new DataSource(shared.resolve("cifar10/cifar10-jpeg.zip"), Normalization.imagenet());
-    try (ImageDataset all = cifar.open("test", r.inputShape());
+    DataSource test = testData(row.model());
+    try (ImageDataset all = test.open("test", r.inputShape());
         OrtRunner orig = OrtRunner.open(model, RuntimeOptions.singleThreaded());
         OrtRunner comp = OrtRunner.open(written, RuntimeOptions.singleThreaded())) {
       ImageDataset ds = evalLimit > 0 ? Datasets.limit(all, evalLimit, 42) : all;
       DataLoader loader =
-          DataLoader.builder(ds).setBatchSize(100).optNormalization(cifar.normalization()).build();
+          DataLoader.builder(ds).setBatchSize(100).optNormalization(test.normalization()).build();
       EvaluationResult a = Evaluator.evaluate(new OrtPredictor(orig), loader);
       EvaluationResult b = Evaluator.evaluate(new OrtPredictor(comp), loader);
       m.put("test_images", a.examples());
