@@ -326,56 +326,173 @@ public final class PruneBench implements Callable<Integer> {
     return m;
   }
 
-  /** The RESULTS.md block: one table, then how to rerun a row. */
+  /** The with-data variants of the pivot, by id suffix, and how the block names them. */
+  static final Map<String, String> METHODS =
+      Map.of(
+          "prune-feature-map", "prune (feature-map)",
+          "data-lowrank", "low-rank",
+          "data-prune-0.75-feature-map+lowrank", "prune 0.75 + low-rank");
+
+  /** The methods compared by "does the combination beat both?": pruning, low-rank, combined. */
+  static final List<String> COMPARED =
+      List.of("prune-feature-map", "data-lowrank", "data-prune-0.75-feature-map+lowrank");
+
+  /** The without-data rows, summarized on one line: id suffix and name. */
+  static final Map<String, String> WITHOUT_DATA =
+      Map.of(
+          "prune-l1", "prune (L1)",
+          "lowrank", "low-rank",
+          "prune-0.75+lowrank", "prune 0.75 (L1) + low-rank");
+
+  /**
+   * The RESULTS.md block: a pivot of the with-data rows (one row per model, budget and method;
+   * top-1 before and after the 2-epoch fine-tune in columns), a line for the rows without data, the
+   * answer to "does the combination beat both?" from the measured rows, and how to rerun a row.
+   */
   static String render(Map<String, Map<String, Object>> latest) {
     MarkdownTable t =
         new MarkdownTable(
-            "row",
-            "exit",
+            "model",
+            "MACs budget",
+            "method",
             "params",
-            "MACs",
             "MACs kept",
-            "layers factorized",
             "top-1 original",
-            "top-1 (no fine-tune)",
-            "b1 speedup (wall)",
-            "b1 speedup (CPU)",
-            "git");
-    for (Map<String, Object> r : latest.values()) {
-      boolean ok = r.get("macs_after") instanceof Number;
-      double kept =
-          ok
-              ? ((Number) r.get("macs_after")).doubleValue()
-                  / ((Number) r.get("macs_before")).doubleValue()
-              : Double.NaN;
-      t.add(
-          str(r.get("id")),
-          str(r.get("exit_code")),
-          ok ? count(r.get("params_before")) + " -> " + count(r.get("params_after")) : "",
-          ok ? count(r.get("macs_before")) + " -> " + count(r.get("macs_after")) : "",
-          ok ? pct(kept) : str(r.get("error")),
-          str(r.get("factorized_layers")),
-          pct(r.get("top1_original")),
-          pct(r.get("top1_written")),
-          r.get("speedup_b1") == null
-              ? str(r.get("bench_error"))
-              : fixed(r.get("speedup_b1"), 2) + "x",
-          r.get("cpu_speedup_b1") == null ? "" : fixed(r.get("cpu_speedup_b1"), 2) + "x",
-          str(r.get("git")));
+            "top-1 before FT",
+            "top-1 after 2-ep FT",
+            "b1 speed-up (wall / CPU)",
+            "exit");
+    List<String> answers = new ArrayList<>();
+    List<String> withoutData = new ArrayList<>();
+    for (String modelBudget : modelBudgets()) {
+      String[] mb = modelBudget.split("/flops-");
+      for (String method : COMPARED) {
+        Map<String, Object> before = latest.get(modelBudget + "/" + method);
+        Map<String, Object> after = latest.get(modelBudget + "/" + method + FINETUNED);
+        if (before == null && after == null) {
+          continue;
+        }
+        Map<String, Object> any = after != null && after.get("macs_after") != null ? after : before;
+        boolean ok = any.get("macs_after") instanceof Number;
+        Map<String, Object> timed = after != null && after.get("speedup_b1") != null ? after : any;
+        t.add(
+            mb[0],
+            mb[1],
+            METHODS.get(method),
+            ok ? count(any.get("params_after")) + " (" + pct(ratio(any, "params")) + ")" : "",
+            ok ? pct(ratio(any, "macs")) : str(any.get("error")),
+            pct(any.get("top1_original")),
+            before == null ? "" : pct(before.get("top1_written")),
+            after == null ? "" : pct(after.get("top1_written")),
+            timed.get("speedup_b1") == null
+                ? str(timed.get("bench_error"))
+                : fixed(timed.get("speedup_b1"), 2)
+                    + "x / "
+                    + fixed(timed.get("cpu_speedup_b1"), 2)
+                    + "x",
+            (before == null ? "-" : str(before.get("exit_code")))
+                + " / "
+                + (after == null ? "-" : str(after.get("exit_code"))));
+      }
+      String answer = answer(latest, modelBudget);
+      if (!answer.isEmpty()) {
+        answers.add(answer);
+      }
+      List<String> plain = new ArrayList<>();
+      for (String id : List.of("prune-l1", "lowrank", "prune-0.75+lowrank")) {
+        Map<String, Object> r = latest.get(modelBudget + "/" + id);
+        if (r != null && r.get("top1_written") != null) {
+          plain.add(WITHOUT_DATA.get(id) + " " + pct(r.get("top1_written")));
+        }
+      }
+      if (!plain.isEmpty()) {
+        withoutData.add(mb[0] + " at " + mb[1] + ": " + String.join(", ", plain));
+      }
     }
-    return "## Filter pruning and low-rank at the same MACs budget (issue 20)\n\n"
-        + "Generated by `./bench prune --render-only` from `"
-        + DATA
-        + "` (measured by `./bench prune`). Per row a `compress` command without fine-tuning (energy "
-        + "selector; without data except the prune-feature-map and data-* rows, where --data gives the "
-        + "feature maps and mean compensation of pruning, data-aware factors and the refit), the written model judged in ONNX Runtime on a seeded subset of "
-        + "the CIFAR-10 JPEG test split (top-1 before fine-tuning) and timed by `bench` at batch 1, one "
-        + "thread, original and written interleaved (speedup = original / written median; CPU = "
-        + "process CPU time ratio). Pruning keeps whole channel groups at offsets (the residual spine "
-        + "of the option-A ResNets) and rounds channel counts up to the rank block (16 here, AVX-512), "
-        + "so it prunes the inner channels of each basic block. Exit 4 = the fidelity guard refused "
-        + "the model (written as OUT.rejected.onnx and still judged).\n\n"
-        + t.render()
-        + ResultsPage.rerunLine("prune", DATA);
+    StringBuilder b =
+        new StringBuilder("## Filter pruning and low-rank at the same MACs budget (issue 20)\n\n");
+    b.append("Generated by `./bench prune --render-only` from `")
+        .append(DATA)
+        .append(
+            "` (measured by `./bench prune`). Per row a `compress` command with --data: pruning by "
+                + "the centered feature-map criterion with mean compensation, data-aware factors and "
+                + "the refit, energy selector; then the same command with `--finetune-epochs 2` "
+                + "(CIFAR-10: `--augment`). Top-1 of the written model in ONNX Runtime on a seeded "
+                + "subset of the test split (2,000 images); speed-up = original / written median at "
+                + "batch 1, one thread, interleaved, of the last model measured. Pruning keeps the "
+                + "channel groups at offsets (the option-A residual spine) whole and rounds counts up "
+                + "to the rank block (16, AVX-512). Exit 4: the fidelity guard (--max-drop 1 on 500 "
+                + "test images) refused the model, still judged here.\n\n")
+        .append(t.render());
+    if (!withoutData.isEmpty()) {
+      b.append("\nWithout data (L1 criterion, weight-only factors, no fine-tuning), top-1: ")
+          .append(String.join("; ", withoutData))
+          .append(".\n");
+    }
+    if (!answers.isEmpty()) {
+      b.append("\nDoes the combination beat both (top-1 at the same MACs budget)? ")
+          .append(String.join(" ", answers))
+          .append("\n");
+    }
+    return b.append(ResultsPage.rerunLine("prune", DATA)).toString();
+  }
+
+  /** "resnet20/flops-0.75" and the like, in the order of {@link #rows()}. */
+  private static List<String> modelBudgets() {
+    java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+    for (Row r : rows()) {
+      String[] p = r.id().split("/");
+      out.add(p[0] + "/" + p[1]);
+    }
+    return List.copyOf(out);
+  }
+
+  /** after / before of "params" or "macs". */
+  private static double ratio(Map<String, Object> r, String what) {
+    return ((Number) r.get(what + "_after")).doubleValue()
+        / ((Number) r.get(what + "_before")).doubleValue();
+  }
+
+  /**
+   * The answer for one model and budget, from the three compared methods' top-1 after the fine-tune
+   * when all three have it, else before it; "" when one of them was not measured.
+   */
+  static String answer(Map<String, Map<String, Object>> latest, String modelBudget) {
+    for (String stage : List.of(FINETUNED, "")) {
+      double[] top1 = new double[COMPARED.size()];
+      boolean all = true;
+      for (int i = 0; i < top1.length; i++) {
+        Map<String, Object> r = latest.get(modelBudget + "/" + COMPARED.get(i) + stage);
+        all &= r != null && r.get("top1_written") instanceof Number;
+        top1[i] = all ? ((Number) r.get("top1_written")).doubleValue() : Double.NaN;
+      }
+      if (!all) {
+        continue;
+      }
+      double prune = top1[0];
+      double lowrank = top1[1];
+      double both = top1[2];
+      double best = Math.max(prune, lowrank);
+      String[] mb = modelBudget.split("/flops-");
+      return String.format(
+          java.util.Locale.ROOT,
+          "%s at %s of the MACs, %s: %s (combined %.2f%%, pruning %.2f%%, low-rank %.2f%%: %s).",
+          mb[0],
+          mb[1],
+          stage.isEmpty() ? "before fine-tuning" : "after the 2-epoch fine-tune",
+          both > best ? "yes" : "no",
+          100 * both,
+          100 * prune,
+          100 * lowrank,
+          both > best
+              ? String.format(
+                  java.util.Locale.ROOT, "%+.2f points over the better", 100 * (both - best))
+              : String.format(
+                  java.util.Locale.ROOT,
+                  "%s alone is %.2f points better",
+                  lowrank >= prune ? "low-rank" : "pruning",
+                  100 * (best - both)));
+    }
+    return "";
   }
 }
