@@ -189,7 +189,9 @@ public final class CompressionReport {
       Map<String, List<PrunedGroup>> out = new LinkedHashMap<>();
       for (PrunedGroup g : groups) {
         if (!g.isPruned()) {
-          out.computeIfAbsent(g.note().isEmpty() ? "kept whole" : g.note(), k -> new ArrayList<>())
+          out.computeIfAbsent(
+                  g.note().isEmpty() ? "kept whole: not selected for pruning" : g.note(),
+                  k -> new ArrayList<>())
               .add(g);
         }
       }
