@@ -475,24 +475,54 @@ public final class PruneBench implements Callable<Integer> {
       double best = Math.max(prune, lowrank);
       String[] mb = modelBudget.split("/flops-");
       return String.format(
-          java.util.Locale.ROOT,
-          "%s at %s of the MACs, %s: %s (combined %.2f%%, pruning %.2f%%, low-rank %.2f%%: %s).",
-          mb[0],
-          mb[1],
-          stage.isEmpty() ? "before fine-tuning" : "after the 2-epoch fine-tune",
-          both > best ? "yes" : "no",
-          100 * both,
-          100 * prune,
-          100 * lowrank,
-          both > best
-              ? String.format(
-                  java.util.Locale.ROOT, "%+.2f points over the better", 100 * (both - best))
-              : String.format(
-                  java.util.Locale.ROOT,
-                  "%s alone is %.2f points better",
-                  lowrank >= prune ? "low-rank" : "pruning",
-                  100 * (best - both)));
+              java.util.Locale.ROOT,
+              "%s at %s of the MACs, %s: %s (combined %.2f%%, pruning %.2f%%, low-rank %.2f%%: %s).",
+              mb[0],
+              mb[1],
+              stage.isEmpty() ? "before fine-tuning" : "after the 2-epoch fine-tune",
+              both > best ? "yes" : "no",
+              100 * both,
+              100 * prune,
+              100 * lowrank,
+              both > best
+                  ? String.format(
+                      java.util.Locale.ROOT, "%+.2f points over the better", 100 * (both - best))
+                  : String.format(
+                      java.util.Locale.ROOT,
+                      "%s alone is %.2f points better",
+                      lowrank >= prune ? "low-rank" : "pruning",
+                      100 * (best - both)))
+          + (stage.isEmpty() ? fineTunedSoFar(latest, modelBudget) : "");
     }
     return "";
   }
+
+  /**
+   * " Fine-tuned so far: combined 80.10%, pruning 78.00% (low-rank not yet)." for the fine-tuned
+   * rows present when not all three are; "" when none is.
+   */
+  private static String fineTunedSoFar(Map<String, Map<String, Object>> latest, String mb) {
+    List<String> have = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    for (String method : List.of(COMPARED.get(2), COMPARED.get(0), COMPARED.get(1))) {
+      Map<String, Object> r = latest.get(mb + "/" + method + FINETUNED);
+      String name = method.equals(COMPARED.get(2)) ? "combined" : ANSWER_NAMES.get(method);
+      if (r != null && r.get("top1_written") instanceof Number) {
+        have.add(name + " " + pct(r.get("top1_written")));
+      } else {
+        missing.add(name);
+      }
+    }
+    return have.isEmpty()
+        ? ""
+        : " After the 2-epoch fine-tune so far: "
+            + String.join(", ", have)
+            + " ("
+            + String.join(", ", missing)
+            + " not measured).";
+  }
+
+  /** How the answer names the two single methods. */
+  private static final Map<String, String> ANSWER_NAMES =
+      Map.of("prune-feature-map", "pruning", "data-lowrank", "low-rank");
 }
