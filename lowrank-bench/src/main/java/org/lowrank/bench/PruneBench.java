@@ -417,7 +417,7 @@ public final class PruneBench implements Callable<Integer> {
             "` (measured by `./bench prune`). Per row a `compress` command with --data: pruning by "
                 + "the centered feature-map criterion with mean compensation, data-aware factors and "
                 + "the refit, energy selector; then the same command with `--finetune-epochs 2` "
-                + "(CIFAR-10: `--augment`). Top-1 of the written model in ONNX Runtime on a seeded "
+                + "(CIFAR-10: `--augment`), which keeps the model as it was when no epoch beat it on 1,000 held-out training images. Top-1 of the written model in ONNX Runtime on a seeded "
                 + "subset of the test split (2,000 images); speed-up = original / written median at "
                 + "batch 1, one thread, interleaved, of the last model measured. Pruning keeps the "
                 + "channel groups at offsets (the option-A residual spine) whole and rounds counts up "
