@@ -476,7 +476,7 @@ public final class PruneBench implements Callable<Integer> {
       String[] mb = modelBudget.split("/flops-");
       return String.format(
               java.util.Locale.ROOT,
-              "%s at %s of the MACs, %s: %s (combined %.2f%%, pruning %.2f%%, low-rank %.2f%%: %s).",
+              "%s at %s of the MACs, %s: %s (combined %.2f%%, pruning %.2f%%, low-rank %.2f%%: %s%s).",
               mb[0],
               mb[1],
               stage.isEmpty() ? "before fine-tuning" : "after the 2-epoch fine-tune",
@@ -491,7 +491,8 @@ public final class PruneBench implements Callable<Integer> {
                       java.util.Locale.ROOT,
                       "%s alone is %.2f points better",
                       lowrank >= prune ? "low-rank" : "pruning",
-                      100 * (best - both)))
+                      100 * (best - both)),
+              speedups(latest, modelBudget, stage))
           + (stage.isEmpty() ? fineTunedSoFar(latest, modelBudget) : "");
     }
     return "";
@@ -520,6 +521,20 @@ public final class PruneBench implements Callable<Integer> {
             + " ("
             + String.join(", ", missing)
             + " not measured).";
+  }
+
+  /** "; b1 speed-up 1.10x, 1.57x, 1.10x" in the answer's order, or "" unless all three have one. */
+  private static String speedups(
+      Map<String, Map<String, Object>> latest, String modelBudget, String stage) {
+    List<String> out = new ArrayList<>();
+    for (String method : List.of(COMPARED.get(2), COMPARED.get(0), COMPARED.get(1))) {
+      Map<String, Object> r = latest.get(modelBudget + "/" + method + stage);
+      if (r == null || !(r.get("speedup_b1") instanceof Number)) {
+        return "";
+      }
+      out.add(fixed(r.get("speedup_b1"), 2) + "x");
+    }
+    return "; b1 speed-up " + String.join(", ", out);
   }
 
   /** How the answer names the two single methods. */

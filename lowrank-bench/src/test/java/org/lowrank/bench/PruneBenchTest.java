@@ -70,7 +70,8 @@ class PruneBenchTest {
     latest.put(R20 + "data-prune-0.75-feature-map+lowrank/ft2", row(0.805));
     String after = PruneBench.answer(latest, "resnet20/flops-0.75");
     assertTrue(after.contains("after the 2-epoch fine-tune: yes"), after);
-    assertTrue(after.contains("+1.50 points over the better"), after);
+    assertTrue(
+        after.contains("+1.50 points over the better; b1 speed-up 1.20x, 1.20x, 1.20x)."), after);
 
     String block = PruneBench.render(latest);
     assertTrue(
