@@ -18,9 +18,12 @@ import java.util.regex.Matcher;
 import org.lowrank.bench.record.CliRun;
 import org.lowrank.bench.record.ResultLog;
 import org.lowrank.bench.results.MarkdownTable;
+import org.lowrank.demo.DemoAssets;
+import org.lowrank.demo.FashionMnist;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.pipeline.DataSource;
 import org.lowrank.pipeline.OrtPredictor;
+import org.lowrank.progress.ProgressListener;
 import org.lowrank.report.CompressionReport;
 import org.lowrank.report.ReportJson;
 import org.lowrank.runtime.OrtRunner;
@@ -82,10 +85,21 @@ public final class PruneBench implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  /** The rows: per model and MACs budget, prune alone, low-rank alone, prune then low-rank. */
   /** The CIFAR-10 archive, relative to the worktree (as the commands show it). */
   static final String CIFAR = "../shared/data/cifar10/cifar10-jpeg.zip";
 
+  /** The model name of DemoAssets' trained Fashion-MNIST CNN. */
+  static final String FASHION = "fashion-cnn";
+
+  /** Suffix of a row's fine-tuned variant: the same command plus a 2-epoch fine-tune. */
+  static final String FINETUNED = "/ft2";
+
+  /**
+   * The rows: per model and MACs budget, prune alone, low-rank alone, prune then low-rank, without
+   * data (L1, weight-only factors) and with data (feature-map criterion, data-aware factors); the
+   * with-data rows of ResNet-20 at 0.75 and of the Fashion-MNIST CNN also fine-tuned for 2 epochs
+   * ({@link #FINETUNED}), ResNet-56's combined and low-rank ones too.
+   */
   static List<Row> rows() {
     List<Row> rows = new ArrayList<>();
     for (String model : List.of("resnet20", "resnet56")) {
@@ -109,45 +123,19 @@ public final class PruneBench implements Callable<Integer> {
                 "prune a quarter of each group (L1), then low-rank to the budget",
                 model,
                 List.of("--prune-keep", "0.75", "--keep-flops", f)));
-        List<String> data =
-            List.of(
-                "--data",
-                CIFAR,
-                "--normalize",
-                "imagenet",
-                "--eval-limit",
-                "500",
-                "--selector",
-                "energy");
-        rows.add(
-            new Row(
-                base + "prune-feature-map",
-                "with data: filter pruning alone, centered feature-map criterion, mean-compensated",
-                model,
-                concat(
-                    List.of(
-                        "--method", "prune", "--keep-flops", f, "--prune-criterion", "feature-map"),
-                    data)));
-        rows.add(
-            new Row(
-                base + "data-lowrank",
-                "with data: low-rank alone (hybrid, energy, data-aware factors, refit)",
-                model,
-                concat(List.of("--keep-flops", f), data)));
-        rows.add(
-            new Row(
-                base + "data-prune-0.75-feature-map+lowrank",
-                "with data: prune a quarter (feature-map, compensated), then low-rank to the budget",
-                model,
-                concat(
-                    List.of(
-                        "--prune-keep",
-                        "0.75",
-                        "--prune-criterion",
-                        "feature-map",
-                        "--keep-flops",
-                        f),
-                    data)));
+        rows.addAll(dataRows(model, f, CIFAR_DATA));
+      }
+    }
+    rows.addAll(dataRows(FASHION, "0.75", FASHION_DATA));
+    List<String> finetuned =
+        List.of(
+            "resnet20/flops-0.75/data-",
+            "resnet20/flops-0.75/prune-feature-map",
+            FASHION + "/",
+            "resnet56/flops-0.75/data-");
+    for (Row r : List.copyOf(rows)) {
+      if (finetuned.stream().anyMatch(r.id()::startsWith)) {
+        rows.add(fineTuned(r));
       }
     }
     rows.add(
@@ -157,6 +145,60 @@ public final class PruneBench implements Callable<Integer> {
             "resnet20",
             List.of("--method", "hybrid,prune", "--keep-flops", "0.75")));
     return rows;
+  }
+
+  /** --data options of the CIFAR-10 rows (--eval-limit: the fidelity guard's test images). */
+  static final List<String> CIFAR_DATA =
+      List.of("--data", CIFAR, "--normalize", "imagenet", "--eval-limit", "500");
+
+  /** --data options of the Fashion-MNIST rows: the demo model's normalization. */
+  static final List<String> FASHION_DATA =
+      List.of(
+          "--data",
+          org.lowrank.demo.FashionMnist.DEFAULT_DIRECTORY,
+          "--normalize",
+          "0.2860/0.3530",
+          "--eval-limit",
+          "500");
+
+  /** The three with-data rows of one model and budget. */
+  private static List<Row> dataRows(String model, String f, List<String> data) {
+    String base = model + "/flops-" + f + "/";
+    List<String> energyData = concat(data, List.of("--selector", "energy"));
+    return List.of(
+        new Row(
+            base + "prune-feature-map",
+            "with data: filter pruning alone, centered feature-map criterion, mean-compensated",
+            model,
+            concat(
+                List.of("--method", "prune", "--keep-flops", f, "--prune-criterion", "feature-map"),
+                energyData)),
+        new Row(
+            base + "data-lowrank",
+            "with data: low-rank alone (hybrid, energy, data-aware factors, refit)",
+            model,
+            concat(List.of("--keep-flops", f), energyData)),
+        new Row(
+            base + "data-prune-0.75-feature-map+lowrank",
+            "with data: prune a quarter (feature-map, compensated), then low-rank to the budget",
+            model,
+            concat(
+                List.of(
+                    "--prune-keep", "0.75", "--prune-criterion", "feature-map", "--keep-flops", f),
+                energyData)));
+  }
+
+  /** The row's command plus a 2-epoch fine-tune (random crop and flip on natural images). */
+  static Row fineTuned(Row r) {
+    List<String> ft = new ArrayList<>(List.of("--finetune-epochs", "2"));
+    if (!r.model().equals(FASHION)) {
+      ft.add("--augment");
+    }
+    return new Row(
+        r.id() + FINETUNED,
+        r.what() + ", then fine-tuned for 2 epochs",
+        r.model(),
+        concat(r.args(), ft));
   }
 
   private static List<String> concat(List<String> a, List<String> b) {
@@ -195,8 +237,17 @@ public final class PruneBench implements Callable<Integer> {
     return 0;
   }
 
-  private Path modelFile(String model) {
-    return shared.resolve("models/" + model + "_cifar10/model.onnx");
+  private Path modelFile(String model) throws IOException {
+    return model.equals(FASHION)
+        ? DemoAssets.trainedFashionCnn(DemoAssets.defaultCacheDir(), ProgressListener.NONE).file()
+        : shared.resolve("models/" + model + "_cifar10/model.onnx");
+  }
+
+  /** The labelled test images the written model is judged on. */
+  private DataSource testData(String model) {
+    return model.equals(FASHION)
+        ? new DataSource(FashionMnist.directory(), FashionMnist.NORMALIZATION)
+        : new DataSource(shared.resolve("cifar10/cifar10-jpeg.zip"), Normalization.imagenet());
   }
 
   Map<String, Object> measure(Row row) throws IOException {
@@ -211,6 +262,9 @@ public final class PruneBench implements Callable<Integer> {
     Map<Path, String> labels = new LinkedHashMap<>();
     labels.put(out, "OUT.onnx");
     labels.put(shared, "../shared/data");
+    if (row.model().equals(FASHION)) {
+      labels.put(model, "FASHION_CNN.onnx");
+    }
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", row.id());
     m.put("what", row.what());
@@ -230,18 +284,20 @@ public final class PruneBench implements Callable<Integer> {
     m.put("macs_before", r.totalBefore().macs());
     m.put("macs_after", r.totalAfter().macs());
     m.put("factorized_layers", r.factorizedLayerCount());
+    r.accuracyCompressed().ifPresent(a -> m.put("report_top1_compressed", a.top1()));
+    r.accuracyFinetuned().ifPresent(a -> m.put("report_top1_finetuned", a.top1()));
+    r.accuracyCompressed().ifPresent(a -> m.put("report_eval_images", a.samples()));
     Object prunedKeep = r.plan().settings().get("prune_keep");
     if (prunedKeep != null) {
       m.put("prune_keep", prunedKeep);
     }
-    DataSource cifar =
-        new DataSource(shared.resolve("cifar10/cifar10-jpeg.zip"), Normalization.imagenet());
-    try (ImageDataset all = cifar.open("test", r.inputShape());
+    DataSource test = testData(row.model());
+    try (ImageDataset all = test.open("test", r.inputShape());
         OrtRunner orig = OrtRunner.open(model, RuntimeOptions.singleThreaded());
         OrtRunner comp = OrtRunner.open(written, RuntimeOptions.singleThreaded())) {
       ImageDataset ds = evalLimit > 0 ? Datasets.limit(all, evalLimit, 42) : all;
       DataLoader loader =
-          DataLoader.builder(ds).setBatchSize(100).optNormalization(cifar.normalization()).build();
+          DataLoader.builder(ds).setBatchSize(100).optNormalization(test.normalization()).build();
       EvaluationResult a = Evaluator.evaluate(new OrtPredictor(orig), loader);
       EvaluationResult b = Evaluator.evaluate(new OrtPredictor(comp), loader);
       m.put("test_images", a.examples());
@@ -276,56 +332,218 @@ public final class PruneBench implements Callable<Integer> {
     return m;
   }
 
-  /** The RESULTS.md block: one table, then how to rerun a row. */
+  /** The with-data variants of the pivot, by id suffix, and how the block names them. */
+  static final Map<String, String> METHODS =
+      Map.of(
+          "prune-feature-map", "prune (feature-map)",
+          "data-lowrank", "low-rank",
+          "data-prune-0.75-feature-map+lowrank", "prune 0.75 + low-rank");
+
+  /** The methods compared by "does the combination beat both?": pruning, low-rank, combined. */
+  static final List<String> COMPARED =
+      List.of("prune-feature-map", "data-lowrank", "data-prune-0.75-feature-map+lowrank");
+
+  /** The without-data rows, summarized on one line: id suffix and name. */
+  static final Map<String, String> WITHOUT_DATA =
+      Map.of(
+          "prune-l1", "prune (L1)",
+          "lowrank", "low-rank",
+          "prune-0.75+lowrank", "prune 0.75 (L1) + low-rank");
+
+  /**
+   * The RESULTS.md block: a pivot of the with-data rows (one row per model, budget and method;
+   * top-1 before and after the 2-epoch fine-tune in columns), a line for the rows without data, the
+   * answer to "does the combination beat both?" from the measured rows, and how to rerun a row.
+   */
   static String render(Map<String, Map<String, Object>> latest) {
     MarkdownTable t =
         new MarkdownTable(
-            "row",
-            "exit",
+            "model",
+            "MACs budget",
+            "method",
             "params",
-            "MACs",
             "MACs kept",
-            "layers factorized",
             "top-1 original",
-            "top-1 (no fine-tune)",
-            "b1 speedup (wall)",
-            "b1 speedup (CPU)",
-            "git");
-    for (Map<String, Object> r : latest.values()) {
-      boolean ok = r.get("macs_after") instanceof Number;
-      double kept =
-          ok
-              ? ((Number) r.get("macs_after")).doubleValue()
-                  / ((Number) r.get("macs_before")).doubleValue()
-              : Double.NaN;
-      t.add(
-          str(r.get("id")),
-          str(r.get("exit_code")),
-          ok ? count(r.get("params_before")) + " -> " + count(r.get("params_after")) : "",
-          ok ? count(r.get("macs_before")) + " -> " + count(r.get("macs_after")) : "",
-          ok ? pct(kept) : str(r.get("error")),
-          str(r.get("factorized_layers")),
-          pct(r.get("top1_original")),
-          pct(r.get("top1_written")),
-          r.get("speedup_b1") == null
-              ? str(r.get("bench_error"))
-              : fixed(r.get("speedup_b1"), 2) + "x",
-          r.get("cpu_speedup_b1") == null ? "" : fixed(r.get("cpu_speedup_b1"), 2) + "x",
-          str(r.get("git")));
+            "top-1 before FT",
+            "top-1 after 2-ep FT",
+            "b1 speed-up (wall / CPU)",
+            "exit");
+    List<String> answers = new ArrayList<>();
+    List<String> withoutData = new ArrayList<>();
+    for (String modelBudget : modelBudgets()) {
+      String[] mb = modelBudget.split("/flops-");
+      for (String method : COMPARED) {
+        Map<String, Object> before = latest.get(modelBudget + "/" + method);
+        Map<String, Object> after = latest.get(modelBudget + "/" + method + FINETUNED);
+        if (before == null && after == null) {
+          continue;
+        }
+        Map<String, Object> any = after != null && after.get("macs_after") != null ? after : before;
+        boolean ok = any.get("macs_after") instanceof Number;
+        Map<String, Object> timed = after != null && after.get("speedup_b1") != null ? after : any;
+        t.add(
+            mb[0],
+            mb[1],
+            METHODS.get(method),
+            ok ? count(any.get("params_after")) + " (" + pct(ratio(any, "params")) + ")" : "",
+            ok ? pct(ratio(any, "macs")) : str(any.get("error")),
+            pct(any.get("top1_original")),
+            before == null ? "" : pct(before.get("top1_written")),
+            after == null ? "" : pct(after.get("top1_written")),
+            timed.get("speedup_b1") == null
+                ? str(timed.get("bench_error"))
+                : fixed(timed.get("speedup_b1"), 2)
+                    + "x / "
+                    + fixed(timed.get("cpu_speedup_b1"), 2)
+                    + "x",
+            (before == null ? "-" : str(before.get("exit_code")))
+                + " / "
+                + (after == null ? "-" : str(after.get("exit_code"))));
+      }
+      String answer = answer(latest, modelBudget);
+      if (!answer.isEmpty()) {
+        answers.add(answer);
+      }
+      List<String> plain = new ArrayList<>();
+      for (String id : List.of("prune-l1", "lowrank", "prune-0.75+lowrank")) {
+        Map<String, Object> r = latest.get(modelBudget + "/" + id);
+        if (r != null && r.get("top1_written") != null) {
+          plain.add(WITHOUT_DATA.get(id) + " " + pct(r.get("top1_written")));
+        }
+      }
+      if (!plain.isEmpty()) {
+        withoutData.add(mb[0] + " at " + mb[1] + ": " + String.join(", ", plain));
+      }
     }
-    return "## Filter pruning and low-rank at the same MACs budget (issue 20)\n\n"
-        + "Generated by `./bench prune --render-only` from `"
-        + DATA
-        + "` (measured by `./bench prune`). Per row a `compress` command without fine-tuning (energy "
-        + "selector; without data except the prune-feature-map and data-* rows, where --data gives the "
-        + "feature maps and mean compensation of pruning, data-aware factors and the refit), the written model judged in ONNX Runtime on a seeded subset of "
-        + "the CIFAR-10 JPEG test split (top-1 before fine-tuning) and timed by `bench` at batch 1, one "
-        + "thread, original and written interleaved (speedup = original / written median; CPU = "
-        + "process CPU time ratio). Pruning keeps whole channel groups at offsets (the residual spine "
-        + "of the option-A ResNets) and rounds channel counts up to the rank block (16 here, AVX-512), "
-        + "so it prunes the inner channels of each basic block. Exit 4 = the fidelity guard refused "
-        + "the model (written as OUT.rejected.onnx and still judged).\n\n"
-        + t.render()
-        + ResultsPage.rerunLine("prune", DATA);
+    StringBuilder b =
+        new StringBuilder("## Filter pruning and low-rank at the same MACs budget (issue 20)\n\n");
+    b.append("Generated by `./bench prune --render-only` from `")
+        .append(DATA)
+        .append(
+            "` (measured by `./bench prune`). Per row a `compress` command with --data: pruning by "
+                + "the centered feature-map criterion with mean compensation, data-aware factors and "
+                + "the refit, energy selector; then the same command with `--finetune-epochs 2` "
+                + "(CIFAR-10: `--augment`), which keeps the model as it was when no epoch beat it on 1,000 held-out training images. Top-1 of the written model in ONNX Runtime on a seeded "
+                + "subset of the test split (2,000 images); speed-up = original / written median at "
+                + "batch 1, one thread, interleaved, of the last model measured. Pruning keeps the "
+                + "channel groups at offsets (the option-A residual spine) whole and rounds counts up "
+                + "to the rank block (16, AVX-512). Exit 4: the fidelity guard (--max-drop 1 on 500 "
+                + "test images) refused the model, still judged here.\n\n")
+        .append(t.render());
+    if (!withoutData.isEmpty()) {
+      b.append("\nWithout data (L1 criterion, weight-only factors, no fine-tuning), top-1: ")
+          .append(String.join("; ", withoutData))
+          .append(".\n");
+    }
+    if (!answers.isEmpty()) {
+      b.append("\nDoes the combination beat both (top-1 at the same MACs budget)? ")
+          .append(String.join(" ", answers))
+          .append("\n");
+    }
+    return b.append(ResultsPage.rerunLine("prune", DATA)).toString();
   }
+
+  /** "resnet20/flops-0.75" and the like, in the order of {@link #rows()}. */
+  private static List<String> modelBudgets() {
+    java.util.LinkedHashSet<String> out = new java.util.LinkedHashSet<>();
+    for (Row r : rows()) {
+      String[] p = r.id().split("/");
+      out.add(p[0] + "/" + p[1]);
+    }
+    return List.copyOf(out);
+  }
+
+  /** after / before of "params" or "macs". */
+  private static double ratio(Map<String, Object> r, String what) {
+    return ((Number) r.get(what + "_after")).doubleValue()
+        / ((Number) r.get(what + "_before")).doubleValue();
+  }
+
+  /**
+   * The answer for one model and budget, from the three compared methods' top-1 after the fine-tune
+   * when all three have it, else before it; "" when one of them was not measured.
+   */
+  static String answer(Map<String, Map<String, Object>> latest, String modelBudget) {
+    for (String stage : List.of(FINETUNED, "")) {
+      double[] top1 = new double[COMPARED.size()];
+      boolean all = true;
+      for (int i = 0; i < top1.length; i++) {
+        Map<String, Object> r = latest.get(modelBudget + "/" + COMPARED.get(i) + stage);
+        all &= r != null && r.get("top1_written") instanceof Number;
+        top1[i] = all ? ((Number) r.get("top1_written")).doubleValue() : Double.NaN;
+      }
+      if (!all) {
+        continue;
+      }
+      double prune = top1[0];
+      double lowrank = top1[1];
+      double both = top1[2];
+      double best = Math.max(prune, lowrank);
+      String[] mb = modelBudget.split("/flops-");
+      return String.format(
+              java.util.Locale.ROOT,
+              "%s at %s of the MACs, %s: %s (combined %.2f%%, pruning %.2f%%, low-rank %.2f%%: %s%s).",
+              mb[0],
+              mb[1],
+              stage.isEmpty() ? "before fine-tuning" : "after the 2-epoch fine-tune",
+              both > best ? "yes" : "no",
+              100 * both,
+              100 * prune,
+              100 * lowrank,
+              both > best
+                  ? String.format(
+                      java.util.Locale.ROOT, "%+.2f points over the better", 100 * (both - best))
+                  : String.format(
+                      java.util.Locale.ROOT,
+                      "%s alone is %.2f points better",
+                      lowrank >= prune ? "low-rank" : "pruning",
+                      100 * (best - both)),
+              speedups(latest, modelBudget, stage))
+          + (stage.isEmpty() ? fineTunedSoFar(latest, modelBudget) : "");
+    }
+    return "";
+  }
+
+  /**
+   * " Fine-tuned so far: combined 80.10%, pruning 78.00% (low-rank not yet)." for the fine-tuned
+   * rows present when not all three are; "" when none is.
+   */
+  private static String fineTunedSoFar(Map<String, Map<String, Object>> latest, String mb) {
+    List<String> have = new ArrayList<>();
+    List<String> missing = new ArrayList<>();
+    for (String method : List.of(COMPARED.get(2), COMPARED.get(0), COMPARED.get(1))) {
+      Map<String, Object> r = latest.get(mb + "/" + method + FINETUNED);
+      String name = method.equals(COMPARED.get(2)) ? "combined" : ANSWER_NAMES.get(method);
+      if (r != null && r.get("top1_written") instanceof Number) {
+        have.add(name + " " + pct(r.get("top1_written")));
+      } else {
+        missing.add(name);
+      }
+    }
+    return have.isEmpty()
+        ? ""
+        : " After the 2-epoch fine-tune so far: "
+            + String.join(", ", have)
+            + " ("
+            + String.join(", ", missing)
+            + " not measured).";
+  }
+
+  /** "; b1 speed-up 1.10x, 1.57x, 1.10x" in the answer's order, or "" unless all three have one. */
+  private static String speedups(
+      Map<String, Map<String, Object>> latest, String modelBudget, String stage) {
+    List<String> out = new ArrayList<>();
+    for (String method : List.of(COMPARED.get(2), COMPARED.get(0), COMPARED.get(1))) {
+      Map<String, Object> r = latest.get(modelBudget + "/" + method + stage);
+      if (r == null || !(r.get("speedup_b1") instanceof Number)) {
+        return "";
+      }
+      out.add(fixed(r.get("speedup_b1"), 2) + "x");
+    }
+    return "; b1 speed-up " + String.join(", ", out);
+  }
+
+  /** How the answer names the two single methods. */
+  private static final Map<String, String> ANSWER_NAMES =
+      Map.of("prune-feature-map", "pruning", "data-lowrank", "low-rank");
 }

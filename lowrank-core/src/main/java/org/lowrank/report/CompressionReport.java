@@ -165,6 +165,71 @@ public final class CompressionReport {
     }
   }
 
+  /**
+   * Filter pruning before factorization: what was decided for every channel group with filters.
+   *
+   * @param criterion how channels were scored (e.g. "l1", "feature-map, greedy")
+   * @param keep fraction of each group's channels asked to be kept, or, when the counts were chosen
+   *     for a budget, the fraction of all eligible channels kept; NaN when unknown
+   * @param groups one entry per group, graph order
+   */
+  public record Pruning(String criterion, double keep, List<PrunedGroup> groups) {
+    public Pruning {
+      criterion = criterion == null ? "" : criterion;
+      groups = List.copyOf(groups);
+    }
+
+    /** The groups that lost channels. */
+    public List<PrunedGroup> pruned() {
+      return groups.stream().filter(PrunedGroup::isPruned).toList();
+    }
+
+    /** The groups kept whole, grouped by their reason (reasons in first-seen order). */
+    public Map<String, List<PrunedGroup>> keptByReason() {
+      Map<String, List<PrunedGroup>> out = new LinkedHashMap<>();
+      for (PrunedGroup g : groups) {
+        if (!g.isPruned()) {
+          out.computeIfAbsent(
+                  g.note().isEmpty() ? "kept whole: not selected for pruning" : g.note(),
+                  k -> new ArrayList<>())
+              .add(g);
+        }
+      }
+      return out;
+    }
+  }
+
+  /**
+   * One channel group of {@link Pruning}: coupled channels removed together.
+   *
+   * @param members the group's producer nodes (the Conv/Gemm whose output channels make the group;
+   *     a residual group has one per branch), graph order
+   * @param channelsBefore channels of the group in the original model
+   * @param channelsAfter channels kept (== channelsBefore when kept whole)
+   * @param note why the group was kept whole or how its count was rounded; "" when pruned as asked
+   */
+  public record PrunedGroup(
+      List<String> members, int channelsBefore, int channelsAfter, String note) {
+    public PrunedGroup {
+      members = List.copyOf(members);
+      note = note == null ? "" : note;
+      if (channelsAfter < 0 || channelsAfter > channelsBefore) {
+        throw new IllegalArgumentException(
+            "a pruned group keeps 0.."
+                + channelsBefore
+                + " channels, found "
+                + channelsAfter
+                + " ("
+                + members
+                + ")");
+      }
+    }
+
+    public boolean isPruned() {
+      return channelsAfter < channelsBefore;
+    }
+  }
+
   private final String modelName;
   private final String modelPath;
   private final long[] inputShape;
@@ -185,6 +250,7 @@ public final class CompressionReport {
   private final String scoreLabel;
   private final String created;
   private final Fidelity fidelity;
+  private final Pruning pruning;
 
   private CompressionReport(Builder b) {
     this.plan = b.plan;
@@ -211,6 +277,7 @@ public final class CompressionReport {
     this.scoreLabel = b.scoreLabel;
     this.created = b.created == null ? "" : b.created;
     this.fidelity = b.fidelity;
+    this.pruning = b.pruning;
   }
 
   public static Builder builder() {
@@ -320,6 +387,11 @@ public final class CompressionReport {
   /** The fidelity verdict, when the run measured one. */
   public Optional<Fidelity> fidelity() {
     return Optional.ofNullable(fidelity);
+  }
+
+  /** The channel groups of filter pruning, when the run pruned. */
+  public Optional<Pruning> pruning() {
+    return Optional.ofNullable(pruning);
   }
 
   /** What a layer's {@link LayerDecision#score()} measures (e.g. "cosine similarity"). */
@@ -432,6 +504,7 @@ public final class CompressionReport {
     private String scoreLabel = "score";
     private String created;
     private Fidelity fidelity;
+    private Pruning pruning;
 
     private Builder() {}
 
@@ -530,6 +603,12 @@ public final class CompressionReport {
 
     public Builder optFidelity(Fidelity f) {
       this.fidelity = f;
+      return this;
+    }
+
+    /** The channel groups of filter pruning before factorization. */
+    public Builder optPruning(Pruning p) {
+      this.pruning = p;
       return this;
     }
 

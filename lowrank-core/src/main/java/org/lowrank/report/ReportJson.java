@@ -100,6 +100,7 @@ public final class ReportJson {
     m.put("exploration", exploration);
     m.put("score_label", r.scoreLabel());
     r.fidelity().ifPresent(f -> m.put("fidelity", fidelity(f)));
+    r.pruning().ifPresent(p -> m.put("pruning", pruning(p)));
     m.put("warnings", r.warnings());
     m.put("plan", r.plan().toJsonTree());
     return m;
@@ -127,6 +128,42 @@ public final class ReportJson {
     m.put("worst_layers", layers);
     m.put("advice", f.advice());
     return m;
+  }
+
+  private static Map<String, Object> pruning(CompressionReport.Pruning p) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("criterion", p.criterion());
+    m.put("keep", p.keep());
+    m.put("pruned_groups", p.pruned().size());
+    List<Object> groups = new ArrayList<>();
+    for (CompressionReport.PrunedGroup g : p.groups()) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("members", g.members());
+      e.put("channels_before", g.channelsBefore());
+      e.put("channels_after", g.channelsAfter());
+      e.put("note", g.note());
+      groups.add(e);
+    }
+    m.put("groups", groups);
+    return m;
+  }
+
+  private static CompressionReport.Pruning readPruning(Reader in, Map<String, Object> m) {
+    List<CompressionReport.PrunedGroup> groups = new ArrayList<>();
+    for (Object o : in.list(m, "groups")) {
+      Map<String, Object> g = in.asObj(o, "pruning.groups[]");
+      List<String> members = new ArrayList<>();
+      for (Object n : in.list(g, "members")) {
+        members.add(String.valueOf(n));
+      }
+      groups.add(
+          new CompressionReport.PrunedGroup(
+              members,
+              in.num(g.get("channels_before"), "pruning.groups[].channels_before").intValue(),
+              in.num(g.get("channels_after"), "pruning.groups[].channels_after").intValue(),
+              in.str(g, "note")));
+    }
+    return new CompressionReport.Pruning(in.str(m, "criterion"), orNaN(m.get("keep")), groups);
   }
 
   private static CompressionReport.Fidelity readFidelity(Reader in, Map<String, Object> m) {
@@ -238,6 +275,9 @@ public final class ReportJson {
     }
     if (m.get("fidelity") instanceof Map<?, ?>) {
       b.optFidelity(readFidelity(in, in.obj(m, "fidelity")));
+    }
+    if (m.get("pruning") instanceof Map<?, ?>) {
+      b.optPruning(readPruning(in, in.obj(m, "pruning")));
     }
     return b.build();
   }

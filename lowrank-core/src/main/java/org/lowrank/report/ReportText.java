@@ -42,6 +42,7 @@ public final class ReportText {
               + " layers factorized"
         });
     r.plan().rankGrid().ifPresent(g -> lines.add(new String[] {"ranks", g}));
+    r.pruning().ifPresent(p -> lines.addAll(pruningLines(p)));
     lines.add(
         new String[] {
           "params",
@@ -131,6 +132,76 @@ public final class ReportText {
       out.append(String.format("%-" + LABEL_WIDTH + "s  %s%n", l[0], oneLine(l[1])));
     }
     return out.toString();
+  }
+
+  /** Pruned groups listed one per line up to this many, then counted. */
+  static final int LISTED_GROUPS = 12;
+
+  /**
+   * The pruned channel groups ("members: before -> after ch"), then the groups kept whole, one line
+   * per reason with a count and the first group.
+   */
+  static List<String[]> pruningLines(CompressionReport.Pruning p) {
+    List<String[]> lines = new ArrayList<>();
+    List<CompressionReport.PrunedGroup> pruned = p.pruned();
+    lines.add(
+        new String[] {
+          "pruned",
+          pruned.size()
+              + " of "
+              + p.groups().size()
+              + " channel groups ("
+              + p.criterion()
+              + (Double.isNaN(p.keep()) ? "" : ", keep " + Fmt.percent(p.keep(), 0))
+              + ")"
+        });
+    for (int i = 0; i < pruned.size(); i++) {
+      if (i == LISTED_GROUPS) {
+        lines.add(new String[] {"", "... and " + (pruned.size() - i) + " more pruned groups"});
+        break;
+      }
+      CompressionReport.PrunedGroup g = pruned.get(i);
+      lines.add(
+          new String[] {
+            "",
+            members(g)
+                + ": "
+                + g.channelsBefore()
+                + " -> "
+                + g.channelsAfter()
+                + " channels"
+                + (g.note().isEmpty() ? "" : " (" + g.note() + ")")
+          });
+    }
+    String label = "kept";
+    for (Map.Entry<String, List<CompressionReport.PrunedGroup>> e : p.keptByReason().entrySet()) {
+      List<CompressionReport.PrunedGroup> kept = e.getValue();
+      lines.add(
+          new String[] {
+            label,
+            kept.size()
+                + (kept.size() == 1 ? " group: " : " groups: ")
+                + e.getKey()
+                + " (e.g. "
+                + members(kept.get(0))
+                + ", "
+                + kept.get(0).channelsBefore()
+                + " channels)"
+          });
+      label = "";
+    }
+    return lines;
+  }
+
+  /** A group's members: up to three node names, then how many more. */
+  private static String members(CompressionReport.PrunedGroup g) {
+    List<String> m = g.members();
+    if (m.isEmpty()) {
+      return "(no producer)";
+    }
+    return m.size() <= 3
+        ? String.join(", ", m)
+        : String.join(", ", m.subList(0, 2)) + " +" + (m.size() - 2) + " more";
   }
 
   private static Optional<String[]> accuracyLine(CompressionReport r) {

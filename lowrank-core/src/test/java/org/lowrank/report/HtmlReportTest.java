@@ -215,4 +215,26 @@ class HtmlReportTest {
         SvgCharts.shorten("/layer3/layer3.2/layer3.2/conv2/Conv", 31));
     assertEquals("short", SvgCharts.shorten("short", 31));
   }
+
+  @Test
+  void pruningSectionListsEveryGroup() {
+    CompressionReport r =
+        CompressionReport.builder()
+            .setPlan(SampleReports.resnet20Plan(List.of()))
+            .optPruning(
+                new CompressionReport.Pruning(
+                    "feature-map",
+                    0.75,
+                    List.of(
+                        new CompressionReport.PrunedGroup(List.of("a<1>"), 32, 16, ""),
+                        new CompressionReport.PrunedGroup(
+                            List.of("fc"), 10, 10, "unprunable: output"))))
+            .build();
+    String html = HtmlReport.render(r);
+    assertTrue(html.contains("<section id=\"pruning\">"), html);
+    assertTrue(html.contains("1 of 2 channel groups pruned (feature-map)"), html);
+    assertTrue(html.contains("<tr><td>a&lt;1&gt;</td><td>32 &rarr; 16</td><td></td></tr>"), html);
+    assertTrue(html.contains("<tr><td>fc</td><td>10</td><td>unprunable: output</td></tr>"), html);
+    assertFalse(HtmlReport.render(SampleReports.minimal()).contains("id=\"pruning\""));
+  }
 }

@@ -63,4 +63,36 @@ class ReportTextTest {
             .build();
     assertTrue(ReportText.summary(r).startsWith("model       evil name\n"));
   }
+
+  /** Many pruned groups are listed up to a cap, then counted; kept groups one line per reason. */
+  @Test
+  void prunedGroupsAreListedAndKeptGroupsSummarizedByReason() {
+    List<CompressionReport.PrunedGroup> groups = new java.util.ArrayList<>();
+    for (int i = 0; i < ReportText.LISTED_GROUPS + 3; i++) {
+      groups.add(new CompressionReport.PrunedGroup(List.of("conv" + i), 32, 16, ""));
+    }
+    groups.add(
+        new CompressionReport.PrunedGroup(
+            List.of("stem", "b1.conv2", "b2.conv2", "b3.conv2"), 16, 16, "kept whole: offsets"));
+    groups.add(
+        new CompressionReport.PrunedGroup(List.of("b4.conv2"), 16, 16, "kept whole: offsets"));
+    groups.add(new CompressionReport.PrunedGroup(List.of("fc"), 10, 10, "unprunable: output"));
+    CompressionReport r =
+        CompressionReport.builder()
+            .setPlan(SampleReports.resnet20Plan(List.of()))
+            .optPruning(new CompressionReport.Pruning("l1", 0.5, groups))
+            .build();
+    String s = ReportText.summary(r);
+    int n = ReportText.LISTED_GROUPS + 3;
+    assertTrue(
+        s.contains("pruned      " + n + " of " + (n + 3) + " channel groups (l1, keep 50%)"), s);
+    assertTrue(s.contains("            conv0: 32 -> 16 channels\n"), s);
+    assertFalse(s.contains("conv" + ReportText.LISTED_GROUPS + ":"), s);
+    assertTrue(s.contains("            ... and 3 more pruned groups\n"), s);
+    assertTrue(
+        s.contains(
+            "kept        2 groups: kept whole: offsets (e.g. stem, b1.conv2 +2 more, 16 channels)\n"),
+        s);
+    assertTrue(s.contains("            1 group: unprunable: output (e.g. fc, 10 channels)\n"), s);
+  }
 }

@@ -37,6 +37,7 @@ import org.lowrank.plan.select.SelectorChoice;
 import org.lowrank.plan.select.SelectorContext;
 import org.lowrank.plan.select.SelectorRegistry;
 import org.lowrank.prune.ChannelSelection;
+import org.lowrank.report.CompressionReport;
 import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.rewrite.LayerRewriter;
@@ -174,6 +175,8 @@ public final class CompressionPipeline {
    *
    * @param inputShape the first input's shape the model was analyzed at
    * @param inputs every input's resolved shapes (fixed batch, given height and width)
+   * @param factorized the model the plan factorizes (the pruned one after filter pruning)
+   * @param pruning the channel groups filter pruning decided on, or null when it did not run
    */
   public record Planned(
       Model original,
@@ -182,7 +185,8 @@ public final class CompressionPipeline {
       Plan plan,
       Map<Stage, Double> stageSeconds,
       InputShapes inputs,
-      Model factorized) {}
+      Model factorized,
+      CompressionReport.Pruning pruning) {}
 
   /** Runs read, analyze and plan only (what {@code lowrank plan} does). */
   public Planned plan() throws IOException {
@@ -232,7 +236,15 @@ public final class CompressionPipeline {
       plan = withPruning(plan, pruning, before);
     }
     seconds.put(Stage.PLAN, elapsed(t));
-    return new Planned(original, before, inputShape, plan, seconds, inputs, start);
+    return new Planned(
+        original,
+        before,
+        inputShape,
+        plan,
+        seconds,
+        inputs,
+        start,
+        pruning == null ? null : pruning.report());
   }
 
   /**
@@ -502,7 +514,8 @@ public final class CompressionPipeline {
             tuned,
             refit,
             seconds,
-            seed);
+            seed,
+            planned.pruning());
     if (written != null) {
       commit(result, modelBytes, written);
     }

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.lowrank.analysis.ModelProfile;
 import org.lowrank.graph.Model;
 import org.lowrank.plan.Plan;
+import org.lowrank.report.CompressionReport;
 import org.lowrank.runtime.ExportCheckResult;
 import org.lowrank.runtime.LatencyComparison;
 import org.lowrank.train.eval.EvaluationResult;
@@ -32,6 +33,7 @@ import org.lowrank.train.refit.OutputReconstruction;
  *     (before fine-tuning), per layer; empty when it did not run
  * @param stageSeconds wall time per stage that ran, in stage order
  * @param seed the seed of every random step
+ * @param pruning the channel groups filter pruning decided on before factorization, or null
  */
 public record CompressionResult(
     Model original,
@@ -47,7 +49,42 @@ public record CompressionResult(
     FineTuneResult fineTune,
     List<OutputReconstruction.LayerFit> refit,
     Map<Stage, Double> stageSeconds,
-    long seed) {
+    long seed,
+    CompressionReport.Pruning pruning) {
+
+  /** A run without filter pruning. */
+  public CompressionResult(
+      Model original,
+      Model compressed,
+      Plan plan,
+      ModelProfile before,
+      ModelProfile after,
+      ExportCheckResult rewriteCheck,
+      Fidelity fidelity,
+      LatencyComparison latency,
+      Path output,
+      Map<Checkpoint, EvaluationResult> accuracy,
+      FineTuneResult fineTune,
+      List<OutputReconstruction.LayerFit> refit,
+      Map<Stage, Double> stageSeconds,
+      long seed) {
+    this(
+        original,
+        compressed,
+        plan,
+        before,
+        after,
+        rewriteCheck,
+        fidelity,
+        latency,
+        output,
+        accuracy,
+        fineTune,
+        refit,
+        stageSeconds,
+        seed,
+        null);
+  }
 
   public CompressionResult {
     refit = List.copyOf(refit);

@@ -18,6 +18,7 @@ import org.lowrank.prune.FeatureMapContribution;
 import org.lowrank.prune.FilterNorm;
 import org.lowrank.prune.PlannedPruning;
 import org.lowrank.prune.PruneCriterion;
+import org.lowrank.report.CompressionReport;
 import org.lowrank.runtime.FeatureMapRun;
 import org.lowrank.runtime.RuntimeOptions;
 import org.slf4j.Logger;
@@ -172,5 +173,18 @@ public record PruneStep(
   }
 
   /** The pruned model and the selection with its per-group decisions. */
-  public record Result(Model model, ChannelSelection.Result selection) {}
+  public record Result(Model model, ChannelSelection.Result selection) {
+    /** The decisions as the report lists them: per group its producers, widths and note. */
+    public CompressionReport.Pruning report() {
+      return new CompressionReport.Pruning(
+          selection.criterion(),
+          selection.keep(),
+          selection.decisions().stream()
+              .map(
+                  d ->
+                      new CompressionReport.PrunedGroup(
+                          d.group().producers(), d.group().width(), d.kept(), d.note()))
+              .toList());
+    }
+  }
 }

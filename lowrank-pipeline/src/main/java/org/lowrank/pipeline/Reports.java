@@ -62,6 +62,7 @@ public final class Reports {
     if (r.fidelity() != null) {
       b.optFidelity(fidelity(r.fidelity(), r.output()));
     }
+    b.optPruning(r.pruning());
     return b.build();
   }
 
