@@ -348,7 +348,8 @@ public final class PruneBench implements Callable<Integer> {
       Map.of(
           "prune-l1", "prune (L1)",
           "lowrank", "low-rank",
-          "prune-0.75+lowrank", "prune 0.75 (L1) + low-rank");
+          "prune-0.75+lowrank", "prune 0.75 (L1) + low-rank",
+          "planned-hybrid,prune", "prune (L1) chosen by the allocator with low-rank");
 
   /**
    * The RESULTS.md block: a pivot of the with-data rows (one row per model, budget and method;
@@ -405,7 +406,8 @@ public final class PruneBench implements Callable<Integer> {
         answers.add(answer);
       }
       List<String> plain = new ArrayList<>();
-      for (String id : List.of("prune-l1", "lowrank", "prune-0.75+lowrank")) {
+      for (String id :
+          List.of("prune-l1", "lowrank", "prune-0.75+lowrank", "planned-hybrid,prune")) {
         Map<String, Object> r = latest.get(modelBudget + "/" + id);
         if (r != null && r.get("top1_written") != null) {
           plain.add(WITHOUT_DATA.get(id) + " " + pct(r.get("top1_written")));
