@@ -121,6 +121,25 @@ public final class AccuracyBench implements Callable<Integer> {
       }
     }
     Path r20 = models.get("resnet20");
+    // the data-aware fit, then label-free distillation on the same fit images (data-distill)
+    for (String plan :
+        List.of("tucker keep-flops", "cp keep-params", "tt keep-params", "tucker keep-params")) {
+      String[] p = plan.split(" ");
+      rows.add(
+          new Row(
+              "resnet20/" + p[0] + "/" + p[1] + "-0.22/data-distill",
+              "resnet20",
+              r20,
+              List.of("--method", p[0], "--" + p[1], "0.22"),
+              List.of("--factorize", "data-distill")));
+    }
+    rows.add(
+        new Row(
+            "resnet56/tucker/keep-flops-0.22/energy-plan/data-distill",
+            "resnet56",
+            models.get("resnet56"),
+            List.of("--selector", "energy", "--method", "tucker", "--keep-flops", "0.22"),
+            List.of("--factorize", "data-distill")));
     for (int images : new int[] {64, 256, 1024}) {
       rows.add(
           new Row(
@@ -262,6 +281,10 @@ public final class AccuracyBench implements Callable<Integer> {
     Double factorize = r.timingsSeconds().get("factorize");
     if (factorize != null) {
       m.put("factorize_seconds", factorize);
+    }
+    Double distill = r.timingsSeconds().get("distill");
+    if (distill != null) {
+      m.put("distill_seconds", distill);
     }
     m.putAll(ResultLog.provenance());
     return m;

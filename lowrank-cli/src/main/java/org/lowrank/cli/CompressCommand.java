@@ -247,7 +247,7 @@ public final class CompressCommand implements Callable<Integer> {
             .optPlanSpec(planning.spec(data))
             .optDataSpec(dataSpec)
             .optFineTune(tune)
-            .optDistillation(factorize == Factorize.distill ? distillSteps : 0)
+            .optDistillation(factorize == Factorize.distill ? distillSteps : 0, fineTune.augment)
             .optMeasurement(measurement);
     String dataName = data.present() ? data.data.getFileName() + " test" : "";
     b.optCompanions(

@@ -91,6 +91,7 @@ public final class CompressionPipeline {
   private final DataSpec dataSpec;
   private final FineTuneSettings fineTune;
   private final int distillSteps;
+  private final boolean distillAugment;
   private final MeasurementSpec measure;
   private final long seed;
   private final PipelineListener listener;
@@ -116,6 +117,7 @@ public final class CompressionPipeline {
     dataSpec = b.data;
     fineTune = b.fineTune;
     distillSteps = b.distillSteps;
+    distillAugment = b.distillAugment;
     measure = b.measure;
     seed = b.seed;
     listener = b.listener;
@@ -712,14 +714,14 @@ public final class CompressionPipeline {
   /**
    * Label-free distillation on the fit images ({@code --factorize data-distill}): {@link
    * #distillSteps} Adam steps on the same {@link DataSpec#dataAwareImages()} training images the
-   * data-aware factorization fitted to, no augmentation and no labels, matching the compressed
-   * model to the original: L = T^2 KL(softmax(t / T) || softmax(s / T)) + 0.5 (1/P) sum_i mean((S_i
-   * - D_i)^2) over the P factorized layers' outputs (the cross-entropy's weight is 0). As
-   * post-training reconstruction in quantization (BRECQ, AdaRound: a small calibration set, the
-   * original model as the only target), applied to the low-rank factors and the whole network at
-   * once. Cost: steps x batch images forward and backward through the student and forward through
-   * the teacher ({@link #DEFAULT_DISTILL_STEPS} x 64 = 12,800 images, a quarter of a CIFAR-10
-   * epoch).
+   * data-aware factorization fitted to (randomly cropped and flipped with {@link #distillAugment}),
+   * no labels, matching the compressed model to the original: L = T^2 KL(softmax(t / T) ||
+   * softmax(s / T)) + 0.5 (1/P) sum_i mean((S_i - D_i)^2) over the P factorized layers' outputs
+   * (the cross-entropy's weight is 0). As post-training reconstruction in quantization (BRECQ,
+   * AdaRound: a small calibration set, the original model as the only target), applied to the
+   * low-rank factors and the whole network at once. Cost: steps x batch images forward and backward
+   * through the student and forward through the teacher ({@link #DEFAULT_DISTILL_STEPS} x 64 =
+   * 12,800 images, a quarter of a CIFAR-10 epoch).
    */
   private Model distillOnFitImages(Model teacher, Model student, Plan plan, InputShapes inputs)
       throws IOException {
@@ -730,7 +732,7 @@ public final class CompressionPipeline {
             .withBatchSize(Math.min(DISTILL_BATCH, images))
             .withTrainLimit(images)
             .withValidationImages(0)
-            .withAugmentation(false)
+            .withAugmentation(distillAugment)
             .withDistillation(true)
             .withKdWeight(1.0);
     FineTuneResult r =
@@ -1032,6 +1034,7 @@ public final class CompressionPipeline {
     private DataSpec data = DataSpec.none();
     private FineTuneSettings fineTune;
     private int distillSteps;
+    private boolean distillAugment;
     private MeasurementSpec measure = MeasurementSpec.defaults();
     private long seed = 42;
     private PipelineListener listener = PipelineListener.NONE;
@@ -1070,14 +1073,16 @@ public final class CompressionPipeline {
     /**
      * Label-free distillation on the data-aware fit images after factorizing: {@code steps} Adam
      * steps matching the compressed model's logits and factorized layers' outputs to the original's
-     * (0 = off, the default; runs only with data and the data-aware factorization).
+     * (0 = off, the default; runs only with data and the data-aware factorization); {@code
+     * augment}: random crop and flip of the fit images while distilling (natural images).
      */
-    public Builder optDistillation(int steps) {
+    public Builder optDistillation(int steps, boolean augment) {
       if (steps < 0) {
         throw new IllegalArgumentException(
             "distillation steps must be >= 0 (0 = off), got " + steps);
       }
       distillSteps = steps;
+      distillAugment = augment;
       return this;
     }
 

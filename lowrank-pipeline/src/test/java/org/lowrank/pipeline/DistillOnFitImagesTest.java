@@ -43,7 +43,7 @@ class DistillOnFitImagesTest {
         .optData(PipelineWithDataTest.cifar())
         .optCalibrationSize(8)
         .optDataAwareFactorization(FIT_IMAGES)
-        .optDistillation(distillSteps)
+        .optDistillation(distillSteps, false)
         .optSeed(SEED)
         .build()
         .run();
@@ -100,7 +100,7 @@ class DistillOnFitImagesTest {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
-            () -> CompressionPipeline.builder().optDistillation(-1));
+            () -> CompressionPipeline.builder().optDistillation(-1, false));
     assertTrue(e.getMessage().contains("distillation steps"), e.getMessage());
   }
 }
