@@ -121,7 +121,8 @@ public final class AccuracyBench implements Callable<Integer> {
       }
     }
     Path r20 = models.get("resnet20");
-    // the data-aware fit, then label-free distillation on the same fit images (data-distill)
+    // the data-aware fit, then label-free distillation on the same fit images (data-distill),
+    // randomly cropped and flipped
     for (String plan :
         List.of("tucker keep-flops", "cp keep-params", "tt keep-params", "tucker keep-params")) {
       String[] p = plan.split(" ");
@@ -131,7 +132,7 @@ public final class AccuracyBench implements Callable<Integer> {
               "resnet20",
               r20,
               List.of("--method", p[0], "--" + p[1], "0.22"),
-              List.of("--factorize", "data-distill")));
+              List.of("--factorize", "data-distill", "--augment")));
     }
     rows.add(
         new Row(
@@ -139,7 +140,7 @@ public final class AccuracyBench implements Callable<Integer> {
             "resnet56",
             models.get("resnet56"),
             List.of("--selector", "energy", "--method", "tucker", "--keep-flops", "0.22"),
-            List.of("--factorize", "data-distill")));
+            List.of("--factorize", "data-distill", "--augment")));
     for (int images : new int[] {64, 256, 1024}) {
       rows.add(
           new Row(
