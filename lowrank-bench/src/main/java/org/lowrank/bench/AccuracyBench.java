@@ -134,6 +134,19 @@ public final class AccuracyBench implements Callable<Integer> {
               List.of("--method", p[0], "--" + p[1], "0.22"),
               List.of("--factorize", "data-distill", "--augment")));
     }
+    // the distillation drawing from more images, or running longer, than the default
+    for (String[] v :
+        new String[][] {
+          {"images-2048", "--distill-images", "2048"}, {"steps-400", "--distill-steps", "400"}
+        }) {
+      rows.add(
+          new Row(
+              "resnet20/tucker/keep-flops-0.22/data-distill/" + v[0],
+              "resnet20",
+              r20,
+              List.of("--method", "tucker", "--keep-flops", "0.22"),
+              List.of("--factorize", "data-distill", "--augment", v[1], v[2])));
+    }
     rows.add(
         new Row(
             "resnet56/tucker/keep-flops-0.22/energy-plan/data-distill",

@@ -115,6 +115,15 @@ public final class CompressCommand implements Callable<Integer> {
               + "fit images (default: ${DEFAULT-VALUE}).")
   int distillSteps;
 
+  @Option(
+      names = "--distill-images",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Training images the distillation of --factorize data-distill draws from, the fit "
+              + "images first (default: 0 = the --fit-images images only).")
+  int distillImages;
+
   /** Accepts weights, data, data-symmetric, data-distill. */
   static final class FactorizeConverter implements picocli.CommandLine.ITypeConverter<Factorize> {
     @Override
@@ -248,6 +257,7 @@ public final class CompressCommand implements Callable<Integer> {
             .optDataSpec(dataSpec)
             .optFineTune(tune)
             .optDistillation(factorize == Factorize.distill ? distillSteps : 0, fineTune.augment)
+            .optDistillationImages(distillImages)
             .optMeasurement(measurement);
     String dataName = data.present() ? data.data.getFileName() + " test" : "";
     b.optCompanions(

@@ -92,6 +92,7 @@ public final class CompressionPipeline {
   private final FineTuneSettings fineTune;
   private final int distillSteps;
   private final boolean distillAugment;
+  private final int distillImages;
   private final MeasurementSpec measure;
   private final long seed;
   private final PipelineListener listener;
@@ -118,6 +119,7 @@ public final class CompressionPipeline {
     fineTune = b.fineTune;
     distillSteps = b.distillSteps;
     distillAugment = b.distillAugment;
+    distillImages = b.distillImages;
     measure = b.measure;
     seed = b.seed;
     listener = b.listener;
@@ -714,18 +716,19 @@ public final class CompressionPipeline {
   /**
    * Label-free distillation on the fit images ({@code --factorize data-distill}): {@link
    * #distillSteps} Adam steps on the same {@link DataSpec#dataAwareImages()} training images the
-   * data-aware factorization fitted to (randomly cropped and flipped with {@link #distillAugment}),
-   * no labels, matching the compressed model to the original: L = T^2 KL(softmax(t / T) ||
-   * softmax(s / T)) + 0.5 (1/P) sum_i mean((S_i - D_i)^2) over the P factorized layers' outputs
-   * (the cross-entropy's weight is 0). As post-training reconstruction in quantization (BRECQ,
-   * AdaRound: a small calibration set, the original model as the only target), applied to the
-   * low-rank factors and the whole network at once. Cost: steps x batch images forward and backward
-   * through the student and forward through the teacher ({@link #DEFAULT_DISTILL_STEPS} x 64 =
-   * 12,800 images, a quarter of a CIFAR-10 epoch).
+   * data-aware factorization fitted to, or on {@link #distillImages} images that start with them
+   * (randomly cropped and flipped with {@link #distillAugment}), no labels, matching the compressed
+   * model to the original: L = T^2 KL(softmax(t / T) || softmax(s / T)) + 0.5 (1/P) sum_i mean((S_i
+   * - D_i)^2) over the P factorized layers' outputs (the cross-entropy's weight is 0). As
+   * post-training reconstruction in quantization (BRECQ, AdaRound: a small calibration set, the
+   * original model as the only target), applied to the low-rank factors and the whole network at
+   * once. Cost: steps x batch images forward and backward through the student and forward through
+   * the teacher ({@link #DEFAULT_DISTILL_STEPS} x 64 = 12,800 images, a quarter of a CIFAR-10
+   * epoch).
    */
   private Model distillOnFitImages(Model teacher, Model student, Plan plan, InputShapes inputs)
       throws IOException {
-    int images = dataSpec.dataAwareImages();
+    int images = distillImages > 0 ? distillImages : dataSpec.dataAwareImages();
     FineTuneSettings s =
         FineTuneSettings.epochs(1)
             .withSteps(distillSteps)
@@ -746,7 +749,7 @@ public final class CompressionPipeline {
             seed,
             listener);
     LOG.info(
-        "label-free distillation on {} fit images: {} steps, loss {} -> {}",
+        "label-free distillation on {} training images: {} steps, loss {} -> {}",
         images,
         distillSteps,
         r.epochs().isEmpty() ? "?" : fixed4(r.epochs().get(0).trainLoss()),
@@ -1035,6 +1038,7 @@ public final class CompressionPipeline {
     private FineTuneSettings fineTune;
     private int distillSteps;
     private boolean distillAugment;
+    private int distillImages;
     private MeasurementSpec measure = MeasurementSpec.defaults();
     private long seed = 42;
     private PipelineListener listener = PipelineListener.NONE;
@@ -1083,6 +1087,20 @@ public final class CompressionPipeline {
       }
       distillSteps = steps;
       distillAugment = augment;
+      return this;
+    }
+
+    /**
+     * Training images the label-free distillation draws its batches from: the first {@code images}
+     * of the same seeded permutation as the fit images, so its first {@link
+     * DataSpec#dataAwareImages()} are the fit images (0 = the fit images only, the default).
+     */
+    public Builder optDistillationImages(int images) {
+      if (images < 0) {
+        throw new IllegalArgumentException(
+            "distillation images must be >= 0 (0 = the fit images), got " + images);
+      }
+      distillImages = images;
       return this;
     }
 
