@@ -96,11 +96,16 @@ class DistillOnFitImagesTest {
   }
 
   @Test
-  void negativeStepsAreRefused() {
+  void negativeStepsAndImagesAreRefused() {
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
             () -> CompressionPipeline.builder().optDistillation(-1, false));
     assertTrue(e.getMessage().contains("distillation steps"), e.getMessage());
+    IllegalArgumentException e2 =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> CompressionPipeline.builder().optDistillationImages(-5));
+    assertTrue(e2.getMessage().contains("distillation images"), e2.getMessage());
   }
 }
