@@ -121,31 +121,28 @@ public final class AccuracyBench implements Callable<Integer> {
       }
     }
     Path r20 = models.get("resnet20");
-    // the data-aware fit, then label-free distillation on the same fit images (data-distill),
-    // randomly cropped and flipped
+    // the data-aware fit, then label-free distillation (data-distill), randomly cropped and
+    // flipped: on the fit images, on 2048 training images (the fit images first), 400 steps
+    List<List<String>> distills =
+        List.of(
+            List.of(""),
+            List.of("/images-2048", "--distill-images", "2048"),
+            List.of("/steps-400", "--distill-steps", "400"));
     for (String plan :
         List.of("tucker keep-flops", "cp keep-params", "tt keep-params", "tucker keep-params")) {
       String[] p = plan.split(" ");
-      rows.add(
-          new Row(
-              "resnet20/" + p[0] + "/" + p[1] + "-0.22/data-distill",
-              "resnet20",
-              r20,
-              List.of("--method", p[0], "--" + p[1], "0.22"),
-              List.of("--factorize", "data-distill", "--augment")));
-    }
-    // the distillation drawing from more images, or running longer, than the default
-    for (String[] v :
-        new String[][] {
-          {"images-2048", "--distill-images", "2048"}, {"steps-400", "--distill-steps", "400"}
-        }) {
-      rows.add(
-          new Row(
-              "resnet20/tucker/keep-flops-0.22/data-distill/" + v[0],
-              "resnet20",
-              r20,
-              List.of("--method", "tucker", "--keep-flops", "0.22"),
-              List.of("--factorize", "data-distill", "--augment", v[1], v[2])));
+      for (List<String> v : distills) {
+        List<String> compress =
+            new ArrayList<>(List.of("--factorize", "data-distill", "--augment"));
+        compress.addAll(v.subList(1, v.size()));
+        rows.add(
+            new Row(
+                "resnet20/" + p[0] + "/" + p[1] + "-0.22/data-distill" + v.get(0),
+                "resnet20",
+                r20,
+                List.of("--method", p[0], "--" + p[1], "0.22"),
+                compress));
+      }
     }
     rows.add(
         new Row(
