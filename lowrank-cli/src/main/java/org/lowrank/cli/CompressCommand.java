@@ -78,11 +78,16 @@ public final class CompressCommand implements Callable<Integer> {
   enum Factorize {
     weights,
     data,
-    symmetric;
+    symmetric,
+    distill;
 
     @Override
     public String toString() {
-      return this == symmetric ? "data-symmetric" : name();
+      return switch (this) {
+        case symmetric -> "data-symmetric";
+        case distill -> "data-distill";
+        default -> name();
+      };
     }
   }
 
@@ -96,10 +101,30 @@ public final class CompressCommand implements Callable<Integer> {
               + "each layer, in graph order, to the inputs it gets in the model compressed so far, the "
               + "target being the original layer's output on the same training images, bias "
               + "included (every method but separable CP); data-symmetric: fit to the original "
-              + "model's inputs, all layers from one pass.")
+              + "model's inputs, all layers from one pass; data-distill: data, then "
+              + "--distill-steps Adam steps on the same images matching the original model's "
+              + "logits and layer outputs (no labels).")
   Factorize factorize;
 
-  /** Accepts weights, data, data-symmetric. */
+  @Option(
+      names = "--distill-steps",
+      paramLabel = "N",
+      defaultValue = "" + CompressionPipeline.DEFAULT_DISTILL_STEPS,
+      description =
+          "Steps of the label-free distillation of --factorize data-distill, in batches of 64 "
+              + "fit images (default: ${DEFAULT-VALUE}).")
+  int distillSteps;
+
+  @Option(
+      names = "--distill-images",
+      paramLabel = "N",
+      defaultValue = "0",
+      description =
+          "Training images the distillation of --factorize data-distill draws from, the fit "
+              + "images first (default: 0 = the --fit-images images only).")
+  int distillImages;
+
+  /** Accepts weights, data, data-symmetric, data-distill. */
   static final class FactorizeConverter implements picocli.CommandLine.ITypeConverter<Factorize> {
     @Override
     public Factorize convert(String v) {
@@ -109,7 +134,7 @@ public final class CompressCommand implements Callable<Integer> {
         }
       }
       throw new picocli.CommandLine.TypeConversionException(
-          "expected weights, data or data-symmetric, found '" + v + "'");
+          "expected weights, data, data-symmetric or data-distill, found '" + v + "'");
     }
   }
 
@@ -211,7 +236,9 @@ public final class CompressCommand implements Callable<Integer> {
     return dataSpec
         .withEvalLimit(evalLimit)
         .withRefitImages(refitImages)
-        .withDataAware(factorize == Factorize.weights ? 0 : fitImages, factorize == Factorize.data);
+        .withDataAware(
+            factorize == Factorize.weights ? 0 : fitImages,
+            factorize == Factorize.data || factorize == Factorize.distill);
   }
 
   @Override
@@ -241,6 +268,8 @@ public final class CompressCommand implements Callable<Integer> {
             .optPlanSpec(planning.spec(data))
             .optDataSpec(dataSpec)
             .optFineTune(tune)
+            .optDistillation(factorize == Factorize.distill ? distillSteps : 0, fineTune.augment)
+            .optDistillationImages(distillImages)
             .optMeasurement(measurement);
     String dataName = data.present() ? data.data.getFileName() + " test" : "";
     b.optCompanions(

@@ -44,7 +44,9 @@ public final class FineTuneOptions {
 
   @Option(
       names = "--augment",
-      description = "Random crop and flip while fine-tuning (natural images).")
+      description =
+          "Random crop and flip while fine-tuning and in the distillation of --factorize "
+              + "data-distill (natural images).")
   boolean augment;
 
   @Option(

@@ -82,11 +82,20 @@ public final class CompressionPipeline {
   /** Training images the output reconstruction fits on by default. */
   public static final int DEFAULT_REFIT_IMAGES = 256;
 
+  /** Steps of the label-free distillation on the fit images ({@code --factorize data-distill}). */
+  public static final int DEFAULT_DISTILL_STEPS = 200;
+
+  /** Batch of the label-free distillation (fewer when there are fewer fit images). */
+  static final int DISTILL_BATCH = 64;
+
   private final Path modelFile;
   private final Path output;
   private final PlanSpec planSpec;
   private final DataSpec dataSpec;
   private final FineTuneSettings fineTune;
+  private final int distillSteps;
+  private final boolean distillAugment;
+  private final int distillImages;
   private final MeasurementSpec measure;
   private final long seed;
   private final PipelineListener listener;
@@ -111,6 +120,9 @@ public final class CompressionPipeline {
     planSpec = b.plan;
     dataSpec = b.data;
     fineTune = b.fineTune;
+    distillSteps = b.distillSteps;
+    distillAugment = b.distillAugment;
+    distillImages = b.distillImages;
     measure = b.measure;
     seed = b.seed;
     listener = b.listener;
@@ -426,6 +438,16 @@ public final class CompressionPipeline {
       compressed = r.model();
       refit = r.layers();
       seconds.put(Stage.REFIT, elapsed(t));
+    }
+    if (distillSteps > 0 && dataSpec.source() != null && dataSpec.dataAwareImages() > 0) {
+      if (evaluating && !accuracy.containsKey(Checkpoint.FACTORIZED)) {
+        t = start(l, Stage.EVALUATE);
+        accuracy.put(Checkpoint.FACTORIZED, evaluate(compressed, inputs, Checkpoint.FACTORIZED));
+        seconds.merge(Stage.EVALUATE, elapsed(t), Double::sum);
+      }
+      t = start(l, Stage.DISTILL);
+      compressed = distillOnFitImages(original, compressed, plan, inputs);
+      seconds.put(Stage.DISTILL, elapsed(t));
     }
     if (evaluating) {
       t = start(l, Stage.EVALUATE);
@@ -784,6 +806,19 @@ public final class CompressionPipeline {
     if (dataSpec.source() == null) {
       throw new IllegalArgumentException("fine-tuning needs training data: set a dataset");
     }
+    return FineTuning.run(
+        student,
+        teacher,
+        layerPairs(teacher, plan),
+        dataSpec.source(),
+        inputs,
+        fineTune,
+        seed,
+        listener);
+  }
+
+  /** The outputs of the factorized layers, matched between the student and the teacher. */
+  private List<LayerPair> layerPairs(Model teacher, Plan plan) {
     List<LayerPair> pairs = new ArrayList<>();
     for (LayerDecision d : plan.layers()) {
       // pruned layers have fewer channels than the teacher's: no layer pairs, outputs only
@@ -792,8 +827,55 @@ public final class CompressionPipeline {
         pairs.add(new LayerPair(out, out));
       }
     }
-    return FineTuning.run(
-        student, teacher, pairs, dataSpec.source(), inputs, fineTune, seed, listener);
+    return pairs;
+  }
+
+  /**
+   * Label-free distillation on the fit images ({@code --factorize data-distill}): {@link
+   * #distillSteps} Adam steps on the same {@link DataSpec#dataAwareImages()} training images the
+   * data-aware factorization fitted to, or on {@link #distillImages} images that start with them
+   * (randomly cropped and flipped with {@link #distillAugment}), no labels, matching the compressed
+   * model to the original: L = T^2 KL(softmax(t / T) || softmax(s / T)) + 0.5 (1/P) sum_i mean((S_i
+   * - D_i)^2) over the P factorized layers' outputs (the cross-entropy's weight is 0). As
+   * post-training reconstruction in quantization (BRECQ, AdaRound: a small calibration set, the
+   * original model as the only target), applied to the low-rank factors and the whole network at
+   * once. Cost: steps x batch images forward and backward through the student and forward through
+   * the teacher ({@link #DEFAULT_DISTILL_STEPS} x 64 = 12,800 images, a quarter of a CIFAR-10
+   * epoch).
+   */
+  private Model distillOnFitImages(Model teacher, Model student, Plan plan, InputShapes inputs)
+      throws IOException {
+    int images = distillImages > 0 ? distillImages : dataSpec.dataAwareImages();
+    FineTuneSettings s =
+        FineTuneSettings.epochs(1)
+            .withSteps(distillSteps)
+            .withBatchSize(Math.min(DISTILL_BATCH, images))
+            .withTrainLimit(images)
+            .withValidationImages(0)
+            .withAugmentation(distillAugment)
+            .withDistillation(true)
+            .withKdWeight(1.0);
+    FineTuneResult r =
+        FineTuning.run(
+            student,
+            teacher,
+            layerPairs(teacher, plan),
+            dataSpec.source(),
+            inputs,
+            s,
+            seed,
+            listener);
+    LOG.info(
+        "label-free distillation on {} training images: {} steps, loss {} -> {}",
+        images,
+        distillSteps,
+        r.epochs().isEmpty() ? "?" : fixed4(r.epochs().get(0).trainLoss()),
+        r.epochs().isEmpty() ? "?" : fixed4(r.epochs().get(r.epochs().size() - 1).trainLoss()));
+    return r.model();
+  }
+
+  private static String fixed4(double v) {
+    return String.format(java.util.Locale.ROOT, "%.4f", v);
   }
 
   /**
@@ -1081,6 +1163,9 @@ public final class CompressionPipeline {
     private PlanSpec plan = PlanSpec.defaults();
     private DataSpec data = DataSpec.none();
     private FineTuneSettings fineTune;
+    private int distillSteps;
+    private boolean distillAugment;
+    private int distillImages;
     private MeasurementSpec measure = MeasurementSpec.defaults();
     private long seed = 42;
     private PipelineListener listener = PipelineListener.NONE;
@@ -1113,6 +1198,36 @@ public final class CompressionPipeline {
     /** Threads, latency runs and the fidelity guard. */
     public Builder optMeasurement(MeasurementSpec v) {
       measure = Objects.requireNonNull(v, "measurement spec");
+      return this;
+    }
+
+    /**
+     * Label-free distillation on the data-aware fit images after factorizing: {@code steps} Adam
+     * steps matching the compressed model's logits and factorized layers' outputs to the original's
+     * (0 = off, the default; runs only with data and the data-aware factorization); {@code
+     * augment}: random crop and flip of the fit images while distilling (natural images).
+     */
+    public Builder optDistillation(int steps, boolean augment) {
+      if (steps < 0) {
+        throw new IllegalArgumentException(
+            "distillation steps must be >= 0 (0 = off), got " + steps);
+      }
+      distillSteps = steps;
+      distillAugment = augment;
+      return this;
+    }
+
+    /**
+     * Training images the label-free distillation draws its batches from: the first {@code images}
+     * of the same seeded permutation as the fit images, so its first {@link
+     * DataSpec#dataAwareImages()} are the fit images (0 = the fit images only, the default).
+     */
+    public Builder optDistillationImages(int images) {
+      if (images < 0) {
+        throw new IllegalArgumentException(
+            "distillation images must be >= 0 (0 = the fit images), got " + images);
+      }
+      distillImages = images;
       return this;
     }
 

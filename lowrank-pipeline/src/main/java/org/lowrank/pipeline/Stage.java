@@ -20,6 +20,8 @@ public enum Stage {
   EVALUATE("evaluate"),
   /** Output reconstruction: each factorized layer's last factor refit by least squares. */
   REFIT("refit"),
+  /** Label-free distillation on the data-aware fit images ({@code --factorize data-distill}). */
+  DISTILL("distill"),
   /** One-shot fine-tuning of the whole compressed model. */
   FINE_TUNE("fine-tune"),
   /** The fidelity check of the final model against the original, judged by the guard. */
