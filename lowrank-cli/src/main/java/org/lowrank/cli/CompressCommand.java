@@ -223,8 +223,18 @@ public final class CompressCommand implements Callable<Integer> {
           "--refit-images",
           "--factorize",
           "--eval-limit",
-          "--max-drop");
+          "--max-drop",
+          "--distill-steps",
+          "--distill-images");
       return dataSpec;
+    }
+    if (factorize != Factorize.distill) {
+      OptionChecks.refuseGiven(
+          spec,
+          "they set the distillation of --factorize data-distill",
+          "add --factorize data-distill or drop them",
+          "--distill-steps",
+          "--distill-images");
     }
     if (factorize == Factorize.weights) {
       OptionChecks.refuseGiven(

@@ -56,6 +56,26 @@ class IgnoredOptionsCliTest {
   }
 
   @Test
+  void distillationOptionsWithoutDataDistillAreRefused() {
+    Path data = tmp.resolve("data");
+    assertBadInputNaming(
+        run("compress", "--data", data.toString(), "--distill-steps", "50"),
+        "--distill-steps",
+        "--factorize data-distill");
+    assertBadInputNaming(
+        run(
+            "compress",
+            "--data",
+            data.toString(),
+            "--factorize",
+            "weights",
+            "--distill-images",
+            "9"),
+        "--distill-images");
+    assertBadInputNaming(run("compress", "--distill-steps", "50"), "--distill-steps", "--data");
+  }
+
+  @Test
   void negativeCountsNameTheirOption() {
     Path data = tmp.resolve("data");
     assertBadInputNaming(
