@@ -74,52 +74,7 @@ public final class CompressCommand implements Callable<Integer> {
               + "training images (default: ${DEFAULT-VALUE}; 0 = off; needs --data).")
   int refitImages;
 
-  /** How the factors are fitted. */
-  enum Factorize {
-    weights,
-    data,
-    symmetric;
-
-    @Override
-    public String toString() {
-      return this == symmetric ? "data-symmetric" : name();
-    }
-  }
-
-  @Option(
-      names = "--factorize",
-      paramLabel = "HOW",
-      defaultValue = "data",
-      converter = FactorizeConverter.class,
-      description =
-          "weights: fit the factors to the weights alone; data (default with --data): fit "
-              + "each layer, in graph order, to the inputs it gets in the model compressed so far, the "
-              + "target being the original layer's output on the same training images, bias "
-              + "included (every method but separable CP); data-symmetric: fit to the original "
-              + "model's inputs, all layers from one pass.")
-  Factorize factorize;
-
-  /** Accepts weights, data, data-symmetric. */
-  static final class FactorizeConverter implements picocli.CommandLine.ITypeConverter<Factorize> {
-    @Override
-    public Factorize convert(String v) {
-      for (Factorize f : Factorize.values()) {
-        if (f.toString().equals(v)) {
-          return f;
-        }
-      }
-      throw new picocli.CommandLine.TypeConversionException(
-          "expected weights, data or data-symmetric, found '" + v + "'");
-    }
-  }
-
-  @Option(
-      names = "--fit-images",
-      paramLabel = "N",
-      defaultValue = "" + CompressionPipeline.DEFAULT_REFIT_IMAGES,
-      description =
-          "Training images the data-aware factorization fits to (default: ${DEFAULT-VALUE}).")
-  int fitImages;
+  @Mixin FactorizeOptions factorize;
 
   @Option(
       names = "--eval-limit",
@@ -186,7 +141,7 @@ public final class CompressCommand implements Callable<Integer> {
    */
   DataSpec dataSpec() {
     DataSpec dataSpec = planning.dataSpec(data);
-    OptionChecks.nonNegative("--fit-images", fitImages, "no data-aware fit");
+    OptionChecks.nonNegative("--fit-images", factorize.fitImages, "no data-aware fit");
     OptionChecks.nonNegative("--refit-images", refitImages, "no refit");
     OptionChecks.nonNegative("--eval-limit", evalLimit, "the whole test split");
     if (!data.present()) {
@@ -201,17 +156,8 @@ public final class CompressCommand implements Callable<Integer> {
           "--max-drop");
       return dataSpec;
     }
-    if (factorize == Factorize.weights) {
-      OptionChecks.refuseGiven(
-          spec,
-          "--factorize weights fits the factors to the weights alone",
-          "drop it, or use --factorize data",
-          "--fit-images");
-    }
-    return dataSpec
-        .withEvalLimit(evalLimit)
-        .withRefitImages(refitImages)
-        .withDataAware(factorize == Factorize.weights ? 0 : fitImages, factorize == Factorize.data);
+    dataSpec = dataSpec.withEvalLimit(evalLimit).withRefitImages(refitImages);
+    return factorize.apply(dataSpec, spec);
   }
 
   @Override
