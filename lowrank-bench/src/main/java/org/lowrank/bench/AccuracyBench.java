@@ -345,6 +345,29 @@ public final class AccuracyBench implements Callable<Integer> {
     return row.model().equals(INCEPTION) ? "INCEPTION_V3.onnx" : row.file().toString();
   }
 
+  /** The recorded row's fit images: its {@code fit_images}, else those of its command. */
+  static int fitImages(Map<String, Object> m) {
+    if (m.get("fit_images") instanceof Number n) {
+      return n.intValue();
+    }
+    java.util.regex.Matcher f =
+        java.util.regex.Pattern.compile("--fit-images (\\d+)").matcher(str(m.get("command")));
+    return f.find() ? Integer.parseInt(f.group(1)) : CompressionPipeline.DEFAULT_REFIT_IMAGES;
+  }
+
+  /** Table order of the models: the ResNets, the Fashion-MNIST CNN, then the others. */
+  private static int modelOrder(String model) {
+    int i = List.of("resnet20", "resnet56", "fashion-cnn").indexOf(model);
+    return i >= 0 ? i : 3;
+  }
+
+  /** Table order of the methods: as {@link #methods}, then the others. */
+  private static int methodOrder(String method) {
+    List<String> all = List.of("tucker", "cp", "tt", "tucker+svd", "cp+qr", "tt+ttm", "hybrid");
+    int i = all.indexOf(method);
+    return i >= 0 ? i : all.size();
+  }
+
   /** The row's {@code --fit-images}, else the default. */
   static int fitImages(Row row) {
     int i = row.compress().indexOf("--fit-images");
@@ -428,7 +451,14 @@ public final class AccuracyBench implements Callable<Integer> {
             "fit images",
             "factorize s (w / d)",
             "peak RSS MiB (d)");
-    for (Map.Entry<String, Map<String, Map<String, Object>>> e : pivot.entrySet()) {
+    List<String> order = new ArrayList<>(pivot.keySet());
+    order.sort(
+        java.util.Comparator.comparing((String k) -> modelOrder(k.split("/")[0]))
+            .thenComparing(k -> k.split("/").length)
+            .thenComparing(k -> k.split("/")[2])
+            .thenComparing(k -> methodOrder(k.split("/")[1])));
+    for (String key : order) {
+      Map.Entry<String, Map<String, Map<String, Object>>> e = Map.entry(key, pivot.get(key));
       String[] g = e.getKey().split("/");
       Map<String, Object> w = e.getValue().getOrDefault("weights", Map.of());
       Map<String, Object> d = e.getValue().getOrDefault("data", Map.of());
@@ -445,7 +475,7 @@ public final class AccuracyBench implements Callable<Integer> {
           pct(w.get("top1_compressed")),
           pct(d.get("top1_compressed")),
           pct(t.get("top1_finetuned")),
-          str(d.get("fit_images")),
+          d.isEmpty() ? "" : String.valueOf(fitImages(d)),
           fixed(w.get("factorize_seconds"), 1) + " / " + fixed(d.get("factorize_seconds"), 1),
           str(d.get("peak_rss_mib")));
     }
