@@ -96,15 +96,27 @@ public final class AccuracyBench implements Callable<Integer> {
     }
     List<Row> rows = new ArrayList<>();
     for (Map.Entry<String, Path> m : models.entrySet()) {
+      boolean energy = m.getKey().startsWith("fashion");
       for (String budget : List.of("keep-params", "keep-flops")) {
         for (String method : methods(m.getKey())) {
           for (String how : List.of("weights", "data")) {
+            List<String> plan = new ArrayList<>(List.of("--method", method, "--" + budget, "0.22"));
+            if (energy) {
+              plan.addAll(0, List.of("--selector", "energy"));
+            }
             rows.add(
                 new Row(
-                    m.getKey() + "/" + method.replace(',', '+') + "/" + budget + "-0.22/" + how,
+                    m.getKey()
+                        + "/"
+                        + method.replace(',', '+')
+                        + "/"
+                        + budget
+                        + "-0.22/"
+                        + (energy ? "energy-plan/" : "")
+                        + how,
                     m.getKey(),
                     m.getValue(),
-                    List.of("--method", method, "--" + budget, "0.22"),
+                    List.copyOf(plan),
                     List.of("--factorize", how)));
           }
         }
@@ -142,12 +154,25 @@ public final class AccuracyBench implements Callable<Integer> {
       tuned.add(List.of("fashion-cnn", "hybrid", "keep-flops", "0"));
     }
     for (List<String> t : tuned) {
+      boolean energy = t.get(0).startsWith("fashion");
+      List<String> plan = new ArrayList<>(List.of("--method", t.get(1), "--" + t.get(2), "0.22"));
+      if (energy) {
+        plan.addAll(0, List.of("--selector", "energy"));
+      }
       rows.add(
           new Row(
-              t.get(0) + "/" + t.get(1) + "/" + t.get(2) + "-0.22/data/" + FINE_TUNED,
+              t.get(0)
+                  + "/"
+                  + t.get(1)
+                  + "/"
+                  + t.get(2)
+                  + "-0.22/"
+                  + (energy ? "energy-plan/" : "")
+                  + "data/"
+                  + FINE_TUNED,
               t.get(0),
               models.get(t.get(0)),
-              List.of("--method", t.get(1), "--" + t.get(2), "0.22"),
+              List.copyOf(plan),
               List.of("--factorize", "data", "--finetune-epochs", "2", "--train-limit", t.get(3))));
     }
     // calibration cost: the data-aware pass on ResNet-56 and on an ImageNet-size (299x299) input
@@ -186,7 +211,8 @@ public final class AccuracyBench implements Callable<Integer> {
    * The methods measured on a model: the three convolution methods and the hybrid on the ResNets
    * (no dense layer but the classifier); on the Fashion-MNIST CNN, whose factorizable dense layer
    * holds 93% of the parameters, each convolution method paired with one dense method, so the six
-   * methods appear once each.
+   * methods appear once each. Its plans come from the energy selector: the similarity search scores
+   * fc1 (3136 inputs) too slowly for this shared machine.
    */
   static List<String> methods(String model) {
     return model.startsWith("fashion")
