@@ -183,13 +183,14 @@ public final class AccuracyBench implements Callable<Integer> {
             models.get("resnet56"),
             List.of("--selector", "energy", "--method", "tucker", "--keep-flops", "0.22"),
             List.of("--factorize", "data", "--fit-images", "64")));
+    // keep-flops 0.22 is out of reach there: the 1x1 convolutions are kept (22.5% at least)
     for (int images : new int[] {16, 64}) {
       rows.add(
           new Row(
-              INCEPTION + "/tucker/keep-flops-0.22/energy-plan/data/fit-" + images,
+              INCEPTION + "/tucker/keep-flops-0.3/energy-plan/data/fit-" + images,
               INCEPTION,
               inception,
-              List.of("--selector", "energy", "--method", "tucker", "--keep-flops", "0.22"),
+              List.of("--selector", "energy", "--method", "tucker", "--keep-flops", "0.3"),
               List.of(
                   "--factorize",
                   "data",
