@@ -11,11 +11,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import org.lowrank.bench.record.CliRun;
 import org.lowrank.bench.record.ResultLog;
 import org.lowrank.bench.results.MarkdownTable;
 import org.lowrank.demo.DemoAssets;
+import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.pipeline.CompressionPipeline;
 import org.lowrank.progress.ProgressListener;
 import org.lowrank.report.CompressionReport;
@@ -85,7 +87,7 @@ public final class AccuracyBench implements Callable<Integer> {
    */
   record Row(String id, String model, Path file, List<String> plan, List<String> compress) {}
 
-  static List<Row> rows(Path shared, Path fashion) {
+  static List<Row> rows(Path shared, Path fashion, Path inception) {
     Map<String, Path> models = new LinkedHashMap<>();
     models.put("resnet20", shared.resolve("models/resnet20_cifar10/model.onnx"));
     models.put("resnet56", shared.resolve("models/resnet56_cifar10/model.onnx"));
@@ -94,15 +96,27 @@ public final class AccuracyBench implements Callable<Integer> {
     }
     List<Row> rows = new ArrayList<>();
     for (Map.Entry<String, Path> m : models.entrySet()) {
+      boolean energy = m.getKey().startsWith("fashion");
       for (String budget : List.of("keep-params", "keep-flops")) {
-        for (String method : List.of("tucker", "cp", "tt", "hybrid")) {
+        for (String method : methods(m.getKey())) {
           for (String how : List.of("weights", "data")) {
+            List<String> plan = new ArrayList<>(List.of("--method", method, "--" + budget, "0.22"));
+            if (energy) {
+              plan.addAll(0, List.of("--selector", "energy"));
+            }
             rows.add(
                 new Row(
-                    m.getKey() + "/" + method + "/" + budget + "-0.22/" + how,
+                    m.getKey()
+                        + "/"
+                        + method.replace(',', '+')
+                        + "/"
+                        + budget
+                        + "-0.22/"
+                        + (energy ? "energy-plan/" : "")
+                        + how,
                     m.getKey(),
                     m.getValue(),
-                    List.of("--method", method, "--" + budget, "0.22"),
+                    List.copyOf(plan),
                     List.of("--factorize", how)));
           }
         }
@@ -160,7 +174,81 @@ public final class AccuracyBench implements Callable<Integer> {
               List.of("--method", "tucker", "--keep-flops", "0.22"),
               List.of("--factorize", "data", "--fit-images", String.valueOf(images))));
     }
+    // the 2-epoch fine-tune after the data-aware fit, same plan and training data; on the ResNets
+    // over the first 10,000 training images (a full CIFAR-10 epoch is about an hour here)
+    List<List<String>> tuned = new ArrayList<>();
+    tuned.add(List.of("resnet20", "tucker", "keep-flops", "10000"));
+    tuned.add(List.of("resnet20", "cp", "keep-params", "10000"));
+    if (fashion != null) {
+      tuned.add(List.of("fashion-cnn", "hybrid", "keep-params", "0"));
+      tuned.add(List.of("fashion-cnn", "hybrid", "keep-flops", "0"));
+    }
+    for (List<String> t : tuned) {
+      boolean energy = t.get(0).startsWith("fashion");
+      List<String> plan = new ArrayList<>(List.of("--method", t.get(1), "--" + t.get(2), "0.22"));
+      if (energy) {
+        plan.addAll(0, List.of("--selector", "energy"));
+      }
+      rows.add(
+          new Row(
+              t.get(0)
+                  + "/"
+                  + t.get(1)
+                  + "/"
+                  + t.get(2)
+                  + "-0.22/"
+                  + (energy ? "energy-plan/" : "")
+                  + "data/"
+                  + FINE_TUNED,
+              t.get(0),
+              models.get(t.get(0)),
+              List.copyOf(plan),
+              List.of("--factorize", "data", "--finetune-epochs", "2", "--train-limit", t.get(3))));
+    }
+    // calibration cost: the data-aware pass on ResNet-56 and on an ImageNet-size (299x299) input
+    rows.add(
+        new Row(
+            "resnet56/tucker/keep-flops-0.22/energy-plan/data/fit-64",
+            "resnet56",
+            models.get("resnet56"),
+            List.of("--selector", "energy", "--method", "tucker", "--keep-flops", "0.22"),
+            List.of("--factorize", "data", "--fit-images", "64")));
+    // keep-flops 0.22 is out of reach there: the 1x1 convolutions are kept (22.5% at least)
+    for (int images : new int[] {16, 64}) {
+      rows.add(
+          new Row(
+              INCEPTION + "/tucker/keep-flops-0.3/energy-plan/data/fit-" + images,
+              INCEPTION,
+              inception,
+              List.of("--selector", "energy", "--method", "tucker", "--keep-flops", "0.3"),
+              List.of(
+                  "--factorize",
+                  "data",
+                  "--fit-images",
+                  String.valueOf(images),
+                  "--eval-limit",
+                  "32")));
+    }
     return rows;
+  }
+
+  /** Id suffix of the rows fine-tuned for 2 epochs after factorizing. */
+  static final String FINE_TUNED = "ft-2";
+
+  /** The InceptionV3-shaped model with seeded random weights ({@code ./bench inception-v3}). */
+  static final String INCEPTION = "inception-v3-random";
+
+  /**
+   * The methods measured on a model: the three convolution methods and the hybrid on the ResNets
+   * (no dense layer but the classifier); on the Fashion-MNIST CNN, whose factorizable dense layer
+   * holds 93% of the parameters, each convolution method paired with one dense method, so the six
+   * methods appear once each. Its plans come from the energy selector: the similarity search scores
+   * fc1 (3136 inputs) too slowly for this shared machine.
+   */
+  static List<String> methods(String model) {
+    return model.startsWith("fashion")
+        ? List.of("tucker,svd", "cp,qr", "tt,ttm", "hybrid")
+        : List.of("tucker", "cp", "tt", "hybrid");
   }
 
   @Override
@@ -175,13 +263,18 @@ public final class AccuracyBench implements Callable<Integer> {
               ? DemoAssets.trainedFashionCnn(DemoAssets.defaultCacheDir(), ProgressListener.NONE)
                   .file()
               : Path.of("FASHION_CNN.onnx");
-      for (Row row : rows(shared, fashion)) {
+      Path inception = work.resolve(INCEPTION + ".onnx");
+      for (Row row : rows(shared, fashion, inception)) {
         if (!only.isEmpty() && only.stream().noneMatch(o -> row.id().contains(o))) {
           continue;
         }
         if (list) {
           out.println(row.id());
           continue;
+        }
+        if (row.file().equals(inception) && !Files.exists(inception)) {
+          Files.createDirectories(work);
+          OnnxWriter.write(InceptionV3Onnx.build(1), inception);
         }
         err.println("== " + row.id());
         err.flush();
@@ -212,7 +305,11 @@ public final class AccuracyBench implements Callable<Integer> {
                 shared.resolve("cifar10/cifar10-jpeg.zip").toString(),
                 "--normalize",
                 "imagenet")
-            : List.of("--data", org.lowrank.demo.FashionMnist.directory().toString());
+            : List.of(
+                "--data",
+                org.lowrank.demo.FashionMnist.directory().toString(),
+                "--normalize",
+                "0.2860/0.3530");
     List<String> common = List.of("--rank-multiple", "1", "--threads", "1");
     String planKey = row.model() + "_" + String.join("_", row.plan()).replace("--", "");
     Path planFile = work.resolve(planKey + ".plan.json");
@@ -226,13 +323,7 @@ public final class AccuracyBench implements Callable<Integer> {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", row.id());
     Map<Path, String> labels =
-        Map.of(
-            planFile,
-            "PLAN.json",
-            shared,
-            "$LOWRANK_DATA",
-            row.file(),
-            cifar ? row.file().toString() : "FASHION_CNN.onnx");
+        Map.of(planFile, "PLAN.json", shared, "$LOWRANK_DATA", row.file(), modelLabel(row));
     m.put("plan_command", CliRun.scrub("./lowrank " + String.join(" ", planCmd), labels));
     if (!Files.exists(planFile)) {
       double cpu0 = cpuSeconds();
@@ -257,8 +348,10 @@ public final class AccuracyBench implements Callable<Integer> {
                 planFile.toString()));
     cmd.addAll(data);
     cmd.addAll(row.compress());
-    cmd.addAll(
-        List.of("--eval-limit", String.valueOf(evalLimit), "--no-latency", "--threads", "1"));
+    if (!row.compress().contains("--eval-limit")) {
+      cmd.addAll(List.of("--eval-limit", String.valueOf(evalLimit)));
+    }
+    cmd.addAll(List.of("--no-latency", "--threads", "1"));
     resetPeakMemory();
     double cpu0 = cpuSeconds();
     CliRun run = CliRun.of(cmd);
@@ -289,6 +382,10 @@ public final class AccuracyBench implements Callable<Integer> {
               m.put("top1_compressed", a.top1());
               m.put("eval_images", a.samples());
             });
+    r.accuracyFinetuned().ifPresent(a -> m.put("top1_finetuned", a.top1()));
+    if (!row.compress().contains("weights")) {
+      m.put("fit_images", fitImages(row));
+    }
     Double factorize = r.timingsSeconds().get("factorize");
     if (factorize != null) {
       m.put("factorize_seconds", factorize);
@@ -297,8 +394,51 @@ public final class AccuracyBench implements Callable<Integer> {
     if (distill != null) {
       m.put("distill_seconds", distill);
     }
+    Double tune = r.timingsSeconds().get("fine-tune");
+    if (tune != null) {
+      m.put("finetune_seconds", tune);
+    }
     m.putAll(ResultLog.provenance());
     return m;
+  }
+
+  /** How a row's model file appears in its recorded commands. */
+  private static String modelLabel(Row row) {
+    if (row.model().startsWith("fashion")) {
+      return "FASHION_CNN.onnx";
+    }
+    return row.model().equals(INCEPTION) ? "INCEPTION_V3.onnx" : row.file().toString();
+  }
+
+  /** The recorded row's fit images: its {@code fit_images}, else those of its command. */
+  static int fitImages(Map<String, Object> m) {
+    if (m.get("fit_images") instanceof Number n) {
+      return n.intValue();
+    }
+    java.util.regex.Matcher f =
+        java.util.regex.Pattern.compile("--fit-images (\\d+)").matcher(str(m.get("command")));
+    return f.find() ? Integer.parseInt(f.group(1)) : CompressionPipeline.DEFAULT_REFIT_IMAGES;
+  }
+
+  /** Table order of the models: the ResNets, the Fashion-MNIST CNN, then the others. */
+  private static int modelOrder(String model) {
+    int i = List.of("resnet20", "resnet56", "fashion-cnn").indexOf(model);
+    return i >= 0 ? i : 3;
+  }
+
+  /** Table order of the methods: as {@link #methods}, then the others. */
+  private static int methodOrder(String method) {
+    List<String> all = List.of("tucker", "cp", "tt", "tucker+svd", "cp+qr", "tt+ttm", "hybrid");
+    int i = all.indexOf(method);
+    return i >= 0 ? i : all.size();
+  }
+
+  /** The row's {@code --fit-images}, else the default. */
+  static int fitImages(Row row) {
+    int i = row.compress().indexOf("--fit-images");
+    return i >= 0
+        ? Integer.parseInt(row.compress().get(i + 1))
+        : CompressionPipeline.DEFAULT_REFIT_IMAGES;
   }
 
   /** CPU seconds of this process so far (all threads), or NaN where the JVM cannot tell. */
@@ -332,47 +472,171 @@ public final class AccuracyBench implements Callable<Integer> {
     return -1;
   }
 
-  /** The accuracy block: one table row per id, then how to rerun a row. */
+  /**
+   * The accuracy block, a pivot: one table row per model, method, budget and plan, the factor fit
+   * ({@code weights}, {@code data}, {@code data} then a 2-epoch fine-tune) in columns; then one
+   * line per fit-image curve ({@code fit-N} rows: top-1, factorize seconds, peak RSS) and one per
+   * failed row.
+   */
   static String block(Map<String, Map<String, Object>> latest) {
+    return blockOf(latest);
+  }
+
+  /** The fit of {@code --factorize data-distill}, as an id part. */
+  static final String DISTILLED = "data-distill";
+
+  /**
+   * The data-distill variants of one plan, e.g. "76.50% (256 img, 697 s); 76.95% (images-2048, 458
+   * s)".
+   */
+  private static String distilled(Map<String, Map<String, Object>> variants) {
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<String, Map<String, Object>> v : variants.entrySet()) {
+      if (!v.getKey().startsWith(DISTILLED)) {
+        continue;
+      }
+      String name =
+          v.getKey().equals(DISTILLED) ? "default" : v.getKey().substring(DISTILLED.length() + 1);
+      out.add(
+          pct(v.getValue().get("top1_compressed"))
+              + " ("
+              + name
+              + ", "
+              + fixed(v.getValue().get("distill_seconds"), 0)
+              + " s)");
+    }
+    return String.join("; ", out);
+  }
+
+  private static String blockOf(Map<String, Map<String, Object>> latest) {
+    Map<String, Map<String, Map<String, Object>>> pivot = new LinkedHashMap<>();
+    Map<String, Map<String, Map<String, Object>>> curves = new LinkedHashMap<>();
+    List<String> errors = new ArrayList<>();
+    for (Map<String, Object> m : latest.values()) {
+      String id = str(m.get("id"));
+      String[] parts = id.split("/");
+      int how = List.of(parts).indexOf("data");
+      how = how >= 0 ? how : List.of(parts).indexOf("weights");
+      how = how >= 0 ? how : List.of(parts).indexOf(DISTILLED);
+      if (how < 1) {
+        continue;
+      }
+      String group = String.join("/", List.of(parts).subList(0, how));
+      String variant = String.join("/", List.of(parts).subList(how, parts.length));
+      if (m.containsKey("error")) {
+        errors.add("`" + id + "` (exit " + str(m.get("exit_code")) + "): " + str(m.get("error")));
+      }
+      if (variant.startsWith("data/fit-")) {
+        curves.computeIfAbsent(group, g -> new LinkedHashMap<>()).put(variant, m);
+      } else {
+        pivot.computeIfAbsent(group, g -> new LinkedHashMap<>()).put(variant, m);
+      }
+    }
     MarkdownTable table =
         new MarkdownTable(
-            "row",
-            "exit",
+            "model",
+            "method",
+            "budget",
+            "plan",
             "params removed",
             "MACs removed",
             "top-1 original",
-            "top-1 compressed (no fine-tuning)",
-            "eval images",
-            "factorize s",
-            "peak RSS MiB",
-            "git");
-    for (Map<String, Object> m : latest.values()) {
+            "weights",
+            "data",
+            "data + 2 ep",
+            "data-distill (variant, distill s)",
+            "fit images",
+            "factorize s (w / d)",
+            "peak RSS MiB (d)");
+    List<String> order = new ArrayList<>(pivot.keySet());
+    order.sort(
+        java.util.Comparator.comparing((String k) -> modelOrder(k.split("/")[0]))
+            .thenComparing(k -> k.split("/").length)
+            .thenComparing(k -> k.split("/")[2])
+            .thenComparing(k -> methodOrder(k.split("/")[1])));
+    for (String key : order) {
+      Map.Entry<String, Map<String, Map<String, Object>>> e = Map.entry(key, pivot.get(key));
+      String[] g = e.getKey().split("/");
+      Map<String, Object> w = e.getValue().getOrDefault("weights", Map.of());
+      Map<String, Object> d = e.getValue().getOrDefault("data", Map.of());
+      Map<String, Object> t = e.getValue().getOrDefault("data/" + FINE_TUNED, Map.of());
+      Map<String, Object> any = !d.isEmpty() ? d : !w.isEmpty() ? w : t;
       table.add(
-          str(m.get("id")),
-          str(m.get("exit_code")),
-          pct(m.get("params_removed")),
-          pct(m.get("flops_removed")),
-          pct(m.get("top1_original")),
-          m.containsKey("error") ? "error: " + str(m.get("error")) : pct(m.get("top1_compressed")),
-          str(m.get("eval_images")),
-          fixed(m.get("factorize_seconds"), 1),
-          str(m.get("peak_rss_mib")),
-          str(m.get("git")));
+          g[0],
+          g.length > 1 ? g[1] : "",
+          g.length > 2 ? g[2].replace("-0.", " 0.") : "",
+          g.length > 3 ? g[3].replace("-plan", "") : "similarity",
+          pct(any.get("params_removed")),
+          pct(any.get("flops_removed")),
+          pct(any.get("top1_original")),
+          pct(w.get("top1_compressed")),
+          pct(d.get("top1_compressed")),
+          pct(t.get("top1_finetuned")),
+          distilled(e.getValue()),
+          d.isEmpty() ? "" : String.valueOf(fitImages(d)),
+          fixed(w.get("factorize_seconds"), 1) + " / " + fixed(d.get("factorize_seconds"), 1),
+          str(d.get("peak_rss_mib")));
     }
     StringBuilder t =
         new StringBuilder(
             "## Accuracy before fine-tuning: data-aware factorization\n\n"
                 + "Generated from `"
                 + DATA
-                + "` (measured by `./bench accuracy --only ID`). Each row: the plan made once per "
-                + "model, method and budget by the data-aware similarity search (`energy-plan`: the "
-                + "weight-only energy selector), then `compress --plan` "
+                + "` (measured by `./bench accuracy --only ID`, ID = model/method/budget[/plan]/"
+                + "weights|data[/fit-N|/"
+                + FINE_TUNED
+                + "]). Each row: one plan per model, method and budget (similarity: the data-aware "
+                + "similarity search; energy: the weight-only energy selector), then `compress --plan` "
                 + "with `--factorize weights` (weight-only factors, last factor refitted) or `data` "
-                + "(each layer fitted in graph order to its inputs in the compressed model). Top-1 on a "
-                + "seeded subset of the test split (eval images), no fine-tuning. `fit-N`: N training images "
-                + "for the data-aware fit (default 256). Peak RSS: the whole in-process compress run, JVM "
-                + "included.\n\n");
+                + "(each layer fitted in graph order to its inputs in the compressed model, on the fit "
+                + "images). Top-1 on a seeded subset of the test split (2000 images), no fine-tuning, "
+                + "except `data + 2 ep`: the data-aware model fine-tuned 2 epochs on the training split "
+                + "(`--finetune-epochs 2`; ResNet-20: over the first 10,000 training images, "
+                + "`--train-limit 10000`). `data-distill`: `--factorize data-distill --augment`, "
+                + "the data fit then 200 label-free Adam steps (batch 64) matching the original's "
+                + "logits and factorized layer outputs on the fit images (`images-2048`: on 2048 "
+                + "training images; `steps-400`: 400 steps), about a quarter of a CIFAR-10 epoch: a "
+                + "short distillation, not a pure factorization. "
+                + "Fashion methods: conv + dense method (`tucker+svd`). "
+                + "Factorize s: the factorize stage (input moments + fit). Peak RSS: the whole "
+                + "in-process compress run, JVM included.\n\n");
     t.append(table.render());
+    if (!curves.isEmpty()) {
+      t.append(
+          "\nFit images N (top-1 with `--factorize data --fit-images N` / factorize s / peak RSS"
+              + " MiB); `"
+              + INCEPTION
+              + "`: `./bench inception-v3` (299x299, seeded random weights, CIFAR-10 JPEGs resized"
+              + " by the loader; top-1 meaningless, the cost is the point):\n");
+      for (Map.Entry<String, Map<String, Map<String, Object>>> e : curves.entrySet()) {
+        Map<Integer, Map<String, Object>> byImages = new TreeMap<>();
+        Map<String, Object> plain = pivot.getOrDefault(e.getKey(), Map.of()).get("data");
+        if (plain != null) {
+          byImages.put(CompressionPipeline.DEFAULT_REFIT_IMAGES, plain);
+        }
+        for (Map.Entry<String, Map<String, Object>> v : e.getValue().entrySet()) {
+          byImages.put(Integer.parseInt(v.getKey().substring("data/fit-".length())), v.getValue());
+        }
+        StringBuilder line = new StringBuilder("- `" + e.getKey() + "`:");
+        String sep = " ";
+        for (Map.Entry<Integer, Map<String, Object>> v : byImages.entrySet()) {
+          Map<String, Object> m = v.getValue();
+          line.append(sep)
+              .append(v.getKey())
+              .append(": ")
+              .append(pct(m.get("top1_compressed")))
+              .append(" / ")
+              .append(fixed(m.get("factorize_seconds"), 1))
+              .append(" / ")
+              .append(str(m.get("peak_rss_mib")));
+          sep = "; ";
+        }
+        t.append(line).append('\n');
+      }
+    }
+    for (String e : errors) {
+      t.append("\nFailed: ").append(e).append('\n');
+    }
     t.append(ResultsPage.rerunLine("accuracy", DATA));
     return t.toString();
   }

@@ -74,38 +74,6 @@ public final class CompressCommand implements Callable<Integer> {
               + "training images (default: ${DEFAULT-VALUE}; 0 = off; needs --data).")
   int refitImages;
 
-  /** How the factors are fitted. */
-  enum Factorize {
-    weights,
-    data,
-    symmetric,
-    distill;
-
-    @Override
-    public String toString() {
-      return switch (this) {
-        case symmetric -> "data-symmetric";
-        case distill -> "data-distill";
-        default -> name();
-      };
-    }
-  }
-
-  @Option(
-      names = "--factorize",
-      paramLabel = "HOW",
-      defaultValue = "data",
-      converter = FactorizeConverter.class,
-      description =
-          "weights: fit the factors to the weights alone; data (default with --data): fit "
-              + "each layer, in graph order, to the inputs it gets in the model compressed so far, the "
-              + "target being the original layer's output on the same training images, bias "
-              + "included (every method but separable CP); data-symmetric: fit to the original "
-              + "model's inputs, all layers from one pass; data-distill: data, then "
-              + "--distill-steps Adam steps on the same images matching the original model's "
-              + "logits and layer outputs (no labels).")
-  Factorize factorize;
-
   @Option(
       names = "--distill-steps",
       paramLabel = "N",
@@ -124,27 +92,7 @@ public final class CompressCommand implements Callable<Integer> {
               + "images first (default: 0 = the --fit-images images only).")
   int distillImages;
 
-  /** Accepts weights, data, data-symmetric, data-distill. */
-  static final class FactorizeConverter implements picocli.CommandLine.ITypeConverter<Factorize> {
-    @Override
-    public Factorize convert(String v) {
-      for (Factorize f : Factorize.values()) {
-        if (f.toString().equals(v)) {
-          return f;
-        }
-      }
-      throw new picocli.CommandLine.TypeConversionException(
-          "expected weights, data, data-symmetric or data-distill, found '" + v + "'");
-    }
-  }
-
-  @Option(
-      names = "--fit-images",
-      paramLabel = "N",
-      defaultValue = "" + CompressionPipeline.DEFAULT_REFIT_IMAGES,
-      description =
-          "Training images the data-aware factorization fits to (default: ${DEFAULT-VALUE}).")
-  int fitImages;
+  @Mixin FactorizeOptions factorize;
 
   @Option(
       names = "--eval-limit",
@@ -211,7 +159,7 @@ public final class CompressCommand implements Callable<Integer> {
    */
   DataSpec dataSpec() {
     DataSpec dataSpec = planning.dataSpec(data);
-    OptionChecks.nonNegative("--fit-images", fitImages, "no data-aware fit");
+    OptionChecks.nonNegative("--fit-images", factorize.fitImages, "no data-aware fit");
     OptionChecks.nonNegative("--refit-images", refitImages, "no refit");
     OptionChecks.nonNegative("--eval-limit", evalLimit, "the whole test split");
     if (!data.present()) {
@@ -228,7 +176,7 @@ public final class CompressCommand implements Callable<Integer> {
           "--distill-images");
       return dataSpec;
     }
-    if (factorize != Factorize.distill) {
+    if (factorize.factorize != FactorizeOptions.Factorize.distill) {
       OptionChecks.refuseGiven(
           spec,
           "they set the distillation of --factorize data-distill",
@@ -236,19 +184,8 @@ public final class CompressCommand implements Callable<Integer> {
           "--distill-steps",
           "--distill-images");
     }
-    if (factorize == Factorize.weights) {
-      OptionChecks.refuseGiven(
-          spec,
-          "--factorize weights fits the factors to the weights alone",
-          "drop it, or use --factorize data",
-          "--fit-images");
-    }
-    return dataSpec
-        .withEvalLimit(evalLimit)
-        .withRefitImages(refitImages)
-        .withDataAware(
-            factorize == Factorize.weights ? 0 : fitImages,
-            factorize == Factorize.data || factorize == Factorize.distill);
+    dataSpec = dataSpec.withEvalLimit(evalLimit).withRefitImages(refitImages);
+    return factorize.apply(dataSpec, spec);
   }
 
   @Override
@@ -278,7 +215,9 @@ public final class CompressCommand implements Callable<Integer> {
             .optPlanSpec(planning.spec(data))
             .optDataSpec(dataSpec)
             .optFineTune(tune)
-            .optDistillation(factorize == Factorize.distill ? distillSteps : 0, fineTune.augment)
+            .optDistillation(
+                factorize.factorize == FactorizeOptions.Factorize.distill ? distillSteps : 0,
+                fineTune.augment)
             .optDistillationImages(distillImages)
             .optMeasurement(measurement);
     String dataName = data.present() ? data.data.getFileName() + " test" : "";

@@ -3,6 +3,7 @@ package org.lowrank.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.lowrank.pipeline.CompressionPipeline;
+import org.lowrank.pipeline.DataSpec;
 import org.lowrank.pipeline.MeasurementSpec;
 import org.lowrank.pipeline.PlanFiles;
 import picocli.CommandLine;
@@ -33,7 +34,26 @@ public final class PlanCommand implements Callable<Integer> {
   @Mixin CommonOptions common;
   @Mixin PlanningOptions planning;
   @Mixin DataOptions data;
+  @Mixin FactorizeOptions factorize;
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /**
+   * Planning's data spec with the data-aware fit of {@code --factorize} and {@code --fit-images},
+   * so the similarity search scores the fit {@code compress} will deploy.
+   */
+  DataSpec dataSpec() {
+    OptionChecks.nonNegative("--fit-images", factorize.fitImages, "no data-aware fit");
+    if (!data.present()) {
+      OptionChecks.refuseGiven(
+          spec,
+          "they use the training images of --data PATH, and none is given",
+          "add --data PATH or drop them",
+          "--fit-images",
+          "--factorize");
+      return planning.dataSpec(data);
+    }
+    return factorize.apply(planning.dataSpec(data), spec);
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -46,7 +66,7 @@ public final class PlanCommand implements Callable<Integer> {
             .setModel(model)
             .optSeed(common.seed)
             .optPlanSpec(planning.spec(data))
-            .optDataSpec(planning.dataSpec(data))
+            .optDataSpec(dataSpec())
             .optMeasurement(
                 MeasurementSpec.defaults()
                     .withThreads(common.threads)

@@ -34,8 +34,8 @@ class FactorizeOptionTest {
     new picocli.CommandLine(c)
         .parseArgs(
             "m.onnx", "-o", "out.onnx", "--factorize", "data-distill", "--distill-steps", "7");
-    assertEquals(CompressCommand.Factorize.distill, c.factorize);
-    assertEquals("data-distill", c.factorize.toString());
+    assertEquals(FactorizeOptions.Factorize.distill, c.factorize.factorize);
+    assertEquals("data-distill", c.factorize.factorize.toString());
     assertEquals(7, c.distillSteps);
   }
 }

@@ -165,4 +165,20 @@ class MergedPlanningOptionsCliTest {
     assertEquals(16, planning.calibrationImages());
     assertEquals(java.util.List.of("1,3,40,40"), planning.inputShapeSpecs());
   }
+
+  @Test
+  void planTakesTheFactorizeModeSoTheSearchScoresTheDeployedFit() {
+    Path data = tmp.resolve("data");
+    String[] base = {"plan", "m.onnx", "-o", "p.json", "--data", data.toString()};
+    java.util.function.Function<String[], DataSpec> plan =
+        extra -> {
+          String[] args = java.util.Arrays.copyOf(base, base.length + extra.length);
+          System.arraycopy(extra, 0, args, base.length, extra.length);
+          CommandLine.ParseResult r = Main.commandLine().parseArgs(args);
+          return ((PlanCommand) r.subcommand().commandSpec().userObject()).dataSpec();
+        };
+    assertEquals(0, plan.apply(new String[] {"--factorize", "weights"}).dataAwareImages());
+    assertEquals(64, plan.apply(new String[] {"--fit-images", "64"}).dataAwareImages());
+    assertEquals(DataSpec.none().dataAwareImages(), plan.apply(new String[0]).dataAwareImages());
+  }
 }

@@ -287,7 +287,8 @@ public final class CompressionPipeline {
                       seed,
                       calibration,
                       budget,
-                      dataSpec.source() != null && dataSpec.refitImages() > 0));
+                      dataSpec.source() != null && dataSpec.refitImages() > 0,
+                      dataSpec.source() != null && dataSpec.dataAwareImages() > 0));
       try {
         options =
             Planner.options(
@@ -946,7 +947,8 @@ public final class CompressionPipeline {
                     seed,
                     calibration,
                     budget,
-                    dataSpec.source() != null && dataSpec.refitImages() > 0));
+                    dataSpec.source() != null && dataSpec.refitImages() > 0,
+                    dataSpec.source() != null && dataSpec.dataAwareImages() > 0));
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
     PlanSpec.LatencyPruning prune = planSpec.latencyPruning();
     double keepLatency = planSpec.keepLatency();

@@ -96,18 +96,18 @@ class PipelineWithDataTest {
   }
 
   /** The energy selector, recording whether its context says the layers will be refitted. */
-  private record RefitSpy(List<Boolean> seen)
+  private record ContextSpy(List<SelectorContext> seen)
       implements SelectorProvider<EnergySelectorProvider.Options> {
     private static final EnergySelectorProvider ENERGY = new EnergySelectorProvider();
 
     @Override
     public String name() {
-      return "refit-spy";
+      return "context-spy";
     }
 
     @Override
     public String description() {
-      return "energy, recording the context's refit flag";
+      return "energy, recording the selector context";
     }
 
     @Override
@@ -128,7 +128,7 @@ class PipelineWithDataTest {
     @Override
     public RankSelector create(
         EnergySelectorProvider.Options o, SelectorContext ctx, ProgressListener progress) {
-      seen.add(ctx.refit());
+      seen.add(ctx);
       return ENERGY.create(o, ctx, progress);
     }
   }
@@ -136,21 +136,47 @@ class PipelineWithDataTest {
   @Test
   void selectorsLearnWhetherTheLayersWillBeRefitted() throws Exception {
     Path model = SharedData.require("models/resnet20_cifar10/model.onnx");
-    List<Boolean> seen = new java.util.ArrayList<>();
+    List<SelectorContext> seen = new java.util.ArrayList<>();
     for (int images : new int[] {CompressionPipeline.DEFAULT_REFIT_IMAGES, 0}) {
       CompressionPipeline.builder()
           .setModel(model)
           .optMethods(List.of(Method.TUCKER2))
           .optBudget(Budget.keepParams(0.5))
           .optSelector(
-              SelectorChoice.of(new RefitSpy(seen), new EnergySelectorProvider.Options(0.95, 1)))
+              SelectorChoice.of(new ContextSpy(seen), new EnergySelectorProvider.Options(0.95, 1)))
           .optData(cifar())
           .optCalibrationSize(4)
           .optRefit(images)
           .build()
           .plan();
     }
-    assertEquals(List.of(true, false), seen);
+    assertEquals(List.of(true, false), seen.stream().map(SelectorContext::refit).toList());
+  }
+
+  /**
+   * Selectors learn whether the factors will be fitted to the data or to the weights alone ({@code
+   * --factorize weights}), independently of the refit, so the similarity search scores the fit that
+   * will be deployed.
+   */
+  @Test
+  void selectorsLearnWhetherTheFactorsWillBeFittedToTheData() throws Exception {
+    Path model = SharedData.require("models/resnet20_cifar10/model.onnx");
+    List<SelectorContext> seen = new java.util.ArrayList<>();
+    for (int images : new int[] {CompressionPipeline.DEFAULT_REFIT_IMAGES, 0}) {
+      CompressionPipeline.builder()
+          .setModel(model)
+          .optMethods(List.of(Method.TUCKER2))
+          .optBudget(Budget.keepParams(0.5))
+          .optSelector(
+              SelectorChoice.of(new ContextSpy(seen), new EnergySelectorProvider.Options(0.95, 1)))
+          .optData(cifar())
+          .optCalibrationSize(4)
+          .optDataAwareFactorization(images)
+          .build()
+          .plan();
+    }
+    assertEquals(List.of(true, false), seen.stream().map(SelectorContext::dataAware).toList());
+    assertEquals(List.of(true, true), seen.stream().map(SelectorContext::refit).toList());
   }
 
   @Test

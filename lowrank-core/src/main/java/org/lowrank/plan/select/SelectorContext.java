@@ -9,8 +9,9 @@ import org.lowrank.plan.Budget;
 /**
  * What a selector factory gets: the model, its profile, the selected layers, the seed, a
  * calibration batch of training images (NCHW, normalized) or null when no data was given, the
- * budget, and whether the factorized layers will be refitted (output reconstruction), so a
- * data-driven selector can score candidates as they will be deployed.
+ * budget, whether the factorized layers will be refitted (output reconstruction) and whether their
+ * factors will be fitted to the data ({@code --factorize data}) rather than to the weights alone,
+ * so a data-driven selector can score candidates as they will be deployed.
  */
 public record SelectorContext(
     Model model,
@@ -19,4 +20,5 @@ public record SelectorContext(
     long seed,
     TensorValue calibration,
     Budget budget,
-    boolean refit) {}
+    boolean refit,
+    boolean dataAware) {}

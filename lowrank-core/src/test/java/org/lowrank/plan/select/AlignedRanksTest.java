@@ -25,7 +25,7 @@ class AlignedRanksTest {
   private static Plan plan(String name, String rankMultiple, Budget b, Method... methods) {
     SelectorOption.Values v =
         SelectorOption.Values.defaults().with(SelectorOption.RANK_MULTIPLE, rankMultiple);
-    SelectorContext ctx = new SelectorContext(null, null, LAYERS, 7, null, null, false);
+    SelectorContext ctx = new SelectorContext(null, null, LAYERS, 7, null, null, false, false);
     RankSelector s = SelectorRegistry.require(name).bind(v, ProgressListener.NONE).apply(ctx);
     Cost total = new Cost(1000, 1000);
     for (LayerInput l : LAYERS) {

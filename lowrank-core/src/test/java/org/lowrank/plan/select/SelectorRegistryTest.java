@@ -51,7 +51,7 @@ class SelectorRegistryTest {
 
   @Test
   void providersMakeTheirSelectors() {
-    SelectorContext ctx = new SelectorContext(null, null, List.of(), 7, null, null, false);
+    SelectorContext ctx = new SelectorContext(null, null, List.of(), 7, null, null, false, false);
     RankSelector r =
         SelectorRegistry.require("ratio")
             .bind(SelectorOption.Values.defaults(), ProgressListener.NONE)

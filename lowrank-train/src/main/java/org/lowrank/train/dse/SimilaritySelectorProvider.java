@@ -91,7 +91,7 @@ public final class SimilaritySelectorProvider
         .seed(ctx.seed())
         .rankMultiple(o.rankMultiple())
         .refitLastFactor(ctx.refit())
-        .dataAware(ctx.refit())
+        .dataAware(ctx.dataAware())
         .layers(ctx.layers().stream().map(LayerInput::name).toList())
         .progress(progress)
         .build();

@@ -31,6 +31,7 @@ import org.lowrank.plan.Plan;
 import org.lowrank.plan.select.CandidateGrid;
 import org.lowrank.plan.select.LayerInput;
 import org.lowrank.plan.select.Planner;
+import org.lowrank.plan.select.SelectorContext;
 import org.lowrank.progress.ProgressListener;
 import org.lowrank.tensor.DenseTensor;
 
@@ -287,6 +288,34 @@ class SimilaritySelectorTest {
       // while the weight-only candidates still are (refitScoringRatesCandidatesAsDeployed...)
       Choice c = Choice.of(Method.TUCKER2, 2, 2);
       assertTrue(weights.similarity("conv2", c) != on.similarity("conv2", c));
+    }
+  }
+
+  /**
+   * The provider scores what {@code --factorize} deploys: with the layers refitted but fitted to
+   * the weights alone ({@code --factorize weights}), the candidates are the refitted weight-only
+   * ones, not the data-aware fit's.
+   */
+  @Test
+  void providerScoresTheFitTheFactorizeModeDeploys() {
+    Model m = model(0.3);
+    List<LayerInput> layers;
+    try (SimilaritySelector probe = selector(m, 0.98).build()) {
+      layers = List.of(probe.layer("conv2"), probe.layer("fc"));
+    }
+    SimilaritySelectorProvider provider = new SimilaritySelectorProvider();
+    SimilaritySelectorProvider.Options o =
+        new SimilaritySelectorProvider.Options(0.98, SimilarityMetric.COSINE, 1);
+    Choice c = Choice.of(Method.TUCKER2, 2, 2);
+    for (boolean dataAware : new boolean[] {false, true}) {
+      SelectorContext ctx =
+          new SelectorContext(m, null, layers, 1, batch(32, 5), null, true, dataAware);
+      try (SimilaritySelector s =
+              (SimilaritySelector) provider.create(o, ctx, ProgressListener.NONE);
+          SimilaritySelector expected = selector(m, 0.98).dataAware(dataAware).build()) {
+        assertEquals(dataAware, s.settings().get("data_aware"));
+        assertEquals(expected.similarity("conv2", c), s.similarity("conv2", c), 1e-12);
+      }
     }
   }
 
