@@ -60,6 +60,7 @@ public final class HtmlReport {
     warnings(h, r);
     paramsChart(h, r);
     layerTable(h, r);
+    pruning(h, r);
     exploration(h, r);
     boolean lat = !r.latency().isEmpty();
     boolean acc = r.accuracyBefore().isPresent() || r.accuracyFinal().isPresent();
@@ -250,6 +251,36 @@ public final class HtmlReport {
       h.append("<li>").append(escape(w)).append("</li>");
     }
     h.append("</ul></section>\n");
+  }
+
+  /**
+   * The filter pruning, when there was one: every channel group, its members, channels before ->
+   * after (one count when kept whole) and the note (why a group was kept whole).
+   */
+  private static void pruning(StringBuilder h, CompressionReport r) {
+    if (r.pruning().isEmpty()) {
+      return;
+    }
+    CompressionReport.Pruning p = r.pruning().get();
+    h.append("<section id=\"pruning\"><h2>Filter pruning</h2><p>")
+        .append(p.pruned().size())
+        .append(" of ")
+        .append(p.groups().size())
+        .append(" channel groups pruned (")
+        .append(escape(p.criterion()))
+        .append(")</p>\n<table><thead><tr><th>members</th><th>channels</th><th>note</th></tr>")
+        .append("</thead><tbody>");
+    for (CompressionReport.PrunedGroup g : p.groups()) {
+      h.append("<tr><td>")
+          .append(escape(String.join(", ", g.members())))
+          .append("</td><td>")
+          .append(g.channelsBefore());
+      if (g.isPruned()) {
+        h.append(" &rarr; ").append(g.channelsAfter());
+      }
+      h.append("</td><td>").append(escape(g.note())).append("</td></tr>");
+    }
+    h.append("</tbody></table></section>\n");
   }
 
   private static void paramsChart(StringBuilder h, CompressionReport r) {
