@@ -41,10 +41,17 @@ class AccuracyBenchTest {
                     row("resnet20/tucker/keep-flops-0.22/data/fit-1024", 0.591),
                     row("resnet20/cp/keep-params-0.22/weights", 0.711),
                     row("resnet20/tucker/keep-flops-0.22/data/fit-64", 0.497),
-                    row("resnet20/cp/keep-params-0.22/data/ft-2", 0.733, "top1_finetuned", 0.79))));
+                    row("resnet20/cp/keep-params-0.22/data/ft-2", 0.733, "top1_finetuned", 0.79),
+                    row(
+                        "resnet20/cp/keep-params-0.22/data-distill/images-2048",
+                        0.7695,
+                        "distill_seconds",
+                        458.1))));
     List<String> lines = block.lines().filter(l -> l.startsWith("| resnet20")).toList();
     assertEquals(1, lines.size(), block);
-    assertTrue(lines.get(0).contains("| 71.10% | 73.30% | 79.00% | 256 |"), "weights, data, +2 ep");
+    assertTrue(
+        lines.get(0).contains("| 71.10% | 73.30% | 79.00% | 76.95% (images-2048, 458 s) | 256 |"),
+        "weights, data, +2 ep, data-distill: " + lines.get(0));
     assertTrue(
         block.contains("- `resnet20/tucker/keep-flops-0.22`: 64: 49.70% /  / ; 1024: 59.10%"),
         "curve sorted by image count: " + block);

@@ -121,6 +121,42 @@ class DataAwareFactorizationPassTest {
   }
 
   /**
+   * A dense layer gets one input sample per image: with fewer than {@link
+   * SequentialFactorization#MIN_SAMPLES_PER_INPUT} per input feature it is factorized from its
+   * weights (the same factors as the weight-only fit), with enough it is fitted to the data.
+   */
+  @Test
+  void layerWithTooFewSamplesPerInputIsFactorizedFromItsWeights() {
+    Model original = OutputReconstructionTest.net(10);
+    LayerFactorizer f = LayerFactorizer.create();
+    Choice svd = Choice.of(Method.SVD, 2);
+    int n = 12; // fc1's inputs
+    int few = SequentialFactorization.MIN_SAMPLES_PER_INPUT * n - 1;
+    SequentialFactorization.Result sparse =
+        SequentialFactorization.run(
+            original,
+            List.of("fc1"),
+            OutputReconstructionTest.rnd(new Random(11), 1f, few, 3, 8, 8),
+            16,
+            (g, layer, s) -> f.factorize(g, layer, svd, s),
+            ProgressListener.NONE);
+    assertTrue(sparse.fitted().isEmpty(), "fitted " + sparse.fitted());
+    Model weights =
+        LayerRewriter.rewrite(original, "fc1", f.factorize(original.graph(), "fc1", svd));
+    TensorValue fresh = OutputReconstructionTest.rnd(new Random(12), 1f, 8, 3, 8, 8);
+    assertEquals(0, OutputReconstructionTest.relativeError(weights, sparse.model(), fresh, "y"), 0);
+    SequentialFactorization.Result enough =
+        SequentialFactorization.run(
+            original,
+            List.of("fc1"),
+            OutputReconstructionTest.rnd(new Random(11), 1f, few + 1, 3, 8, 8),
+            16,
+            (g, layer, s) -> f.factorize(g, layer, svd, s),
+            ProgressListener.NONE);
+    assertEquals(java.util.Set.of("fc1"), enough.fitted());
+  }
+
+  /**
    * With a compressed and b kept at full rank, b's sequential fit is W' = W C S^-1, the
    * least-squares map from the inputs b gets to its original outputs: its output error is below
    * that of the original W on the same inputs.
