@@ -260,6 +260,31 @@ public final class CompressionPipeline {
   }
 
   /**
+   * The chosen selector bound to this run for {@code model}'s selected layers: whether the factors
+   * will be refitted and fitted to data comes from the data spec, so that a data-driven selector
+   * scores the layer that will be deployed.
+   */
+  private RankSelector rankSelector(
+      Model model,
+      ModelProfile profile,
+      LayerSelection.Result selection,
+      TensorValue calibration,
+      Budget budget) {
+    return selector
+        .bind(listener)
+        .apply(
+            new SelectorContext(
+                model,
+                profile,
+                selection.selected(),
+                seed,
+                calibration,
+                budget,
+                dataSpec.source() != null && dataSpec.refitImages() > 0,
+                dataSpec.source() != null && dataSpec.dataAwareImages() > 0));
+  }
+
+  /**
    * Pruning planned by the budget allocator together with the factorizations of the original
    * model's selected layers ({@link PruneStep#applyPlanned}). A latency budget alone is met on MACs
    * here (a pruned convolution's time follows its MACs); the latency rounds then measure the plan
@@ -276,19 +301,7 @@ public final class CompressionPipeline {
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
     List<BudgetAllocator.LayerOptions> options = List.of();
     if (!selection.selected().isEmpty()) {
-      RankSelector rs =
-          selector
-              .bind(listener)
-              .apply(
-                  new SelectorContext(
-                      original,
-                      profile,
-                      selection.selected(),
-                      seed,
-                      calibration,
-                      budget,
-                      dataSpec.source() != null && dataSpec.refitImages() > 0,
-                      dataSpec.source() != null && dataSpec.dataAwareImages() > 0));
+      RankSelector rs = rankSelector(original, profile, selection, calibration, budget);
       try {
         options =
             Planner.options(
@@ -936,19 +949,7 @@ public final class CompressionPipeline {
     if (selection.selected().isEmpty()) {
       throw new IllegalArgumentException(nothingToFactorize(model, selection));
     }
-    RankSelector rankSelector =
-        selector
-            .bind(listener)
-            .apply(
-                new SelectorContext(
-                    model,
-                    profile,
-                    selection.selected(),
-                    seed,
-                    calibration,
-                    budget,
-                    dataSpec.source() != null && dataSpec.refitImages() > 0,
-                    dataSpec.source() != null && dataSpec.dataAwareImages() > 0));
+    RankSelector rankSelector = rankSelector(model, profile, selection, calibration, budget);
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
     PlanSpec.LatencyPruning prune = planSpec.latencyPruning();
     double keepLatency = planSpec.keepLatency();

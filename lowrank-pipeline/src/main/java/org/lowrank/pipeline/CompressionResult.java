@@ -52,40 +52,6 @@ public record CompressionResult(
     long seed,
     CompressionReport.Pruning pruning) {
 
-  /** A run without filter pruning. */
-  public CompressionResult(
-      Model original,
-      Model compressed,
-      Plan plan,
-      ModelProfile before,
-      ModelProfile after,
-      ExportCheckResult rewriteCheck,
-      Fidelity fidelity,
-      LatencyComparison latency,
-      Path output,
-      Map<Checkpoint, EvaluationResult> accuracy,
-      FineTuneResult fineTune,
-      List<OutputReconstruction.LayerFit> refit,
-      Map<Stage, Double> stageSeconds,
-      long seed) {
-    this(
-        original,
-        compressed,
-        plan,
-        before,
-        after,
-        rewriteCheck,
-        fidelity,
-        latency,
-        output,
-        accuracy,
-        fineTune,
-        refit,
-        stageSeconds,
-        seed,
-        null);
-  }
-
   public CompressionResult {
     refit = List.copyOf(refit);
     accuracy = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(accuracy));

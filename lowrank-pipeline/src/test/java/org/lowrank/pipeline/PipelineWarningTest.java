@@ -78,7 +78,8 @@ class PipelineWarningTest {
         r.fineTune(),
         r.refit(),
         r.stageSeconds(),
-        r.seed());
+        r.seed(),
+        r.pruning());
   }
 
   @Test
