@@ -109,64 +109,49 @@ public final class SequentialFactorization {
         f = fit.factorize(current.graph(), layer, null);
       } else {
         int n = teacherNode.features();
-        double[] s = new double[n * n];
-        double[] c = new double[n * n];
+        double[] s = null;
+        double[] c = null;
         double[] mean = new double[n];
         double[] meanHat = new double[n];
-        long count = 0;
+        long count;
         try (GraphExecutor teacher = GraphExecutor.of(teacherNode.probe(original));
             GraphExecutor student = GraphExecutor.of(studentNode.probe(current))) {
-          long perImage =
-              2
-                  * teacher
-                      .featureMapValues(
-                          Map.of(input, OutputReconstruction.slice(images, 0, 1)),
-                          List.of(teacherNode.input()))
-                      .get(teacherNode.input())
-                      .elementCount();
-          int chunk = OutputReconstruction.chunkSize(perImage, maxChunk);
-          for (TensorValue x : OutputReconstruction.chunks(images, chunk)) {
-            double[] xs =
-                teacherNode.samples(
-                    teacher
-                        .featureMapValues(Map.of(input, x), List.of(teacherNode.input()))
-                        .get(teacherNode.input()),
-                    n,
-                    false);
-            double[] hs =
-                studentNode.samples(
-                    student
-                        .featureMapValues(Map.of(input, x), List.of(studentNode.input()))
-                        .get(studentNode.input()),
-                    n,
-                    false);
-            int samples = xs.length / n;
-            add(s, la.gram(hs, n, samples, true));
-            add(c, la.multiply(false, true, n, n, samples, xs, hs));
-            addRowSums(mean, xs, samples);
-            addRowSums(meanHat, hs, samples);
-            count += samples;
-          }
-        }
-        for (int i = 0; i < s.length; i++) {
-          s[i] /= count;
-          c[i] /= count;
-        }
-        for (int i = 0; i < n; i++) {
-          mean[i] /= count;
-          meanHat[i] /= count;
-        }
-        boolean withBias = centered && adjustableBias(studentNode);
-        if (withBias) {
-          // the bias is refitted too: fit the centered inputs, then b̂ = b + W mu - Ŵ mû
-          for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-              s[i * n + j] -= meanHat[i] * meanHat[j];
-              c[i * n + j] -= mean[i] * meanHat[j];
+          TensorValue first =
+              teacher
+                  .featureMapValues(
+                      Map.of(input, OutputReconstruction.slice(images, 0, 1)),
+                      List.of(teacherNode.input()))
+                  .get(teacherNode.input());
+          count = images.dims()[0] * (long) (teacherNode.samples(first, n, false).length / n);
+          if (count >= MIN_SAMPLES_PER_INPUT * (long) n) {
+            s = new double[n * n];
+            c = new double[n * n];
+            long perImage = 2 * first.elementCount();
+            int chunk = OutputReconstruction.chunkSize(perImage, maxChunk);
+            for (TensorValue x : OutputReconstruction.chunks(images, chunk)) {
+              double[] xs =
+                  teacherNode.samples(
+                      teacher
+                          .featureMapValues(Map.of(input, x), List.of(teacherNode.input()))
+                          .get(teacherNode.input()),
+                      n,
+                      false);
+              double[] hs =
+                  studentNode.samples(
+                      student
+                          .featureMapValues(Map.of(input, x), List.of(studentNode.input()))
+                          .get(studentNode.input()),
+                      n,
+                      false);
+              int samples = xs.length / n;
+              add(s, la.gram(hs, n, samples, true));
+              add(c, la.multiply(false, true, n, n, samples, xs, hs));
+              addRowSums(mean, xs, samples);
+              addRowSums(meanHat, hs, samples);
             }
           }
         }
-        if (count < MIN_SAMPLES_PER_INPUT * (long) n) {
+        if (s == null) {
           // too few samples to estimate an n x n moment: the fit would follow the noise of this
           // handful of inputs (a dense layer gets one sample per image), so use the weights alone
           LOG.warn(
@@ -177,34 +162,50 @@ public final class SequentialFactorization {
               n,
               MIN_SAMPLES_PER_INPUT);
           f = fit.factorize(current.graph(), layer, null);
-          current = LayerRewriter.rewrite(current, layer, f);
-          specs.put(layer, f);
-          listener.progress(specs.size(), layer);
-          continue;
-        }
-        InputMoment moment = new InputMoment(s, n, count);
-        TensorValue w = weight(current.graph(), layer);
-        int m = Math.toIntExact(w.elementCount() / n);
-        double[] wd = DenseTensor.fromFloats(w.toFloatArray(), m, n).toArray();
-        double[] wc = la.multiply(false, false, m, n, n, wd, c);
-        double[] sr = s.clone();
-        double lambda = moment.ridge();
-        for (int i = 0; i < n; i++) {
-          sr[i * n + i] += lambda;
-        }
-        double[] wpt = la.solveSymmetric(sr, n, transpose(wc, m, n), m); // W'^T = Ŝ^-1 (W C)^T
-        float[] wp = new float[m * n];
-        for (int i = 0; i < m; i++) {
-          for (int j = 0; j < n; j++) {
-            wp[i * n + j] = (float) wpt[j * m + i];
+        } else {
+          for (int i = 0; i < s.length; i++) {
+            s[i] /= count;
+            c[i] /= count;
           }
+          for (int i = 0; i < n; i++) {
+            mean[i] /= count;
+            meanHat[i] /= count;
+          }
+          boolean withBias = centered && adjustableBias(studentNode);
+          if (withBias) {
+            // the bias is refitted too: fit the centered inputs, then b̂ = b + W mu - Ŵ mû
+            for (int i = 0; i < n; i++) {
+              for (int j = 0; j < n; j++) {
+                s[i * n + j] -= meanHat[i] * meanHat[j];
+                c[i * n + j] -= mean[i] * meanHat[j];
+              }
+            }
+          }
+          InputMoment moment = new InputMoment(s, n, count);
+          TensorValue w = weight(current.graph(), layer);
+          int m = Math.toIntExact(w.elementCount() / n);
+          double[] wd = DenseTensor.fromFloats(w.toFloatArray(), m, n).toArray();
+          double[] wc = la.multiply(false, false, m, n, n, wd, c);
+          double[] sr = s.clone();
+          double lambda = moment.ridge();
+          for (int i = 0; i < n; i++) {
+            sr[i * n + i] += lambda;
+          }
+          double[] wpt = la.solveSymmetric(sr, n, transpose(wc, m, n), m); // W'^T = Ŝ^-1 (W C)^T
+          float[] wp = new float[m * n];
+          for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+              wp[i * n + j] = (float) wpt[j * m + i];
+            }
+          }
+          Model target =
+              LayerRewriter.withWeight(current, layer, TensorValue.ofFloats(w.dims(), wp));
+          f = fit.factorize(target.graph(), layer, moment);
+          if (withBias) {
+            current = withBias(current, studentNode, wd, f, mean, meanHat, m, n);
+          }
+          fitted.add(layer);
         }
-        Model target = LayerRewriter.withWeight(current, layer, TensorValue.ofFloats(w.dims(), wp));
-        f = fit.factorize(target.graph(), layer, moment);
-        if (withBias) {
-          current = withBias(current, studentNode, wd, f, mean, meanHat, m, n);
-        }
-        fitted.add(layer);
       }
       current = LayerRewriter.rewrite(current, layer, f);
       specs.put(layer, f);
