@@ -39,12 +39,13 @@ class PruneBenchTest {
         assertEquals(base.args(), r.args().subList(0, base.args().size()), r.id());
         assertTrue(r.args().contains("--finetune-epochs"), r.id());
         assertEquals(!r.model().equals(PruneBench.FASHION), r.args().contains("--augment"), r.id());
+        assertEquals(r.model().equals("resnet56"), r.args().contains("--train-limit"), r.id());
       }
     }
     assertTrue(
         rows.containsKey(R20 + "data-prune-0.75-feature-map+lowrank" + PruneBench.FINETUNED));
     assertTrue(rows.containsKey("fashion-cnn/flops-0.75/data-lowrank" + PruneBench.FINETUNED));
-    assertEquals(8, tuned, "ResNet-20 3, Fashion-MNIST 3, ResNet-56 2");
+    assertEquals(9, tuned, "ResNet-20 3, Fashion-MNIST 3, ResNet-56 3");
   }
 
   @Test
