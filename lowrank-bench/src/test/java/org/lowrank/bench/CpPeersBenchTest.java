@@ -1,12 +1,15 @@
 package org.lowrank.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,6 +68,45 @@ class CpPeersBenchTest {
     assertEquals(1, new ResultLog(data).rows().size());
     String md = Files.readString(results);
     assertTrue(md.contains("| cp8_conv64-cp4-r8 | [64,64,3,3] | 8 |"), md);
+  }
+
+  @Test
+  void equalErrorAllowsOnlyTheSlack() {
+    assertTrue(CpPeersBench.equalError(0.9720, 0.9720));
+    assertTrue(CpPeersBench.equalError(0.9729, 0.9720));
+    assertFalse(CpPeersBench.equalError(0.9731, 0.9720));
+  }
+
+  /** The verdict counts a row only when it is at least 2x faster and at equal error. */
+  @Test
+  void verdictNamesRowsSlowerOrAtHigherError() {
+    Map<String, Map<String, Object>> latest = new LinkedHashMap<>();
+    latest.put("fast", row("fast", 0.90, 0.90, 5.0));
+    latest.put("worse", row("worse", 0.95, 0.90, 5.0));
+    latest.put("slow", row("slow", 0.90, 0.90, 1.5));
+    Map<String, Object> none = row("none", 0.90, 0.90, 1);
+    none.keySet().removeAll(List.of("tensorly_s", "tensorly_error", "speedup"));
+    latest.put("none", none);
+    String md = CpPeersBench.render(latest);
+    assertTrue(
+        md.contains("1 of 4 rows at least 2x faster at equal error")
+            && md.contains("not: worse, slow, none (no TensorLy figure)."),
+        md);
+    assertTrue(md.contains("| 5.0x, error higher |"), md);
+    assertTrue(md.contains("| 5.0x |"), md);
+  }
+
+  private static Map<String, Object> row(
+      String id, double error, double tensorlyError, double speedup) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("id", id);
+    r.put("relative_error", error);
+    r.put("cpu_s", 1.0);
+    r.put("tensorly_s", speedup);
+    r.put("tensorly_error", tensorlyError);
+    r.put("speedup", speedup);
+    r.put("tensorly_source", "test");
+    return r;
   }
 
   @Test
