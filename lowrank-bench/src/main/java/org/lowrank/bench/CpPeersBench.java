@@ -33,16 +33,17 @@ import picocli.CommandLine.Option;
  * in CPU time at equal error? One row per peer case of {@code ../shared/peers} (conv kernels of
  * 64-512 channels, CP rank 8-128, the 4-way kernel [Cout, Cin, 3, 3] and the 3-way view [Cout, 9,
  * Cin]) with the peers' settings: SVD init, 100 sweeps at most, tolerance 1e-8, one BLAS thread,
- * float64. CPU time is the calling thread's (ThreadMXBean; with one BLAS thread OpenBLAS computes
- * on it), the median of {@code --repeats} runs (one run past 5 CPU-s); the relative error ||W -
- * W^||_F / ||W||_F is recomputed from the factors.
+ * float64. CPU time is the process's (every JVM thread, so JIT and GC count too; the calling
+ * thread's, where OpenBLAS computes with one thread, is recorded as thread_cpu_s), the median of
+ * {@code --repeats} runs (one run past 5 CPU-s); the relative error ||W - W^||_F / ||W||_F is
+ * recomputed from the factors.
  *
  * <p>Inputs are generated here with the peers' recipe (i.i.d. N(0, 2 / fan_in), Kaiming; the
  * planted case an exact CP rank-8 tensor from N(0, 1) factors, rescaled to the Kaiming RMS) from
  * this class's seeds, not the peers' numpy draws: the error of a rank-R fit of such a tensor varies
  * by well under 1e-3 between draws. The peer column is a recorded TensorLy figure (TensorLy is not
  * a dependency of this build), with its source in the row: {@code ../shared/peers/tl_side.py}'s
- * measurement loop at one BLAS thread, or {@code results-summary.md}. A speed-up counts only at
+ * measurement loop at one BLAS thread, CPU seconds, SVD init, 100 sweeps. A speed-up counts only at
  * equal error: lowrank's error at most TensorLy's + {@link #EQUAL_ERROR_SLACK}. Appends to {@code
  * results/cp.jsonl} and renders its RESULTS.md block.
  */
@@ -76,13 +77,12 @@ public final class CpPeersBench implements Callable<Integer> {
     }
   }
 
-  private static final String SUMMARY_WALL =
-      "results-summary.md, median wall s (2 BLAS threads; a 1-thread CPU time is at least this)";
   private static final String ISSUE_1T = "issue 19 side-by-side, 1 thread, CPU s";
 
   /**
-   * The five rows without a figure in results-summary.md, measured 2026-12-05 on this machine kind
-   * with the unchanged loop of {@code ../shared/peers/tl_side.py} (one row per run).
+   * Measured 2026-12-05 on this machine kind with the unchanged loop of {@code
+   * ../shared/peers/tl_side.py}, one row per run (results-summary.md has no figure for five rows
+   * and only 2-thread wall times for the others).
    */
   private static final String TL_SIDE_1T =
       "TensorLy acc439e9f966 (0.9.0), numpy 1.24.2, OpenBLAS 0.3.21, 1 thread CPU s (median of 3,"
@@ -98,31 +98,31 @@ public final class CpPeersBench implements Callable<Integer> {
 
   static final List<PeerCase> CASES =
       List.of(
-          conv("conv64", 64, 64, false, 8, 0.4198, 0.9703, SUMMARY_WALL),
-          conv("conv64", 64, 64, false, 16, 0.6225, 0.94, SUMMARY_WALL),
-          conv("conv64", 64, 64, false, 32, 1.2623, 0.8826, SUMMARY_WALL),
-          conv("conv128", 128, 128, false, 16, 1.8480, 0.9712, SUMMARY_WALL),
-          conv("conv128", 128, 128, false, 32, 3.0574, 0.9427, SUMMARY_WALL),
-          conv("conv128", 128, 128, false, 64, 5.3204, 0.8845, SUMMARY_WALL),
+          conv("conv64", 64, 64, false, 8, 0.4123, 0.9703, TL_SIDE_1T),
+          conv("conv64", 64, 64, false, 16, 0.7195, 0.9400, TL_SIDE_1T),
+          conv("conv64", 64, 64, false, 32, 1.438, 0.8826, TL_SIDE_1T),
+          conv("conv128", 128, 128, false, 16, 1.945, 0.9712, TL_SIDE_1T),
+          conv("conv128", 128, 128, false, 32, 3.244, 0.9427, TL_SIDE_1T),
+          conv("conv128", 128, 128, false, 64, 5.615, 0.8845, TL_SIDE_1T),
           conv("conv256", 256, 256, false, 32, 10.4, 0.972, ISSUE_1T),
           conv("conv256", 256, 256, false, 64, 22.2, 0.9436, ISSUE_1T),
           conv("conv256", 256, 256, false, 128, 53.49, 0.8874, TL_SIDE_1T),
-          conv("conv512", 512, 512, false, 64, 110.85, 0.9723, SUMMARY_WALL + "; 143 CPU s"),
-          conv("conv512", 512, 512, false, 128, Double.NaN, Double.NaN, "none recorded"),
-          conv("conv256x128", 256, 128, false, 32, 5.8951, 0.9588, SUMMARY_WALL),
-          conv("conv256x128", 256, 128, false, 64, 10.4455, 0.9179, SUMMARY_WALL),
+          conv("conv512", 512, 512, false, 64, 146.0, 0.9723, TL_SIDE_1T),
+          conv("conv512", 512, 512, false, 128, 250.0, 0.9444, TL_SIDE_1T),
+          conv("conv256x128", 256, 128, false, 32, 5.832, 0.9588, TL_SIDE_1T),
+          conv("conv256x128", 256, 128, false, 64, 11.08, 0.9179, TL_SIDE_1T),
           conv("conv128", 128, 128, true, 32, 0.887, 0.9396, TL_SIDE_1T),
           conv("conv256", 256, 256, true, 64, 3.534, 0.9417, TL_SIDE_1T),
-          conv("conv512", 512, 512, true, 128, Double.NaN, Double.NaN, "none recorded"),
+          conv("conv512", 512, 512, true, 128, 36.59, 0.9430, TL_SIDE_1T),
           new PeerCase(
               "cp8_conv64",
               new int[] {64, 64, 3, 3},
               false,
               8,
               true,
-              0.0517,
-              1.511e-6,
-              SUMMARY_WALL));
+              0.1347,
+              4.816e-8,
+              TL_SIDE_1T));
 
   private static PeerCase conv(
       String name,

@@ -70,6 +70,20 @@ class CpPeersBenchTest {
     assertTrue(md.contains("| cp8_conv64-cp4-r8 | [64,64,3,3] | 8 |"), md);
   }
 
+  /** Issue 19 asks for a ratio on every peer case, so every case carries a TensorLy figure. */
+  @Test
+  void everyPeerCaseHasATensorlyFigureWithItsSource() {
+    for (CpPeersBench.PeerCase c : CpPeersBench.CASES) {
+      assertTrue(c.tensorlySeconds() > 0, c.id() + ": TensorLy seconds " + c.tensorlySeconds());
+      assertTrue(
+          c.tensorlyError() >= 0 && c.tensorlyError() < 1,
+          c.id() + ": TensorLy error " + c.tensorlyError());
+      assertTrue(
+          c.tensorlySource().contains("CPU s") || c.tensorlySource().contains("wall s"),
+          c.id() + ": the source names its time unit: " + c.tensorlySource());
+    }
+  }
+
   @Test
   void equalErrorAllowsOnlyTheSlack() {
     assertTrue(CpPeersBench.equalError(0.9720, 0.9720));
