@@ -222,7 +222,7 @@ public final class CompressionPipeline {
         prune == null
             ? null
             : prune.planned()
-                ? plannedPruning(original, before, inputShape)
+                ? plannedPruning(original, before, inputShape, inputs)
                 : prune.apply(original, calibration(inputShape), measure.threads());
     Model start = pruning == null ? original : pruning.model();
     ModelProfile startProfile = start == original ? before : profile(start);
@@ -285,20 +285,45 @@ public final class CompressionPipeline {
   }
 
   /**
-   * Pruning planned by the budget allocator together with the factorizations of the original
-   * model's selected layers ({@link PruneStep#applyPlanned}). A latency budget alone is met on MACs
-   * here (a pruned convolution's time follows its MACs); the latency rounds then measure the plan
-   * of the pruned model against the original.
+   * Pruning planned by the budget allocator ({@link PruneStep#applyPlanned}): together with the
+   * factorizations of the original model's selected layers, or alone ({@code --method prune}). A
+   * latency budget alone is met on MACs here (a pruned convolution's time follows its MACs): with
+   * factorizations the latency rounds then measure the plan of the pruned model against the
+   * original; pruning alone is measured and re-pruned in rounds of its own ({@link
+   * LatencyRounds#runMacs}).
    */
-  private PruneStep.Result plannedPruning(Model original, ModelProfile profile, long[] inputShape)
+  private PruneStep.Result plannedPruning(
+      Model original, ModelProfile profile, long[] inputShape, InputShapes inputs)
       throws IOException {
+    PruneStep prune = planSpec.prune();
     Budget budget = planSpec.budget();
-    if (budget.isNone() && planSpec.keepLatency() > 0 && planSpec.keepLatency() < 1) {
+    boolean onLatency = budget.isNone() && planSpec.keepLatency() > 0 && planSpec.keepLatency() < 1;
+    if (onLatency) {
       budget = Budget.keepFlops(planSpec.keepLatency());
     }
-    LayerSelection.Result selection = layerSelection.apply(original, profile, modelFile);
     TensorValue calibration = calibration(inputShape);
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
+    int threads = measure.threads();
+    if (prune.only()) {
+      if (!onLatency) {
+        return prune.applyPlanned(original, calibration, threads, List.of(), total, budget);
+      }
+      int[] batches = inputs.batches(measure.latencyBatchSizes());
+      byte[] reference = OnnxWriter.toBytes(original);
+      LatencyBenchmark.Settings rounds =
+          LatencyBenchmark.Settings.defaults().withThreads(threads).withMaxSeconds(30);
+      LatencyRounds.Outcome<PruneStep.Result> o =
+          LatencyRounds.runMacs(
+              planSpec.keepLatency(),
+              keepMacs ->
+                  prune.applyPlanned(
+                      original, calibration, threads, List.of(), total, Budget.keepFlops(keepMacs)),
+              r -> LatencyRounds.ratios(reference, r.model(), inputs, batches, rounds));
+      Map<String, Object> settings = new java.util.LinkedHashMap<>(o.settings());
+      settings.put("latency_keep", planSpec.keepLatency());
+      return o.best().withSettings(settings);
+    }
+    LayerSelection.Result selection = layerSelection.apply(original, profile, modelFile);
     List<BudgetAllocator.LayerOptions> options = List.of();
     if (!selection.selected().isEmpty()) {
       RankSelector rs = rankSelector(original, profile, selection, calibration, budget);
@@ -319,9 +344,7 @@ public final class CompressionPipeline {
         close(rs);
       }
     }
-    return planSpec
-        .prune()
-        .applyPlanned(original, calibration, measure.threads(), options, total, budget);
+    return prune.applyPlanned(original, calibration, threads, options, total, budget);
   }
 
   /**
@@ -347,7 +370,7 @@ public final class CompressionPipeline {
 
   private static Map<String, Object> pruneSettings(PruneStep.Result pruning) {
     ChannelSelection.Result r = pruning.selection();
-    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    Map<String, Object> m = new java.util.LinkedHashMap<>(pruning.settings());
     m.put("prune_keep", r.keep());
     m.put("prune_criterion", r.criterion());
     m.put("pruned_groups", r.prunedGroups());

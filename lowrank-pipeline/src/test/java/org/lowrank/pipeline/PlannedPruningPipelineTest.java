@@ -116,7 +116,7 @@ class PlannedPruningPipelineTest {
 
   /** Planned pruning (keep counts chosen by the allocator) with the L2 filter norm, block 8. */
   private static PruneStep planned() {
-    return new PruneStep(Double.NaN, Double.NaN, "l2", RankMultiple.given(8), false);
+    return new PruneStep(Double.NaN, "l2", RankMultiple.given(8), false);
   }
 
   private CompressionResult compress(Model m, String name, Budget budget, double keepLatency)
