@@ -29,6 +29,14 @@ import org.slf4j.LoggerFactory;
  * the other criteria. The allocator compares log(score) lost per unit of cost saved across groups
  * and layers alike.
  *
+ * <p>Pruning alone (no factorization options) scores a candidate exp(-lost mass share) instead, so
+ * that log(score), the allocator's utility, is the share lost itself: the groups' losses add up
+ * linearly (removing a block costs its share of the group's mass per unit saved, however much of
+ * the group is already gone). The log of the kept share would make each further block of a group
+ * dearer and spread the cuts over more groups; on ResNet-20 at 75% of the MACs (L1) that spread
+ * took a block from the first convolution of the last stage and fell from 34.2% to 21.2% top-1
+ * before fine-tuning (500 test images), while the linear loss keeps it whole (34.2%).
+ *
  * <p>The costs add up exactly for groups whose members no other pruned group touches (the inner
  * channels of a residual block); where one layer sits between two pruned groups the sum counts the
  * saving of their overlap twice. So the allocation runs in rounds (at most {@value #ROUNDS}): the
@@ -120,7 +128,7 @@ public final class PlannedPruning {
                 g, g.width(), "kept whole: removing channels saves no " + kindName(kind)));
         continue;
       }
-      GroupOffer offer = GroupOffer.of(g, order, energy(criterion, s), unit, m);
+      GroupOffer offer = GroupOffer.of(g, order, energy(criterion, s), unit, m, layers.isEmpty());
       offers.add(offer);
       units.add(offer.options());
       fixed = fixed.minus(times(unit, g.width()));
@@ -185,7 +193,7 @@ public final class PlannedPruning {
                   ? String.format(
                       Locale.ROOT,
                       "planned: keeps %.4f of the %s mass",
-                      chosen.score(),
+                      o.kept()[o.options().candidates().indexOf(chosen)],
                       criterion.name())
                   : ""));
       LOG.debug("group {}: keeps {} of {} (score {})", o.group().label(), k, w, chosen.score());
@@ -295,13 +303,14 @@ public final class PlannedPruning {
       int[] order,
       Cost unit,
       int[] keeps,
+      double[] kept,
       BudgetAllocator.LayerOptions options) {
 
     int keepOf(Candidate chosen) {
       return keeps[options.candidates().indexOf(chosen)];
     }
 
-    static GroupOffer of(ChannelGroup g, int[] order, double[] e, Cost unit, int m) {
+    static GroupOffer of(ChannelGroup g, int[] order, double[] e, Cost unit, int m, boolean alone) {
       int w = g.width();
       double sum = Arrays.stream(e).sum();
       List<Integer> keeps = new ArrayList<>();
@@ -309,13 +318,16 @@ public final class PlannedPruning {
       for (int k = (w - 1) / m * m; k >= m; k -= m) {
         keeps.add(k);
       }
+      double[] kept = new double[keeps.size()];
       List<Candidate> cands = new ArrayList<>();
-      for (int k : keeps) {
+      for (int i = 0; i < kept.length; i++) {
+        int k = keeps.get(i);
         double lost = 0;
         for (int r = 0; r < w - k; r++) {
           lost += e[order[r]];
         }
-        double score = sum > 0 ? Math.max(0, 1 - lost / sum) : 1;
+        kept[i] = sum > 0 ? Math.max(0, 1 - lost / sum) : 1;
+        double score = alone ? Math.exp(kept[i] - 1) : kept[i];
         cands.add(new Candidate(null, times(unit, k), score));
       }
       return new GroupOffer(
@@ -323,6 +335,7 @@ public final class PlannedPruning {
           order,
           unit,
           keeps.stream().mapToInt(Integer::intValue).toArray(),
+          kept,
           new BudgetAllocator.LayerOptions("prune " + g.label(), cands, 0));
     }
   }
