@@ -88,9 +88,23 @@ class FilterPruningCliTest {
   void badPruneOptionsAreBadInput() {
     CliCommandsTest.Run none =
         CliCommandsTest.run(
-            "plan", "m.onnx", "-o", tmp.resolve("p.json").toString(), "--method", "prune");
+            "compress", "m.onnx", "-o", tmp.resolve("p.onnx").toString(), "--method", "prune");
     assertEquals(ExitCodes.BAD_INPUT, none.code(), none.err());
-    assertTrue(none.err().contains("--prune-keep"), none.err());
+    assertTrue(none.err().contains("--keep-params, --keep-flops or --keep-latency"), none.err());
+    CliCommandsTest.Run both =
+        CliCommandsTest.run(
+            "compress",
+            "m.onnx",
+            "-o",
+            tmp.resolve("p.onnx").toString(),
+            "--method",
+            "prune",
+            "--prune-keep",
+            "0.5",
+            "--keep-flops",
+            "0.75");
+    assertEquals(ExitCodes.BAD_INPUT, both.code(), both.err());
+    assertTrue(both.err().contains("drop --prune-keep"), both.err());
     CliCommandsTest.Run criterion =
         CliCommandsTest.run(
             "plan",

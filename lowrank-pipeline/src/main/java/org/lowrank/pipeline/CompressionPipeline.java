@@ -312,13 +312,29 @@ public final class CompressionPipeline {
       byte[] reference = OnnxWriter.toBytes(original);
       LatencyBenchmark.Settings rounds =
           LatencyBenchmark.Settings.defaults().withThreads(threads).withMaxSeconds(30);
-      LatencyRounds.Outcome<PruneStep.Result> o =
-          LatencyRounds.runMacs(
-              planSpec.keepLatency(),
-              keepMacs ->
-                  prune.applyPlanned(
-                      original, calibration, threads, List.of(), total, Budget.keepFlops(keepMacs)),
-              r -> LatencyRounds.ratios(reference, r.model(), inputs, batches, rounds));
+      LatencyRounds.Outcome<PruneStep.Result> o;
+      try {
+        o =
+            LatencyRounds.runMacs(
+                planSpec.keepLatency(),
+                keepMacs ->
+                    prune.applyPlanned(
+                        original,
+                        calibration,
+                        threads,
+                        List.of(),
+                        total,
+                        Budget.keepFlops(keepMacs)),
+                r -> LatencyRounds.ratios(reference, r.model(), inputs, batches, rounds),
+                r -> (double) profile(r.model()).totalMacs() / profile.totalMacs());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "--keep-latency "
+                + planSpec.keepLatency()
+                + " with pruning alone starts from the same fraction of the MACs: "
+                + e.getMessage(),
+            e);
+      }
       Map<String, Object> settings = new java.util.LinkedHashMap<>(o.settings());
       settings.put("latency_keep", planSpec.keepLatency());
       return o.best().withSettings(settings);

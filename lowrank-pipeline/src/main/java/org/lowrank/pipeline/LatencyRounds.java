@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.DoubleFunction;
 import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 import org.lowrank.analysis.InputShapes;
 import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxWriter;
@@ -90,23 +91,36 @@ final class LatencyRounds {
 
   /**
    * Rounds of pruning alone under a latency budget: the knob is the fraction of the original's MACs
-   * the allocator prunes to (first {@code keepLatency}: a pruned convolution's time follows its
-   * MACs); when the pruned model measures r_worst &gt; keepLatency of the original's time, the next
-   * round asks for keepMacs x keepLatency / r_worst.
+   * the allocator prunes to, first {@code keepLatency} (a pruned convolution's time follows its
+   * MACs). When the pruned model, keeping m of the MACs, measures r_worst &gt; keepLatency of the
+   * original's time, the next round asks for min(knob, m) x keepLatency / r_worst: strictly fewer
+   * MACs than the last model's, so no round repeats one.
    *
    * @param prune prunes to a MACs fraction
    * @param measure the pruned model's measured time over the original's, per batch
+   * @param macsKept the pruned model's MACs over the original's
    * @return the first pruning meeting the budget at every batch, else the closest, with the
    *     settings recording every round
    */
   static <R> Outcome<R> runMacs(
-      double keepLatency, DoubleFunction<R> prune, Function<R, double[]> measure) {
+      double keepLatency,
+      DoubleFunction<R> prune,
+      Function<R, double[]> measure,
+      ToDoubleFunction<R> macsKept) {
+    List<R> last = new ArrayList<>();
     return run(
         keepLatency,
-        prune::apply,
+        f -> {
+          R r = prune.apply(f);
+          last.add(r);
+          return r;
+        },
         measure,
         keepLatency,
-        (f, r) -> f * Math.min(1, keepLatency / Arrays.stream(r).max().orElse(1)),
+        (f, r) ->
+            Math.min(f, macsKept.applyAsDouble(last.get(last.size() - 1)))
+                * keepLatency
+                / Arrays.stream(r).max().orElse(1),
         f -> List.of(Math.round(f * 1e4) / 1e4),
         r -> null,
         "latency budget " + keepLatency + " (pruning alone, planned on MACs)");
