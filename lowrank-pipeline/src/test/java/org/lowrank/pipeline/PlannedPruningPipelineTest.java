@@ -26,6 +26,7 @@ import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
+import org.lowrank.plan.Plan;
 import org.lowrank.prune.ChannelDependencies;
 import org.lowrank.prune.ChannelGroup;
 import org.lowrank.prune.ChannelPruner;
@@ -339,5 +340,37 @@ class PlannedPruningPipelineTest {
         e.getMessage().contains(String.format(java.util.Locale.ROOT, "%.4f of them", fraction)),
         fraction + ": " + e.getMessage());
     assertFalse(java.nio.file.Files.exists(tmp.resolve("impossible-out.onnx")));
+  }
+
+  @Test
+  void whenNothingIsPrunedTheRankSearchIsReusedAndPlansAsWithoutPruning() throws Exception {
+    // block 512: every group is narrower than two blocks, so nothing can be pruned
+    Model m = DemoModels.fashionCnn(3);
+    Path model = tmp.resolve("cnn.onnx");
+    OnnxWriter.write(m, model);
+    List<Plan> plans = new java.util.ArrayList<>();
+    for (PruneStep prune :
+        java.util.Arrays.asList(
+            new PruneStep(Double.NaN, "l2", RankMultiple.given(512), false), null)) {
+      CompressionPipeline.Builder b =
+          CompressionPipeline.builder()
+              .setModel(model)
+              .optMethods(List.of(Method.TUCKER2))
+              .optBudget(Budget.keepFlops(0.6))
+              .optThreads(1);
+      if (prune != null) {
+        b.optPrune(prune);
+      }
+      plans.add(b.build().plan().plan());
+    }
+    Map<String, Object> s = plans.get(0).settings();
+    assertEquals(0L, s.get("pruned_groups"), s.toString());
+    assertEquals(true, s.get("rank_search_reused"), "the search is not run twice: " + s);
+    assertEquals(null, plans.get(1).settings().get("rank_search_reused"));
+    assertEquals(
+        plans.get(1).layers().toString(),
+        plans.get(0).layers().toString(),
+        "the same factorizations as without pruning");
+    assertEquals(plans.get(1).modelAfter(), plans.get(0).modelAfter());
   }
 }
