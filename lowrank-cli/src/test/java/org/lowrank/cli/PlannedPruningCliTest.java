@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank.analysis.ModelProfile;
@@ -86,6 +87,10 @@ class PlannedPruningCliTest {
     assertTrue(after <= 0.5 * before, before + " -> " + after);
     assertTrue(r.out().contains("pruned "), r.out());
     assertTrue(r.out().contains("planned: keeps "), r.out());
+    for (String report : List.of("p.report.json", "p.report.html")) {
+      String text = Files.readString(tmp.resolve(report));
+      assertTrue(text.contains("planned: keeps "), report + " lists the pruned groups");
+    }
 
     CliCommandsTest.Run impossible =
         CliCommandsTest.run(
