@@ -253,10 +253,13 @@ public final class PlanningOptions {
     if (pruneKeep == null && !pruneMethod()) {
       return null;
     }
+    // channel counts on the rank block: --rank-multiple (auto when no selector declares it)
+    CommandLine.Model.OptionSpec multiple = command.findOption(SelectorOption.RANK_MULTIPLE.name());
+    Object block = multiple == null ? null : multiple.getValue();
     return new org.lowrank.pipeline.PruneStep(
         pruneKeep == null ? Double.NaN : pruneKeep,
         pruneCriterion,
-        org.lowrank.cost.RankMultiple.detect(),
+        org.lowrank.cost.RankMultiple.parse(block == null ? null : block.toString()),
         only);
   }
 
