@@ -58,6 +58,14 @@ public final class PlanCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     common.apply();
+    org.lowrank.pipeline.PruneStep prune = planning.pruneStep();
+    if (prune != null && prune.only()) {
+      throw new IllegalArgumentException(
+          "--method prune alone factorizes no layer, and a plan file records factorizations only"
+              + " ('compress --plan' cannot apply filter pruning): run 'lowrank compress "
+              + model
+              + " --method prune' with the same budget instead; it lists the pruned groups");
+    }
     OutputCheck.check(
         "plan", output, "input model", model, "plan file", planning.plan, "dataset", data.data);
     ProgressBar bar = common.progress();

@@ -117,8 +117,9 @@ public final class PlanningOptions {
       paramLabel = "F",
       description = {
         "Filter pruning before factorization: keep this fraction of the channels of every",
-        "prunable channel group (counts rounded up to the rank block); --method prune prunes",
-        "only (then --keep-flops alone may set the fraction)."
+        "prunable channel group (counts rounded up to the rank block). Without it, --method",
+        "prune (alone or e.g. hybrid,prune) lets the planner choose each group's count under",
+        "--keep-params, --keep-flops or --keep-latency."
       })
   Double pruneKeep;
 
@@ -252,12 +253,13 @@ public final class PlanningOptions {
     if (pruneKeep == null && !pruneMethod()) {
       return null;
     }
-    double flops = keepFlops == null ? Double.NaN : keepFlops;
+    // channel counts on the rank block: --rank-multiple (auto when no selector declares it)
+    CommandLine.Model.OptionSpec multiple = command.findOption(SelectorOption.RANK_MULTIPLE.name());
+    Object block = multiple == null ? null : multiple.getValue();
     return new org.lowrank.pipeline.PruneStep(
         pruneKeep == null ? Double.NaN : pruneKeep,
-        only ? flops : Double.NaN,
         pruneCriterion,
-        org.lowrank.cost.RankMultiple.detect(),
+        org.lowrank.cost.RankMultiple.parse(block == null ? null : block.toString()),
         only);
   }
 

@@ -168,7 +168,7 @@ public final class CompressionReport {
   /**
    * Filter pruning before factorization: what was decided for every channel group with filters.
    *
-   * @param criterion how channels were scored (e.g. "l1", "feature-map, greedy")
+   * @param criterion how channels were scored (e.g. "l1", "feature-map, planned")
    * @param keep fraction of each group's channels asked to be kept, or, when the counts were chosen
    *     for a budget, the fraction of all eligible channels kept; NaN when unknown
    * @param groups one entry per group, graph order

@@ -218,11 +218,15 @@ public final class CompressionPipeline {
     // filter pruning first (--prune-keep, or chosen by the allocator with the factorizations):
     // the planner then factorizes the pruned model
     PruneStep prune = planSpec.prune();
+    PlannedStart planned =
+        prune != null && prune.planned()
+            ? plannedPruning(original, before, inputShape, inputs)
+            : null;
     PruneStep.Result pruning =
         prune == null
             ? null
-            : prune.planned()
-                ? plannedPruning(original, before, inputShape)
+            : planned != null
+                ? planned.pruning()
                 : prune.apply(original, calibration(inputShape), measure.threads());
     Model start = pruning == null ? original : pruning.model();
     ModelProfile startProfile = start == original ? before : profile(start);
@@ -243,7 +247,8 @@ public final class CompressionPipeline {
                     calibration(inputShape),
                     inputs,
                     budget,
-                    original);
+                    original,
+                    planned == null ? null : planned.reusableFor(budget));
     if (pruning != null) {
       plan = withPruning(plan, pruning, before);
     }
@@ -285,21 +290,66 @@ public final class CompressionPipeline {
   }
 
   /**
-   * Pruning planned by the budget allocator together with the factorizations of the original
-   * model's selected layers ({@link PruneStep#applyPlanned}). A latency budget alone is met on MACs
-   * here (a pruned convolution's time follows its MACs); the latency rounds then measure the plan
-   * of the pruned model against the original.
+   * Pruning planned by the budget allocator ({@link PruneStep#applyPlanned}): together with the
+   * factorizations of the original model's selected layers, or alone ({@code --method prune}). A
+   * latency budget alone is met on MACs here (a pruned convolution's time follows its MACs): with
+   * factorizations the latency rounds then measure the plan of the pruned model against the
+   * original; pruning alone is measured and re-pruned in rounds of its own ({@link
+   * LatencyRounds#runMacs}).
    */
-  private PruneStep.Result plannedPruning(Model original, ModelProfile profile, long[] inputShape)
+  private PlannedStart plannedPruning(
+      Model original, ModelProfile profile, long[] inputShape, InputShapes inputs)
       throws IOException {
+    PruneStep prune = planSpec.prune();
     Budget budget = planSpec.budget();
-    if (budget.isNone() && planSpec.keepLatency() > 0 && planSpec.keepLatency() < 1) {
+    boolean onLatency = budget.isNone() && planSpec.keepLatency() > 0 && planSpec.keepLatency() < 1;
+    if (onLatency) {
       budget = Budget.keepFlops(planSpec.keepLatency());
     }
-    LayerSelection.Result selection = layerSelection.apply(original, profile, modelFile);
     TensorValue calibration = calibration(inputShape);
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
+    int threads = measure.threads();
+    if (prune.only()) {
+      if (!onLatency) {
+        return new PlannedStart(
+            prune.applyPlanned(original, calibration, threads, List.of(), total, budget),
+            budget,
+            null);
+      }
+      int[] batches = inputs.batches(measure.latencyBatchSizes());
+      byte[] reference = OnnxWriter.toBytes(original);
+      LatencyBenchmark.Settings rounds =
+          LatencyBenchmark.Settings.defaults().withThreads(threads).withMaxSeconds(30);
+      LatencyRounds.Outcome<PruneStep.Result> o;
+      try {
+        o =
+            LatencyRounds.runMacs(
+                planSpec.keepLatency(),
+                keepMacs ->
+                    prune.applyPlanned(
+                        original,
+                        calibration,
+                        threads,
+                        List.of(),
+                        total,
+                        Budget.keepFlops(keepMacs)),
+                r -> LatencyRounds.ratios(reference, r.model(), inputs, batches, rounds),
+                r -> (double) profile(r.model()).totalMacs() / profile.totalMacs());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "--keep-latency "
+                + planSpec.keepLatency()
+                + " with pruning alone starts from the same fraction of the MACs: "
+                + e.getMessage(),
+            e);
+      }
+      Map<String, Object> settings = new java.util.LinkedHashMap<>(o.settings());
+      settings.put("latency_keep", planSpec.keepLatency());
+      return new PlannedStart(o.best().withSettings(settings), budget, null);
+    }
+    LayerSelection.Result selection = layerSelection.apply(original, profile, modelFile);
     List<BudgetAllocator.LayerOptions> options = List.of();
+    RankSelector.Scored searched = null;
     if (!selection.selected().isEmpty()) {
       RankSelector rs = rankSelector(original, profile, selection, calibration, budget);
       try {
@@ -315,13 +365,66 @@ public final class CompressionPipeline {
                     budget,
                     seed),
                 listener);
+        searched = PlannedStart.searched(rs, options);
       } finally {
         close(rs);
       }
     }
-    return planSpec
-        .prune()
-        .applyPlanned(original, calibration, measure.threads(), options, total, budget);
+    return new PlannedStart(
+        prune.applyPlanned(original, calibration, threads, options, total, budget),
+        budget,
+        searched);
+  }
+
+  /**
+   * Planned pruning's outcome, with the rank search it ran on the original model's layers (null for
+   * pruning alone).
+   *
+   * @param budget the budget the search and the allocation ran under
+   * @param searched the search's candidates, replayed as a selector
+   */
+  private record PlannedStart(
+      PruneStep.Result pruning, Budget budget, RankSelector.Scored searched) {
+
+    /**
+     * The search to reuse when the factorizations are re-planned under {@code replan}: only when no
+     * channel was pruned (the model is the original) and the budget is the same, so the selector
+     * would score the same layers alike; else null (search the pruned model anew).
+     */
+    RankSelector.Scored reusableFor(Budget replan) {
+      return searched != null && pruning.selection().prunedGroups() == 0 && budget.equals(replan)
+          ? searched
+          : null;
+    }
+
+    /** {@code rs}'s name, settings and the candidates it offered per layer, replayed. */
+    static RankSelector.Scored searched(
+        RankSelector rs, List<BudgetAllocator.LayerOptions> options) {
+      String name = rs.name();
+      Map<String, Object> settings = new java.util.LinkedHashMap<>(rs.settings());
+      Map<String, BudgetAllocator.LayerOptions> byLayer = new java.util.LinkedHashMap<>();
+      options.forEach(o -> byLayer.put(o.layer(), o));
+      return new RankSelector.Scored() {
+        @Override
+        public String name() {
+          return name;
+        }
+
+        @Override
+        public Map<String, Object> settings() {
+          return settings;
+        }
+
+        @Override
+        public BudgetAllocator.LayerOptions options(LayerInput layer, List<Method> methods) {
+          BudgetAllocator.LayerOptions o = byLayer.get(layer.name());
+          if (o == null) {
+            throw new IllegalStateException("no searched candidates for layer " + layer.name());
+          }
+          return o;
+        }
+      };
+    }
   }
 
   /**
@@ -347,7 +450,7 @@ public final class CompressionPipeline {
 
   private static Map<String, Object> pruneSettings(PruneStep.Result pruning) {
     ChannelSelection.Result r = pruning.selection();
-    Map<String, Object> m = new java.util.LinkedHashMap<>();
+    Map<String, Object> m = new java.util.LinkedHashMap<>(pruning.settings());
     m.put("prune_keep", r.keep());
     m.put("prune_criterion", r.criterion());
     m.put("pruned_groups", r.prunedGroups());
@@ -370,6 +473,9 @@ public final class CompressionPipeline {
     }
     Cost o = new Cost(original.totalParams(), original.totalMacs());
     Cost p = new Cost(pruned.totalParams(), pruned.totalMacs());
+    if (o.get(planSpec.budget().kind()) == p.get(planSpec.budget().kind())) {
+      return planSpec.budget(); // nothing pruned that this budget counts
+    }
     double keep =
         planSpec.budget().keepFraction()
             * o.get(planSpec.budget().kind())
@@ -945,11 +1051,18 @@ public final class CompressionPipeline {
       TensorValue calibration,
       InputShapes inputs,
       Budget budget,
-      Model reference) {
+      Model reference,
+      RankSelector.Scored searched) {
     if (selection.selected().isEmpty()) {
       throw new IllegalArgumentException(nothingToFactorize(model, selection));
     }
-    RankSelector rankSelector = rankSelector(model, profile, selection, calibration, budget);
+    if (searched != null) {
+      LOG.info(
+          "no channel pruned: the factorizations reuse the rank search of the original"
+              + " (rank_search_reused)");
+    }
+    RankSelector rankSelector =
+        searched != null ? searched : rankSelector(model, profile, selection, calibration, budget);
     Cost total = new Cost(profile.totalParams(), profile.totalMacs());
     PlanSpec.LatencyPruning prune = planSpec.latencyPruning();
     double keepLatency = planSpec.keepLatency();
@@ -1037,12 +1150,16 @@ public final class CompressionPipeline {
       List<String> order = profile.layers().stream().map(lp -> lp.name()).toList();
       List<LayerDecision> sorted = new ArrayList<>(p.layers());
       sorted.sort(java.util.Comparator.comparingInt(d -> order.indexOf(d.layer())));
+      Map<String, Object> settings = new java.util.LinkedHashMap<>(p.settings());
+      if (searched != null) {
+        settings.put("rank_search_reused", true);
+      }
       return new Plan(
           p.model(),
           p.selector(),
           p.budget(),
           p.seed(),
-          p.settings(),
+          settings,
           sorted,
           p.modelBefore(),
           p.modelAfter());

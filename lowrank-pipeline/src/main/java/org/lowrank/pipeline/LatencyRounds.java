@@ -5,7 +5,9 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoubleFunction;
 import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 import org.lowrank.analysis.InputShapes;
 import org.lowrank.graph.Model;
 import org.lowrank.onnx.OnnxWriter;
@@ -57,7 +59,7 @@ final class LatencyRounds {
    *     smallest worst ratio), its settings recording every round
    */
   static Plan run(LatencyBudget first, Function<LatencyBudget, Plan> planner, WholeModel measure) {
-    return run(
+    return runPlans(
         first,
         planner,
         measure,
@@ -77,7 +79,7 @@ final class LatencyRounds {
    * @param planner plans with a per-layer cap
    */
   static Plan runCap(double cap, Function<Double, Plan> planner, WholeModel measure) {
-    return run(
+    return runPlans(
         cap,
         planner,
         measure,
@@ -88,15 +90,65 @@ final class LatencyRounds {
   }
 
   /**
-   * The rounds, over a planning knob {@code S}.
+   * Rounds of pruning alone under a latency budget: the knob is the fraction of the original's MACs
+   * the allocator prunes to, first {@code keepLatency} (a pruned convolution's time follows its
+   * MACs). When the pruned model, keeping m of the MACs, measures r_worst &gt; keepLatency of the
+   * original's time, the next round asks for min(knob, m) x keepLatency / r_worst: strictly fewer
+   * MACs than the last model's, so no round repeats one.
    *
-   * @param target the most measured ratio (planned / original time) allowed at every batch
-   * @param correct the next round's knob given the measured ratios
-   * @param describe the knob as recorded in the plan settings
-   * @return the first plan meeting the target, else the one closest to it (the smallest worst
-   *     ratio), its settings recording every round
+   * @param prune prunes to a MACs fraction
+   * @param measure the pruned model's measured time over the original's, per batch
+   * @param macsKept the pruned model's MACs over the original's
+   * @return the first pruning meeting the budget at every batch, else the closest, with the
+   *     settings recording every round
    */
-  private static <S> Plan run(
+  static <R> Outcome<R> runMacs(
+      double keepLatency,
+      DoubleFunction<R> prune,
+      Function<R, double[]> measure,
+      ToDoubleFunction<R> macsKept) {
+    List<R> last = new ArrayList<>();
+    return run(
+        keepLatency,
+        f -> {
+          R r = prune.apply(f);
+          last.add(r);
+          return r;
+        },
+        measure,
+        keepLatency,
+        (f, r) ->
+            Math.min(f, macsKept.applyAsDouble(last.get(last.size() - 1)))
+                * keepLatency
+                / Arrays.stream(r).max().orElse(1),
+        f -> List.of(Math.round(f * 1e4) / 1e4),
+        r -> null,
+        "latency budget " + keepLatency + " (pruning alone, planned on MACs)");
+  }
+
+  /**
+   * The result of the rounds: the chosen one and what the plan's settings record of them ({@code
+   * latency_rounds}, {@code latency_measured_ratio}, {@code latency_met}).
+   */
+  record Outcome<R>(R best, Map<String, Object> settings) {}
+
+  /** {@code plan} with {@code extra} settings added (replacing those of the same key). */
+  private static Plan withSettings(Plan plan, Map<String, Object> extra) {
+    Map<String, Object> settings = new LinkedHashMap<>(plan.settings());
+    settings.putAll(extra);
+    return new Plan(
+        plan.model(),
+        plan.selector(),
+        plan.budget(),
+        plan.seed(),
+        settings,
+        plan.layers(),
+        plan.modelBefore(),
+        plan.modelAfter());
+  }
+
+  /** The rounds over a planning knob {@code S}, their settings added to the chosen plan. */
+  private static <S> Plan runPlans(
       S first,
       Function<S, Plan> planner,
       WholeModel measure,
@@ -104,13 +156,45 @@ final class LatencyRounds {
       java.util.function.BiFunction<S, double[], S> correct,
       Function<S, List<Double>> describe,
       String goal) {
+    Outcome<Plan> o =
+        run(
+            first,
+            planner,
+            measure::ratios,
+            target,
+            correct,
+            describe,
+            p -> p.settings().get("latency_predicted_ms"),
+            goal);
+    return withSettings(o.best(), o.settings());
+  }
+
+  /**
+   * The rounds, over a planning knob {@code S} whose outcome is an {@code R}.
+   *
+   * @param target the most measured ratio (planned / original time) allowed at every batch
+   * @param correct the next round's knob given the measured ratios
+   * @param describe the knob as recorded in the plan settings
+   * @param predicted the round's predicted milliseconds to record, or null
+   * @return the first outcome meeting the target, else the one closest to it (the smallest worst
+   *     ratio), with the settings recording every round
+   */
+  private static <S, R> Outcome<R> run(
+      S first,
+      Function<S, R> planner,
+      Function<R, double[]> measure,
+      double target,
+      java.util.function.BiFunction<S, double[], S> correct,
+      Function<S, List<Double>> describe,
+      Function<R, Object> predicted,
+      String goal) {
     S knob = first;
-    Plan best = null;
+    R best = null;
     double bestWorst = Double.POSITIVE_INFINITY;
     double[] bestRatio = null;
     List<Map<String, Object>> rounds = new ArrayList<>();
     for (int round = 1; round <= MAX_ROUNDS; round++) {
-      Plan p;
+      R p;
       try {
         p = planner.apply(knob);
       } catch (IllegalArgumentException e) {
@@ -120,13 +204,14 @@ final class LatencyRounds {
         LOG.warn("latency round {}: {}; keeping an earlier round's plan", round, e.getMessage());
         break;
       }
-      double[] r = measure.ratios(p);
+      double[] r = measure.apply(p);
       double worst = Arrays.stream(r).max().orElse(Double.NaN);
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("round", (long) round);
       row.put("correction", describe.apply(knob));
-      if (p.settings().containsKey("latency_predicted_ms")) {
-        row.put("predicted_ms", p.settings().get("latency_predicted_ms"));
+      Object ms = predicted.apply(p);
+      if (ms != null) {
+        row.put("predicted_ms", ms);
       }
       row.put("measured_ratio", rounded(r));
       rounds.add(row);
@@ -145,7 +230,7 @@ final class LatencyRounds {
       }
       knob = correct.apply(knob, r);
     }
-    Map<String, Object> settings = new LinkedHashMap<>(best.settings());
+    Map<String, Object> settings = new LinkedHashMap<>();
     settings.put("latency_rounds", rounds);
     settings.put("latency_measured_ratio", rounded(bestRatio));
     settings.put("latency_met", bestWorst <= target);
@@ -157,15 +242,7 @@ final class LatencyRounds {
           rounds.size(),
           rounded(bestRatio));
     }
-    return new Plan(
-        best.model(),
-        best.selector(),
-        best.budget(),
-        best.seed(),
-        settings,
-        best.layers(),
-        best.modelBefore(),
-        best.modelAfter());
+    return new Outcome<>(best, settings);
   }
 
   /**
@@ -204,23 +281,38 @@ final class LatencyRounds {
               RandomFactors.of(byName.get(d.layer()).geometry(), d.choice(), settings.seed()));
         }
       }
-      Model rewritten = LayerRewriter.rewriteAll(base, specs);
-      LatencyComparison c =
-          LatencyBenchmark.compare(
-              "planned model",
-              originalBytes,
-              OnnxWriter.toBytes(rewritten),
-              Double.NaN,
-              inputs,
-              batches,
-              settings);
-      double[] r = new double[batches.length];
-      for (int b = 0; b < r.length; b++) {
-        LatencyComparison.Row row = c.rows().get(b);
-        r[b] = 1.0 / (Double.isNaN(row.cpuSpeedup()) ? row.speedup() : row.cpuSpeedup());
-      }
-      return r;
+      return ratios(
+          originalBytes, LayerRewriter.rewriteAll(base, specs), inputs, batches, settings);
     };
+  }
+
+  /**
+   * {@code model}'s measured time over the reference's at each batch: the two timed side by side
+   * (interleaved), CPU time of the calling thread when available.
+   *
+   * @param reference the reference model's ONNX bytes
+   */
+  static double[] ratios(
+      byte[] reference,
+      Model model,
+      InputShapes inputs,
+      int[] batches,
+      LatencyBenchmark.Settings settings) {
+    LatencyComparison c =
+        LatencyBenchmark.compare(
+            "planned model",
+            reference,
+            OnnxWriter.toBytes(model),
+            Double.NaN,
+            inputs,
+            batches,
+            settings);
+    double[] r = new double[batches.length];
+    for (int b = 0; b < r.length; b++) {
+      LatencyComparison.Row row = c.rows().get(b);
+      r[b] = 1.0 / (Double.isNaN(row.cpuSpeedup()) ? row.speedup() : row.cpuSpeedup());
+    }
+    return r;
   }
 
   /** The original model's milliseconds per run at each batch (CPU time when available). */

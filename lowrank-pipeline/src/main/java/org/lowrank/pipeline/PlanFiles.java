@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * Plan files: written atomically, read back and checked against the model they are applied to. The
  * costs stored in a (possibly hand-edited) file are recomputed from the model; a layer name that is
  * not in the model, a method that does not fit a layer or a rank beyond the full rank is an error
- * naming the file and the layer.
+ * naming the file and the layer. A plan made on a filter-pruned model (its settings list {@code
+ * prune_groups}) is refused: plan files do not carry the channels removed.
  */
 public final class PlanFiles {
   private static final Logger LOG = LoggerFactory.getLogger(PlanFiles.class);
@@ -36,6 +37,17 @@ public final class PlanFiles {
     Plan p =
         Plan.fromJson(
             InputFiles.readString(file, InputFiles.MAX_TEXT_BYTES, "plan"), file.toString());
+    if (p.settings().get("prune_groups") instanceof List<?> pruned && !pruned.isEmpty()) {
+      throw new IllegalArgumentException(
+          file
+              + ": the plan was made on a filter-pruned model ("
+              + pruned.size()
+              + " channel groups pruned, e.g. "
+              + pruned.get(0)
+              + "), and --plan applies factorizations only, so its ranks do not fit this model:"
+              + " run 'lowrank compress' with the options that made the plan (--method ...,prune"
+              + " and the budget) instead of --plan");
+    }
     List<LayerDecision> checked = new ArrayList<>();
     Cost after = new Cost(profile.totalParams(), profile.totalMacs());
     for (LayerDecision d : p.layers()) {

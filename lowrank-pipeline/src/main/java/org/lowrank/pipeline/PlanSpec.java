@@ -78,11 +78,26 @@ public record PlanSpec(
           "--prune-latency caps the factorized layers, and --method prune alone factorizes none:"
               + " drop --prune-latency, or add a factorization method (e.g. --method prune,tucker)");
     }
-    if (prune != null && prune.only() && keepLatency > 0) {
+    if (prune != null && prune.only() && keepLatency > 0 && !prune.planned()) {
       throw new IllegalArgumentException(
-          "--method prune alone does not take --keep-latency (its channels follow --prune-keep or"
-              + " --keep-flops): add a factorization method, e.g. --method hybrid,prune, to plan"
-              + " pruning and factorization under the latency budget");
+          "--prune-keep fixes the channels kept, so --method prune alone cannot also meet"
+              + " --keep-latency: drop --prune-keep to let the planner prune to the latency budget");
+    }
+    if (prune != null && prune.only() && keepLatency > 0 && !budget.isNone()) {
+      throw new IllegalArgumentException(
+          "--method prune alone plans its channels under one budget, found --keep-latency "
+              + keepLatency
+              + " and "
+              + budget
+              + ": give one of them, or add a factorization method (e.g. --method hybrid,prune)"
+              + " to meet both");
+    }
+    if (prune != null && prune.only() && !prune.planned() && !budget.isNone()) {
+      throw new IllegalArgumentException(
+          "--prune-keep fixes the channels kept, so --method prune alone cannot also meet "
+              + budget
+              + ": drop --prune-keep to let the planner prune to the budget, or add a"
+              + " factorization method (e.g. --method hybrid) to meet it after pruning");
     }
     if (planFile != null && keepLatency > 0) {
       throw new IllegalArgumentException(
@@ -105,9 +120,9 @@ public record PlanSpec(
         && budget.isNone()
         && !(keepLatency > 0 && keepLatency < 1)) {
       throw new IllegalArgumentException(
-          "--method ...,prune without --prune-keep lets the planner choose the channels to prune"
-              + " under a budget: give --keep-params, --keep-flops or --keep-latency below 1 (or a"
-              + " fixed --prune-keep F)");
+          "--method prune (alone or with factorization methods) without --prune-keep lets the"
+              + " planner choose the channels to prune under a budget: give --keep-params,"
+              + " --keep-flops or --keep-latency below 1 (or a fixed --prune-keep F)");
     }
     return this;
   }

@@ -3,7 +3,6 @@ package org.lowrank.pipeline;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.lowrank.analysis.ModelProfile;
 import org.lowrank.cost.Cost;
 import org.lowrank.cost.RankMultiple;
 import org.lowrank.graph.Model;
@@ -29,32 +28,24 @@ import org.slf4j.LoggerFactory;
  * group ({@link ChannelSelection#byFraction}), scored by a criterion, then hand the smaller model
  * to the planner. With {@code only}, nothing is factorized after.
  *
- * <p>With {@code keep} NaN and not {@code only}, the planner's budget allocator chooses each
- * group's keep count together with the factorizations ({@link #applyPlanned}, {@link
- * PlannedPruning}): {@code --method hybrid,prune} without {@code --prune-keep}.
+ * <p>With {@code keep} NaN the planner's budget allocator chooses each group's keep count ({@link
+ * #applyPlanned}, {@link PlannedPruning}): alone ({@code --method prune}, no factorization options)
+ * or together with the factorizations ({@code --method hybrid,prune}), under a parameter or MACs
+ * budget (a latency budget is planned on MACs, then measured).
  *
- * @param keep fraction of each group's channels kept, in (0, 1]; NaN: chosen for {@code keepMacs}
- *     (pruning alone) or by the planner (see {@link #planned()})
- * @param keepMacs with {@code keep} NaN, the fraction of the original MACs to keep: the largest
- *     blocks of channels removed where they cost least per MAC ({@link
- *     ChannelSelection#greedyForMacs})
+ * @param keep fraction of each group's channels kept, in (0, 1]; NaN: chosen by the planner (see
+ *     {@link #planned()})
  * @param criterion "l1", "l2" (filter norm) or "feature-map" (needs calibration images)
  * @param block channel counts are rounded up to multiples of this block
  * @param only prune only (no factorization after)
  */
-public record PruneStep(
-    double keep, double keepMacs, String criterion, RankMultiple block, boolean only) {
+public record PruneStep(double keep, String criterion, RankMultiple block, boolean only) {
   private static final Logger LOG = LoggerFactory.getLogger(PruneStep.class);
 
   /** The criteria by command-line name. */
   public static final List<String> CRITERIA = List.of("l1", "l2", "feature-map");
 
   public PruneStep {
-    if (Double.isNaN(keep) && only && !(keepMacs > 0 && keepMacs < 1)) {
-      throw new IllegalArgumentException(
-          "--method prune needs --prune-keep F or a --keep-flops budget in (0, 1); found "
-              + keepMacs);
-    }
     if (!Double.isNaN(keep) && !(keep > 0 && keep <= 1)) {
       throw new IllegalArgumentException(
           "--prune-keep takes the fraction of channels kept per group in (0, 1], e.g. 0.75; found "
@@ -67,9 +58,12 @@ public record PruneStep(
     }
   }
 
-  /** True when the planner's allocator chooses the keep counts ({@link #applyPlanned}). */
+  /**
+   * True when the planner's allocator chooses the keep counts ({@link #applyPlanned}), with the
+   * factorizations or, with {@code only}, alone.
+   */
   public boolean planned() {
-    return Double.isNaN(keep) && !only;
+    return Double.isNaN(keep);
   }
 
   /**
@@ -85,18 +79,15 @@ public record PruneStep(
         original,
         calibration,
         threads,
-        (deps, c) ->
-            Double.isNaN(keep)
-                ? ChannelSelection.greedyForMacs(
-                    deps, c, (long) (keepMacs * ModelProfile.of(deps.model()).totalMacs()), block)
-                : ChannelSelection.byFraction(deps, c, keep, block));
+        (deps, c) -> ChannelSelection.byFraction(deps, c, keep, block));
   }
 
   /**
    * Prunes the channels the planner's allocator chooses together with the factorizations ({@link
    * PlannedPruning#allocate}).
    *
-   * @param layers the factorization options of the selected layers of {@code original}
+   * @param layers the factorization options of the selected layers of {@code original}; empty for
+   *     pruning alone
    * @param total the original model's cost
    * @param budget a parameter or MACs budget
    */
@@ -172,8 +163,29 @@ public record PruneStep(
         RuntimeOptions.withThreads(threads));
   }
 
-  /** The pruned model and the selection with its per-group decisions. */
-  public record Result(Model model, ChannelSelection.Result selection) {
+  /**
+   * The pruned model and the selection with its per-group decisions.
+   *
+   * @param settings what the plan's settings record of how the pruning was chosen beyond the
+   *     selection (the latency rounds of pruning alone), empty when nothing
+   */
+  public record Result(
+      Model model, ChannelSelection.Result selection, Map<String, Object> settings) {
+    public Result {
+      settings = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(settings));
+    }
+
+    Result(Model model, ChannelSelection.Result selection) {
+      this(model, selection, Map.of());
+    }
+
+    /** This result with {@code extra} recorded in its settings. */
+    Result withSettings(Map<String, Object> extra) {
+      Map<String, Object> s = new java.util.LinkedHashMap<>(settings);
+      s.putAll(extra);
+      return new Result(model, selection, s);
+    }
+
     /** The decisions as the report lists them: per group its producers, widths and note. */
     public CompressionReport.Pruning report() {
       return new CompressionReport.Pruning(

@@ -44,6 +44,14 @@ class PipelineSpecsTest {
                     .withLatencyPruning(new PlanSpec.LatencyPruning(1.0, 1)));
     assertTrue(both.contains("--prune-latency") && both.contains("p.json"), both);
     assertTrue(message(() -> new PlanSpec.LatencyPruning(0, 1)).contains("ratio"));
+    // pruning alone plans its channels under one budget
+    PlanSpec alone =
+        plan.withPrune(
+            new PruneStep(Double.NaN, "l1", org.lowrank.cost.RankMultiple.given(8), true));
+    String two = message(() -> alone.withBudget(Budget.keepParams(0.5)).withKeepLatency(0.7));
+    assertTrue(two.contains("--keep-latency 0.7") && two.contains("keep params 0.5"), two);
+    String none = message(() -> alone.requireBudgetForPlannedPruning());
+    assertTrue(none.contains("--keep-params, --keep-flops or --keep-latency"), none);
 
     DataSpec data = DataSpec.none();
     assertTrue(message(() -> data.withRefitImages(-1)).contains("refit images must be >= 0"));

@@ -12,6 +12,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.lowrank.analysis.ModelProfile;
+import org.lowrank.cost.Cost;
 import org.lowrank.cost.Method;
 import org.lowrank.cost.RankMultiple;
 import org.lowrank.demo.DemoModels;
@@ -25,6 +26,13 @@ import org.lowrank.onnx.OnnxReader;
 import org.lowrank.onnx.OnnxWriter;
 import org.lowrank.plan.Budget;
 import org.lowrank.plan.LayerDecision;
+import org.lowrank.plan.Plan;
+import org.lowrank.prune.ChannelDependencies;
+import org.lowrank.prune.ChannelGroup;
+import org.lowrank.prune.ChannelPruner;
+import org.lowrank.prune.FilterNorm;
+import org.lowrank.prune.PruneSelection;
+import org.lowrank.report.CompressionReport;
 import org.lowrank.runtime.ExportCheck;
 import org.lowrank.runtime.RuntimeOptions;
 
@@ -116,11 +124,21 @@ class PlannedPruningPipelineTest {
 
   /** Planned pruning (keep counts chosen by the allocator) with the L2 filter norm, block 8. */
   private static PruneStep planned() {
-    return new PruneStep(Double.NaN, Double.NaN, "l2", RankMultiple.given(8), false);
+    return new PruneStep(Double.NaN, "l2", RankMultiple.given(8), false);
+  }
+
+  /** Pruning alone ({@code --method prune}), the counts chosen by the allocator: L2, block 8. */
+  private static PruneStep alone() {
+    return new PruneStep(Double.NaN, "l2", RankMultiple.given(8), true);
   }
 
   private CompressionResult compress(Model m, String name, Budget budget, double keepLatency)
       throws Exception {
+    return compress(m, name, budget, keepLatency, planned());
+  }
+
+  private CompressionResult compress(
+      Model m, String name, Budget budget, double keepLatency, PruneStep prune) throws Exception {
     Path model = tmp.resolve(name + ".onnx");
     OnnxWriter.write(m, model);
     CompressionPipeline.Builder b =
@@ -129,7 +147,7 @@ class PlannedPruningPipelineTest {
             .optOutput(tmp.resolve(name + "-out.onnx"))
             .optMethods(List.of(Method.TUCKER2))
             .optBudget(budget)
-            .optPrune(planned())
+            .optPrune(prune)
             .optGuard(FidelityGuard.defaults().withForce(true))
             .optThreads(1);
     if (keepLatency > 0) {
@@ -220,5 +238,139 @@ class PlannedPruningPipelineTest {
     // the dead half of block.conv1 and of block.conv2's inputs is removed: measured against the
     // original (not the pruned model) the plan is clearly faster (about 0.6 here)
     assertTrue(worst < 0.8, "measured against the model before pruning: " + worst);
+  }
+
+  /**
+   * {@code m} with the consumer weights of each pruned group's lowest-L2 channels zeroed (the
+   * channels the allocator removes first), as the report's kept counts say: what the pruned model
+   * must compute exactly.
+   */
+  private static Model maskedAsReported(Model m, CompressionResult r) {
+    ChannelDependencies d = ChannelDependencies.analyze(m);
+    Map<Integer, int[]> removed = new java.util.LinkedHashMap<>();
+    for (CompressionReport.PrunedGroup pg : r.pruning().pruned()) {
+      ChannelGroup g = d.groupOf(pg.members().get(0)).orElseThrow();
+      double[] s = FilterNorm.l2().scores(d, g);
+      removed.put(
+          g.index(),
+          java.util.stream.IntStream.range(0, s.length)
+              .boxed()
+              .sorted(java.util.Comparator.comparingDouble((Integer u) -> s[u]))
+              .limit(pg.channelsBefore() - pg.channelsAfter())
+              .mapToInt(Integer::intValue)
+              .toArray());
+    }
+    return ChannelPruner.maskConsumers(d, PruneSelection.of(removed));
+  }
+
+  @Test
+  void pruneAloneMeetsTheParameterBudgetAndComputesTheMaskedModelInOrt() throws Exception {
+    Model m = plantedResidual(4);
+    // the dead half of block.conv1 keeps 53% of the parameters: 0.4 needs live channels too
+    CompressionResult r = compress(m, "alone", Budget.keepParams(0.4), 0, alone());
+    assertTrue(r.plan().layers().isEmpty(), "pruning alone plans no layer: " + r.plan().layers());
+    Model out = OnnxReader.read(r.output());
+    long target = (long) Math.floor(0.4 * ModelProfile.of(m).totalParams());
+    long after = ModelProfile.of(out).totalParams();
+    assertTrue(after <= target, after + " params, target " + target);
+    assertEquals(
+        m.graph().nodes().size(), out.graph().nodes().size(), "channels removed, no node added");
+    assertFalse(prunedGroups(r).isEmpty(), r.plan().settings().toString());
+    assertTrue(
+        r.pruning().pruned().stream().mapToInt(g -> g.channelsBefore() - g.channelsAfter()).sum()
+            > 16,
+        "live channels go too, not only the 16 dead ones: " + r.pruning().pruned());
+    double diff =
+        ExportCheck.compare(
+                OnnxWriter.toBytes(maskedAsReported(m, r)),
+                OnnxWriter.toBytes(out),
+                2,
+                1,
+                RuntimeOptions.withThreads(1))
+            .maxAbsDifference();
+    assertTrue(diff < 1e-4, "pruned vs the masked original in ONNX Runtime: " + diff);
+  }
+
+  @Test
+  void pruneAloneUnderALatencyBudgetIsReprunedUntilTheMeasuredTimeMeetsIt() {
+    Model m = plantedResidual(5);
+    ModelProfile p = ModelProfile.of(m);
+    Cost total = new Cost(p.totalParams(), p.totalMacs());
+    PruneStep step = new PruneStep(Double.NaN, "l2", RankMultiple.given(4), true);
+    List<Double> asked = new java.util.ArrayList<>();
+    java.util.function.ToDoubleFunction<PruneStep.Result> kept =
+        r -> (double) ModelProfile.of(r.model()).totalMacs() / p.totalMacs();
+    // a fake clock: time = 0.15 of the original's (fixed overhead) + the MACs kept
+    LatencyRounds.Outcome<PruneStep.Result> o =
+        LatencyRounds.runMacs(
+            0.6,
+            f -> {
+              asked.add(f);
+              return step.applyPlanned(m, null, 1, List.of(), total, Budget.keepFlops(f));
+            },
+            r -> new double[] {0.15 + kept.applyAsDouble(r)},
+            kept);
+    double ratio = 0.15 + kept.applyAsDouble(o.best());
+    assertTrue(ratio <= 0.6, "the chosen pruning meets the fake latency: " + ratio);
+    assertEquals(true, o.settings().get("latency_met"), o.settings().toString());
+    assertTrue(asked.size() >= 2, "the MACs proxy alone misses it first: " + asked);
+    assertEquals(0.6, asked.get(0), 1e-12, "the first round prunes to the latency fraction");
+    assertEquals(asked.size(), ((List<?>) o.settings().get("latency_rounds")).size());
+    assertFalse(o.best().selection().selection().isEmpty());
+  }
+
+  @Test
+  void pruneAloneRefusesABudgetBelowItsSmallestModelNamingTheFraction() throws Exception {
+    Model m = plantedResidual(6);
+    // the smallest model pruning alone reaches: every prunable group at one block of 8 channels
+    ChannelDependencies d = ChannelDependencies.analyze(m);
+    Map<Integer, int[]> all = new java.util.LinkedHashMap<>();
+    for (String producer : List.of("stem", "block.conv1")) {
+      ChannelGroup g = d.groupOf(producer).orElseThrow();
+      all.put(g.index(), java.util.stream.IntStream.range(8, g.width()).toArray());
+    }
+    long smallest = ModelProfile.of(ChannelPruner.prune(d, PruneSelection.of(all))).totalParams();
+    double fraction = (double) smallest / ModelProfile.of(m).totalParams();
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            IllegalArgumentException.class,
+            () -> compress(m, "impossible", Budget.keepParams(0.05), 0, alone()));
+    assertTrue(e.getMessage().contains("keep params 0.05"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains(String.format(java.util.Locale.ROOT, "%.4f of them", fraction)),
+        fraction + ": " + e.getMessage());
+    assertFalse(java.nio.file.Files.exists(tmp.resolve("impossible-out.onnx")));
+  }
+
+  @Test
+  void whenNothingIsPrunedTheRankSearchIsReusedAndPlansAsWithoutPruning() throws Exception {
+    // block 512: every group is narrower than two blocks, so nothing can be pruned
+    Model m = DemoModels.fashionCnn(3);
+    Path model = tmp.resolve("cnn.onnx");
+    OnnxWriter.write(m, model);
+    List<Plan> plans = new java.util.ArrayList<>();
+    for (PruneStep prune :
+        java.util.Arrays.asList(
+            new PruneStep(Double.NaN, "l2", RankMultiple.given(512), false), null)) {
+      CompressionPipeline.Builder b =
+          CompressionPipeline.builder()
+              .setModel(model)
+              .optMethods(List.of(Method.TUCKER2))
+              .optBudget(Budget.keepFlops(0.6))
+              .optThreads(1);
+      if (prune != null) {
+        b.optPrune(prune);
+      }
+      plans.add(b.build().plan().plan());
+    }
+    Map<String, Object> s = plans.get(0).settings();
+    assertEquals(0L, s.get("pruned_groups"), s.toString());
+    assertEquals(true, s.get("rank_search_reused"), "the search is not run twice: " + s);
+    assertEquals(null, plans.get(1).settings().get("rank_search_reused"));
+    assertEquals(
+        plans.get(1).layers().toString(),
+        plans.get(0).layers().toString(),
+        "the same factorizations as without pruning");
+    assertEquals(plans.get(1).modelAfter(), plans.get(0).modelAfter());
   }
 }

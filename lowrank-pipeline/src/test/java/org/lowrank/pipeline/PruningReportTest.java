@@ -31,7 +31,7 @@ class PruningReportTest {
     CompressionResult r =
         CompressionPipeline.builder()
             .setModel(file)
-            .optPrune(new PruneStep(0.5, Double.NaN, "l1", RankMultiple.given(8), true))
+            .optPrune(new PruneStep(0.5, "l1", RankMultiple.given(8), true))
             .optThreads(1)
             .build()
             .run();

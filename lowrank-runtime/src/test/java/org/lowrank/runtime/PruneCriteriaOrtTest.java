@@ -19,6 +19,7 @@ import org.lowrank.prune.ChannelPruner;
 import org.lowrank.prune.ChannelSelection;
 import org.lowrank.prune.FeatureMapContribution;
 import org.lowrank.prune.FilterNorm;
+import org.lowrank.prune.PlannedPruning;
 import org.lowrank.prune.PruneSelection;
 
 /** The pruning criteria against planted facts and measured output changes. */
@@ -66,18 +67,25 @@ class PruneCriteriaOrtTest {
     assertTrue(none.decisions().stream().allMatch(g -> !g.note().isEmpty()));
   }
 
-  /** The greedy allocator meets the MACs target and takes the planted weak filters first. */
+  /**
+   * The planner's allocator, pruning alone (no factorization options), meets the MACs target on the
+   * pruned model's exact count and takes the planted weak filters first; the pruned model runs in
+   * ONNX Runtime.
+   */
   @Test
-  void greedyAllocatorMeetsTheMacsTargetCheapestBlocksFirst() {
+  void plannedPruningAloneMeetsTheMacsTargetCheapestBlocksFirst() {
     ChannelDependencies d = ChannelDependencies.analyze(planted());
     ChannelGroup spine = d.groupOf("stem").orElseThrow();
-    long total = org.lowrank.analysis.ModelProfile.of(d.model()).totalMacs();
-    long target = (long) (0.8 * total);
+    org.lowrank.analysis.ModelProfile before = org.lowrank.analysis.ModelProfile.of(d.model());
+    org.lowrank.cost.Cost total =
+        new org.lowrank.cost.Cost(before.totalParams(), before.totalMacs());
+    org.lowrank.plan.Budget budget = org.lowrank.plan.Budget.keepFlops(0.8);
     ChannelSelection.Result r =
-        ChannelSelection.greedyForMacs(d, FilterNorm.l1(), target, RankMultiple.given(2));
+        PlannedPruning.allocate(d, FilterNorm.l1(), RankMultiple.given(2), List.of(), total, budget)
+            .selection();
     Model pruned = ChannelPruner.prune(d, r.selection());
     long after = org.lowrank.analysis.ModelProfile.of(pruned).totalMacs();
-    assertTrue(after <= target && after > 0.5 * total, total + " -> " + after);
+    assertTrue(after <= budget.target(total) && after > 0.5 * total.macs(), total + " -> " + after);
     int[] removed = r.selection().removed().get(spine.index());
     assertTrue(
         removed != null && Arrays.stream(removed).filter(u -> u == 2 || u == 5).count() == 2,
@@ -86,6 +94,9 @@ class PruneCriteriaOrtTest {
       if (g.kept() < g.group().width()) {
         assertEquals(0, g.kept() % 2, "block-aligned: " + g);
       }
+    }
+    try (OrtRunner run = OrtRunner.open(pruned, "pruned", ONE_THREAD)) {
+      assertEquals(1, run.run(run.randomInputs(2, 5L)).size(), "the pruned model runs in ORT");
     }
   }
 
