@@ -348,10 +348,7 @@ public final class AccuracyBench implements Callable<Integer> {
                 "--plan",
                 planFile.toString()));
     cmd.addAll(data);
-    cmd.addAll(row.compress());
-    if (!row.compress().contains("--eval-limit")) {
-      cmd.addAll(List.of("--eval-limit", String.valueOf(evalLimit)));
-    }
+    cmd.addAll(compressOptions(row, evalLimit));
     cmd.addAll(List.of("--no-latency", "--threads", "1"));
     resetPeakMemory();
     double cpu0 = cpuSeconds();
@@ -401,6 +398,18 @@ public final class AccuracyBench implements Callable<Integer> {
     }
     m.putAll(ResultLog.provenance());
     return m;
+  }
+
+  /**
+   * The row's {@code compress} options, then {@code --eval-limit evalLimit} unless the row sets its
+   * own limit or skips evaluation ({@code --no-eval}).
+   */
+  static List<String> compressOptions(Row row, int evalLimit) {
+    List<String> out = new ArrayList<>(row.compress());
+    if (!out.contains("--eval-limit") && !out.contains("--no-eval")) {
+      out.addAll(List.of("--eval-limit", String.valueOf(evalLimit)));
+    }
+    return out;
   }
 
   /** How a row's model file appears in its recorded commands. */
