@@ -298,9 +298,11 @@ public final class BigModelBench implements Callable<Integer> {
         + " thread, CPU-s and peak RSS (VmHWM) sampled from /proc every "
         + POLL_MILLIS
         + " ms, wall times on a shared loaded machine; memory rows: `plan --selector similarity`"
-        + " on CIFAR-10 JPEGs (224 rows: resized to 224x224, --calibration "
+        + " on CIFAR-10 JPEGs (224 rows: resized to 224x224, `--calibration "
         + CALIBRATION_224
-        + "). Rerun one row: `./bench big"
+        + "`); `inception-v3/cp`: on random weights no CP rank that removes at least 10% of a"
+        + " layer keeps 99% of its energy, and the ranks nearer the break-even are not scored"
+        + " (the plan notes say which). Rerun one row: `./bench big"
         + " --only ID`; its commands are in `"
         + DATA
         + "`.\n\n"
