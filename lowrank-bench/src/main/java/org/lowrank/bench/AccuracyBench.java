@@ -205,7 +205,7 @@ public final class AccuracyBench implements Callable<Integer> {
               List.copyOf(plan),
               List.of("--factorize", "data", "--finetune-epochs", "2", "--train-limit", t.get(3))));
     }
-    // calibration cost: the data-aware pass on ResNet-56 and on an ImageNet-size (299x299) input
+    // calibration cost: the data-aware pass on ResNet-56 and on an ImageNet-size (224x224) input
     rows.add(
         new Row(
             "resnet56/tucker/keep-flops-0.22/energy-plan/data/fit-64",
@@ -221,13 +221,16 @@ public final class AccuracyBench implements Callable<Integer> {
               INCEPTION,
               inception,
               List.of("--selector", "energy", "--method", "tucker", "--keep-flops", "0.3"),
+              // the cost of the data-aware fit is the point: no refit after it (over 40 min here),
+              // and no top-1 (no labels for its 1000 classes)
               List.of(
                   "--factorize",
                   "data",
                   "--fit-images",
                   String.valueOf(images),
-                  "--eval-limit",
-                  "32")));
+                  "--refit-images",
+                  "0",
+                  "--no-eval")));
     }
     return rows;
   }
@@ -235,8 +238,14 @@ public final class AccuracyBench implements Callable<Integer> {
   /** Id suffix of the rows fine-tuned for 2 epochs after factorizing. */
   static final String FINE_TUNED = "ft-2";
 
-  /** The InceptionV3-shaped model with seeded random weights ({@code ./bench inception-v3}). */
+  /**
+   * The InceptionV3-shaped model with seeded random weights at 224x224 ({@code ./bench inception-v3
+   * --size 224}).
+   */
   static final String INCEPTION = "inception-v3-random";
+
+  /** The input height and width of the {@link #INCEPTION} rows. */
+  static final int INCEPTION_SIZE = 224;
 
   /**
    * The methods measured on a model: the three convolution methods and the hybrid on the ResNets
@@ -263,7 +272,7 @@ public final class AccuracyBench implements Callable<Integer> {
               ? DemoAssets.trainedFashionCnn(DemoAssets.defaultCacheDir(), ProgressListener.NONE)
                   .file()
               : Path.of("FASHION_CNN.onnx");
-      Path inception = work.resolve(INCEPTION + ".onnx");
+      Path inception = work.resolve(INCEPTION + "-" + INCEPTION_SIZE + ".onnx");
       for (Row row : rows(shared, fashion, inception)) {
         if (!only.isEmpty() && only.stream().noneMatch(o -> row.id().contains(o))) {
           continue;
@@ -274,7 +283,7 @@ public final class AccuracyBench implements Callable<Integer> {
         }
         if (row.file().equals(inception) && !Files.exists(inception)) {
           Files.createDirectories(work);
-          OnnxWriter.write(InceptionV3Onnx.build(1), inception);
+          OnnxWriter.write(InceptionV3Onnx.build(1, INCEPTION_SIZE), inception);
         }
         err.println("== " + row.id());
         err.flush();
@@ -347,10 +356,7 @@ public final class AccuracyBench implements Callable<Integer> {
                 "--plan",
                 planFile.toString()));
     cmd.addAll(data);
-    cmd.addAll(row.compress());
-    if (!row.compress().contains("--eval-limit")) {
-      cmd.addAll(List.of("--eval-limit", String.valueOf(evalLimit)));
-    }
+    cmd.addAll(compressOptions(row, evalLimit));
     cmd.addAll(List.of("--no-latency", "--threads", "1"));
     resetPeakMemory();
     double cpu0 = cpuSeconds();
@@ -402,12 +408,26 @@ public final class AccuracyBench implements Callable<Integer> {
     return m;
   }
 
+  /**
+   * The row's {@code compress} options, then {@code --eval-limit evalLimit} unless the row sets its
+   * own limit or skips evaluation ({@code --no-eval}).
+   */
+  static List<String> compressOptions(Row row, int evalLimit) {
+    List<String> out = new ArrayList<>(row.compress());
+    if (!out.contains("--eval-limit") && !out.contains("--no-eval")) {
+      out.addAll(List.of("--eval-limit", String.valueOf(evalLimit)));
+    }
+    return out;
+  }
+
   /** How a row's model file appears in its recorded commands. */
   private static String modelLabel(Row row) {
     if (row.model().startsWith("fashion")) {
       return "FASHION_CNN.onnx";
     }
-    return row.model().equals(INCEPTION) ? "INCEPTION_V3.onnx" : row.file().toString();
+    return row.model().equals(INCEPTION)
+        ? "INCEPTION_V3_" + INCEPTION_SIZE + ".onnx"
+        : row.file().toString();
   }
 
   /** The recorded row's fit images: its {@code fit_images}, else those of its command. */
@@ -606,8 +626,10 @@ public final class AccuracyBench implements Callable<Integer> {
           "\nFit images N (top-1 with `--factorize data --fit-images N` / factorize s / peak RSS"
               + " MiB); `"
               + INCEPTION
-              + "`: `./bench inception-v3` (299x299, seeded random weights, CIFAR-10 JPEGs resized"
-              + " by the loader; top-1 meaningless, the cost is the point):\n");
+              + "`: `./bench inception-v3 --size "
+              + INCEPTION_SIZE
+              + "` (seeded random weights, CIFAR-10 JPEGs resized by the loader, `--refit-images 0"
+              + " --no-eval`: no labels for its 1000 classes, the cost is the point):\n");
       for (Map.Entry<String, Map<String, Map<String, Object>>> e : curves.entrySet()) {
         Map<Integer, Map<String, Object>> byImages = new TreeMap<>();
         Map<String, Object> plain = pivot.getOrDefault(e.getKey(), Map.of()).get("data");
@@ -624,7 +646,10 @@ public final class AccuracyBench implements Callable<Integer> {
           line.append(sep)
               .append(v.getKey())
               .append(": ")
-              .append(pct(m.get("top1_compressed")))
+              .append(
+                  str(m.get("command")).contains("--no-eval")
+                      ? "no labels"
+                      : pct(m.get("top1_compressed")))
               .append(" / ")
               .append(fixed(m.get("factorize_seconds"), 1))
               .append(" / ")

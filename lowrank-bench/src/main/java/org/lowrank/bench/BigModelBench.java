@@ -44,6 +44,16 @@ public final class BigModelBench implements Callable<Integer> {
   /** The small budget of the memory rows. */
   static final String SMALL_BUDGET = "256m";
 
+  /** Calibration images of the 224x224 memory rows. */
+  static final int CALIBRATION_224 = 16;
+
+  /**
+   * The 224x224 memory rows' plan options: Tucker-2, the similarity search on {@value
+   * #CALIBRATION_224} calibration images.
+   */
+  static final List<String> INCEPTION_224_PLAN =
+      List.of("--method", "tucker2", "--calibration", String.valueOf(CALIBRATION_224));
+
   /**
    * A row: id, what it measures, the model ({@code inception-v3}, {@code inception-v3-224} or a
    * shared model folder) and the {@code lowrank} arguments after the model ({@code OUT} = the
@@ -69,12 +79,8 @@ public final class BigModelBench implements Callable<Integer> {
                   "OUT.onnx")),
           memory("resnet56", "resnet56_cifar10", List.of(), null),
           memory("resnet56", "resnet56_cifar10", List.of(), SMALL_BUDGET),
-          memory("inception-v3-224", "inception-v3-224", List.of("--method", "tucker2"), null),
-          memory(
-              "inception-v3-224",
-              "inception-v3-224",
-              List.of("--method", "tucker2"),
-              SMALL_BUDGET));
+          memory("inception-v3-224", "inception-v3-224", INCEPTION_224_PLAN, null),
+          memory("inception-v3-224", "inception-v3-224", INCEPTION_224_PLAN, SMALL_BUDGET));
 
   private static Row memory(String name, String model, List<String> extra, String budget) {
     List<String> args =
@@ -292,7 +298,11 @@ public final class BigModelBench implements Callable<Integer> {
         + " thread, CPU-s and peak RSS (VmHWM) sampled from /proc every "
         + POLL_MILLIS
         + " ms, wall times on a shared loaded machine; memory rows: `plan --selector similarity`"
-        + " on CIFAR-10 JPEGs. Rerun one row: `./bench big"
+        + " on CIFAR-10 JPEGs (224 rows: resized to 224x224, `--calibration "
+        + CALIBRATION_224
+        + "`); `inception-v3/cp`: on random weights no CP rank that removes at least 10% of a"
+        + " layer keeps 99% of its energy, and the ranks nearer the break-even are not scored"
+        + " (the plan notes say which). Rerun one row: `./bench big"
         + " --only ID`; its commands are in `"
         + DATA
         + "`.\n\n"

@@ -58,6 +58,40 @@ class AccuracyBenchTest {
   }
 
   @Test
+  void theInceptionFitRowsSkipTop1AndTheLineSaysNoLabels() {
+    List<AccuracyBench.Row> inception =
+        AccuracyBench.rows(Path.of("shared"), null, Path.of("i.onnx")).stream()
+            .filter(r -> r.model().equals(AccuracyBench.INCEPTION))
+            .toList();
+    assertEquals(2, inception.size(), inception.toString());
+    for (AccuracyBench.Row r : inception) {
+      List<String> options = AccuracyBench.compressOptions(r, 2000);
+      assertTrue(options.contains("--no-eval"), options.toString());
+      assertTrue(!options.contains("--eval-limit"), "refused with --no-eval: " + options);
+    }
+    Map<String, Object> fit =
+        row(
+            AccuracyBench.INCEPTION + "/tucker/keep-flops-0.3/energy-plan/data/fit-16",
+            Double.NaN,
+            "command",
+            "./lowrank compress INCEPTION_V3_224.onnx --no-eval",
+            "factorize_seconds",
+            301.25,
+            "peak_rss_mib",
+            2900L);
+    fit.remove("top1_compressed");
+    String block = AccuracyBench.block(latest(List.of(fit)));
+    assertTrue(
+        block.contains(
+            "- `"
+                + AccuracyBench.INCEPTION
+                + "/tucker/keep-flops-0.3/energy-plan`: 16: no labels"
+                + " / 301.3 / 2900"),
+        block);
+    assertTrue(block.contains("--size 224"), block);
+  }
+
+  @Test
   void rowIdsAreUniqueAndFashionCoversTheSixMethods() {
     List<AccuracyBench.Row> rows =
         AccuracyBench.rows(Path.of("shared"), Path.of("f.onnx"), Path.of("i.onnx"));

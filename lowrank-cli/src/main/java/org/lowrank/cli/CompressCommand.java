@@ -101,6 +101,13 @@ public final class CompressCommand implements Callable<Integer> {
       description = "Evaluate on at most N test images (0 = all; needs --data).")
   int evalLimit;
 
+  @Option(
+      names = "--no-eval",
+      description =
+          "Skip top-1 on the test split (e.g. a model whose classes are not those of --data's"
+              + " labels); --data still feeds the data-aware fit and the fidelity check.")
+  boolean noEval;
+
   @Option(names = "--no-latency", description = "Skip the latency measurement.")
   boolean noLatency;
 
@@ -171,6 +178,7 @@ public final class CompressCommand implements Callable<Integer> {
           "--refit-images",
           "--factorize",
           "--eval-limit",
+          "--no-eval",
           "--max-drop",
           "--distill-steps",
           "--distill-images");
@@ -184,7 +192,11 @@ public final class CompressCommand implements Callable<Integer> {
           "--distill-steps",
           "--distill-images");
     }
-    dataSpec = dataSpec.withEvalLimit(evalLimit).withRefitImages(refitImages);
+    if (noEval) {
+      OptionChecks.refuseGiven(
+          spec, "--no-eval skips the evaluation it limits", "drop it or --no-eval", "--eval-limit");
+    }
+    dataSpec = dataSpec.withEvalLimit(noEval ? -1 : evalLimit).withRefitImages(refitImages);
     return factorize.apply(dataSpec, spec);
   }
 

@@ -127,6 +127,39 @@ class CliCommandsTest {
   }
 
   @Test
+  void compressWithDataAndNoEvalChecksFidelityOnTestImagesWithoutTop1() throws Exception {
+    Path data = resnet20().getParent().getParent().getParent().resolve("cifar10/cifar10-jpeg.zip");
+    Assumptions.assumeTrue(Files.isRegularFile(data), "shared data not found: " + data);
+    Path out = tmp.resolve("r20.onnx");
+    Run c =
+        run(
+            "compress",
+            resnet20().toString(),
+            "-o",
+            out.toString(),
+            "--data",
+            data.toString(),
+            "--normalize",
+            "imagenet",
+            "--no-eval",
+            "--factorize",
+            "weights",
+            "--method",
+            "tucker",
+            "--selector",
+            "energy",
+            "--no-latency",
+            "-q",
+            "--threads",
+            "1");
+    assertEquals(0, c.code(), c.err());
+    String json = Files.readString(tmp.resolve("r20.report.json"));
+    assertTrue(json.contains("\"accuracy\": {}"), "no top-1 measured: " + json);
+    assertFalse(c.out().contains("top-1"), c.out());
+    assertTrue(c.out().contains("test images"), "fidelity on the test split: " + c.out());
+  }
+
+  @Test
   void finetuneTrainsAndWritesANewModel() throws Exception {
     Path data = resnet20().getParent().getParent().getParent().resolve("cifar10/cifar10-jpeg.zip");
     Assumptions.assumeTrue(Files.isRegularFile(data), "shared data not found: " + data);

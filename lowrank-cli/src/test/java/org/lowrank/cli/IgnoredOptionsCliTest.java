@@ -40,6 +40,7 @@ class IgnoredOptionsCliTest {
     assertBadInputNaming(run("compress", "--fit-images", "32"), "--fit-images", "--data");
     assertBadInputNaming(run("compress", "--refit-images", "8"), "--refit-images", "--data");
     assertBadInputNaming(run("compress", "--eval-limit", "100"), "--eval-limit", "--data");
+    assertBadInputNaming(run("compress", "--no-eval"), "--no-eval", "--data");
     assertBadInputNaming(run("compress", "--factorize", "weights"), "--factorize", "--data");
     assertBadInputNaming(run("compress", "--max-drop", "2"), "--max-drop", "--data");
     assertBadInputNaming(run("compress", "--calibration", "16"), "--calibration", "--data");
@@ -53,6 +54,15 @@ class IgnoredOptionsCliTest {
         run("compress", "--data", data.toString(), "--factorize", "weights", "--fit-images", "8"),
         "--fit-images",
         "--factorize weights");
+  }
+
+  @Test
+  void anEvaluationLimitWithoutEvaluationIsRefused() {
+    Path data = tmp.resolve("data");
+    assertBadInputNaming(
+        run("compress", "--data", data.toString(), "--no-eval", "--eval-limit", "10"),
+        "--eval-limit",
+        "--no-eval");
   }
 
   @Test

@@ -33,13 +33,22 @@ public final class BudgetAllocator {
 
   private BudgetAllocator() {}
 
-  /** The options of one layer and the index (into {@code candidates}) it starts from. */
-  public record LayerOptions(String layer, List<Candidate> candidates, int preferred) {
+  /**
+   * The options of one layer, the index (into {@code candidates}) it starts from, and a note the
+   * plan records for the layer: what the selector did not offer and why (empty when nothing).
+   */
+  public record LayerOptions(String layer, List<Candidate> candidates, int preferred, String note) {
     public LayerOptions {
       candidates = List.copyOf(candidates);
+      note = note == null ? "" : note;
       if (preferred < 0 || preferred >= candidates.size()) {
         throw new IllegalArgumentException("layer '" + layer + "': preferred index out of range");
       }
+    }
+
+    /** Options without a note. */
+    public LayerOptions(String layer, List<Candidate> candidates, int preferred) {
+      this(layer, candidates, preferred, "");
     }
   }
 

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.lowrank.cost.Choice;
+import org.lowrank.cost.Cost;
 import org.lowrank.cost.CostModel;
 import org.lowrank.cost.LayerGeometry;
 import org.lowrank.cost.Method;
@@ -28,7 +29,9 @@ import org.lowrank.plan.Candidate;
  * from the smallest to the largest are scored (they are CP's candidates), then a bisection between
  * the last failing and the first passing of them finds the smallest passing grid rank (assuming the
  * score grows with the rank). CP ranks are capped at the break-even rank ({@link
- * #cpBreakEvenRank}).
+ * #cpBreakEvenRank}), and CP-ALS runs only for ranks that remove at least {@link #CP_MIN_SAVING} of
+ * the layer's parameters and MACs ({@link #cpScoredRankCap}); the grid ranks between the two are
+ * named in the layer's note, never dropped silently.
  *
  * <p>Threshold-only (no budget, {@link #EnergySelector(double, org.lowrank.cost.RankMultiple, long,
  * LinearAlgebra, boolean)}): only the threshold choice matters, so the largest CP grid rank is
@@ -48,10 +51,26 @@ public final class EnergySelector implements RankSelector.Scored {
   /** CP grid ranks scored per layer before the threshold bisection. */
   static final int CP_POINTS = 8;
 
+  /**
+   * The least fraction of a layer's parameters and of its MACs a CP candidate must remove to be
+   * scored (10%): CP-ALS is not run for a rank R above {@link #cpScoredRankCap}, the largest with R
+   * (C_in + K + C_out) + bias at most 0.9 of the layer's parameters and R (C_in P_in + K P_out +
+   * C_out P_out) at most 0.9 of its MACs. Near its break-even rank CP has as many parameters as the
+   * kernel and fits even an incompressible one: a seeded Gaussian [64, 48, 5, 5] kernel keeps 99.0%
+   * of its energy at rank 560, which removes 0.1% of its parameters (it passed the default
+   * threshold), 96.7% at rank 496 (11.5% removed). These ranks are also the dearest to score,
+   * CP-ALS costing about 4 R C_out C_in K + R^3 flops per sweep: 20 CPU-s at rank 1841 (break-even)
+   * of a [384, 448, 3, 3] kernel, 11 s at rank 1632 (10% removed), one thread; and the rewrite that
+   * would deploy them puts R-channel feature maps, R above C_in and C_out, between three
+   * convolutions.
+   */
+  public static final double CP_MIN_SAVING = 0.1;
+
   private final double threshold;
   private final int rankMultiple;
   private final String rankMultipleSource;
   private final boolean thresholdOnly;
+  private final double cpMinSaving;
   private final KeptEnergy energy;
 
   /** Seed 0 for CP-ALS, as {@link org.lowrank.rewrite.LayerFactorizer#create()}. */
@@ -88,9 +107,25 @@ public final class EnergySelector implements RankSelector.Scored {
       long seed,
       LinearAlgebra la,
       boolean thresholdOnly) {
+    this(threshold, rankMultiple, seed, la, thresholdOnly, CP_MIN_SAVING);
+  }
+
+  /**
+   * As {@link #EnergySelector(double, org.lowrank.cost.RankMultiple, long, LinearAlgebra,
+   * boolean)}, with the least saving of a scored CP rank (0 = every rank up to the break-even; for
+   * tests that compare with the rule off).
+   */
+  EnergySelector(
+      double threshold,
+      org.lowrank.cost.RankMultiple rankMultiple,
+      long seed,
+      LinearAlgebra la,
+      boolean thresholdOnly,
+      double cpMinSaving) {
     if (!(threshold > 0 && threshold <= 1)) {
       throw new IllegalArgumentException("energy threshold must be in (0, 1], found " + threshold);
     }
+    this.cpMinSaving = cpMinSaving;
     this.threshold = threshold;
     this.rankMultiple = rankMultiple.multiple();
     this.rankMultipleSource = rankMultiple.source();
@@ -116,6 +151,8 @@ public final class EnergySelector implements RankSelector.Scored {
         rankMultipleSource,
         "cp_score_sweeps",
         (long) KeptEnergy.DEFAULT_CP_SWEEPS,
+        "cp_min_saving",
+        cpMinSaving,
         "cp_scoring",
         thresholdOnly ? "threshold" : "candidates");
   }
@@ -135,11 +172,13 @@ public final class EnergySelector implements RankSelector.Scored {
     cands.add(Candidate.original(g));
     Set<Choice> seen = new LinkedHashSet<>();
     int preferred = 0;
+    String note = "";
     for (Method m : methods) {
       List<Choice> offered = new ArrayList<>();
       Choice passing;
       if (m == Method.CP) {
         passing = cpThresholdChoice(layer, offered);
+        note = cpUnscoredNote(g);
       } else {
         offered.addAll(CandidateGrid.choices(g, m, rankMultiple));
         passing = thresholdChoice(layer, m);
@@ -158,7 +197,7 @@ public final class EnergySelector implements RankSelector.Scored {
         }
       }
     }
-    return new BudgetAllocator.LayerOptions(layer.name(), cands, preferred);
+    return new BudgetAllocator.LayerOptions(layer.name(), cands, preferred, note);
   }
 
   private Candidate candidate(LayerInput layer, Choice c) {
@@ -229,11 +268,35 @@ public final class EnergySelector implements RankSelector.Scored {
    * never be chosen, so it is never scored. Both costs grow linearly with R.
    */
   static int cpBreakEvenRank(LayerGeometry g) {
-    int lo = 0; // reduces (or 0)
-    int hi = CostModel.maxRanks(g, Method.CP)[0] + 1; // does not reduce
+    return largestCpRank(g, c -> CostModel.reducesCost(g, c));
+  }
+
+  /**
+   * The largest CP rank that removes at least {@code minSaving} (by default {@link #CP_MIN_SAVING})
+   * of both the parameters and the MACs of the layer (0 if none): the largest rank the energy
+   * selector scores; with {@code minSaving} 0, the break-even rank.
+   */
+  static int cpScoredRankCap(LayerGeometry g, double minSaving) {
+    if (minSaving <= 0) {
+      return cpBreakEvenRank(g);
+    }
+    Cost before = CostModel.original(g);
+    double keep = 1 - minSaving;
+    return largestCpRank(
+        g,
+        c -> {
+          Cost after = CostModel.factorized(g, c);
+          return after.params() <= keep * before.params() && after.macs() <= keep * before.macs();
+        });
+  }
+
+  /** The largest CP rank (0 if none) meeting {@code ok}, which holds below some rank only. */
+  private static int largestCpRank(LayerGeometry g, java.util.function.Predicate<Choice> ok) {
+    int lo = 0; // meets (or 0)
+    int hi = CostModel.maxRanks(g, Method.CP)[0] + 1; // does not meet
     while (hi - lo > 1) {
       int mid = (lo + hi) >>> 1;
-      if (CostModel.reducesCost(g, Choice.of(Method.CP, mid))) {
+      if (ok.test(Choice.of(Method.CP, mid))) {
         lo = mid;
       } else {
         hi = mid;
@@ -243,21 +306,48 @@ public final class EnergySelector implements RankSelector.Scored {
   }
 
   /**
+   * CP's grid choices of the layer that lower its cost (at most the break-even rank), increasing.
+   */
+  private List<Choice> cpGrid(LayerGeometry g) {
+    int cap = cpBreakEvenRank(g);
+    return CandidateGrid.choices(g, Method.CP, rankMultiple).stream()
+        .filter(c -> c.ranks()[0] <= cap)
+        .toList();
+  }
+
+  /**
+   * The note naming the reducing CP grid ranks that are not scored because they remove under {@link
+   * #CP_MIN_SAVING} of the parameters or MACs ("" when there are none).
+   */
+  private String cpUnscoredNote(LayerGeometry g) {
+    int cap = cpScoredRankCap(g, cpMinSaving);
+    List<Integer> ranks = cpGrid(g).stream().map(c -> c.ranks()[0]).filter(r -> r > cap).toList();
+    if (ranks.isEmpty()) {
+      return "";
+    }
+    return String.format(
+        java.util.Locale.ROOT,
+        "cp rank%s %s not scored: under %.0f%% of the parameters or MACs removed",
+        ranks.size() == 1 ? "" : "s",
+        ranks.size() == 1
+            ? ranks.get(0).toString()
+            : ranks.get(0) + ".." + ranks.get(ranks.size() - 1),
+        100 * cpMinSaving);
+  }
+
+  /**
    * The smallest CP grid rank whose score reaches the threshold, or null: {@value #CP_POINTS} grid
-   * ranks (at most the break-even rank) spread from the smallest to the largest are scored, then a
-   * bisection runs between the last failing and the first passing of them. Threshold-only, the
-   * largest spread rank is scored first (when it fails, no rank is chosen). The spread ranks above
-   * the first passing one are still scored in full: a latency filter that drops the threshold
+   * ranks (at most {@link #cpScoredRankCap}) spread from the smallest to the largest are scored,
+   * then a bisection runs between the last failing and the first passing of them. Threshold-only,
+   * the largest spread rank is scored first (when it fails, no rank is chosen). The spread ranks
+   * above the first passing one are still scored in full: a latency filter that drops the threshold
    * choice falls back on them.
    *
    * @param scored receives every CP choice scored here, in increasing rank (CP's candidates)
    */
   private Choice cpThresholdChoice(LayerInput layer, List<Choice> scored) {
-    int cap = cpBreakEvenRank(layer.geometry());
-    List<Choice> grid =
-        CandidateGrid.choices(layer.geometry(), Method.CP, rankMultiple).stream()
-            .filter(c -> c.ranks()[0] <= cap)
-            .toList();
+    int cap = cpScoredRankCap(layer.geometry(), cpMinSaving);
+    List<Choice> grid = cpGrid(layer.geometry()).stream().filter(c -> c.ranks()[0] <= cap).toList();
     int[] spread = CandidateGrid.spread(grid.size(), CP_POINTS);
     if (thresholdOnly && spread.length > 0) {
       // the largest rank first: when it fails, so does every smaller one

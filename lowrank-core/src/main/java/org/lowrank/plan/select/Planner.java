@@ -336,7 +336,7 @@ public final class Planner {
             kept.get(pref).isOriginal() ? "original" : kept.get(pref).choice());
       }
       return new Pruned(
-          new BudgetAllocator.LayerOptions(o.layer(), kept, pref),
+          new BudgetAllocator.LayerOptions(o.layer(), kept, pref, o.note()),
           choices.size() - factorized,
           choices.size());
     }
@@ -388,7 +388,9 @@ public final class Planner {
                                 + "other layers'"
                             : "kept: no candidate met the threshold while lowering the cost")
                         + (p.rejected() > 0 ? "; " + droppedNote(p, screen) : "");
-        out.add(new LayerDecision(l.name(), l.kind(), null, before, before, 1.0, why));
+        out.add(
+            new LayerDecision(
+                l.name(), l.kind(), null, before, before, 1.0, joined(why, options.get(i).note())));
       } else {
         out.add(
             new LayerDecision(
@@ -398,7 +400,9 @@ public final class Planner {
                 before,
                 c.cost(),
                 c.score(),
-                p != null && p.rejected() > 0 ? droppedNote(p, screen) : ""));
+                joined(
+                    p != null && p.rejected() > 0 ? droppedNote(p, screen) : "",
+                    options.get(i).note())));
       }
     }
     return out;
@@ -448,6 +452,11 @@ public final class Planner {
       progress.progress(++done, l.name());
     }
     return options;
+  }
+
+  /** Two notes joined by "; ", either possibly empty. */
+  private static String joined(String a, String b) {
+    return a.isEmpty() ? b : b.isEmpty() ? a : a + "; " + b;
   }
 
   private static String droppedNote(Pruned p, Screen screen) {
