@@ -382,6 +382,7 @@ public final class PruneBench implements Callable<Integer> {
             "exit");
     List<String> answers = new ArrayList<>();
     List<String> withoutData = new ArrayList<>();
+    Footnotes refusals = new Footnotes();
     for (String modelBudget : modelBudgets()) {
       String[] mb = modelBudget.split("/flops-");
       for (String method : COMPARED) {
@@ -398,7 +399,7 @@ public final class PruneBench implements Callable<Integer> {
             mb[1],
             METHODS.get(method),
             ok ? count(any.get("params_after")) + " (" + pct(ratio(any, "params")) + ")" : "",
-            ok ? pct(ratio(any, "macs")) : str(any.get("error")),
+            ok ? pct(ratio(any, "macs")) : "refused " + refusals.key(str(any.get("error"))),
             pct(any.get("top1_original")),
             before == null ? "" : pct(before.get("top1_written")),
             after == null ? "" : pct(after.get("top1_written")),
@@ -443,6 +444,10 @@ public final class PruneBench implements Callable<Integer> {
                 + "to the rank block (16, AVX-512). Exit 4: the fidelity guard (--max-drop 1 on 500 "
                 + "test images) refused the model, still judged here.\n\n")
         .append(t.render());
+    String refused = refusals.line("Refused");
+    if (!refused.isEmpty()) {
+      b.append("\n").append(refused);
+    }
     if (!withoutData.isEmpty()) {
       b.append("\nWithout data (L1 criterion, weight-only factors, no fine-tuning), top-1: ")
           .append(String.join("; ", withoutData))

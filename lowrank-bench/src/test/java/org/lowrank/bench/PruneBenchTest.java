@@ -98,4 +98,20 @@ class PruneBenchTest {
         block);
     assertTrue(block.lines().noneMatch(l -> l.startsWith("| resnet20")), block);
   }
+
+  @Test
+  void aRefusedRowShowsItsMessageOnceBelowTheTable() {
+    Map<String, Map<String, Object>> latest = new LinkedHashMap<>();
+    Map<String, Object> refused = new LinkedHashMap<>();
+    refused.put("exit_code", 2);
+    refused.put("error", "impossible budget for pruning alone: ask for at least 0.6001");
+    latest.put("resnet20/flops-0.6/prune-feature-map", refused);
+    latest.put("resnet20/flops-0.6/data-lowrank", row(0.79));
+    String block = PruneBench.render(latest);
+    assertTrue(block.contains("| resnet20 | 0.6 | prune (feature-map) |  | refused [1] |"), block);
+    assertTrue(
+        block.contains(
+            "Refused: [1] impossible budget for pruning alone: ask for at least 0.6001."),
+        block);
+  }
 }
