@@ -179,6 +179,7 @@ public final class AccuracyBench implements Callable<Integer> {
     List<List<String>> tuned = new ArrayList<>();
     tuned.add(List.of("resnet20", "tucker", "keep-flops", "10000"));
     tuned.add(List.of("resnet20", "cp", "keep-params", "10000"));
+    tuned.add(List.of("resnet56", "cp", "keep-params", "10000"));
     if (fashion != null) {
       tuned.add(List.of("fashion-cnn", "hybrid", "keep-params", "0"));
       tuned.add(List.of("fashion-cnn", "hybrid", "keep-flops", "0"));
