@@ -49,7 +49,13 @@ public record Plan(
     return layers.stream().filter(d -> d.layer().equals(name)).findFirst().orElse(null);
   }
 
-  /** Fraction of the model's parameters kept. */
+  /** This plan with {@code extra} settings added, replacing those of the same key. */
+  public Plan withSettings(Map<String, Object> extra) {
+    Map<String, Object> merged = new LinkedHashMap<>(settings);
+    merged.putAll(extra);
+    return new Plan(model, selector, budget, seed, merged, layers, modelBefore, modelAfter);
+  }
+
   /**
    * The rank grid the plan was made on, from its settings: "multiples of 16 (detected (avx512f))",
    * plus the layers whose ranks could not be aligned; empty when the selector records none.

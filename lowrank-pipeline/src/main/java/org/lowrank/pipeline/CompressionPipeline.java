@@ -433,19 +433,11 @@ public final class CompressionPipeline {
    * totals count from the pruned model).
    */
   private static Plan withPruning(Plan plan, PruneStep.Result pruning, ModelProfile original) {
-    Map<String, Object> settings = new java.util.LinkedHashMap<>(plan.settings());
-    pruneSettings(pruning).forEach(settings::putIfAbsent);
-    settings.put("original_params", original.totalParams());
-    settings.put("original_macs", original.totalMacs());
-    return new Plan(
-        plan.model(),
-        plan.selector(),
-        plan.budget(),
-        plan.seed(),
-        settings,
-        plan.layers(),
-        plan.modelBefore(),
-        plan.modelAfter());
+    Map<String, Object> extra = new java.util.LinkedHashMap<>(pruneSettings(pruning));
+    extra.keySet().removeAll(plan.settings().keySet());
+    extra.put("original_params", original.totalParams());
+    extra.put("original_macs", original.totalMacs());
+    return plan.withSettings(extra);
   }
 
   private static Map<String, Object> pruneSettings(PruneStep.Result pruning) {

@@ -132,21 +132,6 @@ final class LatencyRounds {
    */
   record Outcome<R>(R best, Map<String, Object> settings) {}
 
-  /** {@code plan} with {@code extra} settings added (replacing those of the same key). */
-  private static Plan withSettings(Plan plan, Map<String, Object> extra) {
-    Map<String, Object> settings = new LinkedHashMap<>(plan.settings());
-    settings.putAll(extra);
-    return new Plan(
-        plan.model(),
-        plan.selector(),
-        plan.budget(),
-        plan.seed(),
-        settings,
-        plan.layers(),
-        plan.modelBefore(),
-        plan.modelAfter());
-  }
-
   /** The rounds over a planning knob {@code S}, their settings added to the chosen plan. */
   private static <S> Plan runPlans(
       S first,
@@ -166,7 +151,7 @@ final class LatencyRounds {
             describe,
             p -> p.settings().get("latency_predicted_ms"),
             goal);
-    return withSettings(o.best(), o.settings());
+    return o.best().withSettings(o.settings());
   }
 
   /**
