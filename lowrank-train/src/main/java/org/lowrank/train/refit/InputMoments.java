@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * features of a Gemm/MatMul. One streamed pass for all layers: the images go through the model in
  * chunks small enough that all layers' inputs of one chunk stay below {@link
  * OutputReconstruction#MAX_CHUNK_VALUES} values, and each chunk's samples are added to S in float64
- * (dsyrk). Memory: one chunk's feature maps plus sum_l n_l^2 doubles.
+ * (dsyrk). Memory: one chunk's feature maps plus sum_l n_l^2 doubles. A layer with too few samples
+ * for its n x n moment ({@link InputMoment#enoughSamples}) gets none.
  */
 public final class InputMoments {
   private static final Logger LOG = LoggerFactory.getLogger(InputMoments.class);
@@ -76,6 +77,9 @@ public final class InputMoments {
       int seen = 0;
       for (TensorValue x : OutputReconstruction.chunks(images, chunk)) {
         Map<String, TensorValue> maps = exec.featureMapValues(Map.of(input, x), taps);
+        if (seen == 0) {
+          dropUndersampled(nodes, maps, images.dims()[0] / (double) x.dims()[0]);
+        }
         for (Map.Entry<String, AffineNode> e : nodes.entrySet()) {
           AffineNode a = e.getValue();
           int n = a.features();
@@ -109,5 +113,35 @@ public final class InputMoments {
         images.dims()[0],
         String.format(java.util.Locale.ROOT, "%.1f", seconds));
     return out;
+  }
+
+  /**
+   * Removes the layers that would get fewer than {@link InputMoment#MIN_SAMPLES_PER_INPUT} samples
+   * per input feature over all images ({@code scale} times those of the first chunk, {@code maps}),
+   * with a warning: they are factorized and scored from their weights.
+   */
+  private static void dropUndersampled(
+      Map<String, AffineNode> nodes, Map<String, TensorValue> maps, double scale) {
+    nodes
+        .entrySet()
+        .removeIf(
+            e -> {
+              AffineNode a = e.getValue();
+              int n = a.features();
+              long perChunk = maps.get(a.input()).elementCount() / n;
+              long count = Math.round(perChunk * scale);
+              if (InputMoment.enoughSamples(count, n)) {
+                return false;
+              }
+              LOG.warn(
+                  "layer '{}': {} input samples for {} inputs (fewer than {} per input): no input"
+                      + " moment, factorized from its weights; more calibration images would let"
+                      + " the data fit it",
+                  e.getKey(),
+                  count,
+                  n,
+                  InputMoment.MIN_SAMPLES_PER_INPUT);
+              return true;
+            });
   }
 }

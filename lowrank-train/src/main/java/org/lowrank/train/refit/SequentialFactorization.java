@@ -43,14 +43,6 @@ import org.slf4j.LoggerFactory;
 public final class SequentialFactorization {
   private static final Logger LOG = LoggerFactory.getLogger(SequentialFactorization.class);
 
-  /**
-   * A layer is fitted to data only with at least this many input samples per input feature (N >= 4
-   * n; images x output positions): below it the n x n moment is rank-deficient or noisy, and on
-   * Fashion-MNIST's dense fc1 (n = 3136 inputs, one sample per image, 256 images) the fit lost 3
-   * points of top-1 against the weight-only factors. Such a layer is factorized from its weights.
-   */
-  public static final int MIN_SAMPLES_PER_INPUT = 4;
-
   /** Factorizes {@code layer} of {@code graph} (weight possibly replaced by W'), with moment S. */
   @FunctionalInterface
   public interface LayerFit {
@@ -128,7 +120,7 @@ public final class SequentialFactorization {
           TensorValue first = teacherFront.advance(0, teacher, teacherCut, teacherNode.input());
           long perImage = first.elementCount() / first.dims()[0];
           count = images.dims()[0] * (perImage / n);
-          if (count >= MIN_SAMPLES_PER_INPUT * (long) n) {
+          if (InputMoment.enoughSamples(count, n)) {
             s = new double[n * n];
             c = new double[n * n];
             for (int k = 0; k < teacherFront.chunks(); k++) {
@@ -157,7 +149,7 @@ public final class SequentialFactorization {
               layer,
               count,
               n,
-              MIN_SAMPLES_PER_INPUT);
+              InputMoment.MIN_SAMPLES_PER_INPUT);
           f = fit.factorize(current.graph(), layer, null);
         } else {
           for (int i = 0; i < s.length; i++) {

@@ -60,7 +60,34 @@ class DataAwareFactorizationPassTest {
     }
     measured /= 20 * 64;
     assertEquals(measured, predicted, 1e-4 * measured);
-    assertEquals(12, moments.get("fc1").size());
+  }
+
+  /**
+   * The symmetric fit's moments ({@code --factorize data-symmetric}, and the similarity search's
+   * data-aware scores) follow the sequential fit's sample rule: fc1 (12 inputs, one sample per
+   * image) gets no moment from 47 images, so it is factorized from its weights, and one from 48.
+   */
+  @Test
+  void symmetricMomentsFollowTheSampleRule() {
+    Model m = OutputReconstructionTest.net(1);
+    int few = InputMoment.MIN_SAMPLES_PER_INPUT * 12 - 1;
+    Map<String, InputMoment> sparse =
+        InputMoments.collect(
+            m,
+            List.of("b", "fc1"),
+            OutputReconstructionTest.rnd(new Random(2), 1f, few, 3, 8, 8),
+            16,
+            ProgressListener.NONE);
+    assertEquals(java.util.Set.of("b"), sparse.keySet());
+    Map<String, InputMoment> enough =
+        InputMoments.collect(
+            m,
+            List.of("b", "fc1"),
+            OutputReconstructionTest.rnd(new Random(2), 1f, few + 1, 3, 8, 8),
+            16,
+            ProgressListener.NONE);
+    assertEquals(12, enough.get("fc1").size());
+    assertEquals(few + 1L, enough.get("fc1").samples());
   }
 
   @Test
@@ -122,8 +149,8 @@ class DataAwareFactorizationPassTest {
 
   /**
    * A dense layer gets one input sample per image: with fewer than {@link
-   * SequentialFactorization#MIN_SAMPLES_PER_INPUT} per input feature it is factorized from its
-   * weights (the same factors as the weight-only fit), with enough it is fitted to the data.
+   * InputMoment#MIN_SAMPLES_PER_INPUT} per input feature it is factorized from its weights (the
+   * same factors as the weight-only fit), with enough it is fitted to the data.
    */
   @Test
   void layerWithTooFewSamplesPerInputIsFactorizedFromItsWeights() {
@@ -131,7 +158,7 @@ class DataAwareFactorizationPassTest {
     LayerFactorizer f = LayerFactorizer.create();
     Choice svd = Choice.of(Method.SVD, 2);
     int n = 12; // fc1's inputs
-    int few = SequentialFactorization.MIN_SAMPLES_PER_INPUT * n - 1;
+    int few = InputMoment.MIN_SAMPLES_PER_INPUT * n - 1;
     SequentialFactorization.Result sparse =
         SequentialFactorization.run(
             original,
