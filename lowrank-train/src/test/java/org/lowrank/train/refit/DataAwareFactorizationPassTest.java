@@ -10,12 +10,17 @@ import org.junit.jupiter.api.Test;
 import org.lowrank.cost.Choice;
 import org.lowrank.cost.Method;
 import org.lowrank.decomp.InputMoment;
+import org.lowrank.graph.DataType;
+import org.lowrank.graph.Graph;
 import org.lowrank.graph.Model;
+import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
+import org.lowrank.graph.ValueInfo;
 import org.lowrank.progress.ProgressListener;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.rewrite.LayerRewriter;
 import org.lowrank.train.exec.GraphExecutor;
+import org.lowrank.train.exec.MemoryBudget;
 
 /**
  * {@link InputMoments} and {@link SequentialFactorization} on the small conv net of the refit
@@ -181,6 +186,104 @@ class DataAwareFactorizationPassTest {
             (g, layer, s) -> f.factorize(g, layer, svd, s),
             ProgressListener.NONE);
     assertEquals(java.util.Set.of("fc1"), enough.fitted());
+  }
+
+  /**
+   * The values held at the cut before each layer give the same fit as a pass from the images per
+   * layer (a memory budget of one byte holds nothing): on a residual net whose skip reads a's
+   * output before its ReLU, so the cut before b holds a tensor b does not read.
+   */
+  @Test
+  void heldCutValuesGiveTheSameFitAsPassesFromTheImages() {
+    Model original = residualNet(13);
+    TensorValue calib = OutputReconstructionTest.rnd(new Random(14), 1f, 40, 3, 8, 8);
+    LayerFactorizer f = LayerFactorizer.create();
+    Map<String, Choice> plan =
+        Map.of(
+            "a", Choice.of(Method.TUCKER2, 4, 2),
+            "b", Choice.of(Method.TUCKER2, 4, 4),
+            "fc1", Choice.of(Method.SVD, 3));
+    assertEquals(
+        java.util.Set.of("ya", "za"),
+        java.util.Set.copyOf(SequentialFactorization.cut(original.graph(), node(original, "b"))));
+    SequentialFactorization.Result[] r = new SequentialFactorization.Result[2];
+    String saved = System.getProperty(MemoryBudget.PROPERTY);
+    try {
+      for (int i = 0; i < 2; i++) {
+        MemoryBudget.setDefault(new MemoryBudget(i == 0 ? 1L << 30 : 1));
+        r[i] =
+            SequentialFactorization.run(
+                original,
+                List.of("a", "b", "fc1"),
+                calib,
+                16,
+                (g, layer, s) -> f.factorize(g, layer, plan.get(layer), s),
+                ProgressListener.NONE);
+      }
+    } finally {
+      if (saved == null) {
+        System.clearProperty(MemoryBudget.PROPERTY);
+      } else {
+        System.setProperty(MemoryBudget.PROPERTY, saved);
+      }
+    }
+    assertEquals(java.util.Set.of("a", "b", "fc1"), r[0].fitted());
+    assertEquals(
+        0, OutputReconstructionTest.relativeError(r[1].model(), r[0].model(), calib, "y"), 1e-6);
+    double error = OutputReconstructionTest.relativeError(original, r[0].model(), calib, "y");
+    assertTrue(error > 1e-3, "the plan compresses: " + error);
+  }
+
+  private static Node node(Model m, String name) {
+    return m.graph().nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  /**
+   * x [N, 3, 8, 8] -> a (conv 3->8, 3x3) = ya -> Relu = za -> b (conv 8->8, 3x3) = yb; yb + ya ->
+   * Relu -> GlobalAveragePool -> Flatten -> fc1 (Gemm 8->5) = y. Seeded weights.
+   */
+  static Model residualNet(long seed) {
+    Random r = new Random(seed);
+    Graph g =
+        Graph.builder()
+            .name("residual")
+            .addInput(ValueInfo.of("x", DataType.FLOAT, -1, 3, 8, 8))
+            .putInitializer("wa", OutputReconstructionTest.rnd(r, 0.4f, 8, 3, 3, 3))
+            .putInitializer("ba", OutputReconstructionTest.rnd(r, 0.1f, 8))
+            .putInitializer("wb", OutputReconstructionTest.rnd(r, 0.2f, 8, 8, 3, 3))
+            .putInitializer("bb", OutputReconstructionTest.rnd(r, 0.1f, 8))
+            .putInitializer("w1", OutputReconstructionTest.rnd(r, 0.3f, 5, 8))
+            .putInitializer("b1", OutputReconstructionTest.rnd(r, 0.1f, 5))
+            .addNode(
+                Node.builder("Conv")
+                    .name("a")
+                    .inputs("x", "wa", "ba")
+                    .outputs("ya")
+                    .attrInts("pads", 1, 1, 1, 1)
+                    .build())
+            .addNode(Node.builder("Relu").name("ra").inputs("ya").outputs("za").build())
+            .addNode(
+                Node.builder("Conv")
+                    .name("b")
+                    .inputs("za", "wb", "bb")
+                    .outputs("yb")
+                    .attrInts("pads", 1, 1, 1, 1)
+                    .build())
+            .addNode(Node.builder("Add").name("add").inputs("yb", "ya").outputs("s").build())
+            .addNode(Node.builder("Relu").name("rs").inputs("s").outputs("zs").build())
+            .addNode(
+                Node.builder("GlobalAveragePool").name("gap").inputs("zs").outputs("p").build())
+            .addNode(Node.builder("Flatten").name("flat").inputs("p").outputs("f").build())
+            .addNode(
+                Node.builder("Gemm")
+                    .name("fc1")
+                    .inputs("f", "w1", "b1")
+                    .outputs("y")
+                    .attr("transB", 1L)
+                    .build())
+            .addOutput(ValueInfo.of("y", DataType.FLOAT, -1, 5))
+            .build();
+    return Model.of(g, 13);
   }
 
   /**
