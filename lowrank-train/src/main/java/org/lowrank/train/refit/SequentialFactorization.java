@@ -113,25 +113,25 @@ public final class SequentialFactorization {
         double[] mean = new double[n];
         double[] meanHat = new double[n];
         long count;
-        try (GraphExecutor teacher = GraphExecutor.of(teacherNode.probe(original));
-            GraphExecutor student = GraphExecutor.of(studentNode.probe(current))) {
+        try (GraphExecutor teacher = GraphExecutor.of(teacherNode.sampleModel(original));
+            GraphExecutor student = GraphExecutor.of(studentNode.sampleModel(current))) {
           List<String> teacherCut = cut(original.graph(), teacherNode.node());
           List<String> studentCut = cut(current.graph(), studentNode.node());
-          TensorValue first = teacherFront.advance(0, teacher, teacherCut, teacherNode.input());
-          long perImage = first.elementCount() / first.dims()[0];
-          count = images.dims()[0] * (perImage / n);
+          TensorValue first = teacherFront.advance(0, teacher, teacherCut, teacherNode.sampleTap());
+          double[] firstSamples = teacherNode.samplesFrom(first);
+          count = images.dims()[0] * (firstSamples.length / n / first.dims()[0]);
           if (InputMoment.enoughSamples(count, n)) {
             s = new double[n * n];
             c = new double[n * n];
             for (int k = 0; k < teacherFront.chunks(); k++) {
-              TensorValue x =
+              double[] xs =
                   k == 0
-                      ? first
-                      : teacherFront.advance(k, teacher, teacherCut, teacherNode.input());
-              double[] xs = teacherNode.samples(x, n, false);
+                      ? firstSamples
+                      : teacherNode.samplesFrom(
+                          teacherFront.advance(k, teacher, teacherCut, teacherNode.sampleTap()));
               double[] hs =
-                  studentNode.samples(
-                      studentFront.advance(k, student, studentCut, studentNode.input()), n, false);
+                  studentNode.samplesFrom(
+                      studentFront.advance(k, student, studentCut, studentNode.sampleTap()));
               int samples = xs.length / n;
               add(s, la.gram(hs, n, samples, true));
               add(c, la.multiply(false, true, n, n, samples, xs, hs));

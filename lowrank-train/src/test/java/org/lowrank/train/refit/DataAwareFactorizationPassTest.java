@@ -234,6 +234,45 @@ class DataAwareFactorizationPassTest {
     assertTrue(error > 1e-3, "the plan compresses: " + error);
   }
 
+  /**
+   * The patches cut out in Java are those of the probe conv (the one-hot kernel run by the
+   * executor), with strides, dilations and uneven pads.
+   */
+  @Test
+  void javaPatchesMatchTheProbeConv() {
+    Random r = new Random(15);
+    Graph g =
+        Graph.builder()
+            .name("conv")
+            .addInput(ValueInfo.of("x", DataType.FLOAT, -1, 3, 9, 8))
+            .putInitializer("w", OutputReconstructionTest.rnd(r, 0.3f, 4, 3, 3, 2))
+            .addNode(
+                Node.builder("Conv")
+                    .name("c")
+                    .inputs("x", "w")
+                    .outputs("y")
+                    .attrInts("kernel_shape", 3, 2)
+                    .attrInts("strides", 2, 1)
+                    .attrInts("dilations", 2, 1)
+                    .attrInts("pads", 1, 0, 2, 1)
+                    .build())
+            .addOutput(ValueInfo.of("y", DataType.FLOAT, -1, 4, 4, 8))
+            .build();
+    Model m = Model.of(g, 13);
+    AffineNode a = AffineNode.of(g, node(m, "c"));
+    assertEquals("x", a.sampleTap());
+    TensorValue x = OutputReconstructionTest.rnd(r, 1f, 2, 3, 9, 8);
+    double[] probed;
+    try (GraphExecutor e = GraphExecutor.of(a.probe(m))) {
+      probed =
+          a.samples(
+              e.featureMapValues(Map.of("x", x), List.of(a.input())).get(a.input()), 18, false);
+    }
+    double[] java = a.samplesFrom(x);
+    assertEquals(18 * 2 * 4 * 8, java.length);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(probed, java, 1e-6);
+  }
+
   private static Node node(Model m, String name) {
     return m.graph().nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow();
   }
