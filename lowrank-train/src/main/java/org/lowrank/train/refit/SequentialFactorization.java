@@ -38,7 +38,15 @@ import org.slf4j.LoggerFactory;
  * mean shift the compressed inputs carry is then absorbed by the bias instead of competing with the
  * directions the factors must keep. Moments are accumulated in float64 over chunks of images as in
  * {@link OutputReconstruction}; the ridge is {@link InputMoment#RIDGE} tr(Ŝ) / n. Layers without a
- * patch view (see {@link InputMoments}) are factorized from their weights.
+ * patch view (see {@link InputMoments}) or with too few samples ({@link InputMoment#enoughSamples})
+ * are factorized from their weights.
+ *
+ * <p>Cost: both models' values at the cut before the previous layer are held per chunk of images
+ * (within a quarter of the {@link MemoryBudget}), so a layer's inputs are computed from them, not
+ * by a pass from the images: each node runs about once per image over the whole fit, not once per
+ * later layer. A 2-D conv's patches are cut out of its input in Java ({@link
+ * AffineNode#patchSamples}). What remains per layer is the moment pass (2 n^2 N flops for Ŝ and C)
+ * and the fit itself.
  */
 public final class SequentialFactorization {
   private static final Logger LOG = LoggerFactory.getLogger(SequentialFactorization.class);
