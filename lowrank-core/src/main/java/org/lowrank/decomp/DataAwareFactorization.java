@@ -273,32 +273,54 @@ public final class DataAwareFactorization {
     int q = r2 * cin;
     double[] xtx = la.multiply(true, false, p, p, m, x, x);
     double[] xtws = la.multiply(true, false, p, n, m, x, la.multiply(false, false, m, n, n, w, s));
-    double[] g = new double[q * q];
     double[] rhs = new double[q];
     for (int j = 0; j < r2; j++) {
       for (int c = 0; c < cin; c++) {
-        int row = j * cin + c;
         double b = 0;
         for (int t = 0; t < k; t++) {
           b += xtws[(j * k + t) * n + c * k + t];
         }
-        rhs[row] = b;
-        for (int j2 = 0; j2 < r2; j2++) {
-          for (int c2 = 0; c2 < cin; c2++) {
-            double sum = 0;
-            for (int t = 0; t < k; t++) {
-              int xr = (j * k + t) * p + j2 * k;
-              int sr = (c * k + t) * n + c2 * k;
-              for (int t2 = 0; t2 < k; t2++) {
-                sum += xtx[xr + t2] * s[sr + t2];
-              }
-            }
-            g[row * q + j2 * cin + c2] = sum;
-          }
+        rhs[j * cin + c] = b;
+      }
+    }
+    // the sum over the offset pairs (s, s') as one gemm: P[(j, j'), (c, c')] = sum over (s, s')
+    // of (X^T X)[(j, j'), (s, s')] S[(c, c'), (s, s')]; G[(j, c), (j', c')] = P[(j, j'), (c, c')]
+    double[] pg =
+        la.multiply(
+            false,
+            true,
+            r2 * r2,
+            cin * cin,
+            k * k,
+            offsetPairs(xtx, r2, k),
+            offsetPairs(s, cin, k));
+    double[] g = new double[q * q];
+    for (int j = 0; j < r2; j++) {
+      for (int j2 = 0; j2 < r2; j2++) {
+        int from = (j * r2 + j2) * cin * cin;
+        for (int c = 0; c < cin; c++) {
+          System.arraycopy(pg, from + c * cin, g, (j * cin + c) * q + j2 * cin, cin);
         }
       }
     }
     return la.solveSymmetric(ridgedSolveMatrix(g, q), q, rhs, 1);
+  }
+
+  /**
+   * A [a K, a K] matrix M indexed ((i, s), (i', s')) regrouped as [(i, i'), (s, s')], a^2 x K^2
+   * row-major.
+   */
+  private static double[] offsetPairs(double[] m, int a, int k) {
+    int n = a * k;
+    double[] out = new double[a * a * k * k];
+    for (int i = 0; i < a; i++) {
+      for (int t = 0; t < k; t++) {
+        for (int i2 = 0; i2 < a; i2++) {
+          System.arraycopy(m, (i * k + t) * n + i2 * k, out, ((i * a + i2) * k + t) * k, k);
+        }
+      }
+    }
+    return out;
   }
 
   /**

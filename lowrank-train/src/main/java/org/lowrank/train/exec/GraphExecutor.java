@@ -412,8 +412,43 @@ public final class GraphExecutor implements AutoCloseable {
     }
   }
 
+  /**
+   * Feature maps from intermediate values: like {@link #featureMapValues}, but {@code known} may
+   * hold any tensors of the graph (graph inputs or node outputs, e.g. the values crossing a cut of
+   * the graph); only the nodes between them and {@code taps} run, and a graph input is needed only
+   * where a tap depends on it. Allocates and frees its own batch manager.
+   */
+  public Map<String, TensorValue> featureMapValuesFrom(
+      Map<String, TensorValue> known, Collection<String> taps) {
+    return withoutGradients(
+        () -> {
+          try (NDManager batch = manager.newSubManager()) {
+            Map<String, NDArray> in = new LinkedHashMap<>();
+            for (Map.Entry<String, TensorValue> e : known.entrySet()) {
+              in.put(e.getKey(), Tensors.toNDArray(batch, e.getValue()));
+            }
+            Map<String, TensorValue> result = new LinkedHashMap<>();
+            for (Map.Entry<String, NDArray> e :
+                run(batch, in, false, new ArrayList<>(taps), true).entrySet()) {
+              result.put(e.getKey(), Tensors.toTensorValue(e.getValue()));
+            }
+            return result;
+          }
+        });
+  }
+
   private Map<String, NDArray> run(
       NDManager batch, Map<String, NDArray> inputArrays, boolean training, List<String> wanted) {
+    return run(batch, inputArrays, training, wanted, false);
+  }
+
+  /** With {@code partial}, {@code inputArrays} may name any tensors and need not cover inputs. */
+  private Map<String, NDArray> run(
+      NDManager batch,
+      Map<String, NDArray> inputArrays,
+      boolean training,
+      List<String> wanted,
+      boolean partial) {
     for (String w : wanted) {
       if (!knownTensors.contains(w)) {
         throw new IllegalArgumentException(
@@ -425,7 +460,16 @@ public final class GraphExecutor implements AutoCloseable {
       }
     }
     Map<String, NDArray> env = new HashMap<>();
-    for (ValueInfo v : inputs) {
+    if (partial) {
+      for (Map.Entry<String, NDArray> e : inputArrays.entrySet()) {
+        if (!knownTensors.contains(e.getKey())) {
+          throw new IllegalArgumentException(
+              "no tensor named '" + e.getKey() + "' in graph '" + model.graph().name() + "'");
+        }
+        env.put(e.getKey(), view(batch, e.getValue()));
+      }
+    }
+    for (ValueInfo v : partial ? List.<ValueInfo>of() : inputs) {
       NDArray a = inputArrays.get(v.name());
       if (a == null) {
         throw new IllegalArgumentException(
@@ -434,13 +478,14 @@ public final class GraphExecutor implements AutoCloseable {
       checkInputShape(v, a);
       env.put(v.name(), view(batch, a));
     }
-    Set<String> needed = neededTensors(wanted);
+    Set<String> given = partial ? new HashSet<>(env.keySet()) : Set.<String>of();
+    Set<String> needed = neededTensors(wanted, given);
     ExecContext ctx = new ExecContext(batch, training, this);
     for (Step step : program) {
       Node n = step.node();
       boolean need = false;
       for (String o : n.outputs()) {
-        need |= needed.contains(o);
+        need |= needed.contains(o) && !given.contains(o);
       }
       if (!need) {
         continue;
@@ -510,14 +555,17 @@ public final class GraphExecutor implements AutoCloseable {
     }
   }
 
-  /** Tensor names needed to compute {@code wanted}, by walking the graph backwards. */
-  private Set<String> neededTensors(List<String> wanted) {
+  /**
+   * Tensor names needed to compute {@code wanted}, by walking the graph backwards; the walk stops
+   * at the tensors in {@code given}.
+   */
+  private Set<String> neededTensors(List<String> wanted, Set<String> given) {
     Set<String> needed = new HashSet<>(wanted);
     for (int i = program.size() - 1; i >= 0; i--) {
       Node n = program.get(i).node();
       boolean need = false;
       for (String o : n.outputs()) {
-        need |= needed.contains(o);
+        need |= needed.contains(o) && !given.contains(o);
       }
       if (need) {
         needed.addAll(n.inputs());

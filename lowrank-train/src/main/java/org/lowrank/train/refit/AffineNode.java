@@ -182,6 +182,86 @@ record AffineNode(
         g.toBuilder().nodes(nodes).putInitializer(patches.input(1), patchKernel).build());
   }
 
+  /**
+   * The tensor whose values give this node's input samples ({@link #samplesFrom}): the conv's own
+   * input where its patches are cut out in Java (a 2-D conv with explicit pads), else {@link
+   * #input()}.
+   */
+  String sampleTap() {
+    return im2col() ? node.input(0) : input;
+  }
+
+  /**
+   * The model in which {@link #sampleTap()} is computed: {@code model}, with the probe if needed.
+   */
+  Model sampleModel(Model model) {
+    return im2col() ? model : probe(model);
+  }
+
+  /** The features x S sample matrix from the value of {@link #sampleTap()}. */
+  double[] samplesFrom(TensorValue t) {
+    return im2col() ? patchSamples(t) : samples(t, features, false);
+  }
+
+  private boolean im2col() {
+    return patches != null
+        && patches.attrLongs("kernel_shape", new long[0]).length == 2
+        && patches.hasAttribute("pads");
+  }
+
+  /**
+   * The patches of a 2-D conv's input x [N, C_in, H, W] as the probe conv gives them, without
+   * running it (im2col): a [C_in K, N P] row-major matrix, row c K + s for channel c and kernel
+   * offset s = ky k_w + kx, column i P + q for image i and output position q = oy W_out + ox, with
+   * x[i, c, oy stride_y - pad_top + ky dilation_y, ox stride_x - pad_left + kx dilation_x] (zero
+   * outside the image).
+   */
+  double[] patchSamples(TensorValue x) {
+    long[] dims = x.dims();
+    long[] k = patches.attrLongs("kernel_shape", null);
+    long[] st = patches.attrLongs("strides", new long[] {1, 1});
+    long[] dl = patches.attrLongs("dilations", new long[] {1, 1});
+    long[] pads = patches.attrLongs("pads", null);
+    if (dims.length != 4 || dims[1] * k[0] * k[1] != features) {
+      throw shape(x, "[N, " + features / (k[0] * k[1]) + ", H, W]");
+    }
+    int n = (int) dims[0];
+    int c = (int) dims[1];
+    int h = (int) dims[2];
+    int w = (int) dims[3];
+    int kh = (int) k[0];
+    int kw = (int) k[1];
+    int oh = (int) ((h + pads[0] + pads[2] - ((k[0] - 1) * dl[0] + 1)) / st[0] + 1);
+    int ow = (int) ((w + pads[1] + pads[3] - ((k[1] - 1) * dl[1] + 1)) / st[1] + 1);
+    int p = oh * ow;
+    int s = n * p;
+    float[] v = x.toFloatArray();
+    double[] a = new double[features * s];
+    for (int i = 0; i < n; i++) {
+      for (int ch = 0; ch < c; ch++) {
+        for (int ky = 0; ky < kh; ky++) {
+          for (int kx = 0; kx < kw; kx++) {
+            int dst = ((ch * kh + ky) * kw + kx) * s + i * p;
+            for (int oy = 0; oy < oh; oy++) {
+              long iy = oy * st[0] - pads[0] + ky * dl[0];
+              if (iy < 0 || iy >= h) {
+                continue;
+              }
+              int src = (int) (((long) (i * c + ch) * h + iy) * w);
+              for (int ox = 0; ox < ow; ox++) {
+                long ix = ox * st[1] - pads[1] + kx * dl[1];
+                if (ix >= 0 && ix < w) {
+                  a[dst + oy * ow + ox] = v[src + (int) ix];
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    return a;
+  }
+
   private static AffineNode checked(Graph g, AffineNode a) {
     if (!ownInitializer(g, a.weight, a.node)) {
       return null;

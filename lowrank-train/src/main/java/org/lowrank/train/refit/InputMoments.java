@@ -16,12 +16,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link InputMoment} of each layer to factorize: S = (1/N) sum x x^T over the layer's inputs x
- * in the original model on calibration images, with x the im2col patch (C_in K values, the same
- * probe conv as {@link OutputReconstruction}) of a kxk conv, the channels of a 1x1 conv, the
- * features of a Gemm/MatMul. One streamed pass for all layers: the images go through the model in
- * chunks small enough that all layers' inputs of one chunk stay below {@link
+ * in the original model on calibration images, with x the im2col patch (C_in K values, cut out in
+ * Java for a 2-D conv, else by the probe conv of {@link AffineNode}) of a kxk conv, the channels of
+ * a 1x1 conv, the features of a Gemm/MatMul. One streamed pass for all layers: the images go
+ * through the model in chunks small enough that all layers' inputs of one chunk stay below {@link
  * OutputReconstruction#MAX_CHUNK_VALUES} values, and each chunk's samples are added to S in float64
- * (dsyrk). Memory: one chunk's feature maps plus sum_l n_l^2 doubles.
+ * (dsyrk). Memory: one chunk's feature maps plus sum_l n_l^2 doubles. A layer with too few samples
+ * for its n x n moment ({@link InputMoment#enoughSamples}) gets none.
  */
 public final class InputMoments {
   private static final Logger LOG = LoggerFactory.getLogger(InputMoments.class);
@@ -59,28 +60,35 @@ public final class InputMoments {
         continue;
       }
       nodes.put(layer, a);
-      probed = a.probe(probed);
+      probed = a.sampleModel(probed);
     }
     Map<String, double[]> sums = new LinkedHashMap<>();
     Map<String, Long> counts = new LinkedHashMap<>();
     listener.start("input moments", (int) images.dims()[0]);
     try (GraphExecutor exec = GraphExecutor.of(probed)) {
-      List<String> taps = nodes.values().stream().map(AffineNode::input).distinct().toList();
-      long perImage = 0;
-      for (TensorValue v :
-          exec.featureMapValues(Map.of(input, OutputReconstruction.slice(images, 0, 1)), taps)
-              .values()) {
-        perImage += v.elementCount();
+      List<String> taps = nodes.values().stream().map(AffineNode::sampleTap).distinct().toList();
+      Map<String, TensorValue> one =
+          exec.featureMapValues(Map.of(input, OutputReconstruction.slice(images, 0, 1)), taps);
+      Map<String, Long> perTap = new LinkedHashMap<>();
+      for (AffineNode a : nodes.values()) {
+        perTap.putIfAbsent(a.input(), (long) a.samplesFrom(one.get(a.sampleTap())).length);
       }
+      long perImage = perTap.values().stream().mapToLong(Long::longValue).sum();
       int chunk = OutputReconstruction.chunkSize(perImage, maxChunk);
       int seen = 0;
       for (TensorValue x : OutputReconstruction.chunks(images, chunk)) {
         Map<String, TensorValue> maps = exec.featureMapValues(Map.of(input, x), taps);
-        for (Map.Entry<String, AffineNode> e : nodes.entrySet()) {
+        double scale = images.dims()[0] / (double) x.dims()[0];
+        for (var it = nodes.entrySet().iterator(); it.hasNext(); ) {
+          Map.Entry<String, AffineNode> e = it.next();
           AffineNode a = e.getValue();
           int n = a.features();
-          double[] samples = a.samples(maps.get(a.input()), n, false);
+          double[] samples = a.samplesFrom(maps.get(a.sampleTap()));
           int s = samples.length / n;
+          if (seen == 0 && !enoughSamples(e.getKey(), Math.round(s * scale), n)) {
+            it.remove();
+            continue;
+          }
           double[] g = la.gram(samples, n, s, true);
           double[] sum = sums.computeIfAbsent(e.getKey(), k -> new double[n * n]);
           for (int i = 0; i < g.length; i++) {
@@ -109,5 +117,24 @@ public final class InputMoments {
         images.dims()[0],
         String.format(java.util.Locale.ROOT, "%.1f", seconds));
     return out;
+  }
+
+  /**
+   * Whether a layer with {@code count} input samples over all images of {@code n} features each
+   * gets a moment ({@link InputMoment#enoughSamples}); warns when not: it is then factorized and
+   * scored from its weights.
+   */
+  private static boolean enoughSamples(String layer, long count, int n) {
+    if (InputMoment.enoughSamples(count, n)) {
+      return true;
+    }
+    LOG.warn(
+        "layer '{}': {} input samples for {} inputs (fewer than {} per input): no input moment,"
+            + " factorized from its weights; more calibration images would let the data fit it",
+        layer,
+        count,
+        n,
+        InputMoment.MIN_SAMPLES_PER_INPUT);
+    return false;
   }
 }

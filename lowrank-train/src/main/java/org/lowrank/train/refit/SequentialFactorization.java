@@ -18,6 +18,7 @@ import org.lowrank.rewrite.FactorizedLayer;
 import org.lowrank.rewrite.LayerRewriter;
 import org.lowrank.tensor.DenseTensor;
 import org.lowrank.train.exec.GraphExecutor;
+import org.lowrank.train.exec.MemoryBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,18 +38,18 @@ import org.slf4j.LoggerFactory;
  * mean shift the compressed inputs carry is then absorbed by the bias instead of competing with the
  * directions the factors must keep. Moments are accumulated in float64 over chunks of images as in
  * {@link OutputReconstruction}; the ridge is {@link InputMoment#RIDGE} tr(Ŝ) / n. Layers without a
- * patch view (see {@link InputMoments}) are factorized from their weights.
+ * patch view (see {@link InputMoments}) or with too few samples ({@link InputMoment#enoughSamples})
+ * are factorized from their weights.
+ *
+ * <p>Cost: both models' values at the cut before the previous layer are held per chunk of images
+ * (within a quarter of the {@link MemoryBudget}), so a layer's inputs are computed from them, not
+ * by a pass from the images: each node runs about once per image over the whole fit, not once per
+ * later layer. A 2-D conv's patches are cut out of its input in Java ({@link
+ * AffineNode#patchSamples}). What remains per layer is the moment pass (2 n^2 N flops for Ŝ and C)
+ * and the fit itself.
  */
 public final class SequentialFactorization {
   private static final Logger LOG = LoggerFactory.getLogger(SequentialFactorization.class);
-
-  /**
-   * A layer is fitted to data only with at least this many input samples per input feature (N >= 4
-   * n; images x output positions): below it the n x n moment is rank-deficient or noisy, and on
-   * Fashion-MNIST's dense fc1 (n = 3136 inputs, one sample per image, 256 images) the fit lost 3
-   * points of top-1 against the weight-only factors. Such a layer is factorized from its weights.
-   */
-  public static final int MIN_SAMPLES_PER_INPUT = 4;
 
   /** Factorizes {@code layer} of {@code graph} (weight possibly replaced by W'), with moment S. */
   @FunctionalInterface
@@ -97,6 +98,12 @@ public final class SequentialFactorization {
     Model current = original;
     Map<String, FactorizedLayer> specs = new LinkedHashMap<>();
     Set<String> fitted = new LinkedHashSet<>();
+    int chunk =
+        OutputReconstruction.chunkSize(2 * maxPatchValues(original, layers, images), maxChunk);
+    List<TensorValue> chunks = OutputReconstruction.chunks(images, chunk);
+    long budget = MemoryBudget.configured().bytes() / 4;
+    Frontier teacherFront = new Frontier(input, chunks, budget);
+    Frontier studentFront = new Frontier(input, chunks, budget);
     listener.start("factorize (sequential)", layers.size());
     for (String layer : layers) {
       listener.progress(specs.size(), "factorizing " + layer);
@@ -114,35 +121,25 @@ public final class SequentialFactorization {
         double[] mean = new double[n];
         double[] meanHat = new double[n];
         long count;
-        try (GraphExecutor teacher = GraphExecutor.of(teacherNode.probe(original));
-            GraphExecutor student = GraphExecutor.of(studentNode.probe(current))) {
-          TensorValue first =
-              teacher
-                  .featureMapValues(
-                      Map.of(input, OutputReconstruction.slice(images, 0, 1)),
-                      List.of(teacherNode.input()))
-                  .get(teacherNode.input());
-          count = images.dims()[0] * (long) (teacherNode.samples(first, n, false).length / n);
-          if (count >= MIN_SAMPLES_PER_INPUT * (long) n) {
+        try (GraphExecutor teacher = GraphExecutor.of(teacherNode.sampleModel(original));
+            GraphExecutor student = GraphExecutor.of(studentNode.sampleModel(current))) {
+          List<String> teacherCut = cut(original.graph(), teacherNode.node());
+          List<String> studentCut = cut(current.graph(), studentNode.node());
+          TensorValue first = teacherFront.advance(0, teacher, teacherCut, teacherNode.sampleTap());
+          double[] firstSamples = teacherNode.samplesFrom(first);
+          count = images.dims()[0] * (firstSamples.length / n / first.dims()[0]);
+          if (InputMoment.enoughSamples(count, n)) {
             s = new double[n * n];
             c = new double[n * n];
-            long perImage = 2 * first.elementCount();
-            int chunk = OutputReconstruction.chunkSize(perImage, maxChunk);
-            for (TensorValue x : OutputReconstruction.chunks(images, chunk)) {
+            for (int k = 0; k < teacherFront.chunks(); k++) {
               double[] xs =
-                  teacherNode.samples(
-                      teacher
-                          .featureMapValues(Map.of(input, x), List.of(teacherNode.input()))
-                          .get(teacherNode.input()),
-                      n,
-                      false);
+                  k == 0
+                      ? firstSamples
+                      : teacherNode.samplesFrom(
+                          teacherFront.advance(k, teacher, teacherCut, teacherNode.sampleTap()));
               double[] hs =
-                  studentNode.samples(
-                      student
-                          .featureMapValues(Map.of(input, x), List.of(studentNode.input()))
-                          .get(studentNode.input()),
-                      n,
-                      false);
+                  studentNode.samplesFrom(
+                      studentFront.advance(k, student, studentCut, studentNode.sampleTap()));
               int samples = xs.length / n;
               add(s, la.gram(hs, n, samples, true));
               add(c, la.multiply(false, true, n, n, samples, xs, hs));
@@ -160,7 +157,7 @@ public final class SequentialFactorization {
               layer,
               count,
               n,
-              MIN_SAMPLES_PER_INPUT);
+              InputMoment.MIN_SAMPLES_PER_INPUT);
           f = fit.factorize(current.graph(), layer, null);
         } else {
           for (int i = 0; i < s.length; i++) {
@@ -219,6 +216,137 @@ public final class SequentialFactorization {
         images.dims()[0],
         String.format(java.util.Locale.ROOT, "%.1f", seconds));
     return new Result(current, specs, fitted, seconds);
+  }
+
+  /**
+   * The most input samples x features one image gives a layer (patch features x output positions of
+   * a conv, features of a dense layer), from one image through {@code original}.
+   */
+  private static long maxPatchValues(Model original, List<String> layers, TensorValue images) {
+    Map<String, AffineNode> byOutput = new LinkedHashMap<>();
+    for (String layer : layers) {
+      AffineNode a =
+          AffineNode.of(original.graph(), LayerRewriter.findLayer(original.graph(), layer));
+      if (a != null) {
+        byOutput.put(a.node().output(0), a);
+      }
+    }
+    long max = 1;
+    if (byOutput.isEmpty()) {
+      return max;
+    }
+    String input = original.graph().runtimeInputs().get(0).name();
+    try (GraphExecutor exec = GraphExecutor.of(original)) {
+      Map<String, TensorValue> out =
+          exec.featureMapValues(
+              Map.of(input, OutputReconstruction.slice(images, 0, 1)), byOutput.keySet());
+      for (Map.Entry<String, TensorValue> e : out.entrySet()) {
+        AffineNode a = byOutput.get(e.getKey());
+        long positions = e.getValue().elementCount() / Math.max(1, a.outputs());
+        max = Math.max(max, positions * a.features());
+      }
+    }
+    return max;
+  }
+
+  /**
+   * The tensors crossing the cut just before {@code node} in {@code g}'s node order: the runtime
+   * inputs and outputs of earlier nodes (not Constant nodes) that {@code node} or a later node
+   * reads. Every later tensor can be computed from them and the initializers.
+   */
+  static List<String> cut(Graph g, Node node) {
+    List<Node> nodes = g.nodes();
+    int pos = nodes.indexOf(node);
+    for (int i = 0; pos < 0 && i < nodes.size(); i++) {
+      Node x = nodes.get(i);
+      if (x.name().equals(node.name()) && x.outputs().equals(node.outputs())) {
+        pos = i;
+      }
+    }
+    if (pos < 0) {
+      throw new IllegalArgumentException("node " + node.label() + " is not in the graph");
+    }
+    Set<String> before = new java.util.HashSet<>();
+    g.runtimeInputs().forEach(v -> before.add(v.name()));
+    for (int i = 0; i < pos; i++) {
+      Node x = nodes.get(i);
+      if (!(x.opType().equals("Constant") && x.domain().isEmpty())) {
+        before.addAll(x.outputs());
+      }
+    }
+    Set<String> cut = new LinkedHashSet<>();
+    for (int i = pos; i < nodes.size(); i++) {
+      for (String in : nodes.get(i).inputs()) {
+        if (!in.isEmpty() && before.contains(in)) {
+          cut.add(in);
+        }
+      }
+    }
+    return List.copyOf(cut);
+  }
+
+  /**
+   * One model's values at the latest cut reached, per chunk of fit images: a layer's inputs are
+   * computed from the cut before the previous layer instead of from the images, so over the whole
+   * sequential fit each node runs about once per image instead of once per later layer. The values
+   * are held while all chunks' values fit in the byte budget; beyond it a chunk starts from its
+   * images again (the pass from the images each layer, as without the cache).
+   */
+  private static final class Frontier {
+    private final List<Map<String, TensorValue>> images = new java.util.ArrayList<>();
+    private final List<Map<String, TensorValue>> held = new java.util.ArrayList<>();
+    private final long[] heldBytes;
+    private final long budgetBytes;
+
+    Frontier(String input, List<TensorValue> chunks, long budgetBytes) {
+      for (TensorValue x : chunks) {
+        images.add(Map.of(input, x));
+        held.add(Map.of(input, x));
+      }
+      this.heldBytes = new long[chunks.size()];
+      this.budgetBytes = budgetBytes;
+    }
+
+    int chunks() {
+      return images.size();
+    }
+
+    /**
+     * The value of {@code tap} on chunk {@code k}, computed by {@code exec} from the values held
+     * for that chunk (from its images when {@code exec}'s graph lacks one of them); the values of
+     * {@code cut} (a cut of {@code exec}'s graph before the node reading {@code tap}'s inputs) are
+     * held next.
+     */
+    TensorValue advance(int k, GraphExecutor exec, List<String> cut, String tap) {
+      Map<String, TensorValue> known = held.get(k);
+      if (!known.keySet().stream().allMatch(exec::hasTensor)) {
+        known = images.get(k);
+      }
+      List<String> taps = new java.util.ArrayList<>(cut);
+      if (!taps.contains(tap)) {
+        taps.add(tap);
+      }
+      Map<String, TensorValue> out = exec.featureMapValuesFrom(known, taps);
+      Map<String, TensorValue> next = new LinkedHashMap<>();
+      long bytes = 0;
+      for (String name : cut) {
+        TensorValue v = out.get(name);
+        next.put(name, v);
+        bytes += v.elementCount() * Float.BYTES;
+      }
+      long total = bytes;
+      for (int i = 0; i < heldBytes.length; i++) {
+        total += i == k ? 0 : heldBytes[i];
+      }
+      if (total <= budgetBytes) {
+        held.set(k, next);
+        heldBytes[k] = bytes;
+      } else {
+        held.set(k, images.get(k));
+        heldBytes[k] = 0;
+      }
+      return out.get(tap);
+    }
   }
 
   /** The layer's weight: conv [Cout, Cin, k..] or dense [out, in]. */

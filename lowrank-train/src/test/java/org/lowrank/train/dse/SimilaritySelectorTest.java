@@ -292,6 +292,26 @@ class SimilaritySelectorTest {
   }
 
   /**
+   * Data-aware scores follow the data-aware fit's sample rule ({@link
+   * org.lowrank.decomp.InputMoment#enoughSamples}): fc (1024 inputs, one sample per image) has too
+   * few samples on 32 images, so its candidates are scored as the weight-only fit deploys them,
+   * exactly as without data-aware scoring, while conv2 (144 patch features, 64 positions per image)
+   * is scored data-aware.
+   */
+  @Test
+  void dataAwareScoringFollowsTheSampleRuleOfTheFit() {
+    try (SimilaritySelector data = selector(model(0.3), 0.98).dataAware(true).build();
+        SimilaritySelector weights = selector(model(0.3), 0.98).build()) {
+      for (int r : new int[] {1, 4}) {
+        Choice c = Choice.of(Method.SVD, r);
+        assertEquals(weights.similarity("fc", c), data.similarity("fc", c), 1e-12, "rank " + r);
+      }
+      Choice c = Choice.of(Method.TUCKER2, 2, 2);
+      assertTrue(weights.similarity("conv2", c) != data.similarity("conv2", c));
+    }
+  }
+
+  /**
    * The provider scores what {@code --factorize} deploys: with the layers refitted but fitted to
    * the weights alone ({@code --factorize weights}), the candidates are the refitted weight-only
    * ones, not the data-aware fit's.

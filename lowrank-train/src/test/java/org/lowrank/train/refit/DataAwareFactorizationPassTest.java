@@ -10,12 +10,17 @@ import org.junit.jupiter.api.Test;
 import org.lowrank.cost.Choice;
 import org.lowrank.cost.Method;
 import org.lowrank.decomp.InputMoment;
+import org.lowrank.graph.DataType;
+import org.lowrank.graph.Graph;
 import org.lowrank.graph.Model;
+import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
+import org.lowrank.graph.ValueInfo;
 import org.lowrank.progress.ProgressListener;
 import org.lowrank.rewrite.LayerFactorizer;
 import org.lowrank.rewrite.LayerRewriter;
 import org.lowrank.train.exec.GraphExecutor;
+import org.lowrank.train.exec.MemoryBudget;
 
 /**
  * {@link InputMoments} and {@link SequentialFactorization} on the small conv net of the refit
@@ -60,7 +65,34 @@ class DataAwareFactorizationPassTest {
     }
     measured /= 20 * 64;
     assertEquals(measured, predicted, 1e-4 * measured);
-    assertEquals(12, moments.get("fc1").size());
+  }
+
+  /**
+   * The symmetric fit's moments ({@code --factorize data-symmetric}, and the similarity search's
+   * data-aware scores) follow the sequential fit's sample rule: fc1 (12 inputs, one sample per
+   * image) gets no moment from 47 images, so it is factorized from its weights, and one from 48.
+   */
+  @Test
+  void symmetricMomentsFollowTheSampleRule() {
+    Model m = OutputReconstructionTest.net(1);
+    int few = InputMoment.MIN_SAMPLES_PER_INPUT * 12 - 1;
+    Map<String, InputMoment> sparse =
+        InputMoments.collect(
+            m,
+            List.of("b", "fc1"),
+            OutputReconstructionTest.rnd(new Random(2), 1f, few, 3, 8, 8),
+            16,
+            ProgressListener.NONE);
+    assertEquals(java.util.Set.of("b"), sparse.keySet());
+    Map<String, InputMoment> enough =
+        InputMoments.collect(
+            m,
+            List.of("b", "fc1"),
+            OutputReconstructionTest.rnd(new Random(2), 1f, few + 1, 3, 8, 8),
+            16,
+            ProgressListener.NONE);
+    assertEquals(12, enough.get("fc1").size());
+    assertEquals(few + 1L, enough.get("fc1").samples());
   }
 
   @Test
@@ -122,8 +154,8 @@ class DataAwareFactorizationPassTest {
 
   /**
    * A dense layer gets one input sample per image: with fewer than {@link
-   * SequentialFactorization#MIN_SAMPLES_PER_INPUT} per input feature it is factorized from its
-   * weights (the same factors as the weight-only fit), with enough it is fitted to the data.
+   * InputMoment#MIN_SAMPLES_PER_INPUT} per input feature it is factorized from its weights (the
+   * same factors as the weight-only fit), with enough it is fitted to the data.
    */
   @Test
   void layerWithTooFewSamplesPerInputIsFactorizedFromItsWeights() {
@@ -131,7 +163,7 @@ class DataAwareFactorizationPassTest {
     LayerFactorizer f = LayerFactorizer.create();
     Choice svd = Choice.of(Method.SVD, 2);
     int n = 12; // fc1's inputs
-    int few = SequentialFactorization.MIN_SAMPLES_PER_INPUT * n - 1;
+    int few = InputMoment.MIN_SAMPLES_PER_INPUT * n - 1;
     SequentialFactorization.Result sparse =
         SequentialFactorization.run(
             original,
@@ -154,6 +186,143 @@ class DataAwareFactorizationPassTest {
             (g, layer, s) -> f.factorize(g, layer, svd, s),
             ProgressListener.NONE);
     assertEquals(java.util.Set.of("fc1"), enough.fitted());
+  }
+
+  /**
+   * The values held at the cut before each layer give the same fit as a pass from the images per
+   * layer (a memory budget of one byte holds nothing): on a residual net whose skip reads a's
+   * output before its ReLU, so the cut before b holds a tensor b does not read.
+   */
+  @Test
+  void heldCutValuesGiveTheSameFitAsPassesFromTheImages() {
+    Model original = residualNet(13);
+    TensorValue calib = OutputReconstructionTest.rnd(new Random(14), 1f, 40, 3, 8, 8);
+    LayerFactorizer f = LayerFactorizer.create();
+    Map<String, Choice> plan =
+        Map.of(
+            "a", Choice.of(Method.TUCKER2, 4, 2),
+            "b", Choice.of(Method.TUCKER2, 4, 4),
+            "fc1", Choice.of(Method.SVD, 3));
+    assertEquals(
+        java.util.Set.of("ya", "za"),
+        java.util.Set.copyOf(SequentialFactorization.cut(original.graph(), node(original, "b"))));
+    SequentialFactorization.Result[] r = new SequentialFactorization.Result[2];
+    String saved = System.getProperty(MemoryBudget.PROPERTY);
+    try {
+      for (int i = 0; i < 2; i++) {
+        MemoryBudget.setDefault(new MemoryBudget(i == 0 ? 1L << 30 : 1));
+        r[i] =
+            SequentialFactorization.run(
+                original,
+                List.of("a", "b", "fc1"),
+                calib,
+                16,
+                (g, layer, s) -> f.factorize(g, layer, plan.get(layer), s),
+                ProgressListener.NONE);
+      }
+    } finally {
+      if (saved == null) {
+        System.clearProperty(MemoryBudget.PROPERTY);
+      } else {
+        System.setProperty(MemoryBudget.PROPERTY, saved);
+      }
+    }
+    assertEquals(java.util.Set.of("a", "b", "fc1"), r[0].fitted());
+    assertEquals(
+        0, OutputReconstructionTest.relativeError(r[1].model(), r[0].model(), calib, "y"), 1e-6);
+    double error = OutputReconstructionTest.relativeError(original, r[0].model(), calib, "y");
+    assertTrue(error > 1e-3, "the plan compresses: " + error);
+  }
+
+  /**
+   * The patches cut out in Java are those of the probe conv (the one-hot kernel run by the
+   * executor), with strides, dilations and uneven pads.
+   */
+  @Test
+  void javaPatchesMatchTheProbeConv() {
+    Random r = new Random(15);
+    Graph g =
+        Graph.builder()
+            .name("conv")
+            .addInput(ValueInfo.of("x", DataType.FLOAT, -1, 3, 9, 8))
+            .putInitializer("w", OutputReconstructionTest.rnd(r, 0.3f, 4, 3, 3, 2))
+            .addNode(
+                Node.builder("Conv")
+                    .name("c")
+                    .inputs("x", "w")
+                    .outputs("y")
+                    .attrInts("kernel_shape", 3, 2)
+                    .attrInts("strides", 2, 1)
+                    .attrInts("dilations", 2, 1)
+                    .attrInts("pads", 1, 0, 2, 1)
+                    .build())
+            .addOutput(ValueInfo.of("y", DataType.FLOAT, -1, 4, 4, 8))
+            .build();
+    Model m = Model.of(g, 13);
+    AffineNode a = AffineNode.of(g, node(m, "c"));
+    assertEquals("x", a.sampleTap());
+    TensorValue x = OutputReconstructionTest.rnd(r, 1f, 2, 3, 9, 8);
+    double[] probed;
+    try (GraphExecutor e = GraphExecutor.of(a.probe(m))) {
+      probed =
+          a.samples(
+              e.featureMapValues(Map.of("x", x), List.of(a.input())).get(a.input()), 18, false);
+    }
+    double[] java = a.samplesFrom(x);
+    assertEquals(18 * 2 * 4 * 8, java.length);
+    org.junit.jupiter.api.Assertions.assertArrayEquals(probed, java, 1e-6);
+  }
+
+  private static Node node(Model m, String name) {
+    return m.graph().nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  /**
+   * x [N, 3, 8, 8] -> a (conv 3->8, 3x3) = ya -> Relu = za -> b (conv 8->8, 3x3) = yb; yb + ya ->
+   * Relu -> GlobalAveragePool -> Flatten -> fc1 (Gemm 8->5) = y. Seeded weights.
+   */
+  static Model residualNet(long seed) {
+    Random r = new Random(seed);
+    Graph g =
+        Graph.builder()
+            .name("residual")
+            .addInput(ValueInfo.of("x", DataType.FLOAT, -1, 3, 8, 8))
+            .putInitializer("wa", OutputReconstructionTest.rnd(r, 0.4f, 8, 3, 3, 3))
+            .putInitializer("ba", OutputReconstructionTest.rnd(r, 0.1f, 8))
+            .putInitializer("wb", OutputReconstructionTest.rnd(r, 0.2f, 8, 8, 3, 3))
+            .putInitializer("bb", OutputReconstructionTest.rnd(r, 0.1f, 8))
+            .putInitializer("w1", OutputReconstructionTest.rnd(r, 0.3f, 5, 8))
+            .putInitializer("b1", OutputReconstructionTest.rnd(r, 0.1f, 5))
+            .addNode(
+                Node.builder("Conv")
+                    .name("a")
+                    .inputs("x", "wa", "ba")
+                    .outputs("ya")
+                    .attrInts("pads", 1, 1, 1, 1)
+                    .build())
+            .addNode(Node.builder("Relu").name("ra").inputs("ya").outputs("za").build())
+            .addNode(
+                Node.builder("Conv")
+                    .name("b")
+                    .inputs("za", "wb", "bb")
+                    .outputs("yb")
+                    .attrInts("pads", 1, 1, 1, 1)
+                    .build())
+            .addNode(Node.builder("Add").name("add").inputs("yb", "ya").outputs("s").build())
+            .addNode(Node.builder("Relu").name("rs").inputs("s").outputs("zs").build())
+            .addNode(
+                Node.builder("GlobalAveragePool").name("gap").inputs("zs").outputs("p").build())
+            .addNode(Node.builder("Flatten").name("flat").inputs("p").outputs("f").build())
+            .addNode(
+                Node.builder("Gemm")
+                    .name("fc1")
+                    .inputs("f", "w1", "b1")
+                    .outputs("y")
+                    .attr("transB", 1L)
+                    .build())
+            .addOutput(ValueInfo.of("y", DataType.FLOAT, -1, 5))
+            .build();
+    return Model.of(g, 13);
   }
 
   /**
