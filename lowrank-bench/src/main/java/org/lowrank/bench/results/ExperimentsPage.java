@@ -122,7 +122,7 @@ public final class ExperimentsPage {
             .append(data)
             .append(
                 "` (one JSON line per measured row: settings, machine, load, git commit, metrics;"
-                    + " the latest line per id is shown; rows measured before the records existed were read out of the"
+                    + " the latest line per id is shown, and of rows that differ only in --epochs the 2-epoch one and the longest; rows measured before the records existed were read out of the"
                     + " earlier RESULTS.md parts, `migrated_from` says which). An id is the row plus the options its"
                     + " command changed; rerun a row with its command.\n\n");
     Map<String, String> common = commonSettings(latest.values());
@@ -135,7 +135,8 @@ public final class ExperimentsPage {
           .append(".\n\n");
     }
     for (Table t : TABLES) {
-      List<Map<String, Object>> rows = latest.values().stream().filter(t.takes()).toList();
+      List<Map<String, Object>> rows =
+          longestFineTunes(latest.values().stream().filter(t.takes()).toList());
       if (rows.isEmpty()) {
         continue;
       }
@@ -174,6 +175,46 @@ public final class ExperimentsPage {
       sb.append(table.render()).append('\n');
     }
     return sb.toString();
+  }
+
+  private static final java.util.regex.Pattern EPOCHS =
+      java.util.regex.Pattern.compile("(?:^| )--epochs[ =](\\d+)");
+
+  /** The fine-tune length the tables compare methods at ({@code --epochs 2}). */
+  static final int REFERENCE_EPOCHS = 2;
+
+  /**
+   * {@code rows} without those another row supersedes: the same id up to the order of its options
+   * but fine-tuned for more {@code --epochs}, unless the row is at {@link #REFERENCE_EPOCHS} (the
+   * shorter runs stay in the JSON lines).
+   */
+  static List<Map<String, Object>> longestFineTunes(List<Map<String, Object>> rows) {
+    Map<String, Integer> longest = new java.util.HashMap<>();
+    for (Map<String, Object> r : rows) {
+      longest.merge(withoutEpochs(str(r.get("id"))), epochs(str(r.get("id"))), Math::max);
+    }
+    return rows.stream()
+        .filter(
+            r ->
+                epochs(str(r.get("id"))) == REFERENCE_EPOCHS
+                    || epochs(str(r.get("id"))) == longest.get(withoutEpochs(str(r.get("id")))))
+        .toList();
+  }
+
+  private static int epochs(String id) {
+    java.util.regex.Matcher m = EPOCHS.matcher(id);
+    return m.find() ? Integer.parseInt(m.group(1)) : 0;
+  }
+
+  /** The id's row and its options other than --epochs, in sorted order. */
+  private static String withoutEpochs(String id) {
+    String[] parts = EPOCHS.matcher(id).replaceAll("").trim().split(" ", 2);
+    if (parts.length < 2) {
+      return parts[0];
+    }
+    List<String> options = new ArrayList<>(List.of(parts[1].trim().split(" (?=--)")));
+    java.util.Collections.sort(options);
+    return parts[0] + " " + String.join(" ", options);
   }
 
   /**

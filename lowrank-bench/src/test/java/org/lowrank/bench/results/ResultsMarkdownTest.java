@@ -50,6 +50,29 @@ class ResultsMarkdownTest {
   }
 
   @Test
+  void ofRowsDifferingOnlyInEpochsThe2EpochAndTheLongestFineTunesAreShown() {
+    List<Map<String, Object>> rows =
+        List.of(
+            Map.of("id", "e2/vgg/fc/svd --epochs 1"),
+            Map.of("id", "e2/vgg/fc/svd --epochs 2"),
+            Map.of("id", "e1/r20/hyb --prune-latency=1.0 --epochs 2"),
+            Map.of("id", "e1/r20/hyb --epochs 8 --prune-latency=1.0"),
+            Map.of("id", "e1/r20/hyb --epochs 3 --keep-flops 0.22"),
+            Map.of("id", "e1/r20/tk --epochs 6 --keep-flops 0.22"),
+            Map.of("id", "e1/r20/tk --epochs 10 --keep-flops 0.22"),
+            Map.of("id", "e5/r56/tt/datafree"));
+    assertEquals(
+        List.of(
+            "e2/vgg/fc/svd --epochs 2",
+            "e1/r20/hyb --prune-latency=1.0 --epochs 2",
+            "e1/r20/hyb --epochs 8 --prune-latency=1.0",
+            "e1/r20/hyb --epochs 3 --keep-flops 0.22",
+            "e1/r20/tk --epochs 10 --keep-flops 0.22",
+            "e5/r56/tt/datafree"),
+        ExperimentsPage.longestFineTunes(rows).stream().map(r -> r.get("id")).toList());
+  }
+
+  @Test
   void metricsAreShownInTheUnitTheirColumnNames() {
     assertEquals("76.74%", ExperimentsPage.cell("params removed", 0.76741));
     assertEquals("2.05x", ExperimentsPage.cell("b1 speedup (CPU)", 2.054));
