@@ -77,6 +77,23 @@ public final class BigModelBench implements Callable<Integer> {
                   "--allow-slower",
                   "-o",
                   "OUT.onnx")),
+          new Row(
+              "inception-v3/cp-keep-params-0.5",
+              "InceptionV3-shaped, CP, no data, half the parameters (energy selector scores CP"
+                  + " ranks; exit 4 expected: the fidelity guard rejects random weights)",
+              "inception-v3",
+              List.of(
+                  "compress",
+                  "--method",
+                  "cp",
+                  "--keep-params",
+                  "0.5",
+                  "--threads",
+                  "1",
+                  "--no-latency",
+                  "--allow-slower",
+                  "-o",
+                  "OUT.onnx")),
           memory("resnet56", "resnet56_cifar10", List.of(), null),
           memory("resnet56", "resnet56_cifar10", List.of(), SMALL_BUDGET),
           memory("inception-v3-224", "inception-v3-224", INCEPTION_224_PLAN, null),
