@@ -17,8 +17,9 @@ import org.lowrank.plan.Candidate;
 /**
  * Energy-threshold baseline: every candidate is scored by the energy its own method keeps, 1 - ||W
  * - Ŵ||_F^2 / ||W||_F^2 ({@link KeptEnergy}: exact for SVD, QR and TT-matrix, the truncated HOSVD's
- * for Tucker-2 and TT, a short CP-ALS for CP; never above what {@code compress} deploys), so a
- * global budget trades kept energy across layers.
+ * for Tucker-2 and TT, a short CP-ALS for CP; never above what {@code compress} deploys, except the
+ * warm-started CP scores below, which approximate it), so a global budget trades kept energy across
+ * layers.
  *
  * <p>Without a budget a layer takes, over the given methods, the candidate with the fewest
  * parameters whose score reaches the threshold. A method that reaches it nowhere (while lowering
