@@ -77,6 +77,23 @@ public final class BigModelBench implements Callable<Integer> {
                   "--allow-slower",
                   "-o",
                   "OUT.onnx")),
+          new Row(
+              "inception-v3/cp-keep-params-0.5",
+              "InceptionV3-shaped, CP, no data, half the parameters (energy selector scores CP"
+                  + " ranks; exit 4 expected: the fidelity guard rejects random weights)",
+              "inception-v3",
+              List.of(
+                  "compress",
+                  "--method",
+                  "cp",
+                  "--keep-params",
+                  "0.5",
+                  "--threads",
+                  "1",
+                  "--no-latency",
+                  "--allow-slower",
+                  "-o",
+                  "OUT.onnx")),
           memory("resnet56", "resnet56_cifar10", List.of(), null),
           memory("resnet56", "resnet56_cifar10", List.of(), SMALL_BUDGET),
           memory("inception-v3-224", "inception-v3-224", INCEPTION_224_PLAN, null),
@@ -187,6 +204,7 @@ public final class BigModelBench implements Callable<Integer> {
     Map<Path, String> labels = new LinkedHashMap<>();
     if (out != null) {
       labels.put(out, out.getFileName().toString().replace(stem, "OUT"));
+      labels.put(out.resolveSibling(stem), "OUT"); // OUT.rejected.onnx in a guard's message
     }
     if (row.model().startsWith("inception")) {
       labels.put(model, row.model() + ".onnx");
@@ -211,10 +229,14 @@ public final class BigModelBench implements Callable<Integer> {
     m.put("peak_rss_mib", run.peakRssKib() / 1024.0);
     m.put("heap", "-Xmx" + heap);
     if (run.exitCode() != 0) {
-      m.put("message", run.lastLine());
+      m.put("message", CliRun.scrub(run.lastLine(), labels));
     }
     Path reportFile =
         out == null ? null : out.resolveSibling(stem + ".report.json"); // compress only
+    if (reportFile != null && !Files.exists(reportFile)) {
+      // a model the fidelity guard rejected is written with its report as OUT.rejected.*
+      reportFile = out.resolveSibling(stem + ".rejected.report.json");
+    }
     if (reportFile != null && Files.exists(reportFile)) {
       reportFields(Json.parseObject(Files.readString(reportFile)), m);
     }
