@@ -180,6 +180,9 @@ public final class AccuracyBench implements Callable<Integer> {
     tuned.add(List.of("resnet20", "tucker", "keep-flops", "10000"));
     tuned.add(List.of("resnet20", "cp", "keep-params", "10000"));
     tuned.add(List.of("resnet56", "cp", "keep-params", "10000"));
+    tuned.add(List.of("resnet20", "hybrid", "keep-flops", "10000"));
+    tuned.add(List.of("resnet20", "tt", "keep-params", "10000"));
+    tuned.add(List.of("resnet56", "hybrid", "keep-flops", "10000"));
     if (fashion != null) {
       tuned.add(List.of("fashion-cnn", "hybrid", "keep-params", "0"));
       tuned.add(List.of("fashion-cnn", "hybrid", "keep-flops", "0"));
