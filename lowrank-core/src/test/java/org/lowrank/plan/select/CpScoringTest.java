@@ -63,14 +63,7 @@ class CpScoringTest {
       // first (threshold-only: that one alone); with the near-break-even rule off
       List<Choice> scored =
           cpCandidates(
-              new EnergySelector(
-                      0.9999,
-                      RankMultiple.given(1),
-                      3,
-                      LA,
-                      thresholdOnly,
-                      0,
-                      KeptEnergy.DEFAULT_CP_WARM_SWEEPS)
+              new EnergySelector(0.9999, RankMultiple.given(1), 3, LA, thresholdOnly, 0, 0)
                   .options(layer, List.of(Method.CP)));
       assertEquals(thresholdOnly ? 1 : EnergySelector.CP_POINTS, scored.size(), "scored " + scored);
       for (Choice c : scored) {
@@ -124,9 +117,7 @@ class CpScoringTest {
     LayerInput noise = TestLayers.random("noise", 16, 5);
     double threshold = 0.97;
     int breakEven = EnergySelector.cpBreakEvenRank(noise.geometry());
-    EnergySelector off =
-        new EnergySelector(
-            threshold, RankMultiple.given(1), 3, LA, true, 0, KeptEnergy.DEFAULT_CP_WARM_SWEEPS);
+    EnergySelector off = new EnergySelector(threshold, RankMultiple.given(1), 3, LA, true, 0, 0);
     Choice before = preferred(off.options(noise, List.of(Method.CP)));
     assertTrue(
         before != null && before.ranks()[0] > 0.9 * breakEven,
@@ -163,14 +154,7 @@ class CpScoringTest {
         for (boolean thresholdOnly : new boolean[] {false, true}) {
           EnergySelector on = selector(threshold, thresholdOnly);
           EnergySelector off =
-              new EnergySelector(
-                  threshold,
-                  RankMultiple.given(1),
-                  3,
-                  LA,
-                  thresholdOnly,
-                  0,
-                  KeptEnergy.DEFAULT_CP_WARM_SWEEPS);
+              new EnergySelector(threshold, RankMultiple.given(1), 3, LA, thresholdOnly, 0, 0);
           for (LayerInput l : layers) {
             String what = l.name() + " seed " + seed + " at " + threshold + " " + thresholdOnly;
             Choice c = preferred(on.options(l, List.of(Method.CP)));
