@@ -117,38 +117,6 @@ public final class CpAls implements Factorizer<CpTensor> {
 
   /** Fits a rank-R CP tensor and reports iterations and the final relative error. */
   public Fit fit(DenseTensor x, int rank) {
-    return fit(x, rank, null);
-  }
-
-  /**
-   * Warm start: fits a rank-R CP tensor whose first R_0 components start from {@code start} (a CP
-   * tensor of x's shape and rank R_0 &lt;= R, its weights folded into the last mode), the other R -
-   * R_0 columns of each A_n from this instance's initialization (with SVD init: singular vectors
-   * R_0..R-1 of X_(n), the columns a cold start of rank R puts there). Used by a rank search that
-   * scores increasing ranks, each from the previous fit; the result depends on {@code start}, so it
-   * is not the cold fit of rank R. {@code start} is not modified.
-   *
-   * @throws IllegalArgumentException if start's shape differs from x's or its rank exceeds R
-   */
-  public Fit fitFrom(DenseTensor x, CpTensor start, int rank) {
-    if (!Arrays.equals(start.shape(), x.shape()) || start.rank() > rank) {
-      throw new IllegalArgumentException(
-          NAME
-              + ": warm start of shape "
-              + Arrays.toString(start.shape())
-              + " and rank "
-              + start.rank()
-              + " does not fit rank "
-              + rank
-              + " on shape "
-              + Arrays.toString(x.shape())
-              + "; pass a start of the tensor's shape and a rank at most "
-              + rank);
-    }
-    return fit(x, rank, start);
-  }
-
-  private Fit fit(DenseTensor x, int rank, CpTensor start) {
     Checks.requireOrder(NAME, x, 2, Integer.MAX_VALUE);
     int[] shape = x.shape();
     Checks.requireRank(NAME, "CP rank", rank, maxRank(shape), shape);
@@ -156,10 +124,7 @@ public final class CpAls implements Factorizer<CpTensor> {
     int order = shape.length;
     double[] data = x.toArray();
     double normX = x.frobeniusNorm();
-    double[][] a = initialFactors(x, rank, start == null ? 0 : start.rank());
-    if (start != null) {
-      copyStart(start, a, shape, rank);
-    }
+    double[][] a = initialFactors(x, rank);
     double[] lambda = new double[rank];
     Arrays.fill(lambda, 1);
     for (int n = 0; n < order; n++) {
@@ -334,12 +299,7 @@ public final class CpAls implements Factorizer<CpTensor> {
 
   // ------------------------------------------------------------------ steps
 
-  /**
-   * The initial factors; columns below {@code skip} are left zero for a warm start to fill, and the
-   * SVD init then needs only singular vectors up to R - 1 when skip &lt; R (none when the mode has
-   * at most skip rows).
-   */
-  private double[][] initialFactors(DenseTensor x, int rank, int skip) {
+  private double[][] initialFactors(DenseTensor x, int rank) {
     int[] shape = x.shape();
     Random rnd = new Random(seed);
     double[][] a = new double[shape.length][];
@@ -347,44 +307,22 @@ public final class CpAls implements Factorizer<CpTensor> {
       int rows = shape[n];
       double[] f = new double[rows * rank];
       int fromSvd = 0;
-      if (init == Init.SVD && rows > 0 && skip < Math.min(rank, rows)) {
+      if (init == Init.SVD && rows > 0) {
         LeftSpectrum sp = LeftSpectrum.ofMode(la, x, n, false, Math.min(rank, rows));
         fromSvd = Math.min(rank, sp.available());
         double[] u = sp.leading(fromSvd);
         for (int i = 0; i < rows; i++) {
-          System.arraycopy(u, i * fromSvd + skip, f, i * rank + skip, fromSvd - skip);
+          System.arraycopy(u, i * fromSvd, f, i * rank, fromSvd);
         }
-      } else if (init == Init.SVD) {
-        fromSvd = Math.min(rank, rows);
       }
       for (int i = 0; i < rows; i++) {
         for (int c = fromSvd; c < rank; c++) {
-          double g = rnd.nextGaussian();
-          if (c >= skip) {
-            f[i * rank + c] = g;
-          }
+          f[i * rank + c] = rnd.nextGaussian();
         }
       }
       a[n] = f;
     }
     return a;
-  }
-
-  /**
-   * Copies start's R_0 components into columns 0..R_0-1 of {@code a}, weights into the last mode.
-   */
-  private static void copyStart(CpTensor start, double[][] a, int[] shape, int rank) {
-    int r0 = start.rank();
-    double[] w = start.weights();
-    int last = shape.length - 1;
-    for (int n = 0; n < shape.length; n++) {
-      double[] s = start.factor(n).toArray();
-      for (int i = 0; i < shape[n]; i++) {
-        for (int c = 0; c < r0; c++) {
-          a[n][i * rank + c] = n == last ? s[i * r0 + c] * w[c] : s[i * r0 + c];
-        }
-      }
-    }
   }
 
   /**

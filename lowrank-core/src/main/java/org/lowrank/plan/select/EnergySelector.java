@@ -17,9 +17,8 @@ import org.lowrank.plan.Candidate;
 /**
  * Energy-threshold baseline: every candidate is scored by the energy its own method keeps, 1 - ||W
  * - Ŵ||_F^2 / ||W||_F^2 ({@link KeptEnergy}: exact for SVD, QR and TT-matrix, the truncated HOSVD's
- * for Tucker-2 and TT, a short CP-ALS for CP; never above what {@code compress} deploys, except the
- * warm-started CP scores below, which approximate it), so a global budget trades kept energy across
- * layers.
+ * for Tucker-2 and TT, a short CP-ALS for CP; never above what {@code compress} deploys), so a
+ * global budget trades kept energy across layers.
  *
  * <p>Without a budget a layer takes, over the given methods, the candidate with the fewest
  * parameters whose score reaches the threshold. A method that reaches it nowhere (while lowering
@@ -29,16 +28,10 @@ import org.lowrank.plan.Candidate;
  * where every score is a CP-ALS fit, over the candidate grid: {@value #CP_POINTS} grid ranks spread
  * from the smallest to the largest are scored (they are CP's candidates), then a bisection between
  * the last failing and the first passing of them finds the smallest passing grid rank (assuming the
- * score grows with the rank). Warm-started CP scores (each CP rank but a layer's first scored one
- * started from the next smaller scored rank's fit, {@link KeptEnergy#DEFAULT_CP_WARM_SWEEPS} sweeps
- * instead of {@link KeptEnergy#DEFAULT_CP_SWEEPS}; see {@link KeptEnergy#KeptEnergy(LinearAlgebra,
- * long, int, double, int)}) halve the planning time of an InceptionV3-shaped model under a budget
- * but are off by default: they are approximations, and the hybrid compares them with Tucker-2 and
- * TT scores (on ResNet-20 at keep-params 0.5 the hybrid's top-1 agreement fell from at least CP's
- * to 0.69 against CP's 0.81, HonestSelectorsResNetTest). CP ranks are capped at the break-even rank
- * ({@link #cpBreakEvenRank}), and CP-ALS runs only for ranks that remove at least {@link
- * #CP_MIN_SAVING} of the layer's parameters and MACs ({@link #cpScoredRankCap}); the grid ranks
- * between the two are named in the layer's note, never dropped silently.
+ * score grows with the rank). CP ranks are capped at the break-even rank ({@link
+ * #cpBreakEvenRank}), and CP-ALS runs only for ranks that remove at least {@link #CP_MIN_SAVING} of
+ * the layer's parameters and MACs ({@link #cpScoredRankCap}); the grid ranks between the two are
+ * named in the layer's note, never dropped silently.
  *
  * <p>Threshold-only (no budget, {@link #EnergySelector(double, org.lowrank.cost.RankMultiple, long,
  * LinearAlgebra, boolean)}): only the threshold choice matters, so the largest CP grid rank is
@@ -78,7 +71,6 @@ public final class EnergySelector implements RankSelector.Scored {
   private final String rankMultipleSource;
   private final boolean thresholdOnly;
   private final double cpMinSaving;
-  private final int cpWarmSweeps;
   private final KeptEnergy energy;
 
   /** Seed 0 for CP-ALS, as {@link org.lowrank.rewrite.LayerFactorizer#create()}. */
@@ -115,15 +107,13 @@ public final class EnergySelector implements RankSelector.Scored {
       long seed,
       LinearAlgebra la,
       boolean thresholdOnly) {
-    this(threshold, rankMultiple, seed, la, thresholdOnly, CP_MIN_SAVING, 0);
+    this(threshold, rankMultiple, seed, la, thresholdOnly, CP_MIN_SAVING);
   }
 
   /**
    * As {@link #EnergySelector(double, org.lowrank.cost.RankMultiple, long, LinearAlgebra,
    * boolean)}, with the least saving of a scored CP rank (0 = every rank up to the break-even; for
-   * tests that compare with the rule off) and the sweeps of a warm-started CP score (0 = every CP
-   * rank scored cold, as {@code compress} starts it; see {@link
-   * KeptEnergy#KeptEnergy(LinearAlgebra, long, int, double, int)}).
+   * tests that compare with the rule off).
    */
   EnergySelector(
       double threshold,
@@ -131,8 +121,7 @@ public final class EnergySelector implements RankSelector.Scored {
       long seed,
       LinearAlgebra la,
       boolean thresholdOnly,
-      double cpMinSaving,
-      int cpWarmSweeps) {
+      double cpMinSaving) {
     if (!(threshold > 0 && threshold <= 1)) {
       throw new IllegalArgumentException("energy threshold must be in (0, 1], found " + threshold);
     }
@@ -143,12 +132,7 @@ public final class EnergySelector implements RankSelector.Scored {
     this.thresholdOnly = thresholdOnly;
     this.energy =
         new KeptEnergy(
-            la,
-            seed,
-            KeptEnergy.DEFAULT_CP_SWEEPS,
-            thresholdOnly ? threshold : Double.NaN,
-            thresholdOnly ? 0 : cpWarmSweeps);
-    this.cpWarmSweeps = thresholdOnly ? 0 : cpWarmSweeps;
+            la, seed, KeptEnergy.DEFAULT_CP_SWEEPS, thresholdOnly ? threshold : Double.NaN);
   }
 
   @Override
@@ -169,8 +153,6 @@ public final class EnergySelector implements RankSelector.Scored {
         (long) KeptEnergy.DEFAULT_CP_SWEEPS,
         "cp_min_saving",
         cpMinSaving,
-        "cp_warm_sweeps",
-        (long) cpWarmSweeps,
         "cp_scoring",
         thresholdOnly ? "threshold" : "candidates");
   }
@@ -195,11 +177,7 @@ public final class EnergySelector implements RankSelector.Scored {
       List<Choice> offered = new ArrayList<>();
       Choice passing;
       if (m == Method.CP) {
-        try {
-          passing = cpThresholdChoice(layer, offered);
-        } finally {
-          energy.releaseCpFits(layer.name());
-        }
+        passing = cpThresholdChoice(layer, offered);
         note = cpUnscoredNote(g);
       } else {
         offered.addAll(CandidateGrid.choices(g, m, rankMultiple));

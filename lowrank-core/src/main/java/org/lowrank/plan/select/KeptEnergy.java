@@ -1,16 +1,15 @@
 package org.lowrank.plan.select;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.lowrank.cost.Choice;
 import org.lowrank.cost.CostModel;
 import org.lowrank.cost.Method;
-import org.lowrank.decomp.ConvKernels;
-import org.lowrank.decomp.CpAls;
-import org.lowrank.decomp.CpTensor;
 import org.lowrank.decomp.Tucker;
 import org.lowrank.decomp.Tucker2;
 import org.lowrank.decomp.TuckerTensor;
+import org.lowrank.graph.TensorValue;
 import org.lowrank.linalg.LinearAlgebra;
 import org.lowrank.linalg.PivotedQrDecomposition;
 import org.lowrank.rewrite.LayerFactorizer;
@@ -37,9 +36,7 @@ import org.lowrank.tensor.DenseTensor;
  *       compress}) stopped after {@code cpSweeps} sweeps: ALS never loses fit, so the deployed fit
  *       (at least as many sweeps from the same start) keeps at least as much. Given a threshold, a
  *       fit that cannot reach it stops early ({@link #failsThreshold}). About 4 R C_out C_in K +
- *       O(R^3) flops per sweep; cached per (layer, R). Optionally warm-started from a smaller
- *       rank's fit with fewer sweeps ({@link #KeptEnergy(LinearAlgebra, long, int, double, int)}):
- *       then an approximation of that score, no longer a bound.
+ *       O(R^3) flops per sweep; cached per (layer, R).
  * </ul>
  *
  * <p>Tables are cached per layer name; thread-safe.
@@ -54,21 +51,8 @@ public final class KeptEnergy {
   /** Sweeps a CP fit runs before {@link #failsThreshold} may stop it. */
   static final int MIN_DECISION_SWEEPS = 3;
 
-  /**
-   * CP-ALS sweeps of a warm-started CP score ({@link #KeptEnergy(LinearAlgebra, long, int, double,
-   * int)}). Measured against the cold 25-sweep score over the eight spread ranks of a seeded [48,
-   * 48, 3, 3] Gaussian kernel (CpWarmScoreTest): 8 warm sweeps -0.013..+0.005, 12 sweeps
-   * -0.003..+0.016 (all below the deployed fit's); on a planted CP-rank-12 kernel equal to 0.0005
-   * except at the planted rank warmed from rank 8 (0.973 against 0.998: ALS swamp). On the
-   * InceptionV3-shaped model with random weights ({@code compress --method cp --keep-params 0.5
-   * --threads 1}): plan 239 -> 114 CPU-s, 2 of the 51 factorized layers got another rank (176 ->
-   * 208, 224 -> 160), parameters after 11,908,440 -> 11,900,984.
-   */
-  public static final int DEFAULT_CP_WARM_SWEEPS = 12;
-
   private final LinearAlgebra la;
-  private final CpAls cold;
-  private final CpAls warm;
+  private final LayerFactorizer cpScorer;
   private final Map<String, Tables> tables = new ConcurrentHashMap<>();
 
   /**
@@ -89,54 +73,13 @@ public final class KeptEnergy {
    * @param threshold kept-energy threshold in (0, 1], or NaN to score every CP rank in full
    */
   public KeptEnergy(LinearAlgebra la, long seed, int cpSweeps, double threshold) {
-    this(la, seed, cpSweeps, threshold, 0);
-  }
-
-  /**
-   * As {@link #KeptEnergy(LinearAlgebra, long, int, double)}, scoring CP ranks from warm starts
-   * when {@code warmSweeps > 0}: a CP rank R with a smaller rank R_0 already scored on the layer
-   * (the largest such) starts from R_0's fitted factors plus the next R - R_0 columns of the SVD
-   * initialization ({@link CpAls#fitFrom}) and runs {@code warmSweeps} sweeps instead of {@code
-   * cpSweeps}; the smallest rank scored first on a layer is a cold fit as in compress. A warm score
-   * is no longer a lower bound on the deployed (cold-started) fit: it approximates it (measured
-   * effect: {@link #DEFAULT_CP_WARM_SWEEPS}). Call {@link #releaseCpFits} when a layer's search is
-   * done (the fits are kept until then).
-   *
-   * @param warmSweeps sweeps of a warm-started score, or 0 to score every CP rank cold
-   */
-  public KeptEnergy(LinearAlgebra la, long seed, int cpSweeps, double threshold, int warmSweeps) {
     this.la = la;
-    this.cold = cpAls(la, seed, cpSweeps, threshold);
-    this.warm = warmSweeps > 0 ? cpAls(la, seed, warmSweeps, threshold) : null;
-  }
-
-  /**
-   * Plain CP-ALS of exactly {@code sweeps} sweeps (or fewer when a threshold's {@link
-   * #failsThreshold} stops it), SVD init, as {@link LayerFactorizer} scores CP without line search.
-   */
-  private static CpAls cpAls(LinearAlgebra la, long seed, int sweeps, double threshold) {
-    if (sweeps < 1) {
-      throw new IllegalArgumentException("CP-ALS sweeps must be >= 1, found " + sweeps);
-    }
-    CpAls.Builder b =
-        CpAls.builder()
-            .optLinearAlgebra(la)
-            .optSeed(seed)
-            .optMaxIterations(sweeps)
-            .optMinIterations(sweeps)
-            .optRelativeTolerance(LayerFactorizer.CP_RELATIVE_TOLERANCE);
+    LayerFactorizer.Builder b =
+        LayerFactorizer.builder().optLinearAlgebra(la).optSeed(seed).optCpIterations(cpSweeps);
     if (!Double.isNaN(threshold)) {
-      b.optStopRule((errors, max) -> failsThreshold(errors, max, threshold));
+      b.optCpStopRule((errors, max) -> failsThreshold(errors, max, threshold));
     }
-    return b.build();
-  }
-
-  /** Drops the CP fits kept as warm starts for {@code layerName} (its scores stay cached). */
-  public void releaseCpFits(String layerName) {
-    Tables t = tables.get(layerName);
-    if (t != null) {
-      t.releaseCpFits();
-    }
+    this.cpScorer = b.build();
   }
 
   /**
@@ -208,7 +151,6 @@ public final class KeptEnergy {
     private double[] qr;
     private double[][] hosvd;
     private final Map<Integer, Double> cp = new ConcurrentHashMap<>();
-    private final java.util.TreeMap<Integer, CpTensor> cpFits = new java.util.TreeMap<>();
 
     Tables(LayerInput layer) {
       this.layer = layer;
@@ -286,30 +228,23 @@ public final class KeptEnergy {
       return hosvd;
     }
 
-    /**
-     * CP score of {@code rank}: cold, or warm from the largest smaller rank fitted on this layer
-     * (see {@link KeptEnergy#KeptEnergy(LinearAlgebra, long, int, double, int)}).
-     */
-    synchronized double cp(int rank) {
-      Double known = cp.get(rank);
-      if (known != null) {
-        return known;
-      }
-      DenseTensor w = ConvKernels.threeWay(layer.weight());
-      Map.Entry<Integer, CpTensor> from = warm == null ? null : cpFits.lowerEntry(rank);
-      CpTensor fit =
-          from == null ? cold.factorize(w, rank) : warm.fitFrom(w, from.getValue(), rank).tensor();
-      if (warm != null) {
-        cpFits.put(rank, fit);
-      }
-      // as compress deploys it: float32 factors' product, against the float32 kernel
-      double score = of(w, DenseTensor.fromFloats(fit.reconstruct().toFloats(), w.shape()));
-      cp.put(rank, score);
-      return score;
-    }
-
-    synchronized void releaseCpFits() {
-      cpFits.clear();
+    double cp(int rank) {
+      return cp.computeIfAbsent(
+          rank,
+          r -> {
+            DenseTensor w = layer.weight();
+            TensorValue tv =
+                TensorValue.ofFloats(
+                    Arrays.stream(w.shape()).asLongStream().toArray(), w.toFloats());
+            DenseTensor wHat =
+                DenseTensor.fromFloats(
+                    cpScorer
+                        .factorizeConv(tv, Choice.of(Method.CP, r))
+                        .reconstruct()
+                        .toFloatArray(),
+                    w.shape());
+            return of(w, wHat);
+          });
     }
   }
 }

@@ -63,7 +63,7 @@ class CpScoringTest {
       // first (threshold-only: that one alone); with the near-break-even rule off
       List<Choice> scored =
           cpCandidates(
-              new EnergySelector(0.9999, RankMultiple.given(1), 3, LA, thresholdOnly, 0, 0)
+              new EnergySelector(0.9999, RankMultiple.given(1), 3, LA, thresholdOnly, 0)
                   .options(layer, List.of(Method.CP)));
       assertEquals(thresholdOnly ? 1 : EnergySelector.CP_POINTS, scored.size(), "scored " + scored);
       for (Choice c : scored) {
@@ -117,7 +117,7 @@ class CpScoringTest {
     LayerInput noise = TestLayers.random("noise", 16, 5);
     double threshold = 0.97;
     int breakEven = EnergySelector.cpBreakEvenRank(noise.geometry());
-    EnergySelector off = new EnergySelector(threshold, RankMultiple.given(1), 3, LA, true, 0, 0);
+    EnergySelector off = new EnergySelector(threshold, RankMultiple.given(1), 3, LA, true, 0);
     Choice before = preferred(off.options(noise, List.of(Method.CP)));
     assertTrue(
         before != null && before.ranks()[0] > 0.9 * breakEven,
@@ -154,7 +154,7 @@ class CpScoringTest {
         for (boolean thresholdOnly : new boolean[] {false, true}) {
           EnergySelector on = selector(threshold, thresholdOnly);
           EnergySelector off =
-              new EnergySelector(threshold, RankMultiple.given(1), 3, LA, thresholdOnly, 0, 0);
+              new EnergySelector(threshold, RankMultiple.given(1), 3, LA, thresholdOnly, 0);
           for (LayerInput l : layers) {
             String what = l.name() + " seed " + seed + " at " + threshold + " " + thresholdOnly;
             Choice c = preferred(on.options(l, List.of(Method.CP)));
@@ -176,10 +176,7 @@ class CpScoringTest {
               TestLayers.cp("cp16", 24, 16, seed + 10, 0.1),
               TestLayers.random("noise", 16, seed));
       for (double threshold : new double[] {0.9, 0.97, 0.99}) {
-        // cold scores on both sides (threshold-only scoring never warm-starts)
-        EnergySelector full =
-            new EnergySelector(
-                threshold, RankMultiple.given(1), 3, LA, false, EnergySelector.CP_MIN_SAVING, 0);
+        EnergySelector full = selector(threshold, false);
         EnergySelector fast = selector(threshold, true);
         for (LayerInput l : layers) {
           BudgetAllocator.LayerOptions a = full.options(l, List.of(Method.CP));
