@@ -85,7 +85,8 @@ public final class InputMoments {
           int n = a.features();
           double[] samples = a.samplesFrom(maps.get(a.sampleTap()));
           int s = samples.length / n;
-          if (seen == 0 && !enoughSamples(e.getKey(), Math.round(s * scale), n)) {
+          if (seen == 0
+              && !enoughSamples(e.getKey(), Math.round(s * scale), n, "calibration images")) {
             it.remove();
             continue;
           }
@@ -121,20 +122,22 @@ public final class InputMoments {
 
   /**
    * Whether a layer with {@code count} input samples over all images of {@code n} features each
-   * gets a moment ({@link InputMoment#enoughSamples}); warns when not: it is then factorized and
-   * scored from its weights.
+   * gets a moment ({@link InputMoment#enoughSamples}); warns when not: it is then factorized (and
+   * scored) from its weights, and more of {@code images} (the setting that would let the data fit
+   * it) would change that.
    */
-  private static boolean enoughSamples(String layer, long count, int n) {
+  static boolean enoughSamples(String layer, long count, int n, String images) {
     if (InputMoment.enoughSamples(count, n)) {
       return true;
     }
     LOG.warn(
         "layer '{}': {} input samples for {} inputs (fewer than {} per input): no input moment,"
-            + " factorized from its weights; more calibration images would let the data fit it",
+            + " factorized from its weights; more {} would let the data fit it",
         layer,
         count,
         n,
-        InputMoment.MIN_SAMPLES_PER_INPUT);
+        InputMoment.MIN_SAMPLES_PER_INPUT,
+        images);
     return false;
   }
 }

@@ -128,7 +128,7 @@ public final class SequentialFactorization {
           TensorValue first = teacherFront.advance(0, teacher, teacherCut, teacherNode.sampleTap());
           double[] firstSamples = teacherNode.samplesFrom(first);
           count = images.dims()[0] * (firstSamples.length / n / first.dims()[0]);
-          if (InputMoment.enoughSamples(count, n)) {
+          if (InputMoments.enoughSamples(layer, count, n, "--fit-images")) {
             s = new double[n * n];
             c = new double[n * n];
             for (int k = 0; k < teacherFront.chunks(); k++) {
@@ -149,15 +149,8 @@ public final class SequentialFactorization {
           }
         }
         if (s == null) {
-          // too few samples to estimate an n x n moment: the fit would follow the noise of this
-          // handful of inputs (a dense layer gets one sample per image), so use the weights alone
-          LOG.warn(
-              "layer '{}': {} input samples for {} inputs (fewer than {} per input): factorized"
-                  + " from its weights; more --fit-images would let the data fit it",
-              layer,
-              count,
-              n,
-              InputMoment.MIN_SAMPLES_PER_INPUT);
+          // too few samples to estimate an n x n moment (warned above): the fit would follow the
+          // noise of this handful of inputs (a dense layer gets one sample per image)
           f = fit.factorize(current.graph(), layer, null);
         } else {
           for (int i = 0; i < s.length; i++) {
