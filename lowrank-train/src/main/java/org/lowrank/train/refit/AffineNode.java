@@ -6,6 +6,8 @@ import org.lowrank.graph.Graph;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.Node;
 import org.lowrank.graph.TensorValue;
+import org.lowrank.ops.ConvAttributes;
+import org.lowrank.ops.Window;
 import org.lowrank.rewrite.ConvLayer;
 import org.lowrank.rewrite.DenseLayer;
 
@@ -211,17 +213,14 @@ record AffineNode(
 
   /**
    * The patches of a 2-D conv's input x [N, C_in, H, W] as the probe conv gives them, without
-   * running it (im2col): a [C_in K, N P] row-major matrix, row c K + s for channel c and kernel
-   * offset s = ky k_w + kx, column i P + q for image i and output position q = oy W_out + ox, with
-   * x[i, c, oy stride_y - pad_top + ky dilation_y, ox stride_x - pad_left + kx dilation_x] (zero
-   * outside the image).
+   * running it (im2col; the window geometry from {@link ConvAttributes#window}): a [C_in K, N P]
+   * row-major matrix, row c K + s for channel c and kernel offset s = ky k_w + kx, column i P + q
+   * for image i and output position q = oy W_out + ox, with x[i, c, oy stride_y - pad_top + ky
+   * dilation_y, ox stride_x - pad_left + kx dilation_x] (zero outside the image).
    */
   double[] patchSamples(TensorValue x) {
     long[] dims = x.dims();
     long[] k = patches.attrLongs("kernel_shape", null);
-    long[] st = patches.attrLongs("strides", new long[] {1, 1});
-    long[] dl = patches.attrLongs("dilations", new long[] {1, 1});
-    long[] pads = patches.attrLongs("pads", null);
     if (dims.length != 4 || dims[1] * k[0] * k[1] != features) {
       throw shape(x, "[N, " + features / (k[0] * k[1]) + ", H, W]");
     }
@@ -231,8 +230,12 @@ record AffineNode(
     int w = (int) dims[3];
     int kh = (int) k[0];
     int kw = (int) k[1];
-    int oh = (int) ((h + pads[0] + pads[2] - ((k[0] - 1) * dl[0] + 1)) / st[0] + 1);
-    int ow = (int) ((w + pads[1] + pads[3] - ((k[1] - 1) * dl[1] + 1)) / st[1] + 1);
+    Window win = ConvAttributes.of(patches).window(new long[] {h, w}, k);
+    long[] st = win.strides();
+    long[] dl = win.dilations();
+    long[] pads = win.pads();
+    int oh = (int) win.outSpatial()[0];
+    int ow = (int) win.outSpatial()[1];
     int p = oh * ow;
     int s = n * p;
     float[] v = x.toFloatArray();
