@@ -85,7 +85,7 @@ final class LatencyRounds {
         measure,
         1.0,
         (c, r) -> c * Math.min(1, 1 / Arrays.stream(r).max().orElse(1)),
-        c -> List.of(Math.round(c * 1e4) / 1e4),
+        c -> rounded(new double[] {c}),
         "not slower than the original (per-layer cap " + cap + ")");
   }
 
@@ -121,7 +121,7 @@ final class LatencyRounds {
             Math.min(f, macsKept.applyAsDouble(last.get(last.size() - 1)))
                 * keepLatency
                 / Arrays.stream(r).max().orElse(1),
-        f -> List.of(Math.round(f * 1e4) / 1e4),
+        f -> rounded(new double[] {f}),
         r -> null,
         "latency budget " + keepLatency + " (pruning alone, planned on MACs)");
   }
