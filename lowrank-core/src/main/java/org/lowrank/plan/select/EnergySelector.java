@@ -38,6 +38,16 @@ import org.lowrank.plan.Candidate;
  * scored first (if it fails, so do the smaller ones), and a CP fit stops as soon as it cannot reach
  * the threshold ({@link KeptEnergy#failsThreshold}); the choice is the same as with full scoring
  * while the score grows with the rank and ALS gains shrink sweep by sweep.
+ *
+ * <p>Under a budget CP is scored from the bottom up, as far as the allocation reaches: a layer
+ * first offers its {@value #CP_FIRST_POINTS} smallest grid ranks, and {@link #widen} adds the next
+ * grid rank each time the allocator picks, for that layer, a candidate at or above the largest CP
+ * rank scored so far (the {@link Planner} re-allocates until no pick does). A CP-ALS fit costs
+ * about 4 R C_out C_in K + R^3 flops a sweep, so the ranks a budget never reaches are the dearest
+ * ones: on the InceptionV3-shaped model at keep-params 0.5 the two [384, 448, 3, 3] kernels took 42
+ * s each to score at all 8 ranks, 16.6 s of it at rank 1632, where the allocation picks rank 128.
+ * The threshold choice among the ranks offered is found as without a budget; one above them is not
+ * known until they are widened to it.
  */
 public final class EnergySelector implements RankSelector.Scored {
   /**
@@ -50,6 +60,12 @@ public final class EnergySelector implements RankSelector.Scored {
 
   /** CP grid ranks scored per layer before the threshold bisection. */
   static final int CP_POINTS = 8;
+
+  /**
+   * Of the {@value #CP_POINTS}, the smallest ones a layer offers under a budget before {@link
+   * #widen}.
+   */
+  static final int CP_FIRST_POINTS = 3;
 
   /**
    * The least fraction of a layer's parameters and of its MACs a CP candidate must remove to be
@@ -71,7 +87,12 @@ public final class EnergySelector implements RankSelector.Scored {
   private final String rankMultipleSource;
   private final boolean thresholdOnly;
   private final double cpMinSaving;
+  private final CpScoring cpScoring;
+  private final boolean widening;
   private final KeptEnergy energy;
+
+  /** Per layer under a budget: how many of the CP spread ranks are offered (see {@link #widen}). */
+  private final Map<String, Integer> cpOffered = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** Seed 0 for CP-ALS, as {@link org.lowrank.rewrite.LayerFactorizer#create()}. */
   public EnergySelector(double threshold, int rankMultiple, LinearAlgebra la) {
@@ -97,9 +118,28 @@ public final class EnergySelector implements RankSelector.Scored {
   }
 
   /**
+   * How CP ranks are scored: {@link #THRESHOLD} without a budget (only each layer's threshold
+   * choice is used), {@link #ALL} every grid rank at once, {@link #WIDENING} under a budget from
+   * the bottom up as far as the allocation reaches ({@link #widen}); see the class comment.
+   */
+  public enum CpScoring {
+    THRESHOLD,
+    ALL,
+    WIDENING;
+
+    /** The name recorded in the plan settings ({@code cp_scoring}). */
+    String label() {
+      return switch (this) {
+        case THRESHOLD -> "threshold";
+        case ALL -> "candidates";
+        case WIDENING -> "widening";
+      };
+    }
+  }
+
+  /**
    * As {@link #EnergySelector(double, org.lowrank.cost.RankMultiple, long, LinearAlgebra)}; with
-   * {@code thresholdOnly} (no budget: only each layer's threshold choice is used) CP is scored only
-   * as far as that choice needs, see the class comment.
+   * {@code thresholdOnly} CP is scored as {@link CpScoring#THRESHOLD}, else {@link CpScoring#ALL}.
    */
   public EnergySelector(
       double threshold,
@@ -107,7 +147,17 @@ public final class EnergySelector implements RankSelector.Scored {
       long seed,
       LinearAlgebra la,
       boolean thresholdOnly) {
-    this(threshold, rankMultiple, seed, la, thresholdOnly, CP_MIN_SAVING);
+    this(threshold, rankMultiple, seed, la, thresholdOnly ? CpScoring.THRESHOLD : CpScoring.ALL);
+  }
+
+  /** As {@link #EnergySelector(double, org.lowrank.cost.RankMultiple, long, LinearAlgebra)}. */
+  public EnergySelector(
+      double threshold,
+      org.lowrank.cost.RankMultiple rankMultiple,
+      long seed,
+      LinearAlgebra la,
+      CpScoring cpScoring) {
+    this(threshold, rankMultiple, seed, la, cpScoring, CP_MIN_SAVING);
   }
 
   /**
@@ -122,6 +172,23 @@ public final class EnergySelector implements RankSelector.Scored {
       LinearAlgebra la,
       boolean thresholdOnly,
       double cpMinSaving) {
+    this(
+        threshold,
+        rankMultiple,
+        seed,
+        la,
+        thresholdOnly ? CpScoring.THRESHOLD : CpScoring.ALL,
+        cpMinSaving);
+  }
+
+  /** The general constructor (package-private: tests set the least saving of a scored CP rank). */
+  EnergySelector(
+      double threshold,
+      org.lowrank.cost.RankMultiple rankMultiple,
+      long seed,
+      LinearAlgebra la,
+      CpScoring cpScoring,
+      double cpMinSaving) {
     if (!(threshold > 0 && threshold <= 1)) {
       throw new IllegalArgumentException("energy threshold must be in (0, 1], found " + threshold);
     }
@@ -129,7 +196,9 @@ public final class EnergySelector implements RankSelector.Scored {
     this.threshold = threshold;
     this.rankMultiple = rankMultiple.multiple();
     this.rankMultipleSource = rankMultiple.source();
-    this.thresholdOnly = thresholdOnly;
+    this.cpScoring = cpScoring;
+    this.thresholdOnly = cpScoring == CpScoring.THRESHOLD;
+    this.widening = cpScoring == CpScoring.WIDENING;
     this.energy =
         new KeptEnergy(
             la, seed, KeptEnergy.DEFAULT_CP_SWEEPS, thresholdOnly ? threshold : Double.NaN);
@@ -154,7 +223,41 @@ public final class EnergySelector implements RankSelector.Scored {
         "cp_min_saving",
         cpMinSaving,
         "cp_scoring",
-        thresholdOnly ? "threshold" : "candidates");
+        cpScoring.label());
+  }
+
+  /**
+   * Under a budget, offers {@code layer} its next CP grid rank when the allocator's {@code picked}
+   * candidate is at or above the largest CP rank offered so far: a CP candidate of that rank or
+   * more, or any other with at least its parameters or MACs (the original included). True when
+   * {@link #options} now offers more.
+   */
+  @Override
+  public boolean widen(LayerInput layer, List<Method> methods, Candidate picked) {
+    if (!widening || !methods.contains(Method.CP)) {
+      return false;
+    }
+    List<Choice> grid = cpScoredGrid(layer.geometry());
+    int[] spread = CandidateGrid.spread(grid.size(), CP_POINTS);
+    int offered = cpOffered(layer, spread.length);
+    if (offered >= spread.length) {
+      return false;
+    }
+    Choice top = grid.get(spread[offered - 1]);
+    Cost topCost = CostModel.factorized(layer.geometry(), top);
+    boolean above =
+        picked.choice() != null && picked.choice().method() == Method.CP
+            ? picked.choice().ranks()[0] >= top.ranks()[0]
+            : picked.cost().params() >= topCost.params() || picked.cost().macs() >= topCost.macs();
+    if (above) {
+      cpOffered.put(layer.name(), offered + 1);
+    }
+    return above;
+  }
+
+  /** How many of the {@code n} CP spread ranks {@code layer} offers now. */
+  private int cpOffered(LayerInput layer, int n) {
+    return widening ? Math.min(n, cpOffered.getOrDefault(layer.name(), CP_FIRST_POINTS)) : n;
   }
 
   /**
@@ -179,6 +282,8 @@ public final class EnergySelector implements RankSelector.Scored {
       if (m == Method.CP) {
         passing = cpThresholdChoice(layer, offered);
         note = cpUnscoredNote(g);
+        String held = cpHeldNote(layer);
+        note = note.isEmpty() ? held : held.isEmpty() ? note : held + "; " + note;
       } else {
         offered.addAll(CandidateGrid.choices(g, m, rankMultiple));
         passing = thresholdChoice(layer, m);
@@ -316,6 +421,30 @@ public final class EnergySelector implements RankSelector.Scored {
   }
 
   /**
+   * Under a budget, the note naming the CP spread ranks not offered because the allocation did not
+   * reach them ("" when all are).
+   */
+  private String cpHeldNote(LayerInput layer) {
+    List<Choice> grid = cpScoredGrid(layer.geometry());
+    int[] spread = CandidateGrid.spread(grid.size(), CP_POINTS);
+    int offered = cpOffered(layer, spread.length);
+    if (offered >= spread.length) {
+      return "";
+    }
+    return "cp ranks "
+        + grid.get(spread[offered]).ranks()[0]
+        + ".."
+        + grid.get(spread[spread.length - 1]).ranks()[0]
+        + " not scored: the allocation stopped below them";
+  }
+
+  /** CP's grid choices of the layer up to {@link #cpScoredRankCap}, increasing. */
+  private List<Choice> cpScoredGrid(LayerGeometry g) {
+    int cap = cpScoredRankCap(g, cpMinSaving);
+    return cpGrid(g).stream().filter(c -> c.ranks()[0] <= cap).toList();
+  }
+
+  /**
    * The note naming the reducing CP grid ranks that are not scored because they remove under {@link
    * #CP_MIN_SAVING} of the parameters or MACs ("" when there are none).
    */
@@ -346,9 +475,9 @@ public final class EnergySelector implements RankSelector.Scored {
    * @param scored receives every CP choice scored here, in increasing rank (CP's candidates)
    */
   private Choice cpThresholdChoice(LayerInput layer, List<Choice> scored) {
-    int cap = cpScoredRankCap(layer.geometry(), cpMinSaving);
-    List<Choice> grid = cpGrid(layer.geometry()).stream().filter(c -> c.ranks()[0] <= cap).toList();
+    List<Choice> grid = cpScoredGrid(layer.geometry());
     int[] spread = CandidateGrid.spread(grid.size(), CP_POINTS);
+    spread = java.util.Arrays.copyOf(spread, cpOffered(layer, spread.length));
     if (thresholdOnly && spread.length > 0) {
       // the largest rank first: when it fails, so does every smaller one
       Choice top = grid.get(spread[spread.length - 1]);

@@ -59,7 +59,8 @@ public final class EnergySelectorProvider
 
   /**
    * CP candidates are scored with the pipeline's seed, as {@code compress} deploys them; without a
-   * budget (a context with budget none) only as far as each layer's threshold choice needs.
+   * budget (a context with budget none) only as far as each layer's threshold choice needs, under
+   * one from the bottom up as far as the allocation reaches.
    */
   @Override
   public RankSelector create(Options o, SelectorContext ctx, ProgressListener progress) {
@@ -68,6 +69,8 @@ public final class EnergySelectorProvider
         o.rankMultiple(),
         ctx.seed(),
         LinearAlgebra.defaultInstance(),
-        ctx.budget() != null && ctx.budget().isNone());
+        ctx.budget() != null && ctx.budget().isNone()
+            ? EnergySelector.CpScoring.THRESHOLD
+            : EnergySelector.CpScoring.WIDENING);
   }
 }

@@ -361,16 +361,34 @@ public final class Planner {
       Map<String, Object> latencySettings) {
     Map<String, Pruned> pruned = new HashMap<>();
     List<BudgetAllocator.LayerOptions> options = options(req, s, screen, progress, pruned);
-    List<Candidate> picked;
-    try {
-      picked =
-          req.latency() == null
-              ? BudgetAllocator.allocate(options, fixed, req.modelTotal(), req.budget())
-              : LatencyPlanning.allocate(req, options, fixed, latencySettings);
-    } catch (IllegalArgumentException e) {
-      throw screen.filter.prunes() ? withPruningHint(e, screen) : e;
-    }
+    List<Candidate> picked = allocate(req, options, fixed, screen, latencySettings);
     progress.finish("");
+    // a selector holding candidates back (CP ranks under a budget) offers more where picks reach
+    for (int round = 1; ; round++) {
+      List<Integer> widened = new ArrayList<>();
+      for (int i = 0; i < picked.size(); i++) {
+        LayerInput l = req.layers().get(i);
+        List<Method> ms = applicable(l, req.methods());
+        if (!ms.isEmpty() && s.widen(l, ms, picked.get(i))) {
+          widened.add(i);
+        }
+      }
+      if (widened.isEmpty()) {
+        break;
+      }
+      LOG.debug("widening round {}: {} layer(s)", round, widened.size());
+      progress.start("rank search (" + s.name() + "), widening " + round, widened.size());
+      int done = 0;
+      for (int i : widened) {
+        LayerInput l = req.layers().get(i);
+        Pruned p = screen.prune(l, s.options(l, applicable(l, req.methods())));
+        options.set(i, p.options());
+        pruned.put(l.name(), p);
+        progress.progress(++done, l.name());
+      }
+      picked = allocate(req, options, fixed, screen, latencySettings);
+      progress.finish("");
+    }
     List<LayerDecision> out = new ArrayList<>();
     for (int i = 0; i < picked.size(); i++) {
       LayerInput l = req.layers().get(i);
@@ -408,6 +426,22 @@ public final class Planner {
     return out;
   }
 
+  /** One allocation of the options under the request's budget (and latency budget, if any). */
+  private static List<Candidate> allocate(
+      Request req,
+      List<BudgetAllocator.LayerOptions> options,
+      Cost fixed,
+      Screen screen,
+      Map<String, Object> latencySettings) {
+    try {
+      return req.latency() == null
+          ? BudgetAllocator.allocate(options, fixed, req.modelTotal(), req.budget())
+          : LatencyPlanning.allocate(req, options, fixed, latencySettings);
+    } catch (IllegalArgumentException e) {
+      throw screen.filter.prunes() ? withPruningHint(e, screen) : e;
+    }
+  }
+
   /**
    * The candidates a scored selector offers for each of the request's layers (the original always
    * among them), after the request's filter: what the budget allocator chooses from. Used by
@@ -422,6 +456,13 @@ public final class Planner {
               + req.selector().name()
               + " scales every layer uniformly and offers no scored candidates to share a budget"
               + " with pruning: use a scored selector (energy or similarity)");
+    }
+    for (LayerInput l : req.layers()) { // every candidate at once: the caller allocates its own way
+      List<Method> ms = applicable(l, req.methods());
+      Candidate original = Candidate.original(l.geometry());
+      while (!ms.isEmpty() && s.widen(l, ms, original)) {
+        // the original is above every held-back candidate: widen until none is held back
+      }
     }
     List<BudgetAllocator.LayerOptions> out =
         options(req, s, new Screen(req.filter()), progress, new HashMap<>());

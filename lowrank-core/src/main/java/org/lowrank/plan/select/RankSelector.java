@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.lowrank.cost.Method;
 import org.lowrank.plan.BudgetAllocator;
+import org.lowrank.plan.Candidate;
 
 /**
  * Chooses ranks for layers. Two families share this interface:
@@ -32,6 +33,15 @@ public sealed interface RankSelector permits RankSelector.Scored, RankSelector.U
      * budget.
      */
     BudgetAllocator.LayerOptions options(LayerInput layer, List<Method> methods);
+
+    /**
+     * For a selector that offers some candidates on demand: after an allocation picked {@code
+     * picked} for {@code layer}, offer more around it. True when {@link #options} now offers more
+     * (the planner then allocates again); by default nothing is held back.
+     */
+    default boolean widen(LayerInput layer, List<Method> methods, Candidate picked) {
+      return false;
+    }
   }
 
   /** A selector driven by one global scale. */

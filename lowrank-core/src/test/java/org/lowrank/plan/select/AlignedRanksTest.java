@@ -75,9 +75,10 @@ class AlignedRanksTest {
                 List.of(Method.CP, Method.TUCKER2),
                 new EnergySelector(
                     EnergySelector.DEFAULT_THRESHOLD,
-                    1,
+                    org.lowrank.cost.RankMultiple.given(1),
                     7,
-                    org.lowrank.linalg.LinearAlgebra.defaultInstance()),
+                    org.lowrank.linalg.LinearAlgebra.defaultInstance(),
+                    EnergySelector.CpScoring.WIDENING),
                 Budget.keepParams(0.5),
                 7),
             ProgressListener.NONE);
