@@ -377,7 +377,8 @@ public final class Planner {
         break;
       }
       LOG.debug("widening round {}: {} layer(s)", round, widened.size());
-      progress.start("rank search (" + s.name() + "), widening " + round, widened.size());
+      progress.start(
+          "rank search (" + s.name() + "), larger CP ranks, round " + round, widened.size());
       int done = 0;
       for (int i : widened) {
         LayerInput l = req.layers().get(i);
