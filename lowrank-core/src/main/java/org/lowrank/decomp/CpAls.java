@@ -40,8 +40,21 @@ public final class CpAls implements Factorizer<CpTensor> {
     RANDOM
   }
 
-  /** A fitted CP tensor with its diagnostics. */
-  public record Fit(CpTensor tensor, int iterations, double relativeError, boolean converged) {}
+  /**
+   * A fitted CP tensor with its diagnostics: the sweeps run, the relative error after each of them
+   * ({@code errors}, length {@code iterations}) and whether the tolerance stopped it.
+   */
+  public record Fit(
+      CpTensor tensor, int iterations, double relativeError, boolean converged, double[] errors) {
+    public Fit {
+      errors = errors.clone();
+    }
+
+    @Override
+    public double[] errors() {
+      return errors.clone();
+    }
+  }
 
   /**
    * An early stop consulted after every sweep that did not converge, e.g. a rank search that stops
@@ -122,7 +135,6 @@ public final class CpAls implements Factorizer<CpTensor> {
     Checks.requireRank(NAME, "CP rank", rank, maxRank(shape), shape);
     Checks.requireFinite(NAME, x);
     int order = shape.length;
-    double[] data = x.toArray();
     double normX = x.frobeniusNorm();
     double[][] a = initialFactors(x, rank);
     double[] lambda = new double[rank];
@@ -132,14 +144,64 @@ public final class CpAls implements Factorizer<CpTensor> {
     }
     if (normX == 0) {
       Arrays.fill(lambda, 0);
-      return new Fit(toTensor(a, lambda, shape), 0, 0, true);
+      return new Fit(toTensor(a, lambda, shape), 0, 0, true, new double[0]);
     }
-    double[][] grams = new double[order][];
-    for (int n = 0; n < order; n++) {
+    return run(x, normX, a, lambda, new double[0]);
+  }
+
+  /**
+   * Continues {@code from}, a fit of the same {@code x} by a CpAls with the same initialization and
+   * seed, under this one's settings: the result is the one {@link #fit} gives running every sweep
+   * itself, provided the sweeps {@code from} ran are ones this fit runs alike (plain ALS: with line
+   * search, at most {@code minIterations} of them). Sweep {@code from.iterations()} is judged by
+   * this fit's stop tests first, so a {@code from} this fit would have stopped at is returned as it
+   * is. Used to deploy a CP rank the energy selector already scored with its first sweeps.
+   *
+   * @throws IllegalArgumentException if {@code from} does not match {@code x}'s shape, or ran line
+   *     search sweeps this fit would not
+   */
+  public Fit resume(DenseTensor x, Fit from) {
+    int[] shape = x.shape();
+    CpTensor t = from.tensor();
+    if (!Arrays.equals(t.shape(), shape)) {
+      throw new IllegalArgumentException(
+          NAME
+              + ": a fit of shape "
+              + Arrays.toString(t.shape())
+              + " cannot continue on shape "
+              + Arrays.toString(shape));
+    }
+    if (lineSearch && from.iterations() > minIterations) {
+      throw new IllegalArgumentException(
+          NAME
+              + ": a fit of "
+              + from.iterations()
+              + " sweeps cannot continue one that searches after "
+              + minIterations);
+    }
+    Checks.requireFinite(NAME, x);
+    double[][] a = new double[shape.length][];
+    for (int n = 0; n < shape.length; n++) {
+      a[n] = t.factor(n).toArray();
+    }
+    double normX = x.frobeniusNorm();
+    if (normX == 0 || from.iterations() == 0) {
+      return normX == 0 ? from : fit(x, t.rank());
+    }
+    return run(x, normX, a, t.weights().clone(), from.errors());
+  }
+
+  /** Sweeps from factors {@code a} (columns normalized into {@code lambda}) after {@code done}. */
+  private Fit run(DenseTensor x, double normX, double[][] a, double[] lambda, double[] done) {
+    int[] shape = x.shape();
+    int rank = lambda.length;
+    double[][] grams = new double[shape.length][];
+    for (int n = 0; n < shape.length; n++) {
       grams[n] = la.gram(a[n], shape[n], rank, false);
     }
+    double[] data = x.toArray();
     try (CpMttkrp mttkrp = new CpMttkrp(la, data, shape, rank)) {
-      return iterate(x, data, mttkrp, normX, a, lambda, grams, rank);
+      return iterate(x, data, mttkrp, normX, a, lambda, grams, rank, done);
     }
   }
 
@@ -151,16 +213,24 @@ public final class CpAls implements Factorizer<CpTensor> {
       double[][] a,
       double[] lambda,
       double[][] grams,
-      int rank) {
+      int rank,
+      double[] done) {
     int[] shape = x.shape();
     int order = shape.length;
-    double prevError = Double.NaN;
-    double firstError = Double.NaN;
-    double error = Double.NaN;
-    boolean converged = false;
-    double[] errors = new double[maxIterations];
+    int it = done.length;
+    double firstError = it > 0 ? done[0] : Double.NaN;
+    double prevError = it > 1 ? done[it - 2] : Double.NaN;
+    double error = it > 0 ? done[it - 1] : Double.NaN;
+    double[] errors = Arrays.copyOf(done, Math.max(maxIterations, it));
+    boolean converged = it > 0 && stopsAfter(it, prevError, error);
+    if (converged
+        || (it > 0
+            && stopRule != null
+            && stopRule.stop(Arrays.copyOf(errors, it), maxIterations))) {
+      return new Fit(toTensor(a, lambda, shape), it, error, converged, Arrays.copyOf(errors, it));
+    }
+    prevError = error;
     double[] v = new double[rank * rank];
-    int it = 0;
     double[][] before = new double[order][];
     double[] lambdaBefore = new double[rank];
     while (it < maxIterations) {
@@ -213,9 +283,7 @@ public final class CpAls implements Factorizer<CpTensor> {
       }
       LOG.debug("CP-ALS iteration {}: relative error {}", it, error);
       errors[it - 1] = error;
-      double change = Math.abs(prevError - error);
-      if (it >= minIterations
-          && (change < tolerance || change < relativeTolerance * error || error < 1e-14)) {
+      if (stopsAfter(it, prevError, error)) {
         converged = true;
         break;
       }
@@ -232,7 +300,16 @@ public final class CpAls implements Factorizer<CpTensor> {
           it,
           error);
     }
-    return new Fit(toTensor(a, lambda, shape), it, error, converged);
+    return new Fit(toTensor(a, lambda, shape), it, error, converged, Arrays.copyOf(errors, it));
+  }
+
+  /**
+   * The tolerance test after sweep {@code it}: error {@code error}, the sweep before {@code prev}.
+   */
+  private boolean stopsAfter(int it, double prev, double error) {
+    double change = Math.abs(prev - error);
+    return it >= minIterations
+        && (change < tolerance || change < relativeTolerance * error || error < 1e-14);
   }
 
   /**

@@ -8,6 +8,7 @@ import org.lowrank.decomp.ConvKernels;
 import org.lowrank.decomp.ConvTensorTrain;
 import org.lowrank.decomp.ConvTensorTrainSvd;
 import org.lowrank.decomp.CpAls;
+import org.lowrank.decomp.CpFits;
 import org.lowrank.decomp.CpTensor;
 import org.lowrank.decomp.DataAwareFactorization;
 import org.lowrank.decomp.InputMoment;
@@ -82,6 +83,7 @@ public final class LayerFactorizer {
   private final double dataAwareEffort;
   private final double cpRelativeTolerance;
   private final CpAls.StopRule cpStopRule;
+  private final CpFits cpFits;
 
   private LayerFactorizer(Builder b) {
     this.la = b.la;
@@ -92,6 +94,7 @@ public final class LayerFactorizer {
     this.dataAwareEffort = b.dataAwareEffort;
     this.cpRelativeTolerance = b.cpRelativeTolerance;
     this.cpStopRule = b.cpStopRule;
+    this.cpFits = b.cpFits;
   }
 
   public static Builder builder() {
@@ -216,7 +219,7 @@ public final class LayerFactorizer {
                 .optLineSearch(cpLineSearch)
                 .build();
         if (!separableCp || k.length == 1) {
-          CpTensor cp = als.factorize(ConvKernels.threeWay(w), r);
+          CpTensor cp = cpFit(als, ConvKernels.threeWay(w), r[0]);
           return FormatSpecs.cp(data ? da.cp(w, moment, cp, sweeps(CP_SWEEPS), 1e-6) : cp, kernel);
         }
         // [Cout, Cin, k..] -> [Cout, k.., Cin]
@@ -226,7 +229,7 @@ public final class LayerFactorizer {
           perm[j] = j + 1;
         }
         perm[n - 1] = 1;
-        return FormatSpecs.cp(als.factorize(w.permute(perm), r), kernel);
+        return FormatSpecs.cp(cpFit(als, w.permute(perm), r[0]), kernel);
       }
       default ->
           throw new IllegalArgumentException(
@@ -302,6 +305,24 @@ public final class LayerFactorizer {
     return dataAwareEffort >= 1 ? full : Math.max(1, (int) Math.round(full * dataAwareEffort));
   }
 
+  /**
+   * CP-ALS of {@code x} at {@code rank}: with {@link Builder#optCpFits}, continued from a kept fit
+   * of the same tensor, seed and rank whose sweeps this one runs alike (the energy selector's
+   * score, see {@link CpAls#resume}), and a fit of plain sweeps only is kept for the next.
+   */
+  private CpTensor cpFit(CpAls als, DenseTensor x, int rank) {
+    if (cpFits == null) {
+      return als.factorize(x, rank);
+    }
+    int plain = cpLineSearch ? CP_MIN_SWEEPS : cpIterations;
+    CpAls.Fit start = cpFits.get(x, seed, rank).filter(f -> f.iterations() <= plain).orElse(null);
+    CpAls.Fit f = start == null ? als.fit(x, rank) : als.resume(x, start);
+    if (f.iterations() <= plain) {
+      cpFits.put(x, seed, f);
+    }
+    return f.tensor();
+  }
+
   /** Builder: all options have defaults. */
   public static final class Builder {
     private LinearAlgebra la = LinearAlgebra.defaultInstance();
@@ -312,6 +333,17 @@ public final class LayerFactorizer {
     private double dataAwareEffort = 1;
     private double cpRelativeTolerance = CP_RELATIVE_TOLERANCE;
     private CpAls.StopRule cpStopRule;
+    private CpFits cpFits;
+
+    /**
+     * Where CP-ALS fits of plain sweeps are kept and continued from (default none): a rank search
+     * and the deployment sharing one {@link CpFits} run the common first sweeps of a layer's CP
+     * rank once. Results are the same as without it.
+     */
+    public Builder optCpFits(CpFits fits) {
+      this.cpFits = fits;
+      return this;
+    }
 
     /**
      * The fraction of the data-aware ALS sweeps to run (default 1: Tucker-2 and TT 10 input-factor

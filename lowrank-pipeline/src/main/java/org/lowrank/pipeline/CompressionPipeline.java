@@ -18,6 +18,7 @@ import org.lowrank.analysis.ProfileOptions;
 import org.lowrank.analysis.SkipRule;
 import org.lowrank.cost.Cost;
 import org.lowrank.cost.Method;
+import org.lowrank.decomp.CpFits;
 import org.lowrank.decomp.InputMoment;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
@@ -106,6 +107,12 @@ public final class CompressionPipeline {
 
   /** The rank selector, {@value SelectorRegistry#AUTO} resolved by whether there is data. */
   private final SelectorChoice selector;
+
+  /**
+   * The energy selector's CP scoring fits, continued by the factorize stage (an eighth of the heap
+   * at most).
+   */
+  private final CpFits cpFits = new CpFits(Runtime.getRuntime().maxMemory() / 8);
 
   /**
    * Checks the specs against each other and the files against each other (see {@link
@@ -286,7 +293,8 @@ public final class CompressionPipeline {
                 calibration,
                 budget,
                 dataSpec.source() != null && dataSpec.refitImages() > 0,
-                dataSpec.source() != null && dataSpec.dataAwareImages() > 0));
+                dataSpec.source() != null && dataSpec.dataAwareImages() > 0,
+                cpFits));
   }
 
   /**
@@ -1206,6 +1214,7 @@ public final class CompressionPipeline {
         LayerFactorizer.builder()
             .optLinearAlgebra(LinearAlgebra.defaultInstance())
             .optSeed(seed)
+            .optCpFits(cpFits)
             .build();
     Map<String, LayerDecision> todo = new LinkedHashMap<>();
     plan.layers().stream().filter(LayerDecision::isFactorized).forEach(d -> todo.put(d.layer(), d));
@@ -1230,6 +1239,7 @@ public final class CompressionPipeline {
         LayerFactorizer.builder()
             .optLinearAlgebra(LinearAlgebra.defaultInstance())
             .optSeed(seed)
+            .optCpFits(cpFits)
             .build();
     List<LayerDecision> todo = plan.layers().stream().filter(LayerDecision::isFactorized).toList();
     l.start("factorize", todo.size());

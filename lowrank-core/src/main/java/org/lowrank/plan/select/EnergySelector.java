@@ -157,7 +157,22 @@ public final class EnergySelector implements RankSelector.Scored {
       long seed,
       LinearAlgebra la,
       CpScoring cpScoring) {
-    this(threshold, rankMultiple, seed, la, cpScoring, CP_MIN_SAVING);
+    this(threshold, rankMultiple, seed, la, cpScoring, CP_MIN_SAVING, null);
+  }
+
+  /**
+   * As {@link #EnergySelector(double, org.lowrank.cost.RankMultiple, long, LinearAlgebra,
+   * CpScoring)}, keeping the CP scoring fits in {@code cpFits} for {@code compress} to continue
+   * (null = nowhere).
+   */
+  public EnergySelector(
+      double threshold,
+      org.lowrank.cost.RankMultiple rankMultiple,
+      long seed,
+      LinearAlgebra la,
+      CpScoring cpScoring,
+      org.lowrank.decomp.CpFits cpFits) {
+    this(threshold, rankMultiple, seed, la, cpScoring, CP_MIN_SAVING, cpFits);
   }
 
   /**
@@ -178,7 +193,8 @@ public final class EnergySelector implements RankSelector.Scored {
         seed,
         la,
         thresholdOnly ? CpScoring.THRESHOLD : CpScoring.ALL,
-        cpMinSaving);
+        cpMinSaving,
+        null);
   }
 
   /** The general constructor (package-private: tests set the least saving of a scored CP rank). */
@@ -188,7 +204,8 @@ public final class EnergySelector implements RankSelector.Scored {
       long seed,
       LinearAlgebra la,
       CpScoring cpScoring,
-      double cpMinSaving) {
+      double cpMinSaving,
+      org.lowrank.decomp.CpFits cpFits) {
     if (!(threshold > 0 && threshold <= 1)) {
       throw new IllegalArgumentException("energy threshold must be in (0, 1], found " + threshold);
     }
@@ -201,7 +218,7 @@ public final class EnergySelector implements RankSelector.Scored {
     this.widening = cpScoring == CpScoring.WIDENING;
     this.energy =
         new KeptEnergy(
-            la, seed, KeptEnergy.DEFAULT_CP_SWEEPS, thresholdOnly ? threshold : Double.NaN);
+            la, seed, KeptEnergy.DEFAULT_CP_SWEEPS, thresholdOnly ? threshold : Double.NaN, cpFits);
   }
 
   @Override

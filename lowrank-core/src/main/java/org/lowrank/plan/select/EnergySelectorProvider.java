@@ -71,6 +71,7 @@ public final class EnergySelectorProvider
         LinearAlgebra.defaultInstance(),
         ctx.budget() != null && ctx.budget().isNone()
             ? EnergySelector.CpScoring.THRESHOLD
-            : EnergySelector.CpScoring.WIDENING);
+            : EnergySelector.CpScoring.WIDENING,
+        ctx.cpFits());
   }
 }

@@ -73,9 +73,27 @@ public final class KeptEnergy {
    * @param threshold kept-energy threshold in (0, 1], or NaN to score every CP rank in full
    */
   public KeptEnergy(LinearAlgebra la, long seed, int cpSweeps, double threshold) {
+    this(la, seed, cpSweeps, threshold, null);
+  }
+
+  /**
+   * As {@link #KeptEnergy(LinearAlgebra, long, int, double)}, keeping each CP fit in {@code cpFits}
+   * (null = nowhere), where {@code compress}'s deployed fit of the same layer and rank continues
+   * it.
+   */
+  public KeptEnergy(
+      LinearAlgebra la,
+      long seed,
+      int cpSweeps,
+      double threshold,
+      org.lowrank.decomp.CpFits cpFits) {
     this.la = la;
     LayerFactorizer.Builder b =
-        LayerFactorizer.builder().optLinearAlgebra(la).optSeed(seed).optCpIterations(cpSweeps);
+        LayerFactorizer.builder()
+            .optLinearAlgebra(la)
+            .optSeed(seed)
+            .optCpIterations(cpSweeps)
+            .optCpFits(cpFits);
     if (!Double.isNaN(threshold)) {
       b.optCpStopRule((errors, max) -> failsThreshold(errors, max, threshold));
     }

@@ -2,6 +2,7 @@ package org.lowrank.plan.select;
 
 import java.util.List;
 import org.lowrank.analysis.ModelProfile;
+import org.lowrank.decomp.CpFits;
 import org.lowrank.graph.Model;
 import org.lowrank.graph.TensorValue;
 import org.lowrank.plan.Budget;
@@ -11,7 +12,8 @@ import org.lowrank.plan.Budget;
  * calibration batch of training images (NCHW, normalized) or null when no data was given, the
  * budget, whether the factorized layers will be refitted (output reconstruction) and whether their
  * factors will be fitted to the data ({@code --factorize data}) rather than to the weights alone,
- * so a data-driven selector can score candidates as they will be deployed.
+ * so a data-driven selector can score candidates as they will be deployed, and where CP-ALS fits
+ * are kept for the deployment to continue ({@code cpFits}, null = nowhere).
  */
 public record SelectorContext(
     Model model,
@@ -21,4 +23,19 @@ public record SelectorContext(
     TensorValue calibration,
     Budget budget,
     boolean refit,
-    boolean dataAware) {}
+    boolean dataAware,
+    CpFits cpFits) {
+
+  /** A context whose CP fits are kept nowhere. */
+  public SelectorContext(
+      Model model,
+      ModelProfile profile,
+      List<LayerInput> layers,
+      long seed,
+      TensorValue calibration,
+      Budget budget,
+      boolean refit,
+      boolean dataAware) {
+    this(model, profile, layers, seed, calibration, budget, refit, dataAware, null);
+  }
+}

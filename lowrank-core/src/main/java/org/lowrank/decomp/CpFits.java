@@ -1,0 +1,88 @@
+package org.lowrank.decomp;
+
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.lowrank.tensor.DenseTensor;
+
+/**
+ * CP-ALS fits kept for {@link CpAls#resume}: the energy selector scores a CP rank with the first
+ * sweeps of the fit {@code compress} deploys (same SVD start and seed), so the deployed fit of that
+ * layer and rank can start where the score stopped instead of running those sweeps again. Keyed by
+ * the fitted tensor (shape and a 64-bit hash of its contents), the seed and the rank; at most
+ * {@code maxBytes} of factors are kept, the oldest dropped first (a dropped fit is only run again).
+ * Thread-safe.
+ */
+public final class CpFits {
+  private final long maxBytes;
+  private final Map<Key, CpAls.Fit> fits = new LinkedHashMap<>();
+  private long bytes;
+
+  /**
+   * @param maxBytes the most factor bytes kept (8 R sum_n I_n per fit)
+   */
+  public CpFits(long maxBytes) {
+    if (maxBytes < 0) {
+      throw new IllegalArgumentException("CP fit cache size must be >= 0, found " + maxBytes);
+    }
+    this.maxBytes = maxBytes;
+  }
+
+  private record Key(int[] shape, long hash, long seed, int rank) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k
+          && Arrays.equals(shape, k.shape)
+          && hash == k.hash
+          && seed == k.seed
+          && rank == k.rank;
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(hash) * 31 + Arrays.hashCode(shape) + 17 * rank + Long.hashCode(seed);
+    }
+  }
+
+  private static Key key(DenseTensor x, long seed, int rank) {
+    return new Key(x.shape(), contentHash(x), seed, rank);
+  }
+
+  /** FNV-1a over the bits of every entry, row-major: equal for equal contents. */
+  static long contentHash(DenseTensor x) {
+    long h = 0xcbf29ce484222325L;
+    for (double v : x.toArray()) {
+      h = (h ^ Double.doubleToLongBits(v)) * 0x100000001b3L;
+    }
+    return h;
+  }
+
+  /** The fit of {@code x} at {@code rank} from {@code seed}'s start, if one is kept. */
+  public synchronized Optional<CpAls.Fit> get(DenseTensor x, long seed, int rank) {
+    return Optional.ofNullable(fits.get(key(x, seed, rank)));
+  }
+
+  /** Keeps {@code fit} of {@code x} from {@code seed}'s start (replacing one of the same key). */
+  public synchronized void put(DenseTensor x, long seed, CpAls.Fit fit) {
+    CpTensor t = fit.tensor();
+    long size = 8L * t.rank() * Arrays.stream(t.shape()).asLongStream().sum();
+    if (size > maxBytes) {
+      return;
+    }
+    CpAls.Fit old = fits.put(key(x, seed, t.rank()), fit);
+    bytes += size - (old == null ? 0 : size);
+    Iterator<CpAls.Fit> it = fits.values().iterator();
+    while (bytes > maxBytes && it.hasNext()) {
+      CpTensor drop = it.next().tensor();
+      bytes -= 8L * drop.rank() * Arrays.stream(drop.shape()).asLongStream().sum();
+      it.remove();
+    }
+  }
+
+  /** How many fits are kept. */
+  public synchronized int size() {
+    return fits.size();
+  }
+}
