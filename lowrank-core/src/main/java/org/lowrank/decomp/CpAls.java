@@ -80,6 +80,7 @@ public final class CpAls implements Factorizer<CpTensor> {
   private final double ridge;
   private final StopRule stopRule;
   private final boolean lineSearch;
+  private final CpFits fits;
 
   private CpAls(Builder b) {
     this.la = b.la;
@@ -92,6 +93,7 @@ public final class CpAls implements Factorizer<CpTensor> {
     this.ridge = b.ridge;
     this.stopRule = b.stopRule;
     this.lineSearch = b.lineSearch;
+    this.fits = b.fits;
   }
 
   public static Builder builder() {
@@ -385,7 +387,11 @@ public final class CpAls implements Factorizer<CpTensor> {
       double[] f = new double[rows * rank];
       int fromSvd = 0;
       if (init == Init.SVD && rows > 0) {
-        LeftSpectrum sp = LeftSpectrum.ofMode(la, x, n, false, Math.min(rank, rows));
+        int needed = Math.min(rank, rows);
+        LeftSpectrum sp =
+            fits == null
+                ? LeftSpectrum.ofMode(la, x, n, false, needed)
+                : fits.startSpectrum(la, x, n, needed);
         fromSvd = Math.min(rank, sp.available());
         double[] u = sp.leading(fromSvd);
         for (int i = 0; i < rows; i++) {
@@ -542,6 +548,7 @@ public final class CpAls implements Factorizer<CpTensor> {
     private LinearAlgebra la = LinearAlgebra.defaultInstance();
     private Init init = Init.SVD;
     private long seed;
+    private CpFits fits;
     private double tolerance = 1e-8;
     private double relativeTolerance;
     private int minIterations = 1;
@@ -572,6 +579,15 @@ public final class CpAls implements Factorizer<CpTensor> {
     }
 
     /** Seed of the random initialization (and of the random columns of the SVD init). */
+    /**
+     * Where the SVD start's unfolding spectra are shared between fits of the same tensor (default
+     * none; the start is the same bit for bit, see {@link CpFits#startSpectrum}).
+     */
+    public Builder optFits(CpFits fits) {
+      this.fits = fits;
+      return this;
+    }
+
     public Builder optSeed(long seed) {
       this.seed = seed;
       return this;

@@ -5,6 +5,8 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.lowrank.linalg.LinearAlgebra;
+import org.lowrank.linalg.SymmetricEigen;
 import org.lowrank.tensor.DenseTensor;
 
 /**
@@ -19,6 +21,10 @@ public final class CpFits {
   private final long maxBytes;
   private final Map<Key, CpAls.Fit> fits = new LinkedHashMap<>();
   private long bytes;
+  private int[] lastShape;
+  private double[] lastData;
+  private final Map<Integer, double[]> grams = new java.util.HashMap<>();
+  private final Map<Integer, SymmetricEigen> eigens = new java.util.HashMap<>();
 
   /**
    * @param maxBytes the most factor bytes kept (8 R sum_n I_n per fit)
@@ -79,6 +85,36 @@ public final class CpFits {
       bytes -= 8L * drop.rank() * Arrays.stream(drop.shape()).asLongStream().sum();
       it.remove();
     }
+  }
+
+  /**
+   * The spectrum of the mode-{@code mode} unfolding of {@code x} that the CP SVD start needs, as
+   * {@link LeftSpectrum#ofMode} computes it (bit for bit), with the Gram matrices and their full
+   * eigendecompositions kept for the last tensor asked about: a rank search fits one layer at
+   * several ranks in a row, and each fit starts from the same unfoldings.
+   */
+  synchronized LeftSpectrum startSpectrum(LinearAlgebra la, DenseTensor x, int mode, int needed) {
+    int rows = x.dim(mode);
+    int cols = rows == 0 ? 0 : x.size() / rows;
+    if (!LeftSpectrum.isWide(rows, cols, false, needed)) {
+      return LeftSpectrum.ofMode(la, x, mode, false, needed);
+    }
+    double[] data = x.toArray();
+    if (!(Arrays.equals(lastShape, x.shape()) && Arrays.equals(lastData, data))) {
+      lastShape = x.shape();
+      lastData = data;
+      grams.clear();
+      eigens.clear();
+    }
+    double[] gram =
+        grams.computeIfAbsent(
+            mode, k -> la.gram(LeftSpectrum.unfolding(x, mode), rows, cols, true));
+    return LeftSpectrum.wide(
+        la,
+        gram,
+        rows,
+        needed,
+        () -> eigens.computeIfAbsent(mode, k -> la.symmetricEigen(gram, rows)));
   }
 
   /** How many fits are kept. */

@@ -26,14 +26,9 @@ record LeftSpectrum(int rows, int available, double[] squaredValues, double[] ve
 
   static LeftSpectrum of(LinearAlgebra la, double[] a, int m, int n, boolean exact, int needed) {
     int min = Math.min(m, n);
-    if (needed > min || (!exact && m <= n)) {
-      // Wide: eigenvectors of A A^T (only the top `needed` when that is a small share).
+    if (isWide(m, n, exact, needed)) {
       double[] gram = la.gram(a, m, n, true);
-      SymmetricEigen e =
-          needed > 0 && needed <= m / 4
-              ? la.symmetricEigen(gram, m, needed)
-              : la.symmetricEigen(gram, m);
-      return new LeftSpectrum(m, e.count(), clampNonNegative(e.values()), e.vectors());
+      return wide(la, gram, m, needed, () -> la.symmetricEigen(gram, m));
     }
     if (!exact && needed > 0) {
       // Tall, rank known: V_k from A^T A, then the thin SVD of Y = A V_k (m x k) gives U_k and S_k.
@@ -46,6 +41,26 @@ record LeftSpectrum(int rows, int available, double[] squaredValues, double[] ve
     }
     Svd svd = la.svd(a, m, n);
     return new LeftSpectrum(m, min, squares(svd.singularValues()), svd.u());
+  }
+
+  /** Whether {@link #of} takes the Gram route A A^T for an m x n A. */
+  static boolean isWide(int m, int n, boolean exact, int needed) {
+    return needed > Math.min(m, n) || (!exact && m <= n);
+  }
+
+  /**
+   * The Gram route of {@link #of}: eigenvectors of {@code gram} = A A^T (m x m), only the top
+   * {@code needed} when that is a small share (at most m/4), else all of them from {@code full}.
+   */
+  static LeftSpectrum wide(
+      LinearAlgebra la,
+      double[] gram,
+      int m,
+      int needed,
+      java.util.function.Supplier<SymmetricEigen> full) {
+    SymmetricEigen e =
+        needed > 0 && needed <= m / 4 ? la.symmetricEigen(gram, m, needed) : full.get();
+    return new LeftSpectrum(m, e.count(), clampNonNegative(e.values()), e.vectors());
   }
 
   private static double[] squares(double[] s) {
@@ -66,6 +81,13 @@ record LeftSpectrum(int rows, int available, double[] squaredValues, double[] ve
 
   /** The spectrum of the mode-{@code mode} unfolding of x (column order does not matter here). */
   static LeftSpectrum ofMode(LinearAlgebra la, DenseTensor x, int mode, boolean exact, int needed) {
+    int rows = x.dim(mode);
+    int cols = rows == 0 ? 0 : x.size() / rows;
+    return of(la, unfolding(x, mode), rows, cols, exact, needed);
+  }
+
+  /** The mode-{@code mode} unfolding of x, I_mode x (prod of the others), row-major. */
+  static double[] unfolding(DenseTensor x, int mode) {
     int n = x.order();
     int[] perm = new int[n];
     perm[0] = mode;
@@ -74,9 +96,7 @@ record LeftSpectrum(int rows, int available, double[] squaredValues, double[] ve
         perm[p++] = k;
       }
     }
-    int rows = x.dim(mode);
-    int cols = rows == 0 ? 0 : x.size() / rows;
-    return of(la, x.permute(perm).toArray(), rows, cols, exact, needed);
+    return x.permute(perm).toArray();
   }
 
   /** The first k columns U_k, m x k row-major. */

@@ -217,6 +217,7 @@ public final class LayerFactorizer {
                 .optRelativeTolerance(cpRelativeTolerance)
                 .optStopRule(cpStopRule)
                 .optLineSearch(cpLineSearch)
+                .optFits(cpFits)
                 .build();
         if (!separableCp || k.length == 1) {
           CpTensor cp = cpFit(als, ConvKernels.threeWay(w), r[0]);

@@ -90,6 +90,38 @@ class CpAlsResumeTest {
   }
 
   @Test
+  void sharedStartSpectraGiveTheSameFitsAtEveryRank() {
+    // [24, 9, 20]: ranks 3 and 5 take the top-k eigenpairs of the wide unfoldings, 12 and 30 all
+    DenseTensor x = DenseTensor.random(7, 24, 9, 20);
+    CpFits fits = new CpFits(0);
+    for (int rank : new int[] {3, 12, 5, 30, 12}) {
+      CpAls.Fit alone = scored(4, 6).fit(x, rank);
+      CpAls.Fit shared =
+          CpAls.builder()
+              .optSeed(4)
+              .optMaxIterations(6)
+              .optMinIterations(6)
+              .optRelativeTolerance(1e-5)
+              .optFits(fits)
+              .build()
+              .fit(DenseTensor.of(x.toArray(), x.shape()), rank);
+      assertSameFit(alone, shared);
+    }
+    // another tensor replaces the kept spectra
+    DenseTensor y = DenseTensor.random(8, 24, 9, 20);
+    assertSameFit(
+        scored(4, 6).fit(y, 12),
+        CpAls.builder()
+            .optSeed(4)
+            .optMaxIterations(6)
+            .optMinIterations(6)
+            .optRelativeTolerance(1e-5)
+            .optFits(fits)
+            .build()
+            .fit(y, 12));
+  }
+
+  @Test
   void aSharedCacheRunsTheScoredSweepsOnceAndDeploysTheSameLayer() {
     // [C_out, C_in, 3, 3] with a rank above the channel counts, as a rank search scores it
     DenseTensor w = DenseTensor.random(4, 12, 10, 3, 3);
