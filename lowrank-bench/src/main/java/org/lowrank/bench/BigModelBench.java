@@ -63,41 +63,36 @@ public final class BigModelBench implements Callable<Integer> {
 
   static final List<Row> ROWS =
       List.of(
-          new Row(
-              "inception-v3/cp",
-              "InceptionV3-shaped, CP, no data",
-              "inception-v3",
-              List.of(
-                  "compress",
-                  "--method",
-                  "cp",
-                  "--threads",
-                  "1",
-                  "--no-latency",
-                  "--allow-slower",
-                  "-o",
-                  "OUT.onnx")),
-          new Row(
+          inception("inception-v3/cp", "InceptionV3-shaped, CP, no data", "cp"),
+          inception(
               "inception-v3/cp-keep-params-0.5",
               "InceptionV3-shaped, CP, no data, half the parameters (energy selector scores CP"
                   + " ranks; exit 4 expected: the fidelity guard rejects random weights)",
-              "inception-v3",
-              List.of(
-                  "compress",
-                  "--method",
-                  "cp",
-                  "--keep-params",
-                  "0.5",
-                  "--threads",
-                  "1",
-                  "--no-latency",
-                  "--allow-slower",
-                  "-o",
-                  "OUT.onnx")),
+              "cp",
+              "--keep-params",
+              "0.5"),
+          inception(
+              "inception-v3/hybrid-keep-params-0.5",
+              "InceptionV3-shaped, hybrid (Tucker-2, CP, TT per layer), no data, half the"
+                  + " parameters (exit 4 expected, as above)",
+              "hybrid",
+              "--keep-params",
+              "0.5"),
           memory("resnet56", "resnet56_cifar10", List.of(), null),
           memory("resnet56", "resnet56_cifar10", List.of(), SMALL_BUDGET),
           memory("inception-v3-224", "inception-v3-224", INCEPTION_224_PLAN, null),
           memory("inception-v3-224", "inception-v3-224", INCEPTION_224_PLAN, SMALL_BUDGET));
+
+  /**
+   * {@code compress} of the InceptionV3-shaped model with {@code method} and {@code budget} (e.g.
+   * "--keep-params", "0.5"), one thread, no latency measurement, slower candidates allowed.
+   */
+  private static Row inception(String id, String what, String method, String... budget) {
+    List<String> args = new ArrayList<>(List.of("compress", "--method", method));
+    args.addAll(List.of(budget));
+    args.addAll(List.of("--threads", "1", "--no-latency", "--allow-slower", "-o", "OUT.onnx"));
+    return new Row(id, what, "inception-v3", args);
+  }
 
   private static Row memory(String name, String model, List<String> extra, String budget) {
     List<String> args =
