@@ -41,10 +41,11 @@ final class CpMttkrp implements AutoCloseable {
   private final NativeMatrix tailKhatriRao;
   private final NativeMatrix headPartialNative;
   private final NativeMatrix tailPartialNative;
-  private final double[] headPartial;
+  private double[] headPartial;
   private final double[] tailPartial;
   private boolean headValid;
   private boolean tailValid;
+  private boolean headPreset;
 
   /**
    * Uploads the row-major tensor {@code data} of the given shape (order >= 2) and allocates the
@@ -116,7 +117,10 @@ final class CpMttkrp implements AutoCloseable {
       throw new IllegalArgumentException("mode " + n + " outside 0.." + (shape.length - 1));
     }
     if (n < split) {
-      if (n == 0 || !headValid) {
+      if (n == 0 && headPreset) {
+        headValid = true;
+        tailValid = false;
+      } else if (n == 0 || !headValid) {
         // P_h = X_h KR(A_p..A_{N-1}): H x T times T x R
         tailKhatriRao.write(khatriRao(a, shape, split, shape.length, rank));
         la.gemm(
@@ -125,8 +129,10 @@ final class CpMttkrp implements AutoCloseable {
         headValid = true;
         tailValid = false;
       }
+      headPreset = false;
       return contract(headPartial, a, 0, split, n);
     }
+    headPreset = false;
     if (n == split || !tailValid) {
       // P_t = X_h^T KR(A_0..A_{p-1}): T x H times H x R
       headKhatriRao.write(khatriRao(a, shape, 0, split, rank));
@@ -136,6 +142,57 @@ final class CpMttkrp implements AutoCloseable {
       headValid = false;
     }
     return contract(tailPartial, a, split, shape.length, n);
+  }
+
+  /**
+   * The mode j whose factor alone is the Khatri-Rao operand of one partial, which is then linear in
+   * A_j: 0 when the head is mode 0 alone (P_t = X_h^T A_0, T x R), N-1 when the tail is the last
+   * mode alone (P_h = X_h A_{N-1}, H x R), -1 when both groups hold two modes or more. For a
+   * [C_out, K, C_in] kernel it is 0 when C_in &lt; C_out, else 2.
+   */
+  int linearMode() {
+    if (split == 1) {
+      return 0;
+    }
+    return split == shape.length - 1 ? split : -1;
+  }
+
+  /**
+   * The partial last formed whose operand is the factor of the {@link #linearMode} j: P_t = X_h^T
+   * A_0 (T x R) for j = 0, P_h = X_h A_{N-1} (H x R) for j = N-1, from the A_j it was formed with.
+   * The internal array: not to be modified, overwritten by the next {@link #compute}.
+   */
+  double[] linearPartial() {
+    return linearMode() == 0 ? tailPartial : headPartial;
+  }
+
+  /**
+   * P_h = X_h f (H x R) for an I_{N-1} x R factor {@code f} (not modified) when the tail is the
+   * last mode alone ({@link #linearMode} N-1): one GEMM, e.g. the head partial of the next sweep
+   * formed ahead of time. Does not change what {@link #compute} uses.
+   */
+  double[] headPartialOf(double[] f) {
+    if (split != shape.length - 1) {
+      throw new IllegalStateException(
+          "the tail of " + Arrays.toString(shape) + " is not the last mode alone");
+    }
+    tailKhatriRao.write(f);
+    la.gemm(false, false, headSize, rank, tailSize, 1.0, x, tailKhatriRao, 0.0, headPartialNative);
+    return headPartialNative.read(new double[headPartial.length]);
+  }
+
+  /**
+   * Makes the next {@link #compute} of mode 0 use {@code p} (H x R; kept, not copied: the caller
+   * gives it up) as P_h = X_h KR(A_p..A_{N-1}) instead of forming it, e.g. {@link #headPartialOf}
+   * of the factor the next sweep starts from. The caller vouches that p matches those factors.
+   */
+  void presetHeadPartial(double[] p) {
+    if (p.length != headPartial.length) {
+      throw new IllegalArgumentException(
+          "head partial: expected " + headPartial.length + " values, found " + p.length);
+    }
+    headPartial = p;
+    headPreset = true;
   }
 
   /**
