@@ -229,14 +229,13 @@ public final class CpAls implements Factorizer<CpTensor> {
       }
       prevError = error;
     }
-    if (!converged) {
-      LOG.debug(
-          "CP-ALS rank {} on {} stopped after {} iterations at relative error {}",
-          rank,
-          Arrays.toString(shape),
-          it,
-          error);
-    }
+    LOG.debug(
+        "CP-ALS rank {} on {} {} after {} iterations at relative error {}",
+        rank,
+        Arrays.toString(shape),
+        converged ? "converged" : "stopped",
+        it,
+        error);
     return new Fit(toTensor(a, lambda, shape), it, error, converged);
   }
 
