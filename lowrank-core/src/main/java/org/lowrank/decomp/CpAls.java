@@ -329,15 +329,16 @@ public final class CpAls implements Factorizer<CpTensor> {
         lambda[c] += f[row + c] * f[row + c];
       }
     }
+    // a column that is not divided gets the divisor 1, which leaves every value as it is
+    double[] divisor = new double[rank];
     for (int c = 0; c < rank; c++) {
-      lambda[c] = Math.sqrt(lambda[c]);
+      double norm = Math.sqrt(lambda[c]);
+      lambda[c] = norm;
+      divisor[c] = norm > 0 && Double.isFinite(norm) ? norm : 1;
     }
     for (int row = 0; row < rows * rank; row += rank) {
       for (int c = 0; c < rank; c++) {
-        double norm = lambda[c];
-        if (norm > 0 && Double.isFinite(norm)) {
-          f[row + c] /= norm;
-        }
+        f[row + c] /= divisor[c];
       }
     }
     for (int c = 0; c < rank; c++) {

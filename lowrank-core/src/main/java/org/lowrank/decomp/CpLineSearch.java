@@ -80,20 +80,21 @@ final class CpLineSearch {
       double[] now = a[n];
       double[] old = before[n];
       double[] f = new double[now.length];
-      boolean isLast = n == last;
-      for (int i = 0; i < now.length; i++) {
-        int c = i % rank;
-        double cur = isLast ? now[i] * lambda[c] : now[i];
-        double prev = isLast ? old[i] * lambdaBefore[c] : old[i];
-        f[i] = cur + s * (cur - prev);
-      }
-      if (isLast) {
+      if (n == last) {
+        for (int row = 0; row < f.length; row += rank) {
+          for (int c = 0; c < rank; c++) {
+            double cur = now[row + c] * lambda[c];
+            double prev = old[row + c] * lambdaBefore[c];
+            f[row + c] = (cur + s * (cur - prev)) * scale[c];
+          }
+        }
+      } else {
         for (int i = 0; i < f.length; i++) {
-          f[i] *= scale[i % rank];
+          f[i] = now[i] + s * (now[i] - old[i]);
         }
       }
       CpAls.normalizeColumns(f, shape[n], rank, norms, n);
-      if (!isLast) {
+      if (n != last) {
         for (int c = 0; c < rank; c++) {
           scale[c] *= norms[c];
         }
@@ -163,14 +164,17 @@ final class CpLineSearch {
 
   /**
    * sum_{r, c} p[r, c] w_c KR(b_from..b_{to-1})[r, c]: the inner product &lt;X, X̂> of a CP tensor
-   * with weights w from the partial p = X_h^T b_0 or X_h b_{N-1} of its remaining factor.
+   * with weights w from the partial p = X_h^T b_0 or X_h b_{N-1} of its remaining factor, as the
+   * MTTKRP of mode to-1 from p ({@link CpMttkrp#contract}) times b_{to-1}: one pass over p.
    */
   private double innerWithKhatriRao(double[] p, double[][] b, int from, int to, double[] w) {
-    double[] kr = CpMttkrp.khatriRao(b, shape, from, to, rank);
+    int n = to - 1;
+    double[] m = CpMttkrp.contract(p, b, shape, rank, from, to, n);
+    double[] bn = b[n];
     double[] acc = new double[rank];
-    for (int row = 0; row < kr.length; row += rank) {
+    for (int row = 0; row < m.length; row += rank) {
       for (int c = 0; c < rank; c++) {
-        acc[c] += p[row + c] * kr[row + c];
+        acc[c] += m[row + c] * bn[row + c];
       }
     }
     double inner = 0;

@@ -43,6 +43,8 @@ final class CpMttkrp implements AutoCloseable {
   private final NativeMatrix tailPartialNative;
   private double[] headPartial;
   private final double[] tailPartial;
+  private final double[] headKhatriRaoWork;
+  private final double[] tailKhatriRaoWork;
   private boolean headValid;
   private boolean tailValid;
   private boolean headPreset;
@@ -64,6 +66,8 @@ final class CpMttkrp implements AutoCloseable {
     this.tailSize = Math.toIntExact(Checks.product(Arrays.copyOfRange(shape, split, shape.length)));
     this.headPartial = new double[Math.multiplyExact(headSize, rank)];
     this.tailPartial = new double[Math.multiplyExact(tailSize, rank)];
+    this.headKhatriRaoWork = new double[headPartial.length];
+    this.tailKhatriRaoWork = new double[tailPartial.length];
     NativeMatrix[] buffers = new NativeMatrix[5];
     try {
       buffers[0] = la.upload(data, headSize, tailSize);
@@ -122,7 +126,7 @@ final class CpMttkrp implements AutoCloseable {
         tailValid = false;
       } else if (n == 0 || !headValid) {
         // P_h = X_h KR(A_p..A_{N-1}): H x T times T x R
-        tailKhatriRao.write(khatriRao(a, shape, split, shape.length, rank));
+        tailKhatriRao.write(khatriRao(a, shape, split, shape.length, rank, tailKhatriRaoWork));
         la.gemm(
             false, false, headSize, rank, tailSize, 1.0, x, tailKhatriRao, 0.0, headPartialNative);
         headPartialNative.read(headPartial);
@@ -130,18 +134,18 @@ final class CpMttkrp implements AutoCloseable {
         tailValid = false;
       }
       headPreset = false;
-      return contract(headPartial, a, 0, split, n);
+      return contract(headPartial, a, shape, rank, 0, split, n);
     }
     headPreset = false;
     if (n == split || !tailValid) {
       // P_t = X_h^T KR(A_0..A_{p-1}): T x H times H x R
-      headKhatriRao.write(khatriRao(a, shape, 0, split, rank));
+      headKhatriRao.write(khatriRao(a, shape, 0, split, rank, headKhatriRaoWork));
       la.gemm(true, false, tailSize, rank, headSize, 1.0, x, headKhatriRao, 0.0, tailPartialNative);
       tailPartialNative.read(tailPartial);
       tailValid = true;
       headValid = false;
     }
-    return contract(tailPartial, a, split, shape.length, n);
+    return contract(tailPartial, a, shape, rank, split, shape.length, n);
   }
 
   /**
@@ -198,9 +202,11 @@ final class CpMttkrp implements AutoCloseable {
   /**
    * M_n from the partial P of the group of modes from..to-1, viewed as [L, I_n, Rt, R] (L = prod of
    * the group's modes before n, Rt after): M[i, c] = sum_{l, t} P[l, i, t, c] KR_L[l, c] KR_Rt[t,
-   * c]. 2 |P| flops.
+   * c]. 2 |P| flops. {@code p} (not modified) is [prod_{k in from..to-1} I_k, R] row-major; a[k] is
+   * I_k x R.
    */
-  private double[] contract(double[] p, double[][] a, int from, int to, int n) {
+  static double[] contract(
+      double[] p, double[][] a, int[] shape, int rank, int from, int to, int n) {
     int in = shape[n];
     int left = 1;
     for (int k = from; k < n; k++) {
@@ -243,25 +249,49 @@ final class CpMttkrp implements AutoCloseable {
    * 1 x R row of ones when empty).
    */
   static double[] khatriRao(double[][] a, int[] shape, int from, int to, int rank) {
-    double[] acc = new double[rank];
-    Arrays.fill(acc, 1);
-    int rows = 1;
+    long rows = 1;
     for (int k = from; k < to; k++) {
-      int br = shape[k];
-      double[] b = a[k];
-      double[] next = new double[Math.multiplyExact(rows * br, rank)];
-      for (int i = 0; i < rows; i++) {
-        for (int j = 0; j < br; j++) {
-          int dst = (i * br + j) * rank;
-          for (int c = 0; c < rank; c++) {
-            next[dst + c] = acc[i * rank + c] * b[j * rank + c];
-          }
+      rows *= shape[k];
+    }
+    return khatriRao(a, shape, from, to, rank, new double[Math.multiplyExact((int) rows, rank)]);
+  }
+
+  /**
+   * {@link #khatriRao(double[][], int[], int, int, int)} written into {@code out} (exactly (prod
+   * I_k) x R long; modified and returned): the last factor's level goes straight into {@code out},
+   * only the smaller levels before it are allocated.
+   */
+  static double[] khatriRao(double[][] a, int[] shape, int from, int to, int rank, double[] out) {
+    if (to <= from) {
+      Arrays.fill(out, 0, rank, 1);
+      return out;
+    }
+    double[] acc;
+    int rows;
+    if (to - from == 1) {
+      acc = null;
+      rows = 1;
+    } else {
+      acc = khatriRao(a, shape, from, to - 1, rank);
+      rows = acc.length / rank;
+    }
+    int br = shape[to - 1];
+    double[] b = a[to - 1];
+    if (acc == null) {
+      System.arraycopy(b, 0, out, 0, br * rank);
+      return out;
+    }
+    for (int i = 0; i < rows; i++) {
+      int src = i * rank;
+      for (int j = 0; j < br; j++) {
+        int dst = (i * br + j) * rank;
+        int bj = j * rank;
+        for (int c = 0; c < rank; c++) {
+          out[dst + c] = acc[src + c] * b[bj + c];
         }
       }
-      acc = next;
-      rows *= br;
     }
-    return acc;
+    return out;
   }
 
   @Override
