@@ -219,9 +219,39 @@ final class CpMttkrp implements AutoCloseable {
     if (left == 1 && right == 1) {
       return p.clone();
     }
-    double[] kl = khatriRao(a, shape, from, n, rank);
-    double[] kr = khatriRao(a, shape, n + 1, to, rank);
     double[] m = new double[in * rank];
+    // the two shapes of a group of at most two modes, in one pass each with no work row (the
+    // Khatri-Rao product of no mode is a row of ones: the same sums as the general loop below)
+    if (left == 1) {
+      double[] kr = khatriRao(a, shape, n + 1, to, rank);
+      for (int i = 0; i < in; i++) {
+        int mr = i * rank;
+        int base = i * right * rank;
+        for (int t = 0; t < right; t++) {
+          int pr = base + t * rank;
+          int kt = t * rank;
+          for (int c = 0; c < rank; c++) {
+            m[mr + c] += p[pr + c] * kr[kt + c];
+          }
+        }
+      }
+      return m;
+    }
+    double[] kl = khatriRao(a, shape, from, n, rank);
+    if (right == 1) {
+      for (int l = 0; l < left; l++) {
+        int kl0 = l * rank;
+        for (int i = 0; i < in; i++) {
+          int mr = i * rank;
+          int pr = (l * in + i) * rank;
+          for (int c = 0; c < rank; c++) {
+            m[mr + c] += p[pr + c] * kl[kl0 + c];
+          }
+        }
+      }
+      return m;
+    }
+    double[] kr = khatriRao(a, shape, n + 1, to, rank);
     double[] acc = new double[rank];
     for (int l = 0; l < left; l++) {
       int kl0 = l * rank;
