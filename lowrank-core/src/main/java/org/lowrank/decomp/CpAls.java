@@ -454,7 +454,7 @@ public final class CpAls implements Factorizer<CpTensor> {
 
     /**
      * After the first minIterations sweeps, try an extrapolation step after each sweep and keep it
-     * when it lowers the error (default off; see {@link CpAls#extrapolate}).
+     * when it lowers the error (default off; the step is described in {@code CpLineSearch}).
      */
     public Builder optLineSearch(boolean lineSearch) {
       this.lineSearch = lineSearch;
