@@ -30,6 +30,13 @@ public final class CpAls implements Factorizer<CpTensor> {
   private static final Logger LOG = LoggerFactory.getLogger(CpAls.class);
   private static final String NAME = "CpAls";
 
+  /**
+   * Below this relative error the inner-product formula e^2 = ||X||^2 - 2 &lt;X, X̂> + ||X̂||^2
+   * loses to cancellation the digits the tolerances need (e^2 ~ 1e-10 ||X||^2 keeps about 6), so
+   * the exact residual is computed instead.
+   */
+  static final double CHEAP_ERROR_FLOOR = 1e-5;
+
   /** Initialization of the factors. */
   public enum Init {
     /**
@@ -233,16 +240,18 @@ public final class CpAls implements Factorizer<CpTensor> {
     }
     prevError = error;
     double[] v = new double[rank * rank];
-    double[][] before = new double[order][];
-    double[] lambdaBefore = new double[rank];
+    CpLineSearch ls = lineSearch ? new CpLineSearch(la, mttkrp, data, shape, rank, normX) : null;
+    if (ls != null && it == minIterations && mttkrp.linearMode() == 0) {
+      // continuing after the last plain sweep: the search of the next one starts from P(A_0) of
+      // this one, formed by the same GEMM as the sweep formed it
+      mttkrp.compute(a, 1);
+      ls.plainSweepDone();
+    }
     while (it < maxIterations) {
       it++;
-      boolean search = lineSearch && it > minIterations;
+      boolean search = ls != null && it > minIterations;
       if (search) {
-        for (int n = 0; n < order; n++) {
-          before[n] = a[n].clone();
-        }
-        System.arraycopy(lambda, 0, lambdaBefore, 0, rank);
+        ls.begin(a, lambda);
       }
       double[] m = null;
       for (int n = 0; n < order; n++) {
@@ -251,9 +260,11 @@ public final class CpAls implements Factorizer<CpTensor> {
         normalizeColumns(a[n], shape[n], rank, lambda, n);
         grams[n] = la.gram(a[n], shape[n], rank, false);
       }
-      error = relativeError(data, shape, normX, a, lambda, grams, m, rank, v);
+      error = relativeError(data, shape, normX, a, lambda, grams, m, rank);
       if (search && Double.isFinite(error)) {
-        error = extrapolate(data, shape, normX, before, lambdaBefore, a, lambda, grams, it, error);
+        error = ls.step(it, error, a, lambda, grams);
+      } else if (ls != null && it == minIterations) {
+        ls.plainSweepDone();
       }
       if (!Double.isFinite(error)) {
         throw new ConvergenceException(
@@ -294,14 +305,13 @@ public final class CpAls implements Factorizer<CpTensor> {
       }
       prevError = error;
     }
-    if (!converged) {
-      LOG.debug(
-          "CP-ALS rank {} on {} stopped after {} iterations at relative error {}",
-          rank,
-          Arrays.toString(shape),
-          it,
-          error);
-    }
+    LOG.debug(
+        "CP-ALS rank {} on {} {} after {} iterations at relative error {}",
+        rank,
+        Arrays.toString(shape),
+        converged ? "converged" : "stopped",
+        it,
+        error);
     return new Fit(toTensor(a, lambda, shape), it, error, converged, Arrays.copyOf(errors, it));
   }
 
@@ -312,68 +322,6 @@ public final class CpAls implements Factorizer<CpTensor> {
     double change = Math.abs(prev - error);
     return it >= minIterations
         && (change < tolerance || change < relativeTolerance * error || error < 1e-14);
-  }
-
-  /**
-   * Line search by extrapolation (Bro 1998; Acar, Dunlavy &amp; Kolda 2011 call it "ALS with line
-   * search"): with B_n the factors after the sweep and B'_n those before it (lambda folded into the
-   * last mode), tries B_n + s (B_n - B'_n) with s = it^(1/3) and keeps it only if its exact
-   * relative error is below the sweep's, so the error never grows. Costs one GEMM of I_0 x R x
-   * prod_{k>0} I_k per sweep. Updates {@code a}, {@code lambda} and {@code grams} in place when the
-   * step is taken; returns the error of the factors kept.
-   */
-  private double extrapolate(
-      double[] x,
-      int[] shape,
-      double normX,
-      double[][] before,
-      double[] lambdaBefore,
-      double[][] a,
-      double[] lambda,
-      double[][] grams,
-      int it,
-      double error) {
-    int order = shape.length;
-    int rank = lambda.length;
-    double step = Math.cbrt(it);
-    double[][] b = new double[order][];
-    double[] scale = new double[rank];
-    Arrays.fill(scale, 1);
-    double[] norms = new double[rank];
-    for (int n = 0; n < order; n++) {
-      double[] now = a[n];
-      double[] old = before[n];
-      double[] f = new double[now.length];
-      boolean last = n == order - 1;
-      for (int i = 0; i < now.length; i++) {
-        int c = i % rank;
-        double cur = last ? now[i] * lambda[c] : now[i];
-        double prev = last ? old[i] * lambdaBefore[c] : old[i];
-        f[i] = cur + step * (cur - prev);
-      }
-      if (last) {
-        for (int i = 0; i < f.length; i++) {
-          f[i] *= scale[i % rank];
-        }
-      }
-      normalizeColumns(f, shape[n], rank, norms, n);
-      if (!last) {
-        for (int c = 0; c < rank; c++) {
-          scale[c] *= norms[c];
-        }
-      }
-      b[n] = f;
-    }
-    double trial = exactResidual(x, shape, normX, b, norms, rank);
-    if (!(trial < error)) {
-      return error;
-    }
-    for (int n = 0; n < order; n++) {
-      a[n] = b[n];
-      grams[n] = la.gram(a[n], shape[n], rank, false);
-    }
-    System.arraycopy(norms, 0, lambda, 0, rank);
-    return trial;
   }
 
   // ------------------------------------------------------------------ steps
@@ -458,29 +406,41 @@ public final class CpAls implements Factorizer<CpTensor> {
     }
   }
 
-  /** Divides each column by its 2-norm, stored in lambda; a zero column becomes a unit vector. */
-  private static void normalizeColumns(double[] f, int rows, int rank, double[] lambda, int mode) {
-    for (int c = 0; c < rank; c++) {
-      double s = 0;
-      for (int i = 0; i < rows; i++) {
-        s += f[i * rank + c] * f[i * rank + c];
+  /**
+   * Divides each column of the rows x R matrix f (modified) by its 2-norm, stored in lambda
+   * (modified); a zero column becomes a unit vector. Row by row, so the sums run in the same order
+   * as column by column.
+   */
+  static void normalizeColumns(double[] f, int rows, int rank, double[] lambda, int mode) {
+    Arrays.fill(lambda, 0, rank, 0);
+    for (int row = 0; row < rows * rank; row += rank) {
+      for (int c = 0; c < rank; c++) {
+        lambda[c] += f[row + c] * f[row + c];
       }
-      double norm = Math.sqrt(s);
-      if (norm > 0 && Double.isFinite(norm)) {
-        for (int i = 0; i < rows; i++) {
-          f[i * rank + c] /= norm;
-        }
-      } else if (rows > 0 && norm == 0) {
+    }
+    // a column that is not divided gets the divisor 1, which leaves every value as it is
+    double[] divisor = new double[rank];
+    for (int c = 0; c < rank; c++) {
+      double norm = Math.sqrt(lambda[c]);
+      lambda[c] = norm;
+      divisor[c] = norm > 0 && Double.isFinite(norm) ? norm : 1;
+    }
+    for (int row = 0; row < rows * rank; row += rank) {
+      for (int c = 0; c < rank; c++) {
+        f[row + c] /= divisor[c];
+      }
+    }
+    for (int c = 0; c < rank; c++) {
+      if (rows > 0 && lambda[c] == 0) {
         f[((c + mode) % rows) * rank + c] = 1;
       }
-      lambda[c] = norm;
     }
   }
 
   /**
    * ||X - X̂|| / ||X|| from ||X||^2 - 2 &lt;X, X̂> + ||X̂||^2, with &lt;X, X̂> = sum M ∗ A_{N-1}
-   * lambda (M the last MTTKRP) and ||X̂||^2 = lambda^T (∗_k A_k^T A_k) lambda; below 1e-5 the
-   * cancellation dominates, so the exact residual is computed instead.
+   * lambda (M the last MTTKRP) and ||X̂||^2 = lambda^T (∗_k A_k^T A_k) lambda; below {@link
+   * #CHEAP_ERROR_FLOOR} the cancellation dominates, so the exact residual is computed instead.
    */
   private double relativeError(
       double[] x,
@@ -490,8 +450,7 @@ public final class CpAls implements Factorizer<CpTensor> {
       double[] lambda,
       double[][] grams,
       double[] m,
-      int rank,
-      double[] work) {
+      int rank) {
     int last = shape.length - 1;
     double inner = 0;
     double[] al = a[last];
@@ -500,10 +459,30 @@ public final class CpAls implements Factorizer<CpTensor> {
         inner += m[i * rank + c] * al[i * rank + c] * lambda[c];
       }
     }
-    double[] v = hadamardOfGrams(grams, -1, rank, work);
-    if (ridge > 0) {
-      for (int c = 0; c < rank; c++) {
-        v[c * rank + c] -= ridge;
+    double rel = cheapRelativeError(normX, inner, squaredNorm(grams, lambda));
+    if (Double.isFinite(rel) && rel < CHEAP_ERROR_FLOOR) {
+      return exactResidual(la, x, shape, normX, a, lambda, rank);
+    }
+    return rel;
+  }
+
+  /** sqrt(max(||X||^2 - 2 inner + normHat2, 0)) / ||X||. */
+  static double cheapRelativeError(double normX, double inner, double normHat2) {
+    double err2 = normX * normX - 2 * inner + normHat2;
+    return Math.sqrt(Math.max(err2, 0)) / normX;
+  }
+
+  /**
+   * ||X̂||^2 = lambda^T (∗_k G_k) lambda of a CP tensor from the Grams G_k = A_k^T A_k (R x R, not
+   * modified) of its factors and its weights lambda: O(N R^2).
+   */
+  static double squaredNorm(double[][] grams, double[] lambda) {
+    int rank = lambda.length;
+    double[] v = grams[0].clone();
+    for (int k = 1; k < grams.length; k++) {
+      double[] g = grams[k];
+      for (int i = 0; i < v.length; i++) {
+        v[i] *= g[i];
       }
     }
     double normHat2 = 0;
@@ -512,17 +491,21 @@ public final class CpAls implements Factorizer<CpTensor> {
         normHat2 += lambda[c] * lambda[e] * v[c * rank + e];
       }
     }
-    double err2 = normX * normX - 2 * inner + normHat2;
-    double rel = Math.sqrt(Math.max(err2, 0)) / normX;
-    if (Double.isFinite(rel) && rel < 1e-5) {
-      return exactResidual(x, shape, normX, a, lambda, rank);
-    }
-    return rel;
+    return normHat2;
   }
 
-  /** ||X - (A_0 diag(lambda)) KR(A_1..A_{N-1})^T|| / ||X|| with one GEMM. */
-  private double exactResidual(
-      double[] x, int[] shape, double normX, double[][] a, double[] lambda, int rank) {
+  /**
+   * ||X - (A_0 diag(lambda)) KR(A_1..A_{N-1})^T|| / ||X|| with one GEMM (I_0 x R x prod_{k>0} I_k)
+   * on the row-major tensor x (not modified) of the given shape.
+   */
+  static double exactResidual(
+      LinearAlgebra la,
+      double[] x,
+      int[] shape,
+      double normX,
+      double[][] a,
+      double[] lambda,
+      int rank) {
     int i0 = shape[0];
     double[] a0 = a[0].clone();
     for (int i = 0; i < a0.length; i++) {
@@ -561,7 +544,7 @@ public final class CpAls implements Factorizer<CpTensor> {
 
     /**
      * After the first minIterations sweeps, try an extrapolation step after each sweep and keep it
-     * when it lowers the error (default off; see {@link CpAls#extrapolate}).
+     * when it lowers the error (default off; the step is described in {@code CpLineSearch}).
      */
     public Builder optLineSearch(boolean lineSearch) {
       this.lineSearch = lineSearch;

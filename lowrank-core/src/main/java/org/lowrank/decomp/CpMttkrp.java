@@ -41,10 +41,13 @@ final class CpMttkrp implements AutoCloseable {
   private final NativeMatrix tailKhatriRao;
   private final NativeMatrix headPartialNative;
   private final NativeMatrix tailPartialNative;
-  private final double[] headPartial;
+  private double[] headPartial;
   private final double[] tailPartial;
+  private final double[] headKhatriRaoWork;
+  private final double[] tailKhatriRaoWork;
   private boolean headValid;
   private boolean tailValid;
+  private boolean headPreset;
 
   /**
    * Uploads the row-major tensor {@code data} of the given shape (order >= 2) and allocates the
@@ -63,6 +66,8 @@ final class CpMttkrp implements AutoCloseable {
     this.tailSize = Math.toIntExact(Checks.product(Arrays.copyOfRange(shape, split, shape.length)));
     this.headPartial = new double[Math.multiplyExact(headSize, rank)];
     this.tailPartial = new double[Math.multiplyExact(tailSize, rank)];
+    this.headKhatriRaoWork = new double[headPartial.length];
+    this.tailKhatriRaoWork = new double[tailPartial.length];
     NativeMatrix[] buffers = new NativeMatrix[5];
     try {
       buffers[0] = la.upload(data, headSize, tailSize);
@@ -116,34 +121,92 @@ final class CpMttkrp implements AutoCloseable {
       throw new IllegalArgumentException("mode " + n + " outside 0.." + (shape.length - 1));
     }
     if (n < split) {
-      if (n == 0 || !headValid) {
+      if (n == 0 && headPreset) {
+        headValid = true;
+        tailValid = false;
+      } else if (n == 0 || !headValid) {
         // P_h = X_h KR(A_p..A_{N-1}): H x T times T x R
-        tailKhatriRao.write(khatriRao(a, shape, split, shape.length, rank));
+        tailKhatriRao.write(khatriRao(a, shape, split, shape.length, rank, tailKhatriRaoWork));
         la.gemm(
             false, false, headSize, rank, tailSize, 1.0, x, tailKhatriRao, 0.0, headPartialNative);
         headPartialNative.read(headPartial);
         headValid = true;
         tailValid = false;
       }
-      return contract(headPartial, a, 0, split, n);
+      headPreset = false;
+      return contract(headPartial, a, shape, rank, 0, split, n);
     }
+    headPreset = false;
     if (n == split || !tailValid) {
       // P_t = X_h^T KR(A_0..A_{p-1}): T x H times H x R
-      headKhatriRao.write(khatriRao(a, shape, 0, split, rank));
+      headKhatriRao.write(khatriRao(a, shape, 0, split, rank, headKhatriRaoWork));
       la.gemm(true, false, tailSize, rank, headSize, 1.0, x, headKhatriRao, 0.0, tailPartialNative);
       tailPartialNative.read(tailPartial);
       tailValid = true;
       headValid = false;
     }
-    return contract(tailPartial, a, split, shape.length, n);
+    return contract(tailPartial, a, shape, rank, split, shape.length, n);
+  }
+
+  /**
+   * The mode j whose factor alone is the Khatri-Rao operand of one partial, which is then linear in
+   * A_j: 0 when the head is mode 0 alone (P_t = X_h^T A_0, T x R), N-1 when the tail is the last
+   * mode alone (P_h = X_h A_{N-1}, H x R), -1 when both groups hold two modes or more. For a
+   * [C_out, K, C_in] kernel it is 0 when C_in &lt; C_out, else 2.
+   */
+  int linearMode() {
+    if (split == 1) {
+      return 0;
+    }
+    return split == shape.length - 1 ? split : -1;
+  }
+
+  /**
+   * The partial last formed whose operand is the factor of the {@link #linearMode} j: P_t = X_h^T
+   * A_0 (T x R) for j = 0, P_h = X_h A_{N-1} (H x R) for j = N-1, from the A_j it was formed with.
+   * The internal array: not to be modified, overwritten by the next {@link #compute}.
+   */
+  double[] linearPartial() {
+    return linearMode() == 0 ? tailPartial : headPartial;
+  }
+
+  /**
+   * P_h = X_h f (H x R) for an I_{N-1} x R factor {@code f} (not modified) when the tail is the
+   * last mode alone ({@link #linearMode} N-1): one GEMM, e.g. the head partial of the next sweep
+   * formed ahead of time. Does not change what {@link #compute} uses.
+   */
+  double[] headPartialOf(double[] f) {
+    if (split != shape.length - 1) {
+      throw new IllegalStateException(
+          "the tail of " + Arrays.toString(shape) + " is not the last mode alone");
+    }
+    tailKhatriRao.write(f);
+    la.gemm(false, false, headSize, rank, tailSize, 1.0, x, tailKhatriRao, 0.0, headPartialNative);
+    return headPartialNative.read(new double[headPartial.length]);
+  }
+
+  /**
+   * Makes the next {@link #compute} of mode 0 use {@code p} (H x R; kept, not copied: the caller
+   * gives it up) as P_h = X_h KR(A_p..A_{N-1}) instead of forming it, e.g. {@link #headPartialOf}
+   * of the factor the next sweep starts from. The caller vouches that p matches those factors.
+   */
+  void presetHeadPartial(double[] p) {
+    if (p.length != headPartial.length) {
+      throw new IllegalArgumentException(
+          "head partial: expected " + headPartial.length + " values, found " + p.length);
+    }
+    headPartial = p;
+    headPreset = true;
   }
 
   /**
    * M_n from the partial P of the group of modes from..to-1, viewed as [L, I_n, Rt, R] (L = prod of
    * the group's modes before n, Rt after): M[i, c] = sum_{l, t} P[l, i, t, c] KR_L[l, c] KR_Rt[t,
-   * c]. 2 |P| flops.
+   * c]. 2 |P| flops. {@code p} (not modified) is [prod_{k in from..to-1} I_k, R] row-major; a[k] is
+   * I_k x R.
    */
-  private double[] contract(double[] p, double[][] a, int from, int to, int n) {
+  static double[] contract(
+      double[] p, double[][] a, int[] shape, int rank, int from, int to, int n) {
     int in = shape[n];
     int left = 1;
     for (int k = from; k < n; k++) {
@@ -156,9 +219,39 @@ final class CpMttkrp implements AutoCloseable {
     if (left == 1 && right == 1) {
       return p.clone();
     }
-    double[] kl = khatriRao(a, shape, from, n, rank);
-    double[] kr = khatriRao(a, shape, n + 1, to, rank);
     double[] m = new double[in * rank];
+    // the two shapes of a group of at most two modes, in one pass each with no work row (the
+    // Khatri-Rao product of no mode is a row of ones: the same sums as the general loop below)
+    if (left == 1) {
+      double[] kr = khatriRao(a, shape, n + 1, to, rank);
+      for (int i = 0; i < in; i++) {
+        int mr = i * rank;
+        int base = i * right * rank;
+        for (int t = 0; t < right; t++) {
+          int pr = base + t * rank;
+          int kt = t * rank;
+          for (int c = 0; c < rank; c++) {
+            m[mr + c] += p[pr + c] * kr[kt + c];
+          }
+        }
+      }
+      return m;
+    }
+    double[] kl = khatriRao(a, shape, from, n, rank);
+    if (right == 1) {
+      for (int l = 0; l < left; l++) {
+        int kl0 = l * rank;
+        for (int i = 0; i < in; i++) {
+          int mr = i * rank;
+          int pr = (l * in + i) * rank;
+          for (int c = 0; c < rank; c++) {
+            m[mr + c] += p[pr + c] * kl[kl0 + c];
+          }
+        }
+      }
+      return m;
+    }
+    double[] kr = khatriRao(a, shape, n + 1, to, rank);
     double[] acc = new double[rank];
     for (int l = 0; l < left; l++) {
       int kl0 = l * rank;
@@ -186,25 +279,49 @@ final class CpMttkrp implements AutoCloseable {
    * 1 x R row of ones when empty).
    */
   static double[] khatriRao(double[][] a, int[] shape, int from, int to, int rank) {
-    double[] acc = new double[rank];
-    Arrays.fill(acc, 1);
-    int rows = 1;
+    long rows = 1;
     for (int k = from; k < to; k++) {
-      int br = shape[k];
-      double[] b = a[k];
-      double[] next = new double[Math.multiplyExact(rows * br, rank)];
-      for (int i = 0; i < rows; i++) {
-        for (int j = 0; j < br; j++) {
-          int dst = (i * br + j) * rank;
-          for (int c = 0; c < rank; c++) {
-            next[dst + c] = acc[i * rank + c] * b[j * rank + c];
-          }
+      rows *= shape[k];
+    }
+    return khatriRao(a, shape, from, to, rank, new double[Math.multiplyExact((int) rows, rank)]);
+  }
+
+  /**
+   * {@link #khatriRao(double[][], int[], int, int, int)} written into {@code out} (exactly (prod
+   * I_k) x R long; modified and returned): the last factor's level goes straight into {@code out},
+   * only the smaller levels before it are allocated.
+   */
+  static double[] khatriRao(double[][] a, int[] shape, int from, int to, int rank, double[] out) {
+    if (to <= from) {
+      Arrays.fill(out, 0, rank, 1);
+      return out;
+    }
+    double[] acc;
+    int rows;
+    if (to - from == 1) {
+      acc = null;
+      rows = 1;
+    } else {
+      acc = khatriRao(a, shape, from, to - 1, rank);
+      rows = acc.length / rank;
+    }
+    int br = shape[to - 1];
+    double[] b = a[to - 1];
+    if (acc == null) {
+      System.arraycopy(b, 0, out, 0, br * rank);
+      return out;
+    }
+    for (int i = 0; i < rows; i++) {
+      int src = i * rank;
+      for (int j = 0; j < br; j++) {
+        int dst = (i * br + j) * rank;
+        int bj = j * rank;
+        for (int c = 0; c < rank; c++) {
+          out[dst + c] = acc[src + c] * b[bj + c];
         }
       }
-      acc = next;
-      rows *= br;
     }
-    return acc;
+    return out;
   }
 
   @Override

@@ -235,11 +235,7 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
         0.0,
         c,
         size);
-    for (int i = 0; i < size; i++) {
-      for (int j = 0; j < i; j++) {
-        c[i * size + j] = c[j * size + i];
-      }
-    }
+    mirrorUpper(c, size);
     return c;
   }
 
@@ -498,6 +494,22 @@ final class OpenBlasLinearAlgebra implements LinearAlgebra {
     }
     check("dposv", info, n, n);
     return x;
+  }
+
+  /** Copies the upper triangle of the n x n matrix c (modified) into its lower one, in tiles. */
+  private static void mirrorUpper(double[] c, int n) {
+    final int tile = 32;
+    for (int i0 = 0; i0 < n; i0 += tile) {
+      int i1 = Math.min(i0 + tile, n);
+      for (int j0 = 0; j0 <= i0; j0 += tile) {
+        int j1 = Math.min(j0 + tile, n);
+        for (int i = i0; i < i1; i++) {
+          for (int j = j0; j < Math.min(j1, i); j++) {
+            c[i * n + j] = c[j * n + i];
+          }
+        }
+      }
+    }
   }
 
   private static double[] transposeToColumnMajor(double[] a, int m, int n) {

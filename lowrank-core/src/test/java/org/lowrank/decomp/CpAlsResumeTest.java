@@ -18,24 +18,29 @@ import org.lowrank.tensor.DenseTensor;
  */
 class CpAlsResumeTest {
 
-  /** compress's deployed fit: 200 sweeps, line search after the first 25, relative tolerance. */
-  private static CpAls deployed(long seed) {
+  /**
+   * As compress deploys: 200 sweeps, line search after the first 25, relative tolerance 1e-5, or
+   * with {@code tight} tolerances that keep a fit searching.
+   */
+  private static CpAls deployed(long seed, boolean tight) {
     return CpAls.builder()
         .optSeed(seed)
         .optMaxIterations(200)
         .optMinIterations(25)
-        .optRelativeTolerance(1e-5)
+        .optRelativeTolerance(tight ? 0 : 1e-5)
+        .optTolerance(tight ? 1e-13 : 1e-8)
         .optLineSearch(true)
         .build();
   }
 
   /** The energy selector's score: at most {@code sweeps} plain sweeps from the same start. */
-  private static CpAls scored(long seed, int sweeps) {
+  private static CpAls scored(long seed, int sweeps, boolean tight) {
     return CpAls.builder()
         .optSeed(seed)
         .optMaxIterations(sweeps)
         .optMinIterations(Math.min(25, sweeps))
-        .optRelativeTolerance(1e-5)
+        .optRelativeTolerance(tight ? 0 : 1e-5)
+        .optTolerance(tight ? 1e-13 : 1e-8)
         .build();
   }
 
@@ -52,17 +57,19 @@ class CpAlsResumeTest {
 
   @Test
   void continuingTheScoredSweepsGivesTheDeployedFitBitForBit() {
-    // a noisy kernel view [C_out, K, C_in] at a rank above C_in: random columns beyond the SVD
-    // start
-    DenseTensor x =
-        Planted.cp(5, new int[] {20, 9, 16}, 12).plus(DenseTensor.random(6, 20, 9, 16).scale(0.3));
-    for (int rank : new int[] {8, 24}) {
-      CpAls.Fit cold = deployed(3).fit(x, rank);
-      assertTrue(cold.iterations() > 25, "the deployed fit searches: " + cold.iterations());
-      for (int sweeps : new int[] {1, 7, 25}) {
-        CpAls.Fit start = scored(3, sweeps).fit(x, rank);
-        assertEquals(sweeps, start.iterations());
-        assertSameFit(cold, deployed(3).resume(x, start));
+    // noisy kernel views [C_out, K, C_in], ranks below and above the channel counts; the line
+    // search extrapolates along mode 0 when C_in < C_out, along the last mode otherwise
+    for (int[] shape : new int[][] {{20, 9, 16}, {16, 9, 20}}) {
+      DenseTensor x = Planted.cp(5, shape, 12).plus(DenseTensor.random(6, shape));
+      for (int rank : new int[] {10, 24}) {
+        CpAls.Fit cold = deployed(3, true).fit(x, rank);
+        String what = java.util.Arrays.toString(shape) + " rank " + rank;
+        assertTrue(cold.iterations() > 25, what + ": the fit searches, " + cold.iterations());
+        for (int sweeps : new int[] {1, 7, 25}) {
+          CpAls.Fit start = scored(3, sweeps, true).fit(x, rank);
+          assertEquals(sweeps, start.iterations(), what);
+          assertSameFit(cold, deployed(3, true).resume(x, start));
+        }
       }
     }
   }
@@ -71,22 +78,24 @@ class CpAlsResumeTest {
   void aFitTheDeployedOneWouldHaveStoppedAtIsReturnedAsItIs() {
     // exact rank 4: the tolerance stops the fit at its 25th sweep, the first it may stop at
     DenseTensor x = Planted.cp(8, new int[] {10, 9, 12}, 4);
-    CpAls.Fit cold = deployed(1).fit(x, 4);
+    CpAls.Fit cold = deployed(1, false).fit(x, 4);
     assertEquals(25, cold.iterations(), "stopped as soon as allowed");
-    CpAls.Fit start = scored(1, 25).fit(x, 4);
-    assertSameFit(cold, deployed(1).resume(x, start));
+    CpAls.Fit start = scored(1, 25, false).fit(x, 4);
+    assertSameFit(cold, deployed(1, false).resume(x, start));
   }
 
   @Test
   void aFitWithSweepsThisOneWouldSearchIsRefused() {
     DenseTensor x = DenseTensor.random(2, 8, 9, 8);
-    CpAls.Fit long30 = scored(0, 30).fit(x, 6);
+    CpAls.Fit long30 = scored(0, 30, false).fit(x, 6);
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> deployed(0).resume(x, long30));
+        assertThrows(IllegalArgumentException.class, () -> deployed(0, false).resume(x, long30));
     assertTrue(e.getMessage().contains("30 sweeps"), e.getMessage());
     assertThrows(
         IllegalArgumentException.class,
-        () -> deployed(0).resume(DenseTensor.random(2, 8, 9, 7), scored(0, 5).fit(x, 6)));
+        () ->
+            deployed(0, false)
+                .resume(DenseTensor.random(2, 8, 9, 7), scored(0, 5, false).fit(x, 6)));
   }
 
   @Test
@@ -95,7 +104,7 @@ class CpAlsResumeTest {
     DenseTensor x = DenseTensor.random(7, 24, 9, 20);
     CpFits fits = new CpFits(0);
     for (int rank : new int[] {3, 12, 5, 30, 12}) {
-      CpAls.Fit alone = scored(4, 6).fit(x, rank);
+      CpAls.Fit alone = scored(4, 6, false).fit(x, rank);
       CpAls.Fit shared =
           CpAls.builder()
               .optSeed(4)
@@ -110,12 +119,13 @@ class CpAlsResumeTest {
     // another tensor replaces the kept spectra
     DenseTensor y = DenseTensor.random(8, 24, 9, 20);
     assertSameFit(
-        scored(4, 6).fit(y, 12),
+        scored(4, 6, false).fit(y, 12),
         CpAls.builder()
             .optSeed(4)
             .optMaxIterations(6)
             .optMinIterations(6)
             .optRelativeTolerance(1e-5)
+            .optTolerance(1e-13)
             .optFits(fits)
             .build()
             .fit(y, 12));

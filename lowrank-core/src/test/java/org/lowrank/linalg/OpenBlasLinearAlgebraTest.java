@@ -106,6 +106,25 @@ class OpenBlasLinearAlgebraTest {
     assertArrayEquals(naive(true, false, 9, 9, 6, a, a), la.gram(a, 6, 9, false), 1e-12);
   }
 
+  /** Sizes over one 32-wide tile of the mirroring: both triangles filled, exactly symmetric. */
+  @Test
+  void largeGramIsTheProductAndExactlySymmetric() {
+    int m = 70;
+    int n = 45;
+    double[] a = random(4, m * n);
+    for (boolean rows : new boolean[] {true, false}) {
+      int size = rows ? m : n;
+      double[] g = la.gram(a, m, n, rows);
+      double[] want = rows ? naive(false, true, m, m, n, a, a) : naive(true, false, n, n, m, a, a);
+      assertArrayEquals(want, g, 1e-10);
+      for (int i = 0; i < size; i++) {
+        for (int j = 0; j < i; j++) {
+          assertEquals(g[j * size + i], g[i * size + j], 0.0, i + "," + j);
+        }
+      }
+    }
+  }
+
   private void checkSvd(int m, int n, long seed) {
     double[] a = random(seed, m * n);
     double[] copy = a.clone();
