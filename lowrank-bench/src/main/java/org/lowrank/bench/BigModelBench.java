@@ -72,6 +72,14 @@ public final class BigModelBench implements Callable<Integer> {
               "--keep-params",
               "0.5"),
           inception(
+              "inception-v3/cp-keep-params-0.5/threads-2",
+              "as inception-v3/cp-keep-params-0.5 on both cores of this machine (--threads 2)",
+              "cp",
+              "--keep-params",
+              "0.5",
+              "--threads",
+              "2"),
+          inception(
               "inception-v3/hybrid-keep-params-0.5",
               "InceptionV3-shaped, hybrid (Tucker-2, CP, TT per layer), no data, half the"
                   + " parameters (exit 4 expected, as above)",
@@ -84,13 +92,17 @@ public final class BigModelBench implements Callable<Integer> {
           memory("inception-v3-224", "inception-v3-224", INCEPTION_224_PLAN, SMALL_BUDGET));
 
   /**
-   * {@code compress} of the InceptionV3-shaped model with {@code method} and {@code budget} (e.g.
-   * "--keep-params", "0.5"), one thread, no latency measurement, slower candidates allowed.
+   * {@code compress} of the InceptionV3-shaped model with {@code method} and {@code options} (e.g.
+   * "--keep-params", "0.5"), one thread unless they say otherwise, no latency measurement, slower
+   * candidates allowed.
    */
-  private static Row inception(String id, String what, String method, String... budget) {
+  private static Row inception(String id, String what, String method, String... options) {
     List<String> args = new ArrayList<>(List.of("compress", "--method", method));
-    args.addAll(List.of(budget));
-    args.addAll(List.of("--threads", "1", "--no-latency", "--allow-slower", "-o", "OUT.onnx"));
+    args.addAll(List.of(options));
+    if (!args.contains("--threads")) {
+      args.addAll(List.of("--threads", "1"));
+    }
+    args.addAll(List.of("--no-latency", "--allow-slower", "-o", "OUT.onnx"));
     return new Row(id, what, "inception-v3", args);
   }
 
