@@ -70,8 +70,11 @@ public final class LayerFactorizer {
    * sweeps (the scored ones) extrapolates each sweep by line search ({@link
    * CpAls.Builder#optLineSearch}). Measured on random kernels at their break-even ranks ([16, 9,
    * 16] r 56, [32, 9, 32] r 126, [64, 9, 64] r 250, [64, 25, 48] r 560): the line search reaches
-   * the error of 500 plain sweeps by sweep 170-174, at about 1.2x the cost per sweep, so 200 such
-   * sweeps end at a lower error than the former 500 plain ones in about 0.5x the time.
+   * the error of 500 plain sweeps by sweep 170-174, at about 1.2x the cost per sweep (measured when
+   * each trial still cost a reconstruction GEMM; its error now comes from the sweep's partials), so
+   * 200 such sweeps end at a lower error than the former 500 plain ones in about 0.5x the time.
+   * With {@link Builder#optCpFits} the fit continues the scored sweeps instead of running them
+   * again.
    */
   public static final int CP_FINAL_SWEEPS = 200;
 
