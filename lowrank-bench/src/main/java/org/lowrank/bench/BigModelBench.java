@@ -324,7 +324,7 @@ public final class BigModelBench implements Callable<Integer> {
           Cells.str(r.get("git")));
     }
     return "**Big models (issue 19)**, `./bench big`: each `lowrank` command in its own JVM, 1"
-        + " thread, CPU-s and peak RSS (VmHWM) sampled from /proc every "
+        + " thread (`threads-2`: both cores), CPU-s and peak RSS (VmHWM) sampled from /proc every "
         + POLL_MILLIS
         + " ms, wall times on a shared loaded machine; memory rows: `plan --selector similarity`"
         + " on CIFAR-10 JPEGs (224 rows: resized to 224x224, `--calibration "
