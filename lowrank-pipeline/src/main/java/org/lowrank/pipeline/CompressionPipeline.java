@@ -1230,6 +1230,10 @@ public final class CompressionPipeline {
     for (Map.Entry<String, FactorizedLayer> e : r.layers().entrySet()) {
       reference = LayerRewriter.withWeight(reference, e.getKey(), e.getValue().reconstruct());
     }
+    // the refitted biases too, or the rewrite check compares against the old ones
+    org.lowrank.graph.Graph.Builder withBiases = reference.graph().toBuilder();
+    r.biases().forEach(withBiases::putInitializer);
+    reference = reference.withGraph(withBiases.build());
     return new Rewritten(r.model(), reference, r.fitted());
   }
 

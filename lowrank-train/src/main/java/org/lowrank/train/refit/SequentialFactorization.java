@@ -58,11 +58,17 @@ public final class SequentialFactorization {
   }
 
   /**
-   * The compressed model, the factorization of each layer (of W', in graph order) and the layers
-   * fitted to data (the others were factorized from their weights).
+   * The compressed model, the factorization of each layer (of W', in graph order), the layers
+   * fitted to data (the others were factorized from their weights) and the refitted biases b̂ by
+   * initializer name (as named in the original model), which a dense reference of the compressed
+   * model needs besides the reconstructed weights.
    */
   public record Result(
-      Model model, Map<String, FactorizedLayer> layers, Set<String> fitted, double seconds) {}
+      Model model,
+      Map<String, FactorizedLayer> layers,
+      Set<String> fitted,
+      Map<String, TensorValue> biases,
+      double seconds) {}
 
   private SequentialFactorization() {}
 
@@ -98,6 +104,7 @@ public final class SequentialFactorization {
     Model current = original;
     Map<String, FactorizedLayer> specs = new LinkedHashMap<>();
     Set<String> fitted = new LinkedHashSet<>();
+    Map<String, TensorValue> biases = new LinkedHashMap<>();
     int chunk =
         OutputReconstruction.chunkSize(2 * maxPatchValues(original, layers, images), maxChunk);
     List<TensorValue> chunks = OutputReconstruction.chunks(images, chunk);
@@ -193,6 +200,7 @@ public final class SequentialFactorization {
           f = fit.factorize(target.graph(), layer, moment);
           if (withBias) {
             current = withBias(current, studentNode, wd, f, mean, meanHat, m, n);
+            biases.put(studentNode.bias(), current.graph().initializers().get(studentNode.bias()));
           }
           fitted.add(layer);
         }
@@ -208,7 +216,7 @@ public final class SequentialFactorization {
         specs.size(),
         images.dims()[0],
         String.format(java.util.Locale.ROOT, "%.1f", seconds));
-    return new Result(current, specs, fitted, seconds);
+    return new Result(current, specs, fitted, biases, seconds);
   }
 
   /**
