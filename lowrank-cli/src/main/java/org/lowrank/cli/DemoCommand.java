@@ -81,7 +81,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--finetune-steps",
       paramLabel = "N",
-      defaultValue = "300",
+      defaultValue = "1000",
       description = "Fine-tuning steps of 64 images after compression (default: ${DEFAULT-VALUE}).")
   long steps;
 
