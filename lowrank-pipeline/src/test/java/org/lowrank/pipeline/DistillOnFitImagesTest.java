@@ -25,7 +25,8 @@ import org.lowrank.train.exec.GraphExecutor;
 /**
  * {@code --factorize data-distill}: the label-free distillation on the fit images brings the
  * compressed model's logits closer to the original's on those images than the data-aware
- * factorization alone, on the same plan and seed.
+ * factorization alone, on the same plan and seed; and the data-aware fit's rewrite check compares
+ * against a reference with its refitted biases.
  */
 class DistillOnFitImagesTest {
   @TempDir Path tmp;
@@ -93,6 +94,21 @@ class DistillOnFitImagesTest {
     double after = logitError(distilled.original(), distilled.compressed(), x);
     assertTrue(before > 0, "the factorization is lossy: " + before);
     assertTrue(after < 0.8 * before, "logit MSE on the fit images: " + before + " -> " + after);
+  }
+
+  @Test
+  void theRewriteCheckOfTheDataFitComparesWithTheRefittedBiases() throws Exception {
+    // the sequential fit refits each bias (b̂ = b + W mu - Ŵ mû): the dense reference must carry
+    // them, or an exact rewrite fails the check and warns
+    Path model = tmp.resolve("encdec.onnx");
+    OnnxWriter.write(ConvTransposePipelineTest.encoderDecoder(5L), model);
+    CompressionResult r = compress(model, 0);
+    assertTrue(r.plan().layers().stream().anyMatch(d -> d.isFactorized()), r.plan().toJson());
+    assertTrue(
+        r.rewriteCheck().passes(CompressionResult.REWRITE_TOLERANCE), r.rewriteCheck().toString());
+    assertTrue(
+        r.warnings().stream().noneMatch(w -> w.kind() == PipelineWarning.Kind.REWRITE_CHECK),
+        r.warnings().toString());
   }
 
   @Test
