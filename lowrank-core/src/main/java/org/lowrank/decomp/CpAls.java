@@ -189,15 +189,15 @@ public final class CpAls implements Factorizer<CpTensor> {
               + minIterations);
     }
     Checks.requireFinite(NAME, x);
-    double[][] a = new double[shape.length][];
-    for (int n = 0; n < shape.length; n++) {
-      a[n] = t.factor(n).toArray();
-    }
     double normX = x.frobeniusNorm();
     if (normX == 0 || from.iterations() == 0) {
       return normX == 0 ? from : fit(x, t.rank());
     }
-    return run(x, normX, a, t.weights().clone(), from.errors());
+    double[][] a = new double[shape.length][];
+    for (int n = 0; n < shape.length; n++) {
+      a[n] = t.factor(n).toArray();
+    }
+    return run(x, normX, a, t.weights(), from.errors());
   }
 
   /** Sweeps from factors {@code a} (columns normalized into {@code lambda}) after {@code done}. */
@@ -232,10 +232,7 @@ public final class CpAls implements Factorizer<CpTensor> {
     double error = it > 0 ? done[it - 1] : Double.NaN;
     double[] errors = Arrays.copyOf(done, Math.max(maxIterations, it));
     boolean converged = it > 0 && stopsAfter(it, prevError, error);
-    if (converged
-        || (it > 0
-            && stopRule != null
-            && stopRule.stop(Arrays.copyOf(errors, it), maxIterations))) {
+    if (converged || (it > 0 && ruleStops(errors, it))) {
       return new Fit(toTensor(a, lambda, shape), it, error, converged, Arrays.copyOf(errors, it));
     }
     prevError = error;
@@ -300,7 +297,7 @@ public final class CpAls implements Factorizer<CpTensor> {
         converged = true;
         break;
       }
-      if (stopRule != null && stopRule.stop(Arrays.copyOf(errors, it), maxIterations)) {
+      if (ruleStops(errors, it)) {
         break;
       }
       prevError = error;
@@ -322,6 +319,11 @@ public final class CpAls implements Factorizer<CpTensor> {
     double change = Math.abs(prev - error);
     return it >= minIterations
         && (change < tolerance || change < relativeTolerance * error || error < 1e-14);
+  }
+
+  /** Whether the {@link StopRule} (if any) stops the fit after the first {@code it} errors. */
+  private boolean ruleStops(double[] errors, int it) {
+    return stopRule != null && stopRule.stop(Arrays.copyOf(errors, it), maxIterations);
   }
 
   // ------------------------------------------------------------------ steps

@@ -21,6 +21,7 @@ public final class CpFits {
   private final long maxBytes;
   private final Map<Key, CpAls.Fit> fits = new LinkedHashMap<>();
   private long bytes;
+  private DenseTensor lastTensor;
   private int[] lastShape;
   private double[] lastData;
   private final Map<Integer, double[]> grams = new java.util.HashMap<>();
@@ -70,21 +71,44 @@ public final class CpFits {
     return Optional.ofNullable(fits.get(key(x, seed, rank)));
   }
 
-  /** Keeps {@code fit} of {@code x} from {@code seed}'s start (replacing one of the same key). */
-  public synchronized void put(DenseTensor x, long seed, CpAls.Fit fit) {
-    CpTensor t = fit.tensor();
-    long size = 8L * t.rank() * Arrays.stream(t.shape()).asLongStream().sum();
+  /**
+   * {@code als}'s fit of {@code x} at {@code rank} ({@code als} starting from {@code seed}):
+   * continued ({@link CpAls#resume}) from a kept fit of at most {@code plain} sweeps, the ones
+   * {@code als} runs without line search, else run whole; kept in turn when it ran no more than
+   * those.
+   */
+  public CpAls.Fit fit(CpAls als, DenseTensor x, long seed, int rank, int plain) {
+    Key key = key(x, seed, rank);
+    CpAls.Fit start;
+    synchronized (this) {
+      start = fits.get(key);
+    }
+    CpAls.Fit f =
+        start != null && start.iterations() <= plain ? als.resume(x, start) : als.fit(x, rank);
+    if (f.iterations() <= plain) {
+      put(key, f);
+    }
+    return f;
+  }
+
+  private synchronized void put(Key key, CpAls.Fit fit) {
+    long size = bytes(fit.tensor());
     if (size > maxBytes) {
       return;
     }
-    CpAls.Fit old = fits.put(key(x, seed, t.rank()), fit);
-    bytes += size - (old == null ? 0 : size);
+    if (fits.put(key, fit) == null) {
+      bytes += size; // a fit replaced under the same key has the same shape and rank
+    }
     Iterator<CpAls.Fit> it = fits.values().iterator();
     while (bytes > maxBytes && it.hasNext()) {
-      CpTensor drop = it.next().tensor();
-      bytes -= 8L * drop.rank() * Arrays.stream(drop.shape()).asLongStream().sum();
+      bytes -= bytes(it.next().tensor());
       it.remove();
     }
+  }
+
+  /** 8 R sum_n I_n: the factor bytes of {@code t}. */
+  private static long bytes(CpTensor t) {
+    return 8L * t.rank() * Arrays.stream(t.shape()).asLongStream().sum();
   }
 
   /**
@@ -99,12 +123,15 @@ public final class CpFits {
     if (!LeftSpectrum.isWide(rows, cols, false, needed)) {
       return LeftSpectrum.ofMode(la, x, mode, false, needed);
     }
-    double[] data = x.toArray();
-    if (!(Arrays.equals(lastShape, x.shape()) && Arrays.equals(lastData, data))) {
-      lastShape = x.shape();
-      lastData = data;
-      grams.clear();
-      eigens.clear();
+    if (x != lastTensor) { // the modes of one fit ask about the same tensor: compared once
+      double[] data = x.toArray();
+      if (!(Arrays.equals(lastShape, x.shape()) && Arrays.equals(lastData, data))) {
+        lastShape = x.shape();
+        lastData = data;
+        grams.clear();
+        eigens.clear();
+      }
+      lastTensor = x;
     }
     double[] gram =
         grams.computeIfAbsent(

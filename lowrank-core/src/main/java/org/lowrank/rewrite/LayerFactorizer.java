@@ -315,16 +315,9 @@ public final class LayerFactorizer {
    * score, see {@link CpAls#resume}), and a fit of plain sweeps only is kept for the next.
    */
   private CpTensor cpFit(CpAls als, DenseTensor x, int rank) {
-    if (cpFits == null) {
-      return als.factorize(x, rank);
-    }
-    int plain = cpLineSearch ? CP_MIN_SWEEPS : cpIterations;
-    CpAls.Fit start = cpFits.get(x, seed, rank).filter(f -> f.iterations() <= plain).orElse(null);
-    CpAls.Fit f = start == null ? als.fit(x, rank) : als.resume(x, start);
-    if (f.iterations() <= plain) {
-      cpFits.put(x, seed, f);
-    }
-    return f.tensor();
+    return cpFits == null
+        ? als.factorize(x, rank)
+        : cpFits.fit(als, x, seed, rank, cpLineSearch ? CP_MIN_SWEEPS : cpIterations).tensor();
   }
 
   /** Builder: all options have defaults. */

@@ -382,9 +382,7 @@ public final class Planner {
       int done = 0;
       for (int i : widened) {
         LayerInput l = req.layers().get(i);
-        Pruned p = screen.prune(l, s.options(l, applicable(l, req.methods())));
-        options.set(i, p.options());
-        pruned.put(l.name(), p);
+        options.set(i, layerOptions(req, s, screen, l, pruned));
         progress.progress(++done, l.name());
       }
       picked = allocate(req, options, fixed, screen, latencySettings);
@@ -481,19 +479,26 @@ public final class Planner {
     List<BudgetAllocator.LayerOptions> options = new ArrayList<>();
     int done = 0;
     for (LayerInput l : req.layers()) {
-      List<Method> ms = applicable(l, req.methods());
-      if (ms.isEmpty()) {
-        options.add(
-            new BudgetAllocator.LayerOptions(
-                l.name(), List.of(Candidate.original(l.geometry())), 0));
-      } else {
-        Pruned p = screen.prune(l, s.options(l, ms));
-        options.add(p.options());
-        pruned.put(l.name(), p);
-      }
+      options.add(layerOptions(req, s, screen, l, pruned));
       progress.progress(++done, l.name());
     }
     return options;
+  }
+
+  /**
+   * The options of one layer after the filter (recorded in {@code pruned}), or the original alone
+   * when no requested method applies to it.
+   */
+  private static BudgetAllocator.LayerOptions layerOptions(
+      Request req, RankSelector.Scored s, Screen screen, LayerInput l, Map<String, Pruned> pruned) {
+    List<Method> ms = applicable(l, req.methods());
+    if (ms.isEmpty()) {
+      return new BudgetAllocator.LayerOptions(
+          l.name(), List.of(Candidate.original(l.geometry())), 0);
+    }
+    Pruned p = screen.prune(l, s.options(l, ms));
+    pruned.put(l.name(), p);
+    return p.options();
   }
 
   /** Two notes joined by "; ", either possibly empty. */
